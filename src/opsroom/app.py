@@ -1,0 +1,50 @@
+"""The application factory: every domain's API and pages behind one error shape."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from opsroom import __version__, errors_http, health
+from opsroom.audit import api as audit_api
+from opsroom.audit import pages as audit_pages
+from opsroom.catalog import api as catalog_api
+from opsroom.catalog import pages as catalog_pages
+from opsroom.config import Settings
+from opsroom.middleware import BodySizeLimit
+from opsroom.web import STATIC, VENDOR_FILES, make_templates
+from opsroom.web import pages as shell_pages
+
+API_ROUTERS = (health.router, catalog_api.router, audit_api.router)
+PAGE_ROUTERS = (shell_pages.router, catalog_pages.router, audit_pages.router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="opsroom",
+        version=__version__,
+        description="Run a platform's operations: catalog, incidents, alerts, on-call, changes and KPIs.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates(settings.timezone)
+    errors_http.install(app)
+    for router in (*API_ROUTERS, *PAGE_ROUTERS):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/vendor/{name}", _vendor_file, include_in_schema=False)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+def _vendor_file(name: str) -> FileResponse:
+    path = VENDOR_FILES.get(name)
+    if path is None or not path.exists():
+        raise HTTPException(
+            404, f"no front-end file '{name}' (run `make install` to fetch front-end packages)"
+        )
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})

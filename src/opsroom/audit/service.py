@@ -1,0 +1,123 @@
+"""Append to the audit chain, read it, and verify it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.audit import domain
+from opsroom.audit.models import AuditEntry, AuditHead
+from opsroom.audit.schemas import VerifyRead
+from opsroom.pagination import Page, paginate
+
+VERIFY_BATCH = 2000
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_key: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction; it commits or vanishes with the change."""
+    before, after = domain.diff(domain.to_json_value(before), domain.to_json_value(after))
+    seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    ).one()
+    at = clock.now()
+    fields: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_key": subject_key,
+        "before": before,
+        "after": after,
+    }
+    digest = domain.entry_hash(seq=seq, at=at, prev_hash=prev_hash, **fields)
+    entry = AuditEntry(seq=seq, at=at, prev_hash=prev_hash, hash=digest, **fields)
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
+    return entry
+
+
+def list_entries(
+    session: Session,
+    *,
+    subject_type: str | None = None,
+    subject_key: str | None = None,
+    actor: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[AuditEntry]:
+    query = select(AuditEntry)
+    if subject_type:
+        query = query.where(AuditEntry.subject_type == subject_type)
+    if subject_key:
+        query = query.where(AuditEntry.subject_key == subject_key)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    return paginate(session, query, AuditEntry.seq, limit=limit, cursor=cursor, descending=True)
+
+
+def _links(session: Session) -> Iterator[domain.ChainLink]:
+    last = 0
+    while True:
+        batch = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.seq > last)
+            .order_by(AuditEntry.seq)
+            .limit(VERIFY_BATCH)
+        ).all()
+        if not batch:
+            return
+        for e in batch:
+            yield domain.ChainLink(
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                e.subject_type,
+                e.subject_key,
+                e.before,
+                e.after,
+                e.prev_hash,
+                e.hash,
+            )
+        last = batch[-1].seq
+
+
+def verify(session: Session) -> tuple[int, domain.ChainBreak | None]:
+    """How many entries were checked, and the first broken link if any."""
+    head = session.get_one(AuditHead, 1)
+    checked = 0
+
+    def counted() -> Iterator[domain.ChainLink]:
+        nonlocal checked
+        for link in _links(session):
+            checked += 1
+            yield link
+
+    broken = domain.first_break(counted())
+    if broken is None and checked != head.seq:
+        broken = domain.ChainBreak(
+            checked + 1, f"the chain ends at {checked} but {head.seq} entries were recorded"
+        )
+    return checked, broken
+
+
+def verification(session: Session) -> VerifyRead:
+    checked, broken = verify(session)
+    if broken is None:
+        return VerifyRead(ok=True, checked=checked)
+    return VerifyRead(ok=False, checked=checked, broken_at=broken.seq, reason=broken.reason)

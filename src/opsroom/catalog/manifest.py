@@ -1,0 +1,370 @@
+"""Catalog as code: apply a YAML catalog file (idempotently, all or nothing) and export one.
+
+Errors name the line and the field. The file format is documented in docs/catalog.md."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
+
+from opsroom.catalog import domain, schemas
+from opsroom.catalog import service as catalog
+from opsroom.errors import NotFound, OpsroomError, ValidationFailed
+
+Path = tuple[str | int, ...]
+FORMAT_VERSION = 1
+
+
+class Manifest(schemas.Input):
+    version: Literal[1] = Field(description="catalog file format version")
+    platforms: list[schemas.PlatformCreate] = Field(default_factory=list)
+    squads: list[schemas.SquadCreate] = Field(default_factory=list)
+    services: list[schemas.ServiceCreate] = Field(default_factory=list)
+    journeys: list[schemas.JourneyCreate] = Field(default_factory=list)
+    vendors: list[schemas.VendorCreate] = Field(default_factory=list)
+    raci: list[schemas.RaciEntryIn] = Field(default_factory=list)
+
+
+@dataclass
+class ApplyResult:
+    created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def count(self, outcome: str, kind: str) -> None:
+        getattr(self, outcome)[kind] += 1
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "unchanged": dict(self.unchanged),
+        }
+
+
+# --- reading a file, keeping line numbers -------------------------------------------------
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_map(
+    node: yaml.Node, path: Path = (), lines: dict[Path, int] | None = None
+) -> dict[Path, int]:
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _line_map(value, (*path, key.value), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, i), lines)
+    return lines
+
+
+def _line_of(lines: dict[Path, int], path: Path) -> int:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return 1
+
+
+def _fail(lines: dict[Path, int], problems: list[tuple[Path, str]]) -> ValidationFailed:
+    fields = {_dotted(p) or "file": f"line {_line_of(lines, p)}: {msg}" for p, msg in problems}
+    first_path, first_msg = problems[0]
+    where = _dotted(first_path)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return ValidationFailed(
+        f"line {_line_of(lines, first_path)}: {where + ': ' if where else ''}{first_msg}{more}",
+        fields=fields,
+    )
+
+
+def parse(text: str) -> tuple[Manifest, dict[Path, int]]:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise ValidationFailed(
+            f"line {line}: not valid YAML: {exc.problem}",
+            fields={"file": f"line {line}: {exc.problem}"},
+        ) from exc
+    finally:
+        loader.dispose()
+    lines = _line_map(node) if node is not None else {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            "a catalog file is a YAML mapping with 'version: 1' at the top",
+            fields={"file": "line 1: not a mapping"},
+        )
+    try:
+        return Manifest.model_validate(data), lines
+    except ValidationError as exc:
+        raise _fail(lines, [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+
+
+# --- applying -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _located(lines: dict[Path, int], path: Path) -> Iterator[None]:
+    """Re-raise a rule broken while applying one item with that item's place in the file."""
+    try:
+        yield
+    except OpsroomError as exc:
+        problems = [((*path, name), msg) for name, msg in exc.fields.items()]
+        raise _fail(lines, problems or [(path, exc.message)]) from exc
+
+
+def _changed(
+    current: BaseModel, desired: BaseModel, update_model: type[BaseModel]
+) -> dict[str, Any]:
+    now, wanted = current.model_dump(mode="json"), desired.model_dump(mode="json")
+    return {
+        name: wanted[name]
+        for name in update_model.model_fields
+        if name != "version" and name in wanted and name in now and now[name] != wanted[name]
+    }
+
+
+def _upsert(
+    session: Session, actor: str, kind: str, data: Any, result: ApplyResult, ops: _Kind
+) -> None:
+    try:
+        existing = ops.get(session, data.slug)
+    except NotFound:
+        ops.create(session, actor=actor, data=data)
+        result.count("created", kind)
+        return
+    changes = _changed(ops.read.model_validate(existing), data, ops.update_model)
+    if not changes:
+        result.count("unchanged", kind)
+        return
+    ops.update(
+        session,
+        actor=actor,
+        slug=data.slug,
+        data=ops.update_model(version=existing.version, **changes),
+    )
+    result.count("updated", kind)
+
+
+def _sync_members(session: Session, actor: str, data: schemas.SquadCreate) -> bool:
+    squad = catalog.get_squad(session, data.slug)
+    current = [(m.name, m.email.lower(), m.phone, m.role) for m in squad.members]
+    wanted = [(m.name, m.email.lower(), m.phone, m.role) for m in data.members]
+    if sorted(current) == sorted(wanted):
+        return False
+    catalog.replace_members(session, actor=actor, slug=data.slug, members=data.members)
+    return True
+
+
+def _sync_dependencies(session: Session, actor: str, data: schemas.ServiceCreate) -> bool:
+    current = {ref.slug for ref in catalog.dependencies(session, data.slug).depends_on}
+    wanted = set(data.depends_on)
+    for gone in sorted(current - wanted):
+        catalog.remove_dependency(session, actor=actor, slug=data.slug, depends_on=gone)
+    for new in data.depends_on:
+        if new not in current:
+            catalog.add_dependency(session, actor=actor, slug=data.slug, depends_on=new)
+    return current != wanted
+
+
+RaciCells = dict[tuple[str, domain.Activity], tuple[int, list[schemas.RaciPartyIn]]]
+
+
+def _raci_cells(entries: Sequence[schemas.RaciEntryIn]) -> RaciCells:
+    """Each service x activity the file mentions, with the first entry naming it and all its holders."""
+    cells: RaciCells = {}
+    for index, entry in enumerate(entries):
+        party = schemas.RaciPartyIn(letter=entry.letter, squad=entry.squad, role=entry.role)
+        for service in entry.services:
+            for activity in entry.activities:
+                cells.setdefault((service, activity), (index, []))[1].append(party)
+    return cells
+
+
+@dataclass(frozen=True)
+class _Kind:
+    get: Callable[..., Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    read: type[BaseModel]
+    update_model: type[BaseModel]
+
+
+_KINDS = {
+    "platforms": _Kind(
+        catalog.get_platform,
+        catalog.create_platform,
+        catalog.update_platform,
+        schemas.PlatformRead,
+        schemas.PlatformUpdate,
+    ),
+    "squads": _Kind(
+        catalog.get_squad,
+        catalog.create_squad,
+        catalog.update_squad,
+        schemas.SquadRead,
+        schemas.SquadUpdate,
+    ),
+    "services": _Kind(
+        catalog.get_service,
+        catalog.create_service,
+        catalog.update_service,
+        schemas.ServiceRead,
+        schemas.ServiceUpdate,
+    ),
+    "journeys": _Kind(
+        catalog.get_journey,
+        catalog.create_journey,
+        catalog.update_journey,
+        schemas.JourneyRead,
+        schemas.JourneyUpdate,
+    ),
+    "vendors": _Kind(
+        catalog.get_vendor,
+        catalog.create_vendor,
+        catalog.update_vendor,
+        schemas.VendorRead,
+        schemas.VendorUpdate,
+    ),
+}
+
+
+def apply(
+    session: Session, *, actor: str, manifest: Manifest, lines: dict[Path, int] | None = None
+) -> ApplyResult:
+    """Create or update everything the file describes. Raises on the first problem; the
+    caller's transaction then rolls back, so a bad file applies nothing."""
+    lines = lines or {}
+    result = ApplyResult()
+    # Dependencies are wired once every service exists, so a file may name them in any order.
+    without_deps = [s.model_copy(update={"depends_on": []}) for s in manifest.services]
+    items = {**manifest.__dict__, "services": without_deps}
+    for kind, ops in _KINDS.items():
+        for i, item in enumerate(items[kind]):
+            with _located(lines, (kind, i)):
+                _upsert(session, actor, kind, item, result, ops)
+            if kind == "squads" and _sync_members(session, actor, item):
+                result.count("updated", "members")
+    for i, svc in enumerate(manifest.services):
+        with _located(lines, ("services", i)):
+            if _sync_dependencies(session, actor, svc):
+                result.count("updated", "dependencies")
+    for (service, activity), (index, parties) in _raci_cells(manifest.raci).items():
+        with _located(lines, ("raci", index)):
+            changed = catalog.set_raci(
+                session, actor=actor, service=service, activity=activity, parties=parties
+            )
+        result.count("updated" if changed else "unchanged", "raci")
+    return result
+
+
+def apply_text(session: Session, *, actor: str, text: str) -> ApplyResult:
+    manifest, lines = parse(text)
+    return apply(session, actor=actor, manifest=manifest, lines=lines)
+
+
+# --- exporting ----------------------------------------------------------------------------
+
+
+def _without_defaults(model: BaseModel, **extra: Any) -> dict[str, Any]:
+    return {**model.model_dump(mode="json", exclude_defaults=True), **extra}
+
+
+def export(session: Session) -> dict[str, Any]:
+    """The whole catalog in the file format; applying it back changes nothing."""
+    services = session.scalars(catalog.services_query(session).order_by("slug"))
+    out: dict[str, Any] = {
+        "version": FORMAT_VERSION,
+        "platforms": [
+            _as_input(schemas.PlatformRead, schemas.PlatformCreate, p)
+            for p in catalog.list_platforms(session)
+        ],
+        "squads": [
+            _as_input(schemas.SquadRead, schemas.SquadCreate, s)
+            for s in catalog.list_squads(session)
+        ],
+        "services": [
+            _as_input(
+                schemas.ServiceRead,
+                schemas.ServiceCreate,
+                s,
+                depends_on=_depends_on(session, s.slug),
+            )
+            for s in services
+        ],
+        "journeys": [
+            _as_input(schemas.JourneyRead, schemas.JourneyCreate, j)
+            for j in catalog.list_journeys(session)
+        ],
+        "vendors": [
+            _as_input(schemas.VendorRead, schemas.VendorCreate, v)
+            for v in catalog.list_vendors(session)
+        ],
+        "raci": _export_raci(catalog.raci_matrix(session)),
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def _as_input(
+    read: type[BaseModel], create: type[BaseModel], record: Any, **extra: Any
+) -> dict[str, Any]:
+    """A stored record as the entry a catalog file would hold for it (defaults left out)."""
+    fields = read.model_validate(record).model_dump(mode="json")
+    wanted = {k: _drop_ids(v) for k, v in fields.items() if k in create.model_fields}
+    return create.model_validate({**wanted, **extra}).model_dump(mode="json", exclude_defaults=True)
+
+
+def _drop_ids(value: Any) -> Any:
+    if isinstance(value, list):
+        return [
+            {k: v for k, v in item.items() if k != "id"} if isinstance(item, dict) else item
+            for item in value
+        ]
+    return value
+
+
+def _depends_on(session: Session, slug: str) -> list[str]:
+    return [ref.slug for ref in catalog.dependencies(session, slug).depends_on]
+
+
+def _export_raci(matrix: schemas.RaciMatrixRead) -> list[dict[str, Any]]:
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for service, cells in matrix.rows.items():
+        for activity, holders in cells.items():
+            for cell in holders:
+                grouped[(cell.party, cell.letter, activity)].append(service)
+    by_party: dict[tuple[str, str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for (party, letter, activity), services in grouped.items():
+        by_party[(party, letter, tuple(sorted(services)))].append(activity)
+    entries = []
+    for (party, letter, covered), activities in sorted(by_party.items()):
+        kind, _, name = party.partition(":")
+        entries.append(
+            {
+                kind: name,
+                "letter": letter,
+                "activities": sorted(activities),
+                "services": list(covered),
+            }
+        )
+    return entries
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

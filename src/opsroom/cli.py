@@ -1,0 +1,96 @@
+"""The `opsroom` command: serve, migrate, demo data, and every domain's commands."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+import uvicorn
+
+from opsroom import __version__, demo, migrate
+from opsroom.audit import cli as audit_cli
+from opsroom.catalog import cli as catalog_cli
+from opsroom.config import Settings
+from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
+
+app = typer.Typer(
+    help="opsroom: run a platform's operations in one place.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_cli.app, name="audit")
+for name, sub in catalog_cli.APPS.items():
+    app.add_typer(sub, name=name)
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(
+        None, help="Interface to listen on (default from settings: 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(None, help="Port (default from settings: 8000)."),
+) -> None:
+    """Upgrade the schema, then serve the web UI and the API."""
+    from opsroom.app import create_app
+
+    settings = Settings()
+    migrate.upgrade(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Bring the schema up to REVISION (default: the latest)."""
+    migrate.upgrade(Settings(), revision)
+    out.print(f"schema at {migrate.current_revision(Settings())}")
+
+
+@db_app.command("current")
+def db_current(as_json: bool = JsonOption) -> None:
+    """The schema revision the database is at, and the latest one this version knows."""
+    settings = Settings()
+    info = {"revision": migrate.current_revision(settings), "head": migrate.head_revision()}
+    emit(info, as_json, lambda: out.print(f"revision {info['revision']} (latest {info['head']})"))
+
+
+@app.command("demo")
+def load_demo(
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Only when the database has no platform yet."
+    ),
+) -> None:
+    """Load the demo platform (idempotent: running it again changes nothing)."""
+    migrate.upgrade(Settings())
+    with unit_of_work(write=True) as session:
+        if if_empty and demo.has_data(session):
+            out.print("database already has data; demo not loaded")
+            return
+        result = demo.load(session)
+    created = sum(result["created"].values())
+    out.print(
+        f"demo data loaded: {created} records created, {sum(result['updated'].values())} updated"
+    )
+
+
+@app.command()
+def version(as_json: bool = JsonOption) -> None:
+    """The opsroom version."""
+    if as_json:
+        print_json({"version": __version__})
+    else:
+        out.print(f"opsroom {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        logging.getLogger("opsroom").debug("unexpected error", exc_info=True)
+        fail(f"unexpected {type(exc).__name__}: {exc}", code=70)

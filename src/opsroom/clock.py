@@ -1,0 +1,39 @@
+"""The one source of 'now'. Tests move it; every time-dependent rule takes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock(Clock):
+    """A clock that only moves when told to."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FrozenClock needs a timezone-aware datetime")
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+_clock: Clock = Clock()
+
+
+def now() -> datetime:
+    return _clock.now()
+
+
+def use(clock: Clock) -> Clock:
+    """Install a clock process-wide; returns the previous one so tests can restore it."""
+    global _clock
+    previous, _clock = _clock, clock
+    return previous

@@ -1,0 +1,53 @@
+"""Settings: environment variables prefixed OPSROOM_, or an optional opsroom.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OPSROOM_", toml_file="opsroom.toml", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./var/opsroom.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL used in links")
+    timezone: str = Field(
+        default="UTC", description="Zone times are shown in when a viewer has none"
+    )
+    max_request_bytes: int = Field(default=1_048_576, description="Largest accepted request body")
+    sql_echo: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split("///", 1)[1] if "///" in self.database_url else ""
+        return None if raw in ("", ":memory:") else Path(raw)

@@ -1,0 +1,48 @@
+"""Domain errors, mapped once to HTTP statuses and CLI exit codes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class OpsroomError(Exception):
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class NotFound(OpsroomError):
+    code = "not_found"
+    status = 404
+    exit_code = 4
+
+
+class Conflict(OpsroomError):
+    code = "conflict"
+    status = 409
+    exit_code = 5
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class ValidationFailed(OpsroomError):
+    code = "validation_failed"
+    status = 422
+    exit_code = 2

@@ -1,0 +1,60 @@
+"""Keyset (cursor) pagination over one unique, ordered column."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from opsroom.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    try:
+        return orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed(
+            "cursor is not one this server gave out", fields={"cursor": "invalid"}
+        ) from exc
+
+
+def paginate(
+    session: Session,
+    query: Select[T],
+    key: InstrumentedAttribute[Any],
+    *,
+    limit: int,
+    cursor: str | None,
+    descending: bool = False,
+) -> Page[T]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            f"limit must be between 1 and {MAX_LIMIT}", fields={"limit": "out of range"}
+        )
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        query = query.where(key < after if descending else key > after)
+    query = query.order_by(key.desc() if descending else key).limit(limit + 1)
+    rows = list(session.scalars(query).all())
+    more = len(rows) > limit
+    items = rows[:limit]
+    next_cursor = encode_cursor(getattr(items[-1], key.key)) if more else None
+    return Page(items, next_cursor)

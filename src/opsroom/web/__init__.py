@@ -1,0 +1,34 @@
+"""Templates and static files shared by every domain's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+
+WEB = Path(__file__).parent
+STATIC = WEB / "static"
+NODE_MODULES = WEB / "node_modules"
+# Front-end packages installed by `npm ci` (pinned in package-lock.json), served as-is.
+VENDOR_FILES = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
+
+TIER_LABELS = {
+    1: "Tier 1 · business-critical",
+    2: "Tier 2 · high",
+    3: "Tier 3 · medium",
+    4: "Tier 4 · low",
+}
+
+
+def make_templates(timezone: str) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=WEB / "templates")
+    zone = ZoneInfo(timezone)
+
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    templates.env.filters["local_time"] = local_time
+    templates.env.globals["tier_label"] = TIER_LABELS.get
+    return templates
