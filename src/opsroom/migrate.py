@@ -40,3 +40,7 @@ def current_revision_of(conn: Connection) -> str | None:
 @lru_cache(maxsize=1)
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config(Settings())).get_current_head()
+
+
+def downgrade(settings: Settings, revision: str) -> None:
+    command.downgrade(alembic_config(settings), revision)

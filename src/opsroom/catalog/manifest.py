@@ -125,8 +125,8 @@ def _located(lines: dict[Path, int], path: Path) -> Iterator[None]:
     try:
         yield
     except OpsroomError as exc:
-        problems = [((*path, name), msg) for name, msg in exc.fields.items()]
-        raise _fail(lines, problems or [(path, exc.message)]) from exc
+        field = next(iter(exc.fields), None)
+        raise _fail(lines, [((*path, field) if field else path, exc.message)]) from exc
 
 
 def _changed(

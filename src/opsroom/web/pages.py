@@ -1,3 +1,111 @@
-from fastapi import APIRouter
+"""What every page shares (rendering inside the layout, htmx partials, optional filters)
+and the home page: each platform at a glance."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from opsroom.audit import service as audit_service
+from opsroom.catalog import service as catalog_service
+from opsroom.deps import DbSession
+
+router = APIRouter(include_in_schema=False)
+
+# Pages that list things per platform: switching platform keeps you on them.
+PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci"})
+RECENT_CHANGES = 10
+
+
+def _blank_is_none(value: Any) -> Any:
+    # A plain GET form sends every field, empty ones as "".
+    return None if value == "" else value
+
+
+BlankIsNone = BeforeValidator(_blank_is_none)
+Filter = Annotated[str | None, BlankIsNone]
+
+
+def is_partial(request: Request) -> bool:
+    """An htmx request for part of a page (a history restore wants the whole page)."""
+    headers = request.headers
+    return "hx-request" in headers and "hx-history-restore-request" not in headers
+
+
+def _switch_target(path: str) -> str:
+    section = "/" + path.strip("/").split("/")[0]
+    return section if section in PLATFORM_PAGES else "/"
+
+
+def render(
+    request: Request,
+    session: Session,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+) -> Response:
+    """A page inside the layout, or only `partial` when htmx asks for it."""
+    templates: Jinja2Templates = request.app.state.templates
+    if partial is not None and is_partial(request):
+        response = templates.TemplateResponse(request, partial, context)
+    else:
+        platforms = catalog_service.list_platforms(session)
+        shell = {
+            "platforms": platforms,
+            "platform_names": {p.slug: p.name for p in platforms},
+            "current_platform": request.query_params.get("platform") or None,
+            "switch_target": _switch_target(request.url.path),
+            "platform_pages": PLATFORM_PAGES,
+        }
+        response = templates.TemplateResponse(request, template, {**shell, **context})
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def all_services(session: Session, **filters: Any) -> Iterator[Any]:
+    """Every service matching the filters, however many pages they take."""
+    cursor: str | None = None
+    while True:
+        page = catalog_service.list_services(session, limit=500, cursor=cursor, **filters)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _vendor_count(vendors: list[Any], platform: str) -> int:
+    return sum(any(link.service.platform.slug == platform for link in v.services) for v in vendors)
+
+
+def _overview(session: Session, platform: Any, vendors: list[Any]) -> dict[str, Any]:
+    tiers = Counter(s.tier for s in all_services(session, platform=platform.slug))
+    return {
+        "platform": platform,
+        "squads": len(catalog_service.list_squads(session, platform=platform.slug)),
+        "services": sum(tiers.values()),
+        "tiers": [(tier, tiers[tier]) for tier in range(1, 5)],
+        "journeys": len(catalog_service.list_journeys(session, platform=platform.slug)),
+        "vendors": _vendor_count(vendors, platform.slug),
+        "raci_gaps": len(catalog_service.raci_matrix(session, platform=platform.slug).gaps),
+    }
+
+
+@router.get("/")
+def home(request: Request, session: DbSession, platform: Filter = None) -> Response:
+    shown = [catalog_service.get_platform(session, platform)] if platform else None
+    vendors = catalog_service.list_vendors(session)
+    platforms = shown or catalog_service.list_platforms(session)
+    context = {
+        "overviews": [_overview(session, p, vendors) for p in platforms],
+        "tier_one": list(all_services(session, platform=platform, tier=1)),
+        "recent": audit_service.list_entries(session, limit=RECENT_CHANGES).items,
+    }
+    return render(request, session, "home.html", context)

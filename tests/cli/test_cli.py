@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from opsroom import migrate
+from opsroom.cli import app
+from opsroom.config import Settings
+
+CATALOG = """\
+version: 1
+platforms:
+  - {slug: procurement, name: Procurement}
+squads:
+  - {slug: identity, name: Identity, platform: procurement}
+services:
+  - {slug: db, name: DB, platform: procurement, owner: identity, tier: 2}
+  - {slug: auth, name: Auth, platform: procurement, owner: identity, tier: 1, depends_on: [db]}
+"""
+
+
+@pytest.fixture
+def opsroom(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("OPSROOM_DATABASE_URL", settings.database_url)
+    return CliRunner()
+
+
+def test_apply_then_read_back_as_json(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    applied = opsroom.invoke(app, ["catalog", "apply", str(file)])
+    assert applied.exit_code == 0, applied.output
+    assert "created: 1 platforms, 2 services, 1 squads" in applied.output
+    radius = opsroom.invoke(app, ["service", "blast-radius", "db", "--json"])
+    assert orjson.loads(radius.stdout)["services"] == [
+        {"slug": "auth", "name": "Auth", "tier": 1, "platform": "procurement", "hops": 1}
+    ]
+
+
+def test_bad_file_exits_non_zero_naming_line_and_field(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG.replace("tier: 1", "tier: 9"))
+    result = opsroom.invoke(app, ["catalog", "apply", str(file)])
+    assert result.exit_code == 2
+    assert "line 8: services[1].tier" in result.stderr
+    assert opsroom.invoke(app, ["platform", "list", "--json"]).stdout.strip() == "[]"
+
+
+def test_unknown_service_exits_with_not_found(opsroom: CliRunner) -> None:
+    result = opsroom.invoke(app, ["service", "show", "ghost"])
+    assert result.exit_code == 4
+    assert "no service 'ghost'" in result.stderr
+
+
+def test_cycle_is_refused_from_the_cli(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    result = opsroom.invoke(app, ["service", "depend", "db", "--on", "auth"])
+    assert result.exit_code == 5
+    assert "closes the loop db -> auth -> db" in result.stderr
+
+
+def test_export_writes_a_file_that_applies_cleanly(opsroom: CliRunner, tmp_path: Path) -> None:
+    source, exported = tmp_path / "in.yaml", tmp_path / "out.yaml"
+    source.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(source)])
+    assert opsroom.invoke(app, ["catalog", "export", "-o", str(exported)]).exit_code == 0
+    again = opsroom.invoke(app, ["catalog", "apply", str(exported)])
+    assert again.output.startswith("unchanged:")
+
+
+def test_raci_gaps_exit_code_tells_scripts_about_gaps(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    result = opsroom.invoke(app, ["raci", "gaps", "--json"])
+    assert result.exit_code == 3
+    assert {
+        "service": "db",
+        "activity": "capacity",
+        "problem": "nobody is accountable",
+    } in orjson.loads(result.stdout)
+
+
+def test_audit_verify_and_db_current(opsroom: CliRunner, settings: Settings) -> None:
+    verified = opsroom.invoke(app, ["audit", "verify", "--json"])
+    assert verified.exit_code == 0
+    assert orjson.loads(verified.stdout)["ok"] is True
+    current = orjson.loads(opsroom.invoke(app, ["db", "current", "--json"]).stdout)
+    assert current == {"revision": migrate.head_revision(), "head": migrate.head_revision()}
