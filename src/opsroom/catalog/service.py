@@ -694,7 +694,7 @@ def raci_matrix(
         services_q = services_q.where(Service.platform_id == get_platform(session, platform).id)
     if service:
         services_q = services_q.where(Service.id == get_service(session, service).id)
-    services: dict[int, str] = {sid: slug for sid, slug in session.execute(services_q)}
+    services: dict[int, str] = dict(session.execute(services_q).all())
     rows: dict[str, dict[str, list[schemas.RaciCell]]] = {slug: {} for slug in services.values()}
     held: list[tuple[str, domain.Activity, domain.Raci]] = []
     assignments = session.scalars(
