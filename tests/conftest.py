@@ -18,10 +18,14 @@ from opsroom import clock as clock_module
 from opsroom import migrate
 from opsroom.app import create_app
 from opsroom.audit.domain import GENESIS_HASH
+from opsroom.auth import service as auth
+from opsroom.auth.domain import Principal, Role, Scope
+from opsroom.auth.schemas import TokenCreate, UserCreate
 from opsroom.config import Settings
 from opsroom.db import get_engine, session_scope
 from opsroom.registry import metadata
 
+ADMIN = Principal(name="test-setup", role=Role.ADMIN, via="cli")
 POSTGRES_URL = os.environ.get("OPSROOM_TEST_POSTGRES_URL")
 DIALECTS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
@@ -69,9 +73,33 @@ def session(settings: Settings) -> Iterator[Session]:
         yield s
 
 
+def bearer_for(settings: Settings, email: str, role: Role, *, scopes: list[Scope] | None = None, vendor: str | None = None) -> str:
+    """A real account with a real API token, as an administrator would create them."""
+    with session_scope(settings) as s:
+        user = auth.create_user(
+            s, actor=ADMIN, data=UserCreate(email=email, display_name=email.split("@")[0], role=role, vendor=vendor, service_account=True)
+        )
+        owner = auth.principal_for(s, user)
+        chosen = scopes or sorted(auth.allowed_scopes(role))
+        secret, _ = auth.create_token(s, actor=owner, data=TokenCreate(name="tests", scopes=chosen))
+    return secret
+
+
+def client_as(settings: Settings, bearer: str | None) -> TestClient:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    return TestClient(create_app(settings), raise_server_exceptions=False, headers=headers)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    """An API client acting as an administrator."""
+    with client_as(settings, bearer_for(settings, "admin@example.com", Role.ADMIN)) as c:
+        yield c
+
+
+@pytest.fixture
+def anonymous(settings: Settings) -> Iterator[TestClient]:
+    with client_as(settings, None) as c:
         yield c
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import schemas
 from opsroom.catalog import service as catalog
 
-ACTOR = "tester"
+ACTOR = Principal(name="tester", role=Role.ADMIN, via="cli")
 
 
 def platform(session: Session, slug: str = "procurement", **extra: Any) -> Any:

@@ -30,13 +30,16 @@ class PageOut(BaseModel, Generic[T]):
 
 _MEANING = {
     400: "Malformed request",
+    401: "Not signed in, or the token is unknown, expired or revoked",
+    403: "Signed in, but this role or token scope may not do this",
     404: "No such record",
     409: "Conflicts with the current state (stale version, duplicate, cycle, invalid transition)",
     413: "Request body too large",
     422: "Invalid fields; see error.fields",
+    429: "Too many attempts; see Retry-After",
 }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the error statuses a route can answer."""
-    return {code: {"model": ErrorResponse, "description": _MEANING[code]} for code in (*codes, 422)}
+    return {code: {"model": ErrorResponse, "description": _MEANING[code]} for code in (*codes, 401, 403, 422)}

@@ -9,14 +9,15 @@ from fastapi.staticfiles import StaticFiles
 from opsroom import __version__, errors_http, health
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
+from opsroom.auth import api as auth_api
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.config import Settings
-from opsroom.middleware import BodySizeLimit
+from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
-API_ROUTERS = (health.router, catalog_api.router, audit_api.router)
+API_ROUTERS = (health.router, auth_api.router, catalog_api.router, audit_api.router)
 PAGE_ROUTERS = (shell_pages.router, catalog_pages.router, audit_pages.router)
 
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/vendor/{name}", _vendor_file, include_in_schema=False)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders, tls=settings.uses_tls)
     return app
 
 

@@ -9,6 +9,7 @@ import uvicorn
 
 from opsroom import __version__, demo, migrate
 from opsroom.audit import cli as audit_cli
+from opsroom.auth import cli as auth_cli
 from opsroom.catalog import cli as catalog_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
@@ -21,6 +22,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(auth_cli.user_app, name="user")
+app.add_typer(auth_cli.token_app, name="token")
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 

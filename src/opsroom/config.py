@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(default=1_048_576, description="Largest accepted request body")
     sql_echo: bool = False
+    user: str | None = Field(default=None, description="CLI: act as this account (email)")
+    token: SecretStr | None = Field(default=None, description="CLI: act with this API token")
+    secure_cookies: bool | None = Field(
+        default=None, description="Secure cookies; default: when base_url is https"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -41,6 +46,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def uses_tls(self) -> bool:
+        return (
+            self.secure_cookies
+            if self.secure_cookies is not None
+            else self.base_url.startswith("https://")
+        )
 
     @property
     def is_sqlite(self) -> bool:

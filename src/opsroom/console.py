@@ -11,14 +11,16 @@ from typing import Any, NoReturn
 
 import orjson
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from opsroom.auth import service as auth
+from opsroom.auth.domain import Principal
 from opsroom.config import Settings
 from opsroom.db import session_scope
-from opsroom.errors import OpsroomError
+from opsroom.errors import OpsroomError, ValidationFailed
 
 out = Console()
 err = Console(stderr=True)
@@ -26,8 +28,10 @@ err = Console(stderr=True)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
+def actor(session: Session) -> Principal:
+    settings = Settings()
+    token = settings.token.get_secret_value() if settings.token else None
+    return auth.cli_principal(session, os_user=getpass.getuser(), user=settings.user, token=token)
 
 
 def fail(message: str, code: int = 1, fields: dict[str, str] | None = None) -> NoReturn:
@@ -44,6 +48,9 @@ def unit_of_work(*, write: bool = False) -> Iterator[Session]:
             yield session
     except OpsroomError as exc:
         fail(exc.message, exc.exit_code, exc.fields)
+    except ValidationError as exc:
+        problems = {".".join(map(str, e["loc"])) or "input": e["msg"] for e in exc.errors()}
+        fail("invalid input", ValidationFailed.exit_code, problems)
 
 
 def to_jsonable(value: Any) -> Any:

@@ -98,11 +98,16 @@ def get_engine(settings: Settings) -> Engine:
     return engine_for(settings.database_url, settings.sql_echo)
 
 
+@lru_cache(maxsize=16)
+def _bound(engine: Engine, write: bool) -> Engine:
+    return engine.execution_options(opsroom_write=write)
+
+
 @contextmanager
 def session_scope(settings: Settings, *, write: bool = True) -> Iterator[Session]:
-    """One unit of work: commits when the block ends cleanly, rolls back otherwise."""
-    with Session(get_engine(settings), expire_on_commit=False) as session:
-        session.connection(execution_options={"opsroom_write": write})
+    """One unit of work: commits when the block ends cleanly, rolls back otherwise. The
+    transaction begins at the first statement, so an unused scope holds no lock."""
+    with Session(_bound(get_engine(settings), write), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
 
 DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
-DEMO_ACTOR = "opsroom-demo"
+DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
 
 
 def load(session: Session) -> dict[str, dict[str, int]]:

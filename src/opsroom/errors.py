@@ -46,3 +46,25 @@ class ValidationFailed(OpsroomError):
     code = "validation_failed"
     status = 422
     exit_code = 2
+
+
+class Unauthenticated(OpsroomError):
+    code = "unauthenticated"
+    status = 401
+    exit_code = 6
+
+
+class Forbidden(OpsroomError):
+    code = "forbidden"
+    status = 403
+    exit_code = 7
+
+
+class RateLimited(OpsroomError):
+    code = "rate_limited"
+    status = 429
+    exit_code = 8
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from opsroom.errors import Conflict, OpsroomError, ValidationFailed
+from opsroom.errors import Conflict, OpsroomError, RateLimited, Unauthenticated, ValidationFailed
 
 log = logging.getLogger("opsroom")
 
@@ -59,7 +60,14 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 async def _opsroom_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpsroomError)
-    return render_error(request, exc.status, exc.as_dict())
+    if isinstance(exc, Unauthenticated) and wants_html(request):
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+    response = render_error(request, exc.status, exc.as_dict())
+    if isinstance(exc, Unauthenticated):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -4,7 +4,9 @@ from fastapi.testclient import TestClient
 
 from opsroom import __version__
 from opsroom.app import create_app
+from opsroom.auth.domain import Role
 from opsroom.config import Settings
+from tests.conftest import bearer_for, client_as
 
 MUTATING = {"post", "put", "patch", "delete"}
 
@@ -40,7 +42,7 @@ def test_malformed_json_is_a_clear_422(client: TestClient) -> None:
 
 def test_oversized_body_is_refused_before_it_is_read(settings: Settings) -> None:
     small = settings.model_copy(update={"max_request_bytes": 100})
-    with TestClient(create_app(small)) as client:
+    with client_as(small, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as client:
         response = client.post("/api/v1/platforms", json={"slug": "p", "name": "x" * 200})
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "payload_too_large"

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query
 from opsroom.apidoc import PageOut, errors
 from opsroom.audit import service as audit
 from opsroom.audit.schemas import AuditEntryRead, VerifyRead
-from opsroom.deps import DbSession
+from opsroom.deps import DbSession, can_read
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[can_read])
 
 
 @router.get("", responses=errors(400))

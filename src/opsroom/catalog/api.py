@@ -11,10 +11,10 @@ from fastapi.responses import PlainTextResponse
 from opsroom.apidoc import PageOut, errors
 from opsroom.catalog import domain, manifest, schemas
 from opsroom.catalog import service as catalog
-from opsroom.deps import Actor, DbSession
+from opsroom.deps import Actor, DbSession, can_read
 from opsroom.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read])
 
 PlatformFilter = Annotated[str | None, Query(description="platform slug")]
 

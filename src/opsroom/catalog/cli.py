@@ -45,7 +45,9 @@ def apply_file(
 ) -> None:
     """Create or update everything in FILE; on any error nothing is applied."""
     with unit_of_work(write=True) as session:
-        result = manifest.apply_text(session, actor=actor(), text=file.read_text(encoding="utf-8"))
+        result = manifest.apply_text(
+            session, actor=actor(session), text=file.read_text(encoding="utf-8")
+        )
     for outcome, counts in result.as_dict().items():
         if counts:
             out.print(
@@ -207,7 +209,7 @@ def service_depend(
 ) -> None:
     """Record that SLUG depends on another service (refused if it would close a loop)."""
     with unit_of_work(write=True) as session:
-        catalog.add_dependency(session, actor=actor(), slug=slug, depends_on=on)
+        catalog.add_dependency(session, actor=actor(session), slug=slug, depends_on=on)
     out.print(f"{slug} now depends on {on}")
 
 

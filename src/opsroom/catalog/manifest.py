@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound, OpsroomError, ValidationFailed
@@ -141,7 +142,7 @@ def _changed(
 
 
 def _upsert(
-    session: Session, actor: str, kind: str, data: Any, result: ApplyResult, ops: _Kind
+    session: Session, actor: Principal, kind: str, data: Any, result: ApplyResult, ops: _Kind
 ) -> None:
     try:
         existing = ops.get(session, data.slug)
@@ -162,7 +163,7 @@ def _upsert(
     result.count("updated", kind)
 
 
-def _sync_members(session: Session, actor: str, data: schemas.SquadCreate) -> bool:
+def _sync_members(session: Session, actor: Principal, data: schemas.SquadCreate) -> bool:
     squad = catalog.get_squad(session, data.slug)
     current = [(m.name, m.email.lower(), m.phone, m.role) for m in squad.members]
     wanted = [(m.name, m.email.lower(), m.phone, m.role) for m in data.members]
@@ -172,7 +173,7 @@ def _sync_members(session: Session, actor: str, data: schemas.SquadCreate) -> bo
     return True
 
 
-def _sync_dependencies(session: Session, actor: str, data: schemas.ServiceCreate) -> bool:
+def _sync_dependencies(session: Session, actor: Principal, data: schemas.ServiceCreate) -> bool:
     current = {ref.slug for ref in catalog.dependencies(session, data.slug).depends_on}
     wanted = set(data.depends_on)
     for gone in sorted(current - wanted):
@@ -246,10 +247,11 @@ _KINDS = {
 
 
 def apply(
-    session: Session, *, actor: str, manifest: Manifest, lines: dict[Path, int] | None = None
+    session: Session, *, actor: Principal, manifest: Manifest, lines: dict[Path, int] | None = None
 ) -> ApplyResult:
     """Create or update everything the file describes. Raises on the first problem; the
     caller's transaction then rolls back, so a bad file applies nothing."""
+    require(actor, Action.GOVERN)
     lines = lines or {}
     result = ApplyResult()
     # Dependencies are wired once every service exists, so a file may name them in any order.
@@ -274,7 +276,7 @@ def apply(
     return result
 
 
-def apply_text(session: Session, *, actor: str, text: str) -> ApplyResult:
+def apply_text(session: Session, *, actor: Principal, text: str) -> ApplyResult:
     manifest, lines = parse(text)
     return apply(session, actor=actor, manifest=manifest, lines=lines)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import domain, schemas
 from opsroom.catalog.models import (
     Journey,
@@ -91,7 +92,7 @@ def _bump(record: Named) -> None:
 
 def _audit(
     session: Session,
-    actor: str,
+    actor: Principal,
     action: str,
     record: Named,
     before: BaseModel | None,
@@ -101,7 +102,7 @@ def _audit(
     session.flush()
     audit.record(
         session,
-        actor=actor,
+        actor=str(actor),
         action=action,
         subject_type=record.__tablename__.rstrip("s"),
         subject_key=record.slug,
@@ -121,7 +122,10 @@ def get_platform(session: Session, slug: str) -> Platform:
     return _by_slug(session, Platform, slug)
 
 
-def create_platform(session: Session, *, actor: str, data: schemas.PlatformCreate) -> Platform:
+def create_platform(
+    session: Session, *, actor: Principal, data: schemas.PlatformCreate
+) -> Platform:
+    require(actor, Action.GOVERN)
     _ensure_unique(session, Platform, slug=data.slug, name=data.name)
     platform = Platform(**data.model_dump())
     session.add(platform)
@@ -137,8 +141,9 @@ def create_platform(session: Session, *, actor: str, data: schemas.PlatformCreat
 
 
 def update_platform(
-    session: Session, *, actor: str, slug: str, data: schemas.PlatformUpdate
+    session: Session, *, actor: Principal, slug: str, data: schemas.PlatformUpdate
 ) -> Platform:
+    require(actor, Action.GOVERN)
     platform = get_platform(session, slug)
     _check_version(platform, data.version)
     _ensure_unique(session, Platform, slug=None, name=data.name, exclude=platform.id)
@@ -170,7 +175,8 @@ def get_squad(session: Session, slug: str) -> Squad:
     return _by_slug(session, Squad, slug)
 
 
-def create_squad(session: Session, *, actor: str, data: schemas.SquadCreate) -> Squad:
+def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreate) -> Squad:
+    require(actor, Action.GOVERN)
     _ensure_unique(session, Squad, slug=data.slug, name=data.name)
     platform = _by_slug(session, Platform, data.platform, field="platform")
     squad = Squad(
@@ -187,7 +193,10 @@ def create_squad(session: Session, *, actor: str, data: schemas.SquadCreate) -> 
     return squad
 
 
-def update_squad(session: Session, *, actor: str, slug: str, data: schemas.SquadUpdate) -> Squad:
+def update_squad(
+    session: Session, *, actor: Principal, slug: str, data: schemas.SquadUpdate
+) -> Squad:
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
     _check_version(squad, data.version)
     _ensure_unique(session, Squad, slug=None, name=data.name, exclude=squad.id)
@@ -199,8 +208,9 @@ def update_squad(session: Session, *, actor: str, slug: str, data: schemas.Squad
 
 
 def replace_members(
-    session: Session, *, actor: str, slug: str, members: Sequence[schemas.MemberIn]
+    session: Session, *, actor: Principal, slug: str, members: Sequence[schemas.MemberIn]
 ) -> Squad:
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
     before = schemas.SquadRead.model_validate(squad)
     squad.members = [SquadMember(**m.model_dump()) for m in members]
@@ -216,7 +226,7 @@ def replace_members(
     return squad
 
 
-def add_member(session: Session, *, actor: str, slug: str, member: schemas.MemberIn) -> Squad:
+def add_member(session: Session, *, actor: Principal, slug: str, member: schemas.MemberIn) -> Squad:
     squad = get_squad(session, slug)
     if any(m.email.lower() == member.email.lower() for m in squad.members):
         raise Conflict(
@@ -226,7 +236,7 @@ def add_member(session: Session, *, actor: str, slug: str, member: schemas.Membe
     return replace_members(session, actor=actor, slug=slug, members=[*_members_in(squad), member])
 
 
-def remove_member(session: Session, *, actor: str, slug: str, email: str) -> Squad:
+def remove_member(session: Session, *, actor: Principal, slug: str, email: str) -> Squad:
     squad = get_squad(session, slug)
     kept = [m for m in _members_in(squad) if m.email.lower() != email.lower()]
     if len(kept) == len(squad.members):
@@ -292,7 +302,8 @@ def get_service(session: Session, slug: str) -> Service:
     return _by_slug(session, Service, slug)
 
 
-def create_service(session: Session, *, actor: str, data: schemas.ServiceCreate) -> Service:
+def create_service(session: Session, *, actor: Principal, data: schemas.ServiceCreate) -> Service:
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[data.owner])
     _ensure_unique(session, Service, slug=data.slug, name=data.name)
     service = Service(
         **data.model_dump(exclude={"platform", "owner", "depends_on", "tier"}),
@@ -315,9 +326,14 @@ def create_service(session: Session, *, actor: str, data: schemas.ServiceCreate)
 
 
 def update_service(
-    session: Session, *, actor: str, slug: str, data: schemas.ServiceUpdate
+    session: Session, *, actor: Principal, slug: str, data: schemas.ServiceUpdate
 ) -> Service:
     service = get_service(session, slug)
+    require(
+        actor,
+        Action.EDIT_SQUAD_ITEMS,
+        squads={service.owner.slug, data.owner or service.owner.slug},
+    )
     _check_version(service, data.version)
     _ensure_unique(session, Service, slug=None, name=data.name, exclude=service.id)
     before = schemas.ServiceRead.model_validate(service)
@@ -355,8 +371,9 @@ def graph(session: Session) -> Any:
     return domain.dependency_graph(slugs, _edges(session))
 
 
-def add_dependency(session: Session, *, actor: str, slug: str, depends_on: str) -> Service:
+def add_dependency(session: Session, *, actor: Principal, slug: str, depends_on: str) -> Service:
     service = get_service(session, slug)
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[service.owner.slug])
     upstream_service = _by_slug(session, Service, depends_on, field="depends_on")
     edges = _edges(session)
     if (slug, depends_on) in edges:
@@ -373,7 +390,7 @@ def add_dependency(session: Session, *, actor: str, slug: str, depends_on: str) 
     session.flush()
     audit.record(
         session,
-        actor=actor,
+        actor=str(actor),
         action="service.dependency_added",
         subject_type="service",
         subject_key=slug,
@@ -382,8 +399,9 @@ def add_dependency(session: Session, *, actor: str, slug: str, depends_on: str) 
     return service
 
 
-def remove_dependency(session: Session, *, actor: str, slug: str, depends_on: str) -> Service:
+def remove_dependency(session: Session, *, actor: Principal, slug: str, depends_on: str) -> Service:
     service = get_service(session, slug)
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[service.owner.slug])
     upstream_service = get_service(session, depends_on)
     removed = session.execute(
         delete(ServiceDependency).where(
@@ -395,7 +413,7 @@ def remove_dependency(session: Session, *, actor: str, slug: str, depends_on: st
         raise NotFound(f"{slug} does not depend on {depends_on}")
     audit.record(
         session,
-        actor=actor,
+        actor=str(actor),
         action="service.dependency_removed",
         subject_type="service",
         subject_key=slug,
@@ -495,7 +513,8 @@ def _steps(session: Session, services: Sequence[str]) -> list[JourneyStep]:
     ]
 
 
-def create_journey(session: Session, *, actor: str, data: schemas.JourneyCreate) -> Journey:
+def create_journey(session: Session, *, actor: Principal, data: schemas.JourneyCreate) -> Journey:
+    require(actor, Action.EDIT_SQUAD_ITEMS, squads=[data.owner])
     _ensure_unique(session, Journey, slug=data.slug, name=data.name)
     journey = Journey(
         slug=data.slug,
@@ -519,9 +538,14 @@ def create_journey(session: Session, *, actor: str, data: schemas.JourneyCreate)
 
 
 def update_journey(
-    session: Session, *, actor: str, slug: str, data: schemas.JourneyUpdate
+    session: Session, *, actor: Principal, slug: str, data: schemas.JourneyUpdate
 ) -> Journey:
     journey = get_journey(session, slug)
+    require(
+        actor,
+        Action.EDIT_SQUAD_ITEMS,
+        squads={journey.owner.slug, data.owner or journey.owner.slug},
+    )
     _check_version(journey, data.version)
     _ensure_unique(session, Journey, slug=None, name=data.name, exclude=journey.id)
     before = schemas.JourneyRead.model_validate(journey)
@@ -577,7 +601,8 @@ def _escalation(levels: Sequence[schemas.EscalationLevelIn]) -> list[VendorEscal
     return [VendorEscalationLevel(**lvl.model_dump()) for lvl in levels]
 
 
-def create_vendor(session: Session, *, actor: str, data: schemas.VendorCreate) -> Vendor:
+def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCreate) -> Vendor:
+    require(actor, Action.GOVERN)
     _ensure_unique(session, Vendor, slug=data.slug, name=data.name)
     vendor = Vendor(
         slug=data.slug,
@@ -595,7 +620,10 @@ def create_vendor(session: Session, *, actor: str, data: schemas.VendorCreate) -
     return vendor
 
 
-def update_vendor(session: Session, *, actor: str, slug: str, data: schemas.VendorUpdate) -> Vendor:
+def update_vendor(
+    session: Session, *, actor: Principal, slug: str, data: schemas.VendorUpdate
+) -> Vendor:
+    require(actor, Action.GOVERN)
     vendor = get_vendor(session, slug)
     _check_version(vendor, data.version)
     _ensure_unique(session, Vendor, slug=None, name=data.name, exclude=vendor.id)
@@ -630,12 +658,13 @@ def _party(session: Session, party: schemas.RaciPartyIn) -> tuple[Squad | None, 
 def set_raci(
     session: Session,
     *,
-    actor: str,
+    actor: Principal,
     service: str,
     activity: domain.Activity,
     parties: Sequence[schemas.RaciPartyIn],
 ) -> bool:
     """Replace who holds which letter for one service and activity; False if nothing changed."""
+    require(actor, Action.GOVERN)
     target = get_service(session, service)
     before = _raci_cell(session, target.id, activity)
     wanted = sorted(
@@ -667,7 +696,7 @@ def set_raci(
     session.flush()
     audit.record(
         session,
-        actor=actor,
+        actor=str(actor),
         action="raci.set",
         subject_type="service",
         subject_key=service,
@@ -717,3 +746,11 @@ def raci_matrix(
             for g in gaps
         ],
     )
+
+
+def squads_with_member(session: Session, email: str) -> list[str]:
+    """The squads whose member list holds this email: how accounts link to the catalog."""
+    query = (
+        select(Squad.slug).join(SquadMember).where(func.lower(SquadMember.email) == email.lower())
+    )
+    return list(session.scalars(query.order_by(Squad.slug)))

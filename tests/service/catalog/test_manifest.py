@@ -11,6 +11,7 @@ from opsroom.catalog import service as catalog
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.errors import NotFound, ValidationFailed
+from tests.factories import ACTOR
 
 CATALOG = textwrap.dedent(
     """\
@@ -59,7 +60,7 @@ CATALOG = textwrap.dedent(
 
 
 def _apply(session: Session, text: str) -> dict[str, dict[str, int]]:
-    return manifest.apply_text(session, actor="tester", text=text).as_dict()
+    return manifest.apply_text(session, actor=ACTOR, text=text).as_dict()
 
 
 def test_a_catalog_file_creates_everything(session: Session) -> None:

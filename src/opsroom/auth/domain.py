@@ -1,0 +1,141 @@
+"""Who may do what: roles, token scopes and the one permission rule every entry point obeys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from opsroom.errors import Forbidden
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    RESPONDER = "responder"
+    SQUAD_LEAD = "squad_lead"
+    OPERATIONS_MANAGER = "operations_manager"
+    ADMIN = "admin"
+    VENDOR_CONTACT = "vendor_contact"
+
+
+# Each role can do everything the roles below it can; a vendor contact stands outside the ladder.
+LADDER = [Role.VIEWER, Role.RESPONDER, Role.SQUAD_LEAD, Role.OPERATIONS_MANAGER, Role.ADMIN]
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+    INGEST = "ingest"
+
+
+class Action(StrEnum):
+    READ = "read"  # anything not restricted
+    SELF_SERVICE = "self_service"  # one's own password and tokens
+    WORK_INCIDENTS = "work_incidents"  # acknowledge, add notes, update status
+    EDIT_SQUAD_ITEMS = "edit_squad_items"  # a squad's services, schedules, actions
+    GOVERN = "govern"  # platform-wide: priorities, freezes, approvals, risk, the catalog itself
+    ADMINISTER = "administer"  # users, tokens, settings
+    INGEST = "ingest"  # send alerts and events, nothing else
+
+
+@dataclass(frozen=True)
+class Rule:
+    role: Role | None  # lowest role on the ladder allowed; None: no role grants it
+    scope: Scope
+
+
+RULES: dict[Action, Rule] = {
+    Action.READ: Rule(Role.VIEWER, Scope.READ),
+    Action.SELF_SERVICE: Rule(Role.VIEWER, Scope.WRITE),
+    Action.WORK_INCIDENTS: Rule(Role.RESPONDER, Scope.WRITE),
+    Action.EDIT_SQUAD_ITEMS: Rule(Role.SQUAD_LEAD, Scope.WRITE),
+    Action.GOVERN: Rule(Role.OPERATIONS_MANAGER, Scope.WRITE),
+    Action.ADMINISTER: Rule(Role.ADMIN, Scope.ADMIN),
+    Action.INGEST: Rule(None, Scope.INGEST),
+}
+
+ALL_SCOPES = frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Someone acting: a signed-in person, a token, or the local CLI operator."""
+
+    name: str  # what the audit log records
+    role: Role
+    squads: frozenset[str] = frozenset()  # squads the person is a member of
+    vendor: str | None = None  # the vendor a vendor contact works for
+    scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
+    user_id: int | None = None
+    via: str = field(default="session")  # session, token, cli
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def _rank(role: Role) -> int:
+    return LADDER.index(role) if role in LADDER else -1
+
+
+def decide(
+    principal: Principal, action: Action, *, squads: Iterable[str] = (), vendor: str | None = None
+) -> Decision:
+    """May principal do action on something owned by `squads` (or belonging to `vendor`)?"""
+    rule = RULES[action]
+    if rule.scope not in principal.scopes:
+        return Decision(False, f"this token lacks the '{rule.scope}' scope")
+    if action is Action.INGEST:
+        return Decision(True)
+    if principal.role is Role.VENDOR_CONTACT:
+        own_vendor = vendor is not None and vendor == principal.vendor
+        if action is Action.SELF_SERVICE or (action is Action.READ and own_vendor):
+            return Decision(True)
+        return Decision(False, "vendor contacts see only what their vendor is engaged on")
+    if rule.role is None or _rank(principal.role) < _rank(rule.role):
+        needed = rule.role.value.replace("_", " ") if rule.role else "an integration key"
+        return Decision(False, f"you need the {needed} role for this")
+    outside = set(squads) - principal.squads
+    if action is Action.EDIT_SQUAD_ITEMS and principal.role is Role.SQUAD_LEAD and outside:
+        return Decision(
+            False,
+            f"squad leads edit their own squads' items only; not a member of {', '.join(sorted(outside))}",
+        )
+    return Decision(True)
+
+
+def require(
+    principal: Principal, action: Action, *, squads: Iterable[str] = (), vendor: str | None = None
+) -> None:
+    decision = decide(principal, action, squads=squads, vendor=vendor)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+# Password and throttling policy -----------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 12
+FAILURES_PER_ACCOUNT = 5
+FAILURES_PER_ADDRESS = 20
+THROTTLE_WINDOW_SECONDS = 15 * 60
+
+
+def password_problem(password: str, *, email: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"use at least {MIN_PASSWORD_LENGTH} characters"
+    if email and email.split("@")[0].lower() in password.lower():
+        return "do not put your email name in your password"
+    return None
+
+
+def throttled(failures_for_account: int, failures_from_address: int) -> bool:
+    return (
+        failures_for_account >= FAILURES_PER_ACCOUNT
+        or failures_from_address >= FAILURES_PER_ADDRESS
+    )

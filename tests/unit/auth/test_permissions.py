@@ -1,0 +1,114 @@
+"""The permission rule as a table: role x action x scope."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opsroom.auth.domain import (
+    ALL_SCOPES,
+    LADDER,
+    Action,
+    Principal,
+    Role,
+    Scope,
+    decide,
+    password_problem,
+    throttled,
+)
+
+EXPECTED = {
+    # action:                 viewer responder lead   om     admin
+    Action.READ:              (True,  True,     True,  True,  True),
+    Action.SELF_SERVICE:      (True,  True,     True,  True,  True),
+    Action.WORK_INCIDENTS:    (False, True,     True,  True,  True),
+    Action.EDIT_SQUAD_ITEMS:  (False, False,    True,  True,  True),
+    Action.GOVERN:            (False, False,    False, True,  True),
+    Action.ADMINISTER:        (False, False,    False, False, True),
+    Action.INGEST:            (True,  True,     True,  True,  True),
+}  # fmt: skip
+
+
+def person(
+    role: Role,
+    *,
+    squads: set[str] | None = None,
+    scopes: frozenset[Scope] = ALL_SCOPES | {Scope.INGEST},
+) -> Principal:
+    return Principal(
+        name=f"{role}@example.com",
+        role=role,
+        squads=frozenset(squads or {"identity"}),
+        scopes=scopes,
+    )
+
+
+@pytest.mark.parametrize("action", list(EXPECTED))
+@pytest.mark.parametrize("role", LADDER)
+def test_role_ladder(role: Role, action: Action) -> None:
+    expected = EXPECTED[action][LADDER.index(role)]
+    assert decide(person(role), action, squads=["identity"]).allowed is expected
+
+
+def test_squad_lead_edits_own_squads_items_only() -> None:
+    lead = person(Role.SQUAD_LEAD, squads={"identity"})
+    assert decide(lead, Action.EDIT_SQUAD_ITEMS, squads=["identity"]).allowed
+    refused = decide(lead, Action.EDIT_SQUAD_ITEMS, squads=["identity", "payments"])
+    assert not refused.allowed
+    assert "payments" in refused.reason
+
+
+def test_operations_manager_edits_any_squads_items() -> None:
+    assert decide(
+        person(Role.OPERATIONS_MANAGER, squads=set()), Action.EDIT_SQUAD_ITEMS, squads=["payments"]
+    ).allowed
+
+
+def test_vendor_contact_reads_only_their_vendor() -> None:
+    contact = Principal(name="v@cloudco.example", role=Role.VENDOR_CONTACT, vendor="cloudco")
+    assert decide(contact, Action.READ, vendor="cloudco").allowed
+    assert not decide(contact, Action.READ, vendor="other").allowed
+    assert not decide(contact, Action.READ).allowed
+    assert not decide(contact, Action.WORK_INCIDENTS, vendor="cloudco").allowed
+
+
+def test_token_scope_limits_even_an_admin() -> None:
+    read_only = person(Role.ADMIN, scopes=frozenset({Scope.READ}))
+    refused = decide(read_only, Action.GOVERN)
+    assert not refused.allowed
+    assert refused.reason == "this token lacks the 'write' scope"
+    assert not decide(person(Role.ADMIN, scopes=ALL_SCOPES), Action.INGEST).allowed
+
+
+def test_refusal_names_the_role_needed() -> None:
+    assert (
+        decide(person(Role.VIEWER), Action.GOVERN).reason
+        == "you need the operations manager role for this"
+    )
+
+
+@given(st.sampled_from(LADDER), st.sampled_from(LADDER), st.sampled_from(list(Action)))
+def test_a_higher_role_can_do_whatever_a_lower_one_can(
+    low: Role, high: Role, action: Action
+) -> None:
+    if (
+        LADDER.index(low) <= LADDER.index(high)
+        and decide(person(low), action, squads=["identity"]).allowed
+    ):
+        assert decide(person(high), action, squads=["identity"]).allowed
+
+
+def test_password_policy() -> None:
+    assert password_problem("short", email="ann@example.com") == "use at least 12 characters"
+    assert (
+        password_problem("ann-is-great-2026", email="ann@example.com")
+        == "do not put your email name in your password"
+    )
+    assert password_problem("correct horse battery", email="ann@example.com") is None
+
+
+def test_throttling_thresholds() -> None:
+    assert not throttled(4, 19)
+    assert throttled(5, 0)
+    assert throttled(0, 20)
