@@ -281,7 +281,7 @@ def set_raci(
 YAML_BODY = {"content": {"application/yaml": {"schema": {"type": "string"}}}}
 
 
-@router.post("/catalog/apply", responses=errors(400), openapi_extra={"requestBody": YAML_BODY})
+@router.post("/catalog/apply", responses=errors(413), openapi_extra={"requestBody": YAML_BODY})
 async def apply_catalog(
     request: Request, session: DbSession, actor: Actor
 ) -> dict[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, require
@@ -31,6 +31,18 @@ class Manifest(schemas.Input):
     journeys: list[schemas.JourneyCreate] = Field(default_factory=list)
     vendors: list[schemas.VendorCreate] = Field(default_factory=list)
     raci: list[schemas.RaciEntryIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _each_slug_once_per_section(self) -> Manifest:
+        for section in ("platforms", "squads", "services", "journeys", "vendors"):
+            seen: set[str] = set()
+            for item in getattr(self, section):
+                if item.slug in seen:
+                    raise ValueError(
+                        f"{section}: '{item.slug}' appears twice; keep one entry per slug"
+                    )
+                seen.add(item.slug)
+        return self
 
 
 @dataclass
@@ -150,7 +162,14 @@ def _upsert(
         ops.create(session, actor=actor, data=data)
         result.count("created", kind)
         return
-    changes = _changed(ops.read.model_validate(existing), data, ops.update_model)
+    current = ops.read.model_validate(existing)
+    moved_to = getattr(data, "platform", None)
+    if moved_to is not None and moved_to != getattr(current, "platform", moved_to):
+        raise ValidationFailed(
+            f"'{data.slug}' belongs to platform '{current.platform}'; records do not move between platforms",  # type: ignore[attr-defined]
+            fields={"platform": "cannot move an existing record to another platform"},
+        )
+    changes = _changed(current, data, ops.update_model)
     if not changes:
         result.count("unchanged", kind)
         return

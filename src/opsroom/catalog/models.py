@@ -152,7 +152,7 @@ class Vendor(Versioned, Base):
         cascade="all, delete-orphan", order_by="VendorEscalationLevel.level", lazy="selectin"
     )
     services: Mapped[list[VendorService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
+        cascade="all, delete-orphan", lazy="selectin", order_by="VendorService.id"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -48,6 +49,18 @@ def _url(value: str) -> str:
 
 
 Url = Annotated[str, Field(max_length=500), AfterValidator(_url)]
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    """Free-form data as it will be stored: dates become ISO text, unstorable values an error."""
+    try:
+        stored: dict[str, Any] = orjson.loads(orjson.dumps(value))
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        raise ValueError(f"cannot be stored: {exc}") from exc
+    return stored
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
 
 
 # --- platforms --------------------------------------------------------------------------
@@ -295,9 +308,7 @@ class VendorCreate(Input):
         default_factory=list
     )
     contract_reference: str = Field(default="", max_length=200)
-    sla_terms: dict[str, Any] = Field(
-        default_factory=dict, description="free-form SLA terms as data"
-    )
+    sla_terms: JsonObject = Field(default_factory=dict, description="free-form SLA terms as data")
     services: list[VendorServiceIn] = Field(default_factory=list)
 
 
@@ -309,7 +320,7 @@ class VendorUpdate(Input):
     support_contacts: list[ContactIn] | None = None
     escalation: Annotated[list[EscalationLevelIn] | None, AfterValidator(_numbered_in_order)] = None
     contract_reference: str | None = Field(default=None, max_length=200)
-    sla_terms: dict[str, Any] | None = None
+    sla_terms: JsonObject | None = None
     services: list[VendorServiceIn] | None = None
 
 

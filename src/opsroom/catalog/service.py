@@ -708,11 +708,12 @@ def set_raci(
 
 def _raci_cell(session: Session, service_id: int, activity: str) -> list[str]:
     rows = session.execute(
-        select(RaciAssignment.letter, RaciAssignment.party)
-        .where(RaciAssignment.service_id == service_id, RaciAssignment.activity == activity)
-        .order_by(RaciAssignment.letter, RaciAssignment.party)
+        select(RaciAssignment.letter, RaciAssignment.party).where(
+            RaciAssignment.service_id == service_id, RaciAssignment.activity == activity
+        )
     )
-    return [f"{letter} {party}" for letter, party in rows]
+    # Sorted here, not by the database, whose collation may order text differently.
+    return sorted(f"{letter} {party}" for letter, party in rows)
 
 
 def raci_matrix(

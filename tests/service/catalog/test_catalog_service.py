@@ -205,7 +205,10 @@ def test_raci_gaps_and_set_raci(session: Session) -> None:
 def test_every_change_is_audited_with_what_changed(session: Session) -> None:
     factories.small_platform(session)
     catalog.update_service(
-        session, actor=replace(ACTOR, name="alice"), slug="db", data=schemas.ServiceUpdate(version=1, tier=1)
+        session,
+        actor=replace(ACTOR, name="alice"),
+        slug="db",
+        data=schemas.ServiceUpdate(version=1, tier=1),
     )
     latest = audit.list_entries(session, subject_type="service", subject_key="db", limit=1).items[0]
     assert (latest.actor, latest.action, latest.before, latest.after) == (

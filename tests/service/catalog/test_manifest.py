@@ -154,3 +154,49 @@ def test_a_loop_in_the_file_applies_nothing(settings: Settings) -> None:
     with session_scope(settings) as s:
         assert catalog.list_platforms(s) == []
         assert audit.verify(s) == (0, None)
+
+
+def test_a_record_does_not_move_between_platforms(session: Session) -> None:
+    _apply(session, CATALOG)
+    moved = CATALOG.replace(
+        "platforms:\n", "platforms:\n  - {slug: commerce, name: Commerce}\n"
+    ).replace("    name: Auth\n    platform: procurement", "    name: Auth\n    platform: commerce")
+    with pytest.raises(ValidationFailed) as refused:
+        _apply(session, moved)
+    assert refused.value.fields == {
+        "services[1].platform": "line 22: 'auth' belongs to platform 'procurement'; records do not move between platforms"
+    }
+
+
+def test_a_slug_repeated_in_a_section_is_refused(session: Session) -> None:
+    repeated = CATALOG.replace(
+        "journeys:\n",
+        "  - {slug: auth, name: Auth two, platform: procurement, owner: identity, tier: 3}\njourneys:\n",
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        _apply(session, repeated)
+    assert "services: 'auth' appears twice" in refused.value.message
+
+
+def test_unstorable_sla_terms_are_a_field_error_and_dates_become_text(session: Session) -> None:
+    with_date = CATALOG.replace(
+        "    name: CloudCo\n", "    name: CloudCo\n    sla_terms: {renewal: 2027-03-31}\n"
+    )
+    _apply(session, with_date)
+    assert catalog.get_vendor(session, "cloudco").sla_terms == {"renewal": "2027-03-31"}
+    huge = CATALOG.replace(
+        "    name: CloudCo\n",
+        "    name: CloudCo\n    sla_terms: {credits: 99999999999999999999999}\n",
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        _apply(session, huge)
+    assert "vendors[0].sla_terms" in refused.value.message
+
+
+def test_raci_with_mixed_case_roles_settles_after_one_apply(session: Session) -> None:
+    mixed = (
+        CATALOG
+        + "  - {role: Operations manager, letter: I, activities: [capacity], services: [auth]}\n  - {role: incident commander, letter: I, activities: [capacity], services: [auth]}\n"
+    )
+    _apply(session, mixed)
+    assert _apply(session, mixed)["updated"] == {}
