@@ -73,11 +73,26 @@ def session(settings: Settings) -> Iterator[Session]:
         yield s
 
 
-def bearer_for(settings: Settings, email: str, role: Role, *, scopes: list[Scope] | None = None, vendor: str | None = None) -> str:
+def bearer_for(
+    settings: Settings,
+    email: str,
+    role: Role,
+    *,
+    scopes: list[Scope] | None = None,
+    vendor: str | None = None,
+) -> str:
     """A real account with a real API token, as an administrator would create them."""
     with session_scope(settings) as s:
         user = auth.create_user(
-            s, actor=ADMIN, data=UserCreate(email=email, display_name=email.split("@")[0], role=role, vendor=vendor, service_account=True)
+            s,
+            actor=ADMIN,
+            data=UserCreate(
+                email=email,
+                display_name=email.split("@")[0],
+                role=role,
+                vendor=vendor,
+                service_account=True,
+            ),
         )
         owner = auth.principal_for(s, user)
         chosen = scopes or sorted(auth.allowed_scopes(role))

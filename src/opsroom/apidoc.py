@@ -42,4 +42,7 @@ _MEANING = {
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for the error statuses a route can answer."""
-    return {code: {"model": ErrorResponse, "description": _MEANING[code]} for code in (*codes, 401, 403, 422)}
+    return {
+        code: {"model": ErrorResponse, "description": _MEANING[code]}
+        for code in (*codes, 401, 403, 422)
+    }

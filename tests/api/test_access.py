@@ -28,7 +28,9 @@ def _routes(settings: Settings) -> list[tuple[str, str]]:
     return [(method, path) for path, ops in spec["paths"].items() for method in ops]
 
 
-def test_no_mutating_route_is_reachable_anonymously(settings: Settings, anonymous: TestClient) -> None:
+def test_no_mutating_route_is_reachable_anonymously(
+    settings: Settings, anonymous: TestClient
+) -> None:
     mutating = [(m, p) for m, p in _routes(settings) if m in MUTATING]
     assert len(mutating) > 15
     for method, path in mutating:
@@ -63,21 +65,48 @@ def test_responder_cannot_edit_the_catalog(settings: Settings, catalog_client: T
     assert refused.json()["error"]["message"] == "you need the squad lead role for this"
 
 
-def test_squad_lead_edits_own_squads_services_only(settings: Settings, catalog_client: TestClient) -> None:
-    created(catalog_client, "/api/v1/squads", {"slug": "payments", "name": "Payments", "platform": "procurement"})
-    created(catalog_client, "/api/v1/squads/identity/members", {"name": "Lea", "email": "lead@example.com"})
-    created(catalog_client, "/api/v1/services", {"slug": "ledger", "name": "Ledger", "platform": "procurement", "owner": "payments", "tier": 2})
+def test_squad_lead_edits_own_squads_services_only(
+    settings: Settings, catalog_client: TestClient
+) -> None:
+    created(
+        catalog_client,
+        "/api/v1/squads",
+        {"slug": "payments", "name": "Payments", "platform": "procurement"},
+    )
+    created(
+        catalog_client,
+        "/api/v1/squads/identity/members",
+        {"name": "Lea", "email": "lead@example.com"},
+    )
+    created(
+        catalog_client,
+        "/api/v1/services",
+        {
+            "slug": "ledger",
+            "name": "Ledger",
+            "platform": "procurement",
+            "owner": "payments",
+            "tier": 2,
+        },
+    )
     with client_as(settings, bearer_for(settings, "lead@example.com", Role.SQUAD_LEAD)) as lead:
         assert lead.patch("/api/v1/services/db", json={"version": 1, "tier": 1}).status_code == 200
-        assert lead.patch("/api/v1/services/ledger", json={"version": 1, "tier": 1}).status_code == 403
+        assert (
+            lead.patch("/api/v1/services/ledger", json={"version": 1, "tier": 1}).status_code == 403
+        )
         handover = lead.patch("/api/v1/services/db", json={"version": 2, "owner": "payments"})
         assert handover.status_code == 403
-        assert lead.post("/api/v1/platforms", json={"slug": "other", "name": "Other"}).status_code == 403
+        assert (
+            lead.post("/api/v1/platforms", json={"slug": "other", "name": "Other"}).status_code
+            == 403
+        )
 
 
 def test_vendor_contact_sees_no_catalog(settings: Settings, catalog_client: TestClient) -> None:
     created(catalog_client, "/api/v1/vendors", {"slug": "cloudco", "name": "CloudCo"})
-    with client_as(settings, bearer_for(settings, "v@cloudco.example", Role.VENDOR_CONTACT, vendor="cloudco")) as vendor:
+    with client_as(
+        settings, bearer_for(settings, "v@cloudco.example", Role.VENDOR_CONTACT, vendor="cloudco")
+    ) as vendor:
         assert vendor.get("/api/v1/services").status_code == 403
         assert vendor.get("/api/v1/me").json()["vendor"] == "cloudco"
 
@@ -103,9 +132,13 @@ def test_revoked_token_stops_working(settings: Settings, client: TestClient) -> 
     assert "revoked" in rejected.json()["error"]["message"]
 
 
-def test_expired_token_stops_working(settings: Settings, client: TestClient, frozen_clock: clock.FrozenClock) -> None:
+def test_expired_token_stops_working(
+    settings: Settings, client: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
     expires = (frozen_clock.now() + timedelta(hours=1)).isoformat()
-    made = created(client, "/api/v1/tokens", {"name": "temp", "scopes": ["read"], "expires_at": expires})
+    made = created(
+        client, "/api/v1/tokens", {"name": "temp", "scopes": ["read"], "expires_at": expires}
+    )
     with client_as(settings, made["token"]) as temp:
         assert temp.get("/api/v1/me").status_code == 200
         frozen_clock.advance(timedelta(hours=1, seconds=1))
@@ -114,7 +147,9 @@ def test_expired_token_stops_working(settings: Settings, client: TestClient, fro
     assert expired.json()["error"]["message"] == "this token has expired"
 
 
-def test_token_records_when_it_was_last_used(settings: Settings, client: TestClient, frozen_clock: clock.FrozenClock) -> None:
+def test_token_records_when_it_was_last_used(
+    settings: Settings, client: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
     made = created(client, "/api/v1/tokens", {"name": "probe", "scopes": ["read"]})
     with client_as(settings, made["token"]) as probe:
         probe.get("/api/v1/me")
@@ -130,10 +165,18 @@ def test_token_scopes_are_limited_by_role(settings: Settings) -> None:
 
 def test_token_errors(client: TestClient) -> None:
     assert client.delete("/api/v1/tokens/999").status_code == 404
-    past = client.post("/api/v1/tokens", json={"name": "x", "scopes": ["read"], "expires_at": "2000-01-01T00:00:00Z"})
+    past = client.post(
+        "/api/v1/tokens",
+        json={"name": "x", "scopes": ["read"], "expires_at": "2000-01-01T00:00:00Z"},
+    )
     assert past.json()["error"]["fields"] == {"expires_at": "in the past"}
     assert client.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]}).status_code == 422
-    assert client.post("/api/v1/tokens", json={"name": "x", "scopes": ["read"], "user": "ghost@example.com"}).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"name": "x", "scopes": ["read"], "user": "ghost@example.com"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_garbage_token_is_401(settings: Settings) -> None:
@@ -146,22 +189,58 @@ def test_a_garbage_token_is_401(settings: Settings) -> None:
 
 
 def test_admin_manages_users_and_role_changes_are_audited(client: TestClient) -> None:
-    made = created(client, "/api/v1/users", {"email": "Ann@Example.com", "display_name": "Ann", "role": "responder", "password": "a long enough secret"})
+    made = created(
+        client,
+        "/api/v1/users",
+        {
+            "email": "Ann@Example.com",
+            "display_name": "Ann",
+            "role": "responder",
+            "password": "a long enough secret",
+        },
+    )
     assert made["email"] == "ann@example.com"
     assert "password" not in made and "password_hash" not in made
-    changed = client.patch("/api/v1/users/ann@example.com", json={"version": 1, "role": "squad_lead"})
+    changed = client.patch(
+        "/api/v1/users/ann@example.com", json={"version": 1, "role": "squad_lead"}
+    )
     assert changed.json()["role"] == "squad_lead"
-    entry = client.get("/api/v1/audit", params={"subject_type": "user", "subject_key": "ann@example.com"}).json()["items"][0]
-    assert (entry["action"], entry["before"], entry["after"]) == ("user.role_changed", {"role": "responder"}, {"role": "squad_lead"})
+    entry = client.get(
+        "/api/v1/audit", params={"subject_type": "user", "subject_key": "ann@example.com"}
+    ).json()["items"][0]
+    assert (entry["action"], entry["before"], entry["after"]) == (
+        "user.role_changed",
+        {"role": "responder"},
+        {"role": "squad_lead"},
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"email": "b@example.com", "display_name": "B", "password": "short"}, "password"),
-        ({"email": "b@example.com", "display_name": "B", "role": "vendor_contact", "password": "a long enough secret"}, "request"),
-        ({"email": "not-an-email", "display_name": "B", "password": "a long enough secret"}, "email"),
-        ({"email": "b@example.com", "display_name": "B", "password": "a long enough secret", "timezone": "Mars/Olympus"}, "timezone"),
+        (
+            {
+                "email": "b@example.com",
+                "display_name": "B",
+                "role": "vendor_contact",
+                "password": "a long enough secret",
+            },
+            "request",
+        ),
+        (
+            {"email": "not-an-email", "display_name": "B", "password": "a long enough secret"},
+            "email",
+        ),
+        (
+            {
+                "email": "b@example.com",
+                "display_name": "B",
+                "password": "a long enough secret",
+                "timezone": "Mars/Olympus",
+            },
+            "timezone",
+        ),
     ],
 )
 def test_user_validation(client: TestClient, body: dict[str, str], field: str) -> None:
@@ -174,12 +253,28 @@ def test_user_validation(client: TestClient, body: dict[str, str], field: str) -
 def test_only_admins_manage_users(settings: Settings) -> None:
     with client_as(settings, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as om:
         assert om.get("/api/v1/users").status_code == 403
-        refused = om.post("/api/v1/users", json={"email": "c@example.com", "display_name": "C", "password": "a long enough secret"})
+        refused = om.post(
+            "/api/v1/users",
+            json={
+                "email": "c@example.com",
+                "display_name": "C",
+                "password": "a long enough secret",
+            },
+        )
     assert refused.status_code == 403
     assert refused.json()["error"]["message"] == "this token lacks the 'admin' scope"
 
 
 def test_me_describes_the_caller(settings: Settings) -> None:
-    with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER, scopes=[Scope.READ])) as responder:
+    with client_as(
+        settings, bearer_for(settings, "r@example.com", Role.RESPONDER, scopes=[Scope.READ])
+    ) as responder:
         me = responder.get("/api/v1/me").json()
-    assert me == {"name": "r@example.com", "role": "responder", "squads": [], "vendor": None, "scopes": ["read"], "via": "token"}
+    assert me == {
+        "name": "r@example.com",
+        "role": "responder",
+        "squads": [],
+        "vendor": None,
+        "scopes": ["read"],
+        "via": "token",
+    }

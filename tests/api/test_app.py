@@ -42,7 +42,9 @@ def test_malformed_json_is_a_clear_422(client: TestClient) -> None:
 
 def test_oversized_body_is_refused_before_it_is_read(settings: Settings) -> None:
     small = settings.model_copy(update={"max_request_bytes": 100})
-    with client_as(small, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as client:
+    with client_as(
+        small, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)
+    ) as client:
         response = client.post("/api/v1/platforms", json={"slug": "p", "name": "x" * 200})
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "payload_too_large"

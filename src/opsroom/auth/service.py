@@ -334,7 +334,9 @@ def revoke_token(session: Session, *, actor: Principal, token_id: int) -> ApiTok
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no token {token_id}")
-    domain.require(actor, Action.SELF_SERVICE if token.user_id == actor.user_id else Action.ADMINISTER)
+    domain.require(
+        actor, Action.SELF_SERVICE if token.user_id == actor.user_id else Action.ADMINISTER
+    )
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         _audit(
