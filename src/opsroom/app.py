@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -13,6 +16,7 @@ from opsroom.auth import api as auth_api
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.config import Settings
+from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
@@ -21,9 +25,11 @@ API_ROUTERS = (health.router, auth_api.router, catalog_api.router, audit_api.rou
 PAGE_ROUTERS = (shell_pages.router, catalog_pages.router, audit_pages.router)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
+    """The web application; with worker=True it also runs the background worker."""
     settings = settings or Settings()
     app = FastAPI(
+        lifespan=_with_worker(settings) if worker else None,
         title="opsroom",
         version=__version__,
         description="Run a platform's operations: catalog, incidents, alerts, on-call, changes and KPIs.",
@@ -41,6 +47,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders, tls=settings.uses_tls)
     return app
+
+
+def _with_worker(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        embedded = EmbeddedWorker(settings)
+        embedded.start()
+        try:
+            yield
+        finally:
+            embedded.close()
+
+    return lifespan
 
 
 def _vendor_file(name: str) -> FileResponse:

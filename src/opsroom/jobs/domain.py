@@ -1,0 +1,25 @@
+"""Durable timers: what is due, and when a failed run is tried again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=60)
+
+
+class TimerStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the n-th failed attempt: 5 s, 10 s, 20 s ... capped at 1 h."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def gives_up(attempts: int) -> bool:
+    return attempts >= MAX_ATTEMPTS
