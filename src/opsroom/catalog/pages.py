@@ -149,8 +149,11 @@ def vendor(request: Request, session: DbSession, slug: str) -> Response:
 
 
 @router.get("/raci")
-def raci(request: Request, session: DbSession, platform: Filter = None) -> Response:
+def raci(
+    request: Request, session: DbSession, platform: Filter = None, only_gaps: Filter = None
+) -> Response:
     context = {
+        "only_gaps": bool(only_gaps),
         "services": {s.slug: s for s in all_services(session, platform=platform)},
         **_raci(session, platform=platform),
     }

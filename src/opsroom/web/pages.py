@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
@@ -33,10 +34,16 @@ BlankIsNone = BeforeValidator(_blank_is_none)
 Filter = Annotated[str | None, BlankIsNone]
 
 
-def is_partial(request: Request) -> bool:
+def _is_partial(request: Request) -> bool:
     """An htmx request for part of a page (a history restore wants the whole page)."""
     headers = request.headers
     return "hx-request" in headers and "hx-history-restore-request" not in headers
+
+
+def _address(request: Request) -> str:
+    """The request's path and non-empty parameters: what the address bar should show."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if v])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def _switch_target(path: str) -> str:
@@ -54,8 +61,9 @@ def render(
 ) -> Response:
     """A page inside the layout, or only `partial` when htmx asks for it."""
     templates: Jinja2Templates = request.app.state.templates
-    if partial is not None and is_partial(request):
+    if partial is not None and _is_partial(request):
         response = templates.TemplateResponse(request, partial, context)
+        response.headers["HX-Push-Url"] = _address(request)
     else:
         platforms = catalog_service.list_platforms(session)
         shell = {
@@ -100,9 +108,11 @@ def _overview(session: Session, platform: Any, vendors: list[Any]) -> dict[str, 
 
 @router.get("/")
 def home(request: Request, session: DbSession, platform: Filter = None) -> Response:
-    shown = [catalog_service.get_platform(session, platform)] if platform else None
+    if platform:
+        platforms = [catalog_service.get_platform(session, platform)]
+    else:
+        platforms = catalog_service.list_platforms(session)
     vendors = catalog_service.list_vendors(session)
-    platforms = shown or catalog_service.list_platforms(session)
     context = {
         "overviews": [_overview(session, p, vendors) for p in platforms],
         "tier_one": list(all_services(session, platform=platform, tier=1)),
