@@ -16,12 +16,19 @@ from opsroom.auth import api as auth_api
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.config import Settings
+from opsroom.incidents import api as incidents_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
-API_ROUTERS = (health.router, auth_api.router, catalog_api.router, audit_api.router)
+API_ROUTERS = (
+    health.router,
+    auth_api.router,
+    catalog_api.router,
+    incidents_api.router,
+    audit_api.router,
+)
 PAGE_ROUTERS = (shell_pages.router, catalog_pages.router, audit_pages.router)
 
 

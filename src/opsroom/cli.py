@@ -13,6 +13,7 @@ from opsroom.auth import cli as auth_cli
 from opsroom.catalog import cli as catalog_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
+from opsroom.incidents import cli as incidents_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -22,6 +23,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(auth_cli.user_app, name="user")
 app.add_typer(auth_cli.token_app, name="token")
 for name, sub in catalog_cli.APPS.items():

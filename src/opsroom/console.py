@@ -35,9 +35,9 @@ def actor(session: Session) -> Principal:
 
 
 def fail(message: str, code: int = 1, fields: dict[str, str] | None = None) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     for name, problem in (fields or {}).items():
-        err.print(f"  {name}: {problem}", highlight=False)
+        err.print(f"  {name}: {problem}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from opsroom import clock
 from opsroom.audit import domain
-from opsroom.audit.models import AuditEntry, AuditHead
+from opsroom.audit.models import AuditEntry, AuditHead, TimelineEvent
 from opsroom.audit.schemas import VerifyRead
 from opsroom.pagination import Page, paginate
 
@@ -121,3 +122,45 @@ def verification(session: Session) -> VerifyRead:
     if broken is None:
         return VerifyRead(ok=True, checked=checked)
     return VerifyRead(ok=False, checked=checked, broken_at=broken.seq, reason=broken.reason)
+
+
+def add_event(
+    session: Session,
+    *,
+    subject_type: str,
+    subject_key: str,
+    actor: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    """Add to a subject's timeline (the audit chain records the change itself)."""
+    event = TimelineEvent(
+        subject_type=subject_type,
+        subject_key=subject_key,
+        at=at or clock.now(),
+        actor=actor,
+        kind=kind,
+        text=text,
+        data=domain.to_json_value(data) if data else None,
+    )
+    session.add(event)
+    return event
+
+
+def timeline(session: Session, *, subject_type: str, subject_key: str) -> list[TimelineEvent]:
+    query = select(TimelineEvent).where(
+        TimelineEvent.subject_type == subject_type, TimelineEvent.subject_key == subject_key
+    )
+    return list(session.scalars(query.order_by(TimelineEvent.at, TimelineEvent.id)))
+
+
+def move_timeline(session: Session, *, subject_type: str, from_key: str, to_key: str) -> int:
+    """Re-home one subject's events onto another (when a duplicate is merged)."""
+    moved = session.execute(
+        update(TimelineEvent)
+        .where(TimelineEvent.subject_type == subject_type, TimelineEvent.subject_key == from_key)
+        .values(subject_key=to_key)
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]

@@ -755,3 +755,17 @@ def squads_with_member(session: Session, email: str) -> list[str]:
         select(Squad.slug).join(SquadMember).where(func.lower(SquadMember.email) == email.lower())
     )
     return list(session.scalars(query.order_by(Squad.slug)))
+
+
+def journeys_through(session: Session, services: Sequence[str]) -> list[str]:
+    """Slugs of the journeys passing through any of these services (those an outage degrades)."""
+    if not services:
+        return []
+    query = (
+        select(Journey.slug)
+        .join(JourneyStep, JourneyStep.journey_id == Journey.id)
+        .join(Service, JourneyStep.service_id == Service.id)
+        .where(Service.slug.in_(services))
+        .distinct()
+    )
+    return sorted(session.scalars(query))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
@@ -23,3 +25,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 def gives_up(attempts: int) -> bool:
     return attempts >= MAX_ATTEMPTS
+
+
+@dataclass(frozen=True)
+class Due:
+    """A timer as its handler sees it."""
+
+    kind: str
+    subject: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)

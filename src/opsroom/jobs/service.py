@@ -14,7 +14,7 @@ from opsroom.jobs import domain
 from opsroom.jobs.domain import TimerStatus
 from opsroom.jobs.models import Timer
 
-Handler = Callable[[Session, Timer], None]
+Handler = Callable[[Session, domain.Due], None]
 _handlers: dict[str, Handler] = {}
 
 
@@ -107,7 +107,7 @@ def run(session: Session, *, timer_id: int, owner: str) -> bool:
     handler = _handlers.get(timer.kind)
     if handler is None:
         raise LookupError(f"no handler for timer kind '{timer.kind}'")
-    handler(session, timer)
+    handler(session, domain.Due(timer.kind, timer.subject, timer.due_at, dict(timer.payload)))
     timer.status, timer.finished_at, timer.lease_owner, timer.lease_until = (
         TimerStatus.DONE,
         clock.now(),

@@ -11,6 +11,7 @@ import threading
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.jobs import service as jobs
+from opsroom.registry import HANDLER_MODULES
 
 log = logging.getLogger("opsroom.worker")
 BATCH = 50
@@ -43,7 +44,7 @@ def _run_one(settings: Settings, timer_id: int, owner: str) -> int:
 
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     owner = worker_name()
-    log.info("worker %s started", owner)
+    log.info("worker %s started for %s", owner, ", ".join(m.__name__ for m in HANDLER_MODULES))
     while not stop.is_set():
         try:
             busy = run_once(settings, owner=owner)

@@ -13,6 +13,7 @@ from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.jobs import domain
 from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
 from opsroom.jobs.models import Timer
 from opsroom.jobs.worker import run_once
 
@@ -20,14 +21,14 @@ FAILURES: Counter[str] = Counter()
 
 
 @jobs.handles("test.record")
-def _record(session: Session, timer: Timer) -> None:
+def _record(session: Session, timer: Due) -> None:
     audit.record(
         session, actor="worker", action="test.ran", subject_type="timer", subject_key=timer.subject
     )
 
 
 @jobs.handles("test.flaky")
-def _flaky(session: Session, timer: Timer) -> None:
+def _flaky(session: Session, timer: Due) -> None:
     _record(session, timer)
     if FAILURES[timer.subject] < timer.payload["fail_times"]:
         FAILURES[timer.subject] += 1

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from opsroom import clock
+from opsroom.db import Base, UTCDateTime
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint("impact BETWEEN 1 AND 3", name="impact_range"),
+        CheckConstraint("urgency BETWEEN 1 AND 3", name="urgency_range"),
+        CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
+        Index("ix_incidents_status_priority", "status", "priority"),
+        Index("ix_incidents_platform_detected", "platform_slug", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    platform_slug: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    impact: Mapped[int] = mapped_column(Integer)
+    urgency: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer)
+    priority_reason: Mapped[str] = mapped_column(Text, default="")  # set when overridden
+    major: Mapped[bool] = mapped_column(Boolean, index=True)
+    bridge_url: Mapped[str] = mapped_column(String(500), default="")
+    source: Mapped[str] = mapped_column(String(50), default="manual")
+    duplicate_of_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    impact_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    update_overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    response_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    declared_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+    services: Mapped[list[IncidentService]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentService.service_slug"
+    )
+    roles: Mapped[list[IncidentRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentRole.role"
+    )
+    participants: Mapped[list[IncidentParticipant]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentParticipant.id"
+    )
+
+    @property
+    def key(self) -> str:
+        return f"INC-{self.number}"
+
+    @property
+    def service_slugs(self) -> list[str]:
+        return [s.service_slug for s in self.services]
+
+
+class IncidentService(Base):
+    __tablename__ = "incident_services"
+    __table_args__ = (UniqueConstraint("incident_id", "service_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    service_slug: Mapped[str] = mapped_column(String(80), index=True)
+    owner_squad: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class IncidentRole(Base):
+    __tablename__ = "incident_roles"
+    __table_args__ = (UniqueConstraint("incident_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    person: Mapped[str] = mapped_column(String(320))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class IncidentParticipant(Base):
+    """A person, squad, vendor or stakeholder engaged on the incident."""
+
+    __tablename__ = "incident_participants"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(320), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class StatusUpdate(Base):
+    __tablename__ = "incident_status_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    author: Mapped[str] = mapped_column(String(320))
+    audience: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class IncidentLink(Base):
+    __tablename__ = "incident_links"
+    __table_args__ = (
+        UniqueConstraint("from_id", "to_id", "kind"),
+        CheckConstraint("from_id <> to_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class IncidentTask(Base):
+    __tablename__ = "incident_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    assignee: Mapped[str] = mapped_column(String(320), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class IncidentPolicyRecord(Base):
+    """One row: the incident policy as data (absent while the shipped defaults apply)."""
+
+    __tablename__ = "incident_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,823 @@
+"""Incident use cases: declare, work, resolve and close; notes, status updates, roles,
+participants, links and tasks. Every change is audited and lands on the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from opsroom import clock, keys
+from opsroom.audit import service as audit
+from opsroom.auth import service as accounts
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Role as AccountRole
+from opsroom.catalog import service as catalog
+from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.incidents import domain, policy, schemas
+from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.incidents.models import (
+    Incident,
+    IncidentLink,
+    IncidentParticipant,
+    IncidentRole,
+    IncidentService,
+    IncidentTask,
+    StatusUpdate,
+)
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.pagination import Page, paginate
+
+PREFIX = "INC"
+SUBJECT = "incident"
+
+
+# --- finding ------------------------------------------------------------------------------
+
+
+def _visible(query: Select[Incident], actor: Principal) -> Select[Incident]:
+    """Vendor contacts see only incidents their vendor is engaged on."""
+    if actor.role is not AccountRole.VENDOR_CONTACT:
+        require(actor, Action.READ)
+        return query
+    engaged = select(IncidentParticipant.incident_id).where(
+        IncidentParticipant.kind == "vendor", IncidentParticipant.ref == (actor.vendor or "")
+    )
+    return query.where(Incident.id.in_(engaged))
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Incident:
+    number = keys.parse(key, PREFIX)
+    incident = (
+        session.scalar(_visible(select(Incident).where(Incident.number == number), actor))
+        if number
+        else None
+    )
+    if incident is None:
+        raise NotFound(f"no incident {key}")
+    return incident
+
+
+def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:
+    incident = get(session, actor=actor, key=key)
+    if version is not None and version != incident.version:
+        raise StaleVersion(
+            f"{incident.key} changed since you loaded it (you had version {version}, it is at {incident.version}); reload and retry",
+            fields={"version": f"current version is {incident.version}"},
+        )
+    return incident
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    status: Sequence[Status] = (),
+    priority: Sequence[Priority] = (),
+    service: str | None = None,
+    squad: str | None = None,
+    journey: str | None = None,
+    platform: str | None = None,
+    major: bool | None = None,
+    open_only: bool = False,
+    detected_from: datetime | None = None,
+    detected_to: datetime | None = None,
+    text: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[Incident]:
+    query = _visible(select(Incident), actor)
+    if status:
+        query = query.where(Incident.status.in_(list(status)))
+    if open_only:
+        query = query.where(Incident.status.in_(list(domain.OPEN)))
+    if priority:
+        query = query.where(Incident.priority.in_([int(p) for p in priority]))
+    if major is not None:
+        query = query.where(Incident.major.is_(major))
+    if platform:
+        query = query.where(Incident.platform_slug == platform)
+    if detected_from:
+        query = query.where(Incident.detected_at >= detected_from)
+    if detected_to:
+        query = query.where(Incident.detected_at < detected_to)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Incident.title).like(pattern),
+                func.lower(Incident.description).like(pattern),
+            )
+        )
+    for services in _service_filters(session, service, squad, journey):
+        query = query.where(Incident.id.in_(services))
+    return paginate(session, query, Incident.number, limit=limit, cursor=cursor, descending=True)
+
+
+def _service_filters(
+    session: Session, service: str | None, squad: str | None, journey: str | None
+) -> list[Any]:
+    filters = []
+    if service:
+        filters.append(
+            select(IncidentService.incident_id).where(IncidentService.service_slug == service)
+        )
+    if squad:
+        filters.append(
+            select(IncidentService.incident_id).where(IncidentService.owner_squad == squad)
+        )
+    if journey:
+        steps = catalog.get_journey(session, journey).services
+        filters.append(
+            select(IncidentService.incident_id).where(IncidentService.service_slug.in_(steps))
+        )
+    return filters
+
+
+def open_major(session: Session) -> list[Incident]:
+    """Open major incidents, for the banner on every page."""
+    query = select(Incident).where(Incident.major.is_(True), Incident.status.in_(list(domain.OPEN)))
+    return list(session.scalars(query.order_by(Incident.priority, Incident.number)))
+
+
+# --- declaring and editing ----------------------------------------------------------------
+
+
+def _affected(session: Session, slugs: Sequence[str]) -> list[IncidentService]:
+    affected = []
+    for slug in dict.fromkeys(slugs):
+        try:
+            svc = catalog.get_service(session, slug)
+        except NotFound:
+            raise ValidationFailed(
+                f"no service '{slug}'", fields={"services": f"unknown service '{slug}'"}
+            ) from None
+        affected.append(IncidentService(service_slug=svc.slug, owner_squad=svc.owner.slug))
+    return affected
+
+
+def _event(
+    session: Session, incident: Incident, actor: Principal | str, kind: str, text: str, **data: Any
+) -> None:
+    audit.add_event(
+        session,
+        subject_type=SUBJECT,
+        subject_key=incident.key,
+        actor=str(actor),
+        kind=kind,
+        text=text,
+        data=data or None,
+    )
+
+
+def _audit(
+    session: Session,
+    actor: Principal | str,
+    action: str,
+    incident: Incident,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> None:
+    audit.record(
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type=SUBJECT,
+        subject_key=incident.key,
+        before=before,
+        after=after,
+    )
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    fields = (
+        "title",
+        "status",
+        "impact",
+        "urgency",
+        "priority",
+        "major",
+        "bridge_url",
+        *domain.TIMESTAMPS,
+    )
+    return {name: getattr(incident, name) for name in fields} | {"services": incident.service_slugs}
+
+
+def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    rules = policy.current(session)
+    affected = _affected(session, data.services)
+    now = clock.now()
+    computed = domain.priority(data.impact, data.urgency, rules)
+    chosen = _override(computed, data.priority, data.priority_reason)
+    timestamps = {
+        "impact_started_at": data.impact_started_at,
+        "detected_at": data.detected_at or now,
+    }
+    domain.check_timestamps(timestamps)
+    incident = Incident(
+        number=keys.next_number(session, PREFIX),
+        title=data.title, description=data.description, impact=data.impact, urgency=data.urgency,
+        priority=int(chosen), priority_reason=data.priority_reason if chosen != computed else "",
+        major=domain.is_major(chosen, rules), bridge_url=data.bridge_url, status=Status.TRIGGERED,
+        platform_slug=catalog.get_service(session, affected[0].service_slug).platform.slug,
+        services=affected, declared_by=str(actor), **timestamps,
+        participants=[IncidentParticipant(kind="squad", ref=squad) for squad in dict.fromkeys(a.owner_squad for a in affected)],
+    )  # fmt: skip
+    session.add(incident)
+    session.flush()
+    _audit(session, actor, "incident.declared", incident, None, _snapshot(incident))
+    _event(
+        session,
+        incident,
+        actor,
+        "declared",
+        f"Declared {chosen.label}{' (major incident)' if incident.major else ''}: {incident.title}",
+    )
+    if data.commander:
+        assign_role(
+            session,
+            actor=actor,
+            key=incident.key,
+            data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
+        )
+    _schedule_clocks(session, incident, rules)
+    return incident
+
+
+def _override(computed: Priority, wanted: Priority | None, reason: str) -> Priority:
+    if wanted is None or wanted == computed:
+        return computed
+    if len(reason.strip()) < 3:
+        raise ValidationFailed(
+            "overriding the priority matrix needs a reason",
+            fields={"priority_reason": "required when priority is overridden"},
+        )
+    return wanted
+
+
+def update(
+    session: Session, *, actor: Principal, key: str, data: schemas.IncidentUpdate
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = _lock(session, actor, key, data.version)
+    before = _snapshot(incident)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "services"})
+    if data.services is not None:
+        incident.services = _affected(session, data.services)
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    if "impact" in changes or "urgency" in changes:
+        _reprioritise(
+            session,
+            incident,
+            domain.priority(incident.impact, incident.urgency, policy.current(session)),
+            reason="",
+        )
+    return _saved(session, actor, incident, "incident.updated", before)
+
+
+def _saved(
+    session: Session, actor: Principal, incident: Incident, action: str, before: dict[str, Any]
+) -> Incident:
+    """Bump the version and audit the change (callers put their own words on the timeline)."""
+    incident.version += 1
+    session.flush()
+    _audit(session, actor, action, incident, before, _snapshot(incident))
+    return incident
+
+
+def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
+    rules = policy.current(session)
+    incident.priority, incident.major, incident.priority_reason = (
+        int(new),
+        domain.is_major(new, rules),
+        reason,
+    )
+    _schedule_clocks(session, incident, rules)
+
+
+def override_priority(
+    session: Session, *, actor: Principal, key: str, data: schemas.PriorityOverride
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = _lock(session, actor, key, data.version)
+    before = _snapshot(incident)
+    _reprioritise(session, incident, data.priority, reason=data.reason)
+    _event(
+        session,
+        incident,
+        actor,
+        "priority",
+        f"Priority set to {data.priority.label}: {data.reason}",
+    )
+    return _saved(session, actor, incident, "incident.priority_overridden", before)
+
+
+def correct_timestamps(
+    session: Session, *, actor: Principal, key: str, data: schemas.TimestampCorrection
+) -> Incident:
+    """Correct KPI timestamps after the fact (they define MTTD/MTTA/MTTR); audited with a reason."""
+    require(actor, Action.WORK_INCIDENTS)
+    incident = _lock(session, actor, key, data.version)
+    corrections = data.model_dump(exclude_unset=True, exclude={"version", "reason"})
+    if not corrections:
+        raise ValidationFailed(
+            "name at least one timestamp to correct", fields={"timestamps": "none given"}
+        )
+    if corrections.get("detected_at", incident.detected_at) is None:
+        raise ValidationFailed(
+            "an incident always has a detection time", fields={"detected_at": "cannot be cleared"}
+        )
+    domain.check_timestamps(
+        {name: corrections.get(name, getattr(incident, name)) for name in domain.TIMESTAMPS}
+    )
+    before = _snapshot(incident)
+    for name, value in corrections.items():
+        setattr(incident, name, value)
+    _event(
+        session,
+        incident,
+        actor,
+        "corrected",
+        f"Corrected {', '.join(sorted(corrections)).replace('_', ' ')}: {data.reason}",
+    )
+    return _saved(session, actor, incident, "incident.timestamps_corrected", before)
+
+
+# --- the lifecycle ------------------------------------------------------------------------
+
+
+def transition(
+    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = _lock(session, actor, key, data.version)
+    target = domain.next_status(Status(incident.status), move)
+    if data.commander:
+        assign_role(
+            session,
+            actor=actor,
+            key=key,
+            data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
+        )
+    if (
+        move is Transition.ACKNOWLEDGE
+        and incident.major
+        and not _holder(incident, domain.Role.COMMANDER)
+    ):
+        raise Conflict(
+            f"{incident.key} is a major incident: assign an incident commander to acknowledge it",
+            fields={"commander": "required for a major incident"},
+        )
+    before = _snapshot(incident)
+    stamped = domain.stamp({n: getattr(incident, n) for n in domain.TIMESTAMPS}, move, clock.now())
+    for name, value in stamped.items():
+        setattr(incident, name, value)
+    incident.status = target
+    if move is Transition.REOPEN:
+        incident.reopen_count += 1
+    _event(
+        session,
+        incident,
+        actor,
+        move.value,
+        f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
+    )
+    _after_transition(session, incident, move)
+    return _saved(session, actor, incident, f"incident.{move.value}", before)
+
+
+def _after_transition(session: Session, incident: Incident, move: Transition) -> None:
+    if incident.status not in domain.OPEN:
+        jobs.cancel(session, subject=incident.key)
+    elif move is Transition.REOPEN:
+        _schedule_clocks(session, incident, policy.current(session))
+
+
+def allowed_transitions(incident: Incident) -> list[Transition]:
+    return [
+        t for t, (sources, _) in domain.TRANSITIONS.items() if Status(incident.status) in sources
+    ]
+
+
+# --- working together ---------------------------------------------------------------------
+
+
+def _holder(incident: Incident, role: domain.Role) -> str | None:
+    return next((r.person for r in incident.roles if r.role == role), None)
+
+
+def add_note(session: Session, *, actor: Principal, key: str, text: str) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    _event(session, incident, actor, "note", text)
+    _audit(session, actor, "incident.note_added", incident, None, {"note": text})
+    return incident
+
+
+def assign_role(session: Session, *, actor: Principal, key: str, data: schemas.RoleIn) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    person = _known_person(session, data.person)
+    previous = _holder(incident, data.role)
+    incident.roles = [r for r in incident.roles if r.role != data.role] + [
+        IncidentRole(role=data.role, person=person)
+    ]
+    _join(incident, "person", person)
+    session.flush()
+    label = data.role.value.replace("_", " ")
+    _event(
+        session,
+        incident,
+        actor,
+        "role",
+        f"{person} is {label}" + (f" (was {previous})" if previous else ""),
+    )
+    _audit(
+        session,
+        actor,
+        "incident.role_assigned",
+        incident,
+        {data.role.value: previous},
+        {data.role.value: person},
+    )
+    return incident
+
+
+def _known_person(session: Session, email: str) -> str:
+    try:
+        return accounts.get_user(session, email).email
+    except NotFound:
+        raise ValidationFailed(
+            f"no account '{email}'", fields={"person": f"unknown account '{email}'"}
+        ) from None
+
+
+def _join(incident: Incident, kind: str, ref: str) -> bool:
+    if any(p.kind == kind and p.ref == ref for p in incident.participants):
+        return False
+    incident.participants.append(IncidentParticipant(kind=kind, ref=ref))
+    return True
+
+
+def add_participant(
+    session: Session, *, actor: Principal, key: str, data: schemas.ParticipantIn
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    ref = _participant_ref(session, data)
+    if not _join(incident, data.kind, ref):
+        raise Conflict(
+            f"{ref} already takes part in {incident.key}", fields={"ref": "already a participant"}
+        )
+    session.flush()
+    _event(session, incident, actor, "participant", f"{data.kind.capitalize()} {ref} joined")
+    _audit(
+        session,
+        actor,
+        "incident.participant_added",
+        incident,
+        None,
+        {"kind": data.kind, "ref": ref},
+    )
+    return incident
+
+
+def _participant_ref(session: Session, data: schemas.ParticipantIn) -> str:
+    """The canonical reference of a catalog participant; stakeholders are free text."""
+    try:
+        if data.kind == "person":
+            return _known_person(session, data.ref)
+        if data.kind == "squad":
+            return catalog.get_squad(session, data.ref).slug
+        if data.kind == "vendor":
+            return catalog.get_vendor(session, data.ref).slug
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"ref": exc.message}) from None
+    return data.ref
+
+
+def post_status_update(
+    session: Session, *, actor: Principal, key: str, data: schemas.StatusUpdateIn
+) -> StatusUpdate:
+    """A stakeholder update; it restarts the update cadence of a major incident."""
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    update_ = StatusUpdate(
+        incident_id=incident.id, author=str(actor), audience=data.audience, body=data.body
+    )
+    session.add(update_)
+    incident.last_update_at, incident.update_overdue_since = clock.now(), None
+    _event(
+        session,
+        incident,
+        actor,
+        "status_update",
+        f"{data.audience.value.capitalize()} update: {data.body}",
+    )
+    _audit(
+        session,
+        actor,
+        "incident.status_update_posted",
+        incident,
+        None,
+        {"audience": data.audience.value},
+    )
+    if incident.status in domain.OPEN:
+        _schedule_update_reminder(session, incident, policy.current(session))
+    return update_
+
+
+def status_updates(session: Session, *, actor: Principal, key: str) -> list[StatusUpdate]:
+    incident = get(session, actor=actor, key=key)
+    query = select(StatusUpdate).where(StatusUpdate.incident_id == incident.id)
+    return list(session.scalars(query.order_by(StatusUpdate.at.desc(), StatusUpdate.id.desc())))
+
+
+def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
+    incident = get(session, actor=actor, key=key)
+    return audit.timeline(session, subject_type=SUBJECT, subject_key=incident.key)
+
+
+# --- links, duplicates and tasks ----------------------------------------------------------
+
+
+def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    other = get(session, actor=actor, key=data.to)
+    if other.id == incident.id:
+        raise ValidationFailed("an incident cannot link to itself", fields={"to": "same incident"})
+    if data.kind is domain.LinkKind.DUPLICATE_OF:
+        return merge_duplicate(session, actor=actor, duplicate=incident, primary=other)
+    if session.scalar(
+        select(IncidentLink.id).where(
+            IncidentLink.from_id == incident.id,
+            IncidentLink.to_id == other.id,
+            IncidentLink.kind == data.kind,
+        )
+    ):
+        raise Conflict(
+            f"{incident.key} is already linked to {other.key}", fields={"to": "already linked"}
+        )
+    session.add(IncidentLink(from_id=incident.id, to_id=other.id, kind=data.kind))
+    label = data.kind.value.replace("_", " ")
+    _event(session, incident, actor, "link", f"Linked: {label} {other.key}")
+    _event(session, other, actor, "link", f"Linked from {incident.key} ({label})")
+    _audit(
+        session,
+        actor,
+        "incident.linked",
+        incident,
+        None,
+        {"kind": data.kind.value, "to": other.key},
+    )
+    return incident
+
+
+def merge_duplicate(
+    session: Session, *, actor: Principal, duplicate: Incident, primary: Incident
+) -> Incident:
+    """Fold a duplicate into its primary: participants and timeline move, the duplicate closes."""
+    if duplicate.status not in domain.OPEN:
+        raise Conflict(
+            f"{duplicate.key} is already {duplicate.status}; only open incidents can be merged",
+            fields={"status": duplicate.status},
+        )
+    if primary.duplicate_of_number is not None:
+        raise Conflict(
+            f"{primary.key} is itself a duplicate; merge into INC-{primary.duplicate_of_number}",
+            fields={"to": "is a duplicate"},
+        )
+    for participant in duplicate.participants:
+        _join(primary, participant.kind, participant.ref)
+    moved = audit.move_timeline(
+        session, subject_type=SUBJECT, from_key=duplicate.key, to_key=primary.key
+    )
+    before = _snapshot(duplicate)
+    duplicate.duplicate_of_number, duplicate.status = primary.number, Status.CANCELLED
+    session.add(
+        IncidentLink(from_id=duplicate.id, to_id=primary.id, kind=domain.LinkKind.DUPLICATE_OF)
+    )
+    jobs.cancel(session, subject=duplicate.key)
+    _event(
+        session,
+        primary,
+        actor,
+        "merged",
+        f"Merged duplicate {duplicate.key} ({moved} timeline entries moved here)",
+    )
+    _event(
+        session,
+        duplicate,
+        actor,
+        "merged",
+        f"Duplicate of {primary.key}; its timeline continues there",
+    )
+    _saved(session, actor, duplicate, "incident.merged", before)
+    return primary
+
+
+def links(session: Session, *, actor: Principal, key: str) -> list[schemas.LinkRead]:
+    incident = get(session, actor=actor, key=key)
+    rows = session.execute(
+        select(IncidentLink.kind, IncidentLink.from_id, Incident.number, Incident.title)
+        .join(Incident, or_(
+            (IncidentLink.from_id == incident.id) & (Incident.id == IncidentLink.to_id),
+            (IncidentLink.to_id == incident.id) & (Incident.id == IncidentLink.from_id),
+        ))
+        .order_by(IncidentLink.id)
+    )  # fmt: skip
+    return [
+        schemas.LinkRead(
+            kind=kind if from_id == incident.id else f"{kind} (inverse)",
+            incident=f"{PREFIX}-{number}",
+            title=title,
+        )
+        for kind, from_id, number, title in rows
+    ]
+
+
+def add_task(session: Session, *, actor: Principal, key: str, data: schemas.TaskIn) -> IncidentTask:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    task = IncidentTask(incident_id=incident.id, title=data.title, assignee=data.assignee)
+    session.add(task)
+    session.flush()
+    _event(session, incident, actor, "task", f"Task added: {data.title}")
+    return task
+
+
+def set_task_done(
+    session: Session, *, actor: Principal, key: str, task_id: int, done: bool
+) -> IncidentTask:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    task = session.scalar(
+        select(IncidentTask).where(
+            IncidentTask.id == task_id, IncidentTask.incident_id == incident.id
+        )
+    )
+    if task is None:
+        raise NotFound(f"{incident.key} has no task {task_id}")
+    task.done_at, task.done_by = (clock.now(), str(actor)) if done else (None, "")
+    _event(session, incident, actor, "task", f"Task {'done' if done else 'reopened'}: {task.title}")
+    return task
+
+
+def tasks(session: Session, *, actor: Principal, key: str) -> list[IncidentTask]:
+    incident = get(session, actor=actor, key=key)
+    return list(
+        session.scalars(
+            select(IncidentTask)
+            .where(IncidentTask.incident_id == incident.id)
+            .order_by(IncidentTask.id)
+        )
+    )
+
+
+# --- clocks: SLA breaches and overdue status updates, as durable timers --------------------
+
+
+def _schedule_clocks(session: Session, incident: Incident, rules: domain.Policy) -> None:
+    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
+    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
+        if sla.met_at is None:
+            jobs.schedule(
+                session,
+                kind=SLA_TIMER,
+                subject=incident.key,
+                due_at=sla.due_at,
+                payload={"kind": sla.kind},
+                dedup_key=f"{incident.key}:sla:{sla.kind}",
+            )
+    _schedule_update_reminder(session, incident, rules)
+
+
+def _schedule_update_reminder(session: Session, incident: Incident, rules: domain.Policy) -> None:
+    due = domain.next_update_due(
+        Priority(incident.priority), incident.last_update_at or incident.detected_at, rules
+    )
+    if due is not None and incident.major:
+        jobs.schedule(
+            session,
+            kind=UPDATE_TIMER,
+            subject=incident.key,
+            due_at=due,
+            dedup_key=f"{incident.key}:update",
+        )
+
+
+SLA_TIMER = "incident.sla"
+UPDATE_TIMER = "incident.update_due"
+WORKER = "opsroom-worker"
+
+
+@jobs.handles(SLA_TIMER)
+def _check_sla(session: Session, timer: Due) -> None:
+    incident = session.scalar(
+        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
+    )
+    if incident is None or incident.status not in domain.OPEN:
+        return
+    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
+    rules = policy.current(session)
+    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
+        if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
+            setattr(incident, f"{sla.kind}_breached", True)
+            _event(
+                session,
+                incident,
+                WORKER,
+                "sla_breach",
+                f"{sla.kind.capitalize()} SLA breached ({Priority(incident.priority).label} target {_minutes(sla.target)})",
+            )
+            _audit(session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind})
+
+
+@jobs.handles(UPDATE_TIMER)
+def _update_due(session: Session, timer: Due) -> None:
+    incident = session.scalar(
+        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
+    )
+    if incident is None or incident.status not in domain.OPEN:
+        return
+    due = domain.next_update_due(
+        Priority(incident.priority),
+        incident.last_update_at or incident.detected_at,
+        policy.current(session),
+    )
+    if due is None or due > clock.now():
+        return
+    incident.update_overdue_since = incident.update_overdue_since or due
+    _event(
+        session,
+        incident,
+        WORKER,
+        "update_overdue",
+        f"Stakeholder update overdue since {due:%H:%M} UTC",
+    )
+    commander = _holder(incident, domain.Role.COMMUNICATIONS_LEAD) or _holder(
+        incident, domain.Role.COMMANDER
+    )
+    _audit(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
+
+
+def _minutes(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def summary(incident: Incident) -> schemas.IncidentSummary:
+    return schemas.IncidentSummary(
+        key=incident.key, title=incident.title, platform=incident.platform_slug, status=Status(incident.status),
+        priority=Priority(incident.priority).label, major=incident.major, services=incident.service_slugs,
+        detected_at=incident.detected_at, resolved_at=incident.resolved_at,
+    )  # fmt: skip
+
+
+def read(session: Session, incident: Incident) -> schemas.IncidentRead:
+    rules = policy.current(session)
+    now = clock.now()
+    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
+    p = Priority(incident.priority)
+    next_update = (
+        domain.next_update_due(p, incident.last_update_at or incident.detected_at, rules)
+        if incident.major and incident.status in domain.OPEN
+        else None
+    )
+    return schemas.IncidentRead(
+        **summary(incident).model_dump(),
+        description=incident.description, impact=incident.impact, urgency=incident.urgency,
+        priority_reason=incident.priority_reason, bridge_url=incident.bridge_url, source=incident.source,
+        journeys=catalog.journeys_through(session, incident.service_slugs),
+        owner_squads=sorted({s.owner_squad for s in incident.services}),
+        roles={r.role: r.person for r in incident.roles},
+        participants=[schemas.ParticipantRead(kind=p_.kind, ref=p_.ref, joined_at=p_.joined_at) for p_ in incident.participants],
+        impact_started_at=incident.impact_started_at, acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at, closed_at=incident.closed_at,
+        sla=[_sla_read(c, now) for c in domain.sla_clocks(p, timestamps, rules)],
+        next_update_due_at=next_update, update_overdue_since=incident.update_overdue_since,
+        duplicate_of=f"{PREFIX}-{incident.duplicate_of_number}" if incident.duplicate_of_number else None,
+        reopen_count=incident.reopen_count, allowed_transitions=allowed_transitions(incident),
+        declared_by=incident.declared_by, version=incident.version,
+    )  # fmt: skip
+
+
+def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
+    return schemas.SlaRead(
+        kind=c.kind,
+        target_minutes=int(c.target.total_seconds() // 60),
+        due_at=c.due_at,
+        met_at=c.met_at,
+        breached=c.breached(now),
+        remaining_seconds=int(c.remaining(now).total_seconds()),
+    )
