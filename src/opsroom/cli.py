@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 
 import typer
 import uvicorn
@@ -36,18 +38,31 @@ def serve(
         None, help="Interface to listen on (default from settings: 127.0.0.1)."
     ),
     port: int | None = typer.Option(None, help="Port (default from settings: 8000)."),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Leave timers to separate `opsroom worker` processes."
+    ),
 ) -> None:
-    """Upgrade the schema, then serve the web UI and the API."""
+    """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.app import create_app
 
     settings = Settings()
     migrate.upgrade(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    web = create_app(settings, worker=not no_worker)
+    uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is due.")) -> None:
+    """Run the background worker alone (timers, escalations); stop it with Ctrl-C or SIGTERM."""
+    from opsroom.jobs.worker import run_forever
+
+    settings = Settings()
+    migrate.upgrade(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_forever(settings, stop, poll_seconds=poll)
 
 
 @db_app.command("upgrade")

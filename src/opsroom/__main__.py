@@ -1,0 +1,3 @@
+from opsroom.cli import main
+
+main()

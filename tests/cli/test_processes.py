@@ -1,0 +1,79 @@
+"""The long-running commands as a person starts them: `opsroom serve` and `opsroom worker`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+STARTUP_SECONDS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _opsroom(*args: str, db: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OPSROOM_DATABASE_URL": f"sqlite:///{db}"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "opsroom", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (
+            process.stdout.read().decode() if process.stdout else "exited"
+        )
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {STARTUP_SECONDS}s")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    process = _opsroom("serve", "--port", str(port), db=tmp_path / "opsroom.db")
+    yield f"http://127.0.0.1:{port}", process
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=STARTUP_SECONDS)
+
+
+def test_serve_migrates_an_empty_database_and_answers(
+    server: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    base, process = server
+    health = _wait_for(f"{base}/api/v1/health", process).json()
+    assert (health["status"], health["database"], health["schema_current"]) == (
+        "ok",
+        "sqlite",
+        True,
+    )
+    assert httpx.get(f"{base}/api/v1/services").status_code == 401
+
+
+def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    process = _opsroom("worker", "--poll", "0.2", db=tmp_path / "opsroom.db")
+    time.sleep(3)
+    assert process.poll() is None
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=STARTUP_SECONDS) == 0
+    output = process.stdout.read().decode() if process.stdout else ""
+    assert "started for opsroom.incidents.service" in output
+    assert "stopped" in output
