@@ -98,10 +98,27 @@ def test_incident_from_declaration_to_resolution(opsroom: CliRunner, tmp_path: P
     file = tmp_path / "catalog.yaml"
     file.write_text(CATALOG)
     opsroom.invoke(app, ["catalog", "apply", str(file)])
-    declared = opsroom.invoke(app, ["incident", "declare", "Sign-in fails", "-s", "auth", "--impact", "2", "--urgency", "3", "--json"])
+    declared = opsroom.invoke(
+        app,
+        [
+            "incident",
+            "declare",
+            "Sign-in fails",
+            "-s",
+            "auth",
+            "--impact",
+            "2",
+            "--urgency",
+            "3",
+            "--json",
+        ],
+    )
     assert declared.exit_code == 0, declared.output
     assert orjson.loads(declared.stdout)["priority"] == "P4"
-    assert "INC-1 is acknowledged" in opsroom.invoke(app, ["incident", "ack", "INC-1", "-n", "looking"]).output
+    assert (
+        "INC-1 is acknowledged"
+        in opsroom.invoke(app, ["incident", "ack", "INC-1", "-n", "looking"]).output
+    )
     opsroom.invoke(app, ["incident", "note", "INC-1", "token cache was cold"])
     refused = opsroom.invoke(app, ["incident", "close", "INC-1"])
     assert refused.exit_code == 5
@@ -109,5 +126,7 @@ def test_incident_from_declaration_to_resolution(opsroom: CliRunner, tmp_path: P
     assert "INC-1 is resolved" in opsroom.invoke(app, ["incident", "resolve", "INC-1"]).output
     shown = orjson.loads(opsroom.invoke(app, ["incident", "show", "INC-1", "--json"]).stdout)
     assert [e["text"] for e in shown["timeline"]][-2:] == ["token cache was cold", "Resolved"]
-    listed = orjson.loads(opsroom.invoke(app, ["incident", "list", "--status", "resolved", "--json"]).stdout)
+    listed = orjson.loads(
+        opsroom.invoke(app, ["incident", "list", "--status", "resolved", "--json"]).stdout
+    )
     assert [i["key"] for i in listed] == ["INC-1"]

@@ -26,7 +26,8 @@ from opsroom.errors import (
 )
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import Priority, Role as IncidentRole, Status, Transition
+from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.incidents.domain import Role as IncidentRole
 from opsroom.jobs.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
