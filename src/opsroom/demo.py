@@ -1,4 +1,5 @@
-"""`opsroom demo`: a believable procurement platform, so every page shows something real."""
+"""`opsroom demo`: a believable procurement platform, so every page shows something real,
+and one account per role to sign in with."""
 
 from __future__ import annotations
 
@@ -6,17 +7,55 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal, Role
+from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
+from opsroom.errors import NotFound
 
 DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
+# Shown on the login page in demo mode and in the README; never used outside the demo.
+DEMO_PASSWORD = "demo-password-2026"
+# Squad leads are members of their squad in the demo catalog, so they may edit its services.
+DEMO_ACCOUNTS = (
+    ("admin@example.com", "Demo Administrator", Role.ADMIN, None),
+    ("om@example.com", "Demo Operations Manager (Procurement)", Role.OPERATIONS_MANAGER, None),
+    ("lead.ordering@example.com", "Demo Squad Lead (Ordering)", Role.SQUAD_LEAD, None),
+    ("lead.checkout@example.com", "Demo Squad Lead (Checkout)", Role.SQUAD_LEAD, None),
+    ("responder@example.com", "Demo Responder", Role.RESPONDER, None),
+    ("viewer@example.com", "Demo Viewer", Role.VIEWER, None),
+    (
+        "contact@payflow.example.com",
+        "Demo Vendor Contact (Payflow)",
+        Role.VENDOR_CONTACT,
+        "payflow",
+    ),
+)
 
 
 def load(session: Session) -> dict[str, dict[str, int]]:
     """Load (or bring up to date) the demo data; running it twice changes nothing."""
-    return manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text()).as_dict()
+    result = manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
+    for account in DEMO_ACCOUNTS:
+        result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
+    return result.as_dict()
+
+
+def _ensure_account(
+    session: Session, email: str, name: str, role: Role, vendor: str | None
+) -> bool:
+    """Create the demo account unless it exists; whether it was created."""
+    try:
+        auth.get_user(session, email)
+    except NotFound:
+        data = UserCreate(
+            email=email, display_name=name, role=role, vendor=vendor, password=DEMO_PASSWORD
+        )
+        auth.create_user(session, actor=DEMO_ACTOR, data=data, demo=True)
+        return True
+    return False
 
 
 def has_data(session: Session) -> bool:

@@ -22,6 +22,20 @@ class OpsroomError(Exception):
         return {"error": body}
 
 
+class BadRequest(OpsroomError):
+    """A body that cannot be read at all: not JSON, or not the shape its sender promises."""
+
+    code = "bad_request"
+    status = 400
+    exit_code = 2
+
+
+class PayloadTooLarge(OpsroomError):
+    code = "payload_too_large"
+    status = 413
+    exit_code = 2
+
+
 class NotFound(OpsroomError):
     code = "not_found"
     status = 404

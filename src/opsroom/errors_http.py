@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opsroom.errors import Conflict, OpsroomError, RateLimited, Unauthenticated, ValidationFailed
@@ -38,10 +38,34 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": body}
 
 
+def is_htmx(request: Request) -> bool:
+    return "hx-request" in request.headers
+
+
 def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(
-        ("/api/", "/v2/")
-    ) and "text/html" in request.headers.get("accept", "")
+    if request.url.path.startswith(("/api/", "/v2/")):
+        return False
+    return is_htmx(request) or "text/html" in request.headers.get("accept", "")
+
+
+def _page_shown(request: Request) -> str | None:
+    """The page the person was on, to come back to once signed in (none for a form post)."""
+    if is_htmx(request):
+        url = urlsplit(request.headers.get("hx-current-url", ""))
+    elif request.method in ("GET", "HEAD"):
+        url = urlsplit(str(request.url))
+    else:
+        return None
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _sign_in_first(request: Request) -> Response:
+    back = _page_shown(request)
+    login = f"/login?{urlencode({'next': back})}" if back and back != "/" else "/login"
+    if is_htmx(request):
+        # htmx would swap a followed redirect into part of the page; this loads it whole.
+        return Response(status_code=401, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
 
 
 def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:
@@ -61,7 +85,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _opsroom_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpsroomError)
     if isinstance(exc, Unauthenticated) and wants_html(request):
-        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+        return _sign_in_first(request)
     response = render_error(request, exc.status, exc.as_dict())
     if isinstance(exc, Unauthenticated):
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -100,6 +124,14 @@ async def _integrity_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> Response:
+    # The database refused a value the validation let through (a NUL in a path or query
+    # parameter, a number beyond its column): the caller's data, so a 422, not a 500.
+    log.warning("data error: %s", exc)
+    failed = ValidationFailed("a value in the request cannot be stored or searched for")
+    return render_error(request, failed.status, failed.as_dict())
+
+
 async def _busy_error(request: Request, exc: Exception) -> Response:
     log.warning("database busy: %s", exc)
     return render_error(
@@ -121,5 +153,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(OperationalError, _busy_error)
     app.add_exception_handler(Exception, _unexpected)

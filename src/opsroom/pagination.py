@@ -15,6 +15,7 @@ from opsroom.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_KEY = 2**31 - 1  # keys are SQL INTEGERs
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,24 @@ def encode_cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")
 
 
+def _forged() -> ValidationFailed:
+    return ValidationFailed("cursor is not one this server gave out", fields={"cursor": "invalid"})
+
+
 def decode_cursor(cursor: str) -> Any:
     try:
         return orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed(
-            "cursor is not one this server gave out", fields={"cursor": "invalid"}
-        ) from exc
+        raise _forged() from exc
+
+
+def _position(cursor: str, key: InstrumentedAttribute[Any]) -> Any:
+    """Where a cursor points: a value of the key's own type, as this server gives out."""
+    value = decode_cursor(cursor)
+    kind = key.type.python_type
+    if type(value) is not kind or (kind is int and not 0 <= value <= MAX_KEY):
+        raise _forged()
+    return value
 
 
 def paginate(
@@ -50,7 +62,7 @@ def paginate(
             f"limit must be between 1 and {MAX_LIMIT}", fields={"limit": "out of range"}
         )
     if cursor is not None:
-        after = decode_cursor(cursor)
+        after = _position(cursor, key)
         query = query.where(key < after if descending else key > after)
     query = query.order_by(key.desc() if descending else key).limit(limit + 1)
     rows = list(session.scalars(query).all())

@@ -1,16 +1,17 @@
-"""A real server over the demo data, and a real Chromium to drive it."""
+"""A real server over the demo data, and a real Chromium to drive it, signed in as the demo
+accounts through the real login form (once per account per session)."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
 from opsroom import demo, migrate
@@ -29,6 +30,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 STARTUP_SECONDS = 15
+VIEWER = "viewer@example.com"
+OPERATIONS_MANAGER = "om@example.com"
+ORDERING_LEAD = "lead.ordering@example.com"
+
+OpenTab = Callable[..., Page]
 
 
 @pytest.fixture(scope="session")
@@ -80,20 +86,69 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def sign_in(page: Page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+    """Fill in and send the login form the page is showing."""
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(scope="session")
+def signed_in(
+    browser: Browser, base_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
+    """The saved cookies of a browser signed in as a demo account."""
+    states: dict[str, Path] = {}
+    folder = tmp_path_factory.mktemp("signed-in")
+
+    def state_of(email: str) -> Path:
+        if email not in states:
+            context = browser.new_context(base_url=base_url)
+            tab = context.new_page()
+            tab.goto("/login")
+            sign_in(tab, email)
+            expect(tab.locator(".who")).to_contain_text(email)
+            context.storage_state(path=folder / f"{email}.json")
+            context.close()
+            states[email] = folder / f"{email}.json"
+        return states[email]
+
+    return state_of
+
+
 @pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A fresh tab; the test fails if any script on the page throws."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
+def open_tab(
+    browser: Browser, base_url: str, signed_in: Callable[[str], Path]
+) -> Iterator[OpenTab]:
+    """Opens fresh tabs signed in as `email` (None: nobody); the test fails if any script
+    on any of them throws."""
+    contexts: list[BrowserContext] = []
     script_errors: list[str] = []
-    tab.on("pageerror", lambda error: script_errors.append(str(error)))
-    yield tab
-    context.close()
+
+    def open_as(email: str | None = VIEWER, *, javascript: bool = True) -> Page:
+        context = browser.new_context(
+            base_url=base_url,
+            viewport={"width": 1280, "height": 900},
+            java_script_enabled=javascript,
+            storage_state=signed_in(email) if email else None,
+        )
+        contexts.append(context)
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: script_errors.append(str(error)))
+        return tab
+
+    yield open_as
+    for context in contexts:
+        context.close()
     assert script_errors == []
 
 
 @pytest.fixture
-def page_without_js(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, java_script_enabled=False)
-    yield context.new_page()
-    context.close()
+def page(open_tab: OpenTab) -> Page:
+    """A tab signed in as a viewer: what everyone who may read sees."""
+    return open_tab()
+
+
+@pytest.fixture
+def page_without_js(open_tab: OpenTab) -> Page:
+    return open_tab(javascript=False)

@@ -9,7 +9,9 @@ from opsroom.audit import service as audit
 from opsroom.audit.schemas import AuditEntryRead, VerifyRead
 from opsroom.deps import DbSession, can_read
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[can_read])
+router = APIRouter(
+    prefix="/api/v1/audit", tags=["audit"], dependencies=[can_read], responses=errors()
+)
 
 
 @router.get("", responses=errors(400))

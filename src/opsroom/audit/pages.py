@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
-from opsroom.deps import DbSession
+from opsroom.deps import DbSession, can_read
 from opsroom.web.pages import Filter, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 ENTRIES_PER_PAGE = 50
 SUBJECT_TYPES = ("platform", "squad", "service", "journey", "vendor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from opsroom.apidoc import errors
+from opsroom.apidoc import RecordId, errors
 from opsroom.auth import schemas
 from opsroom.auth import service as auth
 from opsroom.deps import Actor, DbSession
@@ -30,7 +30,7 @@ def list_users(session: DbSession, actor: Actor) -> list[schemas.UserRead]:
     return [schemas.UserRead.model_validate(u) for u in auth.list_users(session, actor=actor)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, responses=errors(401, 403, 409))
+@router.post("/users", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
 def create_user(session: DbSession, actor: Actor, data: schemas.UserCreate) -> schemas.UserRead:
     return schemas.UserRead.model_validate(auth.create_user(session, actor=actor, data=data))
 
@@ -67,7 +67,7 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", responses=errors(401, 403, 404))
-def revoke_token(session: DbSession, actor: Actor, token_id: int) -> schemas.TokenRead:
+def revoke_token(session: DbSession, actor: Actor, token_id: RecordId) -> schemas.TokenRead:
     return schemas.TokenRead.model_validate(
         auth.revoke_token(session, actor=actor, token_id=token_id)
     )

@@ -68,10 +68,24 @@ class Principal:
     vendor: str | None = None  # the vendor a vendor contact works for
     scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
     user_id: int | None = None
-    via: str = field(default="session")  # session, token, cli
+    via: str = field(default="session")  # session, token, cli, integration
 
     def __str__(self) -> str:
         return self.name
+
+
+# An integration ingests alerts and, on their behalf, opens, joins and resolves incidents.
+INTEGRATION_SCOPES = frozenset({Scope.READ, Scope.WRITE, Scope.INGEST})
+
+
+def integration_principal(slug: str) -> Principal:
+    """Who acts when an integration's alerts change incidents: a responder that may ingest."""
+    return Principal(
+        name=f"integration:{slug}",
+        role=Role.RESPONDER,
+        scopes=INTEGRATION_SCOPES,
+        via="integration",
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from opsroom.apidoc import Input
 from opsroom.auth.domain import Role, Scope
 
 
@@ -27,8 +28,8 @@ def _zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_zone)]
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+def _each_once(scopes: list[Scope]) -> list[Scope]:
+    return sorted(set(scopes))
 
 
 class UserCreate(Input):
@@ -79,7 +80,9 @@ class UserRead(BaseModel):
 
 class TokenCreate(Input):
     name: str = Field(min_length=1, max_length=100)
-    scopes: list[Scope] = Field(min_length=1)
+    scopes: Annotated[list[Scope], AfterValidator(_each_once)] = Field(
+        min_length=1, description="each scope once; repeats are ignored"
+    )
     expires_at: datetime | None = Field(
         default=None, description="omit for a token that never expires"
     )

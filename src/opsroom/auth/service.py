@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -67,6 +68,12 @@ def count_users(session: Session) -> int:
 def list_users(session: Session, *, actor: Principal) -> list[User]:
     domain.require(actor, Action.ADMINISTER)
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+def demo_accounts(session: Session) -> list[User]:
+    """The active demo accounts; there are none outside demo mode."""
+    query = select(User).where(User.is_demo.is_(True), User.is_active.is_(True))
+    return list(session.scalars(query.order_by(User.email)))
 
 
 def get_user(session: Session, email: str) -> User:
@@ -239,6 +246,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
+
+
+def return_path(requested: str | None) -> str:
+    """Where to send someone once signed in: a path on this site, never another site."""
+    path = requested or ""
+    # Browsers read a backslash as a slash (/\host is //host); control characters split headers.
+    if "\\" in path or any(ord(c) < 32 for c in path):
+        return "/"
+    parts = urlsplit(path)
+    if not path.startswith("/") or path.startswith("//") or parts.scheme or parts.netloc:
+        return "/"
+    return path
 
 
 def start_session(session: Session, *, user: User, address: str) -> tuple[str, str]:

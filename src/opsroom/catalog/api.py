@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
 from opsroom.apidoc import PageOut, errors
 from opsroom.catalog import domain, manifest, schemas
@@ -14,7 +14,7 @@ from opsroom.catalog import service as catalog
 from opsroom.deps import Actor, DbSession, can_read
 from opsroom.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read], responses=errors())
 
 PlatformFilter = Annotated[str | None, Query(description="platform slug")]
 
@@ -278,10 +278,17 @@ def set_raci(
 
 # --- catalog as code --------------------------------------------------------------------
 
-YAML_BODY = {"content": {"application/yaml": {"schema": {"type": "string"}}}}
+# A catalog file travels as YAML; its structure is the Manifest, documented once in components.
+YAML_MANIFEST = {
+    "content": {"application/yaml": {"schema": {"$ref": "#/components/schemas/Manifest"}}}
+}
 
 
-@router.post("/catalog/apply", responses=errors(413), openapi_extra={"requestBody": YAML_BODY})
+@router.post(
+    "/catalog/apply",
+    responses=errors(413),
+    openapi_extra={"requestBody": {"required": True, **YAML_MANIFEST}},
+)
 async def apply_catalog(
     request: Request, session: DbSession, actor: Actor
 ) -> dict[str, dict[str, int]]:
@@ -297,6 +304,12 @@ async def apply_catalog(
     return result.as_dict()
 
 
-@router.get("/catalog/export", response_class=PlainTextResponse, responses={200: YAML_BODY})
-def export_catalog(session: DbSession) -> PlainTextResponse:
-    return PlainTextResponse(manifest.dump(manifest.export(session)), media_type="application/yaml")
+# response_model puts the Manifest in the components; the YAML response itself is returned as is.
+@router.get(
+    "/catalog/export",
+    response_class=Response,
+    response_model=manifest.Manifest,
+    responses={200: {"description": "the catalog file", **YAML_MANIFEST}},
+)
+def export_catalog(session: DbSession) -> Response:
+    return Response(manifest.dump(manifest.export(session)), media_type="application/yaml")

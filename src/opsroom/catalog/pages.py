@@ -1,22 +1,25 @@
-"""The catalog in the browser: services, squads, journeys, vendors and the RACI matrix."""
+"""The catalog in the browser: services (edited by those the rules allow), squads, journeys,
+vendors and the RACI matrix."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
+from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
-from opsroom.deps import DbSession
-from opsroom.web.pages import BlankIsNone, Filter, all_services, render
+from opsroom.deps import Actor, DbSession, can_read
+from opsroom.web.pages import BlankIsNone, Failure, Filter, all_services, attempt, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 SERVICES_PER_PAGE = 50
 HISTORY_LENGTH = 10
@@ -78,21 +81,136 @@ def services(
     )
 
 
-@router.get("/services/{slug}")
-def service(request: Request, session: DbSession, slug: str) -> Response:
+LIST_FIELDS = {"data_regions", "hosting_regions", "tags"}
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+class ServiceEditForm(BaseModel):
+    """The service edit form as the browser sends it: lists are comma-separated text."""
+
+    version: int
+    tier: str = ""
+    lifecycle: str = ""
+    run_by: str = ""
+    description: str = ""
+    runbook_url: str = ""
+    data_regions: str = ""
+    hosting_regions: str = ""
+    tags: str = ""
+
+    @classmethod
+    def of(cls, service: Any) -> ServiceEditForm:
+        return cls(
+            version=service.version,
+            tier=str(service.tier),
+            lifecycle=service.lifecycle,
+            run_by=service.run_by,
+            description=service.description,
+            runbook_url=service.runbook_url,
+            **{name: ", ".join(getattr(service, name)) for name in LIST_FIELDS},
+        )
+
+    def update(self) -> schemas.ServiceUpdate:
+        lists = {name: _items(getattr(self, name)) for name in LIST_FIELDS}
+        return schemas.ServiceUpdate.model_validate(self.model_dump(exclude=LIST_FIELDS) | lists)
+
+
+class DependencyForm(BaseModel):
+    depends_on: str = ""
+
+
+def may_edit(principal: Principal, service: Any) -> bool:
+    """Whether to offer edit controls: the rule the catalog applies when the edit arrives."""
+    return decide(principal, Action.EDIT_SQUAD_ITEMS, squads=[service.owner.slug]).allowed
+
+
+def _edit_controls(session: Session, service: Any, failure: Failure | None) -> dict[str, Any]:
+    upstream = {ref.slug for ref in catalog.dependencies(session, service.slug).depends_on}
+    candidates = [
+        s for s in all_services(session) if s.slug != service.slug and s.slug not in upstream
+    ]
+    return {
+        "current": ServiceEditForm.of(service).model_dump(),
+        "candidates": sorted(candidates, key=lambda s: (s.platform.name, s.name)),
+        "lifecycles": list(domain.Lifecycle),
+        "run_bys": list(domain.RunBy),
+        "failure": failure,
+    }
+
+
+def _service_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    slug: str,
+    failure: Failure | None = None,
+) -> Response:
+    service = catalog.get_service(session, slug)
+    editable = may_edit(actor, service)
     history = audit_service.list_entries(
         session, subject_type="service", subject_key=slug, limit=HISTORY_LENGTH
     )
     context = {
-        "service": catalog.get_service(session, slug),
+        "service": service,
         "deps": catalog.dependencies(session, slug),
         "blast": catalog.blast_radius(session, slug),
         "journeys": catalog.list_journeys(session, service=slug),
         "vendors": catalog.list_vendors(session, service=slug),
         "history": history.items,
         **_raci(session, service=slug),
+        "may_edit": editable,
+        **(_edit_controls(session, service, failure) if editable else {}),
     }
-    return render(request, session, "catalog/service.html", context)
+    status = failure.status if failure else 200
+    return render(request, session, "catalog/service.html", context, status=status)
+
+
+def _saved_or_refused(
+    request: Request, session: Session, actor: Principal, slug: str, outcome: object
+) -> Response:
+    """Post/redirect/get once saved; the page again with the refusal next to the form if not."""
+    if isinstance(outcome, Failure):
+        return _service_page(request, session, actor, slug, outcome)
+    return RedirectResponse(f"/services/{slug}", status_code=303)
+
+
+@router.get("/services/{slug}")
+def service(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    return _service_page(request, session, actor, slug)
+
+
+@router.post("/services/{slug}/edit")
+def edit_service(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    form: Annotated[ServiceEditForm, Form()],
+) -> Response:
+    def change() -> object:
+        return catalog.update_service(session, actor=actor, slug=slug, data=form.update())
+
+    outcome = attempt(session, "edit", form.model_dump(), change)
+    return _saved_or_refused(request, session, actor, slug, outcome)
+
+
+@router.post("/services/{slug}/dependencies")
+def add_dependency(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    form: Annotated[DependencyForm, Form()],
+) -> Response:
+    def change() -> object:
+        upstream = schemas.DependencyIn.model_validate(form.model_dump()).depends_on
+        return catalog.add_dependency(session, actor=actor, slug=slug, depends_on=upstream)
+
+    outcome = attempt(session, "dependency", form.model_dump(), change)
+    return _saved_or_refused(request, session, actor, slug, outcome)
 
 
 # --- squads -----------------------------------------------------------------------------

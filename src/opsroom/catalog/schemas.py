@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from opsroom.apidoc import Input as Input  # re-exported: catalog files build on it
 from opsroom.catalog.domain import SLUG_PATTERN, Activity, Criticality, Lifecycle, Raci, RunBy, Tier
 
 
@@ -32,10 +33,6 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
 OptionalEmail = EmailStr | Literal[""]
 Region = Annotated[str, Field(min_length=2, max_length=50)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Output(BaseModel):

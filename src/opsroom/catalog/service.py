@@ -213,6 +213,8 @@ def replace_members(
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
     before = schemas.SquadRead.model_validate(squad)
+    squad.members = []
+    session.flush()  # old rows go before their replacements: (squad_id, email) is unique
     squad.members = [SquadMember(**m.model_dump()) for m in members]
     _bump(squad)
     _audit(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 WEB = Path(__file__).parent
@@ -22,8 +24,16 @@ TIER_LABELS = {
 }
 
 
+def _signed_in(request: Request) -> dict[str, Any]:
+    """Who is signed in and their form token, for every page (deps.current_principal sets them)."""
+    return {
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": getattr(request.state, "csrf_token", None),
+    }
+
+
 def make_templates(timezone: str) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=WEB / "templates")
+    templates = Jinja2Templates(directory=WEB / "templates", context_processors=[_signed_in])
     zone = ZoneInfo(timezone)
 
     def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:

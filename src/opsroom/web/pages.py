@@ -1,28 +1,35 @@
-"""What every page shares (rendering inside the layout, htmx partials, optional filters)
-and the home page: each platform at a glance."""
+"""What every page shares (rendering inside the layout, htmx partials, optional filters,
+forms refused by the rules) and the home page: each platform at a glance."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import DbSession
+from opsroom.deps import DbSession, can_read
+from opsroom.errors import Conflict, ValidationFailed
+from opsroom.errors_http import is_htmx
+from opsroom.incidents import service as incidents_service
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 # Pages that list things per platform: switching platform keeps you on them.
-PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci"})
+PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "/incidents"})
 RECENT_CHANGES = 10
+
+Result = TypeVar("Result")
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -36,8 +43,7 @@ Filter = Annotated[str | None, BlankIsNone]
 
 def _is_partial(request: Request) -> bool:
     """An htmx request for part of a page (a history restore wants the whole page)."""
-    headers = request.headers
-    return "hx-request" in headers and "hx-history-restore-request" not in headers
+    return is_htmx(request) and "hx-history-restore-request" not in request.headers
 
 
 def _address(request: Request) -> str:
@@ -58,24 +64,72 @@ def render(
     context: dict[str, Any],
     *,
     partial: str | None = None,
+    status: int = 200,
 ) -> Response:
     """A page inside the layout, or only `partial` when htmx asks for it."""
     templates: Jinja2Templates = request.app.state.templates
     if partial is not None and _is_partial(request):
-        response = templates.TemplateResponse(request, partial, context)
+        response = templates.TemplateResponse(request, partial, context, status_code=status)
         response.headers["HX-Push-Url"] = _address(request)
     else:
         platforms = catalog_service.list_platforms(session)
+        principal = getattr(request.state, "principal", None)
         shell = {
             "platforms": platforms,
             "platform_names": {p.slug: p.name for p in platforms},
             "current_platform": request.query_params.get("platform") or None,
             "switch_target": _switch_target(request.url.path),
             "platform_pages": PLATFORM_PAGES,
+            "major_incidents": incidents_service.open_major(session, actor=principal)
+            if principal
+            else None,
         }
-        response = templates.TemplateResponse(request, template, {**shell, **context})
+        response = templates.TemplateResponse(
+            request, template, {**shell, **context}, status_code=status
+        )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+# --- forms -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form: shown next to that form, filled in again with what was sent."""
+
+    form: str
+    status: int
+    message: str
+    fields: dict[str, str]
+    values: Mapping[str, Any]
+
+
+def _problem(error: ErrorDetails) -> str:
+    return "required" if error["type"] == "missing" else error["msg"]
+
+
+def _failure(
+    form: str, exc: Conflict | ValidationFailed | ValidationError, values: Mapping[str, Any]
+) -> Failure:
+    if not isinstance(exc, ValidationError):
+        return Failure(form, exc.status, exc.message, exc.fields, values)
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        fields.setdefault(str(error["loc"][0]) if error["loc"] else "form", _problem(error))
+    return Failure(form, 422, "check the fields marked below", fields, values)
+
+
+def attempt(
+    session: Session, form: str, values: Mapping[str, Any], change: Callable[[], Result]
+) -> Result | Failure:
+    """Run one change; if its fields or the current state refuse it, undo anything it flushed
+    and say why. Anything else (not allowed, not found) goes to the error page."""
+    try:
+        return change()
+    except (Conflict, ValidationFailed, ValidationError) as exc:
+        session.rollback()
+        return _failure(form, exc, values)
 
 
 def all_services(session: Session, **filters: Any) -> Iterator[Any]:

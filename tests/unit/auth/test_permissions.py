@@ -14,6 +14,7 @@ from opsroom.auth.domain import (
     Role,
     Scope,
     decide,
+    integration_principal,
     password_problem,
     throttled,
 )
@@ -112,3 +113,10 @@ def test_throttling_thresholds() -> None:
     assert not throttled(4, 19)
     assert throttled(5, 0)
     assert throttled(0, 20)
+
+
+def test_an_integration_ingests_and_works_incidents_but_governs_nothing() -> None:
+    bot = integration_principal("prom")
+    assert (bot.name, bot.via) == ("integration:prom", "integration")
+    allowed = {action for action in Action if decide(bot, action, squads=["identity"]).allowed}
+    assert allowed == {Action.INGEST, Action.READ, Action.SELF_SERVICE, Action.WORK_INCIDENTS}
