@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from opsroom.apidoc import PageOut, errors
+from opsroom.apidoc import PageOut, RecordId, errors
 from opsroom.deps import Actor, DbSession
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
@@ -164,14 +164,14 @@ def add_task(session: DbSession, actor: Actor, key: str, data: schemas.TaskIn) -
 
 @router.patch("/incidents/{key}/tasks/{task_id}", responses=errors(404))
 def set_task_done(
-    session: DbSession, actor: Actor, key: str, task_id: int, data: schemas.TaskDone
+    session: DbSession, actor: Actor, key: str, task_id: RecordId, data: schemas.TaskDone
 ) -> schemas.TaskRead:
     return schemas.TaskRead.model_validate(
         incidents.set_task_done(session, actor=actor, key=key, task_id=task_id, done=data.done)
     )
 
 
-@router.get("/policies/incident")
+@router.get("/policies/incident", responses=errors())
 def get_policy(session: DbSession, actor: Actor) -> policy.PolicyRead:
     """Priority matrix, major priorities, SLA targets and update cadence in force."""
     return policy.read(session)

@@ -28,6 +28,12 @@ class Incident(Base):
         CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
         Index("ix_incidents_status_priority", "status", "priority"),
         Index("ix_incidents_platform_detected", "platform_slug", "detected_at"),
+        # Lists are read newest first by number: filtering on these columns can then walk
+        # the index in that order and stop at the end of the page instead of sorting.
+        Index("ix_incidents_status_number", "status", "number"),
+        Index("ix_incidents_platform_number", "platform_slug", "number"),
+        # The open-major banner on every page (major AND open) and lists of major incidents.
+        Index("ix_incidents_major_status_number", "major", "status", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,12 +41,12 @@ class Incident(Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     platform_slug: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     impact: Mapped[int] = mapped_column(Integer)
     urgency: Mapped[int] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer)
     priority_reason: Mapped[str] = mapped_column(Text, default="")  # set when overridden
-    major: Mapped[bool] = mapped_column(Boolean, index=True)
+    major: Mapped[bool] = mapped_column(Boolean)
     bridge_url: Mapped[str] = mapped_column(String(500), default="")
     source: Mapped[str] = mapped_column(String(50), default="manual")
     duplicate_of_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -60,14 +66,16 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
+    # Loaded when first used (once per unit of work): a list needs only the services, and
+    # loads them for the whole page (see service.search); one incident's page needs all three.
     services: Mapped[list[IncidentService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentService.service_slug"
+        cascade="all, delete-orphan", order_by="IncidentService.service_slug"
     )
     roles: Mapped[list[IncidentRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentRole.role"
+        cascade="all, delete-orphan", order_by="IncidentRole.role"
     )
     participants: Mapped[list[IncidentParticipant]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="IncidentParticipant.id"
+        cascade="all, delete-orphan", order_by="IncidentParticipant.id"
     )
 
     @property

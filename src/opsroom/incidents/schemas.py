@@ -7,11 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
+from opsroom.apidoc import Input
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def _url(value: str) -> str:

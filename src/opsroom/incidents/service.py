@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from opsroom import clock, keys
 from opsroom.audit import service as audit
@@ -113,34 +113,48 @@ def search(
                 func.lower(Incident.description).like(pattern),
             )
         )
-    for services in _service_filters(session, service, squad, journey):
-        query = query.where(Incident.id.in_(services))
+    for condition in _service_conditions(session, service, squad, journey):
+        query = query.where(_affecting(session, condition))
+    # A summary shows the affected services: load them for the whole page in one query.
+    query = query.options(selectinload(Incident.services))
     return paginate(session, query, Incident.number, limit=limit, cursor=cursor, descending=True)
 
 
-def _service_filters(
+def _service_conditions(
     session: Session, service: str | None, squad: str | None, journey: str | None
-) -> list[Any]:
-    filters = []
+) -> list[ColumnElement[bool]]:
+    conditions = []
     if service:
-        filters.append(
-            select(IncidentService.incident_id).where(IncidentService.service_slug == service)
-        )
+        conditions.append(IncidentService.service_slug == service)
     if squad:
-        filters.append(
-            select(IncidentService.incident_id).where(IncidentService.owner_squad == squad)
-        )
+        conditions.append(IncidentService.owner_squad == squad)
     if journey:
         steps = catalog.get_journey(session, journey).services
-        filters.append(
-            select(IncidentService.incident_id).where(IncidentService.service_slug.in_(steps))
-        )
-    return filters
+        conditions.append(IncidentService.service_slug.in_(steps))
+    return conditions
 
 
-def open_major(session: Session) -> list[Incident]:
-    """Open major incidents, for the banner on every page."""
+# Past this many incidents on the matching services, a page is found sooner by walking the
+# incidents newest first and checking each one than by collecting every match and sorting.
+COMMON_MATCH = 1000
+
+
+def _affecting(session: Session, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Incidents with an affected service matching `condition`, written the way that suits
+    how common the match is (SQLite keeps no statistics to choose for itself)."""
+    matching = select(IncidentService.incident_id).where(condition)
+    # Counting row ids (not incident ids) is answered from the index alone.
+    sample = select(IncidentService.id).where(condition).limit(COMMON_MATCH + 1)
+    if (session.scalar(select(func.count()).select_from(sample.subquery())) or 0) > COMMON_MATCH:
+        return exists(matching.where(IncidentService.incident_id == Incident.id))
+    return Incident.id.in_(matching)
+
+
+def open_major(session: Session, *, actor: Principal | None = None) -> list[Incident]:
+    """Open major incidents, for the banner on every page; those `actor` may see when given."""
     query = select(Incident).where(Incident.major.is_(True), Incident.status.in_(list(domain.OPEN)))
+    if actor is not None:
+        query = _visible(query, actor)
     return list(session.scalars(query.order_by(Incident.priority, Incident.number)))
 
 
@@ -550,7 +564,7 @@ def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
 def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
     incident = get(session, actor=actor, key=key)
-    other = get(session, actor=actor, key=data.to)
+    other = _link_target(session, actor, data.to)
     if other.id == incident.id:
         raise ValidationFailed("an incident cannot link to itself", fields={"to": "same incident"})
     if data.kind is domain.LinkKind.DUPLICATE_OF:
@@ -578,6 +592,14 @@ def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) 
         {"kind": data.kind.value, "to": other.key},
     )
     return incident
+
+
+def _link_target(session: Session, actor: Principal, key: str) -> Incident:
+    """The incident to link to; an unknown one is a mistake in the form, not a missing page."""
+    try:
+        return get(session, actor=actor, key=key)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"to": exc.message}) from None
 
 
 def merge_duplicate(
@@ -812,6 +834,20 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
     )  # fmt: skip
 
 
+# An SLA clock with less than this share of its target left is shown as at risk.
+AT_RISK_SHARE = 0.25
+
+
+def sla_state(sla: schemas.SlaRead) -> str:
+    """ok, at_risk, breached or met: how a clock should look to someone watching it."""
+    if sla.breached:
+        return "breached"
+    if sla.met_at is not None:
+        return "met"
+    at_risk = sla.remaining_seconds < sla.target_minutes * 60 * AT_RISK_SHARE
+    return "at_risk" if at_risk else "ok"
+
+
 def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
     return schemas.SlaRead(
         kind=c.kind,
@@ -821,3 +857,54 @@ def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
         breached=c.breached(now),
         remaining_seconds=int(c.remaining(now).total_seconds()),
     )
+
+
+# --- incidents that alerts open and grow --------------------------------------------------
+
+
+def declare_detected(
+    session: Session,
+    *,
+    actor: Principal,
+    data: schemas.IncidentCreate,
+    source: str,
+    explanation: str,
+) -> Incident:
+    """Declare an incident that alerts detected, recording where it came from and why."""
+    incident = declare(session, actor=actor, data=data)
+    incident.source = source[:50]
+    _event(session, incident, actor, "alert", explanation)
+    return incident
+
+
+def add_alert_event(session: Session, *, actor: Principal, key: str, text: str) -> Incident:
+    """An automated timeline entry (kind "alert"): why alerts joined, reopened or resolved it."""
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    _event(session, incident, actor, "alert", text)
+    return incident
+
+
+def add_services(
+    session: Session, *, actor: Principal, key: str, services: Sequence[str]
+) -> Incident:
+    """Add affected services; those already affected stay as they are."""
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    added = [
+        a for a in _affected(session, services) if a.service_slug not in incident.service_slugs
+    ]
+    if not added:
+        return incident
+    before = _snapshot(incident)
+    incident.services.extend(added)
+    for squad in dict.fromkeys(a.owner_squad for a in added):
+        _join(incident, "squad", squad)
+    _event(
+        session,
+        incident,
+        actor,
+        "services",
+        f"Affected services added: {', '.join(a.service_slug for a in added)}",
+    )
+    return _saved(session, actor, incident, "incident.services_added", before)

@@ -1,0 +1,337 @@
+"""Incidents in the browser: the live list, declaring one, and working it to resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog_service
+from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.incidents import policy, schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.web.pages import BlankIsNone, Failure, Filter, all_services, attempt, render
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+INCIDENTS_PER_PAGE = 50
+# The list's live region: its timed refresh must not add a browser-history entry each time.
+LIVE_RESULTS = "incident-results"
+PARTICIPANT_KINDS = ("person", "squad", "vendor", "stakeholder")
+# Where each form sends you back to once it has been saved.
+AFTER = {
+    "transition": "",
+    "roles": "#roles",
+    "updates": "#latest",
+    "notes": "#latest",
+    "tasks": "#tasks",
+    "participants": "#participants",
+    "links": "#links",
+}
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+class IncidentFilters(BaseModel):
+    status: Annotated[Status | None, BlankIsNone] = None
+    priority: Annotated[Priority | None, BlankIsNone] = None
+    service: Filter = None
+    squad: Filter = None
+    platform: Filter = None
+    major: Annotated[bool | None, BlankIsNone] = None
+    open: Annotated[bool | None, BlankIsNone] = None
+    q: Filter = None
+    cursor: Filter = None
+
+    def criteria(self) -> dict[str, Any]:
+        return {
+            "status": [self.status] if self.status else [],
+            "priority": [self.priority] if self.priority else [],
+            "service": self.service,
+            "squad": self.squad,
+            "platform": self.platform,
+            "major": self.major,
+            "open_only": bool(self.open),
+            "text": self.q,
+        }
+
+    @property
+    def active(self) -> bool:
+        return any(self.model_dump(exclude={"cursor"}).values())
+
+
+# --- reading forms ------------------------------------------------------------------------
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+def _parse(model: type[Schema], form: FormData, *, lists: frozenset[str] = frozenset()) -> Schema:
+    """A schema from a posted form: blank fields take their defaults; `lists` may repeat."""
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+        if name != CSRF_FIELD and values:
+            data[name] = values if name in lists else values[0]
+    return model.model_validate(data)
+
+
+def _in_place(response: Response) -> Response:
+    """A timed refresh replaces part of the page without adding to the browser history."""
+    response.headers["HX-Push-Url"] = "false"
+    return response
+
+
+def _see_other(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+@router.get("/incidents")
+def incident_list(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    filters: Annotated[IncidentFilters, Query()],
+) -> Response:
+    page = incidents.search(
+        session, actor=actor, limit=INCIDENTS_PER_PAGE, cursor=filters.cursor, **filters.criteria()
+    )
+    context = {
+        "page": page,
+        "summaries": [incidents.summary(i) for i in page.items],
+        "filters": filters,
+        "statuses": list(Status),
+        "priorities": list(Priority),
+        "services": list(all_services(session, platform=filters.platform)),
+        "squads": catalog_service.list_squads(session, platform=filters.platform),
+        # The table refreshes on its own, outside the layout that names platforms.
+        "platform_names": {p.slug: p.name for p in catalog_service.list_platforms(session)},
+    }
+    response = render(
+        request, session, "incidents/list.html", context, partial="incidents/_table.html"
+    )
+    return _in_place(response) if request.headers.get("hx-trigger") == LIVE_RESULTS else response
+
+
+@router.get("/incidents/banner")
+def banner(request: Request, session: DbSession, actor: Actor) -> Response:
+    context = {"major_incidents": incidents.open_major(session, actor=actor)}
+    template = "incidents/_banner.html"
+    return _in_place(render(request, session, template, context, partial=template))
+
+
+# --- declaring ----------------------------------------------------------------------------
+
+
+def _declare_page(
+    request: Request, session: Session, values: FormData, failure: Failure | None = None
+) -> Response:
+    context = {
+        "services": list(all_services(session)),
+        "priorities": list(Priority),
+        "matrix": policy.read(session).matrix,
+        "values": values,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "incidents/new.html", context, status=status)
+
+
+@router.get("/incidents/new")
+def declare_form(request: Request, session: DbSession, service: Filter = None) -> Response:
+    return _declare_page(request, session, FormData([("services", service)] if service else []))
+
+
+@router.post("/incidents")
+def declare(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> str:
+        data = _parse(schemas.IncidentCreate, form, lists=frozenset({"services"}))
+        return incidents.declare(session, actor=actor, data=data).key
+
+    outcome = attempt(session, "declare", form, change)
+    if isinstance(outcome, Failure):
+        return _declare_page(request, session, form, outcome)
+    return _see_other(f"/incidents/{outcome}")
+
+
+# --- one incident -------------------------------------------------------------------------
+
+
+def _header(session: Session, actor: Principal, key: str) -> dict[str, Any]:
+    incident = incidents.read(session, incidents.get(session, actor=actor, key=key))
+    return {
+        "incident": incident,
+        "slas": [(sla, incidents.sla_state(sla)) for sla in incident.sla],
+        "roles": list(Role),
+    }
+
+
+def _affected(session: Session, slug: str) -> dict[str, Any]:
+    return {
+        "service": catalog_service.get_service(session, slug),
+        "blast": catalog_service.blast_radius(session, slug),
+    }
+
+
+def _detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+) -> Response:
+    header = _header(session, actor, key)
+    context = {
+        **header,
+        "affected": [_affected(session, slug) for slug in header["incident"].services],
+        "journey_names": {j.slug: j.name for j in catalog_service.list_journeys(session)},
+        "timeline": incidents.timeline(session, actor=actor, key=key),
+        "tasks": incidents.tasks(session, actor=actor, key=key),
+        "links": incidents.links(session, actor=actor, key=key),
+        "audiences": list(Audience),
+        "link_kinds": list(LinkKind),
+        "participant_kinds": PARTICIPANT_KINDS,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "incidents/detail.html", context, status=status)
+
+
+@router.get("/incidents/{key}")
+def incident_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _detail(request, session, actor, key)
+
+
+@router.get("/incidents/{key}/header")
+def incident_header(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    template = "incidents/_header.html"
+    context = _header(session, actor, key)
+    return _in_place(render(request, session, template, context, partial=template))
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One form posted about one incident, and who posted it."""
+
+    request: Request
+    session: Session
+    actor: Principal
+    key: str
+    form: FormData
+
+    def data(self, model: type[Schema]) -> Schema:
+        return _parse(model, self.form)
+
+    def apply(self, form_name: str, change: Callable[[], object]) -> Response:
+        """Post/redirect/get once saved; else the page again, the refusal next to the form."""
+        outcome = attempt(self.session, form_name, self.form, change)
+        if isinstance(outcome, Failure):
+            return _detail(self.request, self.session, self.actor, self.key, outcome)
+        return _see_other(f"/incidents/{self.key}{AFTER[form_name]}")
+
+
+def _posting(request: Request, session: DbSession, actor: Actor, form: Posted, key: str) -> Posting:
+    return Posting(request, session, actor, key, form)
+
+
+Post = Annotated[Posting, Depends(_posting)]
+
+
+@router.post("/incidents/{key}/transition/{move}")
+def transition(post: Post, move: Transition) -> Response:
+    return post.apply(
+        "transition",
+        lambda: incidents.transition(
+            post.session,
+            actor=post.actor,
+            key=post.key,
+            move=move,
+            data=post.data(schemas.TransitionIn),
+        ),
+    )
+
+
+@router.post("/incidents/{key}/roles")
+def assign_role(post: Post) -> Response:
+    return post.apply(
+        "roles",
+        lambda: incidents.assign_role(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.RoleIn)
+        ),
+    )
+
+
+@router.post("/incidents/{key}/updates")
+def post_status_update(post: Post) -> Response:
+    return post.apply(
+        "updates",
+        lambda: incidents.post_status_update(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.StatusUpdateIn)
+        ),
+    )
+
+
+@router.post("/incidents/{key}/notes")
+def add_note(post: Post) -> Response:
+    return post.apply(
+        "notes",
+        lambda: incidents.add_note(
+            post.session, actor=post.actor, key=post.key, text=post.data(schemas.NoteIn).text
+        ),
+    )
+
+
+@router.post("/incidents/{key}/tasks")
+def add_task(post: Post) -> Response:
+    return post.apply(
+        "tasks",
+        lambda: incidents.add_task(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.TaskIn)
+        ),
+    )
+
+
+@router.post("/incidents/{key}/tasks/{task_id}")
+def set_task_done(post: Post, task_id: int) -> Response:
+    return post.apply(
+        "tasks",
+        lambda: incidents.set_task_done(
+            post.session,
+            actor=post.actor,
+            key=post.key,
+            task_id=task_id,
+            done=post.data(schemas.TaskDone).done,
+        ),
+    )
+
+
+@router.post("/incidents/{key}/participants")
+def add_participant(post: Post) -> Response:
+    return post.apply(
+        "participants",
+        lambda: incidents.add_participant(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.ParticipantIn)
+        ),
+    )
+
+
+@router.post("/incidents/{key}/links")
+def add_link(post: Post) -> Response:
+    return post.apply(
+        "links",
+        lambda: incidents.link(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.LinkIn)
+        ),
+    )
