@@ -10,13 +10,17 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__, errors_http, health
+from opsroom.alerts import api as alerts_api
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
 from opsroom.auth import api as auth_api
+from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.config import Settings
 from opsroom.incidents import api as incidents_api
+from opsroom.incidents import pages as incidents_pages
+from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
@@ -28,8 +32,16 @@ API_ROUTERS = (
     catalog_api.router,
     incidents_api.router,
     audit_api.router,
+    alerts_api.router,
+    ingest_api.router,
 )
-PAGE_ROUTERS = (shell_pages.router, catalog_pages.router, audit_pages.router)
+PAGE_ROUTERS = (
+    auth_pages.router,
+    shell_pages.router,
+    catalog_pages.router,
+    audit_pages.router,
+    incidents_pages.router,
+)
 
 
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from opsroom import __version__, demo, migrate
+from opsroom.alerts import cli as alerts_cli
 from opsroom.audit import cli as audit_cli
 from opsroom.auth import cli as auth_cli
 from opsroom.catalog import cli as catalog_cli
@@ -26,6 +27,9 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(incidents_cli.app, name="incident")
+app.add_typer(alerts_cli.integration_app, name="integration")
+app.add_typer(alerts_cli.silence_app, name="silence")
+app.add_typer(alerts_cli.alert_app, name="alert")
 app.add_typer(auth_cli.user_app, name="user")
 app.add_typer(auth_cli.token_app, name="token")
 for name, sub in catalog_cli.APPS.items():

@@ -1,0 +1,226 @@
+"""Alerts into incidents: join the open incident of the alert's group, reopen a recently
+resolved one, join an incident on a linked service (topology), or open one when the group
+reaches its threshold. Every decision is explained on the incident's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import func, select
+
+from opsroom.alerts import domain
+from opsroom.alerts.domain import AlertStatus, Link, Severity
+from opsroom.alerts.models import Alert
+from opsroom.catalog import service as catalog
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import OPEN, Status, Transition
+
+if TYPE_CHECKING:
+    from opsroom.alerts.processing import Intake
+
+TOPOLOGY_CANDIDATES = 50
+
+
+def place(intake: Intake, row: Alert) -> None:
+    """Find the incident a new firing alert belongs to, or open one when it is due."""
+    if _by_group(intake, row):
+        return
+    if row.service_slug is None:  # an alert no service owns cannot open an incident
+        return
+    if not _by_topology(intake, row, row.service_slug):
+        _open_when_due(intake, row)
+
+
+def _by_group(intake: Intake, row: Alert) -> bool:
+    latest = intake.session.execute(
+        select(Alert.incident_number, Alert.status, Alert.last_received_at)
+        .where(
+            Alert.integration_id == row.integration_id,
+            Alert.group_key == row.group_key,
+            Alert.incident_number.is_not(None),
+            Alert.id != row.id,
+        )
+        .order_by(Alert.last_received_at.desc(), Alert.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return False
+    number, status, last = latest
+    incident = intake.incident(cast(int, number))  # the query excludes None
+    live = status == AlertStatus.FIRING or last >= intake.now - intake.window
+    if (incident.status in OPEN and live) or _reopened(intake, incident):
+        _join(intake, row, incident, domain.explain_group(row.group_key))
+        return True
+    return False
+
+
+def _reopened(intake: Intake, incident: Any) -> bool:
+    """Reopen the group's incident when it was resolved within the reopen window."""
+    window = intake.settings.reopen_window_minutes
+    if incident.status != Status.RESOLVED or not domain.reopens(
+        incident.resolved_at, intake.now, window
+    ):
+        return False
+    minutes = int((intake.now - incident.resolved_at).total_seconds() // 60)
+    incidents.transition(
+        intake.session, actor=intake.actor, key=incident.key, move=Transition.REOPEN,
+        data=incident_schemas.TransitionIn(note=domain.explain_reopen(minutes, window)),
+    )  # fmt: skip
+    return True
+
+
+def _by_topology(intake: Intake, row: Alert, service: str) -> bool:
+    """Join an open incident holding a firing alert, received within the window, on a
+    service linked to this one along the dependency graph (or on the same service)."""
+    graph = intake.graph()
+    candidates = intake.session.execute(
+        select(Alert.incident_number, Alert.service_slug, Alert.last_received_at)
+        .where(
+            Alert.service_slug.in_(domain.linked_services(graph, service)),
+            Alert.incident_number.is_not(None),
+            Alert.status == AlertStatus.FIRING,
+            Alert.last_received_at >= intake.now - intake.window,
+            Alert.id != row.id,
+        )
+        .order_by(Alert.last_received_at.desc(), Alert.id.desc())
+        .limit(TOPOLOGY_CANDIDATES)
+    )
+    for number, other, last in candidates:
+        incident = intake.incident(cast(int, number))  # the query excludes None
+        path = domain.linked_path(graph, service, str(other))
+        if incident.status in OPEN and path is not None:
+            minutes = int((intake.now - last).total_seconds() // 60)
+            _join(intake, row, incident, domain.explain_topology(path, str(other), minutes))
+            return True
+    return False
+
+
+def _open_when_due(intake: Intake, row: Alert) -> None:
+    """Open an incident once the group holds enough unplaced firing alerts in the window."""
+    pending = list(
+        intake.session.scalars(
+            select(Alert)
+            .where(
+                Alert.integration_id == row.integration_id,
+                Alert.group_key == row.group_key,
+                Alert.incident_number.is_(None),
+                Alert.suppressed_by.is_(None),
+                Alert.status == AlertStatus.FIRING,
+                Alert.service_slug.is_not(None),
+                Alert.first_received_at >= intake.now - intake.window,
+            )
+            .order_by(Alert.first_received_at, Alert.id)
+        )
+    )
+    if len(pending) >= intake.settings.alerts_to_open:
+        _open(intake, row, pending)
+
+
+def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
+    first, settings = pending[0], intake.settings
+    links = [Link(**link) for link in first.links]
+    urgency = {severity.value: level for severity, level in settings.urgency.items()}
+    services = list(dict.fromkeys(p.service_slug for p in pending if p.service_slug))
+    detected = min(p.first_received_at for p in pending)
+    started = min((p.starts_at for p in pending if p.starts_at), default=None)
+    data = incident_schemas.IncidentCreate(
+        title=domain.incident_title(first.summary, first.fingerprint),
+        description=domain.incident_description(first.summary, first.annotations, links),
+        services=services,
+        impact=domain.impact_for_tier(catalog.get_service(intake.session, services[0]).tier),
+        urgency=min(domain.urgency_for(Severity(p.severity), urgency) for p in pending),
+        detected_at=detected,
+        impact_started_at=min(started, detected) if started else None,
+    )  # fmt: skip
+    explanation = domain.explain_open(
+        [p.summary or p.fingerprint for p in pending],
+        integration=intake.integration.slug,
+        group=row.group_key,
+        threshold=settings.alerts_to_open,
+        window=settings.grouping_window_minutes,
+    )
+    incident = incidents.declare_detected(
+        intake.session, actor=intake.actor, data=data,
+        source=f"integration:{intake.integration.slug}", explanation=explanation,
+    )  # fmt: skip
+    intake.incidents[incident.number] = incident
+    intake.causes_before.setdefault(incident.number, None)
+    for alert in pending:
+        alert.incident_number = incident.number
+    row.opened_incident = True
+    _note_incident(intake, incident.key)
+
+
+def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
+    if incident.number not in intake.causes_before:
+        intake.causes_before[incident.number] = _cause(intake, incident.number)
+    row.incident_number = incident.number
+    if row.service_slug and row.service_slug not in incident.service_slugs:
+        incidents.add_services(
+            intake.session, actor=intake.actor, key=incident.key, services=[row.service_slug]
+        )
+    intake.joins.setdefault((incident.key, reason), []).append(row.summary or row.fingerprint)
+    _note_incident(intake, incident.key)
+
+
+def _note_incident(intake: Intake, key: str) -> None:
+    if key not in intake.result.incidents:
+        intake.result.incidents.append(key)
+
+
+def _services(intake: Intake, number: int) -> list[str]:
+    return list(
+        intake.session.scalars(
+            select(Alert.service_slug)
+            .where(Alert.incident_number == number, Alert.service_slug.is_not(None))
+            .distinct()
+            .order_by(Alert.service_slug)
+        )
+    )
+
+
+def _cause(intake: Intake, number: int) -> str | None:
+    services = _services(intake, number)
+    return domain.probable_cause(services, domain.upstream_map(intake.graph(), services))
+
+
+def explain(intake: Intake) -> None:
+    """Write the batch's decisions on each incident: who joined and why, and the probable
+    cause when the alerting services moved it."""
+    for (key, reason), names in intake.joins.items():
+        incidents.add_alert_event(
+            intake.session, actor=intake.actor, key=key, text=domain.explain_join(names, reason)
+        )
+    for number, before in intake.causes_before.items():
+        services = _services(intake, number)
+        upstream_of = domain.upstream_map(intake.graph(), services)
+        cause = domain.probable_cause(services, upstream_of)
+        if cause is not None and cause != before and len(services) > 1:
+            text = domain.explain_cause(cause, services, upstream_of)
+            incidents.add_alert_event(
+                intake.session, actor=intake.actor, key=f"INC-{number}", text=text
+            )
+
+
+def after_resolve(intake: Intake, row: Alert) -> None:
+    """Resolve the incident once every one of its alerts has resolved (when auto-resolve is on)."""
+    number = row.incident_number
+    if number is None or not intake.settings.auto_resolve:
+        return
+    counts = dict(
+        intake.session.execute(
+            select(Alert.status, func.count())
+            .where(Alert.incident_number == number)
+            .group_by(Alert.status)
+        ).all()
+    )
+    incident = intake.incident(number)
+    if counts.get(AlertStatus.FIRING, 0) or incident.status not in OPEN:
+        return
+    note = f"resolved automatically: {domain.explain_resolve(sum(counts.values()))}"
+    incidents.transition(
+        intake.session, actor=intake.actor, key=incident.key, move=Transition.RESOLVE,
+        data=incident_schemas.TransitionIn(note=note),
+    )  # fmt: skip

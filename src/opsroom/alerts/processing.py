@@ -1,0 +1,194 @@
+"""One batch of normalised alerts: de-duplicate, resolve, suppress, then hand each new firing
+alert to correlation. Runs inside the ingest request's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.alerts import correlation, domain, schemas, silences
+from opsroom.alerts.domain import AlertStatus, IncomingAlert, Suppressor
+from opsroom.alerts.models import Alert, Integration
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog
+from opsroom.errors import NotFound
+from opsroom.incidents import service as incidents
+
+
+@dataclass
+class Intake:
+    """What handling one batch needs, loaded once: the integration, who acts for it, the
+    silences in force, and what correlation learns along the way."""
+
+    session: Session
+    integration: Integration
+    settings: schemas.IntegrationSettings
+    actor: Principal
+    now: datetime
+    suppressors: list[Suppressor]
+    result: schemas.IngestResult = field(default_factory=schemas.IngestResult)
+    joins: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    causes_before: dict[int, str | None] = field(default_factory=dict)
+    incidents: dict[int, Any] = field(default_factory=dict)
+    services: dict[str, str | None] = field(default_factory=dict)
+    _graph: Any = None
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.settings.grouping_window_minutes)
+
+    def graph(self) -> Any:
+        if self._graph is None:
+            self._graph = catalog.graph(self.session)
+        return self._graph
+
+    def service(self, name: str | None) -> str | None:
+        """The catalog slug for a service name, looked up once per batch."""
+        if name is None:
+            return None
+        if name not in self.services:
+            self.services[name] = known_service(self.session, name)
+        return self.services[name]
+
+    def incident(self, number: int) -> Any:
+        if number not in self.incidents:
+            self.incidents[number] = incidents.get(
+                self.session, actor=self.actor, key=f"INC-{number}"
+            )
+        return self.incidents[number]
+
+
+def known_service(session: Session, name: object) -> str | None:
+    """The catalog slug when `name` is a service opsroom knows, else None."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return catalog.get_service(session, name).slug
+    except NotFound:
+        return None
+
+
+def process(
+    session: Session,
+    *,
+    integration: Integration,
+    settings: schemas.IntegrationSettings,
+    actor: Principal,
+    alerts: Sequence[IncomingAlert],
+) -> schemas.IngestResult:
+    now = clock.now()
+    intake = Intake(
+        session, integration, settings, actor, now, silences.active_suppressors(session, now)
+    )
+    for alert in alerts:
+        intake.result.received += 1
+        intake.result.fingerprints.append(alert.fingerprint)
+        _one(intake, alert)
+    correlation.explain(intake)
+    return intake.result
+
+
+def _one(intake: Intake, alert: IncomingAlert) -> None:
+    firing = intake.session.scalar(
+        select(Alert).where(
+            Alert.integration_id == intake.integration.id, Alert.open_key == alert.fingerprint
+        )
+    )
+    if alert.acknowledge:
+        _acknowledge(intake, firing)
+    elif alert.status is AlertStatus.RESOLVED:
+        _resolve(intake, firing, alert)
+    elif firing is not None:
+        _repeat(intake, firing, alert)
+    else:
+        _new(intake, alert)
+
+
+def _new(intake: Intake, alert: IncomingAlert) -> None:
+    service = intake.service(
+        domain.route(
+            alert,
+            fixed_service=intake.integration.service_slug,
+            route_label=intake.settings.route_label,
+        )
+    )
+    row = Alert(
+        integration_id=intake.integration.id,
+        fingerprint=alert.fingerprint,
+        open_key=alert.fingerprint,
+        status=AlertStatus.FIRING,
+        service_slug=service,
+        group_key=domain.effective_group_key(alert, intake.settings.group_by),
+        starts_at=alert.starts_at,
+        first_received_at=intake.now,
+        last_received_at=intake.now,
+        count=1,
+    )
+    _describe(row, alert)
+    intake.session.add(row)
+    intake.session.flush()
+    intake.result.created += 1
+    row.suppressed_by = _suppressor(intake, row)
+    if row.suppressed_by:
+        intake.result.suppressed += 1
+    else:
+        correlation.place(intake, row)
+
+
+def _describe(row: Alert, alert: IncomingAlert) -> None:
+    """What a repeat may refresh: the words, severity, labels and links of the alert."""
+    row.summary, row.severity = alert.summary[:1024], alert.severity
+    row.labels, row.annotations = dict(alert.labels), dict(alert.annotations)
+    row.links = [{"href": link.href, "text": link.text} for link in alert.links]
+    row.source = alert.source[:255]
+
+
+def _suppressor(intake: Intake, row: Alert) -> str | None:
+    labels = domain.matching_labels(
+        row.labels, service=row.service_slug, integration=intake.integration.slug
+    )
+    return domain.suppressed_by(labels, row.service_slug, intake.suppressors, intake.now)
+
+
+def _repeat(intake: Intake, row: Alert, alert: IncomingAlert) -> None:
+    """A repeat firing counts and refreshes; an alert whose silence has ended is now handled."""
+    row.count += 1
+    row.last_received_at = intake.now
+    _describe(row, alert)
+    intake.result.deduplicated += 1
+    if row.suppressed_by is not None:
+        row.suppressed_by = _suppressor(intake, row)
+        if row.suppressed_by is None:
+            correlation.place(intake, row)
+
+
+def _resolve(intake: Intake, row: Alert | None, alert: IncomingAlert) -> None:
+    if row is None:
+        intake.result.ignored += 1
+        return
+    row.status, row.open_key = AlertStatus.RESOLVED, None
+    row.ends_at = alert.ends_at or intake.now
+    row.last_received_at = intake.now
+    intake.result.resolved += 1
+    if row.incident_number is not None:
+        correlation.after_resolve(intake, row)
+
+
+def _acknowledge(intake: Intake, row: Alert | None) -> None:
+    """A source's acknowledge is noted; the incident's own lifecycle stays with people."""
+    if row is None:
+        intake.result.ignored += 1
+        return
+    row.acknowledged_at = row.acknowledged_at or intake.now
+    intake.result.acknowledged += 1
+    if row.incident_number is not None:
+        incidents.add_alert_event(
+            intake.session, actor=intake.actor, key=f"INC-{row.incident_number}",
+            text=f"Alert “{row.summary or row.fingerprint}” was acknowledged at its source",
+        )  # fmt: skip

@@ -1,0 +1,287 @@
+"""Integrations and ingestion: keys (shown once, kept hashed), settings, the rate limit, raw
+payloads and their retention, and the entry points every inbound source calls."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.alerts import domain, processing, schemas, silences
+from opsroom.alerts.domain import IncomingAlert, IncomingChange
+from opsroom.alerts.models import ChangeEvent, Integration, RawPayload
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, integration_principal, require
+from opsroom.catalog import service as catalog
+from opsroom.errors import Conflict, NotFound, RateLimited, StaleVersion, Unauthenticated
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+
+KEY_BYTES = 16  # 32 hex characters, the length PagerDuty clients expect of a routing key
+PREFIX_LENGTH = 8
+PURGE_TIMER = "alerts.purge_raw"
+PURGE_SUBJECT = "alerts:raw-payloads"
+PURGE_EVERY = timedelta(hours=1)
+WORKER = "opsroom-worker"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def settings_of(integration: Integration) -> schemas.IntegrationSettings:
+    return schemas.IntegrationSettings.model_validate(integration.settings or {})
+
+
+# --- integrations -------------------------------------------------------------------------
+
+
+def _require_owner(session: Session, actor: Principal, service: str | None) -> None:
+    """A squad's lead manages its services' integrations; label-routed ones need governance."""
+    if service is None:
+        require(actor, Action.GOVERN)
+        return
+    require(
+        actor, Action.EDIT_SQUAD_ITEMS, squads=[catalog.get_service(session, service).owner.slug]
+    )
+
+
+def _audit(
+    session: Session, actor: Principal, action: str, integration: Integration, **after: Any
+) -> None:
+    audit.record(
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type="integration",
+        subject_key=integration.slug,
+        after=after or None,
+    )
+
+
+def _new_key(integration: Integration) -> str:
+    key = secrets.token_hex(KEY_BYTES)
+    integration.key_hash, integration.key_prefix = _digest(key), key[:PREFIX_LENGTH]
+    return key
+
+
+def create_integration(
+    session: Session, *, actor: Principal, data: schemas.IntegrationCreate
+) -> tuple[str, Integration]:
+    """A new integration and its key (returned this once; only its SHA-256 is stored)."""
+    service = silences.catalog_service(session, data.service).slug if data.service else None
+    _require_owner(session, actor, service)
+    if session.scalar(select(Integration.id).where(Integration.slug == data.slug)):
+        raise Conflict(f"an integration '{data.slug}' exists", fields={"slug": "taken"})
+    integration = Integration(
+        slug=data.slug,
+        name=data.name,
+        service_slug=service,
+        settings=data.settings.model_dump(mode="json"),
+        created_by=str(actor),
+    )
+    key = _new_key(integration)
+    session.add(integration)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "integration.created",
+        integration,
+        service=service,
+        key=integration.key_prefix,
+    )
+    return key, integration
+
+
+def list_integrations(session: Session, *, service: str | None = None) -> list[Integration]:
+    query = select(Integration).order_by(Integration.slug)
+    if service:
+        query = query.where(Integration.service_slug == service)
+    return list(session.scalars(query))
+
+
+def get_integration(session: Session, slug: str) -> Integration:
+    integration = session.scalar(select(Integration).where(Integration.slug == slug))
+    if integration is None:
+        raise NotFound(f"no integration '{slug}'")
+    return integration
+
+
+def update_integration(
+    session: Session, *, actor: Principal, slug: str, data: schemas.IntegrationUpdate
+) -> Integration:
+    integration = get_integration(session, slug)
+    _require_owner(session, actor, integration.service_slug)
+    if data.version != integration.version:
+        raise StaleVersion(
+            f"integration '{slug}' changed since you loaded it; reload and retry",
+            fields={"version": f"current version is {integration.version}"},
+        )
+    if data.name is not None:
+        integration.name = data.name
+    if data.settings is not None:
+        integration.settings = data.settings.model_dump(mode="json")
+    if data.active is not None:
+        integration.active = data.active
+    integration.version += 1
+    _audit(
+        session,
+        actor,
+        "integration.updated",
+        integration,
+        **data.model_dump(exclude_unset=True, mode="json"),
+    )
+    return integration
+
+
+def rotate_key(session: Session, *, actor: Principal, slug: str) -> tuple[str, Integration]:
+    """Replace the key at once: the old one stops working when this commits."""
+    integration = get_integration(session, slug)
+    _require_owner(session, actor, integration.service_slug)
+    key = _new_key(integration)
+    integration.rotated_at, integration.version = clock.now(), integration.version + 1
+    _audit(session, actor, "integration.key_rotated", integration, key=integration.key_prefix)
+    return key, integration
+
+
+def integration_for_key(session: Session, key: str) -> Integration:
+    """The active integration holding `key`. Looked up by its hash, so comparing takes the
+    same time however much of a wrong key is right."""
+    integration = session.scalar(select(Integration).where(Integration.key_hash == _digest(key)))
+    if integration is None or not integration.active:
+        raise Unauthenticated("this integration key is not valid (unknown, rotated or disabled)")
+    return integration
+
+
+def read_integration(integration: Integration) -> schemas.IntegrationRead:
+    return schemas.IntegrationRead(
+        slug=integration.slug, name=integration.name, service=integration.service_slug,
+        key_prefix=integration.key_prefix, settings=settings_of(integration),
+        active=integration.active,
+        created_by=integration.created_by, created_at=integration.created_at,
+        rotated_at=integration.rotated_at, version=integration.version,
+    )  # fmt: skip
+
+
+# --- ingesting ----------------------------------------------------------------------------
+
+
+def _admit(
+    session: Session, integration: Integration, settings: schemas.IntegrationSettings
+) -> None:
+    """Take a token from the integration's bucket or refuse with 429. Locking the row also
+    makes concurrent requests for one integration queue, so de-duplication never races."""
+    locked = session.get_one(
+        Integration, integration.id, with_for_update=True, populate_existing=True
+    )
+    bucket, wait = domain.take_token(
+        domain.Bucket(locked.bucket_tokens, locked.bucket_at),
+        now=clock.now(),
+        per_minute=settings.rate_limit_per_minute,
+    )
+    if bucket is None:
+        raise RateLimited(
+            f"integration '{integration.slug}' accepts {settings.rate_limit_per_minute} requests "
+            f"a minute; retry in {wait} s",
+            retry_after=wait,
+        )
+    locked.bucket_tokens, locked.bucket_at = bucket.tokens, bucket.at
+
+
+def _keep_raw(session: Session, integration: Integration, source: str, body: bytes) -> None:
+    session.add(
+        RawPayload(
+            integration_id=integration.id,
+            received_at=clock.now(),
+            source=source,
+            body=body.decode("utf-8", errors="replace"),
+        )
+    )
+    if not jobs.pending(session, subject=PURGE_SUBJECT):
+        jobs.schedule(
+            session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
+        )
+
+
+def ingest(
+    session: Session,
+    *,
+    integration: Integration,
+    alerts: Sequence[IncomingAlert],
+    source: str,
+    body: bytes,
+) -> schemas.IngestResult:
+    """Store, de-duplicate, suppress and correlate a batch of alerts, all in the caller's
+    transaction: once it commits, every alert is durable."""
+    actor = integration_principal(integration.slug)
+    require(actor, Action.INGEST)
+    settings = settings_of(integration)
+    _admit(session, integration, settings)
+    _keep_raw(session, integration, source, body)
+    return processing.process(
+        session, integration=integration, settings=settings, actor=actor, alerts=alerts
+    )
+
+
+def record_change(
+    session: Session, *, integration: Integration, change: IncomingChange, source: str, body: bytes
+) -> ChangeEvent:
+    """A change event, on the change timeline of the integration's service (or the service
+    its details name under the routing label)."""
+    require(integration_principal(integration.slug), Action.INGEST)
+    settings = settings_of(integration)
+    _admit(session, integration, settings)
+    _keep_raw(session, integration, source, body)
+    named = change.custom_details.get(settings.route_label)
+    event = ChangeEvent(
+        integration_id=integration.id,
+        service_slug=integration.service_slug or processing.known_service(session, named),
+        summary=change.summary,
+        source=change.source,
+        timestamp=change.timestamp or clock.now(),
+        links=[{"href": link.href, "text": link.text} for link in change.links],
+        custom_details=dict(change.custom_details),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+# --- raw payload retention ----------------------------------------------------------------
+
+
+def purge_raw_payloads(session: Session) -> int:
+    """Delete raw payloads older than their integration's retention; returns how many."""
+    purged = 0
+    for integration in session.scalars(select(Integration)):
+        cutoff = domain.retention_cutoff(clock.now(), settings_of(integration).raw_retention_days)
+        result = session.execute(
+            delete(RawPayload).where(
+                RawPayload.integration_id == integration.id, RawPayload.received_at < cutoff
+            )
+        )
+        purged += int(result.rowcount)  # type: ignore[attr-defined]
+    return purged
+
+
+def raw_payload_count(session: Session, *, integration: str | None = None) -> int:
+    query = select(func.count()).select_from(RawPayload)
+    if integration:
+        query = query.where(RawPayload.integration_id == get_integration(session, integration).id)
+    return int(session.scalar(query) or 0)
+
+
+@jobs.handles(PURGE_TIMER)
+def _purge(session: Session, timer: Due) -> None:
+    purge_raw_payloads(session)
+    if session.scalar(select(RawPayload.id).limit(1)) is not None:
+        jobs.schedule(
+            session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
+        )

@@ -1,0 +1,97 @@
+"""`opsroom integration`, `opsroom silence` and `opsroom alert` from the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from opsroom.alerts import service as alerts
+from opsroom.alerts.domain import AlertStatus, IncomingAlert
+from opsroom.cli import app
+from opsroom.config import Settings
+from opsroom.db import session_scope
+
+CATALOG = """\
+version: 1
+platforms:
+  - {slug: procurement, name: Procurement}
+squads:
+  - {slug: identity, name: Identity, platform: procurement}
+services:
+  - {slug: db, name: DB, platform: procurement, owner: identity, tier: 2}
+"""
+
+
+@pytest.fixture
+def opsroom(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    monkeypatch.setenv("OPSROOM_DATABASE_URL", settings.database_url)
+    (tmp_path / "catalog.yaml").write_text(CATALOG)
+    runner = CliRunner()
+    assert runner.invoke(app, ["catalog", "apply", str(tmp_path / "catalog.yaml")]).exit_code == 0
+    return runner
+
+
+def run_json(runner: CliRunner, *args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return orjson.loads(result.stdout)
+
+
+def test_integration_create_list_and_rotate(opsroom: CliRunner) -> None:
+    created = run_json(
+        opsroom,
+        "integration",
+        "create",
+        "prom",
+        "--name",
+        "Prometheus",
+        "--service",
+        "db",
+        "--group-by",
+        "alertname",
+    )
+    assert len(created["key"]) == 32 and created["settings"]["group_by"] == ["alertname"]
+    listed = run_json(opsroom, "integration", "list")
+    assert [(i["slug"], i["key_prefix"]) for i in listed] == [("prom", created["key"][:8])]
+    rotated = run_json(opsroom, "integration", "rotate", "prom")
+    assert rotated["key"] != created["key"]
+    shown = opsroom.invoke(app, ["integration", "rotate", "prom"])
+    assert "shown this once" in shown.output
+    missing = opsroom.invoke(app, ["integration", "rotate", "nope"])
+    assert missing.exit_code == 4
+
+
+def test_silence_add_list_expire_and_alert_list(opsroom: CliRunner, settings: Settings) -> None:
+    key = run_json(
+        opsroom, "integration", "create", "prom", "--name", "Prometheus", "--service", "db"
+    )["key"]
+    silence = run_json(
+        opsroom, "silence", "add", "alertname=Noisy", "--duration", "30", "--comment", "known issue"
+    )
+    assert (silence["state"], silence["matchers"]) == ("active", ['alertname="Noisy"'])
+    assert [s["id"] for s in run_json(opsroom, "silence", "list")] == [silence["id"]]
+    with session_scope(settings) as s:
+        noisy = IncomingAlert(
+            "f1", AlertStatus.FIRING, summary="Noisy thing", labels={"alertname": "Noisy"}
+        )
+        alerts.ingest(
+            s,
+            integration=alerts.integration_for_key(s, key),
+            alerts=[noisy],
+            source="events",
+            body=b"{}",
+        )
+    (listed,) = run_json(opsroom, "alert", "list", "--service", "db")
+    assert (listed["summary"], listed["suppressed_by"]) == (
+        "Noisy thing",
+        f"silence:{silence['id']}",
+    )
+    assert run_json(opsroom, "silence", "expire", str(silence["id"]))["state"] == "expired"
+    again = opsroom.invoke(app, ["silence", "expire", str(silence["id"])])
+    assert again.exit_code == 5
+    bad = opsroom.invoke(app, ["silence", "add", "nonsense", "--comment", "why not"])
+    assert bad.exit_code == 2
