@@ -7,12 +7,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from opsroom import clock
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound
+from opsroom.incidents import demo_history
 
 DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
@@ -35,11 +37,14 @@ DEMO_ACCOUNTS = (
 )
 
 
-def load(session: Session) -> dict[str, dict[str, int]]:
-    """Load (or bring up to date) the demo data; running it twice changes nothing."""
+def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]:
+    """Load (or bring up to date) the demo data; running it twice changes nothing. With
+    `history`, a few months of incidents up to now, one major incident still open."""
     result = manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
     for account in DEMO_ACCOUNTS:
         result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
+    if history:
+        result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=clock.now())
     return result.as_dict()
 
 

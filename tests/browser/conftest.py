@@ -43,7 +43,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(database_url=f"sqlite:///{path}")
     migrate.upgrade(settings)
     with session_scope(settings) as s:
-        demo.load(s)
+        demo.load(s, history=False)
     return settings
 
 
