@@ -193,6 +193,9 @@ def check_timestamps(timestamps: Mapping[str, datetime | None]) -> None:
         raise ValidationFailed(f"{first} {problems[first]}", fields=problems)
 
 
+AT_RISK_SHARE = 0.25
+
+
 @dataclass(frozen=True)
 class SlaClock:
     kind: str  # response or resolution
@@ -205,6 +208,14 @@ class SlaClock:
 
     def remaining(self, now: datetime) -> timedelta:
         return self.due_at - (self.met_at or now)
+
+    def state(self, now: datetime) -> str:
+        """ok, at_risk (under a quarter of the target left), breached or met."""
+        if self.breached(now):
+            return "breached"
+        if self.met_at is not None:
+            return "met"
+        return "at_risk" if self.remaining(now) < self.target * AT_RISK_SHARE else "ok"
 
 
 def sla_clocks(

@@ -177,7 +177,7 @@ def _header(session: Session, actor: Principal, key: str) -> dict[str, Any]:
     incident = incidents.read(session, incidents.get(session, actor=actor, key=key))
     return {
         "incident": incident,
-        "slas": [(sla, incidents.sla_state(sla)) for sla in incident.sla],
+        "slas": [(sla, sla.state) for sla in incident.sla],
         "roles": list(Role),
     }
 

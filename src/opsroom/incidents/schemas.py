@@ -121,6 +121,7 @@ class SlaRead(BaseModel):
     met_at: datetime | None
     breached: bool
     remaining_seconds: int
+    state: str = Field(description="ok, at_risk (under a quarter left), breached or met")
 
 
 class ParticipantRead(BaseModel):

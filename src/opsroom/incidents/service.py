@@ -282,6 +282,8 @@ def update(
     before = _snapshot(incident)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "services"})
     if data.services is not None:
+        incident.services = []
+        session.flush()  # old rows go before their replacements: (incident, service) is unique
         incident.services = _affected(session, data.services)
     for name, value in changes.items():
         setattr(incident, name, value)
@@ -835,19 +837,6 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
 
 
 # An SLA clock with less than this share of its target left is shown as at risk.
-AT_RISK_SHARE = 0.25
-
-
-def sla_state(sla: schemas.SlaRead) -> str:
-    """ok, at_risk, breached or met: how a clock should look to someone watching it."""
-    if sla.breached:
-        return "breached"
-    if sla.met_at is not None:
-        return "met"
-    at_risk = sla.remaining_seconds < sla.target_minutes * 60 * AT_RISK_SHARE
-    return "at_risk" if at_risk else "ok"
-
-
 def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
     return schemas.SlaRead(
         kind=c.kind,
@@ -856,6 +845,7 @@ def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
         met_at=c.met_at,
         breached=c.breached(now),
         remaining_seconds=int(c.remaining(now).total_seconds()),
+        state=c.state(now),
     )
 
 

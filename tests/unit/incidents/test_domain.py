@@ -122,3 +122,16 @@ def test_no_sequence_of_actions_breaks_timestamp_order(moves: list[tuple[Transit
             assert timestamps.get("resolved_at") is None
         if status in (Status.RESOLVED, Status.CLOSED):
             assert timestamps["resolved_at"] is not None
+
+
+def test_sla_clock_state_for_people_watching_it() -> None:
+    response = domain.SlaClock("response", timedelta(minutes=60), T0 + timedelta(minutes=60), None)
+    assert [response.state(T0 + timedelta(minutes=m)) for m in (10, 50, 61)] == [
+        "ok",
+        "at_risk",
+        "breached",
+    ]
+    met = domain.SlaClock(
+        "response", timedelta(minutes=60), T0 + timedelta(minutes=60), T0 + timedelta(minutes=5)
+    )
+    assert met.state(T0 + timedelta(hours=3)) == "met"
