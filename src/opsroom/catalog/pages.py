@@ -17,7 +17,7 @@ from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.deps import Actor, DbSession, can_read
-from opsroom.web.pages import BlankIsNone, Failure, Filter, all_services, attempt, render
+from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -130,7 +130,9 @@ def may_edit(principal: Principal, service: Any) -> bool:
 def _edit_controls(session: Session, service: Any, failure: Failure | None) -> dict[str, Any]:
     upstream = {ref.slug for ref in catalog.dependencies(session, service.slug).depends_on}
     candidates = [
-        s for s in all_services(session) if s.slug != service.slug and s.slug not in upstream
+        s
+        for s in catalog.all_services(session)
+        if s.slug != service.slug and s.slug not in upstream
     ]
     return {
         "current": ServiceEditForm.of(service).model_dump(),
@@ -218,7 +220,7 @@ def add_dependency(
 
 @router.get("/squads")
 def squads(request: Request, session: DbSession, platform: Filter = None) -> Response:
-    owned = Counter(s.owner.slug for s in all_services(session, platform=platform))
+    owned = Counter(s.owner.slug for s in catalog.all_services(session, platform=platform))
     context = {"squads": catalog.list_squads(session, platform=platform), "owned": owned}
     return render(request, session, "catalog/squads.html", context)
 
@@ -272,7 +274,7 @@ def raci(
 ) -> Response:
     context = {
         "only_gaps": bool(only_gaps),
-        "services": {s.slug: s for s in all_services(session, platform=platform)},
+        "services": {s.slug: s for s in catalog.all_services(session, platform=platform)},
         **_raci(session, platform=platform),
     }
     return render(request, session, "catalog/raci.html", context)

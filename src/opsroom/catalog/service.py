@@ -4,6 +4,7 @@ vendors and RACI. Every change is audited; nothing here commits."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -771,3 +772,50 @@ def journeys_through(session: Session, services: Sequence[str]) -> list[str]:
         .distinct()
     )
     return sorted(session.scalars(query))
+
+
+def all_services(session: Session, **filters: Any) -> list[Service]:
+    """Every service matching the list filters, in slug order (no paging: for pages that
+    show or choose among a whole platform's services)."""
+    return list(session.scalars(services_query(session, **filters).order_by(Service.slug)))
+
+
+@dataclass(frozen=True)
+class PlatformOverview:
+    platform: Platform
+    squads: int
+    services: int
+    tiers: list[tuple[int, int]]  # (tier, services in it), tiers 1-4
+    journeys: int
+    vendors: int  # vendors running or supporting at least one of its services
+    raci_gaps: int
+
+
+def platform_overview(session: Session, platform: Platform) -> PlatformOverview:
+    by_tier = dict(
+        session.execute(
+            select(Service.tier, func.count())
+            .where(Service.platform_id == platform.id)
+            .group_by(Service.tier)
+        ).all()
+    )
+    vendors = (
+        select(func.count(func.distinct(VendorService.vendor_id)))
+        .join(Service)
+        .where(Service.platform_id == platform.id)
+    )
+    return PlatformOverview(
+        platform=platform,
+        squads=session.scalar(
+            select(func.count()).select_from(Squad).where(Squad.platform_id == platform.id)
+        )
+        or 0,
+        services=sum(by_tier.values()),
+        tiers=[(tier, by_tier.get(tier, 0)) for tier in range(1, 5)],
+        journeys=session.scalar(
+            select(func.count()).select_from(Journey).where(Journey.platform_id == platform.id)
+        )
+        or 0,
+        vendors=session.scalar(vendors) or 0,
+        raci_gaps=len(raci_matrix(session, platform=platform.slug).gaps),
+    )

@@ -19,7 +19,7 @@ from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
-from opsroom.web.pages import BlankIsNone, Failure, Filter, all_services, attempt, render
+from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -118,7 +118,7 @@ def incident_list(
         "filters": filters,
         "statuses": list(Status),
         "priorities": list(Priority),
-        "services": list(all_services(session, platform=filters.platform)),
+        "services": catalog_service.all_services(session, platform=filters.platform),
         "squads": catalog_service.list_squads(session, platform=filters.platform),
         # The table refreshes on its own, outside the layout that names platforms.
         "platform_names": {p.slug: p.name for p in catalog_service.list_platforms(session)},
@@ -143,7 +143,7 @@ def _declare_page(
     request: Request, session: Session, values: FormData, failure: Failure | None = None
 ) -> Response:
     context = {
-        "services": list(all_services(session)),
+        "services": catalog_service.all_services(session),
         "priorities": list(Priority),
         "matrix": policy.read(session).matrix,
         "values": values,

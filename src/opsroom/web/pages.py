@@ -3,8 +3,7 @@ forms refused by the rules) and the home page: each platform at a glance."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -132,44 +131,15 @@ def attempt(
         return _failure(form, exc, values)
 
 
-def all_services(session: Session, **filters: Any) -> Iterator[Any]:
-    """Every service matching the filters, however many pages they take."""
-    cursor: str | None = None
-    while True:
-        page = catalog_service.list_services(session, limit=500, cursor=cursor, **filters)
-        yield from page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
-
-
-def _vendor_count(vendors: list[Any], platform: str) -> int:
-    return sum(any(link.service.platform.slug == platform for link in v.services) for v in vendors)
-
-
-def _overview(session: Session, platform: Any, vendors: list[Any]) -> dict[str, Any]:
-    tiers = Counter(s.tier for s in all_services(session, platform=platform.slug))
-    return {
-        "platform": platform,
-        "squads": len(catalog_service.list_squads(session, platform=platform.slug)),
-        "services": sum(tiers.values()),
-        "tiers": [(tier, tiers[tier]) for tier in range(1, 5)],
-        "journeys": len(catalog_service.list_journeys(session, platform=platform.slug)),
-        "vendors": _vendor_count(vendors, platform.slug),
-        "raci_gaps": len(catalog_service.raci_matrix(session, platform=platform.slug).gaps),
-    }
-
-
 @router.get("/")
 def home(request: Request, session: DbSession, platform: Filter = None) -> Response:
     if platform:
         platforms = [catalog_service.get_platform(session, platform)]
     else:
         platforms = catalog_service.list_platforms(session)
-    vendors = catalog_service.list_vendors(session)
     context = {
-        "overviews": [_overview(session, p, vendors) for p in platforms],
-        "tier_one": list(all_services(session, platform=platform, tier=1)),
+        "overviews": [catalog_service.platform_overview(session, p) for p in platforms],
+        "tier_one": catalog_service.all_services(session, platform=platform, tier=1),
         "recent": audit_service.list_entries(session, limit=RECENT_CHANGES).items,
     }
     return render(request, session, "home.html", context)

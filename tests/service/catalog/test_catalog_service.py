@@ -229,3 +229,16 @@ def test_a_failed_change_leaves_nothing_behind(settings: Settings) -> None:
         with pytest.raises(NotFound):
             catalog.get_service(s, "cache")
         assert audit.verify(s)[1] is None
+
+
+def test_platform_overview_counts_what_the_home_page_shows(session: Session) -> None:
+    factories.small_platform(session)
+    vendor = schemas.VendorCreate(
+        slug="cloudco", name="CloudCo", services=[schemas.VendorServiceIn(service="db")]
+    )
+    catalog.create_vendor(session, actor=ACTOR, data=vendor)
+    overview = catalog.platform_overview(session, catalog.get_platform(session, "procurement"))
+    assert (overview.squads, overview.services, overview.journeys, overview.vendors) == (1, 4, 1, 1)
+    assert overview.tiers == [(1, 2), (2, 1), (3, 1), (4, 0)]
+    assert overview.raci_gaps == 4 * len(domain.Activity) * 2
+    assert [s.slug for s in catalog.all_services(session, tier=1)] == ["auth", "gateway"]
