@@ -651,11 +651,26 @@ def update_vendor(
 # --- RACI -------------------------------------------------------------------------------
 
 
-def _party(session: Session, party: schemas.RaciPartyIn) -> tuple[Squad | None, str | None, str]:
-    if party.squad is not None:
-        squad = _by_slug(session, Squad, party.squad, field="squad")
-        return squad, None, f"squad:{squad.slug}"
-    return None, party.role, f"role:{party.role}"
+def _party_key(party: schemas.RaciPartyIn) -> str:
+    return f"squad:{party.squad}" if party.squad else f"role:{party.role}"
+
+
+def _assignments(
+    session: Session, service_id: int, activity: str, parties: Sequence[schemas.RaciPartyIn]
+) -> list[RaciAssignment]:
+    """One row per distinct (party, letter); squads must exist."""
+    unique = {(_party_key(p), p.letter): p for p in parties}
+    return [
+        RaciAssignment(
+            service_id=service_id,
+            activity=activity,
+            letter=letter,
+            squad=_by_slug(session, Squad, p.squad, field="squad") if p.squad else None,
+            role=p.role,
+            party=key,
+        )
+        for (key, letter), p in unique.items()
+    ]
 
 
 def set_raci(
@@ -670,32 +685,15 @@ def set_raci(
     require(actor, Action.GOVERN)
     target = get_service(session, service)
     before = _raci_cell(session, target.id, activity)
-    wanted = sorted(
-        {f"{p.letter} " + (f"squad:{p.squad}" if p.squad else f"role:{p.role}") for p in parties}
-    )
-    if wanted == before:
+    if sorted({f"{p.letter} {_party_key(p)}" for p in parties}) == before:
         return False
+    rows = _assignments(session, target.id, activity, parties)
     session.execute(
         delete(RaciAssignment).where(
             RaciAssignment.service_id == target.id, RaciAssignment.activity == activity
         )
     )
-    seen: set[tuple[str, str]] = set()
-    for party in parties:
-        squad, role, key = _party(session, party)
-        if (key, party.letter) in seen:
-            continue
-        seen.add((key, party.letter))
-        session.add(
-            RaciAssignment(
-                service_id=target.id,
-                activity=activity,
-                letter=party.letter,
-                squad=squad,
-                role=role,
-                party=key,
-            )
-        )
+    session.add_all(rows)
     session.flush()
     audit.record(
         session,
