@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__, errors_http, health
 from opsroom.alerts import api as alerts_api
+from opsroom.alerts import pages as alerts_pages
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
 from opsroom.auth import api as auth_api
@@ -41,6 +42,7 @@ PAGE_ROUTERS = (
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    alerts_pages.router,
 )
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -15,11 +14,20 @@ from starlette.responses import Response
 
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.deps import Actor, DbSession, can_read
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
-from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
+from opsroom.web.pages import (
+    BlankIsNone,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -69,34 +77,10 @@ class IncidentFilters(BaseModel):
         return any(self.model_dump(exclude={"cursor"}).values())
 
 
-# --- reading forms ------------------------------------------------------------------------
-
-
-async def _posted(request: Request) -> FormData:
-    return await request.form()
-
-
-Posted = Annotated[FormData, Depends(_posted)]
-
-
-def _parse(model: type[Schema], form: FormData, *, lists: frozenset[str] = frozenset()) -> Schema:
-    """A schema from a posted form: blank fields take their defaults; `lists` may repeat."""
-    data: dict[str, Any] = {}
-    for name in dict.fromkeys(form.keys()):
-        values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
-        if name != CSRF_FIELD and values:
-            data[name] = values if name in lists else values[0]
-    return model.model_validate(data)
-
-
 def _in_place(response: Response) -> Response:
     """A timed refresh replaces part of the page without adding to the browser history."""
     response.headers["HX-Push-Url"] = "false"
     return response
-
-
-def _see_other(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -161,13 +145,13 @@ def declare_form(request: Request, session: DbSession, service: Filter = None) -
 @router.post("/incidents")
 def declare(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
     def change() -> str:
-        data = _parse(schemas.IncidentCreate, form, lists=frozenset({"services"}))
+        data = parse_form(schemas.IncidentCreate, form, lists=frozenset({"services"}))
         return incidents.declare(session, actor=actor, data=data).key
 
     outcome = attempt(session, "declare", form, change)
     if isinstance(outcome, Failure):
         return _declare_page(request, session, form, outcome)
-    return _see_other(f"/incidents/{outcome}")
+    return see_other(f"/incidents/{outcome}")
 
 
 # --- one incident -------------------------------------------------------------------------
@@ -232,14 +216,14 @@ class Posting:
     form: FormData
 
     def data(self, model: type[Schema]) -> Schema:
-        return _parse(model, self.form)
+        return parse_form(model, self.form)
 
     def apply(self, form_name: str, change: Callable[[], object]) -> Response:
         """Post/redirect/get once saved; else the page again, the refusal next to the form."""
         outcome = attempt(self.session, form_name, self.form, change)
         if isinstance(outcome, Failure):
             return _detail(self.request, self.session, self.actor, self.key, outcome)
-        return _see_other(f"/incidents/{self.key}{AFTER[form_name]}")
+        return see_other(f"/incidents/{self.key}{AFTER[form_name]}")
 
 
 def _posting(request: Request, session: DbSession, actor: Actor, form: Posted, key: str) -> Posting:

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import DbSession, can_read
+from opsroom.deps import CSRF_FIELD, DbSession, can_read
 from opsroom.errors import Conflict, ValidationFailed
 from opsroom.errors_http import is_htmx
 from opsroom.incidents import service as incidents_service
@@ -29,6 +31,7 @@ PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "
 RECENT_CHANGES = 10
 
 Result = TypeVar("Result")
+Schema = TypeVar("Schema", bound=BaseModel)
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -91,6 +94,30 @@ def render(
 
 
 # --- forms -----------------------------------------------------------------------------
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+def parse_form(
+    model: type[Schema], form: FormData, *, lists: frozenset[str] = frozenset()
+) -> Schema:
+    """A schema from a posted form: blank fields take their defaults; `lists` may repeat."""
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+        if name != CSRF_FIELD and values:
+            data[name] = values if name in lists else values[0]
+    return model.model_validate(data)
+
+
+def see_other(url: str) -> Response:
+    """Post/redirect/get: where the browser goes once a form has been saved."""
+    return RedirectResponse(url, status_code=303)
 
 
 @dataclass(frozen=True)

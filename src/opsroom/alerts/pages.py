@@ -1,0 +1,319 @@
+"""Alerts in the browser: what arrived and how much of it was noise, the integrations with
+the config to paste into each sender, and silences and maintenance windows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from opsroom import clock
+from opsroom.alerts import reports, schemas, senders, silences
+from opsroom.alerts import service as alerts
+from opsroom.alerts.domain import AlertStatus, Severity
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog_service
+from opsroom.config import Settings
+from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.web.pages import (
+    BlankIsNone,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+ALERTS_PER_PAGE = 50
+RECENT_ALERTS = 10
+Period = Literal["24h", "7d", "30d"]
+PERIODS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+# Settings posted as text that the schema wants as other types.
+LIST_SETTINGS = ("group_by",)
+URGENCY_FIELD = "urgency_"
+WINDOW_TIMES = ("starts_at", "ends_at")
+
+
+class AlertFilters(BaseModel):
+    status: Annotated[AlertStatus | None, BlankIsNone] = None
+    service: Filter = None
+    integration: Filter = None
+    suppressed: Annotated[bool | None, BlankIsNone] = None
+    period: Period = "7d"
+    cursor: Filter = None
+
+    @property
+    def active(self) -> bool:
+        return any(self.model_dump(exclude={"cursor", "period"}).values())
+
+
+# --- the alert list and the noise figures -------------------------------------------------
+
+
+@router.get("/alerts")
+def alert_list(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    filters: Annotated[AlertFilters, Query()],
+) -> Response:
+    page = reports.search(
+        session, actor=actor, status=filters.status, service=filters.service,
+        integration=filters.integration, suppressed=filters.suppressed,
+        limit=ALERTS_PER_PAGE, cursor=filters.cursor,
+    )  # fmt: skip
+    since = clock.now() - PERIODS[filters.period]
+    context = {
+        "page": page,
+        "alerts": [reports.read_alert(a) for a in page.items],
+        "filters": filters,
+        "statuses": list(AlertStatus),
+        "periods": list(PERIODS),
+        "integrations": alerts.list_integrations(session),
+        "services": catalog_service.all_services(session),
+        "noise": {
+            by: reports.noise(session, actor=actor, by=by, since=since)
+            for by in ("integration", "service")
+        },
+    }
+    return render(request, session, "alerts/list.html", context, partial="alerts/_table.html")
+
+
+# --- integrations -------------------------------------------------------------------------
+
+
+def _integrations_page(
+    request: Request, session: Session, values: FormData, failure: Failure | None = None
+) -> Response:
+    context = {
+        "integrations": [alerts.read_integration(i) for i in alerts.list_integrations(session)],
+        "services": catalog_service.all_services(session),
+        "values": values,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "alerts/integrations.html", context, status=status)
+
+
+@router.get("/alerts/integrations")
+def integration_list(request: Request, session: DbSession) -> Response:
+    return _integrations_page(request, session, FormData())
+
+
+def _integration_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    slug: str,
+    *,
+    key: str | None = None,
+    failure: Failure | None = None,
+    status: int = 200,
+) -> Response:
+    integration = alerts.read_integration(alerts.get_integration(session, slug))
+    base_url = request.app.state.settings.base_url
+    recent = reports.search(session, actor=actor, integration=slug, limit=RECENT_ALERTS)
+    figures = reports.noise(session, actor=actor, by="integration")
+    context = {
+        "integration": integration,
+        "key": key,
+        "snippets": senders.for_integration(base_url, slug, key),
+        "recent": [reports.read_alert(a) for a in recent.items],
+        "figures": next((row for row in figures if row.key == slug), None),
+        "severities": list(Severity),
+        "failure": failure,
+    }
+    code = failure.status if failure else status
+    return render(request, session, "alerts/integration.html", context, status=code)
+
+
+@router.post("/alerts/integrations")
+def create_integration(
+    request: Request, session: DbSession, actor: Actor, form: Posted
+) -> Response:
+    def change() -> tuple[str, str]:
+        data = parse_form(schemas.IntegrationCreate, form)
+        key, integration = alerts.create_integration(session, actor=actor, data=data)
+        return key, integration.slug
+
+    outcome = attempt(session, "integration", form, change)
+    if isinstance(outcome, Failure):
+        return _integrations_page(request, session, form, outcome)
+    key, slug = outcome
+    # The key exists in clear only in this response, so it is shown here, not redirected to.
+    return _integration_page(request, session, actor, slug, key=key, status=201)
+
+
+@router.get("/alerts/integrations/{slug}")
+def integration_page(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    return _integration_page(request, session, actor, slug)
+
+
+@router.post("/alerts/integrations/{slug}/rotate")
+def rotate_key(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    key, _ = alerts.rotate_key(session, actor=actor, slug=slug)
+    return _integration_page(request, session, actor, slug, key=key)
+
+
+def _settings_update(form: FormData) -> schemas.IntegrationUpdate:
+    """The settings form: group-by labels as text, one urgency choice per severity."""
+    settings: dict[str, Any] = {}
+    urgency: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str) or not value.strip() or name in (CSRF_FIELD, "version"):
+            continue
+        if name.startswith(URGENCY_FIELD):
+            urgency[name.removeprefix(URGENCY_FIELD)] = value
+        elif name in LIST_SETTINGS:
+            settings[name] = value.replace(",", " ").split()
+        else:
+            settings[name] = value
+    # Validated on its own first, so a refusal names the setting rather than "settings".
+    chosen = schemas.IntegrationSettings.model_validate({**settings, "urgency": urgency})
+    return schemas.IntegrationUpdate.model_validate(
+        {"version": form.get("version"), "settings": chosen}
+    )
+
+
+@router.post("/alerts/integrations/{slug}/settings")
+def update_settings(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    outcome = attempt(
+        session,
+        "settings",
+        form,
+        lambda: alerts.update_integration(
+            session, actor=actor, slug=slug, data=_settings_update(form)
+        ),
+    )
+    if isinstance(outcome, Failure):
+        return _integration_page(request, session, actor, slug, failure=outcome)
+    return see_other(f"/alerts/integrations/{slug}#settings")
+
+
+# --- silences and maintenance -------------------------------------------------------------
+
+
+class SilenceListing(BaseModel):
+    expired: Annotated[bool, BlankIsNone] = False
+    matcher: list[str] = []
+
+
+def _silences_page(
+    request: Request,
+    session: Session,
+    listing: SilenceListing,
+    values: FormData,
+    failure: Failure | None = None,
+) -> Response:
+    context = {
+        "silences": [
+            silences.read_silence(s)
+            for s in silences.list_silences(session, include_expired=listing.expired)
+        ],
+        "maintenance": [
+            silences.read_maintenance(w)
+            for w in silences.list_maintenance(session, include_past=listing.expired)
+        ],
+        "services": catalog_service.all_services(session),
+        "listing": listing,
+        "values": values,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "alerts/silences.html", context, status=status)
+
+
+@router.get("/alerts/silences")
+def silence_list(
+    request: Request, session: DbSession, listing: Annotated[SilenceListing, Query()]
+) -> Response:
+    return _silences_page(request, session, listing, FormData())
+
+
+def _local(value: str, zone: ZoneInfo) -> str:
+    """A `datetime-local` field means the wall clock of the configured time zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # left for the schema to refuse, named by its field
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+
+
+def _window_form(form: FormData, zone: ZoneInfo) -> FormData:
+    """Times in the configured zone, and one matcher a line of the matchers box."""
+    fields: list[tuple[str, str | UploadFile]] = []
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            continue
+        if name in WINDOW_TIMES:
+            fields.append((name, _local(value, zone)))
+        elif name == "matchers":
+            fields.extend((name, line.strip()) for line in value.splitlines())
+        else:
+            fields.append((name, value))
+    return FormData(fields)
+
+
+def _save_window(
+    request: Request,
+    session: Session,
+    form: FormData,
+    kind: str,
+    save: Callable[[FormData], object],
+) -> Response:
+    settings: Settings = request.app.state.settings
+    outcome = attempt(
+        session, kind, form, lambda: save(_window_form(form, ZoneInfo(settings.timezone)))
+    )
+    if isinstance(outcome, Failure):
+        return _silences_page(request, session, SilenceListing(), form, outcome)
+    return see_other(f"/alerts/silences#{kind}")
+
+
+@router.post("/alerts/silences")
+def create_silence(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def save(values: FormData) -> object:
+        data = parse_form(schemas.SilenceCreate, values, lists=frozenset({"matchers"}))
+        return silences.create_silence(session, actor=actor, data=data)
+
+    return _save_window(request, session, form, "silences", save)
+
+
+@router.post("/alerts/silences/{silence_id}/expire")
+def expire_silence(session: DbSession, actor: Actor, silence_id: int) -> Response:
+    silences.expire_silence(session, actor=actor, silence_id=silence_id)
+    return see_other("/alerts/silences#silences")
+
+
+@router.post("/alerts/maintenance")
+def schedule_maintenance(
+    request: Request, session: DbSession, actor: Actor, form: Posted
+) -> Response:
+    def save(values: FormData) -> object:
+        data = parse_form(schemas.MaintenanceCreate, values)
+        return silences.schedule_maintenance(session, actor=actor, data=data)
+
+    return _save_window(request, session, form, "maintenance", save)
+
+
+@router.post("/alerts/maintenance/{window_id}/end")
+def end_maintenance(session: DbSession, actor: Actor, window_id: int) -> Response:
+    silences.end_maintenance(session, actor=actor, window_id=window_id)
+    return see_other("/alerts/silences#maintenance")
