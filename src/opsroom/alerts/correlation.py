@@ -121,7 +121,6 @@ def _open_when_due(intake: Intake, row: Alert) -> None:
 def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
     first, settings = pending[0], intake.settings
     links = [Link(**link) for link in first.links]
-    urgency = {severity.value: level for severity, level in settings.urgency.items()}
     services = list(dict.fromkeys(p.service_slug for p in pending if p.service_slug))
     detected = min(p.first_received_at for p in pending)
     started = min((p.starts_at for p in pending if p.starts_at), default=None)
@@ -130,7 +129,7 @@ def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
         description=domain.incident_description(first.summary, first.annotations, links),
         services=services,
         impact=domain.impact_for_tier(catalog.get_service(intake.session, services[0]).tier),
-        urgency=min(domain.urgency_for(Severity(p.severity), urgency) for p in pending),
+        urgency=min(_urgency(intake, p) for p in pending),
         detected_at=detected,
         impact_started_at=min(started, detected) if started else None,
     )  # fmt: skip
@@ -153,6 +152,12 @@ def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
     _note_incident(intake, incident.key)
 
 
+def _urgency(intake: Intake, row: Alert) -> int:
+    """The incident urgency the alert's severity calls for, by the integration's mapping."""
+    levels = {severity.value: level for severity, level in intake.settings.urgency.items()}
+    return domain.urgency_for(Severity(row.severity), levels)
+
+
 def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
     if incident.number not in intake.causes_before:
         intake.causes_before[incident.number] = _cause(intake, incident.number)
@@ -161,8 +166,19 @@ def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
         incidents.add_services(
             intake.session, actor=intake.actor, key=incident.key, services=[row.service_slug]
         )
+    _escalate(intake, row, incident)
     intake.joins.setdefault((incident.key, reason), []).append(row.summary or row.fingerprint)
     _note_incident(intake, incident.key)
+
+
+def _escalate(intake: Intake, row: Alert, incident: Any) -> None:
+    """A more severe alert joining makes the incident more urgent."""
+    urgency = _urgency(intake, row)
+    if urgency < incident.urgency:
+        incidents.raise_urgency(
+            intake.session, actor=intake.actor, key=incident.key, urgency=urgency,
+            reason=f"a {row.severity} alert joined ({row.summary or row.fingerprint})",
+        )  # fmt: skip
 
 
 def _note_incident(intake: Intake, key: str) -> None:
@@ -174,7 +190,10 @@ def _services(intake: Intake, number: int) -> list[str]:
     return list(
         intake.session.scalars(
             select(Alert.service_slug)
-            .where(Alert.incident_number == number, Alert.service_slug.is_not(None))
+            .where(
+                Alert.incident_number.in_(incidents.merged_numbers(intake.session, number)),
+                Alert.service_slug.is_not(None),
+            )
             .distinct()
             .order_by(Alert.service_slug)
         )
@@ -206,17 +225,17 @@ def explain(intake: Intake) -> None:
 
 def after_resolve(intake: Intake, row: Alert) -> None:
     """Resolve the incident once every one of its alerts has resolved (when auto-resolve is on)."""
-    number = row.incident_number
-    if number is None or not intake.settings.auto_resolve:
+    if row.incident_number is None or not intake.settings.auto_resolve:
         return
+    incident = intake.incident(row.incident_number)
+    numbers = incidents.merged_numbers(intake.session, incident.number)
     counts = dict(
         intake.session.execute(
             select(Alert.status, func.count())
-            .where(Alert.incident_number == number)
+            .where(Alert.incident_number.in_(numbers))
             .group_by(Alert.status)
         ).all()
     )
-    incident = intake.incident(number)
     if counts.get(AlertStatus.FIRING, 0) or incident.status not in OPEN:
         return
     note = f"resolved automatically: {domain.explain_resolve(sum(counts.values()))}"

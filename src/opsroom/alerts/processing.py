@@ -57,9 +57,11 @@ class Intake:
         return self.services[name]
 
     def incident(self, number: int) -> Any:
+        """The incident an alert points at, or the one it was merged into as a duplicate."""
         if number not in self.incidents:
-            self.incidents[number] = incidents.get(
-                self.session, actor=self.actor, key=f"INC-{number}"
+            found = incidents.get(self.session, actor=self.actor, key=f"INC-{number}")
+            self.incidents[number] = incidents.primary(
+                self.session, actor=self.actor, incident=found
             )
         return self.incidents[number]
 

@@ -41,7 +41,8 @@ def search(
     if integration:
         query = query.where(Alert.integration.has(Integration.slug == integration))
     if incident:
-        query = query.where(Alert.incident_number == _incident_number(incident))
+        numbers = incidents.merged_numbers(session, _incident_number(incident))
+        query = query.where(Alert.incident_number.in_(numbers))
     if suppressed is not None:
         query = query.where(
             Alert.suppressed_by.is_not(None) if suppressed else Alert.suppressed_by.is_(None)
@@ -77,7 +78,7 @@ def incident_alerts(session: Session, *, actor: Principal, key: str) -> schemas.
     alerts = list(
         session.scalars(
             select(Alert)
-            .where(Alert.incident_number == incident.number)
+            .where(Alert.incident_number.in_(incidents.merged_numbers(session, incident.number)))
             .order_by(Alert.first_received_at, Alert.id)
         )
     )

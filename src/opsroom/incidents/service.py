@@ -875,6 +875,43 @@ def add_alert_event(session: Session, *, actor: Principal, key: str, text: str) 
     return incident
 
 
+def raise_urgency(
+    session: Session, *, actor: Principal, key: str, urgency: int, reason: str
+) -> Incident:
+    """More urgent news about an open incident (a more severe alert joining it): raise its
+    urgency and, by the matrix, its priority. Never lowers either, so a priority a person
+    raised stays."""
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    if urgency >= incident.urgency or incident.status not in domain.OPEN:
+        return incident
+    before = _snapshot(incident)
+    incident.urgency = urgency
+    wanted = domain.priority(incident.impact, urgency, policy.current(session))
+    if wanted < incident.priority:
+        _reprioritise(session, incident, wanted, reason="")
+    _event(
+        session, incident, actor, "alert",
+        f"Urgency raised to {urgency}, priority now P{incident.priority}: {reason}",
+    )  # fmt: skip
+    return _saved(session, actor, incident, "incident.urgency_raised", before)
+
+
+def merged_numbers(session: Session, number: int) -> list[int]:
+    """The incident's own number and those of the duplicates merged into it."""
+    duplicates = session.scalars(
+        select(Incident.number).where(Incident.duplicate_of_number == number)
+    )
+    return [number, *duplicates]
+
+
+def primary(session: Session, *, actor: Principal, incident: Incident) -> Incident:
+    """The incident itself, or the one it was merged into as a duplicate."""
+    if incident.duplicate_of_number is None:
+        return incident
+    return get(session, actor=actor, key=f"{PREFIX}-{incident.duplicate_of_number}")
+
+
 def add_services(
     session: Session, *, actor: Principal, key: str, services: Sequence[str]
 ) -> Incident:

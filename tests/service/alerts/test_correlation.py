@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from opsroom.alerts import reports
+from opsroom.alerts.domain import Severity
 from opsroom.clock import FrozenClock
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Status
@@ -193,3 +194,50 @@ def test_one_batch_explains_its_joins_once(platform: Session) -> None:
         "3 alerts (“Down db 1”, “Down db 2”, “Down db 3”) joined because it is in the same "
         'group {alertname="Down"} as alerts already on this incident'
     ]
+
+
+def test_a_more_severe_alert_joining_raises_urgency_and_priority(
+    platform: Session, frozen_clock: FrozenClock
+) -> None:
+    prom = integration(platform, group_by=["alertname"])
+    send(platform, prom, alert("Latency", severity=Severity.WARNING, service="db", pod="a"))
+    before = incidents.get(platform, actor=ACTOR, key="INC-1")
+    assert (before.urgency, before.priority) == (3, 4)  # tier 2 service, warning
+    frozen_clock.advance(timedelta(minutes=1))
+    send(platform, prom, alert("Latency", severity=Severity.CRITICAL, service="db", pod="b"))
+    after = incidents.get(platform, actor=ACTOR, key="INC-1")
+    assert (after.urgency, after.priority) == (1, 2)
+    assert (
+        "Urgency raised to 1, priority now P2: a critical alert joined (Latency db b)"
+        in timeline(platform, "INC-1")
+    )
+    # A milder alert joining later never lowers it again.
+    send(platform, prom, alert("Latency", severity=Severity.INFO, service="db", pod="c"))
+    assert incidents.get(platform, actor=ACTOR, key="INC-1").urgency == 1
+
+
+def test_alerts_of_a_merged_duplicate_follow_it_into_the_primary(
+    platform: Session, frozen_clock: FrozenClock
+) -> None:
+    prom = integration(platform, group_by=["alertname"])
+    send(platform, prom, alert("Errors", service="db", pod="a"))
+    frozen_clock.advance(timedelta(minutes=20))  # past the window: no topology join
+    send(platform, prom, alert("Latency", service="auth", pod="b"))
+    duplicate = incidents.get(platform, actor=ACTOR, key="INC-2")
+    primary = incidents.get(platform, actor=ACTOR, key="INC-1")
+    incidents.merge_duplicate(platform, actor=ACTOR, duplicate=duplicate, primary=primary)
+    shown = reports.incident_alerts(platform, actor=ACTOR, key="INC-1")
+    assert sorted(a.summary for a in shown.alerts) == ["Errors db a", "Latency auth b"]
+    # The duplicate's group keeps joining the primary instead of opening a new incident.
+    frozen_clock.advance(timedelta(minutes=1))
+    assert send(platform, prom, alert("Latency", service="auth", pod="c")).incidents == ["INC-1"]
+    # The primary resolves itself only once the duplicate's alerts have resolved too.
+    send(platform, prom, resolved("Errors", service="db", pod="a"))
+    assert incidents.get(platform, actor=ACTOR, key="INC-1").status != Status.RESOLVED
+    send(
+        platform,
+        prom,
+        resolved("Latency", service="auth", pod="b"),
+        resolved("Latency", service="auth", pod="c"),
+    )
+    assert incidents.get(platform, actor=ACTOR, key="INC-1").status == Status.RESOLVED
