@@ -1,0 +1,59 @@
+"""An operations manager connects a new monitoring tool: creates the integration, sees its
+key in the config to paste, the tool sends an alert, and the manager silences alerts like it
+from the alert list."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from opsroom import clock
+from opsroom.config import Settings
+from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
+
+pytestmark = pytest.mark.browser
+
+
+def test_connect_a_sender_then_silence_its_alert(
+    open_tab: OpenTab, base_url: str, demo_settings: Settings
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    page.goto("/alerts")
+    page.get_by_role("link", name="Integrations").click()
+    page.get_by_label("Name").fill("Grafana (browser)")
+    page.get_by_label("Slug").fill("grafana-browser")
+    page.get_by_label("Service").select_option("search-api")
+    page.get_by_role("button", name="Create integration").click()
+
+    key = page.locator("#new-key code.secret").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{32}", key)
+    expect(page.locator("pre[data-language=yaml]")).to_contain_text(f"credentials: {key}")
+
+    sent = httpx.post(
+        f"{base_url}/api/v1/ingest/events",
+        json={"summary": "Search p99 above 3 s", "labels": {"alertname": "SlowSearch"}},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert sent.status_code == 200, sent.text
+
+    page.goto("/alerts")
+    page.get_by_label("Integration").select_option("grafana-browser")  # htmx refreshes the list
+    expect(page).to_have_url(re.compile(r"integration=grafana-browser"))
+    rows = page.locator("#alert-results tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.locator("summary").click()
+    rows.first.get_by_role("link", name="Silence alerts like this").click()
+
+    expect(page.get_by_label("Matchers")).to_have_value('alertname="SlowSearch"')
+    ends = (clock.now() + timedelta(hours=2)).astimezone(ZoneInfo(demo_settings.timezone))
+    page.locator("#silences input[name=ends_at]").fill(ends.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#silences input[name=comment]").fill("tuning the search latency rule")
+    page.get_by_role("button", name="Create silence").click()
+    silence = page.locator("#silences tbody tr", has_text='alertname="SlowSearch"')
+    expect(silence).to_contain_text("active")
+    expect(silence).to_contain_text("tuning the search latency rule")
