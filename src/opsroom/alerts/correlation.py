@@ -159,7 +159,10 @@ def _urgency(intake: Intake, row: Alert) -> int:
 
 
 def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
-    if incident.number not in intake.causes_before:
+    # Only a service new to the incident's alerts can move its probable cause.
+    if incident.number not in intake.causes_before and _new_alerting_service(
+        intake, row, incident.number
+    ):
         intake.causes_before[incident.number] = _cause(intake, incident.number)
     row.incident_number = incident.number
     if row.service_slug and row.service_slug not in incident.service_slugs:
@@ -200,6 +203,18 @@ def _services(intake: Intake, number: int) -> list[str]:
     )
 
 
+def _new_alerting_service(intake: Intake, row: Alert, number: int) -> bool:
+    if row.service_slug is None:
+        return False
+    numbers = incidents.merged_numbers(intake.session, number)
+    known = intake.session.scalar(
+        select(Alert.id)
+        .where(Alert.incident_number.in_(numbers), Alert.service_slug == row.service_slug)
+        .limit(1)
+    )
+    return known is None
+
+
 def _cause(intake: Intake, number: int) -> str | None:
     services = _services(intake, number)
     return domain.probable_cause(services, domain.upstream_map(intake.graph(), services))
@@ -214,9 +229,11 @@ def explain(intake: Intake) -> None:
         )
     for number, before in intake.causes_before.items():
         services = _services(intake, number)
+        if len(services) < 2:  # one alerting service is its own cause: nothing to explain
+            continue
         upstream_of = domain.upstream_map(intake.graph(), services)
         cause = domain.probable_cause(services, upstream_of)
-        if cause is not None and cause != before and len(services) > 1:
+        if cause is not None and cause != before:
             text = domain.explain_cause(cause, services, upstream_of)
             incidents.add_alert_event(
                 intake.session, actor=intake.actor, key=f"INC-{number}", text=text

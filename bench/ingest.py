@@ -1,0 +1,245 @@
+"""Alert ingestion throughput: opsroom beside a real Prometheus Alertmanager.
+
+Both run on loopback and receive the same alert streams (distinct label sets, so every alert
+is new to both) from a raw asyncio HTTP/1.1 client with keep-alive connections: a client
+that costs next to nothing per request, so the figures measure the servers. Alertmanager
+takes alerts at POST /api/v2/alerts; opsroom takes the same alerts as Alertmanager's webhook
+(version 4) at POST /api/v1/ingest/alertmanager and answers 2xx only once they are
+committed to SQLite (WAL), de-duplicated and correlated into incidents. Alertmanager keeps
+its alerts in memory.
+
+Targets (opsroom alerts/s ÷ Alertmanager alerts/s, measured in the same run):
+  (a) one alert per request   >= 0.5x
+  (b) 64-alert batches        >= 1.0x
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--connections 8]
+
+Afterwards it counts opsroom's stored alerts: every alert answered 2xx must be there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+# The Alertmanager runner the peer tests use; bench scripts run from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from incident_list import serve  # noqa: E402  (same folder)
+
+from opsroom import migrate  # noqa: E402
+from opsroom.alerts import schemas  # noqa: E402
+from opsroom.alerts import service as alerts  # noqa: E402
+from opsroom.catalog import manifest  # noqa: E402
+from opsroom.config import Settings  # noqa: E402
+from opsroom.db import session_scope  # noqa: E402
+from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG  # noqa: E402
+from tests.peers.alertmanager import running  # noqa: E402
+
+TARGETS = {1: 0.5, 64: 1.0}
+ALERTMANAGER_CONFIG = "route:\n  receiver: discard\nreceivers:\n  - name: discard\n"
+SERVICE = "search-api"
+ALERT_NAMES = 20  # alert groups: each opens one incident, the rest of its alerts join it
+STARTED = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _labels(n: int, run: str) -> dict[str, str]:
+    return {
+        "alertname": f"BenchAlert{n % ALERT_NAMES}",
+        "service": SERVICE,
+        "severity": "warning",
+        "instance": f"{run}-host-{n}",
+        "cluster": "bench",
+    }
+
+
+def _alert(n: int, run: str) -> dict[str, object]:
+    return {
+        "labels": _labels(n, run),
+        "annotations": {"summary": f"bench alert {n}"},
+        "startsAt": STARTED,
+        "generatorURL": "http://prometheus.bench/graph",
+    }
+
+
+def _request(host: str, path: str, body: bytes, key: str | None) -> bytes:
+    auth = f"Authorization: Bearer {key}\r\n" if key else ""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"{auth}Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def alertmanager_requests(host: str, batch: int, run: str) -> Iterator[bytes]:
+    for first in itertools.count(0, batch):
+        body = orjson.dumps([_alert(n, run) for n in range(first, first + batch)])
+        yield _request(host, "/api/v2/alerts", body, None)
+
+
+def opsroom_requests(host: str, batch: int, run: str, key: str) -> Iterator[bytes]:
+    for first in itertools.count(0, batch):
+        firing = [
+            {**_alert(n, run), "status": "firing", "endsAt": "0001-01-01T00:00:00Z"}
+            for n in range(first, first + batch)
+        ]
+        body = orjson.dumps(
+            {
+                "version": "4", "status": "firing", "receiver": "opsroom",
+                "groupKey": f"bench-{first}", "groupLabels": {}, "commonLabels": {},
+                "commonAnnotations": {}, "externalURL": "http://alertmanager.bench",
+                "truncatedAlerts": 0, "alerts": firing,
+            }  # fmt: skip
+        )
+        yield _request(host, "/api/v1/ingest/alertmanager", body, key)
+
+
+# --- the raw client -------------------------------------------------------------------------
+
+
+async def _response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response; its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    if headers.get("transfer-encoding") == "chunked":
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    else:
+        await reader.readexactly(int(headers.get("content-length", "0")))
+    return status
+
+
+@dataclass
+class Tally:
+    accepted: int = 0  # alerts in requests answered 2xx
+    refused: int = 0  # requests answered otherwise
+
+
+async def _connection(
+    port: int, requests: Iterator[bytes], batch: int, until: float, tally: Tally
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < until:
+            writer.write(next(requests))
+            if 200 <= await _response(reader) < 300:
+                tally.accepted += batch
+            else:
+                tally.refused += 1
+    finally:
+        writer.close()
+
+
+async def _drive(
+    port: int, requests: Iterator[bytes], batch: int, seconds: float, connections: int
+) -> tuple[Tally, float]:
+    tally, start = Tally(), time.monotonic()
+    until = start + seconds
+    await asyncio.gather(
+        *(_connection(port, requests, batch, until, tally) for _ in range(connections))
+    )
+    return tally, time.monotonic() - start
+
+
+def drive(
+    port: int, requests: Iterator[bytes], batch: int, seconds: float, connections: int
+) -> tuple[Tally, float]:
+    return asyncio.run(_drive(port, requests, batch, seconds, connections))
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def _integration_key(settings: Settings) -> str:
+    migrate.upgrade(settings)
+    with session_scope(settings) as session:
+        manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
+        data = schemas.IntegrationCreate(
+            slug="bench", name="Bench", service=SERVICE,
+            settings=schemas.IntegrationSettings(
+                group_by=["alertname"], grouping_window_minutes=60, rate_limit_per_minute=100_000
+            ),
+        )  # fmt: skip
+        key, _ = alerts.create_integration(session, actor=DEMO_ACTOR, data=data)
+    return key
+
+
+def _stored_alerts(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("select count(*) from alerts").fetchone()[0])
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def run(args: argparse.Namespace, workdir: Path) -> bool:
+    db = workdir / "opsroom.db"
+    settings = Settings(database_url=f"sqlite:///{db}")
+    key = _integration_key(settings)
+    server, port = serve(settings, workdir)
+    accepted, ok = 0, True
+    try:
+        with running(workdir, ALERTMANAGER_CONFIG) as am_url:
+            am_port = _port(am_url)
+            print(f"\n{'scenario':26} {'Alertmanager':>14} {'opsroom':>12} {'ratio':>7}  verdict")
+            for batch, target in TARGETS.items():
+                run_id = f"b{batch}"
+                am, am_s = drive(
+                    am_port, alertmanager_requests(f"127.0.0.1:{am_port}", batch, run_id), batch,
+                    args.seconds, args.connections,
+                )  # fmt: skip
+                ours, ours_s = drive(
+                    port, opsroom_requests(f"127.0.0.1:{port}", batch, run_id, key), batch,
+                    args.seconds, args.connections,
+                )  # fmt: skip
+                accepted += ours.accepted
+                am_rate, our_rate = am.accepted / am_s, ours.accepted / ours_s
+                ratio = our_rate / am_rate
+                verdict = "PASS" if ratio >= target else "MISS"
+                ok &= ratio >= target
+                refused = f"  ({ours.refused} refused)" if ours.refused else ""
+                print(
+                    f"{f'{batch} alert(s) a request':26} {am_rate:10.0f} a/s {our_rate:8.0f} a/s "
+                    f"{ratio:6.2f}x  {verdict} (>= {target}x){refused}"
+                )
+    finally:
+        server.terminate()
+        server.wait()
+    stored = _stored_alerts(db)
+    durable = stored >= accepted
+    print(
+        f"\n{accepted} alerts answered 2xx by opsroom, {stored} stored: "
+        + ("none lost" if durable else f"{accepted - stored} LOST")
+    )
+    print(f"({args.connections} keep-alive connections per server, {args.seconds:.0f} s a scenario)")
+    return ok and durable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="opsroom-bench-") as workdir:
+        sys.exit(0 if run(args, Path(workdir)) else 1)
+
+
+if __name__ == "__main__":
+    main()
