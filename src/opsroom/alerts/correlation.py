@@ -34,6 +34,10 @@ def place(intake: Intake, row: Alert) -> None:
 
 
 def _by_group(intake: Intake, row: Alert) -> bool:
+    placed = intake.groups.get(row.group_key)  # the group's incident, chosen earlier in the batch
+    if placed is not None and placed.status in OPEN:
+        _join(intake, row, placed, domain.explain_group(row.group_key))
+        return True
     latest = intake.session.execute(
         select(Alert.incident_number, Alert.status, Alert.last_received_at)
         .where(
@@ -148,6 +152,8 @@ def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
     intake.causes_before.setdefault(incident.number, None)
     for alert in pending:
         alert.incident_number = incident.number
+    intake.groups[row.group_key] = incident
+    intake.alerting[incident.number] = set(services)
     row.opened_incident = True
     _note_incident(intake, incident.key)
 
@@ -159,12 +165,14 @@ def _urgency(intake: Intake, row: Alert) -> int:
 
 
 def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
+    alerting = _alerting_services(intake, incident.number)
     # Only a service new to the incident's alerts can move its probable cause.
-    if incident.number not in intake.causes_before and _new_alerting_service(
-        intake, row, incident.number
-    ):
-        intake.causes_before[incident.number] = _cause(intake, incident.number)
+    if row.service_slug and row.service_slug not in alerting:
+        if incident.number not in intake.causes_before:
+            intake.causes_before[incident.number] = _cause(intake, alerting)
+        alerting.add(row.service_slug)
     row.incident_number = incident.number
+    intake.groups[row.group_key] = incident
     if row.service_slug and row.service_slug not in incident.service_slugs:
         incidents.add_services(
             intake.session, actor=intake.actor, key=incident.key, services=[row.service_slug]
@@ -203,21 +211,16 @@ def _services(intake: Intake, number: int) -> list[str]:
     )
 
 
-def _new_alerting_service(intake: Intake, row: Alert, number: int) -> bool:
-    if row.service_slug is None:
-        return False
-    numbers = incidents.merged_numbers(intake.session, number)
-    known = intake.session.scalar(
-        select(Alert.id)
-        .where(Alert.incident_number.in_(numbers), Alert.service_slug == row.service_slug)
-        .limit(1)
-    )
-    return known is None
+def _alerting_services(intake: Intake, number: int) -> set[str]:
+    """The services with alerts on the incident, loaded once a batch and kept current."""
+    if number not in intake.alerting:
+        intake.alerting[number] = set(_services(intake, number))
+    return intake.alerting[number]
 
 
-def _cause(intake: Intake, number: int) -> str | None:
-    services = _services(intake, number)
-    return domain.probable_cause(services, domain.upstream_map(intake.graph(), services))
+def _cause(intake: Intake, services: set[str]) -> str | None:
+    ordered = sorted(services)
+    return domain.probable_cause(ordered, domain.upstream_map(intake.graph(), ordered))
 
 
 def explain(intake: Intake) -> None:

@@ -37,6 +37,13 @@ class Intake:
     causes_before: dict[int, str | None] = field(default_factory=dict)
     incidents: dict[int, Any] = field(default_factory=dict)
     services: dict[str, str | None] = field(default_factory=dict)
+    # The batch's alerts still firing, by fingerprint: loaded in one query, kept current.
+    open_rows: dict[str, Alert] = field(default_factory=dict)
+    # New firing alerts not yet flushed and handed to correlation.
+    unplaced: list[Alert] = field(default_factory=list)
+    # Where each group's alerts went in this batch, and each incident's alerting services.
+    groups: dict[str, Any] = field(default_factory=dict)
+    alerting: dict[int, set[str]] = field(default_factory=dict)
     _graph: Any = None
 
     @property
@@ -84,24 +91,46 @@ def process(
     actor: Principal,
     alerts: Sequence[IncomingAlert],
 ) -> schemas.IngestResult:
+    """Handle the batch in order. New firing alerts are inserted together and correlated
+    after, so a batch costs a few statements per group rather than several per alert."""
     now = clock.now()
     intake = Intake(
         session, integration, settings, actor, now, silences.active_suppressors(session, now)
     )
+    intake.open_rows = _open_rows(intake, {alert.fingerprint for alert in alerts})
     for alert in alerts:
         intake.result.received += 1
         intake.result.fingerprints.append(alert.fingerprint)
         _one(intake, alert)
+    _place_unplaced(intake)
     correlation.explain(intake)
     return intake.result
 
 
-def _one(intake: Intake, alert: IncomingAlert) -> None:
-    firing = intake.session.scalar(
+def _open_rows(intake: Intake, fingerprints: set[str]) -> dict[str, Alert]:
+    rows = intake.session.scalars(
         select(Alert).where(
-            Alert.integration_id == intake.integration.id, Alert.open_key == alert.fingerprint
+            Alert.integration_id == intake.integration.id, Alert.open_key.in_(fingerprints)
         )
     )
+    return {str(row.open_key): row for row in rows}
+
+
+def _place_unplaced(intake: Intake) -> None:
+    """Insert the new firing alerts in one go, then find each its incident."""
+    if not intake.unplaced:
+        return
+    rows, intake.unplaced = intake.unplaced, []
+    intake.session.add_all(rows)
+    intake.session.flush()
+    for row in rows:
+        correlation.place(intake, row)
+
+
+def _one(intake: Intake, alert: IncomingAlert) -> None:
+    firing = intake.open_rows.get(alert.fingerprint)
+    if alert.acknowledge or alert.status is AlertStatus.RESOLVED:
+        _place_unplaced(intake)  # what it acknowledges or resolves must be in its incident
     if alert.acknowledge:
         _acknowledge(intake, firing)
     elif alert.status is AlertStatus.RESOLVED:
@@ -133,14 +162,14 @@ def _new(intake: Intake, alert: IncomingAlert) -> None:
         count=1,
     )
     _describe(row, alert)
-    intake.session.add(row)
-    intake.session.flush()
+    intake.open_rows[alert.fingerprint] = row
     intake.result.created += 1
     row.suppressed_by = _suppressor(intake, row)
     if row.suppressed_by:
         intake.result.suppressed += 1
+        intake.session.add(row)
     else:
-        correlation.place(intake, row)
+        intake.unplaced.append(row)
 
 
 def _describe(row: Alert, alert: IncomingAlert) -> None:
@@ -175,6 +204,7 @@ def _resolve(intake: Intake, row: Alert | None, alert: IncomingAlert) -> None:
         intake.result.ignored += 1
         return
     row.status, row.open_key = AlertStatus.RESOLVED, None
+    intake.open_rows.pop(alert.fingerprint, None)
     row.ends_at = alert.ends_at or intake.now
     row.last_received_at = intake.now
     intake.result.resolved += 1
