@@ -68,12 +68,26 @@ def test_serve_migrates_an_empty_database_and_answers(
     assert httpx.get(f"{base}/api/v1/services").status_code == 401
 
 
+def _read_until(process: subprocess.Popen[bytes], text: str) -> str:
+    """The process's output up to the line holding `text` (it says so once it is ready)."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        line = process.stdout.readline().decode()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"no {text!r} in the output: {''.join(seen)}")
+
+
 def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = _opsroom("worker", "--poll", "0.2", db=tmp_path / "opsroom.db")
-    time.sleep(3)
-    assert process.poll() is None
+    started = _read_until(process, "started for")
+    assert "opsroom.incidents.service" in started
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=STARTUP_SECONDS) == 0
     output = process.stdout.read().decode() if process.stdout else ""
-    assert "started for opsroom.incidents.service" in output
     assert "stopped" in output
