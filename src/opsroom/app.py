@@ -18,6 +18,7 @@ from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
+from opsroom.changes import pages as changes_pages
 from opsroom.config import Settings
 from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
@@ -43,6 +44,7 @@ PAGE_ROUTERS = (
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    changes_pages.router,
 )
 
 

@@ -22,8 +22,10 @@ from opsroom.changes.assessment import (
     APPROVALS,
     Assessment,
     assessment,
+    collisions,
     filtered,
     overlapping,
+    planned,
     services_named,
     squad_named,
 )
@@ -35,7 +37,7 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from opsroom.incidents import service as incidents
 from opsroom.pagination import Page, paginate
 
@@ -141,6 +143,21 @@ def _recorded(
         after=_snapshot(change),
     )
     return change
+
+
+def can_move(change: Change, move: Transition) -> bool:
+    try:
+        domain.next_status(Status(change.status), move, ChangeType(change.type))
+    except InvalidTransition:
+        return False
+    return True
+
+
+def collisions_of(session: Session, change: Change) -> list[schemas.CollisionRead]:
+    """What a change still to run collides with (nothing, once it has run)."""
+    if change.status not in {Status.DRAFT, *domain.ACTIVE}:
+        return []
+    return collisions(session, planned(change))
 
 
 def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:

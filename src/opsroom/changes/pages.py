@@ -1,0 +1,303 @@
+"""Changes in the browser: the list, raising one with its risk shown live, the change page
+(risk explained, approvals, collisions) and the calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog_service
+from opsroom.changes import calendar_view, governance, reports, schemas
+from opsroom.changes import service as changes
+from opsroom.changes.assessment import preview
+from opsroom.changes.domain import ChangeType, Status, Transition
+from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+CHANGES_PER_PAGE = 50
+LISTS = frozenset({"services"})
+# The moves a change page offers as buttons, in the order they happen.
+MOVES = (Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL,
+         Transition.ROLL_BACK, Transition.CLOSE)  # fmt: skip
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+class ChangeFilters(BaseModel):
+    status: Annotated[Status | None, BlankIsNone] = None
+    type: Annotated[ChangeType | None, BlankIsNone] = None
+    service: Filter = None
+    squad: Filter = None
+    platform: Filter = None
+    cursor: Filter = None
+
+    def criteria(self) -> dict[str, Any]:
+        return {
+            "status": [self.status] if self.status else [],
+            "type_": [self.type] if self.type else [],
+            "service": self.service,
+            "squad": self.squad,
+            "platform": self.platform,
+        }
+
+    @property
+    def active(self) -> bool:
+        return any(self.model_dump(exclude={"cursor"}).values())
+
+
+# --- reading forms ------------------------------------------------------------------------
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+def _local(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def _parse(request: Request, model: type[Schema], form: FormData) -> Schema:
+    """A schema from a posted form: blank fields take their defaults; times typed without a
+    zone are in the zone the pages show."""
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+        if name != CSRF_FIELD and name in model.model_fields and values:
+            data[name] = values if name in LISTS else values[0]
+    for name in ("planned_start", "planned_end"):
+        if name in data:
+            data[name] = _aware(data[name], _local(request))
+    return model.model_validate(data)
+
+
+def _aware(value: str, zone: ZoneInfo) -> str | datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema says what is wrong with it
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _see_other(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+@router.get("/changes")
+def change_list(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    filters: Annotated[ChangeFilters, Query()],
+) -> Response:
+    page = changes.search(
+        session, actor=actor, limit=CHANGES_PER_PAGE, cursor=filters.cursor, **filters.criteria()
+    )
+    context = {
+        "page": page,
+        "summaries": [changes.summary(c) for c in page.items],
+        "filters": filters,
+        "statuses": list(Status),
+        "types": list(ChangeType),
+        "services": catalog_service.all_services(session, platform=filters.platform),
+        "squads": catalog_service.list_squads(session, platform=filters.platform),
+    }
+    return render(request, session, "changes/list.html", context, partial="changes/_table.html")
+
+
+# --- raising a change ---------------------------------------------------------------------
+
+
+def _new_page(
+    request: Request, session: Session, values: FormData, failure: Failure | None = None
+) -> Response:
+    context = {
+        "services": catalog_service.all_services(session),
+        "squads": catalog_service.list_squads(session),
+        "types": list(ChangeType),
+        "templates": governance.list_templates(session, actor=request.state.principal),
+        "values": values,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "changes/new.html", context, status=status)
+
+
+@router.get("/changes/new")
+def new_form(request: Request, session: DbSession, service: Filter = None) -> Response:
+    return _new_page(request, session, FormData([("services", service)] if service else []))
+
+
+@router.post("/changes/assess")
+def assess(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    """The risk, collisions and freezes of the change being written, for the live panel."""
+    context: dict[str, Any] = {"assessment": None, "problem": None}
+    try:
+        fields = _parse(request, schemas.ChangeFields, form)
+        context["assessment"] = preview(session, actor=actor, fields=fields)
+    except ValidationError:
+        context["problem"] = "Choose the services, squad and planned window to see the risk."
+    except (ValidationFailed, Conflict, NotFound) as exc:
+        context["problem"] = exc.message[:1].upper() + exc.message[1:] + "."
+    template = "changes/_assessment.html"
+    return render(request, session, template, context, partial=template)
+
+
+@router.post("/changes")
+def create(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> str:
+        created = changes.create(
+            session, actor=actor, data=_parse(request, schemas.ChangeCreate, form)
+        )
+        if form.get("then") == "submit":
+            changes.submit(session, actor=actor, key=created.key, data=schemas.TransitionIn())
+        return created.key
+
+    outcome = attempt(session, "create", form, change)
+    if isinstance(outcome, Failure):
+        return _new_page(request, session, form, outcome)
+    return _see_other(f"/changes/{outcome}")
+
+
+# --- the calendar -------------------------------------------------------------------------
+
+
+@router.get("/changes/calendar")
+def calendar(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    service: Filter = None,
+    squad: Filter = None,
+    journey: Filter = None,
+) -> Response:
+    zone = _local(request)
+    first = calendar_view.first_of(month, datetime.now(zone).date())
+    start, end = calendar_view.bounds(first, zone)
+    seen = reports.calendar(
+        session, actor=actor, start=start, end=end, service=service, squad=squad, journey=journey
+    )
+    context = {
+        "month": calendar_view.month(first, seen, zone),
+        "filters": {"service": service, "squad": squad, "journey": journey},
+        "services": catalog_service.all_services(session),
+        "squads": catalog_service.list_squads(session),
+        "journeys": catalog_service.list_journeys(session),
+    }
+    return render(request, session, "changes/calendar.html", context)
+
+
+# --- one change ---------------------------------------------------------------------------
+
+
+def _detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+) -> Response:
+    change = changes.get(session, actor=actor, key=key)
+    context = {
+        "change": changes.read(change),
+        "collisions": changes.collisions_of(session, change),
+        "timeline": changes.timeline(session, actor=actor, key=key),
+        "moves": [m for m in MOVES if changes.can_move(change, m)],
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "changes/detail.html", context, status=status)
+
+
+@router.get("/changes/{key}")
+def change_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _detail(request, session, actor, key)
+
+
+def _apply(
+    request: Request, session: Session, actor: Principal, key: str, form: FormData, name: str,
+    change: Callable[[], object],
+) -> Response:  # fmt: skip
+    """Post/redirect/get once saved; else the page again, the refusal next to the form."""
+    outcome = attempt(session, name, form, change)
+    if isinstance(outcome, Failure):
+        return _detail(request, session, actor, key, outcome)
+    return _see_other(f"/changes/{key}")
+
+
+@router.post("/changes/{key}/approve")
+def approve(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        data = _parse(request, schemas.DecisionIn, form)
+        return changes.approve(session, actor=actor, key=key, data=data)
+
+    return _apply(request, session, actor, key, form, "decide", change)
+
+
+@router.post("/changes/{key}/reject")
+def reject(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        data = _parse(request, schemas.RejectionIn, form)
+        return changes.reject(session, actor=actor, key=key, data=data)
+
+    return _apply(request, session, actor, key, form, "decide", change)
+
+
+@router.post("/changes/{key}/exception")
+def exception(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    def change() -> object:
+        data = _parse(request, schemas.ExceptionIn, form)
+        return changes.grant_exception(session, actor=actor, key=key, data=data)
+
+    return _apply(request, session, actor, key, form, "exception", change)
+
+
+@router.post("/changes/{key}/submit")
+def submit(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        data = _parse(request, schemas.TransitionIn, form)
+        return changes.submit(session, actor=actor, key=key, data=data)
+
+    return _apply(request, session, actor, key, form, "move", change)
+
+
+@router.post("/changes/{key}/move/{move}")
+def move(
+    request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
+) -> Response:
+    def change() -> object:
+        data = _parse(request, schemas.TransitionIn, form)
+        return changes.transition(session, actor=actor, key=key, move=move, data=data)
+
+    return _apply(request, session, actor, key, form, "move", change)
+
+
+@router.post("/changes/{key}/cause")
+def mark_cause(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    """From an incident page's suspects: mark this change as the cause, back to the incident."""
+    data = _parse(request, schemas.CauseIn, form)
+    outcome = attempt(
+        session, "cause", form, lambda: changes.mark_cause(session, actor=actor, key=key, data=data)
+    )
+    if isinstance(outcome, Failure):
+        return _detail(request, session, actor, key, outcome)
+    return _see_other(f"/incidents/{data.incident.upper()}#suspects")
