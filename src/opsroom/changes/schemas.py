@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, HttpUrl, field_validator
@@ -13,6 +13,13 @@ from opsroom.changes.domain import ChangeType, RiskLevel, Status
 Title = Annotated[str, Field(min_length=3, max_length=300)]
 Slug = Annotated[str, Field(min_length=2, max_length=80)]
 Text = Annotated[str, Field(max_length=20_000)]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_utc)]  # stored and answered in UTC
 
 
 def _url(value: str) -> str:
@@ -32,8 +39,8 @@ class ChangeFields(Input):
     services: list[Slug] = Field(min_length=1, max_length=50, description="affected services")
     squad: Slug = Field(description="the implementer squad")
     implementer: str = Field(default="", max_length=320, description="the implementer's email")
-    planned_start: AwareDatetime
-    planned_end: AwareDatetime
+    planned_start: Moment
+    planned_end: Moment
     template: Slug | None = Field(default=None, description="the standard change template")
 
 
@@ -51,8 +58,8 @@ class ChangeUpdate(Input):
     description: Text | None = None
     services: list[Slug] | None = Field(default=None, min_length=1, max_length=50)
     implementer: str | None = Field(default=None, max_length=320)
-    planned_start: AwareDatetime | None = None
-    planned_end: AwareDatetime | None = None
+    planned_start: Moment | None = None
+    planned_end: Moment | None = None
     rollback_plan: Text | None = None
     test_evidence: Text | None = None
 
@@ -89,8 +96,8 @@ class PipelineEvent(Input):
     service: Slug
     summary: str = Field(min_length=1, max_length=300)
     outcome: Literal["succeeded", "failed", "rolled_back"] = "succeeded"
-    started_at: AwareDatetime | None = Field(default=None, description="default: finished_at")
-    finished_at: AwareDatetime | None = Field(default=None, description="default: now")
+    started_at: Moment | None = Field(default=None, description="default: finished_at")
+    finished_at: Moment | None = Field(default=None, description="default: now")
     squad: Slug | None = Field(default=None, description="default: the service's owner squad")
     pipeline: str = Field(default="", max_length=200, description="the pipeline's name")
     links: list[LinkIn] = Field(default=[], max_length=20)
