@@ -133,3 +133,29 @@ def test_the_calendar_shows_changes_freezes_and_collisions(ops: TestClient) -> N
     assert (
         ops.get("/changes/calendar", params={"month": "2026-13x"}, headers=HTML).status_code == 422
     )
+
+
+def test_the_incident_page_ranks_suspect_changes_and_marks_the_cause(ops: TestClient) -> None:
+    deployed = created(ops, "/api/v1/changes/events", {
+        "service": "db", "summary": "db 14.2", "finished_at": "2026-11-02T07:00:00Z",
+    })  # fmt: skip
+    incident = created(ops, "/api/v1/incidents", {"title": "Login fails", "services": ["auth"]})
+    page = ops.get(f"/incidents/{incident['key']}", headers=HTML).text
+    assert "Suspect changes" in page and "upstream: db · 2.0 h before impact" in page
+    response = post(ops, f"/changes/{deployed['key']}/cause", {"incident": incident["key"]})
+    assert response.headers["location"] == f"/incidents/{incident['key']}#suspects"
+    assert "marked as the cause" in ops.get(f"/incidents/{incident['key']}", headers=HTML).text
+    change_page = ops.get(f"/changes/{deployed['key']}", headers=HTML).text
+    assert f'<a href="/incidents/{incident["key"]}">' in change_page
+    assert ops.get(f"/api/v1/changes/{deployed['key']}").json()["status"] == "failed"
+
+
+def test_marking_a_draft_as_a_cause_is_refused_on_its_page(ops: TestClient) -> None:
+    key = raise_change(ops)
+    incident = created(ops, "/api/v1/incidents", {"title": "Login fails", "services": ["auth"]})
+    response = post(ops, f"/changes/{key}/cause", {"incident": incident["key"]})
+    assert response.status_code == 409
+    assert (
+        refusal(response.text) == f"{key} is draft: only a change that ran can cause an incident."
+    )
+    assert post(ops, f"/changes/{key}/cause", {"incident": "nonsense"}).status_code == 422

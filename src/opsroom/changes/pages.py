@@ -294,10 +294,13 @@ def mark_cause(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     """From an incident page's suspects: mark this change as the cause, back to the incident."""
-    data = _parse(request, schemas.CauseIn, form)
-    outcome = attempt(
-        session, "cause", form, lambda: changes.mark_cause(session, actor=actor, key=key, data=data)
-    )
+
+    def change() -> str:
+        data = _parse(request, schemas.CauseIn, form)
+        changes.mark_cause(session, actor=actor, key=key, data=data)
+        return data.incident.upper()
+
+    outcome = attempt(session, "cause", form, change)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
-    return _see_other(f"/incidents/{data.incident.upper()}#suspects")
+    return _see_other(f"/incidents/{outcome}#suspects")
