@@ -13,6 +13,7 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
+from opsroom.changes import demo_changes
 from opsroom.errors import NotFound
 from opsroom.incidents import demo_history
 
@@ -45,6 +46,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
     if history:
         result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=clock.now())
+        result.created["changes"] = demo_changes.load(session, now=clock.now())
     return result.as_dict()
 
 

@@ -130,7 +130,7 @@ class RiskPolicy:
     per_collision: int = 10
     max_collisions: int = 20
     medium_from: int = 35
-    high_from: int = 65
+    high_from: int = 70
     look_back_days: int = 90
 
 

@@ -537,12 +537,13 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
     }[data.outcome]
     change = Change(
         number=keys.next_number(session, PREFIX), title=data.summary, type=ChangeType.STANDARD,
-        status=outcome, platform_slug=service.platform.slug, squad=data.squad or service.owner.slug,
+        status=outcome, platform_slug=service.platform.slug, squad=squad_named(session, data.squad) if data.squad else service.owner.slug,
         implementer=str(actor), planned_start=started, planned_end=max(finished, started + timedelta(minutes=1)),
         started_at=started, finished_at=finished, failed=outcome != Status.COMPLETED,
         links=[link.model_dump() for link in data.links], source=f"pipeline:{data.pipeline}" if data.pipeline else "pipeline",
         created_by=str(actor), services=[ChangeService(service_slug=service.slug)],
     )  # fmt: skip
+    _reassess(session, change)
     session.add(change)
     session.flush()
     _event(
