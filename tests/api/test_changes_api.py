@@ -118,6 +118,8 @@ def test_freezes_refuse_normal_changes_until_excepted(api: TestClient) -> None:
     emergency = draft(api, type="emergency")
     assert post(api, f"/api/v1/changes/{emergency['key']}/submit")["in_freeze"]
     assert post(api, f"/api/v1/changes/{emergency['key']}/start")["status"] == "in_progress"
+    assert api.delete("/api/v1/freezes/year-end").json()["name"] == "Year-end peak"
+    assert error_of(api.get("/api/v1/freezes/year-end"), 404)
 
 
 def freeze_body() -> dict[str, Any]:

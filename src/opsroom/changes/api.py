@@ -194,9 +194,12 @@ def get_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRea
     return governance.read_freeze(session, governance.get_freeze(session, actor=actor, slug=slug))
 
 
-@router.delete("/freezes/{slug}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
-def delete_freeze(session: DbSession, actor: Actor, slug: str) -> None:
+@router.delete("/freezes/{slug}", responses=errors(404))
+def delete_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRead:
+    """Remove a freeze window; answers what it was."""
+    gone = governance.read_freeze(session, governance.get_freeze(session, actor=actor, slug=slug))
     governance.delete_freeze(session, actor=actor, slug=slug)
+    return gone
 
 
 @router.get("/change-templates", responses=errors())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, HttpUrl, field_validator
 
@@ -116,8 +117,6 @@ class FreezeCreate(Input):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import available_timezones
-
         if value not in available_timezones():
             raise ValueError("not a known time zone (e.g. Europe/Amsterdam)")
         return value
