@@ -130,9 +130,17 @@ def test_the_calendar_shows_changes_freezes_and_collisions(ops: TestClient) -> N
         "/changes/calendar", params={"month": "2026-11", "service": "db"}, headers=HTML
     ).text
     assert f">{first}<" in only_db and f">{second}<" not in only_db
+    week = ops.get("/changes/calendar", params={"week": "2026-11-18"}, headers=HTML).text
+    assert "week of 16 November 2026" in week and f">{first}<" in week
+    assert "week=2026-11-23" in week and "Freeze: Year-end peak" not in week
     assert (
-        ops.get("/changes/calendar", params={"month": "2026-13x"}, headers=HTML).status_code == 422
+        f">{first}<"
+        not in ops.get("/changes/calendar", params={"week": "2026-11-09"}, headers=HTML).text
     )
+    for month in ("2026-13", "November"):
+        assert (
+            ops.get("/changes/calendar", params={"month": month}, headers=HTML).status_code == 422
+        )
 
 
 def test_the_incident_page_ranks_suspect_changes_and_marks_the_cause(ops: TestClient) -> None:

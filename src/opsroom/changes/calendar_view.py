@@ -1,4 +1,4 @@
-"""The month grid of the change calendar: weeks of days, each with its changes and freezes."""
+"""The change calendar's grid, a month or a week: days, each with its changes and freezes."""
 
 from __future__ import annotations
 
@@ -9,50 +9,76 @@ from zoneinfo import ZoneInfo
 from opsroom.changes import schemas
 from opsroom.errors import ValidationFailed
 
+WEEK = timedelta(days=7)
+
 
 @dataclass(frozen=True)
 class Day:
     day: date
-    in_month: bool
+    in_period: bool
     changes: list[schemas.ChangeSummary]
     freezes: list[schemas.FreezeRead]
 
 
 @dataclass(frozen=True)
-class Month:
+class Period:
+    """What the grid shows: whole weeks from `start` to `end`, the days of `first` to `last`
+    belonging to the period; `previous` and `next` are the neighbouring periods' queries."""
+
+    title: str
     first: date
+    last: date
     previous: str
     next: str
+
+    @property
+    def start(self) -> date:
+        return self.first - timedelta(days=self.first.weekday())  # weeks start on Monday
+
+    @property
+    def end(self) -> date:
+        return self.last + timedelta(days=7 - self.last.weekday())
+
+    def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        return datetime.combine(self.start, time(), zone), datetime.combine(self.end, time(), zone)
+
+
+@dataclass(frozen=True)
+class Grid:
+    period: Period
     weeks: list[list[Day]]
     collisions: dict[str, list[str]]
     freezes: list[schemas.FreezeRead]
-
-
-def first_of(month: str | None, today: date) -> date:
-    if not month:
-        return today.replace(day=1)
-    year, number = month.split("-")
-    try:
-        return date(int(year), int(number), 1)
-    except ValueError:
-        raise ValidationFailed(
-            f"no month {month}", fields={"month": "a month as YYYY-MM"}
-        ) from None
 
 
 def _next_month(first: date) -> date:
     return (first + timedelta(days=32)).replace(day=1)
 
 
-def _grid_start(first: date) -> date:
-    return first - timedelta(days=first.weekday())  # weeks start on Monday
+def month(value: str | None, today: date) -> Period:
+    first = today.replace(day=1)
+    if value:
+        year, number = value.split("-")
+        try:
+            first = date(int(year), int(number), 1)
+        except ValueError:
+            raise ValidationFailed(
+                f"no month {value}", fields={"month": "a month as YYYY-MM"}
+            ) from None
+    following = _next_month(first)
+    return Period(
+        title=first.strftime("%B %Y"), first=first, last=following - timedelta(days=1),
+        previous=f"month={(first - timedelta(days=1)).strftime('%Y-%m')}",
+        next=f"month={following.strftime('%Y-%m')}",
+    )  # fmt: skip
 
 
-def bounds(first: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The whole weeks shown for the month, from Monday midnight to Monday midnight."""
-    start = _grid_start(first)
-    end = _grid_start(_next_month(first) - timedelta(days=1)) + timedelta(days=7)
-    return datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
+def week(day: date) -> Period:
+    monday = day - timedelta(days=day.weekday())
+    return Period(
+        title=f"week of {monday.strftime('%d %B %Y')}", first=monday, last=monday + timedelta(days=6),
+        previous=f"week={(monday - WEEK).isoformat()}", next=f"week={(monday + WEEK).isoformat()}",
+    )  # fmt: skip
 
 
 def _on(day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
@@ -61,26 +87,17 @@ def _on(day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
     return start.astimezone(zone).date() <= day <= last
 
 
-def month(first: date, seen: schemas.CalendarRead, zone: ZoneInfo) -> Month:
-    start, end = bounds(first, zone)
-    days = (end - start).days
-    grid = []
-    for offset in range(days):
-        day = start.date() + timedelta(days=offset)
-        grid.append(
-            Day(
-                day=day,
-                in_month=day.month == first.month,
-                changes=[c for c in seen.changes if _on(day, c.planned_start, c.planned_end, zone)],
-                freezes=[f for f in seen.freezes if f.starts_on <= day <= f.ends_on],
-            )
+def grid(period: Period, seen: schemas.CalendarRead, zone: ZoneInfo) -> Grid:
+    days = [
+        Day(
+            day=day,
+            in_period=period.first <= day <= period.last,
+            changes=[c for c in seen.changes if _on(day, c.planned_start, c.planned_end, zone)],
+            freezes=[f for f in seen.freezes if f.starts_on <= day <= f.ends_on],
         )
-    previous = (first - timedelta(days=1)).replace(day=1)
-    return Month(
-        first=first,
-        previous=previous.strftime("%Y-%m"),
-        next=_next_month(first).strftime("%Y-%m"),
-        weeks=[grid[i : i + 7] for i in range(0, len(grid), 7)],
-        collisions=seen.collisions,
-        freezes=seen.freezes,
-    )
+        for day in (
+            period.start + timedelta(days=n) for n in range((period.end - period.start).days)
+        )
+    ]
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    return Grid(period, weeks, seen.collisions, seen.freezes)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -186,19 +186,22 @@ def calendar(
     session: DbSession,
     actor: Actor,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    week: Annotated[date | None, Query(description="any day of the week to show")] = None,
     service: Filter = None,
     squad: Filter = None,
     journey: Filter = None,
 ) -> Response:
     zone = _local(request)
-    first = calendar_view.first_of(month, datetime.now(zone).date())
-    start, end = calendar_view.bounds(first, zone)
+    today = datetime.now(zone).date()
+    period = calendar_view.week(week) if week else calendar_view.month(month, today)
+    start, end = period.bounds(zone)
     seen = reports.calendar(
         session, actor=actor, start=start, end=end, service=service, squad=squad, journey=journey
     )
     context = {
-        "month": calendar_view.month(first, seen, zone),
+        "grid": calendar_view.grid(period, seen, zone),
         "filters": {"service": service, "squad": squad, "journey": journey},
+        "view": "week" if week else "month",
         "services": catalog_service.all_services(session),
         "squads": catalog_service.list_squads(session),
         "journeys": catalog_service.list_journeys(session),
