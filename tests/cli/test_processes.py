@@ -68,12 +68,24 @@ def test_serve_migrates_an_empty_database_and_answers(
     assert httpx.get(f"{base}/api/v1/services").status_code == 401
 
 
+def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:
+    """What the process printed up to the first line holding `text` (its handlers are set by
+    then, however slowly a busy machine started it)."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in iter(process.stdout.readline, b""):
+        lines.append(line.decode())
+        if text in lines[-1]:
+            return "".join(lines)
+    raise AssertionError(f"exited without printing {text!r}: {''.join(lines)}")
+
+
 def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = _opsroom("worker", "--poll", "0.2", db=tmp_path / "opsroom.db")
-    time.sleep(3)
+    started = _printed_until(process, "started for")
+    assert "started for opsroom.incidents.service" in started
     assert process.poll() is None
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=STARTUP_SECONDS) == 0
     output = process.stdout.read().decode() if process.stdout else ""
-    assert "started for opsroom.incidents.service" in output
     assert "stopped" in output
