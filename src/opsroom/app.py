@@ -18,6 +18,8 @@ from opsroom.auth import api as auth_api
 from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
+from opsroom.changes import api as changes_api
+from opsroom.changes import pages as changes_pages
 from opsroom.config import Settings
 from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
@@ -35,6 +37,7 @@ API_ROUTERS = (
     audit_api.router,
     alerts_api.router,
     ingest_api.router,
+    changes_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -43,6 +46,7 @@ PAGE_ROUTERS = (
     audit_pages.router,
     incidents_pages.router,
     alerts_pages.router,
+    changes_pages.router,
 )
 
 

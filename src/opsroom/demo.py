@@ -13,6 +13,7 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
+from opsroom.changes import demo_changes
 from opsroom.errors import NotFound
 from opsroom.incidents import demo_history
 from opsroom.integrations import demo_history as alert_history
@@ -48,6 +49,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         now = clock.now()
         result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=now)
         result.created["alert requests"] = alert_history.load(session, actor=DEMO_ACTOR, now=now)
+        result.created["changes"] = demo_changes.load(session, now=now)
     return result.as_dict()
 
 

@@ -6,6 +6,7 @@ from opsroom.alerts import service as alert_service
 from opsroom.audit import models as audit_models
 from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
+from opsroom.changes import models as change_models
 from opsroom.db import Base
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
@@ -16,6 +17,7 @@ MODEL_MODULES = (
     audit_models,
     auth_models,
     catalog_models,
+    change_models,
     incident_models,
     jobs_models,
     keys,

@@ -17,7 +17,7 @@ import pytest
 STARTUP_SECONDS = 30
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -33,7 +33,7 @@ def _opsroom(*args: str, db: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         assert process.poll() is None, (
@@ -48,7 +48,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
+    port = _free_port()
     process = _opsroom("serve", "--port", str(port), db=tmp_path / "opsroom.db")
     yield f"http://127.0.0.1:{port}", process
     process.send_signal(signal.SIGINT)
@@ -59,7 +59,7 @@ def test_serve_migrates_an_empty_database_and_answers(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     base, process = server
-    health = wait_for(f"{base}/api/v1/health", process).json()
+    health = _wait_for(f"{base}/api/v1/health", process).json()
     assert (health["status"], health["database"], health["schema_current"]) == (
         "ok",
         "sqlite",
@@ -68,25 +68,23 @@ def test_serve_migrates_an_empty_database_and_answers(
     assert httpx.get(f"{base}/api/v1/services").status_code == 401
 
 
-def _read_until(process: subprocess.Popen[bytes], text: str) -> str:
-    """The process's output up to the line holding `text` (it says so once it is ready)."""
+def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:
+    """What the process printed up to the first line holding `text` (its handlers are set by
+    then, however slowly a busy machine started it)."""
     assert process.stdout is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        line = process.stdout.readline().decode()
-        if not line and process.poll() is not None:
-            break
-        seen.append(line)
-        if text in line:
-            return "".join(seen)
-    raise AssertionError(f"no {text!r} in the output: {''.join(seen)}")
+    lines: list[str] = []
+    for line in iter(process.stdout.readline, b""):
+        lines.append(line.decode())
+        if text in lines[-1]:
+            return "".join(lines)
+    raise AssertionError(f"exited without printing {text!r}: {''.join(lines)}")
 
 
 def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = _opsroom("worker", "--poll", "0.2", db=tmp_path / "opsroom.db")
-    started = _read_until(process, "started for")
-    assert "opsroom.incidents.service" in started
+    started = _printed_until(process, "started for")
+    assert "started for opsroom.incidents.service" in started
+    assert process.poll() is None
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=STARTUP_SECONDS) == 0
     output = process.stdout.read().decode() if process.stdout else ""

@@ -4,7 +4,7 @@ the config to paste into each sender, and silences and maintenance windows."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,6 @@ from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.config import Settings
 from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
 from opsroom.web.pages import (
     BlankIsNone,
@@ -28,9 +27,11 @@ from opsroom.web.pages import (
     Filter,
     Posted,
     attempt,
+    in_zone,
     parse_form,
     render,
     see_other,
+    zone_of,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -247,15 +248,6 @@ def silence_list(
     return _silences_page(request, session, listing, FormData())
 
 
-def _local(value: str, zone: ZoneInfo) -> str:
-    """A `datetime-local` field means the wall clock of the configured time zone."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value  # left for the schema to refuse, named by its field
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
-
-
 def _window_form(form: FormData, zone: ZoneInfo) -> FormData:
     """Times in the configured zone, and one matcher a line of the matchers box."""
     fields: list[tuple[str, str | UploadFile]] = []
@@ -263,7 +255,7 @@ def _window_form(form: FormData, zone: ZoneInfo) -> FormData:
         if not isinstance(value, str):
             continue
         if name in WINDOW_TIMES:
-            fields.append((name, _local(value, zone)))
+            fields.append((name, in_zone(value, zone)))
         elif name == "matchers":
             fields.extend((name, line.strip()) for line in value.splitlines())
         else:
@@ -278,10 +270,7 @@ def _save_window(
     kind: str,
     save: Callable[[FormData], object],
 ) -> Response:
-    settings: Settings = request.app.state.settings
-    outcome = attempt(
-        session, kind, form, lambda: save(_window_form(form, ZoneInfo(settings.timezone)))
-    )
+    outcome = attempt(session, kind, form, lambda: save(_window_form(form, zone_of(request))))
     if isinstance(outcome, Failure):
         return _silences_page(request, session, SilenceListing(), form, outcome)
     return see_other(f"/alerts/silences#{kind}")

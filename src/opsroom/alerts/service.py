@@ -6,16 +6,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.alerts import domain, processing, schemas, silences
+from opsroom.alerts import domain, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
 from opsroom.alerts.models import ChangeEvent, Integration, RawPayload
+from opsroom.alerts.silences import create_silence as create_silence
+from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, integration_principal, require
 from opsroom.catalog import service as catalog
@@ -285,3 +287,16 @@ def _purge(session: Session, timer: Due) -> None:
         jobs.schedule(
             session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
         )
+
+
+def change_events_on(
+    session: Session, *, actor: Principal, services: Sequence[str], since: datetime, until: datetime
+) -> list[schemas.ChangeEventRead]:
+    """Change events reported on these services in [since, until], oldest first."""
+    require(actor, Action.READ)
+    query = select(ChangeEvent).where(
+        ChangeEvent.service_slug.in_(list(services)),
+        ChangeEvent.timestamp >= since,
+        ChangeEvent.timestamp <= until,
+    )
+    return [reports.read_change(c) for c in session.scalars(query.order_by(ChangeEvent.timestamp))]

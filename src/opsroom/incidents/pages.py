@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
+from opsroom.changes import service as changes_service
 from opsroom.deps import Actor, DbSession, can_read
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
@@ -184,6 +185,7 @@ def _detail(
         "timeline": incidents.timeline(session, actor=actor, key=key),
         "tasks": incidents.tasks(session, actor=actor, key=key),
         "links": incidents.links(session, actor=actor, key=key),
+        "suspects": changes_service.suspects(session, actor=actor, incident_key=key),
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.alerts import schemas, silences
+from opsroom.alerts import schemas
 from opsroom.alerts import service as alerts
 from opsroom.auth.domain import Principal
 from opsroom.errors import NotFound
@@ -231,14 +231,14 @@ def _windows(session: Session, actor: Principal, now: datetime) -> None:
     """The maintenance window and the silence the traffic above runs into."""
     upgrade = (now - timedelta(days=5)).replace(hour=21, minute=0, second=0, microsecond=0)
     with _at(upgrade - timedelta(days=1)):
-        silences.schedule_maintenance(
+        alerts.schedule_maintenance(
             session, actor=actor, data=schemas.MaintenanceCreate(
                 service="postgres-finance", starts_at=upgrade, ends_at=upgrade + timedelta(hours=1),
                 comment="PostgreSQL 16.4 minor upgrade of the finance cluster",
             ),
         )  # fmt: skip
     with _at(now - timedelta(hours=21)):
-        silences.create_silence(
+        alerts.create_silence(
             session, actor=actor, data=schemas.SilenceCreate(
                 matchers=['alertname="LdapSyncLag"', 'service="legacy-ldap-sync"'],
                 ends_at=now + timedelta(days=3),

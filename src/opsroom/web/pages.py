@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -113,6 +115,20 @@ def parse_form(
         if name != CSRF_FIELD and values:
             data[name] = values if name in lists else values[0]
     return model.model_validate(data)
+
+
+def zone_of(request: Request) -> ZoneInfo:
+    """The time zone the pages show times in, and read typed times in."""
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def in_zone(value: str, zone: ZoneInfo) -> str:
+    """A `datetime-local` field means the wall clock of the configured time zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # left for the schema to refuse, named by its field
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
 
 
 def see_other(url: str) -> Response:

@@ -1,0 +1,115 @@
+"""Freeze windows and standard change templates: what governs changes as a whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.changes import domain, schemas
+from opsroom.changes.assessment import freeze_scope, services_named
+from opsroom.changes.models import ChangeTemplate
+from opsroom.changes.models import FreezeWindow as FreezeRow
+from opsroom.errors import Conflict, NotFound, ValidationFailed
+
+
+def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:
+    require(actor, Action.GOVERN)
+    if session.scalar(select(FreezeRow.id).where(FreezeRow.slug == data.slug)):
+        raise Conflict(f"a freeze '{data.slug}' already exists", fields={"slug": "taken"})
+    services_named(session, data.services)
+    for journey in data.journeys:
+        try:
+            catalog.get_journey(session, journey)
+        except NotFound:
+            raise ValidationFailed(
+                f"no journey '{journey}'", fields={"journeys": f"unknown journey '{journey}'"}
+            ) from None
+    domain.freeze_window(data.starts_on, data.ends_on, data.timezone)
+    row = FreezeRow(**data.model_dump(), created_by=str(actor))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=str(actor), action="freeze.created", subject_type="freeze",
+                 subject_key=row.slug, before=None, after=data.model_dump(mode="json"))  # fmt: skip
+    return row
+
+
+def list_freezes(
+    session: Session,
+    *,
+    actor: Principal,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[FreezeRow]:
+    require(actor, Action.READ)
+    rows = list(session.scalars(select(FreezeRow).order_by(FreezeRow.starts_on, FreezeRow.slug)))
+    if start is None or end is None:
+        return rows
+    window = domain.Window(start, end)
+    return [r for r in rows if freeze_scope(session, r).window.overlaps(window)]
+
+
+def get_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
+    require(actor, Action.READ)
+    row = session.scalar(select(FreezeRow).where(FreezeRow.slug == slug))
+    if row is None:
+        raise NotFound(f"no freeze '{slug}'")
+    return row
+
+
+def delete_freeze(session: Session, *, actor: Principal, slug: str) -> None:
+    require(actor, Action.GOVERN)
+    row = get_freeze(session, actor=actor, slug=slug)
+    audit.record(session, actor=str(actor), action="freeze.deleted", subject_type="freeze",
+                 subject_key=slug, before={"name": row.name}, after={})  # fmt: skip
+    session.delete(row)
+    session.flush()
+
+
+def create_template(
+    session: Session, *, actor: Principal, data: schemas.TemplateCreate
+) -> ChangeTemplate:
+    require(actor, Action.GOVERN)
+    if session.scalar(select(ChangeTemplate.id).where(ChangeTemplate.slug == data.slug)):
+        raise Conflict(f"a template '{data.slug}' already exists", fields={"slug": "taken"})
+    services_named(session, data.services)
+    row = ChangeTemplate(**data.model_dump(), created_by=str(actor))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=str(actor), action="change_template.created", subject_type="change_template",
+                 subject_key=row.slug, before=None, after=data.model_dump(mode="json"))  # fmt: skip
+    return row
+
+
+def list_templates(session: Session, *, actor: Principal) -> list[ChangeTemplate]:
+    require(actor, Action.READ)
+    return list(session.scalars(select(ChangeTemplate).order_by(ChangeTemplate.name)))
+
+
+def get_template(session: Session, slug: str) -> ChangeTemplate:
+    row = session.scalar(select(ChangeTemplate).where(ChangeTemplate.slug == slug))
+    if row is None:
+        raise ValidationFailed(
+            f"no standard change template '{slug}'", fields={"template": "unknown template"}
+        )
+    return row
+
+
+def read_freeze(session: Session, row: FreezeRow) -> schemas.FreezeRead:
+    scope = freeze_scope(session, row)
+    return schemas.FreezeRead(
+        slug=row.slug, name=row.name, reason=row.reason, starts_on=row.starts_on, ends_on=row.ends_on,
+        timezone=row.timezone, starts_at=scope.window.start, ends_at=scope.window.end,
+        services=row.services, journeys=row.journeys, platform_wide=not scope.services,
+    )  # fmt: skip
+
+
+def read_template(row: ChangeTemplate) -> schemas.TemplateRead:
+    return schemas.TemplateRead(
+        slug=row.slug, name=row.name, description=row.description,
+        services=row.services, max_minutes=row.max_minutes,
+    )  # fmt: skip

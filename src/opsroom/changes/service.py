@@ -1,0 +1,585 @@
+"""Change use cases: draft, assess, submit, approve or reject, schedule, run and close;
+freeze exceptions, pipeline deployments and marking a change as an incident's cause.
+Every change is audited and lands on the change's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom import clock, keys
+from opsroom.alerts import service as alerts
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.changes import domain, schemas
+from opsroom.changes.assessment import (
+    APPROVALS,
+    Assessment,
+    assessment,
+    collisions,
+    filtered,
+    overlapping,
+    planned,
+    services_named,
+    squad_named,
+)
+from opsroom.changes.domain import ChangeType, Status, Transition
+from opsroom.changes.governance import get_template
+from opsroom.changes.models import (
+    Change,
+    ChangeDecision,
+    ChangeIncident,
+    ChangeService,
+)
+from opsroom.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from opsroom.incidents import service as incidents
+from opsroom.pagination import Page, paginate
+
+PREFIX = "CHG"
+SUBJECT = "change"
+# Engineers raise and run changes with the same standing they work incidents with.
+WORK = Action.WORK_INCIDENTS
+
+
+# --- finding ------------------------------------------------------------------------------
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Change:
+    require(actor, Action.READ)
+    number = keys.parse(key, PREFIX)
+    change = session.scalar(select(Change).where(Change.number == number)) if number else None
+    if change is None:
+        raise NotFound(f"no change {key}")
+    return change
+
+
+def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:
+    change = get(session, actor=actor, key=key)
+    if version is not None and version != change.version:
+        raise StaleVersion(
+            f"{change.key} changed since you loaded it (you had version {version}, it is at {change.version}); reload and retry",
+            fields={"version": f"current version is {change.version}"},
+        )
+    return change
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    status: Sequence[Status] = (),
+    type_: Sequence[ChangeType] = (),
+    service: str | None = None,
+    squad: str | None = None,
+    journey: str | None = None,
+    platform: str | None = None,
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[Change]:
+    require(actor, Action.READ)
+    query = filtered(session, select(Change), service=service, squad=squad, journey=journey)
+    if status:
+        query = query.where(Change.status.in_(list(status)))
+    if type_:
+        query = query.where(Change.type.in_(list(type_)))
+    if platform:
+        query = query.where(Change.platform_slug == platform)
+    if starts_from:
+        query = query.where(Change.planned_start >= starts_from)
+    if starts_to:
+        query = query.where(Change.planned_start < starts_to)
+    return paginate(session, query, Change.number, limit=limit, cursor=cursor, descending=True)
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def _event(session: Session, change: Change, actor: Principal | str, kind: str, text: str) -> None:
+    audit.add_event(
+        session,
+        subject_type=SUBJECT,
+        subject_key=change.key,
+        actor=str(actor),
+        kind=kind,
+        text=text,
+    )
+
+
+def _snapshot(change: Change) -> dict[str, Any]:
+    fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
+    return {name: getattr(change, name) for name in fields} | {
+        "services": change.service_slugs,
+        "risk": f"{change.risk_level} ({change.risk_score})",
+        "in_freeze": change.in_freeze,
+    }
+
+
+def _saved(
+    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any]
+) -> Change:
+    change.version += 1
+    return _recorded(session, actor, change, action, before)
+
+
+def _recorded(
+    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any] | None
+) -> Change:
+    session.flush()
+    audit.record(
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type=SUBJECT,
+        subject_key=change.key,
+        before=before,
+        after=_snapshot(change),
+    )
+    return change
+
+
+def can_move(change: Change, move: Transition) -> bool:
+    try:
+        domain.next_status(Status(change.status), move, ChangeType(change.type))
+    except InvalidTransition:
+        return False
+    return True
+
+
+def collisions_of(session: Session, change: Change) -> list[schemas.CollisionRead]:
+    """What a change still to run collides with (nothing, once it has run)."""
+    if change.status not in {Status.DRAFT, *domain.ACTIVE}:
+        return []
+    return collisions(session, planned(change))
+
+
+def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
+    change = get(session, actor=actor, key=key)
+    return audit.timeline(session, subject_type=SUBJECT, subject_key=change.key)
+
+
+def _fields(change: Change) -> schemas.ChangeFields:
+    return schemas.ChangeFields(
+        type=ChangeType(change.type), services=change.service_slugs, squad=change.squad,
+        implementer=change.implementer, planned_start=change.planned_start,
+        planned_end=change.planned_end, template=change.template,
+    )  # fmt: skip
+
+
+def _reassess(session: Session, change: Change) -> Assessment:
+    a = assessment(session, _fields(change), change.key)
+    change.risk_score, change.risk_level = a.risk.score, a.risk.level
+    change.risk_factors = [vars(f) for f in a.risk.factors]
+    change.in_freeze = bool(a.freezes)
+    change.platform_slug = a.platform
+    return a
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _check_template(session: Session, data: schemas.ChangeFields) -> None:
+    if data.type is not ChangeType.STANDARD:
+        return
+    if not data.template:
+        raise ValidationFailed(
+            "a standard change follows a template", fields={"template": "required"}
+        )
+    template = get_template(session, data.template)
+    window = domain.check_window(data.planned_start, data.planned_end)
+    problems = domain.template_problems(
+        data.services, window, template.services, template.max_minutes
+    )
+    if problems:
+        first = next(iter(problems))
+        raise ValidationFailed(
+            f"outside the standard template '{template.slug}': {problems[first]}", fields=problems
+        )
+
+
+def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) -> Change:
+    require(actor, WORK)
+    _check_template(session, data)
+    change = Change(
+        number=keys.next_number(session, PREFIX), title=data.title, description=data.description,
+        type=data.type, status=Status.DRAFT, squad=squad_named(session, data.squad),
+        implementer=data.implementer or str(actor), planned_start=data.planned_start,
+        planned_end=data.planned_end, rollback_plan=data.rollback_plan,
+        test_evidence=data.test_evidence, links=[link.model_dump() for link in data.links],
+        template=data.template, created_by=str(actor),
+        services=[ChangeService(service_slug=s.slug) for s in services_named(session, data.services)],
+    )  # fmt: skip
+    _reassess(session, change)
+    session.add(change)
+    session.flush()
+    _event(session, change, actor, "drafted", f"Drafted: {change.title}")
+    return _recorded(session, actor, change, "change.created", None)
+
+
+def update(session: Session, *, actor: Principal, key: str, data: schemas.ChangeUpdate) -> Change:
+    require(actor, WORK)
+    change = _lock(session, actor, key, data.version)
+    if change.status != Status.DRAFT:
+        raise Conflict(
+            f"{change.key} is {change.status}; only drafts are edited",
+            fields={"status": change.status},
+        )
+    before = _snapshot(change)
+    if data.services is not None:
+        change.services = []
+        session.flush()
+        change.services = [
+            ChangeService(service_slug=s.slug) for s in services_named(session, data.services)
+        ]
+    for name, value in data.model_dump(exclude_unset=True, exclude={"version", "services"}).items():
+        setattr(change, name, value)
+    _check_template(session, _fields(change))
+    _reassess(session, change)
+    return _saved(session, actor, change, "change.updated", before)
+
+
+# --- the lifecycle ------------------------------------------------------------------------
+
+
+def _check_freeze(session: Session, actor: Principal, change: Change, a: Assessment) -> None:
+    """Refuse a non-emergency change inside a freeze without an exception; flag the rest."""
+    names = [f.name for f in a.freezes]
+    if domain.check_freeze(ChangeType(change.type), names, bool(change.freeze_exception)):
+        why = "as an emergency" if change.type == ChangeType.EMERGENCY else "by exception"
+        _event(session, change, actor, "freeze", f"Inside freeze {', '.join(names)}: allowed {why}")
+
+
+def _filled(change: Change) -> dict[str, str]:
+    return {d.requirement: d.by for d in change.decisions if d.decision == "approved"}
+
+
+def _outstanding(change: Change) -> list[domain.Requirement]:
+    required = [domain.Requirement.parse(ref) for ref in change.required_approvals]
+    return domain.outstanding(required, _filled(change))
+
+
+def _move(session: Session, actor: Principal, change: Change, move: Transition, note: str) -> None:
+    change.status = domain.next_status(Status(change.status), move, ChangeType(change.type))
+    text = change.status.replace("_", " ").capitalize() + (f": {note}" if note else "")
+    _event(session, change, actor, move.value, text)
+
+
+def submit(session: Session, *, actor: Principal, key: str, data: schemas.TransitionIn) -> Change:
+    """Submit for approval: the risk and approvals are set now; a standard change within its
+    template is approved at once; a normal one inside a freeze needs an exception first."""
+    require(actor, WORK)
+    change = _lock(session, actor, key, data.version)
+    before = _snapshot(change)
+    domain.next_status(Status(change.status), Transition.SUBMIT, ChangeType(change.type))
+    _check_template(session, _fields(change))
+    a = _reassess(session, change)
+    _check_freeze(session, actor, change, a)
+    change.required_approvals = [r.ref for r in a.required]
+    _move(session, actor, change, Transition.SUBMIT, data.note)
+    if change.type == ChangeType.STANDARD:
+        _move(
+            session,
+            actor,
+            change,
+            Transition.APPROVE,
+            f"pre-approved by template {change.template}",
+        )
+    return _saved(session, actor, change, "change.submitted", before)
+
+
+def _approving(session: Session, actor: Principal, change: Change) -> domain.Approving:
+    owners = {}
+    for ref in change.required_approvals:
+        requirement = domain.Requirement.parse(ref)
+        if requirement.scope:
+            owners[requirement.scope] = catalog.get_journey(session, requirement.scope).owner.slug
+    return domain.Approving(actor, change.implementer, change.squad, owners)
+
+
+# Emergency changes are reviewed after they ran; others are approved while submitted.
+REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_PROGRESS, *domain.DONE} - {Status.CLOSED})
+
+
+def approve(session: Session, *, actor: Principal, key: str, data: schemas.DecisionIn) -> Change:
+    require(actor, WORK)
+    change = get(session, actor=actor, key=key)
+    open_now = REVIEWABLE if change.type == ChangeType.EMERGENCY else {Status.SUBMITTED}
+    if change.status not in open_now:
+        raise Conflict(
+            f"{change.key} is {change.status.replace('_', ' ')}: approvals are given while it is submitted",
+            fields={"status": change.status},
+        )
+    before = _snapshot(change)
+    required = [domain.Requirement.parse(ref) for ref in change.required_approvals]
+    who = _approving(session, actor, change)
+    filled = domain.requirement_for(who, required, _filled(change), data.requirement, APPROVALS)
+    change.decisions.append(
+        ChangeDecision(
+            decision="approved", requirement=filled.ref, by=str(actor), comment=data.comment
+        )
+    )
+    _event(
+        session,
+        change,
+        actor,
+        "approval",
+        f"Approved as {filled.ref.replace('_', ' ')}"
+        + (f": {data.comment}" if data.comment else ""),
+    )
+    if change.status == Status.SUBMITTED and not _outstanding(change):
+        _move(session, actor, change, Transition.APPROVE, "all approvals given")
+    return _saved(session, actor, change, "change.approved", before)
+
+
+def reject(session: Session, *, actor: Principal, key: str, data: schemas.RejectionIn) -> Change:
+    require(actor, WORK)
+    change = get(session, actor=actor, key=key)
+    before = _snapshot(change)
+    domain.next_status(Status(change.status), Transition.REJECT, ChangeType(change.type))
+    # Anyone who could give one of the outstanding approvals may refuse it.
+    filled = domain.requirement_for(
+        _approving(session, actor, change), _outstanding(change), _filled(change), None, APPROVALS
+    )
+    change.decisions.append(
+        ChangeDecision(
+            decision="rejected", requirement=filled.ref, by=str(actor), comment=data.comment
+        )
+    )
+    _move(session, actor, change, Transition.REJECT, data.comment)
+    return _saved(session, actor, change, "change.rejected", before)
+
+
+RUNS = frozenset({Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL, Transition.ROLL_BACK, Transition.CLOSE})  # fmt: skip
+FINISHING = {Transition.COMPLETE: False, Transition.FAIL: True, Transition.ROLL_BACK: True}
+
+
+def transition(
+    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
+) -> Change:
+    """Schedule, start, complete, fail, roll back or close a change."""
+    if move not in RUNS:
+        raise ValidationFailed(
+            f"{move.value} is not done by a transition",
+            fields={"move": "use submit, approve or reject"},
+        )
+    require(actor, WORK)
+    change = _lock(session, actor, key, data.version)
+    before = _snapshot(change)
+    if move in (Transition.SCHEDULE, Transition.START):
+        _check_freeze(session, actor, change, _reassess(session, change))
+    if move is Transition.CLOSE and change.type == ChangeType.EMERGENCY and _outstanding(change):
+        raise Conflict(
+            f"{change.key} is an emergency change: review it ({', '.join(r.ref for r in _outstanding(change))}) before closing",
+            fields={"status": "review outstanding"},
+        )
+    _move(session, actor, change, move, data.note)
+    _stamp(change, move)
+    return _saved(session, actor, change, f"change.{change.status}", before)
+
+
+def _stamp(change: Change, move: Transition) -> None:
+    now = clock.now()
+    if move is Transition.START:
+        change.started_at = now
+    if move in FINISHING:
+        change.finished_at = change.finished_at or now
+        change.failed = change.failed or FINISHING[move]
+
+
+def grant_exception(
+    session: Session, *, actor: Principal, key: str, data: schemas.ExceptionIn
+) -> Change:
+    """The operations manager lets a change run inside a freeze; the reason is kept."""
+    require(actor, Action.GOVERN)
+    change = get(session, actor=actor, key=key)
+    if change.status not in (Status.DRAFT, Status.SUBMITTED, Status.APPROVED):
+        raise Conflict(
+            f"{change.key} is {change.status.replace('_', ' ')}: exceptions are granted before it is scheduled",
+            fields={"status": change.status},
+        )
+    before = _snapshot(change)
+    change.freeze_exception, change.freeze_exception_by = data.reason, str(actor)
+    _event(session, change, actor, "exception", f"Freeze exception granted: {data.reason}")
+    return _saved(session, actor, change, "change.freeze_exception", before)
+
+
+# --- changes and incidents ----------------------------------------------------------------
+
+
+def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.CauseIn) -> Change:
+    """The change caused the incident: it fails (if it had not already) and both timelines
+    say so."""
+    require(actor, WORK)
+    change = get(session, actor=actor, key=key)
+    incident = incidents.get(session, actor=actor, key=data.incident)
+    if incident.key in change.incident_keys:
+        raise Conflict(f"{change.key} is already marked as the cause of {incident.key}")
+    before = _snapshot(change)
+    if change.status in (Status.IN_PROGRESS, Status.COMPLETED):
+        _move(session, actor, change, Transition.FAIL, f"caused {incident.key}")
+        _stamp(change, Transition.FAIL)
+    elif not change.failed:
+        raise Conflict(
+            f"{change.key} is {change.status.replace('_', ' ')}: only a change that ran can cause an incident",
+            fields={"status": change.status},
+        )
+    change.incidents.append(ChangeIncident(incident_key=incident.key, marked_by=str(actor)))
+    _event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
+    audit.add_event(
+        session, subject_type=incidents.SUBJECT, subject_key=incident.key, actor=str(actor),
+        kind="cause", text=f"Caused by change {change.key}: {change.title}",
+    )  # fmt: skip
+    return _saved(session, actor, change, "change.marked_cause", before)
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """Something that ran before an incident: a change, or a change event a tool reported."""
+
+    candidate: domain.Candidate
+    title: str
+    status: str
+    cause: bool
+
+
+def _changes_before(
+    session: Session, since: datetime, until: datetime, incident: str
+) -> list[_Ran]:
+    ran = []
+    for c in overlapping(session, since, until):
+        at = c.started_at or (c.planned_start if c.status in domain.DONE else None)
+        if at is not None:
+            candidate = domain.Candidate(c.key, frozenset(c.service_slugs), at, c.failed)
+            ran.append(_Ran(candidate, c.title, c.status, incident in c.incident_keys))
+    return ran
+
+
+def _events_before(
+    session: Session, actor: Principal, services: set[str], since: datetime, until: datetime
+) -> list[_Ran]:
+    events = alerts.change_events_on(
+        session, actor=actor, services=sorted(services), since=since, until=until
+    )
+    return [
+        _Ran(
+            domain.Candidate(f"event-{e.id}", frozenset({e.service or ""}), e.timestamp, False),
+            e.summary,
+            f"reported by {e.source or e.integration}",
+            False,
+        )
+        for e in events
+    ]
+
+
+def suspects(session: Session, *, actor: Principal, incident_key: str) -> list[schemas.SuspectRead]:
+    """Changes on the incident's services and what they depend on in the 24 h before impact,
+    most suspicious first; change events reported by tools are ranked with them."""
+    incident = incidents.get(session, actor=actor, key=incident_key)
+    impact = incident.impact_started_at or incident.detected_at
+    affected = set(incident.service_slugs)
+    upstream = {u.slug for s in affected for u in catalog.dependencies(session, s).upstream}
+    since = impact - domain.SUSPECT_WINDOW
+    ran = _changes_before(session, since, impact, incident.key)
+    ran += _events_before(session, actor, affected | upstream, since, impact)
+    by_key = {r.candidate.key: r for r in ran}
+    ranked = domain.rank_suspects([r.candidate for r in ran], affected, upstream, impact)
+    return [
+        schemas.SuspectRead(
+            change=s.key,
+            title=by_key[s.key].title,
+            services=sorted(by_key[s.key].candidate.services),
+            at=by_key[s.key].candidate.at,
+            score=s.score,
+            reasons=list(s.reasons),
+            status=by_key[s.key].status,
+            cause=by_key[s.key].cause,
+        )
+        for s in ranked
+    ]
+
+
+def caused_by(session: Session, *, actor: Principal, incident_key: str) -> list[str]:
+    """Keys of the changes marked as the incident's cause."""
+    require(actor, Action.READ)
+    query = (
+        select(Change.number)
+        .join(ChangeIncident)
+        .where(ChangeIncident.incident_key == incident_key.upper())
+    )
+    return [f"{PREFIX}-{n}" for n in session.scalars(query.order_by(Change.number))]
+
+
+# --- changes reported by pipelines --------------------------------------------------------
+
+
+def record_deployment(session: Session, *, actor: Principal, data: schemas.PipelineEvent) -> Change:
+    """A deployment a CI/CD pipeline reports: a standard change already run, on the service's
+    timeline and in its change failure rate."""
+    require(actor, WORK)
+    [service] = services_named(session, [data.service])
+    finished = data.finished_at or clock.now()
+    started = data.started_at or finished
+    if finished < started:
+        raise ValidationFailed(
+            "finished before it started", fields={"finished_at": "before started_at"}
+        )
+    outcome = {
+        "succeeded": Status.COMPLETED,
+        "failed": Status.FAILED,
+        "rolled_back": Status.ROLLED_BACK,
+    }[data.outcome]
+    change = Change(
+        number=keys.next_number(session, PREFIX), title=data.summary, type=ChangeType.STANDARD,
+        status=outcome, platform_slug=service.platform.slug, squad=squad_named(session, data.squad) if data.squad else service.owner.slug,
+        implementer=str(actor), planned_start=started, planned_end=max(finished, started + timedelta(minutes=1)),
+        started_at=started, finished_at=finished, failed=outcome != Status.COMPLETED,
+        links=[link.model_dump() for link in data.links], source=f"pipeline:{data.pipeline}" if data.pipeline else "pipeline",
+        created_by=str(actor), services=[ChangeService(service_slug=service.slug)],
+    )  # fmt: skip
+    _reassess(session, change)
+    session.add(change)
+    session.flush()
+    _event(
+        session, change, actor, "deployed", f"Deployment reported: {data.outcome.replace('_', ' ')}"
+    )
+    return _recorded(session, actor, change, "change.recorded", None)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def summary(change: Change) -> schemas.ChangeSummary:
+    return schemas.ChangeSummary(
+        key=change.key, title=change.title, type=ChangeType(change.type), status=Status(change.status),
+        platform=change.platform_slug, squad=change.squad, services=change.service_slugs,
+        planned_start=change.planned_start, planned_end=change.planned_end,
+        risk_level=domain.RiskLevel(change.risk_level), risk_score=change.risk_score,
+        in_freeze=change.in_freeze, failed=change.failed,
+    )  # fmt: skip
+
+
+def read(change: Change) -> schemas.ChangeRead:
+    return schemas.ChangeRead(
+        **summary(change).model_dump(),
+        description=change.description, implementer=change.implementer,
+        rollback_plan=change.rollback_plan, test_evidence=change.test_evidence,
+        links=[schemas.LinkRead(kind=link["kind"], url=link["url"]) for link in change.links],
+        template=change.template, source=change.source,
+        started_at=change.started_at, finished_at=change.finished_at,
+        risk_factors=[schemas.FactorRead(**f) for f in change.risk_factors],
+        required_approvals=change.required_approvals,
+        outstanding_approvals=[r.ref for r in _outstanding(change)],
+        decisions=[
+            schemas.DecisionRead(decision=d.decision, requirement=d.requirement, by=d.by, comment=d.comment, at=d.at)
+            for d in change.decisions
+        ],
+        freeze_exception=change.freeze_exception, freeze_exception_by=change.freeze_exception_by,
+        incidents=change.incident_keys, created_by=change.created_by, version=change.version,
+    )  # fmt: skip
