@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.alerts import domain, processing, schemas, silences
+from opsroom.alerts import domain, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
 from opsroom.alerts.models import ChangeEvent, Integration, RawPayload
 from opsroom.audit import service as audit
@@ -285,3 +285,8 @@ def _purge(session: Session, timer: Due) -> None:
         jobs.schedule(
             session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
         )
+
+
+def incident_alerts(session: Session, *, actor: Principal, key: str) -> schemas.IncidentAlertsRead:
+    """An incident's alerts and probable cause, for other domains (reviews, known errors)."""
+    return reports.incident_alerts(session, actor=actor, key=key)
