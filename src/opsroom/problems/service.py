@@ -139,16 +139,23 @@ def _snapshot(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _saved(
+def _audit(
     session: Session, actor: Principal, problem: Problem, action: str, before: dict[str, Any] | None
 ) -> Problem:
-    problem.version += 1
-    session.flush()
     audit.record(
         session, actor=str(actor), action=action, subject_type=SUBJECT, subject_key=problem.key,
         before=before, after=_snapshot(problem),
     )  # fmt: skip
     return problem
+
+
+def _saved(
+    session: Session, actor: Principal, problem: Problem, action: str, before: dict[str, Any]
+) -> Problem:
+    """Bump the version and audit the change."""
+    problem.version += 1
+    session.flush()
+    return _audit(session, actor, problem, action, before)
 
 
 def _services(session: Session, slugs: Sequence[str], field: str = "services") -> list[Any]:
@@ -191,7 +198,7 @@ def _incident_number(session: Session, actor: Principal, key: str) -> int:
 def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -> Problem:
     require(actor, Action.WORK_INCIDENTS)
     services = _services(session, data.services)
-    numbers = [_incident_number(session, actor, k) for k in dict.fromkeys(data.incidents)]
+    numbers = sorted({_incident_number(session, actor, k) for k in data.incidents})
     problem = Problem(
         number=keys.next_number(session, PREFIX), title=data.title, statement=data.statement,
         platform_slug=services[0].platform.slug,
@@ -203,7 +210,8 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
         incidents=[ProblemIncident(incident_number=n) for n in numbers],
     )  # fmt: skip
     session.add(problem)
-    _saved(session, actor, problem, "problem.created", None)
+    session.flush()
+    _audit(session, actor, problem, "problem.created", None)
     _event(session, problem, actor, "created", f"Problem opened: {problem.title}")
     return problem
 
