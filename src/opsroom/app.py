@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__, errors_http, health
+from opsroom.actions import api as actions_api
 from opsroom.alerts import api as alerts_api
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
@@ -23,6 +24,8 @@ from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
+from opsroom.problems import api as problems_api
+from opsroom.reviews import api as reviews_api
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
@@ -34,6 +37,9 @@ API_ROUTERS = (
     audit_api.router,
     alerts_api.router,
     ingest_api.router,
+    problems_api.router,
+    reviews_api.router,
+    actions_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,

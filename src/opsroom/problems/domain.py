@@ -159,7 +159,7 @@ def _clusters(items: Sequence[Occurrence], threshold: float) -> list[list[Occurr
     clusters: list[list[Occurrence]] = []
     for item in items:
         alike = [c for c in clusters if any(similar(item.title, o.title) >= threshold for o in c)]
-        merged = [item, *(o for c in alike for o in c)]
+        merged = [*(o for c in alike for o in c), item]
         clusters = [c for c in clusters if c not in alike] + [merged]
     return clusters
 
