@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__, errors_http, health
 from opsroom.actions import api as actions_api
+from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
@@ -25,7 +26,9 @@ from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.problems import api as problems_api
+from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
+from opsroom.reviews import pages as reviews_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
@@ -47,6 +50,9 @@ PAGE_ROUTERS = (
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    problems_pages.router,
+    reviews_pages.router,
+    actions_pages.router,
 )
 
 

@@ -19,6 +19,7 @@ from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.problems import service as problems_service
 from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -203,6 +204,7 @@ def _detail(
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,
+        "known_errors": problems_service.matching_known_errors(session, actor=actor, incident=key),
         "failure": failure,
     }
     status = failure.status if failure else 200

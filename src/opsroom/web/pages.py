@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.templating import Jinja2Templates
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
-from starlette.responses import Response
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
 
 from opsroom.audit import service as audit_service
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import DbSession, can_read
+from opsroom.deps import CSRF_FIELD, DbSession, can_read
 from opsroom.errors import Conflict, ValidationFailed
 from opsroom.errors_http import is_htmx
 from opsroom.incidents import service as incidents_service
@@ -129,6 +130,33 @@ def attempt(
     except (Conflict, ValidationFailed, ValidationError) as exc:
         session.rollback()
         return _failure(form, exc, values)
+
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+def parse_form(
+    model: type[Schema], form: FormData, *, lists: frozenset[str] = frozenset()
+) -> Schema:
+    """A schema from a posted form: blank fields take their defaults; `lists` may repeat."""
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        values = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+        if name != CSRF_FIELD and values:
+            data[name] = values if name in lists else values[0]
+    return model.model_validate(data)
+
+
+def see_other(url: str) -> Response:
+    """Post/redirect/get: where the browser goes once a form is saved."""
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/")
