@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from opsroom import __version__, errors_http, health
+from opsroom.actions import api as actions_api
+from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
 from opsroom.audit import api as audit_api
@@ -26,6 +28,10 @@ from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
+from opsroom.problems import api as problems_api
+from opsroom.problems import pages as problems_pages
+from opsroom.reviews import api as reviews_api
+from opsroom.reviews import pages as reviews_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
@@ -38,6 +44,9 @@ API_ROUTERS = (
     alerts_api.router,
     ingest_api.router,
     changes_api.router,
+    problems_api.router,
+    reviews_api.router,
+    actions_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -47,6 +56,9 @@ PAGE_ROUTERS = (
     incidents_pages.router,
     alerts_pages.router,
     changes_pages.router,
+    problems_pages.router,
+    reviews_pages.router,
+    actions_pages.router,
 )
 
 

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from opsroom import __version__, demo, migrate
+from opsroom.actions import cli as actions_cli
 from opsroom.alerts import cli as alerts_cli
 from opsroom.audit import cli as audit_cli
 from opsroom.auth import cli as auth_cli
@@ -18,6 +19,8 @@ from opsroom.changes import cli as changes_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.incidents import cli as incidents_cli
+from opsroom.problems import cli as problems_cli
+from opsroom.reviews import cli as reviews_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -30,6 +33,9 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(changes_cli.app, name="change")
 app.add_typer(changes_cli.freeze_app, name="freeze")
+app.add_typer(problems_cli.app, name="problem")
+app.add_typer(reviews_cli.app, name="review")
+app.add_typer(actions_cli.app, name="action")
 app.add_typer(alerts_cli.integration_app, name="integration")
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")

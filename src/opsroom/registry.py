@@ -1,6 +1,8 @@
 """Every table opsroom has, for migrations and schema checks."""
 
 from opsroom import keys
+from opsroom.actions import models as action_models
+from opsroom.actions import service as action_service
 from opsroom.alerts import models as alert_models
 from opsroom.alerts import service as alert_service
 from opsroom.audit import models as audit_models
@@ -11,8 +13,13 @@ from opsroom.db import Base
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
 from opsroom.jobs import models as jobs_models
+from opsroom.problems import models as problem_models
+from opsroom.problems import service as problem_service
+from opsroom.reviews import models as review_models
+from opsroom.reviews import service as review_service
 
 MODEL_MODULES = (
+    action_models,
     alert_models,
     audit_models,
     auth_models,
@@ -21,7 +28,9 @@ MODEL_MODULES = (
     incident_models,
     jobs_models,
     keys,
+    problem_models,
+    review_models,
 )
 # Modules whose timer handlers the worker must know.
-HANDLER_MODULES = (incident_service, alert_service)
+HANDLER_MODULES = (incident_service, alert_service, action_service, problem_service, review_service)
 metadata = Base.metadata

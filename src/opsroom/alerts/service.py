@@ -300,3 +300,8 @@ def change_events_on(
         ChangeEvent.timestamp <= until,
     )
     return [reports.read_change(c) for c in session.scalars(query.order_by(ChangeEvent.timestamp))]
+
+
+def incident_alerts(session: Session, *, actor: Principal, key: str) -> schemas.IncidentAlertsRead:
+    """An incident's alerts and probable cause, for other domains (reviews, known errors)."""
+    return reports.incident_alerts(session, actor=actor, key=key)

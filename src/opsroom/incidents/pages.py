@@ -19,6 +19,7 @@ from opsroom.deps import Actor, DbSession, can_read
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.problems import service as problems_service
 from opsroom.web.pages import (
     BlankIsNone,
     Failure,
@@ -189,6 +190,7 @@ def _detail(
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,
+        "known_errors": problems_service.matching_known_errors(session, actor=actor, incident=key),
         "failure": failure,
     }
     status = failure.status if failure else 200

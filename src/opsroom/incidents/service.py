@@ -3,7 +3,7 @@ participants, links and tasks. Every change is audited and lands on the timeline
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -263,6 +263,11 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
     return incident
 
 
+def priority_for(session: Session, impact: int, urgency: int) -> Priority:
+    """The priority the matrix in force gives (problems are prioritised the same way)."""
+    return domain.priority(impact, urgency, policy.current(session))
+
+
 def _override(computed: Priority, wanted: Priority | None, reason: str) -> Priority:
     if wanted is None or wanted == computed:
         return computed
@@ -404,11 +409,26 @@ def transition(
         move.value,
         f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
     )
-    _after_transition(session, incident, move)
+    _after_transition(session, actor, incident, move)
     return _saved(session, actor, incident, f"incident.{move.value}", before)
 
 
-def _after_transition(session: Session, incident: Incident, move: Transition) -> None:
+# What other domains do when an incident resolves (the review process drafts its review).
+ResolvedHook = Callable[[Session, Principal, Incident], None]
+_on_resolved: list[ResolvedHook] = []
+
+
+def on_resolved(fn: ResolvedHook) -> ResolvedHook:
+    _on_resolved.append(fn)
+    return fn
+
+
+def _after_transition(
+    session: Session, actor: Principal, incident: Incident, move: Transition
+) -> None:
+    if move is Transition.RESOLVE:
+        for hook in _on_resolved:
+            hook(session, actor, incident)
     if incident.status not in domain.OPEN:
         jobs.cancel(session, subject=incident.key)
     elif move is Transition.REOPEN:

@@ -1,0 +1,438 @@
+"""Action items, one tracker for the whole platform: raise them from any source, work them
+to done and verified (or won't do, once an operations manager accepts why), chase the
+overdue ones and count them for the KPI pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from opsroom import clock, keys
+from opsroom.actions import domain, schemas
+from opsroom.actions.domain import Source, Status, Transition
+from opsroom.actions.models import ActionItem
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.errors import NotFound, StaleVersion, ValidationFailed
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Priority
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.pagination import Page, paginate
+
+PREFIX = "ACT"
+SUBJECT = "action"
+WORKER = "opsroom-worker"
+DUE_TIMER = "action.due"
+ESCALATION_TIMER = "action.escalate"
+
+# Source kind -> the canonical key of a record of that kind, or NotFound. Domains that raise
+# action items register theirs (see `source`); others are free references.
+SourceCheck = Callable[[Session, Principal, str], str]
+_sources: dict[Source, SourceCheck] = {}
+
+
+def source(kind: Source) -> Callable[[SourceCheck], SourceCheck]:
+    """Register how to check a key of this source kind (as `jobs.handles` does for timers)."""
+
+    def register(fn: SourceCheck) -> SourceCheck:
+        _sources[kind] = fn
+        return fn
+
+    return register
+
+
+@source(Source.INCIDENT)
+def _incident_key(session: Session, actor: Principal, key: str) -> str:
+    return incidents.get(session, actor=actor, key=key).key
+
+
+def today() -> date:
+    return clock.now().date()
+
+
+# --- finding ------------------------------------------------------------------------------
+
+
+def get(session: Session, *, actor: Principal, key: str) -> ActionItem:
+    require(actor, Action.READ)
+    number = keys.parse(key, PREFIX)
+    item = session.scalar(select(ActionItem).where(ActionItem.number == number)) if number else None
+    if item is None:
+        raise NotFound(f"no action item {key}")
+    return item
+
+
+def _lock(session: Session, actor: Principal, key: str, version: int | None) -> ActionItem:
+    item = get(session, actor=actor, key=key)
+    if version is not None and version != item.version:
+        raise StaleVersion(
+            f"{item.key} changed since you loaded it (you had version {version}, it is at {item.version}); reload and retry",
+            fields={"version": f"current version is {item.version}"},
+        )
+    return item
+
+
+def _outstanding(query: Select[Any]) -> Select[Any]:
+    return query.where(ActionItem.status.in_(list(domain.OUTSTANDING)))
+
+
+def _overdue(query: Select[Any]) -> Select[Any]:
+    return _outstanding(query).where(ActionItem.due_on < today())
+
+
+def _aged(query: Select[Any], bucket: str) -> Select[Any]:
+    start, end = domain.bucket_days(bucket)
+    now = clock.now()
+    query = query.where(ActionItem.created_at <= now - timedelta(days=start))
+    return (
+        query if end is None else query.where(ActionItem.created_at > now - timedelta(days=end + 1))
+    )
+
+
+def _filtered(
+    query: Select[Any],
+    *,
+    squad: str | None = None,
+    platform: str | None = None,
+    source_type: Source | None = None,
+    source_key: str | None = None,
+    priority: Priority | None = None,
+    status: Sequence[Status] = (),
+    outstanding: bool = False,
+    overdue: bool = False,
+    age: str | None = None,
+    problem: int | None = None,
+) -> Select[Any]:
+    equal = {
+        ActionItem.owner_squad: squad,
+        ActionItem.platform_slug: platform,
+        ActionItem.source_type: source_type,
+        ActionItem.source_key: source_key.upper() if source_key else None,
+        ActionItem.priority: int(priority) if priority else None,
+        ActionItem.problem_number: problem,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    if status:
+        query = query.where(ActionItem.status.in_(list(status)))
+    if outstanding:
+        query = _outstanding(query)
+    if overdue:
+        query = _overdue(query)
+    return _aged(query, age) if age else query
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    limit: int = 50,
+    cursor: str | None = None,
+    **filters: Any,
+) -> Page[ActionItem]:
+    """The tracker: filter by squad, platform, source, priority, status, overdue or age."""
+    require(actor, Action.READ)
+    query = _filtered(select(ActionItem), **filters)
+    return paginate(session, query, ActionItem.number, limit=limit, cursor=cursor, descending=True)
+
+
+def for_source(session: Session, *, source_type: Source, key: str) -> list[ActionItem]:
+    query = select(ActionItem).where(
+        ActionItem.source_type == source_type, ActionItem.source_key == key
+    )
+    return list(session.scalars(query.order_by(ActionItem.number)))
+
+
+def for_problem(session: Session, *, number: int) -> list[ActionItem]:
+    query = select(ActionItem).where(ActionItem.problem_number == number)
+    return list(session.scalars(query.order_by(ActionItem.number)))
+
+
+def open_systemic_fixes(session: Session, *, problem_number: int) -> list[str]:
+    """Keys of the systemic fixes for a problem that are not yet done."""
+    query = _outstanding(
+        select(ActionItem).where(
+            ActionItem.problem_number == problem_number, ActionItem.systemic.is_(True)
+        )
+    )
+    return [i.key for i in session.scalars(query.order_by(ActionItem.number))]
+
+
+# --- raising and editing ---------------------------------------------------------------
+
+
+def _event(
+    session: Session, item: ActionItem, actor: Principal | str, kind: str, text: str
+) -> None:
+    audit.add_event(
+        session, subject_type=SUBJECT, subject_key=item.key, actor=str(actor), kind=kind, text=text
+    )
+
+
+def _audit(
+    session: Session,
+    actor: Principal | str,
+    action: str,
+    item: ActionItem,
+    before: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type=SUBJECT,
+        subject_key=item.key,
+        before=before,
+        after=_snapshot(item),
+    )
+
+
+def _snapshot(item: ActionItem) -> dict[str, Any]:
+    fields = ("title", "kind", "owner_squad", "owner", "priority", "due_on", "status", "systemic")
+    return {name: getattr(item, name) for name in fields} | {"problem": item.problem_number}
+
+
+def _squad(session: Session, slug: str) -> Any:
+    try:
+        return catalog.get_squad(session, slug)
+    except NotFound:
+        raise ValidationFailed(
+            f"no squad '{slug}'", fields={"owner_squad": f"unknown squad '{slug}'"}
+        ) from None
+
+
+def _source_key(session: Session, actor: Principal, kind: Source, key: str) -> str:
+    check = _sources.get(kind)
+    if check is None:
+        return key
+    if not key:
+        raise ValidationFailed(
+            f"name the {kind.value} this comes from", fields={"source_key": "required"}
+        )
+    try:
+        return check(session, actor, key)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"source_key": exc.message}) from None
+
+
+def _problem_number(session: Session, actor: Principal, key: str | None) -> int | None:
+    if key is None:
+        return None
+    _source_key(session, actor, Source.PROBLEM, key)
+    return keys.parse(key, "PRB")
+
+
+def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) -> ActionItem:
+    require(actor, Action.WORK_INCIDENTS)
+    squad = _squad(session, data.owner_squad)
+    problem = _problem_number(session, actor, data.problem)
+    if data.systemic and problem is None:
+        raise ValidationFailed(
+            "a systemic fix names the problem it fixes", fields={"problem": "required"}
+        )
+    item = ActionItem(
+        number=keys.next_number(session, PREFIX), title=data.title, description=data.description,
+        kind=data.kind, platform_slug=squad.platform.slug, owner_squad=squad.slug, owner=data.owner,
+        priority=int(data.priority), due_on=data.due_on or domain.default_due(data.priority, today()),
+        status=Status.OPEN, source_type=data.source_type,
+        source_key=_source_key(session, actor, data.source_type, data.source_key.upper()),
+        problem_number=problem, systemic=data.systemic,
+        independent_verification=data.independent_verification, created_by=str(actor),
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    _event(session, item, actor, "raised", f"Raised for {squad.slug}, due {item.due_on:%d %b %Y}")
+    _audit(session, actor, "action.raised", item, None)
+    _schedule(session, item)
+    return item
+
+
+def update(
+    session: Session, *, actor: Principal, key: str, data: schemas.ActionUpdate
+) -> ActionItem:
+    require(actor, Action.WORK_INCIDENTS)
+    item = _lock(session, actor, key, data.version)
+    before = _snapshot(item)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "problem"})
+    if "owner_squad" in changes:
+        squad = _squad(session, changes["owner_squad"])
+        item.platform_slug, changes["owner_squad"] = squad.platform.slug, squad.slug
+    if "problem" in data.model_fields_set:
+        item.problem_number = _problem_number(session, actor, data.problem)
+    for name, value in changes.items():
+        setattr(item, name, int(value) if name == "priority" else value)
+    if item.systemic and item.problem_number is None:
+        raise ValidationFailed(
+            "a systemic fix names the problem it fixes", fields={"problem": "required"}
+        )
+    item.version += 1
+    session.flush()
+    _audit(session, actor, "action.updated", item, before)
+    _schedule(session, item)
+    return item
+
+
+# --- the lifecycle ----------------------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Principal,
+    key: str,
+    move: Transition,
+    data: schemas.ActionMove,
+) -> ActionItem:
+    require(actor, Action.GOVERN if move is Transition.ACCEPT_WONT_DO else Action.WORK_INCIDENTS)
+    item = _lock(session, actor, key, data.version)
+    target = domain.next_status(Status(item.status), move)
+    domain.check_reason(move, data.reason)
+    if move is Transition.VERIFY:
+        domain.check_verifier(
+            independent=item.independent_verification, implementer=item.done_by, verifier=str(actor)
+        )
+    before = _snapshot(item)
+    _record_move(item, move, actor, data.reason)
+    item.status = target
+    item.version += 1
+    session.flush()
+    note = f": {data.reason}" if data.reason else ""
+    _event(session, item, actor, move.value, f"{target.value.replace('_', ' ').capitalize()}{note}")
+    _audit(session, actor, f"action.{move.value}", item, before)
+    if target in domain.FINISHED:
+        jobs.cancel(session, subject=item.key)
+    elif move in (Transition.REOPEN, Transition.REJECT_WONT_DO):
+        _schedule(session, item)
+    return item
+
+
+def _record_move(item: ActionItem, move: Transition, actor: Principal, reason: str) -> None:
+    who, now = str(actor), clock.now()
+    if move is Transition.COMPLETE:
+        item.done_by, item.finished_at = who, now
+    elif move is Transition.VERIFY:
+        item.verified_by = who
+    elif move is Transition.REQUEST_WONT_DO:
+        item.wont_do_reason = reason
+    elif move is Transition.ACCEPT_WONT_DO:
+        item.wont_do_accepted_by, item.finished_at = who, now
+    elif move is Transition.REOPEN:
+        item.done_by = item.verified_by = item.wont_do_accepted_by = item.finished_at = None
+    elif move is Transition.REJECT_WONT_DO:
+        item.wont_do_reason = ""
+
+
+def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
+    item = get(session, actor=actor, key=key)
+    return audit.timeline(session, subject_type=SUBJECT, subject_key=item.key)
+
+
+# --- chasing: reminders to the owner, escalation to the squad lead ------------------------
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _schedule(session: Session, item: ActionItem) -> None:
+    if Status(item.status) not in domain.OUTSTANDING:
+        return
+    jobs.schedule(
+        session, kind=DUE_TIMER, subject=item.key, due_at=_midnight(item.due_on + timedelta(days=1)),
+        dedup_key=f"{item.key}:due",
+    )  # fmt: skip
+    jobs.schedule(
+        session, kind=ESCALATION_TIMER, subject=item.key, due_at=_midnight(domain.escalation_due(item.due_on)),
+        dedup_key=f"{item.key}:escalate",
+    )  # fmt: skip
+
+
+def _still_overdue(session: Session, timer: Due) -> ActionItem | None:
+    item = session.scalar(
+        select(ActionItem).where(ActionItem.number == keys.parse(timer.subject, PREFIX))
+    )
+    if item is None or not domain.is_overdue(Status(item.status), item.due_on, today()):
+        return None
+    return item
+
+
+@jobs.handles(DUE_TIMER)
+def _remind(session: Session, timer: Due) -> None:
+    item = _still_overdue(session, timer)
+    if item is None:
+        return
+    item.reminded_at = clock.now()
+    whom = item.owner or f"squad {item.owner_squad}"
+    _event(session, item, WORKER, "reminder", f"Overdue since {item.due_on:%d %b}: {whom} reminded")
+    audit.record(
+        session, actor=WORKER, action="action.reminded", subject_type=SUBJECT,
+        subject_key=item.key, after={"remind": whom},
+    )  # fmt: skip
+
+
+@jobs.handles(ESCALATION_TIMER)
+def _escalate(session: Session, timer: Due) -> None:
+    item = _still_overdue(session, timer)
+    if item is None:
+        return
+    item.escalated_at = clock.now()
+    leads = squad_leads(session, item.owner_squad) or [f"squad {item.owner_squad}"]
+    _event(
+        session, item, WORKER, "escalation",
+        f"Still overdue {(today() - item.due_on).days} days after {item.due_on:%d %b}: escalated to {', '.join(leads)}",
+    )  # fmt: skip
+    audit.record(
+        session, actor=WORKER, action="action.escalated", subject_type=SUBJECT,
+        subject_key=item.key, after={"escalate_to": leads},
+    )  # fmt: skip
+
+
+def squad_leads(session: Session, slug: str) -> list[str]:
+    members = catalog.get_squad(session, slug).members
+    return [m.email for m in members if "lead" in m.role.lower()]
+
+
+# --- reading and figures ------------------------------------------------------------------
+
+
+def read(item: ActionItem) -> schemas.ActionRead:
+    status = Status(item.status)
+    return schemas.ActionRead(
+        key=item.key, title=item.title, description=item.description, kind=item.kind,
+        platform=item.platform_slug, owner_squad=item.owner_squad, owner=item.owner,
+        priority=Priority(item.priority).label, due_on=item.due_on, status=status,
+        overdue=domain.is_overdue(status, item.due_on, today()),
+        age_days=(clock.now() - item.created_at).days, source_type=item.source_type,
+        source_key=item.source_key, problem=f"PRB-{item.problem_number}" if item.problem_number else None,
+        systemic=item.systemic, independent_verification=item.independent_verification,
+        done_by=item.done_by, verified_by=item.verified_by, wont_do_reason=item.wont_do_reason,
+        wont_do_accepted_by=item.wont_do_accepted_by, finished_at=item.finished_at,
+        escalated_at=item.escalated_at, created_by=item.created_by, created_at=item.created_at,
+        allowed_transitions=domain.allowed(status), version=item.version,
+    )  # fmt: skip
+
+
+def figures(
+    session: Session, *, actor: Principal, squad: str | None = None, platform: str | None = None
+) -> schemas.ActionFigures:
+    """Open and overdue items, closure rate and median age, per squad, platform or overall."""
+    require(actor, Action.READ)
+    items = list(session.scalars(_filtered(select(ActionItem), squad=squad, platform=platform)))
+    now, day = clock.now(), today()
+    ages = [now - i.created_at for i in items if i.status in domain.OUTSTANDING]
+    finished = sum(i.status in domain.FINISHED for i in items)
+    return schemas.ActionFigures(
+        total=len(items),
+        outstanding=len(ages),
+        overdue=sum(domain.is_overdue(Status(i.status), i.due_on, day) for i in items),
+        closure_rate_pct=domain.share(finished, len(items)),
+        median_age_days=domain.median_days(ages),
+        aging=domain.aging(ages),
+    )

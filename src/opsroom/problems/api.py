@@ -1,0 +1,183 @@
+"""/api/v1/problems and /api/v1/known-errors: problems, their root cause, known errors,
+and the recurring incidents opsroom proposes as problems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from opsroom.apidoc import PageOut, RecordId, errors
+from opsroom.deps import Actor, DbSession
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.problems import domain, schemas
+from opsroom.problems import service as problems
+from opsroom.problems.domain import Status, Transition
+
+router = APIRouter(prefix="/api/v1", tags=["problems"])
+
+
+@router.get("/problems", responses=errors())
+def list_problems(
+    session: DbSession,
+    actor: Actor,
+    status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
+    squad: str | None = None,
+    service: str | None = None,
+    platform: str | None = None,
+    known_error: bool | None = None,
+    open: Annotated[bool, Query(description="not resolved or closed")] = False,
+    q: Annotated[str | None, Query(description="text in title, statement or symptom")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> PageOut[schemas.ProblemSummary]:
+    page = problems.search(
+        session, actor=actor, status=status_, squad=squad, service=service, platform=platform,
+        known_error=known_error, open_only=open, text=q, limit=limit, cursor=cursor,
+    )  # fmt: skip
+    return PageOut(items=[problems.summary(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/problems/categories", responses=errors())
+def categories(actor: Actor) -> list[str]:
+    """The categories a contributing factor can have."""
+    return list(domain.DEFAULT_CATEGORIES)
+
+
+@router.get("/problems/figures", responses=errors())
+def problem_figures(
+    session: DbSession, actor: Actor, squad: str | None = None, platform: str | None = None
+) -> schemas.ProblemFigures:
+    """Open problems by age and known errors among them."""
+    return problems.figures(session, actor=actor, squad=squad, platform=platform)
+
+
+@router.get("/problems/proposals", responses=errors())
+def list_proposals(
+    session: DbSession,
+    actor: Actor,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(proposed|accepted|dismissed)$")
+    ] = "proposed",
+) -> list[schemas.ProposalRead]:
+    return [
+        problems.read_proposal(p) for p in problems.proposals(session, actor=actor, status=status_)
+    ]
+
+
+@router.post("/problems/proposals/detect", responses=errors())
+def detect(session: DbSession, actor: Actor) -> list[schemas.ProposalRead]:
+    """Look for recurring incidents across all services now; returns the new proposals."""
+    return [problems.read_proposal(p) for p in problems.detect_recurring(session, actor=actor)]
+
+
+@router.post(
+    "/problems/proposals/{proposal_id}/accept",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(404, 409),
+)
+def accept_proposal(session: DbSession, actor: Actor, proposal_id: RecordId) -> schemas.ProblemRead:
+    """Open the proposed problem with its incidents linked."""
+    problem = problems.accept_proposal(session, actor=actor, proposal_id=proposal_id)
+    return problems.read(session, problem)
+
+
+@router.post("/problems/proposals/{proposal_id}/dismiss", responses=errors(404, 409))
+def dismiss_proposal(
+    session: DbSession, actor: Actor, proposal_id: RecordId
+) -> schemas.ProposalRead:
+    """Dismiss it; the same incidents are not proposed again."""
+    return problems.read_proposal(
+        problems.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
+    )
+
+
+@router.post("/problems", status_code=status.HTTP_201_CREATED, responses=errors())
+def create_problem(
+    session: DbSession, actor: Actor, data: schemas.ProblemCreate
+) -> schemas.ProblemRead:
+    return problems.read(session, problems.create(session, actor=actor, data=data))
+
+
+@router.get("/problems/{key}", responses=errors(404))
+def get_problem(session: DbSession, actor: Actor, key: str) -> schemas.ProblemRead:
+    return problems.read(session, problems.get(session, actor=actor, key=key))
+
+
+@router.patch("/problems/{key}", responses=errors(404, 409))
+def update_problem(
+    session: DbSession, actor: Actor, key: str, data: schemas.ProblemUpdate
+) -> schemas.ProblemRead:
+    return problems.read(session, problems.update(session, actor=actor, key=key, data=data))
+
+
+@router.put("/problems/{key}/rca", responses=errors(404, 409))
+def record_rca(
+    session: DbSession, actor: Actor, key: str, data: schemas.RcaIn
+) -> schemas.ProblemRead:
+    """Five whys, root cause and contributing factors (replacing what was there)."""
+    return problems.read(session, problems.record_rca(session, actor=actor, key=key, data=data))
+
+
+@router.put("/problems/{key}/known-error", responses=errors(404, 409))
+def record_known_error(
+    session: DbSession, actor: Actor, key: str, data: schemas.KnownErrorIn
+) -> schemas.ProblemRead:
+    """Symptom, workaround and the rules that recognise it on a new incident."""
+    changed = problems.record_known_error(session, actor=actor, key=key, data=data)
+    return problems.read(session, changed)
+
+
+@router.post(
+    "/problems/{key}/incidents", status_code=status.HTTP_201_CREATED, responses=errors(404, 409)
+)
+def link_incident(
+    session: DbSession, actor: Actor, key: str, data: schemas.LinkIncidentIn
+) -> schemas.ProblemRead:
+    changed = problems.link_incident(session, actor=actor, key=key, incident=data.incident)
+    return problems.read(session, changed)
+
+
+@router.get("/problems/{key}/timeline", responses=errors(404))
+def problem_timeline(
+    session: DbSession, actor: Actor, key: str
+) -> list[incident_schemas.TimelineEntry]:
+    return [
+        incident_schemas.TimelineEntry.model_validate(e)
+        for e in problems.timeline(session, actor=actor, key=key)
+    ]
+
+
+@router.post("/problems/{key}/{move}", responses=errors(404, 409))
+def move_problem(
+    session: DbSession,
+    actor: Actor,
+    key: str,
+    move: Transition,
+    data: schemas.ProblemMove | None = None,
+) -> schemas.ProblemRead:
+    """investigate, identify_root_cause, mark_known_error, start_fix, resolve, close or reopen;
+    closing waits for the problem's systemic fixes (409)."""
+    moved = problems.transition(
+        session, actor=actor, key=key, move=move, data=data or schemas.ProblemMove()
+    )
+    return problems.read(session, moved)
+
+
+@router.get("/known-errors", responses=errors())
+def known_errors(
+    session: DbSession,
+    actor: Actor,
+    q: Annotated[str | None, Query(description="text in title, statement or symptom")] = None,
+    service: str | None = None,
+) -> list[schemas.KnownErrorRead]:
+    """The known-error database."""
+    return problems.known_errors(session, actor=actor, text=q, service=service)
+
+
+@router.get("/incidents/{key}/known-errors", responses=errors(404))
+def incident_known_errors(
+    session: DbSession, actor: Actor, key: str
+) -> list[schemas.KnownErrorRead]:
+    """Known errors this incident matches, with their workarounds."""
+    return problems.matching_known_errors(session, actor=actor, incident=key)

@@ -1,0 +1,159 @@
+"""`opsroom problem open|list|show|move|link|detect|proposals|accept|dismiss|known-errors`."""
+
+from __future__ import annotations
+
+import typer
+
+from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.problems import schemas
+from opsroom.problems import service as problems
+from opsroom.problems.domain import Status, Transition
+
+app = typer.Typer(help="Problems, known errors and recurring incidents.", no_args_is_help=True)
+
+
+@app.command("open")
+def open_problem(
+    title: str,
+    service: list[str] = typer.Option(..., "--service", "-s", help="affected service; repeat"),
+    incident: list[str] = typer.Option([], "--incident", "-i", help="linked incident; repeat"),
+    impact: int = typer.Option(2, min=1, max=3),
+    urgency: int = typer.Option(2, min=1, max=3),
+    statement: str = typer.Option(""),
+    as_json: bool = JsonOption,
+) -> None:
+    """Open a problem; its priority comes from impact x urgency, as for incidents."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ProblemCreate(
+            title=title,
+            services=service,
+            incidents=incident,
+            impact=impact,
+            urgency=urgency,
+            statement=statement,
+        )
+        read = problems.read(session, problems.create(session, actor=actor(session), data=data))
+    emit(
+        read,
+        as_json,
+        lambda: out.print(f"opened [bold]{read.key}[/] {read.priority}: {read.title}"),
+    )
+
+
+@app.command("list")
+def list_problems(
+    status: list[Status] = typer.Option([], "--status"),
+    squad: str | None = typer.Option(None),
+    known_error: bool | None = typer.Option(None, "--known-error/--not-known-error"),
+    as_json: bool = JsonOption,
+) -> None:
+    with unit_of_work() as session:
+        page = problems.search(
+            session,
+            actor=actor(session),
+            status=status,
+            squad=squad,
+            known_error=known_error,
+            limit=500,
+        )
+        rows = [problems.summary(p) for p in page.items]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Problems",
+            ["key", "pri", "status", "squad", "incidents", "title"],
+            [(r.key, r.priority, r.status, r.owner_squad, r.incident_count, r.title) for r in rows],
+        ),
+    )
+
+
+@app.command()
+def show(key: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = problems.read(session, problems.get(session, actor=actor(session), key=key))
+    emit(
+        read,
+        as_json,
+        lambda: out.print(
+            f"[bold]{read.key}[/] {read.priority} · {read.status} · {read.title}\nworkaround: {read.workaround or '-'}"
+        ),
+    )
+
+
+@app.command()
+def move(
+    key: str, to: Transition = typer.Argument(..., help="investigate, resolve, close, ...")
+) -> None:
+    with unit_of_work(write=True) as session:
+        status = problems.transition(
+            session, actor=actor(session), key=key, move=to, data=schemas.ProblemMove()
+        ).status
+    out.print(f"{key.upper()} is {status.replace('_', ' ')}")
+
+
+@app.command()
+def link(key: str, incident: str) -> None:
+    """Link an incident to the problem."""
+    with unit_of_work(write=True) as session:
+        problems.link_incident(session, actor=actor(session), key=key, incident=incident)
+    out.print(f"{incident.upper()} linked to {key.upper()}")
+
+
+def _proposals_table(rows: list[schemas.ProposalRead]) -> None:
+    table(
+        "Proposed problems",
+        ["id", "service", "incidents", "title"],
+        [(p.id, p.service, ", ".join(p.incidents), p.title) for p in rows],
+    )
+
+
+@app.command()
+def detect(as_json: bool = JsonOption) -> None:
+    """Look for recurring incidents now and propose problems for them."""
+    with unit_of_work(write=True) as session:
+        rows = [
+            problems.read_proposal(p)
+            for p in problems.detect_recurring(session, actor=actor(session))
+        ]
+    emit(rows, as_json, lambda: _proposals_table(rows))
+
+
+@app.command()
+def proposals(as_json: bool = JsonOption) -> None:
+    """Proposals waiting for a decision."""
+    with unit_of_work() as session:
+        rows = [
+            problems.read_proposal(p) for p in problems.proposals(session, actor=actor(session))
+        ]
+    emit(rows, as_json, lambda: _proposals_table(rows))
+
+
+@app.command()
+def accept(proposal_id: int) -> None:
+    with unit_of_work(write=True) as session:
+        key = problems.accept_proposal(session, actor=actor(session), proposal_id=proposal_id).key
+    out.print(f"opened {key}")
+
+
+@app.command()
+def dismiss(proposal_id: int) -> None:
+    with unit_of_work(write=True) as session:
+        problems.dismiss_proposal(session, actor=actor(session), proposal_id=proposal_id)
+    out.print(f"proposal {proposal_id} dismissed")
+
+
+@app.command("known-errors")
+def known_errors(q: str | None = typer.Argument(None), as_json: bool = JsonOption) -> None:
+    """Search the known-error database."""
+    with unit_of_work() as session:
+        rows = problems.known_errors(session, actor=actor(session), text=q)
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Known errors",
+            ["problem", "symptom", "workaround"],
+            [(k.problem, k.symptom, k.workaround) for k in rows],
+        ),
+    )

@@ -1,0 +1,204 @@
+"""Problems in the browser: the board, opening one, the problem page with its root-cause
+analysis and known error, proposals from recurring incidents, and the known-error search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog_service
+from opsroom.deps import Actor, DbSession, can_read
+from opsroom.problems import domain, schemas
+from opsroom.problems import service as problems
+from opsroom.problems.domain import Status, Transition
+from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+BOARD_SIZE = 500
+AFTER = {"move": "", "rca": "#rca", "known_error": "#known-error", "link": "#incidents"}
+
+
+@router.get("/problems")
+def board(request: Request, session: DbSession, actor: Actor, squad: Filter = None) -> Response:
+    page = problems.search(session, actor=actor, squad=squad, limit=BOARD_SIZE)
+    summaries = [problems.summary(p) for p in page.items]
+    context = {
+        "columns": [(s, [p for p in summaries if p.status is s]) for s in Status],
+        "proposals": [problems.read_proposal(p) for p in problems.proposals(session, actor=actor)],
+        "figures": problems.figures(session, actor=actor, squad=squad),
+        "squads": catalog_service.list_squads(session),
+        "squad": squad,
+    }
+    return render(request, session, "problems/board.html", context)
+
+
+@router.get("/known-errors")
+def known_error_search(
+    request: Request, session: DbSession, actor: Actor, q: Filter = None, service: Filter = None
+) -> Response:
+    context = {
+        "known_errors": problems.known_errors(session, actor=actor, text=q, service=service),
+        "q": q or "",
+        "service": service,
+        "services": catalog_service.all_services(session),
+    }
+    return render(request, session, "problems/known_errors.html", context)
+
+
+def _new_page(
+    request: Request, session: Session, values: FormData, failure: Failure | None = None
+) -> Response:
+    context = {
+        "services": catalog_service.all_services(session),
+        "values": values,
+        "failure": failure,
+    }
+    return render(
+        request, session, "problems/new.html", context, status=failure.status if failure else 200
+    )
+
+
+@router.get("/problems/new")
+def new_problem(request: Request, session: DbSession, incident: Filter = None) -> Response:
+    return _new_page(request, session, FormData([("incidents", incident)] if incident else []))
+
+
+@router.post("/problems")
+def create_problem(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> str:
+        data = parse_form(schemas.ProblemCreate, form, lists=frozenset({"services", "incidents"}))
+        return problems.create(session, actor=actor, data=data).key
+
+    outcome = attempt(session, "create", form, change)
+    if isinstance(outcome, Failure):
+        return _new_page(request, session, form, outcome)
+    return see_other(f"/problems/{outcome}")
+
+
+@router.post("/problems/proposals/{proposal_id}/{decision}")
+def decide(
+    session: DbSession,
+    actor: Actor,
+    proposal_id: int,
+    decision: Annotated[str, Path(pattern="^(accept|dismiss)$")],
+) -> Response:
+    if decision == "accept":
+        problem = problems.accept_proposal(session, actor=actor, proposal_id=proposal_id)
+        return see_other(f"/problems/{problem.key}")
+    problems.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
+    return see_other("/problems#proposals")
+
+
+def _detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+) -> Response:
+    problem = problems.read(session, problems.get(session, actor=actor, key=key))
+    context = {
+        "problem": problem,
+        "timeline": problems.timeline(session, actor=actor, key=key),
+        "categories": domain.DEFAULT_CATEGORIES,
+        "labels": {t: t.value.replace("_", " ").capitalize() for t in Transition},
+        "failure": failure,
+    }
+    return render(
+        request, session, "problems/detail.html", context, status=failure.status if failure else 200
+    )
+
+
+@router.get("/problems/{key}")
+def problem_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _detail(request, session, actor, key)
+
+
+def _apply(
+    request: Request, session: Session, actor: Principal, key: str, form: FormData, name: str,
+    change: Callable[[], object],
+) -> Response:  # fmt: skip
+    outcome = attempt(session, name, form, change)
+    if isinstance(outcome, Failure):
+        return _detail(request, session, actor, key, outcome)
+    return see_other(f"/problems/{key}{AFTER[name]}")
+
+
+@router.post("/problems/{key}/move/{move}")
+def move_problem(
+    request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
+) -> Response:
+    return _apply(
+        request, session, actor, key, form, "move",
+        lambda: problems.transition(session, actor=actor, key=key, move=move, data=parse_form(schemas.ProblemMove, form)),
+    )  # fmt: skip
+
+
+def _rca(form: FormData) -> schemas.RcaIn:
+    """Whys one per line; factors one per line as `category: what`."""
+    whys = [line.strip() for line in str(form.get("five_whys", "")).splitlines() if line.strip()]
+    factors: list[dict[str, Any]] = []
+    for line in str(form.get("factors", "")).splitlines():
+        category, _, text = line.partition(":")
+        if line.strip():
+            factors.append({"category": category.strip().lower(), "description": text.strip()})
+    return schemas.RcaIn.model_validate(
+        {
+            "version": form.get("version"),
+            "five_whys": whys,
+            "root_cause": form.get("root_cause", ""),
+            "factors": factors,
+        }
+    )
+
+
+@router.post("/problems/{key}/rca")
+def record_rca(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request, session, actor, key, form, "rca",
+        lambda: problems.record_rca(session, actor=actor, key=key, data=_rca(form)),
+    )  # fmt: skip
+
+
+def _known_error(form: FormData) -> schemas.KnownErrorIn:
+    labels = {
+        name.strip(): value.strip()
+        for name, _, value in (
+            line.partition("=") for line in str(form.get("match_labels", "")).splitlines()
+        )
+        if name.strip()
+    }
+    return schemas.KnownErrorIn.model_validate(
+        {
+            "version": form.get("version"), "symptom": form.get("symptom", ""),
+            "workaround": form.get("workaround", ""), "match_services": form.getlist("match_services"),
+            "match_labels": labels, "match_title": form.get("match_title", ""),
+        }
+    )  # fmt: skip
+
+
+@router.post("/problems/{key}/known-error")
+def record_known_error(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request, session, actor, key, form, "known_error",
+        lambda: problems.record_known_error(session, actor=actor, key=key, data=_known_error(form)),
+    )  # fmt: skip
+
+
+@router.post("/problems/{key}/incidents")
+def link_incident(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request, session, actor, key, form, "link",
+        lambda: problems.link_incident(
+            session, actor=actor, key=key, incident=parse_form(schemas.LinkIncidentIn, form).incident
+        ),
+    )  # fmt: skip

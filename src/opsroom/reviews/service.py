@@ -1,0 +1,384 @@
+"""Post-incident reviews: drafted from the incident when it resolves, written together,
+published, exported; overdue ones are flagged and their owner reminded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from opsroom import clock, keys
+from opsroom.actions import domain as action_rules
+from opsroom.actions import schemas as action_schemas
+from opsroom.actions import service as actions
+from opsroom.actions.domain import Source
+from opsroom.alerts import service as alerts
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import TIMESTAMPS, Priority
+from opsroom.incidents.domain import Status as IncidentStatus
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.pagination import Page, paginate
+from opsroom.reviews import domain, schemas
+from opsroom.reviews.domain import Status, Transition
+from opsroom.reviews.models import Review
+
+SUBJECT = "review"
+WORKER = "opsroom-worker"
+DUE_TIMER = "review.due"
+SETTLED = frozenset({IncidentStatus.RESOLVED, IncidentStatus.CLOSED})
+
+
+def _timer_subject(review: Review) -> str:
+    return f"review:{review.key}"
+
+
+# --- finding ------------------------------------------------------------------------------
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Review:
+    """The review of incident `key` (INC-42)."""
+    require(actor, Action.READ)
+    number = keys.parse(key, incidents.PREFIX)
+    review = (
+        session.scalar(select(Review).where(Review.incident_number == number)) if number else None
+    )
+    if review is None:
+        raise NotFound(f"no review of {key}")
+    return review
+
+
+@actions.source(Source.REVIEW)
+def _review_key(session: Session, actor: Principal, key: str) -> str:
+    return get(session, actor=actor, key=key).key
+
+
+def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Review:
+    review = get(session, actor=actor, key=key)
+    if version is not None and version != review.version:
+        raise StaleVersion(
+            f"the review of {review.key} changed since you loaded it (you had version {version}, it is at {review.version}); reload and retry",
+            fields={"version": f"current version is {review.version}"},
+        )
+    return review
+
+
+def _overdue(query: Select[Any]) -> Select[Any]:
+    return query.where(Review.status != Status.PUBLISHED, Review.due_at < clock.now())
+
+
+def _filtered(
+    query: Select[Any],
+    *,
+    status: Status | None = None,
+    squad: str | None = None,
+    platform: str | None = None,
+    overdue: bool = False,
+    required: bool | None = None,
+) -> Select[Any]:
+    if status:
+        query = query.where(Review.status == status)
+    if squad:
+        query = query.where(Review.owner_squad == squad)
+    if platform:
+        query = query.where(Review.platform_slug == platform)
+    if required is not None:
+        query = query.where(Review.required.is_(required))
+    return _overdue(query) if overdue else query
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    limit: int = 50,
+    cursor: str | None = None,
+    **filters: Any,
+) -> Page[Review]:
+    require(actor, Action.READ)
+    query = _filtered(select(Review), **filters)
+    return paginate(
+        session, query, Review.incident_number, limit=limit, cursor=cursor, descending=True
+    )
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _facts(
+    session: Session, actor: Principal, incident: incident_schemas.IncidentRead
+) -> schemas.Facts:
+    timestamps = incident.model_dump(include=set(TIMESTAMPS))
+    found = alerts.incident_alerts(session, actor=actor, key=incident.key)
+    return schemas.Facts(
+        services=incident.services, journeys=incident.journeys, owner_squads=incident.owner_squads,
+        figures=domain.response_figures(timestamps), timestamps=timestamps,
+        timeline=[
+            schemas.TimelineLine(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
+            for e in incidents.timeline(session, actor=actor, key=incident.key)
+        ],
+        alerts=[
+            schemas.AlertLine(summary=a.summary, service=a.service, severity=a.severity, first_received_at=a.first_received_at)
+            for a in found.alerts
+        ],
+        probable_cause=found.probable_cause,
+        participants=[f"{p.kind} {p.ref}" for p in incident.participants], roles=incident.roles,
+    )  # fmt: skip
+
+
+def _draft(session: Session, actor: Principal, incident: incident_schemas.IncidentRead) -> Review:
+    priority = Priority[incident.priority]
+    due = domain.due_at(incident.resolved_at) if incident.resolved_at else None
+    review = Review(
+        incident_number=keys.parse(incident.key, incidents.PREFIX), title=incident.title,
+        platform_slug=incident.platform, owner_squad=(incident.owner_squads or [""])[0],
+        owner=incident.roles.get("commander", ""), priority=int(priority),
+        required=domain.required(priority), status=Status.DRAFT, due_at=due,
+        facts=_facts(session, actor, incident).model_dump(mode="json"),
+    )  # fmt: skip
+    session.add(review)
+    session.flush()
+    _event(session, review, actor, "drafted", f"Draft generated from {incident.key}")
+    _audit(session, actor, "review.drafted", review, None)
+    if due is not None:
+        jobs.schedule(
+            session, kind=DUE_TIMER, subject=_timer_subject(review), due_at=due,
+            dedup_key=f"{_timer_subject(review)}:due",
+        )  # fmt: skip
+    return review
+
+
+@incidents.on_resolved
+def _draft_when_required(session: Session, actor: Principal, incident: Any) -> None:
+    """A review is drafted as soon as an incident that needs one resolves."""
+    read = incidents.read(session, incident)
+    if domain.required(Priority[read.priority]) and _existing(session, read.key) is None:
+        _draft(session, actor, read)
+
+
+def _existing(session: Session, key: str) -> Review | None:
+    number = keys.parse(key, incidents.PREFIX)
+    return session.scalar(select(Review).where(Review.incident_number == number))
+
+
+def start(session: Session, *, actor: Principal, data: schemas.ReviewStart) -> Review:
+    """Start a review of any resolved incident (those that need one start themselves)."""
+    require(actor, Action.WORK_INCIDENTS)
+    try:
+        incident = incidents.read(session, incidents.get(session, actor=actor, key=data.incident))
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"incident": exc.message}) from None
+    if incident.status not in SETTLED:
+        raise Conflict(
+            f"{incident.key} is {incident.status.value}; review it once it is resolved",
+            fields={"incident": "not resolved yet"},
+        )
+    if _existing(session, incident.key) is not None:
+        raise Conflict(f"{incident.key} already has a review", fields={"incident": "reviewed"})
+    return _draft(session, actor, incident)
+
+
+# --- writing and publishing -----------------------------------------------------------
+
+
+def _event(session: Session, review: Review, actor: Principal | str, kind: str, text: str) -> None:
+    audit.add_event(
+        session,
+        subject_type=SUBJECT,
+        subject_key=review.key,
+        actor=str(actor),
+        kind=kind,
+        text=text,
+    )
+
+
+def _snapshot(review: Review) -> dict[str, Any]:
+    return {name: getattr(review, name) for name in ("status", "owner", *domain.SECTIONS)}
+
+
+def _audit(
+    session: Session,
+    actor: Principal | str,
+    action: str,
+    review: Review,
+    before: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        session, actor=str(actor), action=action, subject_type=SUBJECT, subject_key=review.key,
+        before=before, after=_snapshot(review),
+    )  # fmt: skip
+
+
+def _writable(review: Review) -> None:
+    if review.status == Status.PUBLISHED:
+        raise Conflict(
+            f"the review of {review.key} is published and can no longer change",
+            fields={"status": review.status},
+        )
+
+
+def update(session: Session, *, actor: Principal, key: str, data: schemas.ReviewUpdate) -> Review:
+    require(actor, Action.WORK_INCIDENTS)
+    review = _lock(session, actor, key, data.version)
+    _writable(review)
+    before = _snapshot(review)
+    for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(review, name, value)
+    review.version += 1
+    session.flush()
+    _audit(session, actor, "review.updated", review, before)
+    return review
+
+
+def transition(
+    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.ReviewMove
+) -> Review:
+    review = _lock(session, actor, key, data.version)
+    if move is Transition.PUBLISH:
+        require(actor, Action.EDIT_SQUAD_ITEMS, squads=[review.owner_squad])
+    else:
+        require(actor, Action.WORK_INCIDENTS)
+    target = domain.next_status(Status(review.status), move)
+    if move is Transition.PUBLISH and not review.summary.strip():
+        raise ValidationFailed(
+            "write the summary before publishing", fields={"summary": "required to publish"}
+        )
+    before = _snapshot(review)
+    review.status = target
+    if target is Status.PUBLISHED:
+        review.published_at = clock.now()
+        jobs.cancel(session, subject=_timer_subject(review))
+    review.version += 1
+    session.flush()
+    _event(session, review, actor, move.value, target.value.replace("_", " ").capitalize())
+    _audit(session, actor, f"review.{move.value}", review, before)
+    return review
+
+
+def add_action(session: Session, *, actor: Principal, key: str, data: schemas.ReviewAction) -> Any:
+    """An action item agreed in the review; items from P1 reviews need independent verification."""
+    review = get(session, actor=actor, key=key)
+    _writable(review)
+    priority = data.priority or Priority(review.priority)
+    item = actions.create(
+        session, actor=actor,
+        data=action_schemas.ActionCreate(
+            title=data.title, description=data.description, kind=data.kind, owner_squad=data.owner_squad,
+            owner=data.owner, priority=priority, source_type=Source.REVIEW, source_key=review.key,
+            independent_verification=Priority(review.priority) is Priority.P1,
+        ),
+    )  # fmt: skip
+    _event(
+        session,
+        review,
+        actor,
+        "action",
+        f"Action item {item.key} for {item.owner_squad}: {item.title}",
+    )
+    return item
+
+
+def action_items(session: Session, review: Review) -> list[Any]:
+    return actions.for_source(session, source_type=Source.REVIEW, key=review.key)
+
+
+def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
+    review = get(session, actor=actor, key=key)
+    return audit.timeline(session, subject_type=SUBJECT, subject_key=review.key)
+
+
+# --- overdue reviews --------------------------------------------------------------------
+
+
+@jobs.handles(DUE_TIMER)
+def _flag_overdue(session: Session, timer: Due) -> None:
+    review = _existing(session, timer.subject.removeprefix("review:"))
+    if review is None or not domain.is_overdue(Status(review.status), review.due_at, clock.now()):
+        return
+    review.overdue_since = review.overdue_since or review.due_at
+    whom = review.owner or f"squad {review.owner_squad}"
+    _event(
+        session,
+        review,
+        WORKER,
+        "reminder",
+        f"Review overdue since {review.due_at:%d %b}: {whom} reminded",
+    )
+    audit.record(
+        session, actor=WORKER, action="review.overdue", subject_type=SUBJECT,
+        subject_key=review.key, after={"remind": whom},
+    )  # fmt: skip
+
+
+# --- reading and exporting ------------------------------------------------------------
+
+
+def summary(review: Review) -> schemas.ReviewSummary:
+    return schemas.ReviewSummary(
+        key=review.key, title=review.title, platform=review.platform_slug, owner_squad=review.owner_squad,
+        owner=review.owner, priority=Priority(review.priority).label, required=review.required,
+        status=Status(review.status), due_at=review.due_at,
+        overdue=domain.is_overdue(Status(review.status), review.due_at, clock.now()),
+        published_at=review.published_at,
+    )  # fmt: skip
+
+
+def read(session: Session, review: Review) -> schemas.ReviewRead:
+    return schemas.ReviewRead(
+        **summary(review).model_dump(),
+        facts=schemas.Facts.model_validate(review.facts),
+        **{name: getattr(review, name) for name in domain.SECTIONS},
+        actions=[i.key for i in action_items(session, review)],
+        allowed_transitions=domain.allowed(Status(review.status)),
+        version=review.version,
+    )
+
+
+def document(session: Session, *, actor: Principal, key: str) -> domain.Document:
+    review = read(session, get(session, actor=actor, key=key))
+    facts = review.facts
+    items = [actions.read(i) for i in action_items(session, get(session, actor=actor, key=key))]
+    return domain.Document(
+        title=review.title, incident=review.key, priority=review.priority, status=review.status,
+        services=facts.services, journeys=facts.journeys, figures=facts.figures,
+        sections={name: getattr(review, name) for name in domain.SECTIONS},
+        timeline=[(e.at, f"{e.text} ({e.actor})") for e in facts.timeline],
+        alerts=[f"{a.severity} {a.summary}" + (f" on {a.service}" if a.service else "") for a in facts.alerts],
+        participants=facts.participants,
+        actions=[f"{i.key} {i.title} ({i.owner_squad}, due {i.due_on:%Y-%m-%d}, {i.status.value.replace('_', ' ')})" for i in items],
+    )  # fmt: skip
+
+
+def markdown(session: Session, *, actor: Principal, key: str) -> str:
+    return domain.to_markdown(document(session, actor=actor, key=key))
+
+
+def figures(
+    session: Session, *, actor: Principal, squad: str | None = None, platform: str | None = None
+) -> schemas.ReviewFigures:
+    """Required reviews: published on time, median days from resolution to publication, overdue."""
+    require(actor, Action.READ)
+    query = _filtered(select(Review), squad=squad, platform=platform, required=True)
+    reviews = list(session.scalars(query))
+    published = [(r, r.published_at) for r in reviews if r.published_at is not None]
+    now = clock.now()
+    return schemas.ReviewFigures(
+        required=len(reviews),
+        published=len(published),
+        published_on_time_pct=action_rules.share(
+            sum(domain.on_time(at, r.due_at) for r, at in published), len(published)
+        ),
+        median_days_to_publish=action_rules.median_days([_time_to_publish(r, at) for r, at in published]),
+        overdue=sum(domain.is_overdue(Status(r.status), r.due_at, now) for r in reviews),
+    )  # fmt: skip
+
+
+def _time_to_publish(review: Review, published_at: datetime) -> timedelta:
+    resolved = schemas.Facts.model_validate(review.facts).timestamps.get("resolved_at")
+    return published_at - (resolved or review.created_at)

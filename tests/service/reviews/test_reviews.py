@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.actions import service as actions
+from opsroom.config import Settings
+from opsroom.db import session_scope
+from opsroom.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from opsroom.jobs import service as jobs
+from opsroom.jobs.worker import run_once
+from opsroom.reviews import schemas
+from opsroom.reviews import service as reviews
+from opsroom.reviews.domain import Status, Transition
+from tests.improvement import PAYMENTS_LEAD, RESPONDER, resolved, two_squads
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, where frozen_clock stands
+
+
+@pytest.fixture
+def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
+    two_squads(session)
+    return session
+
+
+def _move(session: Session, key: str, move: Transition, actor: Any = RESPONDER) -> Any:
+    return reviews.transition(
+        session,
+        actor=actor,
+        key=key,
+        move=move,
+        data=schemas.ReviewMove(),
+    )
+
+
+def test_resolving_a_p1_drafts_its_review_from_the_incident(platform: Session) -> None:
+    incident = resolved(platform)
+    review = reviews.read(platform, reviews.get(platform, actor=RESPONDER, key=incident.key))
+    assert (review.status, review.priority, review.required) == (Status.DRAFT, "P1", True)
+    assert review.owner_squad == "payments"
+    assert review.due_at == NOW + timedelta(days=7)  # five business days: next Monday
+    assert review.facts.services == ["checkout"]
+    assert review.facts.figures["time_to_resolve"] == 0
+    assert [line.kind for line in review.facts.timeline] == ["declared", "resolve"]
+    assert "squad payments" in review.facts.participants
+    assert [t.kind for t in jobs.pending(platform, subject=f"review:{incident.key}")] == [
+        "review.due"
+    ]
+
+
+def test_lower_priorities_start_a_review_only_when_asked(platform: Session) -> None:
+    incident = resolved(platform, impact=3, urgency=3)
+    with pytest.raises(NotFound):
+        reviews.get(platform, actor=RESPONDER, key=incident.key)
+    review = reviews.start(
+        platform, actor=RESPONDER, data=schemas.ReviewStart(incident=incident.key)
+    )
+    assert (review.required, review.status) == (False, Status.DRAFT)
+    with pytest.raises(Conflict, match="already has a review"):
+        reviews.start(platform, actor=RESPONDER, data=schemas.ReviewStart(incident=incident.key))
+    with pytest.raises(ValidationFailed) as unknown:
+        reviews.start(platform, actor=RESPONDER, data=schemas.ReviewStart(incident="INC-999"))
+    assert "incident" in unknown.value.fields
+
+
+def test_an_open_incident_cannot_be_reviewed_yet(platform: Session) -> None:
+    from opsroom.incidents import schemas as incident_schemas
+    from opsroom.incidents import service as incidents
+
+    open_one = incidents.declare(
+        platform,
+        actor=RESPONDER,
+        data=incident_schemas.IncidentCreate(title="Slow", services=["checkout"]),
+    )
+    with pytest.raises(Conflict, match="once it is resolved"):
+        reviews.start(platform, actor=RESPONDER, data=schemas.ReviewStart(incident=open_one.key))
+
+
+def test_write_submit_publish_then_read_only(platform: Session) -> None:
+    key = resolved(platform).key
+    review = reviews.update(
+        platform, actor=RESPONDER, key=key,
+        data=schemas.ReviewUpdate(version=1, summary="Checkout failed for all buyers.", went_well="Alerting"),
+    )  # fmt: skip
+    with pytest.raises(StaleVersion):
+        reviews.update(
+            platform, actor=RESPONDER, key=key, data=schemas.ReviewUpdate(version=1, summary="x")
+        )
+    _move(platform, key, Transition.SUBMIT)
+    with pytest.raises(Forbidden):
+        _move(platform, key, Transition.PUBLISH)  # a responder does not publish
+    published = _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
+    assert published.published_at == NOW
+    assert jobs.pending(platform, subject=f"review:{key}") == []
+    with pytest.raises(Conflict, match="published"):
+        reviews.update(
+            platform,
+            actor=RESPONDER,
+            key=key,
+            data=schemas.ReviewUpdate(version=review.version, summary="x"),
+        )
+    action = schemas.ReviewAction(title="Add a circuit breaker", owner_squad="identity")
+    with pytest.raises(Conflict, match="published"):
+        reviews.add_action(platform, actor=RESPONDER, key=key, data=action)
+
+
+def test_publishing_needs_a_summary(platform: Session) -> None:
+    key = resolved(platform).key
+    _move(platform, key, Transition.SUBMIT)
+    with pytest.raises(ValidationFailed) as refused:
+        _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
+    assert refused.value.fields == {"summary": "required to publish"}
+
+
+def test_action_items_from_a_p1_review_need_independent_verification(platform: Session) -> None:
+    key = resolved(platform).key
+    item = reviews.add_action(
+        platform, actor=RESPONDER, key=key,
+        data=schemas.ReviewAction(title="Add a circuit breaker", owner_squad="identity"),
+    )  # fmt: skip
+    read = actions.read(item)
+    assert (read.source_type, read.source_key, read.priority) == ("review", key, "P1")
+    assert read.independent_verification
+    assert reviews.read(platform, reviews.get(platform, actor=RESPONDER, key=key)).actions == [
+        read.key
+    ]
+    assert "ACT-1 Add a circuit breaker (identity" in reviews.markdown(
+        platform, actor=RESPONDER, key=key
+    )
+
+
+def test_an_unpublished_review_past_due_is_flagged_and_its_owner_reminded(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        key = resolved(s).key
+    frozen_clock.advance(timedelta(days=7, minutes=1))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        review = reviews.get(s, actor=RESPONDER, key=key)
+        assert reviews.summary(review).overdue
+        assert review.overdue_since == NOW + timedelta(days=7)
+        [reminder] = [
+            e for e in reviews.timeline(s, actor=RESPONDER, key=key) if e.kind == "reminder"
+        ]
+        assert reminder.text == "Review overdue since 09 Nov: squad payments reminded"
+        assert [r.key for r in reviews.search(s, actor=RESPONDER, overdue=True).items] == [key]
+
+
+def test_figures_count_on_time_publication(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    early, late, _unpublished = (
+        resolved(platform, title=t).key for t in ("A down", "B down", "C down")
+    )
+    for key, after in ((early, timedelta(days=2)), (late, timedelta(days=6))):
+        reviews.update(
+            platform, actor=RESPONDER, key=key, data=schemas.ReviewUpdate(version=1, summary="s")
+        )
+        _move(platform, key, Transition.SUBMIT)
+        frozen_clock.advance(after)
+        _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
+    figures = reviews.figures(platform, actor=RESPONDER, squad="payments")
+    assert (figures.required, figures.published) == (3, 2)
+    assert figures.published_on_time_pct == 50.0  # the second came a day after it was due
+    assert figures.median_days_to_publish == 5.0  # 2 and 8 days after resolution
+    assert figures.overdue == 1
+    assert reviews.figures(platform, actor=RESPONDER, squad="identity").required == 0
