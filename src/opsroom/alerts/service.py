@@ -6,16 +6,22 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.alerts import domain, processing, schemas, silences
+from opsroom.alerts import domain, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
-from opsroom.alerts.models import ChangeEvent, Integration, RawPayload
+from opsroom.alerts.models import (
+    Alert,
+    ChangeEvent,
+    Integration,
+    MaintenanceWindow,
+    RawPayload,
+)
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, integration_principal, require
 from opsroom.catalog import service as catalog
@@ -285,3 +291,30 @@ def _purge(session: Session, timer: Due) -> None:
         jobs.schedule(
             session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
         )
+
+
+# --- figures other domains build on -------------------------------------------------------
+
+noise = reports.noise
+
+
+def maintenance_windows(
+    session: Session, *, since: datetime, until: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Service -> its maintenance windows that overlap [since, until)."""
+    rows = session.execute(
+        select(
+            MaintenanceWindow.service_slug, MaintenanceWindow.starts_at, MaintenanceWindow.ends_at
+        )
+        .where(MaintenanceWindow.starts_at < until, MaintenanceWindow.ends_at > since)
+        .order_by(MaintenanceWindow.starts_at)
+    )
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    for service, starts_at, ends_at in rows:
+        windows.setdefault(service, []).append((starts_at, ends_at))
+    return windows
+
+
+def alerts_received(session: Session) -> int:
+    """Every firing notification received so far (repeats included)."""
+    return int(session.scalar(select(func.coalesce(func.sum(Alert.count), 0))) or 0)
