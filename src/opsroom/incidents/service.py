@@ -17,7 +17,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
-from opsroom.incidents import domain, policy, schemas
+from opsroom.incidents import domain, figures, policy, schemas
 from opsroom.incidents.domain import Priority, Status, Transition
 from opsroom.incidents.models import (
     Incident,
@@ -906,6 +906,17 @@ def add_services(
 def current_policy(session: Session) -> domain.Policy:
     """The priority matrix, SLA targets and cadence in force (for figures built on them)."""
     return policy.current(session)
+
+
+# Aggregates over incidents that the KPI engine builds on, answered by the database.
+FigureScope = figures.Scope
+group_counts = figures.group_counts
+group_durations = figures.group_durations
+count_by_service = figures.count_by_service
+count_by_source = figures.count_by_source
+count_by_journey = figures.count_by_journey
+outage_times = figures.outage_times
+count_by_week_and_priority = figures.count_by_week_and_priority
 
 
 IMPORTED_FIELDS = (
