@@ -16,6 +16,7 @@ from opsroom.auth import cli as auth_cli
 from opsroom.catalog import cli as catalog_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
+from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(incidents_cli.app, name="incident")
+app.add_typer(imports_cli.app, name="import")
 app.add_typer(alerts_cli.integration_app, name="integration")
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")
