@@ -18,6 +18,7 @@ from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
+from opsroom.kpis import cli as kpis_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(imports_cli.app, name="import")
+app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")
