@@ -22,6 +22,8 @@ from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
+from opsroom.kpis import api as kpis_api
+from opsroom.kpis import pages as kpis_pages
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
@@ -34,6 +36,7 @@ API_ROUTERS = (
     audit_api.router,
     alerts_api.router,
     ingest_api.router,
+    kpis_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -41,6 +44,7 @@ PAGE_ROUTERS = (
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    kpis_pages.router,
 )
 
 

@@ -254,3 +254,13 @@ def count_by_week_and_priority(session: Session, *, scope: Scope) -> dict[tuple[
     rows = _select("week", scope, Incident.priority.label("priority")).subquery()
     query = select(rows.c.grp, rows.c.priority, func.count()).group_by(rows.c.grp, rows.c.priority)
     return {(int(w), int(p)): int(n) for w, p, n in session.execute(query)}
+
+
+def open_by_priority(session: Session, *, platform: str | None = None) -> dict[int, int]:
+    """Priority -> incidents open now (triggered, acknowledged or mitigated)."""
+    query = select(Incident.priority, func.count()).where(
+        Incident.status.in_([Status.TRIGGERED, Status.ACKNOWLEDGED, Status.MITIGATED])
+    )
+    if platform:
+        query = query.where(Incident.platform_slug == platform)
+    return {int(p): int(n) for p, n in session.execute(query.group_by(Incident.priority))}

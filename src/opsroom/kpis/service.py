@@ -237,6 +237,8 @@ def weekly_trend(
     """Incidents per week by priority and the weekly median MTTR, for the last `weeks` weeks
     (the current one included)."""
     require(actor, Action.READ)
+    if platform:
+        catalog_service.get_platform(session, platform)
     now = clock.now()
     monday = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) - timedelta(
         days=now.weekday()
@@ -257,3 +259,12 @@ def weekly_trend(
             for week in range(weeks)
         ],
     )
+
+
+def open_incidents(
+    session: Session, *, actor: Principal, platform: str | None = None
+) -> dict[str, int]:
+    """Incidents open now per priority label, P1 to P5."""
+    require(actor, Action.READ)
+    counts = incidents_service.open_by_priority(session, platform=platform)
+    return {p.label: counts.get(int(p), 0) for p in Priority}
