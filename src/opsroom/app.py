@@ -9,7 +9,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from opsroom import __version__, errors_http, health
+from opsroom import __version__, errors_http, health, metrics
 from opsroom.alerts import api as alerts_api
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
@@ -37,6 +37,7 @@ API_ROUTERS = (
     alerts_api.router,
     ingest_api.router,
     kpis_api.router,
+    metrics.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
