@@ -31,6 +31,8 @@ NOT_YET_MEASURED = [
     "pages per on-call person (on-call)",
 ]
 SPANS = {measure.value: span for measure, span in domain.SPANS.items()}
+# What the dashboard's tiles show of the durations.
+HEADLINE_SPANS = {m: SPANS[m] for m in (Measure.MTTA.value, Measure.MTTR.value)}
 Scope = incidents_service.FigureScope
 
 
@@ -52,14 +54,20 @@ def _share(met_breached: tuple[int, int]) -> float | None:
 
 
 def _groups(
-    session: Session, by: str, scope: Scope, label: Callable[[str], str] = str
+    session: Session,
+    by: str,
+    scope: Scope,
+    label: Callable[[str], str] = str,
+    spans: Mapping[str, tuple[str, str]] = SPANS,
 ) -> list[schemas.GroupRead]:
     rules = incidents_service.current_policy(session)
     counts = incidents_service.group_counts(
         session, by=by, scope=scope, response_targets=rules.response_target,
         resolution_targets=rules.resolution_target,
     )  # fmt: skip
-    durations = incidents_service.group_durations(session, by=by, scope=scope, spans=SPANS)
+    durations = (
+        incidents_service.group_durations(session, by=by, scope=scope, spans=spans) if spans else {}
+    )
     return [
         schemas.GroupRead(
             key=label(grp), incidents=c.incidents, major=c.major, response_sla=_share(c.response),
@@ -78,8 +86,10 @@ def _priority_label(group: str) -> str:
     return Priority(int(group)).label
 
 
-def _overall(session: Session, scope: Scope) -> schemas.GroupRead:
-    found = _groups(session, "all", scope)
+def _overall(
+    session: Session, scope: Scope, spans: Mapping[str, tuple[str, str]] = SPANS
+) -> schemas.GroupRead:
+    found = _groups(session, "all", scope, spans=spans)
     if found and found[0].incidents:
         return found[0]
     return schemas.GroupRead(
@@ -231,6 +241,34 @@ def report(
     )  # fmt: skip
 
 
+def dashboard_summary(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    platform: str | None = None,
+    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
+) -> schemas.KpiReport:
+    """What the dashboard shows of a period (headline tiles, SLA by squad, availability by
+    journey, alert noise); the lists it does not show are left empty."""
+    require(actor, Action.READ)
+    scope = _scope(period, clock.now(), platform, None)
+    before = _scope(period.previous(), scope.now, platform, None)
+    overall = _overall(session, scope, HEADLINE_SPANS)
+    _, journey_uptimes = _availability(session, scope, _journeys(session, platform), policy)
+    noise = _noise(session, actor, period)
+    return schemas.KpiReport(
+        period=period.label, start=period.start, end=period.end,
+        previous_period=period.previous().label, platform=platform, squad=None,
+        generated_at=scope.now, overall=overall, by_priority=[],
+        by_squad=_groups(session, "squad", scope, spans={}), by_service=[], by_journey=[],
+        by_source=[], services=[], journeys=journey_uptimes, noise=noise,
+        noise_reduction_pct=_noise_reduction(noise),
+        tiles=_tiles(overall, _overall(session, before, HEADLINE_SPANS)),
+        not_yet_measured=NOT_YET_MEASURED,
+    )  # fmt: skip
+
+
 def weekly_trend(
     session: Session, *, actor: Principal, weeks: int = 12, platform: str | None = None
 ) -> schemas.WeeklyTrend:
@@ -246,7 +284,8 @@ def weekly_trend(
     first = monday - timedelta(weeks=weeks - 1)
     scope = Scope(start=first, end=monday + timedelta(weeks=1), now=now, platform=platform)
     counts = incidents_service.count_by_week_and_priority(session, scope=scope)
-    durations = incidents_service.group_durations(session, by="week", scope=scope, spans=SPANS)
+    mttr = {Measure.MTTR.value: SPANS[Measure.MTTR.value]}
+    durations = incidents_service.group_durations(session, by="week", scope=scope, spans=mttr)
     return schemas.WeeklyTrend(
         weeks=[f"{first + timedelta(weeks=i):%Y-%m-%d}" for i in range(weeks)],
         incidents_by_priority={

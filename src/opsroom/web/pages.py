@@ -152,7 +152,7 @@ def home(request: Request, session: DbSession, actor: Actor, platform: Filter = 
 
 def _dashboard(session: Session, actor: Principal, platform: str | None) -> dict[str, Any]:
     """The platform dashboard: open incidents, this month's KPIs and the charts."""
-    report = kpis_service.report(
+    report = kpis_service.dashboard_summary(
         session, actor=actor, period=domain.current_month(clock.now()), platform=platform
     )
     trend = kpis_service.weekly_trend(session, actor=actor, platform=platform)
