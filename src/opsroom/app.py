@@ -9,7 +9,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from opsroom import __version__, errors_http, health
+from opsroom import __version__, errors_http, health, metrics
 from opsroom.actions import api as actions_api
 from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
@@ -27,6 +27,8 @@ from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
+from opsroom.kpis import api as kpis_api
+from opsroom.kpis import pages as kpis_pages
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
@@ -47,6 +49,8 @@ API_ROUTERS = (
     problems_api.router,
     reviews_api.router,
     actions_api.router,
+    kpis_api.router,
+    metrics.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -59,6 +63,7 @@ PAGE_ROUTERS = (
     problems_pages.router,
     reviews_pages.router,
     actions_pages.router,
+    kpis_pages.router,
 )
 
 

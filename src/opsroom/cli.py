@@ -18,7 +18,9 @@ from opsroom.catalog import cli as catalog_cli
 from opsroom.changes import cli as changes_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
+from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
+from opsroom.kpis import cli as kpis_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
 
@@ -36,6 +38,8 @@ app.add_typer(changes_cli.freeze_app, name="freeze")
 app.add_typer(problems_cli.app, name="problem")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
+app.add_typer(imports_cli.app, name="import")
+app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")

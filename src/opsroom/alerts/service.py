@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from opsroom import clock
 from opsroom.alerts import domain, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
-from opsroom.alerts.models import ChangeEvent, Integration, RawPayload
+from opsroom.alerts.models import (
+    Alert,
+    ChangeEvent,
+    Integration,
+    MaintenanceWindow,
+    RawPayload,
+)
 from opsroom.alerts.silences import create_silence as create_silence
 from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
 from opsroom.audit import service as audit
@@ -305,3 +311,30 @@ def change_events_on(
 def incident_alerts(session: Session, *, actor: Principal, key: str) -> schemas.IncidentAlertsRead:
     """An incident's alerts and probable cause, for other domains (reviews, known errors)."""
     return reports.incident_alerts(session, actor=actor, key=key)
+
+
+# --- figures other domains build on -------------------------------------------------------
+
+noise = reports.noise
+
+
+def maintenance_windows(
+    session: Session, *, since: datetime, until: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Service -> its maintenance windows that overlap [since, until)."""
+    rows = session.execute(
+        select(
+            MaintenanceWindow.service_slug, MaintenanceWindow.starts_at, MaintenanceWindow.ends_at
+        )
+        .where(MaintenanceWindow.starts_at < until, MaintenanceWindow.ends_at > since)
+        .order_by(MaintenanceWindow.starts_at)
+    )
+    windows: dict[str, list[tuple[datetime, datetime]]] = {}
+    for service, starts_at, ends_at in rows:
+        windows.setdefault(service, []).append((starts_at, ends_at))
+    return windows
+
+
+def alerts_received(session: Session) -> int:
+    """Every firing notification received so far (repeats included)."""
+    return int(session.scalar(select(func.coalesce(func.sum(Alert.count), 0))) or 0)

@@ -51,6 +51,9 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(String(50), default="manual")
     duplicate_of_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    reassignment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The record's number in the system it was imported from (e.g. ServiceNow's INC0000045).
+    external_ref: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
     impact_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

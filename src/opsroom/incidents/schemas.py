@@ -199,3 +199,26 @@ class TaskRead(BaseModel):
     assignee: str
     done_at: datetime | None
     done_by: str
+
+
+class IncidentImport(BaseModel):
+    """An incident as another tool recorded it, keyed by that tool's number."""
+
+    external_ref: str = Field(min_length=1, max_length=100)
+    title: Title
+    platform: Slug
+    source: str = Field(max_length=50)
+    status: Status
+    impact: Level
+    urgency: Level
+    priority: Priority
+    squads: list[Slug] = Field(default_factory=list, description="squads engaged on it")
+    impact_started_at: AwareDatetime | None = None
+    detected_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = None
+    mitigated_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    reopen_count: int = Field(default=0, ge=0)
+    reassignment_count: int = Field(default=0, ge=0)
+    resolution_breached: bool = False

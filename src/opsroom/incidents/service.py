@@ -17,7 +17,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
-from opsroom.incidents import domain, policy, schemas
+from opsroom.incidents import domain, figures, policy, schemas
 from opsroom.incidents.domain import Priority, Status, Transition
 from opsroom.incidents.models import (
     Incident,
@@ -955,3 +955,73 @@ def add_services(
         f"Affected services added: {', '.join(a.service_slug for a in added)}",
     )
     return _saved(session, actor, incident, "incident.services_added", before)
+
+
+# --- history imported from other tools -----------------------------------------------------
+
+
+def current_policy(session: Session) -> domain.Policy:
+    """The priority matrix, SLA targets and cadence in force (for figures built on them)."""
+    return policy.current(session)
+
+
+# Aggregates over incidents that the KPI engine builds on, answered by the database.
+FigureScope = figures.Scope
+group_counts = figures.group_counts
+group_durations = figures.group_durations
+count_by_service = figures.count_by_service
+count_by_source = figures.count_by_source
+count_by_journey = figures.count_by_journey
+outage_times = figures.outage_times
+count_by_week_and_priority = figures.count_by_week_and_priority
+open_by_priority = figures.open_by_priority
+
+
+IMPORTED_FIELDS = (
+    "title", "platform_slug", "source", "status", "impact", "urgency", "priority", "major",
+    "reopen_count", "reassignment_count", "resolution_breached", *domain.TIMESTAMPS,
+)  # fmt: skip
+
+
+def import_record(
+    session: Session, *, actor: Principal, data: schemas.IncidentImport
+) -> tuple[Incident, str]:
+    """Create or update the incident another tool knows as `data.external_ref`; returns it
+    and what happened (created, updated or unchanged). History needs no timers: its SLA
+    outcomes are read from its timestamps."""
+    require(actor, Action.GOVERN)
+    domain.check_timestamps({name: getattr(data, name) for name in domain.TIMESTAMPS})
+    incident = session.scalar(select(Incident).where(Incident.external_ref == data.external_ref))
+    values = data.model_dump(exclude={"external_ref", "squads", "platform"}) | {
+        "platform_slug": data.platform,
+        "major": domain.is_major(data.priority, policy.current(session)),
+        "priority": int(data.priority),
+    }
+    if incident is None:
+        return _imported(session, actor, data, values), "created"
+    before = _snapshot(incident)
+    if all(getattr(incident, name) == values[name] for name in IMPORTED_FIELDS):
+        return incident, "unchanged"
+    for name in IMPORTED_FIELDS:
+        setattr(incident, name, values[name])
+    for squad in data.squads:
+        _join(incident, "squad", squad)
+    return _saved(session, actor, incident, "incident.reimported", before), "updated"
+
+
+def _imported(
+    session: Session, actor: Principal, data: schemas.IncidentImport, values: dict[str, Any]
+) -> Incident:
+    incident = Incident(
+        number=keys.next_number(session, PREFIX), external_ref=data.external_ref,
+        declared_by=str(actor), priority_reason=f"imported from {data.source}",
+        participants=[IncidentParticipant(kind="squad", ref=s) for s in dict.fromkeys(data.squads)],
+        **{name: values[name] for name in IMPORTED_FIELDS},
+    )  # fmt: skip
+    session.add(incident)
+    session.flush()
+    _audit(session, actor, "incident.imported", incident, None, _snapshot(incident))
+    _event(
+        session, incident, actor, "imported", f"Imported from {data.source} ({data.external_ref})"
+    )
+    return incident

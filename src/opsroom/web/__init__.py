@@ -14,7 +14,10 @@ WEB = Path(__file__).parent
 STATIC = WEB / "static"
 NODE_MODULES = WEB / "node_modules"
 # Front-end packages installed by `npm ci` (pinned in package-lock.json), served as-is.
-VENDOR_FILES = {"htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js"}
+VENDOR_FILES = {
+    "htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
+    "chart.umd.min.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.min.js",
+}
 
 TIER_LABELS = {
     1: "Tier 1 · business-critical",

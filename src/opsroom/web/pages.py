@@ -19,12 +19,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom import clock
 from opsroom.audit import service as audit_service
+from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import CSRF_FIELD, DbSession, can_read
+from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
 from opsroom.errors import Conflict, ValidationFailed
 from opsroom.errors_http import is_htmx
 from opsroom.incidents import service as incidents_service
+from opsroom.kpis import charts, domain, formats
+from opsroom.kpis import service as kpis_service
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -175,7 +179,7 @@ def attempt(
 
 
 @router.get("/")
-def home(request: Request, session: DbSession, platform: Filter = None) -> Response:
+def home(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
     if platform:
         platforms = [catalog_service.get_platform(session, platform)]
     else:
@@ -184,5 +188,39 @@ def home(request: Request, session: DbSession, platform: Filter = None) -> Respo
         "overviews": [catalog_service.platform_overview(session, p) for p in platforms],
         "tier_one": catalog_service.all_services(session, platform=platform, tier=1),
         "recent": audit_service.list_entries(session, limit=RECENT_CHANGES).items,
+        **_dashboard(session, actor, platform),
     }
     return render(request, session, "home.html", context)
+
+
+def _dashboard(session: Session, actor: Principal, platform: str | None) -> dict[str, Any]:
+    """The platform dashboard: open incidents, this month's KPIs and the charts."""
+    report = kpis_service.dashboard_summary(
+        session, actor=actor, period=domain.current_month(clock.now()), platform=platform
+    )
+    trend = kpis_service.weekly_trend(session, actor=actor, platform=platform)
+    return {
+        "platform": platform,
+        "report": report,
+        "fmt": formats.FORMATTING,
+        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
+        "weekly_chart": charts.incidents_per_week(trend),
+        "mttr_chart": charts.mttr_trend(trend),
+        "sla_chart": charts.sla_by_squad(report),
+        "availability_chart": charts.availability_by_journey(report),
+        "noise_chart": charts.noisy_sources(report),
+    }
+
+
+@router.get("/dashboard/open")
+def open_now(
+    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+) -> Response:
+    """The dashboard's live part: open incidents by priority."""
+    if platform:
+        catalog_service.get_platform(session, platform)
+    context = {
+        "platform": platform,
+        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
+    }
+    return render(request, session, "kpis/_open.html", context, partial="kpis/_open.html")

@@ -1,0 +1,266 @@
+"""Aggregates over incidents for the KPI engine, answered by the database: counts, SLA
+outcomes and duration statistics per group (window functions give the median and p90), and
+the impact times of outages. The definitions they implement are in opsroom.kpis.domain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from opsroom.incidents.domain import Priority, Status
+from opsroom.incidents.models import Incident, IncidentParticipant, IncidentService
+from opsroom.sqltime import seconds_between
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Incidents detected in [start, end), not cancelled, optionally of one platform or
+    engaging one squad; `now` decides SLA clocks still running."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    platform: str | None = None
+    squad: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    incidents: int
+    major: int
+    response: tuple[int, int]  # SLA clocks (met, breached)
+    resolution: tuple[int, int]
+
+
+# (count, mean, median, p90) of a set of durations in seconds
+Summary = tuple[int, float | None, float | None, float | None]
+
+
+def _conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    conditions = [
+        Incident.detected_at >= scope.start,
+        Incident.detected_at < scope.end,
+        Incident.status != Status.CANCELLED,
+    ]
+    if scope.platform:
+        conditions.append(Incident.platform_slug == scope.platform)
+    if scope.squad:
+        engaged = select(IncidentParticipant.incident_id).where(
+            IncidentParticipant.kind == "squad", IncidentParticipant.ref == scope.squad
+        )
+        conditions.append(Incident.id.in_(engaged))
+    return conditions
+
+
+def _at(moment: datetime) -> Any:
+    """A time as a bound value stored the way incident times are (naive UTC on SQLite)."""
+    return literal(moment, Incident.detected_at.type)
+
+
+def _key(by: str, scope: Scope) -> Any:
+    """The group of each row: all, its priority, a squad engaged on it, or its week (0 is
+    the week starting at scope.start; plain comparisons keep to the detection index)."""
+    if by == "priority":
+        return Incident.priority
+    if by == "squad":
+        return IncidentParticipant.ref
+    if by == "week":
+        weeks = int((scope.end - scope.start) / timedelta(weeks=1))
+        bounds = [scope.start + timedelta(weeks=i + 1) for i in range(weeks)]
+        return case(*((Incident.detected_at < _at(b), i) for i, b in enumerate(bounds)))
+    return literal_column("'all'")
+
+
+def _select(by: str, scope: Scope, *columns: Any) -> Select[Any]:
+    query = select(_key(by, scope).label("grp"), *columns).select_from(Incident)
+    if by == "squad":
+        query = query.join(
+            IncidentParticipant,
+            and_(
+                IncidentParticipant.incident_id == Incident.id, IncidentParticipant.kind == "squad"
+            ),
+        )
+    return query.where(*_conditions(scope))
+
+
+# --- counts and SLA outcomes ----------------------------------------------------------------
+
+
+def _target_seconds(targets: Mapping[Priority, timedelta | None]) -> ColumnElement[Any]:
+    whens = {int(p): t.total_seconds() for p, t in targets.items() if t is not None}
+    return case(whens, value=Incident.priority, else_=None)
+
+
+def _sla_sums(targets: Mapping[Priority, timedelta | None], stop: str, now: datetime) -> list[Any]:
+    """Clocks met and breached, running from detection to `stop` (see kpis.domain.sla_met)."""
+    target = _target_seconds(targets)
+    start, end = Incident.detected_at, getattr(Incident, stop)
+    elapsed = seconds_between(start, func.coalesce(end, _at(now)))
+    met = and_(target.is_not(None), end.is_not(None), seconds_between(start, end) <= target)
+    breached = and_(target.is_not(None), elapsed > target)
+    return [func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0))]
+
+
+def group_counts(
+    session: Session,
+    *,
+    by: str,
+    scope: Scope,
+    response_targets: Mapping[Priority, timedelta | None],
+    resolution_targets: Mapping[Priority, timedelta | None],
+) -> dict[str, GroupCounts]:
+    """Group -> incidents, major incidents and SLA outcomes."""
+    query = _select(
+        by, scope, func.count(), func.sum(case((Incident.major.is_(True), 1), else_=0)),
+        *_sla_sums(response_targets, "acknowledged_at", scope.now),
+        *_sla_sums(resolution_targets, "resolved_at", scope.now),
+    )  # fmt: skip
+    if by != "all":  # PostgreSQL refuses a constant in GROUP BY
+        query = query.group_by(_key(by, scope))
+    return {
+        str(grp): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
+        for grp, n, major, rm, rb, sm, sb in session.execute(query)
+    }  # fmt: skip
+
+
+# --- duration statistics --------------------------------------------------------------------
+
+
+def group_durations(
+    session: Session, *, by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]
+) -> dict[tuple[str, str], Summary]:
+    """(group, measure) -> count, mean, median and nearest-rank p90 of the seconds between
+    each measure's two timestamps, where both are known; one query for every measure."""
+    parts = []
+    for measure, (start_name, end_name) in spans.items():
+        start, end = getattr(Incident, start_name), getattr(Incident, end_name)
+        parts.append(
+            _select(by, scope, literal_column(f"'{measure}'").label("measure"),
+                    seconds_between(start, end).label("v"))
+            .where(start.is_not(None), end.is_not(None))
+        )  # fmt: skip
+    values = union_all(*parts).subquery()
+    partition = (values.c.measure, values.c.grp)
+    ranked = select(
+        values.c.grp, values.c.measure, values.c.v,
+        func.row_number().over(partition_by=partition, order_by=values.c.v).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery()  # fmt: skip
+    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
+    query = select(
+        ranked.c.grp, ranked.c.measure, func.count(), func.avg(v),
+        # the middle rank, or the mean of the two middle ones: 2 rn in [n, n + 2]
+        func.avg(case((and_(2 * rn >= n, 2 * rn <= n + 2), v))),
+        # the first rank at or past 0.9 n
+        func.max(case((and_(10 * rn >= 9 * n, 10 * rn < 9 * n + 10), v))),
+    ).group_by(ranked.c.grp, ranked.c.measure)  # fmt: skip
+    return {
+        (str(grp), measure): (int(count), _float(mean), _float(median), _float(p90))
+        for grp, measure, count, mean, median, p90 in session.execute(query)
+    }
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- counts by service, journey and source --------------------------------------------------
+
+
+def count_by_service(session: Session, *, scope: Scope) -> dict[str, int]:
+    key = IncidentService.service_slug
+    query = (
+        select(key, func.count())
+        .join(Incident, Incident.id == IncidentService.incident_id)
+        .where(*_conditions(scope))
+        .group_by(key)
+    )
+    return {str(k): int(n) for k, n in session.execute(query)}
+
+
+def count_by_source(session: Session, *, scope: Scope) -> dict[str, int]:
+    query = select(Incident.source, func.count()).where(*_conditions(scope))
+    return {str(k): int(n) for k, n in session.execute(query.group_by(Incident.source))}
+
+
+def count_by_journey(
+    session: Session, *, scope: Scope, journeys: Mapping[str, Sequence[str]]
+) -> dict[str, int]:
+    """Journey -> incidents affecting at least one of its services."""
+    if not journeys:
+        return {}
+    parts = [
+        select(literal(slug).label("journey"), func.count(func.distinct(Incident.id)))
+        .join(IncidentService, IncidentService.incident_id == Incident.id)
+        .where(IncidentService.service_slug.in_(steps), *_conditions(scope))
+        for slug, steps in journeys.items()
+    ]
+    return {str(k): int(n) for k, n in session.execute(union_all(*parts))}
+
+
+# --- outages --------------------------------------------------------------------------------
+
+IMPACT_TIMES = ("impact_started_at", "detected_at", "mitigated_at", "resolved_at")
+
+
+def outage_times(
+    session: Session,
+    *,
+    priorities: Sequence[int],
+    start: datetime,
+    end: datetime,
+    lookback: timedelta,
+    platform: str | None = None,
+) -> list[tuple[str, dict[str, datetime | None]]]:
+    """(service, impact timestamps) of incidents of these priorities whose impact may overlap
+    [start, end): detected up to `lookback` before it, their impact starting before its end."""
+    began = func.coalesce(Incident.impact_started_at, Incident.detected_at)
+    query = (
+        select(IncidentService.service_slug, *(getattr(Incident, n) for n in IMPACT_TIMES))
+        .join(Incident, Incident.id == IncidentService.incident_id)
+        .where(
+            Incident.priority.in_(list(priorities)),
+            Incident.status != Status.CANCELLED,
+            Incident.detected_at >= start - lookback,
+            Incident.detected_at < end + lookback,
+            began < end,
+        )
+    )
+    if platform:
+        query = query.where(Incident.platform_slug == platform)
+    return [
+        (service, dict(zip(IMPACT_TIMES, stamps, strict=True)))
+        for service, *stamps in session.execute(query)
+    ]
+
+
+def count_by_week_and_priority(session: Session, *, scope: Scope) -> dict[tuple[int, int], int]:
+    """(week index from scope.start, priority) -> incidents detected."""
+    rows = _select("week", scope, Incident.priority.label("priority")).subquery()
+    query = select(rows.c.grp, rows.c.priority, func.count()).group_by(rows.c.grp, rows.c.priority)
+    return {(int(w), int(p)): int(n) for w, p, n in session.execute(query)}
+
+
+def open_by_priority(session: Session, *, platform: str | None = None) -> dict[int, int]:
+    """Priority -> incidents open now (triggered, acknowledged or mitigated)."""
+    query = select(Incident.priority, func.count()).where(
+        Incident.status.in_([Status.TRIGGERED, Status.ACKNOWLEDGED, Status.MITIGATED])
+    )
+    if platform:
+        query = query.where(Incident.platform_slug == platform)
+    return {int(p): int(n) for p, n in session.execute(query.group_by(Incident.priority))}

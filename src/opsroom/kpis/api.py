@@ -1,0 +1,52 @@
+"""/api/v1/kpis: the KPI report of a period and the weekly trend."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from opsroom import clock
+from opsroom.apidoc import errors
+from opsroom.deps import Actor, DbSession
+from opsroom.kpis import domain, schemas
+from opsroom.kpis import service as kpis
+
+router = APIRouter(prefix="/api/v1", tags=["kpis"])
+
+PeriodQuery = Annotated[
+    str | None,
+    Query(
+        max_length=30,
+        description="2026-10, 2026-Q4, 2026-W43 or 2026-10-01..2026-10-15; default this month",
+    ),
+]
+
+
+def period_of(text: str | None) -> domain.Period:
+    return domain.parse_period(text) if text else domain.current_month(clock.now())
+
+
+@router.get("/kpis/report", responses=errors(404, 422))
+def report(
+    session: DbSession,
+    actor: Actor,
+    period: PeriodQuery = None,
+    squad: Annotated[
+        str | None, Query(max_length=80, description="only incidents it was engaged on")
+    ] = None,
+    platform: Annotated[str | None, Query(max_length=80)] = None,
+) -> schemas.KpiReport:
+    return kpis.report(
+        session, actor=actor, period=period_of(period), squad=squad, platform=platform
+    )
+
+
+@router.get("/kpis/trend", responses=errors(404))
+def trend(
+    session: DbSession,
+    actor: Actor,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+    platform: Annotated[str | None, Query(max_length=80)] = None,
+) -> schemas.WeeklyTrend:
+    return kpis.weekly_trend(session, actor=actor, weeks=weeks, platform=platform)

@@ -1,0 +1,38 @@
+"""`opsroom kpi report`: the monthly operations review pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from opsroom import clock
+from opsroom.console import actor, out, unit_of_work
+from opsroom.kpis import domain, formats
+from opsroom.kpis import service as kpis
+
+app = typer.Typer(help="Operations KPIs and the review pack.", no_args_is_help=True)
+
+
+@app.command()
+def report(
+    period: str = typer.Option(
+        None, help="2026-10, 2026-Q4, 2026-W43 or 2026-10-01..2026-10-15 (default: this month)"
+    ),
+    squad: str | None = typer.Option(None, help="only incidents this squad was engaged on"),
+    platform: str | None = typer.Option(None),
+    fmt: formats.Format = typer.Option(formats.Format.MD, "--format", help="md, html, csv or json"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="write to a file"),
+) -> None:
+    """Every KPI of a period by priority, squad, service and journey, against the previous one."""
+    with unit_of_work() as session:
+        chosen = domain.parse_period(period) if period else domain.current_month(clock.now())
+        pack = kpis.report(
+            session, actor=actor(session), period=chosen, squad=squad, platform=platform
+        )
+    text = formats.render(pack, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+    else:
+        typer.echo(text)

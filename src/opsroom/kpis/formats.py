@@ -1,0 +1,209 @@
+"""The monthly operations review pack in the forms people take it away in: Markdown, CSV
+(one figure per row), JSON, and HTML (rendered by the web templates)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from enum import StrEnum
+
+import orjson
+
+from opsroom.kpis import schemas
+
+FIGURES = ("mean", "median", "p90")
+NONE = "n/a"
+MEASURES = {
+    "mttd": "MTTD",
+    "mtta": "MTTA",
+    "mttm": "MTTM",
+    "mttr": "MTTR",
+    "mttr_impact": "MTTR from impact",
+}
+
+
+class Format(StrEnum):
+    MD = "md"
+    HTML = "html"
+    CSV = "csv"
+    JSON = "json"
+
+
+MEDIA_TYPES = {
+    Format.MD: "text/markdown; charset=utf-8",
+    Format.HTML: "text/html; charset=utf-8",
+    Format.CSV: "text/csv; charset=utf-8",
+    Format.JSON: "application/json",
+}
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as people read it: 45 s, 12 min, 3.5 h, 2.1 d."""
+    if seconds is None:
+        return NONE
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size * (2 if unit != "min" else 1):
+            value = seconds / size
+            return f"{value:.0f} {unit}" if unit == "min" else f"{value:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def share(value: float | None, digits: int = 1) -> str:
+    return NONE if value is None else f"{100 * value:.{digits}f} %"
+
+
+def tile_value(tile: schemas.TileRead, value: float | None) -> str:
+    if tile.unit == "seconds":
+        return duration(value)
+    if tile.unit == "share":
+        return share(value)
+    return NONE if value is None else f"{value:.0f}"
+
+
+def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
+    """(section, group, figure, value) for every figure of the report."""
+    for tile in report.tiles:
+        yield "headline", "all", tile.key, _number(tile.value)
+        yield "headline", "all", f"{tile.key}_previous", _number(tile.previous)
+    for section, groups in (
+        ("overall", [report.overall]),
+        ("priority", report.by_priority),
+        ("squad", report.by_squad),
+    ):
+        for g in groups:
+            yield section, g.key, "incidents", str(g.incidents)
+            yield section, g.key, "major", str(g.major)
+            yield section, g.key, "response_sla", _number(g.response_sla)
+            yield section, g.key, "resolution_sla", _number(g.resolution_sla)
+            for measure, stats in g.times.items():
+                for figure in FIGURES:
+                    yield (
+                        section,
+                        g.key,
+                        f"{measure}_{figure}_seconds",
+                        _number(getattr(stats, figure)),
+                    )
+    for section, counts in (
+        ("service", report.by_service),
+        ("journey", report.by_journey),
+        ("source", report.by_source),
+    ):
+        for c in counts:
+            yield section, c.key, "incidents", str(c.incidents)
+    for section, uptimes in (("service", report.services), ("journey", report.journeys)):
+        for u in uptimes:
+            yield section, u.key, "availability", _number(u.availability)
+            yield section, u.key, "availability_target", _number(u.target)
+            yield section, u.key, "mtbf_hours", _number(u.mtbf_hours)
+    for n in report.noise:
+        yield "alert_source", n.key, "received", str(n.received)
+        yield "alert_source", n.key, "noise_reduction_pct", _number(n.noise_reduction_pct)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def to_csv(report: schemas.KpiReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["period", "section", "group", "figure", "value"])
+    for row in rows(report):
+        writer.writerow([report.period, *row])
+    return out.getvalue()
+
+
+def to_json(report: schemas.KpiReport) -> str:
+    return orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode()
+
+
+def _table(head: list[str], body: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)] + [
+        "| " + " | ".join(cells) + " |" for cells in body
+    ]
+
+
+def _group_rows(groups: list[schemas.GroupRead]) -> list[list[str]]:
+    return [
+        [g.key, str(g.incidents), str(g.major), share(g.response_sla), share(g.resolution_sla),
+         duration(g.times["mtta"].median), duration(g.times["mttr"].median), duration(g.times["mttr"].p90)]
+        for g in groups
+    ]  # fmt: skip
+
+
+def to_markdown(report: schemas.KpiReport) -> str:
+    scope = " · ".join(x for x in (report.platform, report.squad and f"squad {report.squad}") if x)
+    lines = [f"# Operations review {report.period}" + (f" ({scope})" if scope else ""), ""]
+    lines += [f"Compared with {report.previous_period}.", ""]
+    lines += _table(["figure", report.period, report.previous_period, "trend"],
+                    [[t.label, tile_value(t, t.value), tile_value(t, t.previous), _arrow(t)] for t in report.tiles])  # fmt: skip
+    head = [
+        "group",
+        "incidents",
+        "major",
+        "response SLA",
+        "resolution SLA",
+        "MTTA median",
+        "MTTR median",
+        "MTTR p90",
+    ]
+    lines += ["", "## Time to detect, acknowledge, mitigate, resolve", ""]
+    lines += _table(["measure", "count", "mean", "median", "p90"], [
+        [label, str(s.count), duration(s.mean), duration(s.median), duration(s.p90)]
+        for key, label in MEASURES.items() for s in [report.overall.times[key]]
+    ])  # fmt: skip
+    lines += ["", "## By priority", "", *_table(head, _group_rows(report.by_priority))]
+    lines += ["", "## By squad", "", *_table(head, _group_rows(report.by_squad))]
+    lines += ["", "## Availability", ""]
+    lines += _table(["service", "availability", "target", "down", "failures", "MTBF"], [
+        [u.name, share(u.availability, 3), share(u.target, 2), duration(u.down_minutes * 60), str(u.failures),
+         duration(u.mtbf_hours * 3600 if u.mtbf_hours else None)]
+        for u in [*report.services, *report.journeys]
+    ])  # fmt: skip
+    lines += ["", "## Incidents by service, journey and source", ""]
+    lines += _table(["where", "incidents"], [[c.key, str(c.incidents)] for c in [*report.by_service, *report.by_journey, *report.by_source]])  # fmt: skip
+    lines += ["", "## Alert noise", "", f"Noise reduction: {_pct(report.noise_reduction_pct)}", ""]
+    lines += _table(["source", "received", "incidents opened", "noise reduction"],
+                    [[n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)] for n in report.noise])  # fmt: skip
+    lines += ["", "Not yet measured: " + "; ".join(report.not_yet_measured) + ".", ""]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return NONE if value is None else f"{value:.1f} %"
+
+
+def _arrow(tile: schemas.TileRead) -> str:
+    arrow = {"up": "↑", "down": "↓", "flat": "→"}.get(tile.direction, "")
+    verdict = (
+        {True: " better", False: " worse"}.get(tile.improved, "")
+        if tile.improved is not None
+        else ""
+    )
+    return arrow + verdict
+
+
+def to_html(report: schemas.KpiReport) -> str:
+    from opsroom.web import make_templates  # the web templates render the HTML pack
+
+    template = make_templates("UTC").env.get_template("kpis/pack.html")
+    return template.render(report=report, fmt=FORMATTING)
+
+
+def render(report: schemas.KpiReport, fmt: Format) -> str:
+    return {Format.MD: to_markdown, Format.HTML: to_html, Format.CSV: to_csv, Format.JSON: to_json}[
+        fmt
+    ](report)
+
+
+class _Formatting:
+    """What templates use to show figures."""
+
+    duration = staticmethod(duration)
+    share = staticmethod(share)
+    tile_value = staticmethod(tile_value)
+    MEASURES = MEASURES
+
+
+FORMATTING = _Formatting()

@@ -1,0 +1,63 @@
+"""KPIs in the browser: a period's figures (a squad's scorecard beside the platform's) and
+the review pack to download."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from opsroom import clock
+from opsroom.catalog import service as catalog_service
+from opsroom.deps import Actor, DbSession, can_read
+from opsroom.kpis import domain, formats
+from opsroom.kpis import service as kpis
+from opsroom.web.pages import Filter, render
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+
+def _period(text: str | None) -> domain.Period:
+    return domain.parse_period(text) if text else domain.current_month(clock.now())
+
+
+@router.get("/kpis")
+def kpi_page(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    period: Filter = None,
+    squad: Filter = None,
+    platform: Filter = None,
+) -> Response:
+    chosen = _period(period)
+    report = kpis.report(session, actor=actor, period=chosen, squad=squad, platform=platform)
+    beside = kpis.report(session, actor=actor, period=chosen, platform=platform) if squad else None
+    context = {
+        "report": report,
+        "beside": beside,
+        "fmt": formats.FORMATTING,
+        "formats": list(formats.Format),
+        "squads": catalog_service.list_squads(session, platform=platform),
+        "query": request.url.query,
+    }
+    return render(request, session, "kpis/report.html", context)
+
+
+@router.get("/kpis/report.{fmt}")
+def download(
+    session: DbSession,
+    actor: Actor,
+    fmt: formats.Format,
+    period: Filter = None,
+    squad: Filter = None,
+    platform: Filter = None,
+) -> Response:
+    """The review pack as a file: md, html, csv or json."""
+    chosen = _period(period)
+    report = kpis.report(session, actor=actor, period=chosen, squad=squad, platform=platform)
+    name = "-".join(x for x in ("opsroom-kpis", chosen.label, platform, squad) if x)
+    return Response(
+        formats.render(report, fmt),
+        media_type=formats.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'},
+    )

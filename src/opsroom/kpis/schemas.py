@@ -1,0 +1,87 @@
+"""The KPI report and the dashboard's figures, as the API, the CLI and the pages return them.
+Durations are in seconds, shares between 0 and 1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class StatsRead(BaseModel):
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None = Field(description="90th percentile (nearest rank)")
+
+
+class GroupRead(BaseModel):
+    """Incident figures for one group (all, a priority, a squad)."""
+
+    key: str
+    incidents: int
+    major: int
+    response_sla: float | None = Field(description="share of decided response SLAs met")
+    resolution_sla: float | None = Field(description="share of decided resolution SLAs met")
+    times: dict[str, StatsRead] = Field(description="mttd, mtta, mttm, mttr, mttr_impact")
+
+
+class CountRead(BaseModel):
+    key: str
+    incidents: int
+
+
+class UptimeRead(BaseModel):
+    key: str
+    name: str
+    target: float | None
+    availability: float | None
+    down_minutes: float
+    failures: int
+    mtbf_hours: float | None
+    meets_target: bool | None
+
+
+class TileRead(BaseModel):
+    key: str
+    label: str
+    unit: str = Field(description="count, seconds or share")
+    value: float | None
+    previous: float | None
+    direction: str = Field(description="up, down, flat or none")
+    improved: bool | None
+
+
+class NoiseRead(BaseModel):
+    key: str
+    received: int
+    incidents_opened: int
+    noise_reduction_pct: float | None
+
+
+class KpiReport(BaseModel):
+    period: str
+    start: datetime
+    end: datetime
+    previous_period: str
+    platform: str | None
+    squad: str | None
+    generated_at: datetime
+    overall: GroupRead
+    by_priority: list[GroupRead]
+    by_squad: list[GroupRead]
+    by_service: list[CountRead]
+    by_journey: list[CountRead]
+    by_source: list[CountRead]
+    services: list[UptimeRead] = Field(description="availability and MTBF per service")
+    journeys: list[UptimeRead] = Field(description="availability per journey")
+    noise: list[NoiseRead] = Field(description="alert sources, noisiest first")
+    noise_reduction_pct: float | None
+    tiles: list[TileRead] = Field(description="headline figures against the previous period")
+    not_yet_measured: list[str] = Field(description="figures whose sources are not in opsroom yet")
+
+
+class WeeklyTrend(BaseModel):
+    weeks: list[str] = Field(description="the Monday each week starts")
+    incidents_by_priority: dict[str, list[int]]
+    mttr_median: list[float | None] = Field(description="seconds, per week")

@@ -1,0 +1,309 @@
+"""Operations KPIs over a period: incident figures aggregated by the database (through the
+incidents service), availability and MTBF from the period's impact windows merged by the
+pure rules in kpis.domain, alert noise from the alerts service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.alerts import domain as alerts_domain
+from opsroom.alerts import service as alerts_service
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog_service
+from opsroom.incidents import service as incidents_service
+from opsroom.incidents.domain import Priority
+from opsroom.kpis import domain, schemas
+from opsroom.kpis.domain import Better, Measure, Period
+
+# Outages are looked for among incidents detected up to this long before the period (and
+# after it, for impact that began earlier): longer outages are not expected, and the bound
+# keeps the search on the detection-time index.
+LONGEST_OUTAGE = timedelta(days=31)
+# Figures the issue asks for whose sources live in domains opsroom does not have yet.
+NOT_YET_MEASURED = [
+    "change failure rate and emergency-change share (changes)",
+    "post-incident reviews on time (reviews)",
+    "action-item closure rate and overdue actions (actions)",
+    "pages per on-call person (on-call)",
+]
+SPANS = {measure.value: span for measure, span in domain.SPANS.items()}
+# What the dashboard's tiles show of the durations.
+HEADLINE_SPANS = {m: SPANS[m] for m in (Measure.MTTA.value, Measure.MTTR.value)}
+Scope = incidents_service.FigureScope
+
+
+def _scope(period: Period, now: datetime, platform: str | None, squad: str | None) -> Scope:
+    return Scope(start=period.start, end=period.end, now=now, platform=platform, squad=squad)
+
+
+# --- incident figures per group -------------------------------------------------------------
+
+
+def _stats_read(stats: domain.Stats | None) -> schemas.StatsRead:
+    stats = stats or domain.Stats()
+    return schemas.StatsRead(count=stats.count, mean=stats.mean, median=stats.median, p90=stats.p90)
+
+
+def _share(met_breached: tuple[int, int]) -> float | None:
+    met, breached = met_breached
+    return met / (met + breached) if met + breached else None
+
+
+def _groups(
+    session: Session,
+    by: str,
+    scope: Scope,
+    label: Callable[[str], str] = str,
+    spans: Mapping[str, tuple[str, str]] = SPANS,
+) -> list[schemas.GroupRead]:
+    rules = incidents_service.current_policy(session)
+    counts = incidents_service.group_counts(
+        session, by=by, scope=scope, response_targets=rules.response_target,
+        resolution_targets=rules.resolution_target,
+    )  # fmt: skip
+    durations = (
+        incidents_service.group_durations(session, by=by, scope=scope, spans=spans) if spans else {}
+    )
+    return [
+        schemas.GroupRead(
+            key=label(grp), incidents=c.incidents, major=c.major, response_sla=_share(c.response),
+            resolution_sla=_share(c.resolution),
+            times={m: _stats_read(domain.Stats(*durations[grp, m]) if (grp, m) in durations else None) for m in SPANS},
+        )
+        for grp, c in sorted(counts.items(), key=lambda kv: _sort_key(kv[0]))
+    ]  # fmt: skip
+
+
+def _sort_key(group: str) -> tuple[int, str]:
+    return (int(group), "") if group.isdigit() else (0, group)
+
+
+def _priority_label(group: str) -> str:
+    return Priority(int(group)).label
+
+
+def _overall(
+    session: Session, scope: Scope, spans: Mapping[str, tuple[str, str]] = SPANS
+) -> schemas.GroupRead:
+    found = _groups(session, "all", scope, spans=spans)
+    if found and found[0].incidents:
+        return found[0]
+    return schemas.GroupRead(
+        key="all", incidents=0, major=0, response_sla=None, resolution_sla=None,
+        times={m: _stats_read(None) for m in SPANS},
+    )  # fmt: skip
+
+
+def _count_rows(counts: Mapping[str, int]) -> list[schemas.CountRead]:
+    rows = [schemas.CountRead(key=key, incidents=n) for key, n in counts.items()]
+    return sorted(rows, key=lambda r: (-r.incidents, r.key))
+
+
+# --- availability and MTBF ------------------------------------------------------------------
+
+
+def _outages(
+    session: Session, scope: Scope, policy: domain.KpiPolicy
+) -> dict[str, list[domain.Window]]:
+    """Service -> impact windows of its outage-priority incidents that may overlap the period."""
+    rows = incidents_service.outage_times(
+        session, priorities=sorted(policy.outage_priorities), start=scope.start, end=scope.end,
+        lookback=LONGEST_OUTAGE, platform=scope.platform,
+    )  # fmt: skip
+    windows: dict[str, list[domain.Window]] = {}
+    for service, times in rows:
+        windows.setdefault(service, []).append(domain.impact_window(times, scope.now))
+    return windows
+
+
+def _uptime_read(
+    key: str, name: str, up: domain.Uptime, target: float | None
+) -> schemas.UptimeRead:
+    availability = up.availability
+    return schemas.UptimeRead(
+        key=key, name=name, target=target, availability=availability,
+        down_minutes=up.down.total_seconds() / 60, failures=up.failures,
+        mtbf_hours=up.mtbf.total_seconds() / 3600 if up.mtbf else None,
+        meets_target=None if availability is None or target is None else availability >= target,
+    )  # fmt: skip
+
+
+def _availability(
+    session: Session, scope: Scope, journeys: dict[str, list[str]], policy: domain.KpiPolicy
+) -> tuple[list[schemas.UptimeRead], list[schemas.UptimeRead]]:
+    outages = _outages(session, scope, policy)
+    planned = alerts_service.maintenance_windows(session, since=scope.start, until=scope.end)
+    period = Period("", scope.start, scope.end)
+    services = catalog_service.all_services(session, platform=scope.platform, owner=scope.squad)
+    per_service = [
+        _uptime_read(s.slug, s.name, domain.uptime(outages.get(s.slug, []), planned.get(s.slug, []), period),
+                     policy.availability_target.get(s.tier))
+        for s in services
+    ]  # fmt: skip
+    names = {
+        j.slug: j.name for j in catalog_service.list_journeys(session, platform=scope.platform)
+    }
+    per_journey = [
+        _uptime_read(slug, names[slug], domain.journey_uptime(
+            {s: (outages.get(s, []), planned.get(s, [])) for s in steps}, period), None)
+        for slug, steps in journeys.items()
+    ]  # fmt: skip
+    return per_service, per_journey
+
+
+def _journeys(session: Session, platform: str | None) -> dict[str, list[str]]:
+    return {j.slug: j.services for j in catalog_service.list_journeys(session, platform=platform)}
+
+
+# --- alert noise ----------------------------------------------------------------------------
+
+
+def _noise(session: Session, actor: Principal, period: Period) -> list[schemas.NoiseRead]:
+    rows = alerts_service.noise(session, actor=actor, since=period.start, until=period.end)
+    found = [
+        schemas.NoiseRead(key=r.key, received=r.received, incidents_opened=r.incidents_opened,
+                          noise_reduction_pct=r.noise_reduction_pct)
+        for r in rows
+    ]  # fmt: skip
+    return sorted(found, key=lambda r: (-r.received, r.key))
+
+
+def _noise_reduction(rows: Sequence[schemas.NoiseRead]) -> float | None:
+    received = sum(r.received for r in rows)
+    return alerts_domain.noise_reduction(received, sum(r.incidents_opened for r in rows))
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _tiles(current: schemas.GroupRead, previous: schemas.GroupRead) -> list[schemas.TileRead]:
+    specs: list[tuple[str, str, str, Better, Callable[[schemas.GroupRead], float | None]]] = [
+        ("incidents", "Incidents", "count", Better.LOWER, lambda g: g.incidents),
+        ("major", "Major incidents", "count", Better.LOWER, lambda g: g.major),
+        ("mtta", "MTTA (median)", "seconds", Better.LOWER, lambda g: g.times["mtta"].median),
+        ("mttr", "MTTR (median)", "seconds", Better.LOWER, lambda g: g.times["mttr"].median),
+        ("response_sla", "Response SLA met", "share", Better.HIGHER, lambda g: g.response_sla),
+        (
+            "resolution_sla",
+            "Resolution SLA met",
+            "share",
+            Better.HIGHER,
+            lambda g: g.resolution_sla,
+        ),
+    ]
+    tiles = []
+    for key, label, unit, better, value in specs:
+        now, before = value(current), value(previous)
+        moved = domain.trend(now, before, better)
+        tiles.append(schemas.TileRead(key=key, label=label, unit=unit, value=now, previous=before,
+                                      direction=moved.direction, improved=moved.improved))  # fmt: skip
+    return tiles
+
+
+def report(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    platform: str | None = None,
+    squad: str | None = None,
+    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
+) -> schemas.KpiReport:
+    """Every figure of a period, by priority, squad, service, journey and source, with the
+    headline figures against the previous period."""
+    require(actor, Action.READ)
+    if platform:
+        catalog_service.get_platform(session, platform)
+    if squad:
+        catalog_service.get_squad(session, squad)
+    scope = _scope(period, clock.now(), platform, squad)
+    before = _scope(period.previous(), scope.now, platform, squad)
+    overall = _overall(session, scope)
+    journeys = _journeys(session, platform)
+    services, journey_uptimes = _availability(session, scope, journeys, policy)
+    noise = _noise(session, actor, period)
+    return schemas.KpiReport(
+        period=period.label, start=period.start, end=period.end,
+        previous_period=period.previous().label, platform=platform, squad=squad,
+        generated_at=scope.now, overall=overall,
+        by_priority=_groups(session, "priority", scope, _priority_label),
+        by_squad=_groups(session, "squad", scope),
+        by_service=_count_rows(incidents_service.count_by_service(session, scope=scope)),
+        by_journey=_count_rows(incidents_service.count_by_journey(session, scope=scope, journeys=journeys)),
+        by_source=_count_rows(incidents_service.count_by_source(session, scope=scope)),
+        services=services, journeys=journey_uptimes,
+        noise=noise, noise_reduction_pct=_noise_reduction(noise),
+        tiles=_tiles(overall, _overall(session, before)), not_yet_measured=NOT_YET_MEASURED,
+    )  # fmt: skip
+
+
+def dashboard_summary(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    platform: str | None = None,
+    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
+) -> schemas.KpiReport:
+    """What the dashboard shows of a period (headline tiles, SLA by squad, availability by
+    journey, alert noise); the lists it does not show are left empty."""
+    require(actor, Action.READ)
+    scope = _scope(period, clock.now(), platform, None)
+    before = _scope(period.previous(), scope.now, platform, None)
+    overall = _overall(session, scope, HEADLINE_SPANS)
+    _, journey_uptimes = _availability(session, scope, _journeys(session, platform), policy)
+    noise = _noise(session, actor, period)
+    return schemas.KpiReport(
+        period=period.label, start=period.start, end=period.end,
+        previous_period=period.previous().label, platform=platform, squad=None,
+        generated_at=scope.now, overall=overall, by_priority=[],
+        by_squad=_groups(session, "squad", scope, spans={}), by_service=[], by_journey=[],
+        by_source=[], services=[], journeys=journey_uptimes, noise=noise,
+        noise_reduction_pct=_noise_reduction(noise),
+        tiles=_tiles(overall, _overall(session, before, HEADLINE_SPANS)),
+        not_yet_measured=NOT_YET_MEASURED,
+    )  # fmt: skip
+
+
+def weekly_trend(
+    session: Session, *, actor: Principal, weeks: int = 12, platform: str | None = None
+) -> schemas.WeeklyTrend:
+    """Incidents per week by priority and the weekly median MTTR, for the last `weeks` weeks
+    (the current one included)."""
+    require(actor, Action.READ)
+    if platform:
+        catalog_service.get_platform(session, platform)
+    now = clock.now()
+    monday = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) - timedelta(
+        days=now.weekday()
+    )
+    first = monday - timedelta(weeks=weeks - 1)
+    scope = Scope(start=first, end=monday + timedelta(weeks=1), now=now, platform=platform)
+    counts = incidents_service.count_by_week_and_priority(session, scope=scope)
+    mttr = {Measure.MTTR.value: SPANS[Measure.MTTR.value]}
+    durations = incidents_service.group_durations(session, by="week", scope=scope, spans=mttr)
+    return schemas.WeeklyTrend(
+        weeks=[f"{first + timedelta(weeks=i):%Y-%m-%d}" for i in range(weeks)],
+        incidents_by_priority={
+            p.label: [counts.get((week, int(p)), 0) for week in range(weeks)] for p in Priority
+        },
+        mttr_median=[
+            durations[str(week), Measure.MTTR.value][2]
+            if (str(week), Measure.MTTR.value) in durations
+            else None
+            for week in range(weeks)
+        ],
+    )
+
+
+def open_incidents(
+    session: Session, *, actor: Principal, platform: str | None = None
+) -> dict[str, int]:
+    """Incidents open now per priority label, P1 to P5."""
+    require(actor, Action.READ)
+    counts = incidents_service.open_by_priority(session, platform=platform)
+    return {p.label: counts.get(int(p), 0) for p in Priority}

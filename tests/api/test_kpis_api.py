@@ -1,0 +1,137 @@
+"""KPIs over HTTP: the report, its downloads, the dashboard and /metrics."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+from opsroom import clock
+from opsroom.auth.domain import Role, Scope
+from opsroom.config import Settings
+from tests.api.conftest import created
+from tests.conftest import bearer_for, client_as
+
+HTML = {"Accept": "text/html"}
+
+
+def _declare(client: TestClient, priority_inputs: tuple[int, int] = (1, 1)) -> str:
+    impact, urgency = priority_inputs
+    incident = created(
+        client,
+        "/api/v1/incidents",
+        {"title": "Login fails", "services": ["auth"], "impact": impact, "urgency": urgency},
+    )
+    return str(incident["key"])
+
+
+def test_the_report_of_this_month_counts_what_was_declared(catalog_client: TestClient) -> None:
+    _declare(catalog_client)
+    _declare(catalog_client, (3, 3))
+    report = catalog_client.get("/api/v1/kpis/report").json()
+    assert report["period"] == f"{clock.now():%Y-%m}"
+    assert report["overall"]["incidents"] == 2
+    assert [g["key"] for g in report["by_priority"]] == ["P1", "P5"]
+    assert [g["key"] for g in report["by_squad"]] == ["identity"]
+    assert {c["key"]: c["incidents"] for c in report["by_journey"]} == {"login": 2}
+
+
+def test_report_errors(catalog_client: TestClient) -> None:
+    bad = catalog_client.get("/api/v1/kpis/report", params={"period": "last month"})
+    assert bad.status_code == 422
+    assert "period" in bad.json()["error"]["fields"]
+    missing = catalog_client.get("/api/v1/kpis/report", params={"squad": "nobody"})
+    assert missing.status_code == 404
+    assert catalog_client.get("/api/v1/kpis/trend", params={"platform": "x-y"}).status_code == 404
+
+
+def test_the_weekly_trend_has_one_value_per_week(catalog_client: TestClient) -> None:
+    _declare(catalog_client)
+    trend = catalog_client.get("/api/v1/kpis/trend", params={"weeks": 4}).json()
+    assert len(trend["weeks"]) == 4
+    assert trend["incidents_by_priority"]["P1"] == [0, 0, 0, 1]
+
+
+def test_the_review_pack_downloads_in_every_format(catalog_client: TestClient) -> None:
+    _declare(catalog_client)
+    month = f"{clock.now():%Y-%m}"
+    csv_file = catalog_client.get("/kpis/report.csv", params={"period": month})
+    assert (
+        csv_file.headers["content-disposition"]
+        == f'attachment; filename="opsroom-kpis-{month}.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(csv_file.text)))
+    assert {
+        "period": month,
+        "section": "overall",
+        "group": "all",
+        "figure": "incidents",
+        "value": "1",
+    } in rows
+    markdown = catalog_client.get("/kpis/report.md", params={"period": month, "squad": "identity"})
+    assert markdown.text.startswith(f"# Operations review {month} (squad identity)")
+    html = catalog_client.get("/kpis/report.html").text
+    assert "<h1>Operations review" in html and "<script" not in html
+    assert json.loads(catalog_client.get("/kpis/report.json").text)["overall"]["incidents"] == 1
+    assert catalog_client.get("/kpis/report.pdf").status_code == 422
+
+
+def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
+    catalog_client: TestClient,
+) -> None:
+    _declare(catalog_client)
+    page = catalog_client.get("/", headers=HTML)
+    assert page.status_code == 200
+    html = page.text
+    assert '<script src="/vendor/chart.umd.min.js" defer></script>' in html
+    charts = [json.loads(unescape(spec)) for spec in re.findall(r"data-chart='([^']*)'", html)]
+    assert len(charts) == 5
+    weekly = charts[0]
+    assert {s["label"]: s["values"][-1] for s in weekly["series"]}["P1"] == 1
+    assert re.search(r'class="priority-p1".*?<span class="count">1</span>', html, re.S)
+    assert 'data-kpi="incidents"' in html
+
+
+def test_the_live_part_refreshes_alone(catalog_client: TestClient) -> None:
+    _declare(catalog_client)
+    part = catalog_client.get("/dashboard/open", headers={**HTML, "HX-Request": "true"})
+    assert part.status_code == 200
+    assert part.text.lstrip().startswith('<section class="card open-now"')
+    assert "<html" not in part.text
+
+
+def test_the_kpi_page_shows_a_squads_scorecard_beside_the_platform(
+    catalog_client: TestClient,
+) -> None:
+    _declare(catalog_client)
+    page = catalog_client.get("/kpis", params={"squad": "identity"}, headers=HTML).text
+    assert "Scorecard: identity" in page
+    assert "platform: 1" in page
+
+
+def test_chart_library_is_served_from_the_pinned_package(catalog_client: TestClient) -> None:
+    script = catalog_client.get("/vendor/chart.umd.min.js")
+    assert script.status_code == 200
+    assert "Chart" in script.text[:2000]
+
+
+def test_metrics_need_a_read_token_and_speak_prometheus(
+    settings: Settings, catalog_client: TestClient
+) -> None:
+    _declare(catalog_client)
+    assert client_as(settings, None).get("/metrics").status_code == 401
+    scraper = client_as(
+        settings, bearer_for(settings, "prometheus@example.com", Role.VIEWER, scopes=[Scope.READ])
+    )
+    response = scraper.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    lines = response.text.splitlines()
+    assert 'opsroom_open_incidents{priority="P1"} 1.0' in lines
+    assert "opsroom_alerts_ingested_total 0.0" in lines
+    assert 'opsroom_notifications_total{outcome="failed"} 0.0' in lines
+    assert "opsroom_worker_lag_seconds 0.0" in lines

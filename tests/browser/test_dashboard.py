@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.kpis import domain
+from opsroom.kpis import service as kpis
+from tests.factories import ACTOR
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_dashboard_draws_its_charts_from_the_demo_history(
+    page: Page, demo_session: Session
+) -> None:
+    open_now = kpis.open_incidents(demo_session, actor=ACTOR)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None
+    )
+
+    page.goto("/")
+
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.locator(".open-by-priority .priority-p1 .count")).to_have_text(str(open_now["P1"]))
+    expect(page.locator(".kpi-tile")).to_have_count(6)
+    charts = page.locator("canvas[data-chart]")
+    expect(charts).to_have_count(5)
+    for index in range(5):  # Chart.js marks each canvas it draws on
+        expect(charts.nth(index)).to_have_attribute("data-drawn", "yes")
+    assert page.locator("canvas[data-chart]").first.bounding_box()["height"] > 100  # type: ignore[index]
+    expect(page.get_by_role("heading", name="Platforms")).to_be_visible()
+    assert errors == []
+
+
+def test_the_open_incidents_refresh_themselves(page: Page) -> None:
+    page.goto("/")
+    with page.expect_response(lambda r: "/dashboard/open" in r.url, timeout=40_000) as refreshed:
+        pass
+    assert refreshed.value.status == 200
+    expect(page.locator("#open-now")).to_have_count(1)
+
+
+def test_the_review_pack_downloads_from_the_kpi_page(page: Page, demo_session: Session) -> None:
+    month = domain.current_month(clock.now()).label
+    page.goto("/")
+    page.get_by_role("link", name="All KPIs and the review pack →").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Operations KPIs · {month}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    assert download.value.suggested_filename == f"opsroom-kpis-{month}.csv"
