@@ -10,6 +10,10 @@ from opsroom.db import Base
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
 from opsroom.jobs import models as jobs_models
+from opsroom.notify import models as notify_models
+from opsroom.notify import service as notify_service
+from opsroom.oncall import models as oncall_models
+from opsroom.oncall import service as oncall_service
 
 MODEL_MODULES = (
     alert_models,
@@ -19,7 +23,9 @@ MODEL_MODULES = (
     incident_models,
     jobs_models,
     keys,
+    notify_models,
+    oncall_models,
 )
 # Modules whose timer handlers the worker must know.
-HANDLER_MODULES = (incident_service, alert_service)
+HANDLER_MODULES = (incident_service, alert_service, notify_service, oncall_service)
 metadata = Base.metadata
