@@ -23,6 +23,8 @@ from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
+from opsroom.oncall import api as oncall_api
+from opsroom.oncall import pages as oncall_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 from opsroom.web import pages as shell_pages
 
@@ -34,6 +36,7 @@ API_ROUTERS = (
     audit_api.router,
     alerts_api.router,
     ingest_api.router,
+    oncall_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -41,6 +44,8 @@ PAGE_ROUTERS = (
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    oncall_pages.router,
+    oncall_pages.links,
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -125,6 +125,8 @@ def check_layer(layer: Layer) -> None:
         problems["length"] = "a shift lasts at least one unit"
     if layer.start.tzinfo is None:
         problems["start"] = "give the start with a time zone"
+    elif not plausible(layer.start):
+        problems["start"] = PLAUSIBLE
     if not known_zone(layer.zone):
         problems["zone"] = f"unknown time zone '{layer.zone}'"
     for r in layer.restrictions:
@@ -134,6 +136,20 @@ def check_layer(layer: Layer) -> None:
             problems["restrictions"] = "a restriction ends after it starts (00:00 = midnight)"
     if problems:
         raise ValidationFailed("this rotation cannot be used", fields=problems)
+
+
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+PLAUSIBLE = f"use a moment between {FIRST_YEAR} and {LAST_YEAR}"
+
+
+def plausible(moment: datetime) -> bool:
+    """Schedules are computed in years people live in; far-off moments are typos."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def check_moment(moment: datetime, field: str) -> None:
+    if not plausible(moment):
+        raise ValidationFailed(PLAUSIBLE, fields={field: PLAUSIBLE})
 
 
 def known_zone(zone: str) -> bool:
@@ -352,3 +368,18 @@ class Paged:
 
 def reached(people: Iterable[str | None]) -> Paged:
     return Paged(tuple(dict.fromkeys(p for p in people if p)))
+
+
+def by_day(shifts: Iterable[Shift], zone: str) -> list[tuple[date, list[Shift]]]:
+    """Shifts cut at local midnights, grouped per local day: a calendar's rows."""
+    tz = ZoneInfo(zone)
+    days: dict[date, list[Shift]] = {}
+    for s in shifts:
+        start = s.start
+        while start < s.end:
+            local = start.astimezone(tz)
+            midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz)
+            end = min(s.end, midnight.astimezone(UTC))
+            days.setdefault(local.date(), []).append(Shift(s.person, start, end))
+            start = end
+    return sorted(days.items())

@@ -114,6 +114,8 @@ def add_override(
 ) -> OnCallOverride:
     schedule = get_schedule(session, actor=actor, slug=slug)
     _squad_rights(session, actor, schedule.squad_slug)
+    domain.check_moment(data.start, "start")
+    domain.check_moment(data.end, "end")
     if data.end <= data.start:
         raise ValidationFailed("an override ends after it starts", fields={"end": "before start"})
     override = OnCallOverride(
@@ -179,6 +181,7 @@ def on_call(
 ) -> list[schemas.OnCallRead]:  # fmt: skip
     """Who is on call now (or at `at`) per schedule, for a squad, a service's owner or one schedule."""
     moment = at or clock.now()
+    domain.check_moment(moment, "at")
     if service:
         squad = catalog.get_service(session, service).owner.slug
     if schedule:
@@ -200,6 +203,7 @@ def coverage(
         raise ValidationFailed("look 1 to 366 days ahead", fields={"days": "out of range"})
     schedule = get_schedule(session, actor=actor, slug=slug)
     begin = start or clock.now()
+    domain.check_moment(begin, "start")
     end = begin + timedelta(days=days)
     shifts = schedule_rule(schedule).shifts(begin, end)
     holes = domain.gaps(shifts)

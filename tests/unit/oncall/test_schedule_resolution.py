@@ -18,6 +18,7 @@ from opsroom.oncall.domain import (
     Restriction,
     Schedule,
     ShiftUnit,
+    by_day,
     fairness,
     gaps,
     next_shifts,
@@ -200,3 +201,16 @@ def test_a_gap_free_layer_has_exactly_one_person_on_call_at_every_instant(
     assert gaps(window) == []
     assert all(a.end == b.start for a, b in itertools.pairwise(window))
     assert window[0].start == at and window[-1].end == at + timedelta(days=10)
+
+
+def test_calendar_rows_cut_shifts_at_local_midnight() -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=AMS)
+    shifts = Schedule((weekly("alice", "bob", start=start),)).shifts(
+        start, start + timedelta(days=2)
+    )
+    rows = by_day(shifts, "Europe/Amsterdam")
+    assert [(day.day, [(s.person, s.hours) for s in cut]) for day, cut in rows] == [
+        (2, [("alice", 15)]),
+        (3, [("alice", 24)]),
+        (4, [("alice", 9)]),
+    ]
