@@ -17,6 +17,7 @@ from opsroom.catalog import cli as catalog_cli
 from opsroom.config import Settings
 from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.incidents import cli as incidents_cli
+from opsroom.oncall import cli as oncall_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -32,6 +33,8 @@ app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")
 app.add_typer(auth_cli.user_app, name="user")
 app.add_typer(auth_cli.token_app, name="token")
+app.add_typer(oncall_cli.app, name="oncall")
+app.command("page")(oncall_cli.page)
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 
