@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from opsroom.config import Settings
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 from tests.peers.receivers import WebhookReceiver, webhook_receiver
+from tests.unit.oncall.test_ical import ICS
 
 START = "2026-11-02T09:00:00+01:00"
 SCHEDULE = {
@@ -235,3 +237,26 @@ def test_a_responder_edits_only_their_own_contact_methods(
             responder.post("/api/v1/schedules", json={**SCHEDULE, "slug": "mine"}).status_code
             == 403
         )
+
+
+def test_calendar_feeds_per_schedule_and_person(oncall_client: TestClient) -> None:
+    feed = oncall_client.get("/api/v1/schedules/identity-primary/calendar.ics", params={"days": 14})
+    assert feed.headers["content-type"].startswith("text/calendar")
+    events = icalendar.Calendar.from_ical(feed.content).walk("VEVENT")
+    assert events and all(
+        e[t].to_ical().endswith(b"Z") for e in events for t in ("DTSTART", "DTEND")
+    )
+    mine = oncall_client.get("/api/v1/people/carol@example.com/oncall.ics", params={"days": 14})
+    people = {str(e["ATTENDEE"]) for e in icalendar.Calendar.from_ical(mine.content).walk("VEVENT")}
+    assert people <= {"mailto:carol@example.com"}
+    assert oncall_client.get("/api/v1/schedules/nope/calendar.ics").status_code == 404
+
+
+def test_a_schedule_is_imported_from_an_ics_file(oncall_client: TestClient) -> None:
+    body = {"slug": "imported", "name": "Imported", "ics": ICS.decode(), "days": 400}
+    imported = created(oncall_client, "/api/v1/schedules/import", body)
+    assert {o["person"] for o in imported["overrides"]} == {"dave@example.com"}
+    refused = oncall_client.post(
+        "/api/v1/schedules/import", json={**body, "slug": "junk", "ics": "not a calendar at all"}
+    )
+    assert refused.status_code == 422 and "ics" in _errors(refused)

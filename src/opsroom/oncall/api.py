@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, EmailStr
@@ -50,6 +50,46 @@ def create_schedule(
 ) -> schemas.ScheduleRead:
     created = oncall.create_schedule(session, actor=actor, data=data)
     return schemas.ScheduleRead.model_validate(created)
+
+
+ICS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}
+}
+
+
+@router.post("/schedules/import", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
+def import_schedule(
+    session: DbSession, actor: Actor, data: schemas.ScheduleImport
+) -> schemas.ScheduleRead:
+    """A schedule from an .ics file: occurrences (RRULE/RDATE/EXDATE expanded) become overrides."""
+    return schemas.ScheduleRead.model_validate(
+        oncall.import_schedule(session, actor=actor, data=data)
+    )
+
+
+@router.get(
+    "/schedules/{slug}/calendar.ics", response_class=Response, responses={**errors(404), **ICS}
+)
+def schedule_calendar(
+    session: DbSession, actor: Actor, slug: str, days: Annotated[int, Query(ge=1, le=366)] = 90
+) -> Response:
+    """One VEVENT per shift, times in UTC, UIDs stable across exports."""
+    feed = oncall.schedule_feed(session, actor=actor, slug=slug, days=days)
+    return Response(feed, media_type="text/calendar")
+
+
+@router.get("/people/{email}/oncall.ics", response_class=Response, responses={**errors(), **ICS})
+def person_calendar(
+    session: DbSession,
+    actor: Actor,
+    email: EmailStr,
+    days: Annotated[int, Query(ge=1, le=366)] = 90,
+) -> Response:
+    """A person's shifts across every schedule."""
+    return Response(
+        oncall.person_feed(session, actor=actor, person=str(email), days=days),
+        media_type="text/calendar",
+    )
 
 
 @router.get("/schedules/{slug}", responses=errors(404))

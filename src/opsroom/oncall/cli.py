@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import typer
 
@@ -103,6 +105,41 @@ def create_schedule(
             oncall.create_schedule(session, actor=actor(session), data=data)
         )
     emit(read, as_json, lambda: out.print(f"created schedule [bold]{read.slug}[/]"))
+
+
+@schedule_app.command("import")
+def import_schedule(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="an .ics file"),
+    slug: str = typer.Option(...),
+    name: str = typer.Option(...),
+    squad: str | None = typer.Option(None),
+    zone: str = typer.Option("UTC"),
+    days: int = typer.Option(180, min=1, max=730, help="how far ahead to expand recurrences"),
+    as_json: bool = JsonOption,
+) -> None:
+    """A schedule from an .ics file (each event's attendee or email summary is on call)."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ScheduleImport(
+            slug=slug, name=name, squad=squad, zone=zone, days=days, ics=path.read_text()
+        )
+        read = schemas.ScheduleRead.model_validate(
+            oncall.import_schedule(session, actor=actor(session), data=data)
+        )
+    emit(
+        read,
+        as_json,
+        lambda: out.print(f"imported [bold]{read.slug}[/]: {len(read.overrides)} shift(s)"),
+    )
+
+
+@schedule_app.command("export")
+def export_schedule(
+    slug: str = typer.Argument(...), days: int = typer.Option(90, min=1, max=366)
+) -> None:
+    """Print the schedule's iCalendar feed."""
+    with unit_of_work() as session:
+        feed = oncall.schedule_feed(session, actor=actor(session), slug=slug, days=days)
+    sys.stdout.write(feed.decode())
 
 
 @schedule_app.command("list")

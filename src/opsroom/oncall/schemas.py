@@ -41,6 +41,15 @@ class ScheduleCreate(Input):
     layers: list[LayerIn] = Field(default=[], max_length=20, description="lowest rank first")
 
 
+class ScheduleImport(Input):
+    slug: Slug
+    name: str = Field(min_length=2, max_length=200)
+    squad: Slug | None = None
+    zone: Zone = "UTC"
+    ics: str = Field(min_length=10, max_length=1_000_000, description="the .ics file's text")
+    days: int = Field(default=180, ge=1, le=730, description="how far ahead to expand recurrences")
+
+
 class OverrideIn(Input):
     person: EmailStr
     start: AwareDatetime
