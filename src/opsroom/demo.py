@@ -15,6 +15,7 @@ from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound
 from opsroom.incidents import demo_history
+from opsroom.oncall import demo as oncall_demo
 
 DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
@@ -45,6 +46,9 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
     if history:
         result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=clock.now())
+    result.created["oncall schedules"] = oncall_demo.load(
+        session, actor=DEMO_ACTOR, now=clock.now()
+    )
     return result.as_dict()
 
 

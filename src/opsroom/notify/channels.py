@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from functools import cache
 
 import httpx
 import orjson
@@ -13,6 +14,12 @@ from opsroom.notify import domain
 from opsroom.notify.domain import Channel, Message
 
 TIMEOUT_SECONDS = 10.0
+
+
+@cache
+def _http() -> httpx.Client:
+    """One pooled client per process: building one (its TLS context) costs more than a post."""
+    return httpx.Client(timeout=TIMEOUT_SECONDS)
 
 
 class DeliveryFailed(Exception):
@@ -64,7 +71,7 @@ def post_json(settings: Settings, channel: Channel, url: str, message: Message) 
             settings.signing_secret.get_secret_value(), body
         )
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        response = _http().post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
     if response.status_code >= 300:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from opsroom.apidoc import Input
-from opsroom.notify.domain import Channel
+from opsroom.notify.domain import Channel, Delivery
 
 
 class ContactMethodIn(Input):
@@ -62,3 +62,16 @@ class NotificationRead(BaseModel):
     sent_at: datetime | None
     last_error: str | None
     created_at: datetime
+
+
+class PastNotification(Input):
+    """A page sent before, kept for the record."""
+
+    incident: str = Field(max_length=40)
+    person: str = Field(max_length=320)
+    channel: Channel
+    address: str = Field(max_length=2000)
+    status: Delivery
+    attempts: int = Field(default=1, ge=1, le=100)
+    sent_at: AwareDatetime
+    error: str | None = Field(default=None, max_length=2000)

@@ -290,3 +290,24 @@ def pages_received(session: Session, *, since: datetime) -> dict[str, int]:
         .group_by(OutboxMessage.person)
     )
     return {person: int(count) for person, count in session.execute(query)}
+
+
+def import_history(
+    session: Session, *, actor: Principal, entries: list[schemas.PastNotification]
+) -> int:
+    """Record pages sent elsewhere before (another paging tool's history), so fairness figures
+    and the log start complete. Nothing is sent. Returns how many were new."""
+    require(actor, Action.ADMINISTER)
+    added = 0
+    for e in entries:
+        key = f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}"
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
+            continue
+        session.add(OutboxMessage(
+            dedup_key=key, channel=e.channel, address=e.address, person=e.person, incident_key=e.incident,
+            message={"incident": e.incident, "priority": "", "summary": "", "link": "", "ack_link": ""},
+            status=e.status, attempts=e.attempts, due_at=e.sent_at, created_at=e.sent_at,
+            sent_at=e.sent_at if e.status == Delivery.SENT else None, last_error=e.error,
+        ))  # fmt: skip
+        added += 1
+    return added
