@@ -119,14 +119,13 @@ def add_override(
     return schemas.OverrideRead.model_validate(created)
 
 
-@router.delete(
-    "/schedules/{slug}/overrides/{override_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=errors(404),
-)
-def remove_override(session: DbSession, actor: Actor, slug: str, override_id: RecordId) -> Response:
-    oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/schedules/{slug}/overrides/{override_id}", responses=errors(404))
+def remove_override(
+    session: DbSession, actor: Actor, slug: str, override_id: RecordId
+) -> schemas.ScheduleRead:
+    """Remove an override; returns the schedule as it now is."""
+    schedule = oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
+    return schemas.ScheduleRead.model_validate(schedule)
 
 
 @router.get("/escalation-policies", responses=errors())

@@ -134,7 +134,9 @@ def add_override(
     return override
 
 
-def remove_override(session: Session, *, actor: Principal, slug: str, override_id: int) -> None:
+def remove_override(
+    session: Session, *, actor: Principal, slug: str, override_id: int
+) -> OnCallSchedule:
     schedule = get_schedule(session, actor=actor, slug=slug)
     _squad_rights(session, actor, schedule.squad_slug)
     override = next((o for o in schedule.overrides if o.id == override_id), None)
@@ -143,6 +145,8 @@ def remove_override(session: Session, *, actor: Principal, slug: str, override_i
     schedule.overrides.remove(override)
     schedule.version += 1
     _audit(session, actor, "schedule.override_removed", "schedule", slug, {"override": override_id})
+    session.flush()
+    return schedule
 
 
 def layer_rule(layer: OnCallLayer) -> domain.Layer:
