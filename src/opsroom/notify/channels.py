@@ -5,13 +5,16 @@ from __future__ import annotations
 import smtplib
 import ssl
 from functools import cache
+from typing import TYPE_CHECKING
 
-import httpx
 import orjson
 
 from opsroom.config import Settings
 from opsroom.notify import domain
 from opsroom.notify.domain import Channel, Message
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_SECONDS = 10.0
 
@@ -19,6 +22,8 @@ TIMEOUT_SECONDS = 10.0
 @cache
 def _http() -> httpx.Client:
     """One pooled client per process: building one (its TLS context) costs more than a post."""
+    import httpx  # loaded by the first post, not when the worker starts
+
     return httpx.Client(timeout=TIMEOUT_SECONDS)
 
 
@@ -64,6 +69,8 @@ def _smtp(settings: Settings) -> smtplib.SMTP:
 
 
 def post_json(settings: Settings, channel: Channel, url: str, message: Message) -> None:
+    import httpx
+
     body = orjson.dumps(domain.CHAT_BODIES[channel](message))
     headers = {"Content-Type": "application/json", "User-Agent": "opsroom"}
     if channel is Channel.WEBHOOK:

@@ -18,7 +18,7 @@ from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
-from opsroom.oncall import domain, ical, schemas
+from opsroom.oncall import domain, schemas
 from opsroom.oncall.models import (
     Escalation,
     EscalationPolicy,
@@ -246,12 +246,16 @@ def _feed_shifts(
 
 
 def schedule_feed(session: Session, *, actor: Principal, slug: str, days: int = 90) -> bytes:
+    from opsroom.oncall import ical  # the calendar libraries load on first use, not at start-up
+
     schedule = get_schedule(session, actor=actor, slug=slug)
     now = clock.now()
     return ical.export(schedule.name, slug, _feed_shifts(schedule, now, days), stamp=now)
 
 
 def person_feed(session: Session, *, actor: Principal, person: str, days: int = 90) -> bytes:
+    from opsroom.oncall import ical
+
     now = clock.now()
     shifts = [
         (slug, s)
@@ -267,6 +271,8 @@ def import_schedule(
 ) -> OnCallSchedule:
     """A schedule whose shifts come from an .ics file: each occurrence in the coming days
     becomes an override (recurrences expanded, exceptions honoured)."""
+    from opsroom.oncall import ical
+
     now = clock.now()
     shifts = ical.shifts_in(data.ics.encode(), now, now + timedelta(days=data.days))
     if not shifts:
