@@ -30,6 +30,8 @@ from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.kpis import api as kpis_api
 from opsroom.kpis import pages as kpis_pages
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
+from opsroom.oncall import api as oncall_api
+from opsroom.oncall import pages as oncall_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -51,6 +53,7 @@ API_ROUTERS = (
     actions_api.router,
     kpis_api.router,
     metrics.router,
+    oncall_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -64,6 +67,8 @@ PAGE_ROUTERS = (
     reviews_pages.router,
     actions_pages.router,
     kpis_pages.router,
+    oncall_pages.router,
+    oncall_pages.links,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -32,6 +33,18 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     user: str | None = Field(default=None, description="CLI: act as this account (email)")
     token: SecretStr | None = Field(default=None, description="CLI: act with this API token")
+    smtp_host: str = Field(default="127.0.0.1", description="Mail server for email pages")
+    smtp_port: int = 25
+    smtp_security: Literal["plain", "starttls", "ssl"] = Field(
+        default="plain", description="plain, starttls (usually port 587) or ssl (usually 465)"
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="opsroom@localhost", description="Sender of email pages")
+    signing_secret: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="Signs webhook bodies and one-click acknowledge links: set your own",
+    )
     secure_cookies: bool | None = Field(
         default=None, description="Secure cookies; default: when base_url is https"
     )

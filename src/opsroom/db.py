@@ -107,7 +107,9 @@ def _bound(engine: Engine, write: bool) -> Engine:
 def session_scope(settings: Settings, *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commits when the block ends cleanly, rolls back otherwise. The
     transaction begins at the first statement, so an unused scope holds no lock."""
-    with Session(_bound(get_engine(settings), write), expire_on_commit=False) as session:
+    engine = _bound(get_engine(settings), write)
+    # Handlers that leave the process (the outbox's channels) read their settings from here.
+    with Session(engine, expire_on_commit=False, info={"settings": settings}) as session:
         try:
             yield session
             session.commit()

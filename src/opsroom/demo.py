@@ -17,6 +17,7 @@ from opsroom.changes import demo_changes
 from opsroom.errors import NotFound
 from opsroom.incidents import demo_history
 from opsroom.integrations import demo_history as alert_history
+from opsroom.oncall import demo as oncall_demo
 from opsroom.problems import demo_history as improvement_history
 
 DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
@@ -52,6 +53,9 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         result.created["alert requests"] = alert_history.load(session, actor=DEMO_ACTOR, now=now)
         result.created["changes"] = demo_changes.load(session, now=now)
         result.created.update(improvement_history.load(session, actor=DEMO_ACTOR, now=now))
+    result.created["oncall schedules"] = oncall_demo.load(
+        session, actor=DEMO_ACTOR, now=clock.now()
+    )
     return result.as_dict()
 
 

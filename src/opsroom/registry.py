@@ -13,6 +13,10 @@ from opsroom.db import Base
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
 from opsroom.jobs import models as jobs_models
+from opsroom.notify import models as notify_models
+from opsroom.notify import service as notify_service
+from opsroom.oncall import models as oncall_models
+from opsroom.oncall import service as oncall_service
 from opsroom.problems import models as problem_models
 from opsroom.problems import service as problem_service
 from opsroom.reviews import models as review_models
@@ -30,7 +34,17 @@ MODEL_MODULES = (
     keys,
     problem_models,
     review_models,
+    notify_models,
+    oncall_models,
 )
 # Modules whose timer handlers the worker must know.
-HANDLER_MODULES = (incident_service, alert_service, action_service, problem_service, review_service)
+HANDLER_MODULES = (
+    incident_service,
+    alert_service,
+    action_service,
+    problem_service,
+    review_service,
+    notify_service,
+    oncall_service,
+)
 metadata = Base.metadata

@@ -30,6 +30,8 @@ from opsroom.incidents.models import (
 )
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
+from opsroom.oncall import schemas as oncall_schemas
+from opsroom.oncall import service as oncall
 from opsroom.pagination import Page, paginate
 
 PREFIX = "INC"
@@ -260,12 +262,22 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
             data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
         )
     _schedule_clocks(session, incident, rules)
+    _start_escalation(session, incident)
     return incident
 
 
 def priority_for(session: Session, impact: int, urgency: int) -> Priority:
     """The priority the matrix in force gives (problems are prioritised the same way)."""
     return domain.priority(impact, urgency, policy.current(session))
+
+
+def _start_escalation(session: Session, incident: Incident) -> None:
+    """Page the on-call people through the services' escalation policy (on-call decides how)."""
+    opened = oncall_schemas.IncidentOpened(
+        key=incident.key, title=incident.title, priority=Priority(incident.priority).label,
+        urgency=incident.urgency, services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
+    )  # fmt: skip
+    oncall.incident_opened(session, incident=opened)
 
 
 def _override(computed: Priority, wanted: Priority | None, reason: str) -> Priority:
@@ -410,6 +422,8 @@ def transition(
         f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
     )
     _after_transition(session, actor, incident, move)
+    if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
+        oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
     return _saved(session, actor, incident, f"incident.{move.value}", before)
 
 

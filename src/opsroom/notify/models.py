@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from opsroom import clock
+from opsroom.db import Base, UTCDateTime
+
+
+class ContactMethod(Base):
+    __tablename__ = "contact_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(String(320), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # email, webhook, slack, teams
+    address: Mapped[str] = mapped_column(String(2000))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class NotificationRule(Base):
+    """'Email at once, chat after 2 minutes': when a page reaches which contact method."""
+
+    __tablename__ = "notification_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person: Mapped[str] = mapped_column(String(320), index=True)
+    contact_method_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_methods.id", ondelete="CASCADE"), index=True
+    )
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+    contact_method: Mapped[ContactMethod] = relationship(lazy="joined")
+
+
+class OutboxMessage(Base):
+    """A message that must leave the process: written with its cause, sent after commit."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_incident", "incident_key", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(2000))
+    person: Mapped[str] = mapped_column(String(320), index=True)
+    incident_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

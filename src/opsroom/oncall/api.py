@@ -1,0 +1,222 @@
+"""/api/v1/oncall: schedules, overrides, who is on call, escalation policies, paging."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime, EmailStr
+
+from opsroom.apidoc import PageOut, RecordId, errors
+from opsroom.deps import Actor, DbSession
+from opsroom.notify import schemas as notify_schemas
+from opsroom.notify import service as notify
+from opsroom.notify.domain import Delivery
+from opsroom.oncall import schemas
+from opsroom.oncall import service as oncall
+
+router = APIRouter(prefix="/api/v1", tags=["on-call"])
+
+
+@router.get("/oncall/now", responses=errors(404))
+def on_call_now(
+    session: DbSession,
+    actor: Actor,
+    squad: str | None = None,
+    service: Annotated[str | None, Query(description="its owner squad's schedules")] = None,
+    at: Annotated[AwareDatetime | None, Query(description="another moment than now")] = None,
+) -> list[schemas.OnCallRead]:
+    return oncall.on_call(session, actor=actor, squad=squad, service=service, at=at)
+
+
+@router.get("/oncall/my-shifts", responses=errors())
+def my_shifts(
+    session: DbSession, actor: Actor, days: Annotated[int, Query(ge=1, le=366)] = 28
+) -> list[schemas.ShiftRead]:
+    return oncall.my_shifts(session, actor=actor, days=days)
+
+
+@router.get("/schedules", responses=errors())
+def list_schedules(
+    session: DbSession, actor: Actor, squad: str | None = None
+) -> list[schemas.ScheduleRead]:
+    found = oncall.list_schedules(session, actor=actor, squad=squad)
+    return [schemas.ScheduleRead.model_validate(s) for s in found]
+
+
+@router.post("/schedules", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
+def create_schedule(
+    session: DbSession, actor: Actor, data: schemas.ScheduleCreate
+) -> schemas.ScheduleRead:
+    created = oncall.create_schedule(session, actor=actor, data=data)
+    return schemas.ScheduleRead.model_validate(created)
+
+
+ICS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed"}
+}
+
+
+@router.post("/schedules/import", status_code=status.HTTP_201_CREATED, responses=errors(404, 409))
+def import_schedule(
+    session: DbSession, actor: Actor, data: schemas.ScheduleImport
+) -> schemas.ScheduleRead:
+    """A schedule from an .ics file: occurrences (RRULE/RDATE/EXDATE expanded) become overrides."""
+    return schemas.ScheduleRead.model_validate(
+        oncall.import_schedule(session, actor=actor, data=data)
+    )
+
+
+@router.get(
+    "/schedules/{slug}/calendar.ics", response_class=Response, responses={**errors(404), **ICS}
+)
+def schedule_calendar(
+    session: DbSession, actor: Actor, slug: str, days: Annotated[int, Query(ge=1, le=366)] = 90
+) -> Response:
+    """One VEVENT per shift, times in UTC, UIDs stable across exports."""
+    feed = oncall.schedule_feed(session, actor=actor, slug=slug, days=days)
+    return Response(feed, media_type="text/calendar")
+
+
+@router.get("/people/{email}/oncall.ics", response_class=Response, responses={**errors(), **ICS})
+def person_calendar(
+    session: DbSession,
+    actor: Actor,
+    email: EmailStr,
+    days: Annotated[int, Query(ge=1, le=366)] = 90,
+) -> Response:
+    """A person's shifts across every schedule."""
+    return Response(
+        oncall.person_feed(session, actor=actor, person=str(email), days=days),
+        media_type="text/calendar",
+    )
+
+
+@router.get("/schedules/{slug}", responses=errors(404))
+def get_schedule(session: DbSession, actor: Actor, slug: str) -> schemas.ScheduleRead:
+    return schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
+
+
+@router.get("/schedules/{slug}/coverage", responses=errors(404))
+def coverage(
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    days: Annotated[int, Query(ge=1, le=366)] = 14,
+    start: AwareDatetime | None = None,
+) -> schemas.CoverageRead:
+    """The final schedule for the coming days: shifts, coverage gaps, and each person's load."""
+    return oncall.coverage(session, actor=actor, slug=slug, days=days, start=start)
+
+
+@router.post(
+    "/schedules/{slug}/overrides", status_code=status.HTTP_201_CREATED, responses=errors(404)
+)
+def add_override(
+    session: DbSession, actor: Actor, slug: str, data: schemas.OverrideIn
+) -> schemas.OverrideRead:
+    created = oncall.add_override(session, actor=actor, slug=slug, data=data)
+    return schemas.OverrideRead.model_validate(created)
+
+
+@router.delete("/schedules/{slug}/overrides/{override_id}", responses=errors(404))
+def remove_override(
+    session: DbSession, actor: Actor, slug: str, override_id: RecordId
+) -> schemas.ScheduleRead:
+    """Remove an override; returns the schedule as it now is."""
+    schedule = oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
+    return schemas.ScheduleRead.model_validate(schedule)
+
+
+@router.get("/escalation-policies", responses=errors())
+def list_policies(session: DbSession, actor: Actor) -> list[schemas.PolicyRead]:
+    return [
+        schemas.PolicyRead.model_validate(p) for p in oncall.list_policies(session, actor=actor)
+    ]
+
+
+@router.post(
+    "/escalation-policies", status_code=status.HTTP_201_CREATED, responses=errors(404, 409)
+)
+def create_policy(
+    session: DbSession, actor: Actor, data: schemas.PolicyCreate
+) -> schemas.PolicyRead:
+    return schemas.PolicyRead.model_validate(oncall.create_policy(session, actor=actor, data=data))
+
+
+@router.get("/escalation-policies/{slug}", responses=errors(404))
+def get_policy(session: DbSession, actor: Actor, slug: str) -> schemas.PolicyRead:
+    return schemas.PolicyRead.model_validate(oncall.get_policy(session, actor=actor, slug=slug))
+
+
+@router.patch("/escalation-policies/{slug}", responses=errors(404, 409))
+def update_policy(
+    session: DbSession, actor: Actor, slug: str, data: schemas.PolicyUpdate
+) -> schemas.PolicyRead:
+    updated = oncall.update_policy(session, actor=actor, slug=slug, data=data)
+    return schemas.PolicyRead.model_validate(updated)
+
+
+@router.get("/incidents/{key}/escalation", responses=errors(404))
+def get_escalation(session: DbSession, actor: Actor, key: str) -> schemas.EscalationRead:
+    escalation = oncall.get_escalation(session, actor=actor, incident=key)
+    return schemas.EscalationRead.model_validate(escalation)
+
+
+@router.post("/pages", status_code=status.HTTP_202_ACCEPTED, responses=errors(409))
+def page(session: DbSession, actor: Actor, data: schemas.PageIn) -> list[str]:
+    """Page a person, a squad's on-call or a schedule's on-call now; returns who is paged."""
+    return oncall.page(session, actor=actor, data=data)
+
+
+@router.get("/notifications", responses=errors())
+def notification_log(
+    session: DbSession,
+    actor: Actor,
+    incident: str | None = None,
+    person: str | None = None,
+    status_: Annotated[Delivery | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> PageOut[notify_schemas.NotificationRead]:
+    found = notify.log(
+        session, actor=actor, incident=incident, person=person, status=status_, limit=limit, cursor=cursor
+    )  # fmt: skip
+    items = [notify_schemas.NotificationRead.model_validate(m) for m in found.items]
+    return PageOut(items=items, next_cursor=found.next_cursor)
+
+
+@router.get("/people/{email}/contact-methods", responses=errors())
+def contact_methods(
+    session: DbSession, actor: Actor, email: EmailStr
+) -> list[notify_schemas.ContactMethodRead]:
+    found = notify.contact_methods(session, actor=actor, person=str(email))
+    return [notify_schemas.ContactMethodRead.model_validate(m) for m in found]
+
+
+@router.post(
+    "/people/{email}/contact-methods", status_code=status.HTTP_201_CREATED, responses=errors()
+)
+def add_contact_method(
+    session: DbSession, actor: Actor, email: EmailStr, data: notify_schemas.ContactMethodIn
+) -> notify_schemas.ContactMethodRead:
+    created = notify.add_contact_method(session, actor=actor, person=str(email), data=data)
+    return notify_schemas.ContactMethodRead.model_validate(created)
+
+
+@router.get("/people/{email}/notification-rules", responses=errors())
+def notification_rules(
+    session: DbSession, actor: Actor, email: EmailStr
+) -> list[notify_schemas.RuleRead]:
+    found = notify.rules(session, actor=actor, person=str(email))
+    return [notify_schemas.RuleRead.model_validate(r) for r in found]
+
+
+@router.post(
+    "/people/{email}/notification-rules", status_code=status.HTTP_201_CREATED, responses=errors(404)
+)
+def add_notification_rule(
+    session: DbSession, actor: Actor, email: EmailStr, data: notify_schemas.RuleIn
+) -> notify_schemas.RuleRead:
+    created = notify.add_rule(session, actor=actor, person=str(email), data=data)
+    return notify_schemas.RuleRead.model_validate(created)

@@ -1,0 +1,252 @@
+"""`opsroom oncall now|shifts|schedule|override|policy` and `opsroom page <person|squad>`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.oncall import schemas
+from opsroom.oncall import service as oncall
+from opsroom.oncall.domain import ShiftUnit, TargetKind
+
+app = typer.Typer(
+    help="On call: who is on call, schedules, overrides, escalation policies.", no_args_is_help=True
+)
+schedule_app = typer.Typer(help="On-call schedules.", no_args_is_help=True)
+policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(policy_app, name="policy")
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@app.command()
+def now(
+    squad: str | None = typer.Option(None),
+    service: str | None = typer.Option(None, help="its owner squad's schedules"),
+    at: str | None = typer.Option(None, help="another moment, ISO 8601 with zone"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who is on call now (or at --at), per schedule."""
+    with unit_of_work() as session:
+        rows = oncall.on_call(
+            session, actor=actor(session), squad=squad, service=service, at=_when(at)
+        )
+    emit(rows, as_json, lambda: table("On call", ["Schedule", "Squad", "Person", "Until"],
+                                      [(r.schedule, r.squad, r.person or "NOBODY (gap)", r.until) for r in rows]))  # fmt: skip
+
+
+@app.command()
+def shifts(days: int = typer.Option(28, min=1, max=366), as_json: bool = JsonOption) -> None:
+    """My next shifts."""
+    with unit_of_work() as session:
+        rows = oncall.my_shifts(session, actor=actor(session), days=days)
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "My shifts", ["Schedule", "From", "Until"], [(r.schedule, r.start, r.end) for r in rows]
+        ),
+    )
+
+
+@app.command()
+def override(
+    schedule: str = typer.Argument(...),
+    person: str = typer.Argument(..., help="who takes over (email)"),
+    start: str = typer.Option(..., help="ISO 8601 with zone"),
+    end: str = typer.Option(..., help="ISO 8601 with zone"),
+    reason: str = typer.Option(""),
+    as_json: bool = JsonOption,
+) -> None:
+    """Someone takes over a schedule for a while."""
+    with unit_of_work(write=True) as session:
+        data = schemas.OverrideIn.model_validate(
+            {"person": person, "start": start, "end": end, "reason": reason}
+        )
+        read = schemas.OverrideRead.model_validate(
+            oncall.add_override(session, actor=actor(session), slug=schedule, data=data)
+        )
+    emit(
+        read,
+        as_json,
+        lambda: out.print(
+            f"{read.person} is on call for {schedule} from {read.start} to {read.end}"
+        ),
+    )
+
+
+@schedule_app.command("create")
+def create_schedule(
+    slug: str = typer.Argument(...),
+    name: str = typer.Option(...),
+    participants: str = typer.Option(..., help="comma-separated emails, in rotation order"),
+    start: str = typer.Option(..., help="first hand-off, ISO 8601 with zone"),
+    squad: str | None = typer.Option(None),
+    zone: str = typer.Option("UTC", help="IANA time zone of the hand-offs"),
+    length: int = typer.Option(1, min=1),
+    unit: ShiftUnit = typer.Option(ShiftUnit.WEEKS),
+    as_json: bool = JsonOption,
+) -> None:
+    """A schedule with one rotation (add layers through the API)."""
+    with unit_of_work(write=True) as session:
+        layer = {"participants": [p.strip() for p in participants.split(",") if p.strip()], "start": start,
+                 "zone": zone, "length": length, "unit": unit}  # fmt: skip
+        data = schemas.ScheduleCreate.model_validate(
+            {"slug": slug, "name": name, "squad": squad, "zone": zone, "layers": [layer]}
+        )
+        read = schemas.ScheduleRead.model_validate(
+            oncall.create_schedule(session, actor=actor(session), data=data)
+        )
+    emit(read, as_json, lambda: out.print(f"created schedule [bold]{read.slug}[/]"))
+
+
+@schedule_app.command("import")
+def import_schedule(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="an .ics file"),
+    slug: str = typer.Option(...),
+    name: str = typer.Option(...),
+    squad: str | None = typer.Option(None),
+    zone: str = typer.Option("UTC"),
+    days: int = typer.Option(180, min=1, max=730, help="how far ahead to expand recurrences"),
+    as_json: bool = JsonOption,
+) -> None:
+    """A schedule from an .ics file (each event's attendee or email summary is on call)."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ScheduleImport(
+            slug=slug, name=name, squad=squad, zone=zone, days=days, ics=path.read_text()
+        )
+        read = schemas.ScheduleRead.model_validate(
+            oncall.import_schedule(session, actor=actor(session), data=data)
+        )
+    emit(
+        read,
+        as_json,
+        lambda: out.print(f"imported [bold]{read.slug}[/]: {len(read.overrides)} shift(s)"),
+    )
+
+
+@schedule_app.command("export")
+def export_schedule(
+    slug: str = typer.Argument(...), days: int = typer.Option(90, min=1, max=366)
+) -> None:
+    """Print the schedule's iCalendar feed."""
+    with unit_of_work() as session:
+        feed = oncall.schedule_feed(session, actor=actor(session), slug=slug, days=days)
+    sys.stdout.write(feed.decode())
+
+
+@schedule_app.command("list")
+def list_schedules(squad: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            schemas.ScheduleRead.model_validate(s)
+            for s in oncall.list_schedules(session, actor=actor(session), squad=squad)
+        ]
+    emit(rows, as_json, lambda: table("Schedules", ["Slug", "Name", "Squad", "Zone", "Layers"],
+                                      [(r.slug, r.name, r.squad_slug, r.zone, len(r.layers)) for r in rows]))  # fmt: skip
+
+
+@schedule_app.command("show")
+def show_schedule(
+    slug: str = typer.Argument(...),
+    days: int = typer.Option(14, min=1, max=366),
+    as_json: bool = JsonOption,
+) -> None:
+    """The coming days' shifts, coverage gaps and each person's load."""
+    with unit_of_work() as session:
+        report = oncall.coverage(session, actor=actor(session), slug=slug, days=days)
+
+    def render() -> None:
+        table(
+            f"{slug}: next {days} days",
+            ["Person", "From", "Until"],
+            [(s.person or "NOBODY (gap)", s.start, s.end) for s in report.shifts],
+        )
+        table("Load", ["Person", "Shifts", "Hours", "Off-hours", "Pages"],
+              [(f.person, f.shifts, round(f.hours, 1), round(f.off_hours, 1), f.pages) for f in report.fairness])  # fmt: skip
+        out.print(f"coverage gaps: {round(report.gap_hours, 1)} hours")
+
+    emit(report, as_json, render)
+
+
+def _level(text: str) -> dict[str, object]:
+    """'squad:identity,person:a@example.com@10' -> targets and a timeout in minutes."""
+    targets, _, timeout = (
+        text.rpartition("@") if text.rsplit("@", 1)[-1].isdigit() else (text, "", "15")
+    )
+    parsed = [part.strip().partition(":") for part in targets.split(",") if part.strip()]
+    return {
+        "targets": [{"kind": kind, "ref": ref} for kind, _, ref in parsed],
+        "timeout_minutes": int(timeout),
+    }
+
+
+@policy_app.command("create")
+def create_policy(
+    slug: str = typer.Argument(...),
+    name: str = typer.Option(...),
+    level: list[str] = typer.Option(
+        ..., help="'kind:ref,kind:ref@minutes', e.g. 'squad:identity@5'; repeat in order"
+    ),
+    squad: str | None = typer.Option(None),
+    squad_default: bool = typer.Option(
+        False, "--squad-default", help="for the squad's services without a policy"
+    ),
+    service: list[str] = typer.Option([], help="attach to this service; repeat for several"),
+    repeats: int = typer.Option(0, min=0, max=9),
+    as_json: bool = JsonOption,
+) -> None:
+    with unit_of_work(write=True) as session:
+        data = schemas.PolicyCreate.model_validate({
+            "slug": slug, "name": name, "squad": squad, "squad_default": squad_default, "services": service,
+            "levels": [_level(text) for text in level], "repeats": repeats,
+        })  # fmt: skip
+        read = schemas.PolicyRead.model_validate(
+            oncall.create_policy(session, actor=actor(session), data=data)
+        )
+    emit(
+        read,
+        as_json,
+        lambda: out.print(
+            f"created escalation policy [bold]{read.slug}[/] with {len(read.levels)} level(s)"
+        ),
+    )
+
+
+@policy_app.command("list")
+def list_policies(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            schemas.PolicyRead.model_validate(p)
+            for p in oncall.list_policies(session, actor=actor(session))
+        ]
+
+    def describe(p: schemas.PolicyRead) -> str:
+        return " → ".join(
+            ", ".join(f"{t.kind}:{t.ref}" for t in lvl.targets) + f" ({lvl.timeout_minutes} min)"
+            for lvl in p.levels
+        )
+
+    emit(rows, as_json, lambda: table("Escalation policies", ["Slug", "Squad", "Levels", "Repeats"],
+                                      [(p.slug, p.squad_slug, describe(p), p.repeats) for p in rows]))  # fmt: skip
+
+
+def page(
+    kind: TargetKind = typer.Argument(..., help="person, squad or schedule"),
+    ref: str = typer.Argument(..., help="email, squad slug or schedule slug"),
+    message: str = typer.Argument(...),
+    incident: str | None = typer.Option(None, help="the incident this is about, e.g. INC-42"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Page a person, or whoever is on call for a squad or schedule, now."""
+    with unit_of_work(write=True) as session:
+        data = schemas.PageIn(kind=kind, ref=ref, message=message, incident=incident)
+        people = oncall.page(session, actor=actor(session), data=data)
+    emit(people, as_json, lambda: out.print(f"paging {', '.join(people)}"))

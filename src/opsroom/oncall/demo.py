@@ -1,0 +1,99 @@
+"""On-call for the demo platforms: a weekly rotation per squad (one squad covered in business
+hours only, so the calendar shows gaps), a default escalation policy per squad, contact
+methods, and a notification history for the recent incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog
+from opsroom.errors import NotFound
+from opsroom.incidents import service as incidents
+from opsroom.notify import schemas as notify_schemas
+from opsroom.notify import service as notify
+from opsroom.notify.domain import Channel, Delivery
+from opsroom.oncall import schemas
+from opsroom.oncall import service as oncall
+
+ZONE = "Europe/Amsterdam"
+BUSINESS_HOURS_SQUAD_INDEX = -1  # the last squad is covered in business hours only
+HISTORY = 40  # recent incidents given a page record
+
+
+def load(session: Session, *, actor: Principal, now: datetime) -> int:
+    """Schedules and policies for squads without them; how many schedules were created."""
+    squads = catalog.list_squads(session)
+    created = 0
+    for n, squad in enumerate(squads):
+        people = [m.email for m in squad.members]
+        if not people or _exists(session, actor, f"{squad.slug}-primary"):
+            continue
+        restricted = n == len(squads) + BUSINESS_HOURS_SQUAD_INDEX
+        _schedule(session, actor, squad.slug, squad.name, people, now, restricted)
+        _policy(session, actor, squad.slug, squad.name, people)
+        created += 1
+    if created:
+        _history(session, actor)
+    return created
+
+
+def _exists(session: Session, actor: Principal, slug: str) -> bool:
+    try:
+        oncall.get_schedule(session, actor=actor, slug=slug)
+    except NotFound:
+        return False
+    return True
+
+
+def _schedule(
+    session: Session, actor: Principal, squad: str, name: str, people: list[str], now: datetime, restricted: bool
+) -> None:  # fmt: skip
+    monday = (now - timedelta(days=now.weekday() + 28)).date()
+    layer = schemas.LayerIn.model_validate({
+        "name": "weekly", "participants": people, "zone": ZONE,
+        "start": datetime.combine(monday, time(9), tzinfo=ZoneInfo(ZONE)).isoformat(),
+        "restrictions": [{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}] if restricted else [],
+    })  # fmt: skip
+    data = schemas.ScheduleCreate(
+        slug=f"{squad}-primary", name=f"{name} primary", squad=squad, zone=ZONE, layers=[layer]
+    )
+    oncall.create_schedule(session, actor=actor, data=data)
+
+
+def _policy(session: Session, actor: Principal, squad: str, name: str, people: list[str]) -> None:
+    data = schemas.PolicyCreate.model_validate({
+        "slug": squad, "name": f"{name} default", "squad": squad, "squad_default": True, "repeats": 1,
+        "levels": [{"targets": [{"kind": "squad", "ref": squad}], "timeout_minutes": 5},
+                   {"targets": [{"kind": "person", "ref": people[0]}], "timeout_minutes": 10}],
+    })  # fmt: skip
+    oncall.create_policy(session, actor=actor, data=data)
+    for person in people:
+        notify.add_contact_method(
+            session, actor=actor, person=person,
+            data=notify_schemas.ContactMethodIn(kind=Channel.EMAIL, address=person, label="work"),
+        )  # fmt: skip
+
+
+def _history(session: Session, actor: Principal) -> None:
+    """Who was paged for the recent incidents, as the paging tool before opsroom recorded it."""
+    recent = incidents.search(session, actor=actor, limit=HISTORY).items
+    entries = []
+    for n, incident in enumerate(recent):
+        on_call = oncall.on_call(
+            session, actor=actor, squad=incident.services[0].owner_squad, at=incident.detected_at
+        )
+        person = next((o.person for o in on_call if o.person), None)
+        if person is None:
+            continue
+        failed = n % 13 == 5
+        entries.append(notify_schemas.PastNotification(
+            incident=incident.key, person=person, channel=Channel.EMAIL, address=person,
+            status=Delivery.FAILED if failed else Delivery.SENT, attempts=6 if failed else 1,
+            sent_at=incident.detected_at + timedelta(seconds=4 + n % 9),
+            error="SMTPRecipientsRefused: mailbox unavailable" if failed else None,
+        ))  # fmt: skip
+    notify.import_history(session, actor=actor, entries=entries)

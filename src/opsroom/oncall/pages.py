@@ -1,0 +1,247 @@
+"""On-call in the browser: who is on call now, schedules with their coming weeks and gaps,
+the policy editor, the notification log, and the acknowledge link from a page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.domain import Principal, Role
+from opsroom.deps import Actor, AppSettings, DbSession, can_read
+from opsroom.errors import Conflict, Forbidden, ValidationFailed
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Transition
+from opsroom.notify import domain as notify_domain
+from opsroom.notify import service as notify
+from opsroom.notify.domain import Delivery
+from opsroom.oncall import domain, schemas
+from opsroom.oncall import service as oncall
+from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# Reached from a notification by someone who may not be signed in: the signed token is the key.
+links = APIRouter(include_in_schema=False)
+
+WEEKS_SHOWN = 4
+EMPTY_LEVELS_SHOWN = 1
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+
+
+@router.get("/oncall")
+def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
+    context = {
+        "now": oncall.on_call(session, actor=actor),
+        "schedules": oncall.list_schedules(session, actor=actor),
+        "policies": oncall.list_policies(session, actor=actor),
+        "mine": oncall.my_shifts(session, actor=actor)[:5],
+    }
+    return render(request, session, "oncall/index.html", context)
+
+
+@router.get("/oncall/widget")
+def widget(request: Request, session: DbSession, actor: Actor) -> Response:
+    template = "oncall/_now.html"
+    context = {"now": oncall.on_call(session, actor=actor)}
+    return render(request, session, template, context, partial=template)
+
+
+def _schedule_page(
+    request: Request, session: DbSession, actor: Actor, slug: str, failure: Failure | None = None
+) -> Response:
+    schedule = oncall.get_schedule(session, actor=actor, slug=slug)
+    report = oncall.coverage(session, actor=actor, slug=slug, days=7 * WEEKS_SHOWN)
+    context = {
+        "schedule": schedule,
+        "report": report,
+        "days": _calendar(report, schedule.zone),
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "oncall/schedule.html", context, status=status)
+
+
+def _calendar(report: schemas.CoverageRead, zone: str) -> list[tuple[date, list[dict[str, Any]]]]:
+    """Each local day's shifts as '09:00-17:00' spans entries, gaps marked."""
+    tz = ZoneInfo(zone)
+    shifts = [domain.Shift(s.person, s.start, s.end) for s in report.shifts]
+    return [
+        (day, [{"person": s.person, "hours": _local_span(s, tz)} for s in cut])
+        for day, cut in domain.by_day(shifts, zone)
+    ]
+
+
+def _local_span(s: domain.Shift, tz: ZoneInfo) -> str:
+    start, end = s.start.astimezone(tz), s.end.astimezone(tz)
+    return f"{start:%H:%M}-{'24:00' if end.date() > start.date() else f'{end:%H:%M}'}"
+
+
+@router.get("/oncall/schedules/{slug}")
+def schedule_page(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    return _schedule_page(request, session, actor, slug)
+
+
+@router.post("/oncall/schedules/{slug}/overrides")
+def add_override(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+
+    def change() -> Any:
+        data = schemas.OverrideIn.model_validate(values)
+        return oncall.add_override(session, actor=actor, slug=slug, data=data)
+
+    result = attempt(session, "override", values, change)
+    if isinstance(result, Failure):
+        return _schedule_page(request, session, actor, slug, result)
+    return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
+
+
+# --- the policy editor --------------------------------------------------------------------
+
+
+def _targets_text(level: dict[str, Any]) -> str:
+    return ", ".join(f"{t['kind']}:{t['ref']}" for t in level["targets"])
+
+
+def _levels_from(form: FormData) -> list[dict[str, Any]]:
+    """Rows of 'kind:ref, kind:ref' and a timeout; blank rows are dropped."""
+    levels = []
+    for n in range(len(form.getlist("targets"))):
+        text = str(form.getlist("targets")[n]).strip()
+        if not text:
+            continue
+        targets = [part.strip().partition(":") for part in text.split(",") if part.strip()]
+        levels.append(
+            {
+                "targets": [{"kind": kind, "ref": ref} for kind, _, ref in targets],
+                "timeout_minutes": str(form.getlist("timeout_minutes")[n]) or 15,
+            }
+        )
+    return levels
+
+
+def _policy_page(
+    request: Request, session: DbSession, actor: Actor, slug: str, failure: Failure | None = None
+) -> Response:
+    policy = oncall.get_policy(session, actor=actor, slug=slug)
+    rows = [
+        {"targets": _targets_text(lvl), "timeout": lvl["timeout_minutes"]} for lvl in policy.levels
+    ]
+    context = {
+        "policy": policy,
+        "rows": rows + [{"targets": "", "timeout": 15}] * EMPTY_LEVELS_SHOWN,
+        "failure": failure,
+        "kinds": list(domain.TargetKind),
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "oncall/policy.html", context, status=status)
+
+
+@router.get("/oncall/policies/{slug}")
+def policy_page(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    return _policy_page(request, session, actor, slug)
+
+
+@router.post("/oncall/policies/{slug}")
+def update_policy(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {
+        "version": form.get("version"),
+        "repeats": form.get("repeats"),
+        "levels": _levels_from(form),
+    }
+
+    def change() -> Any:
+        data = schemas.PolicyUpdate.model_validate(values)
+        return oncall.update_policy(session, actor=actor, slug=slug, data=data)
+
+    result = attempt(session, "policy", values, change)
+    if isinstance(result, Failure):
+        return _policy_page(request, session, actor, slug, result)
+    return RedirectResponse(f"/oncall/policies/{slug}", status_code=303)
+
+
+# --- the notification log -----------------------------------------------------------------
+
+
+@router.get("/notifications")
+def notification_log(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    status: Annotated[Delivery | None, BlankIsNone] = None,
+    incident: Filter = None,
+    person: Filter = None,
+    cursor: Filter = None,
+) -> Response:
+    page = notify.log(
+        session, actor=actor, status=status, incident=incident, person=person, cursor=cursor
+    )
+    context = {
+        "page": page,
+        "statuses": list(Delivery),
+        "filters": {"status": status, "incident": incident, "person": person},
+    }
+    return render(request, session, "notify/log.html", context, partial="notify/_rows.html")
+
+
+# --- acknowledging from a notification ----------------------------------------------------
+
+
+def _check_link(settings: AppSettings, incident: str, person: str, token: str) -> None:
+    secret = settings.signing_secret.get_secret_value()
+    if not notify_domain.ack_token_valid(secret, incident=incident, person=person, token=token):
+        raise Forbidden("this acknowledge link is not valid")
+
+
+@links.get("/oncall/ack")
+def acknowledge_link(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    incident: Annotated[str, Query(max_length=40)],
+    person: Annotated[str, Query(max_length=320)],
+    token: Annotated[str, Query(max_length=64)],
+) -> Response:
+    """A confirmation button, so that mail scanners following links acknowledge nothing."""
+    _check_link(settings, incident, person, token)
+    context = {"incident": incident, "person": person, "token": token, "done": None}
+    return render(request, session, "oncall/ack.html", context)
+
+
+@links.post("/oncall/ack")
+def acknowledge(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    incident: Annotated[str, Query(max_length=40)],
+    person: Annotated[str, Query(max_length=320)],
+    token: Annotated[str, Query(max_length=64)],
+) -> Response:
+    _check_link(settings, incident, person, token)
+    responder = Principal(name=person, role=Role.RESPONDER, via="link")
+    move = incident_schemas.TransitionIn(note="acknowledged from the page")
+    try:
+        incidents.transition(
+            session, actor=responder, key=incident, move=Transition.ACKNOWLEDGE, data=move
+        )
+        done = f"{incident} is acknowledged: escalation stopped."
+    except (Conflict, ValidationFailed) as exc:
+        session.rollback()
+        done = exc.message
+    context = {"incident": incident, "person": person, "token": token, "done": done}
+    return render(request, session, "oncall/ack.html", context)

@@ -1,0 +1,199 @@
+"""What the on-call API and CLI accept and return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from opsroom.apidoc import Input
+from opsroom.oncall.domain import ShiftUnit, TargetKind
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
+Zone = Annotated[str, Field(min_length=1, max_length=60, examples=["Europe/Amsterdam"])]
+
+
+class RestrictionIn(Input):
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        min_length=1, description="0 = Monday ... 6 = Sunday"
+    )
+    start: time
+    end: time = Field(description="00:00 means midnight at the end of the day")
+
+
+class LayerIn(Input):
+    name: str = Field(default="", max_length=200)
+    participants: list[EmailStr] = Field(min_length=1, max_length=100)
+    start: AwareDatetime = Field(description="first hand-off; its local time is the hand-off time")
+    zone: Zone = "UTC"
+    length: int = Field(default=1, ge=1, le=1000)
+    unit: ShiftUnit = ShiftUnit.WEEKS
+    restrictions: list[RestrictionIn] = Field(default=[], max_length=20)
+
+
+class ScheduleCreate(Input):
+    slug: Slug
+    name: str = Field(min_length=2, max_length=200)
+    squad: Slug | None = None
+    zone: Zone = "UTC"
+    layers: list[LayerIn] = Field(default=[], max_length=20, description="lowest rank first")
+
+
+class ScheduleImport(Input):
+    slug: Slug
+    name: str = Field(min_length=2, max_length=200)
+    squad: Slug | None = None
+    zone: Zone = "UTC"
+    ics: str = Field(min_length=10, max_length=1_000_000, description="the .ics file's text")
+    days: int = Field(default=180, ge=1, le=730, description="how far ahead to expand recurrences")
+
+
+class OverrideIn(Input):
+    person: EmailStr
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: str = Field(default="", max_length=500)
+
+
+class LayerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    rank: int
+    name: str
+    participants: list[str]
+    start: datetime
+    zone: str
+    length: int
+    unit: ShiftUnit
+
+
+class OverrideRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    person: str
+    start: datetime
+    end: datetime
+    reason: str
+    created_by: str
+
+
+class ScheduleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+    squad_slug: str | None
+    zone: str
+    version: int
+    layers: list[LayerRead]
+    overrides: list[OverrideRead]
+
+
+class ShiftRead(BaseModel):
+    schedule: str
+    person: str | None = Field(description="null: nobody is on call (a coverage gap)")
+    start: datetime
+    end: datetime
+
+
+class OnCallRead(BaseModel):
+    schedule: str
+    squad: str | None
+    person: str | None
+    until: datetime | None = Field(description="when this person's shift ends")
+
+
+class LoadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    person: str
+    shifts: int
+    hours: float
+    off_hours: float
+    pages: int
+
+
+class CoverageRead(BaseModel):
+    schedule: str
+    start: datetime
+    end: datetime
+    shifts: list[ShiftRead]
+    gaps: list[ShiftRead]
+    gap_hours: float
+    fairness: list[LoadRead]
+
+
+class TargetIn(Input):
+    kind: TargetKind
+    ref: str = Field(min_length=2, max_length=320, description="email, schedule slug or squad slug")
+
+
+class LevelIn(Input):
+    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+    timeout_minutes: int = Field(default=15, ge=1, le=1440)
+
+
+class PolicyCreate(Input):
+    slug: Slug
+    name: str = Field(min_length=2, max_length=200)
+    squad: Slug | None = None
+    squad_default: bool = Field(
+        default=False, description="used for the squad's services without one"
+    )
+    services: list[Slug] = Field(default=[], max_length=200)
+    levels: list[LevelIn] = Field(min_length=1, max_length=10)
+    repeats: int = Field(default=0, ge=0, le=9)
+
+
+class PolicyUpdate(Input):
+    version: int = Field(ge=1)
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    services: list[Slug] | None = Field(default=None, max_length=200)
+    levels: list[LevelIn] | None = Field(default=None, min_length=1, max_length=10)
+    repeats: int | None = Field(default=None, ge=0, le=9)
+
+
+class PolicyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+    squad_slug: str | None
+    squad_default: bool
+    services: list[str]
+    levels: list[LevelIn]
+    repeats: int
+    version: int
+
+
+class EscalationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    incident_key: str
+    policy_slug: str
+    level: int
+    round: int
+    status: str
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+class PageIn(Input):
+    kind: TargetKind = Field(description="person or squad (its on-call), or a schedule")
+    ref: str = Field(min_length=2, max_length=320)
+    message: str = Field(min_length=2, max_length=2000)
+    incident: str | None = Field(default=None, max_length=40, description="e.g. INC-42")
+
+
+@dataclass(frozen=True)
+class IncidentOpened:
+    """What escalation needs to know about an incident, handed over by the incident service."""
+
+    key: str
+    title: str
+    priority: str
+    urgency: int
+    services: tuple[tuple[str, str], ...]  # (service slug, owner squad slug)

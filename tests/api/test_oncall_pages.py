@@ -1,0 +1,128 @@
+"""The on-call pages: who is on call, the calendar with its gaps, overrides, the policy
+editor, the notification log and acknowledging from a page's link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsroom import clock
+from opsroom.config import Settings
+from opsroom.notify import domain as notify_domain
+from tests.api.conftest import created
+from tests.api.test_incident_pages import HTML, field_errors, post, refusal
+from tests.api.test_oncall_api import POLICY, SCHEDULE
+
+
+@pytest.fixture
+def oncall_pages(catalog_client: TestClient, frozen_clock: clock.FrozenClock) -> TestClient:
+    later = {**SCHEDULE["layers"][0], "start": "2026-11-03T09:00:00+01:00"}  # type: ignore[dict-item]
+    created(catalog_client, "/api/v1/schedules", {**SCHEDULE, "layers": [later]})
+    created(catalog_client, "/api/v1/escalation-policies", POLICY)
+    return catalog_client
+
+
+def test_the_on_call_page_and_home_widget_name_who_is_on_call(oncall_pages: TestClient) -> None:
+    assert oncall_pages.get("/oncall/schedules/identity-primary", headers=HTML).status_code == 200
+    frozen = oncall_pages.get("/oncall/widget", headers=HTML).text
+    assert "nobody (coverage gap)" in frozen  # the rotation starts tomorrow
+    page = oncall_pages.get("/oncall", headers=HTML).text
+    assert "Identity primary" in page and "Identity default" in page
+    assert 'hx-get="/oncall/widget"' in oncall_pages.get("/", headers=HTML).text
+
+
+def test_the_schedule_page_highlights_the_gap_and_lists_the_weeks(oncall_pages: TestClient) -> None:
+    html = oncall_pages.get("/oncall/schedules/identity-primary", headers=HTML).text
+    assert "23.0 hours without anyone on call" in html  # 10:00 today to 09:00 tomorrow
+    assert '<li class="gap">10:00-24:00 nobody: gap</li>' in html
+    assert '<li class="shift">09:00-24:00 alice@example.com</li>' in html
+    assert len(re.findall(r"<th scope=\"row\"", html)) == 29
+
+
+def test_an_override_is_added_from_the_page_or_refused_with_reasons(
+    oncall_pages: TestClient,
+) -> None:
+    path = "/oncall/schedules/identity-primary/overrides"
+    good = {
+        "person": "erin@example.com",
+        "start": "2026-11-02T10:00:00Z",
+        "end": "2026-11-02T12:00:00Z",
+    }
+    assert post(oncall_pages, path, good).status_code == 303
+    assert (
+        "erin@example.com"
+        in oncall_pages.get("/oncall/schedules/identity-primary", headers=HTML).text
+    )
+    refused = post(oncall_pages, path, {**good, "end": "2026-11-01T10:00:00Z"})
+    assert (
+        refused.status_code == 422 and refusal(refused.text) == "An override ends after it starts."
+    )
+    bad = post(oncall_pages, path, {**good, "person": "not-an-email"})
+    assert bad.status_code == 422 and field_errors(bad.text)[0].startswith(
+        "value is not a valid email"
+    )
+
+
+def test_the_policy_editor_saves_levels_and_refuses_unknown_targets(
+    oncall_pages: TestClient,
+) -> None:
+    path = "/oncall/policies/identity-default"
+    form = {
+        "version": "1",
+        "repeats": "2",
+        "targets": ["person:dave@example.com", "squad:identity, person:erin@example.com", ""],
+        "timeout_minutes": ["3", "20", "15"],
+    }
+    assert post(oncall_pages, path, form).status_code == 303
+    policy = oncall_pages.get("/api/v1/escalation-policies/identity-default").json()
+    assert (policy["repeats"], [lvl["timeout_minutes"] for lvl in policy["levels"]]) == (2, [3, 20])
+    assert policy["levels"][1]["targets"] == [
+        {"kind": "squad", "ref": "identity"},
+        {"kind": "person", "ref": "erin@example.com"},
+    ]
+    stale = post(oncall_pages, path, form)
+    assert stale.status_code == 409
+    unknown = post(
+        oncall_pages,
+        path,
+        {**form, "version": "2", "targets": ["schedule:ghost"], "timeout_minutes": ["5"]},
+    )
+    assert unknown.status_code == 422 and refusal(unknown.text) == "No schedule 'ghost'."
+
+
+def test_acknowledging_from_a_page_link_stops_the_escalation(
+    settings: Settings, oncall_pages: TestClient, anonymous: TestClient
+) -> None:
+    key = created(
+        oncall_pages,
+        "/api/v1/incidents",
+        {"title": "Slow", "impact": 3, "urgency": 1, "services": ["auth"]},
+    )["key"]
+    secret = settings.signing_secret.get_secret_value()
+    token = notify_domain.ack_token(secret, incident=key, person="dave@example.com")
+    link = f"/oncall/ack?incident={key}&person=dave@example.com&token={token}"
+    assert "Acknowledging stops the escalation" in anonymous.get(link).text
+    assert oncall_pages.get(f"/api/v1/incidents/{key}").json()["status"] == "triggered"
+    done = anonymous.post(link)
+    assert f"{key} is acknowledged: escalation stopped." in done.text
+    assert oncall_pages.get(f"/api/v1/incidents/{key}").json()["status"] == "acknowledged"
+    assert (
+        oncall_pages.get(f"/api/v1/incidents/{key}/escalation").json()["status"] == "acknowledged"
+    )
+    assert anonymous.post(link.replace(token, "0" * 32)).status_code == 403
+
+
+def test_the_notification_log_lists_pages_and_filters_by_status(oncall_pages: TestClient) -> None:
+    created(
+        oncall_pages,
+        "/api/v1/incidents",
+        {"title": "Slow", "impact": 3, "urgency": 1, "services": ["auth"]},
+    )
+    html = oncall_pages.get("/notifications", headers=HTML).text
+    assert "dave@example.com" not in html  # level 1 pages the schedule's on-call: nobody yet
+    assert (
+        "No notifications match."
+        in oncall_pages.get("/notifications?status=failed", headers=HTML).text
+    )

@@ -1,0 +1,60 @@
+"""`opsroom oncall` and `opsroom page` from the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from opsroom.cli import app
+from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shared CLI fixture
+
+START = "2026-11-02T09:00:00+01:00"
+
+
+@pytest.fixture
+def oncall_cli(opsroom: CliRunner, tmp_path: Path) -> CliRunner:  # noqa: F811
+    created = opsroom.invoke(app, [
+        "oncall", "schedule", "create", "identity-primary", "--name", "Identity primary", "--squad", "identity",
+        "--participants", "alice@example.com,bob@example.com", "--start", START, "--zone", "Europe/Amsterdam",
+    ])  # fmt: skip
+    assert created.exit_code == 0, created.output
+    return opsroom
+
+
+def test_who_is_on_call_at_a_moment_and_the_coming_shifts(oncall_cli: CliRunner) -> None:
+    rows = run_json(
+        oncall_cli, "oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z"
+    )
+    assert [(r["schedule"], r["person"]) for r in rows] == [("identity-primary", "bob@example.com")]
+    report = run_json(oncall_cli, "oncall", "schedule", "show", "identity-primary", "--days", "7")
+    assert report["schedule"] == "identity-primary" and report["fairness"]
+    listed = oncall_cli.invoke(app, ["oncall", "schedule", "list"])
+    assert "identity-primary" in listed.stdout
+
+
+def test_an_override_changes_who_is_on_call(oncall_cli: CliRunner) -> None:
+    run_json(oncall_cli, "oncall", "override", "identity-primary", "erin@example.com",
+             "--start", "2026-11-10T00:00:00Z", "--end", "2026-11-11T00:00:00Z")  # fmt: skip
+    rows = run_json(oncall_cli, "oncall", "now", "--service", "db", "--at", "2026-11-10T12:00:00Z")
+    assert rows[0]["person"] == "erin@example.com"
+    backwards = oncall_cli.invoke(app, ["oncall", "override", "identity-primary", "erin@example.com",
+                                        "--start", "2026-11-12T00:00:00Z", "--end", "2026-11-11T00:00:00Z"])  # fmt: skip
+    assert backwards.exit_code != 0 and "an override ends after it starts" in backwards.stderr
+
+
+def test_policies_and_paging(oncall_cli: CliRunner) -> None:
+    policy = run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity", "--squad", "identity",
+                      "--squad-default", "--level", "schedule:identity-primary@5", "--level", "person:carol@example.com")  # fmt: skip
+    assert [lvl["timeout_minutes"] for lvl in policy["levels"]] == [5, 15]
+    assert (
+        "schedule:identity-primary (5 min)"
+        in oncall_cli.invoke(app, ["oncall", "policy", "list"]).stdout
+    )
+    paged = run_json(
+        oncall_cli, "page", "person", "carol@example.com", "Please look at the database"
+    )
+    assert paged == ["carol@example.com"]
+    unknown = oncall_cli.invoke(app, ["page", "squad", "ghosts", "hello"])
+    assert unknown.exit_code != 0 and "no squad 'ghosts'" in unknown.stderr

@@ -1,0 +1,43 @@
+"""The on-call demo: a schedule and a policy for every squad with people, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.notify import service as notify
+from opsroom.oncall import demo
+from opsroom.oncall import service as oncall
+from tests import factories
+from tests.factories import ACTOR
+
+
+def test_every_squad_gets_a_schedule_a_policy_and_a_page_history_once(
+    session: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    factories.platform(session)
+    people = [{"name": n.title(), "email": f"{n}@example.com"} for n in ("ann", "ben")]
+    factories.squad(session, "identity", members=people)
+    factories.squad(session, "search", members=people[:1])
+    factories.service(session, "auth")
+    data = incident_schemas.IncidentCreate(title="Slow", impact=3, urgency=3, services=["auth"])
+    key = incidents.declare(session, actor=ACTOR, data=data).key
+    frozen_clock.advance(timedelta(hours=1))
+
+    assert demo.load(session, actor=ACTOR, now=clock.now()) == 2
+    assert demo.load(session, actor=ACTOR, now=clock.now()) == 0
+    assert [s.slug for s in oncall.list_schedules(session, actor=ACTOR)] == [
+        "identity-primary",
+        "search-primary",
+    ]
+    assert {
+        p.squad_slug for p in oncall.list_policies(session, actor=ACTOR) if p.squad_default
+    } == {"identity", "search"}
+    coverage = oncall.coverage(session, actor=ACTOR, slug="search-primary", days=7)
+    assert coverage.gap_hours == 7 * 24 - 5 * 8  # business hours only
+    (page,) = notify.log(session, actor=ACTOR, incident=key).items
+    assert page.status == "sent"
