@@ -17,7 +17,7 @@ import pytest
 STARTUP_SECONDS = 30
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -33,7 +33,7 @@ def _opsroom(*args: str, db: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         assert process.poll() is None, (
@@ -48,7 +48,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+    port = free_port()
     process = _opsroom("serve", "--port", str(port), db=tmp_path / "opsroom.db")
     yield f"http://127.0.0.1:{port}", process
     process.send_signal(signal.SIGINT)
@@ -59,7 +59,7 @@ def test_serve_migrates_an_empty_database_and_answers(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     base, process = server
-    health = _wait_for(f"{base}/api/v1/health", process).json()
+    health = wait_for(f"{base}/api/v1/health", process).json()
     assert (health["status"], health["database"], health["schema_current"]) == (
         "ok",
         "sqlite",
