@@ -52,6 +52,17 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+def require_version(subject: str, current: int, held: int | None) -> None:
+    """Refuse a change made from a stale copy: `held` is the version the caller loaded
+    (None: the caller does not guard against concurrent edits)."""
+    if held is not None and held != current:
+        raise StaleVersion(
+            f"{subject} changed since you loaded it (you had version {held}, it is at "
+            f"{current}); reload and retry",
+            fields={"version": f"current version is {current}"},
+        )
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 

@@ -18,7 +18,7 @@ from opsroom.actions.models import ActionItem
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import NotFound, ValidationFailed, require_version
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
 from opsroom.jobs import service as jobs
@@ -70,11 +70,7 @@ def get(session: Session, *, actor: Principal, key: str) -> ActionItem:
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> ActionItem:
     item = get(session, actor=actor, key=key)
-    if version is not None and version != item.version:
-        raise StaleVersion(
-            f"{item.key} changed since you loaded it (you had version {version}, it is at {item.version}); reload and retry",
-            fields={"version": f"current version is {item.version}"},
-        )
+    require_version(item.key, item.version, version)
     return item
 
 

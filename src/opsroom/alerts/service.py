@@ -27,7 +27,13 @@ from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, integration_principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, RateLimited, StaleVersion, Unauthenticated
+from opsroom.errors import (
+    Conflict,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    require_version,
+)
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 
@@ -127,11 +133,7 @@ def update_integration(
 ) -> Integration:
     integration = get_integration(session, slug)
     _require_owner(session, actor, integration.service_slug)
-    if data.version != integration.version:
-        raise StaleVersion(
-            f"integration '{slug}' changed since you loaded it; reload and retry",
-            fields={"version": f"current version is {integration.version}"},
-        )
+    require_version(f"integration '{slug}'", integration.version, data.version)
     if data.name is not None:
         integration.name = data.name
     if data.settings is not None:

@@ -37,7 +37,13 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
-from opsroom.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    require_version,
+)
 from opsroom.incidents import service as incidents
 from opsroom.pagination import Page, paginate
 
@@ -61,11 +67,7 @@ def get(session: Session, *, actor: Principal, key: str) -> Change:
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:
     change = get(session, actor=actor, key=key)
-    if version is not None and version != change.version:
-        raise StaleVersion(
-            f"{change.key} changed since you loaded it (you had version {version}, it is at {change.version}); reload and retry",
-            fields={"version": f"current version is {change.version}"},
-        )
+    require_version(change.key, change.version, version)
     return change
 
 

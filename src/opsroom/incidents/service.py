@@ -16,7 +16,7 @@ from opsroom.auth import service as accounts
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.incidents import domain, figures, policy, schemas
 from opsroom.incidents.domain import Priority, Status, Transition
 from opsroom.incidents.models import (
@@ -66,11 +66,7 @@ def get(session: Session, *, actor: Principal, key: str) -> Incident:
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:
     incident = get(session, actor=actor, key=key)
-    if version is not None and version != incident.version:
-        raise StaleVersion(
-            f"{incident.key} changed since you loaded it (you had version {version}, it is at {incident.version}); reload and retry",
-            fields={"version": f"current version is {incident.version}"},
-        )
+    require_version(incident.key, incident.version, version)
     return incident
 
 

@@ -17,7 +17,7 @@ from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.incidents import service as incidents
 from opsroom.pagination import Page, paginate
 from opsroom.problems import domain, schemas
@@ -54,11 +54,7 @@ def _problem_key(session: Session, actor: Principal, key: str) -> str:
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Problem:
     problem = get(session, actor=actor, key=key)
-    if version is not None and version != problem.version:
-        raise StaleVersion(
-            f"{problem.key} changed since you loaded it (you had version {version}, it is at {problem.version}); reload and retry",
-            fields={"version": f"current version is {problem.version}"},
-        )
+    require_version(problem.key, problem.version, version)
     return problem
 
 

@@ -17,7 +17,7 @@ from opsroom.actions.domain import Source
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import TIMESTAMPS, Priority
@@ -61,11 +61,7 @@ def _review_key(session: Session, actor: Principal, key: str) -> str:
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Review:
     review = get(session, actor=actor, key=key)
-    if version is not None and version != review.version:
-        raise StaleVersion(
-            f"the review of {review.key} changed since you loaded it (you had version {version}, it is at {review.version}); reload and retry",
-            fields={"version": f"current version is {review.version}"},
-        )
+    require_version(f"the review of {review.key}", review.version, version)
     return review
 
 
