@@ -164,6 +164,7 @@ class Document:
     alerts: Sequence[str]
     participants: Sequence[str]
     actions: Sequence[str] = field(default_factory=list)
+    changes: Sequence[str] = field(default_factory=list)
 
 
 def _bullets(items: Sequence[str], empty: str) -> list[str]:
@@ -192,6 +193,8 @@ def to_markdown(doc: Document) -> str:
     lines += ["", "## Timeline (UTC)", ""]
     lines += _bullets([f"{at:%Y-%m-%d %H:%M} {text}" for at, text in doc.timeline], "Empty.")
     lines += ["", "## Alerts", "", *_bullets(doc.alerts, "No alerts were linked.")]
+    lines += ["", "## Changes in the 24 h before impact (UTC)", ""]
+    lines += _bullets(doc.changes, "No changes on these services or what they depend on.")
     lines += ["", "## Participants", "", *_bullets(doc.participants, "None recorded.")]
     return "\n".join(lines) + "\n"
 

@@ -65,6 +65,14 @@ class AlertLine(BaseModel):
     first_received_at: datetime
 
 
+class ChangeLine(BaseModel):
+    change: str = Field(description="CHG-n, or a change event reported by a tool")
+    title: str
+    services: list[str]
+    at: datetime
+    status: str
+
+
 class Facts(BaseModel):
     """What the incident recorded, drawn into the draft."""
 
@@ -76,6 +84,10 @@ class Facts(BaseModel):
     timeline: list[TimelineLine]
     alerts: list[AlertLine]
     probable_cause: str | None
+    changes: list[ChangeLine] = Field(
+        default=[],
+        description="changes on the services and their upstream in the 24 h before impact",
+    )
     participants: list[str]
     roles: dict[str, str]
 

@@ -17,6 +17,7 @@ from opsroom.actions.domain import Source
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.changes import service as changes
 from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -124,6 +125,10 @@ def _facts(
             for a in found.alerts
         ],
         probable_cause=found.probable_cause,
+        changes=[
+            schemas.ChangeLine(change=c.change, title=c.title, services=c.services, at=c.at, status=c.status)
+            for c in changes.suspects(session, actor=actor, incident_key=incident.key)
+        ],
         participants=[f"{p.kind} {p.ref}" for p in incident.participants], roles=incident.roles,
     )  # fmt: skip
 
@@ -346,6 +351,7 @@ def document(session: Session, *, actor: Principal, key: str) -> domain.Document
         sections={name: getattr(review, name) for name in domain.SECTIONS},
         timeline=[(e.at, f"{e.text} ({e.actor})") for e in facts.timeline],
         alerts=[f"{a.severity} {a.summary}" + (f" on {a.service}" if a.service else "") for a in facts.alerts],
+        changes=[f"{c.at:%Y-%m-%d %H:%M} {c.change} {c.title} ({', '.join(c.services)}; {c.status})" for c in facts.changes],
         participants=facts.participants,
         actions=[f"{i.key} {i.title} ({i.owner_squad}, due {i.due_on:%Y-%m-%d}, {i.status.value.replace('_', ' ')})" for i in items],
     )  # fmt: skip

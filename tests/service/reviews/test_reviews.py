@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from opsroom import clock
 from opsroom.actions import service as actions
+from opsroom.changes import schemas as change_schemas
+from opsroom.changes import service as changes
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
@@ -50,6 +52,23 @@ def test_resolving_a_p1_drafts_its_review_from_the_incident(platform: Session) -
     assert [t.kind for t in jobs.pending(platform, subject=f"review:{incident.key}")] == [
         "review.due"
     ]
+
+
+def test_the_draft_lists_changes_in_the_day_before_impact(platform: Session) -> None:
+    def deployed(summary: str, hours_ago: int) -> Any:
+        event = change_schemas.PipelineEvent(
+            service="checkout", summary=summary, finished_at=NOW - timedelta(hours=hours_ago)
+        )
+        return changes.record_deployment(platform, actor=RESPONDER, data=event)
+
+    recent, _ = deployed("checkout 2.4", 3), deployed("checkout 2.1, long before", 30)
+    incident = resolved(platform)
+    review = reviews.read(platform, reviews.get(platform, actor=RESPONDER, key=incident.key))
+    assert [(c.change, c.title) for c in review.facts.changes] == [(recent.key, "checkout 2.4")]
+    exported = reviews.markdown(platform, actor=RESPONDER, key=incident.key)
+    section = exported.split("## Changes in the 24 h before impact (UTC)")[1].split("##")[0]
+    assert f"{recent.key} checkout 2.4 (checkout; completed)" in section
+    assert "long before" not in exported
 
 
 def test_lower_priorities_start_a_review_only_when_asked(platform: Session) -> None:
