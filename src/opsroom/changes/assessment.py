@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from opsroom import clock
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.changes import domain, schemas
+from opsroom.changes import approvals, domain, schemas
 from opsroom.changes.domain import ChangeType
 from opsroom.changes.models import Change, ChangeService
 from opsroom.changes.models import FreezeWindow as FreezeRow
@@ -22,7 +22,7 @@ from opsroom.errors import NotFound, ValidationFailed
 from opsroom.incidents import service as incidents
 
 RISK = domain.DEFAULT_RISK_POLICY
-APPROVALS = domain.DEFAULT_APPROVAL_POLICY
+APPROVALS = approvals.DEFAULT_APPROVAL_POLICY
 # Risk reads the incident history the same way whoever asks.
 _HISTORY_READER = Principal(name="system:changes", role=Role.VIEWER, via="cli")
 RECENT_INCIDENTS = 50
@@ -72,8 +72,8 @@ class Assessment:
     change_type: ChangeType
 
     @property
-    def required(self) -> list[domain.Requirement]:
-        return domain.required_approvals(
+    def required(self) -> list[approvals.Requirement]:
+        return approvals.required_approvals(
             self.change_type, self.risk.level, self.journeys, APPROVALS
         )
 

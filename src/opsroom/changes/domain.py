@@ -1,5 +1,5 @@
 """Change governance as pure rules: the lifecycle, the explained risk score, collisions,
-freeze windows and the approval policy."""
+freeze windows, suspects and figures (the approval policy is in approvals.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from opsroom.auth.domain import LADDER, Principal
-from opsroom.auth.domain import Role as AccountRole
 from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 
 
@@ -336,144 +334,6 @@ def template_problems(
     if window.end - window.start > timedelta(minutes=max_minutes):
         problems["planned_end"] = f"the template allows at most {max_minutes} minutes"
     return problems
-
-
-# --- approvals ----------------------------------------------------------------------------
-
-
-class Approver(StrEnum):
-    SQUAD_LEAD = "squad_lead"  # lead of the implementer squad
-    JOURNEY_OWNER = "journey_owner"  # lead of the squad owning a touched journey
-    CAB = "cab"  # a change advisory board member
-    OPERATIONS_MANAGER = "operations_manager"
-
-
-@dataclass(frozen=True)
-class ApprovalPolicy:
-    """Which risk levels and which journeys need whom: data with shipped defaults."""
-
-    by_level: Mapping[RiskLevel, tuple[Approver, ...]] = field(
-        default_factory=lambda: {
-            RiskLevel.LOW: (Approver.SQUAD_LEAD,),
-            RiskLevel.MEDIUM: (Approver.SQUAD_LEAD, Approver.JOURNEY_OWNER),
-            RiskLevel.HIGH: (
-                Approver.SQUAD_LEAD,
-                Approver.JOURNEY_OWNER,
-                Approver.CAB,
-                Approver.OPERATIONS_MANAGER,
-            ),
-        }
-    )
-    # Journeys of these criticalities need their owner's approval whenever the level asks
-    # for journey owners.
-    journey_criticalities: frozenset[str] = frozenset({"critical", "high"})
-    # After the fact, an emergency change is reviewed by these.
-    emergency_review: tuple[Approver, ...] = (Approver.OPERATIONS_MANAGER,)
-    cab_members: frozenset[str] = frozenset()  # emails; operations managers sit on it too
-
-
-DEFAULT_APPROVAL_POLICY = ApprovalPolicy()
-
-
-@dataclass(frozen=True)
-class Requirement:
-    approver: Approver
-    scope: str = ""  # the journey, for a journey owner
-
-    @property
-    def ref(self) -> str:
-        return f"{self.approver.value}:{self.scope}" if self.scope else self.approver.value
-
-    @classmethod
-    def parse(cls, ref: str) -> Requirement:
-        approver, _, scope = ref.partition(":")
-        return cls(Approver(approver), scope)
-
-
-def required_approvals(
-    change_type: ChangeType,
-    level: RiskLevel,
-    journeys: Mapping[str, str],
-    policy: ApprovalPolicy = DEFAULT_APPROVAL_POLICY,
-) -> list[Requirement]:
-    """Who must approve (or, for an emergency, review) a change; `journeys` maps each
-    journey it touches to that journey's criticality. Standard changes are pre-approved."""
-    if change_type is ChangeType.STANDARD:
-        return []
-    approvers = (
-        policy.emergency_review if change_type is ChangeType.EMERGENCY else policy.by_level[level]
-    )
-    needed: list[Requirement] = []
-    for approver in approvers:
-        if approver is not Approver.JOURNEY_OWNER:
-            needed.append(Requirement(approver))
-            continue
-        owned = sorted(j for j, c in journeys.items() if c in policy.journey_criticalities)
-        needed.extend(Requirement(approver, journey) for journey in owned)
-    return needed
-
-
-@dataclass(frozen=True)
-class Approving:
-    """Who is approving, and what the change says about who may."""
-
-    person: Principal
-    implementer: str
-    implementer_squad: str
-    journey_owners: Mapping[str, str]  # journey -> owner squad
-
-
-def _rank(role: AccountRole) -> int:
-    return LADDER.index(role) if role in LADDER else -1
-
-
-def may_fill(requirement: Requirement, who: Approving, policy: ApprovalPolicy) -> bool:
-    person = who.person
-    if _rank(person.role) >= _rank(AccountRole.OPERATIONS_MANAGER):
-        return True  # the operations manager may stand in for anyone
-    if requirement.approver is Approver.CAB:
-        return person.name.lower() in policy.cab_members
-    if requirement.approver is Approver.OPERATIONS_MANAGER:
-        return False
-    squad = (
-        who.implementer_squad
-        if requirement.approver is Approver.SQUAD_LEAD
-        else who.journey_owners.get(requirement.scope, "")
-    )
-    return _rank(person.role) >= _rank(AccountRole.SQUAD_LEAD) and squad in person.squads
-
-
-def requirement_for(
-    who: Approving,
-    required: Iterable[Requirement],
-    filled: Mapping[str, str],
-    wanted: str | None = None,
-    policy: ApprovalPolicy = DEFAULT_APPROVAL_POLICY,
-) -> Requirement:
-    """The open requirement this approver fills (`wanted`, or the first they may fill).
-    `filled` maps requirement refs to who approved them: nobody fills two, and the
-    implementer approves nothing of their own."""
-    if who.person.name.lower() == who.implementer.lower():
-        raise Conflict("the implementer cannot approve their own change")
-    if who.person.name in filled.values():
-        raise Conflict(f"{who.person.name} has already approved this change")
-    open_ = [r for r in required if r.ref not in filled and (wanted in (None, r.ref))]
-    if wanted and not open_:
-        raise Conflict(
-            f"no open approval '{wanted}' on this change", fields={"requirement": "not open"}
-        )
-    for requirement in open_:
-        if may_fill(requirement, who, policy):
-            return requirement
-    raise Conflict(
-        "you may not give any of the approvals this change still needs: "
-        + ", ".join(r.ref for r in open_),
-        fields={"requirement": "not yours to give"},
-    )
-
-
-def outstanding(required: Iterable[Requirement], filled: Collection[str]) -> list[Requirement]:
-    return [r for r in required if r.ref not in filled]
 
 
 # --- suspects -----------------------------------------------------------------------------

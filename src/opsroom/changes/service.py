@@ -5,7 +5,6 @@ Every change is audited and lands on the change's timeline."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,18 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsroom import clock, keys
-from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.changes import domain, schemas
+from opsroom.changes import approvals, domain, schemas
 from opsroom.changes.assessment import (
     APPROVALS,
     Assessment,
     assessment,
     collisions,
     filtered,
-    overlapping,
     planned,
     services_named,
     squad_named,
@@ -37,6 +34,7 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
+from opsroom.changes.suspects import suspects as suspects
 from opsroom.errors import (
     Conflict,
     InvalidTransition,
@@ -262,9 +260,9 @@ def _filled(change: Change) -> dict[str, str]:
     return {d.requirement: d.by for d in change.decisions if d.decision == "approved"}
 
 
-def _outstanding(change: Change) -> list[domain.Requirement]:
-    required = [domain.Requirement.parse(ref) for ref in change.required_approvals]
-    return domain.outstanding(required, _filled(change))
+def _outstanding(change: Change) -> list[approvals.Requirement]:
+    required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
+    return approvals.outstanding(required, _filled(change))
 
 
 def _move(session: Session, actor: Principal, change: Change, move: Transition, note: str) -> None:
@@ -296,13 +294,13 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
     return _saved(session, actor, change, "change.submitted", before)
 
 
-def _approving(session: Session, actor: Principal, change: Change) -> domain.Approving:
+def _approving(session: Session, actor: Principal, change: Change) -> approvals.Approving:
     owners = {}
     for ref in change.required_approvals:
-        requirement = domain.Requirement.parse(ref)
+        requirement = approvals.Requirement.parse(ref)
         if requirement.scope:
             owners[requirement.scope] = catalog.get_journey(session, requirement.scope).owner.slug
-    return domain.Approving(actor, change.implementer, change.squad, owners)
+    return approvals.Approving(actor, change.implementer, change.squad, owners)
 
 
 # Emergency changes are reviewed after they ran; others are approved while submitted.
@@ -319,9 +317,9 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
             fields={"status": change.status},
         )
     before = _snapshot(change)
-    required = [domain.Requirement.parse(ref) for ref in change.required_approvals]
+    required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
     who = _approving(session, actor, change)
-    filled = domain.requirement_for(who, required, _filled(change), data.requirement, APPROVALS)
+    filled = approvals.requirement_for(who, required, _filled(change), data.requirement, APPROVALS)
     change.decisions.append(
         ChangeDecision(
             decision="approved", requirement=filled.ref, by=str(actor), comment=data.comment
@@ -346,7 +344,7 @@ def reject(session: Session, *, actor: Principal, key: str, data: schemas.Reject
     before = _snapshot(change)
     domain.next_status(Status(change.status), Transition.REJECT, ChangeType(change.type))
     # Anyone who could give one of the outstanding approvals may refuse it.
-    filled = domain.requirement_for(
+    filled = approvals.requirement_for(
         _approving(session, actor, change), _outstanding(change), _filled(change), None, APPROVALS
     )
     change.decisions.append(
@@ -439,72 +437,6 @@ def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.Ca
         kind="cause", text=f"Caused by change {change.key}: {change.title}",
     )  # fmt: skip
     return _saved(session, actor, change, "change.marked_cause", before)
-
-
-@dataclass(frozen=True)
-class _Ran:
-    """Something that ran before an incident: a change, or a change event a tool reported."""
-
-    candidate: domain.Candidate
-    title: str
-    status: str
-    cause: bool
-
-
-def _changes_before(
-    session: Session, since: datetime, until: datetime, incident: str
-) -> list[_Ran]:
-    ran = []
-    for c in overlapping(session, since, until):
-        at = c.started_at or (c.planned_start if c.status in domain.DONE else None)
-        if at is not None:
-            candidate = domain.Candidate(c.key, frozenset(c.service_slugs), at, c.failed)
-            ran.append(_Ran(candidate, c.title, c.status, incident in c.incident_keys))
-    return ran
-
-
-def _events_before(
-    session: Session, actor: Principal, services: set[str], since: datetime, until: datetime
-) -> list[_Ran]:
-    events = alerts.change_events_on(
-        session, actor=actor, services=sorted(services), since=since, until=until
-    )
-    return [
-        _Ran(
-            domain.Candidate(f"event-{e.id}", frozenset({e.service or ""}), e.timestamp, False),
-            e.summary,
-            f"reported by {e.source or e.integration}",
-            False,
-        )
-        for e in events
-    ]
-
-
-def suspects(session: Session, *, actor: Principal, incident_key: str) -> list[schemas.SuspectRead]:
-    """Changes on the incident's services and what they depend on in the 24 h before impact,
-    most suspicious first; change events reported by tools are ranked with them."""
-    incident = incidents.get(session, actor=actor, key=incident_key)
-    impact = incident.impact_started_at or incident.detected_at
-    affected = set(incident.service_slugs)
-    upstream = {u.slug for s in affected for u in catalog.dependencies(session, s).upstream}
-    since = impact - domain.SUSPECT_WINDOW
-    ran = _changes_before(session, since, impact, incident.key)
-    ran += _events_before(session, actor, affected | upstream, since, impact)
-    by_key = {r.candidate.key: r for r in ran}
-    ranked = domain.rank_suspects([r.candidate for r in ran], affected, upstream, impact)
-    return [
-        schemas.SuspectRead(
-            change=s.key,
-            title=by_key[s.key].title,
-            services=sorted(by_key[s.key].candidate.services),
-            at=by_key[s.key].candidate.at,
-            score=s.score,
-            reasons=list(s.reasons),
-            status=by_key[s.key].status,
-            cause=by_key[s.key].cause,
-        )
-        for s in ranked
-    ]
 
 
 def caused_by(session: Session, *, actor: Principal, incident_key: str) -> list[str]:

@@ -8,11 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.changes import domain
+from opsroom.changes import approvals, domain
+from opsroom.changes.approvals import Approver, Requirement
 from opsroom.changes.domain import (
-    Approver,
     ChangeType,
-    Requirement,
     RiskInputs,
     RiskLevel,
     Status,
@@ -224,7 +223,7 @@ def test_a_standard_change_stays_within_its_template() -> None:
 
 def test_approvals_follow_risk_and_journeys() -> None:
     journeys = {"checkout": "critical", "reports": "low"}
-    refs = lambda t, level: [r.ref for r in domain.required_approvals(t, level, journeys)]  # noqa: E731
+    refs = lambda t, level: [r.ref for r in approvals.required_approvals(t, level, journeys)]  # noqa: E731
     assert refs(ChangeType.STANDARD, RiskLevel.HIGH) == []
     assert refs(ChangeType.NORMAL, RiskLevel.LOW) == ["squad_lead"]
     assert refs(ChangeType.NORMAL, RiskLevel.MEDIUM) == ["squad_lead", "journey_owner:checkout"]
@@ -235,14 +234,14 @@ def test_approvals_follow_risk_and_journeys() -> None:
 
 
 def test_approval_policy_is_data() -> None:
-    policy = domain.ApprovalPolicy(by_level=dict.fromkeys(RiskLevel, (Approver.CAB,)))
-    required = domain.required_approvals(ChangeType.NORMAL, RiskLevel.LOW, {}, policy)
+    policy = approvals.ApprovalPolicy(by_level=dict.fromkeys(RiskLevel, (Approver.CAB,)))
+    required = approvals.required_approvals(ChangeType.NORMAL, RiskLevel.LOW, {}, policy)
     assert required == [Requirement(Approver.CAB)]
 
 
-def approving(name: str, role: Role, squads: set[str]) -> domain.Approving:
+def approving(name: str, role: Role, squads: set[str]) -> approvals.Approving:
     person = Principal(name=name, role=role, squads=frozenset(squads))
-    return domain.Approving(person, "dev@x", "identity", {"checkout": "payments"})
+    return approvals.Approving(person, "dev@x", "identity", {"checkout": "payments"})
 
 
 REQUIRED = [Requirement(Approver.SQUAD_LEAD), Requirement(Approver.JOURNEY_OWNER, "checkout")]
@@ -251,30 +250,31 @@ REQUIRED = [Requirement(Approver.SQUAD_LEAD), Requirement(Approver.JOURNEY_OWNER
 def test_each_approver_fills_what_is_theirs() -> None:
     lead = approving("lead@x", Role.SQUAD_LEAD, {"identity"})
     owner = approving("pay@x", Role.SQUAD_LEAD, {"payments"})
-    assert domain.requirement_for(lead, REQUIRED, {}).ref == "squad_lead"
-    assert domain.requirement_for(owner, REQUIRED, {}).ref == "journey_owner:checkout"
+    assert approvals.requirement_for(lead, REQUIRED, {}).ref == "squad_lead"
+    assert approvals.requirement_for(owner, REQUIRED, {}).ref == "journey_owner:checkout"
     with pytest.raises(Conflict, match="may not give any"):
-        domain.requirement_for(owner, REQUIRED, {"journey_owner:checkout": "other@x"})
+        approvals.requirement_for(owner, REQUIRED, {"journey_owner:checkout": "other@x"})
 
 
 def test_nobody_approves_twice_or_their_own_change() -> None:
     manager = approving("om@x", Role.OPERATIONS_MANAGER, set())
     assert (
-        domain.requirement_for(manager, REQUIRED, {}, "journey_owner:checkout").scope == "checkout"
+        approvals.requirement_for(manager, REQUIRED, {}, "journey_owner:checkout").scope
+        == "checkout"
     )
     with pytest.raises(Conflict, match="already approved"):
-        domain.requirement_for(manager, REQUIRED, {"squad_lead": "om@x"})
+        approvals.requirement_for(manager, REQUIRED, {"squad_lead": "om@x"})
     with pytest.raises(Conflict, match="own change"):
-        domain.requirement_for(approving("dev@x", Role.ADMIN, set()), REQUIRED, {})
+        approvals.requirement_for(approving("dev@x", Role.ADMIN, set()), REQUIRED, {})
     with pytest.raises(Conflict, match="no open approval 'cab'"):
-        domain.requirement_for(manager, REQUIRED, {}, "cab")
+        approvals.requirement_for(manager, REQUIRED, {}, "cab")
 
 
 def test_cab_members_are_listed_in_the_policy() -> None:
-    policy = domain.ApprovalPolicy(cab_members=frozenset({"cab@x"}))
+    policy = approvals.ApprovalPolicy(cab_members=frozenset({"cab@x"}))
     member = approving("cab@x", Role.RESPONDER, set())
-    assert domain.may_fill(Requirement(Approver.CAB), member, policy)
-    assert not domain.may_fill(
+    assert approvals.may_fill(Requirement(Approver.CAB), member, policy)
+    assert not approvals.may_fill(
         Requirement(Approver.CAB), approving("no@x", Role.SQUAD_LEAD, set()), policy
     )
 
