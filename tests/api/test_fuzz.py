@@ -20,8 +20,7 @@ from schemathesis import checks
 
 from opsroom.app import create_app
 from opsroom.auth.domain import Role
-from opsroom.catalog import schemas
-from opsroom.catalog import service as catalog
+from opsroom.catalog import schemas, vendors
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from tests import factories
@@ -71,7 +70,7 @@ def _seed_catalog(settings: Settings) -> None:
         vendor = schemas.VendorCreate(
             slug="cloud-co", name="Cloud Co", services=[schemas.VendorServiceIn(service="db")]
         )
-        catalog.create_vendor(s, actor=factories.ACTOR, data=vendor)
+        vendors.create_vendor(s, actor=factories.ACTOR, data=vendor)
 
 
 def _seed_incident(client: TestClient) -> None:

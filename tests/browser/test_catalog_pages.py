@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy.orm import Session
 
-from opsroom.catalog import schemas
+from opsroom.catalog import schemas, vendors
 from opsroom.catalog import service as catalog
 
 pytestmark = pytest.mark.browser
@@ -102,7 +102,7 @@ def test_filtering_services_works_without_javascript(
 
 
 def test_raci_page_highlights_gaps(page: Page, demo_session: Session) -> None:
-    matrix = catalog.raci_matrix(demo_session)
+    matrix = vendors.raci_matrix(demo_session)
     assert matrix.gaps, "the demo catalog has no RACI gaps to show"
     gap_cells = {(g.service, g.activity) for g in matrix.gaps}
     complete = next(

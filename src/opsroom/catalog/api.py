@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from opsroom.apidoc import PageOut, errors
-from opsroom.catalog import domain, manifest, schemas
+from opsroom.catalog import domain, manifest, schemas, vendors
 from opsroom.catalog import service as catalog
 from opsroom.deps import Actor, DbSession, can_read
 from opsroom.errors import ValidationFailed
@@ -231,7 +231,7 @@ def list_vendors(
     service: Annotated[str | None, Query(description="vendors of this service")] = None,
 ) -> list[schemas.VendorRead]:
     return [
-        schemas.VendorRead.model_validate(v) for v in catalog.list_vendors(session, service=service)
+        schemas.VendorRead.model_validate(v) for v in vendors.list_vendors(session, service=service)
     ]
 
 
@@ -239,12 +239,12 @@ def list_vendors(
 def create_vendor(
     session: DbSession, actor: Actor, data: schemas.VendorCreate
 ) -> schemas.VendorRead:
-    return schemas.VendorRead.model_validate(catalog.create_vendor(session, actor=actor, data=data))
+    return schemas.VendorRead.model_validate(vendors.create_vendor(session, actor=actor, data=data))
 
 
 @router.get("/vendors/{slug}", responses=errors(404))
 def get_vendor(session: DbSession, slug: str) -> schemas.VendorRead:
-    return schemas.VendorRead.model_validate(catalog.get_vendor(session, slug))
+    return schemas.VendorRead.model_validate(vendors.get_vendor(session, slug))
 
 
 @router.patch("/vendors/{slug}", responses=errors(404, 409))
@@ -252,7 +252,7 @@ def update_vendor(
     session: DbSession, actor: Actor, slug: str, data: schemas.VendorUpdate
 ) -> schemas.VendorRead:
     return schemas.VendorRead.model_validate(
-        catalog.update_vendor(session, actor=actor, slug=slug, data=data)
+        vendors.update_vendor(session, actor=actor, slug=slug, data=data)
     )
 
 
@@ -265,15 +265,15 @@ def get_raci(
     platform: PlatformFilter = None,
     service: Annotated[str | None, Query(description="service slug")] = None,
 ) -> schemas.RaciMatrixRead:
-    return catalog.raci_matrix(session, platform=platform, service=service)
+    return vendors.raci_matrix(session, platform=platform, service=service)
 
 
 @router.put("/raci/{service}/{activity}", responses=errors(404))
 def set_raci(
     session: DbSession, actor: Actor, service: str, activity: domain.Activity, data: schemas.RaciSet
 ) -> schemas.RaciMatrixRead:
-    catalog.set_raci(session, actor=actor, service=service, activity=activity, parties=data.parties)
-    return catalog.raci_matrix(session, service=service)
+    vendors.set_raci(session, actor=actor, service=service, activity=activity, parties=data.parties)
+    return vendors.raci_matrix(session, service=service)
 
 
 # --- catalog as code --------------------------------------------------------------------

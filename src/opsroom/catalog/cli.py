@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from opsroom.catalog import manifest, schemas
+from opsroom.catalog import manifest, schemas, vendors
 from opsroom.catalog import service as catalog
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
 
@@ -253,7 +253,7 @@ def vendor_list(
     with unit_of_work() as session:
         rows = [
             schemas.VendorRead.model_validate(v)
-            for v in catalog.list_vendors(session, service=service)
+            for v in vendors.list_vendors(session, service=service)
         ]
     emit(
         rows,
@@ -269,7 +269,7 @@ def vendor_list(
 @vendor_app.command("show")
 def vendor_show(slug: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
-        vendor = schemas.VendorRead.model_validate(catalog.get_vendor(session, slug))
+        vendor = schemas.VendorRead.model_validate(vendors.get_vendor(session, slug))
     emit(
         vendor,
         as_json,
@@ -288,7 +288,7 @@ def vendor_show(slug: str, as_json: bool = JsonOption) -> None:
 def raci_show(service: str, as_json: bool = JsonOption) -> None:
     """The RACI of one service, activity by activity."""
     with unit_of_work() as session:
-        matrix = catalog.raci_matrix(session, service=service)
+        matrix = vendors.raci_matrix(session, service=service)
     cells = matrix.rows.get(service, {})
     rows = [
         (a, ", ".join(f"{c.letter} {c.party}" for c in cells.get(a, []))) for a in matrix.activities
@@ -300,7 +300,7 @@ def raci_show(service: str, as_json: bool = JsonOption) -> None:
 def raci_gaps(platform: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
     """Activities with nobody accountable or responsible; exits 3 when there are any."""
     with unit_of_work() as session:
-        gaps = catalog.raci_matrix(session, platform=platform).gaps
+        gaps = vendors.raci_matrix(session, platform=platform).gaps
     emit(
         gaps,
         as_json,

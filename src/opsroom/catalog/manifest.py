@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.catalog import domain, schemas
+from opsroom.catalog import domain, schemas, vendors
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound, OpsroomError, ValidationFailed
 
@@ -256,9 +256,9 @@ _KINDS = {
         schemas.JourneyUpdate,
     ),
     "vendors": _Kind(
-        catalog.get_vendor,
-        catalog.create_vendor,
-        catalog.update_vendor,
+        vendors.get_vendor,
+        vendors.create_vendor,
+        vendors.update_vendor,
         schemas.VendorRead,
         schemas.VendorUpdate,
     ),
@@ -288,7 +288,7 @@ def apply(
                 result.count("updated", "dependencies")
     for (service, activity), (index, parties) in _raci_cells(manifest.raci).items():
         with _located(lines, ("raci", index)):
-            changed = catalog.set_raci(
+            changed = vendors.set_raci(
                 session, actor=actor, service=service, activity=activity, parties=parties
             )
         result.count("updated" if changed else "unchanged", "raci")
@@ -335,9 +335,9 @@ def export(session: Session) -> dict[str, Any]:
         ],
         "vendors": [
             _as_input(schemas.VendorRead, schemas.VendorCreate, v)
-            for v in catalog.list_vendors(session)
+            for v in vendors.list_vendors(session)
         ],
-        "raci": _export_raci(catalog.raci_matrix(session)),
+        "raci": _export_raci(vendors.raci_matrix(session)),
     }
     return {k: v for k, v in out.items() if v}
 

@@ -16,6 +16,7 @@ from opsroom.audit import service as audit_service
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
+from opsroom.catalog import vendors as vendor_service
 from opsroom.deps import Actor, DbSession, can_read
 from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
 
@@ -51,7 +52,7 @@ def _gaps_by_cell(matrix: schemas.RaciMatrixRead) -> dict[tuple[str, str], list[
 
 
 def _raci(session: Session, **scope: str | None) -> dict[str, Any]:
-    matrix = catalog.raci_matrix(session, **scope)
+    matrix = vendor_service.raci_matrix(session, **scope)
     return {
         "matrix": matrix,
         "gaps": _gaps_by_cell(matrix),
@@ -160,7 +161,7 @@ def _service_page(
         "deps": catalog.dependencies(session, slug),
         "blast": catalog.blast_radius(session, slug),
         "journeys": catalog.list_journeys(session, service=slug),
-        "vendors": catalog.list_vendors(session, service=slug),
+        "vendors": vendor_service.list_vendors(session, service=slug),
         "history": history.items,
         **_raci(session, service=slug),
         "may_edit": editable,
@@ -255,13 +256,13 @@ def journey(request: Request, session: DbSession, slug: str) -> Response:
 
 @router.get("/vendors")
 def vendors(request: Request, session: DbSession) -> Response:
-    context = {"vendors": catalog.list_vendors(session)}
+    context = {"vendors": vendor_service.list_vendors(session)}
     return render(request, session, "catalog/vendors.html", context)
 
 
 @router.get("/vendors/{slug}")
 def vendor(request: Request, session: DbSession, slug: str) -> Response:
-    context = {"vendor": catalog.get_vendor(session, slug)}
+    context = {"vendor": vendor_service.get_vendor(session, slug)}
     return render(request, session, "catalog/vendor.html", context)
 
 

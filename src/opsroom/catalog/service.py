@@ -1,13 +1,12 @@
-"""Catalog use cases: platforms, squads, services and their dependencies, journeys,
-vendors and RACI. Every change is audited; nothing here commits."""
+"""Catalog use cases: platforms, squads, services and their dependencies, journeys (vendors
+and RACI are in vendors.py). Every change is audited; nothing here commits."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import Select, String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -18,99 +17,26 @@ from opsroom.catalog.models import (
     Journey,
     JourneyStep,
     Platform,
-    RaciAssignment,
     Service,
     ServiceDependency,
     Squad,
     SquadMember,
-    Vendor,
-    VendorEscalationLevel,
     VendorService,
 )
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.catalog.records import (
+    apply_fields,
+    audited,
+    bump,
+    by_slug,
+    changed_fields,
+    check_version,
+    ensure_unique,
+)
+from opsroom.catalog.vendors import get_vendor as get_vendor
+from opsroom.catalog.vendors import list_vendors as list_vendors
+from opsroom.catalog.vendors import raci_matrix
+from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.pagination import Page, paginate
-
-Named = TypeVar("Named", Platform, Squad, Service, Journey, Vendor)
-
-
-# --- shared helpers ---------------------------------------------------------------------
-
-
-def _by_slug(session: Session, model: type[Named], slug: str, *, field: str | None = None) -> Named:
-    found = session.scalar(select(model).where(model.slug == slug))
-    if found is None:
-        noun = model.__tablename__.rstrip("s")
-        message = f"no {noun} '{slug}'"
-        if field:
-            raise ValidationFailed(message, fields={field: f"unknown {noun} '{slug}'"})
-        raise NotFound(message)
-    return found
-
-
-def _ensure_unique(
-    session: Session,
-    model: type[Named],
-    *,
-    slug: str | None,
-    name: str | None,
-    exclude: int | None = None,
-) -> None:
-    noun = model.__tablename__.rstrip("s")
-    for field, value in (("slug", slug), ("name", name)):
-        if value is None:
-            continue
-        query = select(model.id).where(func.lower(getattr(model, field)) == value.lower())
-        if exclude is not None:
-            query = query.where(model.id != exclude)
-        if session.scalar(query) is not None:
-            raise Conflict(
-                f"a {noun} with {field} '{value}' already exists", fields={field: "already taken"}
-            )
-
-
-def _check_version(record: Named, version: int) -> None:
-    if record.version != version:
-        raise StaleVersion(
-            f"'{record.slug}' was changed by someone else (you edited version {version}, "
-            f"it is now version {record.version}); reload and try again",
-            fields={"version": f"current version is {record.version}"},
-        )
-
-
-def _apply_fields(record: Any, changes: dict[str, Any]) -> None:
-    for field, value in changes.items():
-        setattr(record, field, value)
-
-
-def _changes(update: BaseModel, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    skip = {"version", *exclude}
-    return {k: v for k, v in update.model_dump(exclude_unset=True).items() if k not in skip}
-
-
-def _bump(record: Named) -> None:
-    record.version += 1
-
-
-def _audit(
-    session: Session,
-    actor: Principal,
-    action: str,
-    record: Named,
-    before: BaseModel | None,
-    read: type[BaseModel],
-) -> None:
-    """Record the change with before and after snapshots, taken once the row is flushed."""
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=record.__tablename__.rstrip("s"),
-        subject_key=record.slug,
-        before=before.model_dump(mode="json") if before else None,
-        after=read.model_validate(record).model_dump(mode="json"),
-    )
-
 
 # --- platforms --------------------------------------------------------------------------
 
@@ -120,17 +46,17 @@ def list_platforms(session: Session) -> list[Platform]:
 
 
 def get_platform(session: Session, slug: str) -> Platform:
-    return _by_slug(session, Platform, slug)
+    return by_slug(session, Platform, slug)
 
 
 def create_platform(
     session: Session, *, actor: Principal, data: schemas.PlatformCreate
 ) -> Platform:
     require(actor, Action.GOVERN)
-    _ensure_unique(session, Platform, slug=data.slug, name=data.name)
+    ensure_unique(session, Platform, slug=data.slug, name=data.name)
     platform = Platform(**data.model_dump())
     session.add(platform)
-    _audit(
+    audited(
         session,
         actor,
         "platform.created",
@@ -146,12 +72,12 @@ def update_platform(
 ) -> Platform:
     require(actor, Action.GOVERN)
     platform = get_platform(session, slug)
-    _check_version(platform, data.version)
-    _ensure_unique(session, Platform, slug=None, name=data.name, exclude=platform.id)
+    check_version(platform, data.version)
+    ensure_unique(session, Platform, slug=None, name=data.name, exclude=platform.id)
     before = schemas.PlatformRead.model_validate(platform)
-    _apply_fields(platform, _changes(data))
-    _bump(platform)
-    _audit(
+    apply_fields(platform, changed_fields(data))
+    bump(platform)
+    audited(
         session,
         actor,
         "platform.updated",
@@ -173,13 +99,13 @@ def list_squads(session: Session, *, platform: str | None = None) -> list[Squad]
 
 
 def get_squad(session: Session, slug: str) -> Squad:
-    return _by_slug(session, Squad, slug)
+    return by_slug(session, Squad, slug)
 
 
 def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreate) -> Squad:
     require(actor, Action.GOVERN)
-    _ensure_unique(session, Squad, slug=data.slug, name=data.name)
-    platform = _by_slug(session, Platform, data.platform, field="platform")
+    ensure_unique(session, Squad, slug=data.slug, name=data.name)
+    platform = by_slug(session, Platform, data.platform, field="platform")
     squad = Squad(
         slug=data.slug,
         name=data.name,
@@ -190,7 +116,7 @@ def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreat
         members=[SquadMember(**m.model_dump()) for m in data.members],
     )
     session.add(squad)
-    _audit(session, actor, "squad.created", squad, None, schemas.SquadRead)
+    audited(session, actor, "squad.created", squad, None, schemas.SquadRead)
     return squad
 
 
@@ -199,12 +125,12 @@ def update_squad(
 ) -> Squad:
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
-    _check_version(squad, data.version)
-    _ensure_unique(session, Squad, slug=None, name=data.name, exclude=squad.id)
+    check_version(squad, data.version)
+    ensure_unique(session, Squad, slug=None, name=data.name, exclude=squad.id)
     before = schemas.SquadRead.model_validate(squad)
-    _apply_fields(squad, _changes(data))
-    _bump(squad)
-    _audit(session, actor, "squad.updated", squad, before, schemas.SquadRead)
+    apply_fields(squad, changed_fields(data))
+    bump(squad)
+    audited(session, actor, "squad.updated", squad, before, schemas.SquadRead)
     return squad
 
 
@@ -217,8 +143,8 @@ def replace_members(
     squad.members = []
     session.flush()  # old rows go before their replacements: (squad_id, email) is unique
     squad.members = [SquadMember(**m.model_dump()) for m in members]
-    _bump(squad)
-    _audit(
+    bump(squad)
+    audited(
         session,
         actor,
         "squad.members_replaced",
@@ -302,20 +228,20 @@ def list_services(
 
 
 def get_service(session: Session, slug: str) -> Service:
-    return _by_slug(session, Service, slug)
+    return by_slug(session, Service, slug)
 
 
 def create_service(session: Session, *, actor: Principal, data: schemas.ServiceCreate) -> Service:
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[data.owner])
-    _ensure_unique(session, Service, slug=data.slug, name=data.name)
+    ensure_unique(session, Service, slug=data.slug, name=data.name)
     service = Service(
         **data.model_dump(exclude={"platform", "owner", "depends_on", "tier"}),
         tier=int(data.tier),
-        platform=_by_slug(session, Platform, data.platform, field="platform"),
-        owner=_by_slug(session, Squad, data.owner, field="owner"),
+        platform=by_slug(session, Platform, data.platform, field="platform"),
+        owner=by_slug(session, Squad, data.owner, field="owner"),
     )
     session.add(service)
-    _audit(
+    audited(
         session,
         actor,
         "service.created",
@@ -337,15 +263,15 @@ def update_service(
         Action.EDIT_SQUAD_ITEMS,
         squads={service.owner.slug, data.owner or service.owner.slug},
     )
-    _check_version(service, data.version)
-    _ensure_unique(session, Service, slug=None, name=data.name, exclude=service.id)
+    check_version(service, data.version)
+    ensure_unique(session, Service, slug=None, name=data.name, exclude=service.id)
     before = schemas.ServiceRead.model_validate(service)
-    changes = _changes(data, exclude={"owner"})
+    changes = changed_fields(data, exclude={"owner"})
     if data.owner is not None:
-        service.owner = _by_slug(session, Squad, data.owner, field="owner")
-    _apply_fields(service, changes)
-    _bump(service)
-    _audit(
+        service.owner = by_slug(session, Squad, data.owner, field="owner")
+    apply_fields(service, changes)
+    bump(service)
+    audited(
         session,
         actor,
         "service.updated",
@@ -377,7 +303,7 @@ def graph(session: Session) -> Any:
 def add_dependency(session: Session, *, actor: Principal, slug: str, depends_on: str) -> Service:
     service = get_service(session, slug)
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[service.owner.slug])
-    upstream_service = _by_slug(session, Service, depends_on, field="depends_on")
+    upstream_service = by_slug(session, Service, depends_on, field="depends_on")
     edges = _edges(session)
     if (slug, depends_on) in edges:
         raise Conflict(
@@ -502,7 +428,7 @@ def list_journeys(
 
 
 def get_journey(session: Session, slug: str) -> Journey:
-    return _by_slug(session, Journey, slug)
+    return by_slug(session, Journey, slug)
 
 
 def _steps(session: Session, services: Sequence[str]) -> list[JourneyStep]:
@@ -511,25 +437,25 @@ def _steps(session: Session, services: Sequence[str]) -> list[JourneyStep]:
             "a journey lists each service once", fields={"services": "repeated service"}
         )
     return [
-        JourneyStep(position=i, service=_by_slug(session, Service, slug, field="services"))
+        JourneyStep(position=i, service=by_slug(session, Service, slug, field="services"))
         for i, slug in enumerate(services, start=1)
     ]
 
 
 def create_journey(session: Session, *, actor: Principal, data: schemas.JourneyCreate) -> Journey:
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[data.owner])
-    _ensure_unique(session, Journey, slug=data.slug, name=data.name)
+    ensure_unique(session, Journey, slug=data.slug, name=data.name)
     journey = Journey(
         slug=data.slug,
         name=data.name,
         description=data.description,
         criticality=data.criticality,
-        platform=_by_slug(session, Platform, data.platform, field="platform"),
-        owner=_by_slug(session, Squad, data.owner, field="owner"),
+        platform=by_slug(session, Platform, data.platform, field="platform"),
+        owner=by_slug(session, Squad, data.owner, field="owner"),
         steps=_steps(session, data.services),
     )
     session.add(journey)
-    _audit(
+    audited(
         session,
         actor,
         "journey.created",
@@ -549,18 +475,18 @@ def update_journey(
         Action.EDIT_SQUAD_ITEMS,
         squads={journey.owner.slug, data.owner or journey.owner.slug},
     )
-    _check_version(journey, data.version)
-    _ensure_unique(session, Journey, slug=None, name=data.name, exclude=journey.id)
+    check_version(journey, data.version)
+    ensure_unique(session, Journey, slug=None, name=data.name, exclude=journey.id)
     before = schemas.JourneyRead.model_validate(journey)
     if data.owner is not None:
-        journey.owner = _by_slug(session, Squad, data.owner, field="owner")
+        journey.owner = by_slug(session, Squad, data.owner, field="owner")
     if data.services is not None:
         journey.steps = []
         session.flush()
         journey.steps = _steps(session, data.services)
-    _apply_fields(journey, _changes(data, exclude={"owner", "services"}))
-    _bump(journey)
-    _audit(
+    apply_fields(journey, changed_fields(data, exclude={"owner", "services"}))
+    bump(journey)
+    audited(
         session,
         actor,
         "journey.updated",
@@ -569,185 +495,6 @@ def update_journey(
         schemas.JourneyRead,
     )
     return journey
-
-
-# --- vendors ----------------------------------------------------------------------------
-
-
-def list_vendors(session: Session, *, service: str | None = None) -> list[Vendor]:
-    query = select(Vendor).order_by(Vendor.name)
-    if service:
-        links = select(VendorService.vendor_id).where(
-            VendorService.service_id == get_service(session, service).id
-        )
-        query = query.where(Vendor.id.in_(links))
-    return list(session.scalars(query))
-
-
-def get_vendor(session: Session, slug: str) -> Vendor:
-    return _by_slug(session, Vendor, slug)
-
-
-def _vendor_services(
-    session: Session, links: Sequence[schemas.VendorServiceIn]
-) -> list[VendorService]:
-    return [
-        VendorService(
-            service=_by_slug(session, Service, link.service, field="services"),
-            relation=link.relation,
-        )
-        for link in links
-    ]
-
-
-def _escalation(levels: Sequence[schemas.EscalationLevelIn]) -> list[VendorEscalationLevel]:
-    return [VendorEscalationLevel(**lvl.model_dump()) for lvl in levels]
-
-
-def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCreate) -> Vendor:
-    require(actor, Action.GOVERN)
-    _ensure_unique(session, Vendor, slug=data.slug, name=data.name)
-    vendor = Vendor(
-        slug=data.slug,
-        name=data.name,
-        description=data.description,
-        products=data.products,
-        support_contacts=[c.model_dump(mode="json") for c in data.support_contacts],
-        contract_reference=data.contract_reference,
-        sla_terms=data.sla_terms,
-        escalation=_escalation(data.escalation),
-        services=_vendor_services(session, data.services),
-    )
-    session.add(vendor)
-    _audit(session, actor, "vendor.created", vendor, None, schemas.VendorRead)
-    return vendor
-
-
-def update_vendor(
-    session: Session, *, actor: Principal, slug: str, data: schemas.VendorUpdate
-) -> Vendor:
-    require(actor, Action.GOVERN)
-    vendor = get_vendor(session, slug)
-    _check_version(vendor, data.version)
-    _ensure_unique(session, Vendor, slug=None, name=data.name, exclude=vendor.id)
-    before = schemas.VendorRead.model_validate(vendor)
-    changes = _changes(data, exclude={"escalation", "services"})
-    if data.support_contacts is not None:
-        changes["support_contacts"] = [c.model_dump(mode="json") for c in data.support_contacts]
-    if data.escalation is not None:
-        vendor.escalation = []
-        session.flush()
-        vendor.escalation = _escalation(data.escalation)
-    if data.services is not None:
-        vendor.services = []
-        session.flush()
-        vendor.services = _vendor_services(session, data.services)
-    _apply_fields(vendor, changes)
-    _bump(vendor)
-    _audit(session, actor, "vendor.updated", vendor, before, schemas.VendorRead)
-    return vendor
-
-
-# --- RACI -------------------------------------------------------------------------------
-
-
-def _party_key(party: schemas.RaciPartyIn) -> str:
-    return f"squad:{party.squad}" if party.squad else f"role:{party.role}"
-
-
-def _assignments(
-    session: Session, service_id: int, activity: str, parties: Sequence[schemas.RaciPartyIn]
-) -> list[RaciAssignment]:
-    """One row per distinct (party, letter); squads must exist."""
-    unique = {(_party_key(p), p.letter): p for p in parties}
-    return [
-        RaciAssignment(
-            service_id=service_id,
-            activity=activity,
-            letter=letter,
-            squad=_by_slug(session, Squad, p.squad, field="squad") if p.squad else None,
-            role=p.role,
-            party=key,
-        )
-        for (key, letter), p in unique.items()
-    ]
-
-
-def set_raci(
-    session: Session,
-    *,
-    actor: Principal,
-    service: str,
-    activity: domain.Activity,
-    parties: Sequence[schemas.RaciPartyIn],
-) -> bool:
-    """Replace who holds which letter for one service and activity; False if nothing changed."""
-    require(actor, Action.GOVERN)
-    target = get_service(session, service)
-    before = _raci_cell(session, target.id, activity)
-    if sorted({f"{p.letter} {_party_key(p)}" for p in parties}) == before:
-        return False
-    rows = _assignments(session, target.id, activity, parties)
-    session.execute(
-        delete(RaciAssignment).where(
-            RaciAssignment.service_id == target.id, RaciAssignment.activity == activity
-        )
-    )
-    session.add_all(rows)
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action="raci.set",
-        subject_type="service",
-        subject_key=service,
-        before={"activity": activity, "parties": before},
-        after={"activity": activity, "parties": _raci_cell(session, target.id, activity)},
-    )
-    return True
-
-
-def _raci_cell(session: Session, service_id: int, activity: str) -> list[str]:
-    rows = session.execute(
-        select(RaciAssignment.letter, RaciAssignment.party).where(
-            RaciAssignment.service_id == service_id, RaciAssignment.activity == activity
-        )
-    )
-    # Sorted here, not by the database, whose collation may order text differently.
-    return sorted(f"{letter} {party}" for letter, party in rows)
-
-
-def raci_matrix(
-    session: Session, *, platform: str | None = None, service: str | None = None
-) -> schemas.RaciMatrixRead:
-    services_q = select(Service.id, Service.slug).order_by(Service.tier, Service.slug)
-    if platform:
-        services_q = services_q.where(Service.platform_id == get_platform(session, platform).id)
-    if service:
-        services_q = services_q.where(Service.id == get_service(session, service).id)
-    services: dict[int, str] = dict(session.execute(services_q).all())
-    rows: dict[str, dict[str, list[schemas.RaciCell]]] = {slug: {} for slug in services.values()}
-    held: list[tuple[str, domain.Activity, domain.Raci]] = []
-    assignments = session.scalars(
-        select(RaciAssignment)
-        .where(RaciAssignment.service_id.in_(services))
-        .order_by(RaciAssignment.letter, RaciAssignment.party)
-    )
-    for a in assignments:
-        slug = services[a.service_id]
-        rows[slug].setdefault(a.activity, []).append(
-            schemas.RaciCell(letter=a.letter, party=a.party)
-        )
-        held.append((slug, domain.Activity(a.activity), domain.Raci(a.letter)))
-    gaps = domain.raci_gaps(rows.keys(), held)
-    return schemas.RaciMatrixRead(
-        activities=[a.value for a in domain.Activity],
-        rows=rows,
-        gaps=[
-            schemas.RaciGapRead(service=g.service, activity=g.activity.value, problem=g.problem)
-            for g in gaps
-        ],
-    )
 
 
 def squads_with_member(session: Session, email: str) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
-from opsroom.catalog import domain, schemas
+from opsroom.catalog import domain, schemas, vendors
 from opsroom.catalog import service as catalog
 from opsroom.config import Settings
 from opsroom.db import session_scope
@@ -171,10 +171,10 @@ def test_vendor_with_escalation_ladder_and_services(session: Session) -> None:
         services=[schemas.VendorServiceIn(service="db", relation="runs")],
         sla_terms={"availability": 99.95},
     )
-    catalog.create_vendor(session, actor=ACTOR, data=data)
-    vendor = catalog.list_vendors(session, service="db")[0]
+    vendors.create_vendor(session, actor=ACTOR, data=data)
+    vendor = vendors.list_vendors(session, service="db")[0]
     assert [(lvl.level, lvl.response_minutes) for lvl in vendor.escalation] == [(1, 30), (2, 60)]
-    assert catalog.list_vendors(session, service="auth") == []
+    assert vendors.list_vendors(session, service="auth") == []
 
 
 def test_raci_gaps_and_set_raci(session: Session) -> None:
@@ -185,14 +185,14 @@ def test_raci_gaps_and_set_raci(session: Session) -> None:
         schemas.RaciPartyIn(letter=domain.Raci.RESPONSIBLE, squad="identity"),
     ]
     assert (
-        catalog.set_raci(session, actor=ACTOR, service="db", activity=activity, parties=parties)
+        vendors.set_raci(session, actor=ACTOR, service="db", activity=activity, parties=parties)
         is True
     )
     assert (
-        catalog.set_raci(session, actor=ACTOR, service="db", activity=activity, parties=parties)
+        vendors.set_raci(session, actor=ACTOR, service="db", activity=activity, parties=parties)
         is False
     )
-    matrix = catalog.raci_matrix(session, service="db")
+    matrix = vendors.raci_matrix(session, service="db")
     assert [(c.letter, c.party) for c in matrix.rows["db"]["incident_response"]] == [
         ("A", "role:operations manager"),
         ("R", "squad:identity"),
@@ -236,7 +236,7 @@ def test_platform_overview_counts_what_the_home_page_shows(session: Session) -> 
     vendor = schemas.VendorCreate(
         slug="cloudco", name="CloudCo", services=[schemas.VendorServiceIn(service="db")]
     )
-    catalog.create_vendor(session, actor=ACTOR, data=vendor)
+    vendors.create_vendor(session, actor=ACTOR, data=vendor)
     overview = catalog.platform_overview(session, catalog.get_platform(session, "procurement"))
     assert (overview.squads, overview.services, overview.journeys, overview.vendors) == (1, 4, 1, 1)
     assert overview.tiers == [(1, 2), (2, 1), (3, 1), (4, 0)]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
-from opsroom.catalog import manifest
+from opsroom.catalog import manifest, vendors
 from opsroom.catalog import service as catalog
 from opsroom.config import Settings
 from opsroom.db import session_scope
@@ -183,7 +183,7 @@ def test_unstorable_sla_terms_are_a_field_error_and_dates_become_text(session: S
         "    name: CloudCo\n", "    name: CloudCo\n    sla_terms: {renewal: 2027-03-31}\n"
     )
     _apply(session, with_date)
-    assert catalog.get_vendor(session, "cloudco").sla_terms == {"renewal": "2027-03-31"}
+    assert vendors.get_vendor(session, "cloudco").sla_terms == {"renewal": "2027-03-31"}
     huge = CATALOG.replace(
         "    name: CloudCo\n",
         "    name: CloudCo\n    sla_terms: {credits: 99999999999999999999999}\n",

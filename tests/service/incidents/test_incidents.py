@@ -13,7 +13,7 @@ from opsroom.auth import schemas as account_schemas
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import schemas as catalog_schemas
-from opsroom.catalog import service as catalog
+from opsroom.catalog import vendors
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.errors import (
@@ -355,7 +355,7 @@ def test_viewers_cannot_work_incidents_and_vendor_contacts_see_only_theirs(
     vendor = Principal(name="v@cloudco.example", role=Role.VENDOR_CONTACT, vendor="cloudco")
     with pytest.raises(NotFound):
         incidents.get(platform, actor=vendor, key=incident.key)
-    catalog.create_vendor(
+    vendors.create_vendor(
         platform, actor=ACTOR, data=catalog_schemas.VendorCreate(slug="cloudco", name="CloudCo")
     )
     incidents.add_participant(
