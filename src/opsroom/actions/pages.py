@@ -117,6 +117,7 @@ def raise_action(request: Request, session: DbSession, actor: Actor, form: Poste
 @router.get("/squads/{slug}/actions")
 def squad_actions(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
     """The squad page's section: its outstanding items, overdue first, and its figures."""
+    catalog_service.get_squad(session, slug)
     page = actions.search(
         session, actor=actor, squad=slug, outstanding=True, limit=SQUAD_SECTION_SIZE
     )

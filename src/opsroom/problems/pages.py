@@ -46,6 +46,7 @@ def board(request: Request, session: DbSession, actor: Actor, squad: Filter = No
 @router.get("/squads/{slug}/problems")
 def squad_problems(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
     """The squad page's section: the problems it owns that are still open."""
+    catalog_service.get_squad(session, slug)
     page = problems.search(
         session, actor=actor, squad=slug, open_only=True, limit=SQUAD_SECTION_SIZE
     )

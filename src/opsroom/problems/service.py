@@ -303,7 +303,7 @@ def _check_categories(session: Session, factors: Sequence[schemas.FactorIn]) -> 
 @settings.category_usage
 def _factors_per_category(session: Session) -> dict[str, int]:
     query = select(ContributingFactor.category, func.count()).group_by(ContributingFactor.category)
-    return dict(session.execute(query).tuples().all())
+    return {str(category): int(count) for category, count in session.execute(query)}
 
 
 def link_incident(session: Session, *, actor: Principal, key: str, incident: str) -> Problem:

@@ -74,6 +74,7 @@ def review_list(
 @router.get("/squads/{slug}/reviews")
 def squad_reviews(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
     """The squad page's section: its reviews not yet published, overdue first."""
+    catalog_service.get_squad(session, slug)
     page = reviews.search(
         session, actor=actor, squad=slug, unpublished=True, limit=SQUAD_SECTION_SIZE
     )
