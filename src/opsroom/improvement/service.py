@@ -34,13 +34,13 @@ def category_usage(count: CategoryUsage) -> CategoryUsage:
 
 def to_doc(settings: Settings) -> schemas.SettingsDoc:
     return schemas.SettingsDoc(
-        review_priorities=[p.label for p in sorted(settings.reviews.required_for)],  # type: ignore[misc]
+        review_priorities=[p.label for p in sorted(settings.reviews.required_for)],
         review_due_business_days=settings.reviews.due_business_days,
         categories=list(settings.categories),
         recurrence_incidents=settings.recurrence.count,
         recurrence_days=settings.recurrence.window.days,
         recurrence_similarity=settings.recurrence.similarity,
-        action_due_days={p.label: d.days for p, d in settings.actions.due_in.items()},  # type: ignore[misc]
+        action_due_days={p.label: d.days for p, d in settings.actions.due_in.items()},
         escalate_after_days=settings.actions.escalate_after.days,
     )
 

@@ -212,7 +212,7 @@ def set_settings(
     with unit_of_work(write=True) as session:
         who = actor(session)
         now = settings.read(session, actor=who)
-        due = now.action_due_days | dict(p.partition("=")[::2] for p in action_due)  # type: ignore[arg-type]
+        due = now.action_due_days | dict(p.partition("=")[::2] for p in action_due)
         doc = settings_schemas.SettingsDoc.model_validate(
             now.model_dump(include=set(settings_schemas.SettingsDoc.model_fields))
             | {k: v for k, v in given.items() if v is not None}
