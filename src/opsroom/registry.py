@@ -10,6 +10,7 @@ from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
 from opsroom.changes import models as change_models
 from opsroom.db import Base
+from opsroom.improvement import models as improvement_models
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
 from opsroom.jobs import models as jobs_models
@@ -29,6 +30,7 @@ MODEL_MODULES = (
     auth_models,
     catalog_models,
     change_models,
+    improvement_models,
     incident_models,
     jobs_models,
     keys,

@@ -6,8 +6,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from opsroom.auth.domain import Role
 from opsroom.cli import app
 from opsroom.config import Settings
+from tests.conftest import bearer_for
 
 CATALOG = """\
 version: 1
@@ -89,3 +91,44 @@ def test_problems_from_the_terminal(opsroom: CliRunner) -> None:
     assert (shown["status"], shown["incidents"]) == ("investigating", ["INC-1", "INC-2", "INC-3"])
     missing = opsroom.invoke(app, ["problem", "show", "PRB-9"])
     assert missing.exit_code == 4
+
+
+def test_settings_are_shown_and_changed_keeping_the_rest(opsroom: CliRunner) -> None:
+    shown = run(opsroom, "problem", "settings", "show")
+    assert "P1 14, P2 30, P3 60, P4 90, P5 180" in shown and "version 0" in shown
+    changed = orjson.loads(
+        run(
+            opsroom, "problem", "settings", "set", "--review-priority", "P1",
+            "--action-due", "P1=7", "--action-due", "P5=365", "--escalate-after-days", "2", "--json",
+        )
+    )  # fmt: skip
+    assert (changed["version"], changed["review_priorities"], changed["escalate_after_days"]) == (
+        1, ["P1"], 2,
+    )  # fmt: skip
+    assert changed["action_due_days"] == {"P1": 7, "P2": 30, "P3": 60, "P4": 90, "P5": 365}
+    assert changed["recurrence_incidents"] == 3
+    read = orjson.loads(run(opsroom, "problem", "settings", "show", "--json"))
+    assert read == changed
+
+
+def test_bad_values_and_stale_versions_are_refused(opsroom: CliRunner) -> None:
+    bad = opsroom.invoke(app, ["problem", "settings", "set", "--action-due", "P9=3"])
+    assert bad.exit_code == 2 and "action_due_days" in bad.output
+    bad = opsroom.invoke(app, ["problem", "settings", "set", "--similarity", "20"])
+    assert bad.exit_code == 2 and "recurrence_similarity" in bad.output
+    stale = opsroom.invoke(
+        app, ["problem", "settings", "set", "--recurrence-days", "9", "--version", "4"]
+    )
+    assert stale.exit_code == 5 and "current version is 0" in stale.output
+    assert orjson.loads(run(opsroom, "problem", "settings", "show", "--json"))["version"] == 0
+
+
+def test_only_operations_managers_change_them(
+    opsroom: CliRunner,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPSROOM_TOKEN", bearer_for(settings, "r@example.com", Role.RESPONDER))
+    assert "version 0" in run(opsroom, "problem", "settings", "show")
+    refused = opsroom.invoke(app, ["problem", "settings", "set", "--recurrence-days", "9"])
+    assert refused.exit_code == 7

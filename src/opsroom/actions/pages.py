@@ -1,5 +1,5 @@
-"""The action-item tracker in the browser: every squad's items, filters and aging, and one
-item worked through its lifecycle."""
+"""The action-item tracker in the browser: every squad's items, filters and aging, raising
+an item, and one item edited and worked through its lifecycle."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from starlette.responses import Response
 
 from opsroom.actions import domain, schemas
 from opsroom.actions import service as actions
-from opsroom.actions.domain import Source, Status, Transition
+from opsroom.actions.domain import Kind, Source, Status, Transition
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.deps import Actor, DbSession, can_read
+from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.web.pages import (
     BlankIsNone,
@@ -31,6 +32,7 @@ from opsroom.web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 ITEMS_PER_PAGE = 50
+SQUAD_SECTION_SIZE = 20
 LABELS = {
     Transition.START: "Start",
     Transition.COMPLETE: "Mark done",
@@ -65,9 +67,12 @@ class TrackerFilters(BaseModel):
         return any(self.model_dump(exclude={"cursor"}).values())
 
 
-@router.get("/actions")
-def tracker(
-    request: Request, session: DbSession, actor: Actor, filters: Annotated[TrackerFilters, Query()]
+def _tracker(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    filters: TrackerFilters,
+    failure: Failure | None = None,
 ) -> Response:
     page = actions.search(
         session, actor=actor, limit=ITEMS_PER_PAGE, cursor=filters.cursor, **filters.criteria()
@@ -79,11 +84,51 @@ def tracker(
         "figures": actions.figures(session, actor=actor, squad=filters.squad, platform=filters.platform),
         "squads": catalog_service.list_squads(session, platform=filters.platform),
         "sources": list(Source), "priorities": list(Priority), "statuses": list(Status),
-        "buckets": domain.bucket_labels(),
+        "kinds": list(Kind), "buckets": domain.bucket_labels(),
+        "due_days": {p.label: d.days for p, d in settings.current(session).actions.due_in.items()},
+        "failure": failure, "values": failure.values if failure else {},
     }  # fmt: skip
     return render(
-        request, session, "actions/tracker.html", context, partial="actions/_results.html"
+        request, session, "actions/tracker.html", context, partial="actions/_results.html",
+        status=failure.status if failure else 200,
+    )  # fmt: skip
+
+
+@router.get("/actions")
+def tracker(
+    request: Request, session: DbSession, actor: Actor, filters: Annotated[TrackerFilters, Query()]
+) -> Response:
+    return _tracker(request, session, actor, filters)
+
+
+@router.post("/actions")
+def raise_action(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    """Raise an item from the tracker; a blank due date takes the default for its priority."""
+
+    def change() -> str:
+        return actions.create(session, actor=actor, data=parse_form(schemas.ActionCreate, form)).key
+
+    outcome = attempt(session, "raise", form, change)
+    if isinstance(outcome, Failure):
+        return _tracker(request, session, actor, TrackerFilters(), outcome)
+    return see_other(f"/actions/{outcome}")
+
+
+@router.get("/squads/{slug}/actions")
+def squad_actions(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    """The squad page's section: its outstanding items, overdue first, and its figures."""
+    catalog_service.get_squad(session, slug)
+    page = actions.search(
+        session, actor=actor, squad=slug, outstanding=True, limit=SQUAD_SECTION_SIZE
     )
+    items = sorted((actions.read(i) for i in page.items), key=lambda i: (not i.overdue, i.due_on))
+    context = {
+        "squad": slug,
+        "items": items,
+        "more": page.next_cursor is not None,
+        "figures": actions.figures(session, actor=actor, squad=slug),
+    }
+    return render(request, session, "actions/_squad.html", context)
 
 
 def _detail(
@@ -94,6 +139,8 @@ def _detail(
         "item": item,
         "timeline": actions.timeline(session, actor=actor, key=key),
         "labels": LABELS,
+        "squads": catalog_service.list_squads(session),
+        "priorities": list(Priority),
         "failure": failure,
     }
     return render(
@@ -115,6 +162,22 @@ def move_action(
         return actions.transition(session, actor=actor, key=key, move=move, data=data)
 
     outcome = attempt(session, "move", form, change)
+    if isinstance(outcome, Failure):
+        return _detail(request, session, actor, key, outcome)
+    return see_other(f"/actions/{key}")
+
+
+@router.post("/actions/{key}/edit")
+def edit_action(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    """Change an item's owner, due date or priority; the due date given is kept as is."""
+
+    def change() -> object:
+        data = parse_form(schemas.ActionUpdate, form)
+        return actions.update(session, actor=actor, key=key, data=data)
+
+    outcome = attempt(session, "edit", form, change)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/actions/{key}")

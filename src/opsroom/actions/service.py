@@ -19,6 +19,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound, ValidationFailed, require_version
+from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
 from opsroom.jobs import service as jobs
@@ -236,7 +237,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) ->
     item = ActionItem(
         number=keys.next_number(session, PREFIX), title=data.title, description=data.description,
         kind=data.kind, platform_slug=squad.platform.slug, owner_squad=squad.slug, owner=data.owner,
-        priority=int(data.priority), due_on=data.due_on or domain.default_due(data.priority, today()),
+        priority=int(data.priority), due_on=data.due_on or domain.default_due(data.priority, today(), settings.current(session).actions),
         status=Status.OPEN, source_type=data.source_type,
         source_key=_source_key(session, actor, data.source_type, data.source_key.upper()),
         problem_number=problem, systemic=data.systemic,
@@ -345,7 +346,7 @@ def _schedule(session: Session, item: ActionItem) -> None:
         dedup_key=f"{item.key}:due",
     )  # fmt: skip
     jobs.schedule(
-        session, kind=ESCALATION_TIMER, subject=item.key, due_at=_midnight(domain.escalation_due(item.due_on)),
+        session, kind=ESCALATION_TIMER, subject=item.key, due_at=_midnight(domain.escalation_due(item.due_on, settings.current(session).actions)),
         dedup_key=f"{item.key}:escalate",
     )  # fmt: skip
 

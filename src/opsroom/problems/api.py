@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, status
 
 from opsroom.apidoc import PageOut, RecordId, errors
 from opsroom.deps import Actor, DbSession
+from opsroom.improvement import schemas as settings_schemas
+from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
-from opsroom.problems import domain, schemas
+from opsroom.problems import schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 
@@ -39,9 +41,27 @@ def list_problems(
 
 
 @router.get("/problems/categories", responses=errors())
-def categories(actor: Actor) -> list[str]:
-    """The categories a contributing factor can have."""
-    return list(domain.DEFAULT_CATEGORIES)
+def categories(session: DbSession, actor: Actor) -> list[str]:
+    """The categories a contributing factor can have (see /problems/settings)."""
+    return list(problems.categories(session))
+
+
+@router.get("/problems/settings", responses=errors())
+def get_settings(session: DbSession, actor: Actor) -> settings_schemas.SettingsRead:
+    """Which reviews are required and when due, the factor categories, what counts as
+    recurring, action-item due days and when overdue items escalate."""
+    return settings.read(session, actor=actor)
+
+
+@router.put("/problems/settings", responses=errors(403, 409))
+def replace_settings(
+    session: DbSession, actor: Actor, data: settings_schemas.SettingsWrite
+) -> settings_schemas.SettingsRead:
+    """Replace the settings (operations managers); send back the version you read. A
+    category that contributing factors still use cannot be removed (409). New items follow
+    the new settings; due dates already set do not move."""
+    doc = settings_schemas.SettingsDoc.model_validate(data.model_dump(exclude={"version"}))
+    return settings.replace(session, actor=actor, doc=doc, version=data.version)
 
 
 @router.get("/problems/figures", responses=errors())

@@ -1,15 +1,22 @@
-"""`opsroom problem open|list|show|move|link|detect|proposals|accept|dismiss|known-errors`."""
+"""`opsroom problem open|list|show|move|link|detect|proposals|accept|dismiss|known-errors`
+and `opsroom problem settings show|set`."""
 
 from __future__ import annotations
 
 import typer
 
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.improvement import schemas as settings_schemas
+from opsroom.improvement import service as settings
 from opsroom.problems import schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 
 app = typer.Typer(help="Problems, known errors and recurring incidents.", no_args_is_help=True)
+settings_app = typer.Typer(
+    help="What reviews, recurring incidents and action items follow.", no_args_is_help=True
+)
+app.add_typer(settings_app, name="settings")
 
 
 @app.command("open")
@@ -157,3 +164,61 @@ def known_errors(q: str | None = typer.Argument(None), as_json: bool = JsonOptio
             [(k.problem, k.symptom, k.workaround) for k in rows],
         ),
     )
+
+
+def _settings_table(read: settings_schemas.SettingsRead) -> None:
+    table(
+        f"Problem settings (version {read.version})",
+        ["setting", "value"],
+        [
+            ("review priorities", ", ".join(read.review_priorities) or "none"),
+            ("review due (business days)", read.review_due_business_days),
+            ("factor categories", ", ".join(read.categories)),
+            ("recurring", f"{read.recurrence_incidents} incidents in {read.recurrence_days} days"),
+            ("title similarity", read.recurrence_similarity),
+            ("action due days", ", ".join(f"{p} {d}" for p, d in read.action_due_days.items())),
+            ("escalate after (days overdue)", read.escalate_after_days),
+        ],
+    )
+
+
+@settings_app.command("show")
+def show_settings(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = settings.read(session, actor=actor(session))
+    emit(read, as_json, lambda: _settings_table(read))
+
+
+@settings_app.command("set")
+def set_settings(
+    review_priority: list[str] = typer.Option([], help="P1-P5; repeat; replaces the list"),
+    review_due_days: int | None = typer.Option(None, help="business days after resolution"),
+    category: list[str] = typer.Option([], help="factor category; repeat; replaces the list"),
+    recurrence_incidents: int | None = typer.Option(None),
+    recurrence_days: int | None = typer.Option(None),
+    similarity: float | None = typer.Option(None, help="50-100"),
+    action_due: list[str] = typer.Option([], help="PRIORITY=DAYS, e.g. P1=10; repeat"),
+    escalate_after_days: int | None = typer.Option(None),
+    version: int | None = typer.Option(None, help="refuse if the settings moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change some settings, keeping the others; new items follow them from now on."""
+    given = {
+        "review_priorities": review_priority or None, "review_due_business_days": review_due_days,
+        "categories": category or None, "recurrence_incidents": recurrence_incidents,
+        "recurrence_days": recurrence_days, "recurrence_similarity": similarity,
+        "escalate_after_days": escalate_after_days,
+    }  # fmt: skip
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        now = settings.read(session, actor=who)
+        due = now.action_due_days | dict(p.partition("=")[::2] for p in action_due)
+        doc = settings_schemas.SettingsDoc.model_validate(
+            now.model_dump(include=set(settings_schemas.SettingsDoc.model_fields))
+            | {k: v for k, v in given.items() if v is not None}
+            | {"action_due_days": due}
+        )
+        read = settings.replace(
+            session, actor=who, doc=doc, version=now.version if version is None else version
+        )
+    emit(read, as_json, lambda: _settings_table(read))

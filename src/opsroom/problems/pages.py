@@ -1,5 +1,6 @@
-"""Problems in the browser: the board, opening one, the problem page with its root-cause
-analysis and known error, proposals from recurring incidents, and the known-error search."""
+"""Problems in the browser: the board, opening one, the problem page with its fields, root-cause
+analysis and known error, proposals from recurring incidents, the known-error search and the
+settings of problem management, reviews and action items."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from starlette.responses import Response
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.deps import Actor, DbSession, can_read
-from opsroom.problems import domain, schemas
+from opsroom.improvement import schemas as settings_schemas
+from opsroom.improvement import service as settings
+from opsroom.problems import schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
@@ -22,7 +25,8 @@ from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, rend
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 BOARD_SIZE = 500
-AFTER = {"move": "", "rca": "#rca", "known_error": "#known-error", "link": "#incidents"}
+SQUAD_SECTION_SIZE = 20
+AFTER = {"move": "", "edit": "", "rca": "#rca", "known_error": "#known-error", "link": "#incidents"}
 
 
 @router.get("/problems")
@@ -39,6 +43,21 @@ def board(request: Request, session: DbSession, actor: Actor, squad: Filter = No
     return render(request, session, "problems/board.html", context)
 
 
+@router.get("/squads/{slug}/problems")
+def squad_problems(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    """The squad page's section: the problems it owns that are still open."""
+    catalog_service.get_squad(session, slug)
+    page = problems.search(
+        session, actor=actor, squad=slug, open_only=True, limit=SQUAD_SECTION_SIZE
+    )
+    context = {
+        "squad": slug,
+        "problems": [problems.summary(p) for p in page.items],
+        "more": page.next_cursor is not None,
+    }
+    return render(request, session, "problems/_squad.html", context)
+
+
 @router.get("/known-errors")
 def known_error_search(
     request: Request, session: DbSession, actor: Actor, q: Filter = None, service: Filter = None
@@ -50,6 +69,58 @@ def known_error_search(
         "services": catalog_service.all_services(session),
     }
     return render(request, session, "problems/known_errors.html", context)
+
+
+def _settings_page(
+    request: Request, session: Session, actor: Principal, failure: Failure | None = None
+) -> Response:
+    current = settings.read(session, actor=actor)
+    context = {
+        "settings": current,
+        "priorities": settings_schemas.PRIORITY_LABELS,
+        "failure": failure,
+    }
+    return render(
+        request, session, "problems/settings.html", context,
+        status=failure.status if failure else 200,
+    )  # fmt: skip
+
+
+def _settings_form(form: FormData) -> settings_schemas.SettingsWrite:
+    """Priorities as checkboxes, categories one per line, due days one field per priority."""
+    lines = str(form.get("categories", "")).splitlines()
+    return settings_schemas.SettingsWrite.model_validate(
+        {
+            name: form.get(name)
+            for name in ("version", "review_due_business_days", "recurrence_incidents",
+                         "recurrence_days", "recurrence_similarity", "escalate_after_days")
+        }
+        | {
+            "review_priorities": form.getlist("review_priorities"),
+            "categories": [line for line in lines if line.strip()],
+            "action_due_days": {
+                p: form.get(f"due_{p}") for p in settings_schemas.PRIORITY_LABELS
+            },
+        }
+    )  # fmt: skip
+
+
+@router.get("/problems/settings")
+def settings_page(request: Request, session: DbSession, actor: Actor) -> Response:
+    return _settings_page(request, session, actor)
+
+
+@router.post("/problems/settings")
+def save_settings(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> object:
+        data = _settings_form(form)
+        doc = settings_schemas.SettingsDoc.model_validate(data.model_dump(exclude={"version"}))
+        return settings.replace(session, actor=actor, doc=doc, version=data.version)
+
+    outcome = attempt(session, "settings", form, change)
+    if isinstance(outcome, Failure):
+        return _settings_page(request, session, actor, outcome)
+    return see_other("/problems/settings")
 
 
 def _new_page(
@@ -103,7 +174,9 @@ def _detail(
     context = {
         "problem": problem,
         "timeline": problems.timeline(session, actor=actor, key=key),
-        "categories": domain.DEFAULT_CATEGORIES,
+        "categories": problems.categories(session),
+        "services": catalog_service.all_services(session),
+        "squads": catalog_service.list_squads(session),
         "labels": {t: t.value.replace("_", " ").capitalize() for t in Transition},
         "failure": failure,
     }
@@ -153,6 +226,19 @@ def _rca(form: FormData) -> schemas.RcaIn:
             "factors": factors,
         }
     )
+
+
+@router.post("/problems/{key}/edit")
+def edit_problem(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request, session, actor, key, form, "edit",
+        lambda: problems.update(
+            session, actor=actor, key=key,
+            data=parse_form(schemas.ProblemUpdate, form, lists=frozenset({"services"})),
+        ),
+    )  # fmt: skip
 
 
 @router.post("/problems/{key}/rca")

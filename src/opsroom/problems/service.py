@@ -18,6 +18,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
 from opsroom.pagination import Page, paginate
 from opsroom.problems import domain, schemas
@@ -274,12 +275,7 @@ def record_rca(session: Session, *, actor: Principal, key: str, data: schemas.Rc
     """The five whys, the root cause and the contributing factors, each with a category."""
     require(actor, Action.WORK_INCIDENTS)
     problem = _lock(session, actor, key, data.version)
-    unknown = [f.category for f in data.factors if f.category not in domain.DEFAULT_CATEGORIES]
-    if unknown:
-        raise ValidationFailed(
-            f"no category '{unknown[0]}'",
-            fields={"factors": f"category is one of: {', '.join(domain.DEFAULT_CATEGORIES)}"},
-        )
+    _check_categories(session, data.factors)
     before = _snapshot(problem)
     problem.five_whys, problem.root_cause = list(data.five_whys), data.root_cause
     problem.factors = [
@@ -287,6 +283,27 @@ def record_rca(session: Session, *, actor: Principal, key: str, data: schemas.Rc
     ]
     _event(session, problem, actor, "rca", "Root-cause analysis updated")
     return _saved(session, actor, problem, "problem.rca_recorded", before)
+
+
+def categories(session: Session) -> tuple[str, ...]:
+    """The categories a contributing factor can have now."""
+    return settings.current(session).categories
+
+
+def _check_categories(session: Session, factors: Sequence[schemas.FactorIn]) -> None:
+    known = categories(session)
+    unknown = [f.category for f in factors if f.category not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"no category '{unknown[0]}'",
+            fields={"factors": f"category is one of: {', '.join(known)}"},
+        )
+
+
+@settings.category_usage
+def _factors_per_category(session: Session) -> dict[str, int]:
+    query = select(ContributingFactor.category, func.count()).group_by(ContributingFactor.category)
+    return {str(category): int(count) for category, count in session.execute(query)}
 
 
 def link_incident(session: Session, *, actor: Principal, key: str, incident: str) -> Problem:
@@ -396,7 +413,7 @@ def detect_recurring(
 ) -> list[RecurrenceProposal]:
     """Propose a problem for each new group of alike incidents recurring on a service."""
     require(actor, Action.WORK_INCIDENTS)
-    rule = domain.DEFAULT_RECURRENCE
+    rule = settings.current(session).recurrence
     slugs = services if services is not None else [s.slug for s in catalog.all_services(session)]
     linked = _linked_incidents(session)
     seen = [

@@ -36,6 +36,7 @@ from opsroom.web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 REVIEWS_PER_PAGE = 50
+SQUAD_SECTION_SIZE = 20
 LABELS = {
     Transition.SUBMIT: "Submit for review",
     Transition.RETURN: "Back to draft",
@@ -68,6 +69,18 @@ def review_list(
         "figures": reviews.figures(session, actor=actor, squad=filters.squad),
     }
     return render(request, session, "reviews/list.html", context)
+
+
+@router.get("/squads/{slug}/reviews")
+def squad_reviews(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    """The squad page's section: its reviews not yet published, overdue first."""
+    catalog_service.get_squad(session, slug)
+    page = reviews.search(
+        session, actor=actor, squad=slug, unpublished=True, limit=SQUAD_SECTION_SIZE
+    )
+    due = sorted((reviews.summary(r) for r in page.items), key=lambda r: not r.overdue)
+    context = {"squad": slug, "reviews": due, "more": page.next_cursor is not None}
+    return render(request, session, "reviews/_squad.html", context)
 
 
 @router.post("/reviews/preview")

@@ -19,6 +19,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import service as changes
 from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import TIMESTAMPS, Priority
@@ -78,9 +79,12 @@ def _filtered(
     platform: str | None = None,
     overdue: bool = False,
     required: bool | None = None,
+    unpublished: bool = False,
 ) -> Select[Any]:
     if status:
         query = query.where(Review.status == status)
+    if unpublished:
+        query = query.where(Review.status != Status.PUBLISHED)
     if squad:
         query = query.where(Review.owner_squad == squad)
     if platform:
@@ -134,13 +138,13 @@ def _facts(
 
 
 def _draft(session: Session, actor: Principal, incident: incident_schemas.IncidentRead) -> Review:
-    priority = Priority[incident.priority]
-    due = domain.due_at(incident.resolved_at) if incident.resolved_at else None
+    priority, policy = Priority[incident.priority], settings.current(session).reviews
+    due = domain.due_at(incident.resolved_at, policy) if incident.resolved_at else None
     review = Review(
         incident_number=keys.parse(incident.key, incidents.PREFIX), title=incident.title,
         platform_slug=incident.platform, owner_squad=(incident.owner_squads or [""])[0],
         owner=incident.roles.get("commander", ""), priority=int(priority),
-        required=domain.required(priority), status=Status.DRAFT, due_at=due,
+        required=domain.required(priority, policy), status=Status.DRAFT, due_at=due,
         facts=_facts(session, actor, incident).model_dump(mode="json"),
     )  # fmt: skip
     session.add(review)
@@ -159,7 +163,8 @@ def _draft(session: Session, actor: Principal, incident: incident_schemas.Incide
 def _draft_when_required(session: Session, actor: Principal, incident: Any) -> None:
     """A review is drafted as soon as an incident that needs one resolves."""
     read = incidents.read(session, incident)
-    if domain.required(Priority[read.priority]) and _existing(session, read.key) is None:
+    policy = settings.current(session).reviews
+    if domain.required(Priority[read.priority], policy) and _existing(session, read.key) is None:
         _draft(session, actor, read)
 
 
