@@ -374,7 +374,13 @@ def _remind(session: Session, timer: Due) -> None:
         session, actor=WORKER, action="action.reminded", subject_type=SUBJECT,
         subject_key=item.key, after={"remind": people},
     )  # fmt: skip
-    _notify(session, item, people, NoticeKind.ACTION_OVERDUE, f"{item.key} is overdue since {item.due_on:%d %b}")
+    _notify(
+        session,
+        item,
+        people,
+        NoticeKind.ACTION_OVERDUE,
+        f"{item.key} is overdue since {item.due_on:%d %b}",
+    )
 
 
 @jobs.handles(ESCALATION_TIMER)
@@ -393,7 +399,13 @@ def _escalate(session: Session, timer: Due) -> None:
         session, actor=WORKER, action="action.escalated", subject_type=SUBJECT,
         subject_key=item.key, after={"escalate_to": leads},
     )  # fmt: skip
-    _notify(session, item, leads, NoticeKind.ACTION_ESCALATED, f"{item.key} is still overdue {days} days after {item.due_on:%d %b}")
+    _notify(
+        session,
+        item,
+        leads,
+        NoticeKind.ACTION_ESCALATED,
+        f"{item.key} is still overdue {days} days after {item.due_on:%d %b}",
+    )
 
 
 def _notify(

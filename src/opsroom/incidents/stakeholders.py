@@ -19,7 +19,9 @@ from opsroom.notify.domain import NoticeKind
 ANNOUNCED = (Priority.P1, Priority.P2)
 
 
-def tell(session: Session, incident: Incident, headline: str, *, occasion: str, body: str = "") -> int:
+def tell(
+    session: Session, incident: Incident, headline: str, *, occasion: str, body: str = ""
+) -> int:
     """Queue the news to every subscriber of an affected service or journey; returns how many."""
     news = notify_schemas.IncidentNews(
         key=incident.key, title=incident.title, priority=Priority(incident.priority).label,

@@ -121,7 +121,9 @@ class SubscriptionRead(BaseModel):
 
     id: int
     subscriber: str
-    person: bool = Field(description="an account reached on its contact methods, else a bare address")
+    person: bool = Field(
+        description="an account reached on its contact methods, else a bare address"
+    )
     target_kind: Target
     target: str
     created_by: str

@@ -68,7 +68,10 @@ def update_contact_method(
     problem = domain.address_problem(Channel(method.kind), changes.get("address", method.address))
     if problem:
         raise ValidationFailed(problem, fields={"address": problem})
-    method.address, method.label = changes.get("address", method.address), changes.get("label", method.label)
+    method.address, method.label = (
+        changes.get("address", method.address),
+        changes.get("label", method.label),
+    )
     session.flush()
     _audit(session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before)
     return method
@@ -80,7 +83,9 @@ def remove_contact_method(
     """Remove a contact method and the notification rules that use it."""
     _may_edit(actor, person)
     method = _own_method(session, person, method_id)
-    for rule in session.scalars(select(NotificationRule).where(NotificationRule.contact_method_id == method_id)):
+    for rule in session.scalars(
+        select(NotificationRule).where(NotificationRule.contact_method_id == method_id)
+    ):
         session.delete(rule)
     session.delete(method)
     session.flush()
@@ -272,9 +277,7 @@ def notify_person(
     path: str, dedup: str, incident: str | None = None,
 ) -> list[OutboxMessage]:  # fmt: skip
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
-    notice = Notice(
-        kind=kind, subject=subject, title=title, body=body, link=link_to(session, path)
-    )
+    notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
     return _queue(session, person, _notice_routes(session, person), notice, dedup, incident)
 
 

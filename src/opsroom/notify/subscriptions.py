@@ -87,9 +87,13 @@ def listing(
     if subscriber:
         query = query.where(Subscription.subscriber == subscriber)
     if service:
-        query = query.where(Subscription.target_kind == Target.SERVICE, Subscription.target == service)
+        query = query.where(
+            Subscription.target_kind == Target.SERVICE, Subscription.target == service
+        )
     if journey:
-        query = query.where(Subscription.target_kind == Target.JOURNEY, Subscription.target == journey)
+        query = query.where(
+            Subscription.target_kind == Target.JOURNEY, Subscription.target == journey
+        )
     return list(session.scalars(query.order_by(Subscription.subscriber, Subscription.id)))
 
 
@@ -106,14 +110,22 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int) -> 
     return _removed(session, str(actor), subscription)
 
 
+def by_link(
+    session: Session, *, secret: str, subscription_id: int, token: str
+) -> Subscription | None:
+    """The subscription an unsubscribe link names (None once it is gone); a link not signed
+    by this opsroom is refused."""
+    if not domain.unsubscribe_token_valid(secret, subscription=subscription_id, token=token):
+        raise ValidationFailed("this unsubscribe link is not valid", fields={"token": "invalid"})
+    return session.get(Subscription, subscription_id)
+
+
 def unsubscribe_by_link(
     session: Session, *, secret: str, subscription_id: int, token: str
 ) -> Subscription | None:
     """The one-click link in a status update: no sign-in, the signed token is the proof.
     None when it was removed already (a second click changes nothing)."""
-    if not domain.unsubscribe_token_valid(secret, subscription=subscription_id, token=token):
-        raise ValidationFailed("this unsubscribe link is not valid", fields={"token": "invalid"})
-    subscription = session.get(Subscription, subscription_id)
+    subscription = by_link(session, secret=secret, subscription_id=subscription_id, token=token)
     if subscription is None:
         return None
     return _removed(session, subscription.subscriber, subscription)

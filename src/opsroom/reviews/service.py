@@ -318,12 +318,16 @@ def _flag_overdue(session: Session, timer: Due) -> None:
         subject_key=review.key, after={"remind": whom},
     )  # fmt: skip
     if review.owner:
-        notify.notify_person(
-            session, person=review.owner, kind=NoticeKind.REVIEW_OVERDUE, subject=review.key,
-            title=f"The review of {review.key} is overdue since {review.due_at:%d %b}",
-            body=f"{review.title}: publish the post-incident review.",
-            path=f"/reviews/{review.key}", dedup=f"review-overdue:{review.key}:{review.due_at.isoformat()}",
-        )  # fmt: skip
+        _remind(session, review, review.owner)
+
+
+def _remind(session: Session, review: Review, owner: str) -> None:
+    notify.notify_person(
+        session, person=owner, kind=NoticeKind.REVIEW_OVERDUE, subject=review.key,
+        title=f"The review of {review.key} is overdue since {review.due_at:%d %b}",
+        body=f"{review.title}: publish the post-incident review.",
+        path=f"/reviews/{review.key}", dedup=f"review-overdue:{review.key}:{review.due_at}",
+    )  # fmt: skip
 
 
 # --- reading and exporting ------------------------------------------------------------

@@ -37,7 +37,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_subscriptions_subscriber"), ["subscriber"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_subscriptions_subscriber"), ["subscriber"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_subscriptions_target"), ["target"], unique=False)
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(

@@ -1,0 +1,123 @@
+"""Subscriptions in the browser: the Subscribers section of a service or journey page, my
+subscriptions, and the one-click unsubscribe link from a status update email."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from opsroom.auth.domain import Action, decide
+from opsroom.deps import Actor, AppSettings, DbSession, can_read
+from opsroom.errors import ValidationFailed
+from opsroom.errors_http import is_htmx
+from opsroom.notify import schemas, subscriptions
+from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# Reached from an email by someone who may have no account: the signed token is the key.
+links = APIRouter(include_in_schema=False)
+
+SECTION = "notify/_subscribers.html"
+
+
+def _section(
+    request: Request, session: DbSession, actor: Actor, target: tuple[str, str],
+    failure: Failure | None = None,
+) -> Response:  # fmt: skip
+    kind, slug = target
+    found = subscriptions.listing(session, actor=actor, **{kind: slug})
+    context = {
+        "kind": kind, "slug": slug, "subscriptions": found, "failure": failure,
+        "me": actor.name, "subscribed": any(s.subscriber.lower() == actor.name.lower() for s in found),
+        "may_manage": decide(actor, Action.GOVERN).allowed,
+    }  # fmt: skip
+    return render(request, session, SECTION, context, partial=SECTION,
+                  status=failure.status if failure else 200)  # fmt: skip
+
+
+def _target(service: str | None, journey: str | None) -> tuple[str, str]:
+    if service:
+        return "service", service
+    if journey:
+        return "journey", journey
+    raise ValidationFailed("name a service or a journey", fields={"service": "required"})
+
+
+def _back(request: Request, session: DbSession, actor: Actor, target: tuple[str, str],
+          failure: Failure | None = None) -> Response:  # fmt: skip
+    if is_htmx(request):
+        return _section(request, session, actor, target, failure)
+    kind, slug = target
+    return see_other(f"/{kind}s/{slug}#subscribers")
+
+
+@router.get("/subscriptions/section")
+def subscribers_section(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    service: Filter = None,
+    journey: Filter = None,
+) -> Response:
+    """Who subscribed to a service or journey, with the forms to subscribe and unsubscribe."""
+    return _section(request, session, actor, _target(service, journey))
+
+
+@router.post("/subscriptions")
+def subscribe(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    target = _target(values.get("service"), values.get("journey"))
+    done = attempt(
+        session, "subscribe", values,
+        lambda: subscriptions.subscribe(session, actor=actor, data=parse_form(schemas.SubscriptionIn, form)),
+    )  # fmt: skip
+    return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
+
+
+@router.post("/subscriptions/{subscription_id}/remove")
+def unsubscribe(
+    request: Request, session: DbSession, actor: Actor, subscription_id: int
+) -> Response:
+    removed = subscriptions.unsubscribe(session, actor=actor, subscription_id=subscription_id)
+    if request.query_params.get("from") == "mine":
+        return see_other("/subscriptions/mine")
+    return _back(request, session, actor, (removed.target_kind, removed.target))
+
+
+@router.get("/subscriptions/mine")
+def my_subscriptions(request: Request, session: DbSession, actor: Actor) -> Response:
+    found = subscriptions.listing(session, actor=actor, subscriber=actor.name)
+    return render(request, session, "notify/mine.html", {"subscriptions": found})
+
+
+# --- unsubscribing from an email -------------------------------------------------------------
+
+
+LinkId = Annotated[int, Query(alias="id", ge=1, le=2**31 - 1)]
+Token = Annotated[str, Query(max_length=64)]
+
+
+@links.get("/subscriptions/unsubscribe")
+def unsubscribe_link(
+    request: Request, session: DbSession, settings: AppSettings, subscription: LinkId, token: Token
+) -> Response:
+    """A confirmation button, so that mail scanners following links unsubscribe nobody."""
+    found = subscriptions.by_link(
+        session, secret=settings.signing_secret.get_secret_value(), subscription_id=subscription, token=token
+    )  # fmt: skip
+    context = {"subscription": found, "id": subscription, "token": token, "done": False}
+    return render(request, session, "notify/unsubscribe.html", context)
+
+
+@links.post("/subscriptions/unsubscribe")
+def unsubscribe_from_link(
+    request: Request, session: DbSession, settings: AppSettings, subscription: LinkId, token: Token
+) -> Response:
+    """One click in the email (or the mail client's own unsubscribe, RFC 8058): no sign-in."""
+    removed = subscriptions.unsubscribe_by_link(
+        session, secret=settings.signing_secret.get_secret_value(), subscription_id=subscription, token=token
+    )  # fmt: skip
+    context = {"subscription": removed, "id": subscription, "token": token, "done": True}
+    return render(request, session, "notify/unsubscribe.html", context)
