@@ -142,7 +142,7 @@ def _audit(session: Session, actor: str, action: str, subscription: Subscription
     audit.record(
         session, actor=actor, action=action, subject_type="person",
         subject_key=subscription.subscriber,
-        after={"id": subscription.id, subscription.target_kind: subscription.target},
+        after={"id": subscription.id, str(subscription.target_kind): subscription.target},
     )  # fmt: skip
 
 
