@@ -8,12 +8,16 @@ import hashlib
 import hmac
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
 
 MAX_ATTEMPTS = 6
 SIGNATURE_HEADER = "X-Opsroom-Signature"
+# Headers stay on one line up to RFC 5322's limit: a folded List-Unsubscribe URL would be
+# encoded into something no mail client follows.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 class Channel(StrEnum):
@@ -148,7 +152,7 @@ def from_dict(stored: dict[str, Any]) -> Message | Notice:
 
 
 def email(message: Sendable, *, sender: str, to: str) -> EmailMessage:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["Subject"], mail["From"], mail["To"] = message.title, sender, to
     unsubscribe = message.as_dict().get("unsubscribe_link")
     if unsubscribe:  # one-click unsubscribe in mail clients (RFC 8058)
