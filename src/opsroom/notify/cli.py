@@ -9,6 +9,7 @@ import typer
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
+from opsroom.notify.domain import Channel
 
 subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
 contact_app = typer.Typer(help="A person's contact methods.", no_args_is_help=True)
@@ -78,6 +79,19 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
                                       [(r.id, r.kind, r.address, r.label) for r in rows]))  # fmt: skip
 
 
+@contact_app.command("add")
+def add_contact_method(
+    person: str,
+    kind: Channel = typer.Argument(...),
+    address: str = typer.Argument(..., help="email address or http(s) URL"),
+    label: str = typer.Option(""),
+) -> None:
+    with unit_of_work(write=True) as session:
+        data = schemas.ContactMethodIn(kind=kind, address=address, label=label)
+        method = notify.add_contact_method(session, actor=actor(session), person=person, data=data)
+        out.print(f"contact method {method.id}: {method.kind} {method.address}")
+
+
 @contact_app.command("update")
 def update_contact_method(
     person: str,
@@ -113,6 +127,20 @@ def list_rules(person: str, as_json: bool = JsonOption) -> None:
         ]
     emit(rows, as_json, lambda: table(f"Notification rules of {person}", ["Id", "Contact method", "After"],
                                       [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows]))  # fmt: skip
+
+
+@rule_app.command("add")
+def add_rule(
+    person: str,
+    method_id: int = typer.Argument(..., min=1, help="the contact method"),
+    delay: int = typer.Option(0, min=0, max=1440, help="minutes after the page starts"),
+) -> None:
+    with unit_of_work(write=True) as session:
+        rule = notify.add_rule(
+            session, actor=actor(session), person=person,
+            data=schemas.RuleIn(contact_method=method_id, delay_minutes=delay),
+        )  # fmt: skip
+        out.print(f"notification rule {rule.id}: contact method {method_id} after {delay} min")
 
 
 @rule_app.command("update")

@@ -44,6 +44,11 @@ def _account(session: Session, email: str) -> str | None:
 
 def subscribe(session: Session, *, actor: Principal, data: SubscriptionIn) -> Subscription:
     wanted = str(data.subscriber) if data.subscriber else actor.name
+    if "@" not in wanted:
+        raise ValidationFailed(
+            f"{wanted} has no email address: name the subscriber",
+            fields={"subscriber": "required"},
+        )
     _may_manage(actor, wanted)
     kind, slug = data.target
     target = _checked_target(session, kind, slug)
