@@ -447,14 +447,26 @@ def import_history(
     require(actor, Action.ADMINISTER)
     added = 0
     for e in entries:
-        key = f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
-            continue
-        session.add(OutboxMessage(
-            dedup_key=key, channel=e.channel, address=e.address, person=e.person, incident_key=e.incident,
-            message={"incident": e.incident, "priority": "", "summary": "", "link": "", "ack_link": ""},
-            status=e.status, attempts=e.attempts, due_at=e.sent_at, created_at=e.sent_at,
-            sent_at=e.sent_at if e.status == Delivery.SENT else None, last_error=e.error,
-        ))  # fmt: skip
-        added += 1
+        page = Message(incident=e.incident, priority="", summary="", link="", ack_link="")
+        added += record_past(
+            session, dedup=f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}",
+            person=e.person, channel=e.channel, address=e.address, message=page, incident=e.incident,
+            at=e.sent_at, status=e.status, attempts=e.attempts, error=e.error,
+        )  # fmt: skip
     return added
+
+
+def record_past(
+    session: Session, *, dedup: str, person: str, channel: Channel, address: str,
+    message: domain.Sendable, incident: str | None, at: datetime, status: Delivery = Delivery.SENT,
+    attempts: int = 1, error: str | None = None,
+) -> bool:  # fmt: skip
+    """Record a notification that went out before (nothing is sent); whether it was new."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup)):
+        return False
+    session.add(OutboxMessage(
+        dedup_key=dedup, channel=channel, kind=message.event, address=address, person=person,
+        incident_key=incident, message=message.as_dict(), status=status, attempts=attempts,
+        due_at=at, created_at=at, sent_at=at if status == Delivery.SENT else None, last_error=error,
+    ))  # fmt: skip
+    return True
