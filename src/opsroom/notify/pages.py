@@ -1,11 +1,14 @@
-"""Subscriptions in the browser: the Subscribers section of a service or journey page, my
-subscriptions, and the one-click unsubscribe link from a status update email."""
+"""Notifications in the browser: the Subscribers section of a service or journey page, my
+subscriptions, the one-click unsubscribe link from a status update email, and my contact
+methods and notification rules."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.domain import Action, decide
@@ -13,6 +16,8 @@ from opsroom.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.errors import ValidationFailed
 from opsroom.errors_http import is_htmx
 from opsroom.notify import schemas, subscriptions
+from opsroom.notify import service as notify
+from opsroom.notify.domain import Channel
 from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -121,3 +126,107 @@ def unsubscribe_from_link(
     )  # fmt: skip
     context = {"subscription": removed, "id": subscription, "token": token, "done": True}
     return render(request, session, "notify/unsubscribe.html", context)
+
+
+# --- my contact methods and notification rules -------------------------------------------------
+
+NOTIFICATION_SETTINGS = "/me/notifications"
+
+
+def _settings_page(
+    request: Request, session: DbSession, actor: Actor, person: str, failure: Failure | None = None
+) -> Response:
+    context = {
+        "person": person,
+        "methods": notify.contact_methods(session, actor=actor, person=person),
+        "rules": notify.rules(session, actor=actor, person=person),
+        "kinds": list(Channel),
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "notify/settings.html", context, status=status)
+
+
+def _saved(
+    request: Request, session: DbSession, actor: Actor, person: str, done: object
+) -> Response:
+    if isinstance(done, Failure):
+        return _settings_page(request, session, actor, person, done)
+    return see_other(f"{NOTIFICATION_SETTINGS}?person={quote(person)}")
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+@router.get(NOTIFICATION_SETTINGS)
+def notification_settings(
+    request: Request, session: DbSession, actor: Actor, person: Filter = None
+) -> Response:
+    """How pages and notices reach a person: contact methods and notification rules."""
+    return _settings_page(request, session, actor, person or actor.name)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods")
+def add_contact_method(
+    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    done = attempt(session, "add-method", _fields(form), lambda: notify.add_contact_method(
+        session, actor=actor, person=whom, data=parse_form(schemas.ContactMethodIn, form)
+    ))  # fmt: skip
+    return _saved(request, session, actor, whom, done)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}")
+def update_contact_method(
+    request: Request, session: DbSession, actor: Actor, form: Posted, method_id: int,
+    person: Filter = None,
+) -> Response:  # fmt: skip
+    whom = person or actor.name
+    done = attempt(session, f"method-{method_id}", _fields(form), lambda: notify.update_contact_method(
+        session, actor=actor, person=whom, method_id=method_id,
+        data=parse_form(schemas.ContactMethodUpdate, form),
+    ))  # fmt: skip
+    return _saved(request, session, actor, whom, done)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}/remove")
+def remove_contact_method(
+    request: Request, session: DbSession, actor: Actor, method_id: int, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    notify.remove_contact_method(session, actor=actor, person=whom, method_id=method_id)
+    return _saved(request, session, actor, whom, None)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/rules")
+def add_rule(
+    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    done = attempt(session, "add-rule", _fields(form), lambda: notify.add_rule(
+        session, actor=actor, person=whom, data=parse_form(schemas.RuleIn, form)
+    ))  # fmt: skip
+    return _saved(request, session, actor, whom, done)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}")
+def update_rule(
+    request: Request, session: DbSession, actor: Actor, form: Posted, rule_id: int,
+    person: Filter = None,
+) -> Response:  # fmt: skip
+    whom = person or actor.name
+    done = attempt(session, f"rule-{rule_id}", _fields(form), lambda: notify.update_rule(
+        session, actor=actor, person=whom, rule_id=rule_id, data=parse_form(schemas.RuleUpdate, form)
+    ))  # fmt: skip
+    return _saved(request, session, actor, whom, done)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}/remove")
+def remove_rule(
+    request: Request, session: DbSession, actor: Actor, rule_id: int, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    notify.remove_rule(session, actor=actor, person=whom, rule_id=rule_id)
+    return _saved(request, session, actor, whom, None)
