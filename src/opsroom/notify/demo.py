@@ -38,7 +38,8 @@ def load(session: Session, *, actor: Principal) -> int:
 
 
 def _history(session: Session, actor: Principal) -> None:
-    for incident in incidents.search(session, actor=actor, major=True, limit=RECENT).items:
+    recent = incidents.search(session, actor=actor, major=True, limit=RECENT).items
+    for incident in reversed(recent):  # oldest first: the log shows the newest on top
         news = [("declared", incident.description, incident.detected_at)]
         news += [
             ("update", u.body, u.at)
