@@ -74,3 +74,14 @@ def test_contact_methods_and_rules_are_edited_from_the_page(client: TestClient) 
     assert post(client, f"{SETTINGS}/rules/{rule['id']}/remove", {}).status_code == 303
     assert post(client, f"{SETTINGS}/contact-methods/{method['id']}/remove", {}).status_code == 303
     assert client.get(f"/api/v1/people/{ADMIN}/contact-methods").json() == []
+
+
+def test_without_javascript_the_subscribers_page_shows_a_refusal_in_full(
+    catalog_client: TestClient,
+) -> None:
+    page = catalog_client.get("/subscriptions/section?service=auth", headers=HTML)
+    assert "<h1>Subscribers of auth</h1>" in page.text and "Nobody is subscribed yet." in page.text
+    refused = post(catalog_client, "/subscriptions", {"service": "payroll"})
+    assert refused.status_code == 422
+    assert "<h1>Subscribers of payroll</h1>" in refused.text
+    assert field_errors(refused.text) == ["unknown service 'payroll'"]

@@ -38,7 +38,7 @@ def _section(
         "me": actor.name, "subscribed": any(s.subscriber.lower() == actor.name.lower() for s in found),
         "may_manage": decide(actor, Action.GOVERN).allowed,
     }  # fmt: skip
-    return render(request, session, SECTION, context, partial=SECTION,
+    return render(request, session, "notify/subscribers.html", context, partial=SECTION,
                   status=failure.status if failure else 200)  # fmt: skip
 
 
@@ -52,7 +52,7 @@ def _target(service: str | None, journey: str | None) -> tuple[str, str]:
 
 def _back(request: Request, session: DbSession, actor: Actor, target: tuple[str, str],
           failure: Failure | None = None) -> Response:  # fmt: skip
-    if is_htmx(request):
+    if is_htmx(request) or failure:
         return _section(request, session, actor, target, failure)
     kind, slug = target
     return see_other(f"/{kind}s/{slug}#subscribers")
