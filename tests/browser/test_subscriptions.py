@@ -42,3 +42,11 @@ def test_an_operations_manager_subscribes_a_bare_address_to_a_journey(open_tab: 
     section.locator("input[name=subscriber]").fill("suppliers.board@example.com")
     section.get_by_role("button", name="Subscribe").click()
     expect(page.locator("#subscribers [role=alert]")).to_contain_text("already subscribed")
+
+
+def test_the_subscribers_section_leaves_the_address_of_the_page_alone(open_tab: OpenTab) -> None:
+    page = open_tab(VIEWER)
+    page.goto(f"/services/{SERVICE}")
+    expect(page.locator("#subscribers h2")).to_have_text("Subscribers")
+    expect(page.locator("#subscribers form").last).to_be_visible()
+    assert page.url.endswith(f"/services/{SERVICE}")

@@ -38,8 +38,11 @@ def _section(
         "me": actor.name, "subscribed": any(s.subscriber.lower() == actor.name.lower() for s in found),
         "may_manage": decide(actor, Action.GOVERN).allowed,
     }  # fmt: skip
-    return render(request, session, "notify/subscribers.html", context, partial=SECTION,
-                  status=failure.status if failure else 200)  # fmt: skip
+    response = render(request, session, "notify/subscribers.html", context, partial=SECTION,
+                      status=failure.status if failure else 200)  # fmt: skip
+    if is_htmx(request):  # a section of the page it sits in: the address stays that page's
+        response.headers["HX-Push-Url"] = "false"
+    return response
 
 
 def _target(service: str | None, journey: str | None) -> tuple[str, str]:
