@@ -87,3 +87,13 @@ def test_contact_methods_and_rules_are_patched_and_deleted(
     assert client.get(f"{base}/contact-methods").json() == []
     assert client.get(f"{base}/notification-rules").json() == []
     assert client.delete(f"{base}/notification-rules/{rule['id']}").status_code == 404
+
+
+def test_out_of_range_ids_are_refused_not_looked_up(client: TestClient) -> None:
+    assert client.delete(f"/api/v1/subscriptions/{2**40}").status_code == 422
+    base = "/api/v1/people/alice@example.com"
+    assert client.delete(f"{base}/contact-methods/{2**40}").status_code == 422
+    assert (
+        client.patch(f"{base}/notification-rules/{2**40}", json={"delay_minutes": 1}).status_code
+        == 422
+    )

@@ -11,6 +11,7 @@ from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel
 
+MAX_ID = 2**31 - 1
 subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
 contact_app = typer.Typer(help="A person's contact methods.", no_args_is_help=True)
 rule_app = typer.Typer(help="A person's notification rules.", no_args_is_help=True)
@@ -59,7 +60,7 @@ def list_subscriptions(
 
 
 @subscription_app.command("remove")
-def remove_subscription(subscription_id: int = typer.Argument(..., min=1)) -> None:
+def remove_subscription(subscription_id: int = typer.Argument(..., min=1, max=MAX_ID)) -> None:
     """Remove a subscription (yours, or anyone's as operations manager)."""
     with unit_of_work(write=True) as session:
         removed = subscriptions.unsubscribe(
@@ -95,7 +96,7 @@ def add_contact_method(
 @contact_app.command("update")
 def update_contact_method(
     person: str,
-    method_id: int = typer.Argument(..., min=1),
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID),
     address: str | None = typer.Option(None),
     label: str | None = typer.Option(None),
 ) -> None:
@@ -109,7 +110,9 @@ def update_contact_method(
 
 
 @contact_app.command("remove")
-def remove_contact_method(person: str, method_id: int = typer.Argument(..., min=1)) -> None:
+def remove_contact_method(
+    person: str, method_id: int = typer.Argument(..., min=1, max=MAX_ID)
+) -> None:
     """Remove a contact method and the notification rules that use it."""
     with unit_of_work(write=True) as session:
         notify.remove_contact_method(
@@ -132,7 +135,7 @@ def list_rules(person: str, as_json: bool = JsonOption) -> None:
 @rule_app.command("add")
 def add_rule(
     person: str,
-    method_id: int = typer.Argument(..., min=1, help="the contact method"),
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID, help="the contact method"),
     delay: int = typer.Option(0, min=0, max=1440, help="minutes after the page starts"),
 ) -> None:
     with unit_of_work(write=True) as session:
@@ -146,7 +149,7 @@ def add_rule(
 @rule_app.command("update")
 def update_rule(
     person: str,
-    rule_id: int = typer.Argument(..., min=1),
+    rule_id: int = typer.Argument(..., min=1, max=MAX_ID),
     delay: int = typer.Option(..., min=0, max=1440, help="minutes after the page starts"),
 ) -> None:
     with unit_of_work(write=True) as session:
@@ -158,7 +161,7 @@ def update_rule(
 
 
 @rule_app.command("remove")
-def remove_rule(person: str, rule_id: int = typer.Argument(..., min=1)) -> None:
+def remove_rule(person: str, rule_id: int = typer.Argument(..., min=1, max=MAX_ID)) -> None:
     with unit_of_work(write=True) as session:
         notify.remove_rule(session, actor=actor(session), person=person, rule_id=rule_id)
         out.print(f"removed notification rule {rule_id}")

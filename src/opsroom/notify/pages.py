@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.apidoc import RecordId
 from opsroom.auth.domain import Action, decide
 from opsroom.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.errors import ValidationFailed
@@ -86,7 +87,7 @@ def subscribe(request: Request, session: DbSession, actor: Actor, form: Posted) 
 
 @router.post("/subscriptions/{subscription_id}/remove")
 def unsubscribe(
-    request: Request, session: DbSession, actor: Actor, subscription_id: int
+    request: Request, session: DbSession, actor: Actor, subscription_id: RecordId
 ) -> Response:
     removed = subscriptions.unsubscribe(session, actor=actor, subscription_id=subscription_id)
     if request.query_params.get("from") == "mine":
@@ -183,7 +184,7 @@ def add_contact_method(
 
 @router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}")
 def update_contact_method(
-    request: Request, session: DbSession, actor: Actor, form: Posted, method_id: int,
+    request: Request, session: DbSession, actor: Actor, form: Posted, method_id: RecordId,
     person: Filter = None,
 ) -> Response:  # fmt: skip
     whom = person or actor.name
@@ -196,7 +197,7 @@ def update_contact_method(
 
 @router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}/remove")
 def remove_contact_method(
-    request: Request, session: DbSession, actor: Actor, method_id: int, person: Filter = None
+    request: Request, session: DbSession, actor: Actor, method_id: RecordId, person: Filter = None
 ) -> Response:
     whom = person or actor.name
     notify.remove_contact_method(session, actor=actor, person=whom, method_id=method_id)
@@ -216,7 +217,7 @@ def add_rule(
 
 @router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}")
 def update_rule(
-    request: Request, session: DbSession, actor: Actor, form: Posted, rule_id: int,
+    request: Request, session: DbSession, actor: Actor, form: Posted, rule_id: RecordId,
     person: Filter = None,
 ) -> Response:  # fmt: skip
     whom = person or actor.name
@@ -228,7 +229,7 @@ def update_rule(
 
 @router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}/remove")
 def remove_rule(
-    request: Request, session: DbSession, actor: Actor, rule_id: int, person: Filter = None
+    request: Request, session: DbSession, actor: Actor, rule_id: RecordId, person: Filter = None
 ) -> Response:
     whom = person or actor.name
     notify.remove_rule(session, actor=actor, person=whom, rule_id=rule_id)
