@@ -30,6 +30,8 @@ from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.kpis import api as kpis_api
 from opsroom.kpis import pages as kpis_pages
 from opsroom.middleware import BodySizeLimit, SecurityHeaders
+from opsroom.notify import api as notify_api
+from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
 from opsroom.oncall import pages as oncall_pages
 from opsroom.problems import api as problems_api
@@ -54,6 +56,7 @@ API_ROUTERS = (
     kpis_api.router,
     metrics.router,
     oncall_api.router,
+    notify_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -69,6 +72,8 @@ PAGE_ROUTERS = (
     kpis_pages.router,
     oncall_pages.router,
     oncall_pages.links,
+    notify_pages.router,
+    notify_pages.links,
 )
 
 

@@ -21,6 +21,7 @@ from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_wor
 from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
 from opsroom.kpis import cli as kpis_cli
+from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
@@ -48,6 +49,10 @@ app.add_typer(auth_cli.user_app, name="user")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(oncall_cli.app, name="oncall")
 app.command("page")(oncall_cli.page)
+app.command("subscribe")(notify_cli.subscribe)
+app.add_typer(notify_cli.subscription_app, name="subscription")
+app.add_typer(notify_cli.contact_app, name="contact-method")
+app.add_typer(notify_cli.rule_app, name="notification-rule")
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 

@@ -17,6 +17,7 @@ from opsroom.changes import demo_changes
 from opsroom.errors import NotFound
 from opsroom.incidents import demo_history
 from opsroom.integrations import demo_history as alert_history
+from opsroom.notify import demo as notify_demo
 from opsroom.oncall import demo as oncall_demo
 from opsroom.problems import demo_history as improvement_history
 
@@ -56,6 +57,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     result.created["oncall schedules"] = oncall_demo.load(
         session, actor=DEMO_ACTOR, now=clock.now()
     )
+    result.created["subscriptions"] = notify_demo.load(session, actor=DEMO_ACTOR)
     return result.as_dict()
 
 

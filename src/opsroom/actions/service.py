@@ -24,6 +24,8 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
+from opsroom.notify import service as notify
+from opsroom.notify.domain import NoticeKind
 from opsroom.pagination import Page, paginate
 
 PREFIX = "ACT"
@@ -366,12 +368,20 @@ def _remind(session: Session, timer: Due) -> None:
     if item is None:
         return
     item.reminded_at = clock.now()
-    whom = item.owner or f"squad {item.owner_squad}"
+    people = [item.owner] if item.owner else squad_leads(session, item.owner_squad)
+    whom = ", ".join(people) or f"squad {item.owner_squad} (no lead to notify)"
     _event(session, item, WORKER, "reminder", f"Overdue since {item.due_on:%d %b}: {whom} reminded")
     audit.record(
         session, actor=WORKER, action="action.reminded", subject_type=SUBJECT,
-        subject_key=item.key, after={"remind": whom},
+        subject_key=item.key, after={"remind": people},
     )  # fmt: skip
+    _notify(
+        session,
+        item,
+        people,
+        NoticeKind.ACTION_OVERDUE,
+        f"{item.key} is overdue since {item.due_on:%d %b}",
+    )
 
 
 @jobs.handles(ESCALATION_TIMER)
@@ -380,15 +390,35 @@ def _escalate(session: Session, timer: Due) -> None:
     if item is None:
         return
     item.escalated_at = clock.now()
-    leads = squad_leads(session, item.owner_squad) or [f"squad {item.owner_squad}"]
+    leads = squad_leads(session, item.owner_squad)
+    days = (today() - item.due_on).days
     _event(
         session, item, WORKER, "escalation",
-        f"Still overdue {(today() - item.due_on).days} days after {item.due_on:%d %b}: escalated to {', '.join(leads)}",
+        f"Still overdue {days} days after {item.due_on:%d %b}: escalated to {', '.join(leads) or f'squad {item.owner_squad} (no lead to notify)'}",
     )  # fmt: skip
     audit.record(
         session, actor=WORKER, action="action.escalated", subject_type=SUBJECT,
         subject_key=item.key, after={"escalate_to": leads},
     )  # fmt: skip
+    _notify(
+        session,
+        item,
+        leads,
+        NoticeKind.ACTION_ESCALATED,
+        f"{item.key} is still overdue {days} days after {item.due_on:%d %b}",
+    )
+
+
+def _notify(
+    session: Session, item: ActionItem, people: Sequence[str], kind: NoticeKind, title: str
+) -> None:
+    owner = item.owner or f"squad {item.owner_squad}"
+    for person in people:
+        notify.notify_person(
+            session, person=person, kind=kind, subject=item.key, title=title,
+            body=f"{item.title} (owner {owner}, {Priority(item.priority).label})",
+            path=f"/actions/{item.key}", dedup=f"{kind}:{item.key}:{item.due_on}",
+        )  # fmt: skip
 
 
 def squad_leads(session: Session, slug: str) -> list[str]:

@@ -17,7 +17,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
-from opsroom.incidents import domain, figures, policy, schemas
+from opsroom.incidents import domain, figures, policy, schemas, stakeholders
 from opsroom.incidents.domain import Priority, Status, Transition
 from opsroom.incidents.models import (
     Incident,
@@ -259,6 +259,7 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
         )
     _schedule_clocks(session, incident, rules)
     _start_escalation(session, incident)
+    stakeholders.tell(session, incident, "declared", occasion="declared", body=incident.description)
     return incident
 
 
@@ -322,12 +323,14 @@ def _saved(
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
     rules = policy.current(session)
+    before = Priority(incident.priority)
     incident.priority, incident.major, incident.priority_reason = (
         int(new),
         domain.is_major(new, rules),
         reason,
     )
     _schedule_clocks(session, incident, rules)
+    stakeholders.priority_changed(session, incident, before)
 
 
 def override_priority(
@@ -439,6 +442,10 @@ def _after_transition(
     if move is Transition.RESOLVE:
         for hook in _on_resolved:
             hook(session, actor, incident)
+        stakeholders.tell(
+            session, incident, "resolved", occasion=f"resolved:{incident.resolved_at}",
+            body="The incident is resolved.",
+        )  # fmt: skip
     if incident.status not in domain.OPEN:
         jobs.cancel(session, subject=incident.key)
     elif move is Transition.REOPEN:
@@ -558,7 +565,9 @@ def post_status_update(
         incident_id=incident.id, author=str(actor), audience=data.audience, body=data.body
     )
     session.add(update_)
+    session.flush()
     incident.last_update_at, incident.update_overdue_since = clock.now(), None
+    stakeholders.tell(session, incident, "update", occasion=f"update:{update_.id}", body=data.body)
     _event(
         session,
         incident,
@@ -820,6 +829,7 @@ def _update_due(session: Session, timer: Due) -> None:
         incident, domain.Role.COMMANDER
     )
     _audit(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
+    stakeholders.update_due(session, incident, due, commander)
 
 
 def _minutes(delta: Any) -> str:

@@ -11,7 +11,7 @@ import orjson
 
 from opsroom.config import Settings
 from opsroom.notify import domain
-from opsroom.notify.domain import Channel, Message
+from opsroom.notify.domain import Channel, Sendable
 
 if TYPE_CHECKING:
     import httpx
@@ -33,14 +33,14 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
-def send(settings: Settings, channel: Channel, address: str, message: Message) -> None:
+def send(settings: Settings, channel: Channel, address: str, message: Sendable) -> None:
     if channel is Channel.EMAIL:
         send_email(settings, address, message)
     else:
         post_json(settings, channel, address, message)
 
 
-def send_email(settings: Settings, to: str, message: Message) -> None:
+def send_email(settings: Settings, to: str, message: Sendable) -> None:
     mail = domain.email(message, sender=settings.smtp_from, to=to)
     try:
         with _smtp(settings) as smtp:
@@ -68,7 +68,7 @@ def _smtp(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def post_json(settings: Settings, channel: Channel, url: str, message: Message) -> None:
+def post_json(settings: Settings, channel: Channel, url: str, message: Sendable) -> None:
     import httpx
 
     body = orjson.dumps(domain.CHAT_BODIES[channel](message))

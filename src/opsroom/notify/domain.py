@@ -1,5 +1,6 @@
-"""Notifications as pure rules: the message every channel carries, each channel's wire
-format, the webhook signature, the one-click acknowledge token and the retry policy."""
+"""Notifications as pure rules: what a page and a notice carry on every channel, each
+channel's wire format, the webhook signature, the one-click acknowledge and unsubscribe
+tokens and the retry policy."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import hashlib
 import hmac
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 MAX_ATTEMPTS = 6
 SIGNATURE_HEADER = "X-Opsroom-Signature"
+# Headers stay on one line up to RFC 5322's limit: a folded List-Unsubscribe URL would be
+# encoded into something no mail client follows.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 class Channel(StrEnum):
@@ -20,6 +25,15 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     SLACK = "slack"
     TEAMS = "teams"
+
+
+def address_problem(kind: Channel, address: str) -> str | None:
+    """Why an address cannot serve a contact method of this kind, if it cannot."""
+    if kind is Channel.EMAIL and "@" not in address:
+        return "an email contact needs an email address"
+    if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
+        return "a webhook or chat contact needs an http(s) URL"
+    return None
 
 
 class Delivery(StrEnum):
@@ -48,50 +62,139 @@ class Message:
         lines = [self.title, self.reason, f"Open: {self.link}", f"Acknowledge: {self.ack_link}"]
         return "\n".join(line for line in lines if line)
 
+    event = "incident.page"
+    theme = "D93F0B"
+
+    @property
+    def detail(self) -> str:
+        return self.reason
+
+    def buttons(self) -> list[tuple[str, str]]:
+        return [("Acknowledge", self.ack_link), ("Open incident", self.link)]
+
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
-def email(message: Message, *, sender: str, to: str) -> EmailMessage:
-    mail = EmailMessage()
+class NoticeKind(StrEnum):
+    """What a notice is about: none of them asks to be acknowledged."""
+
+    STATUS_UPDATE = "incident.status_update"
+    UPDATE_DUE = "incident.update_due"
+    ACTION_OVERDUE = "action.overdue"
+    ACTION_ESCALATED = "action.escalated"
+    REVIEW_OVERDUE = "review.overdue"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification that is not a page: an incident's status update for its stakeholders,
+    a reminder about an update, an action item or a review. Nothing to acknowledge."""
+
+    kind: NoticeKind
+    subject: str  # the key of what it is about: INC-7, ACT-12, PIR-3
+    title: str
+    body: str
+    link: str
+    unsubscribe_link: str = ""
+
+    theme = "0B6BD9"
+
+    @property
+    def event(self) -> str:
+        return str(self.kind)
+
+    @property
+    def summary(self) -> str:
+        return self.title
+
+    @property
+    def detail(self) -> str:
+        return self.body
+
+    def text(self) -> str:
+        lines = [self.title, self.body, f"Open: {self.link}"]
+        if self.unsubscribe_link:
+            lines.append(f"Unsubscribe: {self.unsubscribe_link}")
+        return "\n".join(line for line in lines if line)
+
+    def buttons(self) -> list[tuple[str, str]]:
+        return [(f"Open {self.subject}", self.link)]
+
+    def as_dict(self) -> dict[str, str]:
+        return {**asdict(self), "kind": str(self.kind)}
+
+
+class Sendable(Protocol):
+    """What every channel renders: a page or a notice."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def theme(self) -> str: ...
+
+    def text(self) -> str: ...
+    def buttons(self) -> list[tuple[str, str]]: ...
+    def as_dict(self) -> dict[str, str]: ...
+
+
+def from_dict(stored: dict[str, Any]) -> Message | Notice:
+    """A page or notice back from its outbox row."""
+    if "kind" in stored:
+        return Notice(**{**stored, "kind": NoticeKind(stored["kind"])})
+    return Message(**stored)
+
+
+def email(message: Sendable, *, sender: str, to: str) -> EmailMessage:
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["Subject"], mail["From"], mail["To"] = message.title, sender, to
+    unsubscribe = message.as_dict().get("unsubscribe_link")
+    if unsubscribe:  # one-click unsubscribe in mail clients (RFC 8058)
+        mail["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(message.text())
     return mail
 
 
-def webhook_body(message: Message) -> dict[str, Any]:
-    return {"event": "incident.page", **message.as_dict()}
+def webhook_body(message: Sendable) -> dict[str, Any]:
+    return {"event": message.event, **message.as_dict()}
 
 
-def slack_body(message: Message) -> dict[str, Any]:
+def slack_body(message: Sendable) -> dict[str, Any]:
     """Slack incoming-webhook format (Mattermost and Rocket.Chat accept it too)."""
+    buttons = [
+        {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url}
+        for label, url in message.buttons()
+    ]
+    if isinstance(message, Message):
+        buttons[0]["style"] = "primary"
     return {
         "text": message.title,
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{message.title}*\n{message.reason}".strip()}},
-            {
-                "type": "actions",
-                "elements": [
-                    {"type": "button", "text": {"type": "plain_text", "text": "Acknowledge"}, "url": message.ack_link, "style": "primary"},
-                    {"type": "button", "text": {"type": "plain_text", "text": "Open incident"}, "url": message.link},
-                ],
-            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{message.title}*\n{message.detail}".strip()}},
+            {"type": "actions", "elements": buttons},
         ],
     }  # fmt: skip
 
 
-def teams_body(message: Message) -> dict[str, Any]:
+def teams_body(message: Sendable) -> dict[str, Any]:
     """Microsoft Teams incoming-webhook MessageCard."""
     return {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
         "summary": message.title,
-        "themeColor": "D93F0B",
+        "themeColor": message.theme,
         "title": message.title,
-        "text": message.reason or message.summary,
+        "text": message.detail or message.summary,
         "potentialAction": [
-            {"@type": "OpenUri", "name": "Acknowledge", "targets": [{"os": "default", "uri": message.ack_link}]},
-            {"@type": "OpenUri", "name": "Open incident", "targets": [{"os": "default", "uri": message.link}]},
+            {"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url}]}
+            for label, url in message.buttons()
         ],
     }  # fmt: skip
 
@@ -111,6 +214,15 @@ def ack_token(secret: str, *, incident: str, person: str) -> str:
 
 def ack_token_valid(secret: str, *, incident: str, person: str, token: str) -> bool:
     return hmac.compare_digest(ack_token(secret, incident=incident, person=person), token)
+
+
+def unsubscribe_token(secret: str, *, subscription: int) -> str:
+    digest = hmac.new(secret.encode(), f"unsubscribe:{subscription}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def unsubscribe_token_valid(secret: str, *, subscription: int, token: str) -> bool:
+    return hmac.compare_digest(unsubscribe_token(secret, subscription=subscription), token)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom import clock
@@ -45,6 +45,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40), default="incident.page")  # page or notice kind
     address: Mapped[str] = mapped_column(String(2000))
     person: Mapped[str] = mapped_column(String(320), index=True)
     incident_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -54,4 +55,20 @@ class OutboxMessage(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Subscription(Base):
+    """A stakeholder who wants an incident's status updates when it touches a service or a
+    journey: a person (reached on their contact methods) or a bare email address."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("subscriber", "target_kind", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(320), index=True)
+    person: Mapped[bool] = mapped_column(Boolean, default=False)  # an account, not a bare address
+    target_kind: Mapped[str] = mapped_column(String(20))  # service or journey
+    target: Mapped[str] = mapped_column(String(80), index=True)
+    created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from opsroom.apidoc import Input
-from opsroom.notify.domain import Channel, Delivery
+from opsroom.notify.domain import Channel, Delivery, address_problem
 
 
 class ContactMethodIn(Input):
@@ -17,10 +18,9 @@ class ContactMethodIn(Input):
 
     @model_validator(mode="after")
     def _address_fits_kind(self) -> ContactMethodIn:
-        if self.kind is Channel.EMAIL and "@" not in self.address:
-            raise ValueError("an email contact needs an email address")
-        if self.kind is not Channel.EMAIL and not self.address.startswith(("https://", "http://")):
-            raise ValueError("a webhook or chat contact needs an http(s) URL")
+        problem = address_problem(self.kind, self.address)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -34,9 +34,20 @@ class ContactMethodRead(BaseModel):
     label: str
 
 
+class ContactMethodUpdate(Input):
+    """Change a contact method's address or label; its kind stays (add another for a new kind)."""
+
+    address: str | None = Field(default=None, min_length=3, max_length=2000)
+    label: str | None = Field(default=None, max_length=100)
+
+
 class RuleIn(Input):
     contact_method: int = Field(ge=1, le=2**31 - 1)
     delay_minutes: int = Field(default=0, ge=0, le=1440)
+
+
+class RuleUpdate(Input):
+    delay_minutes: int = Field(ge=0, le=1440)
 
 
 class RuleRead(BaseModel):
@@ -56,6 +67,7 @@ class NotificationRead(BaseModel):
     address: str
     person: str
     incident_key: str | None
+    kind: str
     status: str
     attempts: int
     due_at: datetime
@@ -75,3 +87,58 @@ class PastNotification(Input):
     attempts: int = Field(default=1, ge=1, le=100)
     sent_at: AwareDatetime
     error: str | None = Field(default=None, max_length=2000)
+
+
+class Target(StrEnum):
+    SERVICE = "service"
+    JOURNEY = "journey"
+
+
+class SubscriptionIn(Input):
+    """Subscribe to a service or a business journey: yourself when no subscriber is named."""
+
+    subscriber: EmailStr | None = Field(
+        default=None, description="a person's account or a bare email address; you by default"
+    )
+    service: str | None = Field(default=None, max_length=80)
+    journey: str | None = Field(default=None, max_length=80)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SubscriptionIn:
+        if bool(self.service) == bool(self.journey):
+            raise ValueError("name either a service or a journey")
+        return self
+
+    @property
+    def target(self) -> tuple[Target, str]:
+        if self.service:
+            return Target.SERVICE, self.service
+        return Target.JOURNEY, self.journey or ""
+
+
+class SubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subscriber: str
+    person: bool = Field(
+        description="an account reached on its contact methods, else a bare address"
+    )
+    target_kind: Target
+    target: str
+    created_by: str
+    created_at: datetime
+
+
+class IncidentNews(BaseModel):
+    """What an incident tells its stakeholders: the incident, what happened, and a key that
+    makes the same news go out once."""
+
+    key: str
+    title: str
+    priority: str
+    status: str
+    services: tuple[str, ...]
+    headline: str
+    body: str = ""
+    occasion: str

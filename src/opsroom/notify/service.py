@@ -1,6 +1,6 @@
-"""Contact methods, notification rules and the outbox: a page is written with its cause and
-handed to its channel by the worker after commit, retried with backoff, every attempt on the
-incident's timeline."""
+"""Contact methods, notification rules and the outbox: a page or a notice is written with its
+cause and handed to its channel by the worker after commit, retried with backoff, every
+attempt on the incident's timeline."""
 
 from __future__ import annotations
 
@@ -14,15 +14,16 @@ from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.config import Settings
-from opsroom.errors import NotFound
+from opsroom.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
-from opsroom.notify import channels, domain, schemas
-from opsroom.notify.domain import Channel, Delivery, Message
-from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage
+from opsroom.notify import channels, domain, schemas, subscriptions
+from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
+from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
 from opsroom.pagination import Page, paginate
 
 DELIVER_TIMER = "notify.deliver"
+PAGE = Message.event
 INCIDENT = "incident"
 
 
@@ -46,6 +47,49 @@ def add_contact_method(
     session.add(method)
     session.flush()
     _audit(session, actor, "contact_method.added", person, {"kind": data.kind, "label": data.label})
+    return method
+
+
+def _own_method(session: Session, person: str, method_id: int) -> ContactMethod:
+    method = session.get(ContactMethod, method_id)
+    if method is None or method.person != person:
+        raise NotFound(f"{person} has no contact method {method_id}")
+    return method
+
+
+def update_contact_method(
+    session: Session, *, actor: Principal, person: str, method_id: int,
+    data: schemas.ContactMethodUpdate,
+) -> ContactMethod:  # fmt: skip
+    _may_edit(actor, person)
+    method = _own_method(session, person, method_id)
+    before = {"address": method.address, "label": method.label}
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    problem = domain.address_problem(Channel(method.kind), changes.get("address", method.address))
+    if problem:
+        raise ValidationFailed(problem, fields={"address": problem})
+    method.address, method.label = (
+        changes.get("address", method.address),
+        changes.get("label", method.label),
+    )
+    session.flush()
+    _audit(session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before)
+    return method
+
+
+def remove_contact_method(
+    session: Session, *, actor: Principal, person: str, method_id: int
+) -> ContactMethod:
+    """Remove a contact method and the notification rules that use it."""
+    _may_edit(actor, person)
+    method = _own_method(session, person, method_id)
+    for rule in session.scalars(
+        select(NotificationRule).where(NotificationRule.contact_method_id == method_id)
+    ):
+        session.delete(rule)
+    session.delete(method)
+    session.flush()
+    _audit(session, actor, "contact_method.removed", person, {"id": method_id, "kind": method.kind})
     return method
 
 
@@ -75,6 +119,39 @@ def add_rule(
     return rule
 
 
+def _own_rule(session: Session, person: str, rule_id: int) -> NotificationRule:
+    rule = session.get(NotificationRule, rule_id)
+    if rule is None or rule.person != person:
+        raise NotFound(f"{person} has no notification rule {rule_id}")
+    return rule
+
+
+def update_rule(
+    session: Session, *, actor: Principal, person: str, rule_id: int, data: schemas.RuleUpdate
+) -> NotificationRule:
+    _may_edit(actor, person)
+    rule = _own_rule(session, person, rule_id)
+    before = {"delay_minutes": rule.delay_minutes}
+    rule.delay_minutes = data.delay_minutes
+    session.flush()
+    _audit(
+        session, actor, "notification_rule.updated", person,
+        {"id": rule.id, "delay_minutes": data.delay_minutes}, before,
+    )  # fmt: skip
+    return rule
+
+
+def remove_rule(
+    session: Session, *, actor: Principal, person: str, rule_id: int
+) -> NotificationRule:
+    _may_edit(actor, person)
+    rule = _own_rule(session, person, rule_id)
+    session.delete(rule)
+    session.flush()
+    _audit(session, actor, "notification_rule.removed", person, {"id": rule_id})
+    return rule
+
+
 def rules(session: Session, *, actor: Principal, person: str) -> list[NotificationRule]:
     require(actor, Action.READ)
     query = select(NotificationRule).where(NotificationRule.person == person)
@@ -84,14 +161,16 @@ def rules(session: Session, *, actor: Principal, person: str) -> list[Notificati
 
 
 def _audit(
-    session: Session, actor: Principal, action: str, person: str, after: dict[str, Any]
-) -> None:
+    session: Session, actor: Principal, action: str, person: str, after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
     audit.record(
         session,
         actor=str(actor),
         action=action,
         subject_type="person",
         subject_key=person,
+        before=before,
         after=after,
     )
 
@@ -135,33 +214,30 @@ def page(
 ) -> list[OutboxMessage]:
     """Queue a page to one person on every route their rules name; the same `dedup` never
     queues twice. Returns the new outbox rows."""
+    return _queue(session, person, _routes(session, person), message, dedup, incident)
+
+
+def _queue(
+    session: Session, person: str, routes: list[tuple[Channel, str, int]],
+    message: domain.Sendable, dedup: str, incident: str | None,
+) -> list[OutboxMessage]:  # fmt: skip
     now = clock.now()
     queued = []
-    for n, (channel, address, delay) in enumerate(_routes(session, person)):
+    for n, (channel, address, delay) in enumerate(routes):
         key = f"{dedup}:{person}:{n}"
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
             continue
-        queued.append(
-            _enqueue(
-                session,
-                key,
-                channel,
-                address,
-                person,
-                incident,
-                message,
-                now + timedelta(minutes=delay),
-            )
-        )
+        due = now + timedelta(minutes=delay)
+        queued.append(_enqueue(session, key, channel, address, person, incident, message, due))
     return queued
 
 
 def _enqueue(
     session: Session, key: str, channel: Channel, address: str, person: str,
-    incident: str | None, message: Message, due_at: datetime,
+    incident: str | None, message: domain.Sendable, due_at: datetime,
 ) -> OutboxMessage:  # fmt: skip
     row = OutboxMessage(
-        dedup_key=key, channel=channel, address=address, person=person, incident_key=incident,
+        dedup_key=key, channel=channel, kind=message.event, address=address, person=person, incident_key=incident,
         message=message.as_dict(), status=Delivery.PENDING, due_at=due_at,
     )  # fmt: skip
     session.add(row)
@@ -179,6 +255,57 @@ def _schedule_attempt(session: Session, row: OutboxMessage, due_at: datetime) ->
         payload={"id": row.id},
         dedup_key=f"outbox:{row.id}:{row.attempts}",
     )
+
+
+# --- notices: stakeholder status updates and reminders -------------------------------------
+
+
+def link_to(session: Session, path: str) -> str:
+    return settings_of(session).base_url.rstrip("/") + path
+
+
+def _notice_routes(session: Session, person: str) -> list[tuple[Channel, str, int]]:
+    """A notice reaches a person on each contact method at once (rule delays are for pages);
+    without contact methods, by email to the account's address."""
+    query = select(ContactMethod).where(ContactMethod.person == person).order_by(ContactMethod.id)
+    methods = session.scalars(query)
+    return [(Channel(m.kind), m.address, 0) for m in methods] or [(Channel.EMAIL, person, 0)]
+
+
+def notify_person(
+    session: Session, *, person: str, kind: NoticeKind, subject: str, title: str, body: str,
+    path: str, dedup: str, incident: str | None = None,
+) -> list[OutboxMessage]:  # fmt: skip
+    """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
+    notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
+    return _queue(session, person, _notice_routes(session, person), notice, dedup, incident)
+
+
+def _unsubscribe_link(session: Session, subscription: Subscription) -> str:
+    secret = settings_of(session).signing_secret.get_secret_value()
+    token = domain.unsubscribe_token(secret, subscription=subscription.id)
+    return link_to(session, f"/subscriptions/unsubscribe?id={subscription.id}&token={token}")
+
+
+def tell_stakeholders(session: Session, *, news: schemas.IncidentNews) -> int:
+    """Queue the incident's news to everyone subscribed to an affected service or a journey
+    through one, once per subscriber and occasion. Returns how many subscribers it reaches."""
+    concerned = subscriptions.concerned(session, news.services)
+    for subscription in concerned:
+        notice = Notice(
+            kind=NoticeKind.STATUS_UPDATE, subject=news.key, body=news.body,
+            title=f"[{news.priority}] {news.key} {news.headline}: {news.title}",
+            link=link_to(session, f"/incidents/{news.key}"),
+            unsubscribe_link=_unsubscribe_link(session, subscription),
+        )  # fmt: skip
+        routes = (
+            _notice_routes(session, subscription.subscriber)
+            if subscription.person
+            else [(Channel.EMAIL, subscription.subscriber, 0)]
+        )
+        dedup = f"stakeholders:{news.key}:{news.occasion}"
+        _queue(session, subscription.subscriber, routes, notice, dedup, news.key)
+    return len(concerned)
 
 
 def cancel_waiting(session: Session, *, incident: str) -> int:
@@ -215,7 +342,7 @@ def _deliver(session: Session, timer: Due) -> None:
     row.attempts += 1
     try:
         channels.send(
-            settings_of(session), Channel(row.channel), row.address, Message(**row.message)
+            settings_of(session), Channel(row.channel), row.address, domain.from_dict(row.message)
         )
     except channels.DeliveryFailed as failure:
         _failed(session, row, failure)
@@ -225,7 +352,7 @@ def _deliver(session: Session, timer: Due) -> None:
         session,
         row,
         "page_sent",
-        f"Paged {row.person} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC",
+        f"{_sent(row)} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC",
     )
 
 
@@ -237,7 +364,7 @@ def _failed(session: Session, row: OutboxMessage, failure: channels.DeliveryFail
             session,
             row,
             "page_failed",
-            f"Page to {row.person} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
+            f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
         )
         return
     retry_at = clock.now() + domain.retry_delay(row.attempts)
@@ -246,8 +373,24 @@ def _failed(session: Session, row: OutboxMessage, failure: channels.DeliveryFail
         session,
         row,
         "page_retry",
-        f"Page to {row.person} by {row.channel} failed (attempt {row.attempts}): {failure}; retrying at {retry_at:%H:%M:%S} UTC",
+        f"{_sending(row)} by {row.channel} failed (attempt {row.attempts}): {failure}; retrying at {retry_at:%H:%M:%S} UTC",
     )
+
+
+def _sent(row: OutboxMessage) -> str:
+    if row.kind == PAGE:
+        return f"Paged {row.person}"
+    return f"Sent {_what(row)} to {row.person}"
+
+
+def _sending(row: OutboxMessage) -> str:
+    if row.kind == PAGE:
+        return f"Page to {row.person}"
+    return f"{_what(row).capitalize()} to {row.person}"
+
+
+def _what(row: OutboxMessage) -> str:
+    return row.kind.split(".")[-1].replace("_", " ")
 
 
 def _timeline(session: Session, row: OutboxMessage, kind: str, text: str) -> None:
@@ -286,7 +429,11 @@ def pages_received(session: Session, *, since: datetime) -> dict[str, int]:
     """Distinct incidents each person was paged for since a moment: a fairness figure."""
     query = (
         select(OutboxMessage.person, func.count(func.distinct(OutboxMessage.incident_key)))
-        .where(OutboxMessage.created_at >= since, OutboxMessage.status == Delivery.SENT)
+        .where(
+            OutboxMessage.created_at >= since,
+            OutboxMessage.status == Delivery.SENT,
+            OutboxMessage.kind == PAGE,
+        )
         .group_by(OutboxMessage.person)
     )
     return {person: int(count) for person, count in session.execute(query)}
@@ -300,14 +447,26 @@ def import_history(
     require(actor, Action.ADMINISTER)
     added = 0
     for e in entries:
-        key = f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
-            continue
-        session.add(OutboxMessage(
-            dedup_key=key, channel=e.channel, address=e.address, person=e.person, incident_key=e.incident,
-            message={"incident": e.incident, "priority": "", "summary": "", "link": "", "ack_link": ""},
-            status=e.status, attempts=e.attempts, due_at=e.sent_at, created_at=e.sent_at,
-            sent_at=e.sent_at if e.status == Delivery.SENT else None, last_error=e.error,
-        ))  # fmt: skip
-        added += 1
+        page = Message(incident=e.incident, priority="", summary="", link="", ack_link="")
+        added += record_past(
+            session, dedup=f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}",
+            person=e.person, channel=e.channel, address=e.address, message=page, incident=e.incident,
+            at=e.sent_at, status=e.status, attempts=e.attempts, error=e.error,
+        )  # fmt: skip
     return added
+
+
+def record_past(
+    session: Session, *, dedup: str, person: str, channel: Channel, address: str,
+    message: domain.Sendable, incident: str | None, at: datetime, status: Delivery = Delivery.SENT,
+    attempts: int = 1, error: str | None = None,
+) -> bool:  # fmt: skip
+    """Record a notification that went out before (nothing is sent); whether it was new."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup)):
+        return False
+    session.add(OutboxMessage(
+        dedup_key=dedup, channel=channel, kind=message.event, address=address, person=person,
+        incident_key=incident, message=message.as_dict(), status=status, attempts=attempts,
+        due_at=at, created_at=at, sent_at=at if status == Delivery.SENT else None, last_error=error,
+    ))  # fmt: skip
+    return True

@@ -26,6 +26,8 @@ from opsroom.incidents.domain import TIMESTAMPS, Priority
 from opsroom.incidents.domain import Status as IncidentStatus
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
+from opsroom.notify import service as notify
+from opsroom.notify.domain import NoticeKind
 from opsroom.pagination import Page, paginate
 from opsroom.reviews import domain, schemas
 from opsroom.reviews.domain import Status, Transition
@@ -319,6 +321,17 @@ def _flag_overdue(session: Session, timer: Due) -> None:
     audit.record(
         session, actor=WORKER, action="review.overdue", subject_type=SUBJECT,
         subject_key=review.key, after={"remind": whom},
+    )  # fmt: skip
+    if review.owner:
+        _remind(session, review, review.owner)
+
+
+def _remind(session: Session, review: Review, owner: str) -> None:
+    notify.notify_person(
+        session, person=owner, kind=NoticeKind.REVIEW_OVERDUE, subject=review.key,
+        title=f"The review of {review.key} is overdue since {review.due_at:%d %b}",
+        body=f"{review.title}: publish the post-incident review.",
+        path=f"/reviews/{review.key}", dedup=f"review-overdue:{review.key}:{review.due_at}",
     )  # fmt: skip
 
 

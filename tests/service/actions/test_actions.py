@@ -15,6 +15,7 @@ from opsroom.db import session_scope
 from opsroom.errors import Conflict, Forbidden, InvalidTransition, StaleVersion, ValidationFailed
 from opsroom.incidents.domain import Priority
 from opsroom.jobs.worker import run_once
+from opsroom.notify import service as notify
 from tests.improvement import MANAGER, OTHER_RESPONDER, RESPONDER, resolved, two_squads
 
 TODAY = date(2026, 11, 2)
@@ -178,3 +179,26 @@ def test_items_finished_in_time_are_not_chased(
     with session_scope(settings) as s:
         kinds = {e.kind for e in actions.timeline(s, actor=RESPONDER, key=key)}
     assert kinds == {"raised", "complete"}
+
+
+def test_reminders_and_escalations_reach_the_owner_or_the_squad_lead(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        owned = raise_item(s, due_on=TODAY, owner="dev@example.com").key
+        unowned = raise_item(s, due_on=TODAY, title="Alert on card declines").key
+    frozen_clock.advance(timedelta(days=1))
+    run_once(settings, owner="w")
+    frozen_clock.advance(timedelta(days=7))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        dev = notify.log(s, actor=RESPONDER, person="dev@example.com").items
+        lead = notify.log(s, actor=RESPONDER, person="lead@example.com").items
+    assert [(m.kind, m.message["subject"]) for m in dev] == [("action.overdue", owned)]
+    assert sorted((m.kind, m.message["subject"]) for m in lead) == [
+        ("action.escalated", owned),
+        ("action.escalated", unowned),
+        ("action.overdue", unowned),
+    ]
+    assert dev[0].message["title"] == f"{owned} is overdue since 02 Nov"

@@ -15,6 +15,7 @@ from opsroom.db import session_scope
 from opsroom.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.jobs.worker import run_once
+from opsroom.notify import service as notify
 from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
@@ -190,3 +191,24 @@ def test_figures_count_on_time_publication(
     assert figures.median_days_to_publish == 5.0  # 2 and 8 days after resolution
     assert figures.overdue == 1
     assert reviews.figures(platform, actor=RESPONDER, squad="identity").required == 0
+
+
+def test_the_owner_of_an_overdue_review_is_notified(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        key = resolved(s).key
+        reviews.update(
+            s,
+            actor=RESPONDER,
+            key=key,
+            data=schemas.ReviewUpdate(version=1, owner="dev@example.com"),
+        )
+    frozen_clock.advance(timedelta(days=7, minutes=1))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        (sent,) = notify.log(s, actor=RESPONDER, person="dev@example.com").items
+    assert (sent.kind, sent.channel, sent.address) == ("review.overdue", "email", "dev@example.com")
+    assert sent.message["title"] == f"The review of {key} is overdue since 09 Nov"
+    assert sent.message["link"].endswith(f"/reviews/{key}")

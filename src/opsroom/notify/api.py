@@ -1,0 +1,89 @@
+"""/api/v1/subscriptions and the editing of contact methods and notification rules."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import EmailStr
+
+from opsroom.apidoc import RecordId, errors
+from opsroom.deps import Actor, DbSession
+from opsroom.notify import schemas, subscriptions
+from opsroom.notify import service as notify
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+
+@router.get("/subscriptions", responses=errors())
+def list_subscriptions(
+    session: DbSession,
+    actor: Actor,
+    subscriber: str | None = None,
+    service: str | None = None,
+    journey: str | None = None,
+) -> list[schemas.SubscriptionRead]:
+    """Who hears about incidents touching a service or journey; filter by any of them."""
+    found = subscriptions.listing(
+        session, actor=actor, subscriber=subscriber, service=service, journey=journey
+    )
+    return [schemas.SubscriptionRead.model_validate(s) for s in found]
+
+
+@router.post("/subscriptions", status_code=status.HTTP_201_CREATED, responses=errors(403, 409, 422))
+def subscribe(
+    session: DbSession, actor: Actor, data: schemas.SubscriptionIn
+) -> schemas.SubscriptionRead:
+    """Subscribe yourself (or, as operations manager, someone else or a bare address)."""
+    created = subscriptions.subscribe(session, actor=actor, data=data)
+    return schemas.SubscriptionRead.model_validate(created)
+
+
+@router.delete("/subscriptions/{subscription_id}", responses=errors(403, 404))
+def unsubscribe(
+    session: DbSession, actor: Actor, subscription_id: RecordId
+) -> schemas.SubscriptionRead:
+    """Remove a subscription; returns it as it was."""
+    removed = subscriptions.unsubscribe(session, actor=actor, subscription_id=subscription_id)
+    return schemas.SubscriptionRead.model_validate(removed)
+
+
+@router.patch("/people/{email}/contact-methods/{method_id}", responses=errors(403, 404, 422))
+def update_contact_method(
+    session: DbSession,
+    actor: Actor,
+    email: EmailStr,
+    method_id: RecordId,
+    data: schemas.ContactMethodUpdate,
+) -> schemas.ContactMethodRead:
+    updated = notify.update_contact_method(
+        session, actor=actor, person=str(email), method_id=method_id, data=data
+    )
+    return schemas.ContactMethodRead.model_validate(updated)
+
+
+@router.delete("/people/{email}/contact-methods/{method_id}", responses=errors(403, 404))
+def remove_contact_method(
+    session: DbSession, actor: Actor, email: EmailStr, method_id: RecordId
+) -> schemas.ContactMethodRead:
+    """Remove a contact method and the notification rules that use it."""
+    removed = notify.remove_contact_method(
+        session, actor=actor, person=str(email), method_id=method_id
+    )
+    return schemas.ContactMethodRead.model_validate(removed)
+
+
+@router.patch("/people/{email}/notification-rules/{rule_id}", responses=errors(403, 404))
+def update_notification_rule(
+    session: DbSession, actor: Actor, email: EmailStr, rule_id: RecordId, data: schemas.RuleUpdate
+) -> schemas.RuleRead:
+    updated = notify.update_rule(
+        session, actor=actor, person=str(email), rule_id=rule_id, data=data
+    )
+    return schemas.RuleRead.model_validate(updated)
+
+
+@router.delete("/people/{email}/notification-rules/{rule_id}", responses=errors(403, 404))
+def remove_notification_rule(
+    session: DbSession, actor: Actor, email: EmailStr, rule_id: RecordId
+) -> schemas.RuleRead:
+    removed = notify.remove_rule(session, actor=actor, person=str(email), rule_id=rule_id)
+    return schemas.RuleRead.model_validate(removed)

@@ -1,0 +1,167 @@
+"""`opsroom subscribe`, `opsroom subscription list|remove`, and editing contact methods and
+notification rules: `opsroom contact-method list|update|remove`,
+`opsroom notification-rule list|update|remove`."""
+
+from __future__ import annotations
+
+import typer
+
+from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.notify import schemas, subscriptions
+from opsroom.notify import service as notify
+from opsroom.notify.domain import Channel
+
+MAX_ID = 2**31 - 1
+subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
+contact_app = typer.Typer(help="A person's contact methods.", no_args_is_help=True)
+rule_app = typer.Typer(help="A person's notification rules.", no_args_is_help=True)
+
+
+def subscribe(
+    service: str | None = typer.Option(None, help="a service slug"),
+    journey: str | None = typer.Option(None, help="a journey slug"),
+    subscriber: str | None = typer.Option(
+        None, help="an account or bare email address (operations managers); you by default"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Receive the status updates of incidents touching a service or a journey."""
+    with unit_of_work(write=True) as session:
+        data = schemas.SubscriptionIn(subscriber=subscriber, service=service, journey=journey)
+        created = schemas.SubscriptionRead.model_validate(
+            subscriptions.subscribe(session, actor=actor(session), data=data)
+        )
+    emit(created, as_json, lambda: out.print(
+        f"subscription {created.id}: {created.subscriber} → {created.target_kind} {created.target}"
+    ))  # fmt: skip
+
+
+@subscription_app.command("list")
+def list_subscriptions(
+    subscriber: str | None = typer.Option(None),
+    service: str | None = typer.Option(None),
+    journey: str | None = typer.Option(None),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who is subscribed to what."""
+    with unit_of_work() as session:
+        rows = [
+            schemas.SubscriptionRead.model_validate(s)
+            for s in subscriptions.listing(
+                session,
+                actor=actor(session),
+                subscriber=subscriber,
+                service=service,
+                journey=journey,
+            )
+        ]
+    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To"],
+         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}") for r in rows]))  # fmt: skip
+
+
+@subscription_app.command("remove")
+def remove_subscription(subscription_id: int = typer.Argument(..., min=1, max=MAX_ID)) -> None:
+    """Remove a subscription (yours, or anyone's as operations manager)."""
+    with unit_of_work(write=True) as session:
+        removed = subscriptions.unsubscribe(
+            session, actor=actor(session), subscription_id=subscription_id
+        )
+        out.print(f"removed: {removed.subscriber} → {removed.target_kind} {removed.target}")
+
+
+@contact_app.command("list")
+def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            schemas.ContactMethodRead.model_validate(m)
+            for m in notify.contact_methods(session, actor=actor(session), person=person)
+        ]
+    emit(rows, as_json, lambda: table(f"Contact methods of {person}", ["Id", "Kind", "Address", "Label"],
+                                      [(r.id, r.kind, r.address, r.label) for r in rows]))  # fmt: skip
+
+
+@contact_app.command("add")
+def add_contact_method(
+    person: str,
+    kind: Channel = typer.Argument(...),
+    address: str = typer.Argument(..., help="email address or http(s) URL"),
+    label: str = typer.Option(""),
+) -> None:
+    with unit_of_work(write=True) as session:
+        data = schemas.ContactMethodIn(kind=kind, address=address, label=label)
+        method = notify.add_contact_method(session, actor=actor(session), person=person, data=data)
+        out.print(f"contact method {method.id}: {method.kind} {method.address}")
+
+
+@contact_app.command("update")
+def update_contact_method(
+    person: str,
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    address: str | None = typer.Option(None),
+    label: str | None = typer.Option(None),
+) -> None:
+    """Change a contact method's address or label."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ContactMethodUpdate(address=address, label=label)
+        method = notify.update_contact_method(
+            session, actor=actor(session), person=person, method_id=method_id, data=data
+        )
+        out.print(f"contact method {method.id}: {method.kind} {method.address}")
+
+
+@contact_app.command("remove")
+def remove_contact_method(
+    person: str, method_id: int = typer.Argument(..., min=1, max=MAX_ID)
+) -> None:
+    """Remove a contact method and the notification rules that use it."""
+    with unit_of_work(write=True) as session:
+        notify.remove_contact_method(
+            session, actor=actor(session), person=person, method_id=method_id
+        )
+        out.print(f"removed contact method {method_id}")
+
+
+@rule_app.command("list")
+def list_rules(person: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            schemas.RuleRead.model_validate(r)
+            for r in notify.rules(session, actor=actor(session), person=person)
+        ]
+    emit(rows, as_json, lambda: table(f"Notification rules of {person}", ["Id", "Contact method", "After"],
+                                      [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows]))  # fmt: skip
+
+
+@rule_app.command("add")
+def add_rule(
+    person: str,
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID, help="the contact method"),
+    delay: int = typer.Option(0, min=0, max=1440, help="minutes after the page starts"),
+) -> None:
+    with unit_of_work(write=True) as session:
+        rule = notify.add_rule(
+            session, actor=actor(session), person=person,
+            data=schemas.RuleIn(contact_method=method_id, delay_minutes=delay),
+        )  # fmt: skip
+        out.print(f"notification rule {rule.id}: contact method {method_id} after {delay} min")
+
+
+@rule_app.command("update")
+def update_rule(
+    person: str,
+    rule_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    delay: int = typer.Option(..., min=0, max=1440, help="minutes after the page starts"),
+) -> None:
+    with unit_of_work(write=True) as session:
+        rule = notify.update_rule(
+            session, actor=actor(session), person=person, rule_id=rule_id,
+            data=schemas.RuleUpdate(delay_minutes=delay),
+        )  # fmt: skip
+        out.print(f"notification rule {rule.id}: after {rule.delay_minutes} min")
+
+
+@rule_app.command("remove")
+def remove_rule(person: str, rule_id: int = typer.Argument(..., min=1, max=MAX_ID)) -> None:
+    with unit_of_work(write=True) as session:
+        notify.remove_rule(session, actor=actor(session), person=person, rule_id=rule_id)
+        out.print(f"removed notification rule {rule_id}")

@@ -1,0 +1,87 @@
+"""Notification pages: the Subscribers section, my subscriptions, the unsubscribe link, and
+editing contact methods and rules from a form."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.test_incident_pages import HTML, field_errors, post, refusal
+
+ADMIN = "admin@example.com"
+SETTINGS = "/me/notifications"
+
+
+def test_the_subscribers_section_subscribes_and_refuses_duplicates(
+    catalog_client: TestClient,
+) -> None:
+    client = catalog_client
+    assert (
+        'hx-get="/subscriptions/section?service=auth"'
+        in client.get("/services/auth", headers=HTML).text
+    )
+    section = client.get(
+        "/subscriptions/section?journey=login", headers={**HTML, "HX-Request": "true"}
+    )
+    assert "Nobody is subscribed yet." in section.text
+    done = post(client, "/subscriptions", {"journey": "login", "subscriber": "cfo@example.com"})
+    assert done.status_code == 303 and done.headers["location"] == "/journeys/login#subscribers"
+    twice = client.post(
+        "/subscriptions", data={"journey": "login", "subscriber": "cfo@example.com"},
+        headers={**HTML, "HX-Request": "true"},
+    )  # fmt: skip
+    assert twice.status_code == 409
+    assert "already subscribed" in refusal(twice.text)
+    bad = client.post(
+        "/subscriptions", data={"journey": "login", "subscriber": "not-mail"},
+        headers={**HTML, "HX-Request": "true"},
+    )  # fmt: skip
+    assert bad.status_code == 422 and field_errors(bad.text)
+    assert (
+        "cfo@example.com" in client.get("/subscriptions/section?journey=login", headers=HTML).text
+    )
+    mine = post(client, "/subscriptions", {"service": "auth"})
+    assert mine.status_code == 303
+    assert "auth" in client.get("/subscriptions/mine", headers=HTML).text
+
+
+def test_contact_methods_and_rules_are_edited_from_the_page(client: TestClient) -> None:
+    added = post(
+        client,
+        f"{SETTINGS}/contact-methods",
+        {"kind": "teams", "address": "https://teams.example.com/a"},
+    )
+    assert added.status_code == 303
+    (method,) = client.get(f"/api/v1/people/{ADMIN}/contact-methods").json()
+    refused = post(client, f"{SETTINGS}/contact-methods/{method['id']}", {"address": "mailbox"})
+    assert refused.status_code == 422
+    assert field_errors(refused.text) == ["a webhook or chat contact needs an http(s) URL"]
+    saved = post(
+        client,
+        f"{SETTINGS}/contact-methods/{method['id']}",
+        {"address": "https://teams.example.com/b", "label": "bridge"},
+    )
+    assert saved.status_code == 303
+    assert (
+        post(
+            client, f"{SETTINGS}/rules", {"contact_method": str(method["id"]), "delay_minutes": "2"}
+        ).status_code
+        == 303
+    )
+    (rule,) = client.get(f"/api/v1/people/{ADMIN}/notification-rules").json()
+    assert post(client, f"{SETTINGS}/rules/{rule['id']}", {"delay_minutes": "9"}).status_code == 303
+    page = client.get(SETTINGS, headers=HTML).text
+    assert "https://teams.example.com/b" in page and 'value="9"' in page
+    assert post(client, f"{SETTINGS}/rules/{rule['id']}/remove", {}).status_code == 303
+    assert post(client, f"{SETTINGS}/contact-methods/{method['id']}/remove", {}).status_code == 303
+    assert client.get(f"/api/v1/people/{ADMIN}/contact-methods").json() == []
+
+
+def test_without_javascript_the_subscribers_page_shows_a_refusal_in_full(
+    catalog_client: TestClient,
+) -> None:
+    page = catalog_client.get("/subscriptions/section?service=auth", headers=HTML)
+    assert "<h1>Subscribers of auth</h1>" in page.text and "Nobody is subscribed yet." in page.text
+    refused = post(catalog_client, "/subscriptions", {"service": "payroll"})
+    assert refused.status_code == 422
+    assert "<h1>Subscribers of payroll</h1>" in refused.text
+    assert field_errors(refused.text) == ["unknown service 'payroll'"]

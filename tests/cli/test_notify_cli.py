@@ -1,0 +1,73 @@
+"""`opsroom subscribe`, `opsroom subscription …`, `opsroom contact-method …` and
+`opsroom notification-rule …` from the terminal."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from opsroom.cli import app
+from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shared CLI fixture
+
+
+def test_subscribe_list_and_remove(opsroom: CliRunner) -> None:  # noqa: F811
+    made = run_json(opsroom, "subscribe", "--service", "db", "--subscriber", "board@example.com")
+    assert (made["subscriber"], made["target"], made["person"]) == (
+        "board@example.com",
+        "db",
+        False,
+    )
+    listed = run_json(opsroom, "subscription", "list", "--service", "db")
+    assert [s["id"] for s in listed] == [made["id"]]
+    twice = opsroom.invoke(
+        app, ["subscribe", "--service", "db", "--subscriber", "board@example.com"]
+    )
+    assert twice.exit_code == 5 and "already subscribed" in twice.stderr
+    unknown = opsroom.invoke(
+        app, ["subscribe", "--journey", "ghost", "--subscriber", "a@example.com"]
+    )
+    assert unknown.exit_code == 2 and "unknown journey 'ghost'" in unknown.stderr
+    nobody = opsroom.invoke(app, ["subscribe", "--service", "db"])
+    assert nobody.exit_code == 2 and "subscriber: required" in nobody.stderr
+    removed = opsroom.invoke(app, ["subscription", "remove", str(made["id"])])
+    assert removed.exit_code == 0 and "board@example.com" in removed.stdout
+    assert run_json(opsroom, "subscription", "list") == []
+    gone = opsroom.invoke(app, ["subscription", "remove", str(made["id"])])
+    assert gone.exit_code == 4
+
+
+def test_contact_methods_and_rules_from_the_terminal(opsroom: CliRunner) -> None:  # noqa: F811
+    person = "alice@example.com"
+    added = opsroom.invoke(
+        app, ["contact-method", "add", person, "slack", "https://chat.example.com/a"]
+    )
+    assert added.exit_code == 0, added.output
+    (method,) = run_json(opsroom, "contact-method", "list", person)
+    rule = opsroom.invoke(
+        app, ["notification-rule", "add", person, str(method["id"]), "--delay", "2"]
+    )
+    assert rule.exit_code == 0, rule.output
+    updated = opsroom.invoke(
+        app, ["contact-method", "update", person, str(method["id"]), "--label", "war room"]
+    )
+    assert updated.exit_code == 0
+    assert run_json(opsroom, "contact-method", "list", person)[0]["label"] == "war room"
+    bad = opsroom.invoke(
+        app, ["contact-method", "update", person, str(method["id"]), "--address", "mail"]
+    )
+    assert bad.exit_code == 2 and "http(s) URL" in bad.stderr
+    (found,) = run_json(opsroom, "notification-rule", "list", person)
+    assert (
+        opsroom.invoke(
+            app, ["notification-rule", "update", person, str(found["id"]), "--delay", "7"]
+        ).exit_code
+        == 0
+    )
+    assert run_json(opsroom, "notification-rule", "list", person)[0]["delay_minutes"] == 7
+    assert (
+        opsroom.invoke(app, ["notification-rule", "remove", person, str(found["id"])]).exit_code
+        == 0
+    )
+    assert (
+        opsroom.invoke(app, ["contact-method", "remove", person, str(method["id"])]).exit_code == 0
+    )
+    assert run_json(opsroom, "contact-method", "list", person) == []
