@@ -151,11 +151,14 @@ def waiting_integrations(session: Session) -> list[int]:
     return list(session.scalars(query))
 
 
-def drain_integration(session: Session, integration_id: int) -> schemas.IngestResult:
+def drain_integration(
+    session: Session, integration_id: int, *, wait: bool = False
+) -> schemas.IngestResult:
     """Process the integration's oldest waiting requests as one batch, keep their bodies as
     raw payloads and delete them, all in the caller's transaction. Another drainer holding
-    the integration (PostgreSQL) makes this a no-op, so no request is processed twice."""
-    if not _hold(session, integration_id):
+    the integration (PostgreSQL) makes this a no-op, or with `wait` makes it wait for that
+    drainer's commit, so no request is processed twice or out of order."""
+    if not _hold(session, integration_id, wait):
         return schemas.IngestResult()
     rows, batch = _oldest(session, integration_id)
     if not rows:
@@ -170,10 +173,13 @@ def drain_integration(session: Session, integration_id: int) -> schemas.IngestRe
     return result
 
 
-def _hold(session: Session, integration_id: int) -> bool:
-    """PostgreSQL: a transaction-scoped advisory lock on the integration, skipped when another
-    drainer holds it. SQLite: the drain's write transaction already excludes every other."""
+def _hold(session: Session, integration_id: int, wait: bool) -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock on the integration, taken at once or
+    (without `wait`) not at all. SQLite: the drain's write transaction excludes every other."""
     if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        session.execute(select(func.pg_advisory_xact_lock(DRAIN_LOCK, integration_id)))
         return True
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(DRAIN_LOCK, integration_id))))
 

@@ -16,22 +16,23 @@ log = logging.getLogger("opsroom.intake")
 STANDALONE_POLL_SECONDS = 0.2
 
 
-def drain(settings: Settings) -> int:
+def drain(settings: Settings, *, wait: bool = False) -> int:
     """Drain every waiting request; returns how many alerts were processed. Integrations
-    another worker is draining are left to it."""
+    another worker is draining are left to it, or with `wait` (for tests and the bench,
+    which want the intake empty) drained after it."""
     total = 0
     while True:
         with session_scope(settings, write=False) as session:
             waiting = intake.waiting_integrations(session)
-        drained = sum(_drain_one(settings, integration_id) for integration_id in waiting)
+        drained = sum(_drain_one(settings, integration_id, wait) for integration_id in waiting)
         if drained == 0:
             return total
         total += drained
 
 
-def _drain_one(settings: Settings, integration_id: int) -> int:
+def _drain_one(settings: Settings, integration_id: int, wait: bool) -> int:
     with session_scope(settings) as session:
-        return intake.drain_integration(session, integration_id).received
+        return intake.drain_integration(session, integration_id, wait=wait).received
 
 
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:

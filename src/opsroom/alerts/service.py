@@ -45,6 +45,7 @@ PREFIX_LENGTH = 8
 WORKER = "opsroom-worker"
 # Set after every intake commit in this process, so the embedded drainer starts at once.
 intake_arrived = intake.arrived
+intake_waiting = intake.waiting
 
 
 def key_digest(key: str) -> str:
