@@ -5,7 +5,8 @@ into alerts and incidents. Both sides run in their caller's transaction."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from opsroom.alerts import domain, processing, schemas
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, Severity
 from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
 from opsroom.auth.domain import Action, integration_principal, require
+from opsroom.config import Settings
 from opsroom.errors import OpsroomError, RateLimited, Unauthenticated
 from opsroom.jobs import service as jobs
 
@@ -34,6 +36,48 @@ DRAIN_ALERTS = 1024
 DRAIN_LOCK = 0x0A1E
 # Set after every intake commit in this process (see service.intake_arrived).
 arrived = threading.Event()
+# How long the drainer defers to waiting intake commits before it takes its turn anyway.
+DRAIN_PATIENCE_SECONDS = 0.05
+
+
+class WriteGate:
+    """SQLite takes one writer at a time. Within a process, the intake's commits go first:
+    the drainer begins a transaction only when no intake commit waits (or it has deferred
+    for DRAIN_PATIENCE_SECONDS), and the two hand over at once rather than polling SQLite's
+    busy timeout. On PostgreSQL they do not conflict, so the gate stays open."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+        self._intake_waiting = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def intake(self, settings: Settings) -> Iterator[None]:
+        if not settings.is_sqlite:
+            yield
+            return
+        with self._changed:
+            self._intake_waiting += 1
+        try:
+            with self._turn:
+                yield
+        finally:
+            with self._changed:
+                self._intake_waiting -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def drain(self, settings: Settings) -> Iterator[None]:
+        if not settings.is_sqlite:
+            yield
+            return
+        with self._changed:
+            self._changed.wait_for(lambda: self._intake_waiting == 0, DRAIN_PATIENCE_SECONDS)
+        with self._turn:
+            yield
+
+
+gate = WriteGate()
 
 
 @dataclass(frozen=True)

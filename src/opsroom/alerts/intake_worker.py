@@ -31,7 +31,7 @@ def drain(settings: Settings, *, wait: bool = False) -> int:
 
 
 def _drain_one(settings: Settings, integration_id: int, wait: bool) -> int:
-    with session_scope(settings) as session:
+    with intake.gate.drain(settings), session_scope(settings) as session:
         return intake.drain_integration(session, integration_id, wait=wait).received
 
 

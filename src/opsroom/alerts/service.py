@@ -46,6 +46,7 @@ WORKER = "opsroom-worker"
 # Set after every intake commit in this process, so the embedded drainer starts at once.
 intake_arrived = intake.arrived
 intake_waiting = intake.waiting
+intake_gate = intake.gate
 
 
 def key_digest(key: str) -> str:

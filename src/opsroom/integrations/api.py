@@ -22,7 +22,7 @@ from opsroom.alerts.domain import IncomingAlert, ParseError
 from opsroom.apidoc import errors
 from opsroom.config import Settings
 from opsroom.db import session_scope
-from opsroom.deps import AppSettings
+from opsroom.deps import AppSettings, settings_of
 from opsroom.errors import (
     BadRequest,
     OpsroomError,
@@ -44,21 +44,24 @@ integration_key = HTTPBearer(
 
 @dataclass(frozen=True)
 class Received:
+    settings: Settings
     body: bytes | None  # None: larger than MAX_INGEST_BYTES
 
 
 async def received(request: Request) -> Received:
-    """The request body, read no further than the ingest limit."""
+    """The request body, read no further than the ingest limit, and the app's settings
+    (read here, in the event loop: a plain dependency would cost a thread hop)."""
+    settings = settings_of(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_INGEST_BYTES:
-        return Received(None)
+        return Received(settings, None)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_INGEST_BYTES:
-            return Received(None)
+            return Received(settings, None)
         chunks.append(chunk)
-    return Received(b"".join(chunks))
+    return Received(settings, b"".join(chunks))
 
 
 Body = Annotated[Received, Depends(received)]
@@ -100,13 +103,12 @@ async def _keep(
 
 
 async def _ingest(
-    settings: Settings,
     received: Received,
     key: HTTPAuthorizationCredentials | None,
     parse: Callable[[bytes], Sequence[IncomingAlert]],
     source: str,
 ) -> Response:
-    body = _within_limit(received)
+    body, settings = _within_limit(received), received.settings
     if key is None:
         raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
     integration = await _integration(settings, key.credentials)
@@ -129,18 +131,18 @@ ACCEPTED: dict[str, Any] = {
 
 
 @router.post("/api/v1/ingest/alertmanager", **ACCEPTED)
-async def alertmanager_webhook(received: Body, key: Key, settings: AppSettings) -> Response:
+async def alertmanager_webhook(received: Body, key: Key) -> Response:
     """Prometheus Alertmanager's webhook (version 4). Point a `webhook_configs` receiver here
     with `http_config.authorization.credentials` set to the integration key. A 202 means the
     alerts are committed; the worker turns them into alerts and incidents moments later."""
-    return await _ingest(settings, received, key, alertmanager.parse, alertmanager.SOURCE)
+    return await _ingest(received, key, alertmanager.parse, alertmanager.SOURCE)
 
 
 @router.post("/api/v1/ingest/events", **ACCEPTED)
-async def opsroom_events(received: Body, key: Key, settings: AppSettings) -> Response:
+async def opsroom_events(received: Body, key: Key) -> Response:
     """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
     means the events are committed; the worker processes them moments later."""
-    return await _ingest(settings, received, key, events.parse, events.SOURCE)
+    return await _ingest(received, key, events.parse, events.SOURCE)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------
@@ -189,14 +191,14 @@ def _pd(status: int, short: str, message: str, problems: Sequence[str]) -> JSONR
 @router.post(
     "/v2/enqueue", status_code=202, response_model=PagerDutyAccepted, responses=PD_RESPONSES
 )
-async def enqueue(received: Body, settings: AppSettings) -> Response:
+async def enqueue(received: Body) -> Response:
     """PagerDuty Events API v2: trigger, acknowledge or resolve; routing_key is the
     integration key. A trigger without a dedup_key gets one, returned in the response."""
     try:
         body = _within_limit(received)
         event = pagerduty.parse_event(body)
-        integration = await _integration(settings, event.routing_key)
-        await _keep(settings, integration, pagerduty.SOURCE, [event.alert], body)
+        integration = await _integration(received.settings, event.routing_key)
+        await _keep(received.settings, integration, pagerduty.SOURCE, [event.alert], body)
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     content = {

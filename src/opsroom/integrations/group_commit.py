@@ -9,11 +9,15 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from opsroom.alerts import service as alerts
 from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.db import get_engine, session_scope
 from opsroom.errors import OpsroomError, Unauthenticated
 
 MAX_REQUESTS = 512  # per commit
@@ -66,12 +70,19 @@ class _Waiting:
 
 @dataclass
 class GroupCommit:
-    """One per event loop: the queue of accepted requests and the task committing them."""
+    """One per event loop: the queue of accepted requests and the task committing them. The
+    commits run on one thread over one database connection kept open, so a commit costs no
+    connecting; and on SQLite, with a connection always open, the others closing never make
+    SQLite checkpoint its write-ahead log in their way."""
 
     settings: Settings
     loop: asyncio.AbstractEventLoop
     queue: list[_Waiting] = field(default_factory=list)
     committing: bool = False
+    thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="opsroom-intake-commit")
+    )
+    connection: Connection | None = None
 
     async def keep(self, request: alerts.Pending) -> None:
         """Return once the request's row is committed; raise its refusal (401, 429)."""
@@ -96,7 +107,8 @@ class GroupCommit:
 
     async def _commit(self, batch: Sequence[_Waiting]) -> None:
         try:
-            outcomes = await asyncio.to_thread(self._write, [w.request for w in batch])
+            requests = [w.request for w in batch]
+            outcomes = await self.loop.run_in_executor(self.thread, self._write, requests)
         except Exception as exc:  # the database failed: every request in the batch gets it
             for waiting in batch:
                 waiting.answer.set_exception(exc)
@@ -106,8 +118,19 @@ class GroupCommit:
         alerts.intake_arrived.set()
 
     def _write(self, requests: list[alerts.Pending]) -> list[OpsroomError | None]:
-        with session_scope(self.settings) as session:
-            return alerts.accept(session, requests)
+        if self.connection is None:
+            self.connection = get_engine(self.settings).connect()
+        try:
+            with (
+                alerts.intake_gate.intake(self.settings),
+                Session(self.connection, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                return alerts.accept(session, requests)
+        except Exception:
+            self.connection.close()  # it may be broken: the next commit connects afresh
+            self.connection = None
+            raise
 
 
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupCommit]] = (
