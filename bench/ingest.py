@@ -25,10 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,17 +39,18 @@ import orjson
 # The Alertmanager runner the peer tests use; bench scripts run from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi import FastAPI
-from tests.peers.alertmanager import running
+from fastapi import FastAPI  # noqa: E402
+from incident_list import serve  # noqa: E402  (same folder)
 
-from opsroom import migrate
-from opsroom.alerts import schemas
-from opsroom.alerts import service as alerts
-from opsroom.app import create_app
-from opsroom.catalog import manifest
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG
+from opsroom import migrate  # noqa: E402
+from opsroom.alerts import schemas  # noqa: E402
+from opsroom.alerts import service as alerts  # noqa: E402
+from opsroom.app import create_app  # noqa: E402
+from opsroom.catalog import manifest  # noqa: E402
+from opsroom.config import Settings  # noqa: E402
+from opsroom.db import session_scope  # noqa: E402
+from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG  # noqa: E402
+from tests.peers.alertmanager import running  # noqa: E402
 
 TARGETS = {1: 0.5, 64: 1.0}
 ALERTMANAGER_CONFIG = "route:\n  receiver: discard\nreceivers:\n  - name: discard\n"
@@ -60,7 +58,6 @@ SERVICE = "search-api"
 ALERT_NAMES = 20  # alert groups: each opens one incident, the rest of its alerts join it
 STARTED = datetime.now(UTC).isoformat().replace("+00:00", "Z")
 DRAIN_TIMEOUT = 900  # seconds
-BENCH = Path(__file__).resolve().parent
 
 
 def serving_app() -> FastAPI:
@@ -217,31 +214,6 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-def serve(settings: Settings, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """uvicorn serving opsroom with its worker in its own process, as `opsroom serve` does
-    (without access logging)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {
-        **os.environ,
-        "OPSROOM_DATABASE_URL": settings.database_url,
-        "PYTHONPATH": os.pathsep.join([str(BENCH), str(BENCH.parent)]),
-    }
-    command = [sys.executable, "-m", "uvicorn", "ingest:serving_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    server = subprocess.Popen(command, env=env, cwd=workdir)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not start within 30 s")
-
-
 @dataclass
 class Figures:
     am_rate: float
@@ -290,7 +262,7 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     db = workdir / "opsroom.db"
     settings = Settings(database_url=f"sqlite:///{db}")
     key = _integration_key(settings)
-    server, port = serve(settings, workdir)
+    server, port = serve(settings, workdir, app="ingest:serving_app")
     accepted, ok = 0, True
     try:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
