@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import IncomingAlert
-from opsroom.alerts.intake_worker import drain
+from opsroom.alerts.intake_worker import drain, run_forever
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.errors import RateLimited, Unauthenticated
@@ -100,31 +100,32 @@ def test_a_commit_keeps_concurrent_requests_of_one_integration_in_order(
     assert (only.status, only.count) == ("resolved", 1)
 
 
-def _send_rounds(settings: Settings, targets: list[Any], sent: threading.Event) -> None:
+def _send_rounds(settings: Settings, targets: list[Any]) -> None:
     for round_ in range(ROUNDS):
         for target in targets:
             for n in range(NAMES):
                 name = f"Alert{n}"
                 step = alert(name) if round_ % 2 == 0 else resolved(name)
                 keep(settings, pending(target, step))
-    sent.set()
-
-
-def _drain_until(settings: Settings, sent: threading.Event) -> None:
-    while not sent.is_set():
-        drain(settings)
-    drain(settings, wait=True)
 
 
 def test_two_workers_drain_every_request_once_and_in_order(settings: Settings) -> None:
+    """Two drainers as `opsroom worker` runs them (a failed batch rolls back and is tried
+    again), while requests keep arriving."""
     targets = setup(settings, "prom", "edge", "ci")
-    sent = threading.Event()
-    threads = [threading.Thread(target=_send_rounds, args=(settings, targets, sent))]
-    threads += [threading.Thread(target=_drain_until, args=(settings, sent)) for _ in range(2)]
-    for thread in threads:
+    stop = threading.Event()
+    sender = threading.Thread(target=_send_rounds, args=(settings, targets))
+    workers = [
+        threading.Thread(target=run_forever, args=(settings, stop), kwargs={"poll_seconds": 0.01})
+        for _ in range(2)
+    ]
+    for thread in (sender, *workers):
         thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    sender.join(timeout=300)
+    drain(settings, wait=True)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=30)
 
     found, raw, waiting = stored(settings)
     requests = ROUNDS * len(targets) * NAMES
