@@ -294,11 +294,19 @@ def _free_port() -> int:
         return port
 
 
-def serve(settings: Settings, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """uvicorn serving create_app() (no worker) in its own process, as `opsroom serve` would."""
+def serve(
+    settings: Settings, workdir: Path, app: str = "opsroom.app:create_app"
+) -> tuple[subprocess.Popen[bytes], int]:
+    """uvicorn serving the app factory `app` (by default create_app(), no worker) in its own
+    process, as `opsroom serve` would; factories in bench/ can be named too."""
     port = _free_port()
-    env = {**os.environ, "OPSROOM_DATABASE_URL": settings.database_url}
-    command = [sys.executable, "-m", "uvicorn", "opsroom.app:create_app", "--factory",
+    bench = Path(__file__).resolve().parent
+    env = {
+        **os.environ,
+        "OPSROOM_DATABASE_URL": settings.database_url,
+        "PYTHONPATH": os.pathsep.join([str(bench), str(bench.parent)]),
+    }
+    command = [sys.executable, "-m", "uvicorn", app, "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=workdir)
     deadline = time.monotonic() + 30

@@ -3,18 +3,21 @@
 Both run on loopback and receive the same alert streams (distinct label sets, so every alert
 is new to both) from a raw asyncio HTTP/1.1 client with keep-alive connections: a client
 that costs next to nothing per request, so the figures measure the servers. Alertmanager
-takes alerts at POST /api/v2/alerts; opsroom takes the same alerts as Alertmanager's webhook
-(version 4) at POST /api/v1/ingest/alertmanager and answers 2xx only once they are
-committed to SQLite (WAL), de-duplicated and correlated into incidents. Alertmanager keeps
-its alerts in memory.
+takes alerts at POST /api/v2/alerts and keeps them in memory; opsroom takes the same alerts
+as Alertmanager's webhook (version 4) at POST /api/v1/ingest/alertmanager, as `opsroom
+serve` runs it (SQLite in WAL mode, the embedded worker on), and answers 2xx once the request
+is committed to its intake; the worker drains the intake into alerts and incidents.
 
-Targets (opsroom alerts/s ÷ Alertmanager alerts/s, measured in the same run):
+Targets (opsroom's 2xx-committed alerts/s ÷ Alertmanager's alerts/s, in the same run):
   (a) one alert per request   >= 0.5x
   (b) 64-alert batches        >= 1.0x
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--connections 8]
 
-Afterwards it counts opsroom's stored alerts: every alert answered 2xx must be there.
+After each scenario it waits for the worker to drain the intake and prints the drain
+throughput (alerts processed into incidents per second, from the first request until the
+intake is empty) and the lag (from the last 2xx until the intake is empty). At the end it
+counts opsroom's stored alerts: every alert answered 2xx must be there.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ import orjson
 # The Alertmanager runner the peer tests use; bench scripts run from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fastapi import FastAPI  # noqa: E402
 from incident_list import serve  # noqa: E402  (same folder)
 
 from opsroom import migrate  # noqa: E402
 from opsroom.alerts import schemas  # noqa: E402
 from opsroom.alerts import service as alerts  # noqa: E402
+from opsroom.app import create_app  # noqa: E402
 from opsroom.catalog import manifest  # noqa: E402
 from opsroom.config import Settings  # noqa: E402
 from opsroom.db import session_scope  # noqa: E402
@@ -52,6 +57,12 @@ ALERTMANAGER_CONFIG = "route:\n  receiver: discard\nreceivers:\n  - name: discar
 SERVICE = "search-api"
 ALERT_NAMES = 20  # alert groups: each opens one incident, the rest of its alerts join it
 STARTED = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+DRAIN_TIMEOUT = 900  # seconds
+
+
+def serving_app() -> FastAPI:
+    """The app as `opsroom serve` runs it, with its worker (uvicorn --factory)."""
+    return create_app(worker=True)
 
 
 def _labels(n: int, run: str) -> dict[str, str]:
@@ -96,10 +107,16 @@ def opsroom_requests(host: str, batch: int, run: str, key: str) -> Iterator[byte
         ]
         body = orjson.dumps(
             {
-                "version": "4", "status": "firing", "receiver": "opsroom",
-                "groupKey": f"bench-{first}", "groupLabels": {}, "commonLabels": {},
-                "commonAnnotations": {}, "externalURL": "http://alertmanager.bench",
-                "truncatedAlerts": 0, "alerts": firing,
+                "version": "4",
+                "status": "firing",
+                "receiver": "opsroom",
+                "groupKey": f"bench-{first}",
+                "groupLabels": {},
+                "commonLabels": {},
+                "commonAnnotations": {},
+                "externalURL": "http://alertmanager.bench",
+                "truncatedAlerts": 0,
+                "alerts": firing,
             }  # fmt: skip
         )
         yield _request(host, "/api/v1/ingest/alertmanager", body, key)
@@ -178,55 +195,98 @@ def _integration_key(settings: Settings) -> str:
     return key
 
 
-def _stored_alerts(path: Path) -> int:
+def _count(path: Path, table: str) -> int:
     with sqlite3.connect(path) as db:
-        return int(db.execute("select count(*) from alerts").fetchone()[0])
+        return int(db.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+def _drained(path: Path) -> float:
+    """Wait until the intake is empty; when it was."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while _count(path, "alert_intake"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the intake was not drained within {DRAIN_TIMEOUT} s")
+        time.sleep(0.02)
+    return time.monotonic()
 
 
 def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
+@dataclass
+class Figures:
+    am_rate: float
+    intake_rate: float
+    drain_rate: float
+    lag: float
+    refused: int
+
+    @property
+    def ratio(self) -> float:
+        return self.intake_rate / self.am_rate
+
+
+def _scenario(
+    args: argparse.Namespace, am_port: int, port: int, batch: int, key: str, db: Path
+) -> tuple[Figures, int]:
+    run_id = f"b{batch}"
+    am, am_s = drive(
+        am_port, alertmanager_requests(f"127.0.0.1:{am_port}", batch, run_id), batch,
+        args.seconds, args.connections,
+    )  # fmt: skip
+    start = time.monotonic()
+    ours, ours_s = drive(
+        port, opsroom_requests(f"127.0.0.1:{port}", batch, run_id, key), batch,
+        args.seconds, args.connections,
+    )  # fmt: skip
+    sent = start + ours_s
+    drained = _drained(db)
+    figures = Figures(
+        am.accepted / am_s, ours.accepted / ours_s, ours.accepted / (drained - start),
+        drained - sent, ours.refused,
+    )  # fmt: skip
+    return figures, ours.accepted
+
+
+def _print(batch: int, target: float, f: Figures) -> None:
+    verdict = "PASS" if f.ratio >= target else "MISS"
+    refused = f"  ({f.refused} refused)" if f.refused else ""
+    print(
+        f"{f'{batch} alert(s) a request':24} {f.am_rate:8.0f} a/s {f.intake_rate:8.0f} a/s "
+        f"{f.ratio:6.3f}x  {verdict} (>= {target}x) {f.drain_rate:8.0f} a/s {f.lag:7.1f} s{refused}"
+    )
+
+
 def run(args: argparse.Namespace, workdir: Path) -> bool:
     db = workdir / "opsroom.db"
     settings = Settings(database_url=f"sqlite:///{db}")
     key = _integration_key(settings)
-    server, port = serve(settings, workdir)
+    server, port = serve(settings, workdir, app="ingest:serving_app")
     accepted, ok = 0, True
     try:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
-            am_port = _port(am_url)
-            print(f"\n{'scenario':26} {'Alertmanager':>14} {'opsroom':>12} {'ratio':>7}  verdict")
+            print(f"\n{'scenario':24} {'Alertmanager':>12} {'opsroom 2xx':>12} {'ratio':>7}  "
+                  f"{'verdict':18} {'drained':>12} {'lag':>9}")  # fmt: skip
             for batch, target in TARGETS.items():
-                run_id = f"b{batch}"
-                am, am_s = drive(
-                    am_port, alertmanager_requests(f"127.0.0.1:{am_port}", batch, run_id), batch,
-                    args.seconds, args.connections,
-                )  # fmt: skip
-                ours, ours_s = drive(
-                    port, opsroom_requests(f"127.0.0.1:{port}", batch, run_id, key), batch,
-                    args.seconds, args.connections,
-                )  # fmt: skip
-                accepted += ours.accepted
-                am_rate, our_rate = am.accepted / am_s, ours.accepted / ours_s
-                ratio = our_rate / am_rate
-                verdict = "PASS" if ratio >= target else "MISS"
-                ok &= ratio >= target
-                refused = f"  ({ours.refused} refused)" if ours.refused else ""
-                print(
-                    f"{f'{batch} alert(s) a request':26} {am_rate:10.0f} a/s {our_rate:8.0f} a/s "
-                    f"{ratio:6.2f}x  {verdict} (>= {target}x){refused}"
-                )
+                figures, sent = _scenario(args, _port(am_url), port, batch, key, db)
+                accepted += sent
+                ok &= figures.ratio >= target
+                _print(batch, target, figures)
     finally:
         server.terminate()
         server.wait()
-    stored = _stored_alerts(db)
+    stored = _count(db, "alerts")
     durable = stored >= accepted
     print(
         f"\n{accepted} alerts answered 2xx by opsroom, {stored} stored: "
         + ("none lost" if durable else f"{accepted - stored} LOST")
     )
-    print(f"({args.connections} keep-alive connections per server, {args.seconds:.0f} s a scenario)")
+    print(
+        f"({args.connections} keep-alive connections per server, {args.seconds:.0f} s a scenario;"
+    )
+    print(" drained: alerts processed into incidents per second, first request to empty intake;")
+    print(" lag: last 2xx to empty intake)")
     return ok and durable
 
 

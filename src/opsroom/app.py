@@ -13,7 +13,9 @@ from opsroom import __version__, errors_http, health, metrics
 from opsroom.actions import api as actions_api
 from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
+from opsroom.alerts import intake_worker
 from opsroom.alerts import pages as alerts_pages
+from opsroom.alerts.service import intake_arrived as arrived
 from opsroom.audit import api as audit_api
 from opsroom.audit import pages as audit_pages
 from opsroom.auth import api as auth_api
@@ -104,12 +106,17 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
 def _with_worker(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        embedded = EmbeddedWorker(settings)
-        embedded.start()
+        drainer = EmbeddedWorker(
+            settings, loop=intake_worker.run_forever, name="opsroom-intake", wake=arrived
+        )
+        workers = (EmbeddedWorker(settings), drainer)
+        for worker in workers:
+            worker.start()
         try:
             yield
         finally:
-            embedded.close()
+            for worker in workers:
+                worker.close()
 
     return lifespan
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from functools import partial
 
 import typer
 import uvicorn
@@ -78,8 +79,10 @@ def serve(
 
 @app.command()
 def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is due.")) -> None:
-    """Run the background worker alone (timers, escalations); stop it with Ctrl-C or SIGTERM."""
-    from opsroom.jobs.worker import run_forever
+    """Run the background worker alone (timers, escalations, the alert intake); stop it with
+    Ctrl-C or SIGTERM."""
+    from opsroom.alerts import intake_worker
+    from opsroom.jobs.worker import EmbeddedWorker, run_forever
 
     settings = Settings()
     migrate.upgrade(settings)
@@ -87,7 +90,13 @@ def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_forever(settings, stop, poll_seconds=poll)
+    drain = partial(intake_worker.run_forever, poll_seconds=intake_worker.STANDALONE_POLL_SECONDS)
+    drainer = EmbeddedWorker(settings, loop=drain, name="opsroom-intake")
+    drainer.start()
+    try:
+        run_forever(settings, stop, poll_seconds=poll)
+    finally:
+        drainer.close()
 
 
 @db_app.command("upgrade")

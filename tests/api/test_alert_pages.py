@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from opsroom import clock
+from opsroom.alerts.intake_worker import drain
 from opsroom.auth.domain import Role
 from opsroom.config import Settings
 from tests.api.conftest import created
@@ -64,7 +65,8 @@ def integration(catalog_client: TestClient) -> str:
 
 def send(client: TestClient, key: str, events: list[dict[str, Any]]) -> None:
     response = client.post(EVENTS, json=events, headers={"Authorization": f"Bearer {key}"})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 202, response.text
+    drain(client.app.state.settings, wait=True)
 
 
 def disk_alert(instance: str, service: str = "db") -> dict[str, Any]:

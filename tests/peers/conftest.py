@@ -24,7 +24,8 @@ def _serve(settings: Settings, scheme: str, **tls: Any) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", **tls)
+    # With its worker, as `opsroom serve` runs: the intake is drained as requests arrive.
+    config = uvicorn.Config(create_app(settings, worker=True), log_level="warning", **tls)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

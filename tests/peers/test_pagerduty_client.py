@@ -13,6 +13,7 @@ import pytest
 
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
+from opsroom.alerts.intake_worker import drain
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.incidents import service as incidents
@@ -47,10 +48,12 @@ def test_the_pagerduty_client_triggers_and_resolves(
     dedup_key = client.trigger("Login errors above 5%", "auth-7", severity="error")
     assert len(dedup_key) == 32
     assert client.acknowledge(dedup_key) == dedup_key
+    drain(settings, wait=True)
     with session_scope(settings, write=False) as s:
         (incident,) = incidents.search(s, actor=ADMIN).items
         assert (incident.title, incident.status) == ("Login errors above 5%", "triggered")
     client.resolve(dedup_key)
+    drain(settings, wait=True)
     with session_scope(settings, write=False) as s:
         assert incidents.get(s, actor=ADMIN, key=incident.key).status == "resolved"
 

@@ -146,3 +146,19 @@ class ChangeEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     integration: Mapped[Integration] = relationship(lazy="joined")
+
+
+class IntakeRequest(Base):
+    """An accepted ingest request waiting for the worker: its alerts, already parsed and
+    normalised (orjson text), and its body for the raw-payload store. The id is the order
+    of arrival; the worker drains an integration's requests in that order."""
+
+    __tablename__ = "alert_intake"
+    __table_args__ = (Index("ix_alert_intake_integration", "integration_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(40))
+    alerts: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)

@@ -1,5 +1,6 @@
-"""One batch of normalised alerts: de-duplicate, resolve, suppress, then hand each new firing
-alert to correlation. Runs inside the ingest request's transaction."""
+"""One batch of accepted requests' alerts: de-duplicate, resolve, suppress, then hand each new
+firing alert to correlation. Runs in the worker's drain transaction; each alert is judged at
+the time its request was received, however late the worker drains it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import correlation, domain, schemas, silences
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Suppressor
 from opsroom.alerts.models import Alert, Integration
@@ -83,25 +83,31 @@ def known_service(session: Session, name: object) -> str | None:
         return None
 
 
+Received = tuple[datetime, Sequence[IncomingAlert]]  # one request: when, and its alerts
+
+
 def process(
     session: Session,
     *,
     integration: Integration,
     settings: schemas.IntegrationSettings,
     actor: Principal,
-    alerts: Sequence[IncomingAlert],
+    requests: Sequence[Received],
 ) -> schemas.IngestResult:
-    """Handle the batch in order. New firing alerts are inserted together and correlated
-    after, so a batch costs a few statements per group rather than several per alert."""
-    now = clock.now()
-    intake = Intake(
-        session, integration, settings, actor, now, silences.active_suppressors(session, now)
-    )
-    intake.open_rows = _open_rows(intake, {alert.fingerprint for alert in alerts})
-    for alert in alerts:
-        intake.result.received += 1
-        intake.result.fingerprints.append(alert.fingerprint)
-        _one(intake, alert)
+    """Handle the requests' alerts in order of arrival. New firing alerts are inserted
+    together and correlated after, so a batch costs a few statements per group rather than
+    several per alert."""
+    first, last = requests[0][0], requests[-1][0]
+    suppressors = silences.active_suppressors(session, first, until=last)
+    intake = Intake(session, integration, settings, actor, first, suppressors)
+    fingerprints = {alert.fingerprint for _, alerts in requests for alert in alerts}
+    intake.open_rows = _open_rows(intake, fingerprints)
+    for received_at, alerts in requests:
+        intake.now = received_at
+        for alert in alerts:
+            intake.result.received += 1
+            intake.result.fingerprints.append(alert.fingerprint)
+            _one(intake, alert)
     _place_unplaced(intake)
     correlation.explain(intake)
     return intake.result

@@ -6,15 +6,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.alerts import domain, processing, reports, schemas, silences
+from opsroom.alerts import domain, intake, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
+from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT, PURGE_TIMER
+from opsroom.alerts.intake import Pending as Pending
+from opsroom.alerts.intake import accept as accept
+from opsroom.alerts.intake import encode as encode
 from opsroom.alerts.models import (
     Alert,
     ChangeEvent,
@@ -30,7 +34,6 @@ from opsroom.catalog import service as catalog
 from opsroom.errors import (
     Conflict,
     NotFound,
-    RateLimited,
     Unauthenticated,
     require_version,
 )
@@ -39,13 +42,14 @@ from opsroom.jobs.domain import Due
 
 KEY_BYTES = 16  # 32 hex characters, the length PagerDuty clients expect of a routing key
 PREFIX_LENGTH = 8
-PURGE_TIMER = "alerts.purge_raw"
-PURGE_SUBJECT = "alerts:raw-payloads"
-PURGE_EVERY = timedelta(hours=1)
 WORKER = "opsroom-worker"
+# Set after every intake commit in this process, so the embedded drainer starts at once.
+intake_arrived = intake.arrived
+intake_waiting = intake.waiting
+intake_gate = intake.gate
 
 
-def _digest(key: str) -> str:
+def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -81,7 +85,7 @@ def _audit(
 
 def _new_key(integration: Integration) -> str:
     key = secrets.token_hex(KEY_BYTES)
-    integration.key_hash, integration.key_prefix = _digest(key), key[:PREFIX_LENGTH]
+    integration.key_hash, integration.key_prefix = key_digest(key), key[:PREFIX_LENGTH]
     return key
 
 
@@ -164,7 +168,7 @@ def rotate_key(session: Session, *, actor: Principal, slug: str) -> tuple[str, I
 def integration_for_key(session: Session, key: str) -> Integration:
     """The active integration holding `key`. Looked up by its hash, so comparing takes the
     same time however much of a wrong key is right."""
-    integration = session.scalar(select(Integration).where(Integration.key_hash == _digest(key)))
+    integration = session.scalar(select(Integration).where(Integration.key_hash == key_digest(key)))
     if integration is None or not integration.active:
         raise Unauthenticated("this integration key is not valid (unknown, rotated or disabled)")
     return integration
@@ -186,38 +190,13 @@ def read_integration(integration: Integration) -> schemas.IntegrationRead:
 def _admit(
     session: Session, integration: Integration, settings: schemas.IntegrationSettings
 ) -> None:
-    """Take a token from the integration's bucket or refuse with 429. Locking the row also
-    makes concurrent requests for one integration queue, so de-duplication never races."""
+    """Take a token from the integration's bucket or refuse with 429."""
     locked = session.get_one(
         Integration, integration.id, with_for_update=True, populate_existing=True
     )
-    bucket, wait = domain.take_token(
-        domain.Bucket(locked.bucket_tokens, locked.bucket_at),
-        now=clock.now(),
-        per_minute=settings.rate_limit_per_minute,
-    )
-    if bucket is None:
-        raise RateLimited(
-            f"integration '{integration.slug}' accepts {settings.rate_limit_per_minute} requests "
-            f"a minute; retry in {wait} s",
-            retry_after=wait,
-        )
-    locked.bucket_tokens, locked.bucket_at = bucket.tokens, bucket.at
-
-
-def _keep_raw(session: Session, integration: Integration, source: str, body: bytes) -> None:
-    session.add(
-        RawPayload(
-            integration_id=integration.id,
-            received_at=clock.now(),
-            source=source,
-            body=body.decode("utf-8", errors="replace"),
-        )
-    )
-    if not jobs.pending(session, subject=PURGE_SUBJECT):
-        jobs.schedule(
-            session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
-        )
+    refusal = intake.take_token(locked, clock.now(), settings.rate_limit_per_minute)
+    if refusal is not None:
+        raise refusal
 
 
 def ingest(
@@ -228,16 +207,15 @@ def ingest(
     source: str,
     body: bytes,
 ) -> schemas.IngestResult:
-    """Store, de-duplicate, suppress and correlate a batch of alerts, all in the caller's
-    transaction: once it commits, every alert is durable."""
-    actor = integration_principal(integration.slug)
-    require(actor, Action.INGEST)
-    settings = settings_of(integration)
-    _admit(session, integration, settings)
-    _keep_raw(session, integration, source, body)
-    return processing.process(
-        session, integration=integration, settings=settings, actor=actor, alerts=alerts
-    )
+    """Accept a batch and drain the integration's intake at once, in the caller's
+    transaction: the path the endpoints and the worker take, for callers that want the
+    outcome now (the command line, the demo history)."""
+    pending = intake.Pending(integration.id, integration.key_hash, source, encode(alerts), body)
+    (refusal,) = intake.accept(session, [pending])
+    if refusal is not None:
+        raise refusal
+    session.flush()
+    return intake.drain_integration(session, integration.id)
 
 
 def record_change(
@@ -248,7 +226,8 @@ def record_change(
     require(integration_principal(integration.slug), Action.INGEST)
     settings = settings_of(integration)
     _admit(session, integration, settings)
-    _keep_raw(session, integration, source, body)
+    text = body.decode("utf-8", errors="replace")
+    intake.keep_raw(session, [(integration.id, clock.now(), source, text)])
     named = change.custom_details.get(settings.route_label)
     event = ChangeEvent(
         integration_id=integration.id,

@@ -184,14 +184,18 @@ def read_maintenance(window: MaintenanceWindow) -> schemas.MaintenanceRead:
 # --- what suppresses now ------------------------------------------------------------------
 
 
-def active_suppressors(session: Session, at: datetime) -> list[Suppressor]:
-    """Silences and maintenance windows in force at `at`, as the suppression rule takes them."""
+def active_suppressors(
+    session: Session, at: datetime, *, until: datetime | None = None
+) -> list[Suppressor]:
+    """Silences and maintenance windows in force at some time in [at, until] (at `at` alone
+    without `until`), as the suppression rule takes them."""
+    until = until or at
     silences = session.scalars(
-        select(Silence).where(Silence.starts_at <= at, Silence.ends_at > at).order_by(Silence.id)
+        select(Silence).where(Silence.starts_at <= until, Silence.ends_at > at).order_by(Silence.id)
     )
     windows = session.scalars(
         select(MaintenanceWindow)
-        .where(MaintenanceWindow.starts_at <= at, MaintenanceWindow.ends_at > at)
+        .where(MaintenanceWindow.starts_at <= until, MaintenanceWindow.ends_at > at)
         .order_by(MaintenanceWindow.id)
     )
     return [

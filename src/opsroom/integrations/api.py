@@ -1,6 +1,7 @@
 """The ingest endpoints. Each authenticates with an integration key only, reads at most
 512 KB, answers errors in its sender's own style, and answers 2xx only once the alerts are
-committed. The PagerDuty-compatible ones live at PagerDuty's paths (/v2/...), so a
+committed to the intake (the worker turns them into alerts and incidents just after).
+The PagerDuty-compatible ones live at PagerDuty's paths (/v2/...), so a
 PagerDuty client pointed at opsroom's base URL works unchanged."""
 
 from __future__ import annotations
@@ -9,18 +10,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from opsroom.alerts import schemas
-from opsroom.alerts import service as alerts
+from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import IncomingAlert, ParseError
 from opsroom.apidoc import errors
 from opsroom.config import Settings
 from opsroom.db import session_scope
-from opsroom.deps import AppSettings
+from opsroom.deps import AppSettings, settings_of
 from opsroom.errors import (
     BadRequest,
     OpsroomError,
@@ -29,6 +31,7 @@ from opsroom.errors import (
     Unauthenticated,
 )
 from opsroom.integrations import alertmanager, events, pagerduty
+from opsroom.integrations.group_commit import KnownKey, keys, writer
 
 MAX_INGEST_BYTES = 512 * 1024
 router = APIRouter(tags=["ingest"])
@@ -41,21 +44,24 @@ integration_key = HTTPBearer(
 
 @dataclass(frozen=True)
 class Received:
+    settings: Settings
     body: bytes | None  # None: larger than MAX_INGEST_BYTES
 
 
 async def received(request: Request) -> Received:
-    """The request body, read no further than the ingest limit."""
+    """The request body, read no further than the ingest limit, and the app's settings
+    (read here, in the event loop: a plain dependency would cost a thread hop)."""
+    settings = settings_of(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_INGEST_BYTES:
-        return Received(None)
+        return Received(settings, None)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_INGEST_BYTES:
-            return Received(None)
+            return Received(settings, None)
         chunks.append(chunk)
-    return Received(b"".join(chunks))
+    return Received(settings, b"".join(chunks))
 
 
 Body = Annotated[Received, Depends(received)]
@@ -73,38 +79,70 @@ def _bad_request(exc: ParseError) -> BadRequest:
     return BadRequest(f"{exc.message}: {'; '.join(exc.problems)}", fields=fields)
 
 
-def _ingest(
-    settings: Settings,
+class IngestAccepted(BaseModel):
+    received: int = Field(description="alerts in the request, now committed to the intake")
+    fingerprints: list[str] = Field(description="each alert's fingerprint, in request order")
+
+
+async def _integration(settings: Settings, key: str) -> KnownKey:
+    """The integration of `key`: remembered by this process, else looked up (401)."""
+    known = keys.known(key)
+    return known if known is not None else await run_in_threadpool(keys.look_up, settings, key)
+
+
+async def _keep(
+    settings: Settings, integration: KnownKey, source: str, alerts: Sequence[IncomingAlert],
+    body: bytes,
+) -> None:  # fmt: skip
+    """Return once the request is committed to the intake; raise 401 or 429 otherwise."""
+    pending = alerts_service.Pending(
+        integration.integration_id, integration.key_hash, source, alerts_service.encode(alerts),
+        body,
+    )  # fmt: skip
+    await writer(settings).keep(pending)
+
+
+async def _ingest(
     received: Received,
     key: HTTPAuthorizationCredentials | None,
     parse: Callable[[bytes], Sequence[IncomingAlert]],
     source: str,
-) -> schemas.IngestResult:
-    body = _within_limit(received)
+) -> Response:
+    body, settings = _within_limit(received), received.settings
     if key is None:
         raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
-    with session_scope(settings) as session:
-        integration = alerts.integration_for_key(session, key.credentials)
-        try:
-            parsed = parse(body)
-        except ParseError as exc:
-            raise _bad_request(exc) from None
-        return alerts.ingest(
-            session, integration=integration, alerts=parsed, source=source, body=body
-        )
+    integration = await _integration(settings, key.credentials)
+    try:
+        parsed = parse(body)
+    except ParseError as exc:
+        raise _bad_request(exc) from None
+    await _keep(settings, integration, source, parsed, body)
+    fingerprints = [alert.fingerprint for alert in parsed]
+    return _json({"received": len(parsed), "fingerprints": fingerprints}, 202)
 
 
-@router.post("/api/v1/ingest/alertmanager", responses=errors(400, 413, 429))
-def alertmanager_webhook(received: Body, key: Key, settings: AppSettings) -> schemas.IngestResult:
+def _json(content: dict[str, Any], status: int) -> Response:
+    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
+
+
+ACCEPTED: dict[str, Any] = {
+    "status_code": 202, "response_model": IngestAccepted, "responses": errors(400, 413, 429),
+}  # fmt: skip
+
+
+@router.post("/api/v1/ingest/alertmanager", **ACCEPTED)
+async def alertmanager_webhook(received: Body, key: Key) -> Response:
     """Prometheus Alertmanager's webhook (version 4). Point a `webhook_configs` receiver here
-    with `http_config.authorization.credentials` set to the integration key."""
-    return _ingest(settings, received, key, alertmanager.parse, alertmanager.SOURCE)
+    with `http_config.authorization.credentials` set to the integration key. A 202 means the
+    alerts are committed; the worker turns them into alerts and incidents moments later."""
+    return await _ingest(received, key, alertmanager.parse, alertmanager.SOURCE)
 
 
-@router.post("/api/v1/ingest/events", responses=errors(400, 413, 429))
-def opsroom_events(received: Body, key: Key, settings: AppSettings) -> schemas.IngestResult:
-    """opsroom's own format: one event as a JSON object, or a batch as a JSON array."""
-    return _ingest(settings, received, key, events.parse, events.SOURCE)
+@router.post("/api/v1/ingest/events", **ACCEPTED)
+async def opsroom_events(received: Body, key: Key) -> Response:
+    """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
+    means the events are committed; the worker processes them moments later."""
+    return await _ingest(received, key, events.parse, events.SOURCE)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------
@@ -153,18 +191,14 @@ def _pd(status: int, short: str, message: str, problems: Sequence[str]) -> JSONR
 @router.post(
     "/v2/enqueue", status_code=202, response_model=PagerDutyAccepted, responses=PD_RESPONSES
 )
-def enqueue(received: Body, settings: AppSettings) -> JSONResponse:
+async def enqueue(received: Body) -> Response:
     """PagerDuty Events API v2: trigger, acknowledge or resolve; routing_key is the
     integration key. A trigger without a dedup_key gets one, returned in the response."""
     try:
         body = _within_limit(received)
         event = pagerduty.parse_event(body)
-        with session_scope(settings) as session:
-            integration = alerts.integration_for_key(session, event.routing_key)
-            alerts.ingest(
-                session, integration=integration, alerts=[event.alert],
-                source=pagerduty.SOURCE, body=body,
-            )  # fmt: skip
+        integration = await _integration(received.settings, event.routing_key)
+        await _keep(received.settings, integration, pagerduty.SOURCE, [event.alert], body)
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     content = {
@@ -172,7 +206,7 @@ def enqueue(received: Body, settings: AppSettings) -> JSONResponse:
         "message": "Event processed",
         "dedup_key": event.alert.fingerprint,
     }
-    return JSONResponse(content, status_code=202)
+    return _json(content, 202)
 
 
 @router.post(
@@ -187,8 +221,8 @@ def change_enqueue(received: Body, settings: AppSettings) -> JSONResponse:
         body = _within_limit(received)
         event = pagerduty.parse_change(body)
         with session_scope(settings) as session:
-            integration = alerts.integration_for_key(session, event.routing_key)
-            alerts.record_change(
+            integration = alerts_service.integration_for_key(session, event.routing_key)
+            alerts_service.record_change(
                 session, integration=integration, change=event.change,
                 source=pagerduty.CHANGE_SOURCE, body=body,
             )  # fmt: skip

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from opsroom.config import Settings
 from opsroom.db import session_scope
@@ -56,14 +57,26 @@ def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: floa
     log.info("worker %s stopped", owner)
 
 
-class EmbeddedWorker:
-    """The worker as a daemon thread of the web process, started and stopped with the app."""
+Loop = Callable[[Settings, threading.Event], None]
 
-    def __init__(self, settings: Settings) -> None:
+
+class EmbeddedWorker:
+    """A worker loop as a daemon thread of the web process, started and stopped with the
+    app: the timers by default. `wake` is the event the loop sleeps on, if not its stop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        loop: Loop = run_forever,
+        name: str = "opsroom-worker",
+        wake: threading.Event | None = None,
+    ) -> None:
         self.settings = settings
         self.stop = threading.Event()
+        self.wake = wake
         self.thread = threading.Thread(
-            target=run_forever, args=(settings, self.stop), name="opsroom-worker", daemon=True
+            target=loop, args=(settings, self.stop), name=name, daemon=True
         )
 
     def start(self) -> None:
@@ -71,4 +84,6 @@ class EmbeddedWorker:
 
     def close(self) -> None:
         self.stop.set()
+        if self.wake is not None:
+            self.wake.set()
         self.thread.join(timeout=10)

@@ -1,0 +1,268 @@
+"""The durable intake: accepted ingest requests are appended to `alert_intake` (a 2xx means
+that row is committed) and the worker drains them, per integration in order of arrival,
+into alerts and incidents. Both sides run in their caller's transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.alerts import domain, processing, schemas
+from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, Severity
+from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
+from opsroom.auth.domain import Action, integration_principal, require
+from opsroom.config import Settings
+from opsroom.errors import OpsroomError, RateLimited, Unauthenticated
+from opsroom.jobs import service as jobs
+
+PURGE_TIMER = "alerts.purge_raw"
+PURGE_SUBJECT = "alerts:raw-payloads"
+PURGE_EVERY = timedelta(hours=1)
+# A drain transaction takes at most this many requests, and stops adding requests once it
+# holds this many alerts, so it never keeps the database's write lock for long.
+DRAIN_REQUESTS = 256
+DRAIN_ALERTS = 1024
+# PostgreSQL advisory-lock namespace: one drainer per integration at a time, so its
+# requests are processed in order of arrival however many workers run.
+DRAIN_LOCK = 0x0A1E
+# Set after every intake commit in this process (see service.intake_arrived).
+arrived = threading.Event()
+# How long the drainer defers to waiting intake commits before it takes its turn anyway.
+DRAIN_PATIENCE_SECONDS = 0.05
+
+
+class WriteGate:
+    """SQLite takes one writer at a time. Within a process, the intake's commits go first:
+    the drainer begins a transaction only when no intake commit waits (or it has deferred
+    for DRAIN_PATIENCE_SECONDS), and the two hand over at once rather than polling SQLite's
+    busy timeout. On PostgreSQL they do not conflict, so the gate stays open."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+        self._intake_waiting = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def intake(self, settings: Settings) -> Iterator[None]:
+        if not settings.is_sqlite:
+            yield
+            return
+        with self._changed:
+            self._intake_waiting += 1
+        try:
+            with self._turn:
+                yield
+        finally:
+            with self._changed:
+                self._intake_waiting -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def drain(self, settings: Settings) -> Iterator[None]:
+        if not settings.is_sqlite:
+            yield
+            return
+        with self._changed:
+            self._changed.wait_for(lambda: self._intake_waiting == 0, DRAIN_PATIENCE_SECONDS)
+        with self._turn:
+            yield
+
+
+gate = WriteGate()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An ingest request that passed every check but the ones needing the integration's
+    row (its key still valid, its rate limit): what the endpoint hands over to be kept."""
+
+    integration_id: int
+    key_hash: str
+    source: str
+    alerts: bytes  # the normalised alerts, as `encode` writes them
+    body: bytes
+
+
+def encode(alerts: Sequence[IncomingAlert]) -> bytes:
+    return orjson.dumps(alerts)
+
+
+def decode(text: str | bytes) -> list[IncomingAlert]:
+    return [_incoming(item) for item in orjson.loads(text)]
+
+
+def _incoming(item: dict[str, Any]) -> IncomingAlert:
+    return IncomingAlert(
+        **{
+            **item,
+            "status": AlertStatus(item["status"]),
+            "severity": Severity(item["severity"]),
+            "starts_at": _time(item["starts_at"]),
+            "ends_at": _time(item["ends_at"]),
+            "links": tuple(Link(**link) for link in item["links"]),
+        }
+    )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- accepting ------------------------------------------------------------------------------
+
+
+def accept(session: Session, requests: Sequence[Pending]) -> list[OpsroomError | None]:
+    """Keep each request whose key is still valid and whose integration has a token left;
+    the others get their refusal (and keep nothing). One query locks every integration the
+    requests name, so concurrent requests of one integration queue for its bucket."""
+    now = clock.now()
+    integrations = _locked(session, {r.integration_id for r in requests})
+    per_minute = {i.id: _settings(i).rate_limit_per_minute for i in integrations.values()}
+    outcomes: list[OpsroomError | None] = []
+    for request in requests:
+        integration = integrations.get(request.integration_id)
+        refusal = _refusal(integration, request, now, per_minute)
+        if refusal is None:
+            session.add(_row(request, now))
+        outcomes.append(refusal)
+    return outcomes
+
+
+def _locked(session: Session, ids: set[int]) -> dict[int, Integration]:
+    query = select(Integration).where(Integration.id.in_(ids)).with_for_update()
+    return {i.id: i for i in session.scalars(query.execution_options(populate_existing=True))}
+
+
+def _settings(integration: Integration) -> schemas.IntegrationSettings:
+    return schemas.IntegrationSettings.model_validate(integration.settings or {})
+
+
+def _refusal(
+    integration: Integration | None, request: Pending, now: datetime, per_minute: dict[int, int]
+) -> OpsroomError | None:
+    if integration is None or not integration.active or integration.key_hash != request.key_hash:
+        return Unauthenticated("this integration key is not valid (unknown, rotated or disabled)")
+    require(integration_principal(integration.slug), Action.INGEST)
+    return take_token(integration, now, per_minute[integration.id])
+
+
+def take_token(integration: Integration, now: datetime, per_minute: int) -> RateLimited | None:
+    """Take a token from the integration's bucket (its row must be locked), or refuse."""
+    bucket, wait = domain.take_token(
+        domain.Bucket(integration.bucket_tokens, integration.bucket_at),
+        now=now,
+        per_minute=per_minute,
+    )
+    if bucket is None:
+        return RateLimited(
+            f"integration '{integration.slug}' accepts {per_minute} requests a minute; "
+            f"retry in {wait} s",
+            retry_after=wait,
+        )
+    integration.bucket_tokens, integration.bucket_at = bucket.tokens, bucket.at
+    return None
+
+
+def _row(request: Pending, now: datetime) -> IntakeRequest:
+    return IntakeRequest(
+        integration_id=request.integration_id,
+        received_at=now,
+        source=request.source,
+        alerts=request.alerts.decode(),
+        body=request.body.decode("utf-8", errors="replace"),
+    )
+
+
+# --- draining -------------------------------------------------------------------------------
+
+
+def waiting_integrations(session: Session) -> list[int]:
+    """Integrations with requests to drain, the longest-waiting first."""
+    query = (
+        select(IntakeRequest.integration_id)
+        .group_by(IntakeRequest.integration_id)
+        .order_by(func.min(IntakeRequest.id))
+    )
+    return list(session.scalars(query))
+
+
+def drain_integration(
+    session: Session, integration_id: int, *, wait: bool = False
+) -> schemas.IngestResult:
+    """Process the integration's oldest waiting requests as one batch, keep their bodies as
+    raw payloads and delete them, all in the caller's transaction. Another drainer holding
+    the integration (PostgreSQL) makes this a no-op, or with `wait` makes it wait for that
+    drainer's commit, so no request is processed twice or out of order."""
+    if not _hold(session, integration_id, wait):
+        return schemas.IngestResult()
+    rows, batch = _oldest(session, integration_id)
+    if not rows:
+        return schemas.IngestResult()
+    integration = session.get_one(Integration, integration_id)
+    result = processing.process(
+        session, integration=integration, settings=_settings(integration),
+        actor=integration_principal(integration.slug), requests=batch,
+    )  # fmt: skip
+    keep_raw(session, [(r.integration_id, r.received_at, r.source, r.body) for r in rows])
+    session.execute(delete(IntakeRequest).where(IntakeRequest.id.in_([r.id for r in rows])))
+    return result
+
+
+def _hold(session: Session, integration_id: int, wait: bool) -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock on the integration, taken at once or
+    (without `wait`) not at all. SQLite: the drain's write transaction excludes every other."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        session.execute(select(func.pg_advisory_xact_lock(DRAIN_LOCK, integration_id)))
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(DRAIN_LOCK, integration_id))))
+
+
+def _oldest(
+    session: Session, integration_id: int
+) -> tuple[list[IntakeRequest], list[processing.Received]]:
+    query = (
+        select(IntakeRequest)
+        .where(IntakeRequest.integration_id == integration_id)
+        .order_by(IntakeRequest.id)
+        .limit(DRAIN_REQUESTS)
+    )
+    rows: list[IntakeRequest] = []
+    batch: list[processing.Received] = []
+    alerts = 0
+    for row in session.scalars(query):
+        if alerts >= DRAIN_ALERTS:
+            break
+        decoded = decode(row.alerts)
+        rows.append(row)
+        batch.append((row.received_at, decoded))
+        alerts += len(decoded)
+    return rows, batch
+
+
+def keep_raw(session: Session, bodies: Sequence[tuple[int, datetime, str, str]]) -> None:
+    """Keep request bodies (integration id, received at, source, body) for their retention,
+    and make sure the hourly purge is scheduled."""
+    session.add_all(
+        RawPayload(integration_id=i, received_at=at, source=source, body=body)
+        for i, at, source, body in bodies
+    )
+    if not jobs.pending(session, subject=PURGE_SUBJECT):
+        jobs.schedule(
+            session, kind=PURGE_TIMER, subject=PURGE_SUBJECT, due_at=clock.now() + PURGE_EVERY
+        )
+
+
+def waiting(session: Session) -> int:
+    """Requests accepted and not drained yet."""
+    return int(session.scalar(select(func.count()).select_from(IntakeRequest)) or 0)

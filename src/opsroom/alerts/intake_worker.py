@@ -1,0 +1,49 @@
+"""The intake drainer: turns accepted ingest requests into alerts and incidents, each batch
+in its own transaction. It runs as a thread of `opsroom serve` (woken the moment the intake
+commits a request) and of `opsroom worker` (which polls, as other processes write)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from opsroom.alerts import intake
+from opsroom.config import Settings
+from opsroom.db import session_scope
+
+log = logging.getLogger("opsroom.intake")
+# Another process's commits cannot wake this one: how often `opsroom worker` looks.
+STANDALONE_POLL_SECONDS = 0.2
+
+
+def drain(settings: Settings, *, wait: bool = False) -> int:
+    """Drain every waiting request; returns how many alerts were processed. Integrations
+    another worker is draining are left to it, or with `wait` (for tests and the bench,
+    which want the intake empty) drained after it."""
+    total = 0
+    while True:
+        with session_scope(settings, write=False) as session:
+            waiting = intake.waiting_integrations(session)
+        drained = sum(_drain_one(settings, integration_id, wait) for integration_id in waiting)
+        if drained == 0:
+            return total
+        total += drained
+
+
+def _drain_one(settings: Settings, integration_id: int, wait: bool) -> int:
+    with intake.gate.drain(settings), session_scope(settings) as session:
+        return intake.drain_integration(session, integration_id, wait=wait).received
+
+
+def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
+    log.info("intake drainer started")
+    while not stop.is_set():
+        intake.arrived.clear()
+        try:
+            drained = drain(settings)
+        except Exception:
+            log.exception("intake drain failed; retrying")
+            drained = 0
+        if drained == 0:
+            intake.arrived.wait(poll_seconds)
+    log.info("intake drainer stopped")
