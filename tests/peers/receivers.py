@@ -40,12 +40,16 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+        disable_nagle_algorithm = True
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             receiver.posts.append(
                 Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
             self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+            self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
 

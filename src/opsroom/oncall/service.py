@@ -441,7 +441,9 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     session.add(escalation)
     session.flush()
     if domain.pages_at_once(incident.urgency):
-        _run_step(session, escalation, policy, domain.Step(0))
+        notify.page_all(
+            session, _run_step(session, escalation, policy, domain.Step(0), _Roster(session))
+        )
     else:
         zone = notify.settings_of(session).timezone
         _schedule_step(
@@ -495,24 +497,17 @@ def _schedule_step(
 
 
 def _run_step(
-    session: Session, escalation: Escalation, policy: EscalationPolicy, step: domain.Step
-) -> None:
+    session: Session,
+    escalation: Escalation,
+    policy: EscalationPolicy,
+    step: domain.Step,
+    roster: _Roster,
+) -> list[notify.PageRequest]:
+    """Take one step: note it, schedule the next, and return the pages it sends."""
     rule = _policy_rule(policy.levels, policy.repeats)
     escalation.level, escalation.round = step.level, step.round
-    people = _reached(session, rule.levels[step.level].targets)
+    people = roster.reached(rule.levels[step.level].targets)
     key = escalation.incident_key
-    for person in people:
-        message = notify.message_for(
-            session, incident=key, priority=escalation.details["priority"], summary=escalation.details["title"],
-            person=person, reason=f"Escalation level {step.level + 1} of {policy.name}",
-        )  # fmt: skip
-        notify.page(
-            session,
-            person=person,
-            message=message,
-            dedup=f"{key}:{step.round}:{step.level}",
-            incident=key,
-        )
     who = ", ".join(people) or "nobody (no one on call)"
     _event(
         session,
@@ -522,17 +517,42 @@ def _run_step(
     following = rule.after(step)
     if following is None:
         escalation.status = EXHAUSTED
-        return
-    _schedule_step(session, escalation, following, clock.now() + rule.timeout(step))
+    else:
+        _schedule_step(session, escalation, following, clock.now() + rule.timeout(step))
+    reason = f"Escalation level {step.level + 1} of {policy.name}"
+    return [_page_request(session, escalation, person, reason, step) for person in people]
 
 
-def _reached(session: Session, targets: Sequence[domain.Target]) -> list[str]:
-    now = clock.now()
-    people: list[str | None] = []
-    for target in targets:
+def _page_request(
+    session: Session, escalation: Escalation, person: str, reason: str, step: domain.Step
+) -> notify.PageRequest:
+    key, details = escalation.incident_key, escalation.details
+    message = notify.message_for(
+        session, incident=key, priority=details["priority"], summary=details["title"],
+        person=person, reason=reason,
+    )  # fmt: skip
+    return notify.PageRequest(person, message, f"{key}:{step.round}:{step.level}", key)
+
+
+class _Roster:
+    """Who targets reach now, each schedule or squad looked up once however many
+    escalations of a batch name it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.now = session, clock.now()
+        self.known: dict[domain.Target, list[str | None]] = {}
+
+    def reached(self, targets: Sequence[domain.Target]) -> list[str]:
+        people: list[str | None] = []
+        for target in targets:
+            if target not in self.known:
+                self.known[target] = self._on_call(target)
+            people += self.known[target]
+        return list(domain.reached(people).people)
+
+    def _on_call(self, target: domain.Target) -> list[str | None]:
         if target.kind is domain.TargetKind.PERSON:
-            people.append(target.ref)
-            continue
+            return [target.ref]
         query = select(OnCallSchedule).options(
             selectinload(OnCallSchedule.layers), selectinload(OnCallSchedule.overrides)
         )
@@ -540,27 +560,35 @@ def _reached(session: Session, targets: Sequence[domain.Target]) -> list[str]:
             query = query.where(OnCallSchedule.slug == target.ref)
         else:
             query = query.where(OnCallSchedule.squad_slug == target.ref)
-        people += [schedule_rule(s).on_call(now) for s in session.scalars(query)]
-    return list(domain.reached(people).people)
+        return [schedule_rule(s).on_call(self.now) for s in self.session.scalars(query)]
 
 
-@jobs.handles(ESCALATE_TIMER)
-def _escalate(session: Session, timer: Due) -> None:
-    incident = timer.subject.removeprefix("escalation:")
-    escalation = session.scalar(
-        select(Escalation).where(Escalation.incident_key == incident).with_for_update()
+@jobs.handles_batch(ESCALATE_TIMER)
+def _escalate(session: Session, timers: Sequence[Due]) -> None:
+    steps = {
+        t.subject.removeprefix("escalation:"): domain.Step(t.payload["level"], t.payload["round"])
+        for t in timers
+    }
+    running = (
+        select(Escalation)
+        .where(Escalation.incident_key.in_(steps), Escalation.status == RUNNING)
+        .order_by(Escalation.id)
+        .with_for_update()
     )
-    if escalation is None or escalation.status != RUNNING:
-        return
-    policy = session.scalar(
-        select(EscalationPolicy).where(EscalationPolicy.slug == escalation.policy_slug)
-    )
-    if policy is None:
-        escalation.status = EXHAUSTED
-        return
-    _run_step(
-        session, escalation, policy, domain.Step(timer.payload["level"], timer.payload["round"])
-    )
+    escalations = list(session.scalars(running))
+    slugs = {e.policy_slug for e in escalations}
+    policies = {
+        p.slug: p
+        for p in session.scalars(select(EscalationPolicy).where(EscalationPolicy.slug.in_(slugs)))
+    }
+    roster, pages = _Roster(session), []
+    for escalation in escalations:
+        policy = policies.get(escalation.policy_slug)
+        if policy is None:
+            escalation.status = EXHAUSTED
+            continue
+        pages += _run_step(session, escalation, policy, steps[escalation.incident_key], roster)
+    notify.page_all(session, pages)
 
 
 def _event(session: Session, incident: str, text: str) -> None:
@@ -584,7 +612,7 @@ def page(session: Session, *, actor: Principal, data: schemas.PageIn) -> list[st
     _check_targets(
         session, [schemas.LevelIn(targets=[schemas.TargetIn(kind=data.kind, ref=data.ref)])]
     )
-    people = _reached(session, [target])
+    people = _Roster(session).reached([target])
     if not people:
         raise Conflict(f"nobody is on call for {data.kind} '{data.ref}'")
     stamp = clock.now().isoformat()
