@@ -33,6 +33,13 @@ class WebhookReceiver:
     url: str
     posts: list[Post] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # statuses to give first, then 200
+    # Cleared, the receiver takes each post but answers only once it is set again.
+    gate: threading.Event = field(default_factory=lambda: _open(threading.Event()))
+
+
+def _open(gate: threading.Event) -> threading.Event:
+    gate.set()
+    return gate
 
 
 @contextmanager
@@ -48,6 +55,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
             receiver.posts.append(
                 Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            receiver.gate.wait()
             self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
             self.send_header("Content-Length", "2")
             self.end_headers()
