@@ -52,6 +52,12 @@ for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 
 
+def _warned(settings: Settings) -> Settings:
+    for warning in settings.warnings():
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    return settings
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(
@@ -65,7 +71,7 @@ def serve(
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.app import create_app
 
-    settings = Settings()
+    settings = _warned(Settings())
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
@@ -76,7 +82,7 @@ def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is
     """Run the background worker alone (timers, escalations); stop it with Ctrl-C or SIGTERM."""
     from opsroom.jobs.worker import run_forever
 
-    settings = Settings()
+    settings = _warned(Settings())
     migrate.upgrade(settings)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
