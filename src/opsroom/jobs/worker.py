@@ -18,7 +18,7 @@ from opsroom.notify import service as notify
 from opsroom.registry import HANDLER_MODULES
 
 log = logging.getLogger("opsroom.worker")
-BATCH = 50
+BATCH = 100
 DELIVERY_BATCH = 100
 SENDERS = 8
 
