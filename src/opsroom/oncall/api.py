@@ -97,6 +97,26 @@ def get_schedule(session: DbSession, actor: Actor, slug: str) -> schemas.Schedul
     return schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
 
 
+@router.patch("/schedules/{slug}", responses=errors(404, 409))
+def update_schedule(
+    session: DbSession, actor: Actor, slug: str, data: schemas.ScheduleUpdate
+) -> schemas.ScheduleRead:
+    """Rename, move to another zone or replace the layers; `version` guards against edits
+    from a stale copy (409)."""
+    updated = oncall.update_schedule(session, actor=actor, slug=slug, data=data)
+    return schemas.ScheduleRead.model_validate(updated)
+
+
+@router.delete("/schedules/{slug}", responses=errors(404, 409))
+def delete_schedule(
+    session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
+) -> schemas.ScheduleRead:
+    """Delete a schedule; answers what it was. 409 while an escalation policy names it."""
+    gone = schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
+    oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
+    return gone
+
+
 @router.get("/schedules/{slug}/coverage", responses=errors(404))
 def coverage(
     session: DbSession,
@@ -155,6 +175,16 @@ def update_policy(
 ) -> schemas.PolicyRead:
     updated = oncall.update_policy(session, actor=actor, slug=slug, data=data)
     return schemas.PolicyRead.model_validate(updated)
+
+
+@router.delete("/escalation-policies/{slug}", responses=errors(404, 409))
+def delete_policy(
+    session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
+) -> schemas.PolicyRead:
+    """Delete a policy; answers what it was. Escalations walking it stop at their next step."""
+    gone = schemas.PolicyRead.model_validate(oncall.get_policy(session, actor=actor, slug=slug))
+    oncall.delete_policy(session, actor=actor, slug=slug, version=version)
+    return gone
 
 
 @router.get("/incidents/{key}/escalation", responses=errors(404))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights
 from opsroom.oncall.models import EscalationPolicy, OnCallSchedule
@@ -103,8 +103,7 @@ def update_policy(
 ) -> EscalationPolicy:
     policy = get_policy(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, policy.squad_slug)
-    if policy.version != data.version:
-        raise StaleVersion(f"'{slug}' changed since version {data.version}; reload and retry")
+    require_version(f"escalation policy '{slug}'", policy.version, data.version)
     levels = (
         data.levels
         if data.levels is not None
@@ -128,6 +127,20 @@ def update_policy(
         after=schemas.PolicyRead.model_validate(policy).model_dump(mode="json"),
     )
     return policy
+
+
+def delete_policy(session: Session, *, actor: Principal, slug: str, version: int) -> None:
+    """Delete a policy; escalations still walking it stop at their next step."""
+    policy = get_policy(session, actor=actor, slug=slug)
+    require_squad_rights(session, actor, policy.squad_slug)
+    require_version(f"escalation policy '{slug}'", policy.version, version)
+    before = schemas.PolicyRead.model_validate(policy).model_dump(mode="json")
+    session.delete(policy)
+    session.flush()
+    audit.record(
+        session, actor=str(actor), action="escalation_policy.deleted",
+        subject_type="escalation_policy", subject_key=slug, before=before,
+    )  # fmt: skip
 
 
 def policy_for(session: Session, services: Sequence[tuple[str, str]]) -> EscalationPolicy | None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom import clock
+from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights
-from opsroom.oncall.models import OnCallLayer, OnCallOverride, OnCallSchedule
+from opsroom.oncall.models import EscalationPolicy, OnCallLayer, OnCallOverride, OnCallSchedule
 
 # --- schedules ----------------------------------------------------------------------------
 
@@ -76,6 +78,66 @@ def list_schedules(
     if squad:
         query = query.where(OnCallSchedule.squad_slug == squad)
     return list(session.scalars(query.order_by(OnCallSchedule.slug)))
+
+
+def update_schedule(
+    session: Session, *, actor: Principal, slug: str, data: schemas.ScheduleUpdate
+) -> OnCallSchedule:
+    schedule = get_schedule(session, actor=actor, slug=slug)
+    require_squad_rights(session, actor, schedule.squad_slug)
+    require_version(f"schedule '{slug}'", schedule.version, data.version)
+    if data.zone is not None:
+        domain.check_zone(data.zone)
+    before = _snapshot(schedule)
+    if data.layers is not None:
+        schedule.layers = [_layer(layer, rank) for rank, layer in enumerate(data.layers)]
+    schedule.name = data.name or schedule.name
+    schedule.zone = data.zone or schedule.zone
+    schedule.version += 1
+    session.flush()
+    audit.record(
+        session, actor=str(actor), action="schedule.updated", subject_type="schedule",
+        subject_key=slug, before=before, after=_snapshot(schedule),
+    )  # fmt: skip
+    return schedule
+
+
+def delete_schedule(session: Session, *, actor: Principal, slug: str, version: int) -> None:
+    """Delete a schedule no escalation policy names (409 names the policies that do)."""
+    schedule = get_schedule(session, actor=actor, slug=slug)
+    require_squad_rights(session, actor, schedule.squad_slug)
+    require_version(f"schedule '{slug}'", schedule.version, version)
+    users = policies_naming(session, domain.Target(domain.TargetKind.SCHEDULE, slug))
+    if users:
+        raise Conflict(
+            f"schedule '{slug}' is used by escalation policy {', '.join(users)}: "
+            "take it out of their levels first",
+            fields={"slug": f"used by {', '.join(users)}"},
+        )
+    before = _snapshot(schedule)
+    session.delete(schedule)
+    session.flush()
+    audit.record(
+        session, actor=str(actor), action="schedule.deleted", subject_type="schedule",
+        subject_key=slug, before=before,
+    )  # fmt: skip
+
+
+def policies_naming(session: Session, target: domain.Target) -> list[str]:
+    """The escalation policies with a level that pages this target."""
+    return [
+        policy.slug
+        for policy in session.scalars(select(EscalationPolicy).order_by(EscalationPolicy.slug))
+        if any(
+            (t["kind"], t["ref"]) == (target.kind, target.ref)
+            for level in policy.levels
+            for t in level["targets"]
+        )
+    ]
+
+
+def _snapshot(schedule: OnCallSchedule) -> dict[str, Any]:
+    return schemas.ScheduleRead.model_validate(schedule).model_dump(mode="json")
 
 
 def add_override(

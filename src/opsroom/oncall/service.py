@@ -16,6 +16,7 @@ from opsroom.oncall.escalation import (
 from opsroom.oncall.feeds import import_schedule, person_feed, schedule_feed
 from opsroom.oncall.policies import (
     create_policy,
+    delete_policy,
     get_policy,
     list_policies,
     policy_for,
@@ -25,11 +26,13 @@ from opsroom.oncall.schedules import (
     add_override,
     coverage,
     create_schedule,
+    delete_schedule,
     get_schedule,
     list_schedules,
     my_shifts,
     on_call,
     remove_override,
+    update_schedule,
 )
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "coverage",
     "create_policy",
     "create_schedule",
+    "delete_policy",
+    "delete_schedule",
     "get_escalation",
     "get_policy",
     "get_schedule",
@@ -58,4 +63,5 @@ __all__ = [
     "schedule_feed",
     "stop",
     "update_policy",
+    "update_schedule",
 ]
