@@ -109,6 +109,47 @@ def add_override(
     return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
 
 
+@router.post("/oncall/schedules/{slug}/overrides/{override_id}/delete")
+def remove_override(
+    request: Request, session: DbSession, actor: Actor, slug: str, override_id: int
+) -> Response:
+    oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
+    return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
+
+
+@router.post("/oncall/schedules/{slug}")
+def update_schedule(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {k: v for k, v in form.items() if k in {"version", "name", "zone"}}
+
+    def change() -> Any:
+        data = schemas.ScheduleUpdate.model_validate(values)
+        return oncall.update_schedule(session, actor=actor, slug=slug, data=data)
+
+    result = attempt(session, "schedule", values, change)
+    if isinstance(result, Failure):
+        return _schedule_page(request, session, actor, slug, result)
+    return RedirectResponse(f"/oncall/schedules/{slug}", status_code=303)
+
+
+@router.post("/oncall/schedules/{slug}/delete")
+def delete_schedule(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {"version": form.get("version")}
+    version = int(str(values["version"] or 0))
+    result = attempt(
+        session,
+        "schedule",
+        values,
+        lambda: oncall.delete_schedule(session, actor=actor, slug=slug, version=version),
+    )
+    if isinstance(result, Failure):
+        return _schedule_page(request, session, actor, slug, result)
+    return RedirectResponse("/oncall", status_code=303)
+
+
 # --- the policy editor --------------------------------------------------------------------
 
 
@@ -173,6 +214,23 @@ def update_policy(
     if isinstance(result, Failure):
         return _policy_page(request, session, actor, slug, result)
     return RedirectResponse(f"/oncall/policies/{slug}", status_code=303)
+
+
+@router.post("/oncall/policies/{slug}/delete")
+def delete_policy(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {"version": form.get("version")}
+    version = int(str(values["version"] or 0))
+    result = attempt(
+        session,
+        "policy",
+        values,
+        lambda: oncall.delete_policy(session, actor=actor, slug=slug, version=version),
+    )
+    if isinstance(result, Failure):
+        return _policy_page(request, session, actor, slug, result)
+    return RedirectResponse("/oncall", status_code=303)
 
 
 # --- the notification log -----------------------------------------------------------------
