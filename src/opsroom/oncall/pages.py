@@ -3,6 +3,7 @@ the policy editor, the notification log, and the acknowledge link from a page.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -137,17 +138,29 @@ def update_schedule(
 def delete_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = {"version": form.get("version")}
-    version = int(str(values["version"] or 0))
-    result = attempt(
-        session,
-        "schedule",
-        values,
-        lambda: oncall.delete_schedule(session, actor=actor, slug=slug, version=version),
-    )
-    if isinstance(result, Failure):
-        return _schedule_page(request, session, actor, slug, result)
+    def remove(version: int) -> None:
+        oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
+
+    failure = _deleted(session, "schedule", form, remove)
+    if failure is not None:
+        return _schedule_page(request, session, actor, slug, failure)
     return RedirectResponse("/oncall", status_code=303)
+
+
+def _deleted(
+    session: DbSession, kind: str, form: FormData, remove: Callable[[int], None]
+) -> Failure | None:
+    """Run a delete with the version the page was loaded at; the refusal, if any."""
+    values = {"version": form.get("version")}
+
+    def change() -> None:
+        held = str(values["version"] or "")
+        if not held.isdigit():
+            raise ValidationFailed("reload the page and try again", fields={"version": "missing"})
+        remove(int(held))
+
+    result = attempt(session, kind, values, change)
+    return result if isinstance(result, Failure) else None
 
 
 # --- the policy editor --------------------------------------------------------------------
@@ -220,16 +233,12 @@ def update_policy(
 def delete_policy(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = {"version": form.get("version")}
-    version = int(str(values["version"] or 0))
-    result = attempt(
-        session,
-        "policy",
-        values,
-        lambda: oncall.delete_policy(session, actor=actor, slug=slug, version=version),
-    )
-    if isinstance(result, Failure):
-        return _policy_page(request, session, actor, slug, result)
+    def remove(version: int) -> None:
+        oncall.delete_policy(session, actor=actor, slug=slug, version=version)
+
+    failure = _deleted(session, "policy", form, remove)
+    if failure is not None:
+        return _policy_page(request, session, actor, slug, failure)
     return RedirectResponse("/oncall", status_code=303)
 
 
