@@ -51,7 +51,11 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
+            length = int(self.headers["Content-Length"])
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-request: nothing was received
+                self.close_connection = True
+                return
             receiver.posts.append(
                 Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )

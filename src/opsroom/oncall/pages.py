@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.deps import Actor, AppSettings, DbSession, can_read
+from opsroom.deps import Actor, AppSettings, DbSession, can_read, settings_of
 from opsroom.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -48,6 +48,7 @@ def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
         "schedules": oncall.list_schedules(session, actor=actor),
         "policies": oncall.list_policies(session, actor=actor),
         "mine": oncall.my_shifts(session, actor=actor)[:5],
+        "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),
     }
     return render(request, session, "oncall/index.html", context)
 
@@ -69,9 +70,33 @@ def _schedule_page(
         "report": report,
         "days": _calendar(report, schedule.zone),
         "failure": failure,
+        "feed_url": _feed_url(request, session, oncall.SCHEDULE_FEED, slug),
     }
     status = failure.status if failure else 200
     return render(request, session, "oncall/schedule.html", context, status=status)
+
+
+def _feed_url(request: Request, session: DbSession, kind: str, key: str) -> str:
+    """The subscribe URL of a schedule's or a person's calendar feed, with its secret token."""
+    path = (
+        f"schedules/{key}/calendar.ics"
+        if kind == oncall.SCHEDULE_FEED
+        else f"people/{key}/oncall.ics"
+    )
+    token = oncall.feed_token(session, kind=kind, key=key)
+    return f"{settings_of(request).base_url.rstrip('/')}/api/v1/{path}?token={token}"
+
+
+@router.post("/oncall/schedules/{slug}/feed")
+def rotate_schedule_feed(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    oncall.rotate_feed_token(session, actor=actor, kind=oncall.SCHEDULE_FEED, key=slug)
+    return RedirectResponse(f"/oncall/schedules/{slug}#feed", status_code=303)
+
+
+@router.post("/oncall/feed")
+def rotate_my_feed(request: Request, session: DbSession, actor: Actor) -> Response:
+    oncall.rotate_feed_token(session, actor=actor, kind=oncall.PERSON_FEED, key=actor.name)
+    return RedirectResponse("/oncall#my-feed", status_code=303)
 
 
 def _calendar(report: schemas.CoverageRead, zone: str) -> list[tuple[date, list[dict[str, Any]]]]:

@@ -50,6 +50,10 @@ class ScheduleUpdate(Input):
     layers: list[LayerIn] | None = Field(default=None, max_length=20)
 
 
+class FeedTokenRead(BaseModel):
+    token: str = Field(description="goes in the feed URL as ?token=")
+
+
 class ScheduleImport(Input):
     slug: Slug
     name: str = Field(min_length=2, max_length=200)

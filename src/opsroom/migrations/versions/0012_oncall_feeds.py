@@ -1,4 +1,4 @@
-"""the outbox as its own leased queue
+"""the outbox as its own leased queue; calendar feed tokens
 
 Revision ID: 0012
 Revises: 0011
@@ -18,6 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "oncall_feeds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=320), nullable=False),
+        sa.Column("nonce", sa.String(length=64), nullable=False),
+        sa.Column("rotated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_feeds")),
+        sa.UniqueConstraint("kind", "key", name=op.f("uq_oncall_feeds_kind_key")),
+    )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_owner", sa.String(length=100), nullable=True))
         batch_op.add_column(
@@ -31,6 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("oncall_feeds")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_due")
         batch_op.drop_column("lease_until")
