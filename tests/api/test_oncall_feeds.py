@@ -46,6 +46,7 @@ def test_a_feed_without_a_valid_token_is_not_found(
     assert visitor.get(SCHEDULE_FEED).status_code == 404
     assert visitor.get(SCHEDULE_FEED, params={"token": "0" * 40}).status_code == 404
     assert visitor.get(PERSON_FEED, params={"token": "guess"}).status_code == 404
+    assert visitor.get(PERSON_FEED, params={"token": "été"}).status_code == 404
     page = oncall_client.get("/oncall/schedules/identity-primary", headers=HTML).text
     other = _subscribe_url(page, "Subscribe URL").replace("identity-primary", "nope")
     assert visitor.get(other).status_code == 404  # a token is good for its own feed only

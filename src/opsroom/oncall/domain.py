@@ -396,4 +396,4 @@ def feed_token(secret: str, *, kind: str, key: str, nonce: str) -> str:
 
 def feed_token_matches(secret: str, *, kind: str, key: str, nonce: str, token: str) -> bool:
     expected = feed_token(secret, kind=kind, key=key, nonce=nonce)
-    return hmac.compare_digest(expected, token)
+    return hmac.compare_digest(expected.encode(), token.encode())
