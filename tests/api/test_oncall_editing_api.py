@@ -93,3 +93,34 @@ def test_a_viewer_can_neither_edit_nor_delete(
     assert viewer.patch(SCHEDULE_PATH, json={"version": 1, "name": "Mine"}).status_code == 403
     assert viewer.delete(POLICY_PATH, params={"version": 1}).status_code == 403
     assert oncall_client.get(POLICY_PATH).json()["version"] == 1
+
+
+def test_an_override_is_edited_with_the_schedules_version(
+    oncall_client: TestClient,  # noqa: F811
+) -> None:
+    window = {
+        "person": "erin@example.com",
+        "start": "2026-11-03T18:00:00Z",
+        "end": "2026-11-04T06:00:00Z",
+    }
+    added = oncall_client.post(f"{SCHEDULE_PATH}/overrides", json=window).json()
+    path = f"{SCHEDULE_PATH}/overrides/{added['id']}"
+    moved = {**window, "person": "frank@example.com", "reason": "swap", "version": 2}
+    edited = oncall_client.patch(path, json=moved)
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["person"], edited.json()["reason"]) == ("frank@example.com", "swap")
+    at = {"at": "2026-11-03T20:00:00Z", "squad": "identity"}
+    assert (
+        oncall_client.get("/api/v1/oncall/now", params=at).json()[0]["person"]
+        == "frank@example.com"
+    )
+    assert oncall_client.patch(path, json=moved).status_code == 409  # the schedule is at 3 now
+    backwards = {**moved, "version": 3, "end": "2026-11-03T00:00:00Z"}
+    assert oncall_client.patch(path, json=backwards).status_code == 422
+    assert (
+        oncall_client.patch(
+            f"{SCHEDULE_PATH}/overrides/999", json={**moved, "version": 3}
+        ).status_code
+        == 404
+    )
+    assert "schedule.override_updated" in _audited(oncall_client, "identity-primary")

@@ -182,6 +182,17 @@ def add_override(
     return schemas.OverrideRead.model_validate(created)
 
 
+@router.patch("/schedules/{slug}/overrides/{override_id}", responses=errors(404, 409))
+def update_override(
+    session: DbSession, actor: Actor, slug: str, override_id: RecordId, data: schemas.OverrideUpdate
+) -> schemas.OverrideRead:
+    """Replace an override's person, window and reason; `version` is the schedule's."""
+    updated = oncall.update_override(
+        session, actor=actor, slug=slug, override_id=override_id, data=data
+    )
+    return schemas.OverrideRead.model_validate(updated)
+
+
 @router.delete("/schedules/{slug}/overrides/{override_id}", responses=errors(404))
 def remove_override(
     session: DbSession, actor: Actor, slug: str, override_id: RecordId

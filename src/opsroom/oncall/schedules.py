@@ -145,10 +145,7 @@ def add_override(
 ) -> OnCallOverride:
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
-    domain.check_moment(data.start, "start")
-    domain.check_moment(data.end, "end")
-    if data.end <= data.start:
-        raise ValidationFailed("an override ends after it starts", fields={"end": "before start"})
+    _check_window(data)
     override = OnCallOverride(
         person=str(data.person),
         start=data.start,
@@ -165,14 +162,49 @@ def add_override(
     return override
 
 
+def update_override(
+    session: Session, *, actor: Principal, slug: str, override_id: int,
+    data: schemas.OverrideUpdate,
+) -> OnCallOverride:  # fmt: skip
+    """Change who covers an override, when, or why; `version` is the schedule's."""
+    schedule = get_schedule(session, actor=actor, slug=slug)
+    require_squad_rights(session, actor, schedule.squad_slug)
+    require_version(f"schedule '{slug}'", schedule.version, data.version)
+    override = _override(schedule, override_id)
+    _check_window(data)
+    before = schemas.OverrideRead.model_validate(override).model_dump(mode="json")
+    override.person, override.start, override.end, override.reason = (
+        str(data.person), data.start, data.end, data.reason,
+    )  # fmt: skip
+    schedule.version += 1
+    session.flush()
+    audit.record(
+        session, actor=str(actor), action="schedule.override_updated", subject_type="schedule",
+        subject_key=slug, before=before, after=schemas.OverrideRead.model_validate(override).model_dump(mode="json"),
+    )  # fmt: skip
+    return override
+
+
+def _check_window(data: schemas.OverrideIn) -> None:
+    domain.check_moment(data.start, "start")
+    domain.check_moment(data.end, "end")
+    if data.end <= data.start:
+        raise ValidationFailed("an override ends after it starts", fields={"end": "before start"})
+
+
+def _override(schedule: OnCallSchedule, override_id: int) -> OnCallOverride:
+    override = next((o for o in schedule.overrides if o.id == override_id), None)
+    if override is None:
+        raise NotFound(f"schedule '{schedule.slug}' has no override {override_id}")
+    return override
+
+
 def remove_override(
     session: Session, *, actor: Principal, slug: str, override_id: int
 ) -> OnCallSchedule:
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
-    override = next((o for o in schedule.overrides if o.id == override_id), None)
-    if override is None:
-        raise NotFound(f"schedule '{slug}' has no override {override_id}")
+    override = _override(schedule, override_id)
     schedule.overrides.remove(override)
     schedule.version += 1
     audit_change(

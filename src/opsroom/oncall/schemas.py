@@ -70,6 +70,10 @@ class OverrideIn(Input):
     reason: str = Field(default="", max_length=500)
 
 
+class OverrideUpdate(OverrideIn):
+    version: int = Field(ge=1, description="the schedule's version you loaded")
+
+
 class LayerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -41,6 +41,7 @@ from opsroom.oncall.schedules import (
     my_shifts,
     on_call,
     remove_override,
+    update_override,
     update_schedule,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "rotate_feed_token",
     "schedule_feed",
     "stop",
+    "update_override",
     "update_policy",
     "update_schedule",
 ]
