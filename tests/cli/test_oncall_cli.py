@@ -44,6 +44,23 @@ def test_an_override_changes_who_is_on_call(oncall_cli: CliRunner) -> None:
     assert backwards.exit_code != 0 and "an override ends after it starts" in backwards.stderr
 
 
+def test_an_override_is_changed_then_removed(oncall_cli: CliRunner) -> None:
+    added = run_json(oncall_cli, "oncall", "override", "identity-primary", "erin@example.com",
+                     "--start", "2026-11-10T00:00:00Z", "--end", "2026-11-11T00:00:00Z")  # fmt: skip
+    oid = str(added["id"])
+    changed = run_json(oncall_cli, "oncall", "override-edit", "identity-primary", oid, "--version", "2",
+                       "--person", "frank@example.com", "--start", "2026-11-10T00:00:00Z",
+                       "--end", "2026-11-11T00:00:00Z", "--reason", "swap")  # fmt: skip
+    assert (changed["person"], changed["reason"]) == ("frank@example.com", "swap")
+    at = ("oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z")
+    assert run_json(oncall_cli, *at)[0]["person"] == "frank@example.com"
+    removed = oncall_cli.invoke(app, ["oncall", "override-remove", "identity-primary", oid])
+    assert removed.exit_code == 0, removed.output
+    assert run_json(oncall_cli, *at)[0]["person"] == "bob@example.com"
+    gone = oncall_cli.invoke(app, ["oncall", "override-remove", "identity-primary", oid])
+    assert gone.exit_code == 4 and f"has no override {oid}" in gone.stderr
+
+
 def test_policies_and_paging(oncall_cli: CliRunner) -> None:
     policy = run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity", "--squad", "identity",
                       "--squad-default", "--level", "schedule:identity-primary@5", "--level", "person:carol@example.com")  # fmt: skip

@@ -82,6 +82,42 @@ def override(
     )
 
 
+@app.command("override-edit")
+def edit_override(
+    schedule: str = typer.Argument(...),
+    override_id: int = typer.Argument(..., help="the override's id (schedule show --json)"),
+    person: str = typer.Option(..., help="who takes over (email)"),
+    start: str = typer.Option(..., help="ISO 8601 with zone"),
+    end: str = typer.Option(..., help="ISO 8601 with zone"),
+    version: int = typer.Option(..., help="the schedule's version you looked at"),
+    reason: str = typer.Option(""),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change who covers an override, when, or why."""
+    with unit_of_work(write=True) as session:
+        data = schemas.OverrideUpdate.model_validate(
+            {"person": person, "start": start, "end": end, "reason": reason, "version": version}
+        )
+        read = schemas.OverrideRead.model_validate(
+            oncall.update_override(
+                session, actor=actor(session), slug=schedule, override_id=override_id, data=data
+            )
+        )
+    emit(read, as_json, lambda: out.print(f"override {override_id} of {schedule} changed"))
+
+
+@app.command("override-remove")
+def remove_override(
+    schedule: str = typer.Argument(...), override_id: int = typer.Argument(...)
+) -> None:
+    """Remove an override: the rotation covers that time again."""
+    with unit_of_work(write=True) as session:
+        oncall.remove_override(
+            session, actor=actor(session), slug=schedule, override_id=override_id
+        )
+    out.print(f"removed override {override_id} from {schedule}")
+
+
 @schedule_app.command("create")
 def create_schedule(
     slug: str = typer.Argument(...),
