@@ -125,7 +125,6 @@ def escalation(settings: Settings, count: int) -> float:
 
 def anchor(settings: Settings, count: int) -> float:
     with session_scope(settings) as s:
-        due = datetime.now(UTC)
         for n in range(count):
             message = notify.message_for(
                 s,
@@ -137,9 +136,11 @@ def anchor(settings: Settings, count: int) -> float:
             notify.page(
                 s, person="dave@example.com", message=message, dedup=f"anchor-{n}", incident=None
             )
+    with session_scope(settings) as s:
+        due = datetime.now(UTC)
         s.execute(
-            update(Timer)
-            .where(Timer.kind == notify.DELIVER_TIMER, Timer.status == "pending")
+            update(OutboxMessage)
+            .where(OutboxMessage.person == "dave@example.com")
             .values(due_at=due)
         )
     run_worker_until(settings, "dave@example.com", count)

@@ -10,6 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+# Tests (and the processes they start) sign with their own secret, so nothing warns about
+# the shipped placeholder unless a test asks for it.
+os.environ.setdefault("OPSROOM_SIGNING_SECRET", "a-secret-only-the-tests-use")
+
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session

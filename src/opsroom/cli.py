@@ -58,6 +58,12 @@ for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 
 
+def _warned(settings: Settings) -> Settings:
+    for warning in settings.warnings():
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    return settings
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(
@@ -71,7 +77,7 @@ def serve(
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.app import create_app
 
-    settings = Settings()
+    settings = _warned(Settings())
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
@@ -84,7 +90,7 @@ def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is
     from opsroom.alerts import intake_worker
     from opsroom.jobs.worker import EmbeddedWorker, run_forever
 
-    settings = Settings()
+    settings = _warned(Settings())
     migrate.upgrade(settings)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -13,6 +13,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+PLACEHOLDER_SIGNING_SECRET = "change-me-in-production"
+PLACEHOLDER_WARNING = (
+    "OPSROOM_SIGNING_SECRET is the shipped placeholder: anyone can forge webhook signatures, "
+    "acknowledge links and calendar feed tokens. Set a long random secret of your own."
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -42,7 +48,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = Field(default="opsroom@localhost", description="Sender of email pages")
     signing_secret: SecretStr = Field(
-        default=SecretStr("change-me-in-production"),
+        default=SecretStr(PLACEHOLDER_SIGNING_SECRET),
         description="Signs webhook bodies and one-click acknowledge links: set your own",
     )
     secure_cookies: bool | None = Field(
@@ -67,6 +73,11 @@ class Settings(BaseSettings):
             if self.secure_cookies is not None
             else self.base_url.startswith("https://")
         )
+
+    def warnings(self) -> list[str]:
+        """What an operator must fix before this installation is safe to expose."""
+        placeholder = self.signing_secret.get_secret_value() == PLACEHOLDER_SIGNING_SECRET
+        return [PLACEHOLDER_WARNING] if placeholder else []
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from opsroom import __version__, migrate
-from opsroom.deps import DbSession
+from opsroom.deps import DbSession, settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
 
@@ -15,10 +15,11 @@ class Health(BaseModel):
     database: str
     schema_revision: str | None
     schema_current: bool
+    warnings: list[str]
 
 
 @router.get("/health")
-def health(session: DbSession) -> Health:
+def health(session: DbSession, request: Request) -> Health:
     revision = migrate.current_revision_of(session.connection())
     return Health(
         status="ok",
@@ -26,4 +27,5 @@ def health(session: DbSession) -> Health:
         database=session.get_bind().dialect.name,
         schema_revision=revision,
         schema_current=revision == migrate.head_revision(),
+        warnings=settings_of(request).warnings(),
     )

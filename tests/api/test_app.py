@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from opsroom import __version__
 from opsroom.app import create_app
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
 from tests.conftest import bearer_for, client_as
 
 MUTATING = {"post", "put", "patch", "delete"}
@@ -19,8 +20,15 @@ def test_health_reports_version_dialect_and_schema(client: TestClient, settings:
         "database": "sqlite" if settings.is_sqlite else "postgresql",
         "schema_revision": health["schema_revision"],
         "schema_current": True,
+        "warnings": [],
     }
     assert health["schema_revision"]
+
+
+def test_health_warns_while_the_signing_secret_is_the_placeholder(settings: Settings) -> None:
+    shipped = settings.model_copy(update={"signing_secret": SecretStr(PLACEHOLDER_SIGNING_SECRET)})
+    health = client_as(shipped, None).get("/api/v1/health").json()
+    assert health["warnings"] == [PLACEHOLDER_WARNING]
 
 
 def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> None:

@@ -126,3 +126,27 @@ def test_the_notification_log_lists_pages_and_filters_by_status(oncall_pages: Te
         "No notifications match."
         in oncall_pages.get("/notifications?status=failed", headers=HTML).text
     )
+
+
+def test_deleting_a_schedule_a_policy_pages_is_refused_on_the_page(
+    oncall_pages: TestClient,
+) -> None:
+    path = "/oncall/schedules/identity-primary"
+    refused = post(oncall_pages, f"{path}/delete", {"version": "1"})
+    assert refused.status_code == 409
+    assert refusal(refused.text) == (
+        "Schedule 'identity-primary' is used by escalation policy identity-default: "
+        "take it out of their levels first."
+    )
+    assert oncall_pages.get(f"/api/v1{path.removeprefix('/oncall')}").status_code == 200
+    no_version = post(oncall_pages, f"{path}/delete", {"version": "x"})
+    assert (
+        no_version.status_code == 422
+        and refusal(no_version.text) == "Reload the page and try again."
+    )
+    assert (
+        post(oncall_pages, "/oncall/policies/identity-default/delete", {"version": "1"}).status_code
+        == 303
+    )
+    assert post(oncall_pages, f"{path}/delete", {"version": "1"}).status_code == 303
+    assert oncall_pages.get(f"/api/v1{path.removeprefix('/oncall')}").status_code == 404

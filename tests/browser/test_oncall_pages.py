@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
+from opsroom.config import Settings
+from opsroom.db import session_scope
+from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
+from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
 from tests.factories import ACTOR
 
 pytestmark = pytest.mark.browser
@@ -30,3 +36,28 @@ def test_the_schedule_page_highlights_coverage_gaps(page: Page, demo_session: Se
     expect(page.locator(".callout.warn")).to_contain_text("hours without anyone on call")
     expect(page.locator(".calendar li.gap").first).to_contain_text("nobody: gap")
     expect(page.locator(".calendar tbody tr")).to_have_count(29)
+
+
+def test_a_schedule_is_renamed_and_deleted_from_its_page(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    with session_scope(demo_settings) as s:
+        data = schemas.ScheduleCreate(slug="spare-rotation", name="Spare rotation", layers=[
+            schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
+        ])  # fmt: skip
+        oncall.create_schedule(s, actor=ACTOR, data=data)
+    page.goto("/oncall/schedules/spare-rotation")
+    settings = page.locator("#settings")
+    settings.get_by_label("Name").fill("Renamed rotation")
+    settings.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Renamed rotation")
+
+    settings.get_by_label("Time zone").fill("Mars/Base")
+    settings.get_by_role("button", name="Save").click()
+    expect(settings.locator(".callout.danger")).to_contain_text("Unknown time zone")
+
+    page.goto("/oncall/schedules/spare-rotation")
+    page.locator("#settings").get_by_role("button", name="Delete this schedule").click()
+    expect(page).to_have_url("/oncall")
+    expect(page.get_by_role("link", name="Renamed rotation")).to_have_count(0)

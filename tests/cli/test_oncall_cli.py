@@ -44,6 +44,23 @@ def test_an_override_changes_who_is_on_call(oncall_cli: CliRunner) -> None:
     assert backwards.exit_code != 0 and "an override ends after it starts" in backwards.stderr
 
 
+def test_an_override_is_changed_then_removed(oncall_cli: CliRunner) -> None:
+    added = run_json(oncall_cli, "oncall", "override", "identity-primary", "erin@example.com",
+                     "--start", "2026-11-10T00:00:00Z", "--end", "2026-11-11T00:00:00Z")  # fmt: skip
+    oid = str(added["id"])
+    changed = run_json(oncall_cli, "oncall", "override-edit", "identity-primary", oid, "--version", "2",
+                       "--person", "frank@example.com", "--start", "2026-11-10T00:00:00Z",
+                       "--end", "2026-11-11T00:00:00Z", "--reason", "swap")  # fmt: skip
+    assert (changed["person"], changed["reason"]) == ("frank@example.com", "swap")
+    at = ("oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z")
+    assert run_json(oncall_cli, *at)[0]["person"] == "frank@example.com"
+    removed = oncall_cli.invoke(app, ["oncall", "override-remove", "identity-primary", oid])
+    assert removed.exit_code == 0, removed.output
+    assert run_json(oncall_cli, *at)[0]["person"] == "bob@example.com"
+    gone = oncall_cli.invoke(app, ["oncall", "override-remove", "identity-primary", oid])
+    assert gone.exit_code == 4 and f"has no override {oid}" in gone.stderr
+
+
 def test_policies_and_paging(oncall_cli: CliRunner) -> None:
     policy = run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity", "--squad", "identity",
                       "--squad-default", "--level", "schedule:identity-primary@5", "--level", "person:carol@example.com")  # fmt: skip
@@ -58,3 +75,32 @@ def test_policies_and_paging(oncall_cli: CliRunner) -> None:
     assert paged == ["carol@example.com"]
     unknown = oncall_cli.invoke(app, ["page", "squad", "ghosts", "hello"])
     assert unknown.exit_code != 0 and "no squad 'ghosts'" in unknown.stderr
+
+
+def test_schedules_and_policies_are_edited_and_deleted_with_their_version(
+    oncall_cli: CliRunner,
+) -> None:
+    run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity",
+             "--level", "schedule:identity-primary@5")  # fmt: skip
+    renamed = run_json(oncall_cli, "oncall", "schedule", "edit", "identity-primary",
+                       "--version", "1", "--name", "Identity first line")  # fmt: skip
+    assert (renamed["name"], renamed["version"]) == ("Identity first line", 2)
+    stale = oncall_cli.invoke(app, ["oncall", "schedule", "edit", "identity-primary",
+                                    "--version", "1", "--zone", "UTC"])  # fmt: skip
+    assert stale.exit_code == 5 and "you had version 1, it is at 2" in stale.stderr
+    in_use = oncall_cli.invoke(
+        app, ["oncall", "schedule", "delete", "identity-primary", "--version", "2"]
+    )
+    assert in_use.exit_code == 5 and "used by escalation policy identity" in in_use.stderr
+
+    edited = run_json(oncall_cli, "oncall", "policy", "edit", "identity", "--version", "1",
+                      "--level", "person:carol@example.com@10", "--repeats", "2")  # fmt: skip
+    assert ([lvl["targets"] for lvl in edited["levels"]], edited["repeats"]) == (
+        [[{"kind": "person", "ref": "carol@example.com"}]],
+        2,
+    )
+    for noun, slug, version in (("schedule", "identity-primary", "2"), ("policy", "identity", "2")):
+        deleted = oncall_cli.invoke(app, ["oncall", noun, "delete", slug, "--version", version])
+        assert deleted.exit_code == 0, deleted.output
+    assert run_json(oncall_cli, "oncall", "schedule", "list") == []
+    assert run_json(oncall_cli, "oncall", "policy", "list") == []

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING
+
 STARTUP_SECONDS = 30
 
 
@@ -23,8 +25,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _opsroom(*args: str, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OPSROOM_DATABASE_URL": f"sqlite:///{db}"}
+def _opsroom(*args: str, db: Path, **settings: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OPSROOM_DATABASE_URL": f"sqlite:///{db}", **settings}
     return subprocess.Popen(
         [sys.executable, "-m", "opsroom", *args],
         env=env,
@@ -89,3 +91,15 @@ def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert process.wait(timeout=STARTUP_SECONDS) == 0
     output = process.stdout.read().decode() if process.stdout else ""
     assert "stopped" in output
+
+
+def test_worker_warns_while_the_signing_secret_is_the_placeholder(tmp_path: Path) -> None:
+    process = _opsroom(
+        "worker", db=tmp_path / "opsroom.db", OPSROOM_SIGNING_SECRET=PLACEHOLDER_SIGNING_SECRET
+    )
+    try:
+        printed = _printed_until(process, "started for")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=STARTUP_SECONDS)
+    assert f"warning: {PLACEHOLDER_WARNING}" in " ".join(printed.split())

@@ -33,6 +33,13 @@ class WebhookReceiver:
     url: str
     posts: list[Post] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # statuses to give first, then 200
+    # Cleared, the receiver takes each post but answers only once it is set again.
+    gate: threading.Event = field(default_factory=lambda: _open(threading.Event()))
+
+
+def _open(gate: threading.Event) -> threading.Event:
+    gate.set()
+    return gate
 
 
 @contextmanager
@@ -40,12 +47,21 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+        disable_nagle_algorithm = True
+
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
+            length = int(self.headers["Content-Length"])
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-request: nothing was received
+                self.close_connection = True
+                return
             receiver.posts.append(
                 Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            receiver.gate.wait()
             self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+            self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,14 +16,34 @@ from opsroom.jobs.domain import TimerStatus
 from opsroom.jobs.models import Timer
 
 Handler = Callable[[Session, domain.Due], None]
-_handlers: dict[str, Handler] = {}
+BatchHandler = Callable[[Session, Sequence[domain.Due]], None]
+_handlers: dict[str, BatchHandler] = {}
+_batched: set[str] = set()
+log = logging.getLogger("opsroom.worker")
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that runs timers of this kind (in the timer's own transaction)."""
 
     def register(fn: Handler) -> Handler:
+        def each(session: Session, timers: Sequence[domain.Due]) -> None:
+            for timer in timers:
+                fn(session, timer)
+
+        _handlers[kind] = each
+        return fn
+
+    return register
+
+
+def handles_batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a function that runs many due timers of this kind at once (set-based
+    queries instead of a round of them per timer); it must treat each timer as `handles`
+    would, since a batch that fails is run again one timer at a time."""
+
+    def register(fn: BatchHandler) -> BatchHandler:
         _handlers[kind] = fn
+        _batched.add(kind)
         return fn
 
     return register
@@ -77,9 +98,13 @@ def pending(session: Session, *, subject: str) -> list[Timer]:
 def claim_due(session: Session, *, owner: str, limit: int) -> list[int]:
     """Lease up to `limit` due timers to `owner`. On PostgreSQL, rows another worker is
     claiming are skipped (SKIP LOCKED); SQLite serialises writers, so it needs nothing more."""
+    return [timer.id for timer in _claim(session, owner=owner, limit=limit)]
+
+
+def _claim(session: Session, *, owner: str, limit: int) -> list[Timer]:
     now = clock.now()
     due = (
-        select(Timer.id)
+        select(Timer)
         .where(
             Timer.status == TimerStatus.PENDING,
             Timer.due_at <= now,
@@ -89,14 +114,10 @@ def claim_due(session: Session, *, owner: str, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(session.scalars(due))
-    if ids:
-        session.execute(
-            update(Timer)
-            .where(Timer.id.in_(ids))
-            .values(lease_owner=owner, lease_until=now + domain.LEASE)
-        )
-    return ids
+    timers = list(session.scalars(due))
+    for timer in timers:
+        timer.lease_owner, timer.lease_until = owner, now + domain.LEASE
+    return timers
 
 
 def run(session: Session, *, timer_id: int, owner: str) -> bool:
@@ -104,17 +125,62 @@ def run(session: Session, *, timer_id: int, owner: str) -> bool:
     timer = session.get(Timer, timer_id, with_for_update=True)
     if timer is None or timer.status != TimerStatus.PENDING or timer.lease_owner != owner:
         return False
-    handler = _handlers.get(timer.kind)
-    if handler is None:
-        raise LookupError(f"no handler for timer kind '{timer.kind}'")
-    handler(session, domain.Due(timer.kind, timer.subject, timer.due_at, dict(timer.payload)))
-    timer.status, timer.finished_at, timer.lease_owner, timer.lease_until = (
-        TimerStatus.DONE,
-        clock.now(),
-        None,
-        None,
-    )
+    _execute(session, [timer])
     return True
+
+
+def run_due(session: Session, *, owner: str, limit: int) -> int:
+    """Claim up to `limit` due timers and run them in the caller's transaction, each in a
+    savepoint, so a failing timer's writes roll back alone and only it backs off. Kinds
+    with a batch handler run together in one savepoint first, one at a time if that fails.
+    Returns how many ran."""
+    by_kind: dict[str, list[Timer]] = {}
+    for timer in _claim(session, owner=owner, limit=limit):
+        by_kind.setdefault(timer.kind, []).append(timer)
+    ran = 0
+    for kind, timers in by_kind.items():
+        if kind in _batched and len(timers) > 1 and _run_together(session, timers):
+            ran += len(timers)
+        else:
+            ran += sum(_run_alone(session, timer.id) for timer in timers)
+    return ran
+
+
+def _run_together(session: Session, timers: list[Timer]) -> bool:
+    try:
+        with session.begin_nested():
+            _execute(session, timers)
+        return True
+    except Exception:
+        log.warning(
+            "a batch of %d '%s' timers failed; running them one by one", len(timers), timers[0].kind
+        )
+        return False
+
+
+def _run_alone(session: Session, timer_id: int) -> bool:
+    try:
+        with session.begin_nested():
+            _execute(session, [session.get_one(Timer, timer_id)])
+        return True
+    except Exception as exc:
+        log.exception("timer %s failed", timer_id)
+        record_failure(session, timer_id=timer_id, error=f"{type(exc).__name__}: {exc}")
+        return False
+
+
+def _execute(session: Session, timers: Sequence[Timer]) -> None:
+    handler = _handlers.get(timers[0].kind)
+    if handler is None:
+        raise LookupError(f"no handler for timer kind '{timers[0].kind}'")
+    handler(session, [domain.Due(t.kind, t.subject, t.due_at, dict(t.payload)) for t in timers])
+    for timer in timers:
+        timer.status, timer.finished_at, timer.lease_owner, timer.lease_until = (
+            TimerStatus.DONE,
+            clock.now(),
+            None,
+            None,
+        )
 
 
 def record_failure(session: Session, *, timer_id: int, error: str) -> None:

@@ -1,4 +1,5 @@
-"""The background worker: claims due timers and runs each in its own transaction.
+"""The background worker: runs due timers in batches (one transaction each, a savepoint per
+timer) and hands the outbox's due messages to their channels.
 Runs inside `opsroom serve` by default, or alone as `opsroom worker` for scale-out."""
 
 from __future__ import annotations
@@ -8,14 +9,19 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, partial
 
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.jobs import service as jobs
+from opsroom.notify import service as notify
 from opsroom.registry import HANDLER_MODULES
 
 log = logging.getLogger("opsroom.worker")
-BATCH = 50
+BATCH = 100
+DELIVERY_BATCH = 100
+SENDERS = 8
 
 
 def worker_name() -> str:
@@ -23,24 +29,31 @@ def worker_name() -> str:
 
 
 def run_once(settings: Settings, *, owner: str, batch: int = BATCH) -> int:
-    """Claim what is due and run it; returns how many timers ran."""
+    """Run what is due, then hand the outbox's due messages over; returns how much was done."""
     with session_scope(settings) as session:
-        claimed = jobs.claim_due(session, owner=owner, limit=batch)
-    ran = 0
-    for timer_id in claimed:
-        ran += _run_one(settings, timer_id, owner)
-    return ran
+        ran = jobs.run_due(session, owner=owner, limit=batch)
+    return ran + hand_over(settings, owner=owner, batch=DELIVERY_BATCH)
 
 
-def _run_one(settings: Settings, timer_id: int, owner: str) -> int:
-    try:
-        with session_scope(settings) as session:
-            return int(jobs.run(session, timer_id=timer_id, owner=owner))
-    except Exception as exc:
-        log.exception("timer %s failed", timer_id)
-        with session_scope(settings) as session:
-            jobs.record_failure(session, timer_id=timer_id, error=f"{type(exc).__name__}: {exc}")
+def hand_over(settings: Settings, *, owner: str, batch: int) -> int:
+    """Lease due deliveries (committed), send them concurrently outside any transaction, then
+    record every outcome in one transaction. Returns how many were attempted."""
+    with session_scope(settings) as session:
+        claimed = notify.claim_deliveries(session, owner=owner, limit=batch)
+    if not claimed:
         return 0
+    failures = _senders().map(partial(notify.hand_over, settings), claimed)
+    with session_scope(settings) as session:
+        notify.record_deliveries(
+            session, owner=owner, outcomes=list(zip(claimed, failures, strict=True))
+        )
+    return len(claimed)
+
+
+@cache
+def _senders() -> ThreadPoolExecutor:
+    """A few threads per process: sends wait on the network, not on the interpreter."""
+    return ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="opsroom-send")
 
 
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:

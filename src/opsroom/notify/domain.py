@@ -14,6 +14,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 MAX_ATTEMPTS = 6
+# How long a worker holds a delivery it is sending: longer than a batch of sends can take
+# (connect and send timeouts), so a live worker never loses a row to another one.
+DELIVERY_LEASE = timedelta(minutes=3)
 SIGNATURE_HEADER = "X-Opsroom-Signature"
 # Headers stay on one line up to RFC 5322's limit: a folded List-Unsubscribe URL would be
 # encoded into something no mail client follows.

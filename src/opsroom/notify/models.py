@@ -37,10 +37,14 @@ class NotificationRule(Base):
 
 
 class OutboxMessage(Base):
-    """A message that must leave the process: written with its cause, sent after commit."""
+    """A message that must leave the process: written with its cause, sent after commit by a
+    worker holding its lease (the outbox is its own queue, claimed like the timers)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_incident", "incident_key", "status"),)
+    __table_args__ = (
+        Index("ix_outbox_incident", "incident_key", "status"),
+        Index("ix_outbox_due", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
@@ -55,6 +59,8 @@ class OutboxMessage(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -4,10 +4,12 @@ attempt on the incident's timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -15,14 +17,11 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.config import Settings
 from opsroom.errors import NotFound, ValidationFailed
-from opsroom.jobs import service as jobs
-from opsroom.jobs.domain import Due
 from opsroom.notify import channels, domain, schemas, subscriptions
 from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
 from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
 from opsroom.pagination import Page, paginate
 
-DELIVER_TIMER = "notify.deliver"
 PAGE = Message.event
 INCIDENT = "incident"
 
@@ -178,17 +177,25 @@ def _audit(
 # --- paging -------------------------------------------------------------------------------
 
 
-def _routes(session: Session, person: str) -> list[tuple[Channel, str, int]]:
-    """(channel, address, delay in minutes) a page to this person goes out on. Without rules,
+Route = tuple[Channel, str, int]
+
+
+def _routes(session: Session, people: Iterable[str]) -> dict[str, list[Route]]:
+    """(channel, address, delay in minutes) a page to each person goes out on. Without rules,
     every contact method at once; without contact methods, email to the account's address."""
-    chosen = session.scalars(select(NotificationRule).where(NotificationRule.person == person))
-    routes = [
-        (Channel(r.contact_method.kind), r.contact_method.address, r.delay_minutes) for r in chosen
-    ]
-    if routes:
-        return routes
-    methods = session.scalars(select(ContactMethod).where(ContactMethod.person == person))
-    return [(Channel(m.kind), m.address, 0) for m in methods] or [(Channel.EMAIL, person, 0)]
+    people = set(people)
+    chosen: dict[str, list[Route]] = {}
+    rules = select(NotificationRule).where(NotificationRule.person.in_(people))
+    for r in session.scalars(rules.order_by(NotificationRule.id)):
+        method = r.contact_method
+        chosen.setdefault(r.person, []).append(
+            (Channel(method.kind), method.address, r.delay_minutes)
+        )
+    every: dict[str, list[Route]] = {}
+    methods = select(ContactMethod).where(ContactMethod.person.in_(people - set(chosen)))
+    for m in session.scalars(methods.order_by(ContactMethod.id)):
+        every.setdefault(m.person, []).append((Channel(m.kind), m.address, 0))
+    return {p: chosen.get(p) or every.get(p) or [(Channel.EMAIL, p, 0)] for p in people}
 
 
 def message_for(
@@ -209,52 +216,61 @@ def message_for(
     )
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """A page (or a notice) to queue for one person; `dedup` keeps it from queuing twice."""
+
+    person: str
+    message: domain.Sendable
+    dedup: str
+    incident: str | None
+
+
 def page(
     session: Session, *, person: str, message: Message, dedup: str, incident: str | None
 ) -> list[OutboxMessage]:
     """Queue a page to one person on every route their rules name; the same `dedup` never
     queues twice. Returns the new outbox rows."""
-    return _queue(session, person, _routes(session, person), message, dedup, incident)
+    return page_all(session, [PageRequest(person, message, dedup, incident)])
 
 
-def _queue(
-    session: Session, person: str, routes: list[tuple[Channel, str, int]],
-    message: domain.Sendable, dedup: str, incident: str | None,
-) -> list[OutboxMessage]:  # fmt: skip
+def page_all(session: Session, requests: Sequence[PageRequest]) -> list[OutboxMessage]:
+    """Queue many pages with one round of queries for all of them (routes, duplicates)."""
+    routes = _routes(session, (r.person for r in requests))
+    return _queue_all(session, [(r, routes[r.person]) for r in requests])
+
+
+def _queue_all(
+    session: Session, requests: Sequence[tuple[PageRequest, list[Route]]]
+) -> list[OutboxMessage]:
+    """Queue each request on each of its routes, skipping the (dedup, person, route) already
+    queued."""
+    wanted = {
+        f"{r.dedup}:{r.person}:{n}": (r, route)
+        for r, routes in requests
+        for n, route in enumerate(routes)
+    }
+    taken = select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(wanted))
+    new = wanted.keys() - set(session.scalars(taken))
     now = clock.now()
-    queued = []
-    for n, (channel, address, delay) in enumerate(routes):
-        key = f"{dedup}:{person}:{n}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
-            continue
-        due = now + timedelta(minutes=delay)
-        queued.append(_enqueue(session, key, channel, address, person, incident, message, due))
-    return queued
-
-
-def _enqueue(
-    session: Session, key: str, channel: Channel, address: str, person: str,
-    incident: str | None, message: domain.Sendable, due_at: datetime,
-) -> OutboxMessage:  # fmt: skip
-    row = OutboxMessage(
-        dedup_key=key, channel=channel, kind=message.event, address=address, person=person, incident_key=incident,
-        message=message.as_dict(), status=Delivery.PENDING, due_at=due_at,
-    )  # fmt: skip
-    session.add(row)
+    rows = [
+        OutboxMessage(
+            dedup_key=key,
+            channel=channel,
+            kind=r.message.event,
+            address=address,
+            person=r.person,
+            incident_key=r.incident,
+            message=r.message.as_dict(),
+            status=Delivery.PENDING,
+            due_at=now + timedelta(minutes=delay),
+        )
+        for key, (r, (channel, address, delay)) in wanted.items()
+        if key in new
+    ]
+    session.add_all(rows)
     session.flush()
-    _schedule_attempt(session, row, due_at)
-    return row
-
-
-def _schedule_attempt(session: Session, row: OutboxMessage, due_at: datetime) -> None:
-    jobs.schedule(
-        session,
-        kind=DELIVER_TIMER,
-        subject=f"outbox:{row.id}",
-        due_at=due_at,
-        payload={"id": row.id},
-        dedup_key=f"outbox:{row.id}:{row.attempts}",
-    )
+    return rows
 
 
 # --- notices: stakeholder status updates and reminders -------------------------------------
@@ -264,7 +280,7 @@ def link_to(session: Session, path: str) -> str:
     return settings_of(session).base_url.rstrip("/") + path
 
 
-def _notice_routes(session: Session, person: str) -> list[tuple[Channel, str, int]]:
+def _notice_routes(session: Session, person: str) -> list[Route]:
     """A notice reaches a person on each contact method at once (rule delays are for pages);
     without contact methods, by email to the account's address."""
     query = select(ContactMethod).where(ContactMethod.person == person).order_by(ContactMethod.id)
@@ -278,7 +294,8 @@ def notify_person(
 ) -> list[OutboxMessage]:  # fmt: skip
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
     notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
-    return _queue(session, person, _notice_routes(session, person), notice, dedup, incident)
+    request = PageRequest(person, notice, dedup, incident)
+    return _queue_all(session, [(request, _notice_routes(session, person))])
 
 
 def _unsubscribe_link(session: Session, subscription: Subscription) -> str:
@@ -304,55 +321,106 @@ def tell_stakeholders(session: Session, *, news: schemas.IncidentNews) -> int:
             else [(Channel.EMAIL, subscription.subscriber, 0)]
         )
         dedup = f"stakeholders:{news.key}:{news.occasion}"
-        _queue(session, subscription.subscriber, routes, notice, dedup, news.key)
+        request = PageRequest(subscription.subscriber, notice, dedup, news.key)
+        _queue_all(session, [(request, routes)])
     return len(concerned)
 
 
 def cancel_waiting(session: Session, *, incident: str) -> int:
     """An acknowledged or resolved incident needs no follow-up pages: drop those not yet due."""
-    now = clock.now()
-    waiting = list(
-        session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.incident_key == incident,
-                OutboxMessage.status == Delivery.PENDING,
-                OutboxMessage.due_at > now,
-            )
+    waiting = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.incident_key == incident,
+            OutboxMessage.status == Delivery.PENDING,
+            OutboxMessage.due_at > clock.now(),
         )
+        .values(status=Delivery.CANCELLED)
     )
-    for row_id in waiting:
-        jobs.cancel(session, subject=f"outbox:{row_id}")
-    if waiting:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(waiting))
-            .values(status=Delivery.CANCELLED)
-        )
-    return len(waiting)
+    return int(session.execute(waiting).rowcount)  # type: ignore[attr-defined]
 
 
 # --- delivery (the worker) ----------------------------------------------------------------
 
 
-@jobs.handles(DELIVER_TIMER)
-def _deliver(session: Session, timer: Due) -> None:
-    row = session.get(OutboxMessage, timer.payload["id"], with_for_update=True)
-    if row is None or row.status != Delivery.PENDING:
-        return
-    row.attempts += 1
-    try:
-        channels.send(
-            settings_of(session), Channel(row.channel), row.address, domain.from_dict(row.message)
+@dataclass(frozen=True)
+class Handoff:
+    """One leased delivery attempt, as the sending thread sees it (no session)."""
+
+    id: int
+    attempt: int
+    channel: Channel
+    address: str
+    message: domain.Sendable
+
+
+def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handoff]:
+    """Lease up to `limit` due outbox rows to `owner`, counting the attempt now: a send
+    that never reports back is retried only once the lease has run out."""
+    now = clock.now()
+    due = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == Delivery.PENDING,
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(due))
+    for row in rows:
+        row.attempts += 1
+        row.lease_owner, row.lease_until = owner, now + domain.DELIVERY_LEASE
+    return [
+        Handoff(r.id, r.attempts, Channel(r.channel), r.address, domain.from_dict(r.message))
+        for r in rows
+    ]
+
+
+def hand_over(settings: Settings, handoff: Handoff) -> channels.DeliveryFailed | None:
+    """Send one leased delivery outside any transaction; the failure, if any, is returned."""
+    try:
+        channels.send(settings, handoff.channel, handoff.address, handoff.message)
     except channels.DeliveryFailed as failure:
-        _failed(session, row, failure)
-        return
+        return failure
+    except Exception as exc:  # a bug in one send must not leave its batch unrecorded
+        return channels.DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False)
+    return None
+
+
+def record_deliveries(
+    session: Session,
+    *,
+    owner: str,
+    outcomes: Sequence[tuple[Handoff, channels.DeliveryFailed | None]],
+) -> None:
+    """Mark what was sent and back off what failed, for the rows still leased to `owner`
+    with the same attempt (a row whose lease ran out and was taken over is left alone)."""
+    ids = [handoff.id for handoff, _ in outcomes]
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).with_for_update()
+    rows = {row.id: row for row in session.scalars(query)}
+    for handoff, failure in outcomes:
+        row = rows.get(handoff.id)
+        if row is None or (row.status, row.lease_owner, row.attempts) != (
+            Delivery.PENDING, owner, handoff.attempt,
+        ):  # fmt: skip
+            continue
+        row.lease_owner, row.lease_until = None, None
+        if failure is None:
+            _sent(session, row)
+        else:
+            _failed(session, row, failure)
+
+
+def _sent(session: Session, row: OutboxMessage) -> None:
     row.status, row.sent_at, row.last_error = Delivery.SENT, clock.now(), None
     _timeline(
         session,
         row,
         "page_sent",
-        f"{_sent(row)} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC",
+        f"{_reached(row)} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC",
     )
 
 
@@ -368,7 +436,7 @@ def _failed(session: Session, row: OutboxMessage, failure: channels.DeliveryFail
         )
         return
     retry_at = clock.now() + domain.retry_delay(row.attempts)
-    _schedule_attempt(session, row, retry_at)
+    row.due_at = retry_at
     _timeline(
         session,
         row,
@@ -377,7 +445,7 @@ def _failed(session: Session, row: OutboxMessage, failure: channels.DeliveryFail
     )
 
 
-def _sent(row: OutboxMessage) -> str:
+def _reached(row: OutboxMessage) -> str:
     if row.kind == PAGE:
         return f"Paged {row.person}"
     return f"Sent {_what(row)} to {row.person}"

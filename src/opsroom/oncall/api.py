@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, EmailStr
 
 from opsroom.apidoc import PageOut, RecordId, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.domain import Principal
+from opsroom.deps import Actor, DbSession, current_principal
+from opsroom.errors import Unauthenticated
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery
@@ -67,34 +69,95 @@ def import_schedule(
     )
 
 
+async def _signed_in_or_none(request: Request) -> Principal | None:
+    try:
+        return await current_principal(request)
+    except Unauthenticated:
+        return None
+
+
+FeedCaller = Annotated[Principal | None, Depends(_signed_in_or_none)]
+FeedToken = Annotated[str | None, Query(max_length=100, description="the subscribe URL's token")]
+FeedDays = Annotated[int, Query(ge=1, le=366)]
+
+
+def _feed_actor(
+    session: DbSession, caller: Principal | None, kind: str, key: str, token: str | None
+) -> Principal:
+    """Signed in: the caller. Otherwise the URL's token must match (404 if not)."""
+    if caller is not None and token is None:
+        return caller
+    return oncall.feed_reader(session, kind=kind, key=key, token=token or "")
+
+
 @router.get(
     "/schedules/{slug}/calendar.ics", response_class=Response, responses={**errors(404), **ICS}
 )
 def schedule_calendar(
-    session: DbSession, actor: Actor, slug: str, days: Annotated[int, Query(ge=1, le=366)] = 90
+    session: DbSession, caller: FeedCaller, slug: str, token: FeedToken = None, days: FeedDays = 90
 ) -> Response:
-    """One VEVENT per shift, times in UTC, UIDs stable across exports."""
+    """One VEVENT per shift, times in UTC, UIDs stable across exports. Calendar applications
+    subscribe with the `token` shown on the schedule's page; without a valid one (and not
+    signed in) the answer is 404."""
+    actor = _feed_actor(session, caller, oncall.SCHEDULE_FEED, slug, token)
     feed = oncall.schedule_feed(session, actor=actor, slug=slug, days=days)
     return Response(feed, media_type="text/calendar")
 
 
-@router.get("/people/{email}/oncall.ics", response_class=Response, responses={**errors(), **ICS})
+@router.get("/people/{email}/oncall.ics", response_class=Response, responses={**errors(404), **ICS})
 def person_calendar(
     session: DbSession,
-    actor: Actor,
+    caller: FeedCaller,
     email: EmailStr,
-    days: Annotated[int, Query(ge=1, le=366)] = 90,
+    token: FeedToken = None,
+    days: FeedDays = 90,
 ) -> Response:
-    """A person's shifts across every schedule."""
+    """A person's shifts across every schedule; subscribe with the `token` shown on the
+    on-call page."""
+    actor = _feed_actor(session, caller, oncall.PERSON_FEED, str(email), token)
     return Response(
         oncall.person_feed(session, actor=actor, person=str(email), days=days),
         media_type="text/calendar",
     )
 
 
+@router.post("/schedules/{slug}/calendar-token", responses=errors(404))
+def rotate_schedule_feed(session: DbSession, actor: Actor, slug: str) -> schemas.FeedTokenRead:
+    """A new token for the schedule's feed; earlier subscribe URLs answer 404 from now on."""
+    token = oncall.rotate_feed_token(session, actor=actor, kind=oncall.SCHEDULE_FEED, key=slug)
+    return schemas.FeedTokenRead(token=token)
+
+
+@router.post("/people/{email}/calendar-token", responses=errors())
+def rotate_person_feed(session: DbSession, actor: Actor, email: EmailStr) -> schemas.FeedTokenRead:
+    """A new token for a person's feed (one's own, or anyone's for an administrator)."""
+    token = oncall.rotate_feed_token(session, actor=actor, kind=oncall.PERSON_FEED, key=str(email))
+    return schemas.FeedTokenRead(token=token)
+
+
 @router.get("/schedules/{slug}", responses=errors(404))
 def get_schedule(session: DbSession, actor: Actor, slug: str) -> schemas.ScheduleRead:
     return schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
+
+
+@router.patch("/schedules/{slug}", responses=errors(404, 409))
+def update_schedule(
+    session: DbSession, actor: Actor, slug: str, data: schemas.ScheduleUpdate
+) -> schemas.ScheduleRead:
+    """Rename, move to another zone or replace the layers; `version` guards against edits
+    from a stale copy (409)."""
+    updated = oncall.update_schedule(session, actor=actor, slug=slug, data=data)
+    return schemas.ScheduleRead.model_validate(updated)
+
+
+@router.delete("/schedules/{slug}", responses=errors(404, 409))
+def delete_schedule(
+    session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
+) -> schemas.ScheduleRead:
+    """Delete a schedule; answers what it was. 409 while an escalation policy names it."""
+    gone = schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
+    oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
+    return gone
 
 
 @router.get("/schedules/{slug}/coverage", responses=errors(404))
@@ -117,6 +180,17 @@ def add_override(
 ) -> schemas.OverrideRead:
     created = oncall.add_override(session, actor=actor, slug=slug, data=data)
     return schemas.OverrideRead.model_validate(created)
+
+
+@router.patch("/schedules/{slug}/overrides/{override_id}", responses=errors(404, 409))
+def update_override(
+    session: DbSession, actor: Actor, slug: str, override_id: RecordId, data: schemas.OverrideUpdate
+) -> schemas.OverrideRead:
+    """Replace an override's person, window and reason; `version` is the schedule's."""
+    updated = oncall.update_override(
+        session, actor=actor, slug=slug, override_id=override_id, data=data
+    )
+    return schemas.OverrideRead.model_validate(updated)
 
 
 @router.delete("/schedules/{slug}/overrides/{override_id}", responses=errors(404))
@@ -155,6 +229,16 @@ def update_policy(
 ) -> schemas.PolicyRead:
     updated = oncall.update_policy(session, actor=actor, slug=slug, data=data)
     return schemas.PolicyRead.model_validate(updated)
+
+
+@router.delete("/escalation-policies/{slug}", responses=errors(404, 409))
+def delete_policy(
+    session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
+) -> schemas.PolicyRead:
+    """Delete a policy; answers what it was. Escalations walking it stop at their next step."""
+    gone = schemas.PolicyRead.model_validate(oncall.get_policy(session, actor=actor, slug=slug))
+    oncall.delete_policy(session, actor=actor, slug=slug, version=version)
+    return gone
 
 
 @router.get("/incidents/{key}/escalation", responses=errors(404))

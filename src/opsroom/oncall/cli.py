@@ -82,6 +82,42 @@ def override(
     )
 
 
+@app.command("override-edit")
+def edit_override(
+    schedule: str = typer.Argument(...),
+    override_id: int = typer.Argument(..., help="the override's id (schedule show --json)"),
+    person: str = typer.Option(..., help="who takes over (email)"),
+    start: str = typer.Option(..., help="ISO 8601 with zone"),
+    end: str = typer.Option(..., help="ISO 8601 with zone"),
+    version: int = typer.Option(..., help="the schedule's version you looked at"),
+    reason: str = typer.Option(""),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change who covers an override, when, or why."""
+    with unit_of_work(write=True) as session:
+        data = schemas.OverrideUpdate.model_validate(
+            {"person": person, "start": start, "end": end, "reason": reason, "version": version}
+        )
+        read = schemas.OverrideRead.model_validate(
+            oncall.update_override(
+                session, actor=actor(session), slug=schedule, override_id=override_id, data=data
+            )
+        )
+    emit(read, as_json, lambda: out.print(f"override {override_id} of {schedule} changed"))
+
+
+@app.command("override-remove")
+def remove_override(
+    schedule: str = typer.Argument(...), override_id: int = typer.Argument(...)
+) -> None:
+    """Remove an override: the rotation covers that time again."""
+    with unit_of_work(write=True) as session:
+        oncall.remove_override(
+            session, actor=actor(session), slug=schedule, override_id=override_id
+        )
+    out.print(f"removed override {override_id} from {schedule}")
+
+
 @schedule_app.command("create")
 def create_schedule(
     slug: str = typer.Argument(...),
@@ -153,6 +189,36 @@ def list_schedules(squad: str | None = typer.Option(None), as_json: bool = JsonO
                                       [(r.slug, r.name, r.squad_slug, r.zone, len(r.layers)) for r in rows]))  # fmt: skip
 
 
+@schedule_app.command("edit")
+def edit_schedule(
+    slug: str = typer.Argument(...),
+    version: int = typer.Option(..., help="the version you looked at (a stale one is refused)"),
+    name: str | None = typer.Option(None),
+    zone: str | None = typer.Option(None, help="IANA time zone"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rename a schedule or move it to another zone (replace layers through the API)."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ScheduleUpdate(version=version, name=name, zone=zone)
+        read = schemas.ScheduleRead.model_validate(
+            oncall.update_schedule(session, actor=actor(session), slug=slug, data=data)
+        )
+    emit(
+        read, as_json, lambda: out.print(f"schedule [bold]{slug}[/] now at version {read.version}")
+    )
+
+
+@schedule_app.command("delete")
+def delete_schedule(
+    slug: str = typer.Argument(...),
+    version: int = typer.Option(..., help="the version you looked at (a stale one is refused)"),
+) -> None:
+    """Delete a schedule no escalation policy uses."""
+    with unit_of_work(write=True) as session:
+        oncall.delete_schedule(session, actor=actor(session), slug=slug, version=version)
+    out.print(f"deleted schedule [bold]{slug}[/]")
+
+
 @schedule_app.command("show")
 def show_schedule(
     slug: str = typer.Argument(...),
@@ -218,6 +284,42 @@ def create_policy(
             f"created escalation policy [bold]{read.slug}[/] with {len(read.levels)} level(s)"
         ),
     )
+
+
+@policy_app.command("edit")
+def edit_policy(
+    slug: str = typer.Argument(...),
+    version: int = typer.Option(..., help="the version you looked at (a stale one is refused)"),
+    name: str | None = typer.Option(None),
+    level: list[str] = typer.Option([], help="replace the levels: 'kind:ref,kind:ref@minutes'"),
+    repeats: int | None = typer.Option(None, min=0, max=9),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rename a policy, replace its levels or change its repeats."""
+    changes = {"name": name, "levels": [_level(text) for text in level] or None, "repeats": repeats}
+    with unit_of_work(write=True) as session:
+        data = schemas.PolicyUpdate.model_validate(
+            {"version": version, **{k: v for k, v in changes.items() if v is not None}}
+        )
+        read = schemas.PolicyRead.model_validate(
+            oncall.update_policy(session, actor=actor(session), slug=slug, data=data)
+        )
+    emit(
+        read,
+        as_json,
+        lambda: out.print(f"escalation policy [bold]{slug}[/] now at version {read.version}"),
+    )
+
+
+@policy_app.command("delete")
+def delete_policy(
+    slug: str = typer.Argument(...),
+    version: int = typer.Option(..., help="the version you looked at (a stale one is refused)"),
+) -> None:
+    """Delete an escalation policy; escalations walking it stop at their next step."""
+    with unit_of_work(write=True) as session:
+        oncall.delete_policy(session, actor=actor(session), slug=slug, version=version)
+    out.print(f"deleted escalation policy [bold]{slug}[/]")
 
 
 @policy_app.command("list")

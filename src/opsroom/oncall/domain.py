@@ -3,6 +3,8 @@ gaps, fairness, escalation steps and working hours. Times are aware; zones are I
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -383,3 +385,15 @@ def by_day(shifts: Iterable[Shift], zone: str) -> list[tuple[date, list[Shift]]]
             days.setdefault(local.date(), []).append(Shift(s.person, start, end))
             start = end
     return sorted(days.items())
+
+
+def feed_token(secret: str, *, kind: str, key: str, nonce: str) -> str:
+    """The secret in a calendar feed's URL: an HMAC of the feed under the signing secret and
+    the feed's rotatable nonce, so nothing guessable is stored and rotating revokes it."""
+    message = f"feed:{kind}:{key}:{nonce}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def feed_token_matches(secret: str, *, kind: str, key: str, nonce: str, token: str) -> bool:
+    expected = feed_token(secret, kind=kind, key=key, nonce=nonce)
+    return hmac.compare_digest(expected.encode(), token.encode())

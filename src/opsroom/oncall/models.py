@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom import clock
@@ -98,3 +98,17 @@ class Escalation(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OnCallFeed(Base):
+    """The nonce behind a calendar feed's secret token (a schedule's or a person's): a new
+    nonce makes every earlier subscribe URL answer 404. No row: the feed's first token."""
+
+    __tablename__ = "oncall_feeds"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # schedule, person
+    key: Mapped[str] = mapped_column(String(320))
+    nonce: Mapped[str] = mapped_column(String(64))
+    rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

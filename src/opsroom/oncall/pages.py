@@ -3,6 +3,7 @@ the policy editor, the notification log, and the acknowledge link from a page.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.deps import Actor, AppSettings, DbSession, can_read
+from opsroom.deps import Actor, AppSettings, DbSession, can_read, settings_of
 from opsroom.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -47,6 +48,7 @@ def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
         "schedules": oncall.list_schedules(session, actor=actor),
         "policies": oncall.list_policies(session, actor=actor),
         "mine": oncall.my_shifts(session, actor=actor)[:5],
+        "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),
     }
     return render(request, session, "oncall/index.html", context)
 
@@ -68,9 +70,33 @@ def _schedule_page(
         "report": report,
         "days": _calendar(report, schedule.zone),
         "failure": failure,
+        "feed_url": _feed_url(request, session, oncall.SCHEDULE_FEED, slug),
     }
     status = failure.status if failure else 200
     return render(request, session, "oncall/schedule.html", context, status=status)
+
+
+def _feed_url(request: Request, session: DbSession, kind: str, key: str) -> str:
+    """The subscribe URL of a schedule's or a person's calendar feed, with its secret token."""
+    path = (
+        f"schedules/{key}/calendar.ics"
+        if kind == oncall.SCHEDULE_FEED
+        else f"people/{key}/oncall.ics"
+    )
+    token = oncall.feed_token(session, kind=kind, key=key)
+    return f"{settings_of(request).base_url.rstrip('/')}/api/v1/{path}?token={token}"
+
+
+@router.post("/oncall/schedules/{slug}/feed")
+def rotate_schedule_feed(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
+    oncall.rotate_feed_token(session, actor=actor, kind=oncall.SCHEDULE_FEED, key=slug)
+    return RedirectResponse(f"/oncall/schedules/{slug}#feed", status_code=303)
+
+
+@router.post("/oncall/feed")
+def rotate_my_feed(request: Request, session: DbSession, actor: Actor) -> Response:
+    oncall.rotate_feed_token(session, actor=actor, kind=oncall.PERSON_FEED, key=actor.name)
+    return RedirectResponse("/oncall#my-feed", status_code=303)
 
 
 def _calendar(report: schemas.CoverageRead, zone: str) -> list[tuple[date, list[dict[str, Any]]]]:
@@ -107,6 +133,59 @@ def add_override(
     if isinstance(result, Failure):
         return _schedule_page(request, session, actor, slug, result)
     return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
+
+
+@router.post("/oncall/schedules/{slug}/overrides/{override_id}/delete")
+def remove_override(
+    request: Request, session: DbSession, actor: Actor, slug: str, override_id: int
+) -> Response:
+    oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
+    return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
+
+
+@router.post("/oncall/schedules/{slug}")
+def update_schedule(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {k: v for k, v in form.items() if k in {"version", "name", "zone"}}
+
+    def change() -> Any:
+        data = schemas.ScheduleUpdate.model_validate(values)
+        return oncall.update_schedule(session, actor=actor, slug=slug, data=data)
+
+    result = attempt(session, "schedule", values, change)
+    if isinstance(result, Failure):
+        return _schedule_page(request, session, actor, slug, result)
+    return RedirectResponse(f"/oncall/schedules/{slug}", status_code=303)
+
+
+@router.post("/oncall/schedules/{slug}/delete")
+def delete_schedule(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    def remove(version: int) -> None:
+        oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
+
+    failure = _deleted(session, "schedule", form, remove)
+    if failure is not None:
+        return _schedule_page(request, session, actor, slug, failure)
+    return RedirectResponse("/oncall", status_code=303)
+
+
+def _deleted(
+    session: DbSession, kind: str, form: FormData, remove: Callable[[int], None]
+) -> Failure | None:
+    """Run a delete with the version the page was loaded at; the refusal, if any."""
+    values = {"version": form.get("version")}
+
+    def change() -> None:
+        held = str(values["version"] or "")
+        if not held.isdigit():
+            raise ValidationFailed("reload the page and try again", fields={"version": "missing"})
+        remove(int(held))
+
+    result = attempt(session, kind, values, change)
+    return result if isinstance(result, Failure) else None
 
 
 # --- the policy editor --------------------------------------------------------------------
@@ -173,6 +252,19 @@ def update_policy(
     if isinstance(result, Failure):
         return _policy_page(request, session, actor, slug, result)
     return RedirectResponse(f"/oncall/policies/{slug}", status_code=303)
+
+
+@router.post("/oncall/policies/{slug}/delete")
+def delete_policy(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    def remove(version: int) -> None:
+        oncall.delete_policy(session, actor=actor, slug=slug, version=version)
+
+    failure = _deleted(session, "policy", form, remove)
+    if failure is not None:
+        return _policy_page(request, session, actor, slug, failure)
+    return RedirectResponse("/oncall", status_code=303)
 
 
 # --- the notification log -----------------------------------------------------------------

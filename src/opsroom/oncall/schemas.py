@@ -41,6 +41,19 @@ class ScheduleCreate(Input):
     layers: list[LayerIn] = Field(default=[], max_length=20, description="lowest rank first")
 
 
+class ScheduleUpdate(Input):
+    """Only the fields given change; `layers`, when given, replaces every layer."""
+
+    version: int = Field(ge=1, description="the version you loaded; a stale one gets 409")
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    zone: Zone | None = None
+    layers: list[LayerIn] | None = Field(default=None, max_length=20)
+
+
+class FeedTokenRead(BaseModel):
+    token: str = Field(description="goes in the feed URL as ?token=")
+
+
 class ScheduleImport(Input):
     slug: Slug
     name: str = Field(min_length=2, max_length=200)
@@ -55,6 +68,10 @@ class OverrideIn(Input):
     start: AwareDatetime
     end: AwareDatetime
     reason: str = Field(default="", max_length=500)
+
+
+class OverrideUpdate(OverrideIn):
+    version: int = Field(ge=1, description="the schedule's version you loaded")
 
 
 class LayerRead(BaseModel):

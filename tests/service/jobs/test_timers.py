@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -172,3 +173,28 @@ def test_concurrent_workers_run_every_timer_exactly_once(settings: Settings, wor
         )
         assert audit.verify(s)[1] is None
     assert ran == Counter({f"t{i}": 1 for i in range(120)})
+
+
+@jobs.handles_batch("test.batch")
+def _batch(session: Session, timers: Sequence[Due]) -> None:
+    for timer in timers:
+        _record(session, timer)
+        if timer.payload.get("broken"):
+            raise RuntimeError(f"{timer.subject} is broken")
+
+
+def test_a_batch_runs_together_and_a_broken_timer_in_it_fails_alone(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        for n in range(3):
+            payload = {"broken": n == 1}
+            jobs.schedule(
+                s, kind="test.batch", subject=f"b{n}", due_at=clock.now(), payload=payload
+            )
+    assert run_once(settings, owner="w1") == 2
+    assert [_runs(settings, f"b{n}") for n in range(3)] == [1, 0, 1]
+    with session_scope(settings) as s:
+        broken = s.query(Timer).filter_by(subject="b1").one()
+        assert (broken.status, broken.attempts) == ("pending", 1)
+        assert broken.last_error == "RuntimeError: b1 is broken"

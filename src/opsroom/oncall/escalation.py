@@ -1,0 +1,239 @@
+"""Escalations that walk a policy on durable timers, and paging by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from opsroom import clock
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.errors import Conflict, NotFound
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.notify import service as notify
+from opsroom.oncall import domain, schemas
+from opsroom.oncall.access import audit_change
+from opsroom.oncall.models import Escalation, EscalationPolicy, OnCallSchedule
+from opsroom.oncall.policies import check_targets, policy_for, policy_rule
+from opsroom.oncall.schedules import schedule_rule
+
+ESCALATE_TIMER = "oncall.escalate"
+RUNNING, ACKNOWLEDGED, RESOLVED, EXHAUSTED = "running", "acknowledged", "resolved", "exhausted"
+
+
+# --- escalations --------------------------------------------------------------------------
+
+
+def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Escalation | None:
+    """Start escalating: high urgency pages the first level in this very transaction (the
+    outbox rows commit with the incident); low urgency waits for working hours."""
+    policy = policy_for(session, incident.services)
+    if policy is None:
+        return None
+    escalation = Escalation(
+        incident_key=incident.key, policy_slug=policy.slug, status=RUNNING,
+        details={"title": incident.title, "priority": incident.priority},
+    )  # fmt: skip
+    session.add(escalation)
+    session.flush()
+    if domain.pages_at_once(incident.urgency):
+        notify.page_all(
+            session, _run_step(session, escalation, policy, domain.Step(0), _Roster(session))
+        )
+    else:
+        zone = notify.settings_of(session).timezone
+        _schedule_step(
+            session, escalation, domain.Step(0), domain.next_working_time(clock.now(), zone)
+        )
+        _event(
+            session,
+            incident.key,
+            f"Low urgency: escalation through {policy.name} starts in working hours",
+        )
+    return escalation
+
+
+def stop(session: Session, *, incident: str, status: str, actor: Principal | str) -> bool:
+    """Acknowledged or resolved: no further levels, no follow-up pages."""
+    escalation = session.scalar(select(Escalation).where(Escalation.incident_key == incident))
+    if escalation is None or escalation.status != RUNNING:
+        return False
+    escalation.status, escalation.stopped_at = status, clock.now()
+    jobs.cancel(session, subject=_subject(incident))
+    dropped = notify.cancel_waiting(session, incident=incident)
+    _event(
+        session,
+        incident,
+        f"Escalation stopped ({status} by {actor})"
+        + (f"; {dropped} follow-up page(s) dropped" if dropped else ""),
+    )
+    return True
+
+
+def get_escalation(session: Session, *, actor: Principal, incident: str) -> Escalation:
+    require(actor, Action.READ)
+    escalation = session.scalar(select(Escalation).where(Escalation.incident_key == incident))
+    if escalation is None:
+        raise NotFound(f"{incident} has no escalation")
+    return escalation
+
+
+def _subject(incident: str) -> str:
+    return f"escalation:{incident}"
+
+
+def _schedule_step(
+    session: Session, escalation: Escalation, step: domain.Step, due: datetime
+) -> None:
+    jobs.schedule(
+        session, kind=ESCALATE_TIMER, subject=_subject(escalation.incident_key), due_at=due,
+        payload={"level": step.level, "round": step.round},
+        dedup_key=f"escalate:{escalation.incident_key}:{step.round}:{step.level}",
+    )  # fmt: skip
+
+
+def _run_step(
+    session: Session,
+    escalation: Escalation,
+    policy: EscalationPolicy,
+    step: domain.Step,
+    roster: _Roster,
+) -> list[notify.PageRequest]:
+    """Take one step: note it, schedule the next, and return the pages it sends."""
+    rule = policy_rule(policy.levels, policy.repeats)
+    escalation.level, escalation.round = step.level, step.round
+    people = roster.reached(rule.levels[step.level].targets)
+    key = escalation.incident_key
+    who = ", ".join(people) or "nobody (no one on call)"
+    _event(
+        session,
+        key,
+        f"Escalation level {step.level + 1}{f' (repeat {step.round})' if step.round else ''}: paging {who}",
+    )
+    following = rule.after(step)
+    if following is None:
+        escalation.status = EXHAUSTED
+    else:
+        _schedule_step(session, escalation, following, clock.now() + rule.timeout(step))
+    reason = f"Escalation level {step.level + 1} of {policy.name}"
+    return [_page_request(session, escalation, person, reason, step) for person in people]
+
+
+def _page_request(
+    session: Session, escalation: Escalation, person: str, reason: str, step: domain.Step
+) -> notify.PageRequest:
+    key, details = escalation.incident_key, escalation.details
+    message = notify.message_for(
+        session, incident=key, priority=details["priority"], summary=details["title"],
+        person=person, reason=reason,
+    )  # fmt: skip
+    return notify.PageRequest(person, message, f"{key}:{step.round}:{step.level}", key)
+
+
+class _Roster:
+    """Who targets reach now, each schedule or squad looked up once however many
+    escalations of a batch name it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.now = session, clock.now()
+        self.known: dict[domain.Target, list[str | None]] = {}
+
+    def reached(self, targets: Sequence[domain.Target]) -> list[str]:
+        people: list[str | None] = []
+        for target in targets:
+            if target not in self.known:
+                self.known[target] = self._on_call(target)
+            people += self.known[target]
+        return list(domain.reached(people).people)
+
+    def _on_call(self, target: domain.Target) -> list[str | None]:
+        if target.kind is domain.TargetKind.PERSON:
+            return [target.ref]
+        query = select(OnCallSchedule).options(
+            selectinload(OnCallSchedule.layers), selectinload(OnCallSchedule.overrides)
+        )
+        if target.kind is domain.TargetKind.SCHEDULE:
+            query = query.where(OnCallSchedule.slug == target.ref)
+        else:
+            query = query.where(OnCallSchedule.squad_slug == target.ref)
+        return [schedule_rule(s).on_call(self.now) for s in self.session.scalars(query)]
+
+
+@jobs.handles_batch(ESCALATE_TIMER)
+def _escalate(session: Session, timers: Sequence[Due]) -> None:
+    steps = {
+        t.subject.removeprefix("escalation:"): domain.Step(t.payload["level"], t.payload["round"])
+        for t in timers
+    }
+    running = (
+        select(Escalation)
+        .where(Escalation.incident_key.in_(steps), Escalation.status == RUNNING)
+        .order_by(Escalation.id)
+        .with_for_update()
+    )
+    escalations = list(session.scalars(running))
+    slugs = {e.policy_slug for e in escalations}
+    policies = {
+        p.slug: p
+        for p in session.scalars(select(EscalationPolicy).where(EscalationPolicy.slug.in_(slugs)))
+    }
+    roster, pages = _Roster(session), []
+    for escalation in escalations:
+        policy = policies.get(escalation.policy_slug)
+        if policy is None:
+            escalation.status = EXHAUSTED
+            continue
+        pages += _run_step(session, escalation, policy, steps[escalation.incident_key], roster)
+    notify.page_all(session, pages)
+
+
+def _event(session: Session, incident: str, text: str) -> None:
+    audit.add_event(
+        session,
+        subject_type="incident",
+        subject_key=incident,
+        actor="opsroom",
+        kind="escalation",
+        text=text,
+    )
+
+
+# --- paging by hand -----------------------------------------------------------------------
+
+
+def page(session: Session, *, actor: Principal, data: schemas.PageIn) -> list[str]:
+    """Page a person, a squad's on-call or a schedule's on-call now; returns who was paged."""
+    require(actor, Action.WORK_INCIDENTS)
+    target = domain.Target(data.kind, data.ref)
+    check_targets(
+        session, [schemas.LevelIn(targets=[schemas.TargetIn(kind=data.kind, ref=data.ref)])]
+    )
+    people = _Roster(session).reached([target])
+    if not people:
+        raise Conflict(f"nobody is on call for {data.kind} '{data.ref}'")
+    stamp = clock.now().isoformat()
+    for person in people:
+        message = notify.message_for(
+            session, incident=data.incident or "PAGE", priority="page", summary=data.message,
+            person=person, reason=f"Paged by {actor}",
+        )  # fmt: skip
+        notify.page(
+            session,
+            person=person,
+            message=message,
+            dedup=f"page:{actor}:{stamp}",
+            incident=data.incident,
+        )
+    audit_change(
+        session,
+        actor,
+        "oncall.paged",
+        data.kind,
+        data.ref,
+        {"people": people, "message": data.message},
+    )
+    return people
