@@ -86,14 +86,33 @@ def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
     _declare(catalog_client)
     page = catalog_client.get("/", headers=HTML)
     assert page.status_code == 200
-    html = page.text
-    assert '<script src="/vendor/chart.umd.min.js" defer></script>' in html
+    assert '<script src="/vendor/chart.umd.min.js" defer></script>' in page.text
+    html = _with_fragments(catalog_client, page.text)
     charts = [json.loads(unescape(spec)) for spec in re.findall(r"data-chart='([^']*)'", html)]
     assert len(charts) == 5
-    weekly = charts[0]
+    weekly = next(c for c in charts if c.get("stacked"))
     assert {s["label"]: s["values"][-1] for s in weekly["series"]}["P1"] == 1
     assert re.search(r'class="priority-p1".*?<span class="count">1</span>', html, re.S)
     assert 'data-kpi="incidents"' in html
+
+
+def _with_fragments(client: TestClient, page: str) -> str:
+    """The dashboard as the browser completes it: the page and every part it loads later."""
+    paths = re.findall(r'class="dashboard-later" hx-get="([^"]+)"', page)
+    assert len(paths) == 3
+    parts = [client.get(unescape(p), headers={**HTML, "HX-Request": "true"}) for p in paths]
+    assert all(p.status_code == 200 and "<html" not in p.text for p in parts)
+    return page + "".join(p.text for p in parts)
+
+
+def test_the_dashboard_lists_the_work_waiting_on_people(catalog_client: TestClient) -> None:
+    page = catalog_client.get("/", headers=HTML).text
+    html = _with_fragments(catalog_client, page)
+    assert "No action item is overdue." in html
+    assert "No review is overdue." in html
+    assert "No change is planned in the next 14 days." in html
+    assert "Coming with their domains" not in html
+    assert catalog_client.get("/dashboard/work", params={"platform": "nowhere"}).status_code == 404
 
 
 def test_the_live_part_refreshes_alone(catalog_client: TestClient) -> None:

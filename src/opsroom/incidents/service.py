@@ -977,6 +977,7 @@ def current_policy(session: Session) -> domain.Policy:
 
 # Aggregates over incidents that the KPI engine builds on, answered by the database.
 FigureScope = figures.Scope
+GroupCounts = figures.GroupCounts
 group_counts = figures.group_counts
 group_durations = figures.group_durations
 count_by_service = figures.count_by_service

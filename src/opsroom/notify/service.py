@@ -282,13 +282,18 @@ def log(
     return paginate(session, query, OutboxMessage.id, limit=limit, cursor=cursor, descending=True)
 
 
-def pages_received(session: Session, *, since: datetime) -> dict[str, int]:
-    """Distinct incidents each person was paged for since a moment: a fairness figure."""
+def pages_received(
+    session: Session, *, since: datetime, until: datetime | None = None
+) -> dict[str, int]:
+    """Distinct incidents each person was paged for since a moment (and before `until`): a
+    fairness figure."""
     query = (
         select(OutboxMessage.person, func.count(func.distinct(OutboxMessage.incident_key)))
         .where(OutboxMessage.created_at >= since, OutboxMessage.status == Delivery.SENT)
         .group_by(OutboxMessage.person)
     )
+    if until is not None:
+        query = query.where(OutboxMessage.created_at < until)
     return {person: int(count) for person, count in session.execute(query)}
 
 
