@@ -1027,6 +1027,7 @@ def _imported(
         number=keys.next_number(session, PREFIX), external_ref=data.external_ref,
         declared_by=str(actor), priority_reason=f"imported from {data.source}",
         participants=[IncidentParticipant(kind="squad", ref=s) for s in dict.fromkeys(data.squads)],
+        services=[],  # known empty: the audit snapshot need not load it
         **{name: values[name] for name in IMPORTED_FIELDS},
     )  # fmt: skip
     session.add(incident)
