@@ -96,10 +96,16 @@ def opsroom_requests(host: str, batch: int, run: str, key: str) -> Iterator[byte
         ]
         body = orjson.dumps(
             {
-                "version": "4", "status": "firing", "receiver": "opsroom",
-                "groupKey": f"bench-{first}", "groupLabels": {}, "commonLabels": {},
-                "commonAnnotations": {}, "externalURL": "http://alertmanager.bench",
-                "truncatedAlerts": 0, "alerts": firing,
+                "version": "4",
+                "status": "firing",
+                "receiver": "opsroom",
+                "groupKey": f"bench-{first}",
+                "groupLabels": {},
+                "commonLabels": {},
+                "commonAnnotations": {},
+                "externalURL": "http://alertmanager.bench",
+                "truncatedAlerts": 0,
+                "alerts": firing,
             }  # fmt: skip
         )
         yield _request(host, "/api/v1/ingest/alertmanager", body, key)
@@ -226,7 +232,9 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         f"\n{accepted} alerts answered 2xx by opsroom, {stored} stored: "
         + ("none lost" if durable else f"{accepted - stored} LOST")
     )
-    print(f"({args.connections} keep-alive connections per server, {args.seconds:.0f} s a scenario)")
+    print(
+        f"({args.connections} keep-alive connections per server, {args.seconds:.0f} s a scenario)"
+    )
     return ok and durable
 
 

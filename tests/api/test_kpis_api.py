@@ -94,6 +94,7 @@ def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
     assert {s["label"]: s["values"][-1] for s in weekly["series"]}["P1"] == 1
     assert re.search(r'class="priority-p1".*?<span class="count">1</span>', html, re.S)
     assert 'data-kpi="incidents"' in html
+    assert '<th scope="row">Change failure rate (failed of finished)</th>' in html
 
 
 def _with_fragments(client: TestClient, page: str) -> str:

@@ -27,7 +27,7 @@ SPANS = {measure.value: span for measure, span in domain.SPANS.items()}
 # What the dashboard's tiles show of the durations.
 HEADLINE_SPANS = {m: SPANS[m] for m in (Measure.MTTA.value, Measure.MTTR.value)}
 Scope = incidents_service.FigureScope
-# The report's groupings, each counted and timed in the same two queries.
+# The report's groupings: each is counted in one query and timed in another.
 GROUPINGS = ("all", "priority", "squad")
 
 
@@ -64,8 +64,8 @@ def _figures(
     timed: Sequence[str] = (),
     spans: Mapping[str, tuple[str, str]] = SPANS,
 ) -> dict[str, list[schemas.GroupRead]]:
-    """Grouping -> its groups' figures: counts for every grouping in `counted` (one query),
-    duration statistics for those in `timed` (one more)."""
+    """Grouping -> its groups' figures: counts for every grouping in `counted`, duration
+    statistics for those in `timed` (one query per grouping for each)."""
     rules = incidents_service.current_policy(session)
     counts = incidents_service.group_counts(
         session, groupings=counted, scope=scope, response_targets=rules.response_target,

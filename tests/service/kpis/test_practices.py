@@ -3,7 +3,7 @@ the squad scorecard, on hand-computed histories, on every database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.orm import Session
