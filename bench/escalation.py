@@ -150,7 +150,9 @@ def anchor(settings: Settings, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1000)
-    parser.add_argument("--dir", default=None, help="where the throw-away database goes (default: a temp dir)")
+    parser.add_argument(
+        "--dir", default=None, help="where the throw-away database goes (default: a temp dir)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp, webhook_receiver() as receiver:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db")

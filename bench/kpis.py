@@ -5,18 +5,21 @@ hand-written SQL query computing the same incident aggregates over the same data
 same run (the anchor); the dashboard page <= 300 ms with 100,000 incidents.
 
     .venv/bin/python bench/kpis.py [--incidents 1000000] [--dashboard-incidents 100000] [--db PATH]
+        [--dashboard-db PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +189,30 @@ def _run(session: Session, sql: Any, params: dict[str, str]) -> list[Any]:
     return list(session.execute(sql, params))
 
 
+HTML = {"Accept": "text/html"}
+FRAGMENT = {**HTML, "HX-Request": "true"}
+
+
+def _fragments(page: str) -> list[str]:
+    """What the dashboard loads once shown (hx-trigger="load"): the browser waits for these."""
+    found = re.findall(r'hx-get="([^"]+)" hx-trigger="load"', page)
+    return [unescape(path) for path in found]
+
+
+def _median_ms(
+    client: TestClient, requests: list[tuple[str, dict[str, str]]]
+) -> tuple[float, float]:
+    """Median and longest time, in ms, of the requests made one after another."""
+    samples = []
+    for _ in range(20):
+        started = time.perf_counter()
+        for path, headers in requests:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.status_code)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000, max(samples) * 1000
+
+
 def dashboard(settings: Settings) -> None:
     with session_scope(settings) as session:
         from opsroom.auth import service as auth
@@ -194,24 +221,20 @@ def dashboard(settings: Settings) -> None:
         cookie, _ = auth.start_session(session, user=user, address="127.0.0.1")
     with TestClient(create_app(settings, worker=False)) as client:
         client.cookies.set("opsroom_session", cookie)
-        first = client.get("/", headers={"Accept": "text/html"})
-        assert first.status_code == 200 and "data-chart" in first.text, first.status_code
-        samples = []
-        for _ in range(20):
-            started = time.perf_counter()
-            client.get("/", headers={"Accept": "text/html"})
-            samples.append(time.perf_counter() - started)
-        health = []
-        for _ in range(20):
-            started = time.perf_counter()
-            client.get("/api/v1/health")
-            health.append(time.perf_counter() - started)
-    median_ms, health_ms = statistics.median(samples) * 1000, statistics.median(health) * 1000
+        first = client.get("/", headers=HTML)
+        parts = _fragments(first.text)
+        assert first.status_code == 200 and "/dashboard/figures" in parts, first.status_code
+        page = [("/", HTML)]
+        paint_ms, paint_max = _median_ms(client, page)
+        whole_ms, whole_max = _median_ms(client, page + [(p, FRAGMENT) for p in parts])
+        each = {p: _median_ms(client, [(p, FRAGMENT)])[0] for p in parts}
+        health_ms, _ = _median_ms(client, [("/api/v1/health", {})])
     print(f"dashboard GET / ({incidents_bench.incident_count(settings):,} incidents)")
-    print(f"  median {median_ms:.0f} ms (max {max(samples) * 1000:.0f} ms)   target <= {DASHBOARD_TARGET_MS:.0f} ms   {'ok' if median_ms <= DASHBOARD_TARGET_MS else 'MISSED'}")  # fmt: skip
-    print(
-        f"  anchor GET /api/v1/health median {health_ms:.1f} ms; ratio {median_ms / health_ms:.0f} x"
-    )
+    print(f"  first paint (GET /)                       median {paint_ms:6.0f} ms (max {paint_max:.0f} ms)")  # fmt: skip
+    print(f"  complete (GET / and its {len(parts)} fragments, in turn) median {whole_ms:6.0f} ms (max {whole_max:.0f} ms)   target <= {DASHBOARD_TARGET_MS:.0f} ms   {'ok' if whole_ms <= DASHBOARD_TARGET_MS else 'MISSED'}")  # fmt: skip
+    for path, ms in each.items():
+        print(f"    {path:40s} median {ms:6.0f} ms")
+    print(f"  anchor GET /api/v1/health median {health_ms:.1f} ms; complete / anchor {whole_ms / health_ms:.0f} x")  # fmt: skip
 
 
 def main() -> None:
@@ -219,11 +242,14 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--dashboard-incidents", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="keep the large database here (reused next time)")
+    parser.add_argument("--dashboard-db", type=Path, help="keep the dashboard's database here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         big = build(args.db or Path(workdir) / "kpis.db", args.incidents)
         monthly(big)
-        dashboard(build(Path(workdir) / "dashboard.db", args.dashboard_incidents))
+        dashboard(
+            build(args.dashboard_db or Path(workdir) / "dashboard.db", args.dashboard_incidents)
+        )
 
 
 if __name__ == "__main__":

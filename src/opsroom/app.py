@@ -40,8 +40,7 @@ from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
-from opsroom.web import STATIC, VENDOR_FILES, make_templates
-from opsroom.web import pages as shell_pages
+from opsroom.web import STATIC, VENDOR_FILES, dashboard, make_templates
 
 API_ROUTERS = (
     health.router,
@@ -62,7 +61,7 @@ API_ROUTERS = (
 )
 PAGE_ROUTERS = (
     auth_pages.router,
-    shell_pages.router,
+    dashboard.router,
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,

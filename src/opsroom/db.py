@@ -77,6 +77,9 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             "foreign_keys=ON",
             "busy_timeout=10000",
             "synchronous=NORMAL",
+            # 64 MiB of page cache, which also bounds the sorter's memory: the KPI figures
+            # sort a period's durations, and smaller sorts spill to temporary files.
+            "cache_size=-65536",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from html import unescape
 
 from fastapi.testclient import TestClient
@@ -86,14 +87,62 @@ def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
     _declare(catalog_client)
     page = catalog_client.get("/", headers=HTML)
     assert page.status_code == 200
-    html = page.text
-    assert '<script src="/vendor/chart.umd.min.js" defer></script>' in html
+    assert '<script src="/vendor/chart.umd.min.js" defer></script>' in page.text
+    html = _with_fragments(catalog_client, page.text)
     charts = [json.loads(unescape(spec)) for spec in re.findall(r"data-chart='([^']*)'", html)]
     assert len(charts) == 5
-    weekly = charts[0]
+    weekly = next(c for c in charts if c.get("stacked"))
     assert {s["label"]: s["values"][-1] for s in weekly["series"]}["P1"] == 1
     assert re.search(r'class="priority-p1".*?<span class="count">1</span>', html, re.S)
     assert 'data-kpi="incidents"' in html
+    assert '<th scope="row">Change failure rate (failed of finished)</th>' in html
+
+
+def _with_fragments(client: TestClient, page: str) -> str:
+    """The dashboard as the browser completes it: the page and every part it loads later."""
+    paths = re.findall(r'class="dashboard-later" hx-get="([^"]+)"', page)
+    assert len(paths) == 3
+    parts = [client.get(unescape(p), headers={**HTML, "HX-Request": "true"}) for p in paths]
+    assert all(p.status_code == 200 and "<html" not in p.text for p in parts)
+    return page + "".join(p.text for p in parts)
+
+
+def test_the_dashboard_lists_the_work_waiting_on_people(catalog_client: TestClient) -> None:
+    page = catalog_client.get("/", headers=HTML).text
+    html = _with_fragments(catalog_client, page)
+    assert "No action item is overdue." in html
+    assert "No review is overdue." in html
+    assert "No change is planned in the next 14 days." in html
+    assert "Coming with their domains" not in html
+    assert catalog_client.get("/dashboard/work", params={"platform": "nowhere"}).status_code == 404
+
+
+def test_the_dashboard_lists_overdue_items_upcoming_changes_and_freezes(
+    catalog_client: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    now = clock.now()  # 2 November 2026, 09:00 UTC
+    item = created(catalog_client, "/api/v1/actions", {"title": "Alert on pool saturation", "owner_squad": "identity", "due_on": "2026-11-01"})  # fmt: skip
+    created(catalog_client, "/api/v1/actions", {"title": "Not due yet", "owner_squad": "identity", "due_on": "2026-11-20"})  # fmt: skip
+    change = created(catalog_client, "/api/v1/changes", {
+        "title": "Rotate the search index", "services": ["search"], "squad": "identity",
+        "planned_start": (now + timedelta(days=3)).isoformat(), "planned_end": (now + timedelta(days=3, hours=2)).isoformat(),
+    })  # fmt: skip
+    assert (
+        catalog_client.post(f"/api/v1/changes/{change['key']}/submit", json={}).status_code == 200
+    )
+    created(catalog_client, "/api/v1/changes", {
+        "title": "Still a draft", "services": ["search"], "squad": "identity",
+        "planned_start": (now + timedelta(days=4)).isoformat(), "planned_end": (now + timedelta(days=4, hours=1)).isoformat(),
+    })  # fmt: skip
+    created(catalog_client, "/api/v1/freezes", {"slug": "peak", "name": "Black Friday", "starts_on": "2026-11-10", "ends_on": "2026-11-12"})  # fmt: skip
+
+    work = catalog_client.get("/dashboard/work", headers={**HTML, "HX-Request": "true"}).text
+
+    assert f'<a href="/actions/{item["key"]}">{item["key"]}</a> Alert on pool saturation' in work
+    assert "Not due yet" not in work and "No action item is overdue." not in work
+    assert f'<a href="/changes/{change["key"]}">{change["key"]}</a> Rotate the search index' in work
+    assert "Still a draft" not in work  # not submitted: nobody has to prepare for it yet
+    assert "Freeze: Black Friday" in work
 
 
 def test_the_live_part_refreshes_alone(catalog_client: TestClient) -> None:

@@ -517,3 +517,12 @@ def read(change: Change) -> schemas.ChangeRead:
         freeze_exception=change.freeze_exception, freeze_exception_by=change.freeze_exception_by,
         incidents=change.incident_keys, created_by=change.created_by, version=change.version,
     )  # fmt: skip
+
+
+def figures_by_squad(
+    session: Session, *, actor: Principal, since: datetime, until: datetime
+) -> list[schemas.FiguresRead]:
+    """Change figures per squad, for other domains' KPIs (see reports.figures)."""
+    from opsroom.changes import reports  # reports builds on this module
+
+    return reports.figures(session, actor=actor, since=since, until=until, by="squad")

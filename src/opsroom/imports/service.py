@@ -38,11 +38,20 @@ def _platform(session: Session, slug: str | None) -> str:
 
 
 def _squad(
-    session: Session, actor: Principal, group: str, platform: str, created: list[str]
+    session: Session,
+    actor: Principal,
+    group: str,
+    platform: str,
+    created: list[str],
+    known: set[str],
 ) -> str:
+    """The squad of an assignment group; each is looked up once per import (`known`)."""
     slug = slugify(group)[:80]
+    if slug in known or slug in created:
+        return slug
     try:
-        return catalog_service.get_squad(session, slug).slug
+        known.add(catalog_service.get_squad(session, slug).slug)
+        return slug
     except NotFound:
         data = catalog_schemas.SquadCreate(
             slug=slug, name=group, platform=platform,
@@ -85,6 +94,7 @@ def import_servicenow(
         raise ValidationFailed(str(exc), fields={"file": str(exc)}) from None
     outcomes = {"created": 0, "updated": 0, "unchanged": 0}
     squads_created: list[str] = []
+    squads_known: set[str] = set()
     rejected = [
         schemas.RejectedRead(line=r.line, number=r.number, problem=r.problem)
         for r in parsed.rejected
@@ -94,7 +104,9 @@ def import_servicenow(
         try:
             with session.begin_nested():
                 group = [record.assignment_group] if record.assignment_group else []
-                squads = [_squad(session, actor, g, slug, squads_created) for g in group]
+                squads = [
+                    _squad(session, actor, g, slug, squads_created, squads_known) for g in group
+                ]
                 _, outcome = incidents_service.import_record(
                     session, actor=actor, data=_incident(record, slug, squads)
                 )

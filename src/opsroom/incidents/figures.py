@@ -12,12 +12,15 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     func,
     literal,
     literal_column,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -87,7 +90,7 @@ def _key(by: str, scope: Scope) -> Any:
 
 
 def _select(by: str, scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(_key(by, scope).label("grp"), *columns).select_from(Incident)
+    query = select(cast(_key(by, scope), String).label("grp"), *columns).select_from(Incident)
     if by == "squad":
         query = query.join(
             IncidentParticipant,
@@ -116,62 +119,92 @@ def _sla_sums(targets: Mapping[Priority, timedelta | None], stop: str, now: date
     return [func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0))]
 
 
+def _grouped(by: str, scope: Scope, *columns: Any) -> Select[Any]:
+    """The rows of one grouping, each labelled with its grouping (`by`) and group."""
+    query = _select(by, scope, literal(by).label("by"), *columns)
+    return query.group_by(_key(by, scope)) if by != "all" else query
+
+
 def group_counts(
     session: Session,
     *,
-    by: str,
+    groupings: Sequence[str],
     scope: Scope,
     response_targets: Mapping[Priority, timedelta | None],
     resolution_targets: Mapping[Priority, timedelta | None],
-) -> dict[str, GroupCounts]:
-    """Group -> incidents, major incidents and SLA outcomes."""
-    query = _select(
-        by, scope, func.count(), func.sum(case((Incident.major.is_(True), 1), else_=0)),
+) -> dict[tuple[str, str], GroupCounts]:
+    """(grouping, group) -> incidents, major incidents and SLA outcomes; one query per
+    grouping (all, priority, squad, week) for every figure."""
+    columns = (
+        func.count(), func.sum(case((Incident.major.is_(True), 1), else_=0)),
         *_sla_sums(response_targets, "acknowledged_at", scope.now),
         *_sla_sums(resolution_targets, "resolved_at", scope.now),
     )  # fmt: skip
-    if by != "all":  # PostgreSQL refuses a constant in GROUP BY
-        query = query.group_by(_key(by, scope))
+    rows = [row for by in groupings for row in session.execute(_grouped(by, scope, *columns))]
     return {
-        str(grp): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
-        for grp, n, major, rm, rb, sm, sb in session.execute(query)
+        (by, str(grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
+        for grp, by, n, major, rm, rb, sm, sb in rows
+        if n
     }  # fmt: skip
 
 
 # --- duration statistics --------------------------------------------------------------------
 
 
-def group_durations(
-    session: Session, *, by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]
-) -> dict[tuple[str, str], Summary]:
-    """(group, measure) -> count, mean, median and nearest-rank p90 of the seconds between
-    each measure's two timestamps, where both are known; one query for every measure."""
-    parts = []
-    for measure, (start_name, end_name) in spans.items():
-        start, end = getattr(Incident, start_name), getattr(Incident, end_name)
-        parts.append(
-            _select(by, scope, literal_column(f"'{measure}'").label("measure"),
-                    seconds_between(start, end).label("v"))
-            .where(start.is_not(None), end.is_not(None))
-        )  # fmt: skip
-    values = union_all(*parts).subquery()
-    partition = (values.c.measure, values.c.grp)
+def _measures(spans: Mapping[str, tuple[str, str]]) -> Any:
+    """A row per measure, crossed with each incident so that one scan yields every measure."""
+    return union_all(*(select(literal(m).label("measure")) for m in spans)).subquery("measures")
+
+
+def _durations(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
+    """(by, grp, measure, v) for every incident of the grouping and each measure it has,
+    from one scan of the period."""
+    measures = _measures(spans)
+    seconds = case(*(
+        (measures.c.measure == m, seconds_between(getattr(Incident, a), getattr(Incident, b)))
+        for m, (a, b) in spans.items()
+    ))  # fmt: skip
+    values = (
+        _select(by, scope, literal(by).label("by"), measures.c.measure, seconds.label("v"))
+        .join(measures, true())
+        .subquery()
+    )
+    return select(values).where(values.c.v.is_not(None)).subquery()
+
+
+def _statistics(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
+    values = _durations(by, scope, spans)
+    partition = (values.c.grp, values.c.measure)
+    # cume_dist = (rows with a value <= this one) / n: the value at rank k is the smallest
+    # whose cume_dist reaches k / n, ties included; one window function, one sort
     ranked = select(
-        values.c.grp, values.c.measure, values.c.v,
-        func.row_number().over(partition_by=partition, order_by=values.c.v).label("rn"),
-        func.count().over(partition_by=partition).label("n"),
+        values.c.by, *partition, values.c.v,
+        func.cume_dist().over(partition_by=partition, order_by=values.c.v).label("cd"),
     ).subquery()  # fmt: skip
-    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
-    query = select(
-        ranked.c.grp, ranked.c.measure, func.count(), func.avg(v),
-        # the middle rank, or the mean of the two middle ones: 2 rn in [n, n + 2]
-        func.avg(case((and_(2 * rn >= n, 2 * rn <= n + 2), v))),
-        # the first rank at or past 0.9 n
-        func.max(case((and_(10 * rn >= 9 * n, 10 * rn < 9 * n + 10), v))),
-    ).group_by(ranked.c.grp, ranked.c.measure)  # fmt: skip
+    cd, v = ranked.c.cd, ranked.c.v
+    return select(
+        ranked.c.by, ranked.c.grp, ranked.c.measure, func.count(), func.avg(v),
+        # the middle value, or the mean of the two middle ones: ranks ceil(n/2), floor(n/2) + 1
+        (func.min(case((cd >= 0.5, v))) + func.min(case((cd > 0.5, v)))) / 2,
+        # nearest rank: the value at rank ceil(0.9 n)
+        func.min(case((cd >= 0.9, v))),
+    ).group_by(ranked.c.by, ranked.c.grp, ranked.c.measure)  # fmt: skip
+
+
+def group_durations(
+    session: Session,
+    *,
+    groupings: Sequence[str],
+    scope: Scope,
+    spans: Mapping[str, tuple[str, str]],
+) -> dict[tuple[str, str, str], Summary]:
+    """(grouping, group, measure) -> count, mean, median and nearest-rank p90 of the seconds
+    between each measure's two timestamps, where both are known; one query per grouping for
+    every measure (one scan of the period, one sort)."""
+    rows = [row for by in groupings for row in session.execute(_statistics(by, scope, spans))]
     return {
-        (str(grp), measure): (int(count), _float(mean), _float(median), _float(p90))
-        for grp, measure, count, mean, median, p90 in session.execute(query)
+        (by, str(grp), measure): (int(count), _float(mean), _float(median), _float(p90))
+        for by, grp, measure, count, mean, median, p90 in rows
     }
 
 

@@ -987,6 +987,7 @@ def current_policy(session: Session) -> domain.Policy:
 
 # Aggregates over incidents that the KPI engine builds on, answered by the database.
 FigureScope = figures.Scope
+GroupCounts = figures.GroupCounts
 group_counts = figures.group_counts
 group_durations = figures.group_durations
 count_by_service = figures.count_by_service
@@ -1036,6 +1037,7 @@ def _imported(
         number=keys.next_number(session, PREFIX), external_ref=data.external_ref,
         declared_by=str(actor), priority_reason=f"imported from {data.source}",
         participants=[IncidentParticipant(kind="squad", ref=s) for s in dict.fromkeys(data.squads)],
+        services=[],  # known empty: the audit snapshot need not load it
         **{name: values[name] for name in IMPORTED_FIELDS},
     )  # fmt: skip
     session.add(incident)

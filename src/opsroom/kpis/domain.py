@@ -321,3 +321,66 @@ def trend(current: float | None, previous: float | None, better: Better) -> Tren
     improved = (direction == "down") == (better is Better.LOWER)
     change = (current - previous) / abs(previous) if previous else None
     return Trend(direction, improved, change)
+
+
+# --- on-call load ---------------------------------------------------------------------------
+
+
+def pages_per_person(pages: Mapping[str, int]) -> float | None:
+    """Pages received (distinct incidents a person was paged for) per person paged; None
+    while nobody was paged."""
+    paged = [n for n in pages.values() if n > 0]
+    return sum(paged) / len(paged) if paged else None
+
+
+# --- the squad scorecard --------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    COUNT = "count"  # a number of things: the platform average is its total per squad
+    RATE = "rate"  # a share, a duration or a ratio: the platform's own figure is its average
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    area: str
+    key: str
+    label: str
+    unit: str  # count, seconds, share or number
+    better: Better
+    squad: float | None
+    platform_average: float | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of the scorecard: where it belongs and how its platform average is taken."""
+
+    area: str
+    key: str
+    label: str
+    unit: str
+    better: Better
+    kind: Kind
+
+
+def platform_average(kind: Kind, platform: float | None, squads: int) -> float | None:
+    """A count's platform average is the platform's total divided among its squads; a rate's
+    is the platform's own rate."""
+    if kind is Kind.RATE or platform is None:
+        return platform
+    return platform / squads if squads else None
+
+
+def scorecard(
+    figures: Sequence[Figure],
+    squad: Mapping[str, float | None],
+    platform: Mapping[str, float | None],
+    squads: int,
+) -> list[ScoreLine]:
+    """The squad's figures with the platform average beside each."""
+    return [
+        ScoreLine(f.area, f.key, f.label, f.unit, f.better, squad.get(f.key),
+                  platform_average(f.kind, platform.get(f.key), squads))
+        for f in figures
+    ]  # fmt: skip

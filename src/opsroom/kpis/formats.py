@@ -53,12 +53,22 @@ def share(value: float | None, digits: int = 1) -> str:
     return NONE if value is None else f"{100 * value:.{digits}f} %"
 
 
-def tile_value(tile: schemas.TileRead, value: float | None) -> str:
-    if tile.unit == "seconds":
+def figure_value(unit: str, value: float | None) -> str:
+    """A figure in its unit: seconds as a duration, a share as a percentage, other numbers
+    with one decimal where they have one."""
+    if unit == "seconds":
         return duration(value)
-    if tile.unit == "share":
+    if unit == "share":
         return share(value)
-    return NONE if value is None else f"{value:.0f}"
+    return NONE if value is None else f"{value:.1f}".removesuffix(".0")
+
+
+def tile_value(tile: schemas.TileRead, value: float | None) -> str:
+    return figure_value(tile.unit, value)
+
+
+def score_value(line: schemas.ScoreLineRead, value: float | None) -> str:
+    return figure_value(line.unit, value)
 
 
 def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
@@ -99,6 +109,23 @@ def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
     for n in report.noise:
         yield "alert_source", n.key, "received", str(n.received)
         yield "alert_source", n.key, "noise_reduction_pct", _number(n.noise_reduction_pct)
+    yield "alert_noise", "all", "noise_reduction_pct", _number(report.noise_reduction_pct)
+    for section, figures in practice_sections(report):
+        for figure, value in figures.items():
+            yield section, "all", figure, _number(value)
+    for line in report.scorecard:
+        yield "scorecard", line.area, line.key, _number(line.squad)
+        yield "scorecard", line.area, f"{line.key}_platform_average", _number(line.platform_average)
+
+
+def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, float | None]]]:
+    """The figures of the other practices, section by section (the aging buckets aside)."""
+    return [
+        ("changes", dict(report.changes)),
+        ("reviews", dict(report.reviews)),
+        ("actions", {k: v for k, v in dict(report.actions).items() if k != "aging"}),
+        ("oncall", dict(report.oncall)),
+    ]
 
 
 def _number(value: float | None) -> str:
@@ -166,8 +193,36 @@ def to_markdown(report: schemas.KpiReport) -> str:
     lines += ["", "## Alert noise", "", f"Noise reduction: {_pct(report.noise_reduction_pct)}", ""]
     lines += _table(["source", "received", "incidents opened", "noise reduction"],
                     [[n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)] for n in report.noise])  # fmt: skip
-    lines += ["", "Not yet measured: " + "; ".join(report.not_yet_measured) + ".", ""]
-    return "\n".join(lines)
+    lines += ["", "## Changes, reviews, action items and on-call", ""]
+    lines += _table(["figure", "value"], [[label, text] for label, text in practice_lines(report)])
+    if report.scorecard:
+        lines += ["", f"## Scorecard: {report.squad}", ""]
+        lines += _table(["area", "figure", report.squad or "", "platform average"], [
+            [line.area, line.label, score_value(line, line.squad), score_value(line, line.platform_average)]
+            for line in report.scorecard
+        ])  # fmt: skip
+    return "\n".join([*lines, ""])
+
+
+def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
+    """The other practices' figures as people read them."""
+    c, r, a, o = report.changes, report.reviews, report.actions, report.oncall
+    return [
+        ("Changes planned to start in the period", str(c.volume)),
+        ("Change failure rate (failed of finished)", f"{share(c.change_failure_rate)} ({c.failed} of {c.finished})"),
+        ("Emergency changes", f"{share(c.emergency_share)} ({c.emergency} of {c.volume})"),
+        ("Required reviews published on time", f"{_pct(r.published_on_time_pct)} ({r.published} published of {r.required})"),
+        ("Median days from resolution to published review", _days(r.median_days_to_publish)),
+        ("Reviews overdue", str(r.overdue)),
+        ("Action-item closure rate", f"{_pct(a.closure_rate_pct)} ({a.total} items)"),
+        ("Action items open / overdue", f"{a.outstanding} / {a.overdue}"),
+        ("Pages per person paged", f"{_number(o.pages_per_person) or NONE} ({o.pages} pages, {o.people_paged} people, most {o.most_paged})"),
+        ("Alert noise reduction", _pct(report.noise_reduction_pct)),
+    ]  # fmt: skip
+
+
+def _days(value: float | None) -> str:
+    return NONE if value is None else f"{value:.1f} d"
 
 
 def _pct(value: float | None) -> str:
@@ -203,6 +258,8 @@ class _Formatting:
     duration = staticmethod(duration)
     share = staticmethod(share)
     tile_value = staticmethod(tile_value)
+    score_value = staticmethod(score_value)
+    practice_lines = staticmethod(practice_lines)
     MEASURES = MEASURES
 
 

@@ -30,8 +30,12 @@ def kpi_page(
     platform: Filter = None,
 ) -> Response:
     chosen = _period(period)
-    report = kpis.report(session, actor=actor, period=chosen, squad=squad, platform=platform)
-    beside = kpis.report(session, actor=actor, period=chosen, platform=platform) if squad else None
+    if squad:
+        report, beside = kpis.scorecard(
+            session, actor=actor, period=chosen, squad=squad, platform=platform
+        )
+    else:
+        report, beside = kpis.report(session, actor=actor, period=chosen, platform=platform), None
     context = {
         "report": report,
         "beside": beside,

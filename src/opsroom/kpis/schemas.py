@@ -7,6 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from opsroom.actions.schemas import ActionFigures
+from opsroom.reviews.schemas import ReviewFigures
+
 
 class StatsRead(BaseModel):
     count: int
@@ -59,6 +62,36 @@ class NoiseRead(BaseModel):
     noise_reduction_pct: float | None
 
 
+class ChangeFiguresRead(BaseModel):
+    """Changes planned to start in the period (DORA change failure rate among them)."""
+
+    volume: int
+    finished: int = Field(description="completed, failed or rolled back")
+    failed: int = Field(description="failed or rolled back")
+    emergency: int
+    change_failure_rate: float | None = Field(description="failed / finished")
+    emergency_share: float | None = Field(description="emergency / volume")
+
+
+class OnCallLoadRead(BaseModel):
+    """Pages sent in the period: distinct incidents each person was paged for."""
+
+    people_paged: int
+    pages: int
+    pages_per_person: float | None
+    most_paged: int = Field(description="pages of the person paged most")
+
+
+class ScoreLineRead(BaseModel):
+    area: str = Field(description="reliability, speed, hygiene, change or on-call")
+    key: str
+    label: str
+    unit: str = Field(description="count, seconds, share or number")
+    better: str = Field(description="lower or higher")
+    squad: float | None
+    platform_average: float | None
+
+
 class KpiReport(BaseModel):
     period: str
     start: datetime
@@ -78,7 +111,13 @@ class KpiReport(BaseModel):
     noise: list[NoiseRead] = Field(description="alert sources, noisiest first")
     noise_reduction_pct: float | None
     tiles: list[TileRead] = Field(description="headline figures against the previous period")
-    not_yet_measured: list[str] = Field(description="figures whose sources are not in opsroom yet")
+    changes: ChangeFiguresRead
+    reviews: ReviewFigures = Field(description="required reviews as of the report's making")
+    actions: ActionFigures = Field(description="action items as of the report's making")
+    oncall: OnCallLoadRead
+    scorecard: list[ScoreLineRead] = Field(
+        description="a squad's report: its figures with the platform average beside each"
+    )
 
 
 class WeeklyTrend(BaseModel):

@@ -16,24 +16,19 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog_service
 from opsroom.incidents import service as incidents_service
 from opsroom.incidents.domain import Priority
-from opsroom.kpis import domain, schemas
+from opsroom.kpis import domain, practices, schemas
 from opsroom.kpis.domain import Better, Measure, Period
 
 # Outages are looked for among incidents detected up to this long before the period (and
 # after it, for impact that began earlier): longer outages are not expected, and the bound
 # keeps the search on the detection-time index.
 LONGEST_OUTAGE = timedelta(days=31)
-# Figures the issue asks for whose sources live in domains opsroom does not have yet.
-NOT_YET_MEASURED = [
-    "change failure rate and emergency-change share (changes)",
-    "post-incident reviews on time (reviews)",
-    "action-item closure rate and overdue actions (actions)",
-    "pages per on-call person (on-call)",
-]
 SPANS = {measure.value: span for measure, span in domain.SPANS.items()}
 # What the dashboard's tiles show of the durations.
 HEADLINE_SPANS = {m: SPANS[m] for m in (Measure.MTTA.value, Measure.MTTR.value)}
 Scope = incidents_service.FigureScope
+# The report's groupings: each is counted in one query and timed in another.
+GROUPINGS = ("all", "priority", "squad")
 
 
 def _scope(period: Period, now: datetime, platform: str | None, squad: str | None) -> Scope:
@@ -53,29 +48,41 @@ def _share(met_breached: tuple[int, int]) -> float | None:
     return met / (met + breached) if met + breached else None
 
 
-def _groups(
+def _group_read(
+    key: str, c: incidents_service.GroupCounts, times: Mapping[str, domain.Stats]
+) -> schemas.GroupRead:
+    return schemas.GroupRead(
+        key=key, incidents=c.incidents, major=c.major, response_sla=_share(c.response),
+        resolution_sla=_share(c.resolution), times={m: _stats_read(times.get(m)) for m in SPANS},
+    )  # fmt: skip
+
+
+def _figures(
     session: Session,
-    by: str,
     scope: Scope,
-    label: Callable[[str], str] = str,
+    counted: Sequence[str],
+    timed: Sequence[str] = (),
     spans: Mapping[str, tuple[str, str]] = SPANS,
-) -> list[schemas.GroupRead]:
+) -> dict[str, list[schemas.GroupRead]]:
+    """Grouping -> its groups' figures: counts for every grouping in `counted`, duration
+    statistics for those in `timed` (one query per grouping for each)."""
     rules = incidents_service.current_policy(session)
     counts = incidents_service.group_counts(
-        session, by=by, scope=scope, response_targets=rules.response_target,
+        session, groupings=counted, scope=scope, response_targets=rules.response_target,
         resolution_targets=rules.resolution_target,
     )  # fmt: skip
     durations = (
-        incidents_service.group_durations(session, by=by, scope=scope, spans=spans) if spans else {}
+        incidents_service.group_durations(session, groupings=timed, scope=scope, spans=spans)
+        if timed
+        else {}
     )
-    return [
-        schemas.GroupRead(
-            key=label(grp), incidents=c.incidents, major=c.major, response_sla=_share(c.response),
-            resolution_sla=_share(c.resolution),
-            times={m: _stats_read(domain.Stats(*durations[grp, m]) if (grp, m) in durations else None) for m in SPANS},
-        )
-        for grp, c in sorted(counts.items(), key=lambda kv: _sort_key(kv[0]))
-    ]  # fmt: skip
+    times: dict[tuple[str, str], dict[str, domain.Stats]] = {}
+    for (by, grp, measure), summary in durations.items():
+        times.setdefault((by, grp), {})[measure] = domain.Stats(*summary)
+    found: dict[str, list[schemas.GroupRead]] = {by: [] for by in counted}
+    for (by, grp), c in sorted(counts.items(), key=lambda kv: (kv[0][0], _sort_key(kv[0][1]))):
+        found[by].append(_group_read(GROUP_LABELS.get(by, str)(grp), c, times.get((by, grp), {})))
+    return found
 
 
 def _sort_key(group: str) -> tuple[int, str]:
@@ -86,16 +93,12 @@ def _priority_label(group: str) -> str:
     return Priority(int(group)).label
 
 
-def _overall(
-    session: Session, scope: Scope, spans: Mapping[str, tuple[str, str]] = SPANS
-) -> schemas.GroupRead:
-    found = _groups(session, "all", scope, spans=spans)
-    if found and found[0].incidents:
-        return found[0]
-    return schemas.GroupRead(
-        key="all", incidents=0, major=0, response_sla=None, resolution_sla=None,
-        times={m: _stats_read(None) for m in SPANS},
-    )  # fmt: skip
+GROUP_LABELS: dict[str, Callable[[str], str]] = {"priority": _priority_label}
+NO_INCIDENTS = incidents_service.GroupCounts(0, 0, (0, 0), (0, 0))
+
+
+def _overall(found: Mapping[str, list[schemas.GroupRead]]) -> schemas.GroupRead:
+    return found["all"][0] if found["all"] else _group_read("all", NO_INCIDENTS, {})
 
 
 def _count_rows(counts: Mapping[str, int]) -> list[schemas.CountRead]:
@@ -214,7 +217,23 @@ def report(
     policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
 ) -> schemas.KpiReport:
     """Every figure of a period, by priority, squad, service, journey and source, with the
-    headline figures against the previous period."""
+    headline figures against the previous period; a squad's with its scorecard."""
+    if squad:
+        return scorecard(
+            session, actor=actor, period=period, squad=squad, platform=platform, policy=policy
+        )[0]
+    return _report(session, actor=actor, period=period, platform=platform, policy=policy)
+
+
+def _report(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    platform: str | None = None,
+    squad: str | None = None,
+    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
+) -> schemas.KpiReport:
     require(actor, Action.READ)
     if platform:
         catalog_service.get_platform(session, platform)
@@ -222,7 +241,8 @@ def report(
         catalog_service.get_squad(session, squad)
     scope = _scope(period, clock.now(), platform, squad)
     before = _scope(period.previous(), scope.now, platform, squad)
-    overall = _overall(session, scope)
+    found = _figures(session, scope, GROUPINGS, GROUPINGS)
+    overall = _overall(found)
     journeys = _journeys(session, platform)
     services, journey_uptimes = _availability(session, scope, journeys, policy)
     noise = _noise(session, actor, period)
@@ -230,15 +250,35 @@ def report(
         period=period.label, start=period.start, end=period.end,
         previous_period=period.previous().label, platform=platform, squad=squad,
         generated_at=scope.now, overall=overall,
-        by_priority=_groups(session, "priority", scope, _priority_label),
-        by_squad=_groups(session, "squad", scope),
+        by_priority=found["priority"], by_squad=found["squad"],
         by_service=_count_rows(incidents_service.count_by_service(session, scope=scope)),
         by_journey=_count_rows(incidents_service.count_by_journey(session, scope=scope, journeys=journeys)),
         by_source=_count_rows(incidents_service.count_by_source(session, scope=scope)),
         services=services, journeys=journey_uptimes,
         noise=noise, noise_reduction_pct=_noise_reduction(noise),
-        tiles=_tiles(overall, _overall(session, before)), not_yet_measured=NOT_YET_MEASURED,
+        tiles=_tiles(overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))),
+        scorecard=[],
+        **practices.practice_figures(session, actor=actor, period=period, platform=platform, squad=squad),
     )  # fmt: skip
+
+
+def scorecard(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    squad: str,
+    platform: str | None = None,
+    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
+) -> tuple[schemas.KpiReport, schemas.KpiReport]:
+    """A squad's report with its scorecard, and the platform's report it is set against."""
+    mine = _report(
+        session, actor=actor, period=period, platform=platform, squad=squad, policy=policy
+    )
+    beside = _report(session, actor=actor, period=period, platform=platform, policy=policy)
+    squads = len(catalog_service.list_squads(session, platform=platform))
+    lines = practices.scorecard(mine, beside, squads)
+    return mine.model_copy(update={"scorecard": lines}), beside
 
 
 def dashboard_summary(
@@ -254,18 +294,20 @@ def dashboard_summary(
     require(actor, Action.READ)
     scope = _scope(period, clock.now(), platform, None)
     before = _scope(period.previous(), scope.now, platform, None)
-    overall = _overall(session, scope, HEADLINE_SPANS)
+    found = _figures(session, scope, ["all", "squad"], ["all"], HEADLINE_SPANS)
+    overall = _overall(found)
     _, journey_uptimes = _availability(session, scope, _journeys(session, platform), policy)
     noise = _noise(session, actor, period)
     return schemas.KpiReport(
         period=period.label, start=period.start, end=period.end,
         previous_period=period.previous().label, platform=platform, squad=None,
         generated_at=scope.now, overall=overall, by_priority=[],
-        by_squad=_groups(session, "squad", scope, spans={}), by_service=[], by_journey=[],
+        by_squad=found["squad"], by_service=[], by_journey=[],
         by_source=[], services=[], journeys=journey_uptimes, noise=noise,
         noise_reduction_pct=_noise_reduction(noise),
-        tiles=_tiles(overall, _overall(session, before, HEADLINE_SPANS)),
-        not_yet_measured=NOT_YET_MEASURED,
+        tiles=_tiles(overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))),
+        scorecard=[],
+        **practices.practice_figures(session, actor=actor, period=period, platform=platform, squad=None),
     )  # fmt: skip
 
 
@@ -285,15 +327,17 @@ def weekly_trend(
     scope = Scope(start=first, end=monday + timedelta(weeks=1), now=now, platform=platform)
     counts = incidents_service.count_by_week_and_priority(session, scope=scope)
     mttr = {Measure.MTTR.value: SPANS[Measure.MTTR.value]}
-    durations = incidents_service.group_durations(session, by="week", scope=scope, spans=mttr)
+    durations = incidents_service.group_durations(
+        session, groupings=["week"], scope=scope, spans=mttr
+    )
     return schemas.WeeklyTrend(
         weeks=[f"{first + timedelta(weeks=i):%Y-%m-%d}" for i in range(weeks)],
         incidents_by_priority={
             p.label: [counts.get((week, int(p)), 0) for week in range(weeks)] for p in Priority
         },
         mttr_median=[
-            durations[str(week), Measure.MTTR.value][2]
-            if (str(week), Measure.MTTR.value) in durations
+            durations["week", str(week), Measure.MTTR.value][2]
+            if ("week", str(week), Measure.MTTR.value) in durations
             else None
             for week in range(weeks)
         ],

@@ -493,8 +493,11 @@ def log(
     return paginate(session, query, OutboxMessage.id, limit=limit, cursor=cursor, descending=True)
 
 
-def pages_received(session: Session, *, since: datetime) -> dict[str, int]:
-    """Distinct incidents each person was paged for since a moment: a fairness figure."""
+def pages_received(
+    session: Session, *, since: datetime, until: datetime | None = None
+) -> dict[str, int]:
+    """Distinct incidents each person was paged for since a moment (and before `until`): a
+    fairness figure."""
     query = (
         select(OutboxMessage.person, func.count(func.distinct(OutboxMessage.incident_key)))
         .where(
@@ -504,6 +507,8 @@ def pages_received(session: Session, *, since: datetime) -> dict[str, int]:
         )
         .group_by(OutboxMessage.person)
     )
+    if until is not None:
+        query = query.where(OutboxMessage.created_at < until)
     return {person: int(count) for person, count in session.execute(query)}
 
 

@@ -1,5 +1,5 @@
-"""What every page shares (rendering inside the layout, htmx partials, optional filters,
-forms refused by the rules) and the home page: each platform at a glance."""
+"""What every page shares: rendering inside the layout, htmx partials, optional filters,
+forms refused by the rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, BeforeValidator, ValidationError
@@ -19,22 +19,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom import clock
-from opsroom.audit import service as audit_service
-from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.deps import CSRF_FIELD
 from opsroom.errors import Conflict, ValidationFailed
 from opsroom.errors_http import is_htmx
 from opsroom.incidents import service as incidents_service
-from opsroom.kpis import charts, domain, formats
-from opsroom.kpis import service as kpis_service
-
-router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 # Pages that list things per platform: switching platform keeps you on them.
 PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "/incidents"})
-RECENT_CHANGES = 10
 
 Result = TypeVar("Result")
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -176,51 +168,3 @@ def attempt(
     except (Conflict, ValidationFailed, ValidationError) as exc:
         session.rollback()
         return _failure(form, exc, values)
-
-
-@router.get("/")
-def home(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
-    if platform:
-        platforms = [catalog_service.get_platform(session, platform)]
-    else:
-        platforms = catalog_service.list_platforms(session)
-    context = {
-        "overviews": [catalog_service.platform_overview(session, p) for p in platforms],
-        "tier_one": catalog_service.all_services(session, platform=platform, tier=1),
-        "recent": audit_service.list_entries(session, limit=RECENT_CHANGES).items,
-        **_dashboard(session, actor, platform),
-    }
-    return render(request, session, "home.html", context)
-
-
-def _dashboard(session: Session, actor: Principal, platform: str | None) -> dict[str, Any]:
-    """The platform dashboard: open incidents, this month's KPIs and the charts."""
-    report = kpis_service.dashboard_summary(
-        session, actor=actor, period=domain.current_month(clock.now()), platform=platform
-    )
-    trend = kpis_service.weekly_trend(session, actor=actor, platform=platform)
-    return {
-        "platform": platform,
-        "report": report,
-        "fmt": formats.FORMATTING,
-        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
-        "weekly_chart": charts.incidents_per_week(trend),
-        "mttr_chart": charts.mttr_trend(trend),
-        "sla_chart": charts.sla_by_squad(report),
-        "availability_chart": charts.availability_by_journey(report),
-        "noise_chart": charts.noisy_sources(report),
-    }
-
-
-@router.get("/dashboard/open")
-def open_now(
-    request: Request, session: DbSession, actor: Actor, platform: Filter = None
-) -> Response:
-    """The dashboard's live part: open incidents by priority."""
-    if platform:
-        catalog_service.get_platform(session, platform)
-    context = {
-        "platform": platform,
-        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
-    }
-    return render(request, session, "kpis/_open.html", context, partial="kpis/_open.html")

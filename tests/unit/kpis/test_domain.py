@@ -228,3 +228,38 @@ def test_trends_say_whether_a_change_is_an_improvement() -> None:
 def test_a_period_is_half_open() -> None:
     period = Period("x", at(1), at(2))
     assert domain.uptime([(at(2), at(3))], [], period).down == timedelta()
+
+
+# --- on-call load and the squad scorecard ---------------------------------------------------
+
+
+def test_pages_per_person_counts_only_people_who_were_paged() -> None:
+    # ann paged for 3 incidents, bob for 1, cy not at all: (3 + 1) / 2 people
+    assert domain.pages_per_person({"ann": 3, "bob": 1, "cy": 0}) == 2.0
+    assert domain.pages_per_person({"cy": 0}) is None
+    assert domain.pages_per_person({}) is None
+
+
+def test_a_counts_platform_average_is_its_total_per_squad_and_a_rates_is_its_own() -> None:
+    assert domain.platform_average(domain.Kind.COUNT, 12, 4) == 3.0
+    assert domain.platform_average(domain.Kind.COUNT, 12, 0) is None
+    assert domain.platform_average(domain.Kind.RATE, 0.25, 4) == 0.25
+    assert domain.platform_average(domain.Kind.COUNT, None, 4) is None
+
+
+def test_the_scorecard_sets_each_squad_figure_beside_the_platform_average() -> None:
+    figures = [
+        domain.Figure("hygiene", "actions_overdue", "Overdue", "count", Better.LOWER, domain.Kind.COUNT),
+        domain.Figure("change", "cfr", "Change failure rate", "share", Better.LOWER, domain.Kind.RATE),
+    ]  # fmt: skip
+    # the squad has 2 overdue items of the platform's 9 over 3 squads; 1 failed change of 4
+    # finished against the platform's 3 of 20
+    lines = domain.scorecard(
+        figures, {"actions_overdue": 2, "cfr": 0.25}, {"actions_overdue": 9, "cfr": 0.15}, 3
+    )
+    assert [(line.key, line.squad, line.platform_average) for line in lines] == [
+        ("actions_overdue", 2, 3.0),
+        ("cfr", 0.25, 0.15),
+    ]
+    missing = domain.scorecard(figures, {}, {}, 3)
+    assert [(line.squad, line.platform_average) for line in missing] == [(None, None)] * 2

@@ -1,0 +1,124 @@
+"""The home page: each platform at a glance and the platform dashboard. The page itself is
+cheap (open incidents, the platforms); the KPI figures, the charts and the work waiting on
+people arrive as htmx fragments, each its own request, so the first paint does not wait."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from opsroom import clock
+from opsroom.actions import service as actions_service
+from opsroom.audit import service as audit_service
+from opsroom.catalog import service as catalog_service
+from opsroom.changes import domain as changes_domain
+from opsroom.changes import reports as change_reports
+from opsroom.deps import Actor, DbSession, can_read
+from opsroom.kpis import charts, domain, formats
+from opsroom.kpis import service as kpis_service
+from opsroom.reviews import service as reviews_service
+from opsroom.web.pages import Filter, render
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+RECENT_CHANGES = 10
+WORK_SHOWN = 8  # overdue actions, overdue reviews, upcoming changes: the first few of each
+AHEAD = timedelta(days=14)  # how far ahead "upcoming" looks
+
+
+def _platform(session: DbSession, platform: str | None) -> str | None:
+    if platform:
+        catalog_service.get_platform(session, platform)
+    return platform
+
+
+def _fragment(
+    request: Request, session: DbSession, template: str, context: dict[str, Any]
+) -> Response:
+    return render(request, session, template, context, partial=template)
+
+
+@router.get("/")
+def home(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
+    if platform:
+        platforms = [catalog_service.get_platform(session, platform)]
+    else:
+        platforms = catalog_service.list_platforms(session)
+    context = {
+        "platform": platform,
+        "period": domain.current_month(clock.now()),
+        "overviews": [catalog_service.platform_overview(session, p) for p in platforms],
+        "tier_one": catalog_service.all_services(session, platform=platform, tier=1),
+        "recent": audit_service.list_entries(session, limit=RECENT_CHANGES).items,
+        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
+    }
+    return render(request, session, "home.html", context)
+
+
+@router.get("/dashboard/open")
+def open_now(
+    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+) -> Response:
+    """The dashboard's live part: open incidents by priority."""
+    context = {
+        "platform": _platform(session, platform),
+        "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
+    }
+    return _fragment(request, session, "kpis/_open.html", context)
+
+
+@router.get("/dashboard/figures")
+def figures(
+    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+) -> Response:
+    """This month's headline figures against last month, and the charts of this month."""
+    report = kpis_service.dashboard_summary(
+        session, actor=actor, period=domain.current_month(clock.now()), platform=_platform(session, platform)
+    )  # fmt: skip
+    context = {
+        "report": report,
+        "fmt": formats.FORMATTING,
+        "sla_chart": charts.sla_by_squad(report),
+        "availability_chart": charts.availability_by_journey(report),
+        "noise_chart": charts.noisy_sources(report),
+    }
+    return _fragment(request, session, "kpis/_dashboard_figures.html", context)
+
+
+@router.get("/dashboard/trend")
+def trend(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
+    """Incidents per week by priority and the weekly MTTR over the last 12 weeks."""
+    weekly = kpis_service.weekly_trend(session, actor=actor, platform=_platform(session, platform))
+    context = {
+        "weekly_chart": charts.incidents_per_week(weekly),
+        "mttr_chart": charts.mttr_trend(weekly),
+    }
+    return _fragment(request, session, "kpis/_dashboard_trend.html", context)
+
+
+@router.get("/dashboard/work")
+def work(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
+    """What is waiting on people: overdue action items and reviews, upcoming changes and
+    freezes."""
+    platform = _platform(session, platform)
+    now = clock.now()
+    ahead = change_reports.calendar(session, actor=actor, start=now, end=now + AHEAD)
+    upcoming = [
+        c for c in ahead.changes
+        if c.status in changes_domain.ACTIVE and (platform is None or c.platform == platform)
+    ]  # fmt: skip
+    context = {
+        "platform": platform,
+        "actions": actions_service.search(
+            session, actor=actor, limit=WORK_SHOWN, overdue=True, platform=platform
+        ),
+        "reviews": reviews_service.search(
+            session, actor=actor, limit=WORK_SHOWN, overdue=True, platform=platform
+        ),
+        "changes": sorted(upcoming, key=lambda c: c.planned_start)[:WORK_SHOWN],
+        "freezes": ahead.freezes,
+    }
+    return _fragment(request, session, "kpis/_dashboard_work.html", context)
