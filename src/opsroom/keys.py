@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, insert, select, update
+from sqlalchemy import Integer, String, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from opsroom.db import Base
@@ -16,17 +17,19 @@ class KeySequence(Base):
 
 
 def next_number(session: Session, prefix: str) -> int:
-    """The next number for a prefix; the row update serialises concurrent callers."""
-    bumped = session.execute(
-        update(KeySequence)
-        .where(KeySequence.prefix == prefix)
-        .values(last=KeySequence.last + 1)
+    """The next number for a prefix, in one upsert: concurrent callers serialise on the row,
+    and two first callers of a new prefix cannot collide on creating it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    bumped = (
+        insert(KeySequence)
+        .values(prefix=prefix, last=1)
+        .on_conflict_do_update(
+            index_elements=[KeySequence.prefix], set_={"last": KeySequence.last + 1}
+        )
         .returning(KeySequence.last)
-    ).scalar()
-    if bumped is not None:
-        return int(bumped)
-    session.execute(insert(KeySequence).values(prefix=prefix, last=1))
-    return 1
+    )
+    return int(session.execute(bumped).scalar_one())
 
 
 def parse(key: str, prefix: str) -> int | None:
