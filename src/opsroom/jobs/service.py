@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -102,22 +102,34 @@ def claim_due(session: Session, *, owner: str, limit: int) -> list[int]:
 
 
 def _claim(session: Session, *, owner: str, limit: int) -> list[Timer]:
+    timers: list[Timer] = lease_due(
+        session, Timer, pending=TimerStatus.PENDING, owner=owner, limit=limit, lease=domain.LEASE
+    )
+    return timers
+
+
+def lease_due(
+    session: Session, model: Any, *, pending: str, owner: str, limit: int, lease: timedelta
+) -> list[Any]:
+    """Lease up to `limit` due rows of a queue table (status, due_at, lease_owner,
+    lease_until) to `owner`, oldest first; on PostgreSQL rows another worker is claiming are
+    skipped (SKIP LOCKED), SQLite serialises writers."""
     now = clock.now()
     due = (
-        select(Timer)
+        select(model)
         .where(
-            Timer.status == TimerStatus.PENDING,
-            Timer.due_at <= now,
-            or_(Timer.lease_until.is_(None), Timer.lease_until < now),
+            model.status == pending,
+            model.due_at <= now,
+            or_(model.lease_until.is_(None), model.lease_until < now),
         )
-        .order_by(Timer.due_at, Timer.id)
+        .order_by(model.due_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    timers = list(session.scalars(due))
-    for timer in timers:
-        timer.lease_owner, timer.lease_until = owner, now + domain.LEASE
-    return timers
+    rows = list(session.scalars(due))
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, now + lease
+    return rows
 
 
 def run(session: Session, *, timer_id: int, owner: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -17,6 +17,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.config import Settings
 from opsroom.errors import NotFound, ValidationFailed
+from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
 from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
 from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
@@ -357,22 +358,12 @@ class Handoff:
 def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handoff]:
     """Lease up to `limit` due outbox rows to `owner`, counting the attempt now: a send
     that never reports back is retried only once the lease has run out."""
-    now = clock.now()
-    due = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == Delivery.PENDING,
-            OutboxMessage.due_at <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-        )
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = list(session.scalars(due))
+    rows: list[OutboxMessage] = jobs.lease_due(
+        session, OutboxMessage, pending=Delivery.PENDING, owner=owner, limit=limit,
+        lease=domain.DELIVERY_LEASE,
+    )  # fmt: skip
     for row in rows:
         row.attempts += 1
-        row.lease_owner, row.lease_until = owner, now + domain.DELIVERY_LEASE
     return [
         Handoff(r.id, r.attempts, Channel(r.channel), r.address, domain.from_dict(r.message))
         for r in rows
