@@ -12,7 +12,7 @@ from opsroom.deps import Actor, DbSession
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
-from opsroom.problems import schemas
+from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 
@@ -81,14 +81,15 @@ def list_proposals(
     ] = "proposed",
 ) -> list[schemas.ProposalRead]:
     return [
-        problems.read_proposal(p) for p in problems.proposals(session, actor=actor, status=status_)
+        recurrence.read_proposal(p)
+        for p in recurrence.proposals(session, actor=actor, status=status_)
     ]
 
 
 @router.post("/problems/proposals/detect", responses=errors())
 def detect(session: DbSession, actor: Actor) -> list[schemas.ProposalRead]:
     """Look for recurring incidents across all services now; returns the new proposals."""
-    return [problems.read_proposal(p) for p in problems.detect_recurring(session, actor=actor)]
+    return [recurrence.read_proposal(p) for p in recurrence.detect_recurring(session, actor=actor)]
 
 
 @router.post(
@@ -98,7 +99,7 @@ def detect(session: DbSession, actor: Actor) -> list[schemas.ProposalRead]:
 )
 def accept_proposal(session: DbSession, actor: Actor, proposal_id: RecordId) -> schemas.ProblemRead:
     """Open the proposed problem with its incidents linked."""
-    problem = problems.accept_proposal(session, actor=actor, proposal_id=proposal_id)
+    problem = recurrence.accept_proposal(session, actor=actor, proposal_id=proposal_id)
     return problems.read(session, problem)
 
 
@@ -107,8 +108,8 @@ def dismiss_proposal(
     session: DbSession, actor: Actor, proposal_id: RecordId
 ) -> schemas.ProposalRead:
     """Dismiss it; the same incidents are not proposed again."""
-    return problems.read_proposal(
-        problems.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
+    return recurrence.read_proposal(
+        recurrence.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
     )
 
 

@@ -8,7 +8,7 @@ import typer
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
-from opsroom.problems import schemas
+from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 
@@ -120,8 +120,8 @@ def detect(as_json: bool = JsonOption) -> None:
     """Look for recurring incidents now and propose problems for them."""
     with unit_of_work(write=True) as session:
         rows = [
-            problems.read_proposal(p)
-            for p in problems.detect_recurring(session, actor=actor(session))
+            recurrence.read_proposal(p)
+            for p in recurrence.detect_recurring(session, actor=actor(session))
         ]
     emit(rows, as_json, lambda: _proposals_table(rows))
 
@@ -131,7 +131,7 @@ def proposals(as_json: bool = JsonOption) -> None:
     """Proposals waiting for a decision."""
     with unit_of_work() as session:
         rows = [
-            problems.read_proposal(p) for p in problems.proposals(session, actor=actor(session))
+            recurrence.read_proposal(p) for p in recurrence.proposals(session, actor=actor(session))
         ]
     emit(rows, as_json, lambda: _proposals_table(rows))
 
@@ -139,14 +139,14 @@ def proposals(as_json: bool = JsonOption) -> None:
 @app.command()
 def accept(proposal_id: int) -> None:
     with unit_of_work(write=True) as session:
-        key = problems.accept_proposal(session, actor=actor(session), proposal_id=proposal_id).key
+        key = recurrence.accept_proposal(session, actor=actor(session), proposal_id=proposal_id).key
     out.print(f"opened {key}")
 
 
 @app.command()
 def dismiss(proposal_id: int) -> None:
     with unit_of_work(write=True) as session:
-        problems.dismiss_proposal(session, actor=actor(session), proposal_id=proposal_id)
+        recurrence.dismiss_proposal(session, actor=actor(session), proposal_id=proposal_id)
     out.print(f"proposal {proposal_id} dismissed")
 
 

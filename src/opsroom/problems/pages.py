@@ -17,7 +17,7 @@ from opsroom.catalog import service as catalog_service
 from opsroom.deps import Actor, DbSession, can_read
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
-from opsroom.problems import schemas
+from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
@@ -35,7 +35,9 @@ def board(request: Request, session: DbSession, actor: Actor, squad: Filter = No
     summaries = [problems.summary(p) for p in page.items]
     context = {
         "columns": [(s, [p for p in summaries if p.status is s]) for s in Status],
-        "proposals": [problems.read_proposal(p) for p in problems.proposals(session, actor=actor)],
+        "proposals": [
+            recurrence.read_proposal(p) for p in recurrence.proposals(session, actor=actor)
+        ],
         "figures": problems.figures(session, actor=actor, squad=squad),
         "squads": catalog_service.list_squads(session),
         "squad": squad,
@@ -161,9 +163,9 @@ def decide(
     decision: Annotated[str, Path(pattern="^(accept|dismiss)$")],
 ) -> Response:
     if decision == "accept":
-        problem = problems.accept_proposal(session, actor=actor, proposal_id=proposal_id)
+        problem = recurrence.accept_proposal(session, actor=actor, proposal_id=proposal_id)
         return see_other(f"/problems/{problem.key}")
-    problems.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
+    recurrence.dismiss_proposal(session, actor=actor, proposal_id=proposal_id)
     return see_other("/problems#proposals")
 
 

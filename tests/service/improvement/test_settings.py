@@ -18,6 +18,7 @@ from opsroom.improvement import schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.jobs import service as jobs
+from opsroom.problems import recurrence
 from opsroom.problems import schemas as problem_schemas
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
@@ -109,10 +110,10 @@ def test_recurrence_follows_the_thresholds(
     first = resolved(platform, title="Checkout timeouts", impact=3, urgency=3).key
     frozen_clock.advance(timedelta(days=6))
     second = resolved(platform, title="Checkout timeouts again", impact=3, urgency=3).key
-    assert problems.proposals(platform, actor=RESPONDER) == []  # six days apart: outside five
+    assert recurrence.proposals(platform, actor=RESPONDER) == []  # six days apart: outside five
     frozen_clock.advance(timedelta(days=1))
     third = resolved(platform, title="Timeouts in checkout", impact=3, urgency=3).key
-    [proposal] = problems.proposals(platform, actor=RESPONDER)
+    [proposal] = recurrence.proposals(platform, actor=RESPONDER)
     assert proposal.incident_keys == [second, third]
     assert first not in proposal.incident_keys
 

@@ -8,7 +8,7 @@ from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.demo import DEMO_CATALOG
 from opsroom.incidents import demo_history as incident_history
-from opsroom.problems import demo_history
+from opsroom.problems import demo_history, recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status
@@ -34,4 +34,4 @@ def test_demo_shows_reviews_problems_and_action_items_across_squads(settings: Se
         assert 0 < sum(i.overdue for i in items) < len(items) / 2
         assert {"verified", "wont_do_requested"} <= {i.status.value for i in items}
         assert sum(p.known_error for p in board) == 2 and all(p.incident_count for p in board)
-        assert problems.proposals(session, actor=ADMIN)
+        assert recurrence.proposals(session, actor=ADMIN)

@@ -11,7 +11,7 @@ from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Transition as ActionMove
 from opsroom.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
-from opsroom.problems import schemas
+from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
 from tests.improvement import RESPONDER, resolved, two_squads
@@ -173,23 +173,23 @@ def test_recurring_incidents_are_proposed_once_and_decisions_are_remembered(
     for title in titles[:2]:
         keys.append(resolved(platform, title=title, impact=3, urgency=3).key)
         frozen_clock.advance(timedelta(days=3))
-    assert problems.proposals(platform, actor=RESPONDER) == []
+    assert recurrence.proposals(platform, actor=RESPONDER) == []
     keys.append(resolved(platform, title=titles[2], impact=3, urgency=3).key)  # resolving detects
-    [proposal] = problems.proposals(platform, actor=RESPONDER)
+    [proposal] = recurrence.proposals(platform, actor=RESPONDER)
     assert (proposal.service_slug, proposal.incident_keys) == ("checkout", keys)
-    assert problems.detect_recurring(platform, actor=RESPONDER) == []
-    problems.dismiss_proposal(platform, actor=RESPONDER, proposal_id=proposal.id)
-    assert problems.detect_recurring(platform, actor=RESPONDER) == []
+    assert recurrence.detect_recurring(platform, actor=RESPONDER) == []
+    recurrence.dismiss_proposal(platform, actor=RESPONDER, proposal_id=proposal.id)
+    assert recurrence.detect_recurring(platform, actor=RESPONDER) == []
     with pytest.raises(Conflict, match="already dismissed"):
-        problems.accept_proposal(platform, actor=RESPONDER, proposal_id=proposal.id)
+        recurrence.accept_proposal(platform, actor=RESPONDER, proposal_id=proposal.id)
     fourth = resolved(platform, title="Checkout timeouts yet again", impact=3, urgency=3).key
-    [bigger] = problems.proposals(platform, actor=RESPONDER)
+    [bigger] = recurrence.proposals(platform, actor=RESPONDER)
     problem = problems.read(
-        platform, problems.accept_proposal(platform, actor=RESPONDER, proposal_id=bigger.id)
+        platform, recurrence.accept_proposal(platform, actor=RESPONDER, proposal_id=bigger.id)
     )
     assert problem.incidents == [*keys, fourth]
-    assert problems.read_proposal(bigger).problem == problem.key
-    assert problems.detect_recurring(platform, actor=RESPONDER) == []
+    assert recurrence.read_proposal(bigger).problem == problem.key
+    assert recurrence.detect_recurring(platform, actor=RESPONDER) == []
 
 
 def test_figures_count_open_problems_by_age(
