@@ -1,5 +1,7 @@
-"""Incident use cases: declare, work, resolve and close; notes, status updates, roles,
-participants, links and tasks. Every change is audited and lands on the timeline."""
+"""Incident use cases: declare, edit, resolve and close; status updates, SLA and update
+clocks, incidents that alerts open, imported history. Roles and participants are in
+participants.py, links and tasks in links.py; every change is audited and lands on the
+timeline."""
 
 from __future__ import annotations
 
@@ -7,67 +9,51 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom import clock, keys
 from opsroom.audit import service as audit
-from opsroom.auth import service as accounts
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.incidents import domain, figures, policy, schemas, stakeholders
 from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.incidents.links import add_task as add_task
+from opsroom.incidents.links import link as link
+from opsroom.incidents.links import links as links
+from opsroom.incidents.links import merge_duplicate as merge_duplicate
+from opsroom.incidents.links import set_task_done as set_task_done
+from opsroom.incidents.links import tasks as tasks
 from opsroom.incidents.models import (
     Incident,
-    IncidentLink,
     IncidentParticipant,
-    IncidentRole,
     IncidentService,
-    IncidentTask,
     StatusUpdate,
 )
+from opsroom.incidents.participants import add_note as add_note
+from opsroom.incidents.participants import add_participant as add_participant
+from opsroom.incidents.participants import assign_role as assign_role
+from opsroom.incidents.records import PREFIX as PREFIX
+from opsroom.incidents.records import SUBJECT as SUBJECT
+from opsroom.incidents.records import (
+    audit_change,
+    event,
+    holder,
+    join,
+    lock,
+    saved,
+    snapshot,
+    visible,
+)
+from opsroom.incidents.records import get as get
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.oncall import schemas as oncall_schemas
 from opsroom.oncall import service as oncall
 from opsroom.pagination import Page, paginate
 
-PREFIX = "INC"
-SUBJECT = "incident"
-
-
 # --- finding ------------------------------------------------------------------------------
-
-
-def _visible(query: Select[Incident], actor: Principal) -> Select[Incident]:
-    """Vendor contacts see only incidents their vendor is engaged on."""
-    if actor.role is not AccountRole.VENDOR_CONTACT:
-        require(actor, Action.READ)
-        return query
-    engaged = select(IncidentParticipant.incident_id).where(
-        IncidentParticipant.kind == "vendor", IncidentParticipant.ref == (actor.vendor or "")
-    )
-    return query.where(Incident.id.in_(engaged))
-
-
-def get(session: Session, *, actor: Principal, key: str) -> Incident:
-    number = keys.parse(key, PREFIX)
-    incident = (
-        session.scalar(_visible(select(Incident).where(Incident.number == number), actor))
-        if number
-        else None
-    )
-    if incident is None:
-        raise NotFound(f"no incident {key}")
-    return incident
-
-
-def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:
-    incident = get(session, actor=actor, key=key)
-    require_version(incident.key, incident.version, version)
-    return incident
 
 
 def search(
@@ -88,7 +74,7 @@ def search(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Incident]:
-    query = _visible(select(Incident), actor)
+    query = visible(select(Incident), actor)
     if status:
         query = query.where(Incident.status.in_(list(status)))
     if open_only:
@@ -152,7 +138,7 @@ def open_major(session: Session, *, actor: Principal | None = None) -> list[Inci
     """Open major incidents, for the banner on every page; those `actor` may see when given."""
     query = select(Incident).where(Incident.major.is_(True), Incident.status.in_(list(domain.OPEN)))
     if actor is not None:
-        query = _visible(query, actor)
+        query = visible(query, actor)
     return list(session.scalars(query.order_by(Incident.priority, Incident.number)))
 
 
@@ -170,53 +156,6 @@ def _affected(session: Session, slugs: Sequence[str]) -> list[IncidentService]:
             ) from None
         affected.append(IncidentService(service_slug=svc.slug, owner_squad=svc.owner.slug))
     return affected
-
-
-def _event(
-    session: Session, incident: Incident, actor: Principal | str, kind: str, text: str, **data: Any
-) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=incident.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-        data=data or None,
-    )
-
-
-def _audit(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    incident: Incident,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-) -> None:
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=SUBJECT,
-        subject_key=incident.key,
-        before=before,
-        after=after,
-    )
-
-
-def _snapshot(incident: Incident) -> dict[str, Any]:
-    fields = (
-        "title",
-        "status",
-        "impact",
-        "urgency",
-        "priority",
-        "major",
-        "bridge_url",
-        *domain.TIMESTAMPS,
-    )
-    return {name: getattr(incident, name) for name in fields} | {"services": incident.service_slugs}
 
 
 def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate) -> Incident:
@@ -242,8 +181,8 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
     )  # fmt: skip
     session.add(incident)
     session.flush()
-    _audit(session, actor, "incident.declared", incident, None, _snapshot(incident))
-    _event(
+    audit_change(session, actor, "incident.declared", incident, None, snapshot(incident))
+    event(
         session,
         incident,
         actor,
@@ -292,8 +231,8 @@ def update(
     session: Session, *, actor: Principal, key: str, data: schemas.IncidentUpdate
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = _lock(session, actor, key, data.version)
-    before = _snapshot(incident)
+    incident = lock(session, actor, key, data.version)
+    before = snapshot(incident)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "services"})
     if data.services is not None:
         incident.services = []
@@ -308,17 +247,7 @@ def update(
             domain.priority(incident.impact, incident.urgency, policy.current(session)),
             reason="",
         )
-    return _saved(session, actor, incident, "incident.updated", before)
-
-
-def _saved(
-    session: Session, actor: Principal, incident: Incident, action: str, before: dict[str, Any]
-) -> Incident:
-    """Bump the version and audit the change (callers put their own words on the timeline)."""
-    incident.version += 1
-    session.flush()
-    _audit(session, actor, action, incident, before, _snapshot(incident))
-    return incident
+    return saved(session, actor, incident, "incident.updated", before)
 
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
@@ -337,17 +266,17 @@ def override_priority(
     session: Session, *, actor: Principal, key: str, data: schemas.PriorityOverride
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = _lock(session, actor, key, data.version)
-    before = _snapshot(incident)
+    incident = lock(session, actor, key, data.version)
+    before = snapshot(incident)
     _reprioritise(session, incident, data.priority, reason=data.reason)
-    _event(
+    event(
         session,
         incident,
         actor,
         "priority",
         f"Priority set to {data.priority.label}: {data.reason}",
     )
-    return _saved(session, actor, incident, "incident.priority_overridden", before)
+    return saved(session, actor, incident, "incident.priority_overridden", before)
 
 
 def correct_timestamps(
@@ -355,7 +284,7 @@ def correct_timestamps(
 ) -> Incident:
     """Correct KPI timestamps after the fact (they define MTTD/MTTA/MTTR); audited with a reason."""
     require(actor, Action.WORK_INCIDENTS)
-    incident = _lock(session, actor, key, data.version)
+    incident = lock(session, actor, key, data.version)
     corrections = data.model_dump(exclude_unset=True, exclude={"version", "reason"})
     if not corrections:
         raise ValidationFailed(
@@ -368,17 +297,17 @@ def correct_timestamps(
     domain.check_timestamps(
         {name: corrections.get(name, getattr(incident, name)) for name in domain.TIMESTAMPS}
     )
-    before = _snapshot(incident)
+    before = snapshot(incident)
     for name, value in corrections.items():
         setattr(incident, name, value)
-    _event(
+    event(
         session,
         incident,
         actor,
         "corrected",
         f"Corrected {', '.join(sorted(corrections)).replace('_', ' ')}: {data.reason}",
     )
-    return _saved(session, actor, incident, "incident.timestamps_corrected", before)
+    return saved(session, actor, incident, "incident.timestamps_corrected", before)
 
 
 # --- the lifecycle ------------------------------------------------------------------------
@@ -388,7 +317,7 @@ def transition(
     session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = _lock(session, actor, key, data.version)
+    incident = lock(session, actor, key, data.version)
     target = domain.next_status(Status(incident.status), move)
     if data.commander:
         assign_role(
@@ -400,20 +329,20 @@ def transition(
     if (
         move is Transition.ACKNOWLEDGE
         and incident.major
-        and not _holder(incident, domain.Role.COMMANDER)
+        and not holder(incident, domain.Role.COMMANDER)
     ):
         raise Conflict(
             f"{incident.key} is a major incident: assign an incident commander to acknowledge it",
             fields={"commander": "required for a major incident"},
         )
-    before = _snapshot(incident)
+    before = snapshot(incident)
     stamped = domain.stamp({n: getattr(incident, n) for n in domain.TIMESTAMPS}, move, clock.now())
     for name, value in stamped.items():
         setattr(incident, name, value)
     incident.status = target
     if move is Transition.REOPEN:
         incident.reopen_count += 1
-    _event(
+    event(
         session,
         incident,
         actor,
@@ -423,7 +352,7 @@ def transition(
     _after_transition(session, actor, incident, move)
     if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
         oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
-    return _saved(session, actor, incident, f"incident.{move.value}", before)
+    return saved(session, actor, incident, f"incident.{move.value}", before)
 
 
 # What other domains do when an incident resolves (the review process drafts its review).
@@ -461,100 +390,6 @@ def allowed_transitions(incident: Incident) -> list[Transition]:
 # --- working together ---------------------------------------------------------------------
 
 
-def _holder(incident: Incident, role: domain.Role) -> str | None:
-    return next((r.person for r in incident.roles if r.role == role), None)
-
-
-def add_note(session: Session, *, actor: Principal, key: str, text: str) -> Incident:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    _event(session, incident, actor, "note", text)
-    _audit(session, actor, "incident.note_added", incident, None, {"note": text})
-    return incident
-
-
-def assign_role(session: Session, *, actor: Principal, key: str, data: schemas.RoleIn) -> Incident:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    person = _known_person(session, data.person)
-    previous = _holder(incident, data.role)
-    incident.roles = [r for r in incident.roles if r.role != data.role] + [
-        IncidentRole(role=data.role, person=person)
-    ]
-    _join(incident, "person", person)
-    session.flush()
-    label = data.role.value.replace("_", " ")
-    _event(
-        session,
-        incident,
-        actor,
-        "role",
-        f"{person} is {label}" + (f" (was {previous})" if previous else ""),
-    )
-    _audit(
-        session,
-        actor,
-        "incident.role_assigned",
-        incident,
-        {data.role.value: previous},
-        {data.role.value: person},
-    )
-    return incident
-
-
-def _known_person(session: Session, email: str) -> str:
-    try:
-        return accounts.get_user(session, email).email
-    except NotFound:
-        raise ValidationFailed(
-            f"no account '{email}'", fields={"person": f"unknown account '{email}'"}
-        ) from None
-
-
-def _join(incident: Incident, kind: str, ref: str) -> bool:
-    if any(p.kind == kind and p.ref == ref for p in incident.participants):
-        return False
-    incident.participants.append(IncidentParticipant(kind=kind, ref=ref))
-    return True
-
-
-def add_participant(
-    session: Session, *, actor: Principal, key: str, data: schemas.ParticipantIn
-) -> Incident:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    ref = _participant_ref(session, data)
-    if not _join(incident, data.kind, ref):
-        raise Conflict(
-            f"{ref} already takes part in {incident.key}", fields={"ref": "already a participant"}
-        )
-    session.flush()
-    _event(session, incident, actor, "participant", f"{data.kind.capitalize()} {ref} joined")
-    _audit(
-        session,
-        actor,
-        "incident.participant_added",
-        incident,
-        None,
-        {"kind": data.kind, "ref": ref},
-    )
-    return incident
-
-
-def _participant_ref(session: Session, data: schemas.ParticipantIn) -> str:
-    """The canonical reference of a catalog participant; stakeholders are free text."""
-    try:
-        if data.kind == "person":
-            return _known_person(session, data.ref)
-        if data.kind == "squad":
-            return catalog.get_squad(session, data.ref).slug
-        if data.kind == "vendor":
-            return catalog.get_vendor(session, data.ref).slug
-    except NotFound as exc:
-        raise ValidationFailed(exc.message, fields={"ref": exc.message}) from None
-    return data.ref
-
-
 def post_status_update(
     session: Session, *, actor: Principal, key: str, data: schemas.StatusUpdateIn
 ) -> StatusUpdate:
@@ -568,14 +403,14 @@ def post_status_update(
     session.flush()
     incident.last_update_at, incident.update_overdue_since = clock.now(), None
     stakeholders.tell(session, incident, "update", occasion=f"update:{update_.id}", body=data.body)
-    _event(
+    event(
         session,
         incident,
         actor,
         "status_update",
         f"{data.audience.value.capitalize()} update: {data.body}",
     )
-    _audit(
+    audit_change(
         session,
         actor,
         "incident.status_update_posted",
@@ -597,151 +432,6 @@ def status_updates(session: Session, *, actor: Principal, key: str) -> list[Stat
 def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
     incident = get(session, actor=actor, key=key)
     return audit.timeline(session, subject_type=SUBJECT, subject_key=incident.key)
-
-
-# --- links, duplicates and tasks ----------------------------------------------------------
-
-
-def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Incident:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    other = _link_target(session, actor, data.to)
-    if other.id == incident.id:
-        raise ValidationFailed("an incident cannot link to itself", fields={"to": "same incident"})
-    if data.kind is domain.LinkKind.DUPLICATE_OF:
-        return merge_duplicate(session, actor=actor, duplicate=incident, primary=other)
-    if session.scalar(
-        select(IncidentLink.id).where(
-            IncidentLink.from_id == incident.id,
-            IncidentLink.to_id == other.id,
-            IncidentLink.kind == data.kind,
-        )
-    ):
-        raise Conflict(
-            f"{incident.key} is already linked to {other.key}", fields={"to": "already linked"}
-        )
-    session.add(IncidentLink(from_id=incident.id, to_id=other.id, kind=data.kind))
-    label = data.kind.value.replace("_", " ")
-    _event(session, incident, actor, "link", f"Linked: {label} {other.key}")
-    _event(session, other, actor, "link", f"Linked from {incident.key} ({label})")
-    _audit(
-        session,
-        actor,
-        "incident.linked",
-        incident,
-        None,
-        {"kind": data.kind.value, "to": other.key},
-    )
-    return incident
-
-
-def _link_target(session: Session, actor: Principal, key: str) -> Incident:
-    """The incident to link to; an unknown one is a mistake in the form, not a missing page."""
-    try:
-        return get(session, actor=actor, key=key)
-    except NotFound as exc:
-        raise ValidationFailed(exc.message, fields={"to": exc.message}) from None
-
-
-def merge_duplicate(
-    session: Session, *, actor: Principal, duplicate: Incident, primary: Incident
-) -> Incident:
-    """Fold a duplicate into its primary: participants and timeline move, the duplicate closes."""
-    if duplicate.status not in domain.OPEN:
-        raise Conflict(
-            f"{duplicate.key} is already {duplicate.status}; only open incidents can be merged",
-            fields={"status": duplicate.status},
-        )
-    if primary.duplicate_of_number is not None:
-        raise Conflict(
-            f"{primary.key} is itself a duplicate; merge into INC-{primary.duplicate_of_number}",
-            fields={"to": "is a duplicate"},
-        )
-    for participant in duplicate.participants:
-        _join(primary, participant.kind, participant.ref)
-    moved = audit.move_timeline(
-        session, subject_type=SUBJECT, from_key=duplicate.key, to_key=primary.key
-    )
-    before = _snapshot(duplicate)
-    duplicate.duplicate_of_number, duplicate.status = primary.number, Status.CANCELLED
-    session.add(
-        IncidentLink(from_id=duplicate.id, to_id=primary.id, kind=domain.LinkKind.DUPLICATE_OF)
-    )
-    jobs.cancel(session, subject=duplicate.key)
-    _event(
-        session,
-        primary,
-        actor,
-        "merged",
-        f"Merged duplicate {duplicate.key} ({moved} timeline entries moved here)",
-    )
-    _event(
-        session,
-        duplicate,
-        actor,
-        "merged",
-        f"Duplicate of {primary.key}; its timeline continues there",
-    )
-    _saved(session, actor, duplicate, "incident.merged", before)
-    return primary
-
-
-def links(session: Session, *, actor: Principal, key: str) -> list[schemas.LinkRead]:
-    incident = get(session, actor=actor, key=key)
-    rows = session.execute(
-        select(IncidentLink.kind, IncidentLink.from_id, Incident.number, Incident.title)
-        .join(Incident, or_(
-            (IncidentLink.from_id == incident.id) & (Incident.id == IncidentLink.to_id),
-            (IncidentLink.to_id == incident.id) & (Incident.id == IncidentLink.from_id),
-        ))
-        .order_by(IncidentLink.id)
-    )  # fmt: skip
-    return [
-        schemas.LinkRead(
-            kind=kind if from_id == incident.id else f"{kind} (inverse)",
-            incident=f"{PREFIX}-{number}",
-            title=title,
-        )
-        for kind, from_id, number, title in rows
-    ]
-
-
-def add_task(session: Session, *, actor: Principal, key: str, data: schemas.TaskIn) -> IncidentTask:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    task = IncidentTask(incident_id=incident.id, title=data.title, assignee=data.assignee)
-    session.add(task)
-    session.flush()
-    _event(session, incident, actor, "task", f"Task added: {data.title}")
-    return task
-
-
-def set_task_done(
-    session: Session, *, actor: Principal, key: str, task_id: int, done: bool
-) -> IncidentTask:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    task = session.scalar(
-        select(IncidentTask).where(
-            IncidentTask.id == task_id, IncidentTask.incident_id == incident.id
-        )
-    )
-    if task is None:
-        raise NotFound(f"{incident.key} has no task {task_id}")
-    task.done_at, task.done_by = (clock.now(), str(actor)) if done else (None, "")
-    _event(session, incident, actor, "task", f"Task {'done' if done else 'reopened'}: {task.title}")
-    return task
-
-
-def tasks(session: Session, *, actor: Principal, key: str) -> list[IncidentTask]:
-    incident = get(session, actor=actor, key=key)
-    return list(
-        session.scalars(
-            select(IncidentTask)
-            .where(IncidentTask.incident_id == incident.id)
-            .order_by(IncidentTask.id)
-        )
-    )
 
 
 # --- clocks: SLA breaches and overdue status updates, as durable timers --------------------
@@ -793,14 +483,16 @@ def _check_sla(session: Session, timer: Due) -> None:
     for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
         if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
             setattr(incident, f"{sla.kind}_breached", True)
-            _event(
+            event(
                 session,
                 incident,
                 WORKER,
                 "sla_breach",
                 f"{sla.kind.capitalize()} SLA breached ({Priority(incident.priority).label} target {_minutes(sla.target)})",
             )
-            _audit(session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind})
+            audit_change(
+                session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind}
+            )
 
 
 @jobs.handles(UPDATE_TIMER)
@@ -818,17 +510,17 @@ def _update_due(session: Session, timer: Due) -> None:
     if due is None or due > clock.now():
         return
     incident.update_overdue_since = incident.update_overdue_since or due
-    _event(
+    event(
         session,
         incident,
         WORKER,
         "update_overdue",
         f"Stakeholder update overdue since {due:%H:%M} UTC",
     )
-    commander = _holder(incident, domain.Role.COMMUNICATIONS_LEAD) or _holder(
+    commander = holder(incident, domain.Role.COMMUNICATIONS_LEAD) or holder(
         incident, domain.Role.COMMANDER
     )
-    _audit(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
+    audit_change(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
     stakeholders.update_due(session, incident, due, commander)
 
 
@@ -903,7 +595,7 @@ def declare_detected(
     """Declare an incident that alerts detected, recording where it came from and why."""
     incident = declare(session, actor=actor, data=data)
     incident.source = source[:50]
-    _event(session, incident, actor, "alert", explanation)
+    event(session, incident, actor, "alert", explanation)
     return incident
 
 
@@ -911,7 +603,7 @@ def add_alert_event(session: Session, *, actor: Principal, key: str, text: str) 
     """An automated timeline entry (kind "alert"): why alerts joined, reopened or resolved it."""
     require(actor, Action.WORK_INCIDENTS)
     incident = get(session, actor=actor, key=key)
-    _event(session, incident, actor, "alert", text)
+    event(session, incident, actor, "alert", text)
     return incident
 
 
@@ -925,16 +617,16 @@ def raise_urgency(
     incident = get(session, actor=actor, key=key)
     if urgency >= incident.urgency or incident.status not in domain.OPEN:
         return incident
-    before = _snapshot(incident)
+    before = snapshot(incident)
     incident.urgency = urgency
     wanted = domain.priority(incident.impact, urgency, policy.current(session))
     if wanted < incident.priority:
         _reprioritise(session, incident, wanted, reason="")
-    _event(
+    event(
         session, incident, actor, "alert",
         f"Urgency raised to {urgency}, priority now P{incident.priority}: {reason}",
     )  # fmt: skip
-    return _saved(session, actor, incident, "incident.urgency_raised", before)
+    return saved(session, actor, incident, "incident.urgency_raised", before)
 
 
 def merged_numbers(session: Session, number: int) -> list[int]:
@@ -963,18 +655,18 @@ def add_services(
     ]
     if not added:
         return incident
-    before = _snapshot(incident)
+    before = snapshot(incident)
     incident.services.extend(added)
     for squad in dict.fromkeys(a.owner_squad for a in added):
-        _join(incident, "squad", squad)
-    _event(
+        join(incident, "squad", squad)
+    event(
         session,
         incident,
         actor,
         "services",
         f"Affected services added: {', '.join(a.service_slug for a in added)}",
     )
-    return _saved(session, actor, incident, "incident.services_added", before)
+    return saved(session, actor, incident, "incident.services_added", before)
 
 
 # --- history imported from other tools -----------------------------------------------------
@@ -1020,14 +712,14 @@ def import_record(
     }
     if incident is None:
         return _imported(session, actor, data, values), "created"
-    before = _snapshot(incident)
+    before = snapshot(incident)
     if all(getattr(incident, name) == values[name] for name in IMPORTED_FIELDS):
         return incident, "unchanged"
     for name in IMPORTED_FIELDS:
         setattr(incident, name, values[name])
     for squad in data.squads:
-        _join(incident, "squad", squad)
-    return _saved(session, actor, incident, "incident.reimported", before), "updated"
+        join(incident, "squad", squad)
+    return saved(session, actor, incident, "incident.reimported", before), "updated"
 
 
 def _imported(
@@ -1042,8 +734,8 @@ def _imported(
     )  # fmt: skip
     session.add(incident)
     session.flush()
-    _audit(session, actor, "incident.imported", incident, None, _snapshot(incident))
-    _event(
+    audit_change(session, actor, "incident.imported", incident, None, snapshot(incident))
+    event(
         session, incident, actor, "imported", f"Imported from {data.source} ({data.external_ref})"
     )
     return incident

@@ -1,0 +1,97 @@
+"""Who works an incident: notes, roles (commander, communications lead ...) and
+participants (people, squads, vendors, stakeholders)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from opsroom.auth import service as accounts
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.incidents import schemas
+from opsroom.incidents.models import Incident, IncidentRole
+from opsroom.incidents.records import audit_change, event, get, holder, join
+
+
+def add_note(session: Session, *, actor: Principal, key: str, text: str) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    event(session, incident, actor, "note", text)
+    audit_change(session, actor, "incident.note_added", incident, None, {"note": text})
+    return incident
+
+
+def assign_role(session: Session, *, actor: Principal, key: str, data: schemas.RoleIn) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    person = _known_person(session, data.person)
+    previous = holder(incident, data.role)
+    incident.roles = [r for r in incident.roles if r.role != data.role] + [
+        IncidentRole(role=data.role, person=person)
+    ]
+    join(incident, "person", person)
+    session.flush()
+    label = data.role.value.replace("_", " ")
+    event(
+        session,
+        incident,
+        actor,
+        "role",
+        f"{person} is {label}" + (f" (was {previous})" if previous else ""),
+    )
+    audit_change(
+        session,
+        actor,
+        "incident.role_assigned",
+        incident,
+        {data.role.value: previous},
+        {data.role.value: person},
+    )
+    return incident
+
+
+def _known_person(session: Session, email: str) -> str:
+    try:
+        return accounts.get_user(session, email).email
+    except NotFound:
+        raise ValidationFailed(
+            f"no account '{email}'", fields={"person": f"unknown account '{email}'"}
+        ) from None
+
+
+def add_participant(
+    session: Session, *, actor: Principal, key: str, data: schemas.ParticipantIn
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = get(session, actor=actor, key=key)
+    ref = _participant_ref(session, data)
+    if not join(incident, data.kind, ref):
+        raise Conflict(
+            f"{ref} already takes part in {incident.key}", fields={"ref": "already a participant"}
+        )
+    session.flush()
+    event(session, incident, actor, "participant", f"{data.kind.capitalize()} {ref} joined")
+    audit_change(
+        session,
+        actor,
+        "incident.participant_added",
+        incident,
+        None,
+        {"kind": data.kind, "ref": ref},
+    )
+    return incident
+
+
+def _participant_ref(session: Session, data: schemas.ParticipantIn) -> str:
+    """The canonical reference of a catalog participant; stakeholders are free text."""
+    try:
+        if data.kind == "person":
+            return _known_person(session, data.ref)
+        if data.kind == "squad":
+            return catalog.get_squad(session, data.ref).slug
+        if data.kind == "vendor":
+            return catalog.get_vendor(session, data.ref).slug
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"ref": exc.message}) from None
+    return data.ref
