@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Integer, Select, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from opsroom.db import Base
+from opsroom.errors import NotFound
+
+T = TypeVar("T")
 
 
 class KeySequence(Base):
@@ -36,6 +41,18 @@ def parse(key: str, prefix: str) -> int | None:
     """INC-42 -> 42 (case-insensitive); None when it is not such a key."""
     head, _, number = key.upper().partition("-")
     return int(number) if head == prefix and number.isdigit() else None
+
+
+def find(
+    session: Session, query: Select[T], number_column: Any, key: str, prefix: str, noun: str
+) -> T:
+    """The one record `query` finds whose number is that of `key`; NotFound("no <noun> <key>")
+    when the key is malformed or nothing matches."""
+    number = parse(key, prefix)
+    found = session.scalar(query.where(number_column == number)) if number else None
+    if found is None:
+        raise NotFound(f"no {noun} {key}")
+    return found
 
 
 def format_key(prefix: str, number: int) -> str:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from sqlalchemy import select
+
 from opsroom import keys
 from opsroom.config import Settings
 from opsroom.db import session_scope
+from opsroom.errors import NotFound
 
 
 def test_numbers_count_up_per_prefix(settings: Settings) -> None:
@@ -40,3 +44,15 @@ def test_two_first_callers_of_a_new_prefix_both_get_a_number(settings: Settings)
         thread.join(timeout=30)
     assert failures == []
     assert sorted(numbers) == [1, 2]
+
+
+def test_find_takes_a_key_in_any_case_and_refuses_what_is_not_there(settings: Settings) -> None:
+    with session_scope(settings) as session:
+        for _ in range(2):
+            keys.next_number(session, "TST")
+    query = select(keys.KeySequence).with_only_columns(keys.KeySequence.prefix)
+    with session_scope(settings) as session:
+        assert keys.find(session, query, keys.KeySequence.last, "tst-2", "TST", "counter") == "TST"
+        for wrong in ("TST-3", "TST-x", "OTH-2", "TST2"):
+            with pytest.raises(NotFound, match=f"^no counter {wrong}$"):
+                keys.find(session, query, keys.KeySequence.last, wrong, "TST", "counter")

@@ -64,11 +64,7 @@ def today() -> date:
 
 def get(session: Session, *, actor: Principal, key: str) -> ActionItem:
     require(actor, Action.READ)
-    number = keys.parse(key, PREFIX)
-    item = session.scalar(select(ActionItem).where(ActionItem.number == number)) if number else None
-    if item is None:
-        raise NotFound(f"no action item {key}")
-    return item
+    return keys.find(session, select(ActionItem), ActionItem.number, key, PREFIX, "action item")
 
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> ActionItem:

@@ -38,7 +38,6 @@ from opsroom.changes.suspects import suspects as suspects
 from opsroom.errors import (
     Conflict,
     InvalidTransition,
-    NotFound,
     ValidationFailed,
     require_version,
 )
@@ -56,11 +55,7 @@ WORK = Action.WORK_INCIDENTS
 
 def get(session: Session, *, actor: Principal, key: str) -> Change:
     require(actor, Action.READ)
-    number = keys.parse(key, PREFIX)
-    change = session.scalar(select(Change).where(Change.number == number)) if number else None
-    if change is None:
-        raise NotFound(f"no change {key}")
-    return change
+    return keys.find(session, select(Change), Change.number, key, PREFIX, "change")
 
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:

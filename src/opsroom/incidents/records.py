@@ -12,7 +12,7 @@ from opsroom import keys
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
-from opsroom.errors import NotFound, require_version
+from opsroom.errors import require_version
 from opsroom.incidents import domain
 from opsroom.incidents.models import Incident, IncidentParticipant
 
@@ -32,15 +32,8 @@ def visible(query: Select[Incident], actor: Principal) -> Select[Incident]:
 
 
 def get(session: Session, *, actor: Principal, key: str) -> Incident:
-    number = keys.parse(key, PREFIX)
-    incident = (
-        session.scalar(visible(select(Incident).where(Incident.number == number), actor))
-        if number
-        else None
-    )
-    if incident is None:
-        raise NotFound(f"no incident {key}")
-    return incident
+    query = visible(select(Incident), actor)
+    return keys.find(session, query, Incident.number, key, PREFIX, "incident")
 
 
 def lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:

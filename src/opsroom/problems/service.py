@@ -39,11 +39,7 @@ SUBJECT = "problem"
 
 def get(session: Session, *, actor: Principal, key: str) -> Problem:
     require(actor, Action.READ)
-    number = keys.parse(key, PREFIX)
-    problem = session.scalar(select(Problem).where(Problem.number == number)) if number else None
-    if problem is None:
-        raise NotFound(f"no problem {key}")
-    return problem
+    return keys.find(session, select(Problem), Problem.number, key, PREFIX, "problem")
 
 
 @actions.source(Source.PROBLEM)

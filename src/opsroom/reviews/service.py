@@ -49,13 +49,8 @@ def _timer_subject(review: Review) -> str:
 def get(session: Session, *, actor: Principal, key: str) -> Review:
     """The review of incident `key` (INC-42)."""
     require(actor, Action.READ)
-    number = keys.parse(key, incidents.PREFIX)
-    review = (
-        session.scalar(select(Review).where(Review.incident_number == number)) if number else None
-    )
-    if review is None:
-        raise NotFound(f"no review of {key}")
-    return review
+    query = select(Review)
+    return keys.find(session, query, Review.incident_number, key, incidents.PREFIX, "review of")
 
 
 @actions.source(Source.REVIEW)
