@@ -61,3 +61,36 @@ def test_a_schedule_is_renamed_and_deleted_from_its_page(
     page.locator("#settings").get_by_role("button", name="Delete this schedule").click()
     expect(page).to_have_url("/oncall")
     expect(page.get_by_role("link", name="Renamed rotation")).to_have_count(0)
+
+
+def test_a_layer_and_an_override_are_changed_from_the_schedule_page(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    with session_scope(demo_settings) as s:
+        data = schemas.ScheduleCreate(slug="layered-rotation", name="Layered rotation", layers=[
+            schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
+        ])  # fmt: skip
+        oncall.create_schedule(s, actor=ACTOR, data=data)
+        window = schemas.OverrideIn(person="cover@example.com", start=datetime(2026, 1, 6, tzinfo=UTC),
+                                    end=datetime(2026, 1, 7, tzinfo=UTC))  # fmt: skip
+        oncall.add_override(s, actor=ACTOR, slug="layered-rotation", data=window)
+    page.goto("/oncall/schedules/layered-rotation")
+    layer = page.locator("#layer-0")
+    layer.locator("summary").click()
+    layer.get_by_label("Participants").fill("spare@example.com\nsecond@example.com")
+    layer.get_by_label("Hand-off time zone").fill("Mars/Base")
+    layer.get_by_role("button", name="Save layer 0").click()
+    expect(page.locator("#layer-0 .field-error")).to_have_text("unknown time zone 'Mars/Base'")
+    expect(page.locator("#layer-0").get_by_label("Participants")).to_have_value(
+        "spare@example.com\nsecond@example.com"
+    )
+    page.locator("#layer-0").get_by_label("Hand-off time zone").fill("Europe/Amsterdam")
+    page.locator("#layer-0").get_by_role("button", name="Save layer 0").click()
+    expect(page.locator("#layer-0 summary")).to_contain_text("second@example.com")
+
+    override = page.locator("#overrides li").first
+    override.locator("summary").click()
+    override.get_by_label("Person").fill("relief@example.com")
+    override.get_by_role("button", name="Save override").click()
+    expect(page.locator("#overrides li").first).to_contain_text("relief@example.com")
