@@ -66,7 +66,11 @@ def test_one_layer_changes_field_by_field(oncall_client: TestClient) -> None:  #
         "rank": 0, "name": "", "participants": None, "start": "2026-11-02T08:00:00Z",
         "zone": "Europe/Amsterdam", "length": 12, "unit": "hours", "restrictions": [],
     }  # fmt: skip
-    assert _audited(oncall_client, "identity-primary").count("schedule.layer_updated") == 3
+    unchanged = oncall_client.patch(f"{LAYERS}/0", json={"version": 4, "zone": None, "name": None})
+    assert (
+        unchanged.status_code == 200 and unchanged.json()["layers"][0]["zone"] == "Europe/Amsterdam"
+    )
+    assert _audited(oncall_client, "identity-primary").count("schedule.layer_updated") == 4
 
 
 def test_a_layer_change_is_refused_by_field_and_changes_nothing(

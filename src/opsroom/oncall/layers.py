@@ -31,11 +31,12 @@ def add_layer(
 def update_layer(
     session: Session, *, actor: Principal, slug: str, rank: int, data: schemas.LayerUpdate
 ) -> OnCallSchedule:
-    """Change the fields given of one layer; the others keep their values."""
+    """Change the fields given of one layer; the others (and those given as null) keep
+    their values."""
 
     def change(schedule: OnCallSchedule) -> None:
         current = schemas.LayerRead.model_validate(_layer(schedule, rank)).model_dump()
-        given = data.model_dump(exclude_unset=True, exclude={"version"})
+        given = {k: v for k, v in data.model_dump(exclude={"version"}).items() if v is not None}
         merged = schemas.LayerIn.model_validate(
             {k: v for k, v in {**current, **given}.items() if k != "rank"}
         )
