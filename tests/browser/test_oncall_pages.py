@@ -38,15 +38,20 @@ def test_the_schedule_page_highlights_coverage_gaps(page: Page, demo_session: Se
     expect(page.locator(".calendar tbody tr")).to_have_count(29)
 
 
+def _spare_rotation(session: Session, slug: str, name: str) -> None:
+    """A schedule of one weekly rotation with one participant."""
+    data = schemas.ScheduleCreate(slug=slug, name=name, layers=[
+        schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
+    ])  # fmt: skip
+    oncall.create_schedule(session, actor=ACTOR, data=data)
+
+
 def test_a_schedule_is_renamed_and_deleted_from_its_page(
     open_tab: OpenTab, demo_settings: Settings
 ) -> None:
     page = open_tab(OPERATIONS_MANAGER)
     with session_scope(demo_settings) as s:
-        data = schemas.ScheduleCreate(slug="spare-rotation", name="Spare rotation", layers=[
-            schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
-        ])  # fmt: skip
-        oncall.create_schedule(s, actor=ACTOR, data=data)
+        _spare_rotation(s, "spare-rotation", "Spare rotation")
     page.goto("/oncall/schedules/spare-rotation")
     settings = page.locator("#settings")
     settings.get_by_label("Name").fill("Renamed rotation")
@@ -68,10 +73,7 @@ def test_a_layer_and_an_override_are_changed_from_the_schedule_page(
 ) -> None:
     page = open_tab(OPERATIONS_MANAGER)
     with session_scope(demo_settings) as s:
-        data = schemas.ScheduleCreate(slug="layered-rotation", name="Layered rotation", layers=[
-            schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
-        ])  # fmt: skip
-        oncall.create_schedule(s, actor=ACTOR, data=data)
+        _spare_rotation(s, "layered-rotation", "Layered rotation")
         window = schemas.OverrideIn(person="cover@example.com", start=datetime(2026, 1, 6, tzinfo=UTC),
                                     end=datetime(2026, 1, 7, tzinfo=UTC))  # fmt: skip
         oncall.add_override(s, actor=ACTOR, slug="layered-rotation", data=window)
