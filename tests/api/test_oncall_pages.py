@@ -150,3 +150,80 @@ def test_deleting_a_schedule_a_policy_pages_is_refused_on_the_page(
     )
     assert post(oncall_pages, f"{path}/delete", {"version": "1"}).status_code == 303
     assert oncall_pages.get(f"/api/v1{path.removeprefix('/oncall')}").status_code == 404
+
+
+SCHEDULE_PAGE = "/oncall/schedules/identity-primary"
+
+
+def test_a_layer_is_edited_added_and_removed_from_the_schedule_page(
+    oncall_pages: TestClient,
+) -> None:
+    html = oncall_pages.get(SCHEDULE_PAGE, headers=HTML).text
+    assert 'action="/oncall/schedules/identity-primary/layers/0"' in html
+    assert 'value="2026-11-03T09:00+01:00"' in html  # the hand-off in the layer's zone
+    layer = {
+        "version": "1", "name": "first line", "participants": "erin@example.com\nfrank@example.com",
+        "start": "2026-11-03T09:00+01:00", "zone": "Europe/Amsterdam", "length": "1",
+        "unit": "days", "restrictions": "0-4@09:00-17:00",
+    }  # fmt: skip
+    assert post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0", layer).status_code == 303
+    saved = oncall_pages.get("/api/v1/schedules/identity-primary").json()
+    assert saved["layers"][0]["participants"] == ["erin@example.com", "frank@example.com"]
+    assert saved["layers"][0]["restrictions"][0]["weekdays"] == [0, 1, 2, 3, 4]
+    assert "0-4@09:00-17:00" in oncall_pages.get(SCHEDULE_PAGE, headers=HTML).text
+
+    on_top = {**layer, "version": "2", "name": "nights", "restrictions": ""}
+    assert post(oncall_pages, f"{SCHEDULE_PAGE}/layers", on_top).status_code == 303
+    removed = post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0/delete", {"version": "3"})
+    assert removed.status_code == 303
+    saved = oncall_pages.get("/api/v1/schedules/identity-primary").json()
+    assert [(la["rank"], la["name"]) for la in saved["layers"]] == [(0, "nights")]
+    stale = post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0/delete", {"version": "3"})
+    assert stale.status_code == 409 and "Reload to see the current version" in stale.text
+
+
+def test_a_refused_layer_edit_shows_each_field_and_keeps_what_was_typed(
+    oncall_pages: TestClient,
+) -> None:
+    layer = {
+        "version": "1", "participants": "erin@example.com", "start": "2026-11-03T09:00+01:00",
+        "zone": "Mars/Base", "length": "1", "unit": "weeks", "restrictions": "",
+    }  # fmt: skip
+    bad_zone = post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0", layer)
+    assert bad_zone.status_code == 422
+    assert field_errors(bad_zone.text) == ["unknown time zone 'Mars/Base'"]
+    assert 'value="Mars/Base" aria-invalid="true"' in bad_zone.text
+    garbled = {**layer, "zone": "UTC", "restrictions": "weekdays@9-5"}
+    refused = post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0", garbled)
+    assert refused.status_code == 422
+    assert field_errors(refused.text) == ["write as 0-4@09:00-17:00 (0 = Monday)"]
+    nobody = post(
+        oncall_pages, f"{SCHEDULE_PAGE}/layers", {**layer, "zone": "UTC", "participants": ""}
+    )
+    assert nobody.status_code == 422 and len(field_errors(nobody.text)) == 1
+    saved = oncall_pages.get("/api/v1/schedules/identity-primary").json()
+    assert (saved["version"], len(saved["layers"]), saved["layers"][0]["zone"]) == (
+        1,
+        1,
+        "Europe/Amsterdam",
+    )
+
+
+def test_an_override_is_changed_from_the_schedule_page(oncall_pages: TestClient) -> None:
+    window = {"person": "erin@example.com", "start": "2026-11-02T10:00:00Z", "end": "2026-11-02T12:00:00Z"}  # fmt: skip
+    override = created(oncall_pages, "/api/v1/schedules/identity-primary/overrides", window)
+    path = f"{SCHEDULE_PAGE}/overrides/{override['id']}"
+    assert f'action="{path}"' in oncall_pages.get(SCHEDULE_PAGE, headers=HTML).text
+    moved = {**window, "person": "frank@example.com", "reason": "swap", "version": "2"}
+    assert post(oncall_pages, path, moved).status_code == 303
+    saved = oncall_pages.get("/api/v1/schedules/identity-primary").json()["overrides"]
+    assert [(o["person"], o["reason"]) for o in saved] == [("frank@example.com", "swap")]
+    backwards = post(oncall_pages, path, {**moved, "version": "3", "end": "2026-11-01T10:00:00Z"})
+    assert backwards.status_code == 422
+    assert refusal(backwards.text) == "An override ends after it starts."
+    assert 'value="2026-11-01T10:00:00Z" aria-invalid="true"' in backwards.text
+    bad = post(oncall_pages, path, {**moved, "version": "3", "person": "nobody"})
+    assert bad.status_code == 422 and field_errors(bad.text)[0].startswith(
+        "value is not a valid email"
+    )
+    assert post(oncall_pages, path, moved).status_code == 409

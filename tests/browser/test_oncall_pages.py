@@ -38,15 +38,20 @@ def test_the_schedule_page_highlights_coverage_gaps(page: Page, demo_session: Se
     expect(page.locator(".calendar tbody tr")).to_have_count(29)
 
 
+def _spare_rotation(session: Session, slug: str, name: str) -> None:
+    """A schedule of one weekly rotation with one participant."""
+    data = schemas.ScheduleCreate(slug=slug, name=name, layers=[
+        schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
+    ])  # fmt: skip
+    oncall.create_schedule(session, actor=ACTOR, data=data)
+
+
 def test_a_schedule_is_renamed_and_deleted_from_its_page(
     open_tab: OpenTab, demo_settings: Settings
 ) -> None:
     page = open_tab(OPERATIONS_MANAGER)
     with session_scope(demo_settings) as s:
-        data = schemas.ScheduleCreate(slug="spare-rotation", name="Spare rotation", layers=[
-            schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
-        ])  # fmt: skip
-        oncall.create_schedule(s, actor=ACTOR, data=data)
+        _spare_rotation(s, "spare-rotation", "Spare rotation")
     page.goto("/oncall/schedules/spare-rotation")
     settings = page.locator("#settings")
     settings.get_by_label("Name").fill("Renamed rotation")
@@ -61,3 +66,33 @@ def test_a_schedule_is_renamed_and_deleted_from_its_page(
     page.locator("#settings").get_by_role("button", name="Delete this schedule").click()
     expect(page).to_have_url("/oncall")
     expect(page.get_by_role("link", name="Renamed rotation")).to_have_count(0)
+
+
+def test_a_layer_and_an_override_are_changed_from_the_schedule_page(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    with session_scope(demo_settings) as s:
+        _spare_rotation(s, "layered-rotation", "Layered rotation")
+        window = schemas.OverrideIn(person="cover@example.com", start=datetime(2026, 1, 6, tzinfo=UTC),
+                                    end=datetime(2026, 1, 7, tzinfo=UTC))  # fmt: skip
+        oncall.add_override(s, actor=ACTOR, slug="layered-rotation", data=window)
+    page.goto("/oncall/schedules/layered-rotation")
+    layer = page.locator("#layer-0")
+    layer.locator("summary").click()
+    layer.get_by_label("Participants").fill("spare@example.com\nsecond@example.com")
+    layer.get_by_label("Hand-off time zone").fill("Mars/Base")
+    layer.get_by_role("button", name="Save layer 0").click()
+    expect(page.locator("#layer-0 .field-error")).to_have_text("unknown time zone 'Mars/Base'")
+    expect(page.locator("#layer-0").get_by_label("Participants")).to_have_value(
+        "spare@example.com\nsecond@example.com"
+    )
+    page.locator("#layer-0").get_by_label("Hand-off time zone").fill("Europe/Amsterdam")
+    page.locator("#layer-0").get_by_role("button", name="Save layer 0").click()
+    expect(page.locator("#layer-0 summary")).to_contain_text("second@example.com")
+
+    override = page.locator("#overrides li").first
+    override.locator("summary").click()
+    override.get_by_label("Person").fill("relief@example.com")
+    override.get_by_role("button", name="Save override").click()
+    expect(page.locator("#overrides li").first).to_contain_text("relief@example.com")

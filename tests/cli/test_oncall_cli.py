@@ -104,3 +104,47 @@ def test_schedules_and_policies_are_edited_and_deleted_with_their_version(
         assert deleted.exit_code == 0, deleted.output
     assert run_json(oncall_cli, "oncall", "schedule", "list") == []
     assert run_json(oncall_cli, "oncall", "policy", "list") == []
+
+
+def test_layers_are_added_edited_and_removed_one_at_a_time(oncall_cli: CliRunner) -> None:
+    at = ("oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z")  # a Tuesday
+    added = run_json(oncall_cli, "oncall", "schedule", "layer", "add", "identity-primary", "--version", "1",
+                     "--participants", "carol@example.com", "--start", START, "--zone", "Europe/Amsterdam",
+                     "--name", "days", "--restriction", "0-4@09:00-17:00")  # fmt: skip
+    assert [layer["name"] for layer in added["layers"]] == ["", "days"]
+    assert run_json(oncall_cli, *at)[0]["person"] == "carol@example.com"
+    edited = run_json(oncall_cli, "oncall", "schedule", "layer", "edit", "identity-primary", "1",
+                      "--version", "2", "--participants", "dave@example.com", "--restriction", "5,6@10:00-14:00")  # fmt: skip
+    assert edited["layers"][1]["participants"] == ["dave@example.com"]
+    assert edited["layers"][1]["restrictions"] == [
+        {"weekdays": [5, 6], "start": "10:00:00", "end": "14:00:00"}
+    ]
+    assert run_json(oncall_cli, *at)[0]["person"] == "bob@example.com"
+    kept = run_json(oncall_cli, "oncall", "schedule", "layer", "edit", "identity-primary", "1",
+                    "--version", "3", "--length", "2", "--unit", "days", "--unrestricted")  # fmt: skip
+    assert kept["layers"][1] | {"rank": 1} == edited["layers"][1] | {
+        "length": 2, "unit": "days", "restrictions": [],
+    }  # fmt: skip
+    removed = run_json(oncall_cli, "oncall", "schedule", "layer", "remove", "identity-primary", "0", "--version", "4")  # fmt: skip
+    assert [(la["rank"], la["participants"]) for la in removed["layers"]] == [
+        (0, ["dave@example.com"])
+    ]
+
+
+def test_a_layer_edit_is_refused_with_the_field_named(oncall_cli: CliRunner) -> None:
+    def layer(*args: str) -> tuple[int, str]:
+        result = oncall_cli.invoke(app, ["oncall", "schedule", "layer", *args])
+        return result.exit_code, result.stderr
+
+    assert layer("edit", "identity-primary", "0", "--version", "1", "--zone", "Mars/Base") == (
+        2, "error: this rotation cannot be used\n  zone: unknown time zone 'Mars/Base'\n",
+    )  # fmt: skip
+    code, said = layer(
+        "edit", "identity-primary", "0", "--version", "1", "--restriction", "mon@9-5"
+    )
+    assert code == 2 and "restrictions: write as 0-4@09:00-17:00" in said
+    code, said = layer("edit", "identity-primary", "0", "--version", "7", "--length", "2")
+    assert code == 5 and "version" in said
+    code, said = layer("remove", "identity-primary", "3", "--version", "1")
+    assert code == 4 and "no layer 3" in said
+    assert run_json(oncall_cli, "oncall", "schedule", "list")[0]["version"] == 1

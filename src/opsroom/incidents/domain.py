@@ -241,3 +241,14 @@ def next_update_due(
 ) -> datetime | None:
     cadence = policy.update_cadence.get(p)
     return last_update + cadence if cadence else None
+
+
+def next_update_reminder(
+    p: Priority, due: datetime, now: datetime, policy: Policy = DEFAULT_POLICY
+) -> datetime | None:
+    """While an update is overdue since `due`, the communications lead is reminded again at
+    the cadence: the first of due + cadence, due + 2 x cadence ... after `now`."""
+    cadence = policy.update_cadence.get(p)
+    if not cadence:
+        return None
+    return due + (max(now - due, timedelta(0)) // cadence + 1) * cadence

@@ -508,7 +508,7 @@ def _update_due(session: Session, timer: Due) -> None:
         policy.current(session),
     )
     if due is None or due > clock.now():
-        return
+        return  # an update was posted since this reminder was set: a newer one is pending
     incident.update_overdue_since = incident.update_overdue_since or due
     event(
         session,
@@ -521,7 +521,20 @@ def _update_due(session: Session, timer: Due) -> None:
         incident, domain.Role.COMMANDER
     )
     audit_change(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
-    stakeholders.update_due(session, incident, due, commander)
+    stakeholders.update_due(session, incident, timer.due_at, commander)
+    _remind_again(session, incident, due)
+
+
+def _remind_again(session: Session, incident: Incident, due: datetime) -> None:
+    """Until an update is posted or the incident is resolved (the handler then stops)."""
+    again = domain.next_update_reminder(
+        Priority(incident.priority), due, clock.now(), policy.current(session)
+    )
+    if again is not None:
+        jobs.schedule(
+            session, kind=UPDATE_TIMER, subject=incident.key, due_at=again,
+            dedup_key=f"{incident.key}:update:{again.isoformat()}",
+        )  # fmt: skip
 
 
 def _minutes(delta: Any) -> str:

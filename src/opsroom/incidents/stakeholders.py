@@ -40,8 +40,9 @@ def priority_changed(session: Session, incident: Incident, before: Priority) -> 
         )  # fmt: skip
 
 
-def update_due(session: Session, incident: Incident, due: datetime, whom: str | None) -> None:
-    """Tell the communications lead (or the commander) that a stakeholder update is due."""
+def update_due(session: Session, incident: Incident, moment: datetime, whom: str | None) -> None:
+    """Tell the communications lead (or the commander) that a stakeholder update is due;
+    once per reminder `moment`."""
     if whom is None:
         return
     since = incident.last_update_at
@@ -55,7 +56,7 @@ def update_due(session: Session, incident: Incident, due: datetime, whom: str | 
         title=f"Update due for {incident.key}, {last}",
         body=f"{incident.title}: post a stakeholder status update ({Priority(incident.priority).label}, "
         f"{'major incident' if incident.major else 'incident'}).",
-        path=f"/incidents/{incident.key}", dedup=f"update-due:{incident.key}:{due.isoformat()}",
+        path=f"/incidents/{incident.key}", dedup=f"update-due:{incident.key}:{moment.isoformat()}",
         incident=incident.key,
     )  # fmt: skip
 

@@ -1,5 +1,6 @@
 """The background worker: runs due timers in batches (one transaction each, a savepoint per
-timer) and hands the outbox's due messages to their channels.
+timer) and, while it does, hands the outbox's due messages to their channels from a pool of
+threads.
 Runs inside `opsroom serve` by default, or alone as `opsroom worker` for scale-out."""
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import cache, partial
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
+from functools import cache
 
 from opsroom.config import Settings
 from opsroom.db import session_scope
@@ -29,25 +30,77 @@ def worker_name() -> str:
 
 
 def run_once(settings: Settings, *, owner: str, batch: int = BATCH) -> int:
-    """Run what is due, then hand the outbox's due messages over; returns how much was done."""
-    with session_scope(settings) as session:
-        ran = jobs.run_due(session, owner=owner, limit=batch)
-    return ran + hand_over(settings, owner=owner, batch=DELIVERY_BATCH)
+    """Run what is due, then hand the outbox's due messages over and record the outcomes;
+    returns how much was done."""
+    deliveries = Deliveries(settings, owner=owner)
+    done = run_timers(settings, owner=owner, batch=batch) + deliveries.start()
+    deliveries.finish()
+    return done
 
 
-def hand_over(settings: Settings, *, owner: str, batch: int) -> int:
-    """Lease due deliveries (committed), send them concurrently outside any transaction, then
-    record every outcome in one transaction. Returns how many were attempted."""
+def run_timers(settings: Settings, *, owner: str, batch: int) -> int:
     with session_scope(settings) as session:
-        claimed = notify.claim_deliveries(session, owner=owner, limit=batch)
-    if not claimed:
-        return 0
-    failures = _senders().map(partial(notify.hand_over, settings), claimed)
-    with session_scope(settings) as session:
-        notify.record_deliveries(
-            session, owner=owner, outcomes=list(zip(claimed, failures, strict=True))
-        )
-    return len(claimed)
+        return jobs.run_due(session, owner=owner, limit=batch)
+
+
+class Deliveries:
+    """The outbox rows this worker has leased and handed to its sending threads. Leasing is
+    committed before the sends, sends happen outside any transaction, and outcomes are
+    recorded for the rows still leased to the worker with the same attempt, so the worker
+    can run timers while the sends are in flight."""
+
+    def __init__(self, settings: Settings, *, owner: str, limit: int = DELIVERY_BATCH) -> None:
+        self.settings, self.owner, self.limit = settings, owner, limit
+        self.in_flight: dict[Future[notify.Outcome], notify.Handoff] = {}
+
+    def start(self) -> int:
+        """Lease due rows up to the room left in flight and start sending them."""
+        room = self.limit - len(self.in_flight)
+        if room <= 0:
+            return 0
+        with session_scope(self.settings) as session:
+            claimed = notify.claim_deliveries(session, owner=self.owner, limit=room)
+        for handoff in claimed:
+            sending = _senders().submit(notify.hand_over, self.settings, handoff)
+            self.in_flight[sending] = handoff
+        return len(claimed)
+
+    def record_finished(self) -> int:
+        """Record, in one transaction, the outcomes of the sends that have finished."""
+        done = [sending for sending in self.in_flight if sending.done()]
+        if done:
+            with session_scope(self.settings) as session:
+                notify.record_deliveries(
+                    session,
+                    owner=self.owner,
+                    outcomes=[(self.in_flight.pop(s), s.result()) for s in done],
+                )
+        return len(done)
+
+    def wait(self, timeout: float) -> None:
+        """Until half the sends in flight have finished (or the timeout): recording them one
+        by one as they trickle in would cost a transaction each."""
+        enough = max(1, len(self.in_flight) // 2)
+        try:
+            for finished, _ in enumerate(as_completed(self.in_flight, timeout=timeout), 1):
+                if finished >= enough:
+                    return
+        except TimeoutError:
+            return
+
+    def finish(self) -> None:
+        """Wait for every send in flight and record the outcomes."""
+        wait(self.in_flight)
+        self.record_finished()
+
+
+def step(settings: Settings, deliveries: Deliveries, *, batch: int = BATCH) -> int:
+    """One round of the pipeline: record finished sends, run a batch of due timers, lease
+    and start sending the outbox rows now due. Returns how many timers ran and sends
+    started."""
+    deliveries.record_finished()
+    ran = run_timers(settings, owner=deliveries.owner, batch=batch)
+    return ran + deliveries.start()
 
 
 @cache
@@ -59,14 +112,20 @@ def _senders() -> ThreadPoolExecutor:
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     owner = worker_name()
     log.info("worker %s started for %s", owner, ", ".join(m.__name__ for m in HANDLER_MODULES))
+    deliveries = Deliveries(settings, owner=owner)
     while not stop.is_set():
         try:
-            busy = run_once(settings, owner=owner)
+            busy = step(settings, deliveries)
         except Exception:
             log.exception("worker loop error; retrying")
             busy = 0
-        if busy == 0:
+        if busy:
+            continue
+        if deliveries.in_flight:
+            deliveries.wait(poll_seconds)
+        else:
             stop.wait(poll_seconds)
+    deliveries.finish()
     log.info("worker %s stopped", owner)
 
 

@@ -4,10 +4,13 @@ methods and notification rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -163,6 +166,18 @@ def _fields(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
+def _submitted(
+    request: Request, session: DbSession, actor: Actor, person: str | None, *,
+    name: str, form: FormData, change: Callable[[str], object],
+) -> Response:  # fmt: skip
+    """Run a settings form's change for `person` (the caller by default): back to the
+    settings, or the settings again with the refusal next to the form `name`."""
+    whom = person or actor.name
+    return _saved(
+        request, session, actor, whom, attempt(session, name, _fields(form), lambda: change(whom))
+    )
+
+
 @router.get(NOTIFICATION_SETTINGS)
 def notification_settings(
     request: Request, session: DbSession, actor: Actor, person: Filter = None
@@ -171,66 +186,57 @@ def notification_settings(
     return _settings_page(request, session, actor, person or actor.name)
 
 
-@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods")
-def add_contact_method(
-    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
-) -> Response:
-    whom = person or actor.name
-    done = attempt(session, "add-method", _fields(form), lambda: notify.add_contact_method(
-        session, actor=actor, person=whom, data=parse_form(schemas.ContactMethodIn, form)
-    ))  # fmt: skip
-    return _saved(request, session, actor, whom, done)
+@dataclass(frozen=True)
+class _Setting:
+    """One kind of a person's notification settings, added, changed and removed by form on
+    the settings page; `form` names its forms there (add-<form>, <form>-<id>)."""
+
+    path: str
+    form: str
+    new: type[BaseModel]
+    changed: type[BaseModel]
+    add: Callable[..., object]  # (session, actor=, person=, data=)
+    update: Callable[..., object]  # (session, actor=, person=, record=, data=)
+    remove: Callable[..., object]  # (session, actor=, person=, record=)
 
 
-@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}")
-def update_contact_method(
-    request: Request, session: DbSession, actor: Actor, form: Posted, method_id: RecordId,
-    person: Filter = None,
-) -> Response:  # fmt: skip
-    whom = person or actor.name
-    done = attempt(session, f"method-{method_id}", _fields(form), lambda: notify.update_contact_method(
-        session, actor=actor, person=whom, method_id=method_id,
-        data=parse_form(schemas.ContactMethodUpdate, form),
-    ))  # fmt: skip
-    return _saved(request, session, actor, whom, done)
+def _setting_routes(setting: _Setting) -> None:
+    base = f"{NOTIFICATION_SETTINGS}/{setting.path}"
+
+    def add(
+        request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
+    ) -> Response:
+        return _submitted(request, session, actor, person, name=f"add-{setting.form}", form=form,
+                          change=lambda whom: setting.add(session, actor=actor, person=whom, data=parse_form(setting.new, form)))  # fmt: skip
+
+    def update(
+        request: Request, session: DbSession, actor: Actor, form: Posted, record: RecordId,
+        person: Filter = None,
+    ) -> Response:  # fmt: skip
+        return _submitted(request, session, actor, person, name=f"{setting.form}-{record}", form=form,
+                          change=lambda whom: setting.update(session, actor=actor, person=whom, record=record, data=parse_form(setting.changed, form)))  # fmt: skip
+
+    def remove(
+        request: Request, session: DbSession, actor: Actor, record: RecordId, person: Filter = None
+    ) -> Response:
+        whom = person or actor.name
+        setting.remove(session, actor=actor, person=whom, record=record)
+        return _saved(request, session, actor, whom, None)
+
+    router.add_api_route(base, add, methods=["POST"], name=f"add_{setting.form}")
+    router.add_api_route(f"{base}/{{record}}", update, methods=["POST"], name=f"update_{setting.form}")  # fmt: skip
+    router.add_api_route(f"{base}/{{record}}/remove", remove, methods=["POST"], name=f"remove_{setting.form}")  # fmt: skip
 
 
-@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{method_id}}/remove")
-def remove_contact_method(
-    request: Request, session: DbSession, actor: Actor, method_id: RecordId, person: Filter = None
-) -> Response:
-    whom = person or actor.name
-    notify.remove_contact_method(session, actor=actor, person=whom, method_id=method_id)
-    return _saved(request, session, actor, whom, None)
-
-
-@router.post(f"{NOTIFICATION_SETTINGS}/rules")
-def add_rule(
-    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
-) -> Response:
-    whom = person or actor.name
-    done = attempt(session, "add-rule", _fields(form), lambda: notify.add_rule(
-        session, actor=actor, person=whom, data=parse_form(schemas.RuleIn, form)
-    ))  # fmt: skip
-    return _saved(request, session, actor, whom, done)
-
-
-@router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}")
-def update_rule(
-    request: Request, session: DbSession, actor: Actor, form: Posted, rule_id: RecordId,
-    person: Filter = None,
-) -> Response:  # fmt: skip
-    whom = person or actor.name
-    done = attempt(session, f"rule-{rule_id}", _fields(form), lambda: notify.update_rule(
-        session, actor=actor, person=whom, rule_id=rule_id, data=parse_form(schemas.RuleUpdate, form)
-    ))  # fmt: skip
-    return _saved(request, session, actor, whom, done)
-
-
-@router.post(f"{NOTIFICATION_SETTINGS}/rules/{{rule_id}}/remove")
-def remove_rule(
-    request: Request, session: DbSession, actor: Actor, rule_id: RecordId, person: Filter = None
-) -> Response:
-    whom = person or actor.name
-    notify.remove_rule(session, actor=actor, person=whom, rule_id=rule_id)
-    return _saved(request, session, actor, whom, None)
+_setting_routes(_Setting(
+    "contact-methods", "method", schemas.ContactMethodIn, schemas.ContactMethodUpdate,
+    add=notify.add_contact_method,
+    update=lambda session, *, record, **given: notify.update_contact_method(session, method_id=record, **given),
+    remove=lambda session, *, record, **given: notify.remove_contact_method(session, method_id=record, **given),
+))  # fmt: skip
+_setting_routes(_Setting(
+    "rules", "rule", schemas.RuleIn, schemas.RuleUpdate,
+    add=notify.add_rule,
+    update=lambda session, *, record, **given: notify.update_rule(session, rule_id=record, **given),
+    remove=lambda session, *, record, **given: notify.remove_rule(session, rule_id=record, **given),
+))  # fmt: skip

@@ -370,7 +370,11 @@ def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handof
     ]
 
 
-def hand_over(settings: Settings, handoff: Handoff) -> channels.DeliveryFailed | None:
+# What became of one hand-over: nothing went wrong, or why it failed.
+Outcome = channels.DeliveryFailed | None
+
+
+def hand_over(settings: Settings, handoff: Handoff) -> Outcome:
     """Send one leased delivery outside any transaction; the failure, if any, is returned."""
     try:
         channels.send(settings, handoff.channel, handoff.address, handoff.message)
@@ -385,7 +389,7 @@ def record_deliveries(
     session: Session,
     *,
     owner: str,
-    outcomes: Sequence[tuple[Handoff, channels.DeliveryFailed | None]],
+    outcomes: Sequence[tuple[Handoff, Outcome]],
 ) -> None:
     """Mark what was sent and back off what failed, for the rows still leased to `owner`
     with the same attempt (a row whose lease ran out and was taken over is left alone)."""

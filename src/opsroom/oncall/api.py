@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AwareDatetime, EmailStr
 
 from opsroom.apidoc import PageOut, RecordId, errors
@@ -150,14 +150,48 @@ def update_schedule(
     return schemas.ScheduleRead.model_validate(updated)
 
 
+@router.post(
+    "/schedules/{slug}/layers", status_code=status.HTTP_201_CREATED, responses=errors(404, 409)
+)
+def add_layer(
+    session: DbSession, actor: Actor, slug: str, data: schemas.LayerAdd
+) -> schemas.ScheduleRead:
+    """Add a layer on top of the others (the highest rank wins); answers the schedule."""
+    added = oncall.add_layer(session, actor=actor, slug=slug, data=data)
+    return schemas.ScheduleRead.model_validate(added)
+
+
+LayerRank = Annotated[int, Path(ge=0, le=99, description="0 is the lowest layer")]
+
+
+@router.patch("/schedules/{slug}/layers/{rank}", responses=errors(404, 409))
+def update_layer(
+    session: DbSession, actor: Actor, slug: str, rank: LayerRank, data: schemas.LayerUpdate
+) -> schemas.ScheduleRead:
+    """Change the given fields of one layer; `version` is the schedule's."""
+    updated = oncall.update_layer(session, actor=actor, slug=slug, rank=rank, data=data)
+    return schemas.ScheduleRead.model_validate(updated)
+
+
+@router.delete("/schedules/{slug}/layers/{rank}", responses=errors(404, 409))
+def remove_layer(
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    rank: LayerRank,
+    version: Annotated[int, Query(ge=1)],
+) -> schemas.ScheduleRead:
+    """Take one layer out (the ones above move down a rank); answers the schedule."""
+    left = oncall.remove_layer(session, actor=actor, slug=slug, rank=rank, version=version)
+    return schemas.ScheduleRead.model_validate(left)
+
+
 @router.delete("/schedules/{slug}", responses=errors(404, 409))
 def delete_schedule(
     session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
 ) -> schemas.ScheduleRead:
     """Delete a schedule; answers what it was. 409 while an escalation policy names it."""
-    gone = schemas.ScheduleRead.model_validate(oncall.get_schedule(session, actor=actor, slug=slug))
-    oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
-    return gone
+    return oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
 
 
 @router.get("/schedules/{slug}/coverage", responses=errors(404))
@@ -236,9 +270,7 @@ def delete_policy(
     session: DbSession, actor: Actor, slug: str, version: Annotated[int, Query(ge=1)]
 ) -> schemas.PolicyRead:
     """Delete a policy; answers what it was. Escalations walking it stop at their next step."""
-    gone = schemas.PolicyRead.model_validate(oncall.get_policy(session, actor=actor, slug=slug))
-    oncall.delete_policy(session, actor=actor, slug=slug, version=version)
-    return gone
+    return oncall.delete_policy(session, actor=actor, slug=slug, version=version)
 
 
 @router.get("/incidents/{key}/escalation", responses=errors(404))

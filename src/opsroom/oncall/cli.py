@@ -11,14 +11,19 @@ import typer
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
-from opsroom.oncall.domain import ShiftUnit, TargetKind
+from opsroom.oncall.domain import ShiftUnit, TargetKind, restriction_from_text
 
 app = typer.Typer(
     help="On call: who is on call, schedules, overrides, escalation policies.", no_args_is_help=True
 )
 schedule_app = typer.Typer(help="On-call schedules.", no_args_is_help=True)
 policy_app = typer.Typer(help="Escalation policies.", no_args_is_help=True)
+layer_app = typer.Typer(
+    help="A schedule's layers one at a time (rank 0 is the lowest; higher ones win).",
+    no_args_is_help=True,
+)
 app.add_typer(schedule_app, name="schedule")
+schedule_app.add_typer(layer_app, name="layer")
 app.add_typer(policy_app, name="policy")
 
 
@@ -130,9 +135,9 @@ def create_schedule(
     unit: ShiftUnit = typer.Option(ShiftUnit.WEEKS),
     as_json: bool = JsonOption,
 ) -> None:
-    """A schedule with one rotation (add layers through the API)."""
+    """A schedule with one rotation (add more with `schedule layer add`)."""
     with unit_of_work(write=True) as session:
-        layer = {"participants": [p.strip() for p in participants.split(",") if p.strip()], "start": start,
+        layer = {"participants": _emails(participants), "start": start,
                  "zone": zone, "length": length, "unit": unit}  # fmt: skip
         data = schemas.ScheduleCreate.model_validate(
             {"slug": slug, "name": name, "squad": squad, "zone": zone, "layers": [layer]}
@@ -197,7 +202,7 @@ def edit_schedule(
     zone: str | None = typer.Option(None, help="IANA time zone"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Rename a schedule or move it to another zone (replace layers through the API)."""
+    """Rename a schedule or move it to another zone (layers: `schedule layer ...`)."""
     with unit_of_work(write=True) as session:
         data = schemas.ScheduleUpdate(version=version, name=name, zone=zone)
         read = schemas.ScheduleRead.model_validate(
@@ -240,6 +245,93 @@ def show_schedule(
         out.print(f"coverage gaps: {round(report.gap_hours, 1)} hours")
 
     emit(report, as_json, render)
+
+
+def _emails(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+RESTRICTION_HELP = "'0-4@09:00-17:00' (weekdays 0 = Monday, local times); repeat for several"
+VERSION_HELP = "the schedule's version you looked at (a stale one is refused)"
+
+
+def _layers_changed(slug: str, read: schemas.ScheduleRead, as_json: bool) -> None:
+    emit(read, as_json, lambda: table(f"{slug} (version {read.version})",
+                                      ["Rank", "Name", "Participants", "Shift", "Zone"],
+                                      [(la.rank, la.name, ", ".join(la.participants), f"{la.length} {la.unit}", la.zone) for la in read.layers]))  # fmt: skip
+
+
+@layer_app.command("add")
+def add_layer(
+    slug: str = typer.Argument(...),
+    participants: str = typer.Option(..., help="comma-separated emails, in rotation order"),
+    start: str = typer.Option(..., help="first hand-off, ISO 8601 with zone"),
+    version: int = typer.Option(..., help=VERSION_HELP),
+    name: str = typer.Option(""),
+    zone: str = typer.Option("UTC", help="IANA time zone of the hand-offs"),
+    length: int = typer.Option(1, min=1),
+    unit: ShiftUnit = typer.Option(ShiftUnit.WEEKS),
+    restriction: list[str] = typer.Option([], help=RESTRICTION_HELP),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a layer on top of the schedule's others."""
+    with unit_of_work(write=True) as session:
+        data = schemas.LayerAdd.model_validate({
+            "version": version, "name": name, "participants": _emails(participants), "start": start,
+            "zone": zone, "length": length, "unit": unit, "restrictions": [restriction_from_text(r) for r in restriction],
+        })  # fmt: skip
+        read = schemas.ScheduleRead.model_validate(
+            oncall.add_layer(session, actor=actor(session), slug=slug, data=data)
+        )
+    _layers_changed(slug, read, as_json)
+
+
+@layer_app.command("edit")
+def edit_layer(
+    slug: str = typer.Argument(...),
+    rank: int = typer.Argument(..., min=0, help="which layer: 0 is the lowest"),
+    version: int = typer.Option(..., help=VERSION_HELP),
+    participants: str | None = typer.Option(None, help="comma-separated emails, in order"),
+    start: str | None = typer.Option(None, help="first hand-off, ISO 8601 with zone"),
+    name: str | None = typer.Option(None),
+    zone: str | None = typer.Option(None, help="IANA time zone of the hand-offs"),
+    length: int | None = typer.Option(None, min=1),
+    unit: ShiftUnit | None = typer.Option(None),
+    restriction: list[str] = typer.Option([], help=RESTRICTION_HELP),
+    unrestricted: bool = typer.Option(False, "--unrestricted", help="drop every restriction"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change one layer: only the options given change."""
+    with unit_of_work(write=True) as session:
+        changes = {
+            "name": name, "participants": _emails(participants) if participants else None,
+            "start": start, "zone": zone, "length": length, "unit": unit,
+            "restrictions": [restriction_from_text(r) for r in restriction] if restriction or unrestricted else None,
+        }  # fmt: skip
+        data = schemas.LayerUpdate.model_validate(
+            {"version": version, **{k: v for k, v in changes.items() if v is not None}}
+        )
+        read = schemas.ScheduleRead.model_validate(
+            oncall.update_layer(session, actor=actor(session), slug=slug, rank=rank, data=data)
+        )
+    _layers_changed(slug, read, as_json)
+
+
+@layer_app.command("remove")
+def remove_layer(
+    slug: str = typer.Argument(...),
+    rank: int = typer.Argument(..., min=0, help="which layer: 0 is the lowest"),
+    version: int = typer.Option(..., help=VERSION_HELP),
+    as_json: bool = JsonOption,
+) -> None:
+    """Take one layer out; the ones above it move down a rank."""
+    with unit_of_work(write=True) as session:
+        read = schemas.ScheduleRead.model_validate(
+            oncall.remove_layer(
+                session, actor=actor(session), slug=slug, rank=rank, version=version
+            )
+        )
+    _layers_changed(slug, read, as_json)
 
 
 def _level(text: str) -> dict[str, object]:

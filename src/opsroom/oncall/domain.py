@@ -140,6 +140,34 @@ def check_layer(layer: Layer) -> None:
         raise ValidationFailed("this rotation cannot be used", fields=problems)
 
 
+def restriction_from_text(text: str) -> dict[str, object]:
+    """'0-4@09:00-17:00' or '5,6@10:00-14:00' -> weekdays (0 = Monday) and local start/end,
+    as a layer's input takes them."""
+    days, _, hours = text.strip().partition("@")
+    first, _, last = days.partition("-")
+    try:
+        weekdays = (
+            list(range(int(first), int(last) + 1)) if last else [int(d) for d in days.split(",")]
+        )
+    except ValueError:
+        raise ValidationFailed(
+            f"'{text}': write a restriction as 0-4@09:00-17:00",
+            fields={"restrictions": "write as 0-4@09:00-17:00 (0 = Monday)"},
+        ) from None
+    start, _, end = hours.partition("-")
+    return {"weekdays": weekdays, "start": start.strip(), "end": end.strip()}
+
+
+def restriction_text(weekdays: list[int], start: time, end: time) -> str:
+    """The other way round, for showing a restriction in a form."""
+    days = (
+        f"{weekdays[0]}-{weekdays[-1]}"
+        if len(weekdays) > 1 and weekdays == list(range(weekdays[0], weekdays[-1] + 1))
+        else ",".join(map(str, weekdays))
+    )
+    return f"{days}@{start:%H:%M}-{end:%H:%M}"
+
+
 FIRST_YEAR, LAST_YEAR = 1970, 2200
 PLAUSIBLE = f"use a moment between {FIRST_YEAR} and {LAST_YEAR}"
 

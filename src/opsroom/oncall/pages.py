@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -67,6 +68,9 @@ def _schedule_page(
     report = oncall.coverage(session, actor=actor, slug=slug, days=7 * WEEKS_SHOWN)
     context = {
         "schedule": schedule,
+        "layers": [_layer_form_values(layer) for layer in schedule.layers],
+        "overrides": [_override_form_values(o) for o in schedule.overrides],
+        "units": list(domain.ShiftUnit),
         "report": report,
         "days": _calendar(report, schedule.zone),
         "failure": failure,
@@ -74,6 +78,25 @@ def _schedule_page(
     }
     status = failure.status if failure else 200
     return render(request, session, "oncall/schedule.html", context, status=status)
+
+
+def _layer_form_values(layer: Any) -> dict[str, Any]:
+    """A layer as its edit form shows it: participants and restrictions one a line."""
+    read = schemas.LayerRead.model_validate(layer)
+    return {
+        "rank": read.rank, "name": read.name, "participants": read.participants,
+        "start": read.start.astimezone(ZoneInfo(read.zone)).isoformat(timespec="minutes"),
+        "zone": read.zone, "length": read.length, "unit": read.unit,
+        "restrictions": [domain.restriction_text(r.weekdays, r.start, r.end) for r in read.restrictions],
+    }  # fmt: skip
+
+
+def _override_form_values(override: Any) -> dict[str, Any]:
+    read = schemas.OverrideRead.model_validate(override)
+    return {
+        "id": read.id, "person": read.person, "reason": read.reason,
+        "start": read.start.isoformat(timespec="minutes"), "end": read.end.isoformat(timespec="minutes"),
+    }  # fmt: skip
 
 
 def _feed_url(request: Request, session: DbSession, kind: str, key: str) -> str:
@@ -119,20 +142,65 @@ def schedule_page(request: Request, session: DbSession, actor: Actor, slug: str)
     return _schedule_page(request, session, actor, slug)
 
 
+def _submit(
+    session: DbSession,
+    form: str,
+    values: dict[str, Any],
+    change: Callable[[], Any],
+    *,
+    page: Callable[[Failure], Response],
+    then: str,
+) -> Response:
+    """Run a form's change: on to `then`, or the page again with the refusal by its fields."""
+    result = attempt(session, form, values, change)
+    if isinstance(result, Failure):
+        return page(result)
+    return RedirectResponse(then, status_code=303)
+
+
+def _version(values: dict[str, Any]) -> int:
+    """The version the page was loaded at, as a form posts it."""
+    held = str(values.get("version") or "")
+    if not held.isdigit():
+        raise ValidationFailed("reload the page and try again", fields={"version": "missing"})
+    return int(held)
+
+
+def _fields(form: FormData, names: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in form.items() if k in names}
+
+
+def _on_schedule_page(
+    request: Request, session: DbSession, actor: Actor, slug: str, *, form: str, anchor: str = ""
+) -> Callable[[dict[str, Any], Callable[[], Any]], Response]:
+    """Submits a form of the schedule page: back to it (at `anchor`) once saved, or the page
+    again with the refusal next to that form."""
+    page = partial(_schedule_page, request, session, actor, slug)
+    return partial(_submit, session, form, page=page, then=f"/oncall/schedules/{slug}{anchor}")
+
+
+OVERRIDE_FIELDS = {"person", "start", "end", "reason"}
+
+
 @router.post("/oncall/schedules/{slug}/overrides")
 def add_override(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    values = _fields(form, OVERRIDE_FIELDS)
+    submit = _on_schedule_page(request, session, actor, slug, form="override", anchor="#overrides")
+    return submit(values, lambda: oncall.add_override(
+        session, actor=actor, slug=slug, data=schemas.OverrideIn.model_validate(values)))  # fmt: skip
 
-    def change() -> Any:
-        data = schemas.OverrideIn.model_validate(values)
-        return oncall.add_override(session, actor=actor, slug=slug, data=data)
 
-    result = attempt(session, "override", values, change)
-    if isinstance(result, Failure):
-        return _schedule_page(request, session, actor, slug, result)
-    return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
+@router.post("/oncall/schedules/{slug}/overrides/{override_id}")
+def update_override(
+    request: Request, session: DbSession, actor: Actor, slug: str, override_id: int, form: Posted
+) -> Response:
+    values = _fields(form, OVERRIDE_FIELDS | {"version"})
+    submit = _on_schedule_page(request, session, actor, slug, form=f"override-{override_id}", anchor="#overrides")  # fmt: skip
+    return submit(values, lambda: oncall.update_override(
+        session, actor=actor, slug=slug, override_id=override_id,
+        data=schemas.OverrideUpdate.model_validate(values)))  # fmt: skip
 
 
 @router.post("/oncall/schedules/{slug}/overrides/{override_id}/delete")
@@ -143,49 +211,102 @@ def remove_override(
     return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)
 
 
+LAYER_FIELDS = {
+    "version",
+    "name",
+    "participants",
+    "start",
+    "zone",
+    "length",
+    "unit",
+    "restrictions",
+}
+
+
+def _layer_values(form: FormData) -> dict[str, Any]:
+    """Participants and restrictions one a line (or comma-separated participants)."""
+    values = _fields(form, LAYER_FIELDS)
+    if "participants" in values:
+        text = str(values["participants"]).replace(",", "\n")
+        values["participants"] = [p.strip() for p in text.splitlines() if p.strip()]
+    if "restrictions" in values:
+        values["restrictions"] = [
+            line for line in str(values["restrictions"]).splitlines() if line.strip()
+        ]
+    return values
+
+
+def _layer_input(values: dict[str, Any]) -> dict[str, Any]:
+    parsed = dict(values)
+    if "restrictions" in values:
+        parsed["restrictions"] = [domain.restriction_from_text(r) for r in values["restrictions"]]
+    return parsed
+
+
+@router.post("/oncall/schedules/{slug}/layers")
+def add_layer(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = _layer_values(form)
+    submit = _on_schedule_page(request, session, actor, slug, form="layer", anchor="#layers")
+    return submit(values, lambda: oncall.add_layer(
+        session, actor=actor, slug=slug, data=schemas.LayerAdd.model_validate(_layer_input(values))))  # fmt: skip
+
+
+@router.post("/oncall/schedules/{slug}/layers/{rank}")
+def update_layer(
+    request: Request, session: DbSession, actor: Actor, slug: str, rank: int, form: Posted
+) -> Response:
+    values = _layer_values(form)
+    submit = _on_schedule_page(request, session, actor, slug, form=f"layer-{rank}", anchor="#layers")  # fmt: skip
+    return submit(values, lambda: oncall.update_layer(
+        session, actor=actor, slug=slug, rank=rank,
+        data=schemas.LayerUpdate.model_validate(_layer_input(values))))  # fmt: skip
+
+
+@router.post("/oncall/schedules/{slug}/layers/{rank}/delete")
+def remove_layer(
+    request: Request, session: DbSession, actor: Actor, slug: str, rank: int, form: Posted
+) -> Response:
+    values = _fields(form, {"version"})
+    submit = _on_schedule_page(request, session, actor, slug, form=f"layer-{rank}", anchor="#layers")  # fmt: skip
+    return submit(values, lambda: oncall.remove_layer(
+        session, actor=actor, slug=slug, rank=rank, version=_version(values)))  # fmt: skip
+
+
 @router.post("/oncall/schedules/{slug}")
 def update_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = {k: v for k, v in form.items() if k in {"version", "name", "zone"}}
-
-    def change() -> Any:
-        data = schemas.ScheduleUpdate.model_validate(values)
-        return oncall.update_schedule(session, actor=actor, slug=slug, data=data)
-
-    result = attempt(session, "schedule", values, change)
-    if isinstance(result, Failure):
-        return _schedule_page(request, session, actor, slug, result)
-    return RedirectResponse(f"/oncall/schedules/{slug}", status_code=303)
+    values = _fields(form, {"version", "name", "zone"})
+    submit = _on_schedule_page(request, session, actor, slug, form="schedule")
+    return submit(values, lambda: oncall.update_schedule(
+        session, actor=actor, slug=slug, data=schemas.ScheduleUpdate.model_validate(values)))  # fmt: skip
 
 
 @router.post("/oncall/schedules/{slug}/delete")
 def delete_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    def remove(version: int) -> None:
-        oncall.delete_schedule(session, actor=actor, slug=slug, version=version)
-
-    failure = _deleted(session, "schedule", form, remove)
-    if failure is not None:
-        return _schedule_page(request, session, actor, slug, failure)
-    return RedirectResponse("/oncall", status_code=303)
+    remove = partial(oncall.delete_schedule, session, actor=actor, slug=slug)
+    return _deleted(session, "schedule", form, remove, partial(_schedule_page, request, session, actor, slug))  # fmt: skip
 
 
 def _deleted(
-    session: DbSession, kind: str, form: FormData, remove: Callable[[int], None]
-) -> Failure | None:
-    """Run a delete with the version the page was loaded at; the refusal, if any."""
-    values = {"version": form.get("version")}
+    session: DbSession,
+    kind: str,
+    form: FormData,
+    remove: Callable[..., Any],
+    page: Callable[[Failure], Response],
+) -> Response:
+    """A delete button: `remove(version=...)` with the version the page was loaded at, then
+    on to the on-call page; or the page again with the refusal."""
+    values = _fields(form, {"version"})
 
-    def change() -> None:
-        held = str(values["version"] or "")
-        if not held.isdigit():
-            raise ValidationFailed("reload the page and try again", fields={"version": "missing"})
-        remove(int(held))
+    def change() -> Any:
+        return remove(version=_version(values))
 
-    result = attempt(session, kind, values, change)
-    return result if isinstance(result, Failure) else None
+    return _submit(session, kind, values, change, page=page, then="/oncall")
 
 
 # --- the policy editor --------------------------------------------------------------------
@@ -243,28 +364,18 @@ def update_policy(
         "repeats": form.get("repeats"),
         "levels": _levels_from(form),
     }
-
-    def change() -> Any:
-        data = schemas.PolicyUpdate.model_validate(values)
-        return oncall.update_policy(session, actor=actor, slug=slug, data=data)
-
-    result = attempt(session, "policy", values, change)
-    if isinstance(result, Failure):
-        return _policy_page(request, session, actor, slug, result)
-    return RedirectResponse(f"/oncall/policies/{slug}", status_code=303)
+    page = partial(_policy_page, request, session, actor, slug)
+    return _submit(session, "policy", values, lambda: oncall.update_policy(
+        session, actor=actor, slug=slug, data=schemas.PolicyUpdate.model_validate(values)),
+        page=page, then=f"/oncall/policies/{slug}")  # fmt: skip
 
 
 @router.post("/oncall/policies/{slug}/delete")
 def delete_policy(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    def remove(version: int) -> None:
-        oncall.delete_policy(session, actor=actor, slug=slug, version=version)
-
-    failure = _deleted(session, "policy", form, remove)
-    if failure is not None:
-        return _policy_page(request, session, actor, slug, failure)
-    return RedirectResponse("/oncall", status_code=303)
+    remove = partial(oncall.delete_policy, session, actor=actor, slug=slug)
+    return _deleted(session, "policy", form, remove, partial(_policy_page, request, session, actor, slug))  # fmt: skip
 
 
 # --- the notification log -----------------------------------------------------------------

@@ -129,18 +129,22 @@ def update_policy(
     return policy
 
 
-def delete_policy(session: Session, *, actor: Principal, slug: str, version: int) -> None:
-    """Delete a policy; escalations still walking it stop at their next step."""
+def delete_policy(
+    session: Session, *, actor: Principal, slug: str, version: int
+) -> schemas.PolicyRead:
+    """Delete a policy; escalations still walking it stop at their next step. Returns what
+    it was."""
     policy = get_policy(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, policy.squad_slug)
     require_version(f"escalation policy '{slug}'", policy.version, version)
-    before = schemas.PolicyRead.model_validate(policy).model_dump(mode="json")
+    gone = schemas.PolicyRead.model_validate(policy)
     session.delete(policy)
     session.flush()
     audit.record(
         session, actor=str(actor), action="escalation_policy.deleted",
-        subject_type="escalation_policy", subject_key=slug, before=before,
+        subject_type="escalation_policy", subject_key=slug, before=gone.model_dump(mode="json"),
     )  # fmt: skip
+    return gone
 
 
 def policy_for(session: Session, services: Sequence[tuple[str, str]]) -> EscalationPolicy | None:

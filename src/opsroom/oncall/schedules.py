@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -22,19 +22,27 @@ from opsroom.oncall.models import EscalationPolicy, OnCallLayer, OnCallOverride,
 # --- schedules ----------------------------------------------------------------------------
 
 
-def _layer(data: schemas.LayerIn, rank: int) -> OnCallLayer:
+def new_layer(data: schemas.LayerIn, rank: int) -> OnCallLayer:
+    """A layer its rules accept (ValidationFailed names the layer's own fields otherwise)."""
     layer = OnCallLayer(
         rank=rank, name=data.name, participants=[str(p) for p in data.participants],
         start=data.start, zone=data.zone, length=data.length, unit=data.unit,
         restrictions=[{"weekdays": r.weekdays, "start": r.start.isoformat(), "end": r.end.isoformat()} for r in data.restrictions],
     )  # fmt: skip
-    try:
-        layer_rule(layer)
-    except ValidationFailed as exc:
-        raise ValidationFailed(
-            exc.message, fields={f"layers.{rank}.{k}": v for k, v in exc.fields.items()}
-        ) from None
+    layer_rule(layer)
     return layer
+
+
+def _layers(layers: list[schemas.LayerIn]) -> list[OnCallLayer]:
+    built = []
+    for rank, data in enumerate(layers):
+        try:
+            built.append(new_layer(data, rank))
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                exc.message, fields={f"layers.{rank}.{k}": v for k, v in exc.fields.items()}
+            ) from None
+    return built
 
 
 def create_schedule(
@@ -46,7 +54,7 @@ def create_schedule(
         raise Conflict(f"schedule '{data.slug}' exists", fields={"slug": "taken"})
     schedule = OnCallSchedule(
         slug=data.slug, name=data.name, squad_slug=data.squad, zone=data.zone,
-        layers=[_layer(layer, rank) for rank, layer in enumerate(data.layers)],
+        layers=_layers(data.layers),
     )  # fmt: skip
     session.add(schedule)
     session.flush()
@@ -83,27 +91,46 @@ def list_schedules(
 def update_schedule(
     session: Session, *, actor: Principal, slug: str, data: schemas.ScheduleUpdate
 ) -> OnCallSchedule:
+    def change(schedule: OnCallSchedule) -> None:
+        if data.zone is not None:
+            domain.check_zone(data.zone)
+        if data.layers is not None:
+            schedule.layers = _layers(data.layers)
+        schedule.name = data.name or schedule.name
+        schedule.zone = data.zone or schedule.zone
+
+    return edit_schedule(session, actor, slug, data.version, "schedule.updated", change)
+
+
+def edit_schedule(
+    session: Session,
+    actor: Principal,
+    slug: str,
+    version: int,
+    action: str,
+    change: Callable[[OnCallSchedule], Any],
+) -> OnCallSchedule:
+    """Check the squad's right and the version, make the change, bump the version and audit
+    the schedule before and after."""
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
-    require_version(f"schedule '{slug}'", schedule.version, data.version)
-    if data.zone is not None:
-        domain.check_zone(data.zone)
-    before = _snapshot(schedule)
-    if data.layers is not None:
-        schedule.layers = [_layer(layer, rank) for rank, layer in enumerate(data.layers)]
-    schedule.name = data.name or schedule.name
-    schedule.zone = data.zone or schedule.zone
+    require_version(f"schedule '{slug}'", schedule.version, version)
+    before = snapshot(schedule)
+    change(schedule)
     schedule.version += 1
     session.flush()
     audit.record(
-        session, actor=str(actor), action="schedule.updated", subject_type="schedule",
-        subject_key=slug, before=before, after=_snapshot(schedule),
+        session, actor=str(actor), action=action, subject_type="schedule", subject_key=slug,
+        before=before, after=snapshot(schedule),
     )  # fmt: skip
     return schedule
 
 
-def delete_schedule(session: Session, *, actor: Principal, slug: str, version: int) -> None:
-    """Delete a schedule no escalation policy names (409 names the policies that do)."""
+def delete_schedule(
+    session: Session, *, actor: Principal, slug: str, version: int
+) -> schemas.ScheduleRead:
+    """Delete a schedule no escalation policy names (409 names the policies that do);
+    returns what it was."""
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
     require_version(f"schedule '{slug}'", schedule.version, version)
@@ -114,13 +141,14 @@ def delete_schedule(session: Session, *, actor: Principal, slug: str, version: i
             "take it out of their levels first",
             fields={"slug": f"used by {', '.join(users)}"},
         )
-    before = _snapshot(schedule)
+    gone = schemas.ScheduleRead.model_validate(schedule)
     session.delete(schedule)
     session.flush()
     audit.record(
         session, actor=str(actor), action="schedule.deleted", subject_type="schedule",
-        subject_key=slug, before=before,
+        subject_key=slug, before=gone.model_dump(mode="json"),
     )  # fmt: skip
+    return gone
 
 
 def policies_naming(session: Session, target: domain.Target) -> list[str]:
@@ -136,7 +164,7 @@ def policies_naming(session: Session, target: domain.Target) -> list[str]:
     ]
 
 
-def _snapshot(schedule: OnCallSchedule) -> dict[str, Any]:
+def snapshot(schedule: OnCallSchedule) -> dict[str, Any]:
     return schemas.ScheduleRead.model_validate(schedule).model_dump(mode="json")
 
 
@@ -167,22 +195,18 @@ def update_override(
     data: schemas.OverrideUpdate,
 ) -> OnCallOverride:  # fmt: skip
     """Change who covers an override, when, or why; `version` is the schedule's."""
-    schedule = get_schedule(session, actor=actor, slug=slug)
-    require_squad_rights(session, actor, schedule.squad_slug)
-    require_version(f"schedule '{slug}'", schedule.version, data.version)
-    override = _override(schedule, override_id)
-    _check_window(data)
-    before = schemas.OverrideRead.model_validate(override).model_dump(mode="json")
-    override.person, override.start, override.end, override.reason = (
-        str(data.person), data.start, data.end, data.reason,
-    )  # fmt: skip
-    schedule.version += 1
-    session.flush()
-    audit.record(
-        session, actor=str(actor), action="schedule.override_updated", subject_type="schedule",
-        subject_key=slug, before=before, after=schemas.OverrideRead.model_validate(override).model_dump(mode="json"),
-    )  # fmt: skip
-    return override
+
+    def change(schedule: OnCallSchedule) -> None:
+        override = _override(schedule, override_id)
+        _check_window(data)
+        override.person, override.start, override.end, override.reason = (
+            str(data.person), data.start, data.end, data.reason,
+        )  # fmt: skip
+
+    schedule = edit_schedule(
+        session, actor, slug, data.version, "schedule.override_updated", change
+    )
+    return _override(schedule, override_id)
 
 
 def _check_window(data: schemas.OverrideIn) -> None:

@@ -33,6 +33,25 @@ class LayerIn(Input):
     restrictions: list[RestrictionIn] = Field(default=[], max_length=20)
 
 
+class LayerAdd(LayerIn):
+    """A new layer on top of the others (it wins over them)."""
+
+    version: int = Field(ge=1, description="the schedule's version you loaded")
+
+
+class LayerUpdate(Input):
+    """Only the fields given change; `restrictions`, when given, replaces them all."""
+
+    version: int = Field(ge=1, description="the schedule's version you loaded")
+    name: str | None = Field(default=None, max_length=200)
+    participants: list[EmailStr] | None = Field(default=None, min_length=1, max_length=100)
+    start: AwareDatetime | None = Field(default=None, description="the first hand-off")
+    zone: Zone | None = None
+    length: int | None = Field(default=None, ge=1, le=1000)
+    unit: ShiftUnit | None = None
+    restrictions: list[RestrictionIn] | None = Field(default=None, max_length=20)
+
+
 class ScheduleCreate(Input):
     slug: Slug
     name: str = Field(min_length=2, max_length=200)
@@ -74,16 +93,23 @@ class OverrideUpdate(OverrideIn):
     version: int = Field(ge=1, description="the schedule's version you loaded")
 
 
+class RestrictionRead(BaseModel):
+    weekdays: list[int]
+    start: time
+    end: time
+
+
 class LayerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    rank: int
+    rank: int = Field(description="0 is the lowest; higher layers win")
     name: str
     participants: list[str]
     start: datetime
     zone: str
     length: int
     unit: ShiftUnit
+    restrictions: list[RestrictionRead]
 
 
 class OverrideRead(BaseModel):

@@ -23,6 +23,7 @@ from opsroom.oncall.feeds import (
     rotate_feed_token,
     schedule_feed,
 )
+from opsroom.oncall.layers import add_layer, remove_layer, update_layer
 from opsroom.oncall.policies import (
     create_policy,
     delete_policy,
@@ -53,6 +54,7 @@ __all__ = [
     "RESOLVED",
     "RUNNING",
     "SCHEDULE_FEED",
+    "add_layer",
     "add_override",
     "coverage",
     "create_policy",
@@ -73,10 +75,12 @@ __all__ = [
     "page",
     "person_feed",
     "policy_for",
+    "remove_layer",
     "remove_override",
     "rotate_feed_token",
     "schedule_feed",
     "stop",
+    "update_layer",
     "update_override",
     "update_policy",
     "update_schedule",

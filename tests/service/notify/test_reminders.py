@@ -117,6 +117,47 @@ def test_no_reminder_after_a_fresh_update_or_once_resolved(
         assert titles(s, "comms@example.com") == []
 
 
+def test_the_reminder_repeats_at_the_cadence_until_an_update_is_posted(
+    platform: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    key = major(platform)
+    post_update(platform, key)
+    for minutes in (31, 30, 30):  # P1: an update every 30 minutes
+        frozen_clock.advance(timedelta(minutes=minutes))
+        run_once(platform, owner="w")
+    with session_scope(platform) as s:
+        assert titles(s, "comms@example.com") == [
+            f"Update due for {key}, last update {m} min ago" for m in (91, 61, 31)
+        ]
+    post_update(platform, key)
+    frozen_clock.advance(timedelta(minutes=29))
+    run_once(platform, owner="w")
+    with session_scope(platform) as s:
+        assert len(titles(s, "comms@example.com")) == 3
+    frozen_clock.advance(timedelta(minutes=2))
+    run_once(platform, owner="w")
+    with session_scope(platform) as s:
+        assert titles(s, "comms@example.com")[0] == f"Update due for {key}, last update 31 min ago"
+        assert len(titles(s, "comms@example.com")) == 4
+
+
+def test_the_reminder_stops_once_the_incident_is_resolved(
+    platform: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    key = major(platform)
+    frozen_clock.advance(timedelta(minutes=31))
+    run_once(platform, owner="w")
+    with session_scope(platform) as s:
+        incidents.transition(
+            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=incident_schemas.TransitionIn()
+        )  # fmt: skip
+    for _ in range(4):
+        frozen_clock.advance(timedelta(minutes=30))
+        run_once(platform, owner="w")
+    with session_scope(platform) as s:
+        assert len(titles(s, "comms@example.com")) == 1
+
+
 def test_contact_methods_and_rules_are_edited_and_removed_with_an_audit_trail(
     platform: Settings,
 ) -> None:

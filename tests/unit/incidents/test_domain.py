@@ -135,3 +135,13 @@ def test_sla_clock_state_for_people_watching_it() -> None:
         "response", timedelta(minutes=60), T0 + timedelta(minutes=60), T0 + timedelta(minutes=5)
     )
     assert met.state(T0 + timedelta(hours=3)) == "met"
+
+
+@given(st.integers(min_value=0, max_value=10_000))
+def test_the_next_update_reminder_is_the_first_cadence_step_after_now(minutes: int) -> None:
+    due = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    now = due + timedelta(minutes=minutes)
+    again = domain.next_update_reminder(Priority.P1, due, now)  # P1: every 30 minutes
+    assert again is not None and now < again <= now + timedelta(minutes=30)
+    assert (again - due) % timedelta(minutes=30) == timedelta(0)
+    assert domain.next_update_reminder(Priority.P3, due, now) is None  # no cadence for P3

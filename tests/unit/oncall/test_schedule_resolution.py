@@ -214,3 +214,24 @@ def test_calendar_rows_cut_shifts_at_local_midnight() -> None:
         (3, [("alice", 24)]),
         (4, [("alice", 9)]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "weekdays", "window"),
+    [
+        ("0-4@09:00-17:00", [0, 1, 2, 3, 4], "09:00-17:00"),
+        ("1,3@20:00-00:00", [1, 3], "20:00-00:00"),
+    ],
+)
+def test_a_restriction_is_read_from_text_and_written_back(
+    text: str, weekdays: list[int], window: str
+) -> None:
+    from opsroom.oncall.domain import restriction_from_text, restriction_text
+
+    parsed = restriction_from_text(text)
+    assert (parsed["weekdays"], f"{parsed['start']}-{parsed['end']}") == (weekdays, window)
+    start, end = (time.fromisoformat(t) for t in window.split("-"))
+    assert restriction_text(weekdays, start, end) == text
+    with pytest.raises(ValidationFailed) as refused:
+        restriction_from_text("weekdays@9-5")
+    assert list(refused.value.fields) == ["restrictions"]
