@@ -4,11 +4,15 @@ into alerts and incidents. Both sides run in their caller's transaction."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,20 +40,30 @@ DRAIN_ALERTS = 1024
 DRAIN_LOCK = 0x0A1E
 # Set after every intake commit in this process (see service.intake_arrived).
 arrived = threading.Event()
-# How long the drainer defers to waiting intake commits before it takes its turn anyway.
+# How long the drainer defers to waiting intake commits before it takes its turn anyway:
+# at least this, and under a steady intake INTAKE_SHARE times as long as its own last
+# transaction took, so the intake holds the write lock at least 3/4 of the time.
 DRAIN_PATIENCE_SECONDS = 0.05
+INTAKE_SHARE = 3
+LOCK_POLL_SECONDS = 0.001
 
 
 class WriteGate:
-    """SQLite takes one writer at a time. Within a process, the intake's commits go first:
-    the drainer begins a transaction only when no intake commit waits (or it has deferred
-    for DRAIN_PATIENCE_SECONDS), and the two hand over at once rather than polling SQLite's
-    busy timeout. On PostgreSQL they do not conflict, so the gate stays open."""
+    """SQLite takes one writer at a time, and the intake's commits go first: a 2xx waits for
+    them, the drain does not. The drainer begins a transaction only when no intake commit
+    waits, or once it has deferred for its patience, and the two hand over at once rather
+    than polling SQLite's busy timeout. Within a process the hand-over runs through a lock and
+    a count of waiting intake commits; across processes (`serve --no-worker` beside `opsroom
+    worker`) through an advisory lock on a file beside the database (`<db>-intake.lock`),
+    held shared by each intake commit while it waits and commits, and exclusively by the
+    drainer for its transaction. On PostgreSQL they do not conflict, so the gate stays open."""
 
     def __init__(self) -> None:
         self._turn = threading.Lock()
         self._intake_waiting = 0
         self._changed = threading.Condition()
+        self._files: dict[tuple[Path, bool], int] = {}  # (database, drain side) -> open file
+        self._patience = DRAIN_PATIENCE_SECONDS
 
     @contextmanager
     def intake(self, settings: Settings) -> Iterator[None]:
@@ -59,7 +73,7 @@ class WriteGate:
         with self._changed:
             self._intake_waiting += 1
         try:
-            with self._turn:
+            with self._file_lock(settings, drain=False), self._turn:
                 yield
         finally:
             with self._changed:
@@ -72,9 +86,60 @@ class WriteGate:
             yield
             return
         with self._changed:
-            self._changed.wait_for(lambda: self._intake_waiting == 0, DRAIN_PATIENCE_SECONDS)
-        with self._turn:
+            self._changed.wait_for(lambda: self._intake_waiting == 0, self._patience)
+        with self._file_lock(settings, drain=True), self._turn:
+            began = time.monotonic()
             yield
+            took = time.monotonic() - began
+            self._patience = max(DRAIN_PATIENCE_SECONDS, INTAKE_SHARE * took)
+
+    @contextmanager
+    def _file_lock(self, settings: Settings, *, drain: bool) -> Iterator[None]:
+        """The intake waits for the file lock; the drainer tries for its patience, then
+        goes ahead without it (SQLite's own lock still keeps the two apart)."""
+        descriptor = self._file(settings, drain)
+        if descriptor is None:
+            yield
+            return
+        held = self._try_exclusive(descriptor) if drain else _lock(descriptor, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            if held:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _try_exclusive(self, descriptor: int) -> bool:
+        """At once when no intake commit holds the file; else, the intake being busy, after
+        leaving it the lock for the drainer's patience, at the next gap between its commits."""
+        if _lock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            return True
+        time.sleep(self._patience)
+        give_up = time.monotonic() + DRAIN_PATIENCE_SECONDS
+        while not _lock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            if time.monotonic() >= give_up:
+                return False
+            time.sleep(LOCK_POLL_SECONDS)
+        return True
+
+    def _file(self, settings: Settings, drain: bool) -> int | None:
+        """This side's own open file (a flock belongs to one open file, so the intake and
+        a drainer of one process must not share it); None for an in-memory database."""
+        path = settings.sqlite_path()
+        if path is None:
+            return None
+        with self._changed:
+            if (path, drain) not in self._files:
+                lock_path = path.with_name(path.name + "-intake.lock")
+                self._files[path, drain] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            return self._files[path, drain]
+
+
+def _lock(descriptor: int, operation: int) -> bool:
+    try:
+        fcntl.flock(descriptor, operation)
+    except BlockingIOError:
+        return False
+    return True
 
 
 gate = WriteGate()
