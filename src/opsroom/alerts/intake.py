@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -46,6 +45,8 @@ arrived = threading.Event()
 DRAIN_PATIENCE_SECONDS = 0.05
 INTAKE_SHARE = 3
 LOCK_POLL_SECONDS = 0.001
+LOCK_FILE_SUFFIX = "-intake.lock"
+LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
 
 
 class WriteGate:
@@ -62,7 +63,6 @@ class WriteGate:
         self._turn = threading.Lock()
         self._intake_waiting = 0
         self._changed = threading.Condition()
-        self._files: dict[tuple[Path, bool], int] = {}  # (database, drain side) -> open file
         self._patience = DRAIN_PATIENCE_SECONDS
 
     @contextmanager
@@ -96,47 +96,38 @@ class WriteGate:
     @contextmanager
     def _file_lock(self, settings: Settings, *, drain: bool) -> Iterator[None]:
         """The intake waits for the file lock; the drainer tries for its patience, then
-        goes ahead without it (SQLite's own lock still keeps the two apart)."""
-        descriptor = self._file(settings, drain)
-        if descriptor is None:
+        goes ahead without it (SQLite's own lock still keeps the two apart). Each use opens
+        the file afresh: a flock belongs to one open file, and two syscalls cost little
+        beside a commit."""
+        path = settings.sqlite_path()
+        if path is None:  # an in-memory database lives in one process
             yield
             return
-        held = self._try_exclusive(descriptor) if drain else _lock(descriptor, fcntl.LOCK_SH)
+        descriptor = os.open(path.with_name(path.name + LOCK_FILE_SUFFIX), LOCK_FILE_FLAGS, 0o600)
         try:
+            if drain:
+                self._exclusive_when_quiet(descriptor)
+            else:
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
             yield
         finally:
-            if held:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
+            os.close(descriptor)  # closing it lets go of the lock
 
-    def _try_exclusive(self, descriptor: int) -> bool:
-        """At once when no intake commit holds the file; else, the intake being busy, after
-        leaving it the lock for the drainer's patience, at the next gap between its commits."""
-        if _lock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB):
-            return True
+    def _exclusive_when_quiet(self, descriptor: int) -> None:
+        """Lock at once when no intake commit holds the file; else, the intake being busy,
+        leave it the lock for the drainer's patience, then lock at the next gap between its
+        commits, or give up on the file lock after DRAIN_PATIENCE_SECONDS more."""
+        if _exclusive(descriptor):
+            return
         time.sleep(self._patience)
         give_up = time.monotonic() + DRAIN_PATIENCE_SECONDS
-        while not _lock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB):
-            if time.monotonic() >= give_up:
-                return False
+        while not _exclusive(descriptor) and time.monotonic() < give_up:
             time.sleep(LOCK_POLL_SECONDS)
-        return True
-
-    def _file(self, settings: Settings, drain: bool) -> int | None:
-        """This side's own open file (a flock belongs to one open file, so the intake and
-        a drainer of one process must not share it); None for an in-memory database."""
-        path = settings.sqlite_path()
-        if path is None:
-            return None
-        with self._changed:
-            if (path, drain) not in self._files:
-                lock_path = path.with_name(path.name + "-intake.lock")
-                self._files[path, drain] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            return self._files[path, drain]
 
 
-def _lock(descriptor: int, operation: int) -> bool:
+def _exclusive(descriptor: int) -> bool:
     try:
-        fcntl.flock(descriptor, operation)
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
