@@ -4,9 +4,10 @@ Both run on loopback and receive the same alert streams (distinct label sets, so
 is new to both) from a raw asyncio HTTP/1.1 client with keep-alive connections: a client
 that costs next to nothing per request, so the figures measure the servers. Alertmanager
 takes alerts at POST /api/v2/alerts and keeps them in memory; opsroom takes the same alerts
-as Alertmanager's webhook (version 4) at POST /api/v1/ingest/alertmanager, as `opsroom
-serve` runs it (SQLite in WAL mode, the embedded worker on), and answers 2xx once the request
-is committed to its intake; the worker drains the intake into alerts and incidents.
+as Alertmanager's webhook (version 4) at POST /api/v1/ingest/alertmanager, as `opsroom serve
+--no-worker` runs it (SQLite in WAL mode), and answers 2xx once the request is committed to
+its intake; an `opsroom worker` process beside it drains the intake into alerts and
+incidents, as a busy installation runs them.
 
 Targets (opsroom's 2xx-committed alerts/s ÷ Alertmanager's alerts/s, in the same run):
   (a) one alert per request   >= 0.5x
@@ -25,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,8 +64,15 @@ DRAIN_TIMEOUT = 900  # seconds
 
 
 def serving_app() -> FastAPI:
-    """The app as `opsroom serve` runs it, with its worker (uvicorn --factory)."""
-    return create_app(worker=True)
+    """The app as `opsroom serve --no-worker` runs it (uvicorn --factory)."""
+    return create_app(worker=False)
+
+
+def start_worker(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
+    """`opsroom worker` in its own process: it drains the intake the server fills."""
+    env = {**os.environ, "OPSROOM_DATABASE_URL": settings.database_url}
+    command = [str(Path(sys.executable).with_name("opsroom")), "worker"]
+    return subprocess.Popen(command, env=env, cwd=workdir, stderr=subprocess.DEVNULL)
 
 
 def _labels(n: int, run: str) -> dict[str, str]:
@@ -263,6 +273,8 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     settings = Settings(database_url=f"sqlite:///{db}")
     key = _integration_key(settings)
     server, port = serve(settings, workdir, app="ingest:serving_app")
+    worker = start_worker(settings, workdir)
+    print(f"opsroom server pid {server.pid}, worker pid {worker.pid}")
     accepted, ok = 0, True
     try:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
@@ -274,8 +286,9 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
                 ok &= figures.ratio >= target
                 _print(batch, target, figures)
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, worker):
+            process.terminate()
+            process.wait()
     stored = _count(db, "alerts")
     durable = stored >= accepted
     print(

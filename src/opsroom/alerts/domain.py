@@ -14,29 +14,19 @@ from functools import lru_cache
 from typing import Any
 
 import networkx as nx
+from fnv_c import fnv1a_64
 
-FNV_OFFSET = 14695981039346656037
-FNV_PRIME = 1099511628211
-SEPARATOR = 0xFF
-MASK = (1 << 64) - 1
-
-
-def _fnv_add(h: int, data: bytes) -> int:
-    for byte in data:
-        h = ((h ^ byte) * FNV_PRIME) & MASK
-    return h
+SEPARATOR = b"\xff"
 
 
 def fingerprint(labels: Mapping[str, str]) -> str:
     """The label set's fingerprint exactly as Prometheus and Alertmanager compute it:
-    FNV-1a 64 over sorted names, each name and value followed by 0xff, as %016x."""
-    h = FNV_OFFSET
+    FNV-1a 64 over sorted names, each name and value followed by 0xff, as %016x. The hash
+    runs in C (fnv-c): byte by byte in Python it cost a large share of an ingest request."""
+    data = bytearray()
     for name in sorted(labels):
-        h = _fnv_add(h, name.encode())
-        h = _fnv_add(h, bytes([SEPARATOR]))
-        h = _fnv_add(h, labels[name].encode())
-        h = _fnv_add(h, bytes([SEPARATOR]))
-    return f"{h:016x}"
+        data += name.encode() + SEPARATOR + labels[name].encode() + SEPARATOR
+    return f"{fnv1a_64(bytes(data)):016x}"
 
 
 class AlertStatus(StrEnum):
@@ -63,6 +53,7 @@ SEVERITY_ALIASES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def severity_of(raw: str | None) -> Severity:
     """Normalise what senders call severity (critical, P1-ish words, warning ...)."""
     value = (raw or "").strip().lower()

@@ -4,7 +4,10 @@ into alerts and incidents. Both sides run in their caller's transaction."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,20 +39,31 @@ DRAIN_ALERTS = 1024
 DRAIN_LOCK = 0x0A1E
 # Set after every intake commit in this process (see service.intake_arrived).
 arrived = threading.Event()
-# How long the drainer defers to waiting intake commits before it takes its turn anyway.
+# How long the drainer defers to waiting intake commits before it takes its turn anyway:
+# at least this, and under a steady intake INTAKE_SHARE times as long as its own last
+# transaction took, so the intake holds the write lock at least 3/4 of the time.
 DRAIN_PATIENCE_SECONDS = 0.05
+INTAKE_SHARE = 3
+LOCK_POLL_SECONDS = 0.001
+LOCK_FILE_SUFFIX = "-intake.lock"
+LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
 
 
 class WriteGate:
-    """SQLite takes one writer at a time. Within a process, the intake's commits go first:
-    the drainer begins a transaction only when no intake commit waits (or it has deferred
-    for DRAIN_PATIENCE_SECONDS), and the two hand over at once rather than polling SQLite's
-    busy timeout. On PostgreSQL they do not conflict, so the gate stays open."""
+    """SQLite takes one writer at a time, and the intake's commits go first: a 2xx waits for
+    them, the drain does not. The drainer begins a transaction only when no intake commit
+    waits, or once it has deferred for its patience, and the two hand over at once rather
+    than polling SQLite's busy timeout. Within a process the hand-over runs through a lock and
+    a count of waiting intake commits; across processes (`serve --no-worker` beside `opsroom
+    worker`) through an advisory lock on a file beside the database (`<db>-intake.lock`),
+    held shared by each intake commit while it waits and commits, and exclusively by the
+    drainer for its transaction. On PostgreSQL they do not conflict, so the gate stays open."""
 
     def __init__(self) -> None:
         self._turn = threading.Lock()
         self._intake_waiting = 0
         self._changed = threading.Condition()
+        self._patience = DRAIN_PATIENCE_SECONDS
 
     @contextmanager
     def intake(self, settings: Settings) -> Iterator[None]:
@@ -59,7 +73,7 @@ class WriteGate:
         with self._changed:
             self._intake_waiting += 1
         try:
-            with self._turn:
+            with self._file_lock(settings, drain=False), self._turn:
                 yield
         finally:
             with self._changed:
@@ -72,9 +86,51 @@ class WriteGate:
             yield
             return
         with self._changed:
-            self._changed.wait_for(lambda: self._intake_waiting == 0, DRAIN_PATIENCE_SECONDS)
-        with self._turn:
+            self._changed.wait_for(lambda: self._intake_waiting == 0, self._patience)
+        with self._file_lock(settings, drain=True), self._turn:
+            began = time.monotonic()
             yield
+            took = time.monotonic() - began
+            self._patience = max(DRAIN_PATIENCE_SECONDS, INTAKE_SHARE * took)
+
+    @contextmanager
+    def _file_lock(self, settings: Settings, *, drain: bool) -> Iterator[None]:
+        """The intake waits for the file lock; the drainer tries for its patience, then
+        goes ahead without it (SQLite's own lock still keeps the two apart). Each use opens
+        the file afresh: a flock belongs to one open file, and two syscalls cost little
+        beside a commit."""
+        path = settings.sqlite_path()
+        if path is None:  # an in-memory database lives in one process
+            yield
+            return
+        descriptor = os.open(path.with_name(path.name + LOCK_FILE_SUFFIX), LOCK_FILE_FLAGS, 0o600)
+        try:
+            if drain:
+                self._exclusive_when_quiet(descriptor)
+            else:
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(descriptor)  # closing it lets go of the lock
+
+    def _exclusive_when_quiet(self, descriptor: int) -> None:
+        """Lock at once when no intake commit holds the file; else, the intake being busy,
+        leave it the lock for the drainer's patience, then lock at the next gap between its
+        commits, or give up on the file lock after DRAIN_PATIENCE_SECONDS more."""
+        if _exclusive(descriptor):
+            return
+        time.sleep(self._patience)
+        give_up = time.monotonic() + DRAIN_PATIENCE_SECONDS
+        while not _exclusive(descriptor) and time.monotonic() < give_up:
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def _exclusive(descriptor: int) -> bool:
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 gate = WriteGate()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from opsroom.alerts import reports, schemas
+from opsroom.alerts import intake, reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import IncomingAlert
 from opsroom.alerts.intake_worker import drain, run_forever
@@ -146,3 +149,47 @@ def test_ingest_takes_the_same_path_and_answers_with_the_outcome(platform: Sessi
     )  # fmt: skip
     assert (result.received, result.created, result.deduplicated) == (2, 1, 1)
     assert alerts.intake_waiting(platform) == 0
+
+
+# --- the write gate between the intake and the drainer (SQLite) -------------------------------
+
+
+def _in_turn(
+    enter: Callable[[], AbstractContextManager[None]], order: list[str], what: str
+) -> None:
+    with enter():
+        order.append(what)
+
+
+def test_across_processes_an_intake_commit_waits_for_the_drain_in_progress(
+    tmp_path: Path,
+) -> None:
+    """`serve --no-worker` and `opsroom worker` each have their own gate: the file lock
+    beside the database is what keeps them apart (each gate opens the file on its own)."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
+    server, worker = intake.WriteGate(), intake.WriteGate()
+    order: list[str] = []
+    committing = threading.Thread(
+        target=_in_turn, args=(lambda: server.intake(settings), order, "intake")
+    )
+    with worker.drain(settings):
+        committing.start()
+        committing.join(timeout=0.5)  # time enough to get in, were the gate open
+        order.append("drain")
+    committing.join(timeout=30)
+    assert order == ["drain", "intake"]
+    assert (tmp_path / "gate.db-intake.lock").exists()
+
+
+def test_a_drain_takes_its_turn_even_when_the_intake_never_lets_go(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
+    server, worker = intake.WriteGate(), intake.WriteGate()
+    order: list[str] = []
+    with server.intake(settings):
+        draining = threading.Thread(
+            target=_in_turn, args=(lambda: worker.drain(settings), order, "drain")
+        )
+        draining.start()
+        draining.join(timeout=30)
+        order.append("intake")
+    assert order == ["drain", "intake"]

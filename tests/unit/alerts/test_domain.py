@@ -49,6 +49,21 @@ def test_fingerprint_ignores_label_order_and_sees_every_byte() -> None:
     assert len(fingerprint({})) == 16
 
 
+def _fnv1a_64_by_hand(labels: dict[str, str]) -> str:
+    """FNV-1a 64 as its definition reads, one byte at a time."""
+    h = 0xCBF29CE484222325
+    for name in sorted(labels):
+        for byte in name.encode() + b"\xff" + labels[name].encode() + b"\xff":
+            h = ((h ^ byte) * 0x100000001B3) % 2**64
+    return f"{h:016x}"
+
+
+@given(st.dictionaries(st.text(min_size=1), st.text(), max_size=6))
+def test_fingerprint_is_fnv1a_64_over_the_sorted_label_set(labels: dict[str, str]) -> None:
+    assert fingerprint(labels) == _fnv1a_64_by_hand(labels)
+    assert fingerprint({}) == "cbf29ce484222325"  # FNV-1a's offset basis: nothing hashed
+
+
 @pytest.mark.parametrize(
     ("text", "labels", "expected"),
     [
