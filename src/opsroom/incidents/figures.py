@@ -20,7 +20,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    true,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -120,9 +120,10 @@ def _sla_sums(targets: Mapping[Priority, timedelta | None], stop: str, now: date
 
 
 def _grouped(by: str, scope: Scope, *columns: Any) -> Select[Any]:
-    """The rows of one grouping, each labelled with its grouping (`by`) and group."""
+    """The rows of one grouping, each labelled with its grouping (`by`) and group (grouped by
+    the label: a week's bounds are bound values, which would differ between the clauses)."""
     query = _select(by, scope, literal(by).label("by"), *columns)
-    return query.group_by(_key(by, scope)) if by != "all" else query
+    return query.group_by(literal_column("grp")) if by != "all" else query
 
 
 def group_counts(
@@ -151,44 +152,42 @@ def group_counts(
 # --- duration statistics --------------------------------------------------------------------
 
 
-def _measures(spans: Mapping[str, tuple[str, str]]) -> Any:
-    """A row per measure, crossed with each incident so that one scan yields every measure."""
-    return union_all(*(select(literal(m).label("measure")) for m in spans)).subquery("measures")
+def _seconds(span: tuple[str, str]) -> Any:
+    start, end = span
+    return seconds_between(getattr(Incident, start), getattr(Incident, end))
 
 
-def _durations(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
-    """(by, grp, measure, v) for every incident of the grouping and each measure it has,
-    from one scan of the period."""
-    measures = _measures(spans)
-    seconds = case(*(
-        (measures.c.measure == m, seconds_between(getattr(Incident, a), getattr(Incident, b)))
-        for m, (a, b) in spans.items()
-    ))  # fmt: skip
-    values = (
-        _select(by, scope, literal(by).label("by"), measures.c.measure, seconds.label("v"))
-        .join(measures, true())
-        .subquery()
-    )
-    return select(values).where(values.c.v.is_not(None)).subquery()
+def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
+    """Per group: how many incidents have each measure, and the sum of its seconds."""
+    columns = [f(_seconds(span)) for span in spans.values() for f in (func.count, func.sum)]
+    return _grouped(by, scope, *columns)
 
 
-def _statistics(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
-    values = _durations(by, scope, spans)
+def _values(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
+    """(grp, measure, v) for every incident of the grouping and each measure it has."""
+    return union_all(*(
+        _select(by, scope, literal(m).label("measure"), _seconds(span).label("v"))
+        .where(getattr(Incident, span[0]).is_not(None), getattr(Incident, span[1]).is_not(None))
+        for m, span in spans.items()
+    )).subquery("durations")  # fmt: skip
+
+
+def _ranks(count: int) -> tuple[int, int, int]:
+    """The ranks (from 1) the median and the p90 are read at among `count` sorted values:
+    the middle one or two (ceil(n/2), floor(n/2) + 1) and the nearest rank ceil(0.9 n)."""
+    return (count + 1) // 2, count // 2 + 1, -(-9 * count // 10)
+
+
+def _ranked(
+    by: str, scope: Scope, spans: Mapping[str, tuple[str, str]], wanted: list[tuple[str, str, int]]
+) -> Select[Any]:
+    """The values at the wanted (grp, measure, rank): one sort of the grouping's values."""
+    values = _values(by, scope, spans)
     partition = (values.c.grp, values.c.measure)
-    # cume_dist = (rows with a value <= this one) / n: the value at rank k is the smallest
-    # whose cume_dist reaches k / n, ties included; one window function, one sort
-    ranked = select(
-        values.c.by, *partition, values.c.v,
-        func.cume_dist().over(partition_by=partition, order_by=values.c.v).label("cd"),
-    ).subquery()  # fmt: skip
-    cd, v = ranked.c.cd, ranked.c.v
-    return select(
-        ranked.c.by, ranked.c.grp, ranked.c.measure, func.count(), func.avg(v),
-        # the middle value, or the mean of the two middle ones: ranks ceil(n/2), floor(n/2) + 1
-        (func.min(case((cd >= 0.5, v))) + func.min(case((cd > 0.5, v)))) / 2,
-        # nearest rank: the value at rank ceil(0.9 n)
-        func.min(case((cd >= 0.9, v))),
-    ).group_by(ranked.c.by, ranked.c.grp, ranked.c.measure)  # fmt: skip
+    order = func.row_number().over(partition_by=partition, order_by=values.c.v)
+    ranked = select(*partition, order.label("rank"), values.c.v).subquery()
+    key = tuple_(ranked.c.grp, ranked.c.measure, ranked.c.rank)
+    return select(ranked).where(key.in_(wanted))
 
 
 def group_durations(
@@ -199,13 +198,24 @@ def group_durations(
     spans: Mapping[str, tuple[str, str]],
 ) -> dict[tuple[str, str, str], Summary]:
     """(grouping, group, measure) -> count, mean, median and nearest-rank p90 of the seconds
-    between each measure's two timestamps, where both are known; one query per grouping for
-    every measure (one scan of the period, one sort)."""
-    rows = [row for by in groupings for row in session.execute(_statistics(by, scope, spans))]
-    return {
-        (by, str(grp), measure): (int(count), _float(mean), _float(median), _float(p90))
-        for by, grp, measure, count, mean, median, p90 in rows
-    }
+    between each measure's two timestamps, where both are known. Per grouping, one query
+    counts and sums each measure; a second sorts the values once and reads the few ranks
+    the median and p90 are at."""
+    found: dict[tuple[str, str, str], Summary] = {}
+    for by in groupings:
+        sums = {str(grp): row for grp, _, *row in session.execute(_sums(by, scope, spans))}
+        counted = {
+            (grp, m): (int(row[2 * i] or 0), row[2 * i + 1])
+            for grp, row in sums.items()
+            for i, m in enumerate(spans)
+        }
+        wanted = [(g, m, r) for (g, m), (n, _) in counted.items() if n for r in set(_ranks(n))]
+        at = {(str(g), m, int(r)): float(v) for g, m, r, v in session.execute(_ranked(by, scope, spans, wanted))} if wanted else {}  # fmt: skip
+        for (grp, m), (n, total) in counted.items():
+            if n:
+                middle, upper, p90 = (at[grp, m, r] for r in _ranks(n))
+                found[by, grp, m] = (n, float(total) / n, (middle + upper) / 2, p90)
+    return found
 
 
 def _float(value: Any) -> float | None:
