@@ -218,10 +218,6 @@ def group_durations(
     return found
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 # --- counts by service, journey and source --------------------------------------------------
 
 
