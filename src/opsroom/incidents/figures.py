@@ -12,10 +12,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
     case,
-    cast,
     func,
     literal,
     literal_column,
@@ -90,7 +88,7 @@ def _key(by: str, scope: Scope) -> Any:
 
 
 def _select(by: str, scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(cast(_key(by, scope), String).label("grp"), *columns).select_from(Incident)
+    query = select(_key(by, scope).label("grp"), *columns).select_from(Incident)
     if by == "squad":
         query = query.join(
             IncidentParticipant,
@@ -164,11 +162,12 @@ def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select
 
 
 def _values(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
-    """(grp, measure, v) for every incident of the grouping and each measure it has."""
+    """(grp, measure, v) for every incident of the grouping and each measure it has; measures
+    by their position in `spans` (numbers sort faster than names)."""
     return union_all(*(
-        _select(by, scope, literal(m).label("measure"), _seconds(span).label("v"))
+        _select(by, scope, literal(i).label("measure"), _seconds(span).label("v"))
         .where(getattr(Incident, span[0]).is_not(None), getattr(Incident, span[1]).is_not(None))
-        for m, span in spans.items()
+        for i, span in enumerate(spans.values())
     )).subquery("durations")  # fmt: skip
 
 
@@ -179,7 +178,7 @@ def _ranks(count: int) -> tuple[int, int, int]:
 
 
 def _ranked(
-    by: str, scope: Scope, spans: Mapping[str, tuple[str, str]], wanted: list[tuple[str, str, int]]
+    by: str, scope: Scope, spans: Mapping[str, tuple[str, str]], wanted: list[tuple[Any, int, int]]
 ) -> Select[Any]:
     """The values at the wanted (grp, measure, rank): one sort of the grouping's values."""
     values = _values(by, scope, spans)
@@ -203,18 +202,24 @@ def group_durations(
     the median and p90 are at."""
     found: dict[tuple[str, str, str], Summary] = {}
     for by in groupings:
-        sums = {str(grp): row for grp, _, *row in session.execute(_sums(by, scope, spans))}
+        sums = {grp: row for grp, _, *row in session.execute(_sums(by, scope, spans))}
         counted = {
-            (grp, m): (int(row[2 * i] or 0), row[2 * i + 1])
+            (grp, i): (int(row[2 * i] or 0), row[2 * i + 1])
             for grp, row in sums.items()
-            for i, m in enumerate(spans)
+            for i in range(len(spans))
         }
-        wanted = [(g, m, r) for (g, m), (n, _) in counted.items() if n for r in set(_ranks(n))]
-        at = {(str(g), m, int(r)): float(v) for g, m, r, v in session.execute(_ranked(by, scope, spans, wanted))} if wanted else {}  # fmt: skip
-        for (grp, m), (n, total) in counted.items():
+        wanted = [(g, i, r) for (g, i), (n, _) in counted.items() if n for r in set(_ranks(n))]
+        rows = session.execute(_ranked(by, scope, spans, wanted)) if wanted else []
+        at = {(g, i, r): float(v) for g, i, r, v in rows}
+        for (grp, i), (n, total) in counted.items():
             if n:
-                middle, upper, p90 = (at[grp, m, r] for r in _ranks(n))
-                found[by, grp, m] = (n, float(total) / n, (middle + upper) / 2, p90)
+                middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
+                found[by, str(grp), list(spans)[i]] = (
+                    n,
+                    float(total) / n,
+                    (middle + upper) / 2,
+                    p90,
+                )
     return found
 
 
