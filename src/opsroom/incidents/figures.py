@@ -155,9 +155,18 @@ def _seconds(span: tuple[str, str]) -> Any:
     return seconds_between(getattr(Incident, start), getattr(Incident, end))
 
 
+def _known(span: tuple[str, str]) -> ColumnElement[bool]:
+    start, end = span
+    return and_(getattr(Incident, start).is_not(None), getattr(Incident, end).is_not(None))
+
+
 def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
     """Per group: how many incidents have each measure, and the sum of its seconds."""
-    columns = [f(_seconds(span)) for span in spans.values() for f in (func.count, func.sum)]
+    columns = [
+        column
+        for span in spans.values()
+        for column in (func.count(case((_known(span), 1))), func.sum(_seconds(span)))
+    ]
     return _grouped(by, scope, *columns)
 
 
@@ -165,8 +174,7 @@ def _values(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
     """(grp, measure, v) for every incident of the grouping and each measure it has; measures
     by their position in `spans` (numbers sort faster than names)."""
     return union_all(*(
-        _select(by, scope, literal(i).label("measure"), _seconds(span).label("v"))
-        .where(getattr(Incident, span[0]).is_not(None), getattr(Incident, span[1]).is_not(None))
+        _select(by, scope, literal(i).label("measure"), _seconds(span).label("v")).where(_known(span))
         for i, span in enumerate(spans.values())
     )).subquery("durations")  # fmt: skip
 
