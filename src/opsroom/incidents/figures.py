@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from opsroom.incidents.domain import Priority, Status
-from opsroom.incidents.models import Incident, IncidentParticipant, IncidentService
+from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
 from opsroom.sqltime import seconds_between
 
 
@@ -110,10 +110,10 @@ def _target_seconds(targets: Mapping[Priority, timedelta | None]) -> ColumnEleme
 def _sla_sums(targets: Mapping[Priority, timedelta | None], stop: str, now: datetime) -> list[Any]:
     """Clocks met and breached, running from detection to `stop` (see kpis.domain.sla_met)."""
     target = _target_seconds(targets)
-    start, end = Incident.detected_at, getattr(Incident, stop)
-    elapsed = seconds_between(start, func.coalesce(end, _at(now)))
-    met = and_(target.is_not(None), end.is_not(None), seconds_between(start, end) <= target)
-    breached = and_(target.is_not(None), elapsed > target)
+    stopped = _seconds(("detected_at", stop))
+    running = func.coalesce(stopped, seconds_between(Incident.detected_at, _at(now)))
+    met = and_(target.is_not(None), stopped <= target)
+    breached = and_(target.is_not(None), running > target)
     return [func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0))]
 
 
@@ -150,23 +150,21 @@ def group_counts(
 # --- duration statistics --------------------------------------------------------------------
 
 
+STORED = {span: getattr(Incident, name) for name, span in DURATIONS.items()}
+
+
 def _seconds(span: tuple[str, str]) -> Any:
-    start, end = span
-    return seconds_between(getattr(Incident, start), getattr(Incident, end))
+    """The stored seconds between the span's two timestamps (None while either is unknown)."""
+    return STORED[span]
 
 
 def _known(span: tuple[str, str]) -> ColumnElement[bool]:
-    start, end = span
-    return and_(getattr(Incident, start).is_not(None), getattr(Incident, end).is_not(None))
+    return _seconds(span).is_not(None)
 
 
 def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
     """Per group: how many incidents have each measure, and the sum of its seconds."""
-    columns = [
-        column
-        for span in spans.values()
-        for column in (func.count(case((_known(span), 1))), func.sum(_seconds(span)))
-    ]
+    columns = [f(_seconds(span)) for span in spans.values() for f in (func.count, func.sum)]
     return _grouped(by, scope, *columns)
 
 
