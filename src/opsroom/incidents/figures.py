@@ -21,7 +21,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opsroom.incidents.domain import Priority, Status
 from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
@@ -150,10 +150,12 @@ def group_counts(
 # --- duration statistics --------------------------------------------------------------------
 
 
-STORED = {span: getattr(Incident, name) for name, span in DURATIONS.items()}
+STORED: dict[tuple[str, str], InstrumentedAttribute[float | None]] = {
+    span: getattr(Incident, name) for name, span in DURATIONS.items()
+}
 
 
-def _seconds(span: tuple[str, str]) -> Any:
+def _seconds(span: tuple[str, str]) -> InstrumentedAttribute[float | None]:
     """The stored seconds between the span's two timestamps (None while either is unknown)."""
     return STORED[span]
 
@@ -206,27 +208,42 @@ def group_durations(
     between each measure's two timestamps, where both are known. Per grouping, one query
     counts and sums each measure; a second sorts the values once and reads the few ranks
     the median and p90 are at."""
+    names = list(spans)
     found: dict[tuple[str, str, str], Summary] = {}
     for by in groupings:
-        sums = {grp: row for grp, _, *row in session.execute(_sums(by, scope, spans))}
-        counted = {
-            (grp, i): (int(row[2 * i] or 0), row[2 * i + 1])
-            for grp, row in sums.items()
-            for i in range(len(spans))
-        }
-        wanted = [(g, i, r) for (g, i), (n, _) in counted.items() if n for r in set(_ranks(n))]
-        rows = session.execute(_ranked(by, scope, spans, wanted)) if wanted else []
-        at = {(g, i, r): float(v) for g, i, r, v in rows}
+        counted = _counted(session, by, scope, spans)
+        at = _at_ranks(session, by, scope, spans, counted)
         for (grp, i), (n, total) in counted.items():
-            if n:
-                middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
-                found[by, str(grp), list(spans)[i]] = (
-                    n,
-                    float(total) / n,
-                    (middle + upper) / 2,
-                    p90,
-                )
+            middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
+            found[by, str(grp), names[i]] = (n, total / n, (middle + upper) / 2, p90)
     return found
+
+
+def _counted(
+    session: Session, by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]
+) -> dict[tuple[Any, int], tuple[int, float]]:
+    """(group, measure's position) -> how many incidents have the measure, and its sum."""
+    return {
+        (grp, i): (int(row[2 * i]), float(row[2 * i + 1]))
+        for grp, _, *row in session.execute(_sums(by, scope, spans))
+        for i in range(len(spans))
+        if row[2 * i]
+    }
+
+
+def _at_ranks(
+    session: Session,
+    by: str,
+    scope: Scope,
+    spans: Mapping[str, tuple[str, str]],
+    counted: Mapping[tuple[Any, int], tuple[int, float]],
+) -> dict[tuple[Any, int, int], float]:
+    """(group, measure's position, rank) -> the value there, for the median's and p90's ranks."""
+    wanted = [(g, i, r) for (g, i), (n, _) in counted.items() for r in set(_ranks(n))]
+    if not wanted:
+        return {}
+    rows = session.execute(_ranked(by, scope, spans, wanted))
+    return {(g, i, r): float(v) for g, i, r, v in rows}
 
 
 # --- counts by service, journey and source --------------------------------------------------
