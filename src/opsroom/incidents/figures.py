@@ -268,16 +268,19 @@ def count_by_source(session: Session, *, scope: Scope) -> dict[str, int]:
 def count_by_journey(
     session: Session, *, scope: Scope, journeys: Mapping[str, Sequence[str]]
 ) -> dict[str, int]:
-    """Journey -> incidents affecting at least one of its services."""
+    """Journey -> incidents affecting at least one of its services (one scan of the period)."""
     if not journeys:
         return {}
-    parts = [
-        select(literal(slug).label("journey"), func.count(func.distinct(Incident.id)))
-        .join(IncidentService, IncidentService.incident_id == Incident.id)
-        .where(IncidentService.service_slug.in_(steps), *_conditions(scope))
-        for slug, steps in journeys.items()
+    affecting = [
+        func.count(func.distinct(case((IncidentService.service_slug.in_(steps), Incident.id))))
+        for steps in journeys.values()
     ]
-    return {str(k): int(n) for k, n in session.execute(union_all(*parts))}
+    query = (
+        select(*affecting)
+        .join(IncidentService, IncidentService.incident_id == Incident.id)
+        .where(*_conditions(scope))
+    )
+    return dict(zip(journeys, map(int, session.execute(query).one()), strict=True))
 
 
 # --- outages --------------------------------------------------------------------------------
