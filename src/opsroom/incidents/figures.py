@@ -74,8 +74,9 @@ def _at(moment: datetime) -> Any:
 
 
 def _key(by: str, scope: Scope) -> Any:
-    """The group of each row: all, its priority, a squad engaged on it, or its week (0 is
-    the week starting at scope.start; plain comparisons keep to the detection index)."""
+    """The group of each row: all (a number: the durations sort on it), its priority, a squad
+    engaged on it, or its week (0 is the week starting at scope.start; plain comparisons keep
+    to the detection index). _group names them."""
     if by == "priority":
         return Incident.priority
     if by == "squad":
@@ -84,7 +85,11 @@ def _key(by: str, scope: Scope) -> Any:
         weeks = int((scope.end - scope.start) / timedelta(weeks=1))
         bounds = [scope.start + timedelta(weeks=i + 1) for i in range(weeks)]
         return case(*((Incident.detected_at < _at(b), i) for i, b in enumerate(bounds)))
-    return literal_column("'all'")
+    return literal_column("0")
+
+
+def _group(by: str, grp: Any) -> str:
+    return "all" if by == "all" else str(grp)
 
 
 def _select(by: str, scope: Scope, *columns: Any) -> Select[Any]:
@@ -141,7 +146,7 @@ def group_counts(
     )  # fmt: skip
     rows = [row for by in groupings for row in session.execute(_grouped(by, scope, *columns))]
     return {
-        (by, str(grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
+        (by, _group(by, grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
         for grp, by, n, major, rm, rb, sm, sb in rows
         if n
     }  # fmt: skip
@@ -215,7 +220,7 @@ def group_durations(
         at = _at_ranks(session, by, scope, spans, counted)
         for (grp, i), (n, total) in counted.items():
             middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
-            found[by, str(grp), names[i]] = (n, total / n, (middle + upper) / 2, p90)
+            found[by, _group(by, grp), names[i]] = (n, total / n, (middle + upper) / 2, p90)
     return found
 
 
