@@ -50,6 +50,7 @@ from opsroom.incidents.models import (
     IncidentRole,
     IncidentService,
     StatusUpdate,
+    durations,
 )
 
 LIST_TARGET_MS = 25.0
@@ -156,6 +157,7 @@ class Generator:
             "response_breached": False, "resolution_breached": False,
             "declared_by": rng.choice(RESPONDERS), "version": rng.randint(3, 7),
             "created_at": detected, "updated_at": last,
+            **durations({"detected_at": detected, **stamps}),
         }, affected  # fmt: skip
 
 

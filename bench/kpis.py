@@ -35,7 +35,7 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.incidents.domain import DEFAULT_POLICY
-from opsroom.incidents.models import Incident, IncidentParticipant, IncidentService
+from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
 
@@ -91,8 +91,8 @@ def build(path: Path, count: int) -> Settings:
 
 # The anchor: one hand-written query computing the incident aggregates of the report (counts,
 # major, SLA met/breached, and count/mean/median/p90 of the five durations) by priority and by
-# squad engaged, for one month.
-SPANS = {m.value: span for m, span in domain.SPANS.items()}
+# squad engaged, for one month, from the durations each incident stores.
+SPANS = {m.value: name for name, span in DURATIONS.items() for m, s in domain.SPANS.items() if s == span}  # fmt: skip
 ANCHOR = """
 WITH scoped AS (
   SELECT i.* FROM incidents i
@@ -104,10 +104,10 @@ WITH scoped AS (
   JOIN incident_participants p ON p.incident_id = s.id AND p.kind = 'squad'
 ), counts AS (
   SELECT dim, grp, count(*) AS n, sum(major) AS major,
-    sum(CASE WHEN acknowledged_at IS NOT NULL AND {ack} <= {response} THEN 1 ELSE 0 END) AS r_met,
-    sum(CASE WHEN {ack_now} > {response} THEN 1 ELSE 0 END) AS r_breached,
-    sum(CASE WHEN resolved_at IS NOT NULL AND {res} <= {resolution} THEN 1 ELSE 0 END) AS s_met,
-    sum(CASE WHEN {res_now} > {resolution} THEN 1 ELSE 0 END) AS s_breached
+    sum(CASE WHEN seconds_to_acknowledge <= {response} THEN 1 ELSE 0 END) AS r_met,
+    sum(CASE WHEN coalesce(seconds_to_acknowledge, {now}) > {response} THEN 1 ELSE 0 END) AS r_breached,
+    sum(CASE WHEN seconds_to_resolve <= {resolution} THEN 1 ELSE 0 END) AS s_met,
+    sum(CASE WHEN coalesce(seconds_to_resolve, {now}) > {resolution} THEN 1 ELSE 0 END) AS s_breached
   FROM grouped GROUP BY dim, grp
 ), durations AS (
   {durations}
@@ -137,14 +137,11 @@ def _targets(targets: Any) -> str:
 
 def anchor_sql() -> str:
     durations = " UNION ALL ".join(
-        f"SELECT dim, grp, '{m}' AS measure, {_seconds(a, b)} AS v FROM grouped WHERE {a} IS NOT NULL AND {b} IS NOT NULL"
-        for m, (a, b) in SPANS.items()
-    )  # fmt: skip
+        f"SELECT dim, grp, '{m}' AS measure, {column} AS v FROM grouped WHERE {column} IS NOT NULL"
+        for m, column in SPANS.items()
+    )
     return ANCHOR.format(
-        ack=_seconds("detected_at", "acknowledged_at"),
-        ack_now=_seconds("detected_at", "coalesce(acknowledged_at, :now)"),
-        res=_seconds("detected_at", "resolved_at"),
-        res_now=_seconds("detected_at", "coalesce(resolved_at, :now)"),
+        now=_seconds("detected_at", ":now"),
         response=_targets(DEFAULT_POLICY.response_target),
         resolution=_targets(DEFAULT_POLICY.resolution_target),
         durations=durations,

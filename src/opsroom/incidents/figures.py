@@ -12,21 +12,19 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
     case,
-    cast,
     func,
     literal,
     literal_column,
     select,
-    true,
+    tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opsroom.incidents.domain import Priority, Status
-from opsroom.incidents.models import Incident, IncidentParticipant, IncidentService
+from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
 from opsroom.sqltime import seconds_between
 
 
@@ -76,8 +74,9 @@ def _at(moment: datetime) -> Any:
 
 
 def _key(by: str, scope: Scope) -> Any:
-    """The group of each row: all, its priority, a squad engaged on it, or its week (0 is
-    the week starting at scope.start; plain comparisons keep to the detection index)."""
+    """The group of each row: all (a number: the durations sort on it), its priority, a squad
+    engaged on it, or its week (0 is the week starting at scope.start; plain comparisons keep
+    to the detection index). _group names them."""
     if by == "priority":
         return Incident.priority
     if by == "squad":
@@ -86,11 +85,15 @@ def _key(by: str, scope: Scope) -> Any:
         weeks = int((scope.end - scope.start) / timedelta(weeks=1))
         bounds = [scope.start + timedelta(weeks=i + 1) for i in range(weeks)]
         return case(*((Incident.detected_at < _at(b), i) for i, b in enumerate(bounds)))
-    return literal_column("'all'")
+    return literal_column("0")
+
+
+def _group(by: str, grp: Any) -> str:
+    return "all" if by == "all" else str(grp)
 
 
 def _select(by: str, scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(cast(_key(by, scope), String).label("grp"), *columns).select_from(Incident)
+    query = select(_key(by, scope).label("grp"), *columns).select_from(Incident)
     if by == "squad":
         query = query.join(
             IncidentParticipant,
@@ -112,17 +115,18 @@ def _target_seconds(targets: Mapping[Priority, timedelta | None]) -> ColumnEleme
 def _sla_sums(targets: Mapping[Priority, timedelta | None], stop: str, now: datetime) -> list[Any]:
     """Clocks met and breached, running from detection to `stop` (see kpis.domain.sla_met)."""
     target = _target_seconds(targets)
-    start, end = Incident.detected_at, getattr(Incident, stop)
-    elapsed = seconds_between(start, func.coalesce(end, _at(now)))
-    met = and_(target.is_not(None), end.is_not(None), seconds_between(start, end) <= target)
-    breached = and_(target.is_not(None), elapsed > target)
+    stopped = _seconds(("detected_at", stop))
+    running = func.coalesce(stopped, seconds_between(Incident.detected_at, _at(now)))
+    met = and_(target.is_not(None), stopped <= target)
+    breached = and_(target.is_not(None), running > target)
     return [func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0))]
 
 
 def _grouped(by: str, scope: Scope, *columns: Any) -> Select[Any]:
-    """The rows of one grouping, each labelled with its grouping (`by`) and group."""
+    """The rows of one grouping, each labelled with its grouping (`by`) and group (grouped by
+    the label: a week's bounds are bound values, which would differ between the clauses)."""
     query = _select(by, scope, literal(by).label("by"), *columns)
-    return query.group_by(_key(by, scope)) if by != "all" else query
+    return query.group_by(literal_column("grp")) if by != "all" else query
 
 
 def group_counts(
@@ -142,7 +146,7 @@ def group_counts(
     )  # fmt: skip
     rows = [row for by in groupings for row in session.execute(_grouped(by, scope, *columns))]
     return {
-        (by, str(grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
+        (by, _group(by, grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
         for grp, by, n, major, rm, rb, sm, sb in rows
         if n
     }  # fmt: skip
@@ -151,44 +155,51 @@ def group_counts(
 # --- duration statistics --------------------------------------------------------------------
 
 
-def _measures(spans: Mapping[str, tuple[str, str]]) -> Any:
-    """A row per measure, crossed with each incident so that one scan yields every measure."""
-    return union_all(*(select(literal(m).label("measure")) for m in spans)).subquery("measures")
+STORED: dict[tuple[str, str], InstrumentedAttribute[float | None]] = {
+    span: getattr(Incident, name) for name, span in DURATIONS.items()
+}
 
 
-def _durations(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
-    """(by, grp, measure, v) for every incident of the grouping and each measure it has,
-    from one scan of the period."""
-    measures = _measures(spans)
-    seconds = case(*(
-        (measures.c.measure == m, seconds_between(getattr(Incident, a), getattr(Incident, b)))
-        for m, (a, b) in spans.items()
-    ))  # fmt: skip
-    values = (
-        _select(by, scope, literal(by).label("by"), measures.c.measure, seconds.label("v"))
-        .join(measures, true())
-        .subquery()
-    )
-    return select(values).where(values.c.v.is_not(None)).subquery()
+def _seconds(span: tuple[str, str]) -> InstrumentedAttribute[float | None]:
+    """The stored seconds between the span's two timestamps (None while either is unknown)."""
+    return STORED[span]
 
 
-def _statistics(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
-    values = _durations(by, scope, spans)
+def _known(span: tuple[str, str]) -> ColumnElement[bool]:
+    return _seconds(span).is_not(None)
+
+
+def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
+    """Per group: how many incidents have each measure, and the sum of its seconds."""
+    columns = [f(_seconds(span)) for span in spans.values() for f in (func.count, func.sum)]
+    return _grouped(by, scope, *columns)
+
+
+def _values(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
+    """(grp, measure, v) for every incident of the grouping and each measure it has; measures
+    by their position in `spans` (numbers sort faster than names)."""
+    return union_all(*(
+        _select(by, scope, literal(i).label("measure"), _seconds(span).label("v")).where(_known(span))
+        for i, span in enumerate(spans.values())
+    )).subquery("durations")  # fmt: skip
+
+
+def _ranks(count: int) -> tuple[int, int, int]:
+    """The ranks (from 1) the median and the p90 are read at among `count` sorted values:
+    the middle one or two (ceil(n/2), floor(n/2) + 1) and the nearest rank ceil(0.9 n)."""
+    return (count + 1) // 2, count // 2 + 1, -(-9 * count // 10)
+
+
+def _ranked(
+    by: str, scope: Scope, spans: Mapping[str, tuple[str, str]], wanted: list[tuple[Any, int, int]]
+) -> Select[Any]:
+    """The values at the wanted (grp, measure, rank): one sort of the grouping's values."""
+    values = _values(by, scope, spans)
     partition = (values.c.grp, values.c.measure)
-    # cume_dist = (rows with a value <= this one) / n: the value at rank k is the smallest
-    # whose cume_dist reaches k / n, ties included; one window function, one sort
-    ranked = select(
-        values.c.by, *partition, values.c.v,
-        func.cume_dist().over(partition_by=partition, order_by=values.c.v).label("cd"),
-    ).subquery()  # fmt: skip
-    cd, v = ranked.c.cd, ranked.c.v
-    return select(
-        ranked.c.by, ranked.c.grp, ranked.c.measure, func.count(), func.avg(v),
-        # the middle value, or the mean of the two middle ones: ranks ceil(n/2), floor(n/2) + 1
-        (func.min(case((cd >= 0.5, v))) + func.min(case((cd > 0.5, v)))) / 2,
-        # nearest rank: the value at rank ceil(0.9 n)
-        func.min(case((cd >= 0.9, v))),
-    ).group_by(ranked.c.by, ranked.c.grp, ranked.c.measure)  # fmt: skip
+    order = func.row_number().over(partition_by=partition, order_by=values.c.v)
+    ranked = select(*partition, order.label("rank"), values.c.v).subquery()
+    key = tuple_(ranked.c.grp, ranked.c.measure, ranked.c.rank)
+    return select(ranked).where(key.in_(wanted))
 
 
 def group_durations(
@@ -199,17 +210,45 @@ def group_durations(
     spans: Mapping[str, tuple[str, str]],
 ) -> dict[tuple[str, str, str], Summary]:
     """(grouping, group, measure) -> count, mean, median and nearest-rank p90 of the seconds
-    between each measure's two timestamps, where both are known; one query per grouping for
-    every measure (one scan of the period, one sort)."""
-    rows = [row for by in groupings for row in session.execute(_statistics(by, scope, spans))]
+    between each measure's two timestamps, where both are known. Per grouping, one query
+    counts and sums each measure; a second sorts the values once and reads the few ranks
+    the median and p90 are at."""
+    names = list(spans)
+    found: dict[tuple[str, str, str], Summary] = {}
+    for by in groupings:
+        counted = _counted(session, by, scope, spans)
+        at = _at_ranks(session, by, scope, spans, counted)
+        for (grp, i), (n, total) in counted.items():
+            middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
+            found[by, _group(by, grp), names[i]] = (n, total / n, (middle + upper) / 2, p90)
+    return found
+
+
+def _counted(
+    session: Session, by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]
+) -> dict[tuple[Any, int], tuple[int, float]]:
+    """(group, measure's position) -> how many incidents have the measure, and its sum."""
     return {
-        (by, str(grp), measure): (int(count), _float(mean), _float(median), _float(p90))
-        for by, grp, measure, count, mean, median, p90 in rows
+        (grp, i): (int(row[2 * i]), float(row[2 * i + 1]))
+        for grp, _, *row in session.execute(_sums(by, scope, spans))
+        for i in range(len(spans))
+        if row[2 * i]
     }
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _at_ranks(
+    session: Session,
+    by: str,
+    scope: Scope,
+    spans: Mapping[str, tuple[str, str]],
+    counted: Mapping[tuple[Any, int], tuple[int, float]],
+) -> dict[tuple[Any, int, int], float]:
+    """(group, measure's position, rank) -> the value there, for the median's and p90's ranks."""
+    wanted = [(g, i, r) for (g, i), (n, _) in counted.items() for r in set(_ranks(n))]
+    if not wanted:
+        return {}
+    rows = session.execute(_ranked(by, scope, spans, wanted))
+    return {(g, i, r): float(v) for g, i, r, v in rows}
 
 
 # --- counts by service, journey and source --------------------------------------------------
@@ -234,16 +273,19 @@ def count_by_source(session: Session, *, scope: Scope) -> dict[str, int]:
 def count_by_journey(
     session: Session, *, scope: Scope, journeys: Mapping[str, Sequence[str]]
 ) -> dict[str, int]:
-    """Journey -> incidents affecting at least one of its services."""
+    """Journey -> incidents affecting at least one of its services (one scan of the period)."""
     if not journeys:
         return {}
-    parts = [
-        select(literal(slug).label("journey"), func.count(func.distinct(Incident.id)))
-        .join(IncidentService, IncidentService.incident_id == Incident.id)
-        .where(IncidentService.service_slug.in_(steps), *_conditions(scope))
-        for slug, steps in journeys.items()
+    affecting = [
+        func.count(func.distinct(case((IncidentService.service_slug.in_(steps), Incident.id))))
+        for steps in journeys.values()
     ]
-    return {str(k): int(n) for k, n in session.execute(union_all(*parts))}
+    query = (
+        select(*affecting)
+        .join(IncidentService, IncidentService.incident_id == Incident.id)
+        .where(*_conditions(scope))
+    )
+    return dict(zip(journeys, map(int, session.execute(query).one()), strict=True))
 
 
 # --- outages --------------------------------------------------------------------------------

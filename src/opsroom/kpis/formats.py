@@ -73,14 +73,23 @@ def score_value(line: schemas.ScoreLineRead, value: float | None) -> str:
 
 def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
     """(section, group, figure, value) for every figure of the report."""
+    for part in (_headline_rows, _group_figure_rows, _count_rows, _uptime_rows, _noise_rows,
+                 _practice_rows, _scorecard_rows):  # fmt: skip
+        yield from part(report)
+
+
+Rows = Iterator[tuple[str, str, str, str]]
+
+
+def _headline_rows(report: schemas.KpiReport) -> Rows:
     for tile in report.tiles:
         yield "headline", "all", tile.key, _number(tile.value)
         yield "headline", "all", f"{tile.key}_previous", _number(tile.previous)
-    for section, groups in (
-        ("overall", [report.overall]),
-        ("priority", report.by_priority),
-        ("squad", report.by_squad),
-    ):
+
+
+def _group_figure_rows(report: schemas.KpiReport) -> Rows:
+    sections = (("overall", [report.overall]), ("priority", report.by_priority), ("squad", report.by_squad))  # fmt: skip
+    for section, groups in sections:
         for g in groups:
             yield section, g.key, "incidents", str(g.incidents)
             yield section, g.key, "major", str(g.major)
@@ -88,31 +97,39 @@ def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
             yield section, g.key, "resolution_sla", _number(g.resolution_sla)
             for measure, stats in g.times.items():
                 for figure in FIGURES:
-                    yield (
-                        section,
-                        g.key,
-                        f"{measure}_{figure}_seconds",
-                        _number(getattr(stats, figure)),
-                    )
-    for section, counts in (
-        ("service", report.by_service),
-        ("journey", report.by_journey),
-        ("source", report.by_source),
-    ):
+                    value = _number(getattr(stats, figure))
+                    yield section, g.key, f"{measure}_{figure}_seconds", value
+
+
+def _count_rows(report: schemas.KpiReport) -> Rows:
+    sections = (("service", report.by_service), ("journey", report.by_journey), ("source", report.by_source))  # fmt: skip
+    for section, counts in sections:
         for c in counts:
             yield section, c.key, "incidents", str(c.incidents)
+
+
+def _uptime_rows(report: schemas.KpiReport) -> Rows:
     for section, uptimes in (("service", report.services), ("journey", report.journeys)):
         for u in uptimes:
             yield section, u.key, "availability", _number(u.availability)
             yield section, u.key, "availability_target", _number(u.target)
             yield section, u.key, "mtbf_hours", _number(u.mtbf_hours)
+
+
+def _noise_rows(report: schemas.KpiReport) -> Rows:
     for n in report.noise:
         yield "alert_source", n.key, "received", str(n.received)
         yield "alert_source", n.key, "noise_reduction_pct", _number(n.noise_reduction_pct)
     yield "alert_noise", "all", "noise_reduction_pct", _number(report.noise_reduction_pct)
+
+
+def _practice_rows(report: schemas.KpiReport) -> Rows:
     for section, figures in practice_sections(report):
         for figure, value in figures.items():
             yield section, "all", figure, _number(value)
+
+
+def _scorecard_rows(report: schemas.KpiReport) -> Rows:
     for line in report.scorecard:
         yield "scorecard", line.area, line.key, _number(line.squad)
         yield "scorecard", line.area, f"{line.key}_platform_average", _number(line.platform_average)
@@ -159,49 +176,71 @@ def _group_rows(groups: list[schemas.GroupRead]) -> list[list[str]]:
     ]  # fmt: skip
 
 
+GROUP_HEAD = ["group", "incidents", "major", "response SLA", "resolution SLA", "MTTA median",
+              "MTTR median", "MTTR p90"]  # fmt: skip
+
+
 def to_markdown(report: schemas.KpiReport) -> str:
+    sections = (_md_headline, _md_times, _md_groups, _md_availability, _md_counts, _md_noise,
+                _md_practices, _md_scorecard)  # fmt: skip
+    return "\n".join([line for section in sections for line in section(report)] + [""])
+
+
+def _md_headline(report: schemas.KpiReport) -> list[str]:
     scope = " · ".join(x for x in (report.platform, report.squad and f"squad {report.squad}") if x)
     lines = [f"# Operations review {report.period}" + (f" ({scope})" if scope else ""), ""]
     lines += [f"Compared with {report.previous_period}.", ""]
-    lines += _table(["figure", report.period, report.previous_period, "trend"],
-                    [[t.label, tile_value(t, t.value), tile_value(t, t.previous), _arrow(t)] for t in report.tiles])  # fmt: skip
-    head = [
-        "group",
-        "incidents",
-        "major",
-        "response SLA",
-        "resolution SLA",
-        "MTTA median",
-        "MTTR median",
-        "MTTR p90",
-    ]
-    lines += ["", "## Time to detect, acknowledge, mitigate, resolve", ""]
-    lines += _table(["measure", "count", "mean", "median", "p90"], [
+    return lines + _table(["figure", report.period, report.previous_period, "trend"],
+                          [[t.label, tile_value(t, t.value), tile_value(t, t.previous), _arrow(t)] for t in report.tiles])  # fmt: skip
+
+
+def _md_times(report: schemas.KpiReport) -> list[str]:
+    lines = ["", "## Time to detect, acknowledge, mitigate, resolve", ""]
+    return lines + _table(["measure", "count", "mean", "median", "p90"], [
         [label, str(s.count), duration(s.mean), duration(s.median), duration(s.p90)]
         for key, label in MEASURES.items() for s in [report.overall.times[key]]
     ])  # fmt: skip
-    lines += ["", "## By priority", "", *_table(head, _group_rows(report.by_priority))]
-    lines += ["", "## By squad", "", *_table(head, _group_rows(report.by_squad))]
-    lines += ["", "## Availability", ""]
-    lines += _table(["service", "availability", "target", "down", "failures", "MTBF"], [
+
+
+def _md_groups(report: schemas.KpiReport) -> list[str]:
+    lines = ["", "## By priority", "", *_table(GROUP_HEAD, _group_rows(report.by_priority))]
+    return [*lines, "", "## By squad", "", *_table(GROUP_HEAD, _group_rows(report.by_squad))]
+
+
+def _md_availability(report: schemas.KpiReport) -> list[str]:
+    head = ["service", "availability", "target", "down", "failures", "MTBF"]
+    return ["", "## Availability", "", *_table(head, [
         [u.name, share(u.availability, 3), share(u.target, 2), duration(u.down_minutes * 60), str(u.failures),
          duration(u.mtbf_hours * 3600 if u.mtbf_hours else None)]
         for u in [*report.services, *report.journeys]
+    ])]  # fmt: skip
+
+
+def _md_counts(report: schemas.KpiReport) -> list[str]:
+    counts = [*report.by_service, *report.by_journey, *report.by_source]
+    lines = ["", "## Incidents by service, journey and source", ""]
+    return lines + _table(["where", "incidents"], [[c.key, str(c.incidents)] for c in counts])
+
+
+def _md_noise(report: schemas.KpiReport) -> list[str]:
+    lines = ["", "## Alert noise", "", f"Noise reduction: {_pct(report.noise_reduction_pct)}", ""]
+    return lines + _table(["source", "received", "incidents opened", "noise reduction"],
+                          [[n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)] for n in report.noise])  # fmt: skip
+
+
+def _md_practices(report: schemas.KpiReport) -> list[str]:
+    lines = ["", "## Changes, reviews, action items and on-call", ""]
+    return lines + _table(["figure", "value"], [[label, text] for label, text in practice_lines(report)])  # fmt: skip
+
+
+def _md_scorecard(report: schemas.KpiReport) -> list[str]:
+    if not report.scorecard:
+        return []
+    lines = ["", f"## Scorecard: {report.squad}", ""]
+    return lines + _table(["area", "figure", report.squad or "", "platform average"], [
+        [line.area, line.label, score_value(line, line.squad), score_value(line, line.platform_average)]
+        for line in report.scorecard
     ])  # fmt: skip
-    lines += ["", "## Incidents by service, journey and source", ""]
-    lines += _table(["where", "incidents"], [[c.key, str(c.incidents)] for c in [*report.by_service, *report.by_journey, *report.by_source]])  # fmt: skip
-    lines += ["", "## Alert noise", "", f"Noise reduction: {_pct(report.noise_reduction_pct)}", ""]
-    lines += _table(["source", "received", "incidents opened", "noise reduction"],
-                    [[n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)] for n in report.noise])  # fmt: skip
-    lines += ["", "## Changes, reviews, action items and on-call", ""]
-    lines += _table(["figure", "value"], [[label, text] for label, text in practice_lines(report)])
-    if report.scorecard:
-        lines += ["", f"## Scorecard: {report.squad}", ""]
-        lines += _table(["area", "figure", report.squad or "", "platform average"], [
-            [line.area, line.label, score_value(line, line.squad), score_value(line, line.platform_average)]
-            for line in report.scorecard
-        ])  # fmt: skip
-    return "\n".join([*lines, ""])
 
 
 def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:

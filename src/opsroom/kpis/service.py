@@ -5,6 +5,7 @@ pure rules in kpis.domain, alert noise from the alerts service."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -207,6 +208,16 @@ def _tiles(current: schemas.GroupRead, previous: schemas.GroupRead) -> list[sche
     return tiles
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """What one report covers: a period, optionally one platform or one squad."""
+
+    period: Period
+    platform: str | None
+    squad: str | None
+    policy: domain.KpiPolicy
+
+
 def report(
     session: Session,
     *,
@@ -222,19 +233,12 @@ def report(
         return scorecard(
             session, actor=actor, period=period, squad=squad, platform=platform, policy=policy
         )[0]
-    return _report(session, actor=actor, period=period, platform=platform, policy=policy)
+    return _report(session, actor=actor, chosen=_Selection(period, platform, None, policy))
 
 
-def _report(
-    session: Session,
-    *,
-    actor: Principal,
-    period: Period,
-    platform: str | None = None,
-    squad: str | None = None,
-    policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
-) -> schemas.KpiReport:
+def _report(session: Session, *, actor: Principal, chosen: _Selection) -> schemas.KpiReport:
     require(actor, Action.READ)
+    period, platform, squad, policy = chosen.period, chosen.platform, chosen.squad, chosen.policy
     if platform:
         catalog_service.get_platform(session, platform)
     if squad:
@@ -272,10 +276,8 @@ def scorecard(
     policy: domain.KpiPolicy = domain.DEFAULT_POLICY,
 ) -> tuple[schemas.KpiReport, schemas.KpiReport]:
     """A squad's report with its scorecard, and the platform's report it is set against."""
-    mine = _report(
-        session, actor=actor, period=period, platform=platform, squad=squad, policy=policy
-    )
-    beside = _report(session, actor=actor, period=period, platform=platform, policy=policy)
+    mine = _report(session, actor=actor, chosen=_Selection(period, platform, squad, policy))
+    beside = _report(session, actor=actor, chosen=_Selection(period, platform, None, policy))
     squads = len(catalog_service.list_squads(session, platform=platform))
     lines = practices.scorecard(mine, beside, squads)
     return mine.model_copy(update={"scorecard": lines}), beside

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -26,9 +27,12 @@ from opsroom.errors import (
 )
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.incidents.domain import TIMESTAMPS, Priority, Status, Transition
 from opsroom.incidents.domain import Role as IncidentRole
+from opsroom.incidents.figures import STORED as STORED_SPANS
+from opsroom.incidents.models import Incident
 from opsroom.jobs.worker import run_once
+from opsroom.kpis import domain as kpi_domain
 from tests import factories
 from tests.factories import ACTOR
 
@@ -377,3 +381,39 @@ def test_policy_is_data_operations_managers_change(platform: Session) -> None:
     assert declare(platform, impact=3, urgency=3).priority == 4
     with pytest.raises(StaleVersion):
         policy.replace(platform, actor=om, doc=doc, version=0)
+
+
+def _stored_durations_agree(session: Session, incident: Any) -> None:
+    """What the database keeps for each KPI measure is the pure definition's duration."""
+    session.flush()
+    columns = [STORED_SPANS[span] for span in kpi_domain.SPANS.values()]
+    stored = session.execute(select(*columns).where(Incident.id == incident.id)).one()
+    times = {name: getattr(incident, name) for name in TIMESTAMPS}
+    for measure, seconds in zip(kpi_domain.SPANS, stored, strict=True):
+        assert seconds == pytest.approx(kpi_domain.duration(times, measure), abs=0.001), measure
+
+
+def test_stored_durations_follow_every_timestamp_change(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    incident = declare(platform)
+    _stored_durations_agree(platform, incident)
+    for move in (Transition.ACKNOWLEDGE, Transition.MITIGATE, Transition.RESOLVE):
+        frozen_clock.advance(timedelta(minutes=7))
+        incident = act(platform, incident, move)
+        _stored_durations_agree(platform, incident)
+    incident = act(platform, incident, Transition.REOPEN)  # the resolution is undone
+    _stored_durations_agree(platform, incident)
+    corrected = incidents.correct_timestamps(
+        platform, actor=RESPONDER, key=incident.key,
+        data=schemas.TimestampCorrection(version=incident.version, reason="alert fired late",
+                                         impact_started_at=incident.detected_at - timedelta(minutes=12),
+                                         detected_at=incident.detected_at - timedelta(minutes=3)),
+    )  # fmt: skip
+    _stored_durations_agree(platform, corrected)
+    cleared = incidents.correct_timestamps(
+        platform, actor=RESPONDER, key=incident.key,
+        data=schemas.TimestampCorrection(version=corrected.version, reason="no real mitigation",
+                                         mitigated_at=None),
+    )  # fmt: skip
+    _stored_durations_agree(platform, cleared)
