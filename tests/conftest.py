@@ -39,7 +39,9 @@ DIALECTS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (faster than migrating each time)."""
     path = tmp_path_factory.mktemp("template") / "opsroom.db"
-    migrate.upgrade(Settings(database_url=f"sqlite:///{path}"))
+    settings = Settings(database_url=f"sqlite:///{path}")
+    migrate.upgrade(settings)
+    get_engine(settings).dispose()  # the last connection's close checkpoints the WAL: copyable
     return path
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from opsroom.config import Settings
@@ -66,7 +65,10 @@ def engine_for(url: str, echo: bool = False) -> Engine:
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, poolclass=NullPool if ":memory:" not in url else None)
+    # Connections are pooled (SQLAlchemy's default for a file). Opening one for every
+    # transaction cost ~2 ms against ~0.2 ms: the pragmas below, and the checkpoint SQLite
+    # runs when the last connection to a database closes.
+    engine = create_engine(url, echo=echo)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
