@@ -22,6 +22,7 @@ from opsroom.registry import HANDLER_MODULES
 log = logging.getLogger("opsroom.worker")
 BATCH = 100
 DELIVERY_BATCH = 100
+RECORD_AFTER = 1000
 SENDERS = 8
 
 
@@ -52,6 +53,7 @@ class Deliveries:
     def __init__(self, settings: Settings, *, owner: str, limit: int = DELIVERY_BATCH) -> None:
         self.settings, self.owner, self.limit = settings, owner, limit
         self.in_flight: dict[Future[notify.Outcome], notify.Handoff] = {}
+        self.finished: list[tuple[notify.Handoff, notify.Outcome]] = []
 
     def start(self) -> int:
         """Lease due rows up to the room left in flight and start sending them."""
@@ -65,17 +67,21 @@ class Deliveries:
             self.in_flight[sending] = handoff
         return len(claimed)
 
+    def collect(self) -> None:
+        """Take the finished sends out of flight (making room for more), their outcomes kept
+        until they are recorded."""
+        for sending in [s for s in self.in_flight if s.done()]:
+            self.finished.append((self.in_flight.pop(sending), sending.result()))
+
     def record_finished(self) -> int:
         """Record, in one transaction, the outcomes of the sends that have finished."""
-        done = [sending for sending in self.in_flight if sending.done()]
-        if done:
-            with session_scope(self.settings) as session:
-                notify.record_deliveries(
-                    session,
-                    owner=self.owner,
-                    outcomes=[(self.in_flight.pop(s), s.result()) for s in done],
-                )
-        return len(done)
+        self.collect()
+        if not self.finished:
+            return 0
+        with session_scope(self.settings) as session:
+            notify.record_deliveries(session, owner=self.owner, outcomes=self.finished)
+        recorded, self.finished = len(self.finished), []
+        return recorded
 
     def wait(self, timeout: float) -> None:
         """Until half the sends in flight have finished (or the timeout): recording them one
@@ -95,12 +101,15 @@ class Deliveries:
 
 
 def step(settings: Settings, deliveries: Deliveries, *, batch: int = BATCH) -> int:
-    """One round of the pipeline: record finished sends, run a batch of due timers, lease
-    and start sending the outbox rows now due. Returns how many timers ran and sends
-    started."""
-    deliveries.record_finished()
-    ran = run_timers(settings, owner=deliveries.owner, batch=batch)
-    return ran + deliveries.start()
+    """One round of the pipeline: run a batch of due timers, lease and start sending the
+    outbox rows now due. Outcomes are recorded in a round with nothing else to do, or once
+    RECORD_AFTER have piled up: in a burst (1,000 escalations due at once) each transaction
+    spent recording would hold up a page. Returns how many timers ran and sends started."""
+    deliveries.collect()
+    busy = run_timers(settings, owner=deliveries.owner, batch=batch) + deliveries.start()
+    if not busy or len(deliveries.finished) >= RECORD_AFTER:
+        deliveries.record_finished()
+    return busy
 
 
 @cache
