@@ -71,16 +71,7 @@ def merge_duplicate(
     session: Session, *, actor: Principal, duplicate: Incident, primary: Incident
 ) -> Incident:
     """Fold a duplicate into its primary: participants and timeline move, the duplicate closes."""
-    if duplicate.status not in domain.OPEN:
-        raise Conflict(
-            f"{duplicate.key} is already {duplicate.status}; only open incidents can be merged",
-            fields={"status": duplicate.status},
-        )
-    if primary.duplicate_of_number is not None:
-        raise Conflict(
-            f"{primary.key} is itself a duplicate; merge into INC-{primary.duplicate_of_number}",
-            fields={"to": "is a duplicate"},
-        )
+    _check_mergeable(duplicate, primary)
     for participant in duplicate.participants:
         join(primary, participant.kind, participant.ref)
     moved = audit.move_timeline(
@@ -92,13 +83,8 @@ def merge_duplicate(
         IncidentLink(from_id=duplicate.id, to_id=primary.id, kind=domain.LinkKind.DUPLICATE_OF)
     )
     jobs.cancel(session, subject=duplicate.key)
-    event(
-        session,
-        primary,
-        actor,
-        "merged",
-        f"Merged duplicate {duplicate.key} ({moved} timeline entries moved here)",
-    )
+    moved_here = f"Merged duplicate {duplicate.key} ({moved} timeline entries moved here)"
+    event(session, primary, actor, "merged", moved_here)
     event(
         session,
         duplicate,
@@ -108,6 +94,19 @@ def merge_duplicate(
     )
     saved(session, actor, duplicate, "incident.merged", before)
     return primary
+
+
+def _check_mergeable(duplicate: Incident, primary: Incident) -> None:
+    if duplicate.status not in domain.OPEN:
+        raise Conflict(
+            f"{duplicate.key} is already {duplicate.status}; only open incidents can be merged",
+            fields={"status": duplicate.status},
+        )
+    if primary.duplicate_of_number is not None:
+        raise Conflict(
+            f"{primary.key} is itself a duplicate; merge into INC-{primary.duplicate_of_number}",
+            fields={"to": "is a duplicate"},
+        )
 
 
 def links(session: Session, *, actor: Principal, key: str) -> list[schemas.LinkRead]:

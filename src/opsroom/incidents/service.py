@@ -90,18 +90,19 @@ def search(
     if detected_to:
         query = query.where(Incident.detected_at < detected_to)
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Incident.title).like(pattern),
-                func.lower(Incident.description).like(pattern),
-            )
-        )
+        query = query.where(_mentions(text))
     for condition in _service_conditions(session, service, squad, journey):
         query = query.where(_affecting(session, condition))
     # A summary shows the affected services: load them for the whole page in one query.
     query = query.options(selectinload(Incident.services))
     return paginate(session, query, Incident.number, limit=limit, cursor=cursor, descending=True)
+
+
+def _mentions(text: str) -> ColumnElement[bool]:
+    pattern = f"%{text.lower()}%"
+    return or_(
+        func.lower(Incident.title).like(pattern), func.lower(Incident.description).like(pattern)
+    )
 
 
 def _service_conditions(
@@ -189,17 +190,24 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
         "declared",
         f"Declared {chosen.label}{' (major incident)' if incident.major else ''}: {incident.title}",
     )
-    if data.commander:
-        assign_role(
-            session,
-            actor=actor,
-            key=incident.key,
-            data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
-        )
+    _after_declaring(session, actor, incident, data.commander, rules)
+    return incident
+
+
+def _after_declaring(
+    session: Session,
+    actor: Principal,
+    incident: Incident,
+    commander: str | None,
+    rules: domain.Policy,
+) -> None:
+    """The commander named, the SLA and update clocks, paging, and the subscribers told."""
+    if commander:
+        role = schemas.RoleIn(role=domain.Role.COMMANDER, person=commander)
+        assign_role(session, actor=actor, key=incident.key, data=role)
     _schedule_clocks(session, incident, rules)
     _start_escalation(session, incident)
     stakeholders.tell(session, incident, "declared", occasion="declared", body=incident.description)
-    return incident
 
 
 def priority_for(session: Session, impact: int, urgency: int) -> Priority:
