@@ -280,7 +280,8 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
             print(f"\n{'scenario':24} {'Alertmanager':>12} {'opsroom 2xx':>12} {'ratio':>7}  "
                   f"{'verdict':18} {'drained':>12} {'lag':>9}")  # fmt: skip
-            for batch, target in TARGETS.items():
+            for batch in args.batch or TARGETS:
+                target = TARGETS[batch]
                 figures, sent = _scenario(args, _port(am_url), port, batch, key, db)
                 accepted += sent
                 ok &= figures.ratio >= target
@@ -309,6 +310,10 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--batch", type=int, choices=sorted(TARGETS), action="append",
+        help="run only this scenario (alerts a request); repeatable",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opsroom-bench-") as workdir:
         sys.exit(0 if run(args, Path(workdir)) else 1)

@@ -1,14 +1,17 @@
 """The durable intake: accepted ingest requests are appended to `alert_intake` (a 2xx means
 that row is committed) and the worker drains them, per integration in order of arrival,
-into alerts and incidents. Both sides run in their caller's transaction."""
+into alerts and incidents. A request is kept as it was received, once checked, and parsed
+when drained, so the endpoint's answer waits for the checks and the commit alone. Both
+sides run in their caller's transaction."""
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from opsroom import clock
 from opsroom.alerts import domain, processing, schemas
-from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, Severity
+from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, ParseError, Severity
 from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
 from opsroom.auth.domain import Action, integration_principal, require
 from opsroom.config import Settings
 from opsroom.errors import OpsroomError, RateLimited, Unauthenticated
+from opsroom.integrations import alertmanager, events
 from opsroom.jobs import service as jobs
 
 PURGE_TIMER = "alerts.purge_raw"
@@ -47,6 +51,14 @@ INTAKE_SHARE = 3
 LOCK_POLL_SECONDS = 0.001
 LOCK_FILE_SUFFIX = "-intake.lock"
 LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+# Sources whose requests are kept as received and parsed only when drained, so a 2xx costs
+# the checks alone. Their parsing is deterministic; a PagerDuty trigger is not (opsroom makes
+# up a missing dedup_key), so it keeps the alerts it was answered with.
+PARSED_WHEN_DRAINED: dict[str, Callable[[bytes], Sequence[IncomingAlert]]] = {
+    alertmanager.SOURCE: alertmanager.parse,
+    events.SOURCE: events.parse,
+}
+log = logging.getLogger(__name__)
 
 
 class WriteGate:
@@ -144,7 +156,7 @@ class Pending:
     integration_id: int
     key_hash: str
     source: str
-    alerts: bytes  # the normalised alerts, as `encode` writes them
+    alerts: bytes | None  # None: parse `body` when drained; else as `encode` writes them
     body: bytes
 
 
@@ -233,7 +245,7 @@ def _row(request: Pending, now: datetime) -> IntakeRequest:
         integration_id=request.integration_id,
         received_at=now,
         source=request.source,
-        alerts=request.alerts.decode(),
+        alerts=None if request.alerts is None else request.alerts.decode(),
         body=request.body.decode("utf-8", errors="replace"),
     )
 
@@ -299,11 +311,24 @@ def _oldest(
     for row in session.scalars(query):
         if alerts >= DRAIN_ALERTS:
             break
-        decoded = decode(row.alerts)
+        decoded = _alerts_of(row)
         rows.append(row)
         batch.append((row.received_at, decoded))
         alerts += len(decoded)
     return rows, batch
+
+
+def _alerts_of(row: IntakeRequest) -> list[IncomingAlert]:
+    """The request's alerts: kept normalised, or parsed from its body now. The body passed
+    its source's checks when accepted, so parsing it again only fails where the parser
+    changed meanwhile (an upgrade): that request is kept as a raw payload, with no alerts."""
+    if row.alerts is not None:
+        return decode(row.alerts)
+    try:
+        return list(PARSED_WHEN_DRAINED[row.source](row.body.encode()))
+    except ParseError as exc:
+        log.warning("intake request %s no longer parses, kept as raw payload only: %s", row.id, exc)
+        return []
 
 
 def keep_raw(session: Session, bodies: Sequence[tuple[int, datetime, str, str]]) -> None:

@@ -149,8 +149,10 @@ class ChangeEvent(Base):
 
 
 class IntakeRequest(Base):
-    """An accepted ingest request waiting for the worker: its alerts, already parsed and
-    normalised (orjson text), and its body for the raw-payload store. The id is the order
+    """An accepted ingest request waiting for the worker: its body, as received and already
+    checked, which the worker parses when it drains the request (and then keeps as a raw
+    payload); or, from callers that hand over alerts already normalised (and a PagerDuty
+    trigger whose dedup_key opsroom made up), those alerts as orjson text. The id is the order
     of arrival; the worker drains an integration's requests in that order."""
 
     __tablename__ = "alert_intake"
@@ -160,5 +162,5 @@ class IntakeRequest(Base):
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(40))
-    alerts: Mapped[str] = mapped_column(Text)
+    alerts: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)

@@ -44,14 +44,28 @@ class _Webhook(_Wire):
 
 def parse(body: bytes) -> list[IncomingAlert]:
     """Raises ParseError for malformed JSON or a payload that is not a version 4 webhook."""
-    webhook = validated(_Webhook, load_json(body), "the Alertmanager webhook")
+    webhook = _checked(body)
     return [_normalise(alert, webhook) for alert in webhook.alerts]
+
+
+def fingerprints(body: bytes) -> list[str]:
+    """What accepting a webhook needs: the checks of `parse` (ParseError), and the alerts'
+    fingerprints, without normalising them."""
+    return [_fingerprint(alert) for alert in _checked(body).alerts]
+
+
+def _checked(body: bytes) -> _Webhook:
+    return validated(_Webhook, load_json(body), "the Alertmanager webhook")
+
+
+def _fingerprint(alert: _Alert) -> str:
+    return alert.fingerprint or fingerprint(alert.labels)
 
 
 def _normalise(alert: _Alert, webhook: _Webhook) -> IncomingAlert:
     notes = alert.annotations
     return IncomingAlert(
-        fingerprint=alert.fingerprint or fingerprint(alert.labels),
+        fingerprint=_fingerprint(alert),
         status=AlertStatus(alert.status),
         summary=notes.get("summary")
         or notes.get("description")

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from opsroom.alerts import service as alerts_service
-from opsroom.alerts.domain import IncomingAlert, ParseError
+from opsroom.alerts.domain import ParseError
 from opsroom.apidoc import errors
 from opsroom.config import Settings
 from opsroom.db import session_scope
@@ -91,34 +91,34 @@ async def _integration(settings: Settings, key: str) -> KnownKey:
 
 
 async def _keep(
-    settings: Settings, integration: KnownKey, source: str, alerts: Sequence[IncomingAlert],
-    body: bytes,
-) -> None:  # fmt: skip
-    """Return once the request is committed to the intake; raise 401 or 429 otherwise."""
+    settings: Settings, integration: KnownKey, source: str, alerts: bytes | None, body: bytes
+) -> None:
+    """Return once the request is committed to the intake; raise 401 or 429 otherwise.
+    `alerts`: the normalised alerts (`alerts_service.encode`), or None to parse the body
+    when the intake is drained."""
     pending = alerts_service.Pending(
-        integration.integration_id, integration.key_hash, source, alerts_service.encode(alerts),
-        body,
-    )  # fmt: skip
+        integration.integration_id, integration.key_hash, source, alerts, body
+    )
     await writer(settings).keep(pending)
 
 
 async def _ingest(
     received: Received,
     key: HTTPAuthorizationCredentials | None,
-    parse: Callable[[bytes], Sequence[IncomingAlert]],
+    check: Callable[[bytes], list[str]],
     source: str,
 ) -> Response:
+    """Check the body (`check` returns its alerts' fingerprints) and keep it as received."""
     body, settings = _within_limit(received), received.settings
     if key is None:
         raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
     integration = await _integration(settings, key.credentials)
     try:
-        parsed = parse(body)
+        fingerprints = check(body)
     except ParseError as exc:
         raise _bad_request(exc) from None
-    await _keep(settings, integration, source, parsed, body)
-    fingerprints = [alert.fingerprint for alert in parsed]
-    return _json({"received": len(parsed), "fingerprints": fingerprints}, 202)
+    await _keep(settings, integration, source, None, body)
+    return _json({"received": len(fingerprints), "fingerprints": fingerprints}, 202)
 
 
 def _json(content: dict[str, Any], status: int) -> Response:
@@ -135,14 +135,14 @@ async def alertmanager_webhook(received: Body, key: Key) -> Response:
     """Prometheus Alertmanager's webhook (version 4). Point a `webhook_configs` receiver here
     with `http_config.authorization.credentials` set to the integration key. A 202 means the
     alerts are committed; the worker turns them into alerts and incidents moments later."""
-    return await _ingest(received, key, alertmanager.parse, alertmanager.SOURCE)
+    return await _ingest(received, key, alertmanager.fingerprints, alertmanager.SOURCE)
 
 
 @router.post("/api/v1/ingest/events", **ACCEPTED)
 async def opsroom_events(received: Body, key: Key) -> Response:
     """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
     means the events are committed; the worker processes them moments later."""
-    return await _ingest(received, key, events.parse, events.SOURCE)
+    return await _ingest(received, key, events.fingerprints, events.SOURCE)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------
@@ -198,7 +198,8 @@ async def enqueue(received: Body) -> Response:
         body = _within_limit(received)
         event = pagerduty.parse_event(body)
         integration = await _integration(received.settings, event.routing_key)
-        await _keep(received.settings, integration, pagerduty.SOURCE, [event.alert], body)
+        alerts = alerts_service.encode([event.alert])
+        await _keep(received.settings, integration, pagerduty.SOURCE, alerts, body)
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     content = {

@@ -61,18 +61,31 @@ class _Batch(BaseModel):
 
 
 def parse(body: bytes) -> list[IncomingAlert]:
+    return [_normalise(event) for event in _checked(body)]
+
+
+def fingerprints(body: bytes) -> list[str]:
+    """What accepting events needs: the checks of `parse` (ParseError), and the events'
+    fingerprints, without normalising them."""
+    return [_fingerprint(event) for event in _checked(body)]
+
+
+def _checked(body: bytes) -> list[Event]:
     data: Any = load_json(body)
     if isinstance(data, dict):
-        return [_normalise(validated(Event, data, "the event"))]
+        return [validated(Event, data, "the event")]
     if isinstance(data, list):
-        batch = validated(_Batch, {"events": data}, "the batch")
-        return [_normalise(event) for event in batch.events]
+        return validated(_Batch, {"events": data}, "the batch").events
     raise ParseError("send one event as a JSON object, or a batch as a JSON array")
+
+
+def _fingerprint(event: Event) -> str:
+    return event.fingerprint or fingerprint(event.labels)
 
 
 def _normalise(event: Event) -> IncomingAlert:
     return IncomingAlert(
-        fingerprint=event.fingerprint or fingerprint(event.labels),
+        fingerprint=_fingerprint(event),
         status=AlertStatus(event.status),
         summary=event.summary,
         severity=event.severity,

@@ -141,6 +141,35 @@ def test_two_workers_drain_every_request_once_and_in_order(settings: Settings) -
     assert {(a.status, a.count) for a in found} == {("resolved", 1)}
 
 
+def as_received(target: Any, body: bytes) -> alerts.Pending:
+    """A request the endpoint checked and kept as received, to be parsed when drained."""
+    return alerts.Pending(target.id, target.key_hash, "events", None, body)
+
+
+def test_requests_kept_as_received_are_parsed_when_drained(settings: Settings) -> None:
+    (prom,) = setup(settings, "prom")
+    firing = b'{"summary": "Disk full", "labels": {"alertname": "Disk", "host": "db-1"}}'
+    keep(settings, as_received(prom, firing), as_received(prom, b"[" + firing + b"]"))
+    assert stored(settings)[1:] == (0, 2)
+    drain(settings)
+    (disk,), raw, waiting = stored(settings)
+    assert (disk.summary, disk.labels["host"], disk.count, raw, waiting) == (
+        "Disk full", "db-1", 2, 2, 0,
+    )  # fmt: skip
+
+
+def test_a_kept_body_that_no_longer_parses_is_kept_raw_and_holds_nothing_up(
+    settings: Settings,
+) -> None:
+    """Accepted by an earlier version whose checks were looser: its alerts are lost to
+    parsing, its body is not, and the requests after it are drained as usual."""
+    (prom,) = setup(settings, "prom")
+    keep(settings, as_received(prom, b'{"labels": {}}'), pending(prom, alert("Disk")))
+    drain(settings)
+    found, raw, waiting = stored(settings)
+    assert ([a.summary for a in found], raw, waiting) == (["Disk"], 2, 0)
+
+
 def test_ingest_takes_the_same_path_and_answers_with_the_outcome(platform: Session) -> None:
     prom = integration(platform)
     result = alerts.ingest(
