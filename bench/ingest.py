@@ -48,6 +48,7 @@ from incident_list import serve  # noqa: E402  (same folder)
 from opsroom import migrate  # noqa: E402
 from opsroom.alerts import schemas  # noqa: E402
 from opsroom.alerts import service as alerts  # noqa: E402
+from opsroom.alerts.domain import fingerprint  # noqa: E402
 from opsroom.app import create_app  # noqa: E402
 from opsroom.catalog import manifest  # noqa: E402
 from opsroom.config import Settings  # noqa: E402
@@ -94,6 +95,15 @@ def _alert(n: int, run: str) -> dict[str, object]:
     }
 
 
+def _webhook_alert(n: int, run: str) -> dict[str, object]:
+    """The alert as Alertmanager's webhook carries it: firing, with its fingerprint."""
+    alert = _alert(n, run)
+    return {
+        **alert, "status": "firing", "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": fingerprint(_labels(n, run)),
+    }  # fmt: skip
+
+
 def _request(host: str, path: str, body: bytes, key: str | None) -> bytes:
     auth = f"Authorization: Bearer {key}\r\n" if key else ""
     head = (
@@ -111,10 +121,7 @@ def alertmanager_requests(host: str, batch: int, run: str) -> Iterator[bytes]:
 
 def opsroom_requests(host: str, batch: int, run: str, key: str) -> Iterator[bytes]:
     for first in itertools.count(0, batch):
-        firing = [
-            {**_alert(n, run), "status": "firing", "endsAt": "0001-01-01T00:00:00Z"}
-            for n in range(first, first + batch)
-        ]
+        firing = [_webhook_alert(n, run) for n in range(first, first + batch)]
         body = orjson.dumps(
             {
                 "version": "4",

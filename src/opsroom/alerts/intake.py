@@ -44,10 +44,12 @@ DRAIN_LOCK = 0x0A1E
 # Set after every intake commit in this process (see service.intake_arrived).
 arrived = threading.Event()
 # How long the drainer defers to waiting intake commits before it takes its turn anyway:
-# at least this, and under a steady intake INTAKE_SHARE times as long as its own last
-# transaction took, so the intake holds the write lock at least 3/4 of the time.
+# at least the minimum, and under a steady intake INTAKE_SHARE times as long as its own last
+# transaction took, so the intake holds the write lock 9/10 of the time; but never more than
+# the maximum, so an alert storm's first incidents still open within seconds.
 DRAIN_PATIENCE_SECONDS = 0.05
-INTAKE_SHARE = 3
+DRAIN_PATIENCE_MAX_SECONDS = 2.0
+INTAKE_SHARE = 9
 LOCK_POLL_SECONDS = 0.001
 LOCK_FILE_SUFFIX = "-intake.lock"
 LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
@@ -103,7 +105,9 @@ class WriteGate:
             began = time.monotonic()
             yield
             took = time.monotonic() - began
-            self._patience = max(DRAIN_PATIENCE_SECONDS, INTAKE_SHARE * took)
+            self._patience = min(
+                DRAIN_PATIENCE_MAX_SECONDS, max(DRAIN_PATIENCE_SECONDS, INTAKE_SHARE * took)
+            )
 
     @contextmanager
     def _file_lock(self, settings: Settings, *, drain: bool) -> Iterator[None]:
