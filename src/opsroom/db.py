@@ -81,7 +81,8 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             "busy_timeout=10000",
             "synchronous=NORMAL",
             # 64 MiB of page cache, which also bounds the sorter's memory: the KPI figures
-            # group a period's incidents by sorting them, and smaller sorts spill to temporary files.
+            # group a period's incidents by sorting them, and smaller sorts spill to
+            # temporary files.
             "cache_size=-65536",
         ):
             cursor.execute(f"PRAGMA {pragma}")

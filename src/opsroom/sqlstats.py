@@ -21,8 +21,8 @@ AGGREGATE = "medians_and_p90s"
 class MediansAndP90s:
     """SQLite aggregate medians_and_p90s(v0, ..., vn): a JSON array [median(v0), p90(v0),
     median(v1), ...] over the group's rows, nulls left out (null where a column has none).
-    One call takes a row's every column, and only keeps them: the per-call cost, most of
-    the time, is paid once per row."""
+    One call takes a row's every column and only keeps them, so the cost of calling Python,
+    most of the time, is paid once per row; finalize sorts each column once."""
 
     def __init__(self) -> None:
         self.values: list[float | None] = []  # row after row
