@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from opsroom import sqlstats
 from opsroom.config import Settings
 
 NAMING_CONVENTION = {
@@ -80,11 +81,13 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             "busy_timeout=10000",
             "synchronous=NORMAL",
             # 64 MiB of page cache, which also bounds the sorter's memory: the KPI figures
-            # sort a period's durations, and smaller sorts spill to temporary files.
+            # group a period's incidents by sorting them, and smaller sorts spill to
+            # temporary files.
             "cache_size=-65536",
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        sqlstats.register(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

@@ -1,5 +1,5 @@
 """Aggregates over incidents for the KPI engine, answered by the database: counts, SLA
-outcomes and duration statistics per group (window functions give the median and p90), and
+outcomes and duration statistics per group (opsroom.sqlstats gives the median and p90), and
 the impact times of outages. The definitions they implement are in opsroom.kpis.domain."""
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    tuple_,
-    union_all,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opsroom.incidents.domain import Priority, Status
 from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
+from opsroom.sqlstats import medians_and_p90s
 from opsroom.sqltime import seconds_between
 
 
@@ -165,41 +164,13 @@ def _seconds(span: tuple[str, str]) -> InstrumentedAttribute[float | None]:
     return STORED[span]
 
 
-def _known(span: tuple[str, str]) -> ColumnElement[bool]:
-    return _seconds(span).is_not(None)
-
-
-def _sums(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
-    """Per group: how many incidents have each measure, and the sum of its seconds."""
-    columns = [f(_seconds(span)) for span in spans.values() for f in (func.count, func.sum)]
+def _summaries(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Select[Any]:
+    """Per group, for each measure: how many incidents have it, the sum, median and p90 of
+    its seconds."""
+    values = [_seconds(span) for span in spans.values()]
+    ranked = iter(medians_and_p90s(values))
+    columns = [f for v in values for f in (func.count(v), func.sum(v), next(ranked), next(ranked))]
     return _grouped(by, scope, *columns)
-
-
-def _values(by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]) -> Any:
-    """(grp, measure, v) for every incident of the grouping and each measure it has; measures
-    by their position in `spans` (numbers sort faster than names)."""
-    return union_all(*(
-        _select(by, scope, literal(i).label("measure"), _seconds(span).label("v")).where(_known(span))
-        for i, span in enumerate(spans.values())
-    )).subquery("durations")  # fmt: skip
-
-
-def _ranks(count: int) -> tuple[int, int, int]:
-    """The ranks (from 1) the median and the p90 are read at among `count` sorted values:
-    the middle one or two (ceil(n/2), floor(n/2) + 1) and the nearest rank ceil(0.9 n)."""
-    return (count + 1) // 2, count // 2 + 1, -(-9 * count // 10)
-
-
-def _ranked(
-    by: str, scope: Scope, spans: Mapping[str, tuple[str, str]], wanted: list[tuple[Any, int, int]]
-) -> Select[Any]:
-    """The values at the wanted (grp, measure, rank): one sort of the grouping's values."""
-    values = _values(by, scope, spans)
-    partition = (values.c.grp, values.c.measure)
-    order = func.row_number().over(partition_by=partition, order_by=values.c.v)
-    ranked = select(*partition, order.label("rank"), values.c.v).subquery()
-    key = tuple_(ranked.c.grp, ranked.c.measure, ranked.c.rank)
-    return select(ranked).where(key.in_(wanted))
 
 
 def group_durations(
@@ -210,45 +181,15 @@ def group_durations(
     spans: Mapping[str, tuple[str, str]],
 ) -> dict[tuple[str, str, str], Summary]:
     """(grouping, group, measure) -> count, mean, median and nearest-rank p90 of the seconds
-    between each measure's two timestamps, where both are known. Per grouping, one query
-    counts and sums each measure; a second sorts the values once and reads the few ranks
-    the median and p90 are at."""
-    names = list(spans)
+    between each measure's two timestamps, where both are known; one query per grouping."""
     found: dict[tuple[str, str, str], Summary] = {}
     for by in groupings:
-        counted = _counted(session, by, scope, spans)
-        at = _at_ranks(session, by, scope, spans, counted)
-        for (grp, i), (n, total) in counted.items():
-            middle, upper, p90 = (at[grp, i, r] for r in _ranks(n))
-            found[by, _group(by, grp), names[i]] = (n, total / n, (middle + upper) / 2, p90)
+        for grp, _, *row in session.execute(_summaries(by, scope, spans)):
+            for i, measure in enumerate(spans):
+                n, total, median, p90 = row[4 * i : 4 * i + 4]
+                if n:
+                    found[by, _group(by, grp), measure] = (n, total / n, median, p90)
     return found
-
-
-def _counted(
-    session: Session, by: str, scope: Scope, spans: Mapping[str, tuple[str, str]]
-) -> dict[tuple[Any, int], tuple[int, float]]:
-    """(group, measure's position) -> how many incidents have the measure, and its sum."""
-    return {
-        (grp, i): (int(row[2 * i]), float(row[2 * i + 1]))
-        for grp, _, *row in session.execute(_sums(by, scope, spans))
-        for i in range(len(spans))
-        if row[2 * i]
-    }
-
-
-def _at_ranks(
-    session: Session,
-    by: str,
-    scope: Scope,
-    spans: Mapping[str, tuple[str, str]],
-    counted: Mapping[tuple[Any, int], tuple[int, float]],
-) -> dict[tuple[Any, int, int], float]:
-    """(group, measure's position, rank) -> the value there, for the median's and p90's ranks."""
-    wanted = [(g, i, r) for (g, i), (n, _) in counted.items() for r in set(_ranks(n))]
-    if not wanted:
-        return {}
-    rows = session.execute(_ranked(by, scope, spans, wanted))
-    return {(g, i, r): float(v) for g, i, r, v in rows}
 
 
 # --- counts by service, journey and source --------------------------------------------------

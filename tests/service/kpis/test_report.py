@@ -217,6 +217,21 @@ def test_the_sql_report_agrees_with_the_pure_definitions(
         assert row.failures == expected[row.key].failures, row.key
 
 
+def test_median_and_p90_are_read_at_their_ranks_for_every_count(
+    platform: Session, frozen_clock: FrozenClock
+) -> None:
+    # the middle one or two and the nearest rank move with the count: odd and even, 1 to 11
+    day = datetime(2026, 10, 5, tzinfo=UTC)
+    stored: list[Generated] = []
+    for n, hours in enumerate((7, 2, 9, 4, 1, 10, 5, 3, 11, 8, 6)):
+        g = Generated(f"R{n}", 3, False, {"detected_at": day, "resolved_at": day + timedelta(hours=hours)}, [], [])  # fmt: skip
+        _store(platform, (g,))
+        stored.append(g)
+        got = kpis.report(platform, actor=ACTOR, period=OCT).overall.times[Measure.MTTR.value]
+        expected = domain.stats(domain.duration(s.times, Measure.MTTR) for s in stored)
+        assert (got.count, got.median, got.p90) == (expected.count, expected.median, expected.p90)
+
+
 def test_availability_is_against_the_tier_target(
     platform: Session, frozen_clock: FrozenClock
 ) -> None:
