@@ -18,6 +18,8 @@ from opsroom.auth.domain import Principal
 from opsroom.deps import Actor, DbSession
 from opsroom.jobs import service as jobs_service
 from opsroom.kpis import service as kpis_service
+from opsroom.notify import service as notify_service
+from opsroom.notify.domain import Delivery
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,15 +41,35 @@ class Figures(Collector):
             "opsroom_alerts_ingested", "Alert notifications received, repeats included",
             value=alerts_service.alerts_received(self.session),
         )  # fmt: skip
+        yield from self._notifications()
+        yield from self._backlogs()
+
+    def _notifications(self) -> Iterator[Metric]:
+        counts = notify_service.delivery_counts(self.session)
         notifications = CounterMetricFamily(
-            "opsroom_notifications", "Notifications sent, by outcome", labels=["outcome"]
-        )
-        for outcome in ("sent", "failed"):  # nothing is sent yet: no notification channel exists
-            notifications.add_metric([outcome], 0)
+            "opsroom_notifications", "Notifications handed to their channel or given up on, by outcome",
+            labels=["outcome"],
+        )  # fmt: skip
+        for outcome in (Delivery.SENT, Delivery.FAILED):
+            notifications.add_metric([outcome.value], counts.get(outcome, 0))
         yield notifications
+        yield GaugeMetricFamily(
+            "opsroom_notifications_waiting", "Notifications waiting to be sent (or retried)",
+            value=counts.get(Delivery.PENDING, 0),
+        )  # fmt: skip
+
+    def _backlogs(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
             "opsroom_worker_lag_seconds", "How late the oldest due timer is",
             value=jobs_service.lag_seconds(self.session),
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "opsroom_alert_intake_waiting", "Ingest requests accepted and not processed yet",
+            value=alerts_service.intake_waiting(self.session),
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "opsroom_alert_intake_lag_seconds", "How long the oldest unprocessed ingest request has waited",
+            value=alerts_service.intake_lag_seconds(self.session),
         )  # fmt: skip
 
 

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from opsroom import clock
 from opsroom.auth.domain import Role, Scope
 from opsroom.config import Settings
+from opsroom.db import session_scope
+from opsroom.notify.models import OutboxMessage
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 
@@ -184,3 +186,31 @@ def test_metrics_need_a_read_token_and_speak_prometheus(
     assert "opsroom_alerts_ingested_total 0.0" in lines
     assert 'opsroom_notifications_total{outcome="failed"} 0.0' in lines
     assert "opsroom_worker_lag_seconds 0.0" in lines
+
+
+def _outbox(n: int, status: str) -> OutboxMessage:
+    return OutboxMessage(
+        dedup_key=f"metrics-{n}", channel="email", address="ops@example.com",
+        person="ops@example.com", message={}, status=status, due_at=clock.now(),
+    )  # fmt: skip
+
+
+def test_metrics_show_the_backlogs_and_the_notifications_by_outcome(
+    settings: Settings, catalog_client: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    made = created(
+        catalog_client, "/api/v1/integrations", {"slug": "prom", "name": "Prom", "service": "auth"}
+    )
+    event = {"summary": "Login errors", "labels": {"alertname": "LoginErrors"}}
+    with client_as(settings, made["key"]) as sender:  # no worker here: the request waits
+        assert sender.post("/api/v1/ingest/events", json=event).status_code == 202
+    frozen_clock.advance(timedelta(seconds=90))
+    with session_scope(settings) as s:
+        statuses = ["sent", "sent", "failed", "pending", "cancelled"]
+        s.add_all(_outbox(n, status) for n, status in enumerate(statuses))
+    lines = catalog_client.get("/metrics").text.splitlines()
+    assert "opsroom_alert_intake_waiting 1.0" in lines
+    assert "opsroom_alert_intake_lag_seconds 90.0" in lines
+    assert 'opsroom_notifications_total{outcome="sent"} 2.0' in lines
+    assert 'opsroom_notifications_total{outcome="failed"} 1.0' in lines
+    assert "opsroom_notifications_waiting 1.0" in lines

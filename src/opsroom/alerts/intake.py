@@ -351,3 +351,9 @@ def keep_raw(session: Session, bodies: Sequence[tuple[int, datetime, str, str]])
 def waiting(session: Session) -> int:
     """Requests accepted and not drained yet."""
     return int(session.scalar(select(func.count()).select_from(IntakeRequest)) or 0)
+
+
+def lag_seconds(session: Session) -> float:
+    """How long the oldest request not drained yet has waited (0 when none waits)."""
+    oldest = session.scalar(select(func.min(IntakeRequest.received_at)))
+    return max(0.0, (clock.now() - oldest).total_seconds()) if oldest else 0.0

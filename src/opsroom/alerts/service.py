@@ -46,6 +46,7 @@ WORKER = "opsroom-worker"
 # Set after every intake commit in this process, so the embedded drainer starts at once.
 intake_arrived = intake.arrived
 intake_waiting = intake.waiting
+intake_lag_seconds = intake.lag_seconds
 intake_gate = intake.gate
 
 

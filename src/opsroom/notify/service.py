@@ -538,3 +538,9 @@ def record_past(
         due_at=at, created_at=at, sent_at=at if status == Delivery.SENT else None, last_error=error,
     ))  # fmt: skip
     return True
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """Outbox messages by delivery status (pending, sent, failed, cancelled)."""
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    return {str(status): int(n) for status, n in session.execute(query)}
