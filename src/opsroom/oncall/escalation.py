@@ -131,6 +131,7 @@ class _Steps:
         ]
 
     def done(self) -> None:
+        """Write the timeline entries and queue the pages of the steps taken so far."""
         audit.add_events(self.session, self.events)
         notify.page_all(self.session, self.pages)
         self.events, self.pages = [], []
