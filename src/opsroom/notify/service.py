@@ -350,15 +350,26 @@ class Handoff:
 
 def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handoff]:
     """Lease up to `limit` due outbox rows to `owner`, counting the attempt now: a send
-    that never reports back is retried only once the lease has run out."""
-    rows: list[OutboxMessage] = jobs.lease_due(
-        session, OutboxMessage, pending=Delivery.PENDING, owner=owner, limit=limit,
-        lease=domain.DELIVERY_LEASE,
+    that never reports back is retried only once the lease has run out. Two statements,
+    no objects: the worker leases in every round."""
+    now = clock.now()
+    o = OutboxMessage
+    due = jobs.due_rows(
+        o, o.id, o.attempts, o.channel, o.address, o.message,
+        pending=Delivery.PENDING, limit=limit, now=now,
     )  # fmt: skip
-    for row in rows:
-        row.attempts += 1
+    rows = session.execute(due).all()
+    if rows:
+        leased = (
+            update(o)
+            .where(o.id.in_([r.id for r in rows]))
+            .values(
+                lease_owner=owner, lease_until=now + domain.DELIVERY_LEASE, attempts=o.attempts + 1
+            )
+        )
+        session.execute(leased)
     return [
-        Handoff(r.id, r.attempts, Channel(r.channel), r.address, domain.from_dict(r.message))
+        Handoff(r.id, r.attempts + 1, Channel(r.channel), r.address, domain.from_dict(r.message))
         for r in rows
     ]
 
