@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -147,6 +148,34 @@ def add_event(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline entry to add with many others (`add_events`)."""
+
+    subject_type: str
+    subject_key: str
+    kind: str
+    text: str
+    data: dict[str, Any] | None = None
+    actor: str = "opsroom"
+
+
+def add_events(session: Session, events: Sequence[Event]) -> None:
+    """Add many timeline entries in one statement, without objects for the session to track:
+    what a burst of escalations or deliveries writes."""
+    at = clock.now()
+    rows = [
+        {
+            "subject_type": e.subject_type, "subject_key": e.subject_key, "at": at,
+            "actor": e.actor, "kind": e.kind, "text": e.text,
+            "data": domain.to_json_value(e.data) if e.data else None,
+        }
+        for e in events
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(TimelineEvent), rows)
 
 
 def timeline(session: Session, *, subject_type: str, subject_key: str) -> list[TimelineEvent]:

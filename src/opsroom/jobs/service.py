@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -112,11 +112,20 @@ def lease_due(
     session: Session, model: Any, *, pending: str, owner: str, limit: int, lease: timedelta
 ) -> list[Any]:
     """Lease up to `limit` due rows of a queue table (status, due_at, lease_owner,
-    lease_until) to `owner`, oldest first; on PostgreSQL rows another worker is claiming are
-    skipped (SKIP LOCKED), SQLite serialises writers."""
+    lease_until) to `owner`, oldest first (see `due_rows`)."""
     now = clock.now()
-    due = (
-        select(model)
+    rows = list(session.scalars(due_rows(model, model, pending=pending, limit=limit, now=now)))
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, now + lease
+    return rows
+
+
+def due_rows(model: Any, *columns: Any, pending: str, limit: int, now: datetime) -> Select[Any]:
+    """The query for up to `limit` rows of a queue table due `now` and not leased, oldest
+    first, locked for the caller's transaction: on PostgreSQL rows another worker is
+    claiming are skipped (SKIP LOCKED), SQLite serialises writers."""
+    return (
+        select(*columns)
         .where(
             model.status == pending,
             model.due_at <= now,
@@ -126,10 +135,6 @@ def lease_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list(session.scalars(due))
-    for row in rows:
-        row.lease_owner, row.lease_until = owner, now + lease
-    return rows
 
 
 def run(session: Session, *, timer_id: int, owner: str) -> bool:

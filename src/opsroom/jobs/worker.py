@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from functools import cache
 
+from sqlalchemy.orm import Session
+
 from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.jobs import service as jobs
@@ -34,14 +36,19 @@ def run_once(settings: Settings, *, owner: str, batch: int = BATCH) -> int:
     """Run what is due, then hand the outbox's due messages over and record the outcomes;
     returns how much was done."""
     deliveries = Deliveries(settings, owner=owner)
-    done = run_timers(settings, owner=owner, batch=batch) + deliveries.start()
+    done = run_round(settings, deliveries, batch=batch)
     deliveries.finish()
     return done
 
 
-def run_timers(settings: Settings, *, owner: str, batch: int) -> int:
+def run_round(settings: Settings, deliveries: Deliveries, *, batch: int) -> int:
+    """Run a batch of due timers and lease the outbox rows due by then (the pages those
+    timers queued among them) in one transaction, then start sending what was leased.
+    Returns how many timers ran and sends started."""
     with session_scope(settings) as session:
-        return jobs.run_due(session, owner=owner, limit=batch)
+        ran = jobs.run_due(session, owner=deliveries.owner, limit=batch)
+        leased = deliveries.lease(session)
+    return ran + deliveries.send(leased)
 
 
 class Deliveries:
@@ -55,17 +62,19 @@ class Deliveries:
         self.in_flight: dict[Future[notify.Outcome], notify.Handoff] = {}
         self.finished: list[tuple[notify.Handoff, notify.Outcome]] = []
 
-    def start(self) -> int:
-        """Lease due rows up to the room left in flight and start sending them."""
+    def lease(self, session: Session) -> list[notify.Handoff]:
+        """Lease due rows, up to the room left in flight, in the caller's transaction."""
         room = self.limit - len(self.in_flight)
         if room <= 0:
-            return 0
-        with session_scope(self.settings) as session:
-            claimed = notify.claim_deliveries(session, owner=self.owner, limit=room)
-        for handoff in claimed:
+            return []
+        return notify.claim_deliveries(session, owner=self.owner, limit=room)
+
+    def send(self, leased: list[notify.Handoff]) -> int:
+        """Start sending rows whose lease has committed."""
+        for handoff in leased:
             sending = _senders().submit(notify.hand_over, self.settings, handoff)
             self.in_flight[sending] = handoff
-        return len(claimed)
+        return len(leased)
 
     def collect(self) -> None:
         """Take the finished sends out of flight (making room for more), their outcomes kept
@@ -106,7 +115,7 @@ def step(settings: Settings, deliveries: Deliveries, *, batch: int = BATCH) -> i
     RECORD_AFTER have piled up: in a burst (1,000 escalations due at once) each transaction
     spent recording would hold up a page. Returns how many timers ran and sends started."""
     deliveries.collect()
-    busy = run_timers(settings, owner=deliveries.owner, batch=batch) + deliveries.start()
+    busy = run_round(settings, deliveries, batch=batch)
     if not busy or len(deliveries.finished) >= RECORD_AFTER:
         deliveries.record_finished()
     return busy

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -229,23 +229,21 @@ class PageRequest:
 
 def page(
     session: Session, *, person: str, message: Message, dedup: str, incident: str | None
-) -> list[OutboxMessage]:
+) -> int:
     """Queue a page to one person on every route their rules name; the same `dedup` never
-    queues twice. Returns the new outbox rows."""
+    queues twice. Returns how many outbox rows are new."""
     return page_all(session, [PageRequest(person, message, dedup, incident)])
 
 
-def page_all(session: Session, requests: Sequence[PageRequest]) -> list[OutboxMessage]:
+def page_all(session: Session, requests: Sequence[PageRequest]) -> int:
     """Queue many pages with one round of queries for all of them (routes, duplicates)."""
     routes = _routes(session, (r.person for r in requests))
     return _queue_all(session, [(r, routes[r.person]) for r in requests])
 
 
-def _queue_all(
-    session: Session, requests: Sequence[tuple[PageRequest, list[Route]]]
-) -> list[OutboxMessage]:
+def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Route]]]) -> int:
     """Queue each request on each of its routes, skipping the (dedup, person, route) already
-    queued."""
+    queued, in one statement; returns how many rows are new."""
     wanted = {
         f"{r.dedup}:{r.person}:{n}": (r, route)
         for r, routes in requests
@@ -255,23 +253,18 @@ def _queue_all(
     new = wanted.keys() - set(session.scalars(taken))
     now = clock.now()
     rows = [
-        OutboxMessage(
-            dedup_key=key,
-            channel=channel,
-            kind=r.message.event,
-            address=address,
-            person=r.person,
-            incident_key=r.incident,
-            message=r.message.as_dict(),
-            status=Delivery.PENDING,
-            due_at=now + timedelta(minutes=delay),
-        )
+        {
+            "dedup_key": key, "channel": channel, "kind": r.message.event, "address": address,
+            "person": r.person, "incident_key": r.incident, "message": r.message.as_dict(),
+            "status": Delivery.PENDING, "attempts": 0, "due_at": now + timedelta(minutes=delay),
+            "created_at": now,
+        }
         for key, (r, (channel, address, delay)) in wanted.items()
         if key in new
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 # --- notices: stakeholder status updates and reminders -------------------------------------
@@ -292,7 +285,7 @@ def _notice_routes(session: Session, person: str) -> list[Route]:
 def notify_person(
     session: Session, *, person: str, kind: NoticeKind, subject: str, title: str, body: str,
     path: str, dedup: str, incident: str | None = None,
-) -> list[OutboxMessage]:  # fmt: skip
+) -> int:  # fmt: skip
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
     notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
     request = PageRequest(person, notice, dedup, incident)
@@ -357,15 +350,26 @@ class Handoff:
 
 def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handoff]:
     """Lease up to `limit` due outbox rows to `owner`, counting the attempt now: a send
-    that never reports back is retried only once the lease has run out."""
-    rows: list[OutboxMessage] = jobs.lease_due(
-        session, OutboxMessage, pending=Delivery.PENDING, owner=owner, limit=limit,
-        lease=domain.DELIVERY_LEASE,
+    that never reports back is retried only once the lease has run out. Two statements,
+    no objects: the worker leases in every round."""
+    now = clock.now()
+    o = OutboxMessage
+    due = jobs.due_rows(
+        o, o.id, o.attempts, o.channel, o.address, o.message,
+        pending=Delivery.PENDING, limit=limit, now=now,
     )  # fmt: skip
-    for row in rows:
-        row.attempts += 1
+    rows = session.execute(due).all()
+    if rows:
+        leased = (
+            update(o)
+            .where(o.id.in_([r.id for r in rows]))
+            .values(
+                lease_owner=owner, lease_until=now + domain.DELIVERY_LEASE, attempts=o.attempts + 1
+            )
+        )
+        session.execute(leased)
     return [
-        Handoff(r.id, r.attempts, Channel(r.channel), r.address, domain.from_dict(r.message))
+        Handoff(r.id, r.attempts + 1, Channel(r.channel), r.address, domain.from_dict(r.message))
         for r in rows
     ]
 
@@ -396,6 +400,7 @@ def record_deliveries(
     ids = [handoff.id for handoff, _ in outcomes]
     query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).with_for_update()
     rows = {row.id: row for row in session.scalars(query)}
+    events: list[audit.Event] = []
     for handoff, failure in outcomes:
         row = rows.get(handoff.id)
         if row is None or (row.status, row.lease_owner, row.attempts) != (
@@ -403,38 +408,31 @@ def record_deliveries(
         ):  # fmt: skip
             continue
         row.lease_owner, row.lease_until = None, None
-        if failure is None:
-            _sent(session, row)
-        else:
-            _failed(session, row, failure)
+        kind, text = _sent(row) if failure is None else _failed(row, failure)
+        if row.incident_key:
+            data = {"outbox": row.id, "channel": row.channel}
+            events.append(audit.Event(INCIDENT, row.incident_key, kind, text, data))
+    audit.add_events(session, events)
 
 
-def _sent(session: Session, row: OutboxMessage) -> None:
+def _sent(row: OutboxMessage) -> tuple[str, str]:
+    """Mark the row sent; the timeline entry (kind, text) that says so."""
     row.status, row.sent_at, row.last_error = Delivery.SENT, clock.now(), None
-    _timeline(
-        session,
-        row,
-        "page_sent",
-        f"{_reached(row)} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC",
-    )
+    return "page_sent", f"{_reached(row)} by {row.channel}, delivered {row.sent_at:%H:%M:%S} UTC"
 
 
-def _failed(session: Session, row: OutboxMessage, failure: channels.DeliveryFailed) -> None:
+def _failed(row: OutboxMessage, failure: channels.DeliveryFailed) -> tuple[str, str]:
+    """Back the row off, or give up on it; the timeline entry (kind, text) that says so."""
     row.last_error = str(failure)[:2000]
     if domain.gives_up(row.attempts, permanent=failure.permanent):
         row.status = Delivery.FAILED
-        _timeline(
-            session,
-            row,
+        return (
             "page_failed",
             f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
         )
-        return
     retry_at = clock.now() + domain.retry_delay(row.attempts)
     row.due_at = retry_at
-    _timeline(
-        session,
-        row,
+    return (
         "page_retry",
         f"{_sending(row)} by {row.channel} failed (attempt {row.attempts}): {failure}; retrying at {retry_at:%H:%M:%S} UTC",
     )
@@ -454,14 +452,6 @@ def _sending(row: OutboxMessage) -> str:
 
 def _what(row: OutboxMessage) -> str:
     return row.kind.split(".")[-1].replace("_", " ")
-
-
-def _timeline(session: Session, row: OutboxMessage, kind: str, text: str) -> None:
-    if row.incident_key:
-        audit.add_event(
-            session, subject_type=INCIDENT, subject_key=row.incident_key, actor="opsroom",
-            kind=kind, text=text, data={"outbox": row.id, "channel": row.channel},
-        )  # fmt: skip
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -41,9 +41,7 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     session.add(escalation)
     session.flush()
     if domain.pages_at_once(incident.urgency):
-        notify.page_all(
-            session, _run_step(session, escalation, policy, domain.Step(0), _Roster(session))
-        )
+        _Steps(session).take(escalation, policy, domain.Step(0))
     else:
         zone = notify.settings_of(session).timezone
         _schedule_step(
@@ -96,31 +94,47 @@ def _schedule_step(
     )  # fmt: skip
 
 
-def _run_step(
-    session: Session,
-    escalation: Escalation,
-    policy: EscalationPolicy,
-    step: domain.Step,
-    roster: _Roster,
-) -> list[notify.PageRequest]:
-    """Take one step: note it, schedule the next, and return the pages it sends."""
-    rule = policy_rule(policy.levels, policy.repeats)
-    escalation.level, escalation.round = step.level, step.round
-    people = roster.reached(rule.levels[step.level].targets)
-    key = escalation.incident_key
-    who = ", ".join(people) or "nobody (no one on call)"
-    _event(
-        session,
-        key,
-        f"Escalation level {step.level + 1}{f' (repeat {step.round})' if step.round else ''}: paging {who}",
-    )
-    following = rule.after(step)
-    if following is None:
-        escalation.status = EXHAUSTED
-    else:
-        _schedule_step(session, escalation, following, clock.now() + rule.timeout(step))
-    reason = f"Escalation level {step.level + 1} of {policy.name}"
-    return [_page_request(session, escalation, person, reason, step) for person in people]
+class _Steps:
+    """Escalation steps taken together: each policy's rule parsed once, the targets looked up
+    once (`_Roster`), and their timeline entries and pages written in one statement each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.roster = session, _Roster(session)
+        self.rules: dict[str, domain.Policy] = {}
+        self.events: list[audit.Event] = []
+        self.pages: list[notify.PageRequest] = []
+
+    def take(self, escalation: Escalation, policy: EscalationPolicy, step: domain.Step) -> None:
+        """One step alone, written at once."""
+        self.add(escalation, policy, step)
+        self.done()
+
+    def add(self, escalation: Escalation, policy: EscalationPolicy, step: domain.Step) -> None:
+        """Take one step: note it, schedule the next, and keep the pages it sends."""
+        if policy.slug not in self.rules:
+            self.rules[policy.slug] = policy_rule(policy.levels, policy.repeats)
+        rule = self.rules[policy.slug]
+        escalation.level, escalation.round = step.level, step.round
+        people = self.roster.reached(rule.levels[step.level].targets)
+        key = escalation.incident_key
+        who = ", ".join(people) or "nobody (no one on call)"
+        repeat = f" (repeat {step.round})" if step.round else ""
+        self.events.append(_entry(key, f"Escalation level {step.level + 1}{repeat}: paging {who}"))
+        following = rule.after(step)
+        if following is None:
+            escalation.status = EXHAUSTED
+        else:
+            _schedule_step(self.session, escalation, following, clock.now() + rule.timeout(step))
+        reason = f"Escalation level {step.level + 1} of {policy.name}"
+        self.pages += [
+            _page_request(self.session, escalation, person, reason, step) for person in people
+        ]
+
+    def done(self) -> None:
+        """Write the timeline entries and queue the pages of the steps taken so far."""
+        audit.add_events(self.session, self.events)
+        notify.page_all(self.session, self.pages)
+        self.events, self.pages = [], []
 
 
 def _page_request(
@@ -181,25 +195,22 @@ def _escalate(session: Session, timers: Sequence[Due]) -> None:
         p.slug: p
         for p in session.scalars(select(EscalationPolicy).where(EscalationPolicy.slug.in_(slugs)))
     }
-    roster, pages = _Roster(session), []
+    taken = _Steps(session)
     for escalation in escalations:
         policy = policies.get(escalation.policy_slug)
         if policy is None:
             escalation.status = EXHAUSTED
             continue
-        pages += _run_step(session, escalation, policy, steps[escalation.incident_key], roster)
-    notify.page_all(session, pages)
+        taken.add(escalation, policy, steps[escalation.incident_key])
+    taken.done()
+
+
+def _entry(incident: str, text: str) -> audit.Event:
+    return audit.Event("incident", incident, "escalation", text)
 
 
 def _event(session: Session, incident: str, text: str) -> None:
-    audit.add_event(
-        session,
-        subject_type="incident",
-        subject_key=incident,
-        actor="opsroom",
-        kind="escalation",
-        text=text,
-    )
+    audit.add_events(session, [_entry(incident, text)])
 
 
 # --- paging by hand -----------------------------------------------------------------------

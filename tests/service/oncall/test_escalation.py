@@ -188,3 +188,29 @@ def test_an_incident_on_a_service_without_a_policy_pages_nobody(
     assert receiver.posts == []
     with session_scope(paging) as s, pytest.raises(NotFound):
         oncall.get_escalation(s, actor=ACTOR, incident=key)
+
+
+def test_escalations_due_together_each_page_and_log_on_their_own_incident(
+    paging: Settings, receiver: WebhookReceiver, frozen_clock: clock.FrozenClock
+) -> None:
+    keys = [_declare(paging) for _ in range(3)]
+    _work(paging)
+    with session_scope(paging) as s:
+        incidents.transition(
+            s, actor=ACTOR, key=keys[1], move=Transition.ACKNOWLEDGE,
+            data=incident_schemas.TransitionIn(),
+        )  # fmt: skip
+    frozen_clock.advance(timedelta(minutes=5))
+    assert run_once(paging, owner="w1") == 2 + 2  # two level-2 timers in one batch, two pages
+
+    assert sorted(p.json()["incident"] for p in receiver.posts[3:]) == [keys[0], keys[2]]
+    for key in (keys[0], keys[2]):
+        timeline = _timeline(paging, key)
+        assert "Escalation level 2: paging carol@example.com" in timeline
+        assert "Paged carol@example.com by webhook, delivered 09:05:00 UTC" in timeline
+        with session_scope(paging) as s:
+            log = notify.log(s, actor=ACTOR, incident=key).items
+        assert sorted((m.person, m.status) for m in log) == [
+            ("alice@example.com", "sent"), ("carol@example.com", "sent"),
+        ]  # fmt: skip
+    assert not any("level 2" in text for text in _timeline(paging, keys[1]))
