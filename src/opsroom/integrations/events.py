@@ -73,9 +73,9 @@ def fingerprints(body: bytes) -> list[str]:
 def _checked(body: bytes) -> list[Event]:
     data: Any = load_json(body)
     if isinstance(data, dict):
-        return [validated(Event, data, "the event")]
+        return [validated(Event.model_validate, data, "the event")]
     if isinstance(data, list):
-        return validated(_Batch, {"events": data}, "the batch").events
+        return validated(_Batch.model_validate, {"events": data}, "the batch").events
     raise ParseError("send one event as a JSON object, or a batch as a JSON array")
 
 

@@ -106,13 +106,13 @@ def parse_event(body: bytes, new_key: Callable[[], str] = new_dedup_key) -> Enqu
     data = load_json(body)
     if not isinstance(data, dict):
         raise ParseError("the event must be a JSON object", ["Event must be a JSON object"])
-    event = validated(_Event, data, "the event")
+    event = validated(_Event.model_validate, data, "the event")
     return Enqueued(event.routing_key, _alert(event, event.dedup_key or new_key()))
 
 
 def parse_change(body: bytes) -> ChangeEnqueued:
     """One /v2/change/enqueue event."""
-    event = validated(_ChangeEvent, load_json(body), "the change event")
+    event = validated(_ChangeEvent.model_validate, load_json(body), "the change event")
     change = IncomingChange(
         summary=event.payload.summary,
         source=event.payload.source,

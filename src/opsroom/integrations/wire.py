@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from opsroom.alerts.domain import MalformedPayload, ParseError
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 # Alertmanager's Go zero time: what endsAt holds while an alert fires.
 ZERO_TIME_YEAR = 1
 
@@ -37,9 +38,11 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def validated(model: type[M], data: Any, what: str) -> M:
+def validated(validate: Callable[[Any], T], data: Any, what: str) -> T:
+    """`validate(data)` (a model's model_validate, an adapter's validate_python), its
+    problems in plain words as a ParseError."""
     try:
-        return model.model_validate(data)
+        return validate(data)
     except ValidationError as exc:
         raise ParseError(f"{what} does not have the expected shape", problems(exc)) from None
 
