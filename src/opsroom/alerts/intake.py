@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +28,7 @@ from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
 from opsroom.auth.domain import Action, integration_principal, require
 from opsroom.config import Settings
 from opsroom.errors import OpsroomError, RateLimited, Unauthenticated
-from opsroom.integrations import alertmanager, events
+from opsroom.integrations import service as integrations
 from opsroom.jobs import service as jobs
 
 PURGE_TIMER = "alerts.purge_raw"
@@ -53,13 +53,6 @@ INTAKE_SHARE = 9
 LOCK_POLL_SECONDS = 0.001
 LOCK_FILE_SUFFIX = "-intake.lock"
 LOCK_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
-# Sources whose requests are kept as received and parsed only when drained, so a 2xx costs
-# the checks alone. Their parsing is deterministic; a PagerDuty trigger is not (opsroom makes
-# up a missing dedup_key), so it keeps the alerts it was answered with.
-PARSED_WHEN_DRAINED: dict[str, Callable[[bytes], Sequence[IncomingAlert]]] = {
-    alertmanager.SOURCE: alertmanager.parse,
-    events.SOURCE: events.parse,
-}
 log = logging.getLogger(__name__)
 
 
@@ -388,7 +381,7 @@ def _alerts_of(row: IntakeRequest) -> list[IncomingAlert]:
     if row.alerts is not None:
         return decode(row.alerts)
     try:
-        return list(PARSED_WHEN_DRAINED[row.source](row.body.encode()))
+        return integrations.parse_kept(row.source, row.body.encode())
     except ParseError as exc:
         log.warning("intake request %s no longer parses, kept as raw payload only: %s", row.id, exc)
         return []
