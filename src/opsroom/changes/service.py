@@ -34,34 +34,17 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
+from opsroom.changes.records import PREFIX as PREFIX
+from opsroom.changes.records import SUBJECT as SUBJECT
+from opsroom.changes.records import WORK as WORK
+from opsroom.changes.records import event, lock, recorded, saved, snapshot
+from opsroom.changes.records import get as get
 from opsroom.changes.suspects import suspects as suspects
-from opsroom.errors import (
-    Conflict,
-    InvalidTransition,
-    ValidationFailed,
-    require_version,
-)
+from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 from opsroom.incidents import service as incidents
 from opsroom.pagination import Page, paginate
 
-PREFIX = "CHG"
-SUBJECT = "change"
-# Engineers raise and run changes with the same standing they work incidents with.
-WORK = Action.WORK_INCIDENTS
-
-
 # --- finding ------------------------------------------------------------------------------
-
-
-def get(session: Session, *, actor: Principal, key: str) -> Change:
-    require(actor, Action.READ)
-    return keys.find(session, select(Change), Change.number, key, PREFIX, "change")
-
-
-def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:
-    change = get(session, actor=actor, key=key)
-    require_version(change.key, change.version, version)
-    return change
 
 
 def search(
@@ -92,52 +75,6 @@ def search(
     if starts_to:
         query = query.where(Change.planned_start < starts_to)
     return paginate(session, query, Change.number, limit=limit, cursor=cursor, descending=True)
-
-
-# --- audit --------------------------------------------------------------------------------
-
-
-def _event(session: Session, change: Change, actor: Principal | str, kind: str, text: str) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=change.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-    )
-
-
-def _snapshot(change: Change) -> dict[str, Any]:
-    fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
-    return {name: getattr(change, name) for name in fields} | {
-        "services": change.service_slugs,
-        "risk": f"{change.risk_level} ({change.risk_score})",
-        "in_freeze": change.in_freeze,
-    }
-
-
-def _saved(
-    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any]
-) -> Change:
-    change.version += 1
-    return _recorded(session, actor, change, action, before)
-
-
-def _recorded(
-    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any] | None
-) -> Change:
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=SUBJECT,
-        subject_key=change.key,
-        before=before,
-        after=_snapshot(change),
-    )
-    return change
 
 
 def can_move(change: Change, move: Transition) -> bool:
@@ -214,19 +151,19 @@ def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) ->
     _reassess(session, change)
     session.add(change)
     session.flush()
-    _event(session, change, actor, "drafted", f"Drafted: {change.title}")
-    return _recorded(session, actor, change, "change.created", None)
+    event(session, change, actor, "drafted", f"Drafted: {change.title}")
+    return recorded(session, actor, change, "change.created", None)
 
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.ChangeUpdate) -> Change:
     require(actor, WORK)
-    change = _lock(session, actor, key, data.version)
+    change = lock(session, actor, key, data.version)
     if change.status != Status.DRAFT:
         raise Conflict(
             f"{change.key} is {change.status}; only drafts are edited",
             fields={"status": change.status},
         )
-    before = _snapshot(change)
+    before = snapshot(change)
     if data.services is not None:
         change.services = []
         session.flush()
@@ -237,7 +174,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Change
         setattr(change, name, value)
     _check_template(session, _fields(change))
     _reassess(session, change)
-    return _saved(session, actor, change, "change.updated", before)
+    return saved(session, actor, change, "change.updated", before)
 
 
 # --- the lifecycle ------------------------------------------------------------------------
@@ -248,7 +185,7 @@ def _check_freeze(session: Session, actor: Principal, change: Change, a: Assessm
     names = [f.name for f in a.freezes]
     if domain.check_freeze(ChangeType(change.type), names, bool(change.freeze_exception)):
         why = "as an emergency" if change.type == ChangeType.EMERGENCY else "by exception"
-        _event(session, change, actor, "freeze", f"Inside freeze {', '.join(names)}: allowed {why}")
+        event(session, change, actor, "freeze", f"Inside freeze {', '.join(names)}: allowed {why}")
 
 
 def _filled(change: Change) -> dict[str, str]:
@@ -263,15 +200,15 @@ def _outstanding(change: Change) -> list[approvals.Requirement]:
 def _move(session: Session, actor: Principal, change: Change, move: Transition, note: str) -> None:
     change.status = domain.next_status(Status(change.status), move, ChangeType(change.type))
     text = change.status.replace("_", " ").capitalize() + (f": {note}" if note else "")
-    _event(session, change, actor, move.value, text)
+    event(session, change, actor, move.value, text)
 
 
 def submit(session: Session, *, actor: Principal, key: str, data: schemas.TransitionIn) -> Change:
     """Submit for approval: the risk and approvals are set now; a standard change within its
     template is approved at once; a normal one inside a freeze needs an exception first."""
     require(actor, WORK)
-    change = _lock(session, actor, key, data.version)
-    before = _snapshot(change)
+    change = lock(session, actor, key, data.version)
+    before = snapshot(change)
     domain.next_status(Status(change.status), Transition.SUBMIT, ChangeType(change.type))
     _check_template(session, _fields(change))
     a = _reassess(session, change)
@@ -286,7 +223,7 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
             Transition.APPROVE,
             f"pre-approved by template {change.template}",
         )
-    return _saved(session, actor, change, "change.submitted", before)
+    return saved(session, actor, change, "change.submitted", before)
 
 
 def _approving(session: Session, actor: Principal, change: Change) -> approvals.Approving:
@@ -311,7 +248,7 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
             f"{change.key} is {change.status.replace('_', ' ')}: approvals are given while it is submitted",
             fields={"status": change.status},
         )
-    before = _snapshot(change)
+    before = snapshot(change)
     required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
     who = _approving(session, actor, change)
     filled = approvals.requirement_for(who, required, _filled(change), data.requirement, APPROVALS)
@@ -320,7 +257,7 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
             decision="approved", requirement=filled.ref, by=str(actor), comment=data.comment
         )
     )
-    _event(
+    event(
         session,
         change,
         actor,
@@ -330,13 +267,13 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
     )
     if change.status == Status.SUBMITTED and not _outstanding(change):
         _move(session, actor, change, Transition.APPROVE, "all approvals given")
-    return _saved(session, actor, change, "change.approved", before)
+    return saved(session, actor, change, "change.approved", before)
 
 
 def reject(session: Session, *, actor: Principal, key: str, data: schemas.RejectionIn) -> Change:
     require(actor, WORK)
     change = get(session, actor=actor, key=key)
-    before = _snapshot(change)
+    before = snapshot(change)
     domain.next_status(Status(change.status), Transition.REJECT, ChangeType(change.type))
     # Anyone who could give one of the outstanding approvals may refuse it.
     filled = approvals.requirement_for(
@@ -348,7 +285,7 @@ def reject(session: Session, *, actor: Principal, key: str, data: schemas.Reject
         )
     )
     _move(session, actor, change, Transition.REJECT, data.comment)
-    return _saved(session, actor, change, "change.rejected", before)
+    return saved(session, actor, change, "change.rejected", before)
 
 
 RUNS = frozenset({Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL, Transition.ROLL_BACK, Transition.CLOSE})  # fmt: skip
@@ -365,8 +302,8 @@ def transition(
             fields={"move": "use submit, approve or reject"},
         )
     require(actor, WORK)
-    change = _lock(session, actor, key, data.version)
-    before = _snapshot(change)
+    change = lock(session, actor, key, data.version)
+    before = snapshot(change)
     if move in (Transition.SCHEDULE, Transition.START):
         _check_freeze(session, actor, change, _reassess(session, change))
     if move is Transition.CLOSE and change.type == ChangeType.EMERGENCY and _outstanding(change):
@@ -376,7 +313,7 @@ def transition(
         )
     _move(session, actor, change, move, data.note)
     _stamp(change, move)
-    return _saved(session, actor, change, f"change.{change.status}", before)
+    return saved(session, actor, change, f"change.{change.status}", before)
 
 
 def _stamp(change: Change, move: Transition) -> None:
@@ -399,10 +336,10 @@ def grant_exception(
             f"{change.key} is {change.status.replace('_', ' ')}: exceptions are granted before it is scheduled",
             fields={"status": change.status},
         )
-    before = _snapshot(change)
+    before = snapshot(change)
     change.freeze_exception, change.freeze_exception_by = data.reason, str(actor)
-    _event(session, change, actor, "exception", f"Freeze exception granted: {data.reason}")
-    return _saved(session, actor, change, "change.freeze_exception", before)
+    event(session, change, actor, "exception", f"Freeze exception granted: {data.reason}")
+    return saved(session, actor, change, "change.freeze_exception", before)
 
 
 # --- changes and incidents ----------------------------------------------------------------
@@ -416,7 +353,7 @@ def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.Ca
     incident = incidents.get(session, actor=actor, key=data.incident)
     if incident.key in change.incident_keys:
         raise Conflict(f"{change.key} is already marked as the cause of {incident.key}")
-    before = _snapshot(change)
+    before = snapshot(change)
     if change.status in (Status.IN_PROGRESS, Status.COMPLETED):
         _move(session, actor, change, Transition.FAIL, f"caused {incident.key}")
         _stamp(change, Transition.FAIL)
@@ -426,12 +363,12 @@ def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.Ca
             fields={"status": change.status},
         )
     change.incidents.append(ChangeIncident(incident_key=incident.key, marked_by=str(actor)))
-    _event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
+    event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
     audit.add_event(
         session, subject_type=incidents.SUBJECT, subject_key=incident.key, actor=str(actor),
         kind="cause", text=f"Caused by change {change.key}: {change.title}",
     )  # fmt: skip
-    return _saved(session, actor, change, "change.marked_cause", before)
+    return saved(session, actor, change, "change.marked_cause", before)
 
 
 def caused_by(session: Session, *, actor: Principal, incident_key: str) -> list[str]:
@@ -475,10 +412,10 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
     _reassess(session, change)
     session.add(change)
     session.flush()
-    _event(
+    event(
         session, change, actor, "deployed", f"Deployment reported: {data.outcome.replace('_', ' ')}"
     )
-    return _recorded(session, actor, change, "change.recorded", None)
+    return recorded(session, actor, change, "change.recorded", None)
 
 
 # --- reading ------------------------------------------------------------------------------

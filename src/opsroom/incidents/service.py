@@ -1,24 +1,33 @@
-"""Incident use cases: declare, edit, resolve and close; status updates, SLA and update
-clocks, incidents that alerts open, imported history. Roles and participants are in
-participants.py, links and tasks in links.py; every change is audited and lands on the
-timeline."""
+"""Incident use cases: declare and edit, read, and the incidents that alerts open and grow.
+The lifecycle (acknowledge to close) is in lifecycle.py, status updates and the timeline in
+updates.py, SLA and update clocks in clocks.py, imported history in imported.py, roles and
+participants in participants.py, links and tasks in links.py; every change is audited and
+lands on the timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom import clock, keys
-from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.errors import NotFound, ValidationFailed
 from opsroom.incidents import domain, figures, policy, schemas, stakeholders
-from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.incidents.clocks import SLA_TIMER as SLA_TIMER
+from opsroom.incidents.clocks import UPDATE_TIMER as UPDATE_TIMER
+from opsroom.incidents.clocks import WORKER as WORKER
+from opsroom.incidents.clocks import schedule_clocks
+from opsroom.incidents.domain import Priority, Status
+from opsroom.incidents.imported import IMPORTED_FIELDS as IMPORTED_FIELDS
+from opsroom.incidents.imported import import_record as import_record
+from opsroom.incidents.lifecycle import ResolvedHook as ResolvedHook
+from opsroom.incidents.lifecycle import allowed_transitions as allowed_transitions
+from opsroom.incidents.lifecycle import on_resolved as on_resolved
+from opsroom.incidents.lifecycle import transition as transition
 from opsroom.incidents.links import add_task as add_task
 from opsroom.incidents.links import link as link
 from opsroom.incidents.links import links as links
@@ -29,7 +38,6 @@ from opsroom.incidents.models import (
     Incident,
     IncidentParticipant,
     IncidentService,
-    StatusUpdate,
 )
 from opsroom.incidents.participants import add_note as add_note
 from opsroom.incidents.participants import add_participant as add_participant
@@ -39,7 +47,6 @@ from opsroom.incidents.records import SUBJECT as SUBJECT
 from opsroom.incidents.records import (
     audit_change,
     event,
-    holder,
     join,
     lock,
     saved,
@@ -47,8 +54,9 @@ from opsroom.incidents.records import (
     visible,
 )
 from opsroom.incidents.records import get as get
-from opsroom.jobs import service as jobs
-from opsroom.jobs.domain import Due
+from opsroom.incidents.updates import post_status_update as post_status_update
+from opsroom.incidents.updates import status_updates as status_updates
+from opsroom.incidents.updates import timeline as timeline
 from opsroom.oncall import schemas as oncall_schemas
 from opsroom.oncall import service as oncall
 from opsroom.pagination import Page, paginate
@@ -205,7 +213,7 @@ def _after_declaring(
     if commander:
         role = schemas.RoleIn(role=domain.Role.COMMANDER, person=commander)
         assign_role(session, actor=actor, key=incident.key, data=role)
-    _schedule_clocks(session, incident, rules)
+    schedule_clocks(session, incident, rules)
     _start_escalation(session, incident)
     stakeholders.tell(session, incident, "declared", occasion="declared", body=incident.description)
 
@@ -266,7 +274,7 @@ def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason
         domain.is_major(new, rules),
         reason,
     )
-    _schedule_clocks(session, incident, rules)
+    schedule_clocks(session, incident, rules)
     stakeholders.priority_changed(session, incident, before)
 
 
@@ -316,238 +324,6 @@ def correct_timestamps(
         f"Corrected {', '.join(sorted(corrections)).replace('_', ' ')}: {data.reason}",
     )
     return saved(session, actor, incident, "incident.timestamps_corrected", before)
-
-
-# --- the lifecycle ------------------------------------------------------------------------
-
-
-def transition(
-    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
-) -> Incident:
-    require(actor, Action.WORK_INCIDENTS)
-    incident = lock(session, actor, key, data.version)
-    target = domain.next_status(Status(incident.status), move)
-    if data.commander:
-        assign_role(
-            session,
-            actor=actor,
-            key=key,
-            data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
-        )
-    if (
-        move is Transition.ACKNOWLEDGE
-        and incident.major
-        and not holder(incident, domain.Role.COMMANDER)
-    ):
-        raise Conflict(
-            f"{incident.key} is a major incident: assign an incident commander to acknowledge it",
-            fields={"commander": "required for a major incident"},
-        )
-    before = snapshot(incident)
-    stamped = domain.stamp({n: getattr(incident, n) for n in domain.TIMESTAMPS}, move, clock.now())
-    for name, value in stamped.items():
-        setattr(incident, name, value)
-    incident.status = target
-    if move is Transition.REOPEN:
-        incident.reopen_count += 1
-    event(
-        session,
-        incident,
-        actor,
-        move.value,
-        f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
-    )
-    _after_transition(session, actor, incident, move)
-    if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
-        oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
-    return saved(session, actor, incident, f"incident.{move.value}", before)
-
-
-# What other domains do when an incident resolves (the review process drafts its review).
-ResolvedHook = Callable[[Session, Principal, Incident], None]
-_on_resolved: list[ResolvedHook] = []
-
-
-def on_resolved(fn: ResolvedHook) -> ResolvedHook:
-    _on_resolved.append(fn)
-    return fn
-
-
-def _after_transition(
-    session: Session, actor: Principal, incident: Incident, move: Transition
-) -> None:
-    if move is Transition.RESOLVE:
-        for hook in _on_resolved:
-            hook(session, actor, incident)
-        stakeholders.tell(
-            session, incident, "resolved", occasion=f"resolved:{incident.resolved_at}",
-            body="The incident is resolved.",
-        )  # fmt: skip
-    if incident.status not in domain.OPEN:
-        jobs.cancel(session, subject=incident.key)
-    elif move is Transition.REOPEN:
-        _schedule_clocks(session, incident, policy.current(session))
-
-
-def allowed_transitions(incident: Incident) -> list[Transition]:
-    return [
-        t for t, (sources, _) in domain.TRANSITIONS.items() if Status(incident.status) in sources
-    ]
-
-
-# --- working together ---------------------------------------------------------------------
-
-
-def post_status_update(
-    session: Session, *, actor: Principal, key: str, data: schemas.StatusUpdateIn
-) -> StatusUpdate:
-    """A stakeholder update; it restarts the update cadence of a major incident."""
-    require(actor, Action.WORK_INCIDENTS)
-    incident = get(session, actor=actor, key=key)
-    update_ = StatusUpdate(
-        incident_id=incident.id, author=str(actor), audience=data.audience, body=data.body
-    )
-    session.add(update_)
-    session.flush()
-    incident.last_update_at, incident.update_overdue_since = clock.now(), None
-    stakeholders.tell(session, incident, "update", occasion=f"update:{update_.id}", body=data.body)
-    event(
-        session,
-        incident,
-        actor,
-        "status_update",
-        f"{data.audience.value.capitalize()} update: {data.body}",
-    )
-    audit_change(
-        session,
-        actor,
-        "incident.status_update_posted",
-        incident,
-        None,
-        {"audience": data.audience.value},
-    )
-    if incident.status in domain.OPEN:
-        _schedule_update_reminder(session, incident, policy.current(session))
-    return update_
-
-
-def status_updates(session: Session, *, actor: Principal, key: str) -> list[StatusUpdate]:
-    incident = get(session, actor=actor, key=key)
-    query = select(StatusUpdate).where(StatusUpdate.incident_id == incident.id)
-    return list(session.scalars(query.order_by(StatusUpdate.at.desc(), StatusUpdate.id.desc())))
-
-
-def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
-    incident = get(session, actor=actor, key=key)
-    return audit.timeline(session, subject_type=SUBJECT, subject_key=incident.key)
-
-
-# --- clocks: SLA breaches and overdue status updates, as durable timers --------------------
-
-
-def _schedule_clocks(session: Session, incident: Incident, rules: domain.Policy) -> None:
-    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
-    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
-        if sla.met_at is None:
-            jobs.schedule(
-                session,
-                kind=SLA_TIMER,
-                subject=incident.key,
-                due_at=sla.due_at,
-                payload={"kind": sla.kind},
-                dedup_key=f"{incident.key}:sla:{sla.kind}",
-            )
-    _schedule_update_reminder(session, incident, rules)
-
-
-def _schedule_update_reminder(session: Session, incident: Incident, rules: domain.Policy) -> None:
-    due = domain.next_update_due(
-        Priority(incident.priority), incident.last_update_at or incident.detected_at, rules
-    )
-    if due is not None and incident.major:
-        jobs.schedule(
-            session,
-            kind=UPDATE_TIMER,
-            subject=incident.key,
-            due_at=due,
-            dedup_key=f"{incident.key}:update",
-        )
-
-
-SLA_TIMER = "incident.sla"
-UPDATE_TIMER = "incident.update_due"
-WORKER = "opsroom-worker"
-
-
-@jobs.handles(SLA_TIMER)
-def _check_sla(session: Session, timer: Due) -> None:
-    incident = session.scalar(
-        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
-    )
-    if incident is None or incident.status not in domain.OPEN:
-        return
-    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
-    rules = policy.current(session)
-    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
-        if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
-            setattr(incident, f"{sla.kind}_breached", True)
-            event(
-                session,
-                incident,
-                WORKER,
-                "sla_breach",
-                f"{sla.kind.capitalize()} SLA breached ({Priority(incident.priority).label} target {_minutes(sla.target)})",
-            )
-            audit_change(
-                session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind}
-            )
-
-
-@jobs.handles(UPDATE_TIMER)
-def _update_due(session: Session, timer: Due) -> None:
-    incident = session.scalar(
-        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
-    )
-    if incident is None or incident.status not in domain.OPEN:
-        return
-    due = domain.next_update_due(
-        Priority(incident.priority),
-        incident.last_update_at or incident.detected_at,
-        policy.current(session),
-    )
-    if due is None or due > clock.now():
-        return  # an update was posted since this reminder was set: a newer one is pending
-    incident.update_overdue_since = incident.update_overdue_since or due
-    event(
-        session,
-        incident,
-        WORKER,
-        "update_overdue",
-        f"Stakeholder update overdue since {due:%H:%M} UTC",
-    )
-    commander = holder(incident, domain.Role.COMMUNICATIONS_LEAD) or holder(
-        incident, domain.Role.COMMANDER
-    )
-    audit_change(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
-    stakeholders.update_due(session, incident, timer.due_at, commander)
-    _remind_again(session, incident, due)
-
-
-def _remind_again(session: Session, incident: Incident, due: datetime) -> None:
-    """Until an update is posted or the incident is resolved (the handler then stops)."""
-    again = domain.next_update_reminder(
-        Priority(incident.priority), due, clock.now(), policy.current(session)
-    )
-    if again is not None:
-        jobs.schedule(
-            session, kind=UPDATE_TIMER, subject=incident.key, due_at=again,
-            dedup_key=f"{incident.key}:update:{again.isoformat()}",
-        )  # fmt: skip
-
-
-def _minutes(delta: Any) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -690,7 +466,7 @@ def add_services(
     return saved(session, actor, incident, "incident.services_added", before)
 
 
-# --- history imported from other tools -----------------------------------------------------
+# --- policy and figures for other domains -----------------------------------------------
 
 
 def current_policy(session: Session) -> domain.Policy:
@@ -709,54 +485,3 @@ count_by_journey = figures.count_by_journey
 outage_times = figures.outage_times
 count_by_week_and_priority = figures.count_by_week_and_priority
 open_by_priority = figures.open_by_priority
-
-
-IMPORTED_FIELDS = (
-    "title", "platform_slug", "source", "status", "impact", "urgency", "priority", "major",
-    "reopen_count", "reassignment_count", "resolution_breached", *domain.TIMESTAMPS,
-)  # fmt: skip
-
-
-def import_record(
-    session: Session, *, actor: Principal, data: schemas.IncidentImport
-) -> tuple[Incident, str]:
-    """Create or update the incident another tool knows as `data.external_ref`; returns it
-    and what happened (created, updated or unchanged). History needs no timers: its SLA
-    outcomes are read from its timestamps."""
-    require(actor, Action.GOVERN)
-    domain.check_timestamps({name: getattr(data, name) for name in domain.TIMESTAMPS})
-    incident = session.scalar(select(Incident).where(Incident.external_ref == data.external_ref))
-    values = data.model_dump(exclude={"external_ref", "squads", "platform"}) | {
-        "platform_slug": data.platform,
-        "major": domain.is_major(data.priority, policy.current(session)),
-        "priority": int(data.priority),
-    }
-    if incident is None:
-        return _imported(session, actor, data, values), "created"
-    before = snapshot(incident)
-    if all(getattr(incident, name) == values[name] for name in IMPORTED_FIELDS):
-        return incident, "unchanged"
-    for name in IMPORTED_FIELDS:
-        setattr(incident, name, values[name])
-    for squad in data.squads:
-        join(incident, "squad", squad)
-    return saved(session, actor, incident, "incident.reimported", before), "updated"
-
-
-def _imported(
-    session: Session, actor: Principal, data: schemas.IncidentImport, values: dict[str, Any]
-) -> Incident:
-    incident = Incident(
-        number=keys.next_number(session, PREFIX), external_ref=data.external_ref,
-        declared_by=str(actor), priority_reason=f"imported from {data.source}",
-        participants=[IncidentParticipant(kind="squad", ref=s) for s in dict.fromkeys(data.squads)],
-        services=[],  # known empty: the audit snapshot need not load it
-        **{name: values[name] for name in IMPORTED_FIELDS},
-    )  # fmt: skip
-    session.add(incident)
-    session.flush()
-    audit_change(session, actor, "incident.imported", incident, None, snapshot(incident))
-    event(
-        session, incident, actor, "imported", f"Imported from {data.source} ({data.external_ref})"
-    )
-    return incident

@@ -1,13 +1,12 @@
-"""Contact methods, notification rules and the outbox: a page or a notice is written with its
-cause and handed to its channel by the worker after commit, retried with backoff, every
-attempt on the incident's timeline."""
+"""The outbox: a page or a notice is written with its cause and handed to its channel by the
+worker after commit, retried with backoff, every attempt on the incident's timeline. Contact
+methods and notification rules are edited in contacts.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -16,9 +15,16 @@ from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.config import Settings
-from opsroom.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
+from opsroom.notify.contacts import add_contact_method as add_contact_method
+from opsroom.notify.contacts import add_rule as add_rule
+from opsroom.notify.contacts import contact_methods as contact_methods
+from opsroom.notify.contacts import remove_contact_method as remove_contact_method
+from opsroom.notify.contacts import remove_rule as remove_rule
+from opsroom.notify.contacts import rules as rules
+from opsroom.notify.contacts import update_contact_method as update_contact_method
+from opsroom.notify.contacts import update_rule as update_rule
 from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
 from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
 from opsroom.pagination import Page, paginate
@@ -30,149 +36,6 @@ INCIDENT = "incident"
 def settings_of(session: Session) -> Settings:
     settings: Settings = session.info["settings"]
     return settings
-
-
-# --- contact methods and rules ------------------------------------------------------------
-
-
-def _may_edit(actor: Principal, person: str) -> None:
-    require(actor, Action.SELF_SERVICE if actor.name == person else Action.ADMINISTER)
-
-
-def add_contact_method(
-    session: Session, *, actor: Principal, person: str, data: schemas.ContactMethodIn
-) -> ContactMethod:
-    _may_edit(actor, person)
-    method = ContactMethod(person=person, kind=data.kind, address=data.address, label=data.label)
-    session.add(method)
-    session.flush()
-    _audit(session, actor, "contact_method.added", person, {"kind": data.kind, "label": data.label})
-    return method
-
-
-def _own_method(session: Session, person: str, method_id: int) -> ContactMethod:
-    method = session.get(ContactMethod, method_id)
-    if method is None or method.person != person:
-        raise NotFound(f"{person} has no contact method {method_id}")
-    return method
-
-
-def update_contact_method(
-    session: Session, *, actor: Principal, person: str, method_id: int,
-    data: schemas.ContactMethodUpdate,
-) -> ContactMethod:  # fmt: skip
-    _may_edit(actor, person)
-    method = _own_method(session, person, method_id)
-    before = {"address": method.address, "label": method.label}
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    problem = domain.address_problem(Channel(method.kind), changes.get("address", method.address))
-    if problem:
-        raise ValidationFailed(problem, fields={"address": problem})
-    method.address, method.label = (
-        changes.get("address", method.address),
-        changes.get("label", method.label),
-    )
-    session.flush()
-    _audit(session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before)
-    return method
-
-
-def remove_contact_method(
-    session: Session, *, actor: Principal, person: str, method_id: int
-) -> ContactMethod:
-    """Remove a contact method and the notification rules that use it."""
-    _may_edit(actor, person)
-    method = _own_method(session, person, method_id)
-    for rule in session.scalars(
-        select(NotificationRule).where(NotificationRule.contact_method_id == method_id)
-    ):
-        session.delete(rule)
-    session.delete(method)
-    session.flush()
-    _audit(session, actor, "contact_method.removed", person, {"id": method_id, "kind": method.kind})
-    return method
-
-
-def contact_methods(session: Session, *, actor: Principal, person: str) -> list[ContactMethod]:
-    require(actor, Action.READ)
-    query = select(ContactMethod).where(ContactMethod.person == person).order_by(ContactMethod.id)
-    return list(session.scalars(query))
-
-
-def add_rule(
-    session: Session, *, actor: Principal, person: str, data: schemas.RuleIn
-) -> NotificationRule:
-    _may_edit(actor, person)
-    method = session.get(ContactMethod, data.contact_method)
-    if method is None or method.person != person:
-        raise NotFound(f"{person} has no contact method {data.contact_method}")
-    rule = NotificationRule(person=person, contact_method=method, delay_minutes=data.delay_minutes)
-    session.add(rule)
-    session.flush()
-    _audit(
-        session,
-        actor,
-        "notification_rule.added",
-        person,
-        {"contact_method": method.id, "delay_minutes": data.delay_minutes},
-    )
-    return rule
-
-
-def _own_rule(session: Session, person: str, rule_id: int) -> NotificationRule:
-    rule = session.get(NotificationRule, rule_id)
-    if rule is None or rule.person != person:
-        raise NotFound(f"{person} has no notification rule {rule_id}")
-    return rule
-
-
-def update_rule(
-    session: Session, *, actor: Principal, person: str, rule_id: int, data: schemas.RuleUpdate
-) -> NotificationRule:
-    _may_edit(actor, person)
-    rule = _own_rule(session, person, rule_id)
-    before = {"delay_minutes": rule.delay_minutes}
-    rule.delay_minutes = data.delay_minutes
-    session.flush()
-    _audit(
-        session, actor, "notification_rule.updated", person,
-        {"id": rule.id, "delay_minutes": data.delay_minutes}, before,
-    )  # fmt: skip
-    return rule
-
-
-def remove_rule(
-    session: Session, *, actor: Principal, person: str, rule_id: int
-) -> NotificationRule:
-    _may_edit(actor, person)
-    rule = _own_rule(session, person, rule_id)
-    session.delete(rule)
-    session.flush()
-    _audit(session, actor, "notification_rule.removed", person, {"id": rule_id})
-    return rule
-
-
-def rules(session: Session, *, actor: Principal, person: str) -> list[NotificationRule]:
-    require(actor, Action.READ)
-    query = select(NotificationRule).where(NotificationRule.person == person)
-    return list(
-        session.scalars(query.order_by(NotificationRule.delay_minutes, NotificationRule.id))
-    )
-
-
-def _audit(
-    session: Session, actor: Principal, action: str, person: str, after: dict[str, Any],
-    before: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type="person",
-        subject_key=person,
-        before=before,
-        after=after,
-    )
 
 
 # --- paging -------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""What every change use case shares: finding a change, the optimistic lock, timeline
+entries, the audit snapshot, and saving with a version bump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom import keys
+from opsroom.audit import service as audit
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.changes.models import Change
+from opsroom.errors import require_version
+
+PREFIX = "CHG"
+SUBJECT = "change"
+# Engineers raise and run changes with the same standing they work incidents with.
+WORK = Action.WORK_INCIDENTS
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Change:
+    require(actor, Action.READ)
+    return keys.find(session, select(Change), Change.number, key, PREFIX, "change")
+
+
+def lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:
+    change = get(session, actor=actor, key=key)
+    require_version(change.key, change.version, version)
+    return change
+
+
+def event(session: Session, change: Change, actor: Principal | str, kind: str, text: str) -> None:
+    audit.add_event(
+        session,
+        subject_type=SUBJECT,
+        subject_key=change.key,
+        actor=str(actor),
+        kind=kind,
+        text=text,
+    )
+
+
+def snapshot(change: Change) -> dict[str, Any]:
+    fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
+    return {name: getattr(change, name) for name in fields} | {
+        "services": change.service_slugs,
+        "risk": f"{change.risk_level} ({change.risk_score})",
+        "in_freeze": change.in_freeze,
+    }
+
+
+def saved(
+    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any]
+) -> Change:
+    change.version += 1
+    return recorded(session, actor, change, action, before)
+
+
+def recorded(
+    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any] | None
+) -> Change:
+    session.flush()
+    audit.record(
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type=SUBJECT,
+        subject_key=change.key,
+        before=before,
+        after=snapshot(change),
+    )
+    return change

@@ -1,0 +1,123 @@
+"""An incident's clocks as durable timers: SLA targets that breach and major incidents'
+stakeholder updates that fall overdue, scheduled when the incident opens or changes and
+handled by the worker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom import clock, keys
+from opsroom.incidents import domain, policy, stakeholders
+from opsroom.incidents.domain import Priority
+from opsroom.incidents.models import Incident
+from opsroom.incidents.records import PREFIX, audit_change, event, holder
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+
+SLA_TIMER = "incident.sla"
+UPDATE_TIMER = "incident.update_due"
+WORKER = "opsroom-worker"
+
+
+def schedule_clocks(session: Session, incident: Incident, rules: domain.Policy) -> None:
+    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
+    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
+        if sla.met_at is None:
+            jobs.schedule(
+                session,
+                kind=SLA_TIMER,
+                subject=incident.key,
+                due_at=sla.due_at,
+                payload={"kind": sla.kind},
+                dedup_key=f"{incident.key}:sla:{sla.kind}",
+            )
+    schedule_update_reminder(session, incident, rules)
+
+
+def schedule_update_reminder(session: Session, incident: Incident, rules: domain.Policy) -> None:
+    due = domain.next_update_due(
+        Priority(incident.priority), incident.last_update_at or incident.detected_at, rules
+    )
+    if due is not None and incident.major:
+        jobs.schedule(
+            session,
+            kind=UPDATE_TIMER,
+            subject=incident.key,
+            due_at=due,
+            dedup_key=f"{incident.key}:update",
+        )
+
+
+@jobs.handles(SLA_TIMER)
+def _check_sla(session: Session, timer: Due) -> None:
+    incident = session.scalar(
+        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
+    )
+    if incident is None or incident.status not in domain.OPEN:
+        return
+    timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
+    rules = policy.current(session)
+    for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
+        if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
+            setattr(incident, f"{sla.kind}_breached", True)
+            event(
+                session,
+                incident,
+                WORKER,
+                "sla_breach",
+                f"{sla.kind.capitalize()} SLA breached ({Priority(incident.priority).label} target {_minutes(sla.target)})",
+            )
+            audit_change(
+                session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind}
+            )
+
+
+@jobs.handles(UPDATE_TIMER)
+def _update_due(session: Session, timer: Due) -> None:
+    incident = session.scalar(
+        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
+    )
+    if incident is None or incident.status not in domain.OPEN:
+        return
+    due = domain.next_update_due(
+        Priority(incident.priority),
+        incident.last_update_at or incident.detected_at,
+        policy.current(session),
+    )
+    if due is None or due > clock.now():
+        return  # an update was posted since this reminder was set: a newer one is pending
+    incident.update_overdue_since = incident.update_overdue_since or due
+    event(
+        session,
+        incident,
+        WORKER,
+        "update_overdue",
+        f"Stakeholder update overdue since {due:%H:%M} UTC",
+    )
+    commander = holder(incident, domain.Role.COMMUNICATIONS_LEAD) or holder(
+        incident, domain.Role.COMMANDER
+    )
+    audit_change(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
+    stakeholders.update_due(session, incident, timer.due_at, commander)
+    _remind_again(session, incident, due)
+
+
+def _remind_again(session: Session, incident: Incident, due: datetime) -> None:
+    """Until an update is posted or the incident is resolved (the handler then stops)."""
+    again = domain.next_update_reminder(
+        Priority(incident.priority), due, clock.now(), policy.current(session)
+    )
+    if again is not None:
+        jobs.schedule(
+            session, kind=UPDATE_TIMER, subject=incident.key, due_at=again,
+            dedup_key=f"{incident.key}:update:{again.isoformat()}",
+        )  # fmt: skip
+
+
+def _minutes(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"{minutes} min"

@@ -1,0 +1,95 @@
+"""An incident's lifecycle: moving it through acknowledge, mitigate, resolve, close and
+reopen, what follows each move (timers, stakeholders, on-call, other domains' hooks), and
+which moves are open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from opsroom import clock
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.errors import Conflict
+from opsroom.incidents import domain, policy, schemas, stakeholders
+from opsroom.incidents.clocks import schedule_clocks
+from opsroom.incidents.domain import Status, Transition
+from opsroom.incidents.models import Incident
+from opsroom.incidents.participants import assign_role
+from opsroom.incidents.records import event, holder, lock, saved, snapshot
+from opsroom.jobs import service as jobs
+from opsroom.oncall import service as oncall
+
+
+def transition(
+    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
+) -> Incident:
+    require(actor, Action.WORK_INCIDENTS)
+    incident = lock(session, actor, key, data.version)
+    target = domain.next_status(Status(incident.status), move)
+    if data.commander:
+        assign_role(
+            session,
+            actor=actor,
+            key=key,
+            data=schemas.RoleIn(role=domain.Role.COMMANDER, person=data.commander),
+        )
+    if (
+        move is Transition.ACKNOWLEDGE
+        and incident.major
+        and not holder(incident, domain.Role.COMMANDER)
+    ):
+        raise Conflict(
+            f"{incident.key} is a major incident: assign an incident commander to acknowledge it",
+            fields={"commander": "required for a major incident"},
+        )
+    before = snapshot(incident)
+    stamped = domain.stamp({n: getattr(incident, n) for n in domain.TIMESTAMPS}, move, clock.now())
+    for name, value in stamped.items():
+        setattr(incident, name, value)
+    incident.status = target
+    if move is Transition.REOPEN:
+        incident.reopen_count += 1
+    event(
+        session,
+        incident,
+        actor,
+        move.value,
+        f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
+    )
+    _after_transition(session, actor, incident, move)
+    if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
+        oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
+    return saved(session, actor, incident, f"incident.{move.value}", before)
+
+
+# What other domains do when an incident resolves (the review process drafts its review).
+ResolvedHook = Callable[[Session, Principal, Incident], None]
+_on_resolved: list[ResolvedHook] = []
+
+
+def on_resolved(fn: ResolvedHook) -> ResolvedHook:
+    _on_resolved.append(fn)
+    return fn
+
+
+def _after_transition(
+    session: Session, actor: Principal, incident: Incident, move: Transition
+) -> None:
+    if move is Transition.RESOLVE:
+        for hook in _on_resolved:
+            hook(session, actor, incident)
+        stakeholders.tell(
+            session, incident, "resolved", occasion=f"resolved:{incident.resolved_at}",
+            body="The incident is resolved.",
+        )  # fmt: skip
+    if incident.status not in domain.OPEN:
+        jobs.cancel(session, subject=incident.key)
+    elif move is Transition.REOPEN:
+        schedule_clocks(session, incident, policy.current(session))
+
+
+def allowed_transitions(incident: Incident) -> list[Transition]:
+    return [
+        t for t, (sources, _) in domain.TRANSITIONS.items() if Status(incident.status) in sources
+    ]
