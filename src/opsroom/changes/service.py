@@ -36,8 +36,7 @@ from opsroom.changes.models import (
 )
 from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
-from opsroom.changes.records import WORK as WORK
-from opsroom.changes.records import event, lock, recorded, saved, snapshot
+from opsroom.changes.records import WORK, event, lock, recorded, saved, snapshot
 from opsroom.changes.records import get as get
 from opsroom.changes.suspects import suspects as suspects
 from opsroom.errors import Conflict, InvalidTransition, ValidationFailed

@@ -17,14 +17,9 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.errors import NotFound, ValidationFailed
 from opsroom.incidents import domain, figures, policy, schemas, stakeholders
-from opsroom.incidents.clocks import SLA_TIMER as SLA_TIMER
-from opsroom.incidents.clocks import UPDATE_TIMER as UPDATE_TIMER
-from opsroom.incidents.clocks import WORKER as WORKER
 from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Priority, Status
-from opsroom.incidents.imported import IMPORTED_FIELDS as IMPORTED_FIELDS
 from opsroom.incidents.imported import import_record as import_record
-from opsroom.incidents.lifecycle import ResolvedHook as ResolvedHook
 from opsroom.incidents.lifecycle import allowed_transitions as allowed_transitions
 from opsroom.incidents.lifecycle import on_resolved as on_resolved
 from opsroom.incidents.lifecycle import transition as transition
