@@ -52,12 +52,18 @@ def schedule_update_reminder(session: Session, incident: Incident, rules: domain
         )
 
 
-@jobs.handles(SLA_TIMER)
-def _check_sla(session: Session, timer: Due) -> None:
+def _open_incident(session: Session, timer: Due) -> Incident | None:
+    """The incident a timer is about, while it is still open."""
     incident = session.scalar(
         select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
     )
-    if incident is None or incident.status not in domain.OPEN:
+    return incident if incident is not None and incident.status in domain.OPEN else None
+
+
+@jobs.handles(SLA_TIMER)
+def _check_sla(session: Session, timer: Due) -> None:
+    incident = _open_incident(session, timer)
+    if incident is None:
         return
     timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
     rules = policy.current(session)
@@ -78,10 +84,8 @@ def _check_sla(session: Session, timer: Due) -> None:
 
 @jobs.handles(UPDATE_TIMER)
 def _update_due(session: Session, timer: Due) -> None:
-    incident = session.scalar(
-        select(Incident).where(Incident.number == keys.parse(timer.subject, PREFIX))
-    )
-    if incident is None or incident.status not in domain.OPEN:
+    incident = _open_incident(session, timer)
+    if incident is None:
         return
     due = domain.next_update_due(
         Priority(incident.priority),

@@ -4,7 +4,7 @@ administrator edits anyone's. Every edit is audited against the person."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,11 +32,19 @@ def add_contact_method(
     return method
 
 
+Owned = TypeVar("Owned", ContactMethod, NotificationRule)
+
+
+def _owned(session: Session, model: type[Owned], person: str, record_id: int, noun: str) -> Owned:
+    """The person's contact method or rule of that id (404 for anyone else's)."""
+    record = session.get(model, record_id)
+    if record is None or record.person != person:
+        raise NotFound(f"{person} has no {noun} {record_id}")
+    return record
+
+
 def _own_method(session: Session, person: str, method_id: int) -> ContactMethod:
-    method = session.get(ContactMethod, method_id)
-    if method is None or method.person != person:
-        raise NotFound(f"{person} has no contact method {method_id}")
-    return method
+    return _owned(session, ContactMethod, person, method_id, "contact method")
 
 
 def update_contact_method(
@@ -102,10 +110,7 @@ def add_rule(
 
 
 def _own_rule(session: Session, person: str, rule_id: int) -> NotificationRule:
-    rule = session.get(NotificationRule, rule_id)
-    if rule is None or rule.person != person:
-        raise NotFound(f"{person} has no notification rule {rule_id}")
-    return rule
+    return _owned(session, NotificationRule, person, rule_id, "notification rule")
 
 
 def update_rule(
