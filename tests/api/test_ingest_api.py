@@ -17,7 +17,7 @@ from opsroom.alerts import service as alerts
 from opsroom.alerts.intake_worker import drain
 from opsroom.auth.domain import Role
 from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.db import get_engine, session_scope
 from tests.api.conftest import created
 from tests.conftest import ADMIN, bearer_for, client_as
 
@@ -182,6 +182,25 @@ def test_events_refusals(
 def test_events_too_large_or_unknown_key(sender: TestClient, key: str) -> None:
     assert sender.post(EVENTS, content=TOO_LARGE, headers=bearer(key)).status_code == 413
     assert sender.post(EVENTS, json=EVENT, headers=bearer("nope")).status_code == 401
+
+
+def test_a_database_failure_is_answered_in_the_error_shape(
+    sender: TestClient, key: str, settings: Settings
+) -> None:
+    """The ingest lane answers ahead of FastAPI's middleware, but its failures still take the
+    app's error handlers: a JSON error, no stack trace, and the next request is kept again."""
+    sender.post(AM, content=AM_WEBHOOK, headers=bearer(key))  # the key is now remembered
+    with get_engine(settings).begin() as db:
+        db.exec_driver_sql("ALTER TABLE alert_intake RENAME TO alert_intake_away")
+    try:
+        failed = sender.post(AM, content=AM_WEBHOOK, headers=bearer(key))
+    finally:
+        with get_engine(settings).begin() as db:
+            db.exec_driver_sql("ALTER TABLE alert_intake_away RENAME TO alert_intake")
+    assert failed.status_code in (500, 503)
+    assert failed.json()["error"]["code"] in ("internal_error", "unavailable")
+    assert "Traceback" not in failed.text and "alert_intake" not in failed.text
+    assert sender.post(AM, content=AM_WEBHOOK, headers=bearer(key)).status_code == 202
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------

@@ -14,6 +14,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -230,3 +231,12 @@ def change_enqueue(received: Body, settings: AppSettings) -> JSONResponse:
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     return JSONResponse({"status": "success", "message": "Change event processed"}, status_code=202)
+
+
+def lane_routes() -> list[APIRoute]:
+    """The routes the ingest lane answers (integrations/lane.py): all but change events,
+    which are few and written at once."""
+    return [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint in _LANE]
+
+
+_LANE = (alertmanager_webhook, opsroom_events, enqueue)
