@@ -212,7 +212,7 @@ def ingest(
     transaction: the path the endpoints and the worker take, for callers that want the
     outcome now (the command line, the demo history)."""
     pending = intake.Pending(integration.id, integration.key_hash, source, encode(alerts), body)
-    (refusal,) = intake.accept(session, [pending])
+    (refusal,) = intake.accept(session.connection(), [pending])
     if refusal is not None:
         raise refusal
     session.flush()

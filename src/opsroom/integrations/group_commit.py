@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from opsroom.alerts import service as alerts
 from opsroom.config import Settings
@@ -121,12 +120,8 @@ class GroupCommit:
         if self.connection is None:
             self.connection = get_engine(self.settings).connect()
         try:
-            with (
-                alerts.intake_gate.intake(self.settings),
-                Session(self.connection, expire_on_commit=False) as session,
-                session.begin(),
-            ):
-                return alerts.accept(session, requests)
+            with alerts.intake_gate.intake(self.settings), self.connection.begin():
+                return alerts.accept(self.connection, requests)
         except Exception:
             self.connection.close()  # it may be broken: the next commit connects afresh
             self.connection = None

@@ -35,7 +35,7 @@ def pending(target: Any, *batch: IncomingAlert) -> alerts.Pending:
 
 def keep(settings: Settings, *requests: alerts.Pending) -> list[object]:
     with session_scope(settings) as s:
-        return list(alerts.accept(s, requests))
+        return list(alerts.accept(s.connection(), requests))
 
 
 def setup(settings: Settings, *slugs: str) -> list[Any]:
