@@ -15,6 +15,9 @@ Targets (opsroom's 2xx-committed alerts/s ÷ Alertmanager's alerts/s, in the sam
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--connections 8]
 
+Beside the rates it prints each server's CPU time per alert (user + system, all threads, from
+/proc): on a busy machine the rates move with what else runs, the CPU per alert much less.
+
 After each scenario it waits for the worker to drain the intake and prints the drain
 throughput (alerts processed into incidents per second, from the first request until the
 intake is empty) and the lag (from the last 2xx until the intake is empty). At the end it
@@ -231,47 +234,83 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far, all its threads."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _listening_pid(port: int) -> int:
+    """The Alertmanager process serving `port` (its command line names the port)."""
+    listen = f"--web.listen-address=127.0.0.1:{port}".encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if listen in cmdline.read_bytes().split(b"\0"):
+                return int(cmdline.parent.name)
+        except OSError:  # the process ended meanwhile
+            continue
+    raise RuntimeError(f"no Alertmanager process listens on port {port}")
+
+
+@dataclass
+class Measured:
+    tally: Tally
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.tally.accepted / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU time per alert answered 2xx, in microseconds."""
+        return 1e6 * self.cpu_seconds / max(self.tally.accepted, 1)
+
+
+def measured(
+    pid: int, port: int, requests: Iterator[bytes], batch: int, args: argparse.Namespace
+) -> Measured:
+    cpu = _cpu_seconds(pid)
+    tally, seconds = drive(port, requests, batch, args.seconds, args.connections)
+    return Measured(tally, seconds, _cpu_seconds(pid) - cpu)
+
+
 @dataclass
 class Figures:
-    am_rate: float
-    intake_rate: float
+    am: Measured
+    ours: Measured
     drain_rate: float
     lag: float
-    refused: int
 
     @property
     def ratio(self) -> float:
-        return self.intake_rate / self.am_rate
+        return self.ours.rate / self.am.rate
 
 
 def _scenario(
-    args: argparse.Namespace, am_port: int, port: int, batch: int, key: str, db: Path
+    args: argparse.Namespace, am_port: int, server: int, port: int, batch: int, key: str, db: Path
 ) -> tuple[Figures, int]:
     run_id = f"b{batch}"
-    am, am_s = drive(
-        am_port, alertmanager_requests(f"127.0.0.1:{am_port}", batch, run_id), batch,
-        args.seconds, args.connections,
-    )  # fmt: skip
+    am_requests = alertmanager_requests(f"127.0.0.1:{am_port}", batch, run_id)
+    am = measured(_listening_pid(am_port), am_port, am_requests, batch, args)
     start = time.monotonic()
-    ours, ours_s = drive(
-        port, opsroom_requests(f"127.0.0.1:{port}", batch, run_id, key), batch,
-        args.seconds, args.connections,
-    )  # fmt: skip
-    sent = start + ours_s
+    ours = measured(
+        server, port, opsroom_requests(f"127.0.0.1:{port}", batch, run_id, key), batch, args
+    )
+    sent = start + ours.seconds
     drained = _drained(db)
-    figures = Figures(
-        am.accepted / am_s, ours.accepted / ours_s, ours.accepted / (drained - start),
-        drained - sent, ours.refused,
-    )  # fmt: skip
-    return figures, ours.accepted
+    drain_rate = ours.tally.accepted / (drained - start)
+    return Figures(am, ours, drain_rate, drained - sent), ours.tally.accepted
 
 
 def _print(batch: int, target: float, f: Figures) -> None:
     verdict = "PASS" if f.ratio >= target else "MISS"
-    refused = f"  ({f.refused} refused)" if f.refused else ""
+    refused = f"  ({f.ours.tally.refused} refused)" if f.ours.tally.refused else ""
     print(
-        f"{f'{batch} alert(s) a request':24} {f.am_rate:8.0f} a/s {f.intake_rate:8.0f} a/s "
-        f"{f.ratio:6.3f}x  {verdict} (>= {target}x) {f.drain_rate:8.0f} a/s {f.lag:7.1f} s{refused}"
+        f"{f'{batch} alert(s) a request':24} {f.am.rate:8.0f} a/s {f.ours.rate:8.0f} a/s "
+        f"{f.ratio:6.3f}x  {verdict} (>= {target}x) {f.drain_rate:8.0f} a/s {f.lag:7.1f} s"
+        f"  {f.am.cpu_us:6.1f} / {f.ours.cpu_us:6.1f} µs{refused}"
     )
 
 
@@ -286,10 +325,10 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     try:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
             print(f"\n{'scenario':24} {'Alertmanager':>12} {'opsroom 2xx':>12} {'ratio':>7}  "
-                  f"{'verdict':18} {'drained':>12} {'lag':>9}")  # fmt: skip
+                  f"{'verdict':18} {'drained':>12} {'lag':>9}  CPU a alert (AM / opsroom)")  # fmt: skip
             for batch in args.batch or TARGETS:
                 target = TARGETS[batch]
-                figures, sent = _scenario(args, _port(am_url), port, batch, key, db)
+                figures, sent = _scenario(args, _port(am_url), server.pid, port, batch, key, db)
                 accepted += sent
                 ok &= figures.ratio >= target
                 _print(batch, target, figures)
