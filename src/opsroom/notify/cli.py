@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.incidents.domain import Audience
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel
@@ -23,16 +24,24 @@ def subscribe(
     subscriber: str | None = typer.Option(
         None, help="an account or bare email address (operations managers); you by default"
     ),
+    audience: Audience | None = typer.Option(
+        None,
+        help="internal: every status update; customer: customer updates only "
+        "(default: internal for responders and above, customer for everyone else)",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Receive the status updates of incidents touching a service or a journey."""
     with unit_of_work(write=True) as session:
-        data = schemas.SubscriptionIn(subscriber=subscriber, service=service, journey=journey)
+        data = schemas.SubscriptionIn(
+            subscriber=subscriber, service=service, journey=journey, audience=audience
+        )
         created = schemas.SubscriptionRead.model_validate(
             subscriptions.subscribe(session, actor=actor(session), data=data)
         )
     emit(created, as_json, lambda: out.print(
         f"subscription {created.id}: {created.subscriber} → {created.target_kind} {created.target}"
+        f" ({created.audience} updates)"
     ))  # fmt: skip
 
 
@@ -55,8 +64,8 @@ def list_subscriptions(
                 journey=journey,
             )
         ]
-    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To"],
-         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}") for r in rows]))  # fmt: skip
+    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To", "Updates"],
+         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}", r.audience) for r in rows]))  # fmt: skip
 
 
 @subscription_app.command("remove")
