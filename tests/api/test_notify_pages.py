@@ -64,6 +64,19 @@ def test_the_subscribers_section_chooses_and_shows_the_updates_received(
     )  # fmt: skip
     assert bad.status_code == 422 and 'id="subscribe-audience-error"' in bad.text
     assert len(client.get("/api/v1/subscriptions").json()) == 2
+    cfo = next(s for s in listed if s["subscriber"] == "cfo@example.com")
+    changed = post(client, f"/subscriptions/{cfo['id']}/audience", {"audience": "internal"})
+    assert (
+        changed.status_code == 303 and changed.headers["location"] == "/journeys/login#subscribers"
+    )
+    refused = client.post(
+        f"/subscriptions/{cfo['id']}/audience", data={"audience": "board"},
+        headers={**HTML, "HX-Request": "true"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert f'id="audience-{cfo["id"]}-audience-error"' in refused.text
+    audiences = {s["subscriber"]: s["audience"] for s in client.get("/api/v1/subscriptions").json()}
+    assert audiences["cfo@example.com"] == "internal"
 
 
 def test_contact_methods_and_rules_are_edited_from_the_page(client: TestClient) -> None:

@@ -63,6 +63,26 @@ def test_only_operations_managers_subscribe_bare_addresses(
     assert chosen["audience"] == "internal"
 
 
+def test_a_subscription_changes_the_updates_it_receives(
+    settings: Settings, catalog_client: TestClient
+) -> None:
+    client = catalog_client
+    made = created(
+        client, "/api/v1/subscriptions", {"subscriber": "b@example.com", "service": "auth"}
+    )
+    url = f"/api/v1/subscriptions/{made['id']}"
+    changed = client.patch(url, json={"audience": "internal"})
+    assert changed.status_code == 200 and changed.json()["audience"] == "internal"
+    bad = client.patch(url, json={"audience": "board"})
+    assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["audience"]
+    assert (
+        client.patch("/api/v1/subscriptions/999", json={"audience": "customer"}).status_code == 404
+    )
+    with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
+        assert responder.patch(url, json={"audience": "customer"}).status_code == 403
+    assert client.get("/api/v1/subscriptions").json()[0]["audience"] == "internal"
+
+
 def test_contact_methods_and_rules_are_patched_and_deleted(
     settings: Settings, client: TestClient
 ) -> None:

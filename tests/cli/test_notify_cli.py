@@ -46,6 +46,10 @@ def test_a_subscription_names_the_updates_it_receives(opsroom: CliRunner) -> Non
     assert "internal" in listed.stdout and "customer" in listed.stdout
     bad = opsroom.invoke(app, ["subscribe", "--service", "db", "--audience", "everyone"])
     assert bad.exit_code == 2 and "--audience" in bad.stderr
+    update = ["subscription", "update", str(chosen["id"]), "--audience", "customer"]
+    assert run_json(opsroom, *update)["audience"] == "customer"
+    missing = opsroom.invoke(app, ["subscription", "update", "999", "--audience", "internal"])
+    assert missing.exit_code == 4
     assert [s["subscriber"] for s in run_json(opsroom, "subscription", "list")] == [
         "cfo@example.com", "war-room@example.com",
     ]  # fmt: skip

@@ -122,6 +122,12 @@ class SubscriptionIn(Input):
         return Target.JOURNEY, self.journey or ""
 
 
+class SubscriptionUpdate(Input):
+    audience: Audience = Field(
+        description="internal: every status update; customer: customer updates only"
+    )
+
+
 class SubscriptionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

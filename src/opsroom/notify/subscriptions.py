@@ -120,6 +120,20 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int) -> 
     return _removed(session, str(actor), subscription)
 
 
+def change_audience(
+    session: Session, *, actor: Principal, subscription_id: int, audience: Audience
+) -> Subscription:
+    """Which status updates a subscription receives from now on; the same audience again
+    changes nothing."""
+    subscription = get(session, subscription_id)
+    _may_manage(actor, subscription.subscriber)
+    if subscription.audience != audience:
+        subscription.audience = audience
+        session.flush()
+        _audit(session, str(actor), "subscription.changed", subscription)
+    return subscription
+
+
 def by_link(
     session: Session, *, secret: str, subscription_id: int, token: str
 ) -> Subscription | None:

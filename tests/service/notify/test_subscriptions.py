@@ -243,3 +243,29 @@ def test_an_internal_update_reaches_internal_subscribers_only_a_customer_update_
     assert heard == {
         "cfo": customer, "resp": every, "board": customer, "war-room": every, "pm": every,
     }  # fmt: skip
+
+
+def test_a_subscription_changes_its_audience_and_hears_accordingly(platform: Settings) -> None:
+    with session_scope(platform) as s:
+        board = subscribe(s, MANAGER, subscriber="board@example.com", service="auth")
+        key = declare(s)
+    with session_scope(platform) as s:
+        with pytest.raises(Forbidden):
+            subscriptions.change_audience(
+                s, actor=VIEWER, subscription_id=board.id, audience="internal"
+            )
+        subscriptions.change_audience(
+            s, actor=MANAGER, subscription_id=board.id, audience="internal"
+        )
+        subscriptions.change_audience(
+            s, actor=MANAGER, subscription_id=board.id, audience="internal"
+        )
+        changes = [
+            e.after for e in audit.list_entries(s, subject_key="board@example.com").items
+            if e.action == "subscription.changed"
+        ]  # fmt: skip
+        post_update(s, key, "internal", "Restarting the IdP pods.")
+    with session_scope(platform) as s:
+        assert bodies(s, "board@example.com") == ["Restarting the IdP pods."]
+        assert subscriptions.get(s, board.id).audience == "internal"
+    assert changes == [{"id": board.id, "service": "auth", "audience": "internal"}]  # once
