@@ -1,7 +1,7 @@
 """The median and the nearest-rank p90 of values over a group, as aggregates each dialect
 computes its own way: PostgreSQL has them built in (ordered-set aggregates); SQLite has none,
 so every SQLite connection gets one of ours (see opsroom.db). The definitions are
-opsroom.kpis.domain's."""
+opsroom.stats', which the KPI rules share."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Float, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from opsroom.kpis import domain
+from opsroom.stats import median, p90
 
 AGGREGATE = "medians_and_p90s"
 
@@ -36,7 +36,7 @@ class MediansAndP90s:
         found: list[float | None] = []
         for i in range(self.width):
             column = sorted(v for v in self.values[i :: self.width] if v is not None)
-            found += [domain.median(column), domain.p90(column)] if column else [None, None]
+            found += [median(column), p90(column)] if column else [None, None]
         return json.dumps(found)
 
 

@@ -224,7 +224,6 @@ def test_policy_read_and_replace(settings: Settings, ops: TestClient) -> None:
         15,
     )
     changed = {**current, "response_minutes": {**current["response_minutes"], "P1": 10}}
-    changed.pop("updated_by")
     assert ops.put("/api/v1/policies/incident", json=changed).json()["version"] == 1
     assert (
         error_of(ops.put("/api/v1/policies/incident", json=changed), 409)["code"] == "stale_version"
@@ -236,3 +235,27 @@ def test_policy_read_and_replace(settings: Settings, ops: TestClient) -> None:
             responder.put("/api/v1/policies/incident", json={**changed, "version": 1}).status_code
             == 403
         )
+
+
+POLICY = "/api/v1/policies/incident"
+
+
+def _policy_changes(client: TestClient) -> int:
+    entries = client.get("/api/v1/audit", params={"subject_type": "policy"}).json()["items"]
+    return sum(e["action"] == "incident_policy.replaced" for e in entries)
+
+
+def test_the_policy_read_can_be_put_back_as_is_and_changes_nothing(ops: TestClient) -> None:
+    defaults = ops.get(POLICY).json()
+    assert ops.put(POLICY, json=defaults).json() == defaults  # still the defaults, version 0
+    assert _policy_changes(ops) == 0
+    changed = ops.put(POLICY, json={**defaults, "major": [1]}).json()
+    assert (changed["version"], changed["major"], _policy_changes(ops)) == (1, [1], 1)
+    again = ops.put(POLICY, json=changed)
+    assert again.status_code == 200 and again.json() == changed
+    assert (ops.get(POLICY).json(), _policy_changes(ops)) == (changed, 1)
+    short = {**changed, "resolution_minutes": {"P1": 60}, "colour": "red"}
+    refused = error_of(ops.put(POLICY, json=short), 422)
+    assert set(refused["fields"]) == {"resolution_minutes", "colour"}
+    assert "each of P1-P5" in refused["fields"]["resolution_minutes"]
+    assert ops.get(POLICY).json() == changed

@@ -44,6 +44,41 @@ def test_the_subscribers_section_subscribes_and_refuses_duplicates(
     assert "auth" in client.get("/subscriptions/mine", headers=HTML).text
 
 
+def test_the_subscribers_section_chooses_and_shows_the_updates_received(
+    catalog_client: TestClient,
+) -> None:
+    client = catalog_client
+    chosen = {"journey": "login", "subscriber": "war-room@example.com", "audience": "internal"}
+    assert post(client, "/subscriptions", chosen).status_code == 303
+    by_role = {"journey": "login", "subscriber": "cfo@example.com", "audience": ""}
+    assert post(client, "/subscriptions", by_role).status_code == 303
+    listed = client.get("/api/v1/subscriptions", params={"journey": "login"}).json()
+    assert {s["subscriber"]: s["audience"] for s in listed} == {
+        "cfo@example.com": "customer", "war-room@example.com": "internal",
+    }  # fmt: skip
+    section = client.get("/subscriptions/section?journey=login", headers=HTML).text
+    assert "internal and customer" in section and "customer only" in section
+    bad = client.post(
+        "/subscriptions", data={"journey": "login", "subscriber": "x@example.com", "audience": "all"},
+        headers={**HTML, "HX-Request": "true"},
+    )  # fmt: skip
+    assert bad.status_code == 422 and 'id="subscribe-audience-error"' in bad.text
+    assert len(client.get("/api/v1/subscriptions").json()) == 2
+    cfo = next(s for s in listed if s["subscriber"] == "cfo@example.com")
+    changed = post(client, f"/subscriptions/{cfo['id']}/audience", {"audience": "internal"})
+    assert (
+        changed.status_code == 303 and changed.headers["location"] == "/journeys/login#subscribers"
+    )
+    refused = client.post(
+        f"/subscriptions/{cfo['id']}/audience", data={"audience": "board"},
+        headers={**HTML, "HX-Request": "true"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert f'id="audience-{cfo["id"]}-audience-error"' in refused.text
+    audiences = {s["subscriber"]: s["audience"] for s in client.get("/api/v1/subscriptions").json()}
+    assert audiences["cfo@example.com"] == "internal"
+
+
 def test_contact_methods_and_rules_are_edited_from_the_page(client: TestClient) -> None:
     added = post(
         client,

@@ -3,6 +3,7 @@ the version they read, bad values refused field by field."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,8 +25,31 @@ def api(catalog_client: TestClient, frozen_clock: clock.FrozenClock) -> TestClie
 
 
 def _with(api: TestClient, **changes: Any) -> dict[str, Any]:
-    body = api.get(URL).json()
-    return {k: v for k, v in body.items() if k not in ("updated_by", "updated_at")} | changes
+    body: dict[str, Any] = api.get(URL).json()
+    return body | changes
+
+
+def _changes(api: TestClient) -> int:
+    entries = api.get("/api/v1/audit", params={"subject_type": "problem_settings"}).json()
+    return sum(e["action"] == "problem_settings.replaced" for e in entries["items"])
+
+
+def test_the_settings_read_can_be_put_back_as_is_and_change_nothing(
+    api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    defaults = api.get(URL).json()
+    assert api.put(URL, json=defaults).json() == defaults  # still the defaults, version 0
+    assert _changes(api) == 0
+    changed = api.put(URL, json=defaults | {"escalate_after_days": 2}).json()
+    assert (changed["version"], _changes(api)) == (1, 1) and changed["updated_by"]
+    frozen_clock.advance(timedelta(minutes=5))
+    again = api.put(URL, json=changed)
+    assert again.status_code == 200 and again.json() == changed  # updated_at did not move
+    assert (api.get(URL).json(), _changes(api)) == (changed, 1)
+    bad = changed | {"updated_at": "yesterday", "recurrence_days": 0}
+    refused = error(api.put(URL, json=bad), 422)
+    assert set(refused["fields"]) == {"updated_at", "recurrence_days"}
+    assert api.get(URL).json() == changed
 
 
 def test_settings_are_read_and_replaced(api: TestClient) -> None:

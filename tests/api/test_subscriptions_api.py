@@ -18,6 +18,7 @@ def test_anyone_signed_in_subscribes_and_unsubscribes_themselves(
         assert (mine["subscriber"], mine["person"], mine["target_kind"], mine["target"]) == (
             "cfo@example.com", True, "journey", "login",
         )  # fmt: skip
+        assert mine["audience"] == "internal"  # a responder hears internal updates by default
         listed = viewer.get("/api/v1/subscriptions", params={"journey": "login"}).json()
         assert [s["id"] for s in listed] == [mine["id"]]
         assert viewer.delete(f"/api/v1/subscriptions/{mine['id']}").status_code == 200
@@ -36,6 +37,9 @@ def test_subscription_errors_name_their_field(
     assert unknown.json()["error"]["fields"] == {"service": "unknown service 'payroll'"}
     both = client.post("/api/v1/subscriptions", json={"service": "auth", "journey": "login"})
     assert both.status_code == 422
+    audience = client.post("/api/v1/subscriptions", json={"service": "auth", "audience": "all"})
+    assert audience.status_code == 422
+    assert list(audience.json()["error"]["fields"]) == ["audience"]
     body = {"subscriber": "board@example.com", "service": "auth"}
     created(client, "/api/v1/subscriptions", body)
     twice = client.post("/api/v1/subscriptions", json=body)
@@ -53,7 +57,30 @@ def test_only_operations_managers_subscribe_bare_addresses(
         assert responder.post("/api/v1/subscriptions", json=board).status_code == 403
     with client_as(settings, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as om:
         made = created(om, "/api/v1/subscriptions", board)
-    assert made["person"] is False
+        war_room = {"subscriber": "war-room@example.com", "service": "auth", "audience": "internal"}
+        chosen = created(om, "/api/v1/subscriptions", war_room)
+    assert (made["person"], made["audience"]) == (False, "customer")
+    assert chosen["audience"] == "internal"
+
+
+def test_a_subscription_changes_the_updates_it_receives(
+    settings: Settings, catalog_client: TestClient
+) -> None:
+    client = catalog_client
+    made = created(
+        client, "/api/v1/subscriptions", {"subscriber": "b@example.com", "service": "auth"}
+    )
+    url = f"/api/v1/subscriptions/{made['id']}"
+    changed = client.patch(url, json={"audience": "internal"})
+    assert changed.status_code == 200 and changed.json()["audience"] == "internal"
+    bad = client.patch(url, json={"audience": "board"})
+    assert bad.status_code == 422 and list(bad.json()["error"]["fields"]) == ["audience"]
+    assert (
+        client.patch("/api/v1/subscriptions/999", json={"audience": "customer"}).status_code == 404
+    )
+    with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
+        assert responder.patch(url, json={"audience": "customer"}).status_code == 403
+    assert client.get("/api/v1/subscriptions").json()[0]["audience"] == "internal"
 
 
 def test_contact_methods_and_rules_are_patched_and_deleted(

@@ -11,10 +11,11 @@ from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shar
 
 def test_subscribe_list_and_remove(opsroom: CliRunner) -> None:  # noqa: F811
     made = run_json(opsroom, "subscribe", "--service", "db", "--subscriber", "board@example.com")
-    assert (made["subscriber"], made["target"], made["person"]) == (
+    assert (made["subscriber"], made["target"], made["person"], made["audience"]) == (
         "board@example.com",
         "db",
         False,
+        "customer",
     )
     listed = run_json(opsroom, "subscription", "list", "--service", "db")
     assert [s["id"] for s in listed] == [made["id"]]
@@ -33,6 +34,25 @@ def test_subscribe_list_and_remove(opsroom: CliRunner) -> None:  # noqa: F811
     assert run_json(opsroom, "subscription", "list") == []
     gone = opsroom.invoke(app, ["subscription", "remove", str(made["id"])])
     assert gone.exit_code == 4
+
+
+def test_a_subscription_names_the_updates_it_receives(opsroom: CliRunner) -> None:  # noqa: F811
+    war_room = ["--subscriber", "war-room@example.com", "--audience", "internal"]
+    chosen = run_json(opsroom, "subscribe", "--service", "db", *war_room)
+    assert chosen["audience"] == "internal"
+    made = opsroom.invoke(app, ["subscribe", "--service", "db", "--subscriber", "cfo@example.com"])
+    assert made.exit_code == 0 and "(customer updates)" in made.stdout
+    listed = opsroom.invoke(app, ["subscription", "list"])
+    assert "internal" in listed.stdout and "customer" in listed.stdout
+    bad = opsroom.invoke(app, ["subscribe", "--service", "db", "--audience", "everyone"])
+    assert bad.exit_code == 2 and "--audience" in bad.stderr
+    update = ["subscription", "update", str(chosen["id"]), "--audience", "customer"]
+    assert run_json(opsroom, *update)["audience"] == "customer"
+    missing = opsroom.invoke(app, ["subscription", "update", "999", "--audience", "internal"])
+    assert missing.exit_code == 4
+    assert [s["subscriber"] for s in run_json(opsroom, "subscription", "list")] == [
+        "cfo@example.com", "war-room@example.com",
+    ]  # fmt: skip
 
 
 def test_contact_methods_and_rules_from_the_terminal(opsroom: CliRunner) -> None:  # noqa: F811

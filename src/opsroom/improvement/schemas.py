@@ -65,7 +65,16 @@ class SettingsDoc(BaseModel):
 
 
 class SettingsWrite(SettingsDoc):
+    """What GET returns can be PUT back as it is: its read-only fields are accepted, and
+    ignored."""
+
     version: int = Field(description="the version you read (0 while the defaults apply)")
+    updated_by: str | None = Field(default=None, description="read-only; ignored")
+    updated_at: datetime | None = Field(default=None, description="read-only; ignored")
+
+    def doc(self) -> SettingsDoc:
+        """The settings themselves, without the version and the read-only fields."""
+        return SettingsDoc.model_validate(self.model_dump(include=set(SettingsDoc.model_fields)))
 
 
 class SettingsRead(SettingsWrite):

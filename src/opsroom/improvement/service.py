@@ -104,11 +104,14 @@ def _check_categories(session: Session, before: Settings, doc: schemas.SettingsD
 def replace(
     session: Session, *, actor: Principal, doc: schemas.SettingsDoc, version: int
 ) -> schemas.SettingsRead:
-    """Replace the settings; `version` is the one read (0 while the defaults apply)."""
+    """Replace the settings; `version` is the one read (0 while the defaults apply). The
+    settings in force sent back change nothing: no new version, nothing audited."""
     require(actor, Action.GOVERN)
     record = _record(session)
     require_version("the problem settings", record.version if record else 0, version)
     before = current(session)
+    if from_doc(doc) == before:
+        return read(session, actor=actor)
     _check_categories(session, before, doc)
     if record is None:
         record = ProblemSettingsRecord(id=1, version=0)

@@ -180,8 +180,7 @@ def get_policy(session: DbSession, actor: Actor) -> policy.PolicyRead:
 @router.put("/policies/incident", responses=errors(409))
 def replace_policy(session: DbSession, actor: Actor, data: policy.PolicyWrite) -> policy.PolicyRead:
     """Replace the policy (operations managers); send back the version you read."""
-    doc = policy.PolicyDoc.model_validate(data.model_dump(exclude={"version"}))
-    return policy.replace(session, actor=actor, doc=doc, version=data.version)
+    return policy.replace(session, actor=actor, doc=data.doc(), version=data.version)
 
 
 # Last, so that /notes, /updates, /links ... are matched before this catch-all.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from opsroom import clock
@@ -32,22 +32,31 @@ class PolicyDoc(BaseModel):
     resolution_minutes: dict[str, Minutes]
     update_cadence_minutes: dict[str, Minutes]
 
-    @model_validator(mode="after")
-    def _complete(self) -> PolicyDoc:
-        if sorted(self.matrix) != LEVELS or any(
-            sorted(row) != LEVELS for row in self.matrix.values()
-        ):
+    @field_validator("matrix")
+    @classmethod
+    def _every_cell(cls, matrix: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        if sorted(matrix) != LEVELS or any(sorted(row) != LEVELS for row in matrix.values()):
             raise ValueError("the matrix needs every impact 1-3 x urgency 1-3")
-        for name in ("response_minutes", "resolution_minutes", "update_cadence_minutes"):
-            if sorted(getattr(self, name)) != PRIORITIES:
-                raise ValueError(
-                    f"{name} needs a value (minutes, or null for none) for each of P1-P5"
-                )
-        return self
+        return matrix
+
+    @field_validator("response_minutes", "resolution_minutes", "update_cadence_minutes")
+    @classmethod
+    def _every_priority(cls, minutes: dict[str, int | None]) -> dict[str, int | None]:
+        if sorted(minutes) != PRIORITIES:
+            raise ValueError("give a value (minutes, or null for none) for each of P1-P5")
+        return minutes
 
 
 class PolicyWrite(PolicyDoc):
+    """What GET returns can be PUT back as it is: its read-only field is accepted, and
+    ignored."""
+
     version: int = Field(description="the version you read (0 while the defaults apply)")
+    updated_by: str | None = Field(default=None, description="read-only; ignored")
+
+    def doc(self) -> PolicyDoc:
+        """The policy itself, without the version and the read-only field."""
+        return PolicyDoc.model_validate(self.model_dump(include=set(PolicyDoc.model_fields)))
 
 
 class PolicyRead(PolicyWrite):
@@ -106,7 +115,8 @@ def read(session: Session) -> PolicyRead:
 
 
 def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int) -> PolicyRead:
-    """Replace the policy; `version` is the one read (0 while the defaults apply)."""
+    """Replace the policy; `version` is the one read (0 while the defaults apply). The
+    policy in force sent back changes nothing: no new version, nothing audited."""
     require(actor, Action.GOVERN)
     record = _record(session)
     current_version = record.version if record else 0
@@ -115,6 +125,8 @@ def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int)
             f"the policy changed since you read it (now version {current_version})",
             fields={"version": f"current version is {current_version}"},
         )
+    if from_doc(doc) == current(session):
+        return read(session)
     before = record.value if record else to_doc(DEFAULT_POLICY).model_dump()
     if record is None:
         record = IncidentPolicyRecord(id=1, version=0)

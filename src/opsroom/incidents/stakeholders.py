@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.incidents.domain import Priority
+from opsroom.incidents.domain import Audience, Priority
 from opsroom.incidents.models import Incident
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
@@ -20,13 +20,15 @@ ANNOUNCED = (Priority.P1, Priority.P2)
 
 
 def tell(
-    session: Session, incident: Incident, headline: str, *, occasion: str, body: str = ""
-) -> int:
-    """Queue the news to every subscriber of an affected service or journey; returns how many."""
+    session: Session, incident: Incident, headline: str, *, occasion: str, body: str = "",
+    audience: Audience = Audience.CUSTOMER,
+) -> int:  # fmt: skip
+    """Queue the news to every subscriber of an affected service or journey who hears its
+    audience; returns how many."""
     news = notify_schemas.IncidentNews(
         key=incident.key, title=incident.title, priority=Priority(incident.priority).label,
         status=incident.status, services=tuple(incident.service_slugs), headline=headline,
-        body=body, occasion=occasion,
+        body=body, occasion=occasion, audience=audience,
     )  # fmt: skip
     return notify.tell_stakeholders(session, news=news)
 

@@ -29,7 +29,10 @@ def post_status_update(
     session.add(update_)
     session.flush()
     incident.last_update_at, incident.update_overdue_since = clock.now(), None
-    stakeholders.tell(session, incident, "update", occasion=f"update:{update_.id}", body=data.body)
+    stakeholders.tell(
+        session, incident, "update", occasion=f"update:{update_.id}", body=data.body,
+        audience=data.audience,
+    )  # fmt: skip
     event(
         session,
         incident,

@@ -6,7 +6,6 @@ figures over large data and is checked against these functions in tests."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from opsroom.errors import ValidationFailed
+from opsroom.stats import median, p90
 
 # --- periods --------------------------------------------------------------------------------
 
@@ -160,16 +160,6 @@ class Stats:
     mean: float | None = None
     median: float | None = None
     p90: float | None = None
-
-
-def median(ordered: Sequence[float]) -> float:
-    n = len(ordered)
-    return (ordered[(n + 1) // 2 - 1] + ordered[(n + 2) // 2 - 1]) / 2
-
-
-def p90(ordered: Sequence[float]) -> float:
-    """The nearest-rank 90th percentile: the value at rank ceil(0.9 n)."""
-    return ordered[math.ceil(len(ordered) * 9 / 10) - 1]
 
 
 def stats(values: Iterable[float | None]) -> Stats:

@@ -37,6 +37,18 @@ def subscribe(
     return schemas.SubscriptionRead.model_validate(created)
 
 
+@router.patch("/subscriptions/{subscription_id}", responses=errors(403, 404, 422))
+def change_subscription(
+    session: DbSession, actor: Actor, subscription_id: RecordId, data: schemas.SubscriptionUpdate
+) -> schemas.SubscriptionRead:
+    """Change which status updates a subscription receives (yours, or anyone's as
+    operations manager)."""
+    changed = subscriptions.change_audience(
+        session, actor=actor, subscription_id=subscription_id, audience=data.audience
+    )
+    return schemas.SubscriptionRead.model_validate(changed)
+
+
 @router.delete("/subscriptions/{subscription_id}", responses=errors(403, 404))
 def unsubscribe(
     session: DbSession, actor: Actor, subscription_id: RecordId

@@ -1,4 +1,4 @@
-"""`opsroom subscribe`, `opsroom subscription list|remove`, and editing contact methods and
+"""`opsroom subscribe`, `opsroom subscription list|update|remove`, and editing contact methods and
 notification rules: `opsroom contact-method list|update|remove`,
 `opsroom notification-rule list|update|remove`."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.incidents.domain import Audience
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel
@@ -23,17 +24,28 @@ def subscribe(
     subscriber: str | None = typer.Option(
         None, help="an account or bare email address (operations managers); you by default"
     ),
+    audience: Audience | None = typer.Option(
+        None,
+        help="internal: every status update; customer: customer updates only "
+        "(default: internal for responders and above, customer for everyone else)",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Receive the status updates of incidents touching a service or a journey."""
     with unit_of_work(write=True) as session:
-        data = schemas.SubscriptionIn(subscriber=subscriber, service=service, journey=journey)
+        data = schemas.SubscriptionIn(
+            subscriber=subscriber, service=service, journey=journey, audience=audience
+        )
         created = schemas.SubscriptionRead.model_validate(
             subscriptions.subscribe(session, actor=actor(session), data=data)
         )
-    emit(created, as_json, lambda: out.print(
-        f"subscription {created.id}: {created.subscriber} → {created.target_kind} {created.target}"
-    ))  # fmt: skip
+    emit(created, as_json, lambda: out.print(_described(created)))
+
+
+def _described(s: schemas.SubscriptionRead) -> str:
+    return (
+        f"subscription {s.id}: {s.subscriber} → {s.target_kind} {s.target} ({s.audience} updates)"
+    )
 
 
 @subscription_app.command("list")
@@ -55,8 +67,26 @@ def list_subscriptions(
                 journey=journey,
             )
         ]
-    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To"],
-         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}") for r in rows]))  # fmt: skip
+    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To", "Updates"],
+         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}", r.audience) for r in rows]))  # fmt: skip
+
+
+@subscription_app.command("update")
+def update_subscription(
+    subscription_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    audience: Audience = typer.Option(
+        ..., help="internal: every status update; customer: customer updates only"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change which status updates a subscription receives."""
+    with unit_of_work(write=True) as session:
+        changed = schemas.SubscriptionRead.model_validate(
+            subscriptions.change_audience(
+                session, actor=actor(session), subscription_id=subscription_id, audience=audience
+            )
+        )
+    emit(changed, as_json, lambda: out.print(_described(changed)))
 
 
 @subscription_app.command("remove")

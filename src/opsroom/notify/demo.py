@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from opsroom.auth.domain import Principal
 from opsroom.errors import Conflict
 from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Audience
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel, Notice, NoticeKind
@@ -40,15 +41,18 @@ def load(session: Session, *, actor: Principal) -> int:
 def _history(session: Session, actor: Principal) -> None:
     recent = incidents.search(session, actor=actor, major=True, limit=RECENT).items
     for incident in reversed(recent):  # oldest first: the log shows the newest on top
-        news = [("declared", incident.description, incident.detected_at)]
+        news = [("declared", incident.description, incident.detected_at, Audience.CUSTOMER)]
         news += [
-            ("update", u.body, u.at)
+            ("update", u.body, u.at, Audience(u.audience))
             for u in reversed(incidents.status_updates(session, actor=actor, key=incident.key))
         ]
         if incident.resolved_at:
-            news.append(("resolved", "The incident is resolved.", incident.resolved_at))
-        for subscription in subscriptions.concerned(session, incident.service_slugs):
-            for n, (headline, body, at) in enumerate(news):
+            news.append(
+                ("resolved", "The incident is resolved.", incident.resolved_at, Audience.CUSTOMER)
+            )
+        hearing = {a: subscriptions.concerned(session, incident.service_slugs, a) for a in Audience}
+        for n, (headline, body, at, audience) in enumerate(news):
+            for subscription in hearing[audience]:
                 notice = Notice(
                     kind=NoticeKind.STATUS_UPDATE, subject=incident.key, body=body,
                     title=f"[P{incident.priority}] {incident.key} {headline}: {incident.title}",

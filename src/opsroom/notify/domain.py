@@ -1,6 +1,6 @@
 """Notifications as pure rules: what a page and a notice carry on every channel, each
 channel's wire format, the webhook signature, the one-click acknowledge and unsubscribe
-tokens and the retry policy."""
+tokens, the retry policy and which status updates a stakeholder subscription hears."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from email import policy
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
+
+from opsroom.auth.domain import Action, Principal, Role, decide
+from opsroom.incidents.domain import Audience
 
 MAX_ATTEMPTS = 6
 # How long a worker holds a delivery it is sending: longer than a batch of sends can take
@@ -37,6 +40,21 @@ def address_problem(kind: Channel, address: str) -> str | None:
     if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
         return "a webhook or chat contact needs an http(s) URL"
     return None
+
+
+def hears(subscribed: Audience, update: Audience) -> bool:
+    """Whether a subscription for `subscribed` receives an update for `update`: internal
+    updates are meant for the people working incidents; customer updates reach everyone."""
+    return subscribed is Audience.INTERNAL or update is Audience.CUSTOMER
+
+
+def default_audience(role: Role | None) -> Audience:
+    """A subscriber's audience when none is chosen: internal for an account that may work
+    incidents; customer for viewers, vendor contacts and bare email addresses."""
+    if role is None:
+        return Audience.CUSTOMER
+    works_incidents = decide(Principal(name="", role=role), Action.WORK_INCIDENTS).allowed
+    return Audience.INTERNAL if works_incidents else Audience.CUSTOMER
 
 
 class Delivery(StrEnum):

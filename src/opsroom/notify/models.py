@@ -76,5 +76,7 @@ class Subscription(Base):
     person: Mapped[bool] = mapped_column(Boolean, default=False)  # an account, not a bare address
     target_kind: Mapped[str] = mapped_column(String(20))  # service or journey
     target: Mapped[str] = mapped_column(String(80), index=True)
+    # internal: every status update; customer: customer updates only (domain.hears)
+    audience: Mapped[str] = mapped_column(String(20), default="customer", server_default="customer")
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -88,6 +88,22 @@ def subscribe(request: Request, session: DbSession, actor: Actor, form: Posted) 
     return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
 
 
+@router.post("/subscriptions/{subscription_id}/audience")
+def change_audience(
+    request: Request, session: DbSession, actor: Actor, subscription_id: RecordId, form: Posted
+) -> Response:
+    found = subscriptions.get(session, subscription_id)
+    target = (found.target_kind, found.target)
+    done = attempt(
+        session, f"audience-{subscription_id}", {k: v for k, v in form.items() if isinstance(v, str)},
+        lambda: subscriptions.change_audience(
+            session, actor=actor, subscription_id=subscription_id,
+            audience=parse_form(schemas.SubscriptionUpdate, form).audience,
+        ),
+    )  # fmt: skip
+    return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
+
+
 @router.post("/subscriptions/{subscription_id}/remove")
 def unsubscribe(
     request: Request, session: DbSession, actor: Actor, subscription_id: RecordId

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from opsroom.apidoc import Input
+from opsroom.incidents.domain import Audience
 from opsroom.notify.domain import Channel, Delivery, address_problem
 
 
@@ -102,6 +103,11 @@ class SubscriptionIn(Input):
     )
     service: str | None = Field(default=None, max_length=80)
     journey: str | None = Field(default=None, max_length=80)
+    audience: Audience | None = Field(
+        default=None,
+        description="internal: every status update; customer: customer updates only. By default "
+        "internal for accounts that may work incidents, customer for everyone else",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> SubscriptionIn:
@@ -116,6 +122,12 @@ class SubscriptionIn(Input):
         return Target.JOURNEY, self.journey or ""
 
 
+class SubscriptionUpdate(Input):
+    audience: Audience = Field(
+        description="internal: every status update; customer: customer updates only"
+    )
+
+
 class SubscriptionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -126,6 +138,9 @@ class SubscriptionRead(BaseModel):
     )
     target_kind: Target
     target: str
+    audience: Audience = Field(
+        description="internal: every status update; customer: customer updates only"
+    )
     created_by: str
     created_at: datetime
 
@@ -142,3 +157,7 @@ class IncidentNews(BaseModel):
     headline: str
     body: str = ""
     occasion: str
+    audience: Audience = Field(
+        default=Audience.CUSTOMER,
+        description="an internal update reaches internal subscribers only; other news, everyone",
+    )

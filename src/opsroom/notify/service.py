@@ -163,8 +163,9 @@ def _unsubscribe_link(session: Session, subscription: Subscription) -> str:
 
 def tell_stakeholders(session: Session, *, news: schemas.IncidentNews) -> int:
     """Queue the incident's news to everyone subscribed to an affected service or a journey
-    through one, once per subscriber and occasion. Returns how many subscribers it reaches."""
-    concerned = subscriptions.concerned(session, news.services)
+    through one who hears its audience, once per subscriber and occasion. Returns how many
+    subscribers it reaches."""
+    concerned = subscriptions.concerned(session, news.services, news.audience)
     for subscription in concerned:
         notice = Notice(
             kind=NoticeKind.STATUS_UPDATE, subject=news.key, body=news.body,

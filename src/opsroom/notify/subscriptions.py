@@ -1,6 +1,7 @@
 """Stakeholder subscriptions: who wants the status updates of incidents touching a service
-or a business journey. Anyone signed in subscribes themselves; operations managers manage
-other people's subscriptions and bare email addresses."""
+or a business journey, and which of them (internal or customer updates). Anyone signed in
+subscribes themselves; operations managers manage other people's subscriptions and bare
+email addresses."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth import service as accounts
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.incidents.domain import Audience
 from opsroom.notify import domain
 from opsroom.notify.models import Subscription
 from opsroom.notify.schemas import SubscriptionIn, Target
@@ -35,11 +37,13 @@ def _checked_target(session: Session, kind: Target, slug: str) -> str:
         ) from None
 
 
-def _account(session: Session, email: str) -> str | None:
+def _account(session: Session, email: str) -> tuple[str, Role] | None:
+    """The account's email and role, None for a bare address."""
     try:
-        return accounts.get_user(session, email).email
+        user = accounts.get_user(session, email)
     except NotFound:
         return None
+    return user.email, Role(user.role)
 
 
 def subscribe(session: Session, *, actor: Principal, data: SubscriptionIn) -> Subscription:
@@ -53,15 +57,16 @@ def subscribe(session: Session, *, actor: Principal, data: SubscriptionIn) -> Su
     kind, slug = data.target
     target = _checked_target(session, kind, slug)
     account = _account(session, wanted)
-    subscriber = account or wanted.lower()
+    subscriber = account[0] if account else wanted.lower()
     if _find(session, subscriber, kind, target) is not None:
         raise Conflict(
             f"{subscriber} is already subscribed to {kind.value} {target}",
             fields={kind.value: "already subscribed"},
         )
+    audience = data.audience or domain.default_audience(account[1] if account else None)
     subscription = Subscription(
         subscriber=subscriber, person=account is not None, target_kind=kind, target=target,
-        created_by=str(actor),
+        audience=audience, created_by=str(actor),
     )  # fmt: skip
     session.add(subscription)
     session.flush()
@@ -115,6 +120,20 @@ def unsubscribe(session: Session, *, actor: Principal, subscription_id: int) -> 
     return _removed(session, str(actor), subscription)
 
 
+def change_audience(
+    session: Session, *, actor: Principal, subscription_id: int, audience: Audience
+) -> Subscription:
+    """Which status updates a subscription receives from now on; the same audience again
+    changes nothing."""
+    subscription = get(session, subscription_id)
+    _may_manage(actor, subscription.subscriber)
+    if subscription.audience != audience:
+        subscription.audience = audience
+        session.flush()
+        _audit(session, str(actor), "subscription.changed", subscription)
+    return subscription
+
+
 def by_link(
     session: Session, *, secret: str, subscription_id: int, token: str
 ) -> Subscription | None:
@@ -147,18 +166,26 @@ def _audit(session: Session, actor: str, action: str, subscription: Subscription
     audit.record(
         session, actor=actor, action=action, subject_type="person",
         subject_key=subscription.subscriber,
-        after={"id": subscription.id, str(subscription.target_kind): subscription.target},
+        after={
+            "id": subscription.id, str(subscription.target_kind): subscription.target,
+            "audience": subscription.audience,
+        },
     )  # fmt: skip
 
 
-def concerned(session: Session, services: Sequence[str]) -> list[Subscription]:
-    """One subscription per subscriber to any of these services or the journeys through them."""
+def concerned(
+    session: Session, services: Sequence[str], audience: Audience = Audience.CUSTOMER
+) -> list[Subscription]:
+    """One subscription per subscriber to any of these services or the journeys through them
+    that hears news for `audience` (internal news: internal subscriptions only)."""
     journeys = catalog.journeys_through(session, services)
+    hearing = [a for a in Audience if domain.hears(a, audience)]
     query = select(Subscription).where(
         or_(
             (Subscription.target_kind == Target.SERVICE) & Subscription.target.in_(services),
             (Subscription.target_kind == Target.JOURNEY) & Subscription.target.in_(journeys),
-        )
+        ),
+        Subscription.audience.in_(hearing),
     )
     first: dict[str, Subscription] = {}
     for subscription in session.scalars(query.order_by(Subscription.id)):

@@ -60,8 +60,7 @@ def replace_settings(
     """Replace the settings (operations managers); send back the version you read. A
     category that contributing factors still use cannot be removed (409). New items follow
     the new settings; due dates already set do not move."""
-    doc = settings_schemas.SettingsDoc.model_validate(data.model_dump(exclude={"version"}))
-    return settings.replace(session, actor=actor, doc=doc, version=data.version)
+    return settings.replace(session, actor=actor, doc=data.doc(), version=data.version)
 
 
 @router.get("/problems/figures", responses=errors())

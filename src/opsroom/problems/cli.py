@@ -214,7 +214,7 @@ def set_settings(
         now = settings.read(session, actor=who)
         due = now.action_due_days | dict(p.partition("=")[::2] for p in action_due)
         doc = settings_schemas.SettingsDoc.model_validate(
-            now.model_dump(include=set(settings_schemas.SettingsDoc.model_fields))
+            now.doc().model_dump()
             | {k: v for k, v in given.items() if v is not None}
             | {"action_due_days": due}
         )

@@ -116,8 +116,7 @@ def settings_page(request: Request, session: DbSession, actor: Actor) -> Respons
 def save_settings(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
     def change() -> object:
         data = _settings_form(form)
-        doc = settings_schemas.SettingsDoc.model_validate(data.model_dump(exclude={"version"}))
-        return settings.replace(session, actor=actor, doc=doc, version=data.version)
+        return settings.replace(session, actor=actor, doc=data.doc(), version=data.version)
 
     outcome = attempt(session, "settings", form, change)
     if isinstance(outcome, Failure):

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom import clock
+from opsroom.audit import service as audit
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
@@ -39,13 +40,15 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def platform(settings: Settings, frozen_clock: clock.FrozenClock) -> Settings:
-    """small_platform (journey login = gateway, auth); cfo@ has an account."""
+    """small_platform (journey login = gateway, auth); cfo@ has a viewer's account, resp@ a
+    responder's."""
     with session_scope(settings) as s:
         factories.small_platform(s)
-        auth.create_user(
-            s, actor=ACTOR,
-            data=UserCreate(email="cfo@example.com", display_name="CFO", service_account=True),
-        )  # fmt: skip
+        for email, role in (("cfo@example.com", Role.VIEWER), ("resp@example.com", Role.RESPONDER)):
+            auth.create_user(
+                s, actor=ACTOR,
+                data=UserCreate(email=email, display_name=email, role=role, service_account=True),
+            )  # fmt: skip
     return settings
 
 
@@ -119,7 +122,7 @@ def test_subscribers_hear_of_declaration_updates_priority_and_resolution_once_ea
     with session_scope(platform) as s:
         incidents.post_status_update(
             s, actor=RESPONDER, key=key,
-            data=incident_schemas.StatusUpdateIn(audience="internal", body="Failing over the IdP."),
+            data=incident_schemas.StatusUpdateIn(audience="customer", body="Failing over the IdP."),
         )  # fmt: skip
         incidents.override_priority(
             s, actor=RESPONDER, key=key,
@@ -185,3 +188,84 @@ def test_the_unsubscribe_link_works_once_and_only_when_signed(platform: Settings
         )
         key = declare(s)
         assert queued(s, "board@example.com") == [] and key
+
+
+def post_update(session: Session, key: str, audience: str, body: str) -> None:
+    data = incident_schemas.StatusUpdateIn(audience=audience, body=body)
+    incidents.post_status_update(session, actor=RESPONDER, key=key, data=data)
+
+
+def bodies(session: Session, person: str) -> list[str]:
+    return [m["body"] for m in queued(session, person) if " update: " in m["title"]]
+
+
+def test_audiences_default_by_role_and_can_be_chosen(platform: Settings) -> None:
+    with session_scope(platform) as s:
+        viewer = subscribe(s, service="auth")
+        responder = subscribe(s, RESPONDER, service="auth")
+        bare = subscribe(s, MANAGER, subscriber="board@example.com", service="auth")
+        chosen = subscribe(
+            s, MANAGER, subscriber="war-room@example.com", service="auth", audience="internal"
+        )
+        quiet = subscribe(s, RESPONDER, journey="login", audience="customer")
+        (last, *_) = audit.list_entries(s, subject_key="resp@example.com").items
+    assert last.after == {"id": quiet.id, "journey": "login", "audience": "customer"}
+    assert [x.audience for x in (viewer, responder, bare, chosen, quiet)] == [
+        "customer", "internal", "customer", "internal", "customer",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="audience"):
+        notify_schemas.SubscriptionIn(service="auth", audience="everyone")
+
+
+def test_an_internal_update_reaches_internal_subscribers_only_a_customer_update_everyone(
+    platform: Settings,
+) -> None:
+    with session_scope(platform) as s:
+        subscribe(s, service="auth")  # a viewer: customer updates
+        subscribe(s, RESPONDER, service="auth")  # a responder: internal and customer
+        subscribe(s, MANAGER, subscriber="board@example.com", journey="login")  # customer
+        subscribe(
+            s, MANAGER, subscriber="war-room@example.com", service="auth", audience="internal"
+        )
+        # customer updates through the service, every update through the journey: told once
+        subscribe(s, MANAGER, subscriber="pm@example.com", service="auth", audience="customer")
+        subscribe(s, MANAGER, subscriber="pm@example.com", journey="login", audience="internal")
+        key = declare(s)
+    with session_scope(platform) as s:
+        post_update(s, key, "internal", "Failing over the IdP; db replica lag 40 s.")
+        post_update(s, key, "customer", "Sign-in is slow; we are failing over.")
+    with session_scope(platform) as s:
+        heard = {
+            p: bodies(s, f"{p}@example.com") for p in ("cfo", "resp", "board", "war-room", "pm")
+        }
+    customer = ["Sign-in is slow; we are failing over."]
+    every = ["Failing over the IdP; db replica lag 40 s.", *customer]
+    assert heard == {
+        "cfo": customer, "resp": every, "board": customer, "war-room": every, "pm": every,
+    }  # fmt: skip
+
+
+def test_a_subscription_changes_its_audience_and_hears_accordingly(platform: Settings) -> None:
+    with session_scope(platform) as s:
+        board = subscribe(s, MANAGER, subscriber="board@example.com", service="auth")
+        key = declare(s)
+    with session_scope(platform) as s:
+        with pytest.raises(Forbidden):
+            subscriptions.change_audience(
+                s, actor=VIEWER, subscription_id=board.id, audience="internal"
+            )
+        subscriptions.change_audience(
+            s, actor=MANAGER, subscription_id=board.id, audience="internal"
+        )
+        subscriptions.change_audience(
+            s, actor=MANAGER, subscription_id=board.id, audience="internal"
+        )
+        changes = [
+            e.after for e in audit.list_entries(s, subject_key="board@example.com").items
+            if e.action == "subscription.changed"
+        ]  # fmt: skip
+        post_update(s, key, "internal", "Restarting the IdP pods.")
+    with session_scope(platform) as s:
+        assert bodies(s, "board@example.com") == ["Restarting the IdP pods."]
+        assert subscriptions.get(s, board.id).audience == "internal"
+    assert changes == [{"id": board.id, "service": "auth", "audience": "internal"}]  # once
