@@ -15,6 +15,7 @@ from opsroom.config import Settings
 from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import DECLARED_FOR_CUSTOMERS
 from opsroom.jobs.worker import run_once
 from opsroom.notify import schemas, subscriptions
 from tests import factories
@@ -45,7 +46,9 @@ def test_a_subscriber_gets_the_update_by_email_and_unsubscribes_in_one_click(
     assert (sender, recipients) == ("ops@example.com", ["board@example.com"])
     assert mail["Subject"] == f"[P1] {key} declared: Sign-in fails"
     body = mail.get_payload(decode=True).decode()
-    assert "Users cannot sign in." in body and "Acknowledge" not in body
+    # a bare address hears customer news: not the description, written for responders
+    assert DECLARED_FOR_CUSTOMERS in body and "Users cannot sign in." not in body
+    assert "Acknowledge" not in body
     link = re.search(r"Unsubscribe: (\S+)", body)
     assert link is not None and mail["List-Unsubscribe"] == f"<{link.group(1)}>"
     address = urlsplit(link.group(1))

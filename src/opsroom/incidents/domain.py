@@ -73,6 +73,14 @@ class Audience(StrEnum):
     CUSTOMER = "customer"
 
 
+# What the customer audience hears of a declaration: the description is for responders.
+DECLARED_FOR_CUSTOMERS = "We are investigating; updates follow here."
+
+
+def declaration_body(description: str, audience: Audience) -> str:
+    return description if audience == Audience.INTERNAL else DECLARED_FOR_CUSTOMERS
+
+
 # The canonical KPI timestamps, in the order they must hold.
 TIMESTAMPS = (
     "impact_started_at",

@@ -210,7 +210,7 @@ def _after_declaring(
         assign_role(session, actor=actor, key=incident.key, data=role)
     schedule_clocks(session, incident, rules)
     _start_escalation(session, incident)
-    stakeholders.tell(session, incident, "declared", occasion="declared", body=incident.description)
+    stakeholders.declared(session, incident)
 
 
 def priority_for(session: Session, impact: int, urgency: int) -> Priority:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from opsroom import clock
-from opsroom.incidents.domain import Audience, Priority
+from opsroom.incidents.domain import Audience, Priority, declaration_body
 from opsroom.incidents.models import Incident
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
@@ -31,6 +31,15 @@ def tell(
         body=body, occasion=occasion, audience=audience,
     )  # fmt: skip
     return notify.tell_stakeholders(session, news=news)
+
+
+def declared(session: Session, incident: Incident) -> None:
+    """Everyone hears of the declaration; only internal subscribers get the description,
+    written for responders. Told once per subscriber and occasion, the internal ones hear it
+    first, so the notice without the description reaches the customer audience alone."""
+    for audience in (Audience.INTERNAL, Audience.CUSTOMER):
+        body = declaration_body(incident.description, audience)
+        tell(session, incident, "declared", occasion="declared", body=body, audience=audience)
 
 
 def priority_changed(session: Session, incident: Incident, before: Priority) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from opsroom.auth.domain import Principal
 from opsroom.errors import Conflict
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import Audience
+from opsroom.incidents.domain import Audience, declaration_body
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel, Notice, NoticeKind
@@ -53,6 +53,8 @@ def _history(session: Session, actor: Principal) -> None:
         hearing = {a: subscriptions.concerned(session, incident.service_slugs, a) for a in Audience}
         for n, (headline, body, at, audience) in enumerate(news):
             for subscription in hearing[audience]:
+                if headline == "declared":
+                    body = declaration_body(incident.description, Audience(subscription.audience))
                 notice = Notice(
                     kind=NoticeKind.STATUS_UPDATE, subject=incident.key, body=body,
                     title=f"[P{incident.priority}] {incident.key} {headline}: {incident.title}",

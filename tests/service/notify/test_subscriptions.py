@@ -18,7 +18,7 @@ from opsroom.db import session_scope
 from opsroom.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import Priority, Transition
+from opsroom.incidents.domain import DECLARED_FOR_CUSTOMERS, Priority, Transition
 from opsroom.jobs.worker import run_once
 from opsroom.notify import domain, subscriptions
 from opsroom.notify import schemas as notify_schemas
@@ -243,6 +243,25 @@ def test_an_internal_update_reaches_internal_subscribers_only_a_customer_update_
     assert heard == {
         "cfo": customer, "resp": every, "board": customer, "war-room": every, "pm": every,
     }  # fmt: skip
+
+
+def test_only_internal_subscribers_read_the_description_of_a_declared_incident(
+    platform: Settings,
+) -> None:
+    with session_scope(platform) as s:
+        subscribe(s, service="auth")  # a viewer: customer
+        subscribe(s, RESPONDER, service="auth")  # a responder: internal
+        declare(s, description="IdP cert expired on idp-2; rotating keys by hand.")
+    with session_scope(platform) as s:
+        told = {p: declared(s, f"{p}@example.com") for p in ("cfo", "resp")}
+    assert told == {
+        "cfo": [DECLARED_FOR_CUSTOMERS],
+        "resp": ["IdP cert expired on idp-2; rotating keys by hand."],
+    }
+
+
+def declared(session: Session, person: str) -> list[str]:
+    return [m["body"] for m in queued(session, person) if " declared: " in m["title"]]
 
 
 def test_a_subscription_changes_its_audience_and_hears_accordingly(platform: Settings) -> None:
