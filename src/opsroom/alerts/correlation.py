@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 TOPOLOGY_CANDIDATES = 50
 
 
+def join_groups(intake: Intake, rows: Sequence[Alert]) -> int:
+    """Join new firing alerts, not inserted yet, in order, each to its group's incident,
+    until one has none; returns how many joined. Their rows are then written once, with
+    their incident: the topology and the opening look for them in the database."""
+    for joined, row in enumerate(rows):
+        if not _by_group(intake, row):
+            return joined
+    return len(rows)
+
+
 def place(intake: Intake, row: Alert) -> None:
     """Find the incident a new firing alert belongs to, or open one when it is due."""
     if _by_group(intake, row):
@@ -38,16 +48,15 @@ def _by_group(intake: Intake, row: Alert) -> bool:
     if placed is not None and placed.status in OPEN:
         _join(intake, row, placed, domain.explain_group(row.group_key))
         return True
+    query = select(Alert.incident_number, Alert.status, Alert.last_received_at).where(
+        Alert.integration_id == row.integration_id,
+        Alert.group_key == row.group_key,
+        Alert.incident_number.is_not(None),
+    )
+    if row.id is not None:  # a new alert is joined to its group before it is inserted
+        query = query.where(Alert.id != row.id)
     latest = intake.session.execute(
-        select(Alert.incident_number, Alert.status, Alert.last_received_at)
-        .where(
-            Alert.integration_id == row.integration_id,
-            Alert.group_key == row.group_key,
-            Alert.incident_number.is_not(None),
-            Alert.id != row.id,
-        )
-        .order_by(Alert.last_received_at.desc(), Alert.id.desc())
-        .limit(1)
+        query.order_by(Alert.last_received_at.desc(), Alert.id.desc()).limit(1)
     ).first()
     if latest is None:
         return False
