@@ -174,12 +174,12 @@ def _urgency(intake: Intake, row: Alert) -> int:
 
 
 def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
-    alerting = _alerting_services(intake, incident.number)
     # Only a service new to the incident's alerts can move its probable cause.
-    if row.service_slug and row.service_slug not in alerting:
+    if row.service_slug and not _alerting(intake, incident.number, row.service_slug):
         if incident.number not in intake.causes_before:
-            intake.causes_before[incident.number] = _cause(intake, alerting)
-        alerting.add(row.service_slug)
+            services = set(_services(intake, incident.number))
+            intake.causes_before[incident.number] = _cause(intake, services)
+        intake.alerting[incident.number].add(row.service_slug)
     row.incident_number = incident.number
     intake.groups[row.group_key] = incident
     if row.service_slug and row.service_slug not in incident.service_slugs:
@@ -220,11 +220,25 @@ def _services(intake: Intake, number: int) -> list[str]:
     )
 
 
-def _alerting_services(intake: Intake, number: int) -> set[str]:
-    """The services with alerts on the incident, loaded once a batch and kept current."""
-    if number not in intake.alerting:
-        intake.alerting[number] = set(_services(intake, number))
-    return intake.alerting[number]
+def _alerting(intake: Intake, number: int, service: str) -> bool:
+    """Whether the service has alerts on the incident, asked once a batch and kept current:
+    one indexed look-up rather than listing the services of an incident's every alert."""
+    known = intake.alerting.setdefault(number, set())
+    if service not in known and _has_alerts(intake, number, service):
+        known.add(service)
+    return service in known
+
+
+def _has_alerts(intake: Intake, number: int, service: str) -> bool:
+    found = intake.session.scalar(
+        select(Alert.id)
+        .where(
+            Alert.incident_number.in_(incidents.merged_numbers(intake.session, number)),
+            Alert.service_slug == service,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _cause(intake: Intake, services: set[str]) -> str | None:
