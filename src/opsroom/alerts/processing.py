@@ -39,7 +39,7 @@ class Intake:
     services: dict[str, str | None] = field(default_factory=dict)
     # The batch's alerts still firing, by fingerprint: loaded in one query, kept current.
     open_rows: dict[str, Alert] = field(default_factory=dict)
-    # New firing alerts not yet flushed and handed to correlation.
+    # New firing alerts not yet inserted and handed to correlation.
     unplaced: list[Alert] = field(default_factory=list)
     # Where each group's alerts went in this batch, and services known to alert on each incident.
     groups: dict[str, Any] = field(default_factory=dict)
