@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -57,19 +59,42 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Values orjson writes otherwise than json.dumps, or not at all, are left to json.dumps.
+_PASSED_THROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_text(value: Any) -> str:
+    """JSON columns' text: json.dumps's own, but for the spaces after `,` and `:`, written
+    by orjson at a fraction of the cost. json.dumps still writes what orjson would write
+    otherwise, so every value is stored and read back as before: dict keys that are not
+    strings and integers beyond 64 bits (orjson refuses them), NaN and infinities (orjson
+    writes null, so any null is left to it), text beyond ASCII (json.dumps escapes it), and
+    refuses what it refused (datetimes, dataclasses)."""
+    try:
+        text = orjson.dumps(value, option=_PASSED_THROUGH)
+    except TypeError:
+        return json.dumps(value)
+    if b"null" in text or not text.isascii():
+        return json.dumps(value)
+    return text.decode()
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        json_serializer=json_text,
+    )  # fmt: skip
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     # Connections are pooled (SQLAlchemy's default for a file). Opening one for every
     # transaction cost ~2 ms against ~0.2 ms: the pragmas below, and the checkpoint SQLite
     # runs when the last connection to a database closes.
-    engine = create_engine(url, echo=echo)
+    engine = create_engine(url, echo=echo, json_serializer=json_text)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

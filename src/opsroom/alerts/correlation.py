@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 TOPOLOGY_CANDIDATES = 50
 
 
+def join_groups(intake: Intake, rows: Sequence[Alert]) -> int:
+    """Join new firing alerts, not inserted yet, in order, each to its group's incident,
+    until one has none; returns how many joined. Their rows are then written once, with
+    their incident: the topology and the opening look for them in the database."""
+    for joined, row in enumerate(rows):
+        if not _by_group(intake, row):
+            return joined
+    return len(rows)
+
+
 def place(intake: Intake, row: Alert) -> None:
     """Find the incident a new firing alert belongs to, or open one when it is due."""
     if _by_group(intake, row):
@@ -38,16 +48,15 @@ def _by_group(intake: Intake, row: Alert) -> bool:
     if placed is not None and placed.status in OPEN:
         _join(intake, row, placed, domain.explain_group(row.group_key))
         return True
+    query = select(Alert.incident_number, Alert.status, Alert.last_received_at).where(
+        Alert.integration_id == row.integration_id,
+        Alert.group_key == row.group_key,
+        Alert.incident_number.is_not(None),
+    )
+    if row.id is not None:  # a new alert is joined to its group before it is inserted
+        query = query.where(Alert.id != row.id)
     latest = intake.session.execute(
-        select(Alert.incident_number, Alert.status, Alert.last_received_at)
-        .where(
-            Alert.integration_id == row.integration_id,
-            Alert.group_key == row.group_key,
-            Alert.incident_number.is_not(None),
-            Alert.id != row.id,
-        )
-        .order_by(Alert.last_received_at.desc(), Alert.id.desc())
-        .limit(1)
+        query.order_by(Alert.last_received_at.desc(), Alert.id.desc()).limit(1)
     ).first()
     if latest is None:
         return False
@@ -165,12 +174,12 @@ def _urgency(intake: Intake, row: Alert) -> int:
 
 
 def _join(intake: Intake, row: Alert, incident: Any, reason: str) -> None:
-    alerting = _alerting_services(intake, incident.number)
     # Only a service new to the incident's alerts can move its probable cause.
-    if row.service_slug and row.service_slug not in alerting:
+    if row.service_slug and not _alerting(intake, incident.number, row.service_slug):
         if incident.number not in intake.causes_before:
-            intake.causes_before[incident.number] = _cause(intake, alerting)
-        alerting.add(row.service_slug)
+            services = set(_services(intake, incident.number))
+            intake.causes_before[incident.number] = _cause(intake, services)
+        intake.alerting[incident.number].add(row.service_slug)
     row.incident_number = incident.number
     intake.groups[row.group_key] = incident
     if row.service_slug and row.service_slug not in incident.service_slugs:
@@ -211,11 +220,25 @@ def _services(intake: Intake, number: int) -> list[str]:
     )
 
 
-def _alerting_services(intake: Intake, number: int) -> set[str]:
-    """The services with alerts on the incident, loaded once a batch and kept current."""
-    if number not in intake.alerting:
-        intake.alerting[number] = set(_services(intake, number))
-    return intake.alerting[number]
+def _alerting(intake: Intake, number: int, service: str) -> bool:
+    """Whether the service has alerts on the incident, asked once a batch and kept current:
+    one indexed look-up rather than listing the services of an incident's every alert."""
+    known = intake.alerting.setdefault(number, set())
+    if service not in known and _has_alerts(intake, number, service):
+        known.add(service)
+    return service in known
+
+
+def _has_alerts(intake: Intake, number: int, service: str) -> bool:
+    found = intake.session.scalar(
+        select(Alert.id)
+        .where(
+            Alert.incident_number.in_(incidents.merged_numbers(intake.session, number)),
+            Alert.service_slug == service,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _cause(intake: Intake, services: set[str]) -> str | None:

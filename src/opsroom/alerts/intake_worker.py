@@ -4,6 +4,7 @@ commits a request) and of `opsroom worker` (which polls, as other processes writ
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -37,6 +38,10 @@ def _drain_one(settings: Settings, integration_id: int, wait: bool) -> int:
 
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     log.info("intake drainer started")
+    # What is alive by now (modules, mappers, the app) lives as long as the process. Frozen,
+    # it is left out of the collector's full passes, which the thousands of objects of every
+    # drain set off: walking it each time took a sixth of the drain.
+    gc.freeze()
     while not stop.is_set():
         intake.arrived.clear()
         try:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsroom.alerts import reports
 from opsroom.alerts.domain import Severity
+from opsroom.alerts.models import Alert
 from opsroom.clock import FrozenClock
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Status
@@ -241,3 +243,30 @@ def test_alerts_of_a_merged_duplicate_follow_it_into_the_primary(
         resolved("Latency", service="auth", pod="c"),
     )
     assert incidents.get(platform, actor=ACTOR, key="INC-1").status == Status.RESOLVED
+
+
+def test_one_batch_joins_known_groups_and_opens_new_ones_keeping_the_order_of_arrival(
+    platform: Session, frozen_clock: FrozenClock
+) -> None:
+    prom = integration(platform, service=None, group_by=["alertname"])
+    send(platform, prom, alert("Disk", service="auth", pod="a"))
+    frozen_clock.advance(timedelta(minutes=1))
+    batch = [
+        alert("Disk", service="auth", pod="b"),
+        alert("Slow", service="search"),  # search and auth are not linked: a new incident
+        alert("Disk", service="auth", pod="c"),
+    ]
+    assert send(platform, prom, *batch).incidents == ["INC-1", "INC-2"]
+    stored = platform.execute(
+        select(Alert.summary, Alert.incident_number, Alert.opened_incident).order_by(Alert.id)
+    ).all()
+    assert [tuple(row) for row in stored] == [
+        ("Disk auth a", 1, True),
+        ("Disk auth b", 1, False),
+        ("Slow search", 2, True),
+        ("Disk auth c", 1, False),
+    ]
+    assert (
+        "2 alerts (“Disk auth b”, “Disk auth c”) joined because it is in the same group "
+        '{alertname="Disk"} as alerts already on this incident'
+    ) in timeline(platform, "INC-1")
