@@ -62,9 +62,10 @@ log = logging.getLogger(__name__)
 
 class WriteGate:
     """SQLite takes one writer at a time, and the intake's commits go first: a 2xx waits for
-    them, the drain does not. The drainer begins a transaction only when no intake commit
-    waits, or once it has deferred for its patience, and the two hand over at once rather
-    than polling SQLite's busy timeout. Within a process the hand-over runs through a lock and
+    them, the drain does not. While requests keep arriving, the drainer pauses for its
+    patience before each transaction, so the intake holds the write lock most of the time;
+    it begins a transaction only when no intake commit waits, or once it has deferred for
+    its patience, and the two hand over at once rather than polling SQLite's busy timeout. Within a process the hand-over runs through a lock and
     a count of waiting intake commits; across processes (`serve --no-worker` beside `opsroom
     worker`) through an advisory lock on a file beside the database (`<db>-intake.lock`),
     held shared by each intake commit while it waits and commits, and exclusively by the
@@ -92,10 +93,13 @@ class WriteGate:
                 self._changed.notify_all()
 
     @contextmanager
-    def drain(self, settings: Settings) -> Iterator[None]:
+    def drain(self, settings: Settings, *, arriving: bool = False) -> Iterator[None]:
+        """`arriving`: requests arrived since the drainer's previous transaction."""
         if not settings.is_sqlite:
             yield
             return
+        if arriving:
+            time.sleep(self._patience)
         with self._changed:
             self._changed.wait_for(lambda: self._intake_waiting == 0, self._patience)
         with self._file_lock(settings, drain=True), self._turn:
@@ -337,6 +341,11 @@ def _row(request: Pending, now: datetime) -> dict[str, Any]:
 
 
 # --- draining -------------------------------------------------------------------------------
+
+
+def newest(session: Session) -> int:
+    """The id of the latest request waiting (0 when none): a later one means more arrived."""
+    return int(session.scalar(select(func.max(IntakeRequest.id))) or 0)
 
 
 def waiting_integrations(session: Session) -> list[int]:

@@ -21,18 +21,20 @@ def drain(settings: Settings, *, wait: bool = False) -> int:
     """Drain every waiting request; returns how many alerts were processed. Integrations
     another worker is draining are left to it, or with `wait` (for tests and the bench,
     which want the intake empty) drained after it."""
-    total = 0
+    total, seen = 0, None
     while True:
         with session_scope(settings, write=False) as session:
             waiting = intake.waiting_integrations(session)
-        drained = sum(_drain_one(settings, integration_id, wait) for integration_id in waiting)
+            newest = intake.newest(session)
+        arriving = seen is not None and newest > seen
+        drained = sum(_drain_one(settings, i, wait, arriving=arriving) for i in waiting)
         if drained == 0:
             return total
-        total += drained
+        total, seen = total + drained, newest
 
 
-def _drain_one(settings: Settings, integration_id: int, wait: bool) -> int:
-    with intake.gate.drain(settings), session_scope(settings) as session:
+def _drain_one(settings: Settings, integration_id: int, wait: bool, *, arriving: bool) -> int:
+    with intake.gate.drain(settings, arriving=arriving), session_scope(settings) as session:
         return intake.drain_integration(session, integration_id, wait=wait).received
 
 

@@ -222,3 +222,37 @@ def test_a_drain_takes_its_turn_even_when_the_intake_never_lets_go(tmp_path: Pat
         draining.join(timeout=30)
         order.append("intake")
     assert order == ["drain", "intake"]
+
+
+def test_while_requests_keep_arriving_the_drain_leaves_the_intake_the_next_turn(
+    tmp_path: Path,
+) -> None:
+    """The drainer saw requests arrive since its last transaction: it pauses before taking
+    the write lock, and an intake commit arriving meanwhile goes first."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
+    server, worker = intake.WriteGate(), intake.WriteGate()
+    order: list[str] = []
+    started = threading.Event()
+
+    def drain_after_arrivals() -> None:
+        started.set()
+        _in_turn(lambda: worker.drain(settings, arriving=True), order, "drain")
+
+    draining = threading.Thread(target=drain_after_arrivals)
+    draining.start()
+    started.wait(timeout=30)
+    _in_turn(lambda: server.intake(settings), order, "intake")
+    draining.join(timeout=30)
+    assert order == ["intake", "drain"]
+
+
+def test_newest_names_the_latest_request_waiting(settings: Settings) -> None:
+    (prom,) = setup(settings, "prom")
+    with session_scope(settings) as s:
+        assert intake.newest(s) == 0
+    keep(settings, pending(prom, alert("Disk")), pending(prom, alert("Cpu")))
+    with session_scope(settings) as s:
+        first = intake.newest(s)
+    keep(settings, pending(prom, alert("Disk")))
+    with session_scope(settings) as s:
+        assert intake.newest(s) > first > 0
