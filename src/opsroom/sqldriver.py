@@ -21,9 +21,9 @@ Processor = Callable[[Any], Any]
 @dataclass(frozen=True)
 class DriverStatement:
     sql: str
-    names: tuple[str, ...]  # bind names, in the order a positional driver takes them
     positional: bool
-    binds: Mapping[str, Processor]  # value converters of the binds that have one
+    # each bind's name, in the order a positional driver takes them, and its value converter
+    binds: tuple[tuple[str, Processor | None], ...]
     given: Mapping[str, Any]  # values the statement itself holds (`id == 7`)
     selected: tuple[TypeEngine[Any], ...]  # a SELECT's column types, on this dialect
     dialect: Dialect
@@ -37,30 +37,28 @@ class DriverStatement:
     ) -> DriverStatement:
         """`columns`: an INSERT's columns (its binds take their names)."""
         compiled = statement.compile(dialect=dialect, column_keys=list(columns) or None)
-        binds = {
-            name: processor
+        converters = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for bind, name in compiled.bind_names.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
         }
+        names = compiled.positiontup or list(compiled.bind_names.values())
         selected = statement.selected_columns if isinstance(statement, Select) else ()
         return cls(
             sql=compiled.string,
-            names=tuple(compiled.positiontup or compiled.bind_names.values()),
             positional=compiled.positional,
-            binds=binds,
+            binds=tuple((name, converters[name]) for name in names),
             given={name: value for name, value in compiled.params.items() if value is not None},
             selected=tuple(c.type.dialect_impl(dialect) for c in selected),
             dialect=dialect,
         )
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        """The values as the driver takes them: a tuple, or a dict for a named paramstyle."""
-        values = {**self.given, **values}
-        converted = {
-            name: (convert(values[name]) if (convert := self.binds.get(name)) else values[name])
-            for name in self.names
-        }
-        return tuple(converted[name] for name in self.names) if self.positional else converted
+        """The values as the driver takes them: a list, or a dict for a named paramstyle."""
+        if self.given:
+            values = {**self.given, **values}
+        if self.positional:
+            return [convert(values[n]) if convert else values[n] for n, convert in self.binds]
+        return {n: convert(values[n]) if convert else values[n] for n, convert in self.binds}
 
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run in `connection`'s transaction; a SELECT's rows, their values converted."""

@@ -76,6 +76,7 @@ class WriteGate:
         self._intake_waiting = 0
         self._changed = threading.Condition()
         self._patience = DRAIN_PATIENCE_SECONDS
+        self._lock_files: dict[str, str | None] = {}
 
     @contextmanager
     def intake(self, settings: Settings) -> Iterator[None]:
@@ -116,11 +117,11 @@ class WriteGate:
         goes ahead without it (SQLite's own lock still keeps the two apart). Each use opens
         the file afresh: a flock belongs to one open file, and two syscalls cost little
         beside a commit."""
-        path = settings.sqlite_path()
-        if path is None:  # an in-memory database lives in one process
+        lock_file = self._lock_file(settings)
+        if lock_file is None:  # an in-memory database lives in one process
             yield
             return
-        descriptor = os.open(path.with_name(path.name + LOCK_FILE_SUFFIX), LOCK_FILE_FLAGS, 0o600)
+        descriptor = os.open(lock_file, LOCK_FILE_FLAGS, 0o600)
         try:
             if drain:
                 self._exclusive_when_quiet(descriptor)
@@ -129,6 +130,15 @@ class WriteGate:
             yield
         finally:
             os.close(descriptor)  # closing it lets go of the lock
+
+    def _lock_file(self, settings: Settings) -> str | None:
+        """`<db>-intake.lock` beside the database (worked out once: every commit asks)."""
+        if settings.database_url not in self._lock_files:
+            path = settings.sqlite_path()
+            self._lock_files[settings.database_url] = (
+                None if path is None else str(path.with_name(path.name + LOCK_FILE_SUFFIX))
+            )
+        return self._lock_files[settings.database_url]
 
     def _exclusive_when_quiet(self, descriptor: int) -> None:
         """Lock at once when no intake commit holds the file; else, the intake being busy,
@@ -281,8 +291,15 @@ def _admission(
     slug: str, active: bool, key_hash: str, settings: dict[str, Any] | None,
     tokens: float, at: datetime | None,
 ) -> _Admission:  # fmt: skip
-    per_minute = _settings(settings).rate_limit_per_minute
+    per_minute = _per_minute(orjson.dumps(settings or {}))
     return _Admission(slug, bool(active), key_hash, per_minute, domain.Bucket(tokens, at))
+
+
+@lru_cache(maxsize=256)
+def _per_minute(settings: bytes) -> int:
+    """The rate limit an integration's settings document sets, validated once per document
+    rather than at every commit."""
+    return _settings(orjson.loads(settings)).rate_limit_per_minute
 
 
 def _settings(settings: dict[str, Any] | None) -> schemas.IntegrationSettings:
