@@ -65,11 +65,12 @@ class WriteGate:
     them, the drain does not. While requests keep arriving, the drainer pauses for its
     patience before each transaction, so the intake holds the write lock most of the time;
     it begins a transaction only when no intake commit waits, or once it has deferred for
-    its patience, and the two hand over at once rather than polling SQLite's busy timeout. Within a process the hand-over runs through a lock and
-    a count of waiting intake commits; across processes (`serve --no-worker` beside `opsroom
-    worker`) through an advisory lock on a file beside the database (`<db>-intake.lock`),
-    held shared by each intake commit while it waits and commits, and exclusively by the
-    drainer for its transaction. On PostgreSQL they do not conflict, so the gate stays open."""
+    its patience, and the two hand over at once rather than polling SQLite's busy timeout.
+    Within a process the hand-over runs through a lock and a count of waiting intake
+    commits; across processes (`serve --no-worker` beside `opsroom worker`) through an
+    advisory lock on a file beside the database (`<db>-intake.lock`), held shared by each
+    intake commit while it waits and commits, and exclusively by the drainer for its
+    transaction. On PostgreSQL they do not conflict, so the gate stays open."""
 
     def __init__(self) -> None:
         self._turn = threading.Lock()
@@ -204,7 +205,7 @@ def _time(value: str | None) -> datetime | None:
 
 
 # Accepting runs for every ingest commit. Its three statements run on the driver's cursor
-# (sqldriver.py): through SQLAlchemy's execution they cost five times the commit's own work.
+# (sqldriver.py): SQLAlchemy's execution of them cost about three times SQLite's own work.
 _INTEGRATIONS = cast(Table, Integration.__table__).c
 LOCK = (
     select(
