@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import StaleVersion
+from opsroom.errors import require_version
 from opsroom.incidents.domain import DEFAULT_POLICY, Policy, Priority
 from opsroom.incidents.models import IncidentPolicyRecord
 
@@ -120,11 +120,7 @@ def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int)
     require(actor, Action.GOVERN)
     record = _record(session)
     current_version = record.version if record else 0
-    if version != current_version:
-        raise StaleVersion(
-            f"the policy changed since you read it (now version {current_version})",
-            fields={"version": f"current version is {current_version}"},
-        )
+    require_version("the incident policy", current_version, version)
     if from_doc(doc) == current(session):
         return read(session)
     before = record.value if record else to_doc(DEFAULT_POLICY).model_dump()
