@@ -300,11 +300,7 @@ def _admission(
 def _per_minute(settings: bytes) -> int:
     """The rate limit an integration's settings document sets, validated once per document
     rather than at every commit."""
-    return _settings(orjson.loads(settings)).rate_limit_per_minute
-
-
-def _settings(settings: dict[str, Any] | None) -> schemas.IntegrationSettings:
-    return schemas.IntegrationSettings.model_validate(settings or {})
+    return schemas.IntegrationSettings.stored(orjson.loads(settings)).rate_limit_per_minute
 
 
 def _refusal(admission: _Admission | None, request: Pending, now: datetime) -> OpsroomError | None:
@@ -390,7 +386,7 @@ def drain_integration(
         return schemas.IngestResult()
     integration = session.get_one(Integration, integration_id)
     result = processing.process(
-        session, integration=integration, settings=_settings(integration.settings),
+        session, integration=integration, settings=schemas.IntegrationSettings.stored(integration.settings),
         actor=integration_principal(integration.slug), requests=batch,
     )  # fmt: skip
     keep_raw(session, [(r.integration_id, r.received_at, r.source, r.body) for r in rows])

@@ -52,6 +52,11 @@ class IntegrationSettings(Input):
         default=600, ge=1, le=100_000, description="requests accepted per minute for this key"
     )
 
+    @classmethod
+    def stored(cls, document: dict[str, Any] | None) -> IntegrationSettings:
+        """The settings an integration row keeps (None or {} while all are the defaults)."""
+        return cls.model_validate(document or {})
+
 
 class IntegrationCreate(Input):
     slug: Slug

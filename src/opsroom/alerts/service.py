@@ -55,7 +55,7 @@ def key_digest(key: str) -> str:
 
 
 def settings_of(integration: Integration) -> schemas.IntegrationSettings:
-    return schemas.IntegrationSettings.model_validate(integration.settings or {})
+    return schemas.IntegrationSettings.stored(integration.settings)
 
 
 # --- integrations -------------------------------------------------------------------------
