@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import signal
 import threading
 from functools import partial
+from typing import Any
 
 import typer
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from opsroom import __version__, demo, migrate
 from opsroom.actions import cli as actions_cli
@@ -80,7 +83,20 @@ def serve(
     settings = _warned(Settings())
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
-    uvicorn.run(web, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        web, host=host or settings.host, port=port or settings.port, log_level="info",
+        log_config=_log_config(),
+    )  # fmt: skip
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's own logging, with accepted ingest requests left out of the access log."""
+    from opsroom.integrations.api import AcceptedUnlogged
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["accepted_ingest"] = {"()": AcceptedUnlogged}
+    config["loggers"]["uvicorn.access"]["filters"] = ["accepted_ingest"]
+    return config
 
 
 @app.command()

@@ -14,7 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING
+from opsroom.alerts import schemas
+from opsroom.alerts import service as alerts
+from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
+from opsroom.db import session_scope
+from tests.conftest import ADMIN
 
 STARTUP_SECONDS = 30
 
@@ -68,6 +72,27 @@ def test_serve_migrates_an_empty_database_and_answers(
         True,
     )
     assert httpx.get(f"{base}/api/v1/services").status_code == 401
+
+
+def test_serve_logs_refused_ingest_requests_but_not_accepted_ones(
+    server: tuple[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    base, process = server
+    wait_for(f"{base}/api/v1/health", process)
+    with session_scope(Settings(database_url=f"sqlite:///{tmp_path / 'opsroom.db'}")) as s:
+        data = schemas.IntegrationCreate(slug="prom", name="Prometheus")
+        key = alerts.create_integration(s, actor=ADMIN, data=data)[0]
+    event = {"summary": "Disk full on db-1", "labels": {"alertname": "DiskFull"}}
+    url = f"{base}/api/v1/ingest/events"
+    for sent_key, status in ((key, 202), ("not-a-key", 401)):
+        sent = httpx.post(url, json=event, headers={"Authorization": f"Bearer {sent_key}"})
+        assert sent.status_code == status
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=STARTUP_SECONDS)
+    logged = process.stdout.read().decode() if process.stdout else ""
+    assert '"GET /api/v1/health HTTP/1.1" 200' in logged
+    assert '"POST /api/v1/ingest/events HTTP/1.1" 401' in logged
+    assert '"POST /api/v1/ingest/events HTTP/1.1" 202' not in logged
 
 
 def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:
