@@ -5,7 +5,7 @@ is new to both) from a raw asyncio HTTP/1.1 client with keep-alive connections: 
 that costs next to nothing per request, so the figures measure the servers. Alertmanager
 takes alerts at POST /api/v2/alerts and keeps them in memory; opsroom takes the same alerts
 as Alertmanager's webhook (version 4) at POST /api/v1/ingest/alertmanager, as `opsroom serve
---no-worker` runs it (SQLite in WAL mode), and answers 2xx once the request is committed to
+--no-worker --no-access-log` runs it (SQLite in WAL mode), and answers 2xx once the request is committed to
 its intake; an `opsroom worker` process beside it drains the intake into alerts and
 incidents, as a busy installation runs them.
 
@@ -72,7 +72,7 @@ PREBUILT_PER_SECOND = {1: 20_000, 64: 1_500}
 
 
 def serving_app() -> FastAPI:
-    """The app as `opsroom serve --no-worker` runs it (uvicorn --factory)."""
+    """The app as `opsroom serve --no-worker --no-access-log` runs it (uvicorn --factory)."""
     return create_app(worker=False)
 
 

@@ -76,6 +76,11 @@ def serve(
     no_worker: bool = typer.Option(
         False, "--no-worker", help="Leave timers to separate `opsroom worker` processes."
     ),
+    access_log: bool = typer.Option(
+        True,
+        help="Log each request (accepted ingest requests never are); leave it off when "
+        "a proxy in front logs them.",
+    ),
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.app import create_app
@@ -85,7 +90,7 @@ def serve(
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(
         web, host=host or settings.host, port=port or settings.port, log_level="info",
-        log_config=_log_config(),
+        log_config=_log_config(), access_log=access_log,
     )  # fmt: skip
 
 

@@ -95,6 +95,17 @@ def test_serve_logs_refused_ingest_requests_but_not_accepted_ones(
     assert '"POST /api/v1/ingest/events HTTP/1.1" 202' not in logged
 
 
+def test_serve_without_the_access_log_logs_no_request(tmp_path: Path) -> None:
+    port = free_port()
+    process = _opsroom("serve", "--port", str(port), "--no-access-log", db=tmp_path / "o.db")
+    assert wait_for(f"http://127.0.0.1:{port}/api/v1/health", process).status_code == 200
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=STARTUP_SECONDS)
+    logged = process.stdout.read().decode() if process.stdout else ""
+    assert "Application startup complete" in logged
+    assert "GET /api/v1/health" not in logged
+
+
 def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:
     """What the process printed up to the first line holding `text` (its handlers are set by
     then, however slowly a busy machine started it)."""
