@@ -163,35 +163,12 @@ def open_systemic_fixes(session: Session, *, problem_number: int) -> list[str]:
 # --- raising and editing ---------------------------------------------------------------
 
 
-def _event(
-    session: Session, item: ActionItem, actor: Principal | str, kind: str, text: str
-) -> None:
-    audit.add_event(
-        session, subject_type=SUBJECT, subject_key=item.key, actor=str(actor), kind=kind, text=text
-    )
-
-
-def _audit(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    item: ActionItem,
-    before: dict[str, Any] | None,
-) -> None:
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=SUBJECT,
-        subject_key=item.key,
-        before=before,
-        after=_snapshot(item),
-    )
-
-
 def _snapshot(item: ActionItem) -> dict[str, Any]:
     fields = ("title", "kind", "owner_squad", "owner", "priority", "due_on", "status", "systemic")
     return {name: getattr(item, name) for name in fields} | {"problem": item.problem_number}
+
+
+ACTION_ITEM = audit.Subject(SUBJECT, _snapshot)
 
 
 def _squad(session: Session, slug: str) -> Any:
@@ -243,8 +220,10 @@ def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) ->
     )  # fmt: skip
     session.add(item)
     session.flush()
-    _event(session, item, actor, "raised", f"Raised for {squad.slug}, due {item.due_on:%d %b %Y}")
-    _audit(session, actor, "action.raised", item, None)
+    ACTION_ITEM.event(
+        session, item, actor, "raised", f"Raised for {squad.slug}, due {item.due_on:%d %b %Y}"
+    )
+    ACTION_ITEM.audited(session, item, actor, "action.raised", None)
     _schedule(session, item)
     return item
 
@@ -267,9 +246,7 @@ def update(
         raise ValidationFailed(
             "a systemic fix names the problem it fixes", fields={"problem": "required"}
         )
-    item.version += 1
-    session.flush()
-    _audit(session, actor, "action.updated", item, before)
+    ACTION_ITEM.saved(session, item, actor, "action.updated", before)
     _schedule(session, item)
     return item
 
@@ -296,11 +273,11 @@ def transition(
     before = _snapshot(item)
     _record_move(item, move, actor, data.reason)
     item.status = target
-    item.version += 1
-    session.flush()
     note = f": {data.reason}" if data.reason else ""
-    _event(session, item, actor, move.value, f"{target.value.replace('_', ' ').capitalize()}{note}")
-    _audit(session, actor, f"action.{move.value}", item, before)
+    ACTION_ITEM.event(
+        session, item, actor, move.value, f"{target.value.replace('_', ' ').capitalize()}{note}"
+    )
+    ACTION_ITEM.saved(session, item, actor, f"action.{move.value}", before)
     if target in domain.FINISHED:
         jobs.cancel(session, subject=item.key)
     elif move in (Transition.REOPEN, Transition.REJECT_WONT_DO):
@@ -366,11 +343,10 @@ def _remind(session: Session, timer: Due) -> None:
     item.reminded_at = clock.now()
     people = [item.owner] if item.owner else squad_leads(session, item.owner_squad)
     whom = ", ".join(people) or f"squad {item.owner_squad} (no lead to notify)"
-    _event(session, item, WORKER, "reminder", f"Overdue since {item.due_on:%d %b}: {whom} reminded")
-    audit.record(
-        session, actor=WORKER, action="action.reminded", subject_type=SUBJECT,
-        subject_key=item.key, after={"remind": people},
-    )  # fmt: skip
+    ACTION_ITEM.event(
+        session, item, WORKER, "reminder", f"Overdue since {item.due_on:%d %b}: {whom} reminded"
+    )
+    ACTION_ITEM.audited(session, item, WORKER, "action.reminded", None, after={"remind": people})
     _notify(
         session,
         item,
@@ -388,14 +364,13 @@ def _escalate(session: Session, timer: Due) -> None:
     item.escalated_at = clock.now()
     leads = squad_leads(session, item.owner_squad)
     days = (today() - item.due_on).days
-    _event(
+    ACTION_ITEM.event(
         session, item, WORKER, "escalation",
         f"Still overdue {days} days after {item.due_on:%d %b}: escalated to {', '.join(leads) or f'squad {item.owner_squad} (no lead to notify)'}",
     )  # fmt: skip
-    audit.record(
-        session, actor=WORKER, action="action.escalated", subject_type=SUBJECT,
-        subject_key=item.key, after={"escalate_to": leads},
-    )  # fmt: skip
+    ACTION_ITEM.audited(
+        session, item, WORKER, "action.escalated", None, after={"escalate_to": leads}
+    )
     _notify(
         session,
         item,

@@ -1,5 +1,5 @@
-"""What every change use case shares: finding a change, the optimistic lock, timeline
-entries, the audit snapshot, and saving with a version bump."""
+"""What every change use case shares: finding a change, the optimistic lock, the audit
+snapshot, and `CHANGE` for timeline entries, audit entries and saving with a version bump."""
 
 from __future__ import annotations
 
@@ -31,17 +31,6 @@ def lock(session: Session, actor: Principal, key: str, version: int | None) -> C
     return change
 
 
-def event(session: Session, change: Change, actor: Principal | str, kind: str, text: str) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=change.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-    )
-
-
 def snapshot(change: Change) -> dict[str, Any]:
     fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
     return {name: getattr(change, name) for name in fields} | {
@@ -51,24 +40,4 @@ def snapshot(change: Change) -> dict[str, Any]:
     }
 
 
-def saved(
-    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any]
-) -> Change:
-    change.version += 1
-    return recorded(session, actor, change, action, before)
-
-
-def recorded(
-    session: Session, actor: Principal, change: Change, action: str, before: dict[str, Any] | None
-) -> Change:
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=SUBJECT,
-        subject_key=change.key,
-        before=before,
-        after=snapshot(change),
-    )
-    return change
+CHANGE = audit.Subject(SUBJECT, snapshot)

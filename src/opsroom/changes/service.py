@@ -34,9 +34,9 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
+from opsroom.changes.records import CHANGE, WORK, lock, snapshot
 from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
-from opsroom.changes.records import WORK, event, lock, recorded, saved, snapshot
 from opsroom.changes.records import get as get
 from opsroom.changes.suspects import suspects as suspects
 from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
@@ -150,8 +150,8 @@ def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) ->
     _reassess(session, change)
     session.add(change)
     session.flush()
-    event(session, change, actor, "drafted", f"Drafted: {change.title}")
-    return recorded(session, actor, change, "change.created", None)
+    CHANGE.event(session, change, actor, "drafted", f"Drafted: {change.title}")
+    return CHANGE.audited(session, change, actor, "change.created", None)
 
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.ChangeUpdate) -> Change:
@@ -173,7 +173,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Change
         setattr(change, name, value)
     _check_template(session, _fields(change))
     _reassess(session, change)
-    return saved(session, actor, change, "change.updated", before)
+    return CHANGE.saved(session, change, actor, "change.updated", before)
 
 
 # --- the lifecycle ------------------------------------------------------------------------
@@ -184,7 +184,9 @@ def _check_freeze(session: Session, actor: Principal, change: Change, a: Assessm
     names = [f.name for f in a.freezes]
     if domain.check_freeze(ChangeType(change.type), names, bool(change.freeze_exception)):
         why = "as an emergency" if change.type == ChangeType.EMERGENCY else "by exception"
-        event(session, change, actor, "freeze", f"Inside freeze {', '.join(names)}: allowed {why}")
+        CHANGE.event(
+            session, change, actor, "freeze", f"Inside freeze {', '.join(names)}: allowed {why}"
+        )
 
 
 def _filled(change: Change) -> dict[str, str]:
@@ -199,7 +201,7 @@ def _outstanding(change: Change) -> list[approvals.Requirement]:
 def _move(session: Session, actor: Principal, change: Change, move: Transition, note: str) -> None:
     change.status = domain.next_status(Status(change.status), move, ChangeType(change.type))
     text = change.status.replace("_", " ").capitalize() + (f": {note}" if note else "")
-    event(session, change, actor, move.value, text)
+    CHANGE.event(session, change, actor, move.value, text)
 
 
 def submit(session: Session, *, actor: Principal, key: str, data: schemas.TransitionIn) -> Change:
@@ -222,7 +224,7 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
             Transition.APPROVE,
             f"pre-approved by template {change.template}",
         )
-    return saved(session, actor, change, "change.submitted", before)
+    return CHANGE.saved(session, change, actor, "change.submitted", before)
 
 
 def _approving(session: Session, actor: Principal, change: Change) -> approvals.Approving:
@@ -256,7 +258,7 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
             decision="approved", requirement=filled.ref, by=str(actor), comment=data.comment
         )
     )
-    event(
+    CHANGE.event(
         session,
         change,
         actor,
@@ -266,7 +268,7 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
     )
     if change.status == Status.SUBMITTED and not _outstanding(change):
         _move(session, actor, change, Transition.APPROVE, "all approvals given")
-    return saved(session, actor, change, "change.approved", before)
+    return CHANGE.saved(session, change, actor, "change.approved", before)
 
 
 def reject(session: Session, *, actor: Principal, key: str, data: schemas.RejectionIn) -> Change:
@@ -284,7 +286,7 @@ def reject(session: Session, *, actor: Principal, key: str, data: schemas.Reject
         )
     )
     _move(session, actor, change, Transition.REJECT, data.comment)
-    return saved(session, actor, change, "change.rejected", before)
+    return CHANGE.saved(session, change, actor, "change.rejected", before)
 
 
 RUNS = frozenset({Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL, Transition.ROLL_BACK, Transition.CLOSE})  # fmt: skip
@@ -312,7 +314,7 @@ def transition(
         )
     _move(session, actor, change, move, data.note)
     _stamp(change, move)
-    return saved(session, actor, change, f"change.{change.status}", before)
+    return CHANGE.saved(session, change, actor, f"change.{change.status}", before)
 
 
 def _stamp(change: Change, move: Transition) -> None:
@@ -337,8 +339,8 @@ def grant_exception(
         )
     before = snapshot(change)
     change.freeze_exception, change.freeze_exception_by = data.reason, str(actor)
-    event(session, change, actor, "exception", f"Freeze exception granted: {data.reason}")
-    return saved(session, actor, change, "change.freeze_exception", before)
+    CHANGE.event(session, change, actor, "exception", f"Freeze exception granted: {data.reason}")
+    return CHANGE.saved(session, change, actor, "change.freeze_exception", before)
 
 
 # --- changes and incidents ----------------------------------------------------------------
@@ -362,12 +364,12 @@ def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.Ca
             fields={"status": change.status},
         )
     change.incidents.append(ChangeIncident(incident_key=incident.key, marked_by=str(actor)))
-    event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
+    CHANGE.event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
     audit.add_event(
         session, subject_type=incidents.SUBJECT, subject_key=incident.key, actor=str(actor),
         kind="cause", text=f"Caused by change {change.key}: {change.title}",
     )  # fmt: skip
-    return saved(session, actor, change, "change.marked_cause", before)
+    return CHANGE.saved(session, change, actor, "change.marked_cause", before)
 
 
 def caused_by(session: Session, *, actor: Principal, incident_key: str) -> list[str]:
@@ -411,10 +413,10 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
     _reassess(session, change)
     session.add(change)
     session.flush()
-    event(
+    CHANGE.event(
         session, change, actor, "deployed", f"Deployment reported: {data.outcome.replace('_', ' ')}"
     )
-    return recorded(session, actor, change, "change.recorded", None)
+    return CHANGE.audited(session, change, actor, "change.recorded", None)
 
 
 # --- reading ------------------------------------------------------------------------------

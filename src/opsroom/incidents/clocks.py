@@ -14,7 +14,7 @@ from opsroom import clock, keys
 from opsroom.incidents import domain, policy, stakeholders
 from opsroom.incidents.domain import Priority
 from opsroom.incidents.models import Incident
-from opsroom.incidents.records import PREFIX, audit_change, event, holder
+from opsroom.incidents.records import INCIDENT, PREFIX, holder
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 
@@ -70,15 +70,15 @@ def _check_sla(session: Session, timer: Due) -> None:
     for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
         if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
             setattr(incident, f"{sla.kind}_breached", True)
-            event(
+            INCIDENT.event(
                 session,
                 incident,
                 WORKER,
                 "sla_breach",
                 f"{sla.kind.capitalize()} SLA breached ({Priority(incident.priority).label} target {_minutes(sla.target)})",
             )
-            audit_change(
-                session, WORKER, "incident.sla_breached", incident, None, {"sla": sla.kind}
+            INCIDENT.audited(
+                session, incident, WORKER, "incident.sla_breached", None, after={"sla": sla.kind}
             )
 
 
@@ -95,7 +95,7 @@ def _update_due(session: Session, timer: Due) -> None:
     if due is None or due > clock.now():
         return  # an update was posted since this reminder was set: a newer one is pending
     incident.update_overdue_since = incident.update_overdue_since or due
-    event(
+    INCIDENT.event(
         session,
         incident,
         WORKER,
@@ -105,7 +105,9 @@ def _update_due(session: Session, timer: Due) -> None:
     commander = holder(incident, domain.Role.COMMUNICATIONS_LEAD) or holder(
         incident, domain.Role.COMMANDER
     )
-    audit_change(session, WORKER, "incident.update_overdue", incident, None, {"remind": commander})
+    INCIDENT.audited(
+        session, incident, WORKER, "incident.update_overdue", None, after={"remind": commander}
+    )
     stakeholders.update_due(session, incident, timer.due_at, commander)
     _remind_again(session, incident, due)
 

@@ -12,7 +12,7 @@ from opsroom import keys
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import domain, policy, schemas
 from opsroom.incidents.models import Incident, IncidentParticipant
-from opsroom.incidents.records import PREFIX, audit_change, event, join, saved, snapshot
+from opsroom.incidents.records import INCIDENT, PREFIX, join, snapshot
 
 IMPORTED_FIELDS = (
     "title", "platform_slug", "source", "status", "impact", "urgency", "priority", "major",
@@ -43,7 +43,7 @@ def import_record(
         setattr(incident, name, values[name])
     for squad in data.squads:
         join(incident, "squad", squad)
-    return saved(session, actor, incident, "incident.reimported", before), "updated"
+    return INCIDENT.saved(session, incident, actor, "incident.reimported", before), "updated"
 
 
 def _imported(
@@ -58,8 +58,8 @@ def _imported(
     )  # fmt: skip
     session.add(incident)
     session.flush()
-    audit_change(session, actor, "incident.imported", incident, None, snapshot(incident))
-    event(
+    INCIDENT.audited(session, incident, actor, "incident.imported", None)
+    INCIDENT.event(
         session, incident, actor, "imported", f"Imported from {data.source} ({data.external_ref})"
     )
     return incident

@@ -16,7 +16,7 @@ from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Status, Transition
 from opsroom.incidents.models import Incident
 from opsroom.incidents.participants import assign_role
-from opsroom.incidents.records import event, holder, lock, saved, snapshot
+from opsroom.incidents.records import INCIDENT, holder, lock, snapshot
 from opsroom.jobs import service as jobs
 from opsroom.oncall import service as oncall
 
@@ -50,7 +50,7 @@ def transition(
     incident.status = target
     if move is Transition.REOPEN:
         incident.reopen_count += 1
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
@@ -60,7 +60,7 @@ def transition(
     _after_transition(session, actor, incident, move)
     if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
         oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
-    return saved(session, actor, incident, f"incident.{move.value}", before)
+    return INCIDENT.saved(session, incident, actor, f"incident.{move.value}", before)
 
 
 # What other domains do when an incident resolves (the review process drafts its review).

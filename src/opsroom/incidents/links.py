@@ -14,13 +14,11 @@ from opsroom.incidents import domain, schemas
 from opsroom.incidents.domain import Status
 from opsroom.incidents.models import Incident, IncidentLink, IncidentTask
 from opsroom.incidents.records import (
+    INCIDENT,
     PREFIX,
     SUBJECT,
-    audit_change,
-    event,
     get,
     join,
-    saved,
     snapshot,
 )
 from opsroom.jobs import service as jobs
@@ -46,15 +44,15 @@ def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) 
         )
     session.add(IncidentLink(from_id=incident.id, to_id=other.id, kind=data.kind))
     label = data.kind.value.replace("_", " ")
-    event(session, incident, actor, "link", f"Linked: {label} {other.key}")
-    event(session, other, actor, "link", f"Linked from {incident.key} ({label})")
-    audit_change(
+    INCIDENT.event(session, incident, actor, "link", f"Linked: {label} {other.key}")
+    INCIDENT.event(session, other, actor, "link", f"Linked from {incident.key} ({label})")
+    INCIDENT.audited(
         session,
+        incident,
         actor,
         "incident.linked",
-        incident,
         None,
-        {"kind": data.kind.value, "to": other.key},
+        after={"kind": data.kind.value, "to": other.key},
     )
     return incident
 
@@ -84,15 +82,15 @@ def merge_duplicate(
     )
     jobs.cancel(session, subject=duplicate.key)
     moved_here = f"Merged duplicate {duplicate.key} ({moved} timeline entries moved here)"
-    event(session, primary, actor, "merged", moved_here)
-    event(
+    INCIDENT.event(session, primary, actor, "merged", moved_here)
+    INCIDENT.event(
         session,
         duplicate,
         actor,
         "merged",
         f"Duplicate of {primary.key}; its timeline continues there",
     )
-    saved(session, actor, duplicate, "incident.merged", before)
+    INCIDENT.saved(session, duplicate, actor, "incident.merged", before)
     return primary
 
 
@@ -135,7 +133,7 @@ def add_task(session: Session, *, actor: Principal, key: str, data: schemas.Task
     task = IncidentTask(incident_id=incident.id, title=data.title, assignee=data.assignee)
     session.add(task)
     session.flush()
-    event(session, incident, actor, "task", f"Task added: {data.title}")
+    INCIDENT.event(session, incident, actor, "task", f"Task added: {data.title}")
     return task
 
 
@@ -152,7 +150,9 @@ def set_task_done(
     if task is None:
         raise NotFound(f"{incident.key} has no task {task_id}")
     task.done_at, task.done_by = (clock.now(), str(actor)) if done else (None, "")
-    event(session, incident, actor, "task", f"Task {'done' if done else 'reopened'}: {task.title}")
+    INCIDENT.event(
+        session, incident, actor, "task", f"Task {'done' if done else 'reopened'}: {task.title}"
+    )
     return task
 
 

@@ -11,14 +11,14 @@ from opsroom.catalog import service as catalog
 from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.incidents import schemas
 from opsroom.incidents.models import Incident, IncidentRole
-from opsroom.incidents.records import audit_change, event, get, holder, join
+from opsroom.incidents.records import INCIDENT, get, holder, join
 
 
 def add_note(session: Session, *, actor: Principal, key: str, text: str) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
     incident = get(session, actor=actor, key=key)
-    event(session, incident, actor, "note", text)
-    audit_change(session, actor, "incident.note_added", incident, None, {"note": text})
+    INCIDENT.event(session, incident, actor, "note", text)
+    INCIDENT.audited(session, incident, actor, "incident.note_added", None, after={"note": text})
     return incident
 
 
@@ -33,20 +33,20 @@ def assign_role(session: Session, *, actor: Principal, key: str, data: schemas.R
     join(incident, "person", person)
     session.flush()
     label = data.role.value.replace("_", " ")
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
         "role",
         f"{person} is {label}" + (f" (was {previous})" if previous else ""),
     )
-    audit_change(
+    INCIDENT.audited(
         session,
+        incident,
         actor,
         "incident.role_assigned",
-        incident,
         {data.role.value: previous},
-        {data.role.value: person},
+        after={data.role.value: person},
     )
     return incident
 
@@ -71,14 +71,16 @@ def add_participant(
             f"{ref} already takes part in {incident.key}", fields={"ref": "already a participant"}
         )
     session.flush()
-    event(session, incident, actor, "participant", f"{data.kind.capitalize()} {ref} joined")
-    audit_change(
+    INCIDENT.event(
+        session, incident, actor, "participant", f"{data.kind.capitalize()} {ref} joined"
+    )
+    INCIDENT.audited(
         session,
+        incident,
         actor,
         "incident.participant_added",
-        incident,
         None,
-        {"kind": data.kind, "ref": ref},
+        after={"kind": data.kind, "ref": ref},
     )
     return incident
 

@@ -1,5 +1,6 @@
 """What every incident use case shares: finding an incident the caller may see, the
-optimistic lock, timeline entries, the audit snapshot, and saving with a version bump."""
+optimistic lock, the audit snapshot, and `INCIDENT` for timeline entries, audit entries and
+saving with a version bump."""
 
 from __future__ import annotations
 
@@ -42,39 +43,6 @@ def lock(session: Session, actor: Principal, key: str, version: int | None) -> I
     return incident
 
 
-def event(
-    session: Session, incident: Incident, actor: Principal | str, kind: str, text: str, **data: Any
-) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=incident.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-        data=data or None,
-    )
-
-
-def audit_change(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    incident: Incident,
-    before: dict[str, Any] | None,
-    after: dict[str, Any],
-) -> None:
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=SUBJECT,
-        subject_key=incident.key,
-        before=before,
-        after=after,
-    )
-
-
 def snapshot(incident: Incident) -> dict[str, Any]:
     fields = (
         "title",
@@ -89,14 +57,7 @@ def snapshot(incident: Incident) -> dict[str, Any]:
     return {name: getattr(incident, name) for name in fields} | {"services": incident.service_slugs}
 
 
-def saved(
-    session: Session, actor: Principal, incident: Incident, action: str, before: dict[str, Any]
-) -> Incident:
-    """Bump the version and audit the change (callers put their own words on the timeline)."""
-    incident.version += 1
-    session.flush()
-    audit_change(session, actor, action, incident, before, snapshot(incident))
-    return incident
+INCIDENT = audit.Subject(SUBJECT, snapshot)
 
 
 def join(incident: Incident, kind: str, ref: str) -> bool:

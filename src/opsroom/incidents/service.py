@@ -37,17 +37,15 @@ from opsroom.incidents.models import (
 from opsroom.incidents.participants import add_note as add_note
 from opsroom.incidents.participants import add_participant as add_participant
 from opsroom.incidents.participants import assign_role as assign_role
-from opsroom.incidents.records import PREFIX as PREFIX
-from opsroom.incidents.records import SUBJECT as SUBJECT
 from opsroom.incidents.records import (
-    audit_change,
-    event,
+    INCIDENT,
     join,
     lock,
-    saved,
     snapshot,
     visible,
 )
+from opsroom.incidents.records import PREFIX as PREFIX
+from opsroom.incidents.records import SUBJECT as SUBJECT
 from opsroom.incidents.records import get as get
 from opsroom.incidents.updates import post_status_update as post_status_update
 from opsroom.incidents.updates import status_updates as status_updates
@@ -185,8 +183,8 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
     )  # fmt: skip
     session.add(incident)
     session.flush()
-    audit_change(session, actor, "incident.declared", incident, None, snapshot(incident))
-    event(
+    INCIDENT.audited(session, incident, actor, "incident.declared", None)
+    INCIDENT.event(
         session,
         incident,
         actor,
@@ -258,7 +256,7 @@ def update(
             domain.priority(incident.impact, incident.urgency, policy.current(session)),
             reason="",
         )
-    return saved(session, actor, incident, "incident.updated", before)
+    return INCIDENT.saved(session, incident, actor, "incident.updated", before)
 
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
@@ -280,14 +278,14 @@ def override_priority(
     incident = lock(session, actor, key, data.version)
     before = snapshot(incident)
     _reprioritise(session, incident, data.priority, reason=data.reason)
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
         "priority",
         f"Priority set to {data.priority.label}: {data.reason}",
     )
-    return saved(session, actor, incident, "incident.priority_overridden", before)
+    return INCIDENT.saved(session, incident, actor, "incident.priority_overridden", before)
 
 
 def correct_timestamps(
@@ -311,14 +309,14 @@ def correct_timestamps(
     before = snapshot(incident)
     for name, value in corrections.items():
         setattr(incident, name, value)
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
         "corrected",
         f"Corrected {', '.join(sorted(corrections)).replace('_', ' ')}: {data.reason}",
     )
-    return saved(session, actor, incident, "incident.timestamps_corrected", before)
+    return INCIDENT.saved(session, incident, actor, "incident.timestamps_corrected", before)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -387,7 +385,7 @@ def declare_detected(
     """Declare an incident that alerts detected, recording where it came from and why."""
     incident = declare(session, actor=actor, data=data)
     incident.source = source[:50]
-    event(session, incident, actor, "alert", explanation)
+    INCIDENT.event(session, incident, actor, "alert", explanation)
     return incident
 
 
@@ -395,7 +393,7 @@ def add_alert_event(session: Session, *, actor: Principal, key: str, text: str) 
     """An automated timeline entry (kind "alert"): why alerts joined, reopened or resolved it."""
     require(actor, Action.WORK_INCIDENTS)
     incident = get(session, actor=actor, key=key)
-    event(session, incident, actor, "alert", text)
+    INCIDENT.event(session, incident, actor, "alert", text)
     return incident
 
 
@@ -414,11 +412,11 @@ def raise_urgency(
     wanted = domain.priority(incident.impact, urgency, policy.current(session))
     if wanted < incident.priority:
         _reprioritise(session, incident, wanted, reason="")
-    event(
+    INCIDENT.event(
         session, incident, actor, "alert",
         f"Urgency raised to {urgency}, priority now P{incident.priority}: {reason}",
     )  # fmt: skip
-    return saved(session, actor, incident, "incident.urgency_raised", before)
+    return INCIDENT.saved(session, incident, actor, "incident.urgency_raised", before)
 
 
 def merged_numbers(session: Session, number: int) -> list[int]:
@@ -451,14 +449,14 @@ def add_services(
     incident.services.extend(added)
     for squad in dict.fromkeys(a.owner_squad for a in added):
         join(incident, "squad", squad)
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
         "services",
         f"Affected services added: {', '.join(a.service_slug for a in added)}",
     )
-    return saved(session, actor, incident, "incident.services_added", before)
+    return INCIDENT.saved(session, incident, actor, "incident.services_added", before)
 
 
 # --- policy and figures for other domains -----------------------------------------------

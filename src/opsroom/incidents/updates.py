@@ -14,7 +14,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import domain, policy, schemas, stakeholders
 from opsroom.incidents.clocks import schedule_update_reminder
 from opsroom.incidents.models import StatusUpdate
-from opsroom.incidents.records import SUBJECT, audit_change, event, get
+from opsroom.incidents.records import INCIDENT, SUBJECT, get
 
 
 def post_status_update(
@@ -33,20 +33,20 @@ def post_status_update(
         session, incident, "update", occasion=f"update:{update_.id}", body=data.body,
         audience=data.audience,
     )  # fmt: skip
-    event(
+    INCIDENT.event(
         session,
         incident,
         actor,
         "status_update",
         f"{data.audience.value.capitalize()} update: {data.body}",
     )
-    audit_change(
+    INCIDENT.audited(
         session,
+        incident,
         actor,
         "incident.status_update_posted",
-        incident,
         None,
-        {"audience": data.audience.value},
+        after={"audience": data.audience.value},
     )
     if incident.status in domain.OPEN:
         schedule_update_reminder(session, incident, policy.current(session))

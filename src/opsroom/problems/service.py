@@ -101,19 +101,6 @@ def _mentions(text: str) -> Any:
 # --- recording ----------------------------------------------------------------------------
 
 
-def _event(
-    session: Session, problem: Problem, actor: Principal | str, kind: str, text: str
-) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=problem.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-    )
-
-
 def _snapshot(problem: Problem) -> dict[str, Any]:
     fields = (
         "title",
@@ -130,23 +117,7 @@ def _snapshot(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session, actor: Principal, problem: Problem, action: str, before: dict[str, Any] | None
-) -> Problem:
-    audit.record(
-        session, actor=str(actor), action=action, subject_type=SUBJECT, subject_key=problem.key,
-        before=before, after=_snapshot(problem),
-    )  # fmt: skip
-    return problem
-
-
-def _saved(
-    session: Session, actor: Principal, problem: Problem, action: str, before: dict[str, Any]
-) -> Problem:
-    """Bump the version and audit the change."""
-    problem.version += 1
-    session.flush()
-    return _audit(session, actor, problem, action, before)
+PROBLEM = audit.Subject(SUBJECT, _snapshot)
 
 
 def _services(session: Session, slugs: Sequence[str], field: str = "services") -> list[Any]:
@@ -202,8 +173,8 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
     )  # fmt: skip
     session.add(problem)
     session.flush()
-    _audit(session, actor, problem, "problem.created", None)
-    _event(session, problem, actor, "created", f"Problem opened: {problem.title}")
+    PROBLEM.audited(session, problem, actor, "problem.created", None)
+    PROBLEM.event(session, problem, actor, "created", f"Problem opened: {problem.title}")
     return problem
 
 
@@ -227,7 +198,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Proble
     for name, value in changes.items():
         setattr(problem, name, value)
     problem.priority = int(incidents.priority_for(session, problem.impact, problem.urgency))
-    return _saved(session, actor, problem, "problem.updated", before)
+    return PROBLEM.saved(session, problem, actor, "problem.updated", before)
 
 
 def transition(
@@ -252,8 +223,8 @@ def transition(
         problem.closed_at = now
     elif move is Transition.REOPEN:
         problem.resolved_at = problem.closed_at = None
-    _event(session, problem, actor, move.value, target.value.replace("_", " ").capitalize())
-    return _saved(session, actor, problem, f"problem.{move.value}", before)
+    PROBLEM.event(session, problem, actor, move.value, target.value.replace("_", " ").capitalize())
+    return PROBLEM.saved(session, problem, actor, f"problem.{move.value}", before)
 
 
 def _check_fixes_done(session: Session, problem: Problem) -> None:
@@ -275,8 +246,8 @@ def record_rca(session: Session, *, actor: Principal, key: str, data: schemas.Rc
     problem.factors = [
         ContributingFactor(category=f.category, description=f.description) for f in data.factors
     ]
-    _event(session, problem, actor, "rca", "Root-cause analysis updated")
-    return _saved(session, actor, problem, "problem.rca_recorded", before)
+    PROBLEM.event(session, problem, actor, "rca", "Root-cause analysis updated")
+    return PROBLEM.saved(session, problem, actor, "problem.rca_recorded", before)
 
 
 def categories(session: Session) -> tuple[str, ...]:
@@ -311,8 +282,8 @@ def link_incident(session: Session, *, actor: Principal, key: str, incident: str
         )
     before = _snapshot(problem)
     problem.incidents.append(ProblemIncident(incident_number=number))
-    _event(session, problem, actor, "link", f"Linked INC-{number}")
-    return _saved(session, actor, problem, "problem.incident_linked", before)
+    PROBLEM.event(session, problem, actor, "link", f"Linked INC-{number}")
+    return PROBLEM.saved(session, problem, actor, "problem.incident_linked", before)
 
 
 # --- known errors -------------------------------------------------------------------------
@@ -333,14 +304,14 @@ def record_known_error(
     before = _snapshot(problem)
     for name, value in data.model_dump(exclude={"version"}).items():
         setattr(problem, name, value)
-    _event(
+    PROBLEM.event(
         session,
         problem,
         actor,
         "known_error",
         f"Known error recorded; workaround: {data.workaround}",
     )
-    return _saved(session, actor, problem, "problem.known_error_recorded", before)
+    return PROBLEM.saved(session, problem, actor, "problem.known_error_recorded", before)
 
 
 def _rule(problem: Problem) -> domain.MatchRule:

@@ -146,8 +146,8 @@ def _draft(session: Session, actor: Principal, incident: incident_schemas.Incide
     )  # fmt: skip
     session.add(review)
     session.flush()
-    _event(session, review, actor, "drafted", f"Draft generated from {incident.key}")
-    _audit(session, actor, "review.drafted", review, None)
+    REVIEW.event(session, review, actor, "drafted", f"Draft generated from {incident.key}")
+    REVIEW.audited(session, review, actor, "review.drafted", None)
     if due is not None:
         jobs.schedule(
             session, kind=DUE_TIMER, subject=_timer_subject(review), due_at=due,
@@ -190,32 +190,11 @@ def start(session: Session, *, actor: Principal, data: schemas.ReviewStart) -> R
 # --- writing and publishing -----------------------------------------------------------
 
 
-def _event(session: Session, review: Review, actor: Principal | str, kind: str, text: str) -> None:
-    audit.add_event(
-        session,
-        subject_type=SUBJECT,
-        subject_key=review.key,
-        actor=str(actor),
-        kind=kind,
-        text=text,
-    )
-
-
 def _snapshot(review: Review) -> dict[str, Any]:
     return {name: getattr(review, name) for name in ("status", "owner", *domain.SECTIONS)}
 
 
-def _audit(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    review: Review,
-    before: dict[str, Any] | None,
-) -> None:
-    audit.record(
-        session, actor=str(actor), action=action, subject_type=SUBJECT, subject_key=review.key,
-        before=before, after=_snapshot(review),
-    )  # fmt: skip
+REVIEW = audit.Subject(SUBJECT, _snapshot)
 
 
 def _writable(review: Review) -> None:
@@ -233,10 +212,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Review
     before = _snapshot(review)
     for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(review, name, value)
-    review.version += 1
-    session.flush()
-    _audit(session, actor, "review.updated", review, before)
-    return review
+    return REVIEW.saved(session, review, actor, "review.updated", before)
 
 
 def transition(
@@ -257,11 +233,8 @@ def transition(
     if target is Status.PUBLISHED:
         review.published_at = clock.now()
         jobs.cancel(session, subject=_timer_subject(review))
-    review.version += 1
-    session.flush()
-    _event(session, review, actor, move.value, target.value.replace("_", " ").capitalize())
-    _audit(session, actor, f"review.{move.value}", review, before)
-    return review
+    REVIEW.event(session, review, actor, move.value, target.value.replace("_", " ").capitalize())
+    return REVIEW.saved(session, review, actor, f"review.{move.value}", before)
 
 
 def add_action(session: Session, *, actor: Principal, key: str, data: schemas.ReviewAction) -> Any:
@@ -277,7 +250,7 @@ def add_action(session: Session, *, actor: Principal, key: str, data: schemas.Re
             independent_verification=Priority(review.priority) is Priority.P1,
         ),
     )  # fmt: skip
-    _event(
+    REVIEW.event(
         session,
         review,
         actor,
@@ -306,17 +279,14 @@ def _flag_overdue(session: Session, timer: Due) -> None:
         return
     review.overdue_since = review.overdue_since or review.due_at
     whom = review.owner or f"squad {review.owner_squad}"
-    _event(
+    REVIEW.event(
         session,
         review,
         WORKER,
         "reminder",
         f"Review overdue since {review.due_at:%d %b}: {whom} reminded",
     )
-    audit.record(
-        session, actor=WORKER, action="review.overdue", subject_type=SUBJECT,
-        subject_key=review.key, after={"remind": whom},
-    )  # fmt: skip
+    REVIEW.audited(session, review, WORKER, "review.overdue", None, after={"remind": whom})
     if review.owner:
         _remind(session, review, review.owner)
 
