@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
 
 from opsroom import __version__, errors_http, health, metrics
 from opsroom.actions import api as actions_api
@@ -30,7 +28,7 @@ from opsroom.config import Settings
 from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
 from opsroom.integrations import api as ingest_api
-from opsroom.integrations.lane import IngestLane
+from opsroom.integrations import group_commit
 from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.kpis import api as kpis_api
 from opsroom.kpis import pages as kpis_pages
@@ -81,24 +79,11 @@ PAGE_ROUTERS = (
 )
 
 
-class Opsroom(FastAPI):
-    """The app, but for its ingest endpoints: the ingest lane answers those ahead of the
-    middleware and routing (integrations/lane.py), which would cost ten times their work."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.lane = IngestLane(super().__call__, ingest_api.lane_routes(), self.exception_handlers)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["app"] = self  # as Starlette sets it, for request.app
-        await self.lane(scope, receive, send)
-
-
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
     """The web application; with worker=True it also runs the background worker."""
     settings = settings or Settings()
-    app = Opsroom(
-        lifespan=_with_worker(settings) if worker else None,
+    app = FastAPI(
+        lifespan=_lifespan(settings, worker=worker),
         title="opsroom",
         version=__version__,
         description="Run a platform's operations: catalog, incidents, alerts, on-call, changes and KPIs.",
@@ -118,22 +103,32 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     return app
 
 
-def _with_worker(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, *, worker: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """With `worker`, the background worker runs while the app does. When the app stops,
+    the ingest group commits of its event loop let go of their thread and connection."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        drainer = EmbeddedWorker(
-            settings, loop=intake_worker.run_forever, name="opsroom-intake", wake=arrived
-        )
-        workers = (EmbeddedWorker(settings), drainer)
-        for worker in workers:
-            worker.start()
+        workers = _workers(settings) if worker else ()
+        for each in workers:
+            each.start()
         try:
             yield
         finally:
-            for worker in workers:
-                worker.close()
+            for each in workers:
+                each.close()
+            await group_commit.close_writers()
 
     return lifespan
+
+
+def _workers(settings: Settings) -> tuple[EmbeddedWorker, ...]:
+    drainer = EmbeddedWorker(
+        settings, loop=intake_worker.run_forever, name="opsroom-intake", wake=arrived
+    )
+    return EmbeddedWorker(settings), drainer
 
 
 def _vendor_file(name: str) -> FileResponse:

@@ -84,13 +84,14 @@ def serve(
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.app import create_app
+    from opsroom.integrations.lane import IngestProtocol
 
     settings = _warned(Settings())
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(
         web, host=host or settings.host, port=port or settings.port, log_level="info",
-        log_config=_log_config(), access_log=access_log,
+        log_config=_log_config(), access_log=access_log, http=IngestProtocol.serving(settings),
     )  # fmt: skip
 
 

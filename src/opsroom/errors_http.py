@@ -141,11 +141,15 @@ async def _busy_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return render_error(
+    response = render_error(
         request,
         500,
         error_body("internal_error", "something went wrong on our side; it has been logged"),
     )
+    # Starlette raises the error again once this is sent, and the server then closes the
+    # connection: saying so keeps the client from sending its next request down it.
+    response.headers["Connection"] = "close"
+    return response
 
 
 def install(app: FastAPI) -> None:

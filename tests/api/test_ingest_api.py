@@ -4,10 +4,12 @@ request stores nothing."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -15,11 +17,15 @@ from fastapi.testclient import TestClient
 from opsroom.alerts import reports
 from opsroom.alerts import service as alerts
 from opsroom.alerts.intake_worker import drain
+from opsroom.app import create_app
 from opsroom.auth.domain import Role
 from opsroom.config import Settings
 from opsroom.db import get_engine, session_scope
+from opsroom.integrations.events import MAX_BATCH
+from opsroom.integrations.lane import IngestProtocol
 from tests.api.conftest import created
 from tests.conftest import ADMIN, bearer_for, client_as
+from tests.servers import serving
 
 PAYLOADS = Path(__file__).parents[1] / "payloads"
 AM_WEBHOOK = (PAYLOADS / "alertmanager_firing.json").read_bytes()
@@ -40,10 +46,17 @@ def key(catalog_client: TestClient) -> str:
     return str(made["key"])
 
 
-@pytest.fixture
-def sender(settings: Settings) -> Iterator[TestClient]:
-    """A client with no account at all: ingest authenticates with the integration key only."""
-    with client_as(settings, None) as c:
+@pytest.fixture(params=["app", "served"])
+def sender(request: pytest.FixtureRequest, settings: Settings) -> Iterator[httpx.Client]:
+    """A client with no account at all (ingest authenticates with the integration key only):
+    in the test's process to the app, or over loopback to the app as `opsroom serve` serves
+    it, its ingest lane answering ahead of the app (integrations/lane.py)."""
+    if request.param == "app":
+        with client_as(settings, None) as c:
+            yield c
+        return
+    app = create_app(settings)
+    with serving(app, IngestProtocol.serving(settings)) as url, httpx.Client(base_url=url) as c:
         yield c
 
 
@@ -71,7 +84,7 @@ def limit_rate(client: TestClient, per_minute: int) -> None:
 
 
 def test_alertmanager_webhook_opens_an_incident(
-    catalog_client: TestClient, sender: TestClient, key: str, settings: Settings
+    catalog_client: TestClient, sender: httpx.Client, key: str, settings: Settings
 ) -> None:
     response = sender.post(AM, content=AM_WEBHOOK, headers=bearer(key))
     assert response.status_code == 202, response.text
@@ -96,7 +109,7 @@ def test_alertmanager_webhook_opens_an_incident(
     ],
 )
 def test_alertmanager_refusals_store_nothing(
-    sender: TestClient,
+    sender: httpx.Client,
     key: str,
     settings: Settings,
     headers: dict[str, str] | None,
@@ -110,7 +123,7 @@ def test_alertmanager_refusals_store_nothing(
     assert stored(settings) == (0, 0)
 
 
-def test_a_wrong_schema_names_the_fields(sender: TestClient, key: str) -> None:
+def test_a_wrong_schema_names_the_fields(sender: httpx.Client, key: str) -> None:
     body = orjson.dumps({**orjson.loads(AM_WEBHOOK), "version": "3", "alerts": [{"status": "x"}]})
     error = sender.post(AM, content=body, headers=bearer(key)).json()["error"]
     assert {"version", "alerts.0.status", "alerts.0.labels", "alerts.0.startsAt"} <= set(
@@ -118,21 +131,21 @@ def test_a_wrong_schema_names_the_fields(sender: TestClient, key: str) -> None:
     )
 
 
-def test_unauthenticated_ingest_asks_for_a_bearer_key(sender: TestClient, key: str) -> None:
+def test_unauthenticated_ingest_asks_for_a_bearer_key(sender: httpx.Client, key: str) -> None:
     response = sender.post(AM, content=AM_WEBHOOK)
     assert response.headers["www-authenticate"] == "Bearer"
     assert "Authorization: Bearer" in response.json()["error"]["message"]
 
 
 def test_an_api_token_is_not_an_integration_key(
-    sender: TestClient, key: str, settings: Settings
+    sender: httpx.Client, key: str, settings: Settings
 ) -> None:
     token = bearer_for(settings, "bot@example.com", Role.ADMIN)
     assert sender.post(AM, content=AM_WEBHOOK, headers=bearer(token)).status_code == 401
 
 
 def test_rate_limit_answers_429_with_retry_after_and_stores_nothing(
-    catalog_client: TestClient, sender: TestClient, key: str, settings: Settings
+    catalog_client: TestClient, sender: httpx.Client, key: str, settings: Settings
 ) -> None:
     limit_rate(catalog_client, 1)
     assert sender.post(AM, content=AM_WEBHOOK, headers=bearer(key)).status_code == 202
@@ -148,7 +161,7 @@ def test_rate_limit_answers_429_with_retry_after_and_stores_nothing(
 EVENT = {"summary": "Checkout slow", "severity": "critical", "labels": {"alertname": "Slow"}}
 
 
-def test_events_single_and_batch(sender: TestClient, key: str, settings: Settings) -> None:
+def test_events_single_and_batch(sender: httpx.Client, key: str, settings: Settings) -> None:
     one = sender.post(EVENTS, json=EVENT, headers=bearer(key))
     assert (one.status_code, one.json()["received"]) == (202, 1)
     batch = [EVENT, {**EVENT, "labels": {"alertname": "Slow", "pod": "b"}}]
@@ -170,7 +183,7 @@ def test_events_single_and_batch(sender: TestClient, key: str, settings: Setting
     ],
 )
 def test_events_refusals(
-    sender: TestClient, key: str, settings: Settings, body: bytes, field: str | None
+    sender: httpx.Client, key: str, settings: Settings, body: bytes, field: str | None
 ) -> None:
     response = sender.post(EVENTS, content=body, headers=bearer(key))
     assert response.status_code == 400, response.text
@@ -179,16 +192,16 @@ def test_events_refusals(
     assert stored(settings) == (0, 0)
 
 
-def test_events_too_large_or_unknown_key(sender: TestClient, key: str) -> None:
+def test_events_too_large_or_unknown_key(sender: httpx.Client, key: str) -> None:
     assert sender.post(EVENTS, content=TOO_LARGE, headers=bearer(key)).status_code == 413
     assert sender.post(EVENTS, json=EVENT, headers=bearer("nope")).status_code == 401
 
 
 def test_a_database_failure_is_answered_in_the_error_shape(
-    sender: TestClient, key: str, settings: Settings
+    sender: httpx.Client, key: str, settings: Settings
 ) -> None:
-    """The ingest lane answers ahead of FastAPI's middleware, but its failures still take the
-    app's error handlers: a JSON error, no stack trace, and the next request is kept again."""
+    """A failure at the commit is answered by the app's error handlers, the lane's too: a
+    JSON error, no stack trace, and the next request is kept again."""
     sender.post(AM, content=AM_WEBHOOK, headers=bearer(key))  # the key is now remembered
     with get_engine(settings).begin() as db:
         db.exec_driver_sql("ALTER TABLE alert_intake RENAME TO alert_intake_away")
@@ -200,6 +213,7 @@ def test_a_database_failure_is_answered_in_the_error_shape(
     assert failed.status_code in (500, 503)
     assert failed.json()["error"]["code"] in ("internal_error", "unavailable")
     assert "Traceback" not in failed.text and "alert_intake" not in failed.text
+    assert failed.headers["connection"] == "close"  # the server closes it: no reuse
     assert sender.post(AM, content=AM_WEBHOOK, headers=bearer(key)).status_code == 202
 
 
@@ -207,7 +221,7 @@ def test_a_database_failure_is_answered_in_the_error_shape(
 
 
 def test_pagerduty_trigger_and_resolve(
-    catalog_client: TestClient, sender: TestClient, key: str
+    catalog_client: TestClient, sender: httpx.Client, key: str
 ) -> None:
     triggered = sender.post("/v2/enqueue", json={**PD_TRIGGER, "routing_key": key})
     assert triggered.status_code == 202
@@ -224,7 +238,7 @@ def test_pagerduty_trigger_and_resolve(
     assert catalog_client.get("/api/v1/incidents/INC-1").json()["status"] == "resolved"
 
 
-def test_pagerduty_generates_a_dedup_key_when_absent(sender: TestClient, key: str) -> None:
+def test_pagerduty_generates_a_dedup_key_when_absent(sender: httpx.Client, key: str) -> None:
     event = {k: v for k, v in PD_TRIGGER.items() if k != "dedup_key"} | {"routing_key": key}
     dedup_key = sender.post("/v2/enqueue", json=event).json()["dedup_key"]
     assert len(dedup_key) == 32
@@ -241,7 +255,7 @@ def test_pagerduty_generates_a_dedup_key_when_absent(sender: TestClient, key: st
     ],
 )
 def test_pagerduty_invalid_events_in_pagerduty_style(
-    sender: TestClient, key: str, settings: Settings, body: bytes, problem: str
+    sender: httpx.Client, key: str, settings: Settings, body: bytes, problem: str
 ) -> None:
     response = sender.post("/v2/enqueue", content=body)
     assert response.status_code == 400, response.text
@@ -252,7 +266,7 @@ def test_pagerduty_invalid_events_in_pagerduty_style(
 
 
 def test_pagerduty_too_large_and_rate_limited(
-    catalog_client: TestClient, sender: TestClient, key: str, settings: Settings
+    catalog_client: TestClient, sender: httpx.Client, key: str, settings: Settings
 ) -> None:
     large = sender.post("/v2/enqueue", content=TOO_LARGE)
     assert (large.status_code, large.json()["message"]) == (413, "Event object is too large")
@@ -266,7 +280,7 @@ def test_pagerduty_too_large_and_rate_limited(
 
 
 def test_pagerduty_change_event_lands_on_the_change_timeline(
-    catalog_client: TestClient, sender: TestClient, key: str
+    catalog_client: TestClient, sender: httpx.Client, key: str
 ) -> None:
     change = {
         "routing_key": key,
@@ -294,7 +308,7 @@ def test_pagerduty_change_event_lands_on_the_change_timeline(
 
 
 def test_integration_crud_and_key_rotation(
-    catalog_client: TestClient, sender: TestClient, key: str
+    catalog_client: TestClient, sender: httpx.Client, key: str
 ) -> None:
     listed = catalog_client.get("/api/v1/integrations").json()
     assert [i["slug"] for i in listed] == ["prom"] and "key" not in listed[0]
@@ -326,7 +340,7 @@ def test_viewers_read_integrations_but_cannot_create_them(
 
 
 def test_silence_and_maintenance_through_the_api(
-    catalog_client: TestClient, sender: TestClient, key: str
+    catalog_client: TestClient, sender: httpx.Client, key: str
 ) -> None:
     silence = created(
         catalog_client,
@@ -358,7 +372,9 @@ def test_silence_and_maintenance_through_the_api(
     assert ended.json()["state"] == "expired"
 
 
-def test_alert_filters_and_noise(catalog_client: TestClient, sender: TestClient, key: str) -> None:
+def test_alert_filters_and_noise(
+    catalog_client: TestClient, sender: httpx.Client, key: str
+) -> None:
     sender.post(EVENTS, json=[EVENT, EVENT], headers=bearer(key))
     drain(catalog_client.app.state.settings, wait=True)
     firing = catalog_client.get("/api/v1/alerts", params={"status": "firing", "incident": "INC-1"})
@@ -369,3 +385,125 @@ def test_alert_filters_and_noise(catalog_client: TestClient, sender: TestClient,
     assert (noise["key"], noise["received"], noise["noise_reduction_pct"]) == ("prom", 2, 50.0)
     by_service = catalog_client.get("/api/v1/noise", params={"by": "service"}).json()
     assert [n["key"] for n in by_service] == ["db"]
+
+
+# --- the ingest lane of `opsroom serve` -----------------------------------------------------
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[str]:
+    """The app as `opsroom serve` serves it; its base URL."""
+    with serving(create_app(settings), IngestProtocol.serving(settings)) as url:
+        yield url
+
+
+def _unchanging(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
+    headers = {k: v for k, v in response.headers.items() if k != "date"}
+    return response.status_code, response.json(), headers
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (AM, AM_WEBHOOK),
+        (EVENTS, orjson.dumps(EVENT)),
+        ("/v2/enqueue", orjson.dumps(PD_TRIGGER)),
+    ],
+)
+def test_the_lane_answers_as_the_app_does(
+    served: str, key: str, settings: Settings, path: str, body: bytes
+) -> None:
+    """The first request finds the key in the database and goes on to the app; the process
+    remembers the key, so the lane answers the second itself, in the same words."""
+    if path == "/v2/enqueue":
+        body = orjson.dumps({**orjson.loads(body), "routing_key": key})
+    with httpx.Client(base_url=served, headers=bearer(key)) as client:
+        by_app, by_lane = (client.post(path, content=body) for _ in range(2))
+    assert by_app.status_code == 202, by_app.text
+    assert _unchanging(by_lane) == _unchanging(by_app)
+    assert by_lane.headers["x-content-type-options"] == "nosniff"
+    assert alerts_kept(settings) == 2
+
+
+def alerts_kept(settings: Settings) -> int:
+    """Requests committed to the intake and not yet drained."""
+    with get_engine(settings).connect() as db:
+        return int(db.exec_driver_sql("SELECT count(*) FROM alert_intake").scalar_one())
+
+
+def _request(key: str, body: bytes, *, close: bool = False) -> bytes:
+    head = (
+        f"POST {EVENTS} HTTP/1.1\r\nHost: opsroom\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        + ("Connection: close\r\n" if close else "")
+    )
+    return head.encode() + b"\r\n" + body
+
+
+def _responses(sock: socket.socket, count: int) -> list[httpx.Response]:
+    """Read `count` HTTP/1.1 responses (each with a Content-Length) from `sock`."""
+    buffer, found = b"", []
+    while len(found) < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection after {len(found)} responses"
+        buffer += chunk
+        while b"\r\n\r\n" in buffer:
+            head, rest = buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode().split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            size = int(headers.get("content-length", "0"))
+            if len(rest) < size:
+                break
+            status = int(lines[0].split(" ")[1])
+            found.append(httpx.Response(status, headers=headers, content=rest[:size]))
+            buffer = rest[size:]
+    return found
+
+
+def _connected(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def test_pipelined_requests_are_answered_in_their_order(served: str, key: str) -> None:
+    events = [orjson.dumps({**EVENT, "labels": {"alertname": f"Pipelined{n}"}}) for n in range(3)]
+    health = b"GET /api/v1/health HTTP/1.1\r\nHost: opsroom\r\n\r\n"
+    with _connected(served) as sock:
+        sock.sendall(_request(key, events[0]))  # the app answers the first: the key is new
+        first = _responses(sock, 1)[0]
+        sock.sendall(_request(key, events[1]) + health + _request(key, events[2]))
+        answers = [first, *_responses(sock, 3)]
+    assert [a.status_code for a in answers] == [202, 202, 200, 202]
+    fingerprints = [a.json()["fingerprints"][0] for a in answers if a.status_code == 202]
+    assert len(set(fingerprints)) == 3
+    assert fingerprints[1:] == [
+        httpx.post(f"{served}/api/v1/ingest/events", content=e, headers=bearer(key)).json()[
+            "fingerprints"
+        ][0]
+        for e in events[1:]
+    ]
+
+
+def test_a_request_asking_to_close_is_answered_then_closed(served: str, key: str) -> None:
+    with _connected(served) as sock:
+        sock.sendall(_request(key, orjson.dumps(EVENT)))
+        assert _responses(sock, 1)[0].status_code == 202
+        sock.sendall(_request(key, orjson.dumps(EVENT), close=True))
+        answer = _responses(sock, 1)[0]
+        assert (answer.status_code, answer.headers["connection"]) == (202, "close")
+        sock.settimeout(2)  # well before uvicorn's keep-alive timeout (5 s) would close it
+        assert sock.recv(1) == b""  # closed by the server
+
+
+def test_chunked_and_large_bodies_are_kept(served: str, key: str, settings: Settings) -> None:
+    summary = "Checkout slow for every buyer in the region " * 4
+    batch = [{**EVENT, "summary": summary, "labels": {"n": str(n)}} for n in range(MAX_BATCH)]
+    large = orjson.dumps(batch)
+    assert 128 * 1024 < len(large) < 512 * 1024
+    with httpx.Client(base_url=served, headers=bearer(key)) as client:
+        client.post(EVENTS, json=EVENT)  # the key is now known
+        assert client.post(EVENTS, content=large).json()["received"] == MAX_BATCH
+        chunked = client.post(EVENTS, content=iter([large[:1000], large[1000:]]))
+        assert chunked.request.headers["transfer-encoding"] == "chunked"
+        assert (chunked.status_code, chunked.json()["received"]) == (202, MAX_BATCH)
+    assert alerts_kept(settings) == 3

@@ -3,14 +3,10 @@ accounts through the real login form (once per account per session)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
@@ -18,6 +14,7 @@ from opsroom import demo, migrate
 from opsroom.app import create_app
 from opsroom.config import Settings
 from opsroom.db import session_scope
+from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,7 +26,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-STARTUP_SECONDS = 15
 VIEWER = "viewer@example.com"
 OPERATIONS_MANAGER = "om@example.com"
 ORDERING_LEAD = "lead.ordering@example.com"
@@ -54,27 +50,10 @@ def demo_session(demo_settings: Settings) -> Iterator[Session]:
         yield s
 
 
-def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the opsroom test server did not start")
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="session")
 def base_url(demo_settings: Settings) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(demo_settings), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    _wait_until_started(server, thread)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=STARTUP_SECONDS)
-    sock.close()
+    with serving(create_app(demo_settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -92,35 +92,80 @@ async def _integration(settings: Settings, key: str) -> KnownKey:
     return known if known is not None else await run_in_threadpool(keys.look_up, settings, key)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """An ingest body that passed its source's checks: what the intake keeps beside it, and
+    the content of the 202 that answers it."""
+
+    key: str | None  # the integration key the body names (PagerDuty's routing_key), if any
+    alerts: bytes | None  # as `alerts_service.encode` writes them; None: parsed when drained
+    answer: dict[str, Any]
+
+
+def _fingerprinted(fingerprints: list[str]) -> Checked:
+    return Checked(None, None, {"received": len(fingerprints), "fingerprints": fingerprints})
+
+
+def check_alertmanager(body: bytes) -> Checked:
+    return _fingerprinted(alertmanager.fingerprints(body))
+
+
+def check_events(body: bytes) -> Checked:
+    return _fingerprinted(events.fingerprints(body))
+
+
+def check_pagerduty(body: bytes) -> Checked:
+    event = pagerduty.parse_event(body)
+    answer = {
+        "status": "success",
+        "message": "Event processed",
+        "dedup_key": event.alert.fingerprint,
+    }
+    return Checked(event.routing_key, alerts_service.encode([event.alert]), answer)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An ingest endpoint as the ingest lane (integrations/lane.py) serves it."""
+
+    source: str
+    check: Callable[[bytes], Checked]  # raises ParseError
+
+
+ALERTMANAGER_PATH = "/api/v1/ingest/alertmanager"
+EVENTS_PATH = "/api/v1/ingest/events"
+ENQUEUE_PATH = "/v2/enqueue"
+LANE = {
+    ALERTMANAGER_PATH: Endpoint(alertmanager.SOURCE, check_alertmanager),
+    EVENTS_PATH: Endpoint(events.SOURCE, check_events),
+    ENQUEUE_PATH: Endpoint(pagerduty.SOURCE, check_pagerduty),
+}
+
+
 async def _keep(
-    settings: Settings, integration: KnownKey, source: str, alerts: bytes | None, body: bytes
+    settings: Settings, integration: KnownKey, source: str, checked: Checked, body: bytes
 ) -> None:
-    """Return once the request is committed to the intake; raise 401 or 429 otherwise.
-    `alerts`: the normalised alerts (`alerts_service.encode`), or None to parse the body
-    when the intake is drained."""
+    """Return once the request is committed to the intake; raise 401 or 429 otherwise."""
     pending = alerts_service.Pending(
-        integration.integration_id, integration.key_hash, source, alerts, body
+        integration.integration_id, integration.key_hash, source, checked.alerts, body
     )
     await writer(settings).keep(pending)
 
 
 async def _ingest(
-    received: Received,
-    key: HTTPAuthorizationCredentials | None,
-    check: Callable[[bytes], list[str]],
-    source: str,
+    received: Received, key: HTTPAuthorizationCredentials | None, endpoint: Endpoint
 ) -> Response:
-    """Check the body (`check` returns its alerts' fingerprints) and keep it as received."""
+    """Authenticate, check the body and keep it as received."""
     body, settings = _within_limit(received), received.settings
     if key is None:
         raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
     integration = await _integration(settings, key.credentials)
     try:
-        fingerprints = check(body)
+        checked = endpoint.check(body)
     except ParseError as exc:
         raise _bad_request(exc) from None
-    await _keep(settings, integration, source, None, body)
-    return _json({"received": len(fingerprints), "fingerprints": fingerprints}, 202)
+    await _keep(settings, integration, endpoint.source, checked, body)
+    return _json(checked.answer, 202)
 
 
 def _json(content: dict[str, Any], status: int) -> Response:
@@ -132,19 +177,19 @@ ACCEPTED: dict[str, Any] = {
 }  # fmt: skip
 
 
-@router.post("/api/v1/ingest/alertmanager", **ACCEPTED)
+@router.post(ALERTMANAGER_PATH, **ACCEPTED)
 async def alertmanager_webhook(received: Body, key: Key) -> Response:
     """Prometheus Alertmanager's webhook (version 4). Point a `webhook_configs` receiver here
     with `http_config.authorization.credentials` set to the integration key. A 202 means the
     alerts are committed; the worker turns them into alerts and incidents moments later."""
-    return await _ingest(received, key, alertmanager.fingerprints, alertmanager.SOURCE)
+    return await _ingest(received, key, LANE[ALERTMANAGER_PATH])
 
 
-@router.post("/api/v1/ingest/events", **ACCEPTED)
+@router.post(EVENTS_PATH, **ACCEPTED)
 async def opsroom_events(received: Body, key: Key) -> Response:
     """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
     means the events are committed; the worker processes them moments later."""
-    return await _ingest(received, key, events.fingerprints, events.SOURCE)
+    return await _ingest(received, key, LANE[EVENTS_PATH])
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------
@@ -191,25 +236,19 @@ def _pd(status: int, short: str, message: str, problems: Sequence[str]) -> JSONR
 
 
 @router.post(
-    "/v2/enqueue", status_code=202, response_model=PagerDutyAccepted, responses=PD_RESPONSES
+    ENQUEUE_PATH, status_code=202, response_model=PagerDutyAccepted, responses=PD_RESPONSES
 )
 async def enqueue(received: Body) -> Response:
     """PagerDuty Events API v2: trigger, acknowledge or resolve; routing_key is the
     integration key. A trigger without a dedup_key gets one, returned in the response."""
     try:
         body = _within_limit(received)
-        event = pagerduty.parse_event(body)
-        integration = await _integration(received.settings, event.routing_key)
-        alerts = alerts_service.encode([event.alert])
-        await _keep(received.settings, integration, pagerduty.SOURCE, alerts, body)
+        checked = check_pagerduty(body)
+        integration = await _integration(received.settings, checked.key or "")
+        await _keep(received.settings, integration, pagerduty.SOURCE, checked, body)
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
-    content = {
-        "status": "success",
-        "message": "Event processed",
-        "dedup_key": event.alert.fingerprint,
-    }
-    return _json(content, 202)
+    return _json(checked.answer, 202)
 
 
 @router.post(
@@ -248,12 +287,3 @@ class AcceptedUnlogged(logging.Filter):
             return True
         path, status = args[2], args[4]
         return not (path in self.paths and isinstance(status, int) and status < 400)
-
-
-def lane_routes() -> list[APIRoute]:
-    """The routes the ingest lane answers (integrations/lane.py): all but change events,
-    which are few and written at once."""
-    return [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint in _LANE]
-
-
-_LANE = (alertmanager_webhook, opsroom_events, enqueue)

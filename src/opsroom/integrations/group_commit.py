@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -61,10 +61,16 @@ class KeyCache:
 keys = KeyCache()
 
 
+# What a commit settles each request with: None once its row is committed, else its refusal
+# (401, 429) or the database's failure.
+Outcome = Exception | None
+Settle = Callable[[Outcome], None]
+
+
 @dataclass
 class _Waiting:
     request: alerts.Pending
-    answer: asyncio.Future[OpsroomError | None]
+    settle: Settle
 
 
 @dataclass
@@ -83,18 +89,26 @@ class GroupCommit:
     )
     connection: Connection | None = None
 
-    async def keep(self, request: alerts.Pending) -> None:
-        """Return once the request's row is committed; raise its refusal (401, 429)."""
-        waiting = _Waiting(request, self.loop.create_future())
-        self.queue.append(waiting)
+    def submit(self, request: alerts.Pending, settle: Settle) -> None:
+        """Queue the request for the next commit, after which the event loop calls `settle`
+        with its outcome. Call it from the event loop."""
+        self.queue.append(_Waiting(request, settle))
         if not self.committing:
             self.committing = True
             self.loop.create_task(self._commit_all())
-        refusal = await waiting.answer
-        if refusal is not None:
-            if isinstance(refusal, Unauthenticated):
-                keys.forget(request.key_hash)
-            raise refusal
+
+    async def keep(self, request: alerts.Pending) -> None:
+        """Return once the request's row is committed; raise its refusal (401, 429)."""
+        answer: asyncio.Future[Outcome] = self.loop.create_future()
+
+        def settle(outcome: Outcome) -> None:
+            if not answer.done():  # its request may have been cancelled meanwhile
+                answer.set_result(outcome)
+
+        self.submit(request, settle)
+        outcome = await answer
+        if outcome is not None:
+            raise outcome
 
     async def _commit_all(self) -> None:
         try:
@@ -105,16 +119,29 @@ class GroupCommit:
             self.committing = False
 
     async def _commit(self, batch: Sequence[_Waiting]) -> None:
+        requests = [w.request for w in batch]
         try:
-            requests = [w.request for w in batch]
-            outcomes = await self.loop.run_in_executor(self.thread, self._write, requests)
+            outcomes: list[Outcome] = list(
+                await self.loop.run_in_executor(self.thread, self._write, requests)
+            )
         except Exception as exc:  # the database failed: every request in the batch gets it
-            for waiting in batch:
-                waiting.answer.set_exception(exc)
-            return
+            outcomes = [exc] * len(batch)
+        else:
+            alerts.intake_arrived.set()
         for waiting, outcome in zip(batch, outcomes, strict=True):
-            waiting.answer.set_result(outcome)
-        alerts.intake_arrived.set()
+            if isinstance(outcome, Unauthenticated):
+                keys.forget(waiting.request.key_hash)
+            self.loop.call_soon(waiting.settle, outcome)  # one failing cannot stall the rest
+
+    async def close(self) -> None:
+        """Let go of the connection and the thread (once no commit is left to run)."""
+        await self.loop.run_in_executor(self.thread, self._disconnect)
+        self.thread.shutdown()
+
+    def _disconnect(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
     def _write(self, requests: list[alerts.Pending]) -> list[OpsroomError | None]:
         if self.connection is None:
@@ -140,3 +167,9 @@ def writer(settings: Settings) -> GroupCommit:
     if settings.database_url not in of_loop:
         of_loop[settings.database_url] = GroupCommit(settings, loop)
     return of_loop[settings.database_url]
+
+
+async def close_writers() -> None:
+    """Close the running event loop's group commits (its server is stopping)."""
+    for commit in _writers.pop(asyncio.get_running_loop(), {}).values():
+        await commit.close()

@@ -1,84 +1,134 @@
-"""The ingest endpoints' lane: their requests are answered ahead of FastAPI's routing and
-dependency solving, which cost ten times what an ingest request's own checks do. The
-endpoints stay FastAPI routes (their signatures document the API); the lane calls each
-with its dependencies, every one an async function of the request, and maps what it
-raises through the app's exception handlers, so the answers are the ones FastAPI would give."""
+"""The ingest lane: `opsroom serve` answers accepted ingest requests in uvicorn's HTTP
+protocol itself, ahead of the ASGI app. An alert storm is thousands of small requests a
+second, and the app's per-request machinery (a task, the ASGI messages, middleware and
+routing) costs more than an ingest request's own checks and commit together.
+
+The lane takes the common case alone: a POST to an ingest endpoint with a declared length
+within the ingest limit, whose body passes its source's checks and whose integration key
+this process already knows. It hands the request to the group commit and writes the 202
+once the commit holds it. Anything else (a body failing its checks, an unknown key, a
+refusal or a failure at the commit, a chunked body, `Expect: 100-continue`) goes on to the
+app as if the lane were not there, and the app answers it in its source's own words; a
+request refused at the commit kept nothing, so the app's second attempt keeps it at most
+once."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from fastapi.routing import APIRoute
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+import orjson
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
-Dependency = Callable[[Request], Awaitable[Any]]
-Handlers = Mapping[Any, Callable[[Request, Any], Response | Awaitable[Response]]]
+from opsroom.alerts import service as alerts
+from opsroom.config import Settings
+from opsroom.integrations.api import LANE, MAX_INGEST_BYTES, Checked, Endpoint
+from opsroom.integrations.group_commit import Outcome, keys, writer
+from opsroom.middleware import security_headers
+
+BEARER = b"bearer "
+ACCEPTED = STATUS_LINE[202]
 
 
-@dataclass(frozen=True)
-class _Served:
-    endpoint: Callable[..., Awaitable[Response]]
-    dependencies: tuple[tuple[str, Dependency], ...]
+class IngestProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with the ingest lane. Use `IngestProtocol.serving`."""
+
+    settings: ClassVar[Settings]
+    answer_headers: ClassVar[bytes]  # the 202's headers but uvicorn's, its length and close
 
     @classmethod
-    def of(cls, route: APIRoute) -> _Served:
-        dependant = route.dependant
-        if dependant.path_params or dependant.query_params or dependant.header_params:
-            raise TypeError(f"{route.path}: the ingest lane passes dependencies only")
-        dependencies = tuple((d.name, d.call) for d in dependant.dependencies if d.name)
-        for name, call in dependencies:
-            if not _is_async(call):
-                raise TypeError(f"{route.path}: dependency '{name}' must be async")
-        if not _is_async(route.endpoint):
-            raise TypeError(f"{route.path}: the endpoint must be async")
-        return cls(route.endpoint, dependencies)  # type: ignore[arg-type]
+    def serving(cls, settings: Settings) -> type[IngestProtocol]:
+        """The protocol class for uvicorn's `http` option, serving `settings`' database."""
+        headers = [(b"content-type", b"application/json"), *security_headers(settings.uses_tls)]
+        fixed = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        return type(cls.__name__, (cls,), {"settings": settings, "answer_headers": fixed})
 
-    async def answer(self, request: Request) -> Response:
-        arguments = {name: await call(request) for name, call in self.dependencies}
-        return await self.endpoint(**arguments)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: tuple[RequestResponseCycle, Any, Endpoint] | None = None  # reading its body
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        endpoint = self._lane_endpoint(cycle, app)
+        if endpoint is None:
+            super()._start_asgi_task(cycle, app)
+        elif cycle.more_body:
+            self.held = (cycle, app, endpoint)
+        else:
+            self._take(cycle, app, endpoint)
 
-def _is_async(call: Any) -> bool:
-    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
-        getattr(call, "__call__", None)  # noqa: B004  (an instance with an async __call__)
-    )
+    def _lane_endpoint(self, cycle: RequestResponseCycle, app: Any) -> Endpoint | None:
+        scope = cycle.scope
+        endpoint = LANE.get(scope["path"]) if scope["method"] == "POST" else None
+        if endpoint is None or app is not self.app or cycle.waiting_for_100_continue:
+            return None
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        return endpoint if declared.isdigit() and int(declared) <= MAX_INGEST_BYTES else None
 
-
-class IngestLane:
-    def __init__(self, app: ASGIApp, routes: Sequence[APIRoute], handlers: Handlers) -> None:
-        self.app = app
-        self.served = {
-            (method, route.path): _Served.of(route)
-            for route in routes
-            for method in route.methods or ()
-        }
-        self.handlers = handlers  # the app's own: read at each error, so added ones count
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        served = (
-            self.served.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        )
-        if served is None:
-            await self.app(scope, receive, send)
+    def on_body(self, body: bytes) -> None:
+        if self.held is not None and self.held[0] is self.cycle:
+            self.cycle.body += body  # within its declared length: no need to pause reading
             return
-        request = Request(scope, receive)
-        try:
-            response = await served.answer(request)
-        except Exception as exc:
-            response = await self._handled(request, exc)
-        await response(scope, receive, send)
+        super().on_body(body)
 
-    async def _handled(self, request: Request, exc: Exception) -> Response:
-        """The app's handler for `exc`, the most specific one, as its middleware would pick
-        it (its handler of Exception logs the error and answers a plain 500)."""
-        for kind in type(exc).__mro__:
-            handler = self.handlers.get(kind)
-            if handler is not None:
-                response = handler(request, exc)
-                return await response if inspect.isawaitable(response) else response
-        raise exc
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        if self.held is not None and self.held[0] is self.cycle:
+            cycle, app, endpoint = self.held
+            self.held = None
+            self._take(cycle, app, endpoint)
+
+    def _take(self, cycle: RequestResponseCycle, app: Any, endpoint: Endpoint) -> None:
+        """Keep the request and answer it, or leave it to the app."""
+        body = bytes(cycle.body)
+        try:
+            checked = endpoint.check(body)
+        except Exception:  # the app finds the same problem and answers it
+            super()._start_asgi_task(cycle, app)
+            return
+        key = checked.key or _bearer(cycle)
+        known = keys.known(key) if key else None
+        if known is None:
+            super()._start_asgi_task(cycle, app)
+            return
+        pending = alerts.Pending(
+            known.integration_id, known.key_hash, endpoint.source, checked.alerts, body
+        )
+
+        def settle(outcome: Outcome) -> None:
+            if outcome is None:
+                self._accepted(cycle, checked)
+            else:
+                super(IngestProtocol, self)._start_asgi_task(cycle, app)
+
+        writer(self.settings).submit(pending, settle)
+
+    def _accepted(self, cycle: RequestResponseCycle, checked: Checked) -> None:
+        """Write the 202 and complete the request, as uvicorn completes one."""
+        content = orjson.dumps(checked.answer)
+        head = [ACCEPTED]
+        head.extend(
+            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
+        )
+        head.append(self.answer_headers)
+        head.append(b"content-length: %d\r\n" % len(content))
+        if not cycle.keep_alive:
+            head.append(b"connection: close\r\n")
+        head.extend((b"\r\n", content))
+        if not cycle.disconnected and not self.transport.is_closing():
+            self.transport.write(b"".join(head))
+        cycle.response_complete = True
+        cycle.message_event.set()
+        if not cycle.keep_alive:
+            self.transport.close()
+        cycle.on_response()
+
+
+def _bearer(cycle: RequestResponseCycle) -> str:
+    """The key of an `Authorization: Bearer <key>` header, or '' when there is none."""
+    for name, value in cycle.scope["headers"]:
+        if name == b"authorization" and value[: len(BEARER)].lower() == BEARER:
+            return value[len(BEARER) :].strip().decode("latin-1")
+    return ""
