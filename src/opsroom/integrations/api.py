@@ -285,5 +285,5 @@ class AcceptedUnlogged(logging.Filter):
         args = record.args
         if not isinstance(args, tuple) or len(args) != 5:
             return True
-        path, status = args[2], args[4]
+        path, status = str(args[2]).split("?", 1)[0], args[4]
         return not (path in self.paths and isinstance(status, int) and status < 400)
