@@ -289,7 +289,7 @@ def incident_count(settings: Settings) -> int:
         return session.scalar(select(func.count()).select_from(Incident)) or 0
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -301,21 +301,28 @@ def serve(
 ) -> tuple[subprocess.Popen[bytes], int]:
     """uvicorn serving the app factory `app` (by default create_app(), no worker) in its own
     process, as `opsroom serve` would; factories in bench/ can be named too."""
-    port = _free_port()
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    return listening(command, settings, workdir, port), port
+
+
+def listening(
+    command: list[str], settings: Settings, workdir: Path, port: int
+) -> subprocess.Popen[bytes]:
+    """`command` started on `settings`' database, once it accepts connections on `port`."""
     bench = Path(__file__).resolve().parent
     env = {
         **os.environ,
         "OPSROOM_DATABASE_URL": settings.database_url,
         "PYTHONPATH": os.pathsep.join([str(bench), str(bench.parent)]),
     }
-    command = [sys.executable, "-m", "uvicorn", app, "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=workdir)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, port
+            return server
         except OSError:
             time.sleep(0.1)
     server.kill()
