@@ -36,6 +36,7 @@ from opsroom.integrations import alertmanager, events, pagerduty
 from opsroom.integrations.group_commit import KnownKey, keys, writer
 
 MAX_INGEST_BYTES = 512 * 1024
+REFUSED_AT_COMMIT = "opsroom.refused_at_commit"  # in the request's ASGI scope
 router = APIRouter(tags=["ingest"])
 integration_key = HTTPBearer(
     auto_error=False,
@@ -48,12 +49,15 @@ integration_key = HTTPBearer(
 class Received:
     settings: Settings
     body: bytes | None  # None: larger than MAX_INGEST_BYTES
+    # What the commit answered when the ingest lane took the request there (a refusal, or
+    # the database's failure): the request is answered with it, not committed again.
+    refused: Exception | None = None
 
 
 async def received(request: Request) -> Received:
     """The request body, read no further than the ingest limit, and the app's settings
     (read here, in the event loop: a plain dependency would cost a thread hop)."""
-    settings = settings_of(request)
+    settings, refused = settings_of(request), request.scope.get(REFUSED_AT_COMMIT)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_INGEST_BYTES:
         return Received(settings, None)
@@ -63,7 +67,7 @@ async def received(request: Request) -> Received:
         if size > MAX_INGEST_BYTES:
             return Received(settings, None)
         chunks.append(chunk)
-    return Received(settings, b"".join(chunks))
+    return Received(settings, b"".join(chunks), refused)
 
 
 Body = Annotated[Received, Depends(received)]
@@ -143,13 +147,15 @@ LANE = {
 
 
 async def _keep(
-    settings: Settings, integration: KnownKey, source: str, checked: Checked, body: bytes
+    received: Received, integration: KnownKey, source: str, checked: Checked, body: bytes
 ) -> None:
     """Return once the request is committed to the intake; raise 401 or 429 otherwise."""
+    if received.refused is not None:
+        raise received.refused
     pending = alerts_service.Pending(
         integration.integration_id, integration.key_hash, source, checked.alerts, body
     )
-    await writer(settings).keep(pending)
+    await writer(received.settings).keep(pending)
 
 
 async def _ingest(
@@ -164,7 +170,7 @@ async def _ingest(
         checked = endpoint.check(body)
     except ParseError as exc:
         raise _bad_request(exc) from None
-    await _keep(settings, integration, endpoint.source, checked, body)
+    await _keep(received, integration, endpoint.source, checked, body)
     return _json(checked.answer, 202)
 
 
@@ -245,7 +251,7 @@ async def enqueue(received: Body) -> Response:
         body = _within_limit(received)
         checked = check_pagerduty(body)
         integration = await _integration(received.settings, checked.key or "")
-        await _keep(received.settings, integration, pagerduty.SOURCE, checked, body)
+        await _keep(received, integration, pagerduty.SOURCE, checked, body)
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     return _json(checked.answer, 202)

@@ -8,9 +8,9 @@ within the ingest limit, whose body passes its source's checks and whose integra
 this process already knows. It hands the request to the group commit and writes the 202
 once the commit holds it. Anything else (a body failing its checks, an unknown key, a
 refusal or a failure at the commit, a chunked body, `Expect: 100-continue`) goes on to the
-app as if the lane were not there, and the app answers it in its source's own words; a
-request refused at the commit kept nothing, so the app's second attempt keeps it at most
-once."""
+app as if the lane were not there, and the app answers it in its source's own words. A
+request refused at the commit (or failed there) goes on with that outcome, which the app
+answers without taking the request to the commit again."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from uvicorn.protocols.http.httptools_impl import (
 
 from opsroom.alerts import service as alerts
 from opsroom.config import Settings
-from opsroom.integrations.api import LANE, MAX_INGEST_BYTES, Checked, Endpoint
+from opsroom.integrations.api import LANE, MAX_INGEST_BYTES, REFUSED_AT_COMMIT, Checked, Endpoint
 from opsroom.integrations.group_commit import Outcome, keys, writer
 from opsroom.middleware import security_headers
 
@@ -100,7 +100,8 @@ class IngestProtocol(HttpToolsProtocol):
         def settle(outcome: Outcome) -> None:
             if outcome is None:
                 self._accepted(cycle, checked)
-            else:
+            else:  # the app answers the refusal in the source's words
+                cycle.scope[REFUSED_AT_COMMIT] = outcome  # type: ignore[literal-required]
                 super(IngestProtocol, self)._start_asgi_task(cycle, app)
 
         writer(self.settings).submit(pending, settle)
