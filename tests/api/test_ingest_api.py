@@ -507,3 +507,12 @@ def test_chunked_and_large_bodies_are_kept(served: str, key: str, settings: Sett
         assert chunked.request.headers["transfer-encoding"] == "chunked"
         assert (chunked.status_code, chunked.json()["received"]) == (202, MAX_BATCH)
     assert alerts_kept(settings) == 3
+
+
+def test_the_lane_reads_the_first_authorization_header_as_the_app_does(
+    served: str, key: str
+) -> None:
+    with httpx.Client(base_url=served) as client:
+        assert client.post(EVENTS, json=EVENT, headers=bearer(key)).status_code == 202
+        basic_first = [("Authorization", "Basic b3BzOm9wcw=="), ("Authorization", f"Bearer {key}")]
+        assert client.post(EVENTS, json=EVENT, headers=basic_first).status_code == 401

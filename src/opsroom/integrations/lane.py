@@ -128,8 +128,9 @@ class IngestProtocol(HttpToolsProtocol):
 
 
 def _bearer(cycle: RequestResponseCycle) -> str:
-    """The key of an `Authorization: Bearer <key>` header, or '' when there is none."""
+    """The key of the request's (first) `Authorization: Bearer <key>` header, else ''."""
     for name, value in cycle.scope["headers"]:
-        if name == b"authorization" and value[: len(BEARER)].lower() == BEARER:
-            return value[len(BEARER) :].strip().decode("latin-1")
+        if name == b"authorization":
+            bearer = value[: len(BEARER)].lower() == BEARER
+            return value[len(BEARER) :].strip().decode("latin-1") if bearer else ""
     return ""
