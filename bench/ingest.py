@@ -52,17 +52,17 @@ import orjson
 # The Alertmanager runner the peer tests use; bench scripts run from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_list import free_port, listening  # noqa: E402  (same folder)
+from tests.peers.alertmanager import running
 
-from opsroom import migrate  # noqa: E402
-from opsroom.alerts import schemas  # noqa: E402
-from opsroom.alerts import service as alerts  # noqa: E402
-from opsroom.alerts.domain import fingerprint  # noqa: E402
-from opsroom.catalog import manifest  # noqa: E402
-from opsroom.config import Settings  # noqa: E402
-from opsroom.db import session_scope  # noqa: E402
-from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG  # noqa: E402
-from tests.peers.alertmanager import running  # noqa: E402
+from incident_list import free_port, listening
+from opsroom import migrate
+from opsroom.alerts import schemas
+from opsroom.alerts import service as alerts
+from opsroom.alerts.domain import fingerprint
+from opsroom.catalog import manifest
+from opsroom.config import Settings
+from opsroom.db import session_scope
+from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG
 
 TARGETS = {1: 0.5, 64: 1.0}
 ALERTMANAGER_CONFIG = "route:\n  receiver: discard\nreceivers:\n  - name: discard\n"
@@ -149,7 +149,7 @@ def opsroom_requests(host: str, batch: int, run: str, key: str) -> Iterator[byte
                 "externalURL": "http://alertmanager.bench",
                 "truncatedAlerts": 0,
                 "alerts": firing,
-            }  # fmt: skip
+            }
         )
         yield _request(host, "/api/v1/ingest/alertmanager", body, key)
 
