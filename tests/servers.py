@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -16,19 +17,22 @@ STARTUP_SECONDS = 15
 
 
 @contextmanager
-def serving(app: FastAPI, http: type[asyncio.Protocol] | None = None) -> Iterator[str]:
-    """Serve `app` (with uvicorn's own HTTP protocol, or `http`) until the block ends; its
-    base URL."""
+def serving(
+    app: FastAPI, http: type[asyncio.Protocol] | None = None, **options: Any
+) -> Iterator[str]:
+    """Serve `app` until the block ends, with uvicorn's own HTTP protocol or `http`, and
+    uvicorn's `options` (TLS: `ssl_certfile`, `ssl_keyfile`); its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", **({"http": http} if http else {}))
+    config = uvicorn.Config(app, log_level="warning", **({"http": http} if http else {}), **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
         _wait_until_started(server, thread)
-        yield f"http://127.0.0.1:{port}"
+        scheme = "https" if "ssl_certfile" in options else "http"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_SECONDS)

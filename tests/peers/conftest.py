@@ -3,46 +3,30 @@ self-signed certificate), for real peers to talk to."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from opsroom.app import create_app
 from opsroom.config import Settings
+from opsroom.integrations.lane import IngestProtocol
+from tests.servers import serving
 
-STARTUP_SECONDS = 15
 
-
-def _serve(settings: Settings, scheme: str, **tls: Any) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # With its worker, as `opsroom serve` runs: the intake is drained as requests arrive.
-    config = uvicorn.Config(create_app(settings, worker=True), log_level="warning", **tls)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the opsroom test server did not start")
-        time.sleep(0.05)
-    yield f"{scheme}://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=STARTUP_SECONDS)
-    sock.close()
+def _serve(settings: Settings, **tls: Any) -> Iterator[str]:
+    """As `opsroom serve` runs: with its worker (the intake is drained as requests arrive)
+    and its ingest lane."""
+    app = create_app(settings, worker=True)
+    with serving(app, IngestProtocol.serving(settings), **tls) as url:
+        yield url
 
 
 @pytest.fixture
 def opsroom_url(settings: Settings) -> Iterator[str]:
-    yield from _serve(settings, "http")
+    yield from _serve(settings)
 
 
 @pytest.fixture
@@ -61,4 +45,4 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def opsroom_https_url(settings: Settings, certificate: tuple[Path, Path]) -> Iterator[str]:
     cert, key = certificate
-    yield from _serve(settings, "https", ssl_certfile=str(cert), ssl_keyfile=str(key))
+    yield from _serve(settings, ssl_certfile=str(cert), ssl_keyfile=str(key))
