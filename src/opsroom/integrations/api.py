@@ -110,15 +110,15 @@ def _fingerprinted(fingerprints: list[str]) -> Checked:
     return Checked(None, None, {"received": len(fingerprints), "fingerprints": fingerprints})
 
 
-def check_alertmanager(body: bytes) -> Checked:
+def _check_alertmanager(body: bytes) -> Checked:
     return _fingerprinted(alertmanager.fingerprints(body))
 
 
-def check_events(body: bytes) -> Checked:
+def _check_events(body: bytes) -> Checked:
     return _fingerprinted(events.fingerprints(body))
 
 
-def check_pagerduty(body: bytes) -> Checked:
+def _check_pagerduty(body: bytes) -> Checked:
     event = pagerduty.parse_event(body)
     answer = {
         "status": "success",
@@ -130,31 +130,35 @@ def check_pagerduty(body: bytes) -> Checked:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """An ingest endpoint as the ingest lane (integrations/lane.py) serves it."""
+    """An ingest endpoint: its source and its checks, used by its route and by the ingest
+    lane (integrations/lane.py)."""
 
     source: str
     check: Callable[[bytes], Checked]  # raises ParseError
+
+    def pending(
+        self, integration: KnownKey, checked: Checked, body: bytes
+    ) -> alerts_service.Pending:
+        """What the group commit keeps of a checked request to `integration`."""
+        return alerts_service.Pending(
+            integration.integration_id, integration.key_hash, self.source, checked.alerts, body
+        )
 
 
 ALERTMANAGER_PATH = "/api/v1/ingest/alertmanager"
 EVENTS_PATH = "/api/v1/ingest/events"
 ENQUEUE_PATH = "/v2/enqueue"
 LANE = {
-    ALERTMANAGER_PATH: Endpoint(alertmanager.SOURCE, check_alertmanager),
-    EVENTS_PATH: Endpoint(events.SOURCE, check_events),
-    ENQUEUE_PATH: Endpoint(pagerduty.SOURCE, check_pagerduty),
+    ALERTMANAGER_PATH: Endpoint(alertmanager.SOURCE, _check_alertmanager),
+    EVENTS_PATH: Endpoint(events.SOURCE, _check_events),
+    ENQUEUE_PATH: Endpoint(pagerduty.SOURCE, _check_pagerduty),
 }
 
 
-async def _keep(
-    received: Received, integration: KnownKey, source: str, checked: Checked, body: bytes
-) -> None:
+async def _keep(received: Received, pending: alerts_service.Pending) -> None:
     """Return once the request is committed to the intake; raise 401 or 429 otherwise."""
     if received.refused is not None:
         raise received.refused
-    pending = alerts_service.Pending(
-        integration.integration_id, integration.key_hash, source, checked.alerts, body
-    )
     await writer(received.settings).keep(pending)
 
 
@@ -170,7 +174,7 @@ async def _ingest(
         checked = endpoint.check(body)
     except ParseError as exc:
         raise _bad_request(exc) from None
-    await _keep(received, integration, endpoint.source, checked, body)
+    await _keep(received, endpoint.pending(integration, checked, body))
     return _json(checked.answer, 202)
 
 
@@ -249,9 +253,10 @@ async def enqueue(received: Body) -> Response:
     integration key. A trigger without a dedup_key gets one, returned in the response."""
     try:
         body = _within_limit(received)
-        checked = check_pagerduty(body)
+        endpoint = LANE[ENQUEUE_PATH]
+        checked = endpoint.check(body)
         integration = await _integration(received.settings, checked.key or "")
-        await _keep(received, integration, pagerduty.SOURCE, checked, body)
+        await _keep(received, endpoint.pending(integration, checked, body))
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     return _json(checked.answer, 202)

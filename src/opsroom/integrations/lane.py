@@ -23,7 +23,6 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 
-from opsroom.alerts import service as alerts
 from opsroom.config import Settings
 from opsroom.integrations.api import LANE, MAX_INGEST_BYTES, REFUSED_AT_COMMIT, Checked, Endpoint
 from opsroom.integrations.group_commit import Outcome, keys, writer
@@ -93,9 +92,7 @@ class IngestProtocol(HttpToolsProtocol):
         if known is None:
             super()._start_asgi_task(cycle, app)
             return
-        pending = alerts.Pending(
-            known.integration_id, known.key_hash, endpoint.source, checked.alerts, body
-        )
+        pending = endpoint.pending(known, checked, body)
 
         def settle(outcome: Outcome) -> None:
             if outcome is None:
