@@ -57,10 +57,23 @@ def setup(settings: Settings, url: str, count: int) -> None:
                 slug="identity", name="Identity", squad="identity", layers=[layer]
             ),
         )
-        levels = [{"targets": [{"kind": "schedule", "ref": "identity"}], "timeout_minutes": 5},
-                  {"targets": [{"kind": "person", "ref": "carol@example.com"}], "timeout_minutes": 5}]  # fmt: skip
-        oncall.create_policy(s, actor=ACTOR, data=schemas.PolicyCreate.model_validate(
-            {"slug": "identity", "name": "Identity", "squad": "identity", "squad_default": True, "levels": levels}))  # fmt: skip
+        levels = [
+            {"targets": [{"kind": "schedule", "ref": "identity"}], "timeout_minutes": 5},
+            {"targets": [{"kind": "person", "ref": "carol@example.com"}], "timeout_minutes": 5},
+        ]
+        oncall.create_policy(
+            s,
+            actor=ACTOR,
+            data=schemas.PolicyCreate.model_validate(
+                {
+                    "slug": "identity",
+                    "name": "Identity",
+                    "squad": "identity",
+                    "squad_default": True,
+                    "levels": levels,
+                }
+            ),
+        )
         for person in ("alice@example.com", "carol@example.com", "dave@example.com"):
             notify.add_contact_method(
                 s,

@@ -109,8 +109,10 @@ def _timestamps(
         "acknowledged_at": acked if status is not Status.TRIGGERED else None,
         "mitigated_at": acked + (resolved - acked) / 2 if status is not Status.TRIGGERED else None,
         "resolved_at": resolved if status in (Status.RESOLVED, Status.CLOSED) else None,
-        "closed_at": resolved + timedelta(days=rng.uniform(1, 5)) if status is Status.CLOSED else None,
-    }  # fmt: skip
+        "closed_at": resolved + timedelta(days=rng.uniform(1, 5))
+        if status is Status.CLOSED
+        else None,
+    }
     if status is Status.ACKNOWLEDGED:
         stamps["mitigated_at"] = None
     return stamps
@@ -148,17 +150,33 @@ class Generator:
         stamps = _timestamps(rng, p, detected, status)
         last = max(v for v in (detected, *stamps.values()) if v is not None)
         return {
-            "id": number, "number": number, "title": rng.choice(self.titles[affected[0].slug]),
+            "id": number,
+            "number": number,
+            "title": rng.choice(self.titles[affected[0].slug]),
             "description": f"Reported by {affected[0].owner} on-call after alerts on {affected[0].name}.",
-            "platform_slug": affected[0].platform, "status": status.value, "impact": impact,
-            "urgency": urgency, "priority": int(p), "priority_reason": "", "major": p <= Priority.P2,
-            "bridge_url": "", "source": "manual", "duplicate_of_number": None, "reopen_count": 0,
-            "detected_at": detected, **stamps, "last_update_at": None, "update_overdue_since": None,
-            "response_breached": False, "resolution_breached": False,
-            "declared_by": rng.choice(RESPONDERS), "version": rng.randint(3, 7),
-            "created_at": detected, "updated_at": last,
+            "platform_slug": affected[0].platform,
+            "status": status.value,
+            "impact": impact,
+            "urgency": urgency,
+            "priority": int(p),
+            "priority_reason": "",
+            "major": p <= Priority.P2,
+            "bridge_url": "",
+            "source": "manual",
+            "duplicate_of_number": None,
+            "reopen_count": 0,
+            "detected_at": detected,
+            **stamps,
+            "last_update_at": None,
+            "update_overdue_since": None,
+            "response_breached": False,
+            "resolution_breached": False,
+            "declared_by": rng.choice(RESPONDERS),
+            "version": rng.randint(3, 7),
+            "created_at": detected,
+            "updated_at": last,
             **durations({"detected_at": detected, **stamps}),
-        }, affected  # fmt: skip
+        }, affected
 
 
 def _children(
@@ -169,10 +187,16 @@ def _children(
     iid, at = row["id"], row["detected_at"]
     squads = list(dict.fromkeys(s.owner for s in affected))
     rows: dict[Table, list[dict[str, Any]]] = {
-        _t(IncidentService): [{"incident_id": iid, "service_slug": s.slug, "owner_squad": s.owner} for s in affected],
-        _t(IncidentParticipant): [{"incident_id": iid, "kind": "squad", "ref": s, "joined_at": at} for s in squads],
-        _t(IncidentRole): [], _t(StatusUpdate): [], _t(TimelineEvent): _timeline(row, rng),
-    }  # fmt: skip
+        _t(IncidentService): [
+            {"incident_id": iid, "service_slug": s.slug, "owner_squad": s.owner} for s in affected
+        ],
+        _t(IncidentParticipant): [
+            {"incident_id": iid, "kind": "squad", "ref": s, "joined_at": at} for s in squads
+        ],
+        _t(IncidentRole): [],
+        _t(StatusUpdate): [],
+        _t(TimelineEvent): _timeline(row, rng),
+    }
     if row["major"]:
         _major_children(rows, row, rng)
     return rows
@@ -214,7 +238,15 @@ def _major_children(
 
 
 def _event(key: str, at: datetime, actor: str, kind: str, text: str) -> dict[str, Any]:
-    return {"subject_type": "incident", "subject_key": key, "at": at, "actor": actor, "kind": kind, "text": text, "data": None}  # fmt: skip
+    return {
+        "subject_type": "incident",
+        "subject_key": key,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "text": text,
+        "data": None,
+    }
 
 
 def _t(model: type[Any]) -> Table:
@@ -281,7 +313,7 @@ def prepare(settings: Settings) -> Access:
             data=TokenCreate(name="bench", scopes=sorted(auth.allowed_scopes(Role.ADMIN))),
         )
         cookie, _ = auth.start_session(session, user=user, address="127.0.0.1")
-    return Access(token, cookie)  # fmt: skip
+    return Access(token, cookie)
 
 
 def incident_count(settings: Settings) -> int:
@@ -302,8 +334,20 @@ def serve(
     """uvicorn serving the app factory `app` (by default create_app(), no worker) in its own
     process, as `opsroom serve` would; factories in bench/ can be named too."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return listening(command, settings, workdir, port), port
 
 
@@ -394,14 +438,37 @@ def scenarios(
 
     found = [
         Scenario("health (anchor)", many(lambda: "/api/v1/health"), None),
-        Scenario("list open=true&priority=1", many(lambda: "/api/v1/incidents?open=true&priority=1"), LIST_TARGET_MS),
-        Scenario(f"list service={tier1}", many(lambda: f"/api/v1/incidents?service={tier1}&limit=50"), LIST_TARGET_MS),
-        Scenario(f"list q={SEARCH_WORD}", many(lambda: f"/api/v1/incidents?q={SEARCH_WORD}&limit=50"), LIST_TARGET_MS),
-        Scenario("list q=<no match> (worst case)", many(lambda: "/api/v1/incidents?q=zyxwv&limit=50"), LIST_TARGET_MS),
+        Scenario(
+            "list open=true&priority=1",
+            many(lambda: "/api/v1/incidents?open=true&priority=1"),
+            LIST_TARGET_MS,
+        ),
+        Scenario(
+            f"list service={tier1}",
+            many(lambda: f"/api/v1/incidents?service={tier1}&limit=50"),
+            LIST_TARGET_MS,
+        ),
+        Scenario(
+            f"list q={SEARCH_WORD}",
+            many(lambda: f"/api/v1/incidents?q={SEARCH_WORD}&limit=50"),
+            LIST_TARGET_MS,
+        ),
+        Scenario(
+            "list q=<no match> (worst case)",
+            many(lambda: "/api/v1/incidents?q=zyxwv&limit=50"),
+            LIST_TARGET_MS,
+        ),
         Scenario("incident read (API)", many(lambda: f"/api/v1/incidents/{key()}"), PAGE_TARGET_MS),
-    ]  # fmt: skip
+    ]
     if page:
-        found.append(Scenario("incident page (HTML)", many(lambda: f"/incidents/{key()}"), PAGE_TARGET_MS, cookie=True))  # fmt: skip
+        found.append(
+            Scenario(
+                "incident page (HTML)",
+                many(lambda: f"/incidents/{key()}"),
+                PAGE_TARGET_MS,
+                cookie=True,
+            )
+        )
     return found
 
 
@@ -437,7 +504,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--db", type=Path, help="keep the database here (reused when present)")
     parser.add_argument("--seed", type=int, default=42)
-    return parser.parse_args()  # fmt: skip
+    return parser.parse_args()
 
 
 def _database(args: argparse.Namespace, workdir: Path) -> Settings:

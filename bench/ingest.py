@@ -79,8 +79,18 @@ PREBUILT_PER_SECOND = {1: 20_000, 64: 1_500}
 def start_server(settings: Settings, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     """`opsroom serve --no-worker --no-access-log` in its own process, and its port."""
     port = free_port()
-    command = [sys.executable, "-m", "opsroom", "serve", "--no-worker", "--no-access-log",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "opsroom",
+        "serve",
+        "--no-worker",
+        "--no-access-log",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     return listening(command, settings, workdir, port), port
 
 
@@ -114,9 +124,11 @@ def _webhook_alert(n: int, run: str) -> dict[str, object]:
     """The alert as Alertmanager's webhook carries it: firing, with its fingerprint."""
     alert = _alert(n, run)
     return {
-        **alert, "status": "firing", "endsAt": "0001-01-01T00:00:00Z",
+        **alert,
+        "status": "firing",
+        "endsAt": "0001-01-01T00:00:00Z",
         "fingerprint": fingerprint(_labels(n, run)),
-    }  # fmt: skip
+    }
 
 
 def _request(host: str, path: str, body: bytes, key: str | None) -> bytes:
@@ -218,11 +230,13 @@ def _integration_key(settings: Settings) -> str:
     with session_scope(settings) as session:
         manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
         data = schemas.IntegrationCreate(
-            slug="bench", name="Bench", service=SERVICE,
+            slug="bench",
+            name="Bench",
+            service=SERVICE,
             settings=schemas.IntegrationSettings(
                 group_by=["alertname"], grouping_window_minutes=60, rate_limit_per_minute=100_000
             ),
-        )  # fmt: skip
+        )
         key, _ = alerts.create_integration(session, actor=DEMO_ACTOR, data=data)
     return key
 
@@ -343,8 +357,10 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     accepted, ok = 0, True
     try:
         with running(workdir, ALERTMANAGER_CONFIG) as am_url:
-            print(f"\n{'scenario':24} {'Alertmanager':>12} {'opsroom 2xx':>12} {'ratio':>7}  "
-                  f"{'verdict':18} {'drained':>12} {'lag':>9}  CPU a alert (AM / opsroom)")  # fmt: skip
+            print(
+                f"\n{'scenario':24} {'Alertmanager':>12} {'opsroom 2xx':>12} {'ratio':>7}  "
+                f"{'verdict':18} {'drained':>12} {'lag':>9}  CPU a alert (AM / opsroom)"
+            )
             for batch in args.batch or TARGETS:
                 target = TARGETS[batch]
                 figures, sent = _scenario(args, _port(am_url), server.pid, port, batch, key, db)
@@ -376,9 +392,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
-        "--batch", type=int, choices=sorted(TARGETS), action="append",
+        "--batch",
+        type=int,
+        choices=sorted(TARGETS),
+        action="append",
         help="run only this scenario (alerts a request); repeatable",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opsroom-bench-") as workdir:
         sys.exit(0 if run(args, Path(workdir)) else 1)

@@ -56,13 +56,27 @@ def _batches(gen: Any, count: int) -> Iterator[dict[Table, list[dict[str, Any]]]
     read them, and they would only slow the generation)."""
     times = incidents_bench._detection_times(gen.rng, gen.now, count)
     for start in range(0, count, incidents_bench.BATCH):
-        batch: dict[Table, list[dict[str, Any]]] = {_t(Incident): [], _t(IncidentService): [], _t(IncidentParticipant): []}  # fmt: skip
+        batch: dict[Table, list[dict[str, Any]]] = {
+            _t(Incident): [],
+            _t(IncidentService): [],
+            _t(IncidentParticipant): [],
+        }
         for number in range(start + 1, min(start + incidents_bench.BATCH, count) + 1):
             row, affected = gen.incident(number, times[number - 1])
             batch[_t(Incident)].append(row)
-            batch[_t(IncidentService)].extend({"incident_id": number, "service_slug": s.slug, "owner_squad": s.owner} for s in affected)  # fmt: skip
+            batch[_t(IncidentService)].extend(
+                {"incident_id": number, "service_slug": s.slug, "owner_squad": s.owner}
+                for s in affected
+            )
             for squad in dict.fromkeys(s.owner for s in affected):
-                batch[_t(IncidentParticipant)].append({"incident_id": number, "kind": "squad", "ref": squad, "joined_at": row["detected_at"]})  # fmt: skip
+                batch[_t(IncidentParticipant)].append(
+                    {
+                        "incident_id": number,
+                        "kind": "squad",
+                        "ref": squad,
+                        "joined_at": row["detected_at"],
+                    }
+                )
         yield batch
 
 
@@ -78,7 +92,9 @@ def build(path: Path, count: int) -> Settings:
         for pair, p in sorted(DEFAULT_POLICY.matrix.items()):
             levels.setdefault(p, []).append(pair)
         services = incidents_bench._services(session)
-        gen = incidents_bench.Generator(random.Random(9), datetime.now(UTC), services, incidents_bench._titles(services), levels)  # fmt: skip
+        gen = incidents_bench.Generator(
+            random.Random(9), datetime.now(UTC), services, incidents_bench._titles(services), levels
+        )
         for batch in _batches(gen, count):
             for table, rows in batch.items():
                 session.execute(insert(table), rows)
@@ -92,7 +108,9 @@ def build(path: Path, count: int) -> Settings:
 # The anchor: one hand-written query computing the incident aggregates of the report (counts,
 # major, SLA met/breached, and count/mean/median/p90 of the five durations) by priority and by
 # squad engaged, for one month, from the durations each incident stores.
-SPANS = {m.value: name for name, span in DURATIONS.items() for m, s in domain.SPANS.items() if s == span}  # fmt: skip
+SPANS = {
+    m.value: name for name, span in DURATIONS.items() for m, s in domain.SPANS.items() if s == span
+}
 ANCHOR = """
 WITH scoped AS (
   SELECT i.* FROM incidents i
@@ -175,11 +193,17 @@ def monthly(settings: Settings) -> None:
         sql = text(anchor_sql())
         anchor_s, rows = timed(lambda: _run(session, sql, params))
     ratio = report_s / anchor_s
-    print(f"monthly report {last_month.label}: {report.overall.incidents:,} incidents, "
-          f"{len(report.by_squad)} squads, {len(report.services)} services")  # fmt: skip
-    print(f"  report (every figure)       {report_s * 1000:8.0f} ms   target <= {REPORT_TARGET_S * 1000:.0f} ms   {'ok' if report_s <= REPORT_TARGET_S else 'MISSED'}")  # fmt: skip
+    print(
+        f"monthly report {last_month.label}: {report.overall.incidents:,} incidents, "
+        f"{len(report.by_squad)} squads, {len(report.services)} services"
+    )
+    print(
+        f"  report (every figure)       {report_s * 1000:8.0f} ms   target <= {REPORT_TARGET_S * 1000:.0f} ms   {'ok' if report_s <= REPORT_TARGET_S else 'MISSED'}"
+    )
     print(f"  anchor (one SQL query)      {anchor_s * 1000:8.0f} ms   ({len(rows)} rows)")
-    print(f"  ratio report / anchor       {ratio:8.2f} x    target <= {ANCHOR_RATIO_TARGET:.0f} x      {'ok' if ratio <= ANCHOR_RATIO_TARGET else 'MISSED'}")  # fmt: skip
+    print(
+        f"  ratio report / anchor       {ratio:8.2f} x    target <= {ANCHOR_RATIO_TARGET:.0f} x      {'ok' if ratio <= ANCHOR_RATIO_TARGET else 'MISSED'}"
+    )
 
 
 def _run(session: Session, sql: Any, params: dict[str, str]) -> list[Any]:
@@ -227,11 +251,17 @@ def dashboard(settings: Settings) -> None:
         each = {p: _median_ms(client, [(p, FRAGMENT)])[0] for p in parts}
         health_ms, _ = _median_ms(client, [("/api/v1/health", {})])
     print(f"dashboard GET / ({incidents_bench.incident_count(settings):,} incidents)")
-    print(f"  first paint (GET /)                       median {paint_ms:6.0f} ms (max {paint_max:.0f} ms)")  # fmt: skip
-    print(f"  complete (GET / and its {len(parts)} fragments, in turn) median {whole_ms:6.0f} ms (max {whole_max:.0f} ms)   target <= {DASHBOARD_TARGET_MS:.0f} ms   {'ok' if whole_ms <= DASHBOARD_TARGET_MS else 'MISSED'}")  # fmt: skip
+    print(
+        f"  first paint (GET /)                       median {paint_ms:6.0f} ms (max {paint_max:.0f} ms)"
+    )
+    print(
+        f"  complete (GET / and its {len(parts)} fragments, in turn) median {whole_ms:6.0f} ms (max {whole_max:.0f} ms)   target <= {DASHBOARD_TARGET_MS:.0f} ms   {'ok' if whole_ms <= DASHBOARD_TARGET_MS else 'MISSED'}"
+    )
     for path, ms in each.items():
         print(f"    {path:40s} median {ms:6.0f} ms")
-    print(f"  anchor GET /api/v1/health median {health_ms:.1f} ms; complete / anchor {whole_ms / health_ms:.0f} x")  # fmt: skip
+    print(
+        f"  anchor GET /api/v1/health median {health_ms:.1f} ms; complete / anchor {whole_ms / health_ms:.0f} x"
+    )
 
 
 def main() -> None:

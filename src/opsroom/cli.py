@@ -90,9 +90,14 @@ def serve(
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(
-        web, host=host or settings.host, port=port or settings.port, log_level="info",
-        log_config=_log_config(), access_log=access_log, http=IngestProtocol.serving(settings),
-    )  # fmt: skip
+        web,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=_log_config(),
+        access_log=access_log,
+        http=IngestProtocol.serving(settings),
+    )
 
 
 def _log_config() -> dict[str, Any]:

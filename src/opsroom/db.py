@@ -85,9 +85,13 @@ def engine_for(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
         json_serializer=json_text,
-    )  # fmt: skip
+    )
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

@@ -38,39 +38,45 @@ class Figures(Collector):
             open_now.add_metric([priority], count)
         yield open_now
         yield CounterMetricFamily(
-            "opsroom_alerts_ingested", "Alert notifications received, repeats included",
+            "opsroom_alerts_ingested",
+            "Alert notifications received, repeats included",
             value=alerts_service.alerts_received(self.session),
-        )  # fmt: skip
+        )
         yield from self._notifications()
         yield from self._backlogs()
 
     def _notifications(self) -> Iterator[Metric]:
         counts = notify_service.delivery_counts(self.session)
         notifications = CounterMetricFamily(
-            "opsroom_notifications", "Notifications handed to their channel or given up on, by outcome",
+            "opsroom_notifications",
+            "Notifications handed to their channel or given up on, by outcome",
             labels=["outcome"],
-        )  # fmt: skip
+        )
         for outcome in (Delivery.SENT, Delivery.FAILED):
             notifications.add_metric([outcome.value], counts.get(outcome, 0))
         yield notifications
         yield GaugeMetricFamily(
-            "opsroom_notifications_waiting", "Notifications waiting to be sent (or retried)",
+            "opsroom_notifications_waiting",
+            "Notifications waiting to be sent (or retried)",
             value=counts.get(Delivery.PENDING, 0),
-        )  # fmt: skip
+        )
 
     def _backlogs(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
-            "opsroom_worker_lag_seconds", "How late the oldest due timer is",
+            "opsroom_worker_lag_seconds",
+            "How late the oldest due timer is",
             value=jobs_service.lag_seconds(self.session),
-        )  # fmt: skip
+        )
         yield GaugeMetricFamily(
-            "opsroom_alert_intake_waiting", "Ingest requests accepted and not processed yet",
+            "opsroom_alert_intake_waiting",
+            "Ingest requests accepted and not processed yet",
             value=alerts_service.intake_waiting(self.session),
-        )  # fmt: skip
+        )
         yield GaugeMetricFamily(
-            "opsroom_alert_intake_lag_seconds", "How long the oldest unprocessed ingest request has waited",
+            "opsroom_alert_intake_lag_seconds",
+            "How long the oldest unprocessed ingest request has waited",
             value=alerts_service.intake_lag_seconds(self.session),
-        )  # fmt: skip
+        )
 
 
 @router.get("/metrics")

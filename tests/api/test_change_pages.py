@@ -29,8 +29,14 @@ def post(client: TestClient, path: str, data: dict[str, Any]) -> Response:
 
 
 def raise_change(client: TestClient, **fields: Any) -> str:
-    form = {"title": "Reindex search", "services": ["search"], "squad": "identity",
-            "implementer": "dev@example.com", **WINDOW, **fields}  # fmt: skip
+    form = {
+        "title": "Reindex search",
+        "services": ["search"],
+        "squad": "identity",
+        "implementer": "dev@example.com",
+        **WINDOW,
+        **fields,
+    }
     response = post(client, "/changes", form)
     assert response.status_code == 303, response.text
     location: str = response.headers["location"]
@@ -66,8 +72,17 @@ def test_a_refused_form_keeps_what_was_typed(ops: TestClient) -> None:
     assert response.status_code == 422
     assert field_errors(response.text) == ["String should have at least 3 characters"]
     assert 'value="2026-11-20T10:00"' in response.text
-    backwards = post(ops, "/changes", {"title": "Backwards", "services": ["search"], "squad": "identity",
-                                       "planned_start": "2026-11-20T12:00", "planned_end": "2026-11-20T10:00"})  # fmt: skip
+    backwards = post(
+        ops,
+        "/changes",
+        {
+            "title": "Backwards",
+            "services": ["search"],
+            "squad": "identity",
+            "planned_start": "2026-11-20T12:00",
+            "planned_end": "2026-11-20T10:00",
+        },
+    )
     assert refusal(backwards.text) == "The planned window ends before it starts."
     assert ops.get("/api/v1/changes").json()["items"] == []
 
@@ -144,9 +159,15 @@ def test_the_calendar_shows_changes_freezes_and_collisions(ops: TestClient) -> N
 
 
 def test_the_incident_page_ranks_suspect_changes_and_marks_the_cause(ops: TestClient) -> None:
-    deployed = created(ops, "/api/v1/changes/events", {
-        "service": "db", "summary": "db 14.2", "finished_at": "2026-11-02T07:00:00Z",
-    })  # fmt: skip
+    deployed = created(
+        ops,
+        "/api/v1/changes/events",
+        {
+            "service": "db",
+            "summary": "db 14.2",
+            "finished_at": "2026-11-02T07:00:00Z",
+        },
+    )
     incident = created(ops, "/api/v1/incidents", {"title": "Login fails", "services": ["auth"]})
     page = ops.get(f"/incidents/{incident['key']}", headers=HTML).text
     assert "Suspect changes" in page and "upstream: db · 2.0 h before impact" in page

@@ -98,10 +98,17 @@ def draft_body(**fields: Any) -> dict[str, Any]:
 
 
 def test_freezes_refuse_normal_changes_until_excepted(api: TestClient) -> None:
-    freeze = created(api, "/api/v1/freezes", {
-        "slug": "year-end", "name": "Year-end peak", "starts_on": "2026-11-01",
-        "ends_on": "2026-11-10", "timezone": "Europe/Amsterdam",
-    })  # fmt: skip
+    freeze = created(
+        api,
+        "/api/v1/freezes",
+        {
+            "slug": "year-end",
+            "name": "Year-end peak",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-11-10",
+            "timezone": "Europe/Amsterdam",
+        },
+    )
     assert freeze["platform_wide"] and freeze["starts_at"] == "2026-10-31T23:00:00Z"
     assert error_of(api.post("/api/v1/freezes", json={**freeze_body(), "slug": "year-end"}), 409)
     assert (
@@ -159,10 +166,16 @@ def test_assessment_and_calendar_show_collisions(api: TestClient) -> None:
 
 
 def test_pipeline_deployments_suspects_and_causes(api: TestClient) -> None:
-    deployed = created(api, "/api/v1/changes/events", {
-        "service": "auth", "summary": "auth 3.1.0", "pipeline": "auth-deploy",
-        "finished_at": (NOW - timedelta(hours=3)).isoformat(),
-    })  # fmt: skip
+    deployed = created(
+        api,
+        "/api/v1/changes/events",
+        {
+            "service": "auth",
+            "summary": "auth 3.1.0",
+            "pipeline": "auth-deploy",
+            "finished_at": (NOW - timedelta(hours=3)).isoformat(),
+        },
+    )
     assert (deployed["status"], deployed["source"]) == ("completed", "pipeline:auth-deploy")
     incident = created(api, "/api/v1/incidents", {"title": "Login fails", "services": ["auth"]})
     suspects = api.get(f"/api/v1/incidents/{incident['key']}/suspect-changes").json()
@@ -178,10 +191,20 @@ def test_pipeline_deployments_suspects_and_causes(api: TestClient) -> None:
         "/api/v1/changes/figures",
         params={"since": "2026-11-01T00:00:00Z", "until": "2026-12-01T00:00:00Z", "by": "service"},
     ).json()
-    assert figures == [{
-        "group": "auth", "volume": 1, "finished": 1, "succeeded": 0, "failed": 1, "emergency": 0,
-        "during_freeze": 0, "success_rate": 0.0, "change_failure_rate": 1.0, "emergency_share": 0.0,
-    }]  # fmt: skip
+    assert figures == [
+        {
+            "group": "auth",
+            "volume": 1,
+            "finished": 1,
+            "succeeded": 0,
+            "failed": 1,
+            "emergency": 0,
+            "during_freeze": 0,
+            "success_rate": 0.0,
+            "change_failure_rate": 1.0,
+            "emergency_share": 0.0,
+        }
+    ]
 
 
 def test_the_ical_feed_parses_back(api: TestClient) -> None:

@@ -22,9 +22,16 @@ def api(catalog_client: TestClient, frozen_clock: clock.FrozenClock) -> TestClie
         {"slug": "payments", "name": "Payments", "platform": "procurement"},
     )
     created(
-        catalog_client, "/api/v1/services",
-        {"slug": "checkout", "name": "Checkout", "tier": 1, "platform": "procurement", "owner": "payments"},
-    )  # fmt: skip
+        catalog_client,
+        "/api/v1/services",
+        {
+            "slug": "checkout",
+            "name": "Checkout",
+            "tier": 1,
+            "platform": "procurement",
+            "owner": "payments",
+        },
+    )
     return catalog_client
 
 

@@ -13,11 +13,20 @@ from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 
 DEFAULTS = {
-    "version": "0", "review_priorities": ["P1", "P2"], "review_due_business_days": "5",
-    "categories": "code\nvendor", "recurrence_incidents": "3", "recurrence_days": "30",
-    "recurrence_similarity": "70", "due_P1": "10", "due_P2": "30", "due_P3": "60", "due_P4": "90",
-    "due_P5": "180", "escalate_after_days": "7",
-}  # fmt: skip
+    "version": "0",
+    "review_priorities": ["P1", "P2"],
+    "review_due_business_days": "5",
+    "categories": "code\nvendor",
+    "recurrence_incidents": "3",
+    "recurrence_days": "30",
+    "recurrence_similarity": "70",
+    "due_P1": "10",
+    "due_P2": "30",
+    "due_P3": "60",
+    "due_P4": "90",
+    "due_P5": "180",
+    "escalate_after_days": "7",
+}
 
 
 @pytest.fixture
@@ -79,13 +88,22 @@ def test_an_action_is_raised_from_the_tracker_and_edited_on_its_page(api: TestCl
 
 def test_a_problem_is_edited_on_its_page(api: TestClient) -> None:
     key = created(api, "/api/v1/problems", {"title": "Slow logins", "services": ["auth"]})["key"]
-    edit = {"version": "1", "title": "Slow logins at peak", "services": ["auth", "gateway"],
-            "owner_squad": "identity", "impact": "1", "urgency": "1", "statement": "Peaks at 9"}  # fmt: skip
+    edit = {
+        "version": "1",
+        "title": "Slow logins at peak",
+        "services": ["auth", "gateway"],
+        "owner_squad": "identity",
+        "impact": "1",
+        "urgency": "1",
+        "statement": "Peaks at 9",
+    }
     assert api.post(f"/problems/{key}/edit", data=edit).status_code == 200
     problem = api.get(f"/api/v1/problems/{key}").json()
     assert (problem["title"], problem["services"], problem["priority"]) == (
-        "Slow logins at peak", ["auth", "gateway"], "P1",
-    )  # fmt: skip
+        "Slow logins at peak",
+        ["auth", "gateway"],
+        "P1",
+    )
     refused = api.post(f"/problems/{key}/edit", data=edit | {"services": ["nowhere"]})
     assert refused.status_code == 409 and "Reload to see the current version" in refused.text
     refused = api.post(f"/problems/{key}/edit", data=edit | {"version": "2", "title": "x"})
@@ -97,8 +115,10 @@ def test_the_squad_page_loads_its_problems_reviews_and_actions(api: TestClient) 
     for section in ("problems", "reviews", "actions"):
         assert f'hx-get="/squads/identity/{section}"' in page
     incident = created(
-        api, "/api/v1/incidents", {"title": "Logins fail", "services": ["auth"], "impact": 1, "urgency": 1}
-    )["key"]  # fmt: skip
+        api,
+        "/api/v1/incidents",
+        {"title": "Logins fail", "services": ["auth"], "impact": 1, "urgency": 1},
+    )["key"]
     api.post(f"/api/v1/incidents/{incident}/resolve")
     created(api, "/api/v1/problems", {"title": "Slow logins", "services": ["auth"]})
     created(

@@ -123,20 +123,51 @@ def test_the_dashboard_lists_overdue_items_upcoming_changes_and_freezes(
     catalog_client: TestClient, frozen_clock: clock.FrozenClock
 ) -> None:
     now = clock.now()  # 2 November 2026, 09:00 UTC
-    item = created(catalog_client, "/api/v1/actions", {"title": "Alert on pool saturation", "owner_squad": "identity", "due_on": "2026-11-01"})  # fmt: skip
-    created(catalog_client, "/api/v1/actions", {"title": "Not due yet", "owner_squad": "identity", "due_on": "2026-11-20"})  # fmt: skip
-    change = created(catalog_client, "/api/v1/changes", {
-        "title": "Rotate the search index", "services": ["search"], "squad": "identity",
-        "planned_start": (now + timedelta(days=3)).isoformat(), "planned_end": (now + timedelta(days=3, hours=2)).isoformat(),
-    })  # fmt: skip
+    item = created(
+        catalog_client,
+        "/api/v1/actions",
+        {"title": "Alert on pool saturation", "owner_squad": "identity", "due_on": "2026-11-01"},
+    )
+    created(
+        catalog_client,
+        "/api/v1/actions",
+        {"title": "Not due yet", "owner_squad": "identity", "due_on": "2026-11-20"},
+    )
+    change = created(
+        catalog_client,
+        "/api/v1/changes",
+        {
+            "title": "Rotate the search index",
+            "services": ["search"],
+            "squad": "identity",
+            "planned_start": (now + timedelta(days=3)).isoformat(),
+            "planned_end": (now + timedelta(days=3, hours=2)).isoformat(),
+        },
+    )
     assert (
         catalog_client.post(f"/api/v1/changes/{change['key']}/submit", json={}).status_code == 200
     )
-    created(catalog_client, "/api/v1/changes", {
-        "title": "Still a draft", "services": ["search"], "squad": "identity",
-        "planned_start": (now + timedelta(days=4)).isoformat(), "planned_end": (now + timedelta(days=4, hours=1)).isoformat(),
-    })  # fmt: skip
-    created(catalog_client, "/api/v1/freezes", {"slug": "peak", "name": "Black Friday", "starts_on": "2026-11-10", "ends_on": "2026-11-12"})  # fmt: skip
+    created(
+        catalog_client,
+        "/api/v1/changes",
+        {
+            "title": "Still a draft",
+            "services": ["search"],
+            "squad": "identity",
+            "planned_start": (now + timedelta(days=4)).isoformat(),
+            "planned_end": (now + timedelta(days=4, hours=1)).isoformat(),
+        },
+    )
+    created(
+        catalog_client,
+        "/api/v1/freezes",
+        {
+            "slug": "peak",
+            "name": "Black Friday",
+            "starts_on": "2026-11-10",
+            "ends_on": "2026-11-12",
+        },
+    )
 
     work = catalog_client.get("/dashboard/work", headers={**HTML, "HX-Request": "true"}).text
 
@@ -190,9 +221,14 @@ def test_metrics_need_a_read_token_and_speak_prometheus(
 
 def _outbox(n: int, status: str) -> OutboxMessage:
     return OutboxMessage(
-        dedup_key=f"metrics-{n}", channel="email", address="ops@example.com",
-        person="ops@example.com", message={}, status=status, due_at=clock.now(),
-    )  # fmt: skip
+        dedup_key=f"metrics-{n}",
+        channel="email",
+        address="ops@example.com",
+        person="ops@example.com",
+        message={},
+        status=status,
+        due_at=clock.now(),
+    )
 
 
 def test_metrics_show_the_backlogs_and_the_notifications_by_outcome(

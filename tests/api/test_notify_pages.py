@@ -26,15 +26,17 @@ def test_the_subscribers_section_subscribes_and_refuses_duplicates(
     done = post(client, "/subscriptions", {"journey": "login", "subscriber": "cfo@example.com"})
     assert done.status_code == 303 and done.headers["location"] == "/journeys/login#subscribers"
     twice = client.post(
-        "/subscriptions", data={"journey": "login", "subscriber": "cfo@example.com"},
+        "/subscriptions",
+        data={"journey": "login", "subscriber": "cfo@example.com"},
         headers={**HTML, "HX-Request": "true"},
-    )  # fmt: skip
+    )
     assert twice.status_code == 409
     assert "already subscribed" in refusal(twice.text)
     bad = client.post(
-        "/subscriptions", data={"journey": "login", "subscriber": "not-mail"},
+        "/subscriptions",
+        data={"journey": "login", "subscriber": "not-mail"},
         headers={**HTML, "HX-Request": "true"},
-    )  # fmt: skip
+    )
     assert bad.status_code == 422 and field_errors(bad.text)
     assert (
         "cfo@example.com" in client.get("/subscriptions/section?journey=login", headers=HTML).text
@@ -54,14 +56,16 @@ def test_the_subscribers_section_chooses_and_shows_the_updates_received(
     assert post(client, "/subscriptions", by_role).status_code == 303
     listed = client.get("/api/v1/subscriptions", params={"journey": "login"}).json()
     assert {s["subscriber"]: s["audience"] for s in listed} == {
-        "cfo@example.com": "customer", "war-room@example.com": "internal",
-    }  # fmt: skip
+        "cfo@example.com": "customer",
+        "war-room@example.com": "internal",
+    }
     section = client.get("/subscriptions/section?journey=login", headers=HTML).text
     assert "internal and customer" in section and "customer only" in section
     bad = client.post(
-        "/subscriptions", data={"journey": "login", "subscriber": "x@example.com", "audience": "all"},
+        "/subscriptions",
+        data={"journey": "login", "subscriber": "x@example.com", "audience": "all"},
         headers={**HTML, "HX-Request": "true"},
-    )  # fmt: skip
+    )
     assert bad.status_code == 422 and 'id="subscribe-audience-error"' in bad.text
     assert len(client.get("/api/v1/subscriptions").json()) == 2
     cfo = next(s for s in listed if s["subscriber"] == "cfo@example.com")
@@ -70,9 +74,10 @@ def test_the_subscribers_section_chooses_and_shows_the_updates_received(
         changed.status_code == 303 and changed.headers["location"] == "/journeys/login#subscribers"
     )
     refused = client.post(
-        f"/subscriptions/{cfo['id']}/audience", data={"audience": "board"},
+        f"/subscriptions/{cfo['id']}/audience",
+        data={"audience": "board"},
         headers={**HTML, "HX-Request": "true"},
-    )  # fmt: skip
+    )
     assert refused.status_code == 422
     assert f'id="audience-{cfo["id"]}-audience-error"' in refused.text
     audiences = {s["subscriber"]: s["audience"] for s in client.get("/api/v1/subscriptions").json()}

@@ -30,8 +30,14 @@ def schedule(client: TestClient) -> dict[str, Any]:
 
 
 def test_a_layer_added_on_top_wins(oncall_client: TestClient) -> None:  # noqa: F811
-    night = {"version": 1, "name": "nights", "participants": ["erin@example.com"], "start": START,
-             "zone": "Europe/Amsterdam", "restrictions": [{"weekdays": [1], "start": "20:00", "end": "00:00"}]}  # fmt: skip
+    night = {
+        "version": 1,
+        "name": "nights",
+        "participants": ["erin@example.com"],
+        "start": START,
+        "zone": "Europe/Amsterdam",
+        "restrictions": [{"weekdays": [1], "start": "20:00", "end": "00:00"}],
+    }
     added = oncall_client.post(LAYERS, json=night)
     assert added.status_code == 201, added.text
     body = added.json()
@@ -63,9 +69,15 @@ def test_one_layer_changes_field_by_field(oncall_client: TestClient) -> None:  #
     assert on_call(oncall_client, TUESDAY_NIGHT) == "frank@example.com"
     hours = oncall_client.patch(f"{LAYERS}/0", json={"version": 3, "length": 12, "unit": "hours"})
     assert hours.json()["layers"][0] | {"participants": None} == {
-        "rank": 0, "name": "", "participants": None, "start": "2026-11-02T08:00:00Z",
-        "zone": "Europe/Amsterdam", "length": 12, "unit": "hours", "restrictions": [],
-    }  # fmt: skip
+        "rank": 0,
+        "name": "",
+        "participants": None,
+        "start": "2026-11-02T08:00:00Z",
+        "zone": "Europe/Amsterdam",
+        "length": 12,
+        "unit": "hours",
+        "restrictions": [],
+    }
     unchanged = oncall_client.patch(f"{LAYERS}/0", json={"version": 4, "zone": None, "name": None})
     assert (
         unchanged.status_code == 200 and unchanged.json()["layers"][0]["zone"] == "Europe/Amsterdam"

@@ -162,10 +162,15 @@ def test_a_layer_is_edited_added_and_removed_from_the_schedule_page(
     assert 'action="/oncall/schedules/identity-primary/layers/0"' in html
     assert 'value="2026-11-03T09:00+01:00"' in html  # the hand-off in the layer's zone
     layer = {
-        "version": "1", "name": "first line", "participants": "erin@example.com\nfrank@example.com",
-        "start": "2026-11-03T09:00+01:00", "zone": "Europe/Amsterdam", "length": "1",
-        "unit": "days", "restrictions": "0-4@09:00-17:00",
-    }  # fmt: skip
+        "version": "1",
+        "name": "first line",
+        "participants": "erin@example.com\nfrank@example.com",
+        "start": "2026-11-03T09:00+01:00",
+        "zone": "Europe/Amsterdam",
+        "length": "1",
+        "unit": "days",
+        "restrictions": "0-4@09:00-17:00",
+    }
     assert post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0", layer).status_code == 303
     saved = oncall_pages.get("/api/v1/schedules/identity-primary").json()
     assert saved["layers"][0]["participants"] == ["erin@example.com", "frank@example.com"]
@@ -186,9 +191,14 @@ def test_a_refused_layer_edit_shows_each_field_and_keeps_what_was_typed(
     oncall_pages: TestClient,
 ) -> None:
     layer = {
-        "version": "1", "participants": "erin@example.com", "start": "2026-11-03T09:00+01:00",
-        "zone": "Mars/Base", "length": "1", "unit": "weeks", "restrictions": "",
-    }  # fmt: skip
+        "version": "1",
+        "participants": "erin@example.com",
+        "start": "2026-11-03T09:00+01:00",
+        "zone": "Mars/Base",
+        "length": "1",
+        "unit": "weeks",
+        "restrictions": "",
+    }
     bad_zone = post(oncall_pages, f"{SCHEDULE_PAGE}/layers/0", layer)
     assert bad_zone.status_code == 422
     assert field_errors(bad_zone.text) == ["unknown time zone 'Mars/Base'"]
@@ -210,7 +220,11 @@ def test_a_refused_layer_edit_shows_each_field_and_keeps_what_was_typed(
 
 
 def test_an_override_is_changed_from_the_schedule_page(oncall_pages: TestClient) -> None:
-    window = {"person": "erin@example.com", "start": "2026-11-02T10:00:00Z", "end": "2026-11-02T12:00:00Z"}  # fmt: skip
+    window = {
+        "person": "erin@example.com",
+        "start": "2026-11-02T10:00:00Z",
+        "end": "2026-11-02T12:00:00Z",
+    }
     override = created(oncall_pages, "/api/v1/schedules/identity-primary/overrides", window)
     path = f"{SCHEDULE_PAGE}/overrides/{override['id']}"
     assert f'action="{path}"' in oncall_pages.get(SCHEDULE_PAGE, headers=HTML).text

@@ -16,8 +16,11 @@ def test_anyone_signed_in_subscribes_and_unsubscribes_themselves(
     with client_as(settings, bearer_for(settings, "cfo@example.com", Role.RESPONDER)) as viewer:
         mine = created(viewer, "/api/v1/subscriptions", {"journey": "login"})
         assert (mine["subscriber"], mine["person"], mine["target_kind"], mine["target"]) == (
-            "cfo@example.com", True, "journey", "login",
-        )  # fmt: skip
+            "cfo@example.com",
+            True,
+            "journey",
+            "login",
+        )
         assert mine["audience"] == "internal"  # a responder hears internal updates by default
         listed = viewer.get("/api/v1/subscriptions", params={"journey": "login"}).json()
         assert [s["id"] for s in listed] == [mine["id"]]

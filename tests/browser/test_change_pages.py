@@ -25,9 +25,12 @@ def _planned(settings: Settings, start: datetime) -> str:
     """A submitted change on the search API, two hours from `start`."""
     with session_scope(settings) as s:
         data = schemas.ChangeCreate(
-            title="Search API rate limits", services=["search-api"], squad="catalog-search",
-            planned_start=start, planned_end=start + timedelta(hours=2),
-        )  # fmt: skip
+            title="Search API rate limits",
+            services=["search-api"],
+            squad="catalog-search",
+            planned_start=start,
+            planned_end=start + timedelta(hours=2),
+        )
         key = changes.create(s, actor=ENGINEER, data=data).key
         changes.submit(s, actor=ENGINEER, key=key, data=schemas.TransitionIn())
         return key

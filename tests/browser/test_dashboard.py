@@ -57,7 +57,11 @@ def test_the_dashboard_shows_the_work_waiting_on_people(page: Page, demo_session
     expect(work.get_by_role("heading", name="Overdue")).to_be_visible()
     expect(work.get_by_role("heading", name="Upcoming changes and freezes")).to_be_visible()
     # each list shows what the practice's own service answers, or says there is nothing
-    for shown, empty in ((overdue_items, "No action item is overdue."), (overdue_reviews, "No review is overdue."), (upcoming, "No change is planned in the next 14 days.")):  # fmt: skip
+    for shown, empty in (
+        (overdue_items, "No action item is overdue."),
+        (overdue_reviews, "No review is overdue."),
+        (upcoming, "No change is planned in the next 14 days."),
+    ):
         for record in shown:
             expect(work.get_by_role("link", name=record.key, exact=True)).to_be_visible()
         expect(work.get_by_text(empty)).to_have_count(0 if shown else 1)

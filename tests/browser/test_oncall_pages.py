@@ -40,9 +40,15 @@ def test_the_schedule_page_highlights_coverage_gaps(page: Page, demo_session: Se
 
 def _spare_rotation(session: Session, slug: str, name: str) -> None:
     """A schedule of one weekly rotation with one participant."""
-    data = schemas.ScheduleCreate(slug=slug, name=name, layers=[
-        schemas.LayerIn(participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC))
-    ])  # fmt: skip
+    data = schemas.ScheduleCreate(
+        slug=slug,
+        name=name,
+        layers=[
+            schemas.LayerIn(
+                participants=["spare@example.com"], start=datetime(2026, 1, 5, tzinfo=UTC)
+            )
+        ],
+    )
     oncall.create_schedule(session, actor=ACTOR, data=data)
 
 
@@ -74,8 +80,11 @@ def test_a_layer_and_an_override_are_changed_from_the_schedule_page(
     page = open_tab(OPERATIONS_MANAGER)
     with session_scope(demo_settings) as s:
         _spare_rotation(s, "layered-rotation", "Layered rotation")
-        window = schemas.OverrideIn(person="cover@example.com", start=datetime(2026, 1, 6, tzinfo=UTC),
-                                    end=datetime(2026, 1, 7, tzinfo=UTC))  # fmt: skip
+        window = schemas.OverrideIn(
+            person="cover@example.com",
+            start=datetime(2026, 1, 6, tzinfo=UTC),
+            end=datetime(2026, 1, 7, tzinfo=UTC),
+        )
         oncall.add_override(s, actor=ACTOR, slug="layered-rotation", data=window)
     page.goto("/oncall/schedules/layered-rotation")
     layer = page.locator("#layer-0")

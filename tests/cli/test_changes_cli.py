@@ -42,10 +42,22 @@ def run_json(runner: CliRunner, *args: str) -> Any:
 
 def new(runner: CliRunner, *extra: str) -> Any:
     return run_json(
-        runner, "change", "new", "Reindex search", "-s", "search", "--squad", "identity",
-        "--start", "2030-03-02T10:00", "--end", "2030-03-02T11:00",
-        "--implementer", "dev@example.com", *extra,
-    )  # fmt: skip
+        runner,
+        "change",
+        "new",
+        "Reindex search",
+        "-s",
+        "search",
+        "--squad",
+        "identity",
+        "--start",
+        "2030-03-02T10:00",
+        "--end",
+        "2030-03-02T11:00",
+        "--implementer",
+        "dev@example.com",
+        *extra,
+    )
 
 
 def test_a_change_from_the_terminal(opsroom: CliRunner) -> None:
@@ -54,8 +66,13 @@ def test_a_change_from_the_terminal(opsroom: CliRunner) -> None:
     assert change["planned_start"] == "2030-03-02T09:00:00Z"  # 10:00 in Amsterdam
     assert run_json(opsroom, "change", "submit", "CHG-1")["outstanding_approvals"] == ["squad_lead"]
     assert run_json(opsroom, "change", "approve", "CHG-1", "-m", "fine")["status"] == "approved"
-    for verb, status in (("schedule", "scheduled"), ("start", "in_progress"), ("fail", "failed"),
-                         ("rollback", "rolled_back"), ("close", "closed")):  # fmt: skip
+    for verb, status in (
+        ("schedule", "scheduled"),
+        ("start", "in_progress"),
+        ("fail", "failed"),
+        ("rollback", "rolled_back"),
+        ("close", "closed"),
+    ):
         assert run_json(opsroom, "change", verb, "CHG-1")["status"] == status
     listed = run_json(opsroom, "change", "list", "--status", "closed")
     assert [c["key"] for c in listed] == ["CHG-1"]
@@ -78,8 +95,22 @@ def test_a_change_from_the_terminal(opsroom: CliRunner) -> None:
 
 
 def test_freezes_and_refusals_from_the_terminal(opsroom: CliRunner) -> None:
-    freeze = run_json(opsroom, "freeze", "new", "spring", "--name", "Spring sale", "--starts", "2030-03-01",
-                      "--ends", "2030-03-03", "--timezone", "Europe/Amsterdam", "-s", "db")  # fmt: skip
+    freeze = run_json(
+        opsroom,
+        "freeze",
+        "new",
+        "spring",
+        "--name",
+        "Spring sale",
+        "--starts",
+        "2030-03-01",
+        "--ends",
+        "2030-03-03",
+        "--timezone",
+        "Europe/Amsterdam",
+        "-s",
+        "db",
+    )
     assert freeze["starts_at"] == "2030-02-28T23:00:00Z"
     assert [f["slug"] for f in run_json(opsroom, "freeze", "list")] == ["spring"]
     new(opsroom, "-s", "db")
@@ -87,8 +118,22 @@ def test_freezes_and_refusals_from_the_terminal(opsroom: CliRunner) -> None:
     assert refused.exit_code == 5 and "inside the freeze 'Spring sale'" in refused.stderr
     run_json(opsroom, "change", "exception", "CHG-1", "--reason", "payment fix")
     assert run_json(opsroom, "change", "submit", "CHG-1")["status"] == "submitted"
-    bad = opsroom.invoke(app, ["change", "new", "X y z", "-s", "search", "--squad", "identity",
-                               "--start", "tomorrow", "--end", "2030-03-02T11:00"])  # fmt: skip
+    bad = opsroom.invoke(
+        app,
+        [
+            "change",
+            "new",
+            "X y z",
+            "-s",
+            "search",
+            "--squad",
+            "identity",
+            "--start",
+            "tomorrow",
+            "--end",
+            "2030-03-02T11:00",
+        ],
+    )
     assert bad.exit_code == 2 and "start: not an ISO 8601 time" in bad.stderr
     assert opsroom.invoke(app, ["change", "show", "CHG-9"]).exit_code == 4
     assert opsroom.invoke(app, ["freeze", "delete", "spring"]).exit_code == 0

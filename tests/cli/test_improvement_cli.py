@@ -98,13 +98,26 @@ def test_settings_are_shown_and_changed_keeping_the_rest(opsroom: CliRunner) -> 
     assert "P1 14, P2 30, P3 60, P4 90, P5 180" in shown and "version 0" in shown
     changed = orjson.loads(
         run(
-            opsroom, "problem", "settings", "set", "--review-priority", "P1",
-            "--action-due", "P1=7", "--action-due", "P5=365", "--escalate-after-days", "2", "--json",
+            opsroom,
+            "problem",
+            "settings",
+            "set",
+            "--review-priority",
+            "P1",
+            "--action-due",
+            "P1=7",
+            "--action-due",
+            "P5=365",
+            "--escalate-after-days",
+            "2",
+            "--json",
         )
-    )  # fmt: skip
+    )
     assert (changed["version"], changed["review_priorities"], changed["escalate_after_days"]) == (
-        1, ["P1"], 2,
-    )  # fmt: skip
+        1,
+        ["P1"],
+        2,
+    )
     assert changed["action_due_days"] == {"P1": 7, "P2": 30, "P3": 60, "P4": 90, "P5": 365}
     assert changed["recurrence_incidents"] == 3
     read = orjson.loads(run(opsroom, "problem", "settings", "show", "--json"))

@@ -51,8 +51,9 @@ def test_a_subscription_names_the_updates_it_receives(opsroom: CliRunner) -> Non
     missing = opsroom.invoke(app, ["subscription", "update", "999", "--audience", "internal"])
     assert missing.exit_code == 4
     assert [s["subscriber"] for s in run_json(opsroom, "subscription", "list")] == [
-        "cfo@example.com", "war-room@example.com",
-    ]  # fmt: skip
+        "cfo@example.com",
+        "war-room@example.com",
+    ]
 
 
 def test_contact_methods_and_rules_from_the_terminal(opsroom: CliRunner) -> None:  # noqa: F811

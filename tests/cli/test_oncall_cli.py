@@ -15,10 +15,25 @@ START = "2026-11-02T09:00:00+01:00"
 
 @pytest.fixture
 def oncall_cli(opsroom: CliRunner, tmp_path: Path) -> CliRunner:  # noqa: F811
-    created = opsroom.invoke(app, [
-        "oncall", "schedule", "create", "identity-primary", "--name", "Identity primary", "--squad", "identity",
-        "--participants", "alice@example.com,bob@example.com", "--start", START, "--zone", "Europe/Amsterdam",
-    ])  # fmt: skip
+    created = opsroom.invoke(
+        app,
+        [
+            "oncall",
+            "schedule",
+            "create",
+            "identity-primary",
+            "--name",
+            "Identity primary",
+            "--squad",
+            "identity",
+            "--participants",
+            "alice@example.com,bob@example.com",
+            "--start",
+            START,
+            "--zone",
+            "Europe/Amsterdam",
+        ],
+    )
     assert created.exit_code == 0, created.output
     return opsroom
 
@@ -35,22 +50,65 @@ def test_who_is_on_call_at_a_moment_and_the_coming_shifts(oncall_cli: CliRunner)
 
 
 def test_an_override_changes_who_is_on_call(oncall_cli: CliRunner) -> None:
-    run_json(oncall_cli, "oncall", "override", "identity-primary", "erin@example.com",
-             "--start", "2026-11-10T00:00:00Z", "--end", "2026-11-11T00:00:00Z")  # fmt: skip
+    run_json(
+        oncall_cli,
+        "oncall",
+        "override",
+        "identity-primary",
+        "erin@example.com",
+        "--start",
+        "2026-11-10T00:00:00Z",
+        "--end",
+        "2026-11-11T00:00:00Z",
+    )
     rows = run_json(oncall_cli, "oncall", "now", "--service", "db", "--at", "2026-11-10T12:00:00Z")
     assert rows[0]["person"] == "erin@example.com"
-    backwards = oncall_cli.invoke(app, ["oncall", "override", "identity-primary", "erin@example.com",
-                                        "--start", "2026-11-12T00:00:00Z", "--end", "2026-11-11T00:00:00Z"])  # fmt: skip
+    backwards = oncall_cli.invoke(
+        app,
+        [
+            "oncall",
+            "override",
+            "identity-primary",
+            "erin@example.com",
+            "--start",
+            "2026-11-12T00:00:00Z",
+            "--end",
+            "2026-11-11T00:00:00Z",
+        ],
+    )
     assert backwards.exit_code != 0 and "an override ends after it starts" in backwards.stderr
 
 
 def test_an_override_is_changed_then_removed(oncall_cli: CliRunner) -> None:
-    added = run_json(oncall_cli, "oncall", "override", "identity-primary", "erin@example.com",
-                     "--start", "2026-11-10T00:00:00Z", "--end", "2026-11-11T00:00:00Z")  # fmt: skip
+    added = run_json(
+        oncall_cli,
+        "oncall",
+        "override",
+        "identity-primary",
+        "erin@example.com",
+        "--start",
+        "2026-11-10T00:00:00Z",
+        "--end",
+        "2026-11-11T00:00:00Z",
+    )
     oid = str(added["id"])
-    changed = run_json(oncall_cli, "oncall", "override-edit", "identity-primary", oid, "--version", "2",
-                       "--person", "frank@example.com", "--start", "2026-11-10T00:00:00Z",
-                       "--end", "2026-11-11T00:00:00Z", "--reason", "swap")  # fmt: skip
+    changed = run_json(
+        oncall_cli,
+        "oncall",
+        "override-edit",
+        "identity-primary",
+        oid,
+        "--version",
+        "2",
+        "--person",
+        "frank@example.com",
+        "--start",
+        "2026-11-10T00:00:00Z",
+        "--end",
+        "2026-11-11T00:00:00Z",
+        "--reason",
+        "swap",
+    )
     assert (changed["person"], changed["reason"]) == ("frank@example.com", "swap")
     at = ("oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z")
     assert run_json(oncall_cli, *at)[0]["person"] == "frank@example.com"
@@ -62,8 +120,22 @@ def test_an_override_is_changed_then_removed(oncall_cli: CliRunner) -> None:
 
 
 def test_policies_and_paging(oncall_cli: CliRunner) -> None:
-    policy = run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity", "--squad", "identity",
-                      "--squad-default", "--level", "schedule:identity-primary@5", "--level", "person:carol@example.com")  # fmt: skip
+    policy = run_json(
+        oncall_cli,
+        "oncall",
+        "policy",
+        "create",
+        "identity",
+        "--name",
+        "Identity",
+        "--squad",
+        "identity",
+        "--squad-default",
+        "--level",
+        "schedule:identity-primary@5",
+        "--level",
+        "person:carol@example.com",
+    )
     assert [lvl["timeout_minutes"] for lvl in policy["levels"]] == [5, 15]
     assert (
         "schedule:identity-primary (5 min)"
@@ -80,21 +152,51 @@ def test_policies_and_paging(oncall_cli: CliRunner) -> None:
 def test_schedules_and_policies_are_edited_and_deleted_with_their_version(
     oncall_cli: CliRunner,
 ) -> None:
-    run_json(oncall_cli, "oncall", "policy", "create", "identity", "--name", "Identity",
-             "--level", "schedule:identity-primary@5")  # fmt: skip
-    renamed = run_json(oncall_cli, "oncall", "schedule", "edit", "identity-primary",
-                       "--version", "1", "--name", "Identity first line")  # fmt: skip
+    run_json(
+        oncall_cli,
+        "oncall",
+        "policy",
+        "create",
+        "identity",
+        "--name",
+        "Identity",
+        "--level",
+        "schedule:identity-primary@5",
+    )
+    renamed = run_json(
+        oncall_cli,
+        "oncall",
+        "schedule",
+        "edit",
+        "identity-primary",
+        "--version",
+        "1",
+        "--name",
+        "Identity first line",
+    )
     assert (renamed["name"], renamed["version"]) == ("Identity first line", 2)
-    stale = oncall_cli.invoke(app, ["oncall", "schedule", "edit", "identity-primary",
-                                    "--version", "1", "--zone", "UTC"])  # fmt: skip
+    stale = oncall_cli.invoke(
+        app, ["oncall", "schedule", "edit", "identity-primary", "--version", "1", "--zone", "UTC"]
+    )
     assert stale.exit_code == 5 and "you had version 1, it is at 2" in stale.stderr
     in_use = oncall_cli.invoke(
         app, ["oncall", "schedule", "delete", "identity-primary", "--version", "2"]
     )
     assert in_use.exit_code == 5 and "used by escalation policy identity" in in_use.stderr
 
-    edited = run_json(oncall_cli, "oncall", "policy", "edit", "identity", "--version", "1",
-                      "--level", "person:carol@example.com@10", "--repeats", "2")  # fmt: skip
+    edited = run_json(
+        oncall_cli,
+        "oncall",
+        "policy",
+        "edit",
+        "identity",
+        "--version",
+        "1",
+        "--level",
+        "person:carol@example.com@10",
+        "--repeats",
+        "2",
+    )
     assert ([lvl["targets"] for lvl in edited["levels"]], edited["repeats"]) == (
         [[{"kind": "person", "ref": "carol@example.com"}]],
         2,
@@ -108,24 +210,80 @@ def test_schedules_and_policies_are_edited_and_deleted_with_their_version(
 
 def test_layers_are_added_edited_and_removed_one_at_a_time(oncall_cli: CliRunner) -> None:
     at = ("oncall", "now", "--squad", "identity", "--at", "2026-11-10T12:00:00Z")  # a Tuesday
-    added = run_json(oncall_cli, "oncall", "schedule", "layer", "add", "identity-primary", "--version", "1",
-                     "--participants", "carol@example.com", "--start", START, "--zone", "Europe/Amsterdam",
-                     "--name", "days", "--restriction", "0-4@09:00-17:00")  # fmt: skip
+    added = run_json(
+        oncall_cli,
+        "oncall",
+        "schedule",
+        "layer",
+        "add",
+        "identity-primary",
+        "--version",
+        "1",
+        "--participants",
+        "carol@example.com",
+        "--start",
+        START,
+        "--zone",
+        "Europe/Amsterdam",
+        "--name",
+        "days",
+        "--restriction",
+        "0-4@09:00-17:00",
+    )
     assert [layer["name"] for layer in added["layers"]] == ["", "days"]
     assert run_json(oncall_cli, *at)[0]["person"] == "carol@example.com"
-    edited = run_json(oncall_cli, "oncall", "schedule", "layer", "edit", "identity-primary", "1",
-                      "--version", "2", "--participants", "dave@example.com", "--restriction", "5,6@10:00-14:00")  # fmt: skip
+    edited = run_json(
+        oncall_cli,
+        "oncall",
+        "schedule",
+        "layer",
+        "edit",
+        "identity-primary",
+        "1",
+        "--version",
+        "2",
+        "--participants",
+        "dave@example.com",
+        "--restriction",
+        "5,6@10:00-14:00",
+    )
     assert edited["layers"][1]["participants"] == ["dave@example.com"]
     assert edited["layers"][1]["restrictions"] == [
         {"weekdays": [5, 6], "start": "10:00:00", "end": "14:00:00"}
     ]
     assert run_json(oncall_cli, *at)[0]["person"] == "bob@example.com"
-    kept = run_json(oncall_cli, "oncall", "schedule", "layer", "edit", "identity-primary", "1",
-                    "--version", "3", "--length", "2", "--unit", "days", "--unrestricted")  # fmt: skip
+    kept = run_json(
+        oncall_cli,
+        "oncall",
+        "schedule",
+        "layer",
+        "edit",
+        "identity-primary",
+        "1",
+        "--version",
+        "3",
+        "--length",
+        "2",
+        "--unit",
+        "days",
+        "--unrestricted",
+    )
     assert kept["layers"][1] | {"rank": 1} == edited["layers"][1] | {
-        "length": 2, "unit": "days", "restrictions": [],
-    }  # fmt: skip
-    removed = run_json(oncall_cli, "oncall", "schedule", "layer", "remove", "identity-primary", "0", "--version", "4")  # fmt: skip
+        "length": 2,
+        "unit": "days",
+        "restrictions": [],
+    }
+    removed = run_json(
+        oncall_cli,
+        "oncall",
+        "schedule",
+        "layer",
+        "remove",
+        "identity-primary",
+        "0",
+        "--version",
+        "4",
+    )
     assert [(la["rank"], la["participants"]) for la in removed["layers"]] == [
         (0, ["dave@example.com"])
     ]
@@ -137,8 +295,9 @@ def test_a_layer_edit_is_refused_with_the_field_named(oncall_cli: CliRunner) -> 
         return result.exit_code, result.stderr
 
     assert layer("edit", "identity-primary", "0", "--version", "1", "--zone", "Mars/Base") == (
-        2, "error: this rotation cannot be used\n  zone: unknown time zone 'Mars/Base'\n",
-    )  # fmt: skip
+        2,
+        "error: this rotation cannot be used\n  zone: unknown time zone 'Mars/Base'\n",
+    )
     code, said = layer(
         "edit", "identity-primary", "0", "--version", "1", "--restriction", "mon@9-5"
     )

@@ -30,16 +30,25 @@ def paging_by_email(settings: Settings) -> Settings:
             participants=["alice@example.com"], start=datetime(2026, 1, 5, 9, tzinfo=UTC)
         )
         oncall.create_schedule(
-            s, actor=ACTOR,
-            data=schemas.ScheduleCreate(slug="identity", name="Identity", squad="identity", layers=[layer]),
-        )  # fmt: skip
+            s,
+            actor=ACTOR,
+            data=schemas.ScheduleCreate(
+                slug="identity", name="Identity", squad="identity", layers=[layer]
+            ),
+        )
         oncall.create_policy(
-            s, actor=ACTOR,
-            data=schemas.PolicyCreate.model_validate({
-                "slug": "identity", "name": "Identity", "squad": "identity", "squad_default": True,
-                "levels": [{"targets": [{"kind": "schedule", "ref": "identity"}]}],
-            }),
-        )  # fmt: skip
+            s,
+            actor=ACTOR,
+            data=schemas.PolicyCreate.model_validate(
+                {
+                    "slug": "identity",
+                    "name": "Identity",
+                    "squad": "identity",
+                    "squad_default": True,
+                    "levels": [{"targets": [{"kind": "schedule", "ref": "identity"}]}],
+                }
+            ),
+        )
     return settings
 
 

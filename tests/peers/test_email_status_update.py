@@ -31,13 +31,17 @@ def test_a_subscriber_gets_the_update_by_email_and_unsubscribes_in_one_click(
         with session_scope(settings) as s:
             factories.small_platform(s)
             subscriptions.subscribe(
-                s, actor=ACTOR,
+                s,
+                actor=ACTOR,
                 data=schemas.SubscriptionIn(subscriber="board@example.com", journey="login"),
-            )  # fmt: skip
+            )
             data = incident_schemas.IncidentCreate(
-                title="Sign-in fails", description="Users cannot sign in.", impact=1, urgency=1,
+                title="Sign-in fails",
+                description="Users cannot sign in.",
+                impact=1,
+                urgency=1,
                 services=["auth"],
-            )  # fmt: skip
+            )
             key = incidents.declare(
                 s, actor=Principal(name="r@example.com", role=Role.RESPONDER), data=data
             ).key

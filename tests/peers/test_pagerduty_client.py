@@ -62,9 +62,11 @@ def test_the_pagerduty_client_sends_change_events(
     settings: Settings, client: pagerduty.EventsApiV2Client
 ) -> None:
     client.submit(
-        "Deploy auth 2.3.0", source="ci", custom_details={"build": 41},
+        "Deploy auth 2.3.0",
+        source="ci",
+        custom_details={"build": 41},
         timestamp="2026-11-02T09:00:00Z",
-    )  # fmt: skip
+    )
     with session_scope(settings, write=False) as s:
         (change,) = reports.changes(s, actor=ADMIN, service="auth").items
         assert (change.summary, change.custom_details) == ("Deploy auth 2.3.0", {"build": 41})

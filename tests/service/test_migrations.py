@@ -44,18 +44,29 @@ def test_existing_subscriptions_of_responders_keep_every_update(settings: Settin
     )
     at = datetime(2026, 11, 1, tzinfo=UTC)
     with get_engine(settings).begin() as conn:
-        conn.execute(users, [
-            {"email": "resp@example.com", "role": "responder", "at": at},
-            {"email": "cfo@example.com", "role": "viewer", "at": at},
-        ])  # fmt: skip
-        conn.execute(subscription, [
-            {"subscriber": s, "person": p, "at": at}
-            for s, p in (("resp@example.com", True), ("cfo@example.com", True), ("board@example.com", False))
-        ])  # fmt: skip
+        conn.execute(
+            users,
+            [
+                {"email": "resp@example.com", "role": "responder", "at": at},
+                {"email": "cfo@example.com", "role": "viewer", "at": at},
+            ],
+        )
+        conn.execute(
+            subscription,
+            [
+                {"subscriber": s, "person": p, "at": at}
+                for s, p in (
+                    ("resp@example.com", True),
+                    ("cfo@example.com", True),
+                    ("board@example.com", False),
+                )
+            ],
+        )
     migrate.upgrade(settings)
     with get_engine(settings).connect() as conn:
         rows = conn.execute(text("SELECT subscriber, audience FROM subscriptions")).all()
     assert dict(rows) == {
-        "resp@example.com": "internal", "cfo@example.com": "customer",
+        "resp@example.com": "internal",
+        "cfo@example.com": "customer",
         "board@example.com": "customer",
-    }  # fmt: skip
+    }

@@ -35,10 +35,20 @@ def list_actions(
     cursor: str | None = None,
 ) -> PageOut[schemas.ActionRead]:
     page = actions.search(
-        session, actor=actor, squad=squad, platform=platform, source_type=source_type, source_key=source_key,
-        priority=priority, status=status_, outstanding=outstanding, overdue=overdue, age=age,
-        limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        squad=squad,
+        platform=platform,
+        source_type=source_type,
+        source_key=source_key,
+        priority=priority,
+        status=status_,
+        outstanding=outstanding,
+        overdue=overdue,
+        age=age,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[actions.read(i) for i in page.items], next_cursor=page.next_cursor)
 
 

@@ -32,10 +32,17 @@ def add(
     """Raise an action item."""
     with unit_of_work(write=True) as session:
         data = schemas.ActionCreate(
-            title=title, owner_squad=squad, owner=owner, kind=kind, priority=Priority(priority),
-            due_on=date.fromisoformat(due) if due else None, source_type=source, source_key=source_key,
-            problem=problem, systemic=systemic,
-        )  # fmt: skip
+            title=title,
+            owner_squad=squad,
+            owner=owner,
+            kind=kind,
+            priority=Priority(priority),
+            due_on=date.fromisoformat(due) if due else None,
+            source_type=source,
+            source_key=source_key,
+            problem=problem,
+            systemic=systemic,
+        )
         read = actions.read(actions.create(session, actor=actor(session), data=data))
     emit(
         read,
@@ -56,9 +63,15 @@ def list_actions(
 ) -> None:
     with unit_of_work() as session:
         page = actions.search(
-            session, actor=actor(session), squad=squad, source_type=source, overdue=overdue,
-            outstanding=outstanding, age=age, limit=limit,
-        )  # fmt: skip
+            session,
+            actor=actor(session),
+            squad=squad,
+            source_type=source,
+            overdue=overdue,
+            outstanding=outstanding,
+            age=age,
+            limit=limit,
+        )
         rows = [actions.read(i) for i in page.items]
     emit(
         rows,

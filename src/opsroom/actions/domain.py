@@ -72,10 +72,13 @@ class Source(StrEnum):
 class Policy:
     due_in: Mapping[Priority, timedelta] = field(
         default_factory=lambda: {
-            Priority.P1: timedelta(days=14), Priority.P2: timedelta(days=30), Priority.P3: timedelta(days=60),
-            Priority.P4: timedelta(days=90), Priority.P5: timedelta(days=180),
+            Priority.P1: timedelta(days=14),
+            Priority.P2: timedelta(days=30),
+            Priority.P3: timedelta(days=60),
+            Priority.P4: timedelta(days=90),
+            Priority.P5: timedelta(days=180),
         }
-    )  # fmt: skip
+    )
     escalate_after: timedelta = timedelta(days=7)  # overdue this long: the squad lead hears
 
 

@@ -57,10 +57,15 @@ class TrackerFilters(BaseModel):
 
     def criteria(self) -> dict[str, Any]:
         return {
-            "squad": self.squad, "platform": self.platform, "source_type": self.source_type,
-            "priority": self.priority, "status": [self.status] if self.status else [],
-            "outstanding": bool(self.outstanding), "overdue": bool(self.overdue), "age": self.age,
-        }  # fmt: skip
+            "squad": self.squad,
+            "platform": self.platform,
+            "source_type": self.source_type,
+            "priority": self.priority,
+            "status": [self.status] if self.status else [],
+            "outstanding": bool(self.outstanding),
+            "overdue": bool(self.overdue),
+            "age": self.age,
+        }
 
     @property
     def active(self) -> bool:
@@ -81,17 +86,27 @@ def _tracker(
         "page": page,
         "items": [actions.read(i) for i in page.items],
         "filters": filters,
-        "figures": actions.figures(session, actor=actor, squad=filters.squad, platform=filters.platform),
+        "figures": actions.figures(
+            session, actor=actor, squad=filters.squad, platform=filters.platform
+        ),
         "squads": catalog_service.list_squads(session, platform=filters.platform),
-        "sources": list(Source), "priorities": list(Priority), "statuses": list(Status),
-        "kinds": list(Kind), "buckets": domain.bucket_labels(),
+        "sources": list(Source),
+        "priorities": list(Priority),
+        "statuses": list(Status),
+        "kinds": list(Kind),
+        "buckets": domain.bucket_labels(),
         "due_days": {p.label: d.days for p, d in settings.current(session).actions.due_in.items()},
-        "failure": failure, "values": failure.values if failure else {},
-    }  # fmt: skip
+        "failure": failure,
+        "values": failure.values if failure else {},
+    }
     return render(
-        request, session, "actions/tracker.html", context, partial="actions/_results.html",
+        request,
+        session,
+        "actions/tracker.html",
+        context,
+        partial="actions/_results.html",
         status=failure.status if failure else 200,
-    )  # fmt: skip
+    )
 
 
 @router.get("/actions")

@@ -210,14 +210,24 @@ def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) ->
             "a systemic fix names the problem it fixes", fields={"problem": "required"}
         )
     item = ActionItem(
-        number=keys.next_number(session, PREFIX), title=data.title, description=data.description,
-        kind=data.kind, platform_slug=squad.platform.slug, owner_squad=squad.slug, owner=data.owner,
-        priority=int(data.priority), due_on=data.due_on or domain.default_due(data.priority, today(), settings.current(session).actions),
-        status=Status.OPEN, source_type=data.source_type,
+        number=keys.next_number(session, PREFIX),
+        title=data.title,
+        description=data.description,
+        kind=data.kind,
+        platform_slug=squad.platform.slug,
+        owner_squad=squad.slug,
+        owner=data.owner,
+        priority=int(data.priority),
+        due_on=data.due_on
+        or domain.default_due(data.priority, today(), settings.current(session).actions),
+        status=Status.OPEN,
+        source_type=data.source_type,
         source_key=_source_key(session, actor, data.source_type, data.source_key.upper()),
-        problem_number=problem, systemic=data.systemic,
-        independent_verification=data.independent_verification, created_by=str(actor),
-    )  # fmt: skip
+        problem_number=problem,
+        systemic=data.systemic,
+        independent_verification=data.independent_verification,
+        created_by=str(actor),
+    )
     session.add(item)
     session.flush()
     ACTION_ITEM.event(
@@ -317,13 +327,19 @@ def _schedule(session: Session, item: ActionItem) -> None:
     if Status(item.status) not in domain.OUTSTANDING:
         return
     jobs.schedule(
-        session, kind=DUE_TIMER, subject=item.key, due_at=_midnight(item.due_on + timedelta(days=1)),
+        session,
+        kind=DUE_TIMER,
+        subject=item.key,
+        due_at=_midnight(item.due_on + timedelta(days=1)),
         dedup_key=f"{item.key}:due",
-    )  # fmt: skip
+    )
     jobs.schedule(
-        session, kind=ESCALATION_TIMER, subject=item.key, due_at=_midnight(domain.escalation_due(item.due_on, settings.current(session).actions)),
+        session,
+        kind=ESCALATION_TIMER,
+        subject=item.key,
+        due_at=_midnight(domain.escalation_due(item.due_on, settings.current(session).actions)),
         dedup_key=f"{item.key}:escalate",
-    )  # fmt: skip
+    )
 
 
 def _still_overdue(session: Session, timer: Due) -> ActionItem | None:
@@ -365,9 +381,12 @@ def _escalate(session: Session, timer: Due) -> None:
     leads = squad_leads(session, item.owner_squad)
     days = (today() - item.due_on).days
     ACTION_ITEM.event(
-        session, item, WORKER, "escalation",
+        session,
+        item,
+        WORKER,
+        "escalation",
         f"Still overdue {days} days after {item.due_on:%d %b}: escalated to {', '.join(leads) or f'squad {item.owner_squad} (no lead to notify)'}",
-    )  # fmt: skip
+    )
     ACTION_ITEM.audited(
         session, item, WORKER, "action.escalated", None, after={"escalate_to": leads}
     )
@@ -386,10 +405,15 @@ def _notify(
     owner = item.owner or f"squad {item.owner_squad}"
     for person in people:
         notify.notify_person(
-            session, person=person, kind=kind, subject=item.key, title=title,
+            session,
+            person=person,
+            kind=kind,
+            subject=item.key,
+            title=title,
             body=f"{item.title} (owner {owner}, {Priority(item.priority).label})",
-            path=f"/actions/{item.key}", dedup=f"{kind}:{item.key}:{item.due_on}",
-        )  # fmt: skip
+            path=f"/actions/{item.key}",
+            dedup=f"{kind}:{item.key}:{item.due_on}",
+        )
 
 
 def squad_leads(session: Session, slug: str) -> list[str]:
@@ -403,18 +427,34 @@ def squad_leads(session: Session, slug: str) -> list[str]:
 def read(item: ActionItem) -> schemas.ActionRead:
     status = Status(item.status)
     return schemas.ActionRead(
-        key=item.key, title=item.title, description=item.description, kind=item.kind,
-        platform=item.platform_slug, owner_squad=item.owner_squad, owner=item.owner,
-        priority=Priority(item.priority).label, due_on=item.due_on, status=status,
+        key=item.key,
+        title=item.title,
+        description=item.description,
+        kind=item.kind,
+        platform=item.platform_slug,
+        owner_squad=item.owner_squad,
+        owner=item.owner,
+        priority=Priority(item.priority).label,
+        due_on=item.due_on,
+        status=status,
         overdue=domain.is_overdue(status, item.due_on, today()),
-        age_days=(clock.now() - item.created_at).days, source_type=item.source_type,
-        source_key=item.source_key, problem=f"PRB-{item.problem_number}" if item.problem_number else None,
-        systemic=item.systemic, independent_verification=item.independent_verification,
-        done_by=item.done_by, verified_by=item.verified_by, wont_do_reason=item.wont_do_reason,
-        wont_do_accepted_by=item.wont_do_accepted_by, finished_at=item.finished_at,
-        escalated_at=item.escalated_at, created_by=item.created_by, created_at=item.created_at,
-        allowed_transitions=domain.allowed(status), version=item.version,
-    )  # fmt: skip
+        age_days=(clock.now() - item.created_at).days,
+        source_type=item.source_type,
+        source_key=item.source_key,
+        problem=f"PRB-{item.problem_number}" if item.problem_number else None,
+        systemic=item.systemic,
+        independent_verification=item.independent_verification,
+        done_by=item.done_by,
+        verified_by=item.verified_by,
+        wont_do_reason=item.wont_do_reason,
+        wont_do_accepted_by=item.wont_do_accepted_by,
+        finished_at=item.finished_at,
+        escalated_at=item.escalated_at,
+        created_by=item.created_by,
+        created_at=item.created_at,
+        allowed_transitions=domain.allowed(status),
+        version=item.version,
+    )
 
 
 def figures(

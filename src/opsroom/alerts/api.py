@@ -128,9 +128,16 @@ def list_alerts(
     cursor: str | None = None,
 ) -> PageOut[schemas.AlertRead]:
     page = reports.search(
-        session, actor=actor, status=status_, service=service, integration=integration,
-        incident=incident, suppressed=suppressed, limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=status_,
+        service=service,
+        integration=integration,
+        incident=incident,
+        suppressed=suppressed,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[reports.read_alert(a) for a in page.items], next_cursor=page.next_cursor)
 
 

@@ -39,9 +39,11 @@ def create_integration(
     """Create an integration and print its key (shown this once)."""
     with unit_of_work(write=True) as session:
         settings = schemas.IntegrationSettings(
-            group_by=group_by, grouping_window_minutes=window, alerts_to_open=threshold,
+            group_by=group_by,
+            grouping_window_minutes=window,
+            alerts_to_open=threshold,
             reopen_window_minutes=reopen_window,
-        )  # fmt: skip
+        )
         data = schemas.IntegrationCreate(slug=slug, name=name, service=service, settings=settings)
         key, integration = alerts.create_integration(session, actor=actor(session), data=data)
         read = schemas.IntegrationWithKey(
@@ -154,9 +156,14 @@ def list_alerts(
 ) -> None:
     with unit_of_work() as session:
         page = reports.search(
-            session, actor=actor(session), status=status, service=service,
-            integration=integration, incident=incident, limit=limit,
-        )  # fmt: skip
+            session,
+            actor=actor(session),
+            status=status,
+            service=service,
+            integration=integration,
+            incident=incident,
+            limit=limit,
+        )
         rows = [reports.read_alert(a) for a in page.items]
     emit(
         rows,

@@ -78,9 +78,12 @@ def _reopened(intake: Intake, incident: Any) -> bool:
         return False
     minutes = int((intake.now - incident.resolved_at).total_seconds() // 60)
     incidents.transition(
-        intake.session, actor=intake.actor, key=incident.key, move=Transition.REOPEN,
+        intake.session,
+        actor=intake.actor,
+        key=incident.key,
+        move=Transition.REOPEN,
         data=incident_schemas.TransitionIn(note=domain.explain_reopen(minutes, window)),
-    )  # fmt: skip
+    )
     return True
 
 
@@ -145,7 +148,7 @@ def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
         urgency=min(_urgency(intake, p) for p in pending),
         detected_at=detected,
         impact_started_at=min(started, detected) if started else None,
-    )  # fmt: skip
+    )
     explanation = domain.explain_open(
         [p.summary or p.fingerprint for p in pending],
         integration=intake.integration.slug,
@@ -154,9 +157,12 @@ def _open(intake: Intake, row: Alert, pending: Sequence[Alert]) -> None:
         window=settings.grouping_window_minutes,
     )
     incident = incidents.declare_detected(
-        intake.session, actor=intake.actor, data=data,
-        source=f"integration:{intake.integration.slug}", explanation=explanation,
-    )  # fmt: skip
+        intake.session,
+        actor=intake.actor,
+        data=data,
+        source=f"integration:{intake.integration.slug}",
+        explanation=explanation,
+    )
     intake.incidents[incident.number] = incident
     intake.causes_before.setdefault(incident.number, None)
     for alert in pending:
@@ -196,9 +202,12 @@ def _escalate(intake: Intake, row: Alert, incident: Any) -> None:
     urgency = _urgency(intake, row)
     if urgency < incident.urgency:
         incidents.raise_urgency(
-            intake.session, actor=intake.actor, key=incident.key, urgency=urgency,
+            intake.session,
+            actor=intake.actor,
+            key=incident.key,
+            urgency=urgency,
             reason=f"a {row.severity} alert joined ({row.summary or row.fingerprint})",
-        )  # fmt: skip
+        )
 
 
 def _note_incident(intake: Intake, key: str) -> None:
@@ -283,6 +292,9 @@ def after_resolve(intake: Intake, row: Alert) -> None:
         return
     note = f"resolved automatically: {domain.explain_resolve(sum(counts.values()))}"
     incidents.transition(
-        intake.session, actor=intake.actor, key=incident.key, move=Transition.RESOLVE,
+        intake.session,
+        actor=intake.actor,
+        key=incident.key,
+        move=Transition.RESOLVE,
         data=incident_schemas.TransitionIn(note=note),
-    )  # fmt: skip
+    )

@@ -209,12 +209,16 @@ def _time(value: str | None) -> datetime | None:
 _INTEGRATIONS = cast(Table, Integration.__table__).c
 LOCK = (
     select(
-        _INTEGRATIONS.slug, _INTEGRATIONS.active, _INTEGRATIONS.key_hash,
-        _INTEGRATIONS.settings, _INTEGRATIONS.bucket_tokens, _INTEGRATIONS.bucket_at,
+        _INTEGRATIONS.slug,
+        _INTEGRATIONS.active,
+        _INTEGRATIONS.key_hash,
+        _INTEGRATIONS.settings,
+        _INTEGRATIONS.bucket_tokens,
+        _INTEGRATIONS.bucket_at,
     )
     .where(_INTEGRATIONS.id == bindparam("id"))
     .with_for_update()
-)  # fmt: skip
+)
 KEEP = insert(cast(Table, IntakeRequest.__table__))
 KEPT = ("integration_id", "received_at", "source", "alerts", "body")
 TAKE = (
@@ -289,9 +293,13 @@ def _locked(
 
 
 def _admission(
-    slug: str, active: bool, key_hash: str, settings: dict[str, Any] | None,
-    tokens: float, at: datetime | None,
-) -> _Admission:  # fmt: skip
+    slug: str,
+    active: bool,
+    key_hash: str,
+    settings: dict[str, Any] | None,
+    tokens: float,
+    at: datetime | None,
+) -> _Admission:
     per_minute = _per_minute(orjson.dumps(settings or {}))
     return _Admission(slug, bool(active), key_hash, per_minute, domain.Bucket(tokens, at))
 
@@ -386,9 +394,12 @@ def drain_integration(
         return schemas.IngestResult()
     integration = session.get_one(Integration, integration_id)
     result = processing.process(
-        session, integration=integration, settings=schemas.IntegrationSettings.stored(integration.settings),
-        actor=integration_principal(integration.slug), requests=batch,
-    )  # fmt: skip
+        session,
+        integration=integration,
+        settings=schemas.IntegrationSettings.stored(integration.settings),
+        actor=integration_principal(integration.slug),
+        requests=batch,
+    )
     keep_raw(session, [(r.integration_id, r.received_at, r.source, r.body) for r in rows])
     session.execute(delete(IntakeRequest).where(IntakeRequest.id.in_([r.id for r in rows])))
     return result

@@ -74,10 +74,15 @@ def alert_list(
     filters: Annotated[AlertFilters, Query()],
 ) -> Response:
     page = reports.search(
-        session, actor=actor, status=filters.status, service=filters.service,
-        integration=filters.integration, suppressed=filters.suppressed,
-        limit=ALERTS_PER_PAGE, cursor=filters.cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=filters.status,
+        service=filters.service,
+        integration=filters.integration,
+        suppressed=filters.suppressed,
+        limit=ALERTS_PER_PAGE,
+        cursor=filters.cursor,
+    )
     since = clock.now() - PERIODS[filters.period]
     context = {
         "page": page,

@@ -265,6 +265,8 @@ def _acknowledge(intake: Intake, row: Alert | None) -> None:
     intake.result.acknowledged += 1
     if row.incident_number is not None:
         incidents.add_alert_event(
-            intake.session, actor=intake.actor, key=f"INC-{row.incident_number}",
+            intake.session,
+            actor=intake.actor,
+            key=f"INC-{row.incident_number}",
             text=f"Alert “{row.summary or row.fingerprint}” was acknowledged at its source",
-        )  # fmt: skip
+        )

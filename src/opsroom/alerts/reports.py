@@ -61,15 +61,27 @@ def _incident_number(key: str) -> int:
 
 def read_alert(alert: Alert) -> schemas.AlertRead:
     return schemas.AlertRead(
-        id=alert.id, integration=alert.integration.slug, fingerprint=alert.fingerprint,
-        status=AlertStatus(alert.status), severity=Severity(alert.severity), summary=alert.summary,
-        labels=alert.labels, annotations=alert.annotations,
-        links=[schemas.LinkRead(**link) for link in alert.links], source=alert.source,
-        service=alert.service_slug, group_key=alert.group_key, starts_at=alert.starts_at,
-        ends_at=alert.ends_at, first_received_at=alert.first_received_at,
-        last_received_at=alert.last_received_at, acknowledged_at=alert.acknowledged_at,
-        count=alert.count, suppressed_by=alert.suppressed_by, incident=alert.incident_key,
-    )  # fmt: skip
+        id=alert.id,
+        integration=alert.integration.slug,
+        fingerprint=alert.fingerprint,
+        status=AlertStatus(alert.status),
+        severity=Severity(alert.severity),
+        summary=alert.summary,
+        labels=alert.labels,
+        annotations=alert.annotations,
+        links=[schemas.LinkRead(**link) for link in alert.links],
+        source=alert.source,
+        service=alert.service_slug,
+        group_key=alert.group_key,
+        starts_at=alert.starts_at,
+        ends_at=alert.ends_at,
+        first_received_at=alert.first_received_at,
+        last_received_at=alert.last_received_at,
+        acknowledged_at=alert.acknowledged_at,
+        count=alert.count,
+        suppressed_by=alert.suppressed_by,
+        incident=alert.incident_key,
+    )
 
 
 def incident_alerts(session: Session, *, actor: Principal, key: str) -> schemas.IncidentAlertsRead:
@@ -110,11 +122,15 @@ def changes(
 
 def read_change(change: ChangeEvent) -> schemas.ChangeEventRead:
     return schemas.ChangeEventRead(
-        id=change.id, integration=change.integration.slug, service=change.service_slug,
-        summary=change.summary, source=change.source, timestamp=change.timestamp,
+        id=change.id,
+        integration=change.integration.slug,
+        service=change.service_slug,
+        summary=change.summary,
+        source=change.source,
+        timestamp=change.timestamp,
         links=[schemas.LinkRead(**link) for link in change.links],
         custom_details=change.custom_details,
-    )  # fmt: skip
+    )
 
 
 # --- noise --------------------------------------------------------------------------------
@@ -162,7 +178,11 @@ def _noise_row(
 ) -> schemas.NoiseRead:
     received, opened = int(received or 0), int(opened or 0)
     return schemas.NoiseRead(
-        key=key, received=received, alerts=int(alerts), deduplicated=received - int(alerts),
-        suppressed=int(suppressed or 0), incidents_opened=opened,
+        key=key,
+        received=received,
+        alerts=int(alerts),
+        deduplicated=received - int(alerts),
+        suppressed=int(suppressed or 0),
+        incidents_opened=opened,
         noise_reduction_pct=domain.noise_reduction(received, opened),
-    )  # fmt: skip
+    )

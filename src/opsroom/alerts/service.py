@@ -177,12 +177,17 @@ def integration_for_key(session: Session, key: str) -> Integration:
 
 def read_integration(integration: Integration) -> schemas.IntegrationRead:
     return schemas.IntegrationRead(
-        slug=integration.slug, name=integration.name, service=integration.service_slug,
-        key_prefix=integration.key_prefix, settings=settings_of(integration),
+        slug=integration.slug,
+        name=integration.name,
+        service=integration.service_slug,
+        key_prefix=integration.key_prefix,
+        settings=settings_of(integration),
         active=integration.active,
-        created_by=integration.created_by, created_at=integration.created_at,
-        rotated_at=integration.rotated_at, version=integration.version,
-    )  # fmt: skip
+        created_by=integration.created_by,
+        created_at=integration.created_at,
+        rotated_at=integration.rotated_at,
+        version=integration.version,
+    )
 
 
 # --- ingesting ----------------------------------------------------------------------------

@@ -23,9 +23,13 @@ def _audit(
     session: Session, actor: Principal, action: str, subject: str, after: dict[str, object]
 ) -> None:
     audit.record(
-        session, actor=str(actor), action=action, subject_type=subject.split(":")[0],
-        subject_key=subject, after=after,
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type=subject.split(":")[0],
+        subject_key=subject,
+        after=after,
+    )
 
 
 def catalog_service(session: Session, slug: str) -> Any:
@@ -60,9 +64,12 @@ def create_silence(session: Session, *, actor: Principal, data: schemas.SilenceC
     if problem:
         raise ValidationFailed(problem, fields={"matchers": problem})
     silence = Silence(
-        matchers=[domain.matcher_to_dict(m) for m in matchers], starts_at=start, ends_at=end,
-        created_by=str(actor), comment=data.comment,
-    )  # fmt: skip
+        matchers=[domain.matcher_to_dict(m) for m in matchers],
+        starts_at=start,
+        ends_at=end,
+        created_by=str(actor),
+        comment=data.comment,
+    )
     session.add(silence)
     session.flush()
     _audit(
@@ -104,11 +111,15 @@ def expire_silence(session: Session, *, actor: Principal, silence_id: int) -> Si
 def read_silence(silence: Silence) -> schemas.SilenceRead:
     matchers = [domain.matcher_from_dict(m) for m in silence.matchers]
     return schemas.SilenceRead(
-        id=silence.id, matchers=[f'{m.name}{m.op.value}"{m.value}"' for m in matchers],
-        starts_at=silence.starts_at, ends_at=silence.ends_at,
+        id=silence.id,
+        matchers=[f'{m.name}{m.op.value}"{m.value}"' for m in matchers],
+        starts_at=silence.starts_at,
+        ends_at=silence.ends_at,
         state=domain.silence_state(silence.starts_at, silence.ends_at, clock.now()),
-        created_by=silence.created_by, comment=silence.comment, created_at=silence.created_at,
-    )  # fmt: skip
+        created_by=silence.created_by,
+        comment=silence.comment,
+        created_at=silence.created_at,
+    )
 
 
 # --- maintenance windows ------------------------------------------------------------------
@@ -174,11 +185,14 @@ def end_maintenance(session: Session, *, actor: Principal, window_id: int) -> Ma
 
 def read_maintenance(window: MaintenanceWindow) -> schemas.MaintenanceRead:
     return schemas.MaintenanceRead(
-        id=window.id, service=window.service_slug,
-        starts_at=window.starts_at, ends_at=window.ends_at,
+        id=window.id,
+        service=window.service_slug,
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
         state=domain.silence_state(window.starts_at, window.ends_at, clock.now()),
-        created_by=window.created_by, comment=window.comment,
-    )  # fmt: skip
+        created_by=window.created_by,
+        comment=window.comment,
+    )
 
 
 # --- what suppresses now ------------------------------------------------------------------

@@ -169,12 +169,16 @@ def add_events(session: Session, events: Sequence[Event]) -> None:
     at = clock.now()
     rows = [
         {
-            "subject_type": e.subject_type, "subject_key": e.subject_key, "at": at,
-            "actor": e.actor, "kind": e.kind, "text": e.text,
+            "subject_type": e.subject_type,
+            "subject_key": e.subject_key,
+            "at": at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "text": e.text,
             "data": domain.to_json_value(e.data) if e.data else None,
         }
         for e in events
-    ]  # fmt: skip
+    ]
     if rows:
         session.execute(insert(TimelineEvent), rows)
 

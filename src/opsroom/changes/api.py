@@ -36,10 +36,19 @@ def list_changes(
     cursor: str | None = None,
 ) -> PageOut[schemas.ChangeSummary]:
     page = changes.search(
-        session, actor=actor, status=status_, type_=type_, service=service, squad=squad,
-        journey=journey, platform=platform, starts_from=starts_from, starts_to=starts_to,
-        limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=status_,
+        type_=type_,
+        service=service,
+        squad=squad,
+        journey=journey,
+        platform=platform,
+        starts_from=starts_from,
+        starts_to=starts_to,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[changes.summary(c) for c in page.items], next_cursor=page.next_cursor)
 
 

@@ -182,12 +182,16 @@ def assessment(session: Session, fields: schemas.ChangeFields, key: str = "") ->
     downstream, journeys = _blast(session, services)
     changes, failures, recent_incidents = _history(session, slugs)
     inputs = domain.RiskInputs(
-        change_type=fields.type, tier=min(s.tier for s in services),
+        change_type=fields.type,
+        tier=min(s.tier for s in services),
         downstream_services=len(downstream),
         critical_journeys=sum(c == "critical" for c in journeys.values()),
-        recent_changes=changes, recent_failures=failures, recent_incidents=recent_incidents,
-        in_freeze=bool(freezes), collisions=len(found),
-    )  # fmt: skip
+        recent_changes=changes,
+        recent_failures=failures,
+        recent_incidents=recent_incidents,
+        in_freeze=bool(freezes),
+        collisions=len(found),
+    )
     risk = domain.assess(inputs, RISK)
     return Assessment(risk, found, freezes, journeys, services[0].platform.slug, fields.type)
 

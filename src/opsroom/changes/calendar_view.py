@@ -67,18 +67,23 @@ def month(value: str | None, today: date) -> Period:
             ) from None
     following = _next_month(first)
     return Period(
-        title=first.strftime("%B %Y"), first=first, last=following - timedelta(days=1),
+        title=first.strftime("%B %Y"),
+        first=first,
+        last=following - timedelta(days=1),
         previous=f"month={(first - timedelta(days=1)).strftime('%Y-%m')}",
         next=f"month={following.strftime('%Y-%m')}",
-    )  # fmt: skip
+    )
 
 
 def week(day: date) -> Period:
     monday = day - timedelta(days=day.weekday())
     return Period(
-        title=f"week of {monday.strftime('%d %B %Y')}", first=monday, last=monday + timedelta(days=6),
-        previous=f"week={(monday - WEEK).isoformat()}", next=f"week={(monday + WEEK).isoformat()}",
-    )  # fmt: skip
+        title=f"week of {monday.strftime('%d %B %Y')}",
+        first=monday,
+        last=monday + timedelta(days=6),
+        previous=f"week={(monday - WEEK).isoformat()}",
+        next=f"week={(monday + WEEK).isoformat()}",
+    )
 
 
 def _on(day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:

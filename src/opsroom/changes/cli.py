@@ -87,10 +87,18 @@ def new(
     """Draft a change; its risk and collisions are shown at once."""
     with unit_of_work(write=True) as session:
         data = schemas.ChangeCreate(
-            title=title, services=service, squad=squad, type=change_type, template=template,
-            planned_start=_when(start, "start"), planned_end=_when(end, "end"), implementer=implementer,
-            description=description, rollback_plan=rollback, test_evidence=evidence,
-        )  # fmt: skip
+            title=title,
+            services=service,
+            squad=squad,
+            type=change_type,
+            template=template,
+            planned_start=_when(start, "start"),
+            planned_end=_when(end, "end"),
+            implementer=implementer,
+            description=description,
+            rollback_plan=rollback,
+            test_evidence=evidence,
+        )
         change = changes.create(session, actor=actor(session), data=data)
         read, clashes = changes.read(change), changes.collisions_of(session, change)
     emit(read, as_json, lambda: _show(read, clashes))
@@ -198,11 +206,26 @@ def list_changes(
             session, actor=actor(session), status=status, service=service, squad=squad, limit=limit
         )
         rows = [changes.summary(c) for c in page.items]
-    emit(rows, as_json, lambda: table(
-        "Changes", ["key", "type", "status", "risk", "title", "services", "planned start"],
-        [(r.key, r.type, r.status, f"{r.risk_level} {r.risk_score}", r.title, ", ".join(r.services),
-          r.planned_start.isoformat(timespec="minutes")) for r in rows],
-    ))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Changes",
+            ["key", "type", "status", "risk", "title", "services", "planned start"],
+            [
+                (
+                    r.key,
+                    r.type,
+                    r.status,
+                    f"{r.risk_level} {r.risk_score}",
+                    r.title,
+                    ", ".join(r.services),
+                    r.planned_start.isoformat(timespec="minutes"),
+                )
+                for r in rows
+            ],
+        ),
+    )
 
 
 @app.command()
@@ -230,12 +253,32 @@ def figures(
 ) -> None:
     """Volume, success rate, change failure rate, emergency share, changes during freezes."""
     with unit_of_work() as session:
-        rows = reports.figures(session, actor=actor(session), since=_when(since, "since"),
-                               until=_when(until, "until") if until else clock.now(), by=by.value)  # fmt: skip
-    emit(rows, as_json, lambda: table(
-        f"Changes by {by}", ["group", "volume", "success", "failure rate", "emergency", "in freeze"],
-        [(r.group, r.volume, _percent(r.success_rate), _percent(r.change_failure_rate), _percent(r.emergency_share), r.during_freeze) for r in rows],
-    ))  # fmt: skip
+        rows = reports.figures(
+            session,
+            actor=actor(session),
+            since=_when(since, "since"),
+            until=_when(until, "until") if until else clock.now(),
+            by=by.value,
+        )
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            f"Changes by {by}",
+            ["group", "volume", "success", "failure rate", "emergency", "in freeze"],
+            [
+                (
+                    r.group,
+                    r.volume,
+                    _percent(r.success_rate),
+                    _percent(r.change_failure_rate),
+                    _percent(r.emergency_share),
+                    r.during_freeze,
+                )
+                for r in rows
+            ],
+        ),
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -259,9 +302,15 @@ def new_freeze(
 ) -> None:
     with unit_of_work(write=True) as session:
         data = schemas.FreezeCreate(
-            slug=slug, name=name, reason=reason, starts_on=_day(starts, "starts"),
-            ends_on=_day(ends, "ends"), timezone=timezone, services=service, journeys=journey,
-        )  # fmt: skip
+            slug=slug,
+            name=name,
+            reason=reason,
+            starts_on=_day(starts, "starts"),
+            ends_on=_day(ends, "ends"),
+            timezone=timezone,
+            services=service,
+            journeys=journey,
+        )
         read = governance.read_freeze(
             session, governance.create_freeze(session, actor=actor(session), data=data)
         )
@@ -282,11 +331,25 @@ def list_freezes(as_json: bool = JsonOption) -> None:
             governance.read_freeze(session, f)
             for f in governance.list_freezes(session, actor=actor(session))
         ]
-    emit(rows, as_json, lambda: table(
-        "Freezes", ["slug", "name", "from", "to", "zone", "scope"],
-        [(r.slug, r.name, r.starts_on, r.ends_on, r.timezone,
-          "platform-wide" if r.platform_wide else ", ".join(r.services + r.journeys)) for r in rows],
-    ))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Freezes",
+            ["slug", "name", "from", "to", "zone", "scope"],
+            [
+                (
+                    r.slug,
+                    r.name,
+                    r.starts_on,
+                    r.ends_on,
+                    r.timezone,
+                    "platform-wide" if r.platform_wide else ", ".join(r.services + r.journeys),
+                )
+                for r in rows
+            ],
+        ),
+    )
 
 
 @freeze_app.command("delete")

@@ -76,14 +76,20 @@ UPCOMING = (
 )
 TEMPLATES = (
     schemas.TemplateCreate(
-        slug="certificate-rotation", name="Certificate rotation", max_minutes=60,
-        services=["cdn-waf", "api-gateway"], description="Rotate TLS certificates from the vault.",
+        slug="certificate-rotation",
+        name="Certificate rotation",
+        max_minutes=60,
+        services=["cdn-waf", "api-gateway"],
+        description="Rotate TLS certificates from the vault.",
     ),
     schemas.TemplateCreate(
-        slug="feature-flag-rollout", name="Feature flag rollout step", max_minutes=30,
-        services=["feature-flags"], description="Move a flag's rollout percentage one step.",
+        slug="feature-flag-rollout",
+        name="Feature flag rollout step",
+        max_minutes=30,
+        services=["feature-flags"],
+        description="Move a flag's rollout percentage one step.",
     ),
-)  # fmt: skip
+)
 
 
 def peak(today: date) -> tuple[date, date]:
@@ -158,11 +164,18 @@ def _play(session: Session, story: Story, now: datetime) -> None:
     end = start + timedelta(hours=story.hours)
     squad = catalog.get_service(session, story.service).owner.slug
     data = schemas.ChangeCreate(
-        title=story.title, services=[story.service], squad=squad, type=story.type,
-        implementer=IMPLEMENTER, planned_start=start, planned_end=end, rollback_plan=story.rollback,
+        title=story.title,
+        services=[story.service],
+        squad=squad,
+        type=story.type,
+        implementer=IMPLEMENTER,
+        planned_start=start,
+        planned_end=end,
+        rollback_plan=story.rollback,
         template=next((t.slug for t in TEMPLATES if story.service in t.services), None)
-        if story.type is ChangeType.STANDARD else None,
-    )  # fmt: skip
+        if story.type is ChangeType.STANDARD
+        else None,
+    )
     with _at(min(start, now) - timedelta(days=2)):
         key = changes.create(session, actor=MANAGER, data=data).key
         if story.ends_as is Status.DRAFT:
@@ -194,10 +207,13 @@ def _move(session: Session, key: str, move: Transition) -> None:
 def _freeze(session: Session, now: datetime) -> None:
     starts, ends = peak(now.date())
     data = schemas.FreezeCreate(
-        slug=f"year-end-{starts.year}", name=f"Year-end peak {starts.year}", starts_on=starts,
-        ends_on=ends, timezone="Europe/Amsterdam",
+        slug=f"year-end-{starts.year}",
+        name=f"Year-end peak {starts.year}",
+        starts_on=starts,
+        ends_on=ends,
+        timezone="Europe/Amsterdam",
         reason="Year-end ordering and invoicing peak: only emergency changes, or exceptions agreed by the operations manager.",
-    )  # fmt: skip
+    )
     governance.create_freeze(session, actor=MANAGER, data=data)
 
 
@@ -209,13 +225,16 @@ def _causes(session: Session, now: datetime) -> None:
     for incident in [*caused, *(i for i in majors if i.status in incidents_domain.OPEN)]:
         impact = incident.impact_started_at or incident.detected_at
         deployed = changes.record_deployment(
-            session, actor=Principal(name="pipeline:deploy", role=Role.RESPONDER),
+            session,
+            actor=Principal(name="pipeline:deploy", role=Role.RESPONDER),
             data=schemas.PipelineEvent(
-                service=incident.service_slugs[0], summary=f"Release of {incident.service_slugs[0]}",
-                pipeline="deploy", started_at=impact - timedelta(minutes=95),
+                service=incident.service_slugs[0],
+                summary=f"Release of {incident.service_slugs[0]}",
+                pipeline="deploy",
+                started_at=impact - timedelta(minutes=95),
                 finished_at=impact - timedelta(minutes=80),
             ),
-        )  # fmt: skip
+        )
         if incident.status in CAUSED:
             cause = schemas.CauseIn(incident=incident.key)
             with _at(incident.resolved_at or now):

@@ -33,8 +33,15 @@ def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCre
     row = FreezeRow(**data.model_dump(), created_by=str(actor))
     session.add(row)
     session.flush()
-    audit.record(session, actor=str(actor), action="freeze.created", subject_type="freeze",
-                 subject_key=row.slug, before=None, after=data.model_dump(mode="json"))  # fmt: skip
+    audit.record(
+        session,
+        actor=str(actor),
+        action="freeze.created",
+        subject_type="freeze",
+        subject_key=row.slug,
+        before=None,
+        after=data.model_dump(mode="json"),
+    )
     return row
 
 
@@ -64,8 +71,15 @@ def get_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
 def delete_freeze(session: Session, *, actor: Principal, slug: str) -> None:
     require(actor, Action.GOVERN)
     row = get_freeze(session, actor=actor, slug=slug)
-    audit.record(session, actor=str(actor), action="freeze.deleted", subject_type="freeze",
-                 subject_key=slug, before={"name": row.name}, after={})  # fmt: skip
+    audit.record(
+        session,
+        actor=str(actor),
+        action="freeze.deleted",
+        subject_type="freeze",
+        subject_key=slug,
+        before={"name": row.name},
+        after={},
+    )
     session.delete(row)
     session.flush()
 
@@ -80,8 +94,15 @@ def create_template(
     row = ChangeTemplate(**data.model_dump(), created_by=str(actor))
     session.add(row)
     session.flush()
-    audit.record(session, actor=str(actor), action="change_template.created", subject_type="change_template",
-                 subject_key=row.slug, before=None, after=data.model_dump(mode="json"))  # fmt: skip
+    audit.record(
+        session,
+        actor=str(actor),
+        action="change_template.created",
+        subject_type="change_template",
+        subject_key=row.slug,
+        before=None,
+        after=data.model_dump(mode="json"),
+    )
     return row
 
 
@@ -102,14 +123,25 @@ def get_template(session: Session, slug: str) -> ChangeTemplate:
 def read_freeze(session: Session, row: FreezeRow) -> schemas.FreezeRead:
     scope = freeze_scope(session, row)
     return schemas.FreezeRead(
-        slug=row.slug, name=row.name, reason=row.reason, starts_on=row.starts_on, ends_on=row.ends_on,
-        timezone=row.timezone, starts_at=scope.window.start, ends_at=scope.window.end,
-        services=row.services, journeys=row.journeys, platform_wide=not scope.services,
-    )  # fmt: skip
+        slug=row.slug,
+        name=row.name,
+        reason=row.reason,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        timezone=row.timezone,
+        starts_at=scope.window.start,
+        ends_at=scope.window.end,
+        services=row.services,
+        journeys=row.journeys,
+        platform_wide=not scope.services,
+    )
 
 
 def read_template(row: ChangeTemplate) -> schemas.TemplateRead:
     return schemas.TemplateRead(
-        slug=row.slug, name=row.name, description=row.description,
-        services=row.services, max_minutes=row.max_minutes,
-    )  # fmt: skip
+        slug=row.slug,
+        name=row.name,
+        description=row.description,
+        services=row.services,
+        max_minutes=row.max_minutes,
+    )

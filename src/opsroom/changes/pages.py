@@ -40,8 +40,14 @@ CHANGES_PER_PAGE = 50
 LISTS = frozenset({"services"})
 TIMES = ("planned_start", "planned_end")
 # The moves a change page offers as buttons, in the order they happen.
-MOVES = (Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL,
-         Transition.ROLL_BACK, Transition.CLOSE)  # fmt: skip
+MOVES = (
+    Transition.SCHEDULE,
+    Transition.START,
+    Transition.COMPLETE,
+    Transition.FAIL,
+    Transition.ROLL_BACK,
+    Transition.CLOSE,
+)
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -217,9 +223,14 @@ def change_page(request: Request, session: DbSession, actor: Actor, key: str) ->
 
 
 def _apply(
-    request: Request, session: Session, actor: Principal, key: str, form: FormData, name: str,
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    form: FormData,
+    name: str,
     change: Callable[[], object],
-) -> Response:  # fmt: skip
+) -> Response:
     """Post/redirect/get once saved; else the page again, the refusal next to the form."""
     outcome = attempt(session, name, form, change)
     if isinstance(outcome, Failure):

@@ -98,10 +98,14 @@ def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
 
 def _fields(change: Change) -> schemas.ChangeFields:
     return schemas.ChangeFields(
-        type=ChangeType(change.type), services=change.service_slugs, squad=change.squad,
-        implementer=change.implementer, planned_start=change.planned_start,
-        planned_end=change.planned_end, template=change.template,
-    )  # fmt: skip
+        type=ChangeType(change.type),
+        services=change.service_slugs,
+        squad=change.squad,
+        implementer=change.implementer,
+        planned_start=change.planned_start,
+        planned_end=change.planned_end,
+        template=change.template,
+    )
 
 
 def _reassess(session: Session, change: Change) -> Assessment:
@@ -139,14 +143,24 @@ def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) ->
     require(actor, WORK)
     _check_template(session, data)
     change = Change(
-        number=keys.next_number(session, PREFIX), title=data.title, description=data.description,
-        type=data.type, status=Status.DRAFT, squad=squad_named(session, data.squad),
-        implementer=data.implementer or str(actor), planned_start=data.planned_start,
-        planned_end=data.planned_end, rollback_plan=data.rollback_plan,
-        test_evidence=data.test_evidence, links=[link.model_dump() for link in data.links],
-        template=data.template, created_by=str(actor),
-        services=[ChangeService(service_slug=s.slug) for s in services_named(session, data.services)],
-    )  # fmt: skip
+        number=keys.next_number(session, PREFIX),
+        title=data.title,
+        description=data.description,
+        type=data.type,
+        status=Status.DRAFT,
+        squad=squad_named(session, data.squad),
+        implementer=data.implementer or str(actor),
+        planned_start=data.planned_start,
+        planned_end=data.planned_end,
+        rollback_plan=data.rollback_plan,
+        test_evidence=data.test_evidence,
+        links=[link.model_dump() for link in data.links],
+        template=data.template,
+        created_by=str(actor),
+        services=[
+            ChangeService(service_slug=s.slug) for s in services_named(session, data.services)
+        ],
+    )
     _reassess(session, change)
     session.add(change)
     session.flush()
@@ -289,7 +303,16 @@ def reject(session: Session, *, actor: Principal, key: str, data: schemas.Reject
     return CHANGE.saved(session, change, actor, "change.rejected", before)
 
 
-RUNS = frozenset({Transition.SCHEDULE, Transition.START, Transition.COMPLETE, Transition.FAIL, Transition.ROLL_BACK, Transition.CLOSE})  # fmt: skip
+RUNS = frozenset(
+    {
+        Transition.SCHEDULE,
+        Transition.START,
+        Transition.COMPLETE,
+        Transition.FAIL,
+        Transition.ROLL_BACK,
+        Transition.CLOSE,
+    }
+)
 FINISHING = {Transition.COMPLETE: False, Transition.FAIL: True, Transition.ROLL_BACK: True}
 
 
@@ -366,9 +389,13 @@ def mark_cause(session: Session, *, actor: Principal, key: str, data: schemas.Ca
     change.incidents.append(ChangeIncident(incident_key=incident.key, marked_by=str(actor)))
     CHANGE.event(session, change, actor, "cause", f"Marked as the cause of {incident.key}")
     audit.add_event(
-        session, subject_type=incidents.SUBJECT, subject_key=incident.key, actor=str(actor),
-        kind="cause", text=f"Caused by change {change.key}: {change.title}",
-    )  # fmt: skip
+        session,
+        subject_type=incidents.SUBJECT,
+        subject_key=incident.key,
+        actor=str(actor),
+        kind="cause",
+        text=f"Caused by change {change.key}: {change.title}",
+    )
     return CHANGE.saved(session, change, actor, "change.marked_cause", before)
 
 
@@ -403,13 +430,23 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
         "rolled_back": Status.ROLLED_BACK,
     }[data.outcome]
     change = Change(
-        number=keys.next_number(session, PREFIX), title=data.summary, type=ChangeType.STANDARD,
-        status=outcome, platform_slug=service.platform.slug, squad=squad_named(session, data.squad) if data.squad else service.owner.slug,
-        implementer=str(actor), planned_start=started, planned_end=max(finished, started + timedelta(minutes=1)),
-        started_at=started, finished_at=finished, failed=outcome != Status.COMPLETED,
-        links=[link.model_dump() for link in data.links], source=f"pipeline:{data.pipeline}" if data.pipeline else "pipeline",
-        created_by=str(actor), services=[ChangeService(service_slug=service.slug)],
-    )  # fmt: skip
+        number=keys.next_number(session, PREFIX),
+        title=data.summary,
+        type=ChangeType.STANDARD,
+        status=outcome,
+        platform_slug=service.platform.slug,
+        squad=squad_named(session, data.squad) if data.squad else service.owner.slug,
+        implementer=str(actor),
+        planned_start=started,
+        planned_end=max(finished, started + timedelta(minutes=1)),
+        started_at=started,
+        finished_at=finished,
+        failed=outcome != Status.COMPLETED,
+        links=[link.model_dump() for link in data.links],
+        source=f"pipeline:{data.pipeline}" if data.pipeline else "pipeline",
+        created_by=str(actor),
+        services=[ChangeService(service_slug=service.slug)],
+    )
     _reassess(session, change)
     session.add(change)
     session.flush()
@@ -424,32 +461,49 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
 
 def summary(change: Change) -> schemas.ChangeSummary:
     return schemas.ChangeSummary(
-        key=change.key, title=change.title, type=ChangeType(change.type), status=Status(change.status),
-        platform=change.platform_slug, squad=change.squad, services=change.service_slugs,
-        planned_start=change.planned_start, planned_end=change.planned_end,
-        risk_level=domain.RiskLevel(change.risk_level), risk_score=change.risk_score,
-        in_freeze=change.in_freeze, failed=change.failed,
-    )  # fmt: skip
+        key=change.key,
+        title=change.title,
+        type=ChangeType(change.type),
+        status=Status(change.status),
+        platform=change.platform_slug,
+        squad=change.squad,
+        services=change.service_slugs,
+        planned_start=change.planned_start,
+        planned_end=change.planned_end,
+        risk_level=domain.RiskLevel(change.risk_level),
+        risk_score=change.risk_score,
+        in_freeze=change.in_freeze,
+        failed=change.failed,
+    )
 
 
 def read(change: Change) -> schemas.ChangeRead:
     return schemas.ChangeRead(
         **summary(change).model_dump(),
-        description=change.description, implementer=change.implementer,
-        rollback_plan=change.rollback_plan, test_evidence=change.test_evidence,
+        description=change.description,
+        implementer=change.implementer,
+        rollback_plan=change.rollback_plan,
+        test_evidence=change.test_evidence,
         links=[schemas.LinkRead(kind=link["kind"], url=link["url"]) for link in change.links],
-        template=change.template, source=change.source,
-        started_at=change.started_at, finished_at=change.finished_at,
+        template=change.template,
+        source=change.source,
+        started_at=change.started_at,
+        finished_at=change.finished_at,
         risk_factors=[schemas.FactorRead(**f) for f in change.risk_factors],
         required_approvals=change.required_approvals,
         outstanding_approvals=[r.ref for r in _outstanding(change)],
         decisions=[
-            schemas.DecisionRead(decision=d.decision, requirement=d.requirement, by=d.by, comment=d.comment, at=d.at)
+            schemas.DecisionRead(
+                decision=d.decision, requirement=d.requirement, by=d.by, comment=d.comment, at=d.at
+            )
             for d in change.decisions
         ],
-        freeze_exception=change.freeze_exception, freeze_exception_by=change.freeze_exception_by,
-        incidents=change.incident_keys, created_by=change.created_by, version=change.version,
-    )  # fmt: skip
+        freeze_exception=change.freeze_exception,
+        freeze_exception_by=change.freeze_exception_by,
+        incidents=change.incident_keys,
+        created_by=change.created_by,
+        version=change.version,
+    )
 
 
 def figures_by_squad(

@@ -43,9 +43,13 @@ def servicenow(
             with Progress(console=out, transient=True) as bar:
                 task = bar.add_task("importing", total=None)
                 result = imports.import_servicenow(
-                    session, actor=actor(session), source=source, zone=zone, platform=platform,
+                    session,
+                    actor=actor(session),
+                    source=source,
+                    zone=zone,
+                    platform=platform,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )  # fmt: skip
+                )
         else:
             result = imports.import_servicenow(
                 session, actor=actor(session), source=source, zone=zone, platform=platform

@@ -54,9 +54,11 @@ def _squad(
         return slug
     except NotFound:
         data = catalog_schemas.SquadCreate(
-            slug=slug, name=group, platform=platform,
+            slug=slug,
+            name=group,
+            platform=platform,
             description="Created from a ServiceNow assignment group on import",
-        )  # fmt: skip
+        )
         created.append(catalog_service.create_squad(session, actor=actor, data=data).slug)
         return slug
 
@@ -66,14 +68,24 @@ def _incident(
 ) -> incident_schemas.IncidentImport:
     what = " / ".join(part for part in (record.category, record.subcategory) if part)
     return incident_schemas.IncidentImport(
-        external_ref=record.number, title=f"{record.number}: {what or 'ServiceNow incident'}",
-        platform=platform, source=SOURCE, status=Status(record.status), impact=record.impact,
-        urgency=record.urgency, priority=Priority(record.priority), squads=squads,
-        detected_at=record.opened_at, acknowledged_at=record.acknowledged_at,
-        mitigated_at=record.resolved_at, resolved_at=record.resolved_at, closed_at=record.closed_at,
-        reopen_count=record.reopen_count, reassignment_count=record.reassignment_count,
+        external_ref=record.number,
+        title=f"{record.number}: {what or 'ServiceNow incident'}",
+        platform=platform,
+        source=SOURCE,
+        status=Status(record.status),
+        impact=record.impact,
+        urgency=record.urgency,
+        priority=Priority(record.priority),
+        squads=squads,
+        detected_at=record.opened_at,
+        acknowledged_at=record.acknowledged_at,
+        mitigated_at=record.resolved_at,
+        resolved_at=record.resolved_at,
+        closed_at=record.closed_at,
+        reopen_count=record.reopen_count,
+        reassignment_count=record.reassignment_count,
         resolution_breached=not record.made_sla,
-    )  # fmt: skip
+    )
 
 
 def import_servicenow(
@@ -121,9 +133,11 @@ def import_servicenow(
         if progress:
             progress(done, len(parsed.records))
     return schemas.ImportResult(
-        platform=slug, squads_created=squads_created,
-        rejected=sorted(rejected, key=lambda r: r.line), **outcomes,
-    )  # fmt: skip
+        platform=slug,
+        squads_created=squads_created,
+        rejected=sorted(rejected, key=lambda r: r.line),
+        **outcomes,
+    )
 
 
 def _problem(exc: ValidationFailed | ValidationError) -> str:

@@ -120,15 +120,23 @@ def record(number: str, group: list[Row], zone: tzinfo) -> Record:
     if status in ("resolved", "closed") and resolved is None:
         resolved = closed
     return Record(
-        number=number, lines=(group[0].line, last.line), status=status,
-        impact=_choice(last, "impact"), urgency=_choice(last, "urgency"), priority=_choice(last, "priority"),
-        assignment_group=last.text("assignment_group"), category=last.text("category"),
-        subcategory=last.text("subcategory"), opened_at=opened,
-        acknowledged_at=_acknowledged(group, opened, resolved, zone), resolved_at=resolved,
+        number=number,
+        lines=(group[0].line, last.line),
+        status=status,
+        impact=_choice(last, "impact"),
+        urgency=_choice(last, "urgency"),
+        priority=_choice(last, "priority"),
+        assignment_group=last.text("assignment_group"),
+        category=last.text("category"),
+        subcategory=last.text("subcategory"),
+        opened_at=opened,
+        acknowledged_at=_acknowledged(group, opened, resolved, zone),
+        resolved_at=resolved,
         closed_at=closed if status == "closed" else None,
-        reopen_count=_count(last, "reopen_count"), reassignment_count=_count(last, "reassignment_count"),
+        reopen_count=_count(last, "reopen_count"),
+        reassignment_count=_count(last, "reassignment_count"),
         made_sla=(last.text("made_sla") or "true").lower() == "true",
-    )  # fmt: skip
+    )
 
 
 def _check(row: Row, zone: tzinfo) -> None:

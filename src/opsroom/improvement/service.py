@@ -124,7 +124,12 @@ def replace(
     )
     session.flush()
     audit.record(
-        session, actor=str(actor), action="problem_settings.replaced", subject_type=SUBJECT,
-        subject_key="settings", before=to_doc(before).model_dump(mode="json"), after=record.value,
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action="problem_settings.replaced",
+        subject_type=SUBJECT,
+        subject_key="settings",
+        before=to_doc(before).model_dump(mode="json"),
+        after=record.value,
+    )
     return read(session, actor=actor)

@@ -35,10 +35,22 @@ def list_incidents(
     cursor: str | None = None,
 ) -> PageOut[schemas.IncidentSummary]:
     page = incidents.search(
-        session, actor=actor, status=status_, priority=priority, service=service, squad=squad, journey=journey,
-        platform=platform, major=major, open_only=open, detected_from=detected_from, detected_to=detected_to,
-        text=q, limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=status_,
+        priority=priority,
+        service=service,
+        squad=squad,
+        journey=journey,
+        platform=platform,
+        major=major,
+        open_only=open,
+        detected_from=detected_from,
+        detected_to=detected_to,
+        text=q,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[incidents.summary(i) for i in page.items], next_cursor=page.next_cursor)
 
 

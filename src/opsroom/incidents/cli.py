@@ -61,9 +61,16 @@ def list_incidents(
 ) -> None:
     with unit_of_work() as session:
         page = incidents.search(
-            session, actor=actor(session), status=status, priority=[Priority(p) for p in priority], service=service,
-            squad=squad, open_only=open_only, major=major, limit=limit,
-        )  # fmt: skip
+            session,
+            actor=actor(session),
+            status=status,
+            priority=[Priority(p) for p in priority],
+            service=service,
+            squad=squad,
+            open_only=open_only,
+            major=major,
+            limit=limit,
+        )
         rows = [incidents.summary(i) for i in page.items]
     emit(
         rows,

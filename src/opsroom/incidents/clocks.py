@@ -119,9 +119,12 @@ def _remind_again(session: Session, incident: Incident, due: datetime) -> None:
     )
     if again is not None:
         jobs.schedule(
-            session, kind=UPDATE_TIMER, subject=incident.key, due_at=again,
+            session,
+            kind=UPDATE_TIMER,
+            subject=incident.key,
+            due_at=again,
             dedup_key=f"{incident.key}:update:{again.isoformat()}",
-        )  # fmt: skip
+        )
 
 
 def _minutes(delta: Any) -> str:

@@ -107,38 +107,58 @@ class Plan:
         self, at: datetime, who: str, move: Transition, note: str = "", commander: str | None = None
     ) -> datetime:
         data = schemas.TransitionIn(note=note, commander=commander)
-        return self._add(at, lambda run: incidents.transition(
-            run.session, actor=run.people[who], key=run.keys[self.index], move=move, data=data
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.transition(
+                run.session, actor=run.people[who], key=run.keys[self.index], move=move, data=data
+            ),
+        )
 
     def note(self, at: datetime, who: str, text: str) -> datetime:
-        return self._add(at, lambda run: incidents.add_note(
-            run.session, actor=run.people[who], key=run.keys[self.index], text=text
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.add_note(
+                run.session, actor=run.people[who], key=run.keys[self.index], text=text
+            ),
+        )
 
     def update(self, at: datetime, who: str, audience: Audience, body: str) -> datetime:
         data = schemas.StatusUpdateIn(audience=audience, body=body)
-        return self._add(at, lambda run: incidents.post_status_update(
-            run.session, actor=run.people[who], key=run.keys[self.index], data=data
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.post_status_update(
+                run.session, actor=run.people[who], key=run.keys[self.index], data=data
+            ),
+        )
 
     def role(self, at: datetime, who: str, role: IncidentRole, person: str) -> datetime:
         data = schemas.RoleIn(role=role, person=person)
-        return self._add(at, lambda run: incidents.assign_role(
-            run.session, actor=run.people[who], key=run.keys[self.index], data=data
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.assign_role(
+                run.session, actor=run.people[who], key=run.keys[self.index], data=data
+            ),
+        )
 
     def vendor(self, at: datetime, who: str, vendor: str) -> datetime:
         data = schemas.ParticipantIn(kind="vendor", ref=vendor)
-        return self._add(at, lambda run: incidents.add_participant(
-            run.session, actor=run.people[who], key=run.keys[self.index], data=data
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.add_participant(
+                run.session, actor=run.people[who], key=run.keys[self.index], data=data
+            ),
+        )
 
     def link(self, at: datetime, who: str, kind: LinkKind, other: Plan) -> datetime:
-        return self._add(at, lambda run: incidents.link(
-            run.session, actor=run.people[who], key=run.keys[self.index],
-            data=schemas.LinkIn(kind=kind, to=run.keys[other.index]),
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.link(
+                run.session,
+                actor=run.people[who],
+                key=run.keys[self.index],
+                data=schemas.LinkIn(kind=kind, to=run.keys[other.index]),
+            ),
+        )
 
     def task(self, at: datetime, who: str, title: str, assignee: str) -> datetime:
         def act(run: Run) -> None:
@@ -151,10 +171,16 @@ class Plan:
         return self._add(at, act)
 
     def task_done(self, at: datetime, who: str, title: str) -> datetime:
-        return self._add(at, lambda run: incidents.set_task_done(
-            run.session, actor=run.people[who], key=run.keys[self.index],
-            task_id=run.tasks[(self.index, title)], done=True,
-        ))  # fmt: skip
+        return self._add(
+            at,
+            lambda run: incidents.set_task_done(
+                run.session,
+                actor=run.people[who],
+                key=run.keys[self.index],
+                task_id=run.tasks[(self.index, title)],
+                done=True,
+            ),
+        )
 
     def correct_impact_start(
         self, at: datetime, who: str, started: datetime, reason: str
@@ -245,9 +271,13 @@ def _declared(plan: Plan, world: World, who: str, p: Priority, title: str) -> da
     impact, urgency = world.rng.choice(world.levels(p))
     started = plan.detected_at - world.minutes((1, 20)) if world.rng.random() < 0.4 else None
     data = schemas.IncidentCreate(
-        title=title, services=list(plan.services), impact=impact, urgency=urgency,
-        detected_at=plan.detected_at, impact_started_at=started,
-    )  # fmt: skip
+        title=title,
+        services=list(plan.services),
+        impact=impact,
+        urgency=urgency,
+        detected_at=plan.detected_at,
+        impact_started_at=started,
+    )
     return plan.declare(plan.detected_at + world.minutes((0.5, 4)), who, data)
 
 
@@ -339,12 +369,22 @@ def _crew(world: World, story: Story, n: int) -> Crew:
 def _major_opening(plan: Plan, world: World, story: Story, crew: Crew) -> datetime:
     """Declared, acknowledged with a commander, roles filled, vendor called, first updates."""
     data = schemas.IncidentCreate(
-        title=story.title, services=list(story.services), impact=1, urgency=1,
-        description=f"Users cannot rely on {story.affected}.", bridge_url=BRIDGE_URL,
-        detected_at=plan.detected_at, impact_started_at=plan.detected_at - world.minutes((3, 15)),
-    )  # fmt: skip
+        title=story.title,
+        services=list(story.services),
+        impact=1,
+        urgency=1,
+        description=f"Users cannot rely on {story.affected}.",
+        bridge_url=BRIDGE_URL,
+        detected_at=plan.detected_at,
+        impact_started_at=plan.detected_at - world.minutes((3, 15)),
+    )
     declared = plan.declare(plan.detected_at + world.minutes((1, 3)), crew.technical, data)
-    acked = plan.move(declared + world.minutes(PACE[Priority.P1][0]), crew.technical, Transition.ACKNOWLEDGE, commander=crew.commander)  # fmt: skip
+    acked = plan.move(
+        declared + world.minutes(PACE[Priority.P1][0]),
+        crew.technical,
+        Transition.ACKNOWLEDGE,
+        commander=crew.commander,
+    )
     for offset, role, person in (
         (2, IncidentRole.COMMUNICATIONS_LEAD, crew.communications),
         (3, IncidentRole.SCRIBE, crew.scribe),
@@ -353,8 +393,18 @@ def _major_opening(plan: Plan, world: World, story: Story, crew: Crew) -> dateti
         plan.role(acked + timedelta(minutes=offset), crew.commander, role, person)
     if story.vendor:
         plan.vendor(acked + timedelta(minutes=6), crew.technical, story.vendor)
-    plan.update(acked + timedelta(minutes=5), crew.communications, Audience.INTERNAL, f"Investigating. Impact: {story.affected}. Bridge open; next update in 30 minutes.")  # fmt: skip
-    plan.update(acked + timedelta(minutes=8), crew.communications, Audience.CUSTOMER, f"We are investigating problems with {story.affected}. Next update within 30 minutes.")  # fmt: skip
+    plan.update(
+        acked + timedelta(minutes=5),
+        crew.communications,
+        Audience.INTERNAL,
+        f"Investigating. Impact: {story.affected}. Bridge open; next update in 30 minutes.",
+    )
+    plan.update(
+        acked + timedelta(minutes=8),
+        crew.communications,
+        Audience.CUSTOMER,
+        f"We are investigating problems with {story.affected}. Next update within 30 minutes.",
+    )
     return acked
 
 
@@ -433,7 +483,12 @@ def _open_major(world: World, minors: list[Plan], index: int) -> Iterator[Plan]:
     plan, crew = Plan(index, now - OPEN_MAJOR_AGE, story.services), _crew(world, story, 0)
     acked = _major_opening(plan, world, story, crew)
     _major_work(plan, crew, story, acked + timedelta(minutes=7), now - timedelta(minutes=3))
-    plan.update(now - timedelta(minutes=6), crew.communications, Audience.INTERNAL, f"Cause identified: {story.cause}. Payflow is failing over; next update in 30 minutes.")  # fmt: skip
+    plan.update(
+        now - timedelta(minutes=6),
+        crew.communications,
+        Audience.INTERNAL,
+        f"Cause identified: {story.cause}. Payflow is failing over; next update in 30 minutes.",
+    )
     related = _related(minors, story.services, plan.detected_at)
     if related is not None:
         plan.link(now - timedelta(minutes=12), crew.commander, LinkKind.RELATED, related)

@@ -106,30 +106,45 @@ class Policy:
     # (impact, urgency) -> priority
     matrix: Mapping[tuple[int, int], Priority] = field(
         default_factory=lambda: {
-            (1, 1): Priority.P1, (1, 2): Priority.P2, (1, 3): Priority.P3,
-            (2, 1): Priority.P2, (2, 2): Priority.P3, (2, 3): Priority.P4,
-            (3, 1): Priority.P3, (3, 2): Priority.P4, (3, 3): Priority.P5,
+            (1, 1): Priority.P1,
+            (1, 2): Priority.P2,
+            (1, 3): Priority.P3,
+            (2, 1): Priority.P2,
+            (2, 2): Priority.P3,
+            (2, 3): Priority.P4,
+            (3, 1): Priority.P3,
+            (3, 2): Priority.P4,
+            (3, 3): Priority.P5,
         }
-    )  # fmt: skip
+    )
     major: frozenset[Priority] = frozenset({Priority.P1, Priority.P2})
     response_target: Mapping[Priority, timedelta | None] = field(
         default_factory=lambda: {
-            Priority.P1: timedelta(minutes=15), Priority.P2: timedelta(minutes=30), Priority.P3: timedelta(hours=4),
-            Priority.P4: timedelta(days=1), Priority.P5: None,
+            Priority.P1: timedelta(minutes=15),
+            Priority.P2: timedelta(minutes=30),
+            Priority.P3: timedelta(hours=4),
+            Priority.P4: timedelta(days=1),
+            Priority.P5: None,
         }
-    )  # fmt: skip
+    )
     resolution_target: Mapping[Priority, timedelta | None] = field(
         default_factory=lambda: {
-            Priority.P1: timedelta(hours=4), Priority.P2: timedelta(hours=8), Priority.P3: timedelta(days=3),
-            Priority.P4: timedelta(days=10), Priority.P5: None,
+            Priority.P1: timedelta(hours=4),
+            Priority.P2: timedelta(hours=8),
+            Priority.P3: timedelta(days=3),
+            Priority.P4: timedelta(days=10),
+            Priority.P5: None,
         }
-    )  # fmt: skip
+    )
     update_cadence: Mapping[Priority, timedelta | None] = field(
         default_factory=lambda: {
-            Priority.P1: timedelta(minutes=30), Priority.P2: timedelta(minutes=60), Priority.P3: None,
-            Priority.P4: None, Priority.P5: None,
+            Priority.P1: timedelta(minutes=30),
+            Priority.P2: timedelta(minutes=60),
+            Priority.P3: None,
+            Priority.P4: None,
+            Priority.P5: None,
         }
-    )  # fmt: skip
+    )
 
 
 DEFAULT_POLICY = Policy()

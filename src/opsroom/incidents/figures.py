@@ -139,16 +139,19 @@ def group_counts(
     """(grouping, group) -> incidents, major incidents and SLA outcomes; one query per
     grouping (all, priority, squad, week) for every figure."""
     columns = (
-        func.count(), func.sum(case((Incident.major.is_(True), 1), else_=0)),
+        func.count(),
+        func.sum(case((Incident.major.is_(True), 1), else_=0)),
         *_sla_sums(response_targets, "acknowledged_at", scope.now),
         *_sla_sums(resolution_targets, "resolved_at", scope.now),
-    )  # fmt: skip
+    )
     rows = [row for by in groupings for row in session.execute(_grouped(by, scope, *columns))]
     return {
-        (by, _group(by, grp)): GroupCounts(int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0)))
+        (by, _group(by, grp)): GroupCounts(
+            int(n), int(major or 0), (int(rm or 0), int(rb or 0)), (int(sm or 0), int(sb or 0))
+        )
         for grp, by, n, major, rm, rb, sm, sb in rows
         if n
-    }  # fmt: skip
+    }
 
 
 # --- duration statistics --------------------------------------------------------------------

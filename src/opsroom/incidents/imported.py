@@ -15,9 +15,19 @@ from opsroom.incidents.models import Incident, IncidentParticipant
 from opsroom.incidents.records import INCIDENT, PREFIX, join, snapshot
 
 IMPORTED_FIELDS = (
-    "title", "platform_slug", "source", "status", "impact", "urgency", "priority", "major",
-    "reopen_count", "reassignment_count", "resolution_breached", *domain.TIMESTAMPS,
-)  # fmt: skip
+    "title",
+    "platform_slug",
+    "source",
+    "status",
+    "impact",
+    "urgency",
+    "priority",
+    "major",
+    "reopen_count",
+    "reassignment_count",
+    "resolution_breached",
+    *domain.TIMESTAMPS,
+)
 
 
 def import_record(
@@ -50,12 +60,14 @@ def _imported(
     session: Session, actor: Principal, data: schemas.IncidentImport, values: dict[str, Any]
 ) -> Incident:
     incident = Incident(
-        number=keys.next_number(session, PREFIX), external_ref=data.external_ref,
-        declared_by=str(actor), priority_reason=f"imported from {data.source}",
+        number=keys.next_number(session, PREFIX),
+        external_ref=data.external_ref,
+        declared_by=str(actor),
+        priority_reason=f"imported from {data.source}",
         participants=[IncidentParticipant(kind="squad", ref=s) for s in dict.fromkeys(data.squads)],
         services=[],  # known empty: the audit snapshot need not load it
         **{name: values[name] for name in IMPORTED_FIELDS},
-    )  # fmt: skip
+    )
     session.add(incident)
     session.flush()
     INCIDENT.audited(session, incident, actor, "incident.imported", None)

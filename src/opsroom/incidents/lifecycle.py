@@ -80,9 +80,12 @@ def _after_transition(
         for hook in _on_resolved:
             hook(session, actor, incident)
         stakeholders.tell(
-            session, incident, "resolved", occasion=f"resolved:{incident.resolved_at}",
+            session,
+            incident,
+            "resolved",
+            occasion=f"resolved:{incident.resolved_at}",
             body="The incident is resolved.",
-        )  # fmt: skip
+        )
     if incident.status not in domain.OPEN:
         jobs.cancel(session, subject=incident.key)
     elif move is Transition.REOPEN:

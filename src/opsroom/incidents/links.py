@@ -111,12 +111,15 @@ def links(session: Session, *, actor: Principal, key: str) -> list[schemas.LinkR
     incident = get(session, actor=actor, key=key)
     rows = session.execute(
         select(IncidentLink.kind, IncidentLink.from_id, Incident.number, Incident.title)
-        .join(Incident, or_(
-            (IncidentLink.from_id == incident.id) & (Incident.id == IncidentLink.to_id),
-            (IncidentLink.to_id == incident.id) & (Incident.id == IncidentLink.from_id),
-        ))
+        .join(
+            Incident,
+            or_(
+                (IncidentLink.from_id == incident.id) & (Incident.id == IncidentLink.to_id),
+                (IncidentLink.to_id == incident.id) & (Incident.id == IncidentLink.from_id),
+            ),
+        )
         .order_by(IncidentLink.id)
-    )  # fmt: skip
+    )
     return [
         schemas.LinkRead(
             kind=kind if from_id == incident.id else f"{kind} (inverse)",

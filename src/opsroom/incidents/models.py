@@ -35,9 +35,18 @@ DURATIONS = {
 # KPI figures scan a period of detection: every column they read is in this index, so the
 # scan never visits the table.
 PERIOD_COLUMNS = (
-    "detected_at", "status", "priority", "major", "platform_slug", "impact_started_at",
-    "acknowledged_at", "mitigated_at", "resolved_at", "id", *DURATIONS,
-)  # fmt: skip
+    "detected_at",
+    "status",
+    "priority",
+    "major",
+    "platform_slug",
+    "impact_started_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "id",
+    *DURATIONS,
+)
 
 
 class Incident(Base):

@@ -174,13 +174,24 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
     domain.check_timestamps(timestamps)
     incident = Incident(
         number=keys.next_number(session, PREFIX),
-        title=data.title, description=data.description, impact=data.impact, urgency=data.urgency,
-        priority=int(chosen), priority_reason=data.priority_reason if chosen != computed else "",
-        major=domain.is_major(chosen, rules), bridge_url=data.bridge_url, status=Status.TRIGGERED,
+        title=data.title,
+        description=data.description,
+        impact=data.impact,
+        urgency=data.urgency,
+        priority=int(chosen),
+        priority_reason=data.priority_reason if chosen != computed else "",
+        major=domain.is_major(chosen, rules),
+        bridge_url=data.bridge_url,
+        status=Status.TRIGGERED,
         platform_slug=catalog.get_service(session, affected[0].service_slug).platform.slug,
-        services=affected, declared_by=str(actor), **timestamps,
-        participants=[IncidentParticipant(kind="squad", ref=squad) for squad in dict.fromkeys(a.owner_squad for a in affected)],
-    )  # fmt: skip
+        services=affected,
+        declared_by=str(actor),
+        **timestamps,
+        participants=[
+            IncidentParticipant(kind="squad", ref=squad)
+            for squad in dict.fromkeys(a.owner_squad for a in affected)
+        ],
+    )
     session.add(incident)
     session.flush()
     INCIDENT.audited(session, incident, actor, "incident.declared", None)
@@ -219,9 +230,12 @@ def priority_for(session: Session, impact: int, urgency: int) -> Priority:
 def _start_escalation(session: Session, incident: Incident) -> None:
     """Page the on-call people through the services' escalation policy (on-call decides how)."""
     opened = oncall_schemas.IncidentOpened(
-        key=incident.key, title=incident.title, priority=Priority(incident.priority).label,
-        urgency=incident.urgency, services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
-    )  # fmt: skip
+        key=incident.key,
+        title=incident.title,
+        priority=Priority(incident.priority).label,
+        urgency=incident.urgency,
+        services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
+    )
     oncall.incident_opened(session, incident=opened)
 
 
@@ -324,10 +338,16 @@ def correct_timestamps(
 
 def summary(incident: Incident) -> schemas.IncidentSummary:
     return schemas.IncidentSummary(
-        key=incident.key, title=incident.title, platform=incident.platform_slug, status=Status(incident.status),
-        priority=Priority(incident.priority).label, major=incident.major, services=incident.service_slugs,
-        detected_at=incident.detected_at, resolved_at=incident.resolved_at,
-    )  # fmt: skip
+        key=incident.key,
+        title=incident.title,
+        platform=incident.platform_slug,
+        status=Status(incident.status),
+        priority=Priority(incident.priority).label,
+        major=incident.major,
+        services=incident.service_slugs,
+        detected_at=incident.detected_at,
+        resolved_at=incident.resolved_at,
+    )
 
 
 def read(session: Session, incident: Incident) -> schemas.IncidentRead:
@@ -342,20 +362,34 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
     )
     return schemas.IncidentRead(
         **summary(incident).model_dump(),
-        description=incident.description, impact=incident.impact, urgency=incident.urgency,
-        priority_reason=incident.priority_reason, bridge_url=incident.bridge_url, source=incident.source,
+        description=incident.description,
+        impact=incident.impact,
+        urgency=incident.urgency,
+        priority_reason=incident.priority_reason,
+        bridge_url=incident.bridge_url,
+        source=incident.source,
         journeys=catalog.journeys_through(session, incident.service_slugs),
         owner_squads=sorted({s.owner_squad for s in incident.services}),
         roles={r.role: r.person for r in incident.roles},
-        participants=[schemas.ParticipantRead(kind=p_.kind, ref=p_.ref, joined_at=p_.joined_at) for p_ in incident.participants],
-        impact_started_at=incident.impact_started_at, acknowledged_at=incident.acknowledged_at,
-        mitigated_at=incident.mitigated_at, closed_at=incident.closed_at,
+        participants=[
+            schemas.ParticipantRead(kind=p_.kind, ref=p_.ref, joined_at=p_.joined_at)
+            for p_ in incident.participants
+        ],
+        impact_started_at=incident.impact_started_at,
+        acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at,
+        closed_at=incident.closed_at,
         sla=[_sla_read(c, now) for c in domain.sla_clocks(p, timestamps, rules)],
-        next_update_due_at=next_update, update_overdue_since=incident.update_overdue_since,
-        duplicate_of=f"{PREFIX}-{incident.duplicate_of_number}" if incident.duplicate_of_number else None,
-        reopen_count=incident.reopen_count, allowed_transitions=allowed_transitions(incident),
-        declared_by=incident.declared_by, version=incident.version,
-    )  # fmt: skip
+        next_update_due_at=next_update,
+        update_overdue_since=incident.update_overdue_since,
+        duplicate_of=f"{PREFIX}-{incident.duplicate_of_number}"
+        if incident.duplicate_of_number
+        else None,
+        reopen_count=incident.reopen_count,
+        allowed_transitions=allowed_transitions(incident),
+        declared_by=incident.declared_by,
+        version=incident.version,
+    )
 
 
 # An SLA clock with less than this share of its target left is shown as at risk.
@@ -413,9 +447,12 @@ def raise_urgency(
     if wanted < incident.priority:
         _reprioritise(session, incident, wanted, reason="")
     INCIDENT.event(
-        session, incident, actor, "alert",
+        session,
+        incident,
+        actor,
+        "alert",
         f"Urgency raised to {urgency}, priority now P{incident.priority}: {reason}",
-    )  # fmt: skip
+    )
     return INCIDENT.saved(session, incident, actor, "incident.urgency_raised", before)
 
 

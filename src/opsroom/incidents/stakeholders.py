@@ -20,16 +20,27 @@ ANNOUNCED = (Priority.P1, Priority.P2)
 
 
 def tell(
-    session: Session, incident: Incident, headline: str, *, occasion: str, body: str = "",
+    session: Session,
+    incident: Incident,
+    headline: str,
+    *,
+    occasion: str,
+    body: str = "",
     audience: Audience = Audience.CUSTOMER,
-) -> int:  # fmt: skip
+) -> int:
     """Queue the news to every subscriber of an affected service or journey who hears its
     audience; returns how many."""
     news = notify_schemas.IncidentNews(
-        key=incident.key, title=incident.title, priority=Priority(incident.priority).label,
-        status=incident.status, services=tuple(incident.service_slugs), headline=headline,
-        body=body, occasion=occasion, audience=audience,
-    )  # fmt: skip
+        key=incident.key,
+        title=incident.title,
+        priority=Priority(incident.priority).label,
+        status=incident.status,
+        services=tuple(incident.service_slugs),
+        headline=headline,
+        body=body,
+        occasion=occasion,
+        audience=audience,
+    )
     return notify.tell_stakeholders(session, news=news)
 
 
@@ -46,9 +57,12 @@ def priority_changed(session: Session, incident: Incident, before: Priority) -> 
     now = Priority(incident.priority)
     if now != before and now in ANNOUNCED:
         tell(
-            session, incident, f"is now {now.label}", occasion=f"priority:{now.label}:{clock.now().isoformat()}",
+            session,
+            incident,
+            f"is now {now.label}",
+            occasion=f"priority:{now.label}:{clock.now().isoformat()}",
             body=f"Priority changed from {before.label} to {now.label}.",
-        )  # fmt: skip
+        )
 
 
 def update_due(session: Session, incident: Incident, moment: datetime, whom: str | None) -> None:
@@ -63,13 +77,17 @@ def update_due(session: Session, incident: Incident, moment: datetime, whom: str
         else f"no update since detection {_ago(incident.detected_at)} ago"
     )
     notify.notify_person(
-        session, person=whom, kind=NoticeKind.UPDATE_DUE, subject=incident.key,
+        session,
+        person=whom,
+        kind=NoticeKind.UPDATE_DUE,
+        subject=incident.key,
         title=f"Update due for {incident.key}, {last}",
         body=f"{incident.title}: post a stakeholder status update ({Priority(incident.priority).label}, "
         f"{'major incident' if incident.major else 'incident'}).",
-        path=f"/incidents/{incident.key}", dedup=f"update-due:{incident.key}:{moment.isoformat()}",
+        path=f"/incidents/{incident.key}",
+        dedup=f"update-due:{incident.key}:{moment.isoformat()}",
         incident=incident.key,
-    )  # fmt: skip
+    )
 
 
 def _ago(moment: datetime | None) -> str:

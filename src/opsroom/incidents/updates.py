@@ -30,9 +30,13 @@ def post_status_update(
     session.flush()
     incident.last_update_at, incident.update_overdue_since = clock.now(), None
     stakeholders.tell(
-        session, incident, "update", occasion=f"update:{update_.id}", body=data.body,
+        session,
+        incident,
+        "update",
+        occasion=f"update:{update_.id}",
+        body=data.body,
         audience=data.audience,
-    )  # fmt: skip
+    )
     INCIDENT.event(
         session,
         incident,

@@ -183,8 +183,10 @@ def _json(content: dict[str, Any], status: int) -> Response:
 
 
 ACCEPTED: dict[str, Any] = {
-    "status_code": 202, "response_model": IngestAccepted, "responses": errors(400, 413, 429),
-}  # fmt: skip
+    "status_code": 202,
+    "response_model": IngestAccepted,
+    "responses": errors(400, 413, 429),
+}
 
 
 @router.post(ALERTMANAGER_PATH, **ACCEPTED)
@@ -276,9 +278,12 @@ def change_enqueue(received: Body, settings: AppSettings) -> JSONResponse:
         with session_scope(settings) as session:
             integration = alerts_service.integration_for_key(session, event.routing_key)
             alerts_service.record_change(
-                session, integration=integration, change=event.change,
-                source=pagerduty.CHANGE_SOURCE, body=body,
-            )  # fmt: skip
+                session,
+                integration=integration,
+                change=event.change,
+                source=pagerduty.CHANGE_SOURCE,
+                body=body,
+            )
     except (OpsroomError, ParseError) as exc:
         return _pagerduty_error(exc)
     return JSONResponse({"status": "success", "message": "Change event processed"}, status_code=202)

@@ -107,9 +107,14 @@ def _webhook(status: str, firing: list[dict[str, Any]], group: dict[str, str]) -
 
 
 def _am_alert(
-    name: str, service: str, severity: str, summary: str, instance: str, started: datetime,
+    name: str,
+    service: str,
+    severity: str,
+    summary: str,
+    instance: str,
+    started: datetime,
     ended: datetime | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     return {
         "status": "resolved" if ended else "firing",
         "labels": {
@@ -131,9 +136,15 @@ def _prometheus(at: datetime, body: bytes) -> Send:
 
 
 def _episode(
-    start: datetime, name: str, service: str, severity: str, summary: str, instances: int,
-    repeats: int, lasts: timedelta,
-) -> Iterator[Send]:  # fmt: skip
+    start: datetime,
+    name: str,
+    service: str,
+    severity: str,
+    summary: str,
+    instances: int,
+    repeats: int,
+    lasts: timedelta,
+) -> Iterator[Send]:
     """An alert group firing on some instances, re-sent every repeat interval, then resolved."""
     group = {"alertname": name, "service": service}
     names = [f"{service}-{i}" for i in range(instances)]
@@ -167,15 +178,27 @@ def _suppressed(now: datetime) -> Iterator[Send]:
     """Alerts during the finance database's maintenance, and the silenced LDAP sync lag."""
     upgrade = (now - timedelta(days=5)).replace(hour=21, minute=10, second=0, microsecond=0)
     yield from _episode(
-        upgrade, "ReplicationLag", "postgres-finance", "critical",
-        "postgres-finance replica lag above 60 s", 2, 4, timedelta(minutes=25),
-    )  # fmt: skip
+        upgrade,
+        "ReplicationLag",
+        "postgres-finance",
+        "critical",
+        "postgres-finance replica lag above 60 s",
+        2,
+        4,
+        timedelta(minutes=25),
+    )
     lag = now - timedelta(hours=20)
     for hour in range(0, 20, 4):
         yield from _episode(
-            lag + timedelta(hours=hour), "LdapSyncLag", "legacy-ldap-sync", "warning",
-            "LDAP sync more than 2 h behind", 1, 2, timedelta(minutes=50),
-        )  # fmt: skip
+            lag + timedelta(hours=hour),
+            "LdapSyncLag",
+            "legacy-ldap-sync",
+            "warning",
+            "LDAP sync more than 2 h behind",
+            1,
+            2,
+            timedelta(minutes=50),
+        )
 
 
 def _pagerduty(action: str, at: datetime, dedup_key: str, summary: str) -> Send:
@@ -207,10 +230,13 @@ def _payflow(now: datetime) -> Iterator[Send]:
 
 def _check(at: datetime, status: str, location: str) -> Send:
     event = {
-        "status": status, "summary": f"Checkout journey check failed at payment step ({location})",
-        "severity": "error", "service": "checkout-service", "source": f"synthetics-{location}",
+        "status": status,
+        "summary": f"Checkout journey check failed at payment step ({location})",
+        "severity": "error",
+        "service": "checkout-service",
+        "source": f"synthetics-{location}",
         "labels": {"check": "browse-and-checkout", "location": location},
-    }  # fmt: skip
+    }
     return Send(at, SYNTHETICS, events.parse, events.SOURCE, orjson.dumps(event))
 
 
@@ -232,19 +258,25 @@ def _windows(session: Session, actor: Principal, now: datetime) -> None:
     upgrade = (now - timedelta(days=5)).replace(hour=21, minute=0, second=0, microsecond=0)
     with _at(upgrade - timedelta(days=1)):
         alerts.schedule_maintenance(
-            session, actor=actor, data=schemas.MaintenanceCreate(
-                service="postgres-finance", starts_at=upgrade, ends_at=upgrade + timedelta(hours=1),
+            session,
+            actor=actor,
+            data=schemas.MaintenanceCreate(
+                service="postgres-finance",
+                starts_at=upgrade,
+                ends_at=upgrade + timedelta(hours=1),
                 comment="PostgreSQL 16.4 minor upgrade of the finance cluster",
             ),
-        )  # fmt: skip
+        )
     with _at(now - timedelta(hours=21)):
         alerts.create_silence(
-            session, actor=actor, data=schemas.SilenceCreate(
+            session,
+            actor=actor,
+            data=schemas.SilenceCreate(
                 matchers=['alertname="LdapSyncLag"', 'service="legacy-ldap-sync"'],
                 ends_at=now + timedelta(days=3),
                 comment="Known: the LDAP directory is being decommissioned; sync lag is expected",
             ),
-        )  # fmt: skip
+        )
 
 
 @contextmanager
@@ -277,7 +309,10 @@ def load(session: Session, *, actor: Principal, now: datetime) -> int:
     for send in sends:
         with _at(send.at):
             alerts.ingest(
-                session, integration=integrations[send.integration], alerts=send.parse(send.body),
-                source=send.source, body=send.body,
-            )  # fmt: skip
+                session,
+                integration=integrations[send.integration],
+                alerts=send.parse(send.body),
+                source=send.source,
+                body=send.body,
+            )
     return len(sends)

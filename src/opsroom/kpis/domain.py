@@ -370,7 +370,14 @@ def scorecard(
 ) -> list[ScoreLine]:
     """The squad's figures with the platform average beside each."""
     return [
-        ScoreLine(f.area, f.key, f.label, f.unit, f.better, squad.get(f.key),
-                  platform_average(f.kind, platform.get(f.key), squads))
+        ScoreLine(
+            f.area,
+            f.key,
+            f.label,
+            f.unit,
+            f.better,
+            squad.get(f.key),
+            platform_average(f.kind, platform.get(f.key), squads),
+        )
         for f in figures
-    ]  # fmt: skip
+    ]

@@ -73,8 +73,15 @@ def score_value(line: schemas.ScoreLineRead, value: float | None) -> str:
 
 def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
     """(section, group, figure, value) for every figure of the report."""
-    for part in (_headline_rows, _group_figure_rows, _count_rows, _uptime_rows, _noise_rows,
-                 _practice_rows, _scorecard_rows):  # fmt: skip
+    for part in (
+        _headline_rows,
+        _group_figure_rows,
+        _count_rows,
+        _uptime_rows,
+        _noise_rows,
+        _practice_rows,
+        _scorecard_rows,
+    ):
         yield from part(report)
 
 
@@ -88,7 +95,11 @@ def _headline_rows(report: schemas.KpiReport) -> Rows:
 
 
 def _group_figure_rows(report: schemas.KpiReport) -> Rows:
-    sections = (("overall", [report.overall]), ("priority", report.by_priority), ("squad", report.by_squad))  # fmt: skip
+    sections = (
+        ("overall", [report.overall]),
+        ("priority", report.by_priority),
+        ("squad", report.by_squad),
+    )
     for section, groups in sections:
         for g in groups:
             yield section, g.key, "incidents", str(g.incidents)
@@ -102,7 +113,11 @@ def _group_figure_rows(report: schemas.KpiReport) -> Rows:
 
 
 def _count_rows(report: schemas.KpiReport) -> Rows:
-    sections = (("service", report.by_service), ("journey", report.by_journey), ("source", report.by_source))  # fmt: skip
+    sections = (
+        ("service", report.by_service),
+        ("journey", report.by_journey),
+        ("source", report.by_source),
+    )
     for section, counts in sections:
         for c in counts:
             yield section, c.key, "incidents", str(c.incidents)
@@ -170,19 +185,43 @@ def _table(head: list[str], body: list[list[str]]) -> list[str]:
 
 def _group_rows(groups: list[schemas.GroupRead]) -> list[list[str]]:
     return [
-        [g.key, str(g.incidents), str(g.major), share(g.response_sla), share(g.resolution_sla),
-         duration(g.times["mtta"].median), duration(g.times["mttr"].median), duration(g.times["mttr"].p90)]
+        [
+            g.key,
+            str(g.incidents),
+            str(g.major),
+            share(g.response_sla),
+            share(g.resolution_sla),
+            duration(g.times["mtta"].median),
+            duration(g.times["mttr"].median),
+            duration(g.times["mttr"].p90),
+        ]
         for g in groups
-    ]  # fmt: skip
+    ]
 
 
-GROUP_HEAD = ["group", "incidents", "major", "response SLA", "resolution SLA", "MTTA median",
-              "MTTR median", "MTTR p90"]  # fmt: skip
+GROUP_HEAD = [
+    "group",
+    "incidents",
+    "major",
+    "response SLA",
+    "resolution SLA",
+    "MTTA median",
+    "MTTR median",
+    "MTTR p90",
+]
 
 
 def to_markdown(report: schemas.KpiReport) -> str:
-    sections = (_md_headline, _md_times, _md_groups, _md_availability, _md_counts, _md_noise,
-                _md_practices, _md_scorecard)  # fmt: skip
+    sections = (
+        _md_headline,
+        _md_times,
+        _md_groups,
+        _md_availability,
+        _md_counts,
+        _md_noise,
+        _md_practices,
+        _md_scorecard,
+    )
     return "\n".join([line for section in sections for line in section(report)] + [""])
 
 
@@ -190,16 +229,25 @@ def _md_headline(report: schemas.KpiReport) -> list[str]:
     scope = " · ".join(x for x in (report.platform, report.squad and f"squad {report.squad}") if x)
     lines = [f"# Operations review {report.period}" + (f" ({scope})" if scope else ""), ""]
     lines += [f"Compared with {report.previous_period}.", ""]
-    return lines + _table(["figure", report.period, report.previous_period, "trend"],
-                          [[t.label, tile_value(t, t.value), tile_value(t, t.previous), _arrow(t)] for t in report.tiles])  # fmt: skip
+    return lines + _table(
+        ["figure", report.period, report.previous_period, "trend"],
+        [
+            [t.label, tile_value(t, t.value), tile_value(t, t.previous), _arrow(t)]
+            for t in report.tiles
+        ],
+    )
 
 
 def _md_times(report: schemas.KpiReport) -> list[str]:
     lines = ["", "## Time to detect, acknowledge, mitigate, resolve", ""]
-    return lines + _table(["measure", "count", "mean", "median", "p90"], [
-        [label, str(s.count), duration(s.mean), duration(s.median), duration(s.p90)]
-        for key, label in MEASURES.items() for s in [report.overall.times[key]]
-    ])  # fmt: skip
+    return lines + _table(
+        ["measure", "count", "mean", "median", "p90"],
+        [
+            [label, str(s.count), duration(s.mean), duration(s.median), duration(s.p90)]
+            for key, label in MEASURES.items()
+            for s in [report.overall.times[key]]
+        ],
+    )
 
 
 def _md_groups(report: schemas.KpiReport) -> list[str]:
@@ -209,11 +257,25 @@ def _md_groups(report: schemas.KpiReport) -> list[str]:
 
 def _md_availability(report: schemas.KpiReport) -> list[str]:
     head = ["service", "availability", "target", "down", "failures", "MTBF"]
-    return ["", "## Availability", "", *_table(head, [
-        [u.name, share(u.availability, 3), share(u.target, 2), duration(u.down_minutes * 60), str(u.failures),
-         duration(u.mtbf_hours * 3600 if u.mtbf_hours else None)]
-        for u in [*report.services, *report.journeys]
-    ])]  # fmt: skip
+    return [
+        "",
+        "## Availability",
+        "",
+        *_table(
+            head,
+            [
+                [
+                    u.name,
+                    share(u.availability, 3),
+                    share(u.target, 2),
+                    duration(u.down_minutes * 60),
+                    str(u.failures),
+                    duration(u.mtbf_hours * 3600 if u.mtbf_hours else None),
+                ]
+                for u in [*report.services, *report.journeys]
+            ],
+        ),
+    ]
 
 
 def _md_counts(report: schemas.KpiReport) -> list[str]:
@@ -224,23 +286,38 @@ def _md_counts(report: schemas.KpiReport) -> list[str]:
 
 def _md_noise(report: schemas.KpiReport) -> list[str]:
     lines = ["", "## Alert noise", "", f"Noise reduction: {_pct(report.noise_reduction_pct)}", ""]
-    return lines + _table(["source", "received", "incidents opened", "noise reduction"],
-                          [[n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)] for n in report.noise])  # fmt: skip
+    return lines + _table(
+        ["source", "received", "incidents opened", "noise reduction"],
+        [
+            [n.key, str(n.received), str(n.incidents_opened), _pct(n.noise_reduction_pct)]
+            for n in report.noise
+        ],
+    )
 
 
 def _md_practices(report: schemas.KpiReport) -> list[str]:
     lines = ["", "## Changes, reviews, action items and on-call", ""]
-    return lines + _table(["figure", "value"], [[label, text] for label, text in practice_lines(report)])  # fmt: skip
+    return lines + _table(
+        ["figure", "value"], [[label, text] for label, text in practice_lines(report)]
+    )
 
 
 def _md_scorecard(report: schemas.KpiReport) -> list[str]:
     if not report.scorecard:
         return []
     lines = ["", f"## Scorecard: {report.squad}", ""]
-    return lines + _table(["area", "figure", report.squad or "", "platform average"], [
-        [line.area, line.label, score_value(line, line.squad), score_value(line, line.platform_average)]
-        for line in report.scorecard
-    ])  # fmt: skip
+    return lines + _table(
+        ["area", "figure", report.squad or "", "platform average"],
+        [
+            [
+                line.area,
+                line.label,
+                score_value(line, line.squad),
+                score_value(line, line.platform_average),
+            ]
+            for line in report.scorecard
+        ],
+    )
 
 
 def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
@@ -248,16 +325,25 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
     c, r, a, o = report.changes, report.reviews, report.actions, report.oncall
     return [
         ("Changes planned to start in the period", str(c.volume)),
-        ("Change failure rate (failed of finished)", f"{share(c.change_failure_rate)} ({c.failed} of {c.finished})"),
+        (
+            "Change failure rate (failed of finished)",
+            f"{share(c.change_failure_rate)} ({c.failed} of {c.finished})",
+        ),
         ("Emergency changes", f"{share(c.emergency_share)} ({c.emergency} of {c.volume})"),
-        ("Required reviews published on time", f"{_pct(r.published_on_time_pct)} ({r.published} published of {r.required})"),
+        (
+            "Required reviews published on time",
+            f"{_pct(r.published_on_time_pct)} ({r.published} published of {r.required})",
+        ),
         ("Median days from resolution to published review", _days(r.median_days_to_publish)),
         ("Reviews overdue", str(r.overdue)),
         ("Action-item closure rate", f"{_pct(a.closure_rate_pct)} ({a.total} items)"),
         ("Action items open / overdue", f"{a.outstanding} / {a.overdue}"),
-        ("Pages per person paged", f"{_number(o.pages_per_person) or NONE} ({o.pages} pages, {o.people_paged} people, most {o.most_paged})"),
+        (
+            "Pages per person paged",
+            f"{_number(o.pages_per_person) or NONE} ({o.pages} pages, {o.people_paged} people, most {o.most_paged})",
+        ),
         ("Alert noise reduction", _pct(report.noise_reduction_pct)),
-    ]  # fmt: skip
+    ]
 
 
 def _days(value: float | None) -> str:

@@ -23,17 +23,32 @@ COUNTED = [f.name for f in fields(changes_domain.Figures) if f.name != "group"]
 SCORECARD = [
     Figure("reliability", "incidents", "Incidents", "count", Better.LOWER, Kind.COUNT),
     Figure("reliability", "major", "Major incidents", "count", Better.LOWER, Kind.COUNT),
-    Figure("reliability", "services_on_target", "Services meeting their availability target", "share", Better.HIGHER, Kind.RATE),
+    Figure(
+        "reliability",
+        "services_on_target",
+        "Services meeting their availability target",
+        "share",
+        Better.HIGHER,
+        Kind.RATE,
+    ),
     Figure("speed", "mtta", "MTTA (median)", "seconds", Better.LOWER, Kind.RATE),
     Figure("speed", "mttr", "MTTR (median)", "seconds", Better.LOWER, Kind.RATE),
-    Figure("hygiene", "reviews_on_time", "Reviews published on time", "share", Better.HIGHER, Kind.RATE),
+    Figure(
+        "hygiene", "reviews_on_time", "Reviews published on time", "share", Better.HIGHER, Kind.RATE
+    ),
     Figure("hygiene", "reviews_overdue", "Reviews overdue", "count", Better.LOWER, Kind.COUNT),
     Figure("hygiene", "actions_overdue", "Action items overdue", "count", Better.LOWER, Kind.COUNT),
-    Figure("hygiene", "action_closure", "Action-item closure rate", "share", Better.HIGHER, Kind.RATE),
-    Figure("change", "change_failure_rate", "Change failure rate", "share", Better.LOWER, Kind.RATE),
+    Figure(
+        "hygiene", "action_closure", "Action-item closure rate", "share", Better.HIGHER, Kind.RATE
+    ),
+    Figure(
+        "change", "change_failure_rate", "Change failure rate", "share", Better.LOWER, Kind.RATE
+    ),
     Figure("change", "emergency_share", "Emergency changes", "share", Better.LOWER, Kind.RATE),
-    Figure("on-call", "pages_per_person", "Pages per person paged", "number", Better.LOWER, Kind.RATE),
-]  # fmt: skip
+    Figure(
+        "on-call", "pages_per_person", "Pages per person paged", "number", Better.LOWER, Kind.RATE
+    ),
+]
 
 
 def _squads(session: Session, platform: str | None, squad: str | None) -> list[str] | None:
@@ -55,10 +70,13 @@ def change_figures(
     kept = [r for r in rows if squads is None or r.group in squads]
     total = changes_domain.Figures("all", *(sum(getattr(r, n) for r in kept) for n in COUNTED))
     return schemas.ChangeFiguresRead(
-        volume=total.volume, finished=total.finished, failed=total.failed,
-        emergency=total.emergency, change_failure_rate=total.change_failure_rate,
+        volume=total.volume,
+        finished=total.finished,
+        failed=total.failed,
+        emergency=total.emergency,
+        change_failure_rate=total.change_failure_rate,
         emergency_share=total.emergency_share,
-    )  # fmt: skip
+    )
 
 
 def _people(session: Session, squads: list[str] | None) -> set[str] | None:
@@ -77,9 +95,11 @@ def oncall_load(
     if people is not None:
         pages = {p: n for p, n in pages.items() if p.lower() in people}
     return schemas.OnCallLoadRead(
-        people_paged=sum(n > 0 for n in pages.values()), pages=sum(pages.values()),
-        pages_per_person=domain.pages_per_person(pages), most_paged=max(pages.values(), default=0),
-    )  # fmt: skip
+        people_paged=sum(n > 0 for n in pages.values()),
+        pages=sum(pages.values()),
+        pages_per_person=domain.pages_per_person(pages),
+        most_paged=max(pages.values(), default=0),
+    )
 
 
 def practice_figures(
@@ -105,16 +125,19 @@ def _fraction(pct: float | None) -> float | None:
 def _values(report: schemas.KpiReport) -> dict[str, float | None]:
     times = report.overall.times
     return {
-        "incidents": report.overall.incidents, "major": report.overall.major,
+        "incidents": report.overall.incidents,
+        "major": report.overall.major,
         "services_on_target": domain.compliance(u.meets_target for u in report.services),
-        "mtta": times["mtta"].median, "mttr": times["mttr"].median,
+        "mtta": times["mtta"].median,
+        "mttr": times["mttr"].median,
         "reviews_on_time": _fraction(report.reviews.published_on_time_pct),
-        "reviews_overdue": report.reviews.overdue, "actions_overdue": report.actions.overdue,
+        "reviews_overdue": report.reviews.overdue,
+        "actions_overdue": report.actions.overdue,
         "action_closure": _fraction(report.actions.closure_rate_pct),
         "change_failure_rate": report.changes.change_failure_rate,
         "emergency_share": report.changes.emergency_share,
         "pages_per_person": report.oncall.pages_per_person,
-    }  # fmt: skip
+    }
 
 
 def scorecard(

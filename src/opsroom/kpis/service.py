@@ -53,9 +53,13 @@ def _group_read(
     key: str, c: incidents_service.GroupCounts, times: Mapping[str, domain.Stats]
 ) -> schemas.GroupRead:
     return schemas.GroupRead(
-        key=key, incidents=c.incidents, major=c.major, response_sla=_share(c.response),
-        resolution_sla=_share(c.resolution), times={m: _stats_read(times.get(m)) for m in SPANS},
-    )  # fmt: skip
+        key=key,
+        incidents=c.incidents,
+        major=c.major,
+        response_sla=_share(c.response),
+        resolution_sla=_share(c.resolution),
+        times={m: _stats_read(times.get(m)) for m in SPANS},
+    )
 
 
 def _figures(
@@ -69,9 +73,12 @@ def _figures(
     statistics for those in `timed` (one query per grouping for each)."""
     rules = incidents_service.current_policy(session)
     counts = incidents_service.group_counts(
-        session, groupings=counted, scope=scope, response_targets=rules.response_target,
+        session,
+        groupings=counted,
+        scope=scope,
+        response_targets=rules.response_target,
         resolution_targets=rules.resolution_target,
-    )  # fmt: skip
+    )
     durations = (
         incidents_service.group_durations(session, groupings=timed, scope=scope, spans=spans)
         if timed
@@ -115,9 +122,13 @@ def _outages(
 ) -> dict[str, list[domain.Window]]:
     """Service -> impact windows of its outage-priority incidents that may overlap the period."""
     rows = incidents_service.outage_times(
-        session, priorities=sorted(policy.outage_priorities), start=scope.start, end=scope.end,
-        lookback=LONGEST_OUTAGE, platform=scope.platform,
-    )  # fmt: skip
+        session,
+        priorities=sorted(policy.outage_priorities),
+        start=scope.start,
+        end=scope.end,
+        lookback=LONGEST_OUTAGE,
+        platform=scope.platform,
+    )
     windows: dict[str, list[domain.Window]] = {}
     for service, times in rows:
         windows.setdefault(service, []).append(domain.impact_window(times, scope.now))
@@ -129,11 +140,15 @@ def _uptime_read(
 ) -> schemas.UptimeRead:
     availability = up.availability
     return schemas.UptimeRead(
-        key=key, name=name, target=target, availability=availability,
-        down_minutes=up.down.total_seconds() / 60, failures=up.failures,
+        key=key,
+        name=name,
+        target=target,
+        availability=availability,
+        down_minutes=up.down.total_seconds() / 60,
+        failures=up.failures,
         mtbf_hours=up.mtbf.total_seconds() / 3600 if up.mtbf else None,
         meets_target=None if availability is None or target is None else availability >= target,
-    )  # fmt: skip
+    )
 
 
 def _availability(
@@ -144,18 +159,28 @@ def _availability(
     period = Period("", scope.start, scope.end)
     services = catalog_service.all_services(session, platform=scope.platform, owner=scope.squad)
     per_service = [
-        _uptime_read(s.slug, s.name, domain.uptime(outages.get(s.slug, []), planned.get(s.slug, []), period),
-                     policy.availability_target.get(s.tier))
+        _uptime_read(
+            s.slug,
+            s.name,
+            domain.uptime(outages.get(s.slug, []), planned.get(s.slug, []), period),
+            policy.availability_target.get(s.tier),
+        )
         for s in services
-    ]  # fmt: skip
+    ]
     names = {
         j.slug: j.name for j in catalog_service.list_journeys(session, platform=scope.platform)
     }
     per_journey = [
-        _uptime_read(slug, names[slug], domain.journey_uptime(
-            {s: (outages.get(s, []), planned.get(s, [])) for s in steps}, period), None)
+        _uptime_read(
+            slug,
+            names[slug],
+            domain.journey_uptime(
+                {s: (outages.get(s, []), planned.get(s, [])) for s in steps}, period
+            ),
+            None,
+        )
         for slug, steps in journeys.items()
-    ]  # fmt: skip
+    ]
     return per_service, per_journey
 
 
@@ -169,10 +194,14 @@ def _journeys(session: Session, platform: str | None) -> dict[str, list[str]]:
 def _noise(session: Session, actor: Principal, period: Period) -> list[schemas.NoiseRead]:
     rows = alerts_service.noise(session, actor=actor, since=period.start, until=period.end)
     found = [
-        schemas.NoiseRead(key=r.key, received=r.received, incidents_opened=r.incidents_opened,
-                          noise_reduction_pct=r.noise_reduction_pct)
+        schemas.NoiseRead(
+            key=r.key,
+            received=r.received,
+            incidents_opened=r.incidents_opened,
+            noise_reduction_pct=r.noise_reduction_pct,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     return sorted(found, key=lambda r: (-r.received, r.key))
 
 
@@ -203,8 +232,17 @@ def _tiles(current: schemas.GroupRead, previous: schemas.GroupRead) -> list[sche
     for key, label, unit, better, value in specs:
         now, before = value(current), value(previous)
         moved = domain.trend(now, before, better)
-        tiles.append(schemas.TileRead(key=key, label=label, unit=unit, value=now, previous=before,
-                                      direction=moved.direction, improved=moved.improved))  # fmt: skip
+        tiles.append(
+            schemas.TileRead(
+                key=key,
+                label=label,
+                unit=unit,
+                value=now,
+                previous=before,
+                direction=moved.direction,
+                improved=moved.improved,
+            )
+        )
     return tiles
 
 
@@ -251,19 +289,33 @@ def _report(session: Session, *, actor: Principal, chosen: _Selection) -> schema
     services, journey_uptimes = _availability(session, scope, journeys, policy)
     noise = _noise(session, actor, period)
     return schemas.KpiReport(
-        period=period.label, start=period.start, end=period.end,
-        previous_period=period.previous().label, platform=platform, squad=squad,
-        generated_at=scope.now, overall=overall,
-        by_priority=found["priority"], by_squad=found["squad"],
+        period=period.label,
+        start=period.start,
+        end=period.end,
+        previous_period=period.previous().label,
+        platform=platform,
+        squad=squad,
+        generated_at=scope.now,
+        overall=overall,
+        by_priority=found["priority"],
+        by_squad=found["squad"],
         by_service=_count_rows(incidents_service.count_by_service(session, scope=scope)),
-        by_journey=_count_rows(incidents_service.count_by_journey(session, scope=scope, journeys=journeys)),
+        by_journey=_count_rows(
+            incidents_service.count_by_journey(session, scope=scope, journeys=journeys)
+        ),
         by_source=_count_rows(incidents_service.count_by_source(session, scope=scope)),
-        services=services, journeys=journey_uptimes,
-        noise=noise, noise_reduction_pct=_noise_reduction(noise),
-        tiles=_tiles(overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))),
+        services=services,
+        journeys=journey_uptimes,
+        noise=noise,
+        noise_reduction_pct=_noise_reduction(noise),
+        tiles=_tiles(
+            overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
+        ),
         scorecard=[],
-        **practices.practice_figures(session, actor=actor, period=period, platform=platform, squad=squad),
-    )  # fmt: skip
+        **practices.practice_figures(
+            session, actor=actor, period=period, platform=platform, squad=squad
+        ),
+    )
 
 
 def scorecard(
@@ -301,16 +353,31 @@ def dashboard_summary(
     _, journey_uptimes = _availability(session, scope, _journeys(session, platform), policy)
     noise = _noise(session, actor, period)
     return schemas.KpiReport(
-        period=period.label, start=period.start, end=period.end,
-        previous_period=period.previous().label, platform=platform, squad=None,
-        generated_at=scope.now, overall=overall, by_priority=[],
-        by_squad=found["squad"], by_service=[], by_journey=[],
-        by_source=[], services=[], journeys=journey_uptimes, noise=noise,
+        period=period.label,
+        start=period.start,
+        end=period.end,
+        previous_period=period.previous().label,
+        platform=platform,
+        squad=None,
+        generated_at=scope.now,
+        overall=overall,
+        by_priority=[],
+        by_squad=found["squad"],
+        by_service=[],
+        by_journey=[],
+        by_source=[],
+        services=[],
+        journeys=journey_uptimes,
+        noise=noise,
         noise_reduction_pct=_noise_reduction(noise),
-        tiles=_tiles(overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))),
+        tiles=_tiles(
+            overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
+        ),
         scorecard=[],
-        **practices.practice_figures(session, actor=actor, period=period, platform=platform, squad=None),
-    )  # fmt: skip
+        **practices.practice_figures(
+            session, actor=actor, period=period, platform=platform, squad=None
+        ),
+    )
 
 
 def weekly_trend(

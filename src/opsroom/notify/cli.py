@@ -67,8 +67,24 @@ def list_subscriptions(
                 journey=journey,
             )
         ]
-    emit(rows, as_json, lambda: table("Subscriptions", ["Id", "Subscriber", "Kind", "To", "Updates"],
-         [(r.id, r.subscriber, "person" if r.person else "address", f"{r.target_kind} {r.target}", r.audience) for r in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Subscriptions",
+            ["Id", "Subscriber", "Kind", "To", "Updates"],
+            [
+                (
+                    r.id,
+                    r.subscriber,
+                    "person" if r.person else "address",
+                    f"{r.target_kind} {r.target}",
+                    r.audience,
+                )
+                for r in rows
+            ],
+        ),
+    )
 
 
 @subscription_app.command("update")
@@ -106,8 +122,15 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
             schemas.ContactMethodRead.model_validate(m)
             for m in notify.contact_methods(session, actor=actor(session), person=person)
         ]
-    emit(rows, as_json, lambda: table(f"Contact methods of {person}", ["Id", "Kind", "Address", "Label"],
-                                      [(r.id, r.kind, r.address, r.label) for r in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            f"Contact methods of {person}",
+            ["Id", "Kind", "Address", "Label"],
+            [(r.id, r.kind, r.address, r.label) for r in rows],
+        ),
+    )
 
 
 @contact_app.command("add")
@@ -158,8 +181,15 @@ def list_rules(person: str, as_json: bool = JsonOption) -> None:
             schemas.RuleRead.model_validate(r)
             for r in notify.rules(session, actor=actor(session), person=person)
         ]
-    emit(rows, as_json, lambda: table(f"Notification rules of {person}", ["Id", "Contact method", "After"],
-                                      [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            f"Notification rules of {person}",
+            ["Id", "Contact method", "After"],
+            [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows],
+        ),
+    )
 
 
 @rule_app.command("add")
@@ -170,9 +200,11 @@ def add_rule(
 ) -> None:
     with unit_of_work(write=True) as session:
         rule = notify.add_rule(
-            session, actor=actor(session), person=person,
+            session,
+            actor=actor(session),
+            person=person,
             data=schemas.RuleIn(contact_method=method_id, delay_minutes=delay),
-        )  # fmt: skip
+        )
         out.print(f"notification rule {rule.id}: contact method {method_id} after {delay} min")
 
 
@@ -184,9 +216,12 @@ def update_rule(
 ) -> None:
     with unit_of_work(write=True) as session:
         rule = notify.update_rule(
-            session, actor=actor(session), person=person, rule_id=rule_id,
+            session,
+            actor=actor(session),
+            person=person,
+            rule_id=rule_id,
             data=schemas.RuleUpdate(delay_minutes=delay),
-        )  # fmt: skip
+        )
         out.print(f"notification rule {rule.id}: after {rule.delay_minutes} min")
 
 

@@ -48,9 +48,13 @@ def _own_method(session: Session, person: str, method_id: int) -> ContactMethod:
 
 
 def update_contact_method(
-    session: Session, *, actor: Principal, person: str, method_id: int,
+    session: Session,
+    *,
+    actor: Principal,
+    person: str,
+    method_id: int,
     data: schemas.ContactMethodUpdate,
-) -> ContactMethod:  # fmt: skip
+) -> ContactMethod:
     _may_edit(actor, person)
     method = _own_method(session, person, method_id)
     before = {"address": method.address, "label": method.label}
@@ -122,9 +126,13 @@ def update_rule(
     rule.delay_minutes = data.delay_minutes
     session.flush()
     _audit(
-        session, actor, "notification_rule.updated", person,
-        {"id": rule.id, "delay_minutes": data.delay_minutes}, before,
-    )  # fmt: skip
+        session,
+        actor,
+        "notification_rule.updated",
+        person,
+        {"id": rule.id, "delay_minutes": data.delay_minutes},
+        before,
+    )
     return rule
 
 
@@ -148,9 +156,13 @@ def rules(session: Session, *, actor: Principal, person: str) -> list[Notificati
 
 
 def _audit(
-    session: Session, actor: Principal, action: str, person: str, after: dict[str, Any],
+    session: Session,
+    actor: Principal,
+    action: str,
+    person: str,
+    after: dict[str, Any],
     before: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     audit.record(
         session,
         actor=str(actor),

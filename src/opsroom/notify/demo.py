@@ -56,12 +56,19 @@ def _history(session: Session, actor: Principal) -> None:
                 if headline == "declared":
                     body = declaration_body(incident.description, Audience(subscription.audience))
                 notice = Notice(
-                    kind=NoticeKind.STATUS_UPDATE, subject=incident.key, body=body,
+                    kind=NoticeKind.STATUS_UPDATE,
+                    subject=incident.key,
+                    body=body,
                     title=f"[P{incident.priority}] {incident.key} {headline}: {incident.title}",
                     link=notify.link_to(session, f"/incidents/{incident.key}"),
-                )  # fmt: skip
+                )
                 notify.record_past(
-                    session, dedup=f"demo:{incident.key}:{n}:{subscription.subscriber}",
-                    person=subscription.subscriber, channel=Channel.EMAIL,
-                    address=subscription.subscriber, message=notice, incident=incident.key, at=at,
-                )  # fmt: skip
+                    session,
+                    dedup=f"demo:{incident.key}:{n}:{subscription.subscriber}",
+                    person=subscription.subscriber,
+                    channel=Channel.EMAIL,
+                    address=subscription.subscriber,
+                    message=notice,
+                    incident=incident.key,
+                    at=at,
+                )

@@ -198,10 +198,13 @@ def slack_body(message: Sendable) -> dict[str, Any]:
     return {
         "text": message.title,
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{message.title}*\n{message.detail}".strip()}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{message.title}*\n{message.detail}".strip()},
+            },
             {"type": "actions", "elements": buttons},
         ],
-    }  # fmt: skip
+    }
 
 
 def teams_body(message: Sendable) -> dict[str, Any]:
@@ -217,7 +220,7 @@ def teams_body(message: Sendable) -> dict[str, Any]:
             {"@type": "OpenUri", "name": label, "targets": [{"os": "default", "uri": url}]}
             for label, url in message.buttons()
         ],
-    }  # fmt: skip
+    }
 
 
 CHAT_BODIES = {Channel.WEBHOOK: webhook_body, Channel.SLACK: slack_body, Channel.TEAMS: teams_body}

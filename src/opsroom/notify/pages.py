@@ -32,18 +32,31 @@ SECTION = "notify/_subscribers.html"
 
 
 def _section(
-    request: Request, session: DbSession, actor: Actor, target: tuple[str, str],
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    target: tuple[str, str],
     failure: Failure | None = None,
-) -> Response:  # fmt: skip
+) -> Response:
     kind, slug = target
     found = subscriptions.listing(session, actor=actor, **{kind: slug})
     context = {
-        "kind": kind, "slug": slug, "subscriptions": found, "failure": failure,
-        "me": actor.name, "subscribed": any(s.subscriber.lower() == actor.name.lower() for s in found),
+        "kind": kind,
+        "slug": slug,
+        "subscriptions": found,
+        "failure": failure,
+        "me": actor.name,
+        "subscribed": any(s.subscriber.lower() == actor.name.lower() for s in found),
         "may_manage": decide(actor, Action.GOVERN).allowed,
-    }  # fmt: skip
-    response = render(request, session, "notify/subscribers.html", context, partial=SECTION,
-                      status=failure.status if failure else 200)  # fmt: skip
+    }
+    response = render(
+        request,
+        session,
+        "notify/subscribers.html",
+        context,
+        partial=SECTION,
+        status=failure.status if failure else 200,
+    )
     if is_htmx(request):  # a section of the page it sits in: the address stays that page's
         response.headers["HX-Push-Url"] = "false"
     return response
@@ -57,8 +70,13 @@ def _target(service: str | None, journey: str | None) -> tuple[str, str]:
     raise ValidationFailed("name a service or a journey", fields={"service": "required"})
 
 
-def _back(request: Request, session: DbSession, actor: Actor, target: tuple[str, str],
-          failure: Failure | None = None) -> Response:  # fmt: skip
+def _back(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    target: tuple[str, str],
+    failure: Failure | None = None,
+) -> Response:
     if is_htmx(request) or failure:
         return _section(request, session, actor, target, failure)
     kind, slug = target
@@ -82,9 +100,13 @@ def subscribe(request: Request, session: DbSession, actor: Actor, form: Posted) 
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     target = _target(values.get("service"), values.get("journey"))
     done = attempt(
-        session, "subscribe", values,
-        lambda: subscriptions.subscribe(session, actor=actor, data=parse_form(schemas.SubscriptionIn, form)),
-    )  # fmt: skip
+        session,
+        "subscribe",
+        values,
+        lambda: subscriptions.subscribe(
+            session, actor=actor, data=parse_form(schemas.SubscriptionIn, form)
+        ),
+    )
     return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
 
 
@@ -95,12 +117,16 @@ def change_audience(
     found = subscriptions.get(session, subscription_id)
     target = (found.target_kind, found.target)
     done = attempt(
-        session, f"audience-{subscription_id}", {k: v for k, v in form.items() if isinstance(v, str)},
+        session,
+        f"audience-{subscription_id}",
+        {k: v for k, v in form.items() if isinstance(v, str)},
         lambda: subscriptions.change_audience(
-            session, actor=actor, subscription_id=subscription_id,
+            session,
+            actor=actor,
+            subscription_id=subscription_id,
             audience=parse_form(schemas.SubscriptionUpdate, form).audience,
         ),
-    )  # fmt: skip
+    )
     return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
 
 
@@ -133,8 +159,11 @@ def unsubscribe_link(
 ) -> Response:
     """A confirmation button, so that mail scanners following links unsubscribe nobody."""
     found = subscriptions.by_link(
-        session, secret=settings.signing_secret.get_secret_value(), subscription_id=subscription, token=token
-    )  # fmt: skip
+        session,
+        secret=settings.signing_secret.get_secret_value(),
+        subscription_id=subscription,
+        token=token,
+    )
     context = {"subscription": found, "id": subscription, "token": token, "done": False}
     return render(request, session, "notify/unsubscribe.html", context)
 
@@ -145,8 +174,11 @@ def unsubscribe_from_link(
 ) -> Response:
     """One click in the email (or the mail client's own unsubscribe, RFC 8058): no sign-in."""
     removed = subscriptions.unsubscribe_by_link(
-        session, secret=settings.signing_secret.get_secret_value(), subscription_id=subscription, token=token
-    )  # fmt: skip
+        session,
+        secret=settings.signing_secret.get_secret_value(),
+        subscription_id=subscription,
+        token=token,
+    )
     context = {"subscription": removed, "id": subscription, "token": token, "done": True}
     return render(request, session, "notify/unsubscribe.html", context)
 
@@ -183,9 +215,15 @@ def _fields(form: FormData) -> dict[str, str]:
 
 
 def _submitted(
-    request: Request, session: DbSession, actor: Actor, person: str | None, *,
-    name: str, form: FormData, change: Callable[[str], object],
-) -> Response:  # fmt: skip
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    person: str | None,
+    *,
+    name: str,
+    form: FormData,
+    change: Callable[[str], object],
+) -> Response:
     """Run a settings form's change for `person` (the caller by default): back to the
     settings, or the settings again with the refusal next to the form `name`."""
     whom = person or actor.name
@@ -222,15 +260,41 @@ def _setting_routes(setting: _Setting) -> None:
     def add(
         request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
     ) -> Response:
-        return _submitted(request, session, actor, person, name=f"add-{setting.form}", form=form,
-                          change=lambda whom: setting.add(session, actor=actor, person=whom, data=parse_form(setting.new, form)))  # fmt: skip
+        return _submitted(
+            request,
+            session,
+            actor,
+            person,
+            name=f"add-{setting.form}",
+            form=form,
+            change=lambda whom: setting.add(
+                session, actor=actor, person=whom, data=parse_form(setting.new, form)
+            ),
+        )
 
     def update(
-        request: Request, session: DbSession, actor: Actor, form: Posted, record: RecordId,
+        request: Request,
+        session: DbSession,
+        actor: Actor,
+        form: Posted,
+        record: RecordId,
         person: Filter = None,
-    ) -> Response:  # fmt: skip
-        return _submitted(request, session, actor, person, name=f"{setting.form}-{record}", form=form,
-                          change=lambda whom: setting.update(session, actor=actor, person=whom, record=record, data=parse_form(setting.changed, form)))  # fmt: skip
+    ) -> Response:
+        return _submitted(
+            request,
+            session,
+            actor,
+            person,
+            name=f"{setting.form}-{record}",
+            form=form,
+            change=lambda whom: setting.update(
+                session,
+                actor=actor,
+                person=whom,
+                record=record,
+                data=parse_form(setting.changed, form),
+            ),
+        )
 
     def remove(
         request: Request, session: DbSession, actor: Actor, record: RecordId, person: Filter = None
@@ -240,19 +304,41 @@ def _setting_routes(setting: _Setting) -> None:
         return _saved(request, session, actor, whom, None)
 
     router.add_api_route(base, add, methods=["POST"], name=f"add_{setting.form}")
-    router.add_api_route(f"{base}/{{record}}", update, methods=["POST"], name=f"update_{setting.form}")  # fmt: skip
-    router.add_api_route(f"{base}/{{record}}/remove", remove, methods=["POST"], name=f"remove_{setting.form}")  # fmt: skip
+    router.add_api_route(
+        f"{base}/{{record}}", update, methods=["POST"], name=f"update_{setting.form}"
+    )
+    router.add_api_route(
+        f"{base}/{{record}}/remove", remove, methods=["POST"], name=f"remove_{setting.form}"
+    )
 
 
-_setting_routes(_Setting(
-    "contact-methods", "method", schemas.ContactMethodIn, schemas.ContactMethodUpdate,
-    add=notify.add_contact_method,
-    update=lambda session, *, record, **given: notify.update_contact_method(session, method_id=record, **given),
-    remove=lambda session, *, record, **given: notify.remove_contact_method(session, method_id=record, **given),
-))  # fmt: skip
-_setting_routes(_Setting(
-    "rules", "rule", schemas.RuleIn, schemas.RuleUpdate,
-    add=notify.add_rule,
-    update=lambda session, *, record, **given: notify.update_rule(session, rule_id=record, **given),
-    remove=lambda session, *, record, **given: notify.remove_rule(session, rule_id=record, **given),
-))  # fmt: skip
+_setting_routes(
+    _Setting(
+        "contact-methods",
+        "method",
+        schemas.ContactMethodIn,
+        schemas.ContactMethodUpdate,
+        add=notify.add_contact_method,
+        update=lambda session, *, record, **given: notify.update_contact_method(
+            session, method_id=record, **given
+        ),
+        remove=lambda session, *, record, **given: notify.remove_contact_method(
+            session, method_id=record, **given
+        ),
+    )
+)
+_setting_routes(
+    _Setting(
+        "rules",
+        "rule",
+        schemas.RuleIn,
+        schemas.RuleUpdate,
+        add=notify.add_rule,
+        update=lambda session, *, record, **given: notify.update_rule(
+            session, rule_id=record, **given
+        ),
+        remove=lambda session, *, record, **given: notify.remove_rule(
+            session, rule_id=record, **given
+        ),
+    )
+)

@@ -117,14 +117,21 @@ def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Rout
     now = clock.now()
     rows = [
         {
-            "dedup_key": key, "channel": channel, "kind": r.message.event, "address": address,
-            "person": r.person, "incident_key": r.incident, "message": r.message.as_dict(),
-            "status": Delivery.PENDING, "attempts": 0, "due_at": now + timedelta(minutes=delay),
+            "dedup_key": key,
+            "channel": channel,
+            "kind": r.message.event,
+            "address": address,
+            "person": r.person,
+            "incident_key": r.incident,
+            "message": r.message.as_dict(),
+            "status": Delivery.PENDING,
+            "attempts": 0,
+            "due_at": now + timedelta(minutes=delay),
             "created_at": now,
         }
         for key, (r, (channel, address, delay)) in wanted.items()
         if key in new
-    ]  # fmt: skip
+    ]
     if rows:
         session.execute(insert(OutboxMessage), rows)
     return len(rows)
@@ -146,9 +153,17 @@ def _notice_routes(session: Session, person: str) -> list[Route]:
 
 
 def notify_person(
-    session: Session, *, person: str, kind: NoticeKind, subject: str, title: str, body: str,
-    path: str, dedup: str, incident: str | None = None,
-) -> int:  # fmt: skip
+    session: Session,
+    *,
+    person: str,
+    kind: NoticeKind,
+    subject: str,
+    title: str,
+    body: str,
+    path: str,
+    dedup: str,
+    incident: str | None = None,
+) -> int:
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
     notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
     request = PageRequest(person, notice, dedup, incident)
@@ -168,11 +183,13 @@ def tell_stakeholders(session: Session, *, news: schemas.IncidentNews) -> int:
     concerned = subscriptions.concerned(session, news.services, news.audience)
     for subscription in concerned:
         notice = Notice(
-            kind=NoticeKind.STATUS_UPDATE, subject=news.key, body=news.body,
+            kind=NoticeKind.STATUS_UPDATE,
+            subject=news.key,
+            body=news.body,
             title=f"[{news.priority}] {news.key} {news.headline}: {news.title}",
             link=link_to(session, f"/incidents/{news.key}"),
             unsubscribe_link=_unsubscribe_link(session, subscription),
-        )  # fmt: skip
+        )
         routes = (
             _notice_routes(session, subscription.subscriber)
             if subscription.person
@@ -219,9 +236,16 @@ def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handof
     now = clock.now()
     o = OutboxMessage
     due = jobs.due_rows(
-        o, o.id, o.attempts, o.channel, o.address, o.message,
-        pending=Delivery.PENDING, limit=limit, now=now,
-    )  # fmt: skip
+        o,
+        o.id,
+        o.attempts,
+        o.channel,
+        o.address,
+        o.message,
+        pending=Delivery.PENDING,
+        limit=limit,
+        now=now,
+    )
     rows = session.execute(due).all()
     if rows:
         leased = (
@@ -268,8 +292,10 @@ def record_deliveries(
     for handoff, failure in outcomes:
         row = rows.get(handoff.id)
         if row is None or (row.status, row.lease_owner, row.attempts) != (
-            Delivery.PENDING, owner, handoff.attempt,
-        ):  # fmt: skip
+            Delivery.PENDING,
+            owner,
+            handoff.attempt,
+        ):
             continue
         row.lease_owner, row.lease_until = None, None
         kind, text = _sent(row) if failure is None else _failed(row, failure)
@@ -371,26 +397,55 @@ def import_history(
     for e in entries:
         page = Message(incident=e.incident, priority="", summary="", link="", ack_link="")
         added += record_past(
-            session, dedup=f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}",
-            person=e.person, channel=e.channel, address=e.address, message=page, incident=e.incident,
-            at=e.sent_at, status=e.status, attempts=e.attempts, error=e.error,
-        )  # fmt: skip
+            session,
+            dedup=f"imported:{e.incident}:{e.person}:{e.sent_at.isoformat()}",
+            person=e.person,
+            channel=e.channel,
+            address=e.address,
+            message=page,
+            incident=e.incident,
+            at=e.sent_at,
+            status=e.status,
+            attempts=e.attempts,
+            error=e.error,
+        )
     return added
 
 
 def record_past(
-    session: Session, *, dedup: str, person: str, channel: Channel, address: str,
-    message: domain.Sendable, incident: str | None, at: datetime, status: Delivery = Delivery.SENT,
-    attempts: int = 1, error: str | None = None,
-) -> bool:  # fmt: skip
+    session: Session,
+    *,
+    dedup: str,
+    person: str,
+    channel: Channel,
+    address: str,
+    message: domain.Sendable,
+    incident: str | None,
+    at: datetime,
+    status: Delivery = Delivery.SENT,
+    attempts: int = 1,
+    error: str | None = None,
+) -> bool:
     """Record a notification that went out before (nothing is sent); whether it was new."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup)):
         return False
-    session.add(OutboxMessage(
-        dedup_key=dedup, channel=channel, kind=message.event, address=address, person=person,
-        incident_key=incident, message=message.as_dict(), status=status, attempts=attempts,
-        due_at=at, created_at=at, sent_at=at if status == Delivery.SENT else None, last_error=error,
-    ))  # fmt: skip
+    session.add(
+        OutboxMessage(
+            dedup_key=dedup,
+            channel=channel,
+            kind=message.event,
+            address=address,
+            person=person,
+            incident_key=incident,
+            message=message.as_dict(),
+            status=status,
+            attempts=attempts,
+            due_at=at,
+            created_at=at,
+            sent_at=at if status == Delivery.SENT else None,
+            last_error=error,
+        )
+    )
     return True
 
 

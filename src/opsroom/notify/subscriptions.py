@@ -65,9 +65,13 @@ def subscribe(session: Session, *, actor: Principal, data: SubscriptionIn) -> Su
         )
     audience = data.audience or domain.default_audience(account[1] if account else None)
     subscription = Subscription(
-        subscriber=subscriber, person=account is not None, target_kind=kind, target=target,
-        audience=audience, created_by=str(actor),
-    )  # fmt: skip
+        subscriber=subscriber,
+        person=account is not None,
+        target_kind=kind,
+        target=target,
+        audience=audience,
+        created_by=str(actor),
+    )
     session.add(subscription)
     session.flush()
     _audit(session, str(actor), "subscription.added", subscription)
@@ -164,13 +168,17 @@ def _removed(session: Session, actor: str, subscription: Subscription) -> Subscr
 
 def _audit(session: Session, actor: str, action: str, subscription: Subscription) -> None:
     audit.record(
-        session, actor=actor, action=action, subject_type="person",
+        session,
+        actor=actor,
+        action=action,
+        subject_type="person",
         subject_key=subscription.subscriber,
         after={
-            "id": subscription.id, str(subscription.target_kind): subscription.target,
+            "id": subscription.id,
+            str(subscription.target_kind): subscription.target,
             "audience": subscription.audience,
         },
-    )  # fmt: skip
+    )
 
 
 def concerned(

@@ -296,8 +296,14 @@ def notification_log(
     cursor: str | None = None,
 ) -> PageOut[notify_schemas.NotificationRead]:
     found = notify.log(
-        session, actor=actor, incident=incident, person=person, status=status_, limit=limit, cursor=cursor
-    )  # fmt: skip
+        session,
+        actor=actor,
+        incident=incident,
+        person=person,
+        status=status_,
+        limit=limit,
+        cursor=cursor,
+    )
     items = [notify_schemas.NotificationRead.model_validate(m) for m in found.items]
     return PageOut(items=items, next_cursor=found.next_cursor)
 

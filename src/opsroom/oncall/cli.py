@@ -43,8 +43,15 @@ def now(
         rows = oncall.on_call(
             session, actor=actor(session), squad=squad, service=service, at=_when(at)
         )
-    emit(rows, as_json, lambda: table("On call", ["Schedule", "Squad", "Person", "Until"],
-                                      [(r.schedule, r.squad, r.person or "NOBODY (gap)", r.until) for r in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "On call",
+            ["Schedule", "Squad", "Person", "Until"],
+            [(r.schedule, r.squad, r.person or "NOBODY (gap)", r.until) for r in rows],
+        ),
+    )
 
 
 @app.command()
@@ -137,8 +144,13 @@ def create_schedule(
 ) -> None:
     """A schedule with one rotation (add more with `schedule layer add`)."""
     with unit_of_work(write=True) as session:
-        layer = {"participants": _emails(participants), "start": start,
-                 "zone": zone, "length": length, "unit": unit}  # fmt: skip
+        layer = {
+            "participants": _emails(participants),
+            "start": start,
+            "zone": zone,
+            "length": length,
+            "unit": unit,
+        }
         data = schemas.ScheduleCreate.model_validate(
             {"slug": slug, "name": name, "squad": squad, "zone": zone, "layers": [layer]}
         )
@@ -190,8 +202,15 @@ def list_schedules(squad: str | None = typer.Option(None), as_json: bool = JsonO
             schemas.ScheduleRead.model_validate(s)
             for s in oncall.list_schedules(session, actor=actor(session), squad=squad)
         ]
-    emit(rows, as_json, lambda: table("Schedules", ["Slug", "Name", "Squad", "Zone", "Layers"],
-                                      [(r.slug, r.name, r.squad_slug, r.zone, len(r.layers)) for r in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Schedules",
+            ["Slug", "Name", "Squad", "Zone", "Layers"],
+            [(r.slug, r.name, r.squad_slug, r.zone, len(r.layers)) for r in rows],
+        ),
+    )
 
 
 @schedule_app.command("edit")
@@ -240,8 +259,14 @@ def show_schedule(
             ["Person", "From", "Until"],
             [(s.person or "NOBODY (gap)", s.start, s.end) for s in report.shifts],
         )
-        table("Load", ["Person", "Shifts", "Hours", "Off-hours", "Pages"],
-              [(f.person, f.shifts, round(f.hours, 1), round(f.off_hours, 1), f.pages) for f in report.fairness])  # fmt: skip
+        table(
+            "Load",
+            ["Person", "Shifts", "Hours", "Off-hours", "Pages"],
+            [
+                (f.person, f.shifts, round(f.hours, 1), round(f.off_hours, 1), f.pages)
+                for f in report.fairness
+            ],
+        )
         out.print(f"coverage gaps: {round(report.gap_hours, 1)} hours")
 
     emit(report, as_json, render)
@@ -256,9 +281,18 @@ VERSION_HELP = "the schedule's version you looked at (a stale one is refused)"
 
 
 def _layers_changed(slug: str, read: schemas.ScheduleRead, as_json: bool) -> None:
-    emit(read, as_json, lambda: table(f"{slug} (version {read.version})",
-                                      ["Rank", "Name", "Participants", "Shift", "Zone"],
-                                      [(la.rank, la.name, ", ".join(la.participants), f"{la.length} {la.unit}", la.zone) for la in read.layers]))  # fmt: skip
+    emit(
+        read,
+        as_json,
+        lambda: table(
+            f"{slug} (version {read.version})",
+            ["Rank", "Name", "Participants", "Shift", "Zone"],
+            [
+                (la.rank, la.name, ", ".join(la.participants), f"{la.length} {la.unit}", la.zone)
+                for la in read.layers
+            ],
+        ),
+    )
 
 
 @layer_app.command("add")
@@ -276,10 +310,18 @@ def add_layer(
 ) -> None:
     """Add a layer on top of the schedule's others."""
     with unit_of_work(write=True) as session:
-        data = schemas.LayerAdd.model_validate({
-            "version": version, "name": name, "participants": _emails(participants), "start": start,
-            "zone": zone, "length": length, "unit": unit, "restrictions": [restriction_from_text(r) for r in restriction],
-        })  # fmt: skip
+        data = schemas.LayerAdd.model_validate(
+            {
+                "version": version,
+                "name": name,
+                "participants": _emails(participants),
+                "start": start,
+                "zone": zone,
+                "length": length,
+                "unit": unit,
+                "restrictions": [restriction_from_text(r) for r in restriction],
+            }
+        )
         read = schemas.ScheduleRead.model_validate(
             oncall.add_layer(session, actor=actor(session), slug=slug, data=data)
         )
@@ -304,10 +346,16 @@ def edit_layer(
     """Change one layer: only the options given change."""
     with unit_of_work(write=True) as session:
         changes = {
-            "name": name, "participants": _emails(participants) if participants else None,
-            "start": start, "zone": zone, "length": length, "unit": unit,
-            "restrictions": [restriction_from_text(r) for r in restriction] if restriction or unrestricted else None,
-        }  # fmt: skip
+            "name": name,
+            "participants": _emails(participants) if participants else None,
+            "start": start,
+            "zone": zone,
+            "length": length,
+            "unit": unit,
+            "restrictions": [restriction_from_text(r) for r in restriction]
+            if restriction or unrestricted
+            else None,
+        }
         data = schemas.LayerUpdate.model_validate(
             {"version": version, **{k: v for k, v in changes.items() if v is not None}}
         )
@@ -362,10 +410,17 @@ def create_policy(
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work(write=True) as session:
-        data = schemas.PolicyCreate.model_validate({
-            "slug": slug, "name": name, "squad": squad, "squad_default": squad_default, "services": service,
-            "levels": [_level(text) for text in level], "repeats": repeats,
-        })  # fmt: skip
+        data = schemas.PolicyCreate.model_validate(
+            {
+                "slug": slug,
+                "name": name,
+                "squad": squad,
+                "squad_default": squad_default,
+                "services": service,
+                "levels": [_level(text) for text in level],
+                "repeats": repeats,
+            }
+        )
         read = schemas.PolicyRead.model_validate(
             oncall.create_policy(session, actor=actor(session), data=data)
         )
@@ -428,8 +483,15 @@ def list_policies(as_json: bool = JsonOption) -> None:
             for lvl in p.levels
         )
 
-    emit(rows, as_json, lambda: table("Escalation policies", ["Slug", "Squad", "Levels", "Repeats"],
-                                      [(p.slug, p.squad_slug, describe(p), p.repeats) for p in rows]))  # fmt: skip
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Escalation policies",
+            ["Slug", "Squad", "Levels", "Repeats"],
+            [(p.slug, p.squad_slug, describe(p), p.repeats) for p in rows],
+        ),
+    )
 
 
 def page(

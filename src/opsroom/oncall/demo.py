@@ -50,14 +50,26 @@ def _exists(session: Session, actor: Principal, slug: str) -> bool:
 
 
 def _schedule(
-    session: Session, actor: Principal, squad: str, name: str, people: list[str], now: datetime, restricted: bool
-) -> None:  # fmt: skip
+    session: Session,
+    actor: Principal,
+    squad: str,
+    name: str,
+    people: list[str],
+    now: datetime,
+    restricted: bool,
+) -> None:
     monday = (now - timedelta(days=now.weekday() + 28)).date()
-    layer = schemas.LayerIn.model_validate({
-        "name": "weekly", "participants": people, "zone": ZONE,
-        "start": datetime.combine(monday, time(9), tzinfo=ZoneInfo(ZONE)).isoformat(),
-        "restrictions": [{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}] if restricted else [],
-    })  # fmt: skip
+    layer = schemas.LayerIn.model_validate(
+        {
+            "name": "weekly",
+            "participants": people,
+            "zone": ZONE,
+            "start": datetime.combine(monday, time(9), tzinfo=ZoneInfo(ZONE)).isoformat(),
+            "restrictions": [{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}]
+            if restricted
+            else [],
+        }
+    )
     data = schemas.ScheduleCreate(
         slug=f"{squad}-primary", name=f"{name} primary", squad=squad, zone=ZONE, layers=[layer]
     )
@@ -65,17 +77,27 @@ def _schedule(
 
 
 def _policy(session: Session, actor: Principal, squad: str, name: str, people: list[str]) -> None:
-    data = schemas.PolicyCreate.model_validate({
-        "slug": squad, "name": f"{name} default", "squad": squad, "squad_default": True, "repeats": 1,
-        "levels": [{"targets": [{"kind": "squad", "ref": squad}], "timeout_minutes": 5},
-                   {"targets": [{"kind": "person", "ref": people[0]}], "timeout_minutes": 10}],
-    })  # fmt: skip
+    data = schemas.PolicyCreate.model_validate(
+        {
+            "slug": squad,
+            "name": f"{name} default",
+            "squad": squad,
+            "squad_default": True,
+            "repeats": 1,
+            "levels": [
+                {"targets": [{"kind": "squad", "ref": squad}], "timeout_minutes": 5},
+                {"targets": [{"kind": "person", "ref": people[0]}], "timeout_minutes": 10},
+            ],
+        }
+    )
     oncall.create_policy(session, actor=actor, data=data)
     for person in people:
         notify.add_contact_method(
-            session, actor=actor, person=person,
+            session,
+            actor=actor,
+            person=person,
             data=notify_schemas.ContactMethodIn(kind=Channel.EMAIL, address=person, label="work"),
-        )  # fmt: skip
+        )
 
 
 def _history(session: Session, actor: Principal) -> None:
@@ -90,10 +112,16 @@ def _history(session: Session, actor: Principal) -> None:
         if person is None:
             continue
         failed = n % 13 == 5
-        entries.append(notify_schemas.PastNotification(
-            incident=incident.key, person=person, channel=Channel.EMAIL, address=person,
-            status=Delivery.FAILED if failed else Delivery.SENT, attempts=6 if failed else 1,
-            sent_at=incident.detected_at + timedelta(seconds=4 + n % 9),
-            error="SMTPRecipientsRefused: mailbox unavailable" if failed else None,
-        ))  # fmt: skip
+        entries.append(
+            notify_schemas.PastNotification(
+                incident=incident.key,
+                person=person,
+                channel=Channel.EMAIL,
+                address=person,
+                status=Delivery.FAILED if failed else Delivery.SENT,
+                attempts=6 if failed else 1,
+                sent_at=incident.detected_at + timedelta(seconds=4 + n % 9),
+                error="SMTPRecipientsRefused: mailbox unavailable" if failed else None,
+            )
+        )
     notify.import_history(session, actor=actor, entries=entries)

@@ -35,9 +35,11 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     if policy is None:
         return None
     escalation = Escalation(
-        incident_key=incident.key, policy_slug=policy.slug, status=RUNNING,
+        incident_key=incident.key,
+        policy_slug=policy.slug,
+        status=RUNNING,
         details={"title": incident.title, "priority": incident.priority},
-    )  # fmt: skip
+    )
     session.add(escalation)
     session.flush()
     if domain.pages_at_once(incident.urgency):
@@ -88,10 +90,13 @@ def _schedule_step(
     session: Session, escalation: Escalation, step: domain.Step, due: datetime
 ) -> None:
     jobs.schedule(
-        session, kind=ESCALATE_TIMER, subject=_subject(escalation.incident_key), due_at=due,
+        session,
+        kind=ESCALATE_TIMER,
+        subject=_subject(escalation.incident_key),
+        due_at=due,
         payload={"level": step.level, "round": step.round},
         dedup_key=f"escalate:{escalation.incident_key}:{step.round}:{step.level}",
-    )  # fmt: skip
+    )
 
 
 class _Steps:
@@ -142,9 +147,13 @@ def _page_request(
 ) -> notify.PageRequest:
     key, details = escalation.incident_key, escalation.details
     message = notify.message_for(
-        session, incident=key, priority=details["priority"], summary=details["title"],
-        person=person, reason=reason,
-    )  # fmt: skip
+        session,
+        incident=key,
+        priority=details["priority"],
+        summary=details["title"],
+        person=person,
+        reason=reason,
+    )
     return notify.PageRequest(person, message, f"{key}:{step.round}:{step.level}", key)
 
 
@@ -229,9 +238,13 @@ def page(session: Session, *, actor: Principal, data: schemas.PageIn) -> list[st
     stamp = clock.now().isoformat()
     for person in people:
         message = notify.message_for(
-            session, incident=data.incident or "PAGE", priority="page", summary=data.message,
-            person=person, reason=f"Paged by {actor}",
-        )  # fmt: skip
+            session,
+            incident=data.incident or "PAGE",
+            priority="page",
+            summary=data.message,
+            person=person,
+            reason=f"Paged by {actor}",
+        )
         notify.page(
             session,
             person=person,

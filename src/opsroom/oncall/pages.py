@@ -84,19 +84,28 @@ def _layer_form_values(layer: Any) -> dict[str, Any]:
     """A layer as its edit form shows it: participants and restrictions one a line."""
     read = schemas.LayerRead.model_validate(layer)
     return {
-        "rank": read.rank, "name": read.name, "participants": read.participants,
+        "rank": read.rank,
+        "name": read.name,
+        "participants": read.participants,
         "start": read.start.astimezone(ZoneInfo(read.zone)).isoformat(timespec="minutes"),
-        "zone": read.zone, "length": read.length, "unit": read.unit,
-        "restrictions": [domain.restriction_text(r.weekdays, r.start, r.end) for r in read.restrictions],
-    }  # fmt: skip
+        "zone": read.zone,
+        "length": read.length,
+        "unit": read.unit,
+        "restrictions": [
+            domain.restriction_text(r.weekdays, r.start, r.end) for r in read.restrictions
+        ],
+    }
 
 
 def _override_form_values(override: Any) -> dict[str, Any]:
     read = schemas.OverrideRead.model_validate(override)
     return {
-        "id": read.id, "person": read.person, "reason": read.reason,
-        "start": read.start.isoformat(timespec="minutes"), "end": read.end.isoformat(timespec="minutes"),
-    }  # fmt: skip
+        "id": read.id,
+        "person": read.person,
+        "reason": read.reason,
+        "start": read.start.isoformat(timespec="minutes"),
+        "end": read.end.isoformat(timespec="minutes"),
+    }
 
 
 def _feed_url(request: Request, session: DbSession, kind: str, key: str) -> str:
@@ -188,8 +197,12 @@ def add_override(
 ) -> Response:
     values = _fields(form, OVERRIDE_FIELDS)
     submit = _on_schedule_page(request, session, actor, slug, form="override", anchor="#overrides")
-    return submit(values, lambda: oncall.add_override(
-        session, actor=actor, slug=slug, data=schemas.OverrideIn.model_validate(values)))  # fmt: skip
+    return submit(
+        values,
+        lambda: oncall.add_override(
+            session, actor=actor, slug=slug, data=schemas.OverrideIn.model_validate(values)
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}/overrides/{override_id}")
@@ -197,10 +210,19 @@ def update_override(
     request: Request, session: DbSession, actor: Actor, slug: str, override_id: int, form: Posted
 ) -> Response:
     values = _fields(form, OVERRIDE_FIELDS | {"version"})
-    submit = _on_schedule_page(request, session, actor, slug, form=f"override-{override_id}", anchor="#overrides")  # fmt: skip
-    return submit(values, lambda: oncall.update_override(
-        session, actor=actor, slug=slug, override_id=override_id,
-        data=schemas.OverrideUpdate.model_validate(values)))  # fmt: skip
+    submit = _on_schedule_page(
+        request, session, actor, slug, form=f"override-{override_id}", anchor="#overrides"
+    )
+    return submit(
+        values,
+        lambda: oncall.update_override(
+            session,
+            actor=actor,
+            slug=slug,
+            override_id=override_id,
+            data=schemas.OverrideUpdate.model_validate(values),
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}/overrides/{override_id}/delete")
@@ -249,8 +271,15 @@ def add_layer(
 ) -> Response:
     values = _layer_values(form)
     submit = _on_schedule_page(request, session, actor, slug, form="layer", anchor="#layers")
-    return submit(values, lambda: oncall.add_layer(
-        session, actor=actor, slug=slug, data=schemas.LayerAdd.model_validate(_layer_input(values))))  # fmt: skip
+    return submit(
+        values,
+        lambda: oncall.add_layer(
+            session,
+            actor=actor,
+            slug=slug,
+            data=schemas.LayerAdd.model_validate(_layer_input(values)),
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}/layers/{rank}")
@@ -258,10 +287,19 @@ def update_layer(
     request: Request, session: DbSession, actor: Actor, slug: str, rank: int, form: Posted
 ) -> Response:
     values = _layer_values(form)
-    submit = _on_schedule_page(request, session, actor, slug, form=f"layer-{rank}", anchor="#layers")  # fmt: skip
-    return submit(values, lambda: oncall.update_layer(
-        session, actor=actor, slug=slug, rank=rank,
-        data=schemas.LayerUpdate.model_validate(_layer_input(values))))  # fmt: skip
+    submit = _on_schedule_page(
+        request, session, actor, slug, form=f"layer-{rank}", anchor="#layers"
+    )
+    return submit(
+        values,
+        lambda: oncall.update_layer(
+            session,
+            actor=actor,
+            slug=slug,
+            rank=rank,
+            data=schemas.LayerUpdate.model_validate(_layer_input(values)),
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}/layers/{rank}/delete")
@@ -269,9 +307,15 @@ def remove_layer(
     request: Request, session: DbSession, actor: Actor, slug: str, rank: int, form: Posted
 ) -> Response:
     values = _fields(form, {"version"})
-    submit = _on_schedule_page(request, session, actor, slug, form=f"layer-{rank}", anchor="#layers")  # fmt: skip
-    return submit(values, lambda: oncall.remove_layer(
-        session, actor=actor, slug=slug, rank=rank, version=_version(values)))  # fmt: skip
+    submit = _on_schedule_page(
+        request, session, actor, slug, form=f"layer-{rank}", anchor="#layers"
+    )
+    return submit(
+        values,
+        lambda: oncall.remove_layer(
+            session, actor=actor, slug=slug, rank=rank, version=_version(values)
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}")
@@ -280,8 +324,12 @@ def update_schedule(
 ) -> Response:
     values = _fields(form, {"version", "name", "zone"})
     submit = _on_schedule_page(request, session, actor, slug, form="schedule")
-    return submit(values, lambda: oncall.update_schedule(
-        session, actor=actor, slug=slug, data=schemas.ScheduleUpdate.model_validate(values)))  # fmt: skip
+    return submit(
+        values,
+        lambda: oncall.update_schedule(
+            session, actor=actor, slug=slug, data=schemas.ScheduleUpdate.model_validate(values)
+        ),
+    )
 
 
 @router.post("/oncall/schedules/{slug}/delete")
@@ -289,7 +337,9 @@ def delete_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
     remove = partial(oncall.delete_schedule, session, actor=actor, slug=slug)
-    return _deleted(session, "schedule", form, remove, partial(_schedule_page, request, session, actor, slug))  # fmt: skip
+    return _deleted(
+        session, "schedule", form, remove, partial(_schedule_page, request, session, actor, slug)
+    )
 
 
 def _deleted(
@@ -365,9 +415,16 @@ def update_policy(
         "levels": _levels_from(form),
     }
     page = partial(_policy_page, request, session, actor, slug)
-    return _submit(session, "policy", values, lambda: oncall.update_policy(
-        session, actor=actor, slug=slug, data=schemas.PolicyUpdate.model_validate(values)),
-        page=page, then=f"/oncall/policies/{slug}")  # fmt: skip
+    return _submit(
+        session,
+        "policy",
+        values,
+        lambda: oncall.update_policy(
+            session, actor=actor, slug=slug, data=schemas.PolicyUpdate.model_validate(values)
+        ),
+        page=page,
+        then=f"/oncall/policies/{slug}",
+    )
 
 
 @router.post("/oncall/policies/{slug}/delete")
@@ -375,7 +432,9 @@ def delete_policy(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
     remove = partial(oncall.delete_policy, session, actor=actor, slug=slug)
-    return _deleted(session, "policy", form, remove, partial(_policy_page, request, session, actor, slug))  # fmt: skip
+    return _deleted(
+        session, "policy", form, remove, partial(_policy_page, request, session, actor, slug)
+    )
 
 
 # --- the notification log -----------------------------------------------------------------

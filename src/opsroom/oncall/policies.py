@@ -39,9 +39,14 @@ def check_targets(session: Session, levels: Sequence[schemas.LevelIn]) -> None:
         for target in level.targets:
             known = {
                 domain.TargetKind.PERSON: lambda ref: "@" in ref,
-                domain.TargetKind.SCHEDULE: lambda ref: session.scalar(select(OnCallSchedule.id).where(OnCallSchedule.slug == ref)) is not None,
-                domain.TargetKind.SQUAD: lambda ref: ref in {s.slug for s in catalog.list_squads(session)},
-            }[target.kind](target.ref)  # fmt: skip
+                domain.TargetKind.SCHEDULE: lambda ref: (
+                    session.scalar(select(OnCallSchedule.id).where(OnCallSchedule.slug == ref))
+                    is not None
+                ),
+                domain.TargetKind.SQUAD: lambda ref: (
+                    ref in {s.slug for s in catalog.list_squads(session)}
+                ),
+            }[target.kind](target.ref)
             if not known:
                 raise ValidationFailed(
                     f"no {target.kind} '{target.ref}'",
@@ -69,9 +74,14 @@ def create_policy(
     if session.scalar(select(EscalationPolicy.id).where(EscalationPolicy.slug == data.slug)):
         raise Conflict(f"escalation policy '{data.slug}' exists", fields={"slug": "taken"})
     policy = EscalationPolicy(
-        slug=data.slug, name=data.name, squad_slug=data.squad, squad_default=data.squad_default and data.squad is not None,
-        services=data.services, levels=[level.model_dump(mode="json") for level in data.levels], repeats=data.repeats,
-    )  # fmt: skip
+        slug=data.slug,
+        name=data.name,
+        squad_slug=data.squad,
+        squad_default=data.squad_default and data.squad is not None,
+        services=data.services,
+        levels=[level.model_dump(mode="json") for level in data.levels],
+        repeats=data.repeats,
+    )
     session.add(policy)
     session.flush()
     audit_change(
@@ -141,9 +151,13 @@ def delete_policy(
     session.delete(policy)
     session.flush()
     audit.record(
-        session, actor=str(actor), action="escalation_policy.deleted",
-        subject_type="escalation_policy", subject_key=slug, before=gone.model_dump(mode="json"),
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action="escalation_policy.deleted",
+        subject_type="escalation_policy",
+        subject_key=slug,
+        before=gone.model_dump(mode="json"),
+    )
     return gone
 
 

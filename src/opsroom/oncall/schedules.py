@@ -25,10 +25,18 @@ from opsroom.oncall.models import EscalationPolicy, OnCallLayer, OnCallOverride,
 def new_layer(data: schemas.LayerIn, rank: int) -> OnCallLayer:
     """A layer its rules accept (ValidationFailed names the layer's own fields otherwise)."""
     layer = OnCallLayer(
-        rank=rank, name=data.name, participants=[str(p) for p in data.participants],
-        start=data.start, zone=data.zone, length=data.length, unit=data.unit,
-        restrictions=[{"weekdays": r.weekdays, "start": r.start.isoformat(), "end": r.end.isoformat()} for r in data.restrictions],
-    )  # fmt: skip
+        rank=rank,
+        name=data.name,
+        participants=[str(p) for p in data.participants],
+        start=data.start,
+        zone=data.zone,
+        length=data.length,
+        unit=data.unit,
+        restrictions=[
+            {"weekdays": r.weekdays, "start": r.start.isoformat(), "end": r.end.isoformat()}
+            for r in data.restrictions
+        ],
+    )
     layer_rule(layer)
     return layer
 
@@ -53,9 +61,12 @@ def create_schedule(
     if session.scalar(select(OnCallSchedule.id).where(OnCallSchedule.slug == data.slug)):
         raise Conflict(f"schedule '{data.slug}' exists", fields={"slug": "taken"})
     schedule = OnCallSchedule(
-        slug=data.slug, name=data.name, squad_slug=data.squad, zone=data.zone,
+        slug=data.slug,
+        name=data.name,
+        squad_slug=data.squad,
+        zone=data.zone,
         layers=_layers(data.layers),
-    )  # fmt: skip
+    )
     session.add(schedule)
     session.flush()
     audit_change(
@@ -120,9 +131,14 @@ def edit_schedule(
     schedule.version += 1
     session.flush()
     audit.record(
-        session, actor=str(actor), action=action, subject_type="schedule", subject_key=slug,
-        before=before, after=snapshot(schedule),
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action=action,
+        subject_type="schedule",
+        subject_key=slug,
+        before=before,
+        after=snapshot(schedule),
+    )
     return schedule
 
 
@@ -145,9 +161,13 @@ def delete_schedule(
     session.delete(schedule)
     session.flush()
     audit.record(
-        session, actor=str(actor), action="schedule.deleted", subject_type="schedule",
-        subject_key=slug, before=gone.model_dump(mode="json"),
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action="schedule.deleted",
+        subject_type="schedule",
+        subject_key=slug,
+        before=gone.model_dump(mode="json"),
+    )
     return gone
 
 
@@ -191,17 +211,24 @@ def add_override(
 
 
 def update_override(
-    session: Session, *, actor: Principal, slug: str, override_id: int,
+    session: Session,
+    *,
+    actor: Principal,
+    slug: str,
+    override_id: int,
     data: schemas.OverrideUpdate,
-) -> OnCallOverride:  # fmt: skip
+) -> OnCallOverride:
     """Change who covers an override, when, or why; `version` is the schedule's."""
 
     def change(schedule: OnCallSchedule) -> None:
         override = _override(schedule, override_id)
         _check_window(data)
         override.person, override.start, override.end, override.reason = (
-            str(data.person), data.start, data.end, data.reason,
-        )  # fmt: skip
+            str(data.person),
+            data.start,
+            data.end,
+            data.reason,
+        )
 
     schedule = edit_schedule(
         session, actor, slug, data.version, "schedule.override_updated", change
@@ -240,13 +267,21 @@ def remove_override(
 
 def layer_rule(layer: OnCallLayer) -> domain.Layer:
     return domain.Layer(
-        participants=tuple(layer.participants), start=layer.start, zone=layer.zone,
-        length=layer.length, unit=domain.ShiftUnit(layer.unit), name=layer.name,
+        participants=tuple(layer.participants),
+        start=layer.start,
+        zone=layer.zone,
+        length=layer.length,
+        unit=domain.ShiftUnit(layer.unit),
+        name=layer.name,
         restrictions=tuple(
-            domain.Restriction(frozenset(r["weekdays"]), time.fromisoformat(r["start"]), time.fromisoformat(r["end"]))
+            domain.Restriction(
+                frozenset(r["weekdays"]),
+                time.fromisoformat(r["start"]),
+                time.fromisoformat(r["end"]),
+            )
             for r in layer.restrictions
         ),
-    )  # fmt: skip
+    )
 
 
 def schedule_rule(schedule: OnCallSchedule) -> domain.Schedule:
@@ -263,15 +298,22 @@ def _now_read(schedule: OnCallSchedule, at: datetime) -> schemas.OnCallRead:
     shifts = schedule_rule(schedule).shifts(at, at + timedelta(days=35))
     current = shifts[0]
     return schemas.OnCallRead(
-        schedule=schedule.slug, squad=schedule.squad_slug, person=current.person,
+        schedule=schedule.slug,
+        squad=schedule.squad_slug,
+        person=current.person,
         until=current.end if len(shifts) > 1 else None,
-    )  # fmt: skip
+    )
 
 
 def on_call(
-    session: Session, *, actor: Principal, at: datetime | None = None,
-    squad: str | None = None, service: str | None = None, schedule: str | None = None,
-) -> list[schemas.OnCallRead]:  # fmt: skip
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime | None = None,
+    squad: str | None = None,
+    service: str | None = None,
+    schedule: str | None = None,
+) -> list[schemas.OnCallRead]:
     """Who is on call now (or at `at`) per schedule, for a squad, a service's owner or one schedule."""
     moment = at or clock.now()
     domain.check_moment(moment, "at")
@@ -307,9 +349,14 @@ def coverage(
         pages={p: n for p, n in pages.items() if any(s.person == p for s in shifts)},
     )
     return schemas.CoverageRead(
-        schedule=slug, start=begin, end=end, shifts=_shift_reads(slug, shifts), gaps=_shift_reads(slug, holes),
-        gap_hours=sum(g.hours for g in holes), fairness=[schemas.LoadRead.model_validate(load) for load in loads],
-    )  # fmt: skip
+        schedule=slug,
+        start=begin,
+        end=end,
+        shifts=_shift_reads(slug, shifts),
+        gaps=_shift_reads(slug, holes),
+        gap_hours=sum(g.hours for g in holes),
+        fairness=[schemas.LoadRead.model_validate(load) for load in loads],
+    )
 
 
 def my_shifts(session: Session, *, actor: Principal, days: int = 28) -> list[schemas.ShiftRead]:

@@ -34,9 +34,18 @@ def list_problems(
     cursor: str | None = None,
 ) -> PageOut[schemas.ProblemSummary]:
     page = problems.search(
-        session, actor=actor, status=status_, squad=squad, service=service, platform=platform,
-        known_error=known_error, open_only=open, text=q, limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=status_,
+        squad=squad,
+        service=service,
+        platform=platform,
+        known_error=known_error,
+        open_only=open,
+        text=q,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[problems.summary(p) for p in page.items], next_cursor=page.next_cursor)
 
 

@@ -204,11 +204,14 @@ def set_settings(
 ) -> None:
     """Change some settings, keeping the others; new items follow them from now on."""
     given = {
-        "review_priorities": review_priority or None, "review_due_business_days": review_due_days,
-        "categories": category or None, "recurrence_incidents": recurrence_incidents,
-        "recurrence_days": recurrence_days, "recurrence_similarity": similarity,
+        "review_priorities": review_priority or None,
+        "review_due_business_days": review_due_days,
+        "categories": category or None,
+        "recurrence_incidents": recurrence_incidents,
+        "recurrence_days": recurrence_days,
+        "recurrence_similarity": similarity,
         "escalate_after_days": escalate_after_days,
-    }  # fmt: skip
+    }
     with unit_of_work(write=True) as session:
         who = actor(session)
         now = settings.read(session, actor=who)

@@ -65,66 +65,121 @@ class KnownProblem:
 
 PROBLEMS = (
     KnownProblem(
-        "Connection leaks exhaust the postgres-core pool", ["postgres-core", "supplier-onboarding-api"], "connection pool",
+        "Connection leaks exhaust the postgres-core pool",
+        ["postgres-core", "supplier-onboarding-api"],
+        "connection pool",
         "Services on postgres-core run out of connections every few weeks.",
-        ["The pool ran dry", "Connections were not returned on timeout", "The retry path skipped the release",
-         "Error paths had no tests", "The client library hid the leak"],
+        [
+            "The pool ran dry",
+            "Connections were not returned on timeout",
+            "The retry path skipped the release",
+            "Error paths had no tests",
+            "The client library hid the leak",
+        ],
         "The onboarding API's retry path never returns its connection.",
-        [("code", "Retry path leaks connections"), ("monitoring gap", "No alert on pool saturation before exhaustion")],
+        [
+            ("code", "Retry path leaks connections"),
+            ("monitoring gap", "No alert on pool saturation before exhaustion"),
+        ],
         "Requests on postgres-core services fail with 'too many connections'.",
-        "Restart the onboarding API pods; the pool refills within a minute.", "connection pool",
-        "Return connections on every retry path and alert at 80% pool use", "supplier-experience",
-        (Transition.INVESTIGATE, Transition.IDENTIFY_ROOT_CAUSE, Transition.MARK_KNOWN_ERROR, Transition.START_FIX),
+        "Restart the onboarding API pods; the pool refills within a minute.",
+        "connection pool",
+        "Return connections on every retry path and alert at 80% pool use",
+        "supplier-experience",
+        (
+            Transition.INVESTIGATE,
+            Transition.IDENTIFY_ROOT_CAUSE,
+            Transition.MARK_KNOWN_ERROR,
+            Transition.START_FIX,
+        ),
         False,
     ),
     KnownProblem(
-        "Certificates expire unnoticed on partner connections", ["edi-gateway"], "certificate",
+        "Certificates expire unnoticed on partner connections",
+        ["edi-gateway"],
+        "certificate",
         "Partner traffic stops when an AS2 or TLS certificate expires.",
         ["Invoices were rejected", "The AS2 certificate had expired", "Nobody owned its renewal"],
         "Partner certificates are renewed by hand with no owner or reminder.",
-        [("process", "No owner for partner certificate renewal"), ("vendor", "Partner sends new certificates late")],
+        [
+            ("process", "No owner for partner certificate renewal"),
+            ("vendor", "Partner sends new certificates late"),
+        ],
         "EDI invoices from one partner are rejected with a certificate error.",
-        "Install the partner's new certificate from the shared vault and restart the AS2 listener.", "certificate",
-        "Automate certificate expiry checks with 30-day reminders", "integration",
-        (Transition.INVESTIGATE, Transition.IDENTIFY_ROOT_CAUSE, Transition.MARK_KNOWN_ERROR, Transition.START_FIX, Transition.RESOLVE, Transition.CLOSE),
+        "Install the partner's new certificate from the shared vault and restart the AS2 listener.",
+        "certificate",
+        "Automate certificate expiry checks with 30-day reminders",
+        "integration",
+        (
+            Transition.INVESTIGATE,
+            Transition.IDENTIFY_ROOT_CAUSE,
+            Transition.MARK_KNOWN_ERROR,
+            Transition.START_FIX,
+            Transition.RESOLVE,
+            Transition.CLOSE,
+        ),
         True,
     ),
     KnownProblem(
-        "Search index falls behind during catalog imports", ["search-index", "catalog-indexer"], "search index",
+        "Search index falls behind during catalog imports",
+        ["search-index", "catalog-indexer"],
+        "search index",
         "Buyers see stale prices and items while large catalogs import.",
         ["The index lagged 20 minutes", "The indexer processed one item at a time"],
-        "", [("capacity", "Indexer throughput fixed at one worker")],
-        "", "", "", "Batch indexer writes and scale workers with the queue", "catalog-search",
-        (Transition.INVESTIGATE,), False,
+        "",
+        [("capacity", "Indexer throughput fixed at one worker")],
+        "",
+        "",
+        "",
+        "Batch indexer writes and scale workers with the queue",
+        "catalog-search",
+        (Transition.INVESTIGATE,),
+        False,
     ),
-)  # fmt: skip
+)
 
 
 def _problem(session: Session, actor: Principal, spec: KnownProblem) -> str:
     seen = incidents.search(session, actor=actor, text=spec.incident_text, limit=20).items
     data = schemas.ProblemCreate(
-        title=spec.title, services=spec.services, statement=spec.statement, impact=2, urgency=2,
+        title=spec.title,
+        services=spec.services,
+        statement=spec.statement,
+        impact=2,
+        urgency=2,
         incidents=[i.key for i in seen],
-    )  # fmt: skip
+    )
     problem = problems.create(session, actor=actor, data=data)
     rca = schemas.RcaIn(
-        version=problem.version, five_whys=spec.whys, root_cause=spec.root_cause,
+        version=problem.version,
+        five_whys=spec.whys,
+        root_cause=spec.root_cause,
         factors=[schemas.FactorIn(category=c, description=d) for c, d in spec.factors],
-    )  # fmt: skip
+    )
     problems.record_rca(session, actor=actor, key=problem.key, data=rca)
     if spec.workaround:
         known = schemas.KnownErrorIn(
-            version=problem.version, symptom=spec.symptom, workaround=spec.workaround,
-            match_services=spec.services[:1], match_title=spec.match_title,
-        )  # fmt: skip
+            version=problem.version,
+            symptom=spec.symptom,
+            workaround=spec.workaround,
+            match_services=spec.services[:1],
+            match_title=spec.match_title,
+        )
         problems.record_known_error(session, actor=actor, key=problem.key, data=known)
     fix = actions.create(
-        session, actor=actor,
+        session,
+        actor=actor,
         data=action_schemas.ActionCreate(
-            title=spec.fix, owner_squad=spec.fix_squad, kind=Kind.PREVENT, priority=Priority.P2,
-            source_type=Source.PROBLEM, source_key=problem.key, problem=problem.key, systemic=True,
+            title=spec.fix,
+            owner_squad=spec.fix_squad,
+            kind=Kind.PREVENT,
+            priority=Priority.P2,
+            source_type=Source.PROBLEM,
+            source_key=problem.key,
+            problem=problem.key,
+            systemic=True,
         ),
-    )  # fmt: skip
+    )
     if spec.fix_done:
         _complete(session, fix.key, verify=True)
     for move in spec.moves:
@@ -172,9 +227,15 @@ def _review(session: Session, key: str, index: int, published: bool) -> int:
     raised = 0
     with _at(resolved + timedelta(days=2)):
         reviews.update(
-            session, actor=REVIEWER, key=key,
-            data=review_schemas.ReviewUpdate(version=review.version, summary=f"{review.title}: service restored after the workaround was applied.", **SECTIONS),
-        )  # fmt: skip
+            session,
+            actor=REVIEWER,
+            key=key,
+            data=review_schemas.ReviewUpdate(
+                version=review.version,
+                summary=f"{review.title}: service restored after the workaround was applied.",
+                **SECTIONS,
+            ),
+        )
         for offset, (title, kind, squad) in enumerate(AGREED[: 2 + index % 2]):
             data = review_schemas.ReviewAction(
                 title=title, kind=kind, owner_squad=squad or review.owner_squad
@@ -230,15 +291,23 @@ def _squad_items(session: Session, now: datetime) -> int:
     )
     for title, squad, due_in, source, ref in items:
         data = action_schemas.ActionCreate(
-            title=title, owner_squad=squad, source_type=source, source_key=ref,
+            title=title,
+            owner_squad=squad,
+            source_type=source,
+            source_key=ref,
             due_on=(now + timedelta(days=due_in)).date(),
-        )  # fmt: skip
+        )
         with _at(now - timedelta(days=30)):
             item = actions.create(session, actor=MANAGER, data=data)
     actions.transition(
-        session, actor=ENGINEER, key=item.key, move=ActionMove.REQUEST_WONT_DO,
-        data=action_schemas.ActionMove(reason="Identity provider migration replaces the sync in Q2"),
-    )  # fmt: skip
+        session,
+        actor=ENGINEER,
+        key=item.key,
+        move=ActionMove.REQUEST_WONT_DO,
+        data=action_schemas.ActionMove(
+            reason="Identity provider migration replaces the sync in Q2"
+        ),
+    )
     return len(items)
 
 

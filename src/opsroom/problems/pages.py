@@ -83,9 +83,12 @@ def _settings_page(
         "failure": failure,
     }
     return render(
-        request, session, "problems/settings.html", context,
+        request,
+        session,
+        "problems/settings.html",
+        context,
         status=failure.status if failure else 200,
-    )  # fmt: skip
+    )
 
 
 def _settings_form(form: FormData) -> settings_schemas.SettingsWrite:
@@ -94,17 +97,21 @@ def _settings_form(form: FormData) -> settings_schemas.SettingsWrite:
     return settings_schemas.SettingsWrite.model_validate(
         {
             name: form.get(name)
-            for name in ("version", "review_due_business_days", "recurrence_incidents",
-                         "recurrence_days", "recurrence_similarity", "escalate_after_days")
+            for name in (
+                "version",
+                "review_due_business_days",
+                "recurrence_incidents",
+                "recurrence_days",
+                "recurrence_similarity",
+                "escalate_after_days",
+            )
         }
         | {
             "review_priorities": form.getlist("review_priorities"),
             "categories": [line for line in lines if line.strip()],
-            "action_due_days": {
-                p: form.get(f"due_{p}") for p in settings_schemas.PRIORITY_LABELS
-            },
+            "action_due_days": {p: form.get(f"due_{p}") for p in settings_schemas.PRIORITY_LABELS},
         }
-    )  # fmt: skip
+    )
 
 
 @router.get("/problems/settings")
@@ -192,9 +199,14 @@ def problem_page(request: Request, session: DbSession, actor: Actor, key: str) -
 
 
 def _apply(
-    request: Request, session: Session, actor: Principal, key: str, form: FormData, name: str,
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    form: FormData,
+    name: str,
     change: Callable[[], object],
-) -> Response:  # fmt: skip
+) -> Response:
     outcome = attempt(session, name, form, change)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
@@ -206,9 +218,16 @@ def move_problem(
     request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "move",
-        lambda: problems.transition(session, actor=actor, key=key, move=move, data=parse_form(schemas.ProblemMove, form)),
-    )  # fmt: skip
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "move",
+        lambda: problems.transition(
+            session, actor=actor, key=key, move=move, data=parse_form(schemas.ProblemMove, form)
+        ),
+    )
 
 
 def _rca(form: FormData) -> schemas.RcaIn:
@@ -234,12 +253,19 @@ def edit_problem(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "edit",
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "edit",
         lambda: problems.update(
-            session, actor=actor, key=key,
+            session,
+            actor=actor,
+            key=key,
             data=parse_form(schemas.ProblemUpdate, form, lists=frozenset({"services"})),
         ),
-    )  # fmt: skip
+    )
 
 
 @router.post("/problems/{key}/rca")
@@ -247,9 +273,14 @@ def record_rca(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "rca",
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "rca",
         lambda: problems.record_rca(session, actor=actor, key=key, data=_rca(form)),
-    )  # fmt: skip
+    )
 
 
 def _known_error(form: FormData) -> schemas.KnownErrorIn:
@@ -262,11 +293,14 @@ def _known_error(form: FormData) -> schemas.KnownErrorIn:
     }
     return schemas.KnownErrorIn.model_validate(
         {
-            "version": form.get("version"), "symptom": form.get("symptom", ""),
-            "workaround": form.get("workaround", ""), "match_services": form.getlist("match_services"),
-            "match_labels": labels, "match_title": form.get("match_title", ""),
+            "version": form.get("version"),
+            "symptom": form.get("symptom", ""),
+            "workaround": form.get("workaround", ""),
+            "match_services": form.getlist("match_services"),
+            "match_labels": labels,
+            "match_title": form.get("match_title", ""),
         }
-    )  # fmt: skip
+    )
 
 
 @router.post("/problems/{key}/known-error")
@@ -274,9 +308,14 @@ def record_known_error(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "known_error",
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "known_error",
         lambda: problems.record_known_error(session, actor=actor, key=key, data=_known_error(form)),
-    )  # fmt: skip
+    )
 
 
 @router.post("/problems/{key}/incidents")
@@ -284,8 +323,16 @@ def link_incident(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "link",
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "link",
         lambda: problems.link_incident(
-            session, actor=actor, key=key, incident=parse_form(schemas.LinkIncidentIn, form).incident
+            session,
+            actor=actor,
+            key=key,
+            incident=parse_form(schemas.LinkIncidentIn, form).incident,
         ),
-    )  # fmt: skip
+    )

@@ -66,15 +66,21 @@ def _propose(
     session: Session, actor: Principal, group: Sequence[domain.Occurrence]
 ) -> RecurrenceProposal:
     proposal = RecurrenceProposal(
-        service_slug=group[0].service, title=f"Recurring on {group[0].service}: {group[-1].title}"[:300],
-        incident_keys=[o.key for o in group], status=PROPOSED,
-    )  # fmt: skip
+        service_slug=group[0].service,
+        title=f"Recurring on {group[0].service}: {group[-1].title}"[:300],
+        incident_keys=[o.key for o in group],
+        status=PROPOSED,
+    )
     session.add(proposal)
     session.flush()
     audit.record(
-        session, actor=str(actor), action="problem.proposed", subject_type="problem_proposal",
-        subject_key=str(proposal.id), after={"incidents": proposal.incident_keys},
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action="problem.proposed",
+        subject_type="problem_proposal",
+        subject_key=str(proposal.id),
+        after={"incidents": proposal.incident_keys},
+    )
     return proposal
 
 
@@ -108,19 +114,29 @@ def _pending(session: Session, proposal_id: int) -> RecurrenceProposal:
 def _decide(session: Session, actor: Principal, proposal: RecurrenceProposal, status: str) -> None:
     proposal.status, proposal.decided_by, proposal.decided_at = status, str(actor), clock.now()
     audit.record(
-        session, actor=str(actor), action=f"problem.proposal_{status}", subject_type="problem_proposal",
-        subject_key=str(proposal.id), before={"status": PROPOSED}, after={"status": status},
-    )  # fmt: skip
+        session,
+        actor=str(actor),
+        action=f"problem.proposal_{status}",
+        subject_type="problem_proposal",
+        subject_key=str(proposal.id),
+        before={"status": PROPOSED},
+        after={"status": status},
+    )
 
 
 def accept_proposal(session: Session, *, actor: Principal, proposal_id: int) -> Problem:
     require(actor, Action.WORK_INCIDENTS)
     proposal = _pending(session, proposal_id)
     problem = create(
-        session, actor=actor,
-        data=schemas.ProblemCreate(title=proposal.title, services=[proposal.service_slug], incidents=proposal.incident_keys,
-                                   statement=f"{len(proposal.incident_keys)} alike incidents on {proposal.service_slug}."),
-    )  # fmt: skip
+        session,
+        actor=actor,
+        data=schemas.ProblemCreate(
+            title=proposal.title,
+            services=[proposal.service_slug],
+            incidents=proposal.incident_keys,
+            statement=f"{len(proposal.incident_keys)} alike incidents on {proposal.service_slug}.",
+        ),
+    )
     proposal.problem_number = problem.number
     _decide(session, actor, proposal, ACCEPTED)
     return problem
@@ -136,7 +152,13 @@ def dismiss_proposal(session: Session, *, actor: Principal, proposal_id: int) ->
 
 def read_proposal(proposal: RecurrenceProposal) -> schemas.ProposalRead:
     return schemas.ProposalRead(
-        id=proposal.id, service=proposal.service_slug, title=proposal.title, incidents=proposal.incident_keys,
-        status=proposal.status, problem=f"{PREFIX}-{proposal.problem_number}" if proposal.problem_number else None,
-        decided_by=proposal.decided_by, decided_at=proposal.decided_at, created_at=proposal.created_at,
-    )  # fmt: skip
+        id=proposal.id,
+        service=proposal.service_slug,
+        title=proposal.title,
+        incidents=proposal.incident_keys,
+        status=proposal.status,
+        problem=f"{PREFIX}-{proposal.problem_number}" if proposal.problem_number else None,
+        decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at,
+        created_at=proposal.created_at,
+    )

@@ -162,15 +162,22 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
     services = _services(session, data.services)
     numbers = sorted({_incident_number(session, actor, k) for k in data.incidents})
     problem = Problem(
-        number=keys.next_number(session, PREFIX), title=data.title, statement=data.statement,
+        number=keys.next_number(session, PREFIX),
+        title=data.title,
+        statement=data.statement,
         platform_slug=services[0].platform.slug,
-        owner_squad=_squad(session, data.owner_squad) if data.owner_squad else services[0].owner.slug,
-        impact=data.impact, urgency=data.urgency,
+        owner_squad=_squad(session, data.owner_squad)
+        if data.owner_squad
+        else services[0].owner.slug,
+        impact=data.impact,
+        urgency=data.urgency,
         priority=int(incidents.priority_for(session, data.impact, data.urgency)),
-        vendor_slug=_vendor(session, data.vendor), status=Status.NEW, created_by=str(actor),
+        vendor_slug=_vendor(session, data.vendor),
+        status=Status.NEW,
+        created_by=str(actor),
         services=[ProblemService(service_slug=s.slug) for s in services],
         incidents=[ProblemIncident(incident_number=n) for n in numbers],
-    )  # fmt: skip
+    )
     session.add(problem)
     session.flush()
     PROBLEM.audited(session, problem, actor, "problem.created", None)
@@ -322,10 +329,15 @@ def _rule(problem: Problem) -> domain.MatchRule:
 
 def known_error(problem: Problem) -> schemas.KnownErrorRead:
     return schemas.KnownErrorRead(
-        problem=problem.key, title=problem.title, status=Status(problem.status), symptom=problem.symptom,
-        workaround=problem.workaround, match_services=problem.match_services,
-        match_labels=problem.match_labels, match_title=problem.match_title,
-    )  # fmt: skip
+        problem=problem.key,
+        title=problem.title,
+        status=Status(problem.status),
+        symptom=problem.symptom,
+        workaround=problem.workaround,
+        match_services=problem.match_services,
+        match_labels=problem.match_labels,
+        match_title=problem.match_title,
+    )
 
 
 def known_errors(
@@ -366,29 +378,48 @@ def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
 
 def summary(problem: Problem) -> schemas.ProblemSummary:
     return schemas.ProblemSummary(
-        key=problem.key, title=problem.title, platform=problem.platform_slug, owner_squad=problem.owner_squad,
-        priority=f"P{problem.priority}", status=Status(problem.status),
-        services=[s.service_slug for s in problem.services], known_error=problem.known_error,
-        incident_count=len(problem.incidents), created_at=problem.created_at,
+        key=problem.key,
+        title=problem.title,
+        platform=problem.platform_slug,
+        owner_squad=problem.owner_squad,
+        priority=f"P{problem.priority}",
+        status=Status(problem.status),
+        services=[s.service_slug for s in problem.services],
+        known_error=problem.known_error,
+        incident_count=len(problem.incidents),
+        created_at=problem.created_at,
         age_days=(clock.now() - problem.created_at).days,
-    )  # fmt: skip
+    )
 
 
 def read(session: Session, problem: Problem) -> schemas.ProblemRead:
     ke = known_error(problem)
     return schemas.ProblemRead(
-        **summary(problem).model_dump(), statement=problem.statement, impact=problem.impact,
-        urgency=problem.urgency, vendor=problem.vendor_slug,
+        **summary(problem).model_dump(),
+        statement=problem.statement,
+        impact=problem.impact,
+        urgency=problem.urgency,
+        vendor=problem.vendor_slug,
         incidents=[f"INC-{i.incident_number}" for i in problem.incidents],
-        root_cause=problem.root_cause, five_whys=problem.five_whys,
-        factors=[schemas.FactorRead(category=f.category, description=f.description) for f in problem.factors],
-        symptom=ke.symptom, workaround=ke.workaround, match_services=ke.match_services,
-        match_labels=ke.match_labels, match_title=ke.match_title,
+        root_cause=problem.root_cause,
+        five_whys=problem.five_whys,
+        factors=[
+            schemas.FactorRead(category=f.category, description=f.description)
+            for f in problem.factors
+        ],
+        symptom=ke.symptom,
+        workaround=ke.workaround,
+        match_services=ke.match_services,
+        match_labels=ke.match_labels,
+        match_title=ke.match_title,
         actions=[i.key for i in actions.for_problem(session, number=problem.number)],
         open_systemic_fixes=actions.open_systemic_fixes(session, problem_number=problem.number),
-        resolved_at=problem.resolved_at, closed_at=problem.closed_at, created_by=problem.created_by,
-        allowed_transitions=domain.allowed(Status(problem.status)), version=problem.version,
-    )  # fmt: skip
+        resolved_at=problem.resolved_at,
+        closed_at=problem.closed_at,
+        created_by=problem.created_by,
+        allowed_transitions=domain.allowed(Status(problem.status)),
+        version=problem.version,
+    )
 
 
 def figures(

@@ -32,9 +32,16 @@ def list_reviews(
     cursor: str | None = None,
 ) -> PageOut[schemas.ReviewSummary]:
     page = reviews.search(
-        session, actor=actor, status=status_, squad=squad, platform=platform, overdue=overdue,
-        required=required, limit=limit, cursor=cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=status_,
+        squad=squad,
+        platform=platform,
+        overdue=overdue,
+        required=required,
+        limit=limit,
+        cursor=cursor,
+    )
     return PageOut(items=[reviews.summary(r) for r in page.items], next_cursor=page.next_cursor)
 
 

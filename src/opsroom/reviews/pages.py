@@ -57,9 +57,14 @@ def review_list(
     request: Request, session: DbSession, actor: Actor, filters: Annotated[ReviewFilters, Query()]
 ) -> Response:
     page = reviews.search(
-        session, actor=actor, status=filters.status, squad=filters.squad, overdue=bool(filters.overdue),
-        limit=REVIEWS_PER_PAGE, cursor=filters.cursor,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        status=filters.status,
+        squad=filters.squad,
+        overdue=bool(filters.overdue),
+        limit=REVIEWS_PER_PAGE,
+        cursor=filters.cursor,
+    )
     context = {
         "page": page,
         "summaries": [reviews.summary(r) for r in page.items],
@@ -101,13 +106,16 @@ def _editor(
         "sections": domain.SECTIONS,
         "prompts": domain.PROMPTS,
         "rendered": {name: domain.to_html(getattr(review, name)) for name in domain.SECTIONS},
-        "figures": {name.replace("_", " ").capitalize(): domain.duration_text(s) for name, s in review.facts.figures.items()},
+        "figures": {
+            name.replace("_", " ").capitalize(): domain.duration_text(s)
+            for name, s in review.facts.figures.items()
+        },
         "items": [actions.read(actions.get(session, actor=actor, key=k)) for k in review.actions],
         "squads": catalog_service.list_squads(session),
         "kinds": list(Kind),
         "labels": LABELS,
         "failure": failure,
-    }  # fmt: skip
+    }
     return render(
         request, session, "reviews/editor.html", context, status=failure.status if failure else 200
     )
@@ -156,9 +164,16 @@ def save_sections(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "sections",
-        lambda: reviews.update(session, actor=actor, key=key, data=parse_form(schemas.ReviewUpdate, form)),
-    )  # fmt: skip
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "sections",
+        lambda: reviews.update(
+            session, actor=actor, key=key, data=parse_form(schemas.ReviewUpdate, form)
+        ),
+    )
 
 
 @router.post("/reviews/{key}/move/{move}")
@@ -166,9 +181,16 @@ def move_review(
     request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "move",
-        lambda: reviews.transition(session, actor=actor, key=key, move=move, data=parse_form(schemas.ReviewMove, form)),
-    )  # fmt: skip
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "move",
+        lambda: reviews.transition(
+            session, actor=actor, key=key, move=move, data=parse_form(schemas.ReviewMove, form)
+        ),
+    )
 
 
 @router.post("/reviews/{key}/actions")
@@ -176,6 +198,13 @@ def add_action(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
     return _apply(
-        request, session, actor, key, form, "actions",
-        lambda: reviews.add_action(session, actor=actor, key=key, data=parse_form(schemas.ReviewAction, form)),
-    )  # fmt: skip
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "actions",
+        lambda: reviews.add_action(
+            session, actor=actor, key=key, data=parse_form(schemas.ReviewAction, form)
+        ),
+    )

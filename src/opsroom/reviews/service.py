@@ -115,44 +115,63 @@ def _facts(
     timestamps = incident.model_dump(include=set(TIMESTAMPS))
     found = alerts.incident_alerts(session, actor=actor, key=incident.key)
     return schemas.Facts(
-        services=incident.services, journeys=incident.journeys, owner_squads=incident.owner_squads,
-        figures=domain.response_figures(timestamps), timestamps=timestamps,
+        services=incident.services,
+        journeys=incident.journeys,
+        owner_squads=incident.owner_squads,
+        figures=domain.response_figures(timestamps),
+        timestamps=timestamps,
         timeline=[
             schemas.TimelineLine(at=e.at, actor=e.actor, kind=e.kind, text=e.text)
             for e in incidents.timeline(session, actor=actor, key=incident.key)
         ],
         alerts=[
-            schemas.AlertLine(summary=a.summary, service=a.service, severity=a.severity, first_received_at=a.first_received_at)
+            schemas.AlertLine(
+                summary=a.summary,
+                service=a.service,
+                severity=a.severity,
+                first_received_at=a.first_received_at,
+            )
             for a in found.alerts
         ],
         probable_cause=found.probable_cause,
         changes=[
-            schemas.ChangeLine(change=c.change, title=c.title, services=c.services, at=c.at, status=c.status)
+            schemas.ChangeLine(
+                change=c.change, title=c.title, services=c.services, at=c.at, status=c.status
+            )
             for c in changes.suspects(session, actor=actor, incident_key=incident.key)
         ],
-        participants=[f"{p.kind} {p.ref}" for p in incident.participants], roles=incident.roles,
-    )  # fmt: skip
+        participants=[f"{p.kind} {p.ref}" for p in incident.participants],
+        roles=incident.roles,
+    )
 
 
 def _draft(session: Session, actor: Principal, incident: incident_schemas.IncidentRead) -> Review:
     priority, policy = Priority[incident.priority], settings.current(session).reviews
     due = domain.due_at(incident.resolved_at, policy) if incident.resolved_at else None
     review = Review(
-        incident_number=keys.parse(incident.key, incidents.PREFIX), title=incident.title,
-        platform_slug=incident.platform, owner_squad=(incident.owner_squads or [""])[0],
-        owner=incident.roles.get("commander", ""), priority=int(priority),
-        required=domain.required(priority, policy), status=Status.DRAFT, due_at=due,
+        incident_number=keys.parse(incident.key, incidents.PREFIX),
+        title=incident.title,
+        platform_slug=incident.platform,
+        owner_squad=(incident.owner_squads or [""])[0],
+        owner=incident.roles.get("commander", ""),
+        priority=int(priority),
+        required=domain.required(priority, policy),
+        status=Status.DRAFT,
+        due_at=due,
         facts=_facts(session, actor, incident).model_dump(mode="json"),
-    )  # fmt: skip
+    )
     session.add(review)
     session.flush()
     REVIEW.event(session, review, actor, "drafted", f"Draft generated from {incident.key}")
     REVIEW.audited(session, review, actor, "review.drafted", None)
     if due is not None:
         jobs.schedule(
-            session, kind=DUE_TIMER, subject=_timer_subject(review), due_at=due,
+            session,
+            kind=DUE_TIMER,
+            subject=_timer_subject(review),
+            due_at=due,
             dedup_key=f"{_timer_subject(review)}:due",
-        )  # fmt: skip
+        )
     return review
 
 
@@ -243,13 +262,20 @@ def add_action(session: Session, *, actor: Principal, key: str, data: schemas.Re
     _writable(review)
     priority = data.priority or Priority(review.priority)
     item = actions.create(
-        session, actor=actor,
+        session,
+        actor=actor,
         data=action_schemas.ActionCreate(
-            title=data.title, description=data.description, kind=data.kind, owner_squad=data.owner_squad,
-            owner=data.owner, priority=priority, source_type=Source.REVIEW, source_key=review.key,
+            title=data.title,
+            description=data.description,
+            kind=data.kind,
+            owner_squad=data.owner_squad,
+            owner=data.owner,
+            priority=priority,
+            source_type=Source.REVIEW,
+            source_key=review.key,
             independent_verification=Priority(review.priority) is Priority.P1,
         ),
-    )  # fmt: skip
+    )
     REVIEW.event(
         session,
         review,
@@ -293,11 +319,15 @@ def _flag_overdue(session: Session, timer: Due) -> None:
 
 def _remind(session: Session, review: Review, owner: str) -> None:
     notify.notify_person(
-        session, person=owner, kind=NoticeKind.REVIEW_OVERDUE, subject=review.key,
+        session,
+        person=owner,
+        kind=NoticeKind.REVIEW_OVERDUE,
+        subject=review.key,
         title=f"The review of {review.key} is overdue since {review.due_at:%d %b}",
         body=f"{review.title}: publish the post-incident review.",
-        path=f"/reviews/{review.key}", dedup=f"review-overdue:{review.key}:{review.due_at}",
-    )  # fmt: skip
+        path=f"/reviews/{review.key}",
+        dedup=f"review-overdue:{review.key}:{review.due_at}",
+    )
 
 
 # --- reading and exporting ------------------------------------------------------------
@@ -305,12 +335,18 @@ def _remind(session: Session, review: Review, owner: str) -> None:
 
 def summary(review: Review) -> schemas.ReviewSummary:
     return schemas.ReviewSummary(
-        key=review.key, title=review.title, platform=review.platform_slug, owner_squad=review.owner_squad,
-        owner=review.owner, priority=Priority(review.priority).label, required=review.required,
-        status=Status(review.status), due_at=review.due_at,
+        key=review.key,
+        title=review.title,
+        platform=review.platform_slug,
+        owner_squad=review.owner_squad,
+        owner=review.owner,
+        priority=Priority(review.priority).label,
+        required=review.required,
+        status=Status(review.status),
+        due_at=review.due_at,
         overdue=domain.is_overdue(Status(review.status), review.due_at, clock.now()),
         published_at=review.published_at,
-    )  # fmt: skip
+    )
 
 
 def read(session: Session, review: Review) -> schemas.ReviewRead:
@@ -329,15 +365,29 @@ def document(session: Session, *, actor: Principal, key: str) -> domain.Document
     facts = review.facts
     items = [actions.read(i) for i in action_items(session, get(session, actor=actor, key=key))]
     return domain.Document(
-        title=review.title, incident=review.key, priority=review.priority, status=review.status,
-        services=facts.services, journeys=facts.journeys, figures=facts.figures,
+        title=review.title,
+        incident=review.key,
+        priority=review.priority,
+        status=review.status,
+        services=facts.services,
+        journeys=facts.journeys,
+        figures=facts.figures,
         sections={name: getattr(review, name) for name in domain.SECTIONS},
         timeline=[(e.at, f"{e.text} ({e.actor})") for e in facts.timeline],
-        alerts=[f"{a.severity} {a.summary}" + (f" on {a.service}" if a.service else "") for a in facts.alerts],
-        changes=[f"{c.at:%Y-%m-%d %H:%M} {c.change} {c.title} ({', '.join(c.services)}; {c.status})" for c in facts.changes],
+        alerts=[
+            f"{a.severity} {a.summary}" + (f" on {a.service}" if a.service else "")
+            for a in facts.alerts
+        ],
+        changes=[
+            f"{c.at:%Y-%m-%d %H:%M} {c.change} {c.title} ({', '.join(c.services)}; {c.status})"
+            for c in facts.changes
+        ],
         participants=facts.participants,
-        actions=[f"{i.key} {i.title} ({i.owner_squad}, due {i.due_on:%Y-%m-%d}, {i.status.value.replace('_', ' ')})" for i in items],
-    )  # fmt: skip
+        actions=[
+            f"{i.key} {i.title} ({i.owner_squad}, due {i.due_on:%Y-%m-%d}, {i.status.value.replace('_', ' ')})"
+            for i in items
+        ],
+    )
 
 
 def markdown(session: Session, *, actor: Principal, key: str) -> str:
@@ -359,9 +409,11 @@ def figures(
         published_on_time_pct=action_rules.share(
             sum(domain.on_time(at, r.due_at) for r, at in published), len(published)
         ),
-        median_days_to_publish=action_rules.median_days([_time_to_publish(r, at) for r, at in published]),
+        median_days_to_publish=action_rules.median_days(
+            [_time_to_publish(r, at) for r, at in published]
+        ),
         overdue=sum(domain.is_overdue(Status(r.status), r.due_at, now) for r in reviews),
-    )  # fmt: skip
+    )
 
 
 def _time_to_publish(review: Review, published_at: datetime) -> timedelta:

@@ -76,8 +76,11 @@ def figures(
 ) -> Response:
     """This month's headline figures against last month, and the charts of this month."""
     report = kpis_service.dashboard_summary(
-        session, actor=actor, period=domain.current_month(clock.now()), platform=_platform(session, platform)
-    )  # fmt: skip
+        session,
+        actor=actor,
+        period=domain.current_month(clock.now()),
+        platform=_platform(session, platform),
+    )
     context = {
         "report": report,
         "fmt": formats.FORMATTING,
@@ -107,9 +110,10 @@ def work(request: Request, session: DbSession, actor: Actor, platform: Filter = 
     now = clock.now()
     ahead = change_reports.calendar(session, actor=actor, start=now, end=now + AHEAD)
     upcoming = [
-        c for c in ahead.changes
+        c
+        for c in ahead.changes
         if c.status in changes_domain.ACTIVE and (platform is None or c.platform == platform)
-    ]  # fmt: skip
+    ]
     context = {
         "platform": platform,
         "actions": actions_service.search(

@@ -49,8 +49,11 @@ def move(
 def test_an_item_gets_a_key_platform_and_a_due_date_by_priority(platform: Session) -> None:
     read = actions.read(raise_item(platform, priority=Priority.P1))
     assert (read.key, read.platform, read.status, read.due_on) == (
-        "ACT-1", "procurement", Status.OPEN, TODAY + timedelta(days=14),
-    )  # fmt: skip
+        "ACT-1",
+        "procurement",
+        Status.OPEN,
+        TODAY + timedelta(days=14),
+    )
     assert not read.overdue and read.age_days == 0
 
 
@@ -87,8 +90,10 @@ def test_wont_do_needs_a_reason_and_an_operations_manager(platform: Session) -> 
         move(platform, key, Transition.ACCEPT_WONT_DO)
     accepted = actions.read(move(platform, key, Transition.ACCEPT_WONT_DO, MANAGER))
     assert (accepted.status, accepted.wont_do_reason, accepted.wont_do_accepted_by) == (
-        Status.WONT_DO, "Service is being retired", "om@example.com",
-    )  # fmt: skip
+        Status.WONT_DO,
+        "Service is being retired",
+        "om@example.com",
+    )
 
 
 def test_independent_verification(platform: Session) -> None:
@@ -98,8 +103,10 @@ def test_independent_verification(platform: Session) -> None:
         move(platform, key, Transition.VERIFY)
     verified = actions.read(move(platform, key, Transition.VERIFY, OTHER_RESPONDER))
     assert (verified.status, verified.done_by, verified.verified_by) == (
-        Status.VERIFIED, "resp@example.com", "other@example.com",
-    )  # fmt: skip
+        Status.VERIFIED,
+        "resp@example.com",
+        "other@example.com",
+    )
     with pytest.raises(InvalidTransition):
         move(platform, key, Transition.START)
 

@@ -41,9 +41,12 @@ def alert(
 ) -> IncomingAlert:
     labelled = {"alertname": name, **labels}
     return IncomingAlert(
-        fingerprint=fingerprint(labelled), status=status, severity=severity,
-        summary=f"{name} {' '.join(labels.values())}".strip(), labels=labelled,
-    )  # fmt: skip
+        fingerprint=fingerprint(labelled),
+        status=status,
+        severity=severity,
+        summary=f"{name} {' '.join(labels.values())}".strip(),
+        labels=labelled,
+    )
 
 
 def resolved(name: str, **labels: str) -> IncomingAlert:

@@ -278,9 +278,14 @@ def test_noise_figures_per_integration_and_service(platform: Session) -> None:
     send(platform, edge, alert("Http5xx", service="gateway"))
     by_integration = {n.key: n for n in reports.noise(platform, actor=ACTOR)}
     assert by_integration["prom"].model_dump() == {
-        "key": "prom", "received": 4, "alerts": 3, "deduplicated": 1, "suppressed": 1,
-        "incidents_opened": 1, "noise_reduction_pct": 75.0,
-    }  # fmt: skip
+        "key": "prom",
+        "received": 4,
+        "alerts": 3,
+        "deduplicated": 1,
+        "suppressed": 1,
+        "incidents_opened": 1,
+        "noise_reduction_pct": 75.0,
+    }
     assert (by_integration["edge"].received, by_integration["edge"].incidents_opened) == (1, 0)
     by_service = {n.key: n.received for n in reports.noise(platform, actor=ACTOR, by="service")}
     assert by_service == {"db": 4, "gateway": 1}

@@ -73,11 +73,13 @@ def test_refused_requests_keep_nothing_and_spare_the_rest_of_the_commit(
     prom, limited = setup(settings, "prom", "limited")
     with session_scope(settings) as s:
         alerts.update_integration(
-            s, actor=ADMIN, slug="limited",
+            s,
+            actor=ADMIN,
+            slug="limited",
             data=schemas.IntegrationUpdate(
                 version=1, settings=schemas.IntegrationSettings(rate_limit_per_minute=1)
             ),
-        )  # fmt: skip
+        )
     with session_scope(settings) as s:
         alerts.rotate_key(s, actor=ADMIN, slug="prom")
     stale = pending(prom, alert("Stale"))  # carries the key hash from before the rotation
@@ -154,8 +156,12 @@ def test_requests_kept_as_received_are_parsed_when_drained(settings: Settings) -
     drain(settings)
     (disk,), raw, waiting = stored(settings)
     assert (disk.summary, disk.labels["host"], disk.count, raw, waiting) == (
-        "Disk full", "db-1", 2, 2, 0,
-    )  # fmt: skip
+        "Disk full",
+        "db-1",
+        2,
+        2,
+        0,
+    )
 
 
 def test_a_kept_body_that_no_longer_parses_is_kept_raw_and_holds_nothing_up(
@@ -173,9 +179,12 @@ def test_a_kept_body_that_no_longer_parses_is_kept_raw_and_holds_nothing_up(
 def test_ingest_takes_the_same_path_and_answers_with_the_outcome(platform: Session) -> None:
     prom = integration(platform)
     result = alerts.ingest(
-        platform, integration=prom, alerts=[alert("Disk"), alert("Disk")], source="events",
+        platform,
+        integration=prom,
+        alerts=[alert("Disk"), alert("Disk")],
+        source="events",
         body=b"[]",
-    )  # fmt: skip
+    )
     assert (result.received, result.created, result.deduplicated) == (2, 1, 1)
     assert alerts.intake_waiting(platform) == 0
 

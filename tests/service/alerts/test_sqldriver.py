@@ -24,10 +24,15 @@ def test_an_insert_through_the_driver_reads_back_through_the_orm(platform: Sessi
         insert(cast(Table, IntakeRequest.__table__)), _dialect(platform), KEPT
     )
     rows: list[dict[str, Any]] = [
-        {"integration_id": target.id, "received_at": at, "source": "events", "alerts": None,
-         "body": f'{{"n": {n}}}'}
+        {
+            "integration_id": target.id,
+            "received_at": at,
+            "source": "events",
+            "alerts": None,
+            "body": f'{{"n": {n}}}',
+        }
         for n in range(3)
-    ]  # fmt: skip
+    ]
     keep.execute_many(platform.connection(), rows)
     kept = platform.scalars(select(IntakeRequest).order_by(IntakeRequest.id)).all()
     assert [(r.received_at, r.body, r.alerts) for r in kept] == [
@@ -42,10 +47,11 @@ def test_a_select_through_the_driver_converts_like_the_orm(platform: Session) ->
     platform.flush()
     columns = Integration.__table__.c
     read = DriverStatement.compile(
-        select(columns.settings, columns.bucket_tokens, columns.bucket_at, columns.active)
-        .where(columns.id == target.id),
+        select(columns.settings, columns.bucket_tokens, columns.bucket_at, columns.active).where(
+            columns.id == target.id
+        ),
         _dialect(platform),
-    )  # fmt: skip
+    )
     ((settings, tokens, at, active),) = read.execute(platform.connection(), {})
     assert settings["rate_limit_per_minute"] == 42 and settings == target.settings
     assert (tokens, at, bool(active)) == (3.5, datetime(2026, 11, 24, 8, 0, tzinfo=UTC), True)

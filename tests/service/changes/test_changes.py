@@ -158,9 +158,13 @@ def test_a_rejection_needs_a_reason_and_ends_the_change(session: Session, platfo
 
 def _freeze(session: Session, **extra: Any) -> Any:
     data = schemas.FreezeCreate(
-        slug="year-end", name="Year-end peak", starts_on=date(2026, 11, 1),
-        ends_on=date(2026, 11, 10), timezone="Europe/Amsterdam", **extra,
-    )  # fmt: skip
+        slug="year-end",
+        name="Year-end peak",
+        starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 10),
+        timezone="Europe/Amsterdam",
+        **extra,
+    )
     return governance.create_freeze(session, actor=MANAGER, data=data)
 
 
@@ -211,9 +215,11 @@ def test_freeze_windows_follow_their_time_zone(session: Session, platform: Any) 
 def test_collisions_are_found_and_raise_the_risk(session: Session, platform: Any) -> None:
     first = _submit(session, _draft(session, ["db"], title="Patch the database"))
     fields = schemas.ChangeFields(
-        services=["search"], squad="identity",
-        planned_start=NOW + timedelta(hours=24, minutes=30), planned_end=NOW + timedelta(hours=26),
-    )  # fmt: skip
+        services=["search"],
+        squad="identity",
+        planned_start=NOW + timedelta(hours=24, minutes=30),
+        planned_end=NOW + timedelta(hours=26),
+    )
     seen = preview(session, actor=ENGINEER, fields=fields)
     [collision] = seen.collisions
     assert collision.change == first.key
@@ -243,9 +249,12 @@ def test_bad_drafts_are_refused(session: Session, platform: Any) -> None:
         _draft(session, ["nope"])
     assert unknown.value.fields == {"services": "unknown service 'nope'"}
     data = schemas.ChangeCreate(
-        title="Backwards", services=["db"], squad="identity",
-        planned_start=NOW + timedelta(hours=2), planned_end=NOW + timedelta(hours=1),
-    )  # fmt: skip
+        title="Backwards",
+        services=["db"],
+        squad="identity",
+        planned_start=NOW + timedelta(hours=2),
+        planned_end=NOW + timedelta(hours=1),
+    )
     with pytest.raises(ValidationFailed, match="ends before it starts"):
         changes.create(session, actor=ENGINEER, data=data)
     with pytest.raises(Forbidden):
@@ -267,14 +276,34 @@ def _incident(session: Session, services: list[str], impact: datetime) -> Any:
 def test_suspects_are_ranked_and_marking_the_cause_fails_the_change(
     session: Session, platform: clock.FrozenClock
 ) -> None:
-    upstream = changes.record_deployment(session, actor=ENGINEER, data=schemas.PipelineEvent(
-        service="db", summary="db 14.2", finished_at=NOW - timedelta(hours=2)))  # fmt: skip
-    direct = changes.record_deployment(session, actor=ENGINEER, data=schemas.PipelineEvent(
-        service="auth", summary="auth 3.1", finished_at=NOW - timedelta(hours=5)))  # fmt: skip
-    changes.record_deployment(session, actor=ENGINEER, data=schemas.PipelineEvent(
-        service="auth", summary="too old", finished_at=NOW - timedelta(hours=30)))  # fmt: skip
-    changes.record_deployment(session, actor=ENGINEER, data=schemas.PipelineEvent(
-        service="search", summary="unrelated", finished_at=NOW - timedelta(hours=1)))  # fmt: skip
+    upstream = changes.record_deployment(
+        session,
+        actor=ENGINEER,
+        data=schemas.PipelineEvent(
+            service="db", summary="db 14.2", finished_at=NOW - timedelta(hours=2)
+        ),
+    )
+    direct = changes.record_deployment(
+        session,
+        actor=ENGINEER,
+        data=schemas.PipelineEvent(
+            service="auth", summary="auth 3.1", finished_at=NOW - timedelta(hours=5)
+        ),
+    )
+    changes.record_deployment(
+        session,
+        actor=ENGINEER,
+        data=schemas.PipelineEvent(
+            service="auth", summary="too old", finished_at=NOW - timedelta(hours=30)
+        ),
+    )
+    changes.record_deployment(
+        session,
+        actor=ENGINEER,
+        data=schemas.PipelineEvent(
+            service="search", summary="unrelated", finished_at=NOW - timedelta(hours=1)
+        ),
+    )
     incident = _incident(session, ["auth"], NOW)
     ranked = changes.suspects(session, actor=ENGINEER, incident_key=incident.key)
     assert [s.change for s in ranked] == [direct.key, upstream.key]
@@ -295,8 +324,16 @@ def test_suspects_are_ranked_and_marking_the_cause_fails_the_change(
 
 def test_failed_deployments_raise_the_change_failure_rate(session: Session, platform: Any) -> None:
     for outcome in ("failed", "succeeded", "rolled_back"):
-        changes.record_deployment(session, actor=ENGINEER, data=schemas.PipelineEvent(
-            service="search", summary=outcome, outcome=outcome, finished_at=NOW - timedelta(days=1)))  # fmt: skip
+        changes.record_deployment(
+            session,
+            actor=ENGINEER,
+            data=schemas.PipelineEvent(
+                service="search",
+                summary=outcome,
+                outcome=outcome,
+                finished_at=NOW - timedelta(days=1),
+            ),
+        )
     change = _draft(session, ["search"])
     factor = next(f for f in change.risk_factors if f["name"] == "change failure rate")
     assert factor["detail"] == "2 of 3 recent changes failed (67%)"

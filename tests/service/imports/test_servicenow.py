@@ -98,9 +98,12 @@ def test_assignment_groups_become_squads_engaged_on_their_incidents(platform: Se
 def test_resolution_times_feed_the_kpis(platform: Session) -> None:
     final = _final()
     durations = [
-        (_when(row["resolved_at"] if row["resolved_at"] != "?" else row["closed_at"]) - _when(row["opened_at"])).total_seconds()
+        (
+            _when(row["resolved_at"] if row["resolved_at"] != "?" else row["closed_at"])
+            - _when(row["opened_at"])
+        ).total_seconds()
         for row in final.values()
-    ]  # fmt: skip
+    ]
     _import(platform)
     report = kpis.report(platform, actor=ACTOR, period=ALL_TIME)
     assert report.overall.incidents == len(final)

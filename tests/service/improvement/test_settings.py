@@ -81,8 +81,11 @@ def test_new_action_items_take_the_new_due_days_and_existing_ones_keep_theirs(
     platform: Session,
 ) -> None:
     earlier = raise_item(platform, Priority.P1)
-    change(platform, action_due_days={"P1": 7, "P2": 30, "P3": 60, "P4": 90, "P5": 180},
-           escalate_after_days=3)  # fmt: skip
+    change(
+        platform,
+        action_due_days={"P1": 7, "P2": 30, "P3": 60, "P4": 90, "P5": 180},
+        escalate_after_days=3,
+    )
     later = raise_item(platform, Priority.P1)
     assert (earlier.due_on, later.due_on) == (TODAY + timedelta(days=14), TODAY + timedelta(days=7))
     assert (
@@ -124,9 +127,10 @@ def test_factor_categories_follow_the_list_and_one_in_use_cannot_be_removed(
     defaults = settings.read(platform, actor=RESPONDER).categories
     change(platform, categories=[*defaults, "network"])
     key = problems.create(
-        platform, actor=RESPONDER,
+        platform,
+        actor=RESPONDER,
         data=problem_schemas.ProblemCreate(title="Checkout pool", services=["checkout"]),
-    ).key  # fmt: skip
+    ).key
     rca = problem_schemas.RcaIn(
         version=1, factors=[problem_schemas.FactorIn(category="network", description="Lossy link")]
     )

@@ -136,9 +136,15 @@ def test_full_lifecycle_records_kpi_timestamps_and_timeline(
         frozen_clock.advance(timedelta(minutes=minutes))
         incident = act(platform, incident, move)
     start = incident.detected_at
-    assert [getattr(incident, f"{n}_at") - start for n in ("acknowledged", "mitigated", "resolved", "closed")] == [
-        timedelta(minutes=5), timedelta(minutes=35), timedelta(minutes=95), timedelta(minutes=1535),
-    ]  # fmt: skip
+    assert [
+        getattr(incident, f"{n}_at") - start
+        for n in ("acknowledged", "mitigated", "resolved", "closed")
+    ] == [
+        timedelta(minutes=5),
+        timedelta(minutes=35),
+        timedelta(minutes=95),
+        timedelta(minutes=1535),
+    ]
     kinds = [e.kind for e in incidents.timeline(platform, actor=RESPONDER, key=incident.key)]
     assert kinds == ["declared", "acknowledge", "mitigate", "resolve", "close"]
 
@@ -405,15 +411,23 @@ def test_stored_durations_follow_every_timestamp_change(
     incident = act(platform, incident, Transition.REOPEN)  # the resolution is undone
     _stored_durations_agree(platform, incident)
     corrected = incidents.correct_timestamps(
-        platform, actor=RESPONDER, key=incident.key,
-        data=schemas.TimestampCorrection(version=incident.version, reason="alert fired late",
-                                         impact_started_at=incident.detected_at - timedelta(minutes=12),
-                                         detected_at=incident.detected_at - timedelta(minutes=3)),
-    )  # fmt: skip
+        platform,
+        actor=RESPONDER,
+        key=incident.key,
+        data=schemas.TimestampCorrection(
+            version=incident.version,
+            reason="alert fired late",
+            impact_started_at=incident.detected_at - timedelta(minutes=12),
+            detected_at=incident.detected_at - timedelta(minutes=3),
+        ),
+    )
     _stored_durations_agree(platform, corrected)
     cleared = incidents.correct_timestamps(
-        platform, actor=RESPONDER, key=incident.key,
-        data=schemas.TimestampCorrection(version=corrected.version, reason="no real mitigation",
-                                         mitigated_at=None),
-    )  # fmt: skip
+        platform,
+        actor=RESPONDER,
+        key=incident.key,
+        data=schemas.TimestampCorrection(
+            version=corrected.version, reason="no real mitigation", mitigated_at=None
+        ),
+    )
     _stored_durations_agree(platform, cleared)

@@ -45,8 +45,12 @@ def test_the_redis_storm_became_one_incident_and_checks_opened_one(demo: Session
     assert len(shown.alerts) == 30
     assert shown.probable_cause == "redis-cache"
     assert set(storm.service_slugs) == {
-        "redis-cache", "auth-service", "search-api", "pricing-service", "api-gateway",
-    }  # fmt: skip
+        "redis-cache",
+        "auth-service",
+        "search-api",
+        "pricing-service",
+        "api-gateway",
+    }
     assert storm.status == Status.RESOLVED  # its alerts resolved, and it with them
     assert storm.detected_at == min(a.first_received_at for a in shown.alerts)
     # Synthetic checks open an incident only when three locations fail.

@@ -40,9 +40,13 @@ def deploy(
 
 def paged(session: Session, person: str, incident: str, day: int, month: int = 10) -> None:
     entry = notify_schemas.PastNotification(
-        incident=incident, person=person, channel="email", address=person, status="sent",  # type: ignore[arg-type]
+        incident=incident,
+        person=person,
+        channel="email",
+        address=person,
+        status="sent",  # type: ignore[arg-type]
         sent_at=at(day, month),
-    )  # fmt: skip
+    )
     notify.import_history(session, actor=ACTOR, entries=[entry])
 
 
@@ -89,13 +93,20 @@ def test_the_report_takes_change_success_pages_and_action_items_from_their_pract
 
     # 5 changes ran in October, 2 of them failed or were rolled back
     assert report.changes.model_dump() == {
-        "volume": 5, "finished": 5, "failed": 2, "emergency": 0,
-        "change_failure_rate": 0.4, "emergency_share": 0.0,
-    }  # fmt: skip
+        "volume": 5,
+        "finished": 5,
+        "failed": 2,
+        "emergency": 0,
+        "change_failure_rate": 0.4,
+        "emergency_share": 0.0,
+    }
     # ann: 2 incidents, bob: 1 -> 3 pages over 2 people
     assert report.oncall.model_dump() == {
-        "people_paged": 2, "pages": 3, "pages_per_person": 1.5, "most_paged": 2,
-    }  # fmt: skip
+        "people_paged": 2,
+        "pages": 3,
+        "pages_per_person": 1.5,
+        "most_paged": 2,
+    }
     assert (report.actions.total, report.actions.overdue, report.actions.closure_rate_pct) == (
         4,
         3,
@@ -142,5 +153,6 @@ def test_pages_before_the_period_or_after_it_are_not_counted(history: Session) -
     november = kpis.report(history, actor=ACTOR, period=domain.parse_period("2026-11"))
     assert (november.oncall.pages, november.changes.failed) == (1, 1)
     assert notify.pages_received(history, since=OCT.start, until=OCT.end) == {
-        "ann@example.com": 2, "bob@example.com": 1,
-    }  # fmt: skip
+        "ann@example.com": 2,
+        "bob@example.com": 1,
+    }

@@ -108,8 +108,12 @@ histories = st.integers(0, 12).flatmap(lambda k: st.tuples(*(incident(i) for i i
 def _status(g: Generated) -> Status:
     if g.cancelled:
         return Status.CANCELLED
-    for name, status in (("closed_at", Status.CLOSED), ("resolved_at", Status.RESOLVED),
-                         ("mitigated_at", Status.MITIGATED), ("acknowledged_at", Status.ACKNOWLEDGED)):  # fmt: skip
+    for name, status in (
+        ("closed_at", Status.CLOSED),
+        ("resolved_at", Status.RESOLVED),
+        ("mitigated_at", Status.MITIGATED),
+        ("acknowledged_at", Status.ACKNOWLEDGED),
+    ):
         if g.times.get(name):
             return status
     return Status.TRIGGERED
@@ -118,9 +122,17 @@ def _status(g: Generated) -> Status:
 def _store(session: Session, history: tuple[Generated, ...]) -> None:
     for g in history:
         data = incident_schemas.IncidentImport(
-            external_ref=g.ref, title=f"incident {g.ref}", platform="procurement", source="test",
-            status=_status(g), impact=2, urgency=2, priority=Priority(g.priority), squads=g.squads, **g.times,
-        )  # fmt: skip
+            external_ref=g.ref,
+            title=f"incident {g.ref}",
+            platform="procurement",
+            source="test",
+            status=_status(g),
+            impact=2,
+            urgency=2,
+            priority=Priority(g.priority),
+            squads=g.squads,
+            **g.times,
+        )
         found, _ = incidents.import_record(session, actor=ACTOR, data=data)
         if g.services:
             incidents.add_services(session, actor=ACTOR, key=found.key, services=g.services)
@@ -224,7 +236,14 @@ def test_median_and_p90_are_read_at_their_ranks_for_every_count(
     day = datetime(2026, 10, 5, tzinfo=UTC)
     stored: list[Generated] = []
     for n, hours in enumerate((7, 2, 9, 4, 1, 10, 5, 3, 11, 8, 6)):
-        g = Generated(f"R{n}", 3, False, {"detected_at": day, "resolved_at": day + timedelta(hours=hours)}, [], [])  # fmt: skip
+        g = Generated(
+            f"R{n}",
+            3,
+            False,
+            {"detected_at": day, "resolved_at": day + timedelta(hours=hours)},
+            [],
+            [],
+        )
         _store(platform, (g,))
         stored.append(g)
         got = kpis.report(platform, actor=ACTOR, period=OCT).overall.times[Measure.MTTR.value]
@@ -235,8 +254,17 @@ def test_median_and_p90_are_read_at_their_ranks_for_every_count(
 def test_availability_is_against_the_tier_target(
     platform: Session, frozen_clock: FrozenClock
 ) -> None:
-    g = Generated("A1", 1, False, {"detected_at": datetime(2026, 10, 5, 10, tzinfo=UTC),
-                                  "resolved_at": datetime(2026, 10, 5, 11, tzinfo=UTC)}, [], ["auth"])  # fmt: skip
+    g = Generated(
+        "A1",
+        1,
+        False,
+        {
+            "detected_at": datetime(2026, 10, 5, 10, tzinfo=UTC),
+            "resolved_at": datetime(2026, 10, 5, 11, tzinfo=UTC),
+        },
+        [],
+        ["auth"],
+    )
     _store(platform, (g,))
     report = kpis.report(platform, actor=ACTOR, period=OCT)
     auth = next(s for s in report.services if s.key == "auth")
@@ -251,10 +279,13 @@ def test_a_squads_report_counts_only_incidents_it_was_engaged_on(
     platform: Session, frozen_clock: FrozenClock
 ) -> None:
     day = datetime(2026, 10, 5, 10, tzinfo=UTC)
-    _store(platform, (
-        Generated("S1", 3, False, {"detected_at": day}, ["payments"], []),
-        Generated("S2", 3, False, {"detected_at": day}, [], ["gateway"]),
-    ))  # fmt: skip
+    _store(
+        platform,
+        (
+            Generated("S1", 3, False, {"detected_at": day}, ["payments"], []),
+            Generated("S2", 3, False, {"detected_at": day}, [], ["gateway"]),
+        ),
+    )
     report = kpis.report(platform, actor=ACTOR, period=OCT, squad="payments")
     assert report.overall.incidents == 1
     assert {s.key for s in report.services} == {"pay", "db"}
@@ -264,14 +295,27 @@ def test_headline_figures_compare_with_the_previous_period(
     platform: Session, frozen_clock: FrozenClock
 ) -> None:
     def resolved(ref: str, detected: datetime, hours: int) -> Generated:
-        return Generated(ref, 3, False, {"detected_at": detected, "acknowledged_at": detected,
-                                         "resolved_at": detected + timedelta(hours=hours)}, [], [])  # fmt: skip
+        return Generated(
+            ref,
+            3,
+            False,
+            {
+                "detected_at": detected,
+                "acknowledged_at": detected,
+                "resolved_at": detected + timedelta(hours=hours),
+            },
+            [],
+            [],
+        )
 
-    _store(platform, (
-        resolved("P1", datetime(2026, 9, 3, tzinfo=UTC), 10),
-        resolved("P2", datetime(2026, 9, 4, tzinfo=UTC), 10),
-        resolved("C1", datetime(2026, 10, 3, tzinfo=UTC), 2),
-    ))  # fmt: skip
+    _store(
+        platform,
+        (
+            resolved("P1", datetime(2026, 9, 3, tzinfo=UTC), 10),
+            resolved("P2", datetime(2026, 9, 4, tzinfo=UTC), 10),
+            resolved("C1", datetime(2026, 10, 3, tzinfo=UTC), 2),
+        ),
+    )
     tiles = {t.key: t for t in kpis.report(platform, actor=ACTOR, period=OCT).tiles}
     assert (tiles["incidents"].value, tiles["incidents"].previous) == (1, 2)
     assert tiles["incidents"].improved is True
@@ -282,12 +326,24 @@ def test_weekly_trend_counts_incidents_per_week_and_priority(
     platform: Session, frozen_clock: FrozenClock
 ) -> None:
     # the clock stands at Monday 2026-11-02: that week is the last of the twelve
-    _store(platform, (
-        Generated("W1", 1, False, {"detected_at": datetime(2026, 11, 2, 8, tzinfo=UTC),
-                                   "resolved_at": datetime(2026, 11, 2, 9, tzinfo=UTC)}, [], []),
-        Generated("W2", 3, False, {"detected_at": datetime(2026, 10, 28, tzinfo=UTC)}, [], []),
-        Generated("W3", 3, False, {"detected_at": datetime(2026, 1, 1, tzinfo=UTC)}, [], []),
-    ))  # fmt: skip
+    _store(
+        platform,
+        (
+            Generated(
+                "W1",
+                1,
+                False,
+                {
+                    "detected_at": datetime(2026, 11, 2, 8, tzinfo=UTC),
+                    "resolved_at": datetime(2026, 11, 2, 9, tzinfo=UTC),
+                },
+                [],
+                [],
+            ),
+            Generated("W2", 3, False, {"detected_at": datetime(2026, 10, 28, tzinfo=UTC)}, [], []),
+            Generated("W3", 3, False, {"detected_at": datetime(2026, 1, 1, tzinfo=UTC)}, [], []),
+        ),
+    )
     trend = kpis.weekly_trend(platform, actor=ACTOR, weeks=12)
     assert trend.weeks[-1] == "2026-11-02"
     assert trend.incidents_by_priority["P1"][-1] == 1

@@ -36,9 +36,10 @@ def platform(settings: Settings, frozen_clock: clock.FrozenClock) -> Settings:
         factories.small_platform(s)
         for email in PEOPLE:
             auth.create_user(
-                s, actor=ACTOR,
+                s,
+                actor=ACTOR,
                 data=UserCreate(email=email, display_name=email[:4], service_account=True),
-            )  # fmt: skip
+            )
     return settings
 
 
@@ -54,9 +55,13 @@ def major(settings: Settings, *, communications_lead: bool = True) -> str:
         key = incidents.declare(s, actor=RESPONDER, data=data).key
         if communications_lead:
             incidents.assign_role(
-                s, actor=RESPONDER, key=key,
-                data=incident_schemas.RoleIn(role=IncidentRole.COMMUNICATIONS_LEAD, person="comms@example.com"),
-            )  # fmt: skip
+                s,
+                actor=RESPONDER,
+                key=key,
+                data=incident_schemas.RoleIn(
+                    role=IncidentRole.COMMUNICATIONS_LEAD, person="comms@example.com"
+                ),
+            )
     return key
 
 
@@ -67,9 +72,11 @@ def titles(session: Session, person: str) -> list[str]:
 def post_update(settings: Settings, key: str) -> None:
     with session_scope(settings) as s:
         incidents.post_status_update(
-            s, actor=RESPONDER, key=key,
+            s,
+            actor=RESPONDER,
+            key=key,
             data=incident_schemas.StatusUpdateIn(audience="internal", body="Still failing over."),
-        )  # fmt: skip
+        )
 
 
 def test_the_communications_lead_hears_when_the_update_falls_due(
@@ -109,8 +116,12 @@ def test_no_reminder_after_a_fresh_update_or_once_resolved(
     run_once(platform, owner="w")
     with session_scope(platform) as s:
         incidents.transition(
-            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=incident_schemas.TransitionIn()
-        )  # fmt: skip
+            s,
+            actor=RESPONDER,
+            key=key,
+            move=Transition.RESOLVE,
+            data=incident_schemas.TransitionIn(),
+        )
     frozen_clock.advance(timedelta(hours=2))
     run_once(platform, owner="w")
     with session_scope(platform) as s:
@@ -149,8 +160,12 @@ def test_the_reminder_stops_once_the_incident_is_resolved(
     run_once(platform, owner="w")
     with session_scope(platform) as s:
         incidents.transition(
-            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=incident_schemas.TransitionIn()
-        )  # fmt: skip
+            s,
+            actor=RESPONDER,
+            key=key,
+            move=Transition.RESOLVE,
+            data=incident_schemas.TransitionIn(),
+        )
     for _ in range(4):
         frozen_clock.advance(timedelta(minutes=30))
         run_once(platform, owner="w")
@@ -165,29 +180,42 @@ def test_contact_methods_and_rules_are_edited_and_removed_with_an_audit_trail(
     me = Principal(name=person, role=Role.VIEWER)
     with session_scope(platform) as s:
         method = notify.add_contact_method(
-            s, actor=me, person=person,
+            s,
+            actor=me,
+            person=person,
             data=schemas.ContactMethodIn(kind="slack", address="https://chat.example.com/a"),
-        )  # fmt: skip
+        )
         rule = notify.add_rule(
             s, actor=me, person=person, data=schemas.RuleIn(contact_method=method.id)
         )
         notify.update_contact_method(
-            s, actor=me, person=person, method_id=method.id,
-            data=schemas.ContactMethodUpdate(address="https://chat.example.com/b", label="ops channel"),
-        )  # fmt: skip
+            s,
+            actor=me,
+            person=person,
+            method_id=method.id,
+            data=schemas.ContactMethodUpdate(
+                address="https://chat.example.com/b", label="ops channel"
+            ),
+        )
         notify.update_rule(
             s, actor=me, person=person, rule_id=rule.id, data=schemas.RuleUpdate(delay_minutes=5)
         )
         with pytest.raises(ValidationFailed) as bad:
             notify.update_contact_method(
-                s, actor=me, person=person, method_id=method.id,
+                s,
+                actor=me,
+                person=person,
+                method_id=method.id,
                 data=schemas.ContactMethodUpdate(address="not-a-url"),
-            )  # fmt: skip
+            )
         assert bad.value.fields == {"address": "a webhook or chat contact needs an http(s) URL"}
         with pytest.raises(Forbidden):
             notify.remove_contact_method(
-                s, actor=Principal(name="x@example.com", role=Role.RESPONDER), person=person, method_id=method.id
-            )  # fmt: skip
+                s,
+                actor=Principal(name="x@example.com", role=Role.RESPONDER),
+                person=person,
+                method_id=method.id,
+            )
         with pytest.raises(NotFound):
             notify.remove_rule(s, actor=ACTOR, person="cmd@example.com", rule_id=rule.id)
         (current,) = notify.contact_methods(s, actor=me, person=person)
@@ -200,6 +228,8 @@ def test_contact_methods_and_rules_are_edited_and_removed_with_an_audit_trail(
             e.action for e in audit.list_entries(s, subject_type="person", subject_key=person).items
         ]
     assert {
-        "contact_method.added", "contact_method.updated", "notification_rule.updated",
+        "contact_method.added",
+        "contact_method.updated",
+        "notification_rule.updated",
         "contact_method.removed",
-    } <= set(actions)  # fmt: skip
+    } <= set(actions)

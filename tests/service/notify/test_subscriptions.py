@@ -46,9 +46,10 @@ def platform(settings: Settings, frozen_clock: clock.FrozenClock) -> Settings:
         factories.small_platform(s)
         for email, role in (("cfo@example.com", Role.VIEWER), ("resp@example.com", Role.RESPONDER)):
             auth.create_user(
-                s, actor=ACTOR,
+                s,
+                actor=ACTOR,
                 data=UserCreate(email=email, display_name=email, role=role, service_account=True),
-            )  # fmt: skip
+            )
     return settings
 
 
@@ -79,8 +80,11 @@ def test_anyone_subscribes_themselves_to_a_service_or_journey(platform: Settings
         journey = subscribe(s, journey="login")
         listed = subscriptions.listing(s, actor=VIEWER, subscriber="cfo@example.com")
     assert (mine.subscriber, mine.person, mine.target_kind, mine.target) == (
-        "cfo@example.com", True, "service", "auth",
-    )  # fmt: skip
+        "cfo@example.com",
+        True,
+        "service",
+        "auth",
+    )
     assert journey.target_kind == "journey"
     assert [x.id for x in listed] == [mine.id, journey.id]
 
@@ -121,16 +125,26 @@ def test_subscribers_hear_of_declaration_updates_priority_and_resolution_once_ea
         key = declare(s)
     with session_scope(platform) as s:
         incidents.post_status_update(
-            s, actor=RESPONDER, key=key,
+            s,
+            actor=RESPONDER,
+            key=key,
             data=incident_schemas.StatusUpdateIn(audience="customer", body="Failing over the IdP."),
-        )  # fmt: skip
+        )
         incidents.override_priority(
-            s, actor=RESPONDER, key=key,
-            data=incident_schemas.PriorityOverride(priority=Priority.P1, reason="Board meeting", version=1),
-        )  # fmt: skip
+            s,
+            actor=RESPONDER,
+            key=key,
+            data=incident_schemas.PriorityOverride(
+                priority=Priority.P1, reason="Board meeting", version=1
+            ),
+        )
         incidents.transition(
-            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=incident_schemas.TransitionIn()
-        )  # fmt: skip
+            s,
+            actor=RESPONDER,
+            key=key,
+            move=Transition.RESOLVE,
+            data=incident_schemas.TransitionIn(),
+        )
     with session_scope(platform) as s:
         titles = [m["title"] for m in queued(s, "cfo@example.com")]
         board = queued(s, "board@example.com")
@@ -151,9 +165,11 @@ def test_a_status_update_is_delivered_to_the_persons_contact_method_and_on_the_t
 ) -> None:
     with session_scope(platform) as s:
         notify.add_contact_method(
-            s, actor=VIEWER, person="cfo@example.com",
+            s,
+            actor=VIEWER,
+            person="cfo@example.com",
             data=notify_schemas.ContactMethodIn(kind="webhook", address=receiver.url),
-        )  # fmt: skip
+        )
         subscribe(s, service="auth")
         key = declare(s)
     run_once(platform, owner="w")
@@ -211,8 +227,12 @@ def test_audiences_default_by_role_and_can_be_chosen(platform: Settings) -> None
         (last, *_) = audit.list_entries(s, subject_key="resp@example.com").items
     assert last.after == {"id": quiet.id, "journey": "login", "audience": "customer"}
     assert [x.audience for x in (viewer, responder, bare, chosen, quiet)] == [
-        "customer", "internal", "customer", "internal", "customer",
-    ]  # fmt: skip
+        "customer",
+        "internal",
+        "customer",
+        "internal",
+        "customer",
+    ]
     with pytest.raises(ValueError, match="audience"):
         notify_schemas.SubscriptionIn(service="auth", audience="everyone")
 
@@ -241,8 +261,12 @@ def test_an_internal_update_reaches_internal_subscribers_only_a_customer_update_
     customer = ["Sign-in is slow; we are failing over."]
     every = ["Failing over the IdP; db replica lag 40 s.", *customer]
     assert heard == {
-        "cfo": customer, "resp": every, "board": customer, "war-room": every, "pm": every,
-    }  # fmt: skip
+        "cfo": customer,
+        "resp": every,
+        "board": customer,
+        "war-room": every,
+        "pm": every,
+    }
 
 
 def test_only_internal_subscribers_read_the_description_of_a_declared_incident(
@@ -280,9 +304,10 @@ def test_a_subscription_changes_its_audience_and_hears_accordingly(platform: Set
             s, actor=MANAGER, subscription_id=board.id, audience="internal"
         )
         changes = [
-            e.after for e in audit.list_entries(s, subject_key="board@example.com").items
+            e.after
+            for e in audit.list_entries(s, subject_key="board@example.com").items
             if e.action == "subscription.changed"
-        ]  # fmt: skip
+        ]
         post_update(s, key, "internal", "Restarting the IdP pods.")
     with session_scope(platform) as s:
         assert bodies(s, "board@example.com") == ["Restarting the IdP pods."]

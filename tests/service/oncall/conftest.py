@@ -33,14 +33,18 @@ def rotation(*people: str, **extra: object) -> schemas.LayerIn:
 
 def webhook_contact(session: Session, person: str, url: str, delay: int | None = None) -> None:
     method = notify.add_contact_method(
-        session, actor=ACTOR, person=person,
+        session,
+        actor=ACTOR,
+        person=person,
         data=notify_schemas.ContactMethodIn(kind="webhook", address=f"{url}?to={person}"),
-    )  # fmt: skip
+    )
     if delay is not None:
         notify.add_rule(
-            session, actor=ACTOR, person=person,
+            session,
+            actor=ACTOR,
+            person=person,
             data=notify_schemas.RuleIn(contact_method=method.id, delay_minutes=delay),
-        )  # fmt: skip
+        )
 
 
 @pytest.fixture
@@ -50,18 +54,35 @@ def paging(settings: Settings, receiver: WebhookReceiver) -> Settings:
     with session_scope(settings) as s:
         factories.small_platform(s)
         oncall.create_schedule(
-            s, actor=ACTOR,
-            data=schemas.ScheduleCreate(slug="identity-primary", name="Identity primary", squad="identity",
-                                        zone="Europe/Amsterdam", layers=[rotation("alice@example.com", "bob@example.com")]),
-        )  # fmt: skip
+            s,
+            actor=ACTOR,
+            data=schemas.ScheduleCreate(
+                slug="identity-primary",
+                name="Identity primary",
+                squad="identity",
+                zone="Europe/Amsterdam",
+                layers=[rotation("alice@example.com", "bob@example.com")],
+            ),
+        )
         oncall.create_policy(
-            s, actor=ACTOR,
-            data=schemas.PolicyCreate.model_validate({
-                "slug": "identity-default", "name": "Identity default", "squad": "identity", "squad_default": True,
-                "levels": [{"targets": [{"kind": "squad", "ref": "identity"}], "timeout_minutes": 5},
-                           {"targets": [{"kind": "person", "ref": "carol@example.com"}], "timeout_minutes": 5}],
-            }),
-        )  # fmt: skip
+            s,
+            actor=ACTOR,
+            data=schemas.PolicyCreate.model_validate(
+                {
+                    "slug": "identity-default",
+                    "name": "Identity default",
+                    "squad": "identity",
+                    "squad_default": True,
+                    "levels": [
+                        {"targets": [{"kind": "squad", "ref": "identity"}], "timeout_minutes": 5},
+                        {
+                            "targets": [{"kind": "person", "ref": "carol@example.com"}],
+                            "timeout_minutes": 5,
+                        },
+                    ],
+                }
+            ),
+        )
         for person in ("alice@example.com", "bob@example.com", "carol@example.com"):
             webhook_contact(s, person, receiver.url)
     return settings

@@ -197,9 +197,12 @@ def test_escalations_due_together_each_page_and_log_on_their_own_incident(
     _work(paging)
     with session_scope(paging) as s:
         incidents.transition(
-            s, actor=ACTOR, key=keys[1], move=Transition.ACKNOWLEDGE,
+            s,
+            actor=ACTOR,
+            key=keys[1],
+            move=Transition.ACKNOWLEDGE,
             data=incident_schemas.TransitionIn(),
-        )  # fmt: skip
+        )
     frozen_clock.advance(timedelta(minutes=5))
     assert run_once(paging, owner="w1") == 2 + 2  # two level-2 timers in one batch, two pages
 
@@ -211,6 +214,7 @@ def test_escalations_due_together_each_page_and_log_on_their_own_incident(
         with session_scope(paging) as s:
             log = notify.log(s, actor=ACTOR, incident=key).items
         assert sorted((m.person, m.status) for m in log) == [
-            ("alice@example.com", "sent"), ("carol@example.com", "sent"),
-        ]  # fmt: skip
+            ("alice@example.com", "sent"),
+            ("carol@example.com", "sent"),
+        ]
     assert not any("level 2" in text for text in _timeline(paging, keys[1]))

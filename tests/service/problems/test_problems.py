@@ -71,9 +71,11 @@ def test_unknown_references_are_field_errors(platform: Session) -> None:
 def test_rca_records_five_whys_and_categorised_factors(platform: Session) -> None:
     key = open_problem(platform).key
     rca = schemas.RcaIn(
-        version=1, five_whys=["Pool ran dry", "Retries stormed"], root_cause="No retry budget",
+        version=1,
+        five_whys=["Pool ran dry", "Retries stormed"],
+        root_cause="No retry budget",
         factors=[schemas.FactorIn(category="code", description="Unbounded retries")],
-    )  # fmt: skip
+    )
     read = problems.read(
         platform, problems.record_rca(platform, actor=RESPONDER, key=key, data=rca)
     )
@@ -97,9 +99,12 @@ def test_lifecycle_and_known_error(platform: Session) -> None:
     with pytest.raises(Conflict, match="workaround"):
         move(platform, key, Transition.MARK_KNOWN_ERROR)
     known = schemas.KnownErrorIn(
-        version=2, symptom="Checkout returns 503", workaround="Restart the checkout pods",
-        match_services=["checkout"], match_title="checkout",
-    )  # fmt: skip
+        version=2,
+        symptom="Checkout returns 503",
+        workaround="Restart the checkout pods",
+        match_services=["checkout"],
+        match_title="checkout",
+    )
     problems.record_known_error(platform, actor=RESPONDER, key=key, data=known)
     assert move(platform, key, Transition.MARK_KNOWN_ERROR).status == Status.KNOWN_ERROR
     with pytest.raises(InvalidTransition, match="allowed now: resolve"):
@@ -114,17 +119,27 @@ def test_a_known_error_needs_a_matching_rule(platform: Session) -> None:
     key = open_problem(platform).key
     with pytest.raises(ValidationFailed):
         problems.record_known_error(
-            platform, actor=RESPONDER, key=key,
+            platform,
+            actor=RESPONDER,
+            key=key,
             data=schemas.KnownErrorIn(version=1, symptom="Slow", workaround="Wait it out"),
-        )  # fmt: skip
+        )
 
 
 def test_an_incident_matching_a_known_error_finds_its_workaround(platform: Session) -> None:
     key = open_problem(platform).key
     problems.record_known_error(
-        platform, actor=RESPONDER, key=key,
-        data=schemas.KnownErrorIn(version=1, symptom="503s", workaround="Restart the pods", match_services=["checkout"], match_title="503"),
-    )  # fmt: skip
+        platform,
+        actor=RESPONDER,
+        key=key,
+        data=schemas.KnownErrorIn(
+            version=1,
+            symptom="503s",
+            workaround="Restart the pods",
+            match_services=["checkout"],
+            match_title="503",
+        ),
+    )
     hit = resolved(platform, title="Checkout 503 errors")
     miss = resolved(platform, title="Checkout slow")
     assert [
@@ -137,9 +152,12 @@ def test_an_incident_matching_a_known_error_finds_its_workaround(platform: Sessi
 def test_open_systemic_fixes_keep_a_problem_from_closing(platform: Session) -> None:
     key = open_problem(platform).key
     fix = actions.create(
-        platform, actor=RESPONDER,
-        data=action_schemas.ActionCreate(title="Add retry budget", owner_squad="payments", problem=key, systemic=True),
-    )  # fmt: skip
+        platform,
+        actor=RESPONDER,
+        data=action_schemas.ActionCreate(
+            title="Add retry budget", owner_squad="payments", problem=key, systemic=True
+        ),
+    )
     move(
         platform,
         key,

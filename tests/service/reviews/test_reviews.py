@@ -103,9 +103,13 @@ def test_an_open_incident_cannot_be_reviewed_yet(platform: Session) -> None:
 def test_write_submit_publish_then_read_only(platform: Session) -> None:
     key = resolved(platform).key
     review = reviews.update(
-        platform, actor=RESPONDER, key=key,
-        data=schemas.ReviewUpdate(version=1, summary="Checkout failed for all buyers.", went_well="Alerting"),
-    )  # fmt: skip
+        platform,
+        actor=RESPONDER,
+        key=key,
+        data=schemas.ReviewUpdate(
+            version=1, summary="Checkout failed for all buyers.", went_well="Alerting"
+        ),
+    )
     with pytest.raises(StaleVersion):
         reviews.update(
             platform, actor=RESPONDER, key=key, data=schemas.ReviewUpdate(version=1, summary="x")
@@ -139,9 +143,11 @@ def test_publishing_needs_a_summary(platform: Session) -> None:
 def test_action_items_from_a_p1_review_need_independent_verification(platform: Session) -> None:
     key = resolved(platform).key
     item = reviews.add_action(
-        platform, actor=RESPONDER, key=key,
+        platform,
+        actor=RESPONDER,
+        key=key,
         data=schemas.ReviewAction(title="Add a circuit breaker", owner_squad="identity"),
-    )  # fmt: skip
+    )
     read = actions.read(item)
     assert (read.source_type, read.source_key, read.priority) == ("review", key, "P1")
     assert read.independent_verification

@@ -98,8 +98,12 @@ def test_silence_applies_inside_its_window_when_every_matcher_matches() -> None:
 
 def test_severity_words_and_urgency() -> None:
     assert [severity_of(w) for w in ("CRITICAL", "page", "error", "minor", None)] == [
-        Severity.CRITICAL, Severity.CRITICAL, Severity.ERROR, Severity.WARNING, Severity.WARNING,
-    ]  # fmt: skip
+        Severity.CRITICAL,
+        Severity.CRITICAL,
+        Severity.ERROR,
+        Severity.WARNING,
+        Severity.WARNING,
+    ]
     assert urgency_for(Severity.CRITICAL) == 1
     assert urgency_for(Severity.WARNING, {"warning": 2}) == 2
 
@@ -168,8 +172,10 @@ def test_silences_must_not_match_everything() -> None:
 def test_silence_states() -> None:
     end = T0 + timedelta(hours=1)
     assert [silence_state(T0, end, T0 + timedelta(minutes=m)) for m in (-1, 0, 60)] == [
-        SilenceState.PENDING, SilenceState.ACTIVE, SilenceState.EXPIRED,
-    ]  # fmt: skip
+        SilenceState.PENDING,
+        SilenceState.ACTIVE,
+        SilenceState.EXPIRED,
+    ]
 
 
 @given(st.integers(min_value=1, max_value=600), st.integers(min_value=0, max_value=1000))

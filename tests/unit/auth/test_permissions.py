@@ -21,14 +21,14 @@ from opsroom.auth.domain import (
 
 EXPECTED = {
     # action:                 viewer responder lead   om     admin
-    Action.READ:              (True,  True,     True,  True,  True),
-    Action.SELF_SERVICE:      (True,  True,     True,  True,  True),
-    Action.WORK_INCIDENTS:    (False, True,     True,  True,  True),
-    Action.EDIT_SQUAD_ITEMS:  (False, False,    True,  True,  True),
-    Action.GOVERN:            (False, False,    False, True,  True),
-    Action.ADMINISTER:        (False, False,    False, False, True),
-    Action.INGEST:            (True,  True,     True,  True,  True),
-}  # fmt: skip
+    Action.READ: (True, True, True, True, True),
+    Action.SELF_SERVICE: (True, True, True, True, True),
+    Action.WORK_INCIDENTS: (False, True, True, True, True),
+    Action.EDIT_SQUAD_ITEMS: (False, False, True, True, True),
+    Action.GOVERN: (False, False, False, True, True),
+    Action.ADMINISTER: (False, False, False, False, True),
+    Action.INGEST: (True, True, True, True, True),
+}
 
 
 def person(

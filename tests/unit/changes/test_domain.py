@@ -22,9 +22,16 @@ from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 QUIET = RiskInputs(
-    change_type=ChangeType.STANDARD, tier=4, downstream_services=0, critical_journeys=0,
-    recent_changes=0, recent_failures=0, recent_incidents=0, in_freeze=False, collisions=0,
-)  # fmt: skip
+    change_type=ChangeType.STANDARD,
+    tier=4,
+    downstream_services=0,
+    critical_journeys=0,
+    recent_changes=0,
+    recent_failures=0,
+    recent_incidents=0,
+    in_freeze=False,
+    collisions=0,
+)
 
 
 def window(start_h: float, end_h: float) -> Window:
@@ -36,8 +43,14 @@ def window(start_h: float, end_h: float) -> Window:
 
 def test_the_normal_path() -> None:
     status = Status.DRAFT
-    for move in (Transition.SUBMIT, Transition.APPROVE, Transition.SCHEDULE, Transition.START,
-                 Transition.COMPLETE, Transition.CLOSE):  # fmt: skip
+    for move in (
+        Transition.SUBMIT,
+        Transition.APPROVE,
+        Transition.SCHEDULE,
+        Transition.START,
+        Transition.COMPLETE,
+        Transition.CLOSE,
+    ):
         status = domain.next_status(status, move, ChangeType.NORMAL)
     assert status is Status.CLOSED
 
@@ -63,16 +76,29 @@ def test_a_quiet_standard_change_scores_nothing() -> None:
     risk = domain.assess(QUIET)
     assert (risk.score, risk.level) == (0, RiskLevel.LOW)
     assert [f.name for f in risk.factors] == [
-        "service tier", "change type", "blast radius", "critical journeys",
-        "change failure rate", "recent incidents", "freeze", "collisions",
-    ]  # fmt: skip
+        "service tier",
+        "change type",
+        "blast radius",
+        "critical journeys",
+        "change failure rate",
+        "recent incidents",
+        "freeze",
+        "collisions",
+    ]
 
 
 def test_each_factor_shows_its_contribution() -> None:
     risky = RiskInputs(
-        change_type=ChangeType.EMERGENCY, tier=1, downstream_services=3, critical_journeys=1,
-        recent_changes=4, recent_failures=1, recent_incidents=2, in_freeze=True, collisions=1,
-    )  # fmt: skip
+        change_type=ChangeType.EMERGENCY,
+        tier=1,
+        downstream_services=3,
+        critical_journeys=1,
+        recent_changes=4,
+        recent_failures=1,
+        recent_incidents=2,
+        in_freeze=True,
+        collisions=1,
+    )
     points = {f.name: (f.detail, f.points) for f in domain.assess(risky).factors}
     assert points == {
         "service tier": ("tier 1", 30),
@@ -228,8 +254,11 @@ def test_approvals_follow_risk_and_journeys() -> None:
     assert refs(ChangeType.NORMAL, RiskLevel.LOW) == ["squad_lead"]
     assert refs(ChangeType.NORMAL, RiskLevel.MEDIUM) == ["squad_lead", "journey_owner:checkout"]
     assert refs(ChangeType.NORMAL, RiskLevel.HIGH) == [
-        "squad_lead", "journey_owner:checkout", "cab", "operations_manager",
-    ]  # fmt: skip
+        "squad_lead",
+        "journey_owner:checkout",
+        "cab",
+        "operations_manager",
+    ]
     assert refs(ChangeType.EMERGENCY, RiskLevel.HIGH) == ["operations_manager"]
 
 
@@ -300,17 +329,28 @@ def test_suspects_rank_direct_recent_and_failed_changes_first() -> None:
 def test_figures_per_group() -> None:
     def outcome(group: str, status: Status, **extra: object) -> domain.Outcome:
         return domain.Outcome(
-            group=group, status=status, change_type=extra.get("change_type", ChangeType.NORMAL),  # type: ignore[arg-type]
-            in_freeze=bool(extra.get("in_freeze")), failed=bool(extra.get("failed")),
-        )  # fmt: skip
+            group=group,
+            status=status,
+            change_type=extra.get("change_type", ChangeType.NORMAL),  # type: ignore[arg-type]
+            in_freeze=bool(extra.get("in_freeze")),
+            failed=bool(extra.get("failed")),
+        )
 
-    [auth, db] = domain.figures([
-        outcome("auth", Status.COMPLETED),
-        outcome("auth", Status.CLOSED, failed=True),
-        outcome("auth", Status.ROLLED_BACK, failed=True, change_type=ChangeType.EMERGENCY, in_freeze=True),
-        outcome("auth", Status.SCHEDULED),
-        outcome("db", Status.SUBMITTED),
-    ])  # fmt: skip
+    [auth, db] = domain.figures(
+        [
+            outcome("auth", Status.COMPLETED),
+            outcome("auth", Status.CLOSED, failed=True),
+            outcome(
+                "auth",
+                Status.ROLLED_BACK,
+                failed=True,
+                change_type=ChangeType.EMERGENCY,
+                in_freeze=True,
+            ),
+            outcome("auth", Status.SCHEDULED),
+            outcome("db", Status.SUBMITTED),
+        ]
+    )
     assert (auth.volume, auth.finished, auth.succeeded, auth.failed) == (4, 3, 1, 2)
     assert auth.change_failure_rate == pytest.approx(2 / 3)
     assert (auth.emergency_share, auth.during_freeze) == (0.25, 1)

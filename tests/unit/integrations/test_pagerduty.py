@@ -36,10 +36,16 @@ def test_a_trigger_becomes_an_alert_keyed_by_its_dedup_key() -> None:
     )
     assert alert.starts_at == datetime(2015, 7, 17, 8, 42, 58, 315000, tzinfo=UTC)
     assert alert.labels == {
-        "free space": "1%", "ping time": "1500ms", "load avg": "0.75", "service": "db",
-        "source": "prod-datapipe03.example.com", "component": "mysql", "group": "prod-datapipe",
-        "class": "disk", "severity": "critical",
-    }  # fmt: skip
+        "free space": "1%",
+        "ping time": "1500ms",
+        "load avg": "0.75",
+        "service": "db",
+        "source": "prod-datapipe03.example.com",
+        "component": "mysql",
+        "group": "prod-datapipe",
+        "class": "disk",
+        "severity": "critical",
+    }
     assert alert.links == (
         Link("http://pagerduty.example.com", "An example link."),
         Link("https://example.com", "A chart"),

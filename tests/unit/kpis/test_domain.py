@@ -249,9 +249,13 @@ def test_a_counts_platform_average_is_its_total_per_squad_and_a_rates_is_its_own
 
 def test_the_scorecard_sets_each_squad_figure_beside_the_platform_average() -> None:
     figures = [
-        domain.Figure("hygiene", "actions_overdue", "Overdue", "count", Better.LOWER, domain.Kind.COUNT),
-        domain.Figure("change", "cfr", "Change failure rate", "share", Better.LOWER, domain.Kind.RATE),
-    ]  # fmt: skip
+        domain.Figure(
+            "hygiene", "actions_overdue", "Overdue", "count", Better.LOWER, domain.Kind.COUNT
+        ),
+        domain.Figure(
+            "change", "cfr", "Change failure rate", "share", Better.LOWER, domain.Kind.RATE
+        ),
+    ]
     # the squad has 2 overdue items of the platform's 9 over 3 squads; 1 failed change of 4
     # finished against the platform's 3 of 20
     lines = domain.scorecard(

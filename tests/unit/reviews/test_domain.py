@@ -75,11 +75,19 @@ def test_impact_counts_from_detection_when_its_start_is_unknown() -> None:
 
 def _document(**sections: str) -> domain.Document:
     return domain.Document(
-        title="Checkout down", incident="INC-7", priority="P1", status="draft",
-        services=["checkout"], journeys=["buy"], figures={"time_to_resolve": 3600},
-        sections=sections, timeline=[(FRIDAY, "Declared P1")], alerts=["critical 5xx"],
-        participants=["squad payments"], actions=["ACT-1 Add a circuit breaker"],
-    )  # fmt: skip
+        title="Checkout down",
+        incident="INC-7",
+        priority="P1",
+        status="draft",
+        services=["checkout"],
+        journeys=["buy"],
+        figures={"time_to_resolve": 3600},
+        sections=sections,
+        timeline=[(FRIDAY, "Declared P1")],
+        alerts=["critical 5xx"],
+        participants=["squad payments"],
+        actions=["ACT-1 Add a circuit breaker"],
+    )
 
 
 def test_markdown_holds_every_section_in_order() -> None:

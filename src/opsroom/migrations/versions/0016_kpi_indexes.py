@@ -15,9 +15,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PERIOD_COLUMNS = [
-    "detected_at", "status", "priority", "major", "platform_slug", "impact_started_at",
-    "acknowledged_at", "mitigated_at", "resolved_at", "id",
-]  # fmt: skip
+    "detected_at",
+    "status",
+    "priority",
+    "major",
+    "platform_slug",
+    "impact_started_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "id",
+]
 
 
 def upgrade() -> None:

@@ -25,9 +25,17 @@ DURATIONS = {
     "seconds_impact_to_resolve": ("impact_started_at", "resolved_at"),
 }
 PERIOD_COLUMNS = [
-    "detected_at", "status", "priority", "major", "platform_slug", "impact_started_at",
-    "acknowledged_at", "mitigated_at", "resolved_at", "id",
-]  # fmt: skip
+    "detected_at",
+    "status",
+    "priority",
+    "major",
+    "platform_slug",
+    "impact_started_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "id",
+]
 
 
 def upgrade() -> None:
