@@ -31,17 +31,17 @@ from bench.arrivals import arrivals, arrivals_receiver
 from tests import factories
 from tests.factories import ACTOR
 
-from opsroom import migrate
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.jobs.models import Timer
-from opsroom.jobs.worker import run_forever, run_once
 from opsroom.notify import service as notify
 from opsroom.notify.models import OutboxMessage
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
+from opsroom.runtime.worker import run_forever, run_once
 
 
 def setup(settings: Settings, url: str, count: int) -> None:

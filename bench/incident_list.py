@@ -31,18 +31,14 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from opsroom import keys, migrate
 from opsroom.audit.models import TimelineEvent
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Role
 from opsroom.auth.schemas import TokenCreate, UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG
-from opsroom.errors import NotFound
-from opsroom.incidents.demo_history import TROUBLES
+from opsroom.demo.incidents import TROUBLES
 from opsroom.incidents.domain import DEFAULT_POLICY, Priority, Status
 from opsroom.incidents.models import (
     Incident,
@@ -52,6 +48,10 @@ from opsroom.incidents.models import (
     StatusUpdate,
     durations,
 )
+from opsroom.infra import keys, migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import NotFound
 
 LIST_TARGET_MS = 25.0
 PAGE_TARGET_MS = 50.0
@@ -329,7 +329,7 @@ def free_port() -> int:
 
 
 def serve(
-    settings: Settings, workdir: Path, app: str = "opsroom.app:create_app"
+    settings: Settings, workdir: Path, app: str = "opsroom.runtime.app:create_app"
 ) -> tuple[subprocess.Popen[bytes], int]:
     """uvicorn serving the app factory `app` (by default create_app(), no worker) in its own
     process, as `opsroom serve` would; factories in bench/ can be named too."""

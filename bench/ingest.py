@@ -55,14 +55,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.peers.alertmanager import running
 
 from incident_list import free_port, listening
-from opsroom import migrate
 from opsroom.alerts import schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import fingerprint
 from opsroom.catalog import manifest
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_ACTOR, DEMO_CATALOG
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 
 TARGETS = {1: 0.5, 64: 1.0}
 ALERTMANAGER_CONFIG = "route:\n  receiver: discard\nreceivers:\n  - name: discard\n"

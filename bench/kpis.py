@@ -29,15 +29,15 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parent))
 import incident_list as incidents_bench
-from opsroom import clock, keys, migrate
-from opsroom.app import create_app
 from opsroom.auth.domain import Principal, Role
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents.domain import DEFAULT_POLICY
 from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
+from opsroom.infra import clock, keys, migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
+from opsroom.runtime.app import create_app
 
 REPORT_TARGET_S = 1.0
 ANCHOR_RATIO_TARGET = 2.0

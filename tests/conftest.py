@@ -19,16 +19,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from opsroom import clock as clock_module
-from opsroom import migrate
-from opsroom.app import create_app
 from opsroom.audit.domain import GENESIS_HASH
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal, Role, Scope
 from opsroom.auth.schemas import TokenCreate, UserCreate
-from opsroom.config import Settings
-from opsroom.db import get_engine, session_scope
-from opsroom.registry import metadata
+from opsroom.infra import clock as clock_module
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine, session_scope
+from opsroom.runtime.app import create_app
+from opsroom.runtime.tables import metadata
 
 ADMIN = Principal(name="test-setup", role=Role.ADMIN, via="cli")
 POSTGRES_URL = os.environ.get("OPSROOM_TEST_POSTGRES_URL")

@@ -1,3 +1,3 @@
-from opsroom.cli import main
+from opsroom.runtime.cli import main
 
 main()

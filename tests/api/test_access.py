@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom import clock
-from opsroom.app import create_app
 from opsroom.auth.domain import Role, Scope
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.runtime.app import create_app
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 

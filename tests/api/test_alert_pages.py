@@ -15,10 +15,10 @@ import yaml
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from opsroom import clock
-from opsroom.alerts.intake_worker import drain
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.runtime.intake_worker import drain
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 

@@ -4,9 +4,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from opsroom import __version__
-from opsroom.app import create_app
 from opsroom.auth.domain import Role
-from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
+from opsroom.infra.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
+from opsroom.runtime.app import create_app
 from tests.conftest import bearer_for, client_as
 
 MUTATING = {"post", "put", "patch", "delete"}

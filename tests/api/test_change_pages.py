@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from opsroom import clock
+from opsroom.infra import clock
 from tests.api.conftest import created
 
 HTML = {"Accept": "text/html"}

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
-from opsroom.app import create_app
 from opsroom.auth.domain import Role
 from opsroom.catalog import schemas, vendors
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.app import create_app
 from tests import factories
 from tests.conftest import bearer_for, client_as
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom import clock
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 

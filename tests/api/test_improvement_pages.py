@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom import clock
+from opsroom.infra import clock
 from tests.api.conftest import created
 
 

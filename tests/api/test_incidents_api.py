@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 

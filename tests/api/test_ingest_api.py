@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 
 from opsroom.alerts import reports
 from opsroom.alerts import service as alerts
-from opsroom.alerts.intake_worker import drain
-from opsroom.app import create_app
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
-from opsroom.db import get_engine, session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine, session_scope
 from opsroom.integrations.events import MAX_BATCH
 from opsroom.integrations.lane import IngestProtocol
+from opsroom.runtime.app import create_app
+from opsroom.runtime.intake_worker import drain
 from tests.api.conftest import created
 from tests.conftest import ADMIN, bearer_for, client_as
 from tests.servers import serving

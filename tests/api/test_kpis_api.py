@@ -11,10 +11,10 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-from opsroom import clock
 from opsroom.auth.domain import Role, Scope
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify.models import OutboxMessage
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as

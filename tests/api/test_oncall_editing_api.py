@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from tests.api.test_oncall_api import POLICY, SCHEDULE, oncall_client  # noqa: F401 - fixture
 from tests.conftest import bearer_for, client_as
 

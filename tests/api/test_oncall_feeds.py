@@ -10,7 +10,7 @@ from html import unescape
 import icalendar
 from fastapi.testclient import TestClient
 
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from tests.api.test_incident_pages import HTML, post
 from tests.api.test_oncall_api import oncall_client  # noqa: F401 - fixture
 from tests.conftest import client_as

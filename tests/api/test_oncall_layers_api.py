@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from tests.api.test_oncall_api import START, oncall_client  # noqa: F401 - fixture
 from tests.api.test_oncall_editing_api import SCHEDULE_PATH, _audited
 from tests.conftest import bearer_for, client_as

@@ -8,8 +8,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom import clock
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
 from opsroom.notify import domain as notify_domain
 from tests.api.conftest import created
 from tests.api.test_incident_pages import HTML, field_errors, post, refusal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 

@@ -10,13 +10,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from opsroom import clock, demo
-from opsroom.app import create_app
+from opsroom import demo
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Role
 from opsroom.auth.schemas import UserCreate
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.app import create_app
 from tests.conftest import ADMIN
 
 PASSWORD = "correct horse battery"

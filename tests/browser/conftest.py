@@ -10,10 +10,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from opsroom import demo, migrate
-from opsroom.app import create_app
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom import demo
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.app import create_app
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from opsroom import clock
-from opsroom.alerts.intake_worker import drain
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.runtime.intake_worker import drain
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
 
 pytestmark = pytest.mark.browser

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from opsroom import clock
 from opsroom.auth.domain import Principal, Role
 from opsroom.changes import schemas
 from opsroom.changes import service as changes
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import ORDERING_LEAD, OpenTab
 
 pytestmark = pytest.mark.browser

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import service as actions
 from opsroom.changes import domain as changes_domain
 from opsroom.changes import reports as change_reports
+from opsroom.infra import clock
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
 from opsroom.reviews import service as reviews

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Transition
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
 
 pytestmark = pytest.mark.browser

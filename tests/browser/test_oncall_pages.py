@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from opsroom import clock
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
 
 pytestmark = pytest.mark.browser

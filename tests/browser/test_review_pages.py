@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
 from tests.browser.test_incident_pages import _declared
 

@@ -5,8 +5,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, ORDERING_LEAD, VIEWER, OpenTab
 
 pytestmark = pytest.mark.browser

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, IncomingAlert
-from opsroom.cli import app
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.cli import app
 
 CATALOG = """\
 version: 1

@@ -9,8 +9,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from opsroom.cli import app
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
+from opsroom.runtime.cli import app
 
 CATALOG = """\
 version: 1

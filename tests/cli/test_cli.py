@@ -6,9 +6,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from opsroom import migrate
-from opsroom.cli import app
-from opsroom.config import Settings
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.runtime.cli import app
 
 CATALOG = """\
 version: 1

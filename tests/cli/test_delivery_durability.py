@@ -14,14 +14,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from opsroom import clock
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import domain as notify_domain
 from opsroom.notify import service as notify
+from opsroom.runtime.worker import run_once
 from tests.cli.test_processes import STARTUP_SECONDS
 from tests.factories import ACTOR
 from tests.peers.receivers import WebhookReceiver

@@ -6,9 +6,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from opsroom.cli import app
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.cli import app
 from tests import factories
 from tests.service.imports.test_servicenow import SMALL, _final
 

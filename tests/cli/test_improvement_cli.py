@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from opsroom.auth.domain import Role
-from opsroom.cli import app
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
+from opsroom.runtime.cli import app
 from tests.conftest import bearer_for
 
 CATALOG = """\

@@ -15,9 +15,9 @@ import httpx
 
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
-from opsroom.alerts.intake_worker import drain
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.intake_worker import drain
 from tests import factories
 from tests.cli.test_processes import STARTUP_SECONDS, free_port, wait_for
 from tests.conftest import ADMIN

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from opsroom.cli import app
+from opsroom.runtime.cli import app
 from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shared CLI fixture
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from opsroom.cli import app
+from opsroom.runtime.cli import app
 from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shared CLI fixture
 
 START = "2026-11-02T09:00:00+01:00"

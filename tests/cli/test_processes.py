@@ -16,8 +16,8 @@ import pytest
 
 from opsroom.alerts import schemas
 from opsroom.alerts import service as alerts
-from opsroom.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
+from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN
 
 STARTUP_SECONDS = 30

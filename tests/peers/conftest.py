@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from opsroom.app import create_app
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from opsroom.integrations.lane import IngestProtocol
+from opsroom.runtime.app import create_app
 from tests.servers import serving
 
 

@@ -14,9 +14,9 @@ import httpx
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import service as incidents
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests import factories
 from tests.conftest import ADMIN
 from tests.peers import alertmanager

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsroom import clock
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import domain
 from opsroom.notify import service as notify
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 from tests.peers.receivers import smtp_server

@@ -8,16 +8,16 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
-from opsroom import clock
-from opsroom.app import create_app
 from opsroom.auth.domain import Principal, Role
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import DECLARED_FOR_CUSTOMERS
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import schemas, subscriptions
+from opsroom.runtime.app import create_app
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 from tests.peers.receivers import smtp_server

@@ -13,10 +13,10 @@ import pytest
 
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
-from opsroom.alerts.intake_worker import drain
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import service as incidents
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.runtime.intake_worker import drain
 from tests import factories
 from tests.conftest import ADMIN
 

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from opsroom import keys
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import NotFound
+from opsroom.infra import keys
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import NotFound
 
 
 def test_numbers_count_up_per_prefix(settings: Settings) -> None:

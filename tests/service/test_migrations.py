@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from opsroom import migrate
-from opsroom.config import Settings
-from opsroom.db import get_engine
-from opsroom.registry import metadata
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine
+from opsroom.runtime.tables import metadata
 
 
 def test_migrations_build_exactly_the_models(settings: Settings) -> None:

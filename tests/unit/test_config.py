@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from opsroom.config import Settings
-from opsroom.db import normalise_url
+from opsroom.infra.config import Settings
+from opsroom.infra.db import normalise_url
 
 
 def test_settings_come_from_opsroom_toml_and_the_environment_wins(

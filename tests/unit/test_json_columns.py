@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from opsroom.db import json_text
+from opsroom.infra.db import json_text
 
 AS_BEFORE: list[Any] = [
     {"alertname": "DiskFull", "instance": "db-0"},

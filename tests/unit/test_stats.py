@@ -7,7 +7,7 @@ import statistics
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsroom.stats import median, p90
+from opsroom.infra.stats import median, p90
 
 VALUES = st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=60)
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, status
 from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, Status, Transition
-from opsroom.apidoc import PageOut, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.incidents.domain import Priority
+from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 

@@ -9,7 +9,7 @@ import typer
 from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind, Source, Transition
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.incidents.domain import Priority
 
 app = typer.Typer(help="Action items: raise, work, verify and chase them.", no_args_is_help=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 from opsroom.incidents.domain import Priority
+from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
 
 
 class Status(StrEnum):

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsroom import clock
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class ActionItem(Base):

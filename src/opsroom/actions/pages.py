@@ -13,9 +13,9 @@ from starlette.responses import Response
 from opsroom.actions import domain, schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind, Source, Status, Transition
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import Actor, DbSession, can_read
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.web.pages import (

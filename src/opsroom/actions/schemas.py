@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from opsroom.actions.domain import Kind, Source, Status, Transition
-from opsroom.apidoc import Input
 from opsroom.incidents.domain import Priority
+from opsroom.infra.apidoc import Input
 
 Title = Annotated[str, Field(min_length=3, max_length=300)]
 Slug = Annotated[str, Field(min_length=2, max_length=80)]

@@ -11,22 +11,22 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from opsroom import clock, keys
 from opsroom.actions import domain, schemas
 from opsroom.actions.domain import Source, Status, Transition
 from opsroom.actions.models import ActionItem
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound, ValidationFailed, require_version
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import NotFound, ValidationFailed, require_version
+from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
-from opsroom.pagination import Page, paginate
 
 PREFIX = "ACT"
 SUBJECT = "action"

@@ -11,8 +11,8 @@ from pydantic import AwareDatetime
 from opsroom.alerts import reports, schemas, silences
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
-from opsroom.apidoc import PageOut, RecordId, errors
-from opsroom.deps import Actor, DbSession, Reader
+from opsroom.auth.deps import Actor, DbSession, Reader
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import typer
 
-from opsroom import clock
 from opsroom.alerts import reports, schemas, silences
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.infra import clock
 
 integration_app = typer.Typer(help="Integrations: where alerts come from.", no_args_is_help=True)
 silence_app = typer.Typer(help="Silences: suppress alerts by label matchers.", no_args_is_help=True)

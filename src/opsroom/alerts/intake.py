@@ -23,17 +23,17 @@ from sqlalchemy import Connection, Float, Table, bindparam, delete, func, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import domain, processing, schemas
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, ParseError, Severity
 from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
 from opsroom.auth.domain import Action, integration_principal, require
-from opsroom.config import Settings
-from opsroom.db import UTCDateTime
-from opsroom.errors import OpsroomError, RateLimited, Unauthenticated
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import UTCDateTime
+from opsroom.infra.errors import OpsroomError, RateLimited, Unauthenticated
+from opsroom.infra.sqldriver import DriverStatement
 from opsroom.integrations import service as integrations
 from opsroom.jobs import service as jobs
-from opsroom.sqldriver import DriverStatement
 
 PURGE_TIMER = "alerts.purge_raw"
 PURGE_SUBJECT = "alerts:raw-payloads"

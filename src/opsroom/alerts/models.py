@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from opsroom import clock
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class Integration(Base):

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from opsroom import clock
 from opsroom.alerts import reports, schemas, senders, silences
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, Severity
+from opsroom.auth.deps import CSRF_FIELD, Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.infra import clock
 from opsroom.web.pages import (
     BlankIsNone,
     Failure,

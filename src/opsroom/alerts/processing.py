@@ -17,8 +17,8 @@ from opsroom.alerts.domain import AlertStatus, IncomingAlert, Suppressor
 from opsroom.alerts.models import Alert, Integration
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound
 from opsroom.incidents import service as incidents
+from opsroom.infra.errors import NotFound
 
 
 @dataclass

@@ -9,15 +9,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from opsroom import keys
 from opsroom.alerts import domain, schemas
 from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.alerts.models import Alert, ChangeEvent, Integration
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import ValidationFailed
 from opsroom.incidents import service as incidents
-from opsroom.pagination import Page, paginate
+from opsroom.infra import keys
+from opsroom.infra.errors import ValidationFailed
+from opsroom.infra.pagination import Page, paginate
 
 
 def search(

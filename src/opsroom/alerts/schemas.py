@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from opsroom.alerts.domain import AlertStatus, Severity, SilenceState, parse_matcher
-from opsroom.apidoc import Input
+from opsroom.infra.apidoc import Input
 
 LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=100)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]

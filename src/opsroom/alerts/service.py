@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import domain, intake, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
 from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT, PURGE_TIMER
@@ -31,7 +30,8 @@ from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, integration_principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import (
+from opsroom.infra import clock
+from opsroom.infra.errors import (
     Conflict,
     NotFound,
     Unauthenticated,

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import domain, schemas
 from opsroom.alerts.domain import Suppressor
 from opsroom.alerts.models import MaintenanceWindow, Silence
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
 def _audit(

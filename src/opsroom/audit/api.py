@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from opsroom.apidoc import PageOut, errors
 from opsroom.audit import service as audit
 from opsroom.audit.schemas import AuditEntryRead, VerifyRead
-from opsroom.deps import DbSession, can_read
+from opsroom.auth.deps import DbSession, can_read
+from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(
     prefix="/api/v1/audit", tags=["audit"], dependencies=[can_read], responses=errors()

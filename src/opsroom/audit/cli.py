@@ -6,7 +6,7 @@ import typer
 
 from opsroom.audit import service as audit
 from opsroom.audit.schemas import AuditEntryRead
-from opsroom.console import JsonOption, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, emit, out, table, unit_of_work
 
 app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 

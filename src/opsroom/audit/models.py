@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class AuditEntry(Base):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
-from opsroom.deps import DbSession, can_read
+from opsroom.auth.deps import DbSession, can_read
 from opsroom.web.pages import Filter, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])

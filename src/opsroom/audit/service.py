@@ -10,12 +10,12 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import domain
 from opsroom.audit.models import AuditEntry, AuditHead, TimelineEvent
 from opsroom.audit.schemas import VerifyRead
 from opsroom.auth.domain import Principal
-from opsroom.pagination import Page, paginate
+from opsroom.infra import clock
+from opsroom.infra.pagination import Page, paginate
 
 VERIFY_BATCH = 2000
 

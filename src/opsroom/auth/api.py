@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from opsroom.apidoc import RecordId, errors
 from opsroom.auth import schemas
 from opsroom.auth import service as auth
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.infra.apidoc import RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

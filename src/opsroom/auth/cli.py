@@ -9,8 +9,8 @@ import typer
 
 from opsroom.auth import schemas
 from opsroom.auth import service as auth
+from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.auth.domain import Role, Scope
-from opsroom.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 
 user_app = typer.Typer(help="Accounts: people and service accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (Authorization: Bearer ...).", no_args_is_help=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from opsroom.errors import Forbidden
+from opsroom.infra.errors import Forbidden
 
 
 class Role(StrEnum):
@@ -153,3 +153,8 @@ def throttled(failures_for_account: int, failures_from_address: int) -> bool:
         failures_for_account >= FAILURES_PER_ACCOUNT
         or failures_from_address >= FAILURES_PER_ADDRESS
     )
+
+
+# The password of the demo accounts (`User.is_demo`), shown on the login page while they
+# exist and in the README; never used outside the demo.
+DEMO_PASSWORD = "demo-password-2026"

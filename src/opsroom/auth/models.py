@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from opsroom import clock
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class User(Base):

@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from opsroom.auth import domain
 from opsroom.auth import service as auth
-from opsroom.auth.domain import Principal
-from opsroom.demo import DEMO_PASSWORD
-from opsroom.deps import (
+from opsroom.auth.deps import (
     SESSION_COOKIE,
     Actor,
     AppSettings,
@@ -25,7 +24,8 @@ from opsroom.deps import (
     optional_principal,
     settings_of,
 )
-from opsroom.errors import RateLimited
+from opsroom.auth.domain import Principal
+from opsroom.infra.errors import RateLimited
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +56,7 @@ def _login_page(
         "login_token": token,
         "message": message,
         "demo_accounts": auth.demo_accounts(session),
-        "demo_password": DEMO_PASSWORD,
+        "demo_password": domain.DEMO_PASSWORD,
     }
     response = templates.TemplateResponse(request, "auth/login.html", context, status_code=status)
     response.set_cookie(

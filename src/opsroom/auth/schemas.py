@@ -15,8 +15,8 @@ from pydantic import (
     model_validator,
 )
 
-from opsroom.apidoc import Input
 from opsroom.auth.domain import Role, Scope
+from opsroom.infra.apidoc import Input
 
 
 def _zone(value: str) -> str:

@@ -12,13 +12,13 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth import domain, schemas
 from opsroom.auth.domain import Action, Principal, Role, Scope
 from opsroom.auth.models import ApiToken, LoginAttempt, User, WebSession
 from opsroom.catalog import service as catalog
-from opsroom.errors import (
+from opsroom.infra import clock
+from opsroom.infra.errors import (
     Conflict,
     NotFound,
     RateLimited,

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from opsroom.apidoc import PageOut, errors
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import domain, manifest, schemas, vendors
 from opsroom.catalog import service as catalog
-from opsroom.deps import Actor, DbSession, can_read
-from opsroom.errors import ValidationFailed
+from opsroom.infra.apidoc import PageOut, errors
+from opsroom.infra.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read], responses=errors())
 

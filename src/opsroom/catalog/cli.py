@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import manifest, schemas, vendors
 from opsroom.catalog import service as catalog
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
 
 catalog_app = typer.Typer(
     help="Catalog as code: apply or export the whole catalog as YAML.", no_args_is_help=True

@@ -14,7 +14,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import domain, schemas
 from opsroom.catalog.models import Journey, JourneyStep, Service, ServiceDependency
 from opsroom.catalog.records import by_slug
-from opsroom.errors import Conflict, NotFound
+from opsroom.infra.errors import Conflict, NotFound
 
 
 def _edges(session: Session) -> list[domain.Edge]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import domain, schemas, vendors
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound, OpsroomError, ValidationFailed
+from opsroom.infra.errors import NotFound, OpsroomError, ValidationFailed
 
 Path = tuple[str | int, ...]
 FORMAT_VERSION = 1

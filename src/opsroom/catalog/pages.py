@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from opsroom.audit import service as audit_service
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.catalog import vendors as vendor_service
-from opsroom.deps import Actor, DbSession, can_read
 from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])

@@ -19,7 +19,7 @@ from opsroom.catalog.models import (
     Squad,
     Vendor,
 )
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 
 Named = TypeVar("Named", Platform, Squad, Service, Journey, Vendor)
 

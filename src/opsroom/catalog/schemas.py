@@ -16,8 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from opsroom.apidoc import Input as Input  # re-exported: catalog files build on it
 from opsroom.catalog.domain import SLUG_PATTERN, Activity, Criticality, Lifecycle, Raci, RunBy, Tier
+from opsroom.infra.apidoc import Input as Input  # re-exported: catalog files build on it
 
 
 def _slug(value: str) -> str:

@@ -39,8 +39,8 @@ from opsroom.catalog.records import (
 from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
 from opsroom.catalog.vendors import raci_matrix
-from opsroom.errors import Conflict, NotFound, ValidationFailed
-from opsroom.pagination import Page, paginate
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.pagination import Page, paginate
 
 # --- platforms --------------------------------------------------------------------------
 

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
-from opsroom.apidoc import PageOut, errors
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
 from opsroom.changes.domain import ChangeType, Status, Transition
-from opsroom.deps import Actor, DbSession
+from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from opsroom.auth.domain import LADDER, Principal
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.changes.domain import ChangeType, RiskLevel
-from opsroom.errors import Conflict
+from opsroom.infra.errors import Conflict
 
 
 class Approver(StrEnum):

@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.changes import approvals, domain, schemas
 from opsroom.changes.domain import ChangeType
 from opsroom.changes.models import Change, ChangeService
 from opsroom.changes.models import FreezeWindow as FreezeRow
-from opsroom.errors import NotFound, ValidationFailed
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.errors import NotFound, ValidationFailed
 
 RISK = domain.DEFAULT_RISK_POLICY
 APPROVALS = approvals.DEFAULT_APPROVAL_POLICY

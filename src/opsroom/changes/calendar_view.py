@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from opsroom.changes import schemas
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 
 WEEK = timedelta(days=7)
 

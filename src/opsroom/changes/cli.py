@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from opsroom import clock
+from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition
-from opsroom.config import Settings
-from opsroom.console import JsonOption, actor, emit, fail, out, table, unit_of_work
-from opsroom.errors import ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.errors import ValidationFailed
 
 app = typer.Typer(help="Changes: raise, approve and run them.", no_args_is_help=True)
 freeze_app = typer.Typer(

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
+from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
 
 
 class ChangeType(StrEnum):

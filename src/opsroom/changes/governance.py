@@ -14,7 +14,7 @@ from opsroom.changes import domain, schemas
 from opsroom.changes.assessment import freeze_scope, services_named
 from opsroom.changes.models import ChangeTemplate
 from opsroom.changes.models import FreezeWindow as FreezeRow
-from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
 def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:

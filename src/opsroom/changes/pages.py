@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.changes import calendar_view, governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
 from opsroom.changes.domain import ChangeType, Status, Transition
-from opsroom.deps import Actor, DbSession, can_read
-from opsroom.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.web.pages import (
     BlankIsNone,
     Failure,

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import keys
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes.models import Change
-from opsroom.errors import require_version
+from opsroom.infra import keys
+from opsroom.infra.errors import require_version
 
 PREFIX = "CHG"
 SUBJECT = "change"

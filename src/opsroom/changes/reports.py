@@ -10,14 +10,14 @@ from typing import Literal
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import domain, governance, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import collisions, overlapping, planned
 from opsroom.changes.domain import Status
 from opsroom.changes.models import Change
-from opsroom.errors import ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.errors import ValidationFailed
 
 # What a calendar shows: everything past the draft, except what was turned down.
 ON_CALENDAR = sorted(set(Status) - {Status.DRAFT, Status.REJECTED})

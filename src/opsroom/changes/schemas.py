@@ -8,8 +8,8 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, HttpUrl, field_validator
 
-from opsroom.apidoc import Input
 from opsroom.changes.domain import ChangeType, RiskLevel, Status
+from opsroom.infra.apidoc import Input
 
 Title = Annotated[str, Field(min_length=3, max_length=300)]
 Slug = Annotated[str, Field(min_length=2, max_length=80)]

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock, keys
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
@@ -39,9 +38,10 @@ from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
 from opsroom.changes.records import get as get
 from opsroom.changes.suspects import suspects as suspects
-from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 from opsroom.incidents import service as incidents
-from opsroom.pagination import Page, paginate
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
+from opsroom.infra.pagination import Page, paginate
 
 # --- finding ------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import Progress
 
-from opsroom.console import JsonOption, actor, emit, fail, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.imports import schemas
 from opsroom.imports import service as imports
 

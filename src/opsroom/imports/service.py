@@ -15,11 +15,11 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import schemas as catalog_schemas
 from opsroom.catalog import service as catalog_service
 from opsroom.catalog.domain import slugify
-from opsroom.errors import NotFound, ValidationFailed
 from opsroom.imports import schemas, servicenow
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents_service
 from opsroom.incidents.domain import Priority, Status
+from opsroom.infra.errors import NotFound, ValidationFailed
 
 SOURCE = "servicenow"
 Progress = Callable[[int, int], None]  # (incidents done, incidents in the file)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class ProblemSettingsRecord(Base):

@@ -9,15 +9,15 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import domain as action_rules
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import Conflict, require_version
 from opsroom.improvement import domain, schemas
 from opsroom.improvement.domain import DEFAULT_SETTINGS, Settings
 from opsroom.improvement.models import ProblemSettingsRecord
 from opsroom.incidents.domain import Priority
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, require_version
 from opsroom.problems import domain as problem_rules
 from opsroom.reviews import domain as review_rules
 

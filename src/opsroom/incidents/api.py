@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from opsroom.apidoc import PageOut, RecordId, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.incidents import schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, Role, Status, Transition

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock, keys
 from opsroom.incidents import domain, policy, stakeholders
 from opsroom.incidents.domain import Priority
 from opsroom.incidents.models import Incident
 from opsroom.incidents.records import INCIDENT, PREFIX, holder
+from opsroom.infra import clock, keys
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 

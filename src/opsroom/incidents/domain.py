@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
-from opsroom.errors import InvalidTransition, ValidationFailed
+from opsroom.infra.errors import InvalidTransition, ValidationFailed
 
 
 class Status(StrEnum):

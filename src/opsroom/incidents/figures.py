@@ -1,5 +1,5 @@
 """Aggregates over incidents for the KPI engine, answered by the database: counts, SLA
-outcomes and duration statistics per group (opsroom.sqlstats gives the median and p90), and
+outcomes and duration statistics per group (opsroom.infra.sqlstats gives the median and p90), and
 the impact times of outages. The definitions they implement are in opsroom.kpis.domain."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opsroom.incidents.domain import Priority, Status
 from opsroom.incidents.models import DURATIONS, Incident, IncidentParticipant, IncidentService
-from opsroom.sqlstats import medians_and_p90s
-from opsroom.sqltime import seconds_between
+from opsroom.infra.sqlstats import medians_and_p90s
+from opsroom.infra.sqltime import seconds_between
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import keys
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import domain, policy, schemas
 from opsroom.incidents.models import Incident, IncidentParticipant
 from opsroom.incidents.records import INCIDENT, PREFIX, join, snapshot
+from opsroom.infra import keys
 
 IMPORTED_FIELDS = (
     "title",

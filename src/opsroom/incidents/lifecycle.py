@@ -8,15 +8,15 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import Conflict
 from opsroom.incidents import domain, policy, schemas, stakeholders
 from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Status, Transition
 from opsroom.incidents.models import Incident
 from opsroom.incidents.participants import assign_role
 from opsroom.incidents.records import INCIDENT, holder, lock, snapshot
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict
 from opsroom.jobs import service as jobs
 from opsroom.oncall import service as oncall
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.incidents import domain, schemas
 from opsroom.incidents.domain import Status
 from opsroom.incidents.models import Incident, IncidentLink, IncidentTask
@@ -21,6 +19,8 @@ from opsroom.incidents.records import (
     join,
     snapshot,
 )
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from opsroom import clock
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
 
 # The KPI durations, in seconds between two of the incident's timestamps (name -> (from,
 # to)): kept whenever the timestamps are written (see _keep_durations), so the figures sum

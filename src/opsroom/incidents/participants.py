@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.incidents import schemas
 from opsroom.incidents.models import Incident, IncidentRole
 from opsroom.incidents.records import INCIDENT, get, holder, join
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
 def add_note(session: Session, *, actor: Principal, key: str, text: str) -> Incident:

@@ -9,12 +9,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import require_version
 from opsroom.incidents.domain import DEFAULT_POLICY, Policy, Priority
 from opsroom.incidents.models import IncidentPolicyRecord
+from opsroom.infra import clock
+from opsroom.infra.errors import require_version
 
 Minutes = Annotated[int | None, Field(ge=1, le=60 * 24 * 90)]
 PRIORITIES = [p.label for p in Priority]

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from opsroom import keys
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
-from opsroom.errors import require_version
 from opsroom.incidents import domain
 from opsroom.incidents.models import Incident, IncidentParticipant
+from opsroom.infra import keys
+from opsroom.infra.errors import require_version
 
 PREFIX = "INC"
 SUBJECT = "incident"

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
-from opsroom.apidoc import Input
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.infra.apidoc import Input
 
 
 def _url(value: str) -> str:

@@ -12,10 +12,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from opsroom import clock, keys
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound, ValidationFailed
 from opsroom.incidents import domain, figures, policy, schemas, stakeholders
 from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Priority, Status
@@ -50,9 +48,11 @@ from opsroom.incidents.records import get as get
 from opsroom.incidents.updates import post_status_update as post_status_update
 from opsroom.incidents.updates import status_updates as status_updates
 from opsroom.incidents.updates import timeline as timeline
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.infra.pagination import Page, paginate
 from opsroom.oncall import schemas as oncall_schemas
 from opsroom.oncall import service as oncall
-from opsroom.pagination import Page, paginate
 
 # --- finding ------------------------------------------------------------------------------
 

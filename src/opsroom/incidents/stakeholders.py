@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.incidents.domain import Audience, Priority, declaration_body
 from opsroom.incidents.models import Incident
+from opsroom.infra import clock
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import domain, policy, schemas, stakeholders
 from opsroom.incidents.clocks import schedule_update_reminder
 from opsroom.incidents.models import StatusUpdate
 from opsroom.incidents.records import INCIDENT, SUBJECT, get
+from opsroom.infra import clock
 
 
 def post_status_update(

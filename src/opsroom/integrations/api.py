@@ -21,11 +21,11 @@ from pydantic import BaseModel, Field
 
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
-from opsroom.apidoc import errors
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.deps import AppSettings, settings_of
-from opsroom.errors import (
+from opsroom.auth.deps import AppSettings, settings_of
+from opsroom.infra.apidoc import errors
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import (
     BadRequest,
     OpsroomError,
     PayloadTooLarge,

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from opsroom.alerts import service as alerts
-from opsroom.config import Settings
-from opsroom.db import get_engine, session_scope
-from opsroom.errors import OpsroomError, Unauthenticated
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine, session_scope
+from opsroom.infra.errors import OpsroomError, Unauthenticated
 
 MAX_REQUESTS = 512  # per commit
 KNOWN_KEYS = 1024  # integration keys remembered per process

@@ -23,10 +23,10 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
+from opsroom.infra.middleware import security_headers
 from opsroom.integrations.api import LANE, MAX_INGEST_BYTES, REFUSED_AT_COMMIT, Checked, Endpoint
 from opsroom.integrations.group_commit import Outcome, keys, writer
-from opsroom.middleware import security_headers
 
 BEARER = b"bearer "
 ACCEPTED = STATUS_LINE[202]

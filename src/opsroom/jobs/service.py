@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from opsroom import clock
+from opsroom.infra import clock
 from opsroom.jobs import domain
 from opsroom.jobs.domain import TimerStatus
 from opsroom.jobs.models import Timer

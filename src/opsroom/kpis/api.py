@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from opsroom import clock
-from opsroom.apidoc import errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.infra import clock
+from opsroom.infra.apidoc import errors
 from opsroom.kpis import domain, schemas
 from opsroom.kpis import service as kpis
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from opsroom import clock
-from opsroom.console import actor, out, unit_of_work
+from opsroom.auth.console import actor, out, unit_of_work
+from opsroom.infra import clock
 from opsroom.kpis import domain, formats
 from opsroom.kpis import service as kpis
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from opsroom.errors import ValidationFailed
-from opsroom.stats import median, p90
+from opsroom.infra.errors import ValidationFailed
+from opsroom.infra.stats import median, p90
 
 # --- periods --------------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from opsroom import clock
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import Actor, DbSession, can_read
+from opsroom.infra import clock
 from opsroom.kpis import domain, formats
 from opsroom.kpis import service as kpis
 from opsroom.web.pages import Filter, render

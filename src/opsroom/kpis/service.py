@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import domain as alerts_domain
 from opsroom.alerts import service as alerts_service
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog_service
 from opsroom.incidents import service as incidents_service
 from opsroom.incidents.domain import Priority
+from opsroom.infra import clock
 from opsroom.kpis import domain, practices, schemas
 from opsroom.kpis.domain import Better, Measure, Period
 

@@ -1,8 +1,8 @@
 from alembic import context
 
-from opsroom.config import Settings
-from opsroom.db import get_engine
-from opsroom.registry import metadata
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine
+from opsroom.runtime.tables import metadata
 
 settings: Settings = context.config.attributes.get("settings") or Settings()
 engine = get_engine(settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import EmailStr
 
-from opsroom.apidoc import RecordId, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.infra.apidoc import RecordId, errors
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from opsroom.config import Settings
+from opsroom.infra.config import Settings
 from opsroom.notify import domain
 from opsroom.notify.domain import Channel, Sendable
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.incidents.domain import Audience
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.errors import NotFound, ValidationFailed
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.notify import domain, schemas
 from opsroom.notify.domain import Channel
 from opsroom.notify.models import ContactMethod, NotificationRule

@@ -14,11 +14,11 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom.apidoc import RecordId
+from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, decide
-from opsroom.deps import Actor, AppSettings, DbSession, can_read
-from opsroom.errors import ValidationFailed
-from opsroom.errors_http import is_htmx
+from opsroom.infra.apidoc import RecordId
+from opsroom.infra.errors import ValidationFailed
+from opsroom.infra.errors_http import is_htmx
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel

@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from opsroom.apidoc import Input
 from opsroom.incidents.domain import Audience
+from opsroom.infra.apidoc import Input
 from opsroom.notify.domain import Channel, Delivery, address_problem
 
 

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.config import Settings
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
 from opsroom.notify.contacts import add_contact_method as add_contact_method
@@ -27,7 +28,6 @@ from opsroom.notify.contacts import update_contact_method as update_contact_meth
 from opsroom.notify.contacts import update_rule as update_rule
 from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
 from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
-from opsroom.pagination import Page, paginate
 
 PAGE = Message.event
 INCIDENT = "incident"

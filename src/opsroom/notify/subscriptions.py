@@ -14,8 +14,8 @@ from opsroom.audit import service as audit
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed
 from opsroom.incidents.domain import Audience
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.notify import domain
 from opsroom.notify.models import Subscription
 from opsroom.notify.schemas import SubscriptionIn, Target

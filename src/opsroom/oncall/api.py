@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AwareDatetime, EmailStr
 
-from opsroom.apidoc import PageOut, RecordId, errors
+from opsroom.auth.deps import Actor, DbSession, current_principal
 from opsroom.auth.domain import Principal
-from opsroom.deps import Actor, DbSession, current_principal
-from opsroom.errors import Unauthenticated
+from opsroom.infra.apidoc import PageOut, RecordId, errors
+from opsroom.infra.errors import Unauthenticated
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery

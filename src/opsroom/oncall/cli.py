@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
 from opsroom.oncall.domain import ShiftUnit, TargetKind, restriction_from_text

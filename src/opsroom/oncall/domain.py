@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 
 
 class ShiftUnit(StrEnum):

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth.domain import Action, Principal, Role, require
-from opsroom.errors import NotFound, ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import icalendar
 import recurring_ical_events
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall.domain import Shift
 
 PRODID = "-//opsroom//on-call//EN"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal
-from opsroom.errors import NotFound, ValidationFailed
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.oncall import schemas
 from opsroom.oncall.models import OnCallLayer, OnCallSchedule
 from opsroom.oncall.schedules import edit_schedule, new_layer

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from opsroom import clock
-from opsroom.db import Base, UTCDateTime
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
 
 
 class OnCallSchedule(Base):

@@ -14,12 +14,12 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read, settings_of
 from opsroom.auth.domain import Principal, Role
-from opsroom.deps import Actor, AppSettings, DbSession, can_read, settings_of
-from opsroom.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
+from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.notify import domain as notify_domain
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights
 from opsroom.oncall.models import EscalationPolicy, OnCallSchedule

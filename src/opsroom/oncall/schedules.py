@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights

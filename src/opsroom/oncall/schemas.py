@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
-from opsroom.apidoc import Input
+from opsroom.infra.apidoc import Input
 from opsroom.oncall.domain import ShiftUnit, TargetKind
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]

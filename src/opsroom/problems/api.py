@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from opsroom.apidoc import PageOut, RecordId, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.problems import recurrence, schemas

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from opsroom.errors import InvalidTransition
+from opsroom.infra.errors import InvalidTransition
 
 
 class Status(StrEnum):

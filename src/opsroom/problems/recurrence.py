@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, NotFound
 from opsroom.problems import domain, schemas
 from opsroom.problems.models import Problem, ProblemIncident, RecurrenceProposal
 from opsroom.problems.service import PREFIX, create

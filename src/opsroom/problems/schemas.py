@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from opsroom.apidoc import Input
+from opsroom.infra.apidoc import Input
 from opsroom.problems.domain import Status, Transition
 
 Title = Annotated[str, Field(min_length=3, max_length=300)]

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from opsroom import clock, keys
 from opsroom.actions import domain as action_rules
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source
@@ -17,10 +16,11 @@ from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
-from opsroom.pagination import Page, paginate
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.pagination import Page, paginate
 from opsroom.problems import domain, schemas
 from opsroom.problems.domain import Status, Transition
 from opsroom.problems.models import (

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
-from opsroom.apidoc import PageOut, errors
-from opsroom.deps import Actor, DbSession
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.incidents import schemas as incident_schemas
+from opsroom.infra.apidoc import PageOut, errors
 from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from opsroom.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition

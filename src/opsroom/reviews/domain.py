@@ -10,8 +10,8 @@ from enum import StrEnum
 
 from markdown_it import MarkdownIt
 
-from opsroom.errors import InvalidTransition
 from opsroom.incidents.domain import Priority
+from opsroom.infra.errors import InvalidTransition
 
 
 class Status(StrEnum):

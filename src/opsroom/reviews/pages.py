@@ -15,10 +15,10 @@ from starlette.responses import Response
 
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import Actor, DbSession, can_read
-from opsroom.errors import NotFound
+from opsroom.infra.errors import NotFound
 from opsroom.reviews import domain, schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from opsroom.actions.domain import Kind
-from opsroom.apidoc import Input
 from opsroom.incidents.domain import Priority
+from opsroom.infra.apidoc import Input
 from opsroom.reviews.domain import Status, Transition
 
 SectionText = Annotated[str | None, Field(max_length=50_000)]

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from opsroom import clock, keys
 from opsroom.actions import domain as action_rules
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
@@ -18,17 +17,18 @@ from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import service as changes
-from opsroom.errors import Conflict, NotFound, ValidationFailed, require_version
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import TIMESTAMPS, Priority
 from opsroom.incidents.domain import Status as IncidentStatus
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
-from opsroom.pagination import Page, paginate
 from opsroom.reviews import domain, schemas
 from opsroom.reviews.domain import Status, Transition
 from opsroom.reviews.models import Review

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth.deps import CSRF_FIELD
 from opsroom.catalog import service as catalog_service
-from opsroom.deps import CSRF_FIELD
-from opsroom.errors import Conflict, ValidationFailed
-from opsroom.errors_http import is_htmx
 from opsroom.incidents import service as incidents_service
+from opsroom.infra.errors import Conflict, ValidationFailed
+from opsroom.infra.errors_http import is_htmx
 
 # Pages that list things per platform: switching platform keeps you on them.
 PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "/incidents"})

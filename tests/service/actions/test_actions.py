@@ -6,16 +6,22 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, Status, Transition
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Conflict, Forbidden, InvalidTransition, StaleVersion, ValidationFailed
 from opsroom.incidents.domain import Priority
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    StaleVersion,
+    ValidationFailed,
+)
 from opsroom.notify import service as notify
+from opsroom.runtime.worker import run_once
 from tests.improvement import MANAGER, OTHER_RESPONDER, RESPONDER, resolved, two_squads
 
 TODAY = date(2026, 11, 2)

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from opsroom.alerts import reports
 from opsroom.alerts.domain import Severity
 from opsroom.alerts.models import Alert
-from opsroom.clock import FrozenClock
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Status
+from opsroom.infra.clock import FrozenClock
 from tests.factories import ACTOR
 from tests.service.alerts.conftest import alert, integration, resolved, send
 

@@ -12,11 +12,11 @@ from opsroom.alerts import reports, schemas, silences
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, IncomingChange
 from opsroom.auth.domain import Principal, Role
-from opsroom.clock import FrozenClock
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Conflict, Forbidden, RateLimited, Unauthenticated, ValidationFailed
-from opsroom.jobs.worker import run_once
+from opsroom.infra.clock import FrozenClock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Conflict, Forbidden, RateLimited, Unauthenticated, ValidationFailed
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 from tests.service.alerts.conftest import alert, integration, resolved, send
@@ -161,7 +161,7 @@ def test_label_routed_integrations_find_the_service_in_the_label(platform: Sessi
 
 
 def silence(session: Session, *matchers: str, minutes: int = 60) -> int:
-    from opsroom import clock
+    from opsroom.infra import clock
 
     data = schemas.SilenceCreate(
         matchers=list(matchers),

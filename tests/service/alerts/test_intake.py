@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from opsroom.alerts import intake, reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import IncomingAlert
-from opsroom.alerts.intake_worker import drain, run_forever
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import RateLimited, Unauthenticated
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import RateLimited, Unauthenticated
+from opsroom.runtime.intake_worker import drain, run_forever
 from tests import factories
 from tests.conftest import ADMIN
 from tests.service.alerts.conftest import alert, integration, resolved

@@ -1,4 +1,4 @@
-"""Statements run on the driver's cursor (opsroom.sqldriver) store and read values exactly as
+"""Statements run on the driver's cursor (opsroom.infra.sqldriver) store and read values exactly as
 the ORM does, on each database: aware UTC times, JSON documents, floats."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from opsroom.alerts.models import IntakeRequest, Integration
-from opsroom.sqldriver import DriverStatement
+from opsroom.infra.sqldriver import DriverStatement
 from tests.service.alerts.conftest import integration
 
 KEPT = ("integration_id", "received_at", "source", "alerts", "body")

@@ -6,8 +6,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
-from opsroom.config import Settings
-from opsroom.db import get_engine, session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine, session_scope
 
 
 def _record(session: Session, n: int) -> None:

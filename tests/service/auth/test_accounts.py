@@ -6,12 +6,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth import schemas
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Role
-from opsroom.errors import Forbidden, RateLimited, Unauthenticated, ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.errors import Forbidden, RateLimited, Unauthenticated, ValidationFailed
 from tests import factories
 from tests.factories import ACTOR
 

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.catalog import domain, schemas, vendors
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from tests import factories
 from tests.factories import ACTOR
 

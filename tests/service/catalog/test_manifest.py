@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.catalog import manifest, vendors
 from opsroom.catalog import service as catalog
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import NotFound, ValidationFailed
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import NotFound, ValidationFailed
 from tests.factories import ACTOR
 
 CATALOG = textwrap.dedent(

@@ -6,16 +6,16 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Principal, Role
 from opsroom.changes import governance, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
 from opsroom.changes.domain import Status, Transition
-from opsroom.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from tests import factories
 from tests.factories import ACTOR
 

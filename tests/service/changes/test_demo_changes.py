@@ -3,14 +3,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from opsroom.catalog import manifest
-from opsroom.changes import demo_changes, governance, reports
+from opsroom.changes import governance, reports
 from opsroom.changes import service as changes
 from opsroom.changes.domain import Status
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_CATALOG
-from opsroom.incidents import demo_history
+from opsroom.demo import changes as demo_changes
+from opsroom.demo import incidents as demo_history
 from opsroom.incidents import service as incidents
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

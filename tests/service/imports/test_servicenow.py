@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
-from opsroom.errors import Forbidden, ValidationFailed
 from opsroom.imports import service as imports
 from opsroom.imports.schemas import ImportResult
 from opsroom.incidents import service as incidents
 from opsroom.incidents.schemas import IncidentSummary
+from opsroom.infra.errors import Forbidden, ValidationFailed
+from opsroom.infra.stats import median
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
-from opsroom.stats import median
 from tests import factories
 from tests.factories import ACTOR
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.audit import service as audit
-from opsroom.errors import Conflict, Forbidden, StaleVersion
 from opsroom.improvement import schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict, Forbidden, StaleVersion
 from opsroom.jobs import service as jobs
 from opsroom.problems import recurrence
 from opsroom.problems import schemas as problem_schemas

@@ -6,15 +6,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.catalog import manifest
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_CATALOG
-from opsroom.incidents import demo_history, domain, schemas
+from opsroom.demo import incidents as demo_history
+from opsroom.incidents import domain, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where the frozen_clock fixture stands

@@ -8,16 +8,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth import schemas as account_schemas
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import schemas as catalog_schemas
 from opsroom.catalog import vendors
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import (
+from opsroom.incidents import policy, schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import TIMESTAMPS, Priority, Status, Transition
+from opsroom.incidents.domain import Role as IncidentRole
+from opsroom.incidents.figures import STORED as STORED_SPANS
+from opsroom.incidents.models import Incident
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import (
     Conflict,
     Forbidden,
     InvalidTransition,
@@ -25,14 +31,8 @@ from opsroom.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from opsroom.incidents import policy, schemas
-from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import TIMESTAMPS, Priority, Status, Transition
-from opsroom.incidents.domain import Role as IncidentRole
-from opsroom.incidents.figures import STORED as STORED_SPANS
-from opsroom.incidents.models import Incident
-from opsroom.jobs.worker import run_once
 from opsroom.kpis import domain as kpi_domain
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 

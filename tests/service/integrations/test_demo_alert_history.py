@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from opsroom.alerts import reports
 from opsroom.catalog import manifest
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_CATALOG
+from opsroom.demo import alerts as demo_history
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Status
-from opsroom.integrations import demo_history
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.jobs import domain
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.jobs.models import Timer
-from opsroom.jobs.worker import run_once
+from opsroom.runtime.worker import run_once
 
 FAILURES: Counter[str] = Counter()
 

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.changes import schemas as change_schemas
 from opsroom.changes import service as changes
+from opsroom.infra import clock
 from opsroom.kpis import domain, formats
 from opsroom.kpis import service as kpis
 from opsroom.notify import schemas as notify_schemas

@@ -14,14 +14,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import schemas as alert_schemas
 from opsroom.alerts import silences
-from opsroom.clock import FrozenClock
-from opsroom.errors import NotFound
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import DEFAULT_POLICY, Priority, Status
+from opsroom.infra import clock
+from opsroom.infra.clock import FrozenClock
+from opsroom.infra.errors import NotFound
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
 from opsroom.kpis.domain import Measure

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock, demo
+from opsroom import demo
 from opsroom.catalog import manifest
+from opsroom.demo import notify as notify_demo
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.notify import demo as notify_demo
+from opsroom.infra import clock
 from opsroom.notify import service as notify
 from opsroom.notify import subscriptions
 from tests.factories import ACTOR

@@ -8,21 +8,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.audit import service as audit
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Forbidden, NotFound, ValidationFailed
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Role as IncidentRole
 from opsroom.incidents.domain import Transition
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Forbidden, NotFound, ValidationFailed
 from opsroom.notify import schemas
 from opsroom.notify import service as notify
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
 from opsroom.oncall import schemas

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
+from opsroom.demo import oncall as demo
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
 from opsroom.notify import service as notify
-from opsroom.oncall import demo
 from opsroom.oncall import service as oncall
 from tests import factories
 from tests.factories import ACTOR

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsroom import clock
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import NotFound
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
-from opsroom.jobs.worker import run_once
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import NotFound
 from opsroom.notify import domain as notify_domain
 from opsroom.notify import service as notify
 from opsroom.oncall import service as oncall
+from opsroom.runtime.worker import run_once
 from tests import factories
 from tests.factories import ACTOR
 from tests.peers.receivers import WebhookReceiver

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.jobs.worker import run_once
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import service as notify
+from opsroom.runtime.worker import run_once
 from tests.factories import ACTOR
 from tests.peers.receivers import WebhookReceiver
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from opsroom import clock
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.jobs.worker import Deliveries, step
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import service as notify
 from opsroom.oncall import service as oncall
+from opsroom.runtime.worker import Deliveries, step
 from tests.factories import ACTOR
 from tests.peers.receivers import WebhookReceiver
 

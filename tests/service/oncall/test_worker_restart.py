@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from sqlalchemy import update
 
-from opsroom import clock
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.jobs.models import Timer
 from opsroom.oncall import service as oncall
 from tests.factories import ACTOR

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 
 from opsroom.actions import service as actions
 from opsroom.catalog import manifest
-from opsroom.config import Settings
-from opsroom.db import session_scope
 from opsroom.demo import DEMO_CATALOG
-from opsroom.incidents import demo_history as incident_history
-from opsroom.problems import demo_history, recurrence
+from opsroom.demo import incidents as incident_history
+from opsroom.demo import problems as demo_history
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status

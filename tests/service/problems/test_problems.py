@@ -6,11 +6,17 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Transition as ActionMove
-from opsroom.errors import Conflict, InvalidTransition, NotFound, StaleVersion, ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition

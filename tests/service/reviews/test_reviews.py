@@ -6,19 +6,19 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import service as actions
 from opsroom.changes import schemas as change_schemas
 from opsroom.changes import service as changes
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from opsroom.jobs import service as jobs
-from opsroom.jobs.worker import run_once
 from opsroom.notify import service as notify
 from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
+from opsroom.runtime.worker import run_once
 from tests.improvement import PAYMENTS_LEAD, RESPONDER, resolved, two_squads
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, where frozen_clock stands

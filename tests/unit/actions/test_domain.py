@@ -6,8 +6,8 @@ import pytest
 
 from opsroom.actions import domain
 from opsroom.actions.domain import Status, Transition
-from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
 from opsroom.incidents.domain import Priority
+from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
 
 
 def test_an_item_is_done_then_verified() -> None:

@@ -18,7 +18,7 @@ from opsroom.changes.domain import (
     Transition,
     Window,
 )
-from opsroom.errors import Conflict, InvalidTransition, ValidationFailed
+from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 QUIET = RiskInputs(

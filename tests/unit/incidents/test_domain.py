@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsroom.errors import InvalidTransition, ValidationFailed
 from opsroom.incidents import domain
 from opsroom.incidents.domain import Priority, Status, Transition
+from opsroom.infra.errors import InvalidTransition, ValidationFailed
 
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 

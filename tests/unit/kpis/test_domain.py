@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 from opsroom.kpis import domain
 from opsroom.kpis.domain import Better, Measure, Period
 

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall import ical
 from opsroom.oncall.domain import Layer, Schedule
 

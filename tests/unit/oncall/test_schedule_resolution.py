@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall.domain import (
     BUSINESS_HOURS,
     Layer,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsroom.errors import InvalidTransition
+from opsroom.infra.errors import InvalidTransition
 from opsroom.problems import domain
 from opsroom.problems.domain import MatchRule, Occurrence, Status, Symptoms, Transition
 

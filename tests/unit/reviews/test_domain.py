@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsroom.errors import InvalidTransition
 from opsroom.incidents.domain import Priority
+from opsroom.infra.errors import InvalidTransition
 from opsroom.reviews import domain
 from opsroom.reviews.domain import Status, Transition
 

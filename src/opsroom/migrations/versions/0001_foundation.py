@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_entries",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=100), nullable=False),
         sa.Column("subject_type", sa.String(length=50), nullable=False),
@@ -58,8 +58,8 @@ def upgrade() -> None:
         sa.Column("operations_manager_name", sa.String(length=200), nullable=False),
         sa.Column("operations_manager_email", sa.String(length=320), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platforms")),
         sa.UniqueConstraint("name", name=op.f("uq_platforms_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_platforms_slug")),
@@ -75,8 +75,8 @@ def upgrade() -> None:
         sa.Column("contract_reference", sa.String(length=200), nullable=False),
         sa.Column("sla_terms", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vendors")),
         sa.UniqueConstraint("name", name=op.f("uq_vendors_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_vendors_slug")),
@@ -91,8 +91,8 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("chat_channel", sa.String(length=200), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["platform_id"], ["platforms.id"], name=op.f("fk_squads_platform_id_platforms")
         ),
@@ -138,8 +138,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("criticality", sa.String(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_squad_id"], ["squads.id"], name=op.f("fk_journeys_owner_squad_id_squads")
         ),
@@ -172,8 +172,8 @@ def upgrade() -> None:
         sa.Column("hosting_regions", sa.JSON(), nullable=False),
         sa.Column("tags", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("tier BETWEEN 1 AND 4", name=op.f("ck_services_tier_range")),
         sa.ForeignKeyConstraint(
             ["owner_squad_id"], ["squads.id"], name=op.f("fk_services_owner_squad_id_squads")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "login_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -60,10 +60,10 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("scopes", sa.JSON(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -80,8 +80,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -25,16 +25,16 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=80), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("due_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("dedup_key", sa.String(length=200), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=100), nullable=True),
-        sa.Column("lease_until", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timers")),
         sa.UniqueConstraint("dedup_key", name=op.f("uq_timers_dedup_key")),
     )

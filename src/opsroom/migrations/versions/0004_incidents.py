@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("value", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_by", sa.String(length=320), nullable=True),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_policy")),
     )
     op.create_table(
@@ -46,20 +46,22 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=50), nullable=False),
         sa.Column("duplicate_of_number", sa.Integer(), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
-        sa.Column("impact_started_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("detected_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("acknowledged_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("mitigated_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_update_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("update_overdue_since", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("impact_started_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("detected_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("mitigated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_update_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "update_overdue_since", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("response_breached", sa.Boolean(), nullable=False),
         sa.Column("resolution_breached", sa.Boolean(), nullable=False),
         sa.Column("declared_by", sa.String(length=200), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("impact BETWEEN 1 AND 3", name=op.f("ck_incidents_impact_range")),
         sa.CheckConstraint("priority BETWEEN 1 AND 5", name=op.f("ck_incidents_priority_range")),
         sa.CheckConstraint("urgency BETWEEN 1 AND 3", name=op.f("ck_incidents_urgency_range")),
@@ -86,7 +88,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject_type", sa.String(length=50), nullable=False),
         sa.Column("subject_key", sa.String(length=200), nullable=False),
-        sa.Column("at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
@@ -132,7 +134,7 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("ref", sa.String(length=320), nullable=False),
-        sa.Column("joined_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -156,7 +158,7 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
         sa.Column("person", sa.String(length=320), nullable=False),
-        sa.Column("assigned_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -205,7 +207,7 @@ def upgrade() -> None:
         "incident_status_updates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.Column("at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("author", sa.String(length=320), nullable=False),
         sa.Column("audience", sa.String(length=20), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -228,9 +230,9 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("assignee", sa.String(length=320), nullable=False),
-        sa.Column("done_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],

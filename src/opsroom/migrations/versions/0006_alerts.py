@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -31,10 +31,10 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("rotated_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("rotated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("bucket_tokens", sa.Float(), nullable=False),
-        sa.Column("bucket_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("bucket_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_integrations")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_integrations_key_hash")),
@@ -49,11 +49,11 @@ def upgrade() -> None:
         "maintenance_windows",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("service_slug", sa.String(length=80), nullable=False),
-        sa.Column("starts_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_maintenance_windows")),
     )
     with op.batch_alter_table("maintenance_windows", schema=None) as batch_op:
@@ -68,11 +68,11 @@ def upgrade() -> None:
         "silences",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("matchers", sa.JSON(), nullable=False),
-        sa.Column("starts_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_silences")),
     )
     with op.batch_alter_table("silences", schema=None) as batch_op:
@@ -82,7 +82,7 @@ def upgrade() -> None:
         "alert_raw_payloads",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("integration_id", sa.Integer(), nullable=False),
-        sa.Column("received_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -116,11 +116,11 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=255), nullable=False),
         sa.Column("service_slug", sa.String(length=80), nullable=True),
         sa.Column("group_key", sa.String(length=300), nullable=False),
-        sa.Column("starts_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ends_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("first_received_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_received_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("acknowledged_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("starts_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_received_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_received_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("suppressed_by", sa.String(length=40), nullable=True),
         sa.Column("incident_number", sa.Integer(), nullable=True),
@@ -162,10 +162,10 @@ def upgrade() -> None:
         sa.Column("service_slug", sa.String(length=80), nullable=True),
         sa.Column("summary", sa.String(length=1024), nullable=False),
         sa.Column("source", sa.String(length=255), nullable=False),
-        sa.Column("timestamp", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("timestamp", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("links", sa.JSON(), nullable=False),
         sa.Column("custom_details", sa.JSON(), nullable=False),
-        sa.Column("received_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["integration_id"],
             ["integrations.id"],

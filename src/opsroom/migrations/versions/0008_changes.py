@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0008"
 down_revision: str | None = "0006"
@@ -43,10 +43,10 @@ def upgrade() -> None:
         sa.Column("platform_slug", sa.String(length=80), nullable=False),
         sa.Column("squad", sa.String(length=80), nullable=False),
         sa.Column("implementer", sa.String(length=320), nullable=False),
-        sa.Column("planned_start", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("planned_end", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("planned_start", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("planned_end", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failed", sa.Boolean(), nullable=False),
         sa.Column("rollback_plan", sa.Text(), nullable=False),
         sa.Column("test_evidence", sa.Text(), nullable=False),
@@ -62,8 +62,8 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=50), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_changes")),
         sa.UniqueConstraint("number", name=op.f("uq_changes_number")),
     )
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("services", sa.JSON(), nullable=False),
         sa.Column("journeys", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_freeze_windows")),
         sa.UniqueConstraint("slug", name=op.f("uq_freeze_windows_slug")),
     )
@@ -99,7 +99,7 @@ def upgrade() -> None:
         sa.Column("requirement", sa.String(length=120), nullable=False),
         sa.Column("by", sa.String(length=320), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
-        sa.Column("at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"],
             ["changes.id"],
@@ -119,7 +119,7 @@ def upgrade() -> None:
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.Column("incident_key", sa.String(length=20), nullable=False),
         sa.Column("marked_by", sa.String(length=320), nullable=False),
-        sa.Column("marked_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("marked_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"],
             ["changes.id"],

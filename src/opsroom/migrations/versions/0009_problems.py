@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -42,11 +42,11 @@ def upgrade() -> None:
         sa.Column("verified_by", sa.String(length=320), nullable=True),
         sa.Column("wont_do_reason", sa.Text(), nullable=False),
         sa.Column("wont_do_accepted_by", sa.String(length=320), nullable=True),
-        sa.Column("finished_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reminded_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("escalated_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint("priority BETWEEN 1 AND 5", name=op.f("ck_action_items_priority_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_items")),
@@ -74,8 +74,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("problem_number", sa.Integer(), nullable=True),
         sa.Column("decided_by", sa.String(length=320), nullable=True),
-        sa.Column("decided_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_problem_proposals")),
     )
     with op.batch_alter_table("problem_proposals", schema=None) as batch_op:
@@ -105,9 +105,9 @@ def upgrade() -> None:
         sa.Column("match_labels", sa.JSON(), nullable=False),
         sa.Column("match_title", sa.String(length=300), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint("impact BETWEEN 1 AND 3", name=op.f("ck_problems_impact_range")),
         sa.CheckConstraint("priority BETWEEN 1 AND 5", name=op.f("ck_problems_priority_range")),
@@ -133,9 +133,9 @@ def upgrade() -> None:
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("required", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("due_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("overdue_since", opsroom.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("published_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_since", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("facts", sa.JSON(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("what_happened", sa.Text(), nullable=False),
@@ -143,7 +143,7 @@ def upgrade() -> None:
         sa.Column("went_well", sa.Text(), nullable=False),
         sa.Column("went_poorly", sa.Text(), nullable=False),
         sa.Column("got_lucky", sa.Text(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
         sa.UniqueConstraint("incident_number", name=op.f("uq_reviews_incident_number")),
@@ -179,7 +179,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("problem_id", sa.Integer(), nullable=False),
         sa.Column("incident_number", sa.Integer(), nullable=False),
-        sa.Column("linked_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("linked_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["problem_id"],
             ["problems.id"],

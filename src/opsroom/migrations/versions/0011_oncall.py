@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("address", sa.String(length=2000), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_methods")),
     )
     with op.batch_alter_table("contact_methods", schema=None) as batch_op:
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("levels", sa.JSON(), nullable=False),
         sa.Column("repeats", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_policies")),
         sa.UniqueConstraint("slug", name=op.f("uq_escalation_policies_slug")),
     )
@@ -62,8 +62,8 @@ def upgrade() -> None:
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.Column("started_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("stopped_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalations")),
         sa.UniqueConstraint("incident_key", name=op.f("uq_escalations_incident_key")),
     )
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("squad_slug", sa.String(length=80), nullable=True),
         sa.Column("zone", sa.String(length=60), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_schedules")),
         sa.UniqueConstraint("slug", name=op.f("uq_oncall_schedules_slug")),
     )
@@ -95,10 +95,10 @@ def upgrade() -> None:
         sa.Column("message", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("due_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("dedup_key", name=op.f("uq_outbox_dedup_key")),
     )
@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.Column("rank", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("participants", sa.JSON(), nullable=False),
-        sa.Column("start", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("start", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("zone", sa.String(length=60), nullable=False),
         sa.Column("length", sa.Integer(), nullable=False),
         sa.Column("unit", sa.String(length=10), nullable=False),
@@ -158,11 +158,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("schedule_id", sa.Integer(), nullable=False),
         sa.Column("person", sa.String(length=320), nullable=False),
-        sa.Column("start", opsroom.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("end", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("start", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("end", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["schedule_id"],
             ["oncall_schedules.id"],

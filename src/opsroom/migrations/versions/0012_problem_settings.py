@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("value", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_by", sa.String(length=320), nullable=True),
-        sa.Column("updated_at", opsroom.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_problem_settings")),
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("target_kind", sa.String(length=20), nullable=False),
         sa.Column("target", sa.String(length=80), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
         sa.UniqueConstraint(
             "subscriber",

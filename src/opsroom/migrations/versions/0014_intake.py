@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import opsroom.db
+import opsroom.infra.db
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -23,7 +23,7 @@ def upgrade() -> None:
         "alert_intake",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("integration_id", sa.Integer(), nullable=False),
-        sa.Column("received_at", opsroom.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("alerts", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from opsroom.sqltime import seconds_between
+from opsroom.infra.sqltime import seconds_between
 
 revision: str = "0017"
 down_revision: str | None = "0016"

@@ -7,24 +7,22 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth import service as auth
-from opsroom.auth.domain import Principal, Role
+from opsroom.auth.domain import DEMO_PASSWORD, Principal, Role
 from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
-from opsroom.changes import demo_changes
-from opsroom.errors import NotFound
-from opsroom.incidents import demo_history
-from opsroom.integrations import demo_history as alert_history
-from opsroom.notify import demo as notify_demo
-from opsroom.oncall import demo as oncall_demo
-from opsroom.problems import demo_history as improvement_history
+from opsroom.demo import alerts as alert_history
+from opsroom.demo import changes as demo_changes
+from opsroom.demo import incidents as demo_history
+from opsroom.demo import notify as notify_demo
+from opsroom.demo import oncall as oncall_demo
+from opsroom.demo import problems as improvement_history
+from opsroom.infra import clock
+from opsroom.infra.errors import NotFound
 
-DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.yaml"
+DEMO_CATALOG = Path(__file__).parent / "catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
-# Shown on the login page in demo mode and in the README; never used outside the demo.
-DEMO_PASSWORD = "demo-password-2026"
 # Squad leads are members of their squad in the demo catalog, so they may edit its services.
 DEMO_ACCOUNTS = (
     ("admin@example.com", "Demo Administrator", Role.ADMIN, None),

@@ -15,11 +15,11 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
 from opsroom.notify import service as notify
-from opsroom.registry import HANDLER_MODULES
+from opsroom.runtime.tables import HANDLER_MODULES
 
 log = logging.getLogger("opsroom.worker")
 BATCH = 100

@@ -14,15 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
 from opsroom.changes import governance, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition
-from opsroom.errors import Conflict
 from opsroom.incidents import domain as incidents_domain
 from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.errors import Conflict
 
 IMPLEMENTER = "responder@example.com"
 MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)

@@ -11,10 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from opsroom.config import Settings
-from opsroom.db import get_engine
+from opsroom.infra.config import Settings
+from opsroom.infra.db import get_engine
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def alembic_config(settings: Settings) -> Config:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal
-from opsroom.errors import Conflict
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, declaration_body
+from opsroom.infra.errors import Conflict
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel, Notice, NoticeKind

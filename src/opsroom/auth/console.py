@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import OpsroomError, ValidationFailed
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import OpsroomError, ValidationFailed
 
 out = Console()
 err = Console(stderr=True)

@@ -9,11 +9,10 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from opsroom import __version__, errors_http, health, metrics
+from opsroom import __version__
 from opsroom.actions import api as actions_api
 from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
-from opsroom.alerts import intake_worker
 from opsroom.alerts import pages as alerts_pages
 from opsroom.alerts.service import intake_arrived as arrived
 from opsroom.audit import api as audit_api
@@ -24,15 +23,16 @@ from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
-from opsroom.config import Settings
+from opsroom.home import dashboard
 from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
+from opsroom.infra import errors_http
+from opsroom.infra.config import Settings
+from opsroom.infra.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.integrations import api as ingest_api
 from opsroom.integrations import group_commit
-from opsroom.jobs.worker import EmbeddedWorker
 from opsroom.kpis import api as kpis_api
 from opsroom.kpis import pages as kpis_pages
-from opsroom.middleware import BodySizeLimit, SecurityHeaders
 from opsroom.notify import api as notify_api
 from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
@@ -41,7 +41,9 @@ from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
-from opsroom.web import STATIC, VENDOR_FILES, dashboard, make_templates
+from opsroom.runtime import health, intake_worker, metrics
+from opsroom.runtime.worker import EmbeddedWorker
+from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 API_ROUTERS = (
     ingest_api.router,

@@ -13,17 +13,18 @@ import typer
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from opsroom import __version__, demo, migrate
+from opsroom import __version__, demo
 from opsroom.actions import cli as actions_cli
 from opsroom.alerts import cli as alerts_cli
 from opsroom.audit import cli as audit_cli
 from opsroom.auth import cli as auth_cli
+from opsroom.auth.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.catalog import cli as catalog_cli
 from opsroom.changes import cli as changes_cli
-from opsroom.config import Settings
-from opsroom.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
+from opsroom.infra import migrate
+from opsroom.infra.config import Settings
 from opsroom.kpis import cli as kpis_cli
 from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
@@ -83,8 +84,8 @@ def serve(
     ),
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
-    from opsroom.app import create_app
     from opsroom.integrations.lane import IngestProtocol
+    from opsroom.runtime.app import create_app
 
     settings = _warned(Settings())
     migrate.upgrade(settings)
@@ -114,8 +115,8 @@ def _log_config() -> dict[str, Any]:
 def worker(poll: float = typer.Option(1.0, help="Seconds to wait when nothing is due.")) -> None:
     """Run the background worker alone (timers, escalations, the alert intake); stop it with
     Ctrl-C or SIGTERM."""
-    from opsroom.alerts import intake_worker
-    from opsroom.jobs.worker import EmbeddedWorker, run_forever
+    from opsroom.runtime import intake_worker
+    from opsroom.runtime.worker import EmbeddedWorker, run_forever
 
     settings = _warned(Settings())
     migrate.upgrade(settings)

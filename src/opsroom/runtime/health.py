@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from opsroom import __version__, migrate
-from opsroom.deps import DbSession, settings_of
+from opsroom import __version__
+from opsroom.auth.deps import DbSession, settings_of
+from opsroom.infra import migrate
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
 

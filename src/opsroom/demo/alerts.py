@@ -19,11 +19,11 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.alerts import schemas
 from opsroom.alerts import service as alerts
 from opsroom.auth.domain import Principal
-from opsroom.errors import NotFound
+from opsroom.infra import clock
+from opsroom.infra.errors import NotFound
 from opsroom.integrations import alertmanager, events, pagerduty
 
 SEED = 20_261_123

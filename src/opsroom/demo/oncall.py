@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound
 from opsroom.incidents import service as incidents
+from opsroom.infra.errors import NotFound
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel, Delivery

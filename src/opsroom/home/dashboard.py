@@ -10,13 +10,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from opsroom import clock
 from opsroom.actions import service as actions_service
 from opsroom.audit import service as audit_service
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
 from opsroom.changes import domain as changes_domain
 from opsroom.changes import reports as change_reports
-from opsroom.deps import Actor, DbSession, can_read
+from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
 from opsroom.reviews import service as reviews_service

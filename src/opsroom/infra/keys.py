@@ -8,8 +8,8 @@ from sqlalchemy import Integer, Select, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from opsroom.db import Base
-from opsroom.errors import NotFound
+from opsroom.infra.db import Base
+from opsroom.infra.errors import NotFound
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from opsroom.pagination import MAX_KEY
+from opsroom.infra.pagination import MAX_KEY
 
 T = TypeVar("T")
 

@@ -13,7 +13,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from opsroom.errors import Conflict, OpsroomError, RateLimited, Unauthenticated, ValidationFailed
+from opsroom.infra.errors import (
+    Conflict,
+    OpsroomError,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 log = logging.getLogger("opsroom")
 

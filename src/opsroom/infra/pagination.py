@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from opsroom.errors import ValidationFailed
+from opsroom.infra.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 500

@@ -14,15 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Principal, Role
 from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import service as catalog
-from opsroom.errors import NotFound
-from opsroom.incidents import policy, schemas
-from opsroom.incidents import service as incidents
-from opsroom.incidents.demo_stories import (
+from opsroom.demo.incident_stories import (
     COMMANDERS,
     COMMUNICATIONS_LEADS,
     MAJOR_DAYS_AGO,
@@ -37,8 +33,12 @@ from opsroom.incidents.demo_stories import (
     Story,
     Trouble,
 )
+from opsroom.incidents import policy, schemas
+from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Policy, Priority, Transition
 from opsroom.incidents.domain import Role as IncidentRole
+from opsroom.infra import clock
+from opsroom.infra.errors import NotFound
 
 SEED = 20_261_102
 HISTORY_DAYS = 120

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
-from opsroom import sqlstats
-from opsroom.config import Settings
+from opsroom.infra import sqlstats
+from opsroom.infra.config import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

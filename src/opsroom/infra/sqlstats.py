@@ -1,7 +1,7 @@
 """The median and the nearest-rank p90 of values over a group, as aggregates each dialect
 computes its own way: PostgreSQL has them built in (ordered-set aggregates); SQLite has none,
 so every SQLite connection gets one of ours (see opsroom.db). The definitions are
-opsroom.stats', which the KPI rules share."""
+opsroom.infra.stats', which the KPI rules share."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import Float, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from opsroom.stats import median, p90
+from opsroom.infra.stats import median, p90
 
 AGGREGATE = "medians_and_p90s"
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from opsroom.auth import domain as auth_rules
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Action, Principal
-from opsroom.config import Settings
-from opsroom.db import session_scope
-from opsroom.errors import Forbidden, Unauthenticated
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Forbidden, Unauthenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "opsroom_session"

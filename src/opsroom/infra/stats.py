@@ -1,5 +1,5 @@
 """The median and the nearest-rank 90th percentile of ordered values: the definitions the KPI
-rules (opsroom.kpis.domain) and the SQLite aggregate (opsroom.sqlstats) share. Pure."""
+rules (opsroom.kpis.domain) and the SQLite aggregate (opsroom.infra.sqlstats) share. Pure."""
 
 from __future__ import annotations
 

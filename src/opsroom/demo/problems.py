@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom import clock
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind, Source
@@ -20,6 +19,7 @@ from opsroom.actions.domain import Transition as ActionMove
 from opsroom.auth.domain import Principal, Role
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
+from opsroom.infra import clock
 from opsroom.problems import schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Transition

@@ -9,8 +9,8 @@ import logging
 import threading
 
 from opsroom.alerts import intake
-from opsroom.config import Settings
-from opsroom.db import session_scope
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 
 log = logging.getLogger("opsroom.intake")
 # Another process's commits cannot wake this one: how often `opsroom worker` looks.

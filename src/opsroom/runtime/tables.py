@@ -1,6 +1,5 @@
 """Every table opsroom has, for migrations and schema checks."""
 
-from opsroom import keys
 from opsroom.actions import models as action_models
 from opsroom.actions import service as action_service
 from opsroom.alerts import models as alert_models
@@ -9,10 +8,11 @@ from opsroom.audit import models as audit_models
 from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
 from opsroom.changes import models as change_models
-from opsroom.db import Base
 from opsroom.improvement import models as improvement_models
 from opsroom.incidents import models as incident_models
 from opsroom.incidents import service as incident_service
+from opsroom.infra import keys
+from opsroom.infra.db import Base
 from opsroom.jobs import models as jobs_models
 from opsroom.notify import models as notify_models
 from opsroom.notify import service as notify_service

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from opsroom.alerts import service as alerts_service
+from opsroom.auth.deps import Actor, DbSession
 from opsroom.auth.domain import Principal
-from opsroom.deps import Actor, DbSession
 from opsroom.jobs import service as jobs_service
 from opsroom.kpis import service as kpis_service
 from opsroom.notify import service as notify_service
