@@ -27,8 +27,11 @@ from opsroom.infra import clock as clock_module
 from opsroom.infra import migrate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import get_engine, session_scope
+from opsroom.runtime import wiring
 from opsroom.runtime.app import create_app
 from opsroom.runtime.tables import metadata
+
+wiring.install()  # as every entry point does when it starts
 
 ADMIN = Principal(name="test-setup", role=Role.ADMIN, via="cli")
 POSTGRES_URL = os.environ.get("OPSROOM_TEST_POSTGRES_URL")

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from opsroom.alerts import reports
 from opsroom.alerts import service as alerts
+from opsroom.alerts.sources.events import MAX_BATCH
 from opsroom.auth.domain import Role
 from opsroom.infra.config import Settings
 from opsroom.infra.db import get_engine, session_scope
-from opsroom.integrations.events import MAX_BATCH
 from opsroom.integrations.lane import IngestProtocol
 from opsroom.runtime.app import create_app
 from opsroom.runtime.intake_worker import drain

@@ -9,7 +9,7 @@ from pathlib import Path
 import opsroom
 
 PACKAGE = Path(opsroom.__file__).parent
-SHARED_LAYERS = {"service", "schemas", "domain"}
+SHARED_LAYERS = {"service", "schemas", "domain", "sources"}
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
 COMPOSERS = {"runtime", "demo", "home"}

@@ -4,13 +4,17 @@ overdue and escalation, aging buckets and the closure figures."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from opsroom.auth.domain import Principal
+from opsroom.improvement.domain import DEFAULT_ACTION_POLICY as DEFAULT_POLICY
+from opsroom.improvement.domain import ActionPolicy as Policy
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
+from opsroom.infra.events import Event
 
 
 class Status(StrEnum):
@@ -68,21 +72,19 @@ class Source(StrEnum):
     OTHER = "other"
 
 
+# Sources whose keys name records opsroom keeps, by the prefix of those keys (a review goes
+# by its incident's key); the other sources are free references.
+KEYED_SOURCES = {Source.INCIDENT: "INC", Source.REVIEW: "INC", Source.PROBLEM: "PRB"}
+
+
 @dataclass(frozen=True)
-class Policy:
-    due_in: Mapping[Priority, timedelta] = field(
-        default_factory=lambda: {
-            Priority.P1: timedelta(days=14),
-            Priority.P2: timedelta(days=30),
-            Priority.P3: timedelta(days=60),
-            Priority.P4: timedelta(days=90),
-            Priority.P5: timedelta(days=180),
-        }
-    )
-    escalate_after: timedelta = timedelta(days=7)  # overdue this long: the squad lead hears
+class SourceCited(Event):
+    """An action item names a review or a problem (where it comes from, or the problem it
+    fixes): the domain keeping those refuses a key it does not have."""
 
-
-DEFAULT_POLICY = Policy()
+    kind: Source
+    key: str
+    actor: Principal
 
 
 def next_status(current: Status, transition: Transition) -> Status:

@@ -4,7 +4,7 @@ overdue ones and count them for the KPI pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from opsroom.catalog import service as catalog
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
-from opsroom.infra import clock, keys
+from opsroom.infra import clock, events, keys
 from opsroom.infra.errors import NotFound, ValidationFailed, require_version
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
@@ -33,26 +33,6 @@ SUBJECT = "action"
 WORKER = "opsroom-worker"
 DUE_TIMER = "action.due"
 ESCALATION_TIMER = "action.escalate"
-
-# Source kind -> the canonical key of a record of that kind, or NotFound. Domains that raise
-# action items register theirs (see `source`); others are free references.
-SourceCheck = Callable[[Session, Principal, str], str]
-_sources: dict[Source, SourceCheck] = {}
-
-
-def source(kind: Source) -> Callable[[SourceCheck], SourceCheck]:
-    """Register how to check a key of this source kind (as `jobs.handles` does for timers)."""
-
-    def register(fn: SourceCheck) -> SourceCheck:
-        _sources[kind] = fn
-        return fn
-
-    return register
-
-
-@source(Source.INCIDENT)
-def _incident_key(session: Session, actor: Principal, key: str) -> str:
-    return incidents.get(session, actor=actor, key=key).key
 
 
 def today() -> date:
@@ -181,17 +161,28 @@ def _squad(session: Session, slug: str) -> Any:
 
 
 def _source_key(session: Session, actor: Principal, kind: Source, key: str) -> str:
-    check = _sources.get(kind)
-    if check is None:
+    """The source's key as opsroom writes it; incidents are checked here, reviews and
+    problems by their own domains in reaction to `SourceCited`."""
+    prefix = domain.KEYED_SOURCES.get(kind)
+    if prefix is None:
         return key
     if not key:
         raise ValidationFailed(
             f"name the {kind.value} this comes from", fields={"source_key": "required"}
         )
-    try:
-        return check(session, actor, key)
-    except NotFound as exc:
-        raise ValidationFailed(exc.message, fields={"source_key": exc.message}) from None
+    if kind is Source.INCIDENT:
+        try:
+            return incidents.get(session, actor=actor, key=key).key
+        except NotFound as exc:
+            raise missing_source(exc) from None
+    events.record(session, domain.SourceCited(kind, key, actor))
+    number = keys.parse(key, prefix)
+    return keys.format_key(prefix, number) if number else key
+
+
+def missing_source(exc: NotFound) -> ValidationFailed:
+    """How an action item citing a record that does not exist is refused."""
+    return ValidationFailed(exc.message, fields={"source_key": exc.message})
 
 
 def _problem_number(session: Session, actor: Principal, key: str | None) -> int | None:
@@ -351,8 +342,7 @@ def _still_overdue(session: Session, timer: Due) -> ActionItem | None:
     return item
 
 
-@jobs.handles(DUE_TIMER)
-def _remind(session: Session, timer: Due) -> None:
+def remind_due(session: Session, timer: Due) -> None:
     item = _still_overdue(session, timer)
     if item is None:
         return
@@ -372,8 +362,7 @@ def _remind(session: Session, timer: Due) -> None:
     )
 
 
-@jobs.handles(ESCALATION_TIMER)
-def _escalate(session: Session, timer: Due) -> None:
+def escalate_overdue(session: Session, timer: Due) -> None:
     item = _still_overdue(session, timer)
     if item is None:
         return

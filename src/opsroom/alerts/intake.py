@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 from opsroom.alerts import domain, processing, schemas
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, ParseError, Severity
 from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
+from opsroom.alerts.sources import kept as integrations
 from opsroom.auth.domain import Action, integration_principal, require
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import UTCDateTime
 from opsroom.infra.errors import OpsroomError, RateLimited, Unauthenticated
 from opsroom.infra.sqldriver import DriverStatement
-from opsroom.integrations import service as integrations
 from opsroom.jobs import service as jobs
 
 PURGE_TIMER = "alerts.purge_raw"

@@ -17,11 +17,12 @@ from starlette.responses import Response
 from opsroom.alerts import reports, schemas, senders, silences
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, Severity
-from opsroom.auth.deps import CSRF_FIELD, Actor, DbSession, can_read
+from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.infra import clock
 from opsroom.web.pages import (
+    CSRF_FIELD,
     BlankIsNone,
     Failure,
     Filter,

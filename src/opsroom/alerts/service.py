@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from opsroom.alerts import domain, intake, processing, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
-from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT, PURGE_TIMER
+from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT
+from opsroom.alerts.intake import PURGE_TIMER as PURGE_TIMER
 from opsroom.alerts.intake import Pending as Pending
 from opsroom.alerts.intake import accept as accept
 from opsroom.alerts.intake import encode as encode
@@ -273,8 +274,8 @@ def raw_payload_count(session: Session, *, integration: str | None = None) -> in
     return int(session.scalar(query) or 0)
 
 
-@jobs.handles(PURGE_TIMER)
-def _purge(session: Session, timer: Due) -> None:
+def purge_when_due(session: Session, timer: Due) -> None:
+    """Hourly while raw payloads are kept."""
     purge_raw_payloads(session)
     if session.scalar(select(RawPayload.id).limit(1)) is not None:
         jobs.schedule(

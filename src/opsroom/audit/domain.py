@@ -6,11 +6,18 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 GENESIS_HASH = "0" * 64
+
+
+class Actor(Protocol):
+    """Whoever acts, as the log names them: a signed-in principal, a token, or a worker's
+    name. The audit log sits below accounts, so it keeps the name and nothing else."""
+
+    def __str__(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from opsroom.audit import domain
 from opsroom.audit.models import AuditEntry, AuditHead, TimelineEvent
 from opsroom.audit.schemas import VerifyRead
-from opsroom.auth.domain import Principal
 from opsroom.infra import clock
 from opsroom.infra.pagination import Page, paginate
 
@@ -224,7 +223,7 @@ class Subject(Generic[V]):
         self,
         session: Session,
         subject: V,
-        actor: Principal | str,
+        actor: domain.Actor,
         kind: str,
         text: str,
         **data: Any,
@@ -243,7 +242,7 @@ class Subject(Generic[V]):
         self,
         session: Session,
         subject: V,
-        actor: Principal | str,
+        actor: domain.Actor,
         action: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None = None,
@@ -265,7 +264,7 @@ class Subject(Generic[V]):
         self,
         session: Session,
         subject: V,
-        actor: Principal | str,
+        actor: domain.Actor,
         action: str,
         before: dict[str, Any],
     ) -> V:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from opsroom.infra.errors import Forbidden
+from opsroom.infra.events import Event
 
 
 class Role(StrEnum):
@@ -158,3 +159,11 @@ def throttled(failures_for_account: int, failures_from_address: int) -> bool:
 # The password of the demo accounts (`User.is_demo`), shown on the login page while they
 # exist and in the README; never used outside the demo.
 DEMO_PASSWORD = "demo-password-2026"
+
+
+@dataclass(frozen=True)
+class VendorContactNamed(Event):
+    """An account was made (or made again) the contact of a vendor."""
+
+    email: str
+    vendor: str

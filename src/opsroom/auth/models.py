@@ -77,3 +77,13 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class SquadMembership(Base):
+    """A squad someone acts for: the catalog's squad members, kept here so that signing in
+    knows a person's squads (the catalog writes it whenever it changes a squad's members)."""
+
+    __tablename__ = "squad_memberships"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    squad: Mapped[str] = mapped_column(String(80), primary_key=True)

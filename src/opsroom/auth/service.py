@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -15,9 +16,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from opsroom.audit import service as audit
 from opsroom.auth import domain, schemas
 from opsroom.auth.domain import Action, Principal, Role, Scope
-from opsroom.auth.models import ApiToken, LoginAttempt, User, WebSession
-from opsroom.catalog import service as catalog
-from opsroom.infra import clock
+from opsroom.auth.models import ApiToken, LoginAttempt, SquadMembership, User, WebSession
+from opsroom.infra import clock, events
 from opsroom.infra.errors import (
     Conflict,
     NotFound,
@@ -90,9 +90,10 @@ def _check_password(password: str, email: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_vendor(session: Session, vendor: str | None) -> None:
+def _check_vendor(session: Session, email: str, vendor: str | None) -> None:
+    """The catalog, which knows the vendors, refuses one it does not have."""
     if vendor is not None:
-        catalog.get_vendor(session, vendor)
+        events.record(session, domain.VendorContactNamed(email.lower(), vendor))
 
 
 def create_user(
@@ -103,7 +104,7 @@ def create_user(
         raise Conflict(
             f"a user with email {data.email} already exists", fields={"email": "already taken"}
         )
-    _check_vendor(session, data.vendor)
+    _check_vendor(session, data.email, data.vendor)
     password = data.password.get_secret_value() if data.password else None
     user = User(
         email=data.email.lower(),
@@ -140,7 +141,7 @@ def update_user(
         )
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "vendor" in changes:
-        _check_vendor(session, changes["vendor"])
+        _check_vendor(session, email, changes["vendor"])
         changes["vendor_slug"] = changes.pop("vendor")
     if "active" in changes:
         changes["is_active"] = changes.pop("active")
@@ -175,6 +176,18 @@ def set_password(session: Session, *, actor: Principal, email: str, password: st
     _audit(session, actor, "user.password_set", user.email)
 
 
+def squads_of(session: Session, email: str) -> list[str]:
+    """The squads whose members include this email: how accounts link to the catalog."""
+    query = select(SquadMembership.squad).where(SquadMembership.email == email.lower())
+    return list(session.scalars(query.order_by(SquadMembership.squad)))
+
+
+def set_squad_members(session: Session, *, squad: str, emails: Iterable[str]) -> None:
+    """The catalog tells who the members of a squad are now."""
+    session.execute(delete(SquadMembership).where(SquadMembership.squad == squad))
+    session.add_all(SquadMembership(email=e, squad=squad) for e in {e.lower() for e in emails})
+
+
 def principal_for(
     session: Session,
     user: User,
@@ -185,7 +198,7 @@ def principal_for(
     return Principal(
         name=user.email,
         role=Role(user.role),
-        squads=frozenset(catalog.squads_with_member(session, user.email)),
+        squads=frozenset(squads_of(session, user.email)),
         vendor=user.vendor_slug,
         scopes=scopes,
         user_id=user.id,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from opsroom.auth import service as accounts
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import schemas
 from opsroom.catalog.dependencies import add_dependency as add_dependency
@@ -36,6 +37,7 @@ from opsroom.catalog.records import (
     check_version,
     ensure_unique,
 )
+from opsroom.catalog.vendors import check_contact as check_contact
 from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
 from opsroom.catalog.vendors import raci_matrix
@@ -120,6 +122,7 @@ def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreat
         members=[SquadMember(**m.model_dump()) for m in data.members],
     )
     session.add(squad)
+    accounts.set_squad_members(session, squad=squad.slug, emails=[m.email for m in data.members])
     audited(session, actor, "squad.created", squad, None, schemas.SquadRead)
     return squad
 
@@ -147,6 +150,7 @@ def replace_members(
     squad.members = []
     session.flush()  # old rows go before their replacements: (squad_id, email) is unique
     squad.members = [SquadMember(**m.model_dump()) for m in members]
+    accounts.set_squad_members(session, squad=slug, emails=[m.email for m in members])
     bump(squad)
     audited(
         session,
@@ -371,14 +375,6 @@ def update_journey(
         schemas.JourneyRead,
     )
     return journey
-
-
-def squads_with_member(session: Session, email: str) -> list[str]:
-    """The squads whose member list holds this email: how accounts link to the catalog."""
-    query = (
-        select(Squad.slug).join(SquadMember).where(func.lower(SquadMember.email) == email.lower())
-    )
-    return list(session.scalars(query.order_by(Squad.slug)))
 
 
 def journeys_through(session: Session, services: Sequence[str]) -> list[str]:

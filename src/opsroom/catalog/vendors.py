@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, VendorContactNamed, require
 from opsroom.catalog import domain, schemas
 from opsroom.catalog.models import (
     Platform,
@@ -45,6 +45,11 @@ def list_vendors(session: Session, *, service: str | None = None) -> list[Vendor
 
 def get_vendor(session: Session, slug: str) -> Vendor:
     return by_slug(session, Vendor, slug)
+
+
+def check_contact(session: Session, event: VendorContactNamed) -> None:
+    """A vendor contact belongs to a vendor the catalog has (NotFound otherwise)."""
+    get_vendor(session, event.vendor)
 
 
 def _vendor_services(

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from opsroom.alerts import schemas
 from opsroom.alerts import service as alerts
+from opsroom.alerts.sources import alertmanager, events, pagerduty
 from opsroom.auth.domain import Principal
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
-from opsroom.integrations import alertmanager, events, pagerduty
 
 SEED = 20_261_123
 PROMETHEUS = "prometheus-procurement"

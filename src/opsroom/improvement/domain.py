@@ -4,19 +4,74 @@ operations manager tunes: pure, with the shipped defaults."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from opsroom.actions import domain as action_rules
-from opsroom.problems import domain as problem_rules
-from opsroom.reviews import domain as review_rules
+from opsroom.incidents.domain import Priority
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """Which priorities need a post-incident review, and how soon it is due."""
+
+    required_for: frozenset[Priority] = frozenset({Priority.P1, Priority.P2})
+    due_business_days: int = 5
+
+
+DEFAULT_REVIEW_POLICY = ReviewPolicy()
+
+
+@dataclass(frozen=True)
+class ActionPolicy:
+    """When an action item is due by its source's priority, and when overdue ones escalate."""
+
+    due_in: Mapping[Priority, timedelta] = field(
+        default_factory=lambda: {
+            Priority.P1: timedelta(days=14),
+            Priority.P2: timedelta(days=30),
+            Priority.P3: timedelta(days=60),
+            Priority.P4: timedelta(days=90),
+            Priority.P5: timedelta(days=180),
+        }
+    )
+    escalate_after: timedelta = timedelta(days=7)  # overdue this long: the squad lead hears
+
+
+DEFAULT_ACTION_POLICY = ActionPolicy()
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """What counts as recurring: `count` incidents on a service within `window` whose titles
+    are at least `similarity` (0-100, rapidfuzz token-set ratio) alike."""
+
+    count: int = 3
+    window: timedelta = timedelta(days=30)
+    similarity: float = 70.0
+
+
+DEFAULT_RECURRENCE = Recurrence()
+
+
+DEFAULT_CATEGORIES = (
+    "change",
+    "capacity",
+    "dependency",
+    "vendor",
+    "configuration",
+    "code",
+    "process",
+    "monitoring gap",
+    "human factors",
+)
 
 
 @dataclass(frozen=True)
 class Settings:
-    reviews: review_rules.Policy = review_rules.DEFAULT_POLICY
-    actions: action_rules.Policy = action_rules.DEFAULT_POLICY
-    recurrence: problem_rules.Recurrence = problem_rules.DEFAULT_RECURRENCE
-    categories: tuple[str, ...] = problem_rules.DEFAULT_CATEGORIES
+    reviews: ReviewPolicy = DEFAULT_REVIEW_POLICY
+    actions: ActionPolicy = DEFAULT_ACTION_POLICY
+    recurrence: Recurrence = DEFAULT_RECURRENCE
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
 
 
 DEFAULT_SETTINGS = Settings()

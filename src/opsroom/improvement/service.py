@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom.actions import domain as action_rules
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.improvement import domain, schemas
@@ -18,8 +17,6 @@ from opsroom.improvement.models import ProblemSettingsRecord
 from opsroom.incidents.domain import Priority
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, require_version
-from opsroom.problems import domain as problem_rules
-from opsroom.reviews import domain as review_rules
 
 SUBJECT = "problem_settings"
 CategoryUsage = Callable[[Session], Mapping[str, int]]
@@ -47,15 +44,15 @@ def to_doc(settings: Settings) -> schemas.SettingsDoc:
 
 def from_doc(doc: schemas.SettingsDoc) -> Settings:
     return Settings(
-        reviews=review_rules.Policy(
+        reviews=domain.ReviewPolicy(
             required_for=frozenset(Priority[p] for p in doc.review_priorities),
             due_business_days=doc.review_due_business_days,
         ),
-        actions=action_rules.Policy(
+        actions=domain.ActionPolicy(
             due_in={Priority[p]: timedelta(days=d) for p, d in doc.action_due_days.items()},
             escalate_after=timedelta(days=doc.escalate_after_days),
         ),
-        recurrence=problem_rules.Recurrence(
+        recurrence=domain.Recurrence(
             count=doc.recurrence_incidents,
             window=timedelta(days=doc.recurrence_days),
             similarity=doc.recurrence_similarity,

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom.incidents import domain, policy, stakeholders
+from opsroom.incidents import domain, policy
 from opsroom.incidents.domain import Priority
 from opsroom.incidents.models import Incident
 from opsroom.incidents.records import INCIDENT, PREFIX, holder
-from opsroom.infra import clock, keys
+from opsroom.infra import clock, events, keys
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 
@@ -60,8 +60,7 @@ def _open_incident(session: Session, timer: Due) -> Incident | None:
     return incident if incident is not None and incident.status in domain.OPEN else None
 
 
-@jobs.handles(SLA_TIMER)
-def _check_sla(session: Session, timer: Due) -> None:
+def check_sla(session: Session, timer: Due) -> None:
     incident = _open_incident(session, timer)
     if incident is None:
         return
@@ -82,8 +81,7 @@ def _check_sla(session: Session, timer: Due) -> None:
             )
 
 
-@jobs.handles(UPDATE_TIMER)
-def _update_due(session: Session, timer: Due) -> None:
+def remind_update_due(session: Session, timer: Due) -> None:
     incident = _open_incident(session, timer)
     if incident is None:
         return
@@ -108,7 +106,7 @@ def _update_due(session: Session, timer: Due) -> None:
     INCIDENT.audited(
         session, incident, WORKER, "incident.update_overdue", None, after={"remind": commander}
     )
-    stakeholders.update_due(session, incident, timer.due_at, commander)
+    events.record(session, domain.StakeholderUpdateDue(incident.key, timer.due_at, commander))
     _remind_again(session, incident, due)
 
 

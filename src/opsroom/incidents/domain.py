@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from opsroom.auth.domain import Principal
 from opsroom.infra.errors import InvalidTransition, ValidationFailed
+from opsroom.infra.events import Event
 
 
 class Status(StrEnum):
@@ -275,3 +277,58 @@ def next_update_reminder(
     if not cadence:
         return None
     return due + (max(now - due, timedelta(0)) // cadence + 1) * cadence
+
+
+# --- events: what other domains react to (opsroom.runtime.wiring) -------------------------
+
+
+@dataclass(frozen=True)
+class IncidentDeclared(Event):
+    key: str
+
+
+@dataclass(frozen=True)
+class IncidentReprioritised(Event):
+    key: str
+    before: Priority
+    after: Priority
+
+
+@dataclass(frozen=True)
+class IncidentMoved(Event):
+    """An incident moved through its lifecycle (acknowledged, resolved, reopened ...)."""
+
+    key: str
+    move: Transition
+    status: Status
+    actor: Principal
+
+    @property
+    def response_over(self) -> bool:
+        """Acknowledged, or no longer open: nobody else needs to be paged for it."""
+        return self.move is Transition.ACKNOWLEDGE or self.status not in OPEN
+
+
+@dataclass(frozen=True)
+class IncidentResolved(Event):
+    key: str
+    resolved_at: datetime | None
+    actor: Principal
+
+
+@dataclass(frozen=True)
+class StatusUpdatePosted(Event):
+    key: str
+    update_id: int
+    body: str
+    audience: Audience
+
+
+@dataclass(frozen=True)
+class StakeholderUpdateDue(Event):
+    """A stakeholder update is overdue: `whom` (communications lead or commander) is told,
+    once per reminder `moment`."""
+
+    key: str
+    moment: datetime
+    whom: str | None

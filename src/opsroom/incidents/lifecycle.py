@@ -1,24 +1,21 @@
 """An incident's lifecycle: moving it through acknowledge, mitigate, resolve, close and
-reopen, what follows each move (timers, stakeholders, on-call, other domains' hooks), and
-which moves are open."""
+reopen, what follows each move within incidents (its timers), the events other domains
+react to (paging stops, stakeholders told, a review drafted), and which moves are open."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.incidents import domain, policy, schemas, stakeholders
+from opsroom.incidents import domain, policy, schemas
 from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Status, Transition
 from opsroom.incidents.models import Incident
 from opsroom.incidents.participants import assign_role
 from opsroom.incidents.records import INCIDENT, holder, lock, snapshot
-from opsroom.infra import clock
+from opsroom.infra import clock, events
 from opsroom.infra.errors import Conflict
 from opsroom.jobs import service as jobs
-from opsroom.oncall import service as oncall
 
 
 def transition(
@@ -57,35 +54,14 @@ def transition(
         move.value,
         f"{target.value.capitalize()}" + (f": {data.note}" if data.note else ""),
     )
-    _after_transition(session, actor, incident, move)
-    if move is Transition.ACKNOWLEDGE or incident.status not in domain.OPEN:
-        oncall.stop(session, incident=incident.key, status=incident.status, actor=actor)
+    _after_transition(session, incident, move)
+    if move is Transition.RESOLVE:
+        events.record(session, domain.IncidentResolved(incident.key, incident.resolved_at, actor))
+    events.record(session, domain.IncidentMoved(incident.key, move, target, actor))
     return INCIDENT.saved(session, incident, actor, f"incident.{move.value}", before)
 
 
-# What other domains do when an incident resolves (the review process drafts its review).
-ResolvedHook = Callable[[Session, Principal, Incident], None]
-_on_resolved: list[ResolvedHook] = []
-
-
-def on_resolved(fn: ResolvedHook) -> ResolvedHook:
-    _on_resolved.append(fn)
-    return fn
-
-
-def _after_transition(
-    session: Session, actor: Principal, incident: Incident, move: Transition
-) -> None:
-    if move is Transition.RESOLVE:
-        for hook in _on_resolved:
-            hook(session, actor, incident)
-        stakeholders.tell(
-            session,
-            incident,
-            "resolved",
-            occasion=f"resolved:{incident.resolved_at}",
-            body="The incident is resolved.",
-        )
+def _after_transition(session: Session, incident: Incident, move: Transition) -> None:
     if incident.status not in domain.OPEN:
         jobs.cancel(session, subject=incident.key)
     elif move is Transition.REOPEN:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -15,11 +15,9 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.changes import service as changes_service
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
-from opsroom.problems import service as problems_service
 from opsroom.web.pages import (
     BlankIsNone,
     Failure,
@@ -159,6 +157,11 @@ def declare(request: Request, session: DbSession, actor: Actor, form: Posted) ->
 # --- one incident -------------------------------------------------------------------------
 
 
+# What domains above this one show on an incident's page (suspect changes, matching known
+# errors): the application provides it as `app.state.incident_panels`.
+Panels = Callable[[Session, Principal, str], Mapping[str, Any]]
+
+
 def _header(session: Session, actor: Principal, key: str) -> dict[str, Any]:
     incident = incidents.read(session, incidents.get(session, actor=actor, key=key))
     return {
@@ -179,18 +182,18 @@ def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     header = _header(session, actor, key)
+    panels: Panels = request.app.state.incident_panels
     context = {
+        **panels(session, actor, key),
         **header,
         "affected": [_affected(session, slug) for slug in header["incident"].services],
         "journey_names": {j.slug: j.name for j in catalog_service.list_journeys(session)},
         "timeline": incidents.timeline(session, actor=actor, key=key),
         "tasks": incidents.tasks(session, actor=actor, key=key),
         "links": incidents.links(session, actor=actor, key=key),
-        "suspects": changes_service.suspects(session, actor=actor, incident_key=key),
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,
-        "known_errors": problems_service.matching_known_errors(session, actor=actor, incident=key),
         "failure": failure,
     }
     status = failure.status if failure else 200

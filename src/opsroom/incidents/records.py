@@ -37,6 +37,11 @@ def get(session: Session, *, actor: Principal, key: str) -> Incident:
     return keys.find(session, query, Incident.number, key, PREFIX, "incident")
 
 
+def find(session: Session, key: str) -> Incident:
+    """The incident `key`, for the reactions to its own events (they act for no caller)."""
+    return keys.find(session, select(Incident), Incident.number, key, PREFIX, "incident")
+
+
 def lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:
     incident = get(session, actor=actor, key=key)
     require_version(incident.key, incident.version, version)

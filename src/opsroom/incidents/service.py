@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.incidents import domain, figures, policy, schemas, stakeholders
+from opsroom.incidents import domain, figures, policy, schemas
+from opsroom.incidents.clocks import SLA_TIMER as SLA_TIMER
+from opsroom.incidents.clocks import UPDATE_TIMER as UPDATE_TIMER
+from opsroom.incidents.clocks import check_sla as check_sla
+from opsroom.incidents.clocks import remind_update_due as remind_update_due
 from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Priority, Status
 from opsroom.incidents.imported import import_record as import_record
 from opsroom.incidents.lifecycle import allowed_transitions as allowed_transitions
-from opsroom.incidents.lifecycle import on_resolved as on_resolved
 from opsroom.incidents.lifecycle import transition as transition
 from opsroom.incidents.links import add_task as add_task
 from opsroom.incidents.links import link as link
@@ -27,8 +30,8 @@ from opsroom.incidents.links import links as links
 from opsroom.incidents.links import merge_duplicate as merge_duplicate
 from opsroom.incidents.links import set_task_done as set_task_done
 from opsroom.incidents.links import tasks as tasks
+from opsroom.incidents.models import Incident as Incident
 from opsroom.incidents.models import (
-    Incident,
     IncidentParticipant,
     IncidentService,
 )
@@ -44,15 +47,14 @@ from opsroom.incidents.records import (
 )
 from opsroom.incidents.records import PREFIX as PREFIX
 from opsroom.incidents.records import SUBJECT as SUBJECT
+from opsroom.incidents.records import find as find
 from opsroom.incidents.records import get as get
 from opsroom.incidents.updates import post_status_update as post_status_update
 from opsroom.incidents.updates import status_updates as status_updates
 from opsroom.incidents.updates import timeline as timeline
-from opsroom.infra import clock, keys
+from opsroom.infra import clock, events, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
-from opsroom.oncall import schemas as oncall_schemas
-from opsroom.oncall import service as oncall
 
 # --- finding ------------------------------------------------------------------------------
 
@@ -213,30 +215,18 @@ def _after_declaring(
     commander: str | None,
     rules: domain.Policy,
 ) -> None:
-    """The commander named, the SLA and update clocks, paging, and the subscribers told."""
+    """The commander named and the SLA and update clocks; on-call pages and the subscribers
+    hear of it in reaction to the declaration."""
     if commander:
         role = schemas.RoleIn(role=domain.Role.COMMANDER, person=commander)
         assign_role(session, actor=actor, key=incident.key, data=role)
     schedule_clocks(session, incident, rules)
-    _start_escalation(session, incident)
-    stakeholders.declared(session, incident)
+    events.record(session, domain.IncidentDeclared(incident.key))
 
 
 def priority_for(session: Session, impact: int, urgency: int) -> Priority:
     """The priority the matrix in force gives (problems are prioritised the same way)."""
     return domain.priority(impact, urgency, policy.current(session))
-
-
-def _start_escalation(session: Session, incident: Incident) -> None:
-    """Page the on-call people through the services' escalation policy (on-call decides how)."""
-    opened = oncall_schemas.IncidentOpened(
-        key=incident.key,
-        title=incident.title,
-        priority=Priority(incident.priority).label,
-        urgency=incident.urgency,
-        services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
-    )
-    oncall.incident_opened(session, incident=opened)
 
 
 def _override(computed: Priority, wanted: Priority | None, reason: str) -> Priority:
@@ -282,7 +272,8 @@ def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason
         reason,
     )
     schedule_clocks(session, incident, rules)
-    stakeholders.priority_changed(session, incident, before)
+    if new != before:
+        events.record(session, domain.IncidentReprioritised(incident.key, before, new))
 
 
 def override_priority(

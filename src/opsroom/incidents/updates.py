@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.incidents import domain, policy, schemas, stakeholders
+from opsroom.incidents import domain, policy, schemas
 from opsroom.incidents.clocks import schedule_update_reminder
 from opsroom.incidents.models import StatusUpdate
 from opsroom.incidents.records import INCIDENT, SUBJECT, get
-from opsroom.infra import clock
+from opsroom.infra import clock, events
 
 
 def post_status_update(
@@ -29,13 +29,8 @@ def post_status_update(
     session.add(update_)
     session.flush()
     incident.last_update_at, incident.update_overdue_since = clock.now(), None
-    stakeholders.tell(
-        session,
-        incident,
-        "update",
-        occasion=f"update:{update_.id}",
-        body=data.body,
-        audience=data.audience,
+    events.record(
+        session, domain.StatusUpdatePosted(incident.key, update_.id, data.body, data.audience)
     )
     INCIDENT.event(
         session,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
+from opsroom.alerts.sources import alertmanager, events, pagerduty
 from opsroom.auth.deps import AppSettings, settings_of
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
@@ -32,7 +33,6 @@ from opsroom.infra.errors import (
     RateLimited,
     Unauthenticated,
 )
-from opsroom.integrations import alertmanager, events, pagerduty
 from opsroom.integrations.group_commit import KnownKey, keys, writer
 
 MAX_INGEST_BYTES = 512 * 1024

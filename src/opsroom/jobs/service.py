@@ -1,9 +1,11 @@
-"""Schedule, cancel, claim and run durable timers. Handlers register by kind."""
+"""Schedule, cancel, claim and run durable timers; what runs for each kind is the caller's
+(the worker's wiring)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,36 +19,34 @@ from opsroom.jobs.models import Timer
 
 Handler = Callable[[Session, domain.Due], None]
 BatchHandler = Callable[[Session, Sequence[domain.Due]], None]
-_handlers: dict[str, BatchHandler] = {}
-_batched: set[str] = set()
 log = logging.getLogger("opsroom.worker")
 
 
-def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs timers of this kind (in the timer's own transaction)."""
+@dataclass(frozen=True)
+class Runs:
+    """How the timers of one kind run, in the timers' own transaction. A batched kind takes
+    many due timers at once (set-based queries instead of a round of them per timer); it
+    must treat each timer as a run of one would, since a batch that fails runs again one
+    timer at a time."""
 
-    def register(fn: Handler) -> Handler:
-        def each(session: Session, timers: Sequence[domain.Due]) -> None:
-            for timer in timers:
-                fn(session, timer)
-
-        _handlers[kind] = each
-        return fn
-
-    return register
+    handler: BatchHandler
+    batched: bool = False
 
 
-def handles_batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
-    """Register a function that runs many due timers of this kind at once (set-based
-    queries instead of a round of them per timer); it must treat each timer as `handles`
-    would, since a batch that fails is run again one timer at a time."""
+def each(handler: Handler) -> Runs:
+    def one_by_one(session: Session, timers: Sequence[domain.Due]) -> None:
+        for timer in timers:
+            handler(session, timer)
 
-    def register(fn: BatchHandler) -> BatchHandler:
-        _handlers[kind] = fn
-        _batched.add(kind)
-        return fn
+    return Runs(one_by_one)
 
-    return register
+
+def together(handler: BatchHandler) -> Runs:
+    return Runs(handler, batched=True)
+
+
+# Timer kind -> how its timers run (the worker's `opsroom.runtime.wiring.TIMERS`).
+Kinds = Mapping[str, Runs]
 
 
 def schedule(
@@ -137,16 +137,16 @@ def due_rows(model: Any, *columns: Any, pending: str, limit: int, now: datetime)
     )
 
 
-def run(session: Session, *, timer_id: int, owner: str) -> bool:
+def run(session: Session, *, timer_id: int, owner: str, kinds: Kinds) -> bool:
     """Run one leased timer. True if it ran (and is done); False if it is no longer ours."""
     timer = session.get(Timer, timer_id, with_for_update=True)
     if timer is None or timer.status != TimerStatus.PENDING or timer.lease_owner != owner:
         return False
-    _execute(session, [timer])
+    _execute(session, kinds, [timer])
     return True
 
 
-def run_due(session: Session, *, owner: str, limit: int) -> int:
+def run_due(session: Session, *, owner: str, limit: int, kinds: Kinds) -> int:
     """Claim up to `limit` due timers and run them in the caller's transaction, each in a
     savepoint, so a failing timer's writes roll back alone and only it backs off. Kinds
     with a batch handler run together in one savepoint first, one at a time if that fails.
@@ -156,17 +156,18 @@ def run_due(session: Session, *, owner: str, limit: int) -> int:
         by_kind.setdefault(timer.kind, []).append(timer)
     ran = 0
     for kind, timers in by_kind.items():
-        if kind in _batched and len(timers) > 1 and _run_together(session, timers):
+        batched = kind in kinds and kinds[kind].batched
+        if batched and len(timers) > 1 and _run_together(session, kinds, timers):
             ran += len(timers)
         else:
-            ran += sum(_run_alone(session, timer.id) for timer in timers)
+            ran += sum(_run_alone(session, kinds, timer.id) for timer in timers)
     return ran
 
 
-def _run_together(session: Session, timers: list[Timer]) -> bool:
+def _run_together(session: Session, kinds: Kinds, timers: list[Timer]) -> bool:
     try:
         with session.begin_nested():
-            _execute(session, timers)
+            _execute(session, kinds, timers)
         return True
     except Exception:
         log.warning(
@@ -175,10 +176,10 @@ def _run_together(session: Session, timers: list[Timer]) -> bool:
         return False
 
 
-def _run_alone(session: Session, timer_id: int) -> bool:
+def _run_alone(session: Session, kinds: Kinds, timer_id: int) -> bool:
     try:
         with session.begin_nested():
-            _execute(session, [session.get_one(Timer, timer_id)])
+            _execute(session, kinds, [session.get_one(Timer, timer_id)])
         return True
     except Exception as exc:
         log.exception("timer %s failed", timer_id)
@@ -186,11 +187,13 @@ def _run_alone(session: Session, timer_id: int) -> bool:
         return False
 
 
-def _execute(session: Session, timers: Sequence[Timer]) -> None:
-    handler = _handlers.get(timers[0].kind)
-    if handler is None:
+def _execute(session: Session, kinds: Kinds, timers: Sequence[Timer]) -> None:
+    runs = kinds.get(timers[0].kind)
+    if runs is None:
         raise LookupError(f"no handler for timer kind '{timers[0].kind}'")
-    handler(session, [domain.Due(t.kind, t.subject, t.due_at, dict(t.payload)) for t in timers])
+    runs.handler(
+        session, [domain.Due(t.kind, t.subject, t.due_at, dict(t.payload)) for t in timers]
+    )
     for timer in timers:
         timer.status, timer.finished_at, timer.lease_owner, timer.lease_until = (
             TimerStatus.DONE,

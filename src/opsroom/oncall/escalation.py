@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, NotFound
 from opsroom.jobs import service as jobs
@@ -55,6 +57,24 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
             f"Low urgency: escalation through {policy.name} starts in working hours",
         )
     return escalation
+
+
+def page_on_declaration(session: Session, event: IncidentDeclared) -> None:
+    """Page the on-call people through the affected services' escalation policy."""
+    incident = incidents.find(session, event.key)
+    opened = schemas.IncidentOpened(
+        key=incident.key,
+        title=incident.title,
+        priority=Priority(incident.priority).label,
+        urgency=incident.urgency,
+        services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
+    )
+    incident_opened(session, incident=opened)
+
+
+def stop_when_answered(session: Session, event: IncidentMoved) -> None:
+    if event.response_over:
+        stop(session, incident=event.key, status=event.status, actor=event.actor)
 
 
 def stop(session: Session, *, incident: str, status: str, actor: Principal | str) -> bool:
@@ -186,8 +206,7 @@ class _Roster:
         return [schedule_rule(s).on_call(self.now) for s in self.session.scalars(query)]
 
 
-@jobs.handles_batch(ESCALATE_TIMER)
-def _escalate(session: Session, timers: Sequence[Due]) -> None:
+def escalate(session: Session, timers: Sequence[Due]) -> None:
     steps = {
         t.subject.removeprefix("escalation:"): domain.Step(t.payload["level"], t.payload["round"])
         for t in timers

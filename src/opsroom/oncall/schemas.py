@@ -233,7 +233,7 @@ class PageIn(Input):
 
 @dataclass(frozen=True)
 class IncidentOpened:
-    """What escalation needs to know about an incident, handed over by the incident service."""
+    """What escalation needs to know about an incident, read when it is declared."""
 
     key: str
     title: str

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from rapidfuzz import fuzz
 
+from opsroom.improvement.domain import DEFAULT_RECURRENCE, Recurrence
 from opsroom.infra.errors import InvalidTransition
 
 
@@ -55,18 +56,6 @@ TRANSITIONS: dict[Transition, tuple[frozenset[Status], Status]] = {
     Transition.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Transition.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.INVESTIGATING),
 }
-
-DEFAULT_CATEGORIES = (
-    "change",
-    "capacity",
-    "dependency",
-    "vendor",
-    "configuration",
-    "code",
-    "process",
-    "monitoring gap",
-    "human factors",
-)
 
 
 def next_status(current: Status, transition: Transition) -> Status:
@@ -127,19 +116,6 @@ def matches(rule: MatchRule, seen: Symptoms) -> bool:
 
 
 # --- recurring incidents ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recurrence:
-    """What counts as recurring: `count` incidents on a service within `window` whose titles
-    are at least `similarity` (0-100, rapidfuzz token-set ratio) alike."""
-
-    count: int = 3
-    window: timedelta = timedelta(days=30)
-    similarity: float = 70.0
-
-
-DEFAULT_RECURRENCE = Recurrence()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import IncidentResolved
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, NotFound
 from opsroom.problems import domain, schemas
@@ -84,9 +85,9 @@ def _propose(
     return proposal
 
 
-@incidents.on_resolved
-def _detect_on_resolve(session: Session, actor: Principal, incident: Any) -> None:
-    detect_recurring(session, actor=actor, services=incident.service_slugs)
+def detect_on_resolve(session: Session, event: IncidentResolved) -> None:
+    incident = incidents.find(session, event.key)
+    detect_recurring(session, actor=event.actor, services=incident.service_slugs)
 
 
 def proposals(

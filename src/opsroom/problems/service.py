@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.actions import domain as action_rules
 from opsroom.actions import service as actions
-from opsroom.actions.domain import Source
+from opsroom.actions.domain import Source, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
@@ -42,9 +42,13 @@ def get(session: Session, *, actor: Principal, key: str) -> Problem:
     return keys.find(session, select(Problem), Problem.number, key, PREFIX, "problem")
 
 
-@actions.source(Source.PROBLEM)
-def _problem_key(session: Session, actor: Principal, key: str) -> str:
-    return get(session, actor=actor, key=key).key
+def check_citation(session: Session, event: SourceCited) -> None:
+    """An action item citing a problem cites one that exists."""
+    if event.kind is Source.PROBLEM:
+        try:
+            get(session, actor=event.actor, key=event.key)
+        except NotFound as exc:
+            raise actions.missing_source(exc) from None
 
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Problem:

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from markdown_it import MarkdownIt
 
+from opsroom.improvement.domain import DEFAULT_REVIEW_POLICY as DEFAULT_POLICY
+from opsroom.improvement.domain import ReviewPolicy as Policy
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import InvalidTransition
 
@@ -50,15 +52,6 @@ PROMPTS: dict[str, str] = {
     "went_poorly": "Where systems, signals or process slowed the response.",
     "got_lucky": "What limited the impact by chance rather than by design.",
 }
-
-
-@dataclass(frozen=True)
-class Policy:
-    required_for: frozenset[Priority] = frozenset({Priority.P1, Priority.P2})
-    due_business_days: int = 5
-
-
-DEFAULT_POLICY = Policy()
 
 
 def next_status(current: Status, transition: Transition) -> Status:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from opsroom.actions import domain as action_rules
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
-from opsroom.actions.domain import Source
+from opsroom.actions.domain import Source, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
@@ -20,7 +20,7 @@ from opsroom.changes import service as changes
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import TIMESTAMPS, Priority
+from opsroom.incidents.domain import TIMESTAMPS, IncidentResolved, Priority
 from opsroom.incidents.domain import Status as IncidentStatus
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
@@ -53,9 +53,13 @@ def get(session: Session, *, actor: Principal, key: str) -> Review:
     return keys.find(session, query, Review.incident_number, key, incidents.PREFIX, "review of")
 
 
-@actions.source(Source.REVIEW)
-def _review_key(session: Session, actor: Principal, key: str) -> str:
-    return get(session, actor=actor, key=key).key
+def check_citation(session: Session, event: SourceCited) -> None:
+    """An action item citing a review cites one that exists."""
+    if event.kind is Source.REVIEW:
+        try:
+            get(session, actor=event.actor, key=event.key)
+        except NotFound as exc:
+            raise actions.missing_source(exc) from None
 
 
 def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Review:
@@ -175,13 +179,12 @@ def _draft(session: Session, actor: Principal, incident: incident_schemas.Incide
     return review
 
 
-@incidents.on_resolved
-def _draft_when_required(session: Session, actor: Principal, incident: Any) -> None:
+def draft_when_required(session: Session, event: IncidentResolved) -> None:
     """A review is drafted as soon as an incident that needs one resolves."""
-    read = incidents.read(session, incident)
+    read = incidents.read(session, incidents.find(session, event.key))
     policy = settings.current(session).reviews
     if domain.required(Priority[read.priority], policy) and _existing(session, read.key) is None:
-        _draft(session, actor, read)
+        _draft(session, event.actor, read)
 
 
 def _existing(session: Session, key: str) -> Review | None:
@@ -298,8 +301,7 @@ def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:
 # --- overdue reviews --------------------------------------------------------------------
 
 
-@jobs.handles(DUE_TIMER)
-def _flag_overdue(session: Session, timer: Due) -> None:
+def flag_overdue(session: Session, timer: Due) -> None:
     review = _existing(session, timer.subject.removeprefix("review:"))
     if review is None or not domain.is_overdue(Status(review.status), review.due_at, clock.now()):
         return

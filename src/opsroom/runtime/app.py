@@ -15,15 +15,16 @@ from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
 from opsroom.alerts.service import intake_arrived as arrived
-from opsroom.audit import api as audit_api
-from opsroom.audit import pages as audit_pages
 from opsroom.auth import api as auth_api
+from opsroom.auth import audit_api, audit_pages
 from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
 from opsroom.home import dashboard
+from opsroom.home.incident_panels import incident_panels
+from opsroom.home.shell import shell
 from opsroom.incidents import api as incidents_api
 from opsroom.incidents import pages as incidents_pages
 from opsroom.infra import errors_http
@@ -41,7 +42,7 @@ from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
-from opsroom.runtime import health, intake_worker, metrics
+from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
@@ -84,6 +85,7 @@ PAGE_ROUTERS = (
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
     """The web application; with worker=True it also runs the background worker."""
     settings = settings or Settings()
+    wiring.install()
     app = FastAPI(
         lifespan=_lifespan(settings, worker=worker),
         title="opsroom",
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     )
     app.state.settings = settings
     app.state.templates = make_templates(settings.timezone)
+    app.state.shell = shell
+    app.state.incident_panels = incident_panels
     errors_http.install(app)
     for router in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)

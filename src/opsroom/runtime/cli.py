@@ -16,7 +16,7 @@ from uvicorn.config import LOGGING_CONFIG
 from opsroom import __version__, demo
 from opsroom.actions import cli as actions_cli
 from opsroom.alerts import cli as alerts_cli
-from opsroom.audit import cli as audit_cli
+from opsroom.auth import audit_cli
 from opsroom.auth import cli as auth_cli
 from opsroom.auth.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.catalog import cli as catalog_cli
@@ -30,6 +30,7 @@ from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
+from opsroom.runtime import wiring
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -177,6 +178,7 @@ def version(as_json: bool = JsonOption) -> None:
 
 
 def main() -> None:
+    wiring.install()
     try:
         app()
     except Exception as exc:  # the last line of defence: a message, never a traceback

@@ -1,27 +1,20 @@
 """Every table opsroom has, for migrations and schema checks."""
 
 from opsroom.actions import models as action_models
-from opsroom.actions import service as action_service
 from opsroom.alerts import models as alert_models
-from opsroom.alerts import service as alert_service
 from opsroom.audit import models as audit_models
 from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
 from opsroom.changes import models as change_models
 from opsroom.improvement import models as improvement_models
 from opsroom.incidents import models as incident_models
-from opsroom.incidents import service as incident_service
 from opsroom.infra import keys
 from opsroom.infra.db import Base
 from opsroom.jobs import models as jobs_models
 from opsroom.notify import models as notify_models
-from opsroom.notify import service as notify_service
 from opsroom.oncall import models as oncall_models
-from opsroom.oncall import service as oncall_service
 from opsroom.problems import models as problem_models
-from opsroom.problems import service as problem_service
 from opsroom.reviews import models as review_models
-from opsroom.reviews import service as review_service
 
 MODEL_MODULES = (
     action_models,
@@ -38,15 +31,5 @@ MODEL_MODULES = (
     review_models,
     notify_models,
     oncall_models,
-)
-# Modules whose timer handlers the worker must know.
-HANDLER_MODULES = (
-    incident_service,
-    alert_service,
-    action_service,
-    problem_service,
-    review_service,
-    notify_service,
-    oncall_service,
 )
 metadata = Base.metadata

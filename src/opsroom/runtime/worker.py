@@ -19,7 +19,7 @@ from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
 from opsroom.notify import service as notify
-from opsroom.runtime.tables import HANDLER_MODULES
+from opsroom.runtime.wiring import TIMERS
 
 log = logging.getLogger("opsroom.worker")
 BATCH = 100
@@ -32,21 +32,25 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def run_once(settings: Settings, *, owner: str, batch: int = BATCH) -> int:
+def run_once(
+    settings: Settings, *, owner: str, batch: int = BATCH, kinds: jobs.Kinds = TIMERS
+) -> int:
     """Run what is due, then hand the outbox's due messages over and record the outcomes;
     returns how much was done."""
     deliveries = Deliveries(settings, owner=owner)
-    done = run_round(settings, deliveries, batch=batch)
+    done = run_round(settings, deliveries, batch=batch, kinds=kinds)
     deliveries.finish()
     return done
 
 
-def run_round(settings: Settings, deliveries: Deliveries, *, batch: int) -> int:
+def run_round(
+    settings: Settings, deliveries: Deliveries, *, batch: int, kinds: jobs.Kinds = TIMERS
+) -> int:
     """Run a batch of due timers and lease the outbox rows due by then (the pages those
     timers queued among them) in one transaction, then start sending what was leased.
     Returns how many timers ran and sends started."""
     with session_scope(settings) as session:
-        ran = jobs.run_due(session, owner=deliveries.owner, limit=batch)
+        ran = jobs.run_due(session, owner=deliveries.owner, limit=batch, kinds=kinds)
         leased = deliveries.lease(session)
     return ran + deliveries.send(leased)
 
@@ -129,7 +133,7 @@ def _senders() -> ThreadPoolExecutor:
 
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     owner = worker_name()
-    log.info("worker %s started for %s", owner, ", ".join(m.__name__ for m in HANDLER_MODULES))
+    log.info("worker %s started for timers %s", owner, ", ".join(sorted(TIMERS)))
     deliveries = Deliveries(settings, owner=owner)
     while not stop.is_set():
         try:

@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom.auth.deps import CSRF_FIELD
-from opsroom.catalog import service as catalog_service
-from opsroom.incidents import service as incidents_service
 from opsroom.infra.errors import Conflict, ValidationFailed
 from opsroom.infra.errors_http import is_htmx
 
+# The posted form field carrying the session's CSRF token (checked before any route runs).
+CSRF_FIELD = "csrf_token"
 # Pages that list things per platform: switching platform keeps you on them.
 PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "/incidents"})
 
@@ -57,6 +56,11 @@ def _switch_target(path: str) -> str:
     return section if section in PLATFORM_PAGES else "/"
 
 
+# What the layout shows around every page (the platforms, the open major incidents): the
+# application provides it, as `app.state.shell`, from the domains this kit sits below.
+Shell = Callable[[Session, Any], Mapping[str, Any]]
+
+
 def render(
     request: Request,
     session: Session,
@@ -72,17 +76,12 @@ def render(
         response = templates.TemplateResponse(request, partial, context, status_code=status)
         response.headers["HX-Push-Url"] = _address(request)
     else:
-        platforms = catalog_service.list_platforms(session)
-        principal = getattr(request.state, "principal", None)
+        around: Shell = request.app.state.shell
         shell = {
-            "platforms": platforms,
-            "platform_names": {p.slug: p.name for p in platforms},
+            **around(session, getattr(request.state, "principal", None)),
             "current_platform": request.query_params.get("platform") or None,
             "switch_target": _switch_target(request.url.path),
             "platform_pages": PLATFORM_PAGES,
-            "major_incidents": incidents_service.open_major(session, actor=principal)
-            if principal
-            else None,
         }
         response = templates.TemplateResponse(
             request, template, {**shell, **context}, status_code=status

@@ -16,19 +16,18 @@ from opsroom.jobs import domain
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.jobs.models import Timer
+from opsroom.runtime.wiring import TIMERS
 from opsroom.runtime.worker import run_once
 
 FAILURES: Counter[str] = Counter()
 
 
-@jobs.handles("test.record")
 def _record(session: Session, timer: Due) -> None:
     audit.record(
         session, actor="worker", action="test.ran", subject_type="timer", subject_key=timer.subject
     )
 
 
-@jobs.handles("test.flaky")
 def _flaky(session: Session, timer: Due) -> None:
     _record(session, timer)
     if FAILURES[timer.subject] < timer.payload["fail_times"]:
@@ -64,10 +63,10 @@ def test_a_timer_runs_once_when_due_and_not_before(
     settings: Settings, frozen_clock: clock.FrozenClock
 ) -> None:
     _schedule(settings, 1, due_in=timedelta(minutes=5))
-    assert run_once(settings, owner="w1") == 0
+    assert run_once(settings, owner="w1", kinds=KINDS) == 0
     frozen_clock.advance(timedelta(minutes=5))
-    assert run_once(settings, owner="w1") == 1
-    assert run_once(settings, owner="w1") == 0
+    assert run_once(settings, owner="w1", kinds=KINDS) == 1
+    assert run_once(settings, owner="w1", kinds=KINDS) == 0
     assert _runs(settings, "t0") == 1
 
 
@@ -93,7 +92,7 @@ def test_cancelled_timers_never_run(settings: Settings) -> None:
     _schedule(settings, 1)
     with session_scope(settings) as s:
         assert jobs.cancel(s, subject="t0") == 1
-    assert run_once(settings, owner="w1") == 0
+    assert run_once(settings, owner="w1", kinds=KINDS) == 0
 
 
 def test_a_failing_timer_backs_off_then_succeeds(
@@ -101,12 +100,12 @@ def test_a_failing_timer_backs_off_then_succeeds(
 ) -> None:
     FAILURES.clear()
     _schedule(settings, 1, kind="test.flaky", fail_times=2)
-    assert run_once(settings, owner="w1") == 0
+    assert run_once(settings, owner="w1", kinds=KINDS) == 0
     assert _runs(settings, "t0") == 0  # the failed attempt's writes rolled back
     frozen_clock.advance(domain.retry_delay(1))
-    assert run_once(settings, owner="w1") == 0
+    assert run_once(settings, owner="w1", kinds=KINDS) == 0
     frozen_clock.advance(domain.retry_delay(2))
-    assert run_once(settings, owner="w1") == 1
+    assert run_once(settings, owner="w1", kinds=KINDS) == 1
     assert _runs(settings, "t0") == 1
 
 
@@ -116,7 +115,7 @@ def test_a_timer_that_always_fails_is_given_up_with_its_error(
     FAILURES.clear()
     _schedule(settings, 1, kind="test.flaky", fail_times=99)
     for attempt in range(1, domain.MAX_ATTEMPTS + 1):
-        run_once(settings, owner="w1")
+        run_once(settings, owner="w1", kinds=KINDS)
         frozen_clock.advance(domain.retry_delay(attempt))
     with session_scope(settings) as s:
         timer = s.query(Timer).one()
@@ -130,9 +129,9 @@ def test_a_crashed_workers_timers_are_taken_over_after_the_lease(
     _schedule(settings, 3)
     with session_scope(settings) as s:
         assert len(jobs.claim_due(s, owner="crashed", limit=10)) == 3  # then it died
-    assert run_once(settings, owner="w2") == 0
+    assert run_once(settings, owner="w2", kinds=KINDS) == 0
     frozen_clock.advance(domain.LEASE + timedelta(seconds=1))
-    assert run_once(settings, owner="w2") == 3
+    assert run_once(settings, owner="w2", kinds=KINDS) == 3
     assert [_runs(settings, f"t{i}") for i in range(3)] == [1, 1, 1]
 
 
@@ -143,9 +142,9 @@ def test_a_worker_that_lost_its_lease_does_not_run_the_timer(
     with session_scope(settings) as s:
         (timer_id,) = jobs.claim_due(s, owner="slow", limit=1)
     frozen_clock.advance(domain.LEASE + timedelta(seconds=1))
-    assert run_once(settings, owner="fast") == 1
+    assert run_once(settings, owner="fast", kinds=KINDS) == 1
     with session_scope(settings) as s:
-        assert jobs.run(s, timer_id=timer_id, owner="slow") is False
+        assert jobs.run(s, timer_id=timer_id, owner="slow", kinds=KINDS) is False
     assert _runs(settings, "t0") == 1
 
 
@@ -156,7 +155,7 @@ def test_concurrent_workers_run_every_timer_exactly_once(settings: Settings, wor
 
     def work(name: str) -> None:
         try:
-            while run_once(settings, owner=name, batch=7):
+            while run_once(settings, owner=name, batch=7, kinds=KINDS):
                 pass
         except BaseException as exc:
             errors.append(exc)
@@ -175,12 +174,20 @@ def test_concurrent_workers_run_every_timer_exactly_once(settings: Settings, wor
     assert ran == Counter({f"t{i}": 1 for i in range(120)})
 
 
-@jobs.handles_batch("test.batch")
 def _batch(session: Session, timers: Sequence[Due]) -> None:
     for timer in timers:
         _record(session, timer)
         if timer.payload.get("broken"):
             raise RuntimeError(f"{timer.subject} is broken")
+
+
+# The worker's timers, and kinds of these tests' own.
+KINDS = {
+    **TIMERS,
+    "test.record": jobs.each(_record),
+    "test.flaky": jobs.each(_flaky),
+    "test.batch": jobs.together(_batch),
+}
 
 
 def test_a_batch_runs_together_and_a_broken_timer_in_it_fails_alone(
@@ -192,7 +199,7 @@ def test_a_batch_runs_together_and_a_broken_timer_in_it_fails_alone(
             jobs.schedule(
                 s, kind="test.batch", subject=f"b{n}", due_at=clock.now(), payload=payload
             )
-    assert run_once(settings, owner="w1") == 2
+    assert run_once(settings, owner="w1", kinds=KINDS) == 2
     assert [_runs(settings, f"b{n}") for n in range(3)] == [1, 0, 1]
     with session_scope(settings) as s:
         broken = s.query(Timer).filter_by(subject="b1").one()

@@ -16,7 +16,7 @@ from opsroom.alerts.domain import (
     Severity,
     fingerprint,
 )
-from opsroom.integrations import alertmanager
+from opsroom.alerts.sources import alertmanager
 
 PAYLOADS = Path(__file__).parents[2] / "payloads"
 FIRING = (PAYLOADS / "alertmanager_firing.json").read_bytes()

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from opsroom.alerts.domain import AlertStatus, Link, ParseError, Severity, fingerprint
-from opsroom.integrations import events
+from opsroom.alerts.sources import events
 
 ONE = {
     "summary": "Checkout latency above 2 s",

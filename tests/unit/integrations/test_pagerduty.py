@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from opsroom.alerts.domain import AlertStatus, Link, MalformedPayload, ParseError, Severity
-from opsroom.integrations import pagerduty
+from opsroom.alerts.sources import pagerduty
 
 TRIGGER: dict[str, Any] = orjson.loads(
     (Path(__file__).parents[2] / "payloads" / "pagerduty_trigger.json").read_bytes()

@@ -20,7 +20,7 @@ from opsroom.alerts.domain import (
     ParseError,
     Severity,
 )
-from opsroom.integrations.wire import load_json, utc, validated
+from opsroom.alerts.sources.wire import load_json, utc, validated
 
 SOURCE = "pagerduty"
 CHANGE_SOURCE = "pagerduty-change"

@@ -9,7 +9,7 @@ from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, fingerprint, severity_of
-from opsroom.integrations.wire import load_json, utc, validated
+from opsroom.alerts.sources.wire import load_json, utc, validated
 
 SOURCE = "alertmanager"
 

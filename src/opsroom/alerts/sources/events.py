@@ -15,7 +15,7 @@ from opsroom.alerts.domain import (
     Severity,
     fingerprint,
 )
-from opsroom.integrations.wire import load_json, utc, validated
+from opsroom.alerts.sources.wire import load_json, utc, validated
 
 SOURCE = "events"
 MAX_BATCH = 1000

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from opsroom.alerts.domain import IncomingAlert
-from opsroom.integrations import alertmanager, events
+from opsroom.alerts.sources import alertmanager, events
 
 # Sources whose requests are kept as received and parsed only when drained, so a 2xx costs
 # the checks alone. Their parsing is deterministic; a PagerDuty trigger is not (opsroom makes

@@ -1,6 +1,6 @@
-"""What an incident tells the people around it: its stakeholders' subscriptions get the news
-(declared, status updates, raised to P1/P2, resolved), and the communications lead is told
-when the next stakeholder update is due."""
+"""What an incident tells the people around it, in reaction to its events: its stakeholders'
+subscriptions get the news (declared, status updates, raised to P1/P2, resolved), and the
+communications lead is told when the next stakeholder update is due."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from opsroom.incidents import domain as incident_events
+from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, declaration_body
-from opsroom.incidents.models import Incident
+from opsroom.incidents.service import Incident
 from opsroom.infra import clock
-from opsroom.notify import schemas as notify_schemas
-from opsroom.notify import service as notify
+from opsroom.notify import schemas, service
 from opsroom.notify.domain import NoticeKind
 
 # Priorities whose arrival stakeholders hear about.
@@ -30,7 +31,7 @@ def tell(
 ) -> int:
     """Queue the news to every subscriber of an affected service or journey who hears its
     audience; returns how many."""
-    news = notify_schemas.IncidentNews(
+    news = schemas.IncidentNews(
         key=incident.key,
         title=incident.title,
         priority=Priority(incident.priority).label,
@@ -41,51 +42,73 @@ def tell(
         occasion=occasion,
         audience=audience,
     )
-    return notify.tell_stakeholders(session, news=news)
+    return service.tell_stakeholders(session, news=news)
 
 
-def declared(session: Session, incident: Incident) -> None:
+def declared(session: Session, event: incident_events.IncidentDeclared) -> None:
     """Everyone hears of the declaration; only internal subscribers get the description,
     written for responders. Told once per subscriber and occasion, the internal ones hear it
     first, so the notice without the description reaches the customer audience alone."""
+    incident = incidents.find(session, event.key)
     for audience in (Audience.INTERNAL, Audience.CUSTOMER):
         body = declaration_body(incident.description, audience)
         tell(session, incident, "declared", occasion="declared", body=body, audience=audience)
 
 
-def priority_changed(session: Session, incident: Incident, before: Priority) -> None:
-    now = Priority(incident.priority)
-    if now != before and now in ANNOUNCED:
+def reprioritised(session: Session, event: incident_events.IncidentReprioritised) -> None:
+    if event.after in ANNOUNCED:
         tell(
             session,
-            incident,
-            f"is now {now.label}",
-            occasion=f"priority:{now.label}:{clock.now().isoformat()}",
-            body=f"Priority changed from {before.label} to {now.label}.",
+            incidents.find(session, event.key),
+            f"is now {event.after.label}",
+            occasion=f"priority:{event.after.label}:{clock.now().isoformat()}",
+            body=f"Priority changed from {event.before.label} to {event.after.label}.",
         )
 
 
-def update_due(session: Session, incident: Incident, moment: datetime, whom: str | None) -> None:
+def status_update(session: Session, event: incident_events.StatusUpdatePosted) -> None:
+    tell(
+        session,
+        incidents.find(session, event.key),
+        "update",
+        occasion=f"update:{event.update_id}",
+        body=event.body,
+        audience=event.audience,
+    )
+
+
+def resolved(session: Session, event: incident_events.IncidentResolved) -> None:
+    tell(
+        session,
+        incidents.find(session, event.key),
+        "resolved",
+        occasion=f"resolved:{event.resolved_at}",
+        body="The incident is resolved.",
+    )
+
+
+def update_due(session: Session, event: incident_events.StakeholderUpdateDue) -> None:
     """Tell the communications lead (or the commander) that a stakeholder update is due;
-    once per reminder `moment`."""
-    if whom is None:
+    once per reminder moment."""
+    if event.whom is None:
         return
+    incident = incidents.find(session, event.key)
     since = incident.last_update_at
     last = (
         f"last update {_ago(since)} ago"
         if since
         else f"no update since detection {_ago(incident.detected_at)} ago"
     )
-    notify.notify_person(
+    service.notify_person(
         session,
-        person=whom,
+        person=event.whom,
         kind=NoticeKind.UPDATE_DUE,
         subject=incident.key,
         title=f"Update due for {incident.key}, {last}",
         body=f"{incident.title}: post a stakeholder status update ({Priority(incident.priority).label}, "
         f"{'major incident' if incident.major else 'incident'}).",
         path=f"/incidents/{incident.key}",
-        dedup=f"update-due:{incident.key}:{moment.isoformat()}",
+        dedup=f"update-due:{incident.key}:{event.moment.isoformat()}",
         incident=incident.key,
     )
 

@@ -1,0 +1,58 @@
+"""Which reaction follows which domain event, and which handler runs which timer: the one
+place where domains meet. A domain records an event (`opsroom.infra.events`) and never
+imports the domains above it that react; the reactions run in the event's transaction,
+before it commits. `install()` is called once by every entry point (the app, the CLI, the
+tests) before it opens a unit of work."""
+
+from __future__ import annotations
+
+from opsroom.actions import service as actions
+from opsroom.actions.domain import SourceCited
+from opsroom.alerts import service as alerts
+from opsroom.auth.domain import VendorContactNamed
+from opsroom.catalog import service as catalog
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import (
+    IncidentDeclared,
+    IncidentMoved,
+    IncidentReprioritised,
+    IncidentResolved,
+    StakeholderUpdateDue,
+    StatusUpdatePosted,
+)
+from opsroom.infra import events
+from opsroom.jobs import service as jobs
+from opsroom.notify import incident_news
+from opsroom.oncall import service as oncall
+from opsroom.problems import recurrence
+from opsroom.problems import service as problems
+from opsroom.reviews import service as reviews
+
+REACTIONS: events.Reactions = {
+    IncidentDeclared: (oncall.page_on_declaration, incident_news.declared),
+    IncidentReprioritised: (incident_news.reprioritised,),
+    IncidentResolved: (
+        reviews.draft_when_required,
+        recurrence.detect_on_resolve,
+        incident_news.resolved,
+    ),
+    IncidentMoved: (oncall.stop_when_answered,),
+    StatusUpdatePosted: (incident_news.status_update,),
+    StakeholderUpdateDue: (incident_news.update_due,),
+    VendorContactNamed: (catalog.check_contact,),
+    SourceCited: (reviews.check_citation, problems.check_citation),
+}
+
+TIMERS: jobs.Kinds = {
+    incidents.SLA_TIMER: jobs.each(incidents.check_sla),
+    incidents.UPDATE_TIMER: jobs.each(incidents.remind_update_due),
+    oncall.ESCALATE_TIMER: jobs.together(oncall.escalate),
+    actions.DUE_TIMER: jobs.each(actions.remind_due),
+    actions.ESCALATION_TIMER: jobs.each(actions.escalate_overdue),
+    reviews.DUE_TIMER: jobs.each(reviews.flag_overdue),
+    alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
+}
+
+
+def install() -> None:
+    events.install(REACTIONS)
