@@ -5,20 +5,18 @@ reaches its threshold. Every decision is explained on the incident's timeline.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
 from opsroom.alerts import domain
+from opsroom.alerts.batch import Intake
 from opsroom.alerts.domain import AlertStatus, Link, Severity
 from opsroom.alerts.models import Alert
 from opsroom.catalog import service as catalog
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import OPEN, Status, Transition
-
-if TYPE_CHECKING:
-    from opsroom.alerts.processing import Intake
 
 TOPOLOGY_CANDIDATES = 50
 

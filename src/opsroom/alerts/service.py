@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from opsroom.alerts import domain, intake, processing, reports, schemas, silences
+from opsroom.alerts import batch, domain, intake, reports, schemas, silences
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
 from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT
 from opsroom.alerts.intake import PURGE_TIMER as PURGE_TIMER
@@ -238,7 +238,7 @@ def record_change(
     named = change.custom_details.get(settings.route_label)
     event = ChangeEvent(
         integration_id=integration.id,
-        service_slug=integration.service_slug or processing.known_service(session, named),
+        service_slug=integration.service_slug or batch.known_service(session, named),
         summary=change.summary,
         source=change.source,
         timestamp=change.timestamp or clock.now(),

@@ -1,5 +1,5 @@
 """What every change use case shares: finding a change, the optimistic lock, the audit
-snapshot, and `CHANGE` for timeline entries, audit entries and saving with a version bump."""
+snapshot, its summary, and `CHANGE` for timeline entries, audit entries and saving with a version bump."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.changes import domain, schemas
+from opsroom.changes.domain import ChangeType, Status
 from opsroom.changes.models import Change
 from opsroom.infra import keys
 from opsroom.infra.errors import require_version
@@ -41,3 +43,21 @@ def snapshot(change: Change) -> dict[str, Any]:
 
 
 CHANGE = audit.Subject(SUBJECT, snapshot)
+
+
+def summary(change: Change) -> schemas.ChangeSummary:
+    return schemas.ChangeSummary(
+        key=change.key,
+        title=change.title,
+        type=ChangeType(change.type),
+        status=Status(change.status),
+        platform=change.platform_slug,
+        squad=change.squad,
+        services=change.service_slugs,
+        planned_start=change.planned_start,
+        planned_end=change.planned_end,
+        risk_level=domain.RiskLevel(change.risk_level),
+        risk_score=change.risk_score,
+        in_freeze=change.in_freeze,
+        failed=change.failed,
+    )

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import domain, governance, schemas
-from opsroom.changes import service as changes
 from opsroom.changes.assessment import collisions, overlapping, planned
 from opsroom.changes.domain import Status
 from opsroom.changes.models import Change
+from opsroom.changes.records import summary
 from opsroom.infra import clock
 from opsroom.infra.errors import ValidationFailed
 
@@ -54,7 +54,7 @@ def calendar(
     return schemas.CalendarRead(
         start=start,
         end=end,
-        changes=[changes.summary(c) for c in shown],
+        changes=[summary(c) for c in shown],
         freezes=[
             governance.read_freeze(session, f)
             for f in governance.list_freezes(session, actor=actor, start=start, end=end)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.changes import approvals, domain, schemas
+from opsroom.changes import approvals, domain, reports, schemas
 from opsroom.changes.assessment import (
     APPROVALS,
     Assessment,
@@ -37,6 +37,7 @@ from opsroom.changes.records import CHANGE, WORK, lock, snapshot
 from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
 from opsroom.changes.records import get as get
+from opsroom.changes.records import summary as summary
 from opsroom.changes.suspects import suspects as suspects
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock, keys
@@ -459,24 +460,6 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
 # --- reading ------------------------------------------------------------------------------
 
 
-def summary(change: Change) -> schemas.ChangeSummary:
-    return schemas.ChangeSummary(
-        key=change.key,
-        title=change.title,
-        type=ChangeType(change.type),
-        status=Status(change.status),
-        platform=change.platform_slug,
-        squad=change.squad,
-        services=change.service_slugs,
-        planned_start=change.planned_start,
-        planned_end=change.planned_end,
-        risk_level=domain.RiskLevel(change.risk_level),
-        risk_score=change.risk_score,
-        in_freeze=change.in_freeze,
-        failed=change.failed,
-    )
-
-
 def read(change: Change) -> schemas.ChangeRead:
     return schemas.ChangeRead(
         **summary(change).model_dump(),
@@ -510,6 +493,4 @@ def figures_by_squad(
     session: Session, *, actor: Principal, since: datetime, until: datetime
 ) -> list[schemas.FiguresRead]:
     """Change figures per squad, for other domains' KPIs (see reports.figures)."""
-    from opsroom.changes import reports  # reports builds on this module
-
     return reports.figures(session, actor=actor, since=since, until=until, by="squad")
