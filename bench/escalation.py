@@ -41,6 +41,7 @@ from opsroom.notify import service as notify
 from opsroom.notify.models import OutboxMessage
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
+from opsroom.runtime import wiring
 from opsroom.runtime.worker import run_forever, run_once
 
 
@@ -158,6 +159,7 @@ def anchor(settings: Settings, url: str, count: int) -> float:
 
 
 def main() -> None:
+    wiring.install()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument(

@@ -52,6 +52,7 @@ from opsroom.infra import keys, migrate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import NotFound
+from opsroom.runtime import wiring
 
 LIST_TARGET_MS = 25.0
 PAGE_TARGET_MS = 50.0
@@ -565,6 +566,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
 
 
 def main() -> None:
+    wiring.install()
     args = _arguments()
     with tempfile.TemporaryDirectory(prefix="opsroom-bench-") as workdir:
         run(args, Path(workdir))

@@ -37,6 +37,7 @@ from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.kpis import domain
 from opsroom.kpis import service as kpis
+from opsroom.runtime import wiring
 from opsroom.runtime.app import create_app
 
 REPORT_TARGET_S = 1.0
@@ -265,6 +266,7 @@ def dashboard(settings: Settings) -> None:
 
 
 def main() -> None:
+    wiring.install()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--dashboard-incidents", type=int, default=100_000)

@@ -1,0 +1,53 @@
+"""The wiring, listed: which reactions follow which domain event, and which handler runs
+each kind of timer. A change here changes what happens across domains, so it is spelled out."""
+
+from __future__ import annotations
+
+from opsroom.runtime.wiring import REACTIONS, TIMERS
+
+
+def _name(fn: object) -> str:
+    return f"{fn.__module__.removeprefix('opsroom.')}.{fn.__name__}"  # type: ignore[attr-defined]
+
+
+def test_each_event_has_its_reactions_in_order() -> None:
+    listed = {
+        event.__name__: [_name(r) for r in reactions] for event, reactions in REACTIONS.items()
+    }
+    assert listed == {
+        "IncidentDeclared": [
+            "oncall.escalation.page_on_declaration",
+            "notify.incident_news.declared",
+        ],
+        "IncidentReprioritised": ["notify.incident_news.reprioritised"],
+        "IncidentResolved": [
+            "reviews.service.draft_when_required",
+            "problems.recurrence.detect_on_resolve",
+            "notify.incident_news.resolved",
+        ],
+        "IncidentMoved": ["oncall.escalation.stop_when_answered"],
+        "StatusUpdatePosted": ["notify.incident_news.status_update"],
+        "StakeholderUpdateDue": ["notify.incident_news.update_due"],
+        "VendorContactNamed": ["catalog.vendors.check_contact"],
+        "SourceCited": ["reviews.service.check_citation", "problems.service.check_citation"],
+    }
+
+
+def test_each_timer_kind_has_one_handler() -> None:
+    batched = {kind for kind, runs in TIMERS.items() if runs.batched}
+    assert sorted(TIMERS) == [
+        "action.due",
+        "action.escalate",
+        "alerts.purge_raw",
+        "incident.sla",
+        "incident.update_due",
+        "oncall.escalate",
+        "review.due",
+    ]
+    assert batched == {"oncall.escalate"}
+
+
+def test_reactions_live_above_the_domain_whose_event_they_answer() -> None:
+    for event, reactions in REACTIONS.items():
+        own = event.__module__.split(".")[1]
+        assert all(r.__module__.split(".")[1] != own for r in reactions), event.__name__
