@@ -128,9 +128,24 @@ def anonymous(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def frozen_clock() -> Iterator[clock_module.FrozenClock]:
-    frozen = clock_module.FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+# Every test runs at this moment, whatever today's date: in-process code reads the clock,
+# and a test moves it (`frozen_clock.advance`) instead of sleeping.
+TEST_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _frozen() -> Iterator[clock_module.FrozenClock]:
+    frozen = clock_module.FrozenClock(TEST_NOW)
     previous = clock_module.use(frozen)
     yield frozen
     clock_module.use(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_clock() -> Iterator[clock_module.FrozenClock]:
+    """What session fixtures build (the demo platform) is made at TEST_NOW too."""
+    yield from _frozen()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[clock_module.FrozenClock]:
+    yield from _frozen()

@@ -123,7 +123,7 @@ def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:
 def test_worker_starts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     process = _opsroom("worker", "--poll", "0.2", db=tmp_path / "opsroom.db")
     started = _printed_until(process, "started for")
-    assert "started for opsroom.incidents.service" in started
+    assert "started for timers" in started and "incident.sla" in started
     assert process.poll() is None
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=STARTUP_SECONDS) == 0
