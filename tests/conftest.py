@@ -149,3 +149,12 @@ def session_clock() -> Iterator[clock_module.FrozenClock]:
 @pytest.fixture(autouse=True)
 def frozen_clock() -> Iterator[clock_module.FrozenClock]:
     yield from _frozen()
+
+
+@pytest.fixture
+def wall_clock(frozen_clock: clock_module.FrozenClock) -> Iterator[None]:
+    """The real clock, for a test whose steps in this process must agree with the processes
+    it starts (they read the wall clock). Such a test embeds no date."""
+    previous = clock_module.use(clock_module.Clock())
+    yield
+    clock_module.use(previous)

@@ -69,6 +69,7 @@ def test_sigkill_mid_send_delivers_every_page_and_repeats_only_the_interrupted_s
     paging: Settings,  # noqa: F811 - the fixture imported above
     receiver: WebhookReceiver,  # noqa: F811
     tmp_path: Path,
+    wall_clock: None,
 ) -> None:
     log = tmp_path / "worker.log"
     _declare(paging, *(f"Broken {n}" for n in range(INCIDENTS)))

@@ -47,7 +47,7 @@ def _until(condition: Callable[[], bool]) -> None:
 
 
 def test_a_killed_worker_restarted_continues_the_escalation(
-    paging: Settings, receiver: WebhookReceiver
+    paging: Settings, receiver: WebhookReceiver, wall_clock: None
 ) -> None:
     with session_scope(paging) as s:
         data = incident_schemas.IncidentCreate(title="Down", impact=3, urgency=1, services=["auth"])
