@@ -84,7 +84,7 @@ def test_serve_logs_refused_ingest_requests_but_not_accepted_ones(
         key = alerts.create_integration(s, actor=ADMIN, data=data)[0]
     event = {"summary": "Disk full on db-1", "labels": {"alertname": "DiskFull"}}
     url = f"{base}/api/v1/ingest/events"
-    # The first request with a key goes through the app (the ingest lane learns the key).
+    # The first request with a key looks it up; the second finds it remembered.
     for query, sent_key, status in (("?via=test", key, 202), ("", key, 202), ("", "nope", 401)):
         sent = httpx.post(url + query, json=event, headers={"Authorization": f"Bearer {sent_key}"})
         assert sent.status_code == status
