@@ -83,20 +83,15 @@ SECURITY_HEADERS = [
 API_DOCS = ("/api/docs",)
 
 
-def security_headers(tls: bool) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries; behind TLS, HSTS too."""
-    return [
-        *SECURITY_HEADERS,
-        *([(b"strict-transport-security", b"max-age=31536000")] if tls else []),
-    ]
-
-
 class SecurityHeaders:
     """Every response says: only our own scripts and styles, never framed, no sniffing."""
 
     def __init__(self, app: ASGIApp, *, tls: bool) -> None:
         self.app = app
-        self.headers = security_headers(tls)
+        self.headers = [
+            *SECURITY_HEADERS,
+            *([(b"strict-transport-security", b"max-age=31536000")] if tls else []),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(API_DOCS):
