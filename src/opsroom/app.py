@@ -1,4 +1,6 @@
-"""The application factory: every domain's API and pages behind one error shape."""
+"""The application factories: every domain's API and pages behind one error shape, for
+`opsroom serve` or any ASGI server (`uvicorn --factory opsroom.app:create_app_with_worker`,
+gunicorn with uvicorn workers; docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
 from opsroom.web import STATIC, VENDOR_FILES, dashboard, make_templates
 
+log = logging.getLogger("opsroom")
 # The access log of uvicorn, and of gunicorn's uvicorn workers: (client, method, path,
 # HTTP version, status) a request.
 ACCESS_LOG = logging.getLogger("uvicorn.access")
@@ -84,8 +87,13 @@ PAGE_ROUTERS = (
 
 
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
-    """The web application; with worker=True it also runs the background worker."""
-    settings = settings or Settings()
+    """The web application; with worker=True it also runs the background worker. Called
+    without settings (as an ASGI server's factory: the app of `opsroom serve --no-worker`),
+    it reads them from the environment and logs what must be fixed in them."""
+    if settings is None:
+        settings = Settings()
+        for warning in settings.warnings():
+            log.warning("warning: %s", warning)
     app = FastAPI(
         lifespan=_lifespan(settings, worker=worker),
         title="opsroom",
@@ -109,6 +117,12 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders, tls=settings.uses_tls)
     return app
+
+
+def create_app_with_worker() -> FastAPI:
+    """The app of `opsroom serve`, background worker included, for an ASGI server's factory
+    (`uvicorn --factory opsroom.app:create_app_with_worker`): settings from the environment."""
+    return create_app(worker=True)
 
 
 def _lifespan(
