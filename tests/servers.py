@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -17,15 +16,13 @@ STARTUP_SECONDS = 15
 
 
 @contextmanager
-def serving(
-    app: FastAPI, http: type[asyncio.Protocol] | None = None, **options: Any
-) -> Iterator[str]:
-    """Serve `app` until the block ends, with uvicorn's own HTTP protocol or `http`, and
-    uvicorn's `options` (TLS: `ssl_certfile`, `ssl_keyfile`); its base URL."""
+def serving(app: FastAPI, **options: Any) -> Iterator[str]:
+    """Serve `app` until the block ends, with uvicorn's `options` (TLS: `ssl_certfile`,
+    `ssl_keyfile`); its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", **({"http": http} if http else {}), **options)
+    config = uvicorn.Config(app, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -59,6 +59,25 @@ def test_oversized_body_is_refused_before_it_is_read(settings: Settings) -> None
         assert client.get("/api/v1/platforms").json() == []
 
 
+def test_oversized_body_without_a_declared_length_is_refused_while_read(
+    settings: Settings,
+) -> None:
+    small = settings.model_copy(update={"max_request_bytes": 100})
+    with client_as(
+        small, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)
+    ) as client:
+        body = b'{"slug": "p", "name": "' + b"x" * 200 + b'"}'
+        response = client.post(
+            "/api/v1/platforms",
+            content=iter([body[:50], body[50:]]),
+            headers={"content-type": "application/json"},
+        )
+        assert response.request.headers["transfer-encoding"] == "chunked"
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "payload_too_large"
+        assert client.get("/api/v1/platforms").json() == []
+
+
 def test_an_unexpected_failure_shows_no_internals(settings: Settings) -> None:
     app = create_app(settings)
 

@@ -18,9 +18,9 @@ from opsroom.alerts import reports
 from opsroom.alerts import service as alerts
 from opsroom.alerts.sources.events import MAX_BATCH
 from opsroom.auth.domain import Role
+from opsroom.alerts.sources.events import MAX_BATCH
 from opsroom.infra.config import Settings
 from opsroom.infra.db import get_engine, session_scope
-from opsroom.integrations.lane import IngestProtocol
 from opsroom.runtime.app import create_app
 from opsroom.runtime.intake_worker import drain
 from tests.api.conftest import created
@@ -49,14 +49,13 @@ def key(catalog_client: TestClient) -> str:
 @pytest.fixture(params=["app", "served"])
 def sender(request: pytest.FixtureRequest, settings: Settings) -> Iterator[httpx.Client]:
     """A client with no account at all (ingest authenticates with the integration key only):
-    in the test's process to the app, or over loopback to the app as `opsroom serve` serves
-    it, its ingest lane answering ahead of the app (integrations/lane.py)."""
+    in the test's process to the app, or over loopback to the app served by uvicorn, as
+    `opsroom serve` serves it."""
     if request.param == "app":
         with client_as(settings, None) as c:
             yield c
         return
-    app = create_app(settings)
-    with serving(app, IngestProtocol.serving(settings)) as url, httpx.Client(base_url=url) as c:
+    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as c:
         yield c
 
 
@@ -200,8 +199,8 @@ def test_events_too_large_or_unknown_key(sender: httpx.Client, key: str) -> None
 def test_a_database_failure_is_answered_in_the_error_shape(
     sender: httpx.Client, key: str, settings: Settings
 ) -> None:
-    """A failure at the commit is answered by the app's error handlers, the lane's too: a
-    JSON error, no stack trace, and the next request is kept again."""
+    """A failure at the commit is answered by the app's error handlers, for a key the process
+    remembers too: a JSON error, no stack trace, and the next request is kept again."""
     sender.post(AM, content=AM_WEBHOOK, headers=bearer(key))  # the key is now remembered
     with get_engine(settings).begin() as db:
         db.exec_driver_sql("ALTER TABLE alert_intake RENAME TO alert_intake_away")
@@ -387,13 +386,13 @@ def test_alert_filters_and_noise(
     assert [n["key"] for n in by_service] == ["db"]
 
 
-# --- the ingest lane of `opsroom serve` -----------------------------------------------------
+# --- over HTTP, as `opsroom serve` serves the app ---------------------------------------------
 
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[str]:
-    """The app as `opsroom serve` serves it; its base URL."""
-    with serving(create_app(settings), IngestProtocol.serving(settings)) as url:
+    """The app served by uvicorn, as `opsroom serve` serves it; its base URL."""
+    with serving(create_app(settings)) as url:
         yield url
 
 
@@ -410,18 +409,18 @@ def _unchanging(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
         ("/v2/enqueue", orjson.dumps(PD_TRIGGER)),
     ],
 )
-def test_the_lane_answers_as_the_app_does(
+def test_a_remembered_key_is_answered_as_a_key_looked_up(
     served: str, key: str, settings: Settings, path: str, body: bytes
 ) -> None:
-    """The first request finds the key in the database and goes on to the app; the process
-    remembers the key, so the lane answers the second itself, in the same words."""
+    """The first request finds the key in the database; the process remembers it, so the
+    second needs no look-up, and is answered in the same words, security headers included."""
     if path == "/v2/enqueue":
         body = orjson.dumps({**orjson.loads(body), "routing_key": key})
     with httpx.Client(base_url=served, headers=bearer(key)) as client:
-        by_app, by_lane = (client.post(path, content=body) for _ in range(2))
-    assert by_app.status_code == 202, by_app.text
-    assert _unchanging(by_lane) == _unchanging(by_app)
-    assert by_lane.headers["x-content-type-options"] == "nosniff"
+        looked_up, remembered = (client.post(path, content=body) for _ in range(2))
+    assert looked_up.status_code == 202, looked_up.text
+    assert _unchanging(remembered) == _unchanging(looked_up)
+    assert remembered.headers["x-content-type-options"] == "nosniff"
     assert alerts_kept(settings) == 2
 
 
@@ -469,7 +468,7 @@ def test_pipelined_requests_are_answered_in_their_order(served: str, key: str) -
     events = [orjson.dumps({**EVENT, "labels": {"alertname": f"Pipelined{n}"}}) for n in range(3)]
     health = b"GET /api/v1/health HTTP/1.1\r\nHost: opsroom\r\n\r\n"
     with _connected(served) as sock:
-        sock.sendall(_request(key, events[0]))  # the app answers the first: the key is new
+        sock.sendall(_request(key, events[0]))  # the first looks the key up
         first = _responses(sock, 1)[0]
         sock.sendall(_request(key, events[1]) + health + _request(key, events[2]))
         answers = [first, *_responses(sock, 3)]
@@ -509,9 +508,7 @@ def test_chunked_and_large_bodies_are_kept(served: str, key: str, settings: Sett
     assert alerts_kept(settings) == 3
 
 
-def test_the_lane_reads_the_first_authorization_header_as_the_app_does(
-    served: str, key: str
-) -> None:
+def test_only_the_first_authorization_header_counts(served: str, key: str) -> None:
     with httpx.Client(base_url=served) as client:
         assert client.post(EVENTS, json=EVENT, headers=bearer(key)).status_code == 202
         basic_first = [("Authorization", "Basic b3BzOm9wcw=="), ("Authorization", f"Bearer {key}")]

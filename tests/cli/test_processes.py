@@ -1,4 +1,5 @@
-"""The long-running commands as a person starts them: `opsroom serve` and `opsroom worker`."""
+"""The long-running commands as a person starts them: `opsroom serve`, `opsroom worker`, and
+the app factory under plain uvicorn."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opsroom.alerts import schemas
+from opsroom.infra import migrate
+from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.infra.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
 from opsroom.infra.db import session_scope
@@ -84,7 +86,7 @@ def test_serve_logs_refused_ingest_requests_but_not_accepted_ones(
         key = alerts.create_integration(s, actor=ADMIN, data=data)[0]
     event = {"summary": "Disk full on db-1", "labels": {"alertname": "DiskFull"}}
     url = f"{base}/api/v1/ingest/events"
-    # The first request with a key goes through the app (the ingest lane learns the key).
+    # The first request with a key looks it up; the second finds it remembered.
     for query, sent_key, status in (("?via=test", key, 202), ("", key, 202), ("", "nope", 401)):
         sent = httpx.post(url + query, json=event, headers={"Authorization": f"Bearer {sent_key}"})
         assert sent.status_code == status
@@ -106,6 +108,62 @@ def test_serve_without_the_access_log_logs_no_request(tmp_path: Path) -> None:
     logged = process.stdout.read().decode() if process.stdout else ""
     assert "Application startup complete" in logged
     assert "GET /api/v1/health" not in logged
+
+
+def _stored_alerts(settings: Settings, process: subprocess.Popen[bytes]) -> int:
+    """The alerts stored once the server's own worker has drained its intake (it is the only
+    worker there is)."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        with session_scope(settings, write=False) as s:
+            found = len(reports.search(s, actor=ADMIN).items)
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"nothing was drained within {STARTUP_SECONDS}s")
+
+
+def test_plain_uvicorn_serves_the_factory_as_opsroom_serve_does(tmp_path: Path) -> None:
+    """`uvicorn --factory opsroom.runtime.app:create_app_with_worker`: settings from the environment
+    (and a warning about them), ingest answered by the app's routes, accepted requests left
+    out of the access log, the worker draining the intake in the server's process, and a
+    clean stop."""
+    db = tmp_path / "opsroom.db"
+    settings = Settings(database_url=f"sqlite:///{db}")
+    migrate.upgrade(settings)  # `opsroom db upgrade`, which `opsroom serve` runs itself
+    with session_scope(settings) as s:
+        data = schemas.IntegrationCreate(slug="prom", name="Prometheus")
+        key = alerts.create_integration(s, actor=ADMIN, data=data)[0]
+    port = free_port()
+    factory = ["uvicorn", "--factory", "opsroom.runtime.app:create_app_with_worker"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", *factory, "--port", str(port)],
+        env={
+            **os.environ,
+            "OPSROOM_DATABASE_URL": settings.database_url,
+            "OPSROOM_SIGNING_SECRET": PLACEHOLDER_SIGNING_SECRET,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/ingest/events"
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v1/health", process)
+        event = {"summary": "Disk full on db-1", "labels": {"alertname": "DiskFull"}}
+        for sent_key, status in ((key, 202), (key, 202), ("nope", 401)):
+            sent = httpx.post(url, json=event, headers={"Authorization": f"Bearer {sent_key}"})
+            assert sent.status_code == status
+            assert sent.headers["x-frame-options"] == "DENY"
+        assert _stored_alerts(settings, process) == 1  # the second repeats the first
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=STARTUP_SECONDS) == 0
+    logged = process.stdout.read().decode() if process.stdout else ""
+    assert f"warning: {PLACEHOLDER_WARNING}" in " ".join(logged.split())
+    assert '"POST /api/v1/ingest/events HTTP/1.1" 401' in logged
+    assert '"POST /api/v1/ingest/events HTTP/1.1" 202' not in logged
+    assert "Application shutdown complete" in logged
 
 
 def _printed_until(process: subprocess.Popen[bytes], text: str) -> str:

@@ -11,16 +11,14 @@ from typing import Any
 import pytest
 
 from opsroom.infra.config import Settings
-from opsroom.integrations.lane import IngestProtocol
 from opsroom.runtime.app import create_app
 from tests.servers import serving
 
 
 def _serve(settings: Settings, **tls: Any) -> Iterator[str]:
-    """As `opsroom serve` runs: with its worker (the intake is drained as requests arrive)
-    and its ingest lane."""
+    """As `opsroom serve` runs: with its worker (the intake is drained as requests arrive)."""
     app = create_app(settings, worker=True)
-    with serving(app, IngestProtocol.serving(settings), **tls) as url:
+    with serving(app, **tls) as url:
         yield url
 
 

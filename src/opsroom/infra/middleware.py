@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -15,9 +16,12 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        declared = _declared_length(scope)
+        if declared is not None:  # the server reads no further than the declared length
+            if declared > self.max_bytes:
+                await self._reject(send)
+            else:
+                await self.app(scope, receive, send)
             return
         seen = 0
 
@@ -26,7 +30,7 @@ class BodySizeLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(413, self.message)
             return message
 
         try:
@@ -34,15 +38,12 @@ class BodySizeLimit:
         except _TooLarge:
             await self._reject(send)
 
+    @property
+    def message(self) -> str:
+        return f"request bodies are limited to {self.max_bytes} bytes"
+
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"request bodies are limited to {self.max_bytes} bytes",
-                }
-            }
-        )
+        body = orjson.dumps({"error": {"code": "payload_too_large", "message": self.message}})
         await send(
             {
                 "type": "http.response.start",
@@ -56,8 +57,18 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the body is read: an HTTP error, so the app answers it in its error
+    shape even where it reads bodies itself (FastAPI turns other failures of a body being
+    read into a 400)."""
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The request's Content-Length, if it declares one."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -83,20 +94,15 @@ SECURITY_HEADERS = [
 API_DOCS = ("/api/docs",)
 
 
-def security_headers(tls: bool) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries; behind TLS, HSTS too."""
-    return [
-        *SECURITY_HEADERS,
-        *([(b"strict-transport-security", b"max-age=31536000")] if tls else []),
-    ]
-
-
 class SecurityHeaders:
     """Every response says: only our own scripts and styles, never framed, no sniffing."""
 
     def __init__(self, app: ASGIApp, *, tls: bool) -> None:
         self.app = app
-        self.headers = security_headers(tls)
+        self.headers = [
+            *SECURITY_HEADERS,
+            *([(b"strict-transport-security", b"max-age=31536000")] if tls else []),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(API_DOCS):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -61,16 +61,15 @@ class KeyCache:
 keys = KeyCache()
 
 
-# What a commit settles each request with: None once its row is committed, else its refusal
-# (401, 429) or the database's failure.
+# What a commit answers each request with: None once its row is committed, else its
+# refusal (401, 429) or the database's failure.
 Outcome = Exception | None
-Settle = Callable[[Outcome], None]
 
 
 @dataclass
 class _Waiting:
     request: alerts.Pending
-    settle: Settle
+    answer: asyncio.Future[Outcome]
 
 
 @dataclass
@@ -89,24 +88,15 @@ class GroupCommit:
     )
     connection: Connection | None = None
 
-    def submit(self, request: alerts.Pending, settle: Settle) -> None:
-        """Queue the request for the next commit, after which the event loop calls `settle`
-        with its outcome. Call it from the event loop."""
-        self.queue.append(_Waiting(request, settle))
+    async def keep(self, request: alerts.Pending) -> None:
+        """Return once the request's row is committed; raise its refusal (401, 429) or the
+        database's failure."""
+        waiting = _Waiting(request, self.loop.create_future())
+        self.queue.append(waiting)
         if not self.committing:
             self.committing = True
             self.loop.create_task(self._commit_all())
-
-    async def keep(self, request: alerts.Pending) -> None:
-        """Return once the request's row is committed; raise its refusal (401, 429)."""
-        answer: asyncio.Future[Outcome] = self.loop.create_future()
-
-        def settle(outcome: Outcome) -> None:
-            if not answer.done():  # its request may have been cancelled meanwhile
-                answer.set_result(outcome)
-
-        self.submit(request, settle)
-        outcome = await answer
+        outcome = await waiting.answer
         if outcome is not None:
             raise outcome
 
@@ -131,7 +121,8 @@ class GroupCommit:
         for waiting, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Unauthenticated):
                 keys.forget(waiting.request.key_hash)
-            self.loop.call_soon(waiting.settle, outcome)  # one failing cannot stall the rest
+            if not waiting.answer.done():  # its request may have been cancelled meanwhile
+                waiting.answer.set_result(outcome)
 
     async def close(self) -> None:
         """Let go of the connection and the thread (once no commit is left to run)."""

@@ -1,7 +1,10 @@
-"""The application factory: every domain's API and pages behind one error shape."""
+"""The application factories: every domain's API and pages behind one error shape, for
+`opsroom serve` or any ASGI server (`uvicorn --factory opsroom.runtime.app:create_app_with_worker`,
+gunicorn with uvicorn workers; docs/architecture.md)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -46,6 +49,10 @@ from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
+log = logging.getLogger("opsroom")
+# The access log of uvicorn, and of gunicorn's uvicorn workers: (client, method, path,
+# HTTP version, status) a request.
+ACCESS_LOG = logging.getLogger("uvicorn.access")
 API_ROUTERS = (
     ingest_api.router,
     health.router,
@@ -83,8 +90,13 @@ PAGE_ROUTERS = (
 
 
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
-    """The web application; with worker=True it also runs the background worker."""
-    settings = settings or Settings()
+    """The web application; with worker=True it also runs the background worker. Called
+    without settings (as an ASGI server's factory: the app of `opsroom serve --no-worker`),
+    it reads them from the environment and logs what must be fixed in them."""
+    if settings is None:
+        settings = Settings()
+        for warning in settings.warnings():
+            log.warning("warning: %s", warning)
     wiring.install()
     app = FastAPI(
         lifespan=_lifespan(settings, worker=worker),
@@ -100,6 +112,10 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.shell = shell
     app.state.incident_panels = incident_panels
     errors_http.install(app)
+    # The intake's endpoints on the app's own router, ahead of the routers it includes:
+    # FastAPI (0.165) looks up and serves an included router's routes through its inclusion
+    # machinery, which cost a single-alert request about a third more CPU.
+    app.router.routes.extend(ingest_api.intake.routes)
     for router in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -109,20 +125,30 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     return app
 
 
+def create_app_with_worker() -> FastAPI:
+    """The app of `opsroom serve`, background worker included, for an ASGI server's factory
+    (`uvicorn --factory opsroom.runtime.app:create_app_with_worker`): settings from the environment."""
+    return create_app(worker=True)
+
+
 def _lifespan(
     settings: Settings, *, worker: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """With `worker`, the background worker runs while the app does. When the app stops,
-    the ingest group commits of its event loop let go of their thread and connection."""
+    """While the app runs: the background worker (with `worker`), and accepted ingest
+    requests left out of the server's access log. When it stops, the ingest group commits
+    of its event loop let go of their thread and connection."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         workers = _workers(settings) if worker else ()
         for each in workers:
             each.start()
+        unlogged = ingest_api.AcceptedUnlogged()
+        ACCESS_LOG.addFilter(unlogged)
         try:
             yield
         finally:
+            ACCESS_LOG.removeFilter(unlogged)
             for each in workers:
                 each.close()
             await group_commit.close_writers()

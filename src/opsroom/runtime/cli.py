@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import signal
 import threading
 from functools import partial
-from typing import Any
 
 import typer
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from opsroom import __version__, demo
 from opsroom.actions import cli as actions_cli
@@ -85,7 +82,6 @@ def serve(
     ),
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
-    from opsroom.integrations.lane import IngestProtocol
     from opsroom.runtime.app import create_app
 
     settings = _warned(Settings())
@@ -96,20 +92,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
-        log_config=_log_config(),
         access_log=access_log,
-        http=IngestProtocol.serving(settings),
     )
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's own logging, with accepted ingest requests left out of the access log."""
-    from opsroom.integrations.api import AcceptedUnlogged
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["accepted_ingest"] = {"()": AcceptedUnlogged}
-    config["loggers"]["uvicorn.access"]["filters"] = ["accepted_ingest"]
-    return config
 
 
 @app.command()
