@@ -320,7 +320,7 @@ def _failed(row: OutboxMessage, failure: channels.DeliveryFailed) -> tuple[str, 
             "page_failed",
             f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
         )
-    retry_at = clock.now() + domain.retry_delay(row.attempts)
+    retry_at = clock.now() + domain.RETRY.delay(row.attempts)
     row.due_at = retry_at
     return (
         "page_retry",
