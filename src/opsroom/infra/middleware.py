@@ -5,6 +5,8 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from opsroom.infra.errors import PayloadTooLarge
+
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -35,18 +37,12 @@ class BodySizeLimit:
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"request bodies are limited to {self.max_bytes} bytes",
-                }
-            }
-        )
+        too_large = PayloadTooLarge(f"request bodies are limited to {self.max_bytes} bytes")
+        body = orjson.dumps(too_large.as_dict())
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": too_large.status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
