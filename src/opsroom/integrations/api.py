@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
 from opsroom.alerts.sources import alertmanager, events, pagerduty
-from opsroom.auth.deps import AppSettings, settings_of
+from opsroom.auth.deps import AppSettings
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
@@ -34,6 +34,7 @@ from opsroom.infra.errors import (
     Unauthenticated,
 )
 from opsroom.integrations.group_commit import KnownKey, keys, writer
+from opsroom.web.pages import settings_of
 
 MAX_INGEST_BYTES = 512 * 1024
 REFUSED_AT_COMMIT = "opsroom.refused_at_commit"  # in the request's ASGI scope

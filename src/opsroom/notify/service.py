@@ -15,6 +15,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
+from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
@@ -31,11 +32,6 @@ from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage
 
 PAGE = Message.event
 INCIDENT = "incident"
-
-
-def settings_of(session: Session) -> Settings:
-    settings: Settings = session.info["settings"]
-    return settings
 
 
 # --- paging -------------------------------------------------------------------------------

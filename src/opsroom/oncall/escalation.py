@@ -13,6 +13,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
+from opsroom.infra.db import settings_of
 from opsroom.infra.errors import Conflict, NotFound
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
@@ -47,7 +48,7 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     if domain.pages_at_once(incident.urgency):
         _Steps(session).take(escalation, policy, domain.Step(0))
     else:
-        zone = notify.settings_of(session).timezone
+        zone = settings_of(session).timezone
         _schedule_step(
             session, escalation, domain.Step(0), domain.next_working_time(clock.now(), zone)
         )

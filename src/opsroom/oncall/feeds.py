@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.infra import clock
+from opsroom.infra.db import settings_of
 from opsroom.infra.errors import NotFound, ValidationFailed
-from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.access import audit_change, require_squad_rights
 from opsroom.oncall.models import OnCallFeed, OnCallOverride, OnCallSchedule
@@ -96,7 +96,7 @@ def _nonce(session: Session, kind: str, key: str) -> str:
 
 
 def _secret(session: Session) -> str:
-    return notify.settings_of(session).signing_secret.get_secret_value()
+    return settings_of(session).signing_secret.get_secret_value()
 
 
 def feed_token(session: Session, *, kind: str, key: str) -> str:
