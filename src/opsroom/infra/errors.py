@@ -62,8 +62,8 @@ def require_version(subject: str, current: int, held: int | None) -> None:
     (None: the caller does not guard against concurrent edits)."""
     if held is not None and held != current:
         raise StaleVersion(
-            f"{subject} changed since you loaded it (you had version {held}, it is at "
-            f"{current}); reload and retry",
+            f"{subject} changed since you loaded it: it was changed by someone else (you had "
+            f"version {held}, it is at {current}); reload and retry",
             fields={"version": f"current version is {current}"},
         )
 

@@ -19,7 +19,6 @@ from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
-from opsroom.oncall.access import audit_change
 from opsroom.oncall.models import Escalation, EscalationPolicy, OnCallSchedule
 from opsroom.oncall.policies import check_targets, policy_for, policy_rule
 from opsroom.oncall.schedules import schedule_rule
@@ -272,12 +271,12 @@ def page(session: Session, *, actor: Principal, data: schemas.PageIn) -> list[st
             dedup=f"page:{actor}:{stamp}",
             incident=data.incident,
         )
-    audit_change(
+    audit.record(
         session,
-        actor,
-        "oncall.paged",
-        data.kind,
-        data.ref,
-        {"people": people, "message": data.message},
+        actor=str(actor),
+        action="oncall.paged",
+        subject_type=data.kind,
+        subject_key=data.ref,
+        after={"people": people, "message": data.message},
     )
     return people
