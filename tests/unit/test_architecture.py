@@ -13,8 +13,13 @@ SHARED_LAYERS = {"service", "schemas", "domain", "sources"}
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
 # Modules of a domain that every domain above it builds on: the HTTP and CLI kits, and the
-# kit for versioned, audited records.
-KIT_MODULES = {"opsroom.auth.deps", "opsroom.auth.console", "opsroom.audit.records"}
+# kits for versioned, audited records and settings documents.
+KIT_MODULES = {
+    "opsroom.auth.deps",
+    "opsroom.auth.console",
+    "opsroom.audit.records",
+    "opsroom.audit.documents",
+}
 COMPOSERS = {"runtime", "demo", "home"}
 
 
