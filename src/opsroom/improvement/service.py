@@ -4,7 +4,6 @@ from then on: due dates already set stay where they are."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -14,17 +13,9 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.improvement import domain, schemas
 from opsroom.improvement.domain import DEFAULT_SETTINGS, Settings
 from opsroom.incidents.domain import Priority
-from opsroom.infra.errors import Conflict
+from opsroom.infra import events
 
 SUBJECT = "problem_settings"
-CategoryUsage = Callable[[Session], Mapping[str, int]]
-_usage: list[CategoryUsage] = []
-
-
-def category_usage(count: CategoryUsage) -> CategoryUsage:
-    """Register how many records name each category, so a category in use is not removed."""
-    _usage.append(count)
-    return count
 
 
 def to_doc(settings: Settings) -> schemas.SettingsDoc:
@@ -81,18 +72,9 @@ def read(session: Session, *, actor: Principal) -> schemas.ProblemSettings:
     return PROBLEM_SETTINGS.read(session)
 
 
-def _check_categories(session: Session, before: Settings, after: Settings) -> None:
-    usage: dict[str, int] = {}
-    for count in _usage:
-        for category, n in count(session).items():
-            usage[category] = usage.get(category, 0) + n
-    still_used = domain.removed_in_use(before.categories, after.categories, usage)
-    if still_used:
-        named = ", ".join(f"'{c}' ({n} factors)" for c, n in still_used.items())
-        raise Conflict(
-            f"contributing factors still use {named}; recategorise them before removing",
-            fields={"categories": f"still in use: {named}"},
-        )
+def _categories_replaced(session: Session, before: Settings, after: Settings) -> None:
+    if after.categories != before.categories:
+        events.record(session, domain.CategoriesReplaced(before.categories, after.categories))
 
 
 def replace(
@@ -105,5 +87,5 @@ def replace(
         actor=actor,
         written=doc,
         version=version,
-        vet=lambda before, after: _check_categories(session, before, after),
+        vet=lambda before, after: _categories_replaced(session, before, after),
     )

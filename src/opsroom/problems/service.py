@@ -18,6 +18,7 @@ from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.improvement import service as settings
+from opsroom.improvement.domain import CategoriesReplaced, removed_in_use
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
@@ -271,10 +272,21 @@ def _check_categories(session: Session, factors: Sequence[schemas.FactorIn]) -> 
         )
 
 
-@settings.category_usage
 def _factors_per_category(session: Session) -> dict[str, int]:
     query = select(ContributingFactor.category, func.count()).group_by(ContributingFactor.category)
     return {str(category): int(count) for category, count in session.execute(query)}
+
+
+def keep_categories_in_use(session: Session, event: CategoriesReplaced) -> None:
+    """Contributing factors keep their category: one they still name cannot be removed."""
+    usage = _factors_per_category(session)
+    still_used = removed_in_use(event.before, event.after, usage)
+    if still_used:
+        named = ", ".join(f"'{c}' ({n} factors)" for c, n in still_used.items())
+        raise Conflict(
+            f"contributing factors still use {named}; recategorise them before removing",
+            fields={"categories": f"still in use: {named}"},
+        )
 
 
 def link_incident(session: Session, *, actor: Principal, key: str, incident: str) -> Problem:
