@@ -53,7 +53,10 @@ class Document(Generic[Rules, Written, Stamped]):
 
     def rules(self, session: Session) -> Rules:
         """The rules in force."""
-        return self._rules(self._stored(session))
+        stored = session.get(StoredSettings, (self.key, EVERYWHERE))
+        if stored is None:
+            return self.defaults
+        return self.to_rules(self.written.model_validate(stored.value))
 
     def read(self, session: Session) -> Stamped:
         return self._read(self._stored(session))
@@ -71,7 +74,7 @@ class Document(Generic[Rules, Written, Stamped]):
         The settings in force sent back change nothing: no new version, nothing audited.
         `vet(before, after)` may refuse a change only other records can judge."""
         stored = self._audited.held(self._stored(session), version)
-        before, after = self._rules(stored), self.to_rules(written)
+        before, after = self.rules(session), self.to_rules(written)
         if after == before:
             return self._read(stored)
         if vet is not None:
@@ -91,11 +94,6 @@ class Document(Generic[Rules, Written, Stamped]):
             return stored
         defaults = self.to_written(self.defaults).model_dump(mode="json")
         return StoredSettings(key=self.key, scope=EVERYWHERE, value=defaults, version=0)
-
-    def _rules(self, stored: StoredSettings) -> Rules:
-        if stored.version == 0:
-            return self.defaults
-        return self.to_rules(self.written.model_validate(stored.value))
 
     def _read(self, stored: StoredSettings) -> Stamped:
         return self.stamped.model_validate(
