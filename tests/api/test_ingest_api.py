@@ -18,7 +18,6 @@ from opsroom.alerts import reports
 from opsroom.alerts import service as alerts
 from opsroom.alerts.sources.events import MAX_BATCH
 from opsroom.auth.domain import Role
-from opsroom.alerts.sources.events import MAX_BATCH
 from opsroom.infra.config import Settings
 from opsroom.infra.db import get_engine, session_scope
 from opsroom.runtime.app import create_app

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opsroom.infra import migrate
 from opsroom.alerts import reports, schemas
 from opsroom.alerts import service as alerts
+from opsroom.infra import migrate
 from opsroom.infra.config import PLACEHOLDER_SIGNING_SECRET, PLACEHOLDER_WARNING, Settings
 from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN

@@ -4,12 +4,18 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import JSON, column, select, table, text
+from sqlalchemy.sql import TableClause
 
+from opsroom.improvement import service as improvement
+from opsroom.improvement.domain import DEFAULT_SETTINGS
+from opsroom.incidents import policy
+from opsroom.incidents.domain import DEFAULT_POLICY
 from opsroom.infra import migrate
 from opsroom.infra.config import Settings
-from opsroom.infra.db import get_engine
+from opsroom.infra.db import UTCDateTime, get_engine, session_scope
 from opsroom.runtime.tables import metadata
+from tests.improvement import MANAGER
 
 
 def test_migrations_build_exactly_the_models(settings: Settings) -> None:
@@ -70,3 +76,51 @@ def test_existing_subscriptions_of_responders_keep_every_update(settings: Settin
         "cfo@example.com": "customer",
         "board@example.com": "customer",
     }
+
+
+def test_settings_documents_keep_what_was_changed_both_ways(settings: Settings) -> None:
+    """0021: the incident policy and the problem settings, each in a table of its own until
+    then, move into the settings documents with their version and who changed them last;
+    a downgrade moves them back."""
+    migrate.downgrade(settings, "0020")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    changed = {
+        "incident_policy": policy.to_doc(DEFAULT_POLICY).model_dump(mode="json") | {"major": [1]},
+        "problem_settings": improvement.to_doc(DEFAULT_SETTINGS).model_dump(mode="json")
+        | {"escalate_after_days": 2},
+    }
+    with get_engine(settings).begin() as conn:
+        for name, value in changed.items():
+            conn.execute(
+                _own_table(name).insert(),
+                {
+                    "id": 1,
+                    "value": value,
+                    "version": 3,
+                    "updated_by": "om@example.com",
+                    "updated_at": at,
+                },
+            )
+    migrate.upgrade(settings)
+    with session_scope(settings) as session:
+        read = [policy.read(session), improvement.read(session, actor=MANAGER)]
+    assert [(r.version, r.updated_by, r.updated_at) for r in read] == [
+        (3, "om@example.com", at)
+    ] * 2
+    assert (read[0].major, read[1].escalate_after_days) == ([1], 2)
+    migrate.downgrade(settings, "0020")
+    with get_engine(settings).connect() as conn:
+        kept = {n: conn.execute(select(_own_table(n).c.value)).scalar_one() for n in changed}
+    assert kept == changed
+    migrate.upgrade(settings)
+
+
+def _own_table(name: str) -> TableClause:
+    return table(
+        name,
+        column("id"),
+        column("value", JSON()),
+        column("version"),
+        column("updated_by"),
+        column("updated_at", UTCDateTime()),
+    )

@@ -12,6 +12,14 @@ PACKAGE = Path(opsroom.__file__).parent
 SHARED_LAYERS = {"service", "schemas", "domain", "sources"}
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
+# Modules of a domain that every domain above it builds on: the HTTP and CLI kits, and the
+# kits for versioned, audited records and settings documents.
+KIT_MODULES = {
+    "opsroom.auth.deps",
+    "opsroom.auth.console",
+    "opsroom.audit.records",
+    "opsroom.audit.documents",
+}
 COMPOSERS = {"runtime", "demo", "home"}
 
 
@@ -57,7 +65,7 @@ def test_domains_reach_each_other_only_through_service_schemas_or_domain() -> No
                     target != own
                     and (PACKAGE / target).is_dir()
                     and target not in KITS
-                    and node.module not in {"opsroom.auth.deps", "opsroom.auth.console"}
+                    and node.module not in KIT_MODULES
                     and not set(layers) <= SHARED_LAYERS
                 ):
                     offenders.append(

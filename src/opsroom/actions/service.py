@@ -15,13 +15,14 @@ from opsroom.actions import domain, schemas
 from opsroom.actions.domain import Source, Status, Transition
 from opsroom.actions.models import ActionItem
 from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.improvement import service as settings
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
 from opsroom.infra import clock, events, keys
-from opsroom.infra.errors import NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
@@ -45,12 +46,6 @@ def today() -> date:
 def get(session: Session, *, actor: Principal, key: str) -> ActionItem:
     require(actor, Action.READ)
     return keys.find(session, select(ActionItem), ActionItem.number, key, PREFIX, "action item")
-
-
-def _lock(session: Session, actor: Principal, key: str, version: int | None) -> ActionItem:
-    item = get(session, actor=actor, key=key)
-    require_version(item.key, item.version, version)
-    return item
 
 
 def _outstanding(query: Select[Any]) -> Select[Any]:
@@ -148,7 +143,7 @@ def _snapshot(item: ActionItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in fields} | {"problem": item.problem_number}
 
 
-ACTION_ITEM = audit.Subject(SUBJECT, _snapshot)
+ACTION_ITEM = Record(SUBJECT, _snapshot)
 
 
 def _squad(session: Session, slug: str) -> Any:
@@ -233,7 +228,7 @@ def update(
     session: Session, *, actor: Principal, key: str, data: schemas.ActionUpdate
 ) -> ActionItem:
     require(actor, Action.WORK_INCIDENTS)
-    item = _lock(session, actor, key, data.version)
+    item = ACTION_ITEM.held(get(session, actor=actor, key=key), data.version)
     before = _snapshot(item)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "problem"})
     if "owner_squad" in changes:
@@ -264,7 +259,7 @@ def transition(
     data: schemas.ActionMove,
 ) -> ActionItem:
     require(actor, Action.GOVERN if move is Transition.ACCEPT_WONT_DO else Action.WORK_INCIDENTS)
-    item = _lock(session, actor, key, data.version)
+    item = ACTION_ITEM.held(get(session, actor=actor, key=key), data.version)
     target = domain.next_status(Status(item.status), move)
     domain.check_reason(move, data.reason)
     if move is Transition.VERIFY:

@@ -32,6 +32,7 @@ from opsroom.web.pages import (
     parse_form,
     render,
     see_other,
+    settings_of,
     zone_of,
 )
 
@@ -133,7 +134,7 @@ def _integration_page(
     status: int = 200,
 ) -> Response:
     integration = alerts.read_integration(alerts.get_integration(session, slug))
-    base_url = request.app.state.settings.base_url
+    base_url = settings_of(request).base_url
     recent = reports.search(session, actor=actor, integration=slug, limit=RECENT_ALERTS)
     figures = reports.noise(session, actor=actor, by="integration")
     context = {

@@ -49,3 +49,18 @@ class TimelineEvent(Base):
     kind: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
     data: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class StoredSettings(Base):
+    """One settings document as last changed (absent while its shipped defaults apply). The
+    scope is "" for the whole installation: a document kept per platform would add rows
+    scoped to each platform that has its own."""
+
+    __tablename__ = "settings_documents"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True, default="")
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -197,78 +197,3 @@ def move_timeline(session: Session, *, subject_type: str, from_key: str, to_key:
         .values(subject_key=to_key)
     )
     return int(moved.rowcount)  # type: ignore[attr-defined]
-
-
-class Versioned(Protocol):
-    """A subject kept under an optimistic lock: saving it bumps its version."""
-
-    version: int
-
-    @property
-    def key(self) -> str: ...
-
-
-V = TypeVar("V", bound=Versioned)
-
-
-@dataclass(frozen=True)
-class Subject(Generic[V]):
-    """The records every versioned subject keeps: timeline entries under its type, and audit
-    entries whose `after` is its snapshot. Each domain declares one and calls it the same way."""
-
-    subject_type: str
-    snapshot: Callable[[V], dict[str, Any]]
-
-    def event(
-        self,
-        session: Session,
-        subject: V,
-        actor: domain.Actor,
-        kind: str,
-        text: str,
-        **data: Any,
-    ) -> None:
-        add_event(
-            session,
-            subject_type=self.subject_type,
-            subject_key=subject.key,
-            actor=str(actor),
-            kind=kind,
-            text=text,
-            data=data or None,
-        )
-
-    def audited(
-        self,
-        session: Session,
-        subject: V,
-        actor: domain.Actor,
-        action: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None = None,
-    ) -> V:
-        """Audit a change to the subject; `after` is its snapshot unless the caller records
-        something else (a note, a reminder)."""
-        record(
-            session,
-            actor=str(actor),
-            action=action,
-            subject_type=self.subject_type,
-            subject_key=subject.key,
-            before=before,
-            after=self.snapshot(subject) if after is None else after,
-        )
-        return subject
-
-    def saved(
-        self,
-        session: Session,
-        subject: V,
-        actor: domain.Actor,
-        action: str,
-        before: dict[str, Any],
-    ) -> V:
-        """Bump the version and audit the change (callers put their own words on the timeline)."""
-        subject.version += 1
-        session.flush()
-        return self.audited(session, subject, actor, action, before)

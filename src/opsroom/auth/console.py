@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from opsroom.auth import service as auth
 from opsroom.auth.domain import Principal
 from opsroom.infra.config import Settings
-from opsroom.infra.db import session_scope
+from opsroom.infra.db import session_scope, settings_of
 from opsroom.infra.errors import OpsroomError, ValidationFailed
 
 out = Console()
@@ -29,7 +29,7 @@ JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table."
 
 
 def actor(session: Session) -> Principal:
-    settings = Settings()
+    settings = settings_of(session)
     token = settings.token.get_secret_value() if settings.token else None
     return auth.cli_principal(session, os_user=getpass.getuser(), user=settings.user, token=token)
 
@@ -43,6 +43,8 @@ def fail(message: str, code: int = 1, fields: dict[str, str] | None = None) -> N
 
 @contextmanager
 def unit_of_work(*, write: bool = False) -> Iterator[Session]:
+    """One command's transaction, under the settings of this run (environment and
+    opsroom.toml), which everything the command calls reads from its session."""
     try:
         with session_scope(Settings(), write=write) as session:
             yield session

@@ -17,16 +17,11 @@ from opsroom.auth.domain import Action, Principal
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import Forbidden, Unauthenticated
-from opsroom.web.pages import CSRF_FIELD
+from opsroom.web.pages import CSRF_FIELD, settings_of
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "opsroom_session"
 CSRF_HEADER = "x-csrf-token"
-
-
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def client_address(request: Request) -> str:

@@ -22,10 +22,10 @@ from opsroom.auth.deps import (
     DbSession,
     client_address,
     optional_principal,
-    settings_of,
 )
 from opsroom.auth.domain import Principal
 from opsroom.infra.errors import RateLimited
+from opsroom.web.pages import settings_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,17 +1,18 @@
-"""What every catalog record shares: finding by slug, uniqueness, optimistic versions
-and audited changes with before/after snapshots."""
+"""What every catalog record shares: finding by slug, uniqueness, and a `Record` per kind
+(optimistic versions, audited changes with the record as read before and after)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
-from opsroom.auth.domain import Principal
+from opsroom.audit.records import Record
+from opsroom.catalog import schemas
 from opsroom.catalog.models import (
     Journey,
     Platform,
@@ -19,7 +20,7 @@ from opsroom.catalog.models import (
     Squad,
     Vendor,
 )
-from opsroom.infra.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 Named = TypeVar("Named", Platform, Squad, Service, Journey, Vendor)
 
@@ -56,15 +57,6 @@ def ensure_unique(
             )
 
 
-def check_version(record: Named, version: int) -> None:
-    if record.version != version:
-        raise StaleVersion(
-            f"'{record.slug}' was changed by someone else (you edited version {version}, "
-            f"it is now version {record.version}); reload and try again",
-            fields={"version": f"current version is {record.version}"},
-        )
-
-
 def apply_fields(record: Any, changes: dict[str, Any]) -> None:
     for field, value in changes.items():
         setattr(record, field, value)
@@ -75,26 +67,20 @@ def changed_fields(update: BaseModel, *, exclude: Iterable[str] = ()) -> dict[st
     return {k: v for k, v in update.model_dump(exclude_unset=True).items() if k not in skip}
 
 
-def bump(record: Named) -> None:
-    record.version += 1
+def _record(model: type[Named], read: type[BaseModel]) -> Record[Any]:
+    """Audited under its kind and slug, with the record as `read` shows it as its snapshot.
+    (Record[Any]: mypy cannot check a model's mapped `version` against a type argument.)"""
 
+    def snapshot(record: Named) -> dict[str, Any]:
+        return read.model_validate(record).model_dump(mode="json")
 
-def audited(
-    session: Session,
-    actor: Principal,
-    action: str,
-    record: Named,
-    before: BaseModel | None,
-    read: type[BaseModel],
-) -> None:
-    """Record the change with before and after snapshots, taken once the row is flushed."""
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type=record.__tablename__.rstrip("s"),
-        subject_key=record.slug,
-        before=before.model_dump(mode="json") if before else None,
-        after=read.model_validate(record).model_dump(mode="json"),
+    return Record(
+        model.__tablename__.rstrip("s"), snapshot, key=attrgetter("slug"), named="'{key}'"
     )
+
+
+PLATFORM = _record(Platform, schemas.PlatformRead)
+SQUAD = _record(Squad, schemas.SquadRead)
+SERVICE = _record(Service, schemas.ServiceRead)
+JOURNEY = _record(Journey, schemas.JourneyRead)
+VENDOR = _record(Vendor, schemas.VendorRead)

@@ -29,12 +29,13 @@ from opsroom.catalog.models import (
     VendorService,
 )
 from opsroom.catalog.records import (
+    JOURNEY,
+    PLATFORM,
+    SERVICE,
+    SQUAD,
     apply_fields,
-    audited,
-    bump,
     by_slug,
     changed_fields,
-    check_version,
     ensure_unique,
 )
 from opsroom.catalog.vendors import check_contact as check_contact
@@ -62,14 +63,7 @@ def create_platform(
     ensure_unique(session, Platform, slug=data.slug, name=data.name)
     platform = Platform(**data.model_dump())
     session.add(platform)
-    audited(
-        session,
-        actor,
-        "platform.created",
-        platform,
-        None,
-        schemas.PlatformRead,
-    )
+    PLATFORM.audited(session, platform, actor, "platform.created", None)
     return platform
 
 
@@ -78,19 +72,11 @@ def update_platform(
 ) -> Platform:
     require(actor, Action.GOVERN)
     platform = get_platform(session, slug)
-    check_version(platform, data.version)
+    PLATFORM.held(platform, data.version)
     ensure_unique(session, Platform, slug=None, name=data.name, exclude=platform.id)
-    before = schemas.PlatformRead.model_validate(platform)
+    before = PLATFORM.snapshot(platform)
     apply_fields(platform, changed_fields(data))
-    bump(platform)
-    audited(
-        session,
-        actor,
-        "platform.updated",
-        platform,
-        before,
-        schemas.PlatformRead,
-    )
+    PLATFORM.saved(session, platform, actor, "platform.updated", before)
     return platform
 
 
@@ -123,7 +109,7 @@ def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreat
     )
     session.add(squad)
     accounts.set_squad_members(session, squad=squad.slug, emails=[m.email for m in data.members])
-    audited(session, actor, "squad.created", squad, None, schemas.SquadRead)
+    SQUAD.audited(session, squad, actor, "squad.created", None)
     return squad
 
 
@@ -132,12 +118,11 @@ def update_squad(
 ) -> Squad:
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
-    check_version(squad, data.version)
+    SQUAD.held(squad, data.version)
     ensure_unique(session, Squad, slug=None, name=data.name, exclude=squad.id)
-    before = schemas.SquadRead.model_validate(squad)
+    before = SQUAD.snapshot(squad)
     apply_fields(squad, changed_fields(data))
-    bump(squad)
-    audited(session, actor, "squad.updated", squad, before, schemas.SquadRead)
+    SQUAD.saved(session, squad, actor, "squad.updated", before)
     return squad
 
 
@@ -146,20 +131,12 @@ def replace_members(
 ) -> Squad:
     require(actor, Action.EDIT_SQUAD_ITEMS, squads=[slug])
     squad = get_squad(session, slug)
-    before = schemas.SquadRead.model_validate(squad)
+    before = SQUAD.snapshot(squad)
     squad.members = []
     session.flush()  # old rows go before their replacements: (squad_id, email) is unique
     squad.members = [SquadMember(**m.model_dump()) for m in members]
     accounts.set_squad_members(session, squad=slug, emails=[m.email for m in members])
-    bump(squad)
-    audited(
-        session,
-        actor,
-        "squad.members_replaced",
-        squad,
-        before,
-        schemas.SquadRead,
-    )
+    SQUAD.saved(session, squad, actor, "squad.members_replaced", before)
     return squad
 
 
@@ -249,14 +226,7 @@ def create_service(session: Session, *, actor: Principal, data: schemas.ServiceC
         owner=by_slug(session, Squad, data.owner, field="owner"),
     )
     session.add(service)
-    audited(
-        session,
-        actor,
-        "service.created",
-        service,
-        None,
-        schemas.ServiceRead,
-    )
+    SERVICE.audited(session, service, actor, "service.created", None)
     for upstream_slug in data.depends_on:
         add_dependency(session, actor=actor, slug=data.slug, depends_on=upstream_slug)
     return service
@@ -271,22 +241,14 @@ def update_service(
         Action.EDIT_SQUAD_ITEMS,
         squads={service.owner.slug, data.owner or service.owner.slug},
     )
-    check_version(service, data.version)
+    SERVICE.held(service, data.version)
     ensure_unique(session, Service, slug=None, name=data.name, exclude=service.id)
-    before = schemas.ServiceRead.model_validate(service)
+    before = SERVICE.snapshot(service)
     changes = changed_fields(data, exclude={"owner"})
     if data.owner is not None:
         service.owner = by_slug(session, Squad, data.owner, field="owner")
     apply_fields(service, changes)
-    bump(service)
-    audited(
-        session,
-        actor,
-        "service.updated",
-        service,
-        before,
-        schemas.ServiceRead,
-    )
+    SERVICE.saved(session, service, actor, "service.updated", before)
     return service
 
 
@@ -335,14 +297,7 @@ def create_journey(session: Session, *, actor: Principal, data: schemas.JourneyC
         steps=_steps(session, data.services),
     )
     session.add(journey)
-    audited(
-        session,
-        actor,
-        "journey.created",
-        journey,
-        None,
-        schemas.JourneyRead,
-    )
+    JOURNEY.audited(session, journey, actor, "journey.created", None)
     return journey
 
 
@@ -355,9 +310,9 @@ def update_journey(
         Action.EDIT_SQUAD_ITEMS,
         squads={journey.owner.slug, data.owner or journey.owner.slug},
     )
-    check_version(journey, data.version)
+    JOURNEY.held(journey, data.version)
     ensure_unique(session, Journey, slug=None, name=data.name, exclude=journey.id)
-    before = schemas.JourneyRead.model_validate(journey)
+    before = JOURNEY.snapshot(journey)
     if data.owner is not None:
         journey.owner = by_slug(session, Squad, data.owner, field="owner")
     if data.services is not None:
@@ -365,15 +320,7 @@ def update_journey(
         session.flush()
         journey.steps = _steps(session, data.services)
     apply_fields(journey, changed_fields(data, exclude={"owner", "services"}))
-    bump(journey)
-    audited(
-        session,
-        actor,
-        "journey.updated",
-        journey,
-        before,
-        schemas.JourneyRead,
-    )
+    JOURNEY.saved(session, journey, actor, "journey.updated", before)
     return journey
 
 

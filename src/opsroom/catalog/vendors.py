@@ -21,12 +21,10 @@ from opsroom.catalog.models import (
     VendorService,
 )
 from opsroom.catalog.records import (
+    VENDOR,
     apply_fields,
-    audited,
-    bump,
     by_slug,
     changed_fields,
-    check_version,
     ensure_unique,
 )
 
@@ -83,7 +81,7 @@ def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCre
         services=_vendor_services(session, data.services),
     )
     session.add(vendor)
-    audited(session, actor, "vendor.created", vendor, None, schemas.VendorRead)
+    VENDOR.audited(session, vendor, actor, "vendor.created", None)
     return vendor
 
 
@@ -92,9 +90,9 @@ def update_vendor(
 ) -> Vendor:
     require(actor, Action.GOVERN)
     vendor = get_vendor(session, slug)
-    check_version(vendor, data.version)
+    VENDOR.held(vendor, data.version)
     ensure_unique(session, Vendor, slug=None, name=data.name, exclude=vendor.id)
-    before = schemas.VendorRead.model_validate(vendor)
+    before = VENDOR.snapshot(vendor)
     changes = changed_fields(data, exclude={"escalation", "services"})
     if data.support_contacts is not None:
         changes["support_contacts"] = [c.model_dump(mode="json") for c in data.support_contacts]
@@ -107,8 +105,7 @@ def update_vendor(
         session.flush()
         vendor.services = _vendor_services(session, data.services)
     apply_fields(vendor, changes)
-    bump(vendor)
-    audited(session, actor, "vendor.updated", vendor, before, schemas.VendorRead)
+    VENDOR.saved(session, vendor, actor, "vendor.updated", before)
     return vendor
 
 

@@ -8,13 +8,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy.orm import Session
 
 from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition
 from opsroom.infra import clock
-from opsroom.infra.config import Settings
+from opsroom.infra.db import settings_of
 from opsroom.infra.errors import ValidationFailed
 
 app = typer.Typer(help="Changes: raise, approve and run them.", no_args_is_help=True)
@@ -23,13 +24,15 @@ freeze_app = typer.Typer(
 )
 
 
-def _when(value: str, name: str) -> datetime:
+def _when(session: Session, value: str, name: str) -> datetime:
     """ISO 8601; a time without a zone is in the configured time zone."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         fail(f"{name}: not an ISO 8601 time (e.g. 2026-12-01T22:00)", ValidationFailed.exit_code)
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(Settings().timezone))
+    return (
+        moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(settings_of(session).timezone))
+    )
 
 
 def _day(value: str, name: str) -> date:
@@ -92,8 +95,8 @@ def new(
             squad=squad,
             type=change_type,
             template=template,
-            planned_start=_when(start, "start"),
-            planned_end=_when(end, "end"),
+            planned_start=_when(session, start, "start"),
+            planned_end=_when(session, end, "end"),
             implementer=implementer,
             description=description,
             rollback_plan=rollback,
@@ -256,8 +259,8 @@ def figures(
         rows = reports.figures(
             session,
             actor=actor(session),
-            since=_when(since, "since"),
-            until=_when(until, "until") if until else clock.now(),
+            since=_when(session, since, "since"),
+            until=_when(session, until, "until") if until else clock.now(),
             by=by.value,
         )
     emit(

@@ -1,5 +1,6 @@
-"""What every change use case shares: finding a change, the optimistic lock, the audit
-snapshot, its summary, and `CHANGE` for timeline entries, audit entries and saving with a version bump."""
+"""What every change use case shares: finding a change, the audit snapshot, its summary, and
+`CHANGE` for the optimistic lock, timeline entries, audit entries and saving with a version
+bump."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import domain, schemas
 from opsroom.changes.domain import ChangeType, Status
 from opsroom.changes.models import Change
 from opsroom.infra import keys
-from opsroom.infra.errors import require_version
 
 PREFIX = "CHG"
 SUBJECT = "change"
@@ -27,12 +27,6 @@ def get(session: Session, *, actor: Principal, key: str) -> Change:
     return keys.find(session, select(Change), Change.number, key, PREFIX, "change")
 
 
-def lock(session: Session, actor: Principal, key: str, version: int | None) -> Change:
-    change = get(session, actor=actor, key=key)
-    require_version(change.key, change.version, version)
-    return change
-
-
 def snapshot(change: Change) -> dict[str, Any]:
     fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
     return {name: getattr(change, name) for name in fields} | {
@@ -42,7 +36,7 @@ def snapshot(change: Change) -> dict[str, Any]:
     }
 
 
-CHANGE = audit.Subject(SUBJECT, snapshot)
+CHANGE = Record(SUBJECT, snapshot)
 
 
 def summary(change: Change) -> schemas.ChangeSummary:

@@ -33,7 +33,7 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
-from opsroom.changes.records import CHANGE, WORK, lock, snapshot
+from opsroom.changes.records import CHANGE, WORK, snapshot
 from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
 from opsroom.changes.records import get as get
@@ -171,7 +171,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) ->
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.ChangeUpdate) -> Change:
     require(actor, WORK)
-    change = lock(session, actor, key, data.version)
+    change = CHANGE.held(get(session, actor=actor, key=key), data.version)
     if change.status != Status.DRAFT:
         raise Conflict(
             f"{change.key} is {change.status}; only drafts are edited",
@@ -223,7 +223,7 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
     """Submit for approval: the risk and approvals are set now; a standard change within its
     template is approved at once; a normal one inside a freeze needs an exception first."""
     require(actor, WORK)
-    change = lock(session, actor, key, data.version)
+    change = CHANGE.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(change)
     domain.next_status(Status(change.status), Transition.SUBMIT, ChangeType(change.type))
     _check_template(session, _fields(change))
@@ -327,7 +327,7 @@ def transition(
             fields={"move": "use submit, approve or reject"},
         )
     require(actor, WORK)
-    change = lock(session, actor, key, data.version)
+    change = CHANGE.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(change)
     if move in (Transition.SCHEDULE, Transition.START):
         _check_freeze(session, actor, change, _reassess(session, change))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from opsroom.incidents.domain import Priority
+from opsroom.infra.events import Event
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,12 @@ def removed_in_use(
     """Categories a change would remove although contributing factors still name them."""
     kept = set(after)
     return {c: usage[c] for c in before if c not in kept and usage.get(c, 0) > 0}
+
+
+@dataclass(frozen=True)
+class CategoriesReplaced(Event):
+    """The categories of contributing factors are being replaced: a domain whose records
+    name a category refuses to lose one still in use."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]

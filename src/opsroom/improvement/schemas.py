@@ -3,10 +3,11 @@ validated field by field."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from opsroom.audit.schemas import Stamp
 
 PriorityLabel = Literal["P1", "P2", "P3", "P4", "P5"]
 PRIORITY_LABELS: tuple[PriorityLabel, ...] = ("P1", "P2", "P3", "P4", "P5")
@@ -64,19 +65,6 @@ class SettingsDoc(BaseModel):
         return {p: value[p] for p in PRIORITY_LABELS}
 
 
-class SettingsWrite(SettingsDoc):
-    """What GET returns can be PUT back as it is: its read-only fields are accepted, and
-    ignored."""
-
-    version: int = Field(description="the version you read (0 while the defaults apply)")
-    updated_by: str | None = Field(default=None, description="read-only; ignored")
-    updated_at: datetime | None = Field(default=None, description="read-only; ignored")
-
-    def doc(self) -> SettingsDoc:
-        """The settings themselves, without the version and the read-only fields."""
-        return SettingsDoc.model_validate(self.model_dump(include=set(SettingsDoc.model_fields)))
-
-
-class SettingsRead(SettingsWrite):
-    updated_by: str | None
-    updated_at: datetime | None
+class ProblemSettings(SettingsDoc, Stamp):
+    """The settings as GET returns them and PUT takes them back: with the version read, and
+    who changed them last and when."""

@@ -4,29 +4,18 @@ from then on: due dates already set stay where they are."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
+from opsroom.audit.documents import Document
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.improvement import domain, schemas
 from opsroom.improvement.domain import DEFAULT_SETTINGS, Settings
-from opsroom.improvement.models import ProblemSettingsRecord
 from opsroom.incidents.domain import Priority
-from opsroom.infra import clock
-from opsroom.infra.errors import Conflict, require_version
+from opsroom.infra import events
 
 SUBJECT = "problem_settings"
-CategoryUsage = Callable[[Session], Mapping[str, int]]
-_usage: list[CategoryUsage] = []
-
-
-def category_usage(count: CategoryUsage) -> CategoryUsage:
-    """Register how many records name each category, so a category in use is not removed."""
-    _usage.append(count)
-    return count
 
 
 def to_doc(settings: Settings) -> schemas.SettingsDoc:
@@ -61,72 +50,42 @@ def from_doc(doc: schemas.SettingsDoc) -> Settings:
     )
 
 
-def _record(session: Session) -> ProblemSettingsRecord | None:
-    return session.get(ProblemSettingsRecord, 1)
+PROBLEM_SETTINGS = Document(
+    key=SUBJECT,
+    title="the problem settings",
+    subject_type=SUBJECT,
+    subject_key="settings",
+    written=schemas.SettingsDoc,
+    stamped=schemas.ProblemSettings,
+    defaults=DEFAULT_SETTINGS,
+    to_rules=from_doc,
+    to_written=to_doc,
+)
 
 
 def current(session: Session) -> Settings:
-    record = _record(session)
-    return (
-        from_doc(schemas.SettingsDoc.model_validate(record.value)) if record else DEFAULT_SETTINGS
-    )
+    return PROBLEM_SETTINGS.rules(session)
 
 
-def read(session: Session, *, actor: Principal) -> schemas.SettingsRead:
+def read(session: Session, *, actor: Principal) -> schemas.ProblemSettings:
     require(actor, Action.READ)
-    record = _record(session)
-    doc = schemas.SettingsDoc.model_validate(record.value) if record else to_doc(DEFAULT_SETTINGS)
-    return schemas.SettingsRead(
-        **doc.model_dump(),
-        version=record.version if record else 0,
-        updated_by=record.updated_by if record else None,
-        updated_at=record.updated_at if record else None,
-    )
+    return PROBLEM_SETTINGS.read(session)
 
 
-def _check_categories(session: Session, before: Settings, doc: schemas.SettingsDoc) -> None:
-    usage: dict[str, int] = {}
-    for count in _usage:
-        for category, n in count(session).items():
-            usage[category] = usage.get(category, 0) + n
-    still_used = domain.removed_in_use(before.categories, doc.categories, usage)
-    if still_used:
-        named = ", ".join(f"'{c}' ({n} factors)" for c, n in still_used.items())
-        raise Conflict(
-            f"contributing factors still use {named}; recategorise them before removing",
-            fields={"categories": f"still in use: {named}"},
-        )
+def _categories_replaced(session: Session, before: Settings, after: Settings) -> None:
+    if after.categories != before.categories:
+        events.record(session, domain.CategoriesReplaced(before.categories, after.categories))
 
 
 def replace(
     session: Session, *, actor: Principal, doc: schemas.SettingsDoc, version: int
-) -> schemas.SettingsRead:
-    """Replace the settings; `version` is the one read (0 while the defaults apply). The
-    settings in force sent back change nothing: no new version, nothing audited."""
+) -> schemas.ProblemSettings:
+    """Replace the settings (operations managers); `version` is the one read."""
     require(actor, Action.GOVERN)
-    record = _record(session)
-    require_version("the problem settings", record.version if record else 0, version)
-    before = current(session)
-    if from_doc(doc) == before:
-        return read(session, actor=actor)
-    _check_categories(session, before, doc)
-    if record is None:
-        record = ProblemSettingsRecord(id=1, version=0)
-        session.add(record)
-    record.value = doc.model_dump(mode="json")
-    record.version, record.updated_by, record.updated_at = (
-        record.version + 1,
-        str(actor),
-        clock.now(),
-    )
-    session.flush()
-    audit.record(
+    return PROBLEM_SETTINGS.replace(
         session,
-        actor=str(actor),
-        action="problem_settings.replaced",
-        subject_type=SUBJECT,
-        subject_key="settings",
-        before=to_doc(before).model_dump(mode="json"),
-        after=record.value,
+        actor=actor,
+        written=doc,
+        version=version,
+        vet=lambda before, after: _categories_replaced(session, before, after),
     )
-    return read(session, actor=actor)

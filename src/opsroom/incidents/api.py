@@ -184,15 +184,18 @@ def set_task_done(
 
 
 @router.get("/policies/incident", responses=errors())
-def get_policy(session: DbSession, actor: Actor) -> policy.PolicyRead:
+def get_policy(session: DbSession, actor: Actor) -> policy.IncidentPolicy:
     """Priority matrix, major priorities, SLA targets and update cadence in force."""
     return policy.read(session)
 
 
 @router.put("/policies/incident", responses=errors(409))
-def replace_policy(session: DbSession, actor: Actor, data: policy.PolicyWrite) -> policy.PolicyRead:
-    """Replace the policy (operations managers); send back the version you read."""
-    return policy.replace(session, actor=actor, doc=data.doc(), version=data.version)
+def replace_policy(
+    session: DbSession, actor: Actor, data: policy.IncidentPolicy
+) -> policy.IncidentPolicy:
+    """Replace the policy (operations managers); send back the version you read. What GET
+    returns can be sent back as it is."""
+    return policy.replace(session, actor=actor, doc=data, version=data.version)
 
 
 # Last, so that /notes, /updates, /links ... are matched before this catch-all.

@@ -12,7 +12,7 @@ from opsroom.incidents.clocks import schedule_clocks
 from opsroom.incidents.domain import Status, Transition
 from opsroom.incidents.models import Incident
 from opsroom.incidents.participants import assign_role
-from opsroom.incidents.records import INCIDENT, holder, lock, snapshot
+from opsroom.incidents.records import INCIDENT, get, holder, snapshot
 from opsroom.infra import clock, events
 from opsroom.infra.errors import Conflict
 from opsroom.jobs import service as jobs
@@ -22,7 +22,7 @@ def transition(
     session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TransitionIn
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = lock(session, actor, key, data.version)
+    incident = INCIDENT.held(get(session, actor=actor, key=key), data.version)
     target = domain.next_status(Status(incident.status), move)
     if data.commander:
         assign_role(

@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -220,15 +219,3 @@ class IncidentTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_by: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-
-
-class IncidentPolicyRecord(Base):
-    """One row: the incident policy as data (absent while the shipped defaults apply)."""
-
-    __tablename__ = "incident_policy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[dict[str, Any]] = mapped_column(JSON)
-    version: Mapped[int] = mapped_column(Integer)
-    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -9,12 +9,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
+from opsroom.audit.documents import Document
+from opsroom.audit.schemas import Stamp
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents.domain import DEFAULT_POLICY, Policy, Priority
-from opsroom.incidents.models import IncidentPolicyRecord
-from opsroom.infra import clock
-from opsroom.infra.errors import require_version
 
 Minutes = Annotated[int | None, Field(ge=1, le=60 * 24 * 90)]
 PRIORITIES = [p.label for p in Priority]
@@ -47,20 +45,9 @@ class PolicyDoc(BaseModel):
         return minutes
 
 
-class PolicyWrite(PolicyDoc):
-    """What GET returns can be PUT back as it is: its read-only field is accepted, and
-    ignored."""
-
-    version: int = Field(description="the version you read (0 while the defaults apply)")
-    updated_by: str | None = Field(default=None, description="read-only; ignored")
-
-    def doc(self) -> PolicyDoc:
-        """The policy itself, without the version and the read-only field."""
-        return PolicyDoc.model_validate(self.model_dump(include=set(PolicyDoc.model_fields)))
-
-
-class PolicyRead(PolicyWrite):
-    updated_by: str | None
+class IncidentPolicy(PolicyDoc, Stamp):
+    """The policy as GET returns it and PUT takes it back: with the version read, and who
+    changed it last and when."""
 
 
 def _minutes(delta: timedelta | None) -> int | None:
@@ -95,51 +82,28 @@ def from_doc(doc: PolicyDoc) -> Policy:
     )
 
 
-def _record(session: Session) -> IncidentPolicyRecord | None:
-    return session.get(IncidentPolicyRecord, 1)
+INCIDENT_POLICY = Document(
+    key="incident_policy",
+    title="the incident policy",
+    subject_type="policy",
+    subject_key="incident",
+    written=PolicyDoc,
+    stamped=IncidentPolicy,
+    defaults=DEFAULT_POLICY,
+    to_rules=from_doc,
+    to_written=to_doc,
+)
 
 
 def current(session: Session) -> Policy:
-    record = _record(session)
-    return from_doc(PolicyDoc.model_validate(record.value)) if record else DEFAULT_POLICY
+    return INCIDENT_POLICY.rules(session)
 
 
-def read(session: Session) -> PolicyRead:
-    record = _record(session)
-    doc = PolicyDoc.model_validate(record.value) if record else to_doc(DEFAULT_POLICY)
-    return PolicyRead(
-        **doc.model_dump(),
-        version=record.version if record else 0,
-        updated_by=record.updated_by if record else None,
-    )
+def read(session: Session) -> IncidentPolicy:
+    return INCIDENT_POLICY.read(session)
 
 
-def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int) -> PolicyRead:
-    """Replace the policy; `version` is the one read (0 while the defaults apply). The
-    policy in force sent back changes nothing: no new version, nothing audited."""
+def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int) -> IncidentPolicy:
+    """Replace the policy (operations managers); `version` is the one read."""
     require(actor, Action.GOVERN)
-    record = _record(session)
-    current_version = record.version if record else 0
-    require_version("the incident policy", current_version, version)
-    if from_doc(doc) == current(session):
-        return read(session)
-    before = record.value if record else to_doc(DEFAULT_POLICY).model_dump()
-    if record is None:
-        record = IncidentPolicyRecord(id=1, version=0)
-        session.add(record)
-    record.value, record.version, record.updated_by, record.updated_at = (
-        doc.model_dump(),
-        current_version + 1,
-        str(actor),
-        clock.now(),
-    )
-    audit.record(
-        session,
-        actor=str(actor),
-        action="incident_policy.replaced",
-        subject_type="policy",
-        subject_key="incident",
-        before=before,
-        after=record.value,
-    )
-    return read(session)
+    return INCIDENT_POLICY.replace(session, actor=actor, written=doc, version=version)

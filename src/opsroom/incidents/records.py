@@ -1,6 +1,6 @@
-"""What every incident use case shares: finding an incident the caller may see, the
-optimistic lock, the audit snapshot, and `INCIDENT` for timeline entries, audit entries and
-saving with a version bump."""
+"""What every incident use case shares: finding an incident the caller may see, the audit
+snapshot, and `INCIDENT` for the optimistic lock, timeline entries, audit entries and saving
+with a version bump."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.incidents import domain
 from opsroom.incidents.models import Incident, IncidentParticipant
 from opsroom.infra import keys
-from opsroom.infra.errors import require_version
 
 PREFIX = "INC"
 SUBJECT = "incident"
@@ -42,12 +41,6 @@ def find(session: Session, key: str) -> Incident:
     return keys.find(session, select(Incident), Incident.number, key, PREFIX, "incident")
 
 
-def lock(session: Session, actor: Principal, key: str, version: int | None) -> Incident:
-    incident = get(session, actor=actor, key=key)
-    require_version(incident.key, incident.version, version)
-    return incident
-
-
 def snapshot(incident: Incident) -> dict[str, Any]:
     fields = (
         "title",
@@ -62,7 +55,7 @@ def snapshot(incident: Incident) -> dict[str, Any]:
     return {name: getattr(incident, name) for name in fields} | {"services": incident.service_slugs}
 
 
-INCIDENT = audit.Subject(SUBJECT, snapshot)
+INCIDENT = Record(SUBJECT, snapshot)
 
 
 def join(incident: Incident, kind: str, ref: str) -> bool:

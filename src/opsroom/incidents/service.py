@@ -41,7 +41,6 @@ from opsroom.incidents.participants import assign_role as assign_role
 from opsroom.incidents.records import (
     INCIDENT,
     join,
-    lock,
     snapshot,
     visible,
 )
@@ -244,7 +243,7 @@ def update(
     session: Session, *, actor: Principal, key: str, data: schemas.IncidentUpdate
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = lock(session, actor, key, data.version)
+    incident = INCIDENT.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(incident)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "services"})
     if data.services is not None:
@@ -280,7 +279,7 @@ def override_priority(
     session: Session, *, actor: Principal, key: str, data: schemas.PriorityOverride
 ) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    incident = lock(session, actor, key, data.version)
+    incident = INCIDENT.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(incident)
     _reprioritise(session, incident, data.priority, reason=data.reason)
     INCIDENT.event(
@@ -298,7 +297,7 @@ def correct_timestamps(
 ) -> Incident:
     """Correct KPI timestamps after the fact (they define MTTD/MTTA/MTTR); audited with a reason."""
     require(actor, Action.WORK_INCIDENTS)
-    incident = lock(session, actor, key, data.version)
+    incident = INCIDENT.held(get(session, actor=actor, key=key), data.version)
     corrections = data.model_dump(exclude_unset=True, exclude={"version", "reason"})
     if not corrections:
         raise ValidationFailed(

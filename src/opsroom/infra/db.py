@@ -27,6 +27,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Where a unit of work keeps the settings of the entry point that opened it.
+_SETTINGS = "opsroom.settings"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -140,13 +144,19 @@ def _bound(engine: Engine, write: bool) -> Engine:
     return engine.execution_options(opsroom_write=write)
 
 
+def settings_of(session: Session) -> Settings:
+    """The settings of the entry point that opened this unit of work: what a use case or a
+    command reads its base URL, signing secret or time zone from."""
+    settings: Settings = session.info[_SETTINGS]
+    return settings
+
+
 @contextmanager
 def session_scope(settings: Settings, *, write: bool = True) -> Iterator[Session]:
     """One unit of work: commits when the block ends cleanly, rolls back otherwise. The
     transaction begins at the first statement, so an unused scope holds no lock."""
     engine = _bound(get_engine(settings), write)
-    # Handlers that leave the process (the outbox's channels) read their settings from here.
-    with Session(engine, expire_on_commit=False, info={"settings": settings}) as session:
+    with Session(engine, expire_on_commit=False, info={_SETTINGS: settings}) as session:
         try:
             yield session
             session.commit()

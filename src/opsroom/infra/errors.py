@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The one shape every failure is told in: {"error": {"code", "message", "fields"}}."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
 
 
 class OpsroomError(Exception):
@@ -15,11 +23,8 @@ class OpsroomError(Exception):
         self.message = message
         self.fields = fields or {}
 
-    def as_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"code": self.code, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return {"error": body}
+    def as_dict(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.fields)
 
 
 class BadRequest(OpsroomError):
@@ -57,8 +62,8 @@ def require_version(subject: str, current: int, held: int | None) -> None:
     (None: the caller does not guard against concurrent edits)."""
     if held is not None and held != current:
         raise StaleVersion(
-            f"{subject} changed since you loaded it (you had version {held}, it is at "
-            f"{current}); reload and retry",
+            f"{subject} changed since you loaded it: it was changed by someone else (you had "
+            f"version {held}, it is at {current}); reload and retry",
             fields={"version": f"current version is {current}"},
         )
 

@@ -19,6 +19,7 @@ from opsroom.infra.errors import (
     RateLimited,
     Unauthenticated,
     ValidationFailed,
+    error_body,
 )
 
 log = logging.getLogger("opsroom")
@@ -35,13 +36,6 @@ HTTP_CODES = {
     422: "validation_failed",
     429: "rate_limited",
 }
-
-
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return {"error": body}
 
 
 def is_htmx(request: Request) -> bool:

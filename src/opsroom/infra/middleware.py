@@ -6,6 +6,8 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from opsroom.infra.errors import PayloadTooLarge
+
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -43,11 +45,12 @@ class BodySizeLimit:
         return f"request bodies are limited to {self.max_bytes} bytes"
 
     async def _reject(self, send: Send) -> None:
-        body = orjson.dumps({"error": {"code": "payload_too_large", "message": self.message}})
+        too_large = PayloadTooLarge(self.message)
+        body = orjson.dumps(too_large.as_dict())
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": too_large.status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
 from opsroom.alerts.sources import alertmanager, events, pagerduty
-from opsroom.auth.deps import AppSettings, settings_of
+from opsroom.auth.deps import AppSettings
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
@@ -41,6 +41,7 @@ from opsroom.infra.errors import (
     Unauthenticated,
 )
 from opsroom.integrations.group_commit import KnownKey, keys, writer
+from opsroom.web.pages import settings_of
 
 MAX_INGEST_BYTES = 512 * 1024
 integration_key = HTTPBearer(

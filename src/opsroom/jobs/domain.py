@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-MAX_ATTEMPTS = 8
+from opsroom.infra.retry import Backoff
+
+# 5 s, 10 s, 20 s ... at most an hour between attempts; eight attempts in all.
+RETRY = Backoff(first=timedelta(seconds=5), cap=timedelta(hours=1), attempts=8)
 LEASE = timedelta(seconds=60)
 
 
@@ -16,15 +19,6 @@ class TimerStatus(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     FAILED = "failed"
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after the n-th failed attempt: 5 s, 10 s, 20 s ... capped at 1 h."""
-    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
-
-
-def gives_up(attempts: int) -> bool:
-    return attempts >= MAX_ATTEMPTS
 
 
 @dataclass(frozen=True)

@@ -209,10 +209,10 @@ def record_failure(session: Session, *, timer_id: int, error: str) -> None:
     timer.attempts += 1
     timer.last_error = error[:2000]
     timer.lease_owner, timer.lease_until = None, None
-    if domain.gives_up(timer.attempts):
+    if domain.RETRY.gives_up(timer.attempts):
         timer.status, timer.finished_at = TimerStatus.FAILED, clock.now()
     else:
-        timer.due_at = clock.now() + domain.retry_delay(timer.attempts)
+        timer.due_at = clock.now() + domain.RETRY.delay(timer.attempts)
 
 
 def lag_seconds(session: Session) -> float:

@@ -15,8 +15,10 @@ from typing import Any, Protocol
 
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.incidents.domain import Audience
+from opsroom.infra.retry import Backoff
 
-MAX_ATTEMPTS = 6
+# 10 s, 20 s, 40 s ... at most half an hour between attempts; six attempts in all.
+RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(minutes=30), attempts=6)
 # How long a worker holds a delivery it is sending: longer than a batch of sends can take
 # (connect and send timeouts), so a live worker never loses a row to another one.
 DELIVERY_LEASE = timedelta(minutes=3)
@@ -249,13 +251,8 @@ def unsubscribe_token_valid(secret: str, *, subscription: int, token: str) -> bo
     return hmac.compare_digest(unsubscribe_token(secret, subscription=subscription), token)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after the n-th failed attempt: 10 s, 20 s, 40 s ... capped at 30 min."""
-    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 1800))
-
-
 def gives_up(attempts: int, *, permanent: bool) -> bool:
-    return permanent or attempts >= MAX_ATTEMPTS
+    return permanent or RETRY.gives_up(attempts)
 
 
 def permanent_status(status: int) -> bool:

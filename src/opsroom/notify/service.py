@@ -15,6 +15,7 @@ from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
+from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
@@ -31,11 +32,6 @@ from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage
 
 PAGE = Message.event
 INCIDENT = "incident"
-
-
-def settings_of(session: Session) -> Settings:
-    settings: Settings = session.info["settings"]
-    return settings
 
 
 # --- paging -------------------------------------------------------------------------------
@@ -320,7 +316,7 @@ def _failed(row: OutboxMessage, failure: channels.DeliveryFailed) -> tuple[str, 
             "page_failed",
             f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
         )
-    retry_at = clock.now() + domain.retry_delay(row.attempts)
+    retry_at = clock.now() + domain.RETRY.delay(row.attempts)
     row.due_at = retry_at
     return (
         "page_retry",

@@ -1,27 +1,11 @@
-"""What every on-call change needs: the squad's editing right, and an audit entry."""
+"""What every on-call change needs: the squad's editing right."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-
-
-def audit_change(
-    session: Session,
-    actor: Principal | str,
-    action: str,
-    kind: str,
-    key: str,
-    after: dict[str, Any],
-) -> None:
-    audit.record(
-        session, actor=str(actor), action=action, subject_type=kind, subject_key=key, after=after
-    )
 
 
 def require_squad_rights(session: Session, actor: Principal, squad: str | None) -> None:

@@ -13,12 +13,12 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
+from opsroom.infra.db import settings_of
 from opsroom.infra.errors import Conflict, NotFound
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
-from opsroom.oncall.access import audit_change
 from opsroom.oncall.models import Escalation, EscalationPolicy, OnCallSchedule
 from opsroom.oncall.policies import check_targets, policy_for, policy_rule
 from opsroom.oncall.schedules import schedule_rule
@@ -47,7 +47,7 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     if domain.pages_at_once(incident.urgency):
         _Steps(session).take(escalation, policy, domain.Step(0))
     else:
-        zone = notify.settings_of(session).timezone
+        zone = settings_of(session).timezone
         _schedule_step(
             session, escalation, domain.Step(0), domain.next_working_time(clock.now(), zone)
         )
@@ -271,12 +271,12 @@ def page(session: Session, *, actor: Principal, data: schemas.PageIn) -> list[st
             dedup=f"page:{actor}:{stamp}",
             incident=data.incident,
         )
-    audit_change(
+    audit.record(
         session,
-        actor,
-        "oncall.paged",
-        data.kind,
-        data.ref,
-        {"people": people, "message": data.message},
+        actor=str(actor),
+        action="oncall.paged",
+        subject_type=data.kind,
+        subject_key=data.ref,
+        after={"people": people, "message": data.message},
     )
     return people

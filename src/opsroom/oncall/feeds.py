@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.infra import clock
+from opsroom.infra.db import settings_of
 from opsroom.infra.errors import NotFound, ValidationFailed
-from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
-from opsroom.oncall.access import audit_change, require_squad_rights
+from opsroom.oncall.access import require_squad_rights
 from opsroom.oncall.models import OnCallFeed, OnCallOverride, OnCallSchedule
 from opsroom.oncall.schedules import create_schedule, get_schedule, list_schedules, schedule_rule
 
@@ -96,7 +97,7 @@ def _nonce(session: Session, kind: str, key: str) -> str:
 
 
 def _secret(session: Session) -> str:
-    return notify.settings_of(session).signing_secret.get_secret_value()
+    return settings_of(session).signing_secret.get_secret_value()
 
 
 def feed_token(session: Session, *, kind: str, key: str) -> str:
@@ -125,5 +126,12 @@ def rotate_feed_token(session: Session, *, actor: Principal, kind: str, key: str
     feed.nonce, feed.rotated_at = secrets.token_urlsafe(24), clock.now()
     session.add(feed)
     session.flush()
-    audit_change(session, actor, "calendar_feed.rotated", kind, key, {"feed": kind})
+    audit.record(
+        session,
+        actor=str(actor),
+        action="calendar_feed.rotated",
+        subject_type=kind,
+        subject_key=key,
+        after={"feed": kind},
+    )
     return feed_token(session, kind=kind, key=key)

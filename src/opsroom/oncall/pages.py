@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read, settings_of
+from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Principal, Role
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -25,7 +25,7 @@ from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery
 from opsroom.oncall import domain, schemas
 from opsroom.oncall import service as oncall
-from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
+from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render, settings_of
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # Reached from a notification by someone who may not be signed in: the signed token is the key.

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.oncall import domain, schemas
-from opsroom.oncall.access import audit_change, require_squad_rights
+from opsroom.oncall.access import require_squad_rights
 from opsroom.oncall.models import EscalationPolicy, OnCallSchedule
 
 # --- escalation policies ------------------------------------------------------------------
@@ -64,6 +65,15 @@ def _check_services(session: Session, services: Sequence[str]) -> None:
             ) from None
 
 
+def _snapshot(policy: EscalationPolicy) -> dict[str, Any]:
+    return schemas.PolicyRead.model_validate(policy).model_dump(mode="json")
+
+
+ESCALATION_POLICY = Record(
+    "escalation_policy", _snapshot, key=attrgetter("slug"), named="escalation policy '{key}'"
+)
+
+
 def create_policy(
     session: Session, *, actor: Principal, data: schemas.PolicyCreate
 ) -> EscalationPolicy:
@@ -83,14 +93,13 @@ def create_policy(
         repeats=data.repeats,
     )
     session.add(policy)
-    session.flush()
-    audit_change(
+    ESCALATION_POLICY.audited(
         session,
+        policy,
         actor,
         "escalation_policy.created",
-        "escalation_policy",
-        data.slug,
-        data.model_dump(mode="json"),
+        None,
+        after=data.model_dump(mode="json"),
     )
     return policy
 
@@ -113,7 +122,7 @@ def update_policy(
 ) -> EscalationPolicy:
     policy = get_policy(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, policy.squad_slug)
-    require_version(f"escalation policy '{slug}'", policy.version, data.version)
+    ESCALATION_POLICY.held(policy, data.version)
     levels = (
         data.levels
         if data.levels is not None
@@ -122,21 +131,11 @@ def update_policy(
     policy_rule(levels, data.repeats if data.repeats is not None else policy.repeats)
     check_targets(session, levels)
     _check_services(session, data.services or [])
-    before = schemas.PolicyRead.model_validate(policy).model_dump(mode="json")
+    before = ESCALATION_POLICY.snapshot(policy)
     changes = data.model_dump(exclude_unset=True, exclude={"version"}, mode="json")
     for name, value in changes.items():
         setattr(policy, name, value)
-    policy.version += 1
-    audit.record(
-        session,
-        actor=str(actor),
-        action="escalation_policy.updated",
-        subject_type="escalation_policy",
-        subject_key=slug,
-        before=before,
-        after=schemas.PolicyRead.model_validate(policy).model_dump(mode="json"),
-    )
-    return policy
+    return ESCALATION_POLICY.saved(session, policy, actor, "escalation_policy.updated", before)
 
 
 def delete_policy(
@@ -146,18 +145,9 @@ def delete_policy(
     it was."""
     policy = get_policy(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, policy.squad_slug)
-    require_version(f"escalation policy '{slug}'", policy.version, version)
+    ESCALATION_POLICY.held(policy, version)
     gone = schemas.PolicyRead.model_validate(policy)
-    session.delete(policy)
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action="escalation_policy.deleted",
-        subject_type="escalation_policy",
-        subject_key=slug,
-        before=gone.model_dump(mode="json"),
-    )
+    ESCALATION_POLICY.removed(session, policy, actor, "escalation_policy.deleted")
     return gone
 
 

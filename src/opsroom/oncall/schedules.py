@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.notify import service as notify
 from opsroom.oncall import domain, schemas
-from opsroom.oncall.access import audit_change, require_squad_rights
+from opsroom.oncall.access import require_squad_rights
 from opsroom.oncall.models import EscalationPolicy, OnCallLayer, OnCallOverride, OnCallSchedule
 
 # --- schedules ----------------------------------------------------------------------------
@@ -68,9 +69,8 @@ def create_schedule(
         layers=_layers(data.layers),
     )
     session.add(schedule)
-    session.flush()
-    audit_change(
-        session, actor, "schedule.created", "schedule", data.slug, data.model_dump(mode="json")
+    SCHEDULE.audited(
+        session, schedule, actor, "schedule.created", None, after=data.model_dump(mode="json")
     )
     return schedule
 
@@ -125,21 +125,10 @@ def edit_schedule(
     the schedule before and after."""
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
-    require_version(f"schedule '{slug}'", schedule.version, version)
+    SCHEDULE.held(schedule, version)
     before = snapshot(schedule)
     change(schedule)
-    schedule.version += 1
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type="schedule",
-        subject_key=slug,
-        before=before,
-        after=snapshot(schedule),
-    )
-    return schedule
+    return SCHEDULE.saved(session, schedule, actor, action, before)
 
 
 def delete_schedule(
@@ -149,7 +138,7 @@ def delete_schedule(
     returns what it was."""
     schedule = get_schedule(session, actor=actor, slug=slug)
     require_squad_rights(session, actor, schedule.squad_slug)
-    require_version(f"schedule '{slug}'", schedule.version, version)
+    SCHEDULE.held(schedule, version)
     users = policies_naming(session, domain.Target(domain.TargetKind.SCHEDULE, slug))
     if users:
         raise Conflict(
@@ -158,16 +147,7 @@ def delete_schedule(
             fields={"slug": f"used by {', '.join(users)}"},
         )
     gone = schemas.ScheduleRead.model_validate(schedule)
-    session.delete(schedule)
-    session.flush()
-    audit.record(
-        session,
-        actor=str(actor),
-        action="schedule.deleted",
-        subject_type="schedule",
-        subject_key=slug,
-        before=gone.model_dump(mode="json"),
-    )
+    SCHEDULE.removed(session, schedule, actor, "schedule.deleted")
     return gone
 
 
@@ -188,6 +168,9 @@ def snapshot(schedule: OnCallSchedule) -> dict[str, Any]:
     return schemas.ScheduleRead.model_validate(schedule).model_dump(mode="json")
 
 
+SCHEDULE = Record("schedule", snapshot, key=attrgetter("slug"), named="schedule '{key}'")
+
+
 def add_override(
     session: Session, *, actor: Principal, slug: str, data: schemas.OverrideIn
 ) -> OnCallOverride:
@@ -203,9 +186,13 @@ def add_override(
     )
     schedule.overrides.append(override)
     schedule.version += 1
-    session.flush()
-    audit_change(
-        session, actor, "schedule.override_added", "schedule", slug, data.model_dump(mode="json")
+    SCHEDULE.audited(
+        session,
+        schedule,
+        actor,
+        "schedule.override_added",
+        None,
+        after=data.model_dump(mode="json"),
     )
     return override
 
@@ -258,11 +245,9 @@ def remove_override(
     override = _override(schedule, override_id)
     schedule.overrides.remove(override)
     schedule.version += 1
-    audit_change(
-        session, actor, "schedule.override_removed", "schedule", slug, {"override": override_id}
+    return SCHEDULE.audited(
+        session, schedule, actor, "schedule.override_removed", None, after={"override": override_id}
     )
-    session.flush()
-    return schedule
 
 
 def layer_rule(layer: OnCallLayer) -> domain.Layer:

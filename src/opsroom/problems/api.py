@@ -56,7 +56,7 @@ def categories(session: DbSession, actor: Actor) -> list[str]:
 
 
 @router.get("/problems/settings", responses=errors())
-def get_settings(session: DbSession, actor: Actor) -> settings_schemas.SettingsRead:
+def get_settings(session: DbSession, actor: Actor) -> settings_schemas.ProblemSettings:
     """Which reviews are required and when due, the factor categories, what counts as
     recurring, action-item due days and when overdue items escalate."""
     return settings.read(session, actor=actor)
@@ -64,12 +64,12 @@ def get_settings(session: DbSession, actor: Actor) -> settings_schemas.SettingsR
 
 @router.put("/problems/settings", responses=errors(403, 409))
 def replace_settings(
-    session: DbSession, actor: Actor, data: settings_schemas.SettingsWrite
-) -> settings_schemas.SettingsRead:
+    session: DbSession, actor: Actor, data: settings_schemas.ProblemSettings
+) -> settings_schemas.ProblemSettings:
     """Replace the settings (operations managers); send back the version you read. A
     category that contributing factors still use cannot be removed (409). New items follow
     the new settings; due dates already set do not move."""
-    return settings.replace(session, actor=actor, doc=data.doc(), version=data.version)
+    return settings.replace(session, actor=actor, doc=data, version=data.version)
 
 
 @router.get("/problems/figures", responses=errors())

@@ -166,7 +166,7 @@ def known_errors(q: str | None = typer.Argument(None), as_json: bool = JsonOptio
     )
 
 
-def _settings_table(read: settings_schemas.SettingsRead) -> None:
+def _settings_table(read: settings_schemas.ProblemSettings) -> None:
     table(
         f"Problem settings (version {read.version})",
         ["setting", "value"],
@@ -216,8 +216,8 @@ def set_settings(
         who = actor(session)
         now = settings.read(session, actor=who)
         due = now.action_due_days | dict(p.partition("=")[::2] for p in action_due)
-        doc = settings_schemas.SettingsDoc.model_validate(
-            now.doc().model_dump()
+        doc = settings_schemas.ProblemSettings.model_validate(
+            now.model_dump()
             | {k: v for k, v in given.items() if v is not None}
             | {"action_due_days": due}
         )

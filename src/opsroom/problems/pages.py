@@ -91,10 +91,10 @@ def _settings_page(
     )
 
 
-def _settings_form(form: FormData) -> settings_schemas.SettingsWrite:
+def _settings_form(form: FormData) -> settings_schemas.ProblemSettings:
     """Priorities as checkboxes, categories one per line, due days one field per priority."""
     lines = str(form.get("categories", "")).splitlines()
-    return settings_schemas.SettingsWrite.model_validate(
+    return settings_schemas.ProblemSettings.model_validate(
         {
             name: form.get(name)
             for name in (
@@ -123,7 +123,7 @@ def settings_page(request: Request, session: DbSession, actor: Actor) -> Respons
 def save_settings(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
     def change() -> object:
         data = _settings_form(form)
-        return settings.replace(session, actor=actor, doc=data.doc(), version=data.version)
+        return settings.replace(session, actor=actor, doc=data, version=data.version)
 
     outcome = attempt(session, "settings", form, change)
     if isinstance(outcome, Failure):

@@ -14,12 +14,14 @@ from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.improvement import service as settings
+from opsroom.improvement.domain import CategoriesReplaced, removed_in_use
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock, keys
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 from opsroom.problems import domain, schemas
 from opsroom.problems.domain import Status, Transition
@@ -49,12 +51,6 @@ def check_citation(session: Session, event: SourceCited) -> None:
             get(session, actor=event.actor, key=event.key)
         except NotFound as exc:
             raise actions.missing_source(exc) from None
-
-
-def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Problem:
-    problem = get(session, actor=actor, key=key)
-    require_version(problem.key, problem.version, version)
-    return problem
 
 
 def search(
@@ -121,7 +117,7 @@ def _snapshot(problem: Problem) -> dict[str, Any]:
     }
 
 
-PROBLEM = audit.Subject(SUBJECT, _snapshot)
+PROBLEM = Record(SUBJECT, _snapshot)
 
 
 def _services(session: Session, slugs: Sequence[str], field: str = "services") -> list[Any]:
@@ -191,7 +187,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.ProblemUpdate) -> Problem:
     require(actor, Action.WORK_INCIDENTS)
-    problem = _lock(session, actor, key, data.version)
+    problem = PROBLEM.held(get(session, actor=actor, key=key), data.version)
     before = _snapshot(problem)
     changes = data.model_dump(
         exclude_unset=True, exclude={"version", "services", "vendor", "owner_squad"}
@@ -216,7 +212,7 @@ def transition(
     session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.ProblemMove
 ) -> Problem:
     require(actor, Action.WORK_INCIDENTS)
-    problem = _lock(session, actor, key, data.version)
+    problem = PROBLEM.held(get(session, actor=actor, key=key), data.version)
     target = domain.next_status(Status(problem.status), move)
     if move is Transition.CLOSE:
         _check_fixes_done(session, problem)
@@ -250,7 +246,7 @@ def _check_fixes_done(session: Session, problem: Problem) -> None:
 def record_rca(session: Session, *, actor: Principal, key: str, data: schemas.RcaIn) -> Problem:
     """The five whys, the root cause and the contributing factors, each with a category."""
     require(actor, Action.WORK_INCIDENTS)
-    problem = _lock(session, actor, key, data.version)
+    problem = PROBLEM.held(get(session, actor=actor, key=key), data.version)
     _check_categories(session, data.factors)
     before = _snapshot(problem)
     problem.five_whys, problem.root_cause = list(data.five_whys), data.root_cause
@@ -276,10 +272,21 @@ def _check_categories(session: Session, factors: Sequence[schemas.FactorIn]) -> 
         )
 
 
-@settings.category_usage
 def _factors_per_category(session: Session) -> dict[str, int]:
     query = select(ContributingFactor.category, func.count()).group_by(ContributingFactor.category)
     return {str(category): int(count) for category, count in session.execute(query)}
+
+
+def keep_categories_in_use(session: Session, event: CategoriesReplaced) -> None:
+    """Contributing factors keep their category: one they still name cannot be removed."""
+    usage = _factors_per_category(session)
+    still_used = removed_in_use(event.before, event.after, usage)
+    if still_used:
+        named = ", ".join(f"'{c}' ({n} factors)" for c, n in still_used.items())
+        raise Conflict(
+            f"contributing factors still use {named}; recategorise them before removing",
+            fields={"categories": f"still in use: {named}"},
+        )
 
 
 def link_incident(session: Session, *, actor: Principal, key: str, incident: str) -> Problem:
@@ -304,7 +311,7 @@ def record_known_error(
     session: Session, *, actor: Principal, key: str, data: schemas.KnownErrorIn
 ) -> Problem:
     require(actor, Action.WORK_INCIDENTS)
-    problem = _lock(session, actor, key, data.version)
+    problem = PROBLEM.held(get(session, actor=actor, key=key), data.version)
     _services(session, data.match_services, field="match_services")
     rule = domain.MatchRule(frozenset(data.match_services), data.match_labels, data.match_title)
     if rule.empty:

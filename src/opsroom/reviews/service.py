@@ -15,6 +15,7 @@ from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.changes import service as changes
 from opsroom.improvement import service as settings
@@ -23,7 +24,7 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import TIMESTAMPS, IncidentResolved, Priority
 from opsroom.incidents.domain import Status as IncidentStatus
 from opsroom.infra import clock, keys
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
@@ -60,12 +61,6 @@ def check_citation(session: Session, event: SourceCited) -> None:
             get(session, actor=event.actor, key=event.key)
         except NotFound as exc:
             raise actions.missing_source(exc) from None
-
-
-def _lock(session: Session, actor: Principal, key: str, version: int | None) -> Review:
-    review = get(session, actor=actor, key=key)
-    require_version(f"the review of {review.key}", review.version, version)
-    return review
 
 
 def _overdue(query: Select[Any]) -> Select[Any]:
@@ -216,7 +211,7 @@ def _snapshot(review: Review) -> dict[str, Any]:
     return {name: getattr(review, name) for name in ("status", "owner", *domain.SECTIONS)}
 
 
-REVIEW = audit.Subject(SUBJECT, _snapshot)
+REVIEW = Record(SUBJECT, _snapshot, named="the review of {key}")
 
 
 def _writable(review: Review) -> None:
@@ -229,7 +224,7 @@ def _writable(review: Review) -> None:
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.ReviewUpdate) -> Review:
     require(actor, Action.WORK_INCIDENTS)
-    review = _lock(session, actor, key, data.version)
+    review = REVIEW.held(get(session, actor=actor, key=key), data.version)
     _writable(review)
     before = _snapshot(review)
     for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
@@ -240,7 +235,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Review
 def transition(
     session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.ReviewMove
 ) -> Review:
-    review = _lock(session, actor, key, data.version)
+    review = REVIEW.held(get(session, actor=actor, key=key), data.version)
     if move is Transition.PUBLISH:
         require(actor, Action.EDIT_SQUAD_ITEMS, squads=[review.owner_squad])
     else:

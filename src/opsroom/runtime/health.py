@@ -4,8 +4,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from opsroom import __version__
-from opsroom.auth.deps import DbSession, settings_of
+from opsroom.auth.deps import DbSession
 from opsroom.infra import migrate
+from opsroom.web.pages import settings_of
 
 router = APIRouter(prefix="/api/v1", tags=["system"])
 

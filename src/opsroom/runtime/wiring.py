@@ -11,6 +11,7 @@ from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.auth.domain import VendorContactNamed
 from opsroom.catalog import service as catalog
+from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import (
     IncidentDeclared,
@@ -41,6 +42,7 @@ REACTIONS: events.Reactions = {
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     SourceCited: (reviews.check_citation, problems.check_citation),
+    CategoriesReplaced: (problems.keep_categories_in_use,),
 }
 
 TIMERS: jobs.Kinds = {

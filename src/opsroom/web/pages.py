@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.infra.config import Settings
 from opsroom.infra.errors import Conflict, ValidationFailed
 from opsroom.infra.errors_http import is_htmx
 
@@ -112,9 +113,15 @@ def parse_form(
     return model.model_validate(data)
 
 
+def settings_of(request: Request) -> Settings:
+    """The settings the app was created with: what a route reads when it has no session."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 def zone_of(request: Request) -> ZoneInfo:
     """The time zone the pages show times in, and read typed times in."""
-    return ZoneInfo(request.app.state.settings.timezone)
+    return ZoneInfo(settings_of(request).timezone)
 
 
 def in_zone(value: str, zone: ZoneInfo) -> str:

@@ -102,9 +102,9 @@ def test_a_failing_timer_backs_off_then_succeeds(
     _schedule(settings, 1, kind="test.flaky", fail_times=2)
     assert run_once(settings, owner="w1", kinds=KINDS) == 0
     assert _runs(settings, "t0") == 0  # the failed attempt's writes rolled back
-    frozen_clock.advance(domain.retry_delay(1))
+    frozen_clock.advance(domain.RETRY.delay(1))
     assert run_once(settings, owner="w1", kinds=KINDS) == 0
-    frozen_clock.advance(domain.retry_delay(2))
+    frozen_clock.advance(domain.RETRY.delay(2))
     assert run_once(settings, owner="w1", kinds=KINDS) == 1
     assert _runs(settings, "t0") == 1
 
@@ -114,12 +114,12 @@ def test_a_timer_that_always_fails_is_given_up_with_its_error(
 ) -> None:
     FAILURES.clear()
     _schedule(settings, 1, kind="test.flaky", fail_times=99)
-    for attempt in range(1, domain.MAX_ATTEMPTS + 1):
+    for attempt in range(1, domain.RETRY.attempts + 1):
         run_once(settings, owner="w1", kinds=KINDS)
-        frozen_clock.advance(domain.retry_delay(attempt))
+        frozen_clock.advance(domain.RETRY.delay(attempt))
     with session_scope(settings) as s:
         timer = s.query(Timer).one()
-        assert (timer.status, timer.attempts) == ("failed", domain.MAX_ATTEMPTS)
+        assert (timer.status, timer.attempts) == ("failed", domain.RETRY.attempts)
         assert timer.last_error == "RuntimeError: the mail server said no"
 
 

@@ -59,8 +59,8 @@ def test_ack_tokens_bind_incident_and_person() -> None:
 
 
 def test_backoff_doubles_and_is_capped() -> None:
-    assert [domain.retry_delay(n).seconds for n in (1, 2, 3)] == [10, 20, 40]
-    assert domain.retry_delay(30) == timedelta(minutes=30)
+    assert [domain.RETRY.delay(n).seconds for n in (1, 2, 3)] == [10, 20, 40]
+    assert domain.RETRY.delay(30) == timedelta(minutes=30)
 
 
 @pytest.mark.parametrize(
@@ -72,5 +72,5 @@ def test_which_answers_are_worth_retrying(status: int, permanent: bool) -> None:
 
 def test_delivery_gives_up_after_the_last_attempt_or_at_once_when_permanent() -> None:
     assert not domain.gives_up(1, permanent=False)
-    assert domain.gives_up(domain.MAX_ATTEMPTS, permanent=False)
+    assert domain.gives_up(domain.RETRY.attempts, permanent=False)
     assert domain.gives_up(1, permanent=True)

@@ -30,6 +30,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
         "SourceCited": ["reviews.service.check_citation", "problems.service.check_citation"],
+        "CategoriesReplaced": ["problems.service.keep_categories_in_use"],
     }
 
 
