@@ -254,9 +254,7 @@ class _Setting:
     remove: Callable[..., object]  # (session, actor=, person=, record=)
 
 
-def _setting_routes(setting: _Setting) -> None:
-    base = f"{NOTIFICATION_SETTINGS}/{setting.path}"
-
+def _adding(setting: _Setting) -> Callable[..., Response]:
     def add(
         request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
     ) -> Response:
@@ -272,6 +270,10 @@ def _setting_routes(setting: _Setting) -> None:
             ),
         )
 
+    return add
+
+
+def _updating(setting: _Setting) -> Callable[..., Response]:
     def update(
         request: Request,
         session: DbSession,
@@ -296,6 +298,10 @@ def _setting_routes(setting: _Setting) -> None:
             ),
         )
 
+    return update
+
+
+def _removing(setting: _Setting) -> Callable[..., Response]:
     def remove(
         request: Request, session: DbSession, actor: Actor, record: RecordId, person: Filter = None
     ) -> Response:
@@ -303,12 +309,20 @@ def _setting_routes(setting: _Setting) -> None:
         setting.remove(session, actor=actor, person=whom, record=record)
         return _saved(request, session, actor, whom, None)
 
-    router.add_api_route(base, add, methods=["POST"], name=f"add_{setting.form}")
+    return remove
+
+
+def _setting_routes(setting: _Setting) -> None:
+    base = f"{NOTIFICATION_SETTINGS}/{setting.path}"
+    router.add_api_route(base, _adding(setting), methods=["POST"], name=f"add_{setting.form}")
     router.add_api_route(
-        f"{base}/{{record}}", update, methods=["POST"], name=f"update_{setting.form}"
+        f"{base}/{{record}}", _updating(setting), methods=["POST"], name=f"update_{setting.form}"
     )
     router.add_api_route(
-        f"{base}/{{record}}/remove", remove, methods=["POST"], name=f"remove_{setting.form}"
+        f"{base}/{{record}}/remove",
+        _removing(setting),
+        methods=["POST"],
+        name=f"remove_{setting.form}",
     )
 
 
