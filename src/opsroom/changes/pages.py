@@ -211,6 +211,9 @@ def _detail(
         "collisions": changes.collisions_of(session, change),
         "timeline": changes.timeline(session, actor=actor, key=key),
         "moves": [m for m in MOVES if changes.can_move(change, m)],
+        "waiting": {
+            w.requirement.ref: w for w in changes.waiting_approvals(session, actor=actor, key=key)
+        },
         "failure": failure,
     }
     status = failure.status if failure else 200
