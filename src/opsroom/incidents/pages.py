@@ -13,13 +13,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, decide, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog_service
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
@@ -172,6 +173,8 @@ def _header(session: Session, actor: Principal, key: str) -> dict[str, Any]:
         "incident": incident,
         "slas": [(sla, sla.state) for sla in incident.sla],
         "roles": list(Role),
+        # Working the incident (every form on its page) needs a responder at least.
+        "work": decide(actor, Action.WORK_INCIDENTS),
     }
 
 
@@ -249,7 +252,7 @@ class Posting:
 
     def apply(self, form_name: str, change: Callable[[], object]) -> Response:
         """Post/redirect/get once saved; else the page again, the refusal next to the form."""
-        outcome = attempt(self.session, form_name, self.form, change)
+        outcome = attempt(self.session, form_name, self.form, change, answered=ANY_REFUSAL)
         if isinstance(outcome, Failure):
             return _detail(self.request, self.session, self.actor, self.key, outcome)
         return see_other(f"/incidents/{self.key}{AFTER[form_name]}")
