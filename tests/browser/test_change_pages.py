@@ -137,3 +137,18 @@ def test_someone_who_may_give_no_waiting_approval_is_told_so(
         "You may not give any of the approvals still waiting"
     )
     expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+
+
+def test_a_viewer_is_offered_no_change_action_and_told_why(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    start = clock.now() + timedelta(days=5)
+    key = _submitted(demo_settings, "Tune the payment retries", ["payments"], start).key
+    page = open_tab(VIEWER)
+
+    page.goto(f"/changes/{key}")
+
+    expect(page.locator(".page-header .read-only")).to_have_text(
+        "You may read this change but not work it: you need the responder role for this."
+    )
+    expect(page.locator("main form")).to_have_count(0)
