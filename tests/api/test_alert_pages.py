@@ -116,7 +116,9 @@ def test_creating_an_integration_shows_its_key_once_in_paste_ready_config(
         "/alerts/integrations",
         {"name": "Prometheus", "slug": "prom", "service": "db"},
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/alerts/integrations/prom"
+    response = catalog_client.get("/alerts/integrations/prom", headers=HTML)
     key = re.search(r'<code class="secret">([^<]+)</code>', response.text)
     assert key, "the new key is not shown"
     config = yaml.safe_load(snippet(response.text, "yaml"))
@@ -154,8 +156,9 @@ def test_an_unknown_service_is_named_on_the_form(catalog_client: TestClient) -> 
 def test_rotating_shows_a_new_key_and_the_old_one_stops(
     catalog_client: TestClient, integration: str
 ) -> None:
-    response = post(catalog_client, "/alerts/integrations/prom/rotate", {})
-    assert response.status_code == 200
+    rotated = post(catalog_client, "/alerts/integrations/prom/rotate", {})
+    assert rotated.status_code == 303
+    response = catalog_client.get("/alerts/integrations/prom", headers=HTML)
     new_key = re.search(r'<code class="secret">([^<]+)</code>', response.text)
     assert new_key and new_key[1] != integration
     refused = catalog_client.post(

@@ -205,7 +205,8 @@ def test_a_viewer_is_told_they_may_not_change_an_incident(
         response = post(viewer, f"/incidents/{key}/notes", {"text": "me too"})
 
     assert response.status_code == 403
-    assert "Not allowed" in response.text and "Traceback" not in response.text
+    assert "This token lacks the &#39;write&#39; scope." in response.text
+    assert ">me too</textarea>" in response.text and "Traceback" not in response.text
     assert "me too" not in str(ops.get(f"/api/v1/incidents/{key}/timeline").json())
 
 

@@ -59,3 +59,22 @@ def test_connect_a_sender_then_silence_its_alert(
     silence = page.locator("#silences tbody tr", has_text='alertname="SlowSearch"')
     expect(silence).to_contain_text("active")
     expect(silence).to_contain_text("tuning the search latency rule")
+
+
+def test_reloading_after_creating_an_integration_creates_nothing_and_hides_the_key(
+    open_tab: OpenTab,
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    page.goto("/alerts/integrations")
+    page.get_by_label("Name").fill("Zabbix (browser)")
+    page.get_by_label("Slug").fill("zabbix-browser")
+    page.get_by_label("Service").select_option("search-api")
+    page.get_by_role("button", name="Create integration").click()
+    expect(page).to_have_url(re.compile(r"/alerts/integrations/zabbix-browser$"))
+    key = page.locator("#new-key code.secret").inner_text()
+
+    reloaded = page.reload()
+
+    assert reloaded is not None and reloaded.status == 200
+    expect(page.locator("#new-key")).to_have_count(0)
+    assert key not in page.content()

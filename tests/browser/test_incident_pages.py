@@ -7,6 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
+from opsroom import demo
+from opsroom.auth import schemas as account_schemas
+from opsroom.auth import service as accounts
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
 from opsroom.incidents import schemas
@@ -20,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 COMMANDER = "responder@example.com"
 MANAGER = Principal(name=OPERATIONS_MANAGER, role=Role.OPERATIONS_MANAGER)
+ADMIN = Principal(name="admin@example.com", role=Role.ADMIN)
 SCREENSHOT = "/tmp/incident-page.png"
 
 
@@ -166,3 +170,42 @@ def test_filtering_incidents_works_without_javascript(
     expect(page.locator("#incident-results .prio")).to_have_text(
         ["P5"] * page.locator("#incident-results tbody tr").count()
     )
+
+
+def test_a_viewer_is_offered_nothing_they_may_not_do(page: Page, demo_settings: Settings) -> None:
+    key = _declared(demo_settings, "Supplier sync lagging", impact=2, urgency=2)
+
+    page.goto(f"/incidents/{key}")
+
+    expect(page.locator("#incident-header .read-only")).to_have_text(
+        "You may read this incident but not work it: you need the responder role for this."
+    )
+    expect(page.locator("main form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
+
+
+def test_a_refused_update_is_answered_next_to_the_form_with_what_was_typed(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    key = _declared(demo_settings, "Invoice export stuck", impact=2, urgency=2)
+    email = "stand.in@example.com"
+    with session_scope(demo_settings) as s:
+        data = account_schemas.UserCreate(
+            email=email, display_name="Stand-in", role=Role.RESPONDER, password=demo.DEMO_PASSWORD
+        )
+        accounts.create_user(s, actor=ADMIN, data=data)
+    page = open_tab(email)
+    page.goto(f"/incidents/{key}")
+    page.locator("#compose textarea[name=body]").fill("Export queue drained; watching")
+    with session_scope(demo_settings) as s:  # their role is lowered while they type
+        version = accounts.get_user(s, email).version
+        lowered = account_schemas.UserUpdate(version=version, role=Role.VIEWER)
+        accounts.update_user(s, actor=ADMIN, email=email, data=lowered)
+
+    with page.expect_response(f"**/incidents/{key}/updates") as answer:
+        page.locator("#compose").get_by_role("button", name="Post update").click()
+
+    assert answer.value.status == 403
+    compose = page.locator("#compose")
+    expect(compose.get_by_role("alert")).to_contain_text("You need the responder role for this")
+    expect(compose.locator("textarea[name=body]")).to_have_value("Export queue drained; watching")

@@ -131,9 +131,10 @@ def _integration_page(
     *,
     key: str | None = None,
     failure: Failure | None = None,
-    status: int = 200,
 ) -> Response:
     integration = alerts.read_integration(alerts.get_integration(session, slug))
+    # Only the integration's own current key is shown (not whatever a cookie says).
+    key = key if key and key.startswith(integration.key_prefix) else None
     base_url = settings_of(request).base_url
     recent = reports.search(session, actor=actor, integration=slug, limit=RECENT_ALERTS)
     figures = reports.noise(session, actor=actor, by="integration")
@@ -146,8 +147,8 @@ def _integration_page(
         "severities": list(Severity),
         "failure": failure,
     }
-    code = failure.status if failure else status
-    return render(request, session, "alerts/integration.html", context, status=code)
+    status = failure.status if failure else 200
+    return render(request, session, "alerts/integration.html", context, status=status)
 
 
 @router.post("/alerts/integrations")
@@ -163,19 +164,43 @@ def create_integration(
     if isinstance(outcome, Failure):
         return _integrations_page(request, session, form, outcome)
     key, slug = outcome
-    # The key exists in clear only in this response, so it is shown here, not redirected to.
-    return _integration_page(request, session, actor, slug, key=key, status=201)
+    return _show_key_once(request, slug, key)
+
+
+# A key exists in clear only when it is made. It rides from the form's answer to the
+# integration's page in a cookie that page deletes: a reload shows the page without the key
+# and makes nothing again.
+NEW_KEY_COOKIE = "opsroom_new_key"
+
+
+def _show_key_once(request: Request, slug: str, key: str) -> Response:
+    response = see_other(f"/alerts/integrations/{slug}")
+    response.set_cookie(
+        NEW_KEY_COOKIE,
+        key,
+        max_age=300,
+        path=f"/alerts/integrations/{slug}",
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).uses_tls,
+    )
+    return response
 
 
 @router.get("/alerts/integrations/{slug}")
 def integration_page(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
-    return _integration_page(request, session, actor, slug)
+    key = request.cookies.get(NEW_KEY_COOKIE)
+    response = _integration_page(request, session, actor, slug, key=key)
+    if key:
+        response.delete_cookie(NEW_KEY_COOKIE, path=f"/alerts/integrations/{slug}")
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/alerts/integrations/{slug}/rotate")
 def rotate_key(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
     key, _ = alerts.rotate_key(session, actor=actor, slug=slug)
-    return _integration_page(request, session, actor, slug, key=key)
+    return _show_key_once(request, slug, key)
 
 
 def _settings_update(form: FormData) -> schemas.IntegrationUpdate:

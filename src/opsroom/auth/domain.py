@@ -34,6 +34,7 @@ class Action(StrEnum):
     READ = "read"  # anything not restricted
     SELF_SERVICE = "self_service"  # one's own password and tokens
     WORK_INCIDENTS = "work_incidents"  # acknowledge, add notes, update status
+    POST_UPDATES = "post_updates"  # status updates on an incident
     EDIT_SQUAD_ITEMS = "edit_squad_items"  # a squad's services, schedules, actions
     GOVERN = "govern"  # platform-wide: priorities, freezes, approvals, risk, the catalog itself
     ADMINISTER = "administer"  # users, tokens, settings
@@ -50,11 +51,15 @@ RULES: dict[Action, Rule] = {
     Action.READ: Rule(Role.VIEWER, Scope.READ),
     Action.SELF_SERVICE: Rule(Role.VIEWER, Scope.WRITE),
     Action.WORK_INCIDENTS: Rule(Role.RESPONDER, Scope.WRITE),
+    Action.POST_UPDATES: Rule(Role.RESPONDER, Scope.WRITE),
     Action.EDIT_SQUAD_ITEMS: Rule(Role.SQUAD_LEAD, Scope.WRITE),
     Action.GOVERN: Rule(Role.OPERATIONS_MANAGER, Scope.WRITE),
     Action.ADMINISTER: Rule(Role.ADMIN, Scope.ADMIN),
     Action.INGEST: Rule(None, Scope.INGEST),
 }
+
+# What a vendor contact may do on what their vendor is engaged on (and nothing else).
+VENDOR_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
 
 ALL_SCOPES = frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN})
 
@@ -110,7 +115,7 @@ def decide(
         return Decision(True)
     if principal.role is Role.VENDOR_CONTACT:
         own_vendor = vendor is not None and vendor == principal.vendor
-        if action is Action.SELF_SERVICE or (action is Action.READ and own_vendor):
+        if action is Action.SELF_SERVICE or (action in VENDOR_ACTIONS and own_vendor):
             return Decision(True)
         return Decision(False, "vendor contacts see only what their vendor is engaged on")
     if rule.role is None or _rank(principal.role) < _rank(rule.role):

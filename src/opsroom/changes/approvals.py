@@ -115,6 +115,52 @@ def may_fill(requirement: Requirement, who: Approving, policy: ApprovalPolicy) -
     return _rank(person.role) >= _rank(AccountRole.SQUAD_LEAD) and squad in person.squads
 
 
+def _refusal(who: Approving, filled: Mapping[str, str]) -> str | None:
+    """Why `who` may approve nothing on the change: nobody approves their own change, nor
+    fills two requirements of one change."""
+    if who.person.name.lower() == who.implementer.lower():
+        return "the implementer cannot approve their own change"
+    if who.person.name in filled.values():
+        return f"{who.person.name} has already approved this change"
+    return None
+
+
+def givers(requirement: Requirement, who: Approving, policy: ApprovalPolicy) -> str:
+    """Who may fill `requirement` on the change `who` is looking at, in words."""
+    if requirement.approver is Approver.OPERATIONS_MANAGER:
+        return "an operations manager"
+    if requirement.approver is Approver.CAB:
+        members = ", ".join(sorted(policy.cab_members))
+        board = f"a change advisory board member ({members})" if members else "a CAB member"
+    elif requirement.approver is Approver.SQUAD_LEAD:
+        board = f"a squad lead of {who.implementer_squad}"
+    else:
+        board = f"a squad lead of {who.journey_owners.get(requirement.scope, '?')}"
+    return f"{board}, or an operations manager"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An approval the change still needs: who may give it, and whether the person asking may."""
+
+    requirement: Requirement
+    givers: str
+    yours: bool
+
+
+def waiting(
+    who: Approving,
+    required: Iterable[Requirement],
+    filled: Mapping[str, str],
+    policy: ApprovalPolicy = DEFAULT_APPROVAL_POLICY,
+) -> list[Waiting]:
+    free = _refusal(who, filled) is None
+    return [
+        Waiting(r, givers(r, who, policy), free and may_fill(r, who, policy))
+        for r in outstanding(required, filled)
+    ]
+
+
 def requirement_for(
     who: Approving,
     required: Iterable[Requirement],
@@ -125,10 +171,9 @@ def requirement_for(
     """The open requirement this approver fills (`wanted`, or the first they may fill).
     `filled` maps requirement refs to who approved them: nobody fills two, and the
     implementer approves nothing of their own."""
-    if who.person.name.lower() == who.implementer.lower():
-        raise Conflict("the implementer cannot approve their own change")
-    if who.person.name in filled.values():
-        raise Conflict(f"{who.person.name} has already approved this change")
+    refusal = _refusal(who, filled)
+    if refusal:
+        raise Conflict(refusal)
     open_ = [r for r in required if r.ref not in filled and (wanted in (None, r.ref))]
     if wanted and not open_:
         raise Conflict(

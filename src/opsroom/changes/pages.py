@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Principal
+from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
 from opsroom.changes import calendar_view, governance, reports, schemas
 from opsroom.changes import service as changes
@@ -22,6 +22,7 @@ from opsroom.changes.assessment import preview
 from opsroom.changes.domain import ChangeType, Status, Transition
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
@@ -211,6 +212,12 @@ def _detail(
         "collisions": changes.collisions_of(session, change),
         "timeline": changes.timeline(session, actor=actor, key=key),
         "moves": [m for m in MOVES if changes.can_move(change, m)],
+        # Submitting, moving and approving need a responder; an exception, governance.
+        "work": decide(actor, Action.WORK_INCIDENTS),
+        "govern": decide(actor, Action.GOVERN),
+        "waiting": {
+            w.requirement.ref: w for w in changes.waiting_approvals(session, actor=actor, key=key)
+        },
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -232,7 +239,7 @@ def _apply(
     change: Callable[[], object],
 ) -> Response:
     """Post/redirect/get once saved; else the page again, the refusal next to the form."""
-    outcome = attempt(session, name, form, change)
+    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/changes/{key}")

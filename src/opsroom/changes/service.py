@@ -251,6 +251,15 @@ def _approving(session: Session, actor: Principal, change: Change) -> approvals.
     return approvals.Approving(actor, change.implementer, change.squad, owners)
 
 
+def waiting_approvals(session: Session, *, actor: Principal, key: str) -> list[approvals.Waiting]:
+    """The approvals the change still needs, who may give each, and which `actor` may."""
+    change = get(session, actor=actor, key=key)
+    required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
+    return approvals.waiting(
+        _approving(session, actor, change), required, _filled(change), APPROVALS
+    )
+
+
 # Emergency changes are reviewed after they ran; others are approved while submitted.
 REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_PROGRESS, *domain.DONE} - {Status.CLOSED})
 

@@ -27,6 +27,15 @@ DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
 DEMO_ACCOUNTS = (
     ("admin@example.com", "Demo Administrator", Role.ADMIN, None),
     ("om@example.com", "Demo Operations Manager (Procurement)", Role.OPERATIONS_MANAGER, None),
+    # The change advisory board: operations managers, so they may stand in for any approver.
+    ("cab.chair@example.com", "Demo CAB Chair", Role.OPERATIONS_MANAGER, None),
+    (
+        "cab.architecture@example.com",
+        "Demo CAB Member (Architecture)",
+        Role.OPERATIONS_MANAGER,
+        None,
+    ),
+    ("cab.security@example.com", "Demo CAB Member (Security)", Role.OPERATIONS_MANAGER, None),
     ("lead.ordering@example.com", "Demo Squad Lead (Ordering)", Role.SQUAD_LEAD, None),
     ("lead.checkout@example.com", "Demo Squad Lead (Checkout)", Role.SQUAD_LEAD, None),
     ("responder@example.com", "Demo Responder", Role.RESPONDER, None),

@@ -13,9 +13,11 @@ from starlette.responses import Response
 from opsroom.actions import service as actions_service
 from opsroom.audit import service as audit_service
 from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog_service
 from opsroom.changes import domain as changes_domain
 from opsroom.changes import reports as change_reports
+from opsroom.incidents import service as incidents_service
 from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
@@ -23,6 +25,9 @@ from opsroom.reviews import service as reviews_service
 from opsroom.web.pages import Filter, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# The home page answers everyone signed in: a vendor contact's is the incidents their vendor
+# is engaged on.
+entry = APIRouter(include_in_schema=False)
 
 RECENT_CHANGES = 10
 WORK_SHOWN = 8  # overdue actions, overdue reviews, upcoming changes: the first few of each
@@ -41,8 +46,20 @@ def _fragment(
     return render(request, session, template, context, partial=template)
 
 
-@router.get("/")
+ENGAGEMENTS_SHOWN = 50
+
+
+def _engagements(request: Request, session: DbSession, actor: Principal) -> Response:
+    found = incidents_service.search(session, actor=actor, limit=ENGAGEMENTS_SHOWN)
+    context = {"engagements": [incidents_service.read(session, i) for i in found.items]}
+    return render(request, session, "incidents/engagements.html", context)
+
+
+@entry.get("/")
 def home(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
+    if actor.role is Role.VENDOR_CONTACT:
+        return _engagements(request, session, actor)
+    require(actor, Action.READ)
     if platform:
         platforms = [catalog_service.get_platform(session, platform)]
     else:

@@ -13,12 +13,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Principal
+from opsroom.auth.domain import Action, Principal, decide, require
+from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog_service
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
@@ -30,6 +32,9 @@ from opsroom.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# The pages a vendor contact may open too: the use cases show them only the incidents their
+# vendor is engaged on. Included after `router`, so `/incidents/new` is not taken for a key.
+engaged = APIRouter(include_in_schema=False)
 
 INCIDENTS_PER_PAGE = 50
 # The list's live region: its timed refresh must not add a browser-history entry each time.
@@ -113,7 +118,7 @@ def incident_list(
     return _in_place(response) if request.headers.get("hx-trigger") == LIVE_RESULTS else response
 
 
-@router.get("/incidents/banner")
+@engaged.get("/incidents/banner")
 def banner(request: Request, session: DbSession, actor: Actor) -> Response:
     context = {"major_incidents": incidents.open_major(session, actor=actor)}
     template = "incidents/_banner.html"
@@ -168,6 +173,8 @@ def _header(session: Session, actor: Principal, key: str) -> dict[str, Any]:
         "incident": incident,
         "slas": [(sla, sla.state) for sla in incident.sla],
         "roles": list(Role),
+        # Working the incident (every form on its page) needs a responder at least.
+        "work": decide(actor, Action.WORK_INCIDENTS),
     }
 
 
@@ -178,9 +185,27 @@ def _affected(session: Session, slug: str) -> dict[str, Any]:
     }
 
 
+def _engaged_detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None
+) -> Response:
+    """What a vendor contact sees of an incident their vendor is engaged on."""
+    incident = incidents.read(session, incidents.get(session, actor=actor, key=key))
+    context = {
+        "incident": incident,
+        "slas": [(sla, sla.state) for sla in incident.sla],
+        "updates": incidents.status_updates(session, actor=actor, key=key),
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "incidents/engaged.html", context, status=status)
+
+
 def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
+    if actor.role is AccountRole.VENDOR_CONTACT:
+        return _engaged_detail(request, session, actor, key, failure)
+    require(actor, Action.READ)
     header = _header(session, actor, key)
     panels: Panels = request.app.state.incident_panels
     context = {
@@ -200,7 +225,7 @@ def _detail(
     return render(request, session, "incidents/detail.html", context, status=status)
 
 
-@router.get("/incidents/{key}")
+@engaged.get("/incidents/{key}")
 def incident_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
     return _detail(request, session, actor, key)
 
@@ -227,7 +252,7 @@ class Posting:
 
     def apply(self, form_name: str, change: Callable[[], object]) -> Response:
         """Post/redirect/get once saved; else the page again, the refusal next to the form."""
-        outcome = attempt(self.session, form_name, self.form, change)
+        outcome = attempt(self.session, form_name, self.form, change, answered=ANY_REFUSAL)
         if isinstance(outcome, Failure):
             return _detail(self.request, self.session, self.actor, self.key, outcome)
         return see_other(f"/incidents/{self.key}{AFTER[form_name]}")
@@ -264,7 +289,7 @@ def assign_role(post: Post) -> Response:
     )
 
 
-@router.post("/incidents/{key}/updates")
+@engaged.post("/incidents/{key}/updates")
 def post_status_update(post: Post) -> Response:
     return post.apply(
         "updates",

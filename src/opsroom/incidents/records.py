@@ -31,6 +31,12 @@ def visible(query: Select[Incident], actor: Principal) -> Select[Incident]:
     return query.where(Incident.id.in_(engaged))
 
 
+def engaged_vendor(incident: Incident, actor: Principal) -> str | None:
+    """The caller's vendor, when it takes part in the incident."""
+    vendors = {p.ref for p in incident.participants if p.kind == "vendor"}
+    return actor.vendor if actor.vendor in vendors else None
+
+
 def get(session: Session, *, actor: Principal, key: str) -> Incident:
     query = visible(select(Incident), actor)
     return keys.find(session, query, Incident.number, key, PREFIX, "incident")

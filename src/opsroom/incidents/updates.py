@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Role as AccountRole
 from opsroom.incidents import domain, policy, schemas
 from opsroom.incidents.clocks import schedule_update_reminder
 from opsroom.incidents.models import StatusUpdate
-from opsroom.incidents.records import INCIDENT, SUBJECT, get
+from opsroom.incidents.records import INCIDENT, SUBJECT, engaged_vendor, get
 from opsroom.infra import clock, events
+from opsroom.infra.errors import ValidationFailed
 
 
 def post_status_update(
     session: Session, *, actor: Principal, key: str, data: schemas.StatusUpdateIn
 ) -> StatusUpdate:
-    """A stakeholder update; it restarts the update cadence of a major incident."""
-    require(actor, Action.WORK_INCIDENTS)
+    """A stakeholder update; it restarts the update cadence of a major incident. A vendor
+    contact reports to the people working an incident their vendor is engaged on."""
     incident = get(session, actor=actor, key=key)
+    require(actor, Action.POST_UPDATES, vendor=engaged_vendor(incident, actor))
+    if actor.role is AccountRole.VENDOR_CONTACT and data.audience is not domain.Audience.INTERNAL:
+        raise ValidationFailed(
+            "vendor contacts post updates for the people working the incident",
+            fields={"audience": "must be internal"},
+        )
     update_ = StatusUpdate(
         incident_id=incident.id, author=str(actor), audience=data.audience, body=data.body
     )
@@ -53,8 +61,16 @@ def post_status_update(
 
 
 def status_updates(session: Session, *, actor: Principal, key: str) -> list[StatusUpdate]:
+    """The incident's updates; for a vendor contact, those meant for them: the customer
+    updates and their own."""
     incident = get(session, actor=actor, key=key)
     query = select(StatusUpdate).where(StatusUpdate.incident_id == incident.id)
+    if actor.role is AccountRole.VENDOR_CONTACT:
+        query = query.where(
+            or_(
+                StatusUpdate.audience == domain.Audience.CUSTOMER, StatusUpdate.author == str(actor)
+            )
+        )
     return list(session.scalars(query.order_by(StatusUpdate.at.desc(), StatusUpdate.id.desc())))
 
 

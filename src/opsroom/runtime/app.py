@@ -72,10 +72,12 @@ API_ROUTERS = (
 )
 PAGE_ROUTERS = (
     auth_pages.router,
+    dashboard.entry,
     dashboard.router,
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
+    incidents_pages.engaged,
     alerts_pages.router,
     changes_pages.router,
     problems_pages.router,

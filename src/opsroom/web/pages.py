@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.infra.config import Settings
-from opsroom.infra.errors import Conflict, ValidationFailed
+from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.infra.errors_http import is_htmx
 
 # The posted form field carrying the session's CSRF token (checked before any route runs).
@@ -153,9 +153,14 @@ def _problem(error: ErrorDetails) -> str:
     return "required" if error["type"] == "missing" else error["msg"]
 
 
-def _failure(
-    form: str, exc: Conflict | ValidationFailed | ValidationError, values: Mapping[str, Any]
-) -> Failure:
+Refused = Conflict | Forbidden | ValidationFailed | ValidationError
+# What a page answers next to the form: its fields or the current state refused it. A page
+# that shows its forms again with any refusal answers "not allowed" there too.
+FORM_REFUSALS: tuple[type[Refused], ...] = (Conflict, ValidationFailed, ValidationError)
+ANY_REFUSAL: tuple[type[Refused], ...] = (*FORM_REFUSALS, Forbidden)
+
+
+def _failure(form: str, exc: Refused, values: Mapping[str, Any]) -> Failure:
     if not isinstance(exc, ValidationError):
         return Failure(form, exc.status, exc.message, exc.fields, values)
     fields: dict[str, str] = {}
@@ -165,12 +170,18 @@ def _failure(
 
 
 def attempt(
-    session: Session, form: str, values: Mapping[str, Any], change: Callable[[], Result]
+    session: Session,
+    form: str,
+    values: Mapping[str, Any],
+    change: Callable[[], Result],
+    *,
+    answered: tuple[type[Refused], ...] = FORM_REFUSALS,
 ) -> Result | Failure:
-    """Run one change; if its fields or the current state refuse it, undo anything it flushed
-    and say why. Anything else (not allowed, not found) goes to the error page."""
+    """Run one change; if it is refused for one of the `answered` reasons, undo anything it
+    flushed and say why. Anything else (not found, not allowed unless answered) goes to the
+    error page."""
     try:
         return change()
-    except (Conflict, ValidationFailed, ValidationError) as exc:
+    except answered as exc:
         session.rollback()
         return _failure(form, exc, values)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
+from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import manifest
 from opsroom.demo import DEMO_CATALOG
 from opsroom.demo import incidents as demo_history
@@ -18,6 +19,9 @@ from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from tests.conftest import ADMIN
 
+PAYFLOW_CONTACT = Principal(
+    name="contact@payflow.example.com", role=Role.VENDOR_CONTACT, vendor="payflow"
+)
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where the frozen_clock fixture stands
 
 
@@ -60,6 +64,9 @@ def _check_open_major(session: Session) -> None:
     assert read.detected_at == NOW - timedelta(minutes=40)
     assert set(read.roles) >= {"commander", "communications_lead", "scribe"}
     assert [c.breached for c in read.sla] == [False, False]
+    # The demo's vendor contact has something to see: Payflow is engaged on it.
+    assert [i.key for i in incidents.search(session, actor=PAYFLOW_CONTACT).items] == [major.key]
+    assert incidents.status_updates(session, actor=PAYFLOW_CONTACT, key=major.key)
 
 
 def _check_major_timeline(session: Session, incident: schemas.IncidentRead) -> None:

@@ -16,7 +16,7 @@ from opsroom.catalog import schemas as catalog_schemas
 from opsroom.catalog import vendors
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import TIMESTAMPS, Priority, Status, Transition
+from opsroom.incidents.domain import TIMESTAMPS, Audience, Priority, Status, Transition
 from opsroom.incidents.domain import Role as IncidentRole
 from opsroom.incidents.figures import STORED as STORED_SPANS
 from opsroom.incidents.models import Incident
@@ -375,6 +375,34 @@ def test_viewers_cannot_work_incidents_and_vendor_contacts_see_only_theirs(
         data=schemas.ParticipantIn(kind="vendor", ref="cloudco"),
     )
     assert [i.key for i in incidents.search(platform, actor=vendor).items] == [incident.key]
+
+
+def test_a_vendor_contact_reads_the_updates_meant_for_them_and_reports_to_responders(
+    platform: Session,
+) -> None:
+    incident = declare(platform)
+    vendor = Principal(name="v@cloudco.example", role=Role.VENDOR_CONTACT, vendor="cloudco")
+    vendors.create_vendor(
+        platform, actor=ACTOR, data=catalog_schemas.VendorCreate(slug="cloudco", name="CloudCo")
+    )
+    engaged = schemas.ParticipantIn(kind="vendor", ref="cloudco")
+    incidents.add_participant(platform, actor=RESPONDER, key=incident.key, data=engaged)
+    for audience in Audience:
+        update = schemas.StatusUpdateIn(audience=audience, body=f"for the {audience} audience")
+        incidents.post_status_update(platform, actor=RESPONDER, key=incident.key, data=update)
+
+    report = schemas.StatusUpdateIn(body="failing over our EU gateway")
+    incidents.post_status_update(platform, actor=vendor, key=incident.key, data=report)
+
+    seen = incidents.status_updates(platform, actor=vendor, key=incident.key)
+    assert [u.body for u in seen] == ["failing over our EU gateway", "for the customer audience"]
+    assert seen[0].audience == Audience.INTERNAL
+    with pytest.raises(ValidationFailed) as refused:
+        to_customers = schemas.StatusUpdateIn(audience=Audience.CUSTOMER, body="all good")
+        incidents.post_status_update(platform, actor=vendor, key=incident.key, data=to_customers)
+    assert refused.value.fields == {"audience": "must be internal"}
+    with pytest.raises(Forbidden):
+        incidents.add_note(platform, actor=vendor, key=incident.key, text="let us in")
 
 
 def test_policy_is_data_operations_managers_change(platform: Session) -> None:

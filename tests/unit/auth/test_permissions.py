@@ -74,6 +74,14 @@ def test_vendor_contact_reads_only_their_vendor() -> None:
     assert not decide(contact, Action.WORK_INCIDENTS, vendor="cloudco").allowed
 
 
+def test_vendor_contact_posts_updates_only_where_their_vendor_is_engaged() -> None:
+    contact = Principal(name="v@cloudco.example", role=Role.VENDOR_CONTACT, vendor="cloudco")
+    assert decide(contact, Action.POST_UPDATES, vendor="cloudco").allowed
+    assert not decide(contact, Action.POST_UPDATES).allowed
+    assert not decide(person(Role.VIEWER), Action.POST_UPDATES).allowed
+    assert decide(person(Role.RESPONDER), Action.POST_UPDATES).allowed
+
+
 def test_token_scope_limits_even_an_admin() -> None:
     read_only = person(Role.ADMIN, scopes=frozenset({Scope.READ}))
     refused = decide(read_only, Action.GOVERN)
@@ -119,4 +127,10 @@ def test_an_integration_ingests_and_works_incidents_but_governs_nothing() -> Non
     bot = integration_principal("prom")
     assert (bot.name, bot.via) == ("integration:prom", "integration")
     allowed = {action for action in Action if decide(bot, action, squads=["identity"]).allowed}
-    assert allowed == {Action.INGEST, Action.READ, Action.SELF_SERVICE, Action.WORK_INCIDENTS}
+    assert allowed == {
+        Action.INGEST,
+        Action.READ,
+        Action.SELF_SERVICE,
+        Action.WORK_INCIDENTS,
+        Action.POST_UPDATES,
+    }

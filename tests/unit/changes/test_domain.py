@@ -355,3 +355,20 @@ def test_figures_per_group() -> None:
     assert auth.change_failure_rate == pytest.approx(2 / 3)
     assert (auth.emergency_share, auth.during_freeze) == (0.25, 1)
     assert (db.success_rate, db.change_failure_rate) == (None, None)
+
+
+def test_each_waiting_approval_names_who_may_give_it_and_whether_you_may() -> None:
+    required = [*REQUIRED, Requirement(Approver.CAB), Requirement(Approver.OPERATIONS_MANAGER)]
+    owner = approving("pay@x", Role.SQUAD_LEAD, {"payments"})
+    waiting = approvals.waiting(owner, required, {"squad_lead": "lead@x"})
+    assert [(w.requirement.ref, w.givers, w.yours) for w in waiting] == [
+        ("journey_owner:checkout", "a squad lead of payments, or an operations manager", True),
+        ("cab", "a CAB member, or an operations manager", False),
+        ("operations_manager", "an operations manager", False),
+    ]
+    manager = approving("om@x", Role.OPERATIONS_MANAGER, set())
+    assert all(w.yours for w in approvals.waiting(manager, required, {}))
+    assert not any(w.yours for w in approvals.waiting(manager, required, {"cab": "om@x"}))
+    board = approvals.ApprovalPolicy(cab_members=frozenset({"b@x", "a@x"}))
+    [cab] = approvals.waiting(owner, [Requirement(Approver.CAB)], {}, board)
+    assert cab.givers == "a change advisory board member (a@x, b@x), or an operations manager"
