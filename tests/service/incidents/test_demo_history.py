@@ -1,32 +1,33 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from opsroom import clock
 from opsroom.audit import service as audit
-from opsroom.catalog import manifest
 from opsroom.config import Settings
 from opsroom.db import session_scope
-from opsroom.demo import DEMO_CATALOG
 from opsroom.incidents import demo_history, domain, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, HISTORY_NOW, DemoHistory
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where the frozen_clock fixture stands
+NOW = HISTORY_NOW  # where the frozen_clock fixture stands too
 
 
 @pytest.fixture
-def loaded(settings: Settings) -> int:
-    """The demo catalog, then the incident history up to NOW; how many incidents it made."""
-    with session_scope(settings) as session:
-        manifest.apply_text(session, actor=ADMIN, text=DEMO_CATALOG.read_text())
-    with session_scope(settings) as session:
-        return demo_history.load(session, actor=ADMIN, now=NOW)
+def settings(history: DemoHistory) -> Settings:
+    """The demo catalog, then the incident history up to NOW."""
+    return history.settings
+
+
+@pytest.fixture
+def loaded(history: DemoHistory) -> int:
+    """How many incidents the history load made."""
+    return history.incidents
 
 
 def _history(session: Session) -> list[schemas.IncidentRead]:
