@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -51,6 +51,19 @@ MIGRATED = "migrated"
 HISTORY_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 Load = Callable[[Settings], Any]
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run (CI=true): there, every peer the tests talk to is installed."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def missing_peer(message: str) -> NoReturn:
+    """A real peer the test needs (Chromium, Alertmanager, ...) is not installed: outside CI
+    the test is skipped with `message`, which says how to install it; in CI it fails."""
+    if in_ci():
+        pytest.fail(f"{message} (CI installs every peer)", pytrace=False)
+    pytest.skip(message)
 
 
 class SQLiteTemplates:

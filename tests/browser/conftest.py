@@ -14,6 +14,7 @@ from opsroom import demo, migrate
 from opsroom.app import create_app
 from opsroom.config import Settings
 from opsroom.db import session_scope
+from tests.conftest import missing_peer
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +59,8 @@ def base_url(demo_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: apt-get install -y chromium"
+    if not CHROMIUM.exists():
+        missing_peer(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

@@ -3,6 +3,7 @@ self-signed certificate), for real peers to talk to."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from opsroom.app import create_app
 from opsroom.config import Settings
 from opsroom.integrations.lane import IngestProtocol
+from tests.conftest import missing_peer
 from tests.servers import serving
 
 
@@ -32,6 +34,8 @@ def opsroom_url(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (certificate, key), made with openssl."""
+    if shutil.which("openssl") is None:
+        missing_peer("no openssl to make a test certificate: apt-get install -y openssl")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
