@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from argon2 import PasswordHasher
 
 # Tests (and the processes they start) sign with their own secret, so nothing warns about
 # the shipped placeholder unless a test asks for it.
@@ -51,6 +52,20 @@ MIGRATED = "migrated"
 HISTORY_NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 Load = Callable[[Settings], Any]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Passwords are hashed with argon2id as in production, at the least cost argon2 allows
+    (production's 64 MiB and three passes cost a quarter of a second or more, for every
+    account a test creates and every sign-in): the tests check what is stored and who may
+    sign in, not what a hash costs. The dummy hash that an unknown email is checked against
+    costs the same, as in production."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", cheap)
+        patch.setattr(auth, "_DUMMY_HASH", cheap.hash("not anybody's password"))
+        yield
 
 
 def in_ci() -> bool:
