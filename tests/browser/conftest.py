@@ -15,6 +15,7 @@ from opsroom.infra import migrate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.runtime.app import create_app
+from tests.conftest import missing_peer
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,7 +60,8 @@ def base_url(demo_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"no Chromium at {CHROMIUM}: apt-get install -y chromium"
+    if not CHROMIUM.exists():
+        missing_peer(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

@@ -12,11 +12,9 @@ from pathlib import Path
 
 import httpx
 
-BINARY = (
-    shutil.which("prometheus-alertmanager")
-    or shutil.which("alertmanager")
-    or "prometheus-alertmanager"
-)
+from tests.conftest import missing_peer
+
+BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 STARTUP_SECONDS = 20
 
 
@@ -29,6 +27,8 @@ def free_port() -> int:
 @contextmanager
 def running(workdir: Path, config: str) -> Iterator[str]:
     """Start Alertmanager with `config` (YAML); yields its base URL; stops it afterwards."""
+    if BINARY is None:
+        missing_peer("no prometheus-alertmanager: apt-get install -y prometheus-alertmanager")
     (workdir / "alertmanager.yml").write_text(config)
     port = free_port()
     process = subprocess.Popen(

@@ -3,6 +3,7 @@ self-signed certificate), for real peers to talk to."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from opsroom.infra.config import Settings
 from opsroom.runtime.app import create_app
+from tests.conftest import missing_peer
 from tests.servers import serving
 
 
@@ -30,6 +32,8 @@ def opsroom_url(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (certificate, key), made with openssl."""
+    if shutil.which("openssl") is None:
+        missing_peer("no openssl to make a test certificate: apt-get install -y openssl")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [

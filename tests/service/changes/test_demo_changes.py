@@ -2,19 +2,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from opsroom.catalog import manifest
 from opsroom.changes import governance, reports
 from opsroom.changes import service as changes
 from opsroom.changes.domain import Status
-from opsroom.demo import DEMO_CATALOG
 from opsroom.demo import changes as demo_changes
-from opsroom.demo import incidents as demo_history
 from opsroom.incidents import service as incidents
-from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+NOW = TEST_NOW
 
 
 def test_the_coming_peak_is_found_whatever_the_day() -> None:
@@ -24,10 +20,9 @@ def test_the_coming_peak_is_found_whatever_the_day() -> None:
     assert demo_changes.peak(date(2027, 1, 5)) == (date(2027, 12, 14), date(2028, 1, 4))
 
 
-def test_the_demo_calendar(settings: Settings) -> None:
-    with session_scope(settings) as session:
-        manifest.apply_text(session, actor=ADMIN, text=DEMO_CATALOG.read_text())
-        demo_history.load(session, actor=ADMIN, now=NOW)
+def test_the_demo_calendar(history: DemoHistory) -> None:
+    """On the demo catalog and its incident history up to NOW."""
+    settings = history.settings
     with session_scope(settings) as session:
         created = demo_changes.load(session, now=NOW)
     with session_scope(settings) as session:

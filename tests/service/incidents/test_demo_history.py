@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Principal, Role
-from opsroom.catalog import manifest
-from opsroom.demo import DEMO_CATALOG
 from opsroom.demo import incidents as demo_history
 from opsroom.incidents import domain, schemas
 from opsroom.incidents import service as incidents
@@ -17,21 +15,24 @@ from opsroom.incidents.domain import Priority, Status
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
 PAYFLOW_CONTACT = Principal(
     name="contact@payflow.example.com", role=Role.VENDOR_CONTACT, vendor="payflow"
 )
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where the frozen_clock fixture stands
+NOW = TEST_NOW  # where the frozen_clock fixture stands, and the demo history too
 
 
 @pytest.fixture
-def loaded(settings: Settings) -> int:
-    """The demo catalog, then the incident history up to NOW; how many incidents it made."""
-    with session_scope(settings) as session:
-        manifest.apply_text(session, actor=ADMIN, text=DEMO_CATALOG.read_text())
-    with session_scope(settings) as session:
-        return demo_history.load(session, actor=ADMIN, now=NOW)
+def settings(history: DemoHistory) -> Settings:
+    """The demo catalog, then the incident history up to NOW."""
+    return history.settings
+
+
+@pytest.fixture
+def loaded(history: DemoHistory) -> int:
+    """How many incidents the history load made."""
+    return history.incidents
 
 
 def _history(session: Session) -> list[schemas.IncidentRead]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -17,18 +18,29 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Status
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, Templates
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def demo(settings: Settings) -> Iterator[Session]:
-    """The demo catalog and the traffic up to NOW, in one committed load."""
+def _load_traffic(settings: Settings) -> int:
     with session_scope(settings) as s:
         manifest.apply_text(s, actor=ADMIN, text=DEMO_CATALOG.read_text())
     with session_scope(settings) as s:
-        assert demo_history.load(s, actor=ADMIN, now=NOW) > 100
+        return demo_history.load(s, actor=ADMIN, now=NOW)
+
+
+@pytest.fixture
+def settings(dialect: str, templates: Templates, tmp_path: Path) -> Settings:
+    """The demo catalog and the traffic up to NOW, in one committed load (made once per
+    session, then copied for each test)."""
+    copied, requests = templates.copy(dialect, tmp_path, "demo_alert_traffic", _load_traffic)
+    assert requests > 100
+    return copied
+
+
+@pytest.fixture
+def demo(settings: Settings) -> Iterator[Session]:
     with session_scope(settings, write=False) as s:
         yield s
 

@@ -1,27 +1,21 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from opsroom.actions import service as actions
-from opsroom.catalog import manifest
-from opsroom.demo import DEMO_CATALOG
-from opsroom.demo import incidents as incident_history
 from opsroom.demo import problems as demo_history
-from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
-NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+NOW = TEST_NOW
 
 
-def test_demo_shows_reviews_problems_and_action_items_across_squads(settings: Settings) -> None:
+def test_demo_shows_reviews_problems_and_action_items_across_squads(history: DemoHistory) -> None:
+    """On the demo catalog and its incident history up to NOW."""
+    settings = history.settings
     with session_scope(settings) as session:
-        manifest.apply_text(session, actor=ADMIN, text=DEMO_CATALOG.read_text())
-        incident_history.load(session, actor=ADMIN, now=NOW)
         counts = demo_history.load(session, actor=ADMIN, now=NOW)
         assert demo_history.load(session, actor=ADMIN, now=NOW) == {}
     with session_scope(settings, write=False) as session:
