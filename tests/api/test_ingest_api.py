@@ -195,6 +195,16 @@ def test_events_too_large_or_unknown_key(sender: httpx.Client, key: str) -> None
     assert sender.post(EVENTS, json=EVENT, headers=bearer("nope")).status_code == 401
 
 
+@pytest.mark.parametrize("path", [AM, EVENTS, "/v2/enqueue"])
+def test_a_wrong_method_is_answered_in_the_error_shape(sender: httpx.Client, path: str) -> None:
+    """The intake's endpoints answer what they do not serve as every route does: the app's
+    error shape, with its security headers."""
+    refused = sender.get(path)
+    assert refused.status_code == 405
+    assert refused.json()["error"]["code"] == "method_not_allowed"
+    assert refused.headers["x-frame-options"] == "DENY"
+
+
 def test_a_database_failure_is_answered_in_the_error_shape(
     sender: httpx.Client, key: str, settings: Settings
 ) -> None:

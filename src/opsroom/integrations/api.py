@@ -5,10 +5,10 @@ The PagerDuty-compatible ones live at PagerDuty's paths (/v2/...), so a
 PagerDuty client pointed at opsroom's base URL works unchanged.
 
 An alert storm is thousands of small requests a second, so the three endpoints that feed
-the intake run leaner than the app's other routes (`IngestRoute`, and `intake` routed on
-the app's own router): they are still ordinary routes of the app, behind its middleware
-(security headers, the request size limit, one error shape) and documented in its OpenAPI,
-served by any ASGI server."""
+the intake run leaner than the app's other routes (`IngestRoute`, and `intake`, which the
+app serves ahead of FastAPI's per-request layers: `runtime.app.Opsroom`): they are still
+ordinary routes of the app, behind its middleware (security headers, the request size
+limit, one error shape) and documented in its OpenAPI, served by any ASGI server."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class IngestRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
-        self.app = self._serve  # routed by the app's own router
+        self.app = self._serve  # as the app serves the intake's routes
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         response: Response = await self.endpoint(Request(scope, receive))
@@ -73,7 +73,7 @@ class IngestRoute(APIRoute):
         return endpoint
 
 
-# The endpoints feeding the intake, which the app routes on its own router (app.py).
+# The endpoints feeding the intake, which the app serves on a router of their own (app.py).
 intake = APIRouter(tags=["ingest"], route_class=IngestRoute)
 router = APIRouter(tags=["ingest"])  # PagerDuty's change events, an ordinary route
 
@@ -298,15 +298,16 @@ def change_enqueue(received: Body, settings: AppSettings) -> JSONResponse:
     return JSONResponse({"status": "success", "message": "Change event processed"}, status_code=202)
 
 
+INTAKE_PATHS = frozenset(route.path for route in intake.routes if isinstance(route, APIRoute))
+
+
 class AcceptedUnlogged(logging.Filter):
     """Leaves the ingest requests that were accepted out of uvicorn's access log, which at a
     storm's rate would be a line for each of thousands of alerts a second (the alerts page
     counts them); refused ones stay in it, for whoever sets up a sender. Reads uvicorn's
     access record: (client, method, path, HTTP version, status)."""
 
-    paths = frozenset(
-        route.path for route in (*intake.routes, *router.routes) if isinstance(route, APIRoute)
-    )
+    paths = INTAKE_PATHS | {route.path for route in router.routes if isinstance(route, APIRoute)}
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args

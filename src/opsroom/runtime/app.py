@@ -11,6 +11,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsroom import __version__
 from opsroom.actions import api as actions_api
@@ -91,6 +95,38 @@ PAGE_ROUTERS = (
 )
 
 
+class Opsroom(FastAPI):
+    """The app, serving the intake's endpoints (an alert storm: thousands of small requests a
+    second) through its own middleware and error handlers alone. FastAPI's layers around
+    every other request (its telemetry check, which reads the environment, the exit-stack
+    middleware, the lookup among every route) cost a single-alert request about a tenth of
+    its CPU; what the intake's requests pass is otherwise the same as for any route."""
+
+    _intake: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in ingest_api.INTAKE_PATHS:
+            scope["app"] = self
+            await self._intake_stack()(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    def _intake_stack(self) -> ASGIApp:
+        """The intake's routes inside the app's middleware, as Starlette stacks them for the
+        app: errors answered by the app's handlers, the unexpected ones last."""
+        if self._intake is None:
+            handlers = dict(self.exception_handlers)
+            unexpected = handlers.pop(Exception, None)
+            stack: ASGIApp = ExceptionMiddleware(
+                Router(routes=ingest_api.intake.routes), handlers=handlers
+            )
+            stack = ServerErrorMiddleware(stack, handler=unexpected)
+            for middleware in reversed(self.user_middleware):
+                stack = middleware.cls(stack, *middleware.args, **middleware.kwargs)
+            self._intake = stack
+        return self._intake
+
+
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
     """The web application; with worker=True it also runs the background worker. Called
     without settings (as an ASGI server's factory: the app of `opsroom serve --no-worker`),
@@ -100,7 +136,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         for warning in settings.warnings():
             log.warning("warning: %s", warning)
     wiring.install()
-    app = FastAPI(
+    app = Opsroom(
         lifespan=_lifespan(settings, worker=worker),
         title="opsroom",
         version=__version__,
@@ -114,10 +150,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.shell = shell
     app.state.incident_panels = incident_panels
     errors_http.install(app)
-    # The intake's endpoints on the app's own router, ahead of the routers it includes:
-    # FastAPI (0.165) looks up and serves an included router's routes through its inclusion
-    # machinery, which cost a single-alert request about a third more CPU.
-    app.router.routes.extend(ingest_api.intake.routes)
+    app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document
     for router in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
