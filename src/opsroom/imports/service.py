@@ -5,6 +5,7 @@ become squads."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import TextIO
 
@@ -37,30 +38,66 @@ def _platform(session: Session, slug: str | None) -> str:
     return platforms[0].slug
 
 
-def _squad(
-    session: Session,
-    actor: Principal,
-    group: str,
-    platform: str,
-    created: list[str],
-    known: set[str],
-) -> str:
-    """The squad of an assignment group; each is looked up once per import (`known`)."""
-    slug = slugify(group)[:80]
-    if slug in known or slug in created:
+@dataclass
+class _Import:
+    """One file's import as it goes: what each incident came to, the squads it created."""
+
+    session: Session
+    actor: Principal
+    platform: str
+    outcomes: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0}
+    )
+    squads_created: list[str] = field(default_factory=list)
+    squads_known: set[str] = field(default_factory=set)
+    rejected: list[schemas.RejectedRead] = field(default_factory=list)
+
+    def take(self, record: servicenow.Record) -> None:
+        """Import one incident whole (a savepoint), or reject it with its line."""
+        created_before = len(self.squads_created)
+        try:
+            with self.session.begin_nested():
+                outcome = self._imported(record)
+            self.outcomes[outcome] += 1
+        except (ValidationFailed, ValidationError) as exc:
+            del self.squads_created[created_before:]  # rolled back with the incident
+            self.rejected.append(_rejected(record.lines[0], record.number, _problem(exc)))
+
+    def _imported(self, record: servicenow.Record) -> str:
+        group = [record.assignment_group] if record.assignment_group else []
+        squads = [self._squad(name) for name in group]
+        data = _incident(record, self.platform, squads)
+        return incidents_service.import_record(self.session, actor=self.actor, data=data)[1]
+
+    def _squad(self, group: str) -> str:
+        """The squad of an assignment group; each is looked up once per import."""
+        slug = slugify(group)[:80]
+        if slug in self.squads_known or slug in self.squads_created:
+            return slug
+        try:
+            self.squads_known.add(catalog_service.get_squad(self.session, slug).slug)
+        except NotFound:
+            data = catalog_schemas.SquadCreate(
+                slug=slug,
+                name=group,
+                platform=self.platform,
+                description="Created from a ServiceNow assignment group on import",
+            )
+            created = catalog_service.create_squad(self.session, actor=self.actor, data=data)
+            self.squads_created.append(created.slug)
         return slug
-    try:
-        known.add(catalog_service.get_squad(session, slug).slug)
-        return slug
-    except NotFound:
-        data = catalog_schemas.SquadCreate(
-            slug=slug,
-            name=group,
-            platform=platform,
-            description="Created from a ServiceNow assignment group on import",
+
+    def result(self) -> schemas.ImportResult:
+        return schemas.ImportResult(
+            platform=self.platform,
+            squads_created=self.squads_created,
+            rejected=sorted(self.rejected, key=lambda r: r.line),
+            **self.outcomes,
         )
-        created.append(catalog_service.create_squad(session, actor=actor, data=data).slug)
-        return slug
+
+
+def _rejected(line: int, number: str | None, problem: str) -> schemas.RejectedRead:
+    return schemas.RejectedRead(line=line, number=number, problem=problem)
 
 
 def _incident(
@@ -99,45 +136,17 @@ def import_servicenow(
 ) -> schemas.ImportResult:
     """Import a ServiceNow incident export (one row per incident, or per update)."""
     require(actor, Action.GOVERN)
-    slug = _platform(session, platform)
+    run = _Import(session, actor, _platform(session, platform))
     try:
         parsed = servicenow.parse(source, zone)
     except servicenow.BadRow as exc:
         raise ValidationFailed(str(exc), fields={"file": str(exc)}) from None
-    outcomes = {"created": 0, "updated": 0, "unchanged": 0}
-    squads_created: list[str] = []
-    squads_known: set[str] = set()
-    rejected = [
-        schemas.RejectedRead(line=r.line, number=r.number, problem=r.problem)
-        for r in parsed.rejected
-    ]
+    run.rejected.extend(_rejected(r.line, r.number, r.problem) for r in parsed.rejected)
     for done, record in enumerate(parsed.records, start=1):
-        known = len(squads_created)
-        try:
-            with session.begin_nested():
-                group = [record.assignment_group] if record.assignment_group else []
-                squads = [
-                    _squad(session, actor, g, slug, squads_created, squads_known) for g in group
-                ]
-                _, outcome = incidents_service.import_record(
-                    session, actor=actor, data=_incident(record, slug, squads)
-                )
-            outcomes[outcome] += 1
-        except (ValidationFailed, ValidationError) as exc:
-            del squads_created[known:]  # rolled back with the incident
-            rejected.append(
-                schemas.RejectedRead(
-                    line=record.lines[0], number=record.number, problem=_problem(exc)
-                )
-            )
+        run.take(record)
         if progress:
             progress(done, len(parsed.records))
-    return schemas.ImportResult(
-        platform=slug,
-        squads_created=squads_created,
-        rejected=sorted(rejected, key=lambda r: r.line),
-        **outcomes,
-    )
+    return run.result()
 
 
 def _problem(exc: ValidationFailed | ValidationError) -> str:
