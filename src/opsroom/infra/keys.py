@@ -37,10 +37,17 @@ def next_number(session: Session, prefix: str) -> int:
     return int(session.execute(bumped).scalar_one())
 
 
+# Key numbers are stored as SQL INTEGER: a larger number names no record.
+LARGEST_NUMBER = 2**31 - 1
+
+
 def parse(key: str, prefix: str) -> int | None:
     """INC-42 -> 42 (case-insensitive); None when it is not such a key."""
-    head, _, number = key.upper().partition("-")
-    return int(number) if head == prefix and number.isdigit() else None
+    head, _, digits = key.upper().partition("-")
+    if head != prefix or not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(digits)
+    return number if number <= LARGEST_NUMBER else None
 
 
 def find(
