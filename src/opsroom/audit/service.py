@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,18 @@ def list_entries(
     if actor:
         query = query.where(AuditEntry.actor == actor)
     return paginate(session, query, AuditEntry.seq, limit=limit, cursor=cursor, descending=True)
+
+
+def actors(
+    session: Session, *, subject_type: str, subject_key: str, actions: Collection[str]
+) -> set[str]:
+    """Who did any of `actions` to one subject (who wrote a review, say)."""
+    query = select(AuditEntry.actor).where(
+        AuditEntry.subject_type == subject_type,
+        AuditEntry.subject_key == subject_key,
+        AuditEntry.action.in_(actions),
+    )
+    return set(session.scalars(query.distinct()))
 
 
 def _links(session: Session) -> Iterator[domain.ChainLink]:

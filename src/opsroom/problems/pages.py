@@ -17,6 +17,7 @@ from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
+from opsroom.improvement.domain import REVIEW_SECTIONS
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
@@ -80,6 +81,7 @@ def _settings_page(
     context = {
         "settings": current,
         "priorities": settings_schemas.PRIORITY_LABELS,
+        "sections": REVIEW_SECTIONS,
         "failure": failure,
     }
     return render(
@@ -108,6 +110,9 @@ def _settings_form(form: FormData) -> settings_schemas.ProblemSettings:
         }
         | {
             "review_priorities": form.getlist("review_priorities"),
+            "review_required_sections": form.getlist("review_required_sections"),
+            "review_needs_actions": "review_needs_actions" in form,
+            "review_second_approval": "review_second_approval" in form,
             "categories": [line for line in lines if line.strip()],
             "action_due_days": {p: form.get(f"due_{p}") for p in settings_schemas.PRIORITY_LABELS},
         }
