@@ -21,7 +21,16 @@ from opsroom.improvement.domain import REVIEW_SECTIONS
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
-from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -130,7 +139,7 @@ def save_settings(request: Request, session: DbSession, actor: Actor, form: Post
         data = _settings_form(form)
         return settings.replace(session, actor=actor, doc=data, version=data.version)
 
-    outcome = attempt(session, "settings", form, change)
+    outcome = attempt(session, "settings", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _settings_page(request, session, actor, outcome)
     return see_other("/problems/settings")
@@ -160,7 +169,7 @@ def create_problem(request: Request, session: DbSession, actor: Actor, form: Pos
         data = parse_form(schemas.ProblemCreate, form, lists=frozenset({"services", "incidents"}))
         return problems.create(session, actor=actor, data=data).key
 
-    outcome = attempt(session, "create", form, change)
+    outcome = attempt(session, "create", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _new_page(request, session, form, outcome)
     return see_other(f"/problems/{outcome}")
@@ -212,7 +221,7 @@ def _apply(
     name: str,
     change: Callable[[], object],
 ) -> Response:
-    outcome = attempt(session, name, form, change)
+    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/problems/{key}{AFTER[name]}")
