@@ -17,6 +17,7 @@ from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
+from opsroom.infra.wording import counted
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
 from opsroom.notify.contacts import add_contact_method as add_contact_method
@@ -319,7 +320,7 @@ def _failed(row: OutboxMessage, failure: channels.DeliveryFailed) -> tuple[str, 
         row.status = Delivery.FAILED
         return (
             "page_failed",
-            f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
+            f"{_sending(row)} by {row.channel} failed for good after {counted(row.attempts, 'attempt')}: {failure}",
         )
     now = clock.now()
     retry_at = now + domain.RETRY.delay(row.attempts)

@@ -116,7 +116,7 @@ def test_resolving_stops_delayed_follow_up_pages(
     assert receiver.posts == []
     with session_scope(paging) as s:
         assert [m.status for m in notify.log(s, actor=ACTOR, incident=key).items] == ["cancelled"]
-    assert "Escalation stopped (resolved by tester); 1 follow-up page(s) dropped" in _timeline(
+    assert "Escalation stopped (resolved by tester); 1 follow-up page dropped" in _timeline(
         paging, key
     )
 
@@ -172,7 +172,7 @@ def test_a_refused_delivery_fails_for_good_and_shows_on_the_incident(
         ).items
     assert [m.last_error for m in failed] == ["HTTP 404: ok"]
     assert any(
-        t.startswith("Page to alice@example.com by webhook failed for good")
+        t.startswith("Page to alice@example.com by webhook failed for good after 1 attempt:")
         for t in _timeline(paging, key)
     )
 
