@@ -207,6 +207,7 @@ def test_settings_form_names_the_bad_setting_and_saves_nothing(
     assert response.status_code == 422
     errors = " ".join(field_errors(response.text))
     assert "grouping window minutes" in errors and "group by" in errors
+    assert 'value="99999"' in response.text and 'value="ok, not-a-label"' in response.text
     saved = catalog_client.get("/api/v1/integrations/prom").json()
     assert saved["version"] == 1 and saved["settings"]["grouping_window_minutes"] == 15
 

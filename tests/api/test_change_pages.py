@@ -173,7 +173,9 @@ def test_the_incident_page_ranks_suspect_changes_and_marks_the_cause(ops: TestCl
     assert "Suspect changes" in page and "upstream: db · 2.0 h before impact" in page
     response = post(ops, f"/changes/{deployed['key']}/cause", {"incident": incident["key"]})
     assert response.headers["location"] == f"/incidents/{incident['key']}#suspects"
-    assert "marked as the cause" in ops.get(f"/incidents/{incident['key']}", headers=HTML).text
+    marked = ops.get(f"/incidents/{incident['key']}", headers=HTML).text
+    assert "marked as the cause" in marked
+    assert "2.0 h before impact · failed</span>" in marked  # failed once, not "· failed · failed"
     change_page = ops.get(f"/changes/{deployed['key']}", headers=HTML).text
     assert f'<a href="/incidents/{incident["key"]}">' in change_page
     assert ops.get(f"/api/v1/changes/{deployed['key']}").json()["status"] == "failed"

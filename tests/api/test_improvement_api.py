@@ -48,7 +48,7 @@ def error(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-def test_review_written_published_and_exported(api: TestClient) -> None:
+def test_review_written_published_and_exported(api: TestClient, settings: Settings) -> None:
     key = resolved_p1(api)
     review = api.get(f"/api/v1/reviews/{key}").json()
     assert (review["status"], review["owner_squad"], review["required"]) == (
@@ -56,9 +56,8 @@ def test_review_written_published_and_exported(api: TestClient) -> None:
         "payments",
         True,
     )
-    patched = api.patch(
-        f"/api/v1/reviews/{key}", json={"version": 1, "summary": "Checkout failed."}
-    )
+    written = {"summary": "Checkout failed.", "what_happened": "w", "contributing_factors": "c"}
+    patched = api.patch(f"/api/v1/reviews/{key}", json={"version": 1, **written})
     assert patched.json()["summary"] == "Checkout failed."
     stale = api.patch(f"/api/v1/reviews/{key}", json={"version": 1, "summary": "x"})
     assert error(stale, 409)["code"] == "stale_version"
@@ -68,7 +67,11 @@ def test_review_written_published_and_exported(api: TestClient) -> None:
     assert (item["key"], item["independent_verification"]) == ("ACT-1", True)
     assert error(api.post(f"/api/v1/reviews/{key}/publish"), 409)["code"] == "invalid_transition"
     assert api.post(f"/api/v1/reviews/{key}/submit").json()["status"] == "in_review"
-    assert api.post(f"/api/v1/reviews/{key}/publish").json()["status"] == "published"
+    refused = error(api.post(f"/api/v1/reviews/{key}/publish"), 422)  # by its own author
+    assert list(refused["fields"]) == ["approval"]
+    manager = bearer_for(settings, "om2@example.com", Role.OPERATIONS_MANAGER)
+    with client_as(settings, manager) as second:
+        assert second.post(f"/api/v1/reviews/{key}/publish").json()["status"] == "published"
     markdown = api.get(f"/api/v1/reviews/{key}/markdown")
     assert markdown.headers["content-type"].startswith("text/markdown")
     assert markdown.text.startswith(f"# Post-incident review: {key} Checkout down")

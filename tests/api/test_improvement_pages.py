@@ -107,10 +107,17 @@ def test_a_refused_form_is_shown_next_to_it(api: TestClient) -> None:
     key = created(api, "/api/v1/problems", {"title": "Checkout pool", "services": ["checkout"]})[
         "key"
     ]
-    refused = api.post(
-        f"/problems/{key}/rca", data={"version": "1", "factors": "gremlins: bad luck"}
-    )
+    sent = {
+        "version": "1",
+        "root_cause": "Pool sized for last year",
+        "factors": "gremlins: bad luck",
+    }
+    refused = api.post(f"/problems/{key}/rca", data=sent)
     assert refused.status_code == 422
     assert re.search(r"No category &#39;gremlins&#39;", refused.text)
+    assert ">Pool sized for last year</textarea>" in refused.text  # what was typed, kept
+    assert ">gremlins: bad luck</textarea>" in refused.text
+    refused = api.post(f"/problems/{key}/incidents", data={"incident": "INC-999"})
+    assert refused.status_code == 422 and 'value="INC-999"' in refused.text
     refused = api.post(f"/problems/{key}/move/close", data={"version": "1"})
     assert refused.status_code == 409 and "allowed now: investigate" in refused.text

@@ -76,6 +76,20 @@ def test_bad_values_are_field_errors_and_change_nothing(api: TestClient) -> None
     assert api.get(URL).json()["version"] == 0
 
 
+def test_what_a_required_review_needs_to_publish_is_part_of_the_settings(api: TestClient) -> None:
+    defaults = api.get(URL).json()
+    assert defaults["review_required_sections"] == [
+        "summary",
+        "what_happened",
+        "contributing_factors",
+    ]
+    assert (defaults["review_needs_actions"], defaults["review_second_approval"]) == (True, True)
+    refused = error(api.put(URL, json=_with(api, review_required_sections=["lessons"])), 422)
+    assert "no section lessons" in refused["fields"]["review_required_sections"]
+    saved = api.put(URL, json=_with(api, review_required_sections=["got_lucky", "summary"]))
+    assert saved.json()["review_required_sections"] == ["summary", "got_lucky"]
+
+
 def test_a_stale_version_is_a_conflict(api: TestClient) -> None:
     assert api.put(URL, json=_with(api, escalate_after_days=3)).status_code == 200
     stale = error(api.put(URL, json=_with(api, escalate_after_days=4) | {"version": 0}), 409)

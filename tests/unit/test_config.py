@@ -45,3 +45,14 @@ def test_tls_is_inferred_from_the_public_url() -> None:
 )
 def test_pasted_postgres_urls_use_psycopg3(given: str, used: str) -> None:
     assert normalise_url(given) == used
+
+
+def test_links_point_where_opsroom_listens_unless_a_public_url_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPSROOM_BASE_URL", raising=False)
+    assert Settings(port=8123).base_url == "http://127.0.0.1:8123"
+    assert Settings(host="0.0.0.0", port=9000).base_url == "http://127.0.0.1:9000"
+    monkeypatch.setenv("OPSROOM_BASE_URL", "https://ops.example.com")
+    assert Settings(port=8123).base_url == "https://ops.example.com"

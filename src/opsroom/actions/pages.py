@@ -19,6 +19,7 @@ from opsroom.catalog import service as catalog_service
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
@@ -123,7 +124,7 @@ def raise_action(request: Request, session: DbSession, actor: Actor, form: Poste
     def change() -> str:
         return actions.create(session, actor=actor, data=parse_form(schemas.ActionCreate, form)).key
 
-    outcome = attempt(session, "raise", form, change)
+    outcome = attempt(session, "raise", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _tracker(request, session, actor, TrackerFilters(), outcome)
     return see_other(f"/actions/{outcome}")
@@ -176,7 +177,7 @@ def move_action(
         data = parse_form(schemas.ActionMove, form)
         return actions.transition(session, actor=actor, key=key, move=move, data=data)
 
-    outcome = attempt(session, "move", form, change)
+    outcome = attempt(session, "move", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/actions/{key}")
@@ -192,7 +193,7 @@ def edit_action(
         data = parse_form(schemas.ActionUpdate, form)
         return actions.update(session, actor=actor, key=key, data=data)
 
-    outcome = attempt(session, "edit", form, change)
+    outcome = attempt(session, "edit", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/actions/{key}")

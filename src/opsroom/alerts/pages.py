@@ -22,6 +22,7 @@ from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.infra import clock
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     CSRF_FIELD,
     BlankIsNone,
     Failure,
@@ -145,6 +146,7 @@ def _integration_page(
         "recent": [reports.read_alert(a) for a in recent.items],
         "figures": next((row for row in figures if row.key == slug), None),
         "severities": list(Severity),
+        "manage": alerts.management(session, actor, integration.service),
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -160,7 +162,7 @@ def create_integration(
         key, integration = alerts.create_integration(session, actor=actor, data=data)
         return key, integration.slug
 
-    outcome = attempt(session, "integration", form, change)
+    outcome = attempt(session, "integration", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _integrations_page(request, session, form, outcome)
     key, slug = outcome
@@ -234,6 +236,7 @@ def update_settings(
         lambda: alerts.update_integration(
             session, actor=actor, slug=slug, data=_settings_update(form)
         ),
+        answered=ANY_REFUSAL,
     )
     if isinstance(outcome, Failure):
         return _integration_page(request, session, actor, slug, failure=outcome)
@@ -302,7 +305,13 @@ def _save_window(
     kind: str,
     save: Callable[[FormData], object],
 ) -> Response:
-    outcome = attempt(session, kind, form, lambda: save(_window_form(form, zone_of(request))))
+    outcome = attempt(
+        session,
+        kind,
+        form,
+        lambda: save(_window_form(form, zone_of(request))),
+        answered=ANY_REFUSAL,
+    )
     if isinstance(outcome, Failure):
         return _silences_page(request, session, SilenceListing(), form, outcome)
     return see_other(f"/alerts/silences#{kind}")

@@ -29,11 +29,19 @@ from opsroom.alerts.models import (
 from opsroom.alerts.silences import create_silence as create_silence
 from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
 from opsroom.audit import service as audit
-from opsroom.auth.domain import Action, Principal, integration_principal, require
+from opsroom.auth.domain import (
+    Action,
+    Decision,
+    Principal,
+    decide,
+    integration_principal,
+    require,
+)
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock
 from opsroom.infra.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     Unauthenticated,
     require_version,
@@ -62,14 +70,18 @@ def settings_of(integration: Integration) -> schemas.IntegrationSettings:
 # --- integrations -------------------------------------------------------------------------
 
 
-def _require_owner(session: Session, actor: Principal, service: str | None) -> None:
+def management(session: Session, actor: Principal, service: str | None) -> Decision:
     """A squad's lead manages its services' integrations; label-routed ones need governance."""
     if service is None:
-        require(actor, Action.GOVERN)
-        return
-    require(
-        actor, Action.EDIT_SQUAD_ITEMS, squads=[catalog.get_service(session, service).owner.slug]
-    )
+        return decide(actor, Action.GOVERN)
+    owner = catalog.get_service(session, service).owner.slug
+    return decide(actor, Action.EDIT_SQUAD_ITEMS, squads=[owner])
+
+
+def _require_owner(session: Session, actor: Principal, service: str | None) -> None:
+    decision = management(session, actor, service)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
 
 
 def _audit(

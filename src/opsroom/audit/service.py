@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,18 @@ def list_entries(
     if actor:
         query = query.where(AuditEntry.actor == actor)
     return paginate(session, query, AuditEntry.seq, limit=limit, cursor=cursor, descending=True)
+
+
+def actors(
+    session: Session, *, subject_type: str, subject_key: str, actions: Collection[str]
+) -> set[str]:
+    """Who did any of `actions` to one subject (who wrote a review, say)."""
+    query = select(AuditEntry.actor).where(
+        AuditEntry.subject_type == subject_type,
+        AuditEntry.subject_key == subject_key,
+        AuditEntry.action.in_(actions),
+    )
+    return set(session.scalars(query.distinct()))
 
 
 def _links(session: Session) -> Iterator[domain.ChainLink]:
@@ -197,3 +209,25 @@ def move_timeline(session: Session, *, subject_type: str, from_key: str, to_key:
         .values(subject_key=to_key)
     )
     return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def note_events(session: Session, events: Sequence[Event], *, same: str) -> None:
+    """Timeline entries that say how something is going rather than add to the story: one
+    per subject, kind and `data[same]`, its text replaced as things move on (a delivery
+    retried eight times is one entry, not eight)."""
+    fresh: list[Event] = []
+    for e in events:
+        query = select(TimelineEvent).where(
+            TimelineEvent.subject_type == e.subject_type,
+            TimelineEvent.subject_key == e.subject_key,
+            TimelineEvent.kind == e.kind,
+        )
+        wanted = (e.data or {}).get(same)
+        found = next(
+            (t for t in session.scalars(query) if (t.data or {}).get(same) == wanted), None
+        )
+        if found is None:
+            fresh.append(e)
+        else:
+            found.text = e.text
+    add_events(session, fresh)

@@ -4,11 +4,12 @@ and who is acting (from a bearer token or a browser session, with CSRF checked).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from jinja2 import pass_context
 from sqlalchemy.orm import Session
 
 from opsroom.auth import domain as auth_rules
@@ -104,6 +105,16 @@ async def optional_principal(request: Request) -> Principal | None:
     """The signed-in person for pages that also show to visitors (the login page)."""
     found = await _signed_in(request)
     return found[0] if found else None
+
+
+@pass_context
+def may(context: Any, action: str, squads: Iterable[str] = ()) -> auth_rules.Decision:
+    """For a page: may the person signed in `action` (on `squads`' items)? Pages offer only
+    what this allows, or say why not."""
+    principal: Principal | None = context.get("principal")
+    if principal is None:
+        return auth_rules.Decision(False, "sign in first")
+    return auth_rules.decide(principal, Action(action), squads=squads)
 
 
 async def reader(request: Request) -> Principal:

@@ -18,7 +18,7 @@ from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.catalog import vendors as vendor_service
-from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render
+from opsroom.web.pages import ANY_REFUSAL, BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -196,7 +196,7 @@ def edit_service(
     def change() -> object:
         return catalog.update_service(session, actor=actor, slug=slug, data=form.update())
 
-    outcome = attempt(session, "edit", form.model_dump(), change)
+    outcome = attempt(session, "edit", form.model_dump(), change, answered=ANY_REFUSAL)
     return _saved_or_refused(request, session, actor, slug, outcome)
 
 
@@ -212,7 +212,7 @@ def add_dependency(
         upstream = schemas.DependencyIn.model_validate(form.model_dump()).depends_on
         return catalog.add_dependency(session, actor=actor, slug=slug, depends_on=upstream)
 
-    outcome = attempt(session, "dependency", form.model_dump(), change)
+    outcome = attempt(session, "dependency", form.model_dump(), change, answered=ANY_REFUSAL)
     return _saved_or_refused(request, session, actor, slug, outcome)
 
 

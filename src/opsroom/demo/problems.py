@@ -27,7 +27,8 @@ from opsroom.reviews import schemas as review_schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Transition as ReviewMove
 
-# Who does the work: an engineer completes, a colleague verifies, a lead publishes.
+# Who does the work: an engineer completes, a colleague verifies; a reviewer writes a review
+# and a manager who did not write it publishes it.
 ENGINEER = Principal(name="niamh.byrne@example.com", role=Role.RESPONDER)
 REVIEWER = Principal(name="karin.holm@example.com", role=Role.OPERATIONS_MANAGER)
 MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
@@ -255,7 +256,7 @@ def _review(session: Session, key: str, index: int, published: bool) -> int:
             )
             reviews.transition(
                 session,
-                actor=REVIEWER,
+                actor=MANAGER,
                 key=key,
                 move=ReviewMove.PUBLISH,
                 data=review_schemas.ReviewMove(),

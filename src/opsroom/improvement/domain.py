@@ -10,13 +10,31 @@ from datetime import timedelta
 from opsroom.incidents.domain import Priority
 from opsroom.infra.events import Event
 
+# The sections of a post-incident review people write, in the order the review reads; the
+# wording keeps to systems and decisions, not to who was at fault.
+REVIEW_SECTIONS: dict[str, str] = {
+    "summary": "Summary",
+    "what_happened": "What happened",
+    "contributing_factors": "Contributing factors",
+    "went_well": "What went well",
+    "went_poorly": "What went poorly",
+    "got_lucky": "Where we got lucky",
+}
+
 
 @dataclass(frozen=True)
 class ReviewPolicy:
-    """Which priorities need a post-incident review, and how soon it is due."""
+    """Which priorities need a post-incident review, how soon it is due, and what such a
+    review needs before it is published: its required sections written, an action item
+    agreed, and the approval of someone who did not write it (who publishes it)."""
 
     required_for: frozenset[Priority] = frozenset({Priority.P1, Priority.P2})
     due_business_days: int = 5
+    required_sections: frozenset[str] = frozenset(
+        {"summary", "what_happened", "contributing_factors"}
+    )
+    needs_actions: bool = True
+    second_approval: bool = True
 
 
 DEFAULT_REVIEW_POLICY = ReviewPolicy()

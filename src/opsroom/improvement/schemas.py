@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from opsroom.audit.schemas import Stamp
+from opsroom.improvement.domain import DEFAULT_REVIEW_POLICY, REVIEW_SECTIONS
 
 PriorityLabel = Literal["P1", "P2", "P3", "P4", "P5"]
 PRIORITY_LABELS: tuple[PriorityLabel, ...] = ("P1", "P2", "P3", "P4", "P5")
@@ -25,6 +26,18 @@ class SettingsDoc(BaseModel):
     )
     review_due_business_days: int = Field(
         ge=1, le=60, description="a review is due this many business days after resolution"
+    )
+    review_required_sections: list[str] = Field(
+        default=sorted(DEFAULT_REVIEW_POLICY.required_sections),
+        description=f"sections a required review must have written to be published; of {', '.join(REVIEW_SECTIONS)}",
+    )
+    review_needs_actions: bool = Field(
+        default=DEFAULT_REVIEW_POLICY.needs_actions,
+        description="a required review is published only with an action item agreed",
+    )
+    review_second_approval: bool = Field(
+        default=DEFAULT_REVIEW_POLICY.second_approval,
+        description="a required review is published only by someone who did not write it",
     )
     categories: list[Category] = Field(
         min_length=1, max_length=40, description="the categories of contributing factors"
@@ -47,6 +60,16 @@ class SettingsDoc(BaseModel):
     @classmethod
     def _distinct_priorities(cls, value: list[PriorityLabel]) -> list[PriorityLabel]:
         return sorted(set(value))
+
+    @field_validator("review_required_sections")
+    @classmethod
+    def _known_sections(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(REVIEW_SECTIONS))
+        if unknown:
+            raise ValueError(
+                f"no section {', '.join(unknown)}; the sections are {', '.join(REVIEW_SECTIONS)}"
+            )
+        return [name for name in REVIEW_SECTIONS if name in value]
 
     @field_validator("categories")
     @classmethod

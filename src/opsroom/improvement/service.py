@@ -22,6 +22,9 @@ def to_doc(settings: Settings) -> schemas.SettingsDoc:
     return schemas.SettingsDoc(
         review_priorities=[p.label for p in sorted(settings.reviews.required_for)],
         review_due_business_days=settings.reviews.due_business_days,
+        review_required_sections=sorted(settings.reviews.required_sections),
+        review_needs_actions=settings.reviews.needs_actions,
+        review_second_approval=settings.reviews.second_approval,
         categories=list(settings.categories),
         recurrence_incidents=settings.recurrence.count,
         recurrence_days=settings.recurrence.window.days,
@@ -36,6 +39,9 @@ def from_doc(doc: schemas.SettingsDoc) -> Settings:
         reviews=domain.ReviewPolicy(
             required_for=frozenset(Priority[p] for p in doc.review_priorities),
             due_business_days=doc.review_due_business_days,
+            required_sections=frozenset(doc.review_required_sections),
+            needs_actions=doc.review_needs_actions,
+            second_approval=doc.review_second_approval,
         ),
         actions=domain.ActionPolicy(
             due_in={Priority[p]: timedelta(days=d) for p, d in doc.action_due_days.items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 PLACEHOLDER_SIGNING_SECRET = "change-me-in-production"
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # every interface: links name this machine
 PLACEHOLDER_WARNING = (
     "OPSROOM_SIGNING_SECRET is the shipped placeholder: anyone can forge webhook signatures, "
     "acknowledge links and calendar feed tokens. Set a long random secret of your own."
@@ -31,7 +32,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL used in links")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL used in links; default: this host and port",
+    )
     timezone: str = Field(
         default="UTC", description="Zone times are shown in when a viewer has none"
     )
@@ -65,6 +69,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _links_to_where_it_listens(self) -> Settings:
+        """Unless a public URL is set, links (and integrations' configs) point at the host
+        and port served, not at the default port."""
+        if "base_url" not in self.model_fields_set:
+            host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+            self.base_url = f"http://{host}:{self.port}"
+        return self
 
     @property
     def uses_tls(self) -> bool:

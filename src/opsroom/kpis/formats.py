@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import orjson
 
+from opsroom.infra.wording import counted
 from opsroom.kpis import schemas
 
 FIGURES = ("mean", "median", "p90")
@@ -336,11 +337,12 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
         ),
         ("Median days from resolution to published review", _days(r.median_days_to_publish)),
         ("Reviews overdue", str(r.overdue)),
-        ("Action-item closure rate", f"{_pct(a.closure_rate_pct)} ({a.total} items)"),
+        ("Action-item closure rate", f"{_pct(a.closure_rate_pct)} ({counted(a.total, 'item')})"),
         ("Action items open / overdue", f"{a.outstanding} / {a.overdue}"),
         (
             "Pages per person paged",
-            f"{_number(o.pages_per_person) or NONE} ({o.pages} pages, {o.people_paged} people, most {o.most_paged})",
+            f"{figure_value('number', o.pages_per_person)} ({counted(o.pages, 'page')}, "
+            f"{counted(o.people_paged, 'person', 'people')}, most {o.most_paged})",
         ),
         ("Alert noise reduction", _pct(report.noise_reduction_pct)),
     ]

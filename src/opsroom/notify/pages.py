@@ -22,7 +22,16 @@ from opsroom.infra.errors_http import is_htmx
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
 from opsroom.notify.domain import Channel
-from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # Reached from an email by someone who may have no account: the signed token is the key.
@@ -106,6 +115,7 @@ def subscribe(request: Request, session: DbSession, actor: Actor, form: Posted) 
         lambda: subscriptions.subscribe(
             session, actor=actor, data=parse_form(schemas.SubscriptionIn, form)
         ),
+        answered=ANY_REFUSAL,
     )
     return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
 
@@ -126,6 +136,7 @@ def change_audience(
             subscription_id=subscription_id,
             audience=parse_form(schemas.SubscriptionUpdate, form).audience,
         ),
+        answered=ANY_REFUSAL,
     )
     return _back(request, session, actor, target, done if isinstance(done, Failure) else None)
 
@@ -228,7 +239,11 @@ def _submitted(
     settings, or the settings again with the refusal next to the form `name`."""
     whom = person or actor.name
     return _saved(
-        request, session, actor, whom, attempt(session, name, _fields(form), lambda: change(whom))
+        request,
+        session,
+        actor,
+        whom,
+        attempt(session, name, _fields(form), lambda: change(whom), answered=ANY_REFUSAL),
     )
 
 

@@ -17,6 +17,7 @@ from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
+from opsroom.infra.wording import counted
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain, schemas, subscriptions
 from opsroom.notify.contacts import add_contact_method as add_contact_method
@@ -298,7 +299,12 @@ def record_deliveries(
         if row.incident_key:
             data = {"outbox": row.id, "channel": row.channel}
             events.append(audit.Event(INCIDENT, row.incident_key, kind, text, data))
-    audit.add_events(session, events)
+    audit.add_events(session, [e for e in events if e.kind != RETRYING])
+    audit.note_events(session, [e for e in events if e.kind == RETRYING], same="outbox")
+
+
+# A delivery being retried has one timeline entry, updated at each attempt.
+RETRYING = "page_retry"
 
 
 def _sent(row: OutboxMessage) -> tuple[str, str]:
@@ -314,13 +320,14 @@ def _failed(row: OutboxMessage, failure: channels.DeliveryFailed) -> tuple[str, 
         row.status = Delivery.FAILED
         return (
             "page_failed",
-            f"{_sending(row)} by {row.channel} failed for good after {row.attempts} attempt(s): {failure}",
+            f"{_sending(row)} by {row.channel} failed for good after {counted(row.attempts, 'attempt')}: {failure}",
         )
-    retry_at = clock.now() + domain.RETRY.delay(row.attempts)
+    now = clock.now()
+    retry_at = now + domain.RETRY.delay(row.attempts)
     row.due_at = retry_at
     return (
-        "page_retry",
-        f"{_sending(row)} by {row.channel} failed (attempt {row.attempts}): {failure}; retrying at {retry_at:%H:%M:%S} UTC",
+        RETRYING,
+        f"{_sending(row)} by {row.channel} failed (attempt {row.attempts} at {now:%H:%M:%S} UTC): {failure}; retrying at {retry_at:%H:%M:%S} UTC",
     )
 
 

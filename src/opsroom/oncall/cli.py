@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.infra.wording import counted
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
 from opsroom.oncall.domain import ShiftUnit, TargetKind, restriction_from_text
@@ -181,7 +182,9 @@ def import_schedule(
     emit(
         read,
         as_json,
-        lambda: out.print(f"imported [bold]{read.slug}[/]: {len(read.overrides)} shift(s)"),
+        lambda: out.print(
+            f"imported [bold]{read.slug}[/]: {counted(len(read.overrides), 'shift')}"
+        ),
     )
 
 
@@ -428,7 +431,7 @@ def create_policy(
         read,
         as_json,
         lambda: out.print(
-            f"created escalation policy [bold]{read.slug}[/] with {len(read.levels)} level(s)"
+            f"created escalation policy [bold]{read.slug}[/] with {counted(len(read.levels), 'level')}"
         ),
     )
 

@@ -15,6 +15,7 @@ from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.infra.errors import Conflict, NotFound
+from opsroom.infra.wording import counted
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
@@ -89,7 +90,7 @@ def stop(session: Session, *, incident: str, status: str, actor: Principal | str
         session,
         incident,
         f"Escalation stopped ({status} by {actor})"
-        + (f"; {dropped} follow-up page(s) dropped" if dropped else ""),
+        + (f"; {counted(dropped, 'follow-up page')} dropped" if dropped else ""),
     )
     return True
 

@@ -25,7 +25,15 @@ from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery
 from opsroom.oncall import domain, schemas
 from opsroom.oncall import service as oncall
-from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render, settings_of
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    BlankIsNone,
+    Failure,
+    Filter,
+    attempt,
+    render,
+    settings_of,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # Reached from a notification by someone who may not be signed in: the signed token is the key.
@@ -161,7 +169,7 @@ def _submit(
     then: str,
 ) -> Response:
     """Run a form's change: on to `then`, or the page again with the refusal by its fields."""
-    result = attempt(session, form, values, change)
+    result = attempt(session, form, values, change, answered=ANY_REFUSAL)
     if isinstance(result, Failure):
         return page(result)
     return RedirectResponse(then, status_code=303)

@@ -173,6 +173,9 @@ def _settings_table(read: settings_schemas.ProblemSettings) -> None:
         [
             ("review priorities", ", ".join(read.review_priorities) or "none"),
             ("review due (business days)", read.review_due_business_days),
+            ("review sections to publish", ", ".join(read.review_required_sections) or "none"),
+            ("review needs an action item", read.review_needs_actions),
+            ("review published by a second person", read.review_second_approval),
             ("factor categories", ", ".join(read.categories)),
             ("recurring", f"{read.recurrence_incidents} incidents in {read.recurrence_days} days"),
             ("title similarity", read.recurrence_similarity),
@@ -193,6 +196,16 @@ def show_settings(as_json: bool = JsonOption) -> None:
 def set_settings(
     review_priority: list[str] = typer.Option([], help="P1-P5; repeat; replaces the list"),
     review_due_days: int | None = typer.Option(None, help="business days after resolution"),
+    review_section: list[str] = typer.Option(
+        [],
+        help="a section a required review must have written to publish; repeat; replaces the list",
+    ),
+    review_needs_actions: bool | None = typer.Option(
+        None, help="a required review is published only with an action item"
+    ),
+    review_second_approval: bool | None = typer.Option(
+        None, help="a required review is published only by someone who did not write it"
+    ),
     category: list[str] = typer.Option([], help="factor category; repeat; replaces the list"),
     recurrence_incidents: int | None = typer.Option(None),
     recurrence_days: int | None = typer.Option(None),
@@ -206,6 +219,9 @@ def set_settings(
     given = {
         "review_priorities": review_priority or None,
         "review_due_business_days": review_due_days,
+        "review_required_sections": review_section or None,
+        "review_needs_actions": review_needs_actions,
+        "review_second_approval": review_second_approval,
         "categories": category or None,
         "recurrence_incidents": recurrence_incidents,
         "recurrence_days": recurrence_days,

@@ -173,3 +173,9 @@ def recurring(
 def already_proposed(keys: frozenset[str], earlier: Sequence[frozenset[str]]) -> bool:
     """A group adds nothing new when an earlier proposal (accepted or dismissed) held all of it."""
     return any(keys <= seen for seen in earlier)
+
+
+def sharing(keys: frozenset[str], pending: Sequence[frozenset[str]]) -> int | None:
+    """The first pending proposal holding any of `keys`: a group that overlaps it grows it
+    rather than being proposed beside it."""
+    return next((i for i, held in enumerate(pending) if keys & held), None)

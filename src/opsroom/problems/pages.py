@@ -17,10 +17,20 @@ from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
+from opsroom.improvement.domain import REVIEW_SECTIONS
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
-from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -80,6 +90,7 @@ def _settings_page(
     context = {
         "settings": current,
         "priorities": settings_schemas.PRIORITY_LABELS,
+        "sections": REVIEW_SECTIONS,
         "failure": failure,
     }
     return render(
@@ -108,6 +119,9 @@ def _settings_form(form: FormData) -> settings_schemas.ProblemSettings:
         }
         | {
             "review_priorities": form.getlist("review_priorities"),
+            "review_required_sections": form.getlist("review_required_sections"),
+            "review_needs_actions": "review_needs_actions" in form,
+            "review_second_approval": "review_second_approval" in form,
             "categories": [line for line in lines if line.strip()],
             "action_due_days": {p: form.get(f"due_{p}") for p in settings_schemas.PRIORITY_LABELS},
         }
@@ -125,7 +139,7 @@ def save_settings(request: Request, session: DbSession, actor: Actor, form: Post
         data = _settings_form(form)
         return settings.replace(session, actor=actor, doc=data, version=data.version)
 
-    outcome = attempt(session, "settings", form, change)
+    outcome = attempt(session, "settings", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _settings_page(request, session, actor, outcome)
     return see_other("/problems/settings")
@@ -155,7 +169,7 @@ def create_problem(request: Request, session: DbSession, actor: Actor, form: Pos
         data = parse_form(schemas.ProblemCreate, form, lists=frozenset({"services", "incidents"}))
         return problems.create(session, actor=actor, data=data).key
 
-    outcome = attempt(session, "create", form, change)
+    outcome = attempt(session, "create", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _new_page(request, session, form, outcome)
     return see_other(f"/problems/{outcome}")
@@ -207,7 +221,7 @@ def _apply(
     name: str,
     change: Callable[[], object],
 ) -> Response:
-    outcome = attempt(session, name, form, change)
+    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _detail(request, session, actor, key, outcome)
     return see_other(f"/problems/{key}{AFTER[name]}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
@@ -53,14 +53,41 @@ def detect_recurring(
         if o.key not in linked
     ]
     earlier = [frozenset(p.incident_keys) for p in session.scalars(select(RecurrenceProposal))]
+    pending: list[RecurrenceProposal] = list(session.scalars(_filtered(PROPOSED)))
     proposals = []
     for group in domain.recurring(seen, rule):
         group_keys = frozenset(o.key for o in group)
         if domain.already_proposed(group_keys, earlier):
             continue
         earlier.append(group_keys)
-        proposals.append(_propose(session, actor, group))
+        shared = domain.sharing(group_keys, [frozenset(p.incident_keys) for p in pending])
+        if shared is None:
+            pending.append(_propose(session, actor, group))
+            proposals.append(pending[-1])
+        else:
+            proposals.append(_grow(session, actor, pending[shared], group))
     return proposals
+
+
+def _grow(
+    session: Session,
+    actor: Principal,
+    proposal: RecurrenceProposal,
+    group: Sequence[domain.Occurrence],
+) -> RecurrenceProposal:
+    """Add a group's new incidents to the pending proposal it overlaps."""
+    before = list(proposal.incident_keys)
+    proposal.incident_keys = before + [o.key for o in group if o.key not in before]
+    audit.record(
+        session,
+        actor=str(actor),
+        action="problem.proposal_grown",
+        subject_type="problem_proposal",
+        subject_key=str(proposal.id),
+        before={"incidents": before},
+        after={"incidents": proposal.incident_keys},
+    )
+    return proposal
 
 
 def _propose(
@@ -94,10 +121,12 @@ def proposals(
     session: Session, *, actor: Principal, status: str | None = PROPOSED
 ) -> list[RecurrenceProposal]:
     require(actor, Action.READ)
+    return list(session.scalars(_filtered(status).order_by(RecurrenceProposal.id.desc())))
+
+
+def _filtered(status: str | None) -> Select[Any]:
     query = select(RecurrenceProposal)
-    if status:
-        query = query.where(RecurrenceProposal.status == status)
-    return list(session.scalars(query.order_by(RecurrenceProposal.id.desc())))
+    return query.where(RecurrenceProposal.status == status) if status else query
 
 
 def _pending(session: Session, proposal_id: int) -> RecurrenceProposal:

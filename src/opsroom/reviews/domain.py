@@ -3,7 +3,7 @@ response figures drawn from an incident's timestamps, and the review as Markdown
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -11,6 +11,7 @@ from enum import StrEnum
 from markdown_it import MarkdownIt
 
 from opsroom.improvement.domain import DEFAULT_REVIEW_POLICY as DEFAULT_POLICY
+from opsroom.improvement.domain import REVIEW_SECTIONS
 from opsroom.improvement.domain import ReviewPolicy as Policy
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import InvalidTransition
@@ -34,16 +35,7 @@ TRANSITIONS: dict[Transition, tuple[frozenset[Status], Status]] = {
     Transition.PUBLISH: (frozenset({Status.IN_REVIEW}), Status.PUBLISHED),
 }
 
-# The sections people write, in the order the review reads; the wording keeps to systems
-# and decisions, not to who was at fault.
-SECTIONS: dict[str, str] = {
-    "summary": "Summary",
-    "what_happened": "What happened",
-    "contributing_factors": "Contributing factors",
-    "went_well": "What went well",
-    "went_poorly": "What went poorly",
-    "got_lucky": "Where we got lucky",
-}
+SECTIONS = REVIEW_SECTIONS
 PROMPTS: dict[str, str] = {
     "summary": "In two or three sentences: what customers saw and what restored service.",
     "what_happened": "The sequence of events in the systems, and the decisions taken with what was known then.",
@@ -72,6 +64,32 @@ def allowed(current: Status) -> list[Transition]:
 
 def required(priority: Priority, policy: Policy = DEFAULT_POLICY) -> bool:
     return priority in policy.required_for
+
+
+def publish_gaps(
+    policy: Policy,
+    *,
+    required_review: bool,
+    sections: Mapping[str, str],
+    actions: int,
+    authors: Collection[str],
+    publisher: str,
+) -> dict[str, str]:
+    """What stands between a review and its publication by `publisher`, by field. Every
+    review needs its summary; a required one also what `policy` asks of it."""
+    needed = policy.required_sections | {"summary"} if required_review else {"summary"}
+    gaps = {
+        name: f"write {heading}"
+        for name, heading in SECTIONS.items()
+        if name in needed and not sections.get(name, "").strip()
+    }
+    if required_review and policy.needs_actions and actions == 0:
+        gaps["actions"] = "agree at least one action item"
+    if required_review and policy.second_approval and publisher in authors:
+        gaps["approval"] = (
+            f"someone who did not write it must publish it (written by {', '.join(sorted(authors))})"
+        )
+    return gaps
 
 
 def add_business_days(start: datetime, days: int) -> datetime:

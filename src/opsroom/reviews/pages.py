@@ -23,6 +23,7 @@ from opsroom.reviews import domain, schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
 from opsroom.web.pages import (
+    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
@@ -114,6 +115,7 @@ def _editor(
         "squads": catalog_service.list_squads(session),
         "kinds": list(Kind),
         "labels": LABELS,
+        "gaps": reviews.publish_gaps(session, actor=actor, key=key),
         "failure": failure,
     }
     return render(
@@ -153,7 +155,7 @@ def _apply(
     name: str,
     change: Callable[[], object],
 ) -> Response:
-    outcome = attempt(session, name, form, change)
+    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
         return _editor(request, session, actor, key, outcome)
     return see_other(f"/reviews/{key}{AFTER[name]}")

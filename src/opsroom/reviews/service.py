@@ -54,6 +54,13 @@ def get(session: Session, *, actor: Principal, key: str) -> Review:
     return keys.find(session, query, Review.incident_number, key, incidents.PREFIX, "review of")
 
 
+def of_incident(session: Session, *, actor: Principal, key: str) -> schemas.ReviewSummary | None:
+    """The review of incident `key`, if it has one."""
+    require(actor, Action.READ)
+    review = _existing(session, key)
+    return summary(review) if review is not None else None
+
+
 def check_citation(session: Session, event: SourceCited) -> None:
     """An action item citing a review cites one that exists."""
     if event.kind is Source.REVIEW:
@@ -241,10 +248,8 @@ def transition(
     else:
         require(actor, Action.WORK_INCIDENTS)
     target = domain.next_status(Status(review.status), move)
-    if move is Transition.PUBLISH and not review.summary.strip():
-        raise ValidationFailed(
-            "write the summary before publishing", fields={"summary": "required to publish"}
-        )
+    if move is Transition.PUBLISH:
+        _ready_to_publish(session, review, actor)
     before = _snapshot(review)
     review.status = target
     if target is Status.PUBLISHED:
@@ -254,10 +259,41 @@ def transition(
     return REVIEW.saved(session, review, actor, f"review.{move.value}", before)
 
 
+# What makes someone an author of a review: the reviewers who publish it must not be one.
+WRITING = ("review.updated", "review.submit")
+
+
+def publish_gaps(session: Session, *, actor: Principal, key: str) -> dict[str, str]:
+    """What stands between the review of incident `key` and its publication by `actor`."""
+    return _gaps(session, get(session, actor=actor, key=key), actor)
+
+
+def _gaps(session: Session, review: Review, publisher: Principal) -> dict[str, str]:
+    return domain.publish_gaps(
+        settings.current(session).reviews,
+        required_review=review.required,
+        sections={name: getattr(review, name) for name in domain.SECTIONS},
+        actions=len(action_items(session, review)),
+        authors=audit.actors(
+            session, subject_type=SUBJECT, subject_key=review.key, actions=WRITING
+        ),
+        publisher=publisher.name,
+    )
+
+
+def _ready_to_publish(session: Session, review: Review, publisher: Principal) -> None:
+    gaps = _gaps(session, review, publisher)
+    if gaps:
+        raise ValidationFailed(
+            f"the review of {review.key} cannot be published yet: {'; '.join(gaps.values())}",
+            fields=gaps,
+        )
+
+
 def add_action(session: Session, *, actor: Principal, key: str, data: schemas.ReviewAction) -> Any:
-    """An action item agreed in the review; items from P1 reviews need independent verification."""
+    """An action item agreed in the review, before or after it is published; items from P1
+    reviews need independent verification."""
     review = get(session, actor=actor, key=key)
-    _writable(review)
     priority = data.priority or Priority(review.priority)
     item = actions.create(
         session,
@@ -285,7 +321,14 @@ def add_action(session: Session, *, actor: Principal, key: str, data: schemas.Re
 
 
 def action_items(session: Session, review: Review) -> list[Any]:
-    return actions.for_source(session, source_type=Source.REVIEW, key=review.key)
+    """The items agreed in the review, and those raised on its incident."""
+    return sorted(
+        (
+            *actions.for_source(session, source_type=Source.REVIEW, key=review.key),
+            *actions.for_source(session, source_type=Source.INCIDENT, key=review.key),
+        ),
+        key=lambda item: item.number,
+    )
 
 
 def timeline(session: Session, *, actor: Principal, key: str) -> list[Any]:

@@ -23,7 +23,7 @@ from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
 from opsroom.alerts.service import intake_arrived as arrived
 from opsroom.auth import api as auth_api
-from opsroom.auth import audit_api, audit_pages
+from opsroom.auth import audit_api, audit_pages, deps
 from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     )
     app.state.settings = settings
     app.state.templates = make_templates(settings.timezone)
+    app.state.templates.env.globals["may"] = deps.may
     app.state.shell = shell
     app.state.incident_panels = incident_panels
     errors_http.install(app)

@@ -84,13 +84,19 @@ def serve(
     """Upgrade the schema, then serve the web UI and the API (and the worker, by default)."""
     from opsroom.runtime.app import create_app
 
-    settings = _warned(Settings())
+    configured = Settings()
+    # Settings again with what was given here, so links follow the port served.
+    settings = _warned(
+        Settings(host=host or configured.host, port=port or configured.port)
+        if host or port
+        else configured
+    )
     migrate.upgrade(settings)
     web = create_app(settings, worker=not no_worker)
     uvicorn.run(
         web,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level="info",
         access_log=access_log,
     )

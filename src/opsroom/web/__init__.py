@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from opsroom.infra.wording import counted
+
 WEB = Path(__file__).parent
 STATIC = WEB / "static"
 NODE_MODULES = WEB / "node_modules"
@@ -43,5 +45,6 @@ def make_templates(timezone: str) -> Jinja2Templates:
         return value.astimezone(zone).strftime(fmt) if value else ""
 
     templates.env.filters["local_time"] = local_time
+    templates.env.filters["counted"] = counted
     templates.env.globals["tier_label"] = TIER_LABELS.get
     return templates

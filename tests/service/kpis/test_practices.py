@@ -156,3 +156,16 @@ def test_pages_before_the_period_or_after_it_are_not_counted(history: Session) -
         "ann@example.com": 2,
         "bob@example.com": 1,
     }
+
+
+def test_the_practice_lines_read_as_sentences_with_rounded_figures(history: Session) -> None:
+    report = kpis.report(history, actor=ACTOR, period=OCT)
+    paged = report.oncall.model_copy(
+        update={"pages": 11, "people_paged": 7, "pages_per_person": 11 / 7, "most_paged": 4}
+    )
+    acted = report.actions.model_copy(update={"total": 1})
+    lines = dict(
+        formats.practice_lines(report.model_copy(update={"oncall": paged, "actions": acted}))
+    )
+    assert lines["Pages per person paged"] == "1.6 (11 pages, 7 people, most 4)"
+    assert lines["Action-item closure rate"].endswith("(1 item)")

@@ -216,6 +216,18 @@ def test_recurring_incidents_are_proposed_once_and_decisions_are_remembered(
     assert recurrence.detect_recurring(platform, actor=RESPONDER) == []
 
 
+def test_an_alike_incident_grows_the_pending_proposal_rather_than_adding_a_second(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    keys = []
+    for title in ("Checkout timeouts", "checkout timeouts again", "Timeouts in checkout"):
+        keys.append(resolved(platform, title=title, impact=3, urgency=3).key)
+        frozen_clock.advance(timedelta(days=3))
+    keys.append(resolved(platform, title="Checkout timeouts yet again", impact=3, urgency=3).key)
+    [proposal] = recurrence.proposals(platform, actor=RESPONDER)
+    assert proposal.incident_keys == keys
+
+
 def test_figures_count_open_problems_by_age(
     platform: Session, frozen_clock: clock.FrozenClock
 ) -> None:

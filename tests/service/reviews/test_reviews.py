@@ -6,9 +6,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
+from opsroom.actions.domain import Source
 from opsroom.changes import schemas as change_schemas
 from opsroom.changes import service as changes
+from opsroom.improvement import schemas as improvement_schemas
+from opsroom.improvement import service as improvement
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
@@ -19,7 +23,7 @@ from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
 from opsroom.runtime.worker import run_once
-from tests.improvement import PAYMENTS_LEAD, RESPONDER, resolved, two_squads
+from tests.improvement import MANAGER, PAYMENTS_LEAD, RESPONDER, resolved, two_squads
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, where frozen_clock stands
 
@@ -100,16 +104,25 @@ def test_an_open_incident_cannot_be_reviewed_yet(platform: Session) -> None:
         reviews.start(platform, actor=RESPONDER, data=schemas.ReviewStart(incident=open_one.key))
 
 
+WRITTEN = {
+    "summary": "Checkout failed for all buyers.",
+    "what_happened": "The payment gateway pool ran dry.",
+    "contributing_factors": "- No alert on pool saturation",
+}
+
+
+def _ready(session: Session, key: str, **sections: str) -> Any:
+    """Write the review as its responder and agree an action item in it."""
+    data = schemas.ReviewUpdate(version=1, **(WRITTEN | sections))
+    review = reviews.update(session, actor=RESPONDER, key=key, data=data)
+    action = schemas.ReviewAction(title="Alert on pool saturation", owner_squad="payments")
+    reviews.add_action(session, actor=RESPONDER, key=key, data=action)
+    return review
+
+
 def test_write_submit_publish_then_read_only(platform: Session) -> None:
     key = resolved(platform).key
-    review = reviews.update(
-        platform,
-        actor=RESPONDER,
-        key=key,
-        data=schemas.ReviewUpdate(
-            version=1, summary="Checkout failed for all buyers.", went_well="Alerting"
-        ),
-    )
+    review = _ready(platform, key, went_well="Alerting")
     with pytest.raises(StaleVersion):
         reviews.update(
             platform, actor=RESPONDER, key=key, data=schemas.ReviewUpdate(version=1, summary="x")
@@ -127,17 +140,85 @@ def test_write_submit_publish_then_read_only(platform: Session) -> None:
             key=key,
             data=schemas.ReviewUpdate(version=review.version, summary="x"),
         )
+
+
+def test_a_published_review_still_raises_action_items(platform: Session) -> None:
+    key = resolved(platform).key
+    _ready(platform, key)
+    _move(platform, key, Transition.SUBMIT)
+    _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
     action = schemas.ReviewAction(title="Add a circuit breaker", owner_squad="identity")
-    with pytest.raises(Conflict, match="published"):
-        reviews.add_action(platform, actor=RESPONDER, key=key, data=action)
+    item = reviews.add_action(platform, actor=RESPONDER, key=key, data=action)
+    read = reviews.read(platform, reviews.get(platform, actor=RESPONDER, key=key))
+    assert read.actions[-1] == item.key
+
+
+def test_a_required_review_is_not_published_half_written_by_its_own_author(
+    platform: Session,
+) -> None:
+    key = resolved(platform).key
+    reviews.update(
+        platform, actor=PAYMENTS_LEAD, key=key, data=schemas.ReviewUpdate(version=1, summary="s")
+    )
+    _move(platform, key, Transition.SUBMIT, PAYMENTS_LEAD)
+    with pytest.raises(ValidationFailed) as refused:
+        _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
+    assert set(refused.value.fields) == {
+        "what_happened",
+        "contributing_factors",
+        "actions",
+        "approval",
+    }
+    assert "write What happened" in refused.value.message
+    assert "agree at least one action item" in refused.value.message
+    assert PAYMENTS_LEAD.name in refused.value.fields["approval"]
+    assert reviews.get(platform, actor=RESPONDER, key=key).status == Status.IN_REVIEW
+
+
+def test_what_a_required_review_needs_to_publish_is_set_by_the_settings(
+    platform: Session,
+) -> None:
+    now = improvement.read(platform, actor=MANAGER)
+    doc = improvement_schemas.SettingsDoc.model_validate(
+        now.model_dump(include=set(improvement_schemas.SettingsDoc.model_fields))
+        | {
+            "review_required_sections": [],
+            "review_needs_actions": False,
+            "review_second_approval": False,
+        }
+    )
+    improvement.replace(platform, actor=MANAGER, doc=doc, version=now.version)
+    key = resolved(platform).key
+    reviews.update(
+        platform, actor=PAYMENTS_LEAD, key=key, data=schemas.ReviewUpdate(version=1, summary="s")
+    )
+    _move(platform, key, Transition.SUBMIT, PAYMENTS_LEAD)
+    assert _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD).status == Status.PUBLISHED
+
+
+def test_an_action_raised_on_the_incident_shows_in_its_review(platform: Session) -> None:
+    key = resolved(platform).key
+    data = action_schemas.ActionCreate(
+        title="Pin the gateway client version",
+        owner_squad="payments",
+        source_type=Source.INCIDENT,
+        source_key=key,
+    )
+    item = actions.create(platform, actor=RESPONDER, data=data)
+    review = reviews.read(platform, reviews.get(platform, actor=RESPONDER, key=key))
+    assert review.actions == [item.key]
+    assert f"{item.key} Pin the gateway client version" in reviews.markdown(
+        platform, actor=RESPONDER, key=key
+    )
 
 
 def test_publishing_needs_a_summary(platform: Session) -> None:
-    key = resolved(platform).key
+    key = resolved(platform, impact=3, urgency=3).key
+    reviews.start(platform, actor=RESPONDER, data=schemas.ReviewStart(incident=key))
     _move(platform, key, Transition.SUBMIT)
     with pytest.raises(ValidationFailed) as refused:
         _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)
-    assert refused.value.fields == {"summary": "required to publish"}
+    assert refused.value.fields == {"summary": "write Summary"}
 
 
 def test_action_items_from_a_p1_review_need_independent_verification(platform: Session) -> None:
@@ -185,9 +266,7 @@ def test_figures_count_on_time_publication(
         resolved(platform, title=t).key for t in ("A down", "B down", "C down")
     )
     for key, after in ((early, timedelta(days=2)), (late, timedelta(days=6))):
-        reviews.update(
-            platform, actor=RESPONDER, key=key, data=schemas.ReviewUpdate(version=1, summary="s")
-        )
+        _ready(platform, key)
         _move(platform, key, Transition.SUBMIT)
         frozen_clock.advance(after)
         _move(platform, key, Transition.PUBLISH, PAYMENTS_LEAD)

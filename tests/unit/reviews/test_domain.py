@@ -105,3 +105,54 @@ def test_html_preview_escapes_raw_html() -> None:
     assert "<strong>bold</strong>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html
+
+
+WRITTEN = {"summary": "s", "what_happened": "w", "contributing_factors": "c"}
+
+
+def _gaps(
+    policy: domain.Policy = domain.DEFAULT_POLICY,
+    *,
+    required_review: bool = True,
+    sections: dict[str, str] = WRITTEN,
+    actions: int = 1,
+    publisher: str = "lead@example.com",
+) -> dict[str, str]:
+    return domain.publish_gaps(
+        policy,
+        required_review=required_review,
+        sections=sections,
+        actions=actions,
+        authors={"writer@example.com"},
+        publisher=publisher,
+    )
+
+
+def test_a_written_required_review_with_an_action_publishes_by_another_person() -> None:
+    assert _gaps() == {}
+
+
+def test_a_required_review_names_every_gap_to_publication() -> None:
+    gaps = _gaps(
+        sections={"summary": "s", "got_lucky": " "}, actions=0, publisher="writer@example.com"
+    )
+    assert gaps == {
+        "what_happened": "write What happened",
+        "contributing_factors": "write Contributing factors",
+        "actions": "agree at least one action item",
+        "approval": "someone who did not write it must publish it (written by writer@example.com)",
+    }
+
+
+def test_a_review_not_required_needs_only_its_summary() -> None:
+    gaps = _gaps(required_review=False, sections={}, actions=0, publisher="writer@example.com")
+    assert gaps == {"summary": "write Summary"}
+
+
+def test_the_policy_decides_what_a_required_review_needs() -> None:
+    relaxed = domain.Policy(
+        required_sections=frozenset(), needs_actions=False, second_approval=False
+    )
+    assert (
+        _gaps(relaxed, sections={"summary": "s"}, actions=0, publisher="writer@example.com") == {}
+    )
