@@ -14,7 +14,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.changes import service as changes
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import IncidentDeclared
+from opsroom.incidents.domain import IncidentDeclared, IncidentResolved
 from opsroom.infra import keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.problems import service as problems
@@ -37,9 +37,9 @@ class Occurrence:
 
 
 def _incident(incident: incidents.Incident) -> Occurrence:
-    seconds = incident.seconds_impact_to_resolve or incident.seconds_to_resolve or 0.0
     at = incident.impact_started_at or incident.detected_at
-    return Occurrence(incident.number, at, seconds / SECONDS_PER_HOUR)
+    down = (incident.resolved_at - at).total_seconds() if incident.resolved_at else 0.0
+    return Occurrence(incident.number, at, down / SECONDS_PER_HOUR)
 
 
 def _occurrence(session: Session, actor: Principal, kind: Evidence, key: str) -> Occurrence:
@@ -140,3 +140,13 @@ def propose_on_declaration(session: Session, event: IncidentDeclared) -> None:
         RISK.event(
             session, risk, SYSTEM, "proposal", f"{incident.key} may show this risk materialised"
         )
+
+
+def record_downtime(session: Session, event: IncidentResolved) -> None:
+    """An incident linked to risks resolved: its downtime counts on them now."""
+    found = _incident(incidents.find(session, event.key))
+    query = select(RiskLink).where(
+        RiskLink.kind == Evidence.INCIDENT, RiskLink.number == found.number
+    )
+    for row in session.scalars(query):
+        row.downtime_hours = round(found.downtime_hours, 3)

@@ -17,7 +17,6 @@ from opsroom.actions.domain import Kind
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.catalog import vendors
 from opsroom.incidents.domain import Priority
 from opsroom.risks import issues, links, reports, schemas
 from opsroom.risks import records as register
@@ -84,7 +83,7 @@ def _register(
         "treatments": list(Treatment),
         "services": catalog.all_services(session),
         "journeys": catalog.list_journeys(session),
-        "vendors": vendors.list_vendors(session),
+        "vendors": catalog.list_vendors(session),
         "values": values or FormData(),
         "failure": failure,
     }

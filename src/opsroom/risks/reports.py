@@ -70,7 +70,7 @@ def exposure(session: Session, risk: Risk) -> domain.Exposure:
     rate, from_history = domain.annual_rate(
         settings.matrix, current.likelihood, sum(lk.occurred_at >= since for lk in links)
     )
-    downtimes = [lk.downtime_hours for lk in links if lk.kind == Evidence.INCIDENT]
+    downtimes = [lk.downtime_hours for lk in links if lk.downtime_hours > 0]
     services = affected(risk, Affects.SERVICE)
     journeys = sorted(
         {*affected(risk, Affects.JOURNEY), *catalog.journeys_through(session, services)}

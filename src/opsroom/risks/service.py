@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, SourceCited
-from opsroom.actions.models import ActionItem
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.catalog import vendors
 from opsroom.infra import clock, events, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
@@ -62,7 +60,7 @@ def _squad(session: Session, slug: str) -> Any:
 LOOKUPS = {
     Affects.SERVICE: catalog.get_service,
     Affects.JOURNEY: catalog.get_journey,
-    Affects.VENDOR: vendors.get_vendor,
+    Affects.VENDOR: catalog.get_vendor,
 }
 
 
@@ -285,9 +283,7 @@ def _owners(session: Session, risk: Risk) -> list[str]:
 # --- mitigations --------------------------------------------------------------------------
 
 
-def mitigate(
-    session: Session, *, actor: Principal, key: str, data: schemas.MitigationIn
-) -> ActionItem:
+def mitigate(session: Session, *, actor: Principal, key: str, data: schemas.MitigationIn) -> Any:
     """Raise a mitigation: an action item in the tracker, source `risk`."""
     risk = get(session, actor=actor, key=key)
     if Status(risk.status) is Status.CLOSED:

@@ -42,6 +42,7 @@ REACTIONS: events.Reactions = {
         reviews.draft_when_required,
         recurrence.detect_on_resolve,
         incident_news.resolved,
+        risk_links.record_downtime,
     ),
     IncidentMoved: (oncall.stop_when_answered,),
     StatusUpdatePosted: (incident_news.status_update,),

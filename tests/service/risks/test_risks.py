@@ -68,7 +68,7 @@ def test_a_risk_is_scored_on_its_platforms_matrix_current_and_target_default_to_
     assert (read.key, read.platform, read.status) == ("RSK-1", "procurement", Status.IDENTIFIED)
     assert (read.inherent.score, read.current.score, read.target.score) == (20, 20, 20)
     assert (read.current.band, read.above_appetite) == ("critical", True)
-    assert [s.assessment for s in read.scores] == [a for a in reversed(list(Assessment))]
+    assert [s.assessment for s in read.scores] == list(reversed(list(Assessment)))
     (entry,) = audit.list_entries(platform, subject_type="risk", subject_key="RSK-1").items
     assert entry.action == "risk.raised"
 
