@@ -172,3 +172,17 @@ def test_the_register_page_answers_a_refused_risk_in_place(api: TestClient) -> N
     )
     assert api.get("/risks/RSK-1").status_code == 200
     assert api.get("/issues").status_code == 200
+
+
+def test_the_register_round_trips_as_csv_and_a_bad_row_is_named_by_line(api: TestClient) -> None:
+    raised(api)
+    exported = api.get("/api/v1/risks/export", params={"format": "csv"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    applied = api.post("/api/v1/risks/import", content=exported.content)
+    assert applied.json() == {"raised": 0, "updated": 0, "unchanged": 1}
+    bad = exported.text.replace(",3,5,", ",3,9,", 1)
+    refused = api.post("/api/v1/risks/import", content=bad.encode())
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"] == {
+        "line 2": "inherent_impact: 1 to 5 on this platform's matrix"
+    }

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import errors
-from opsroom.risks import issues, links, reports, schemas
+from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
 from opsroom.risks import service as risks
 from opsroom.risks.domain import IssueTransition, Status, Transition
@@ -72,6 +73,57 @@ def heat_map(
     """Open risks per cell of the platform's matrix: inherent, current and residual."""
     register.read_settings(session, actor=actor, platform=platform)
     return reports.heat_map(session, actor=actor, platform=platform, category=category)
+
+
+MEDIA = {
+    interchange.Format.CSV: "text/csv",
+    interchange.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/risks/export",
+    response_class=Response,
+    responses={200: {"description": "the register as CSV or XLSX"}, **errors()},
+)
+def export_register(
+    session: DbSession,
+    actor: Actor,
+    format: interchange.Format = interchange.Format.CSV,
+    platform: str | None = None,
+) -> Response:
+    content = interchange.export(session, actor=actor, fmt=format, platform=platform)
+    disposition = f'attachment; filename="risks.{format.value}"'
+    return Response(content, media_type=MEDIA[format], headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    "/risks/import",
+    responses=errors(413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                m: {"schema": {"type": "string", "format": "binary"}} for m in MEDIA.values()
+            },
+        }
+    },
+)
+async def import_register(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    format: interchange.Format = interchange.Format.CSV,
+) -> schemas.ImportRead:
+    """Apply a register file (rows with a key update that risk, rows without raise one):
+    all of it or, if any row is bad, none; each bad row is named by line and field."""
+    raw = await request.body()
+    applied = await run_in_threadpool(
+        interchange.apply, session, actor=actor, content=raw, fmt=format
+    )
+    return schemas.ImportRead(
+        raised=applied.raised, updated=applied.updated, unchanged=applied.unchanged
+    )
 
 
 @router.get("/risks/settings/{platform}", responses=errors(404))

@@ -1,13 +1,15 @@
-"""`opsroom risk raise|list|show|score|move|accept|link|mitigate|ranking` and
+"""`opsroom risk raise|list|show|score|move|accept|link|mitigate|ranking|export|import` and
 `opsroom issue raise|list|move`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 from opsroom.actions import service as actions
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.risks import issues, links, reports, schemas
+from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
 from opsroom.risks import service as risks
 from opsroom.risks.domain import Assessment, IssueTransition, Transition, Treatment
@@ -200,6 +202,30 @@ def ranking(platform: str | None = typer.Option(None), as_json: bool = JsonOptio
             ],
         ),
     )
+
+
+@app.command("export")
+def export_register(
+    output: Path = typer.Argument(..., help="the file to write: .csv or .xlsx"),
+    platform: str | None = typer.Option(None),
+) -> None:
+    """Write the register as CSV or XLSX (by the file's suffix)."""
+    with unit_of_work() as session:
+        fmt = interchange.format_of(output.name)
+        content = interchange.export(session, actor=actor(session), fmt=fmt, platform=platform)
+    output.write_bytes(content)
+    out.print(f"wrote {output}")
+
+
+@app.command("import")
+def import_register(source: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Apply a register file: all of it, or nothing if any row is bad."""
+    with unit_of_work(write=True) as session:
+        fmt = interchange.format_of(source.name)
+        done = interchange.apply(
+            session, actor=actor(session), content=source.read_bytes(), fmt=fmt
+        )
+    out.print(f"raised {done.raised}, updated {done.updated}, unchanged {done.unchanged}")
 
 
 # --- issues -------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
 from opsroom.incidents.domain import Priority
-from opsroom.risks import issues, links, reports, schemas
+from opsroom.infra.errors import ValidationFailed
+from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
 from opsroom.risks import service as risks
 from opsroom.risks.domain import Assessment, IssueTransition, Status, Transition, Treatment
@@ -118,6 +119,28 @@ def raise_risk(request: Request, session: DbSession, actor: Actor, form: Posted)
     if isinstance(outcome, Failure):
         return _register(request, session, actor, RegisterFilters(), form, outcome)
     return see_other(f"/risks/{outcome}")
+
+
+@router.post("/risks/import")
+def import_register(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    """A register file uploaded: applied whole, or refused with each bad row named."""
+    upload = form.get("file")
+
+    def change() -> interchange.Applied:
+        if isinstance(upload, str) or upload is None or not upload.filename:
+            raise ValidationFailed("choose a .csv or .xlsx file", fields={"file": "required"})
+        fmt = upload.filename.rpartition(".")[2].lower()
+        if fmt not in set(interchange.Format):
+            raise ValidationFailed(
+                "a register file is .csv or .xlsx", fields={"file": "csv or xlsx"}
+            )
+        content = upload.file.read()
+        return interchange.apply(session, actor=actor, content=content, fmt=interchange.Format(fmt))
+
+    outcome = attempt(session, "import", FormData(), change)
+    if isinstance(outcome, Failure):
+        return _register(request, session, actor, RegisterFilters(), None, outcome)
+    return see_other(f"/risks?imported={outcome.raised + outcome.updated}")
 
 
 # --- one risk -----------------------------------------------------------------------------

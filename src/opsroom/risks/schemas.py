@@ -199,6 +199,12 @@ class HeatMapRead(BaseModel):
     current: list[list[int]]
 
 
+class ImportRead(BaseModel):
+    raised: int
+    updated: int
+    unchanged: int
+
+
 # --- settings -----------------------------------------------------------------------------
 
 
