@@ -186,3 +186,19 @@ def test_the_register_round_trips_as_csv_and_a_bad_row_is_named_by_line(api: Tes
     assert refused.json()["error"]["fields"] == {
         "line 2": "inherent_impact: 1 to 5 on this platform's matrix"
     }
+
+
+def test_risks_above_appetite_reach_the_kpi_report_and_the_dashboard(api: TestClient) -> None:
+    raised(api)  # 3 x 5 = 15: above the shipped appetite of 9
+    raised(api, title="A small one", inherent_likelihood=1, inherent_impact=2)
+    report = api.get("/api/v1/kpis/report", params={"platform": "procurement"}).json()
+    assert report["risks"] == {
+        "open": 2,
+        "above_appetite": 1,
+        "reviews_overdue": 0,
+        "accepted": 0,
+        "above_appetite_keys": ["RSK-1"],
+    }
+    top = api.get("/dashboard/risks", headers={"Accept": "text/html", "HX-Request": "true"})
+    assert "1 of 2 open risks above appetite" in top.text
+    assert top.text.index("RSK-1") < top.text.index("RSK-2")

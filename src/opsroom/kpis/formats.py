@@ -157,6 +157,7 @@ def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, fl
         ("reviews", dict(report.reviews)),
         ("actions", {k: v for k, v in dict(report.actions).items() if k != "aging"}),
         ("oncall", dict(report.oncall)),
+        ("risks", dict(report.risks.model_dump(exclude={"above_appetite_keys"}))),
     ]
 
 
@@ -343,6 +344,16 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
             f"{_number(o.pages_per_person) or NONE} ({o.pages} pages, {o.people_paged} people, most {o.most_paged})",
         ),
         ("Alert noise reduction", _pct(report.noise_reduction_pct)),
+        (
+            "Open risks above appetite",
+            f"{report.risks.above_appetite} of {report.risks.open}"
+            + (
+                f" ({', '.join(report.risks.above_appetite_keys)})"
+                if report.risks.above_appetite
+                else ""
+            ),
+        ),
+        ("Risk reviews overdue", str(report.risks.reviews_overdue)),
     ]
 
 

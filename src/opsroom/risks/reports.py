@@ -201,6 +201,23 @@ def above_appetite(
     return [s for s in found if s.above_appetite]
 
 
+def figures(
+    session: Session, *, actor: Principal, platform: str | None = None, squad: str | None = None
+) -> schemas.RiskFigures:
+    found = [
+        summary(session, r)
+        for r in register(session, actor=actor, platform=platform, squad=squad, open_only=True)
+    ]
+    above = sorted((s for s in found if s.above_appetite), key=lambda s: -s.current.score)
+    return schemas.RiskFigures(
+        open=len(found),
+        above_appetite=len(above),
+        reviews_overdue=sum(s.review_overdue for s in found),
+        accepted=sum(s.status is Status.ACCEPTED for s in found),
+        above_appetite_keys=[s.key for s in above],
+    )
+
+
 def heat_map(
     session: Session, *, actor: Principal, platform: str, category: str | None = None
 ) -> schemas.HeatMapRead:

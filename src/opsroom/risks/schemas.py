@@ -199,6 +199,16 @@ class HeatMapRead(BaseModel):
     current: list[list[int]]
 
 
+class RiskFigures(BaseModel):
+    """The register in the KPI report: open risks, those above appetite, those waiting."""
+
+    open: int
+    above_appetite: int
+    reviews_overdue: int
+    accepted: int
+    above_appetite_keys: list[str] = Field(description="highest current score first")
+
+
 class ImportRead(BaseModel):
     raised: int
     updated: int
