@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from opsroom.auth.domain import Principal
 from opsroom.infra.errors import InvalidTransition, ValidationFailed
-from opsroom.infra.events import Event
 
 SIZES = range(3, 6)  # a matrix is 3x3 to 5x5
 HOURS_PER_YEAR = 24 * 365
@@ -80,13 +78,6 @@ class Evidence(StrEnum):
 
 
 EVIDENCE_PREFIX = {Evidence.INCIDENT: "INC", Evidence.PROBLEM: "PRB", Evidence.CHANGE: "CHG"}
-
-
-@dataclass(frozen=True)
-class RiskAccepted(Event):
-    key: str
-    until: date
-    actor: Principal
 
 
 # --- the matrix ---------------------------------------------------------------------------

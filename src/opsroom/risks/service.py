@@ -17,7 +17,7 @@ from opsroom.actions.domain import Source, SourceCited
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.infra import clock, events, keys
+from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
@@ -243,7 +243,6 @@ def accept(session: Session, *, actor: Principal, key: str, data: schemas.Accept
         due_at=_midnight(until),
         dedup_key=f"{risk.key}:acceptance",
     )
-    events.record(session, domain.RiskAccepted(risk.key, until, actor))
     RISK.event(session, risk, actor, "accept", f"Accepted until {until:%d %b %Y}: {data.reason}")
     return RISK.saved(session, risk, actor, "risk.accepted", before)
 
