@@ -91,6 +91,7 @@ REGISTER = (
         status=Status.ASSESSED,
         review_in_days=-5,  # its review is overdue
         plan="Retire the sync once the identity provider owns every directory.",
+        mitigation="Replace the legacy LDAP sync with SCIM provisioning",
     ),
     DemoRisk(
         "Tax engine rules lag behind e-invoicing mandates",

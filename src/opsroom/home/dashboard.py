@@ -22,7 +22,7 @@ from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
 from opsroom.reviews import service as reviews_service
-from opsroom.risks import reports as risk_reports
+from opsroom.risks import service as risks_service
 from opsroom.web.pages import Filter, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -153,7 +153,7 @@ def risks(request: Request, session: DbSession, actor: Actor, platform: Filter =
     platform = _platform(session, platform)
     context = {
         "platform": platform,
-        "top": risk_reports.ranking(session, actor=actor, platform=platform)[:TOP_RISKS],
-        "figures": risk_reports.figures(session, actor=actor, platform=platform),
+        "top": risks_service.ranking(session, actor=actor, platform=platform)[:TOP_RISKS],
+        "figures": risks_service.figures(session, actor=actor, platform=platform),
     }
     return _fragment(request, session, "risks/_dashboard.html", context)

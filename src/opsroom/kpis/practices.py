@@ -17,7 +17,7 @@ from opsroom.kpis import domain, schemas
 from opsroom.kpis.domain import Better, Figure, Kind, Period
 from opsroom.notify import service as notify_service
 from opsroom.reviews import service as reviews_service
-from opsroom.risks import reports as risk_reports
+from opsroom.risks import service as risks_service
 
 COUNTED = [f.name for f in fields(changes_domain.Figures) if f.name != "group"]
 
@@ -113,7 +113,7 @@ def practice_figures(
         "reviews": reviews_service.figures(session, actor=actor, squad=squad, platform=platform),
         "actions": actions_service.figures(session, actor=actor, squad=squad, platform=platform),
         "oncall": oncall_load(session, period=period, squads=squads),
-        "risks": risk_reports.figures(session, actor=actor, platform=platform, squad=squad),
+        "risks": risks_service.figures(session, actor=actor, platform=platform, squad=squad),
     }
 
 

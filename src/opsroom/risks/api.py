@@ -84,7 +84,15 @@ MEDIA = {
 @router.get(
     "/risks/export",
     response_class=Response,
-    responses={200: {"description": "the register as CSV or XLSX"}, **errors()},
+    responses={
+        200: {
+            "description": "the register as CSV or XLSX",
+            "content": {
+                m: {"schema": {"type": "string", "format": "binary"}} for m in MEDIA.values()
+            },
+        },
+        **errors(),
+    },
 )
 def export_register(
     session: DbSession,

@@ -106,7 +106,10 @@ def _csv_rows(content: bytes) -> Iterator[list[Any]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed("not UTF-8 text", fields={"file": "line 1: not UTF-8"}) from None
-    yield from csv.reader(io.StringIO(text))
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as exc:
+        raise ValidationFailed(f"not readable as CSV: {exc}", fields={"file": str(exc)}) from None
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:

@@ -27,6 +27,8 @@ from opsroom.risks import domain, schemas
 from opsroom.risks.domain import Affects, Assessment, Rating, Status, Transition
 from opsroom.risks.models import Risk, RiskAffected, RiskScore
 from opsroom.risks.records import PREFIX, RISK, get, rating, settings_of, snapshot
+from opsroom.risks.reports import figures as figures
+from opsroom.risks.reports import ranking as ranking
 
 ACCEPTANCE_TIMER = "risk.acceptance_expires"
 WORKER = "opsroom-worker"

@@ -158,3 +158,17 @@ def test_a_thousand_row_workbook_imports_in_one_go(
     rows = list(exported.worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 1001 and rows[0][: len(COLUMNS)] == COLUMNS
     assert rows[1000][1] == "Imported risk 999"
+
+
+def test_a_file_that_is_not_a_register_is_refused(platform: Session) -> None:
+    header = b"title,category,owner_squad\n"
+    with pytest.raises(ValidationFailed) as refused:
+        apply(platform, actor=RESPONDER, content=header + b'"' + b"a" * 200_000, fmt=Format.CSV)
+    assert "file" in refused.value.fields
+    with pytest.raises(ValidationFailed) as nul:
+        apply(
+            platform, actor=RESPONDER, content=header + b"Bad\x00,data,payments\n", fmt=Format.CSV
+        )
+    assert list(nul.value.fields) == ["line 2"]
+    with pytest.raises(ValidationFailed):
+        apply(platform, actor=RESPONDER, content=b"PK not a workbook", fmt=Format.XLSX)
