@@ -103,7 +103,7 @@ def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
 def _with_fragments(client: TestClient, page: str) -> str:
     """The dashboard as the browser completes it: the page and every part it loads later."""
     paths = re.findall(r'class="dashboard-later" hx-get="([^"]+)"', page)
-    assert len(paths) == 3
+    assert len(paths) == 4
     parts = [client.get(unescape(p), headers={**HTML, "HX-Request": "true"}) for p in paths]
     assert all(p.status_code == 200 and "<html" not in p.text for p in parts)
     return page + "".join(p.text for p in parts)
@@ -115,6 +115,7 @@ def test_the_dashboard_lists_the_work_waiting_on_people(catalog_client: TestClie
     assert "No action item is overdue." in html
     assert "No review is overdue." in html
     assert "No change is planned in the next 14 days." in html
+    assert "No open risks." in html
     assert "Coming with their domains" not in html
     assert catalog_client.get("/dashboard/work", params={"platform": "nowhere"}).status_code == 404
 

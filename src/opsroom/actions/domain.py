@@ -74,13 +74,18 @@ class Source(StrEnum):
 
 # Sources whose keys name records opsroom keeps, by the prefix of those keys (a review goes
 # by its incident's key); the other sources are free references.
-KEYED_SOURCES = {Source.INCIDENT: "INC", Source.REVIEW: "INC", Source.PROBLEM: "PRB"}
+KEYED_SOURCES = {
+    Source.INCIDENT: "INC",
+    Source.REVIEW: "INC",
+    Source.PROBLEM: "PRB",
+    Source.RISK: "RSK",
+}
 
 
 @dataclass(frozen=True)
 class SourceCited(Event):
-    """An action item names a review or a problem (where it comes from, or the problem it
-    fixes): the domain keeping those refuses a key it does not have."""
+    """An action item names a review, a problem or a risk (where it comes from, or the
+    problem it fixes): the domain keeping those refuses a key it does not have."""
 
     kind: Source
     key: str

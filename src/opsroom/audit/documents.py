@@ -24,7 +24,8 @@ Rules = TypeVar("Rules")  # the settings as the pure rules apply them
 Written = TypeVar("Written", bound=BaseModel)  # the settings as people write them
 Stamped = TypeVar("Stamped", bound=Stamp)  # ... with their stamp: GET's answer, PUT's body
 
-# The scope of a document that holds for the whole installation.
+# The scope of a document that holds for the whole installation; a document kept per
+# platform is scoped by the platform's slug.
 EVERYWHERE = ""
 
 
@@ -51,15 +52,15 @@ class Document(Generic[Rules, Written, Stamped]):
     to_rules: Callable[[Written], Rules]
     to_written: Callable[[Rules], Written]
 
-    def rules(self, session: Session) -> Rules:
+    def rules(self, session: Session, scope: str = EVERYWHERE) -> Rules:
         """The rules in force."""
-        stored = session.get(StoredSettings, (self.key, EVERYWHERE))
+        stored = session.get(StoredSettings, (self.key, scope))
         if stored is None:
             return self.defaults
         return self.to_rules(self.written.model_validate(stored.value))
 
-    def read(self, session: Session) -> Stamped:
-        return self._read(self._stored(session))
+    def read(self, session: Session, scope: str = EVERYWHERE) -> Stamped:
+        return self._read(self._stored(session, scope))
 
     def replace(
         self,
@@ -69,12 +70,13 @@ class Document(Generic[Rules, Written, Stamped]):
         written: Written,
         version: int,
         vet: Callable[[Rules, Rules], None] | None = None,
+        scope: str = EVERYWHERE,
     ) -> Stamped:
         """Replace the settings; `version` is the one read (0 while the defaults apply).
         The settings in force sent back change nothing: no new version, nothing audited.
         `vet(before, after)` may refuse a change only other records can judge."""
-        stored = self._audited.held(self._stored(session), version)
-        before, after = self.rules(session), self.to_rules(written)
+        stored = self._audited.held(self._stored(session, scope), version)
+        before, after = self.rules(session, scope), self.to_rules(written)
         if after == before:
             return self._read(stored)
         if vet is not None:
@@ -86,14 +88,14 @@ class Document(Generic[Rules, Written, Stamped]):
         self._audited.saved(session, stored, actor, f"{self.key}.replaced", snapshot)
         return self._read(stored)
 
-    def _stored(self, session: Session) -> StoredSettings:
+    def _stored(self, session: Session, scope: str) -> StoredSettings:
         """The stored row, or a new one holding the defaults at version 0 (added to the
         session only when the settings change)."""
-        stored = session.get(StoredSettings, (self.key, EVERYWHERE))
+        stored = session.get(StoredSettings, (self.key, scope))
         if stored is not None:
             return stored
         defaults = self.to_written(self.defaults).model_dump(mode="json")
-        return StoredSettings(key=self.key, scope=EVERYWHERE, value=defaults, version=0)
+        return StoredSettings(key=self.key, scope=scope, value=defaults, version=0)
 
     def _read(self, stored: StoredSettings) -> Stamped:
         return self.stamped.model_validate(
@@ -107,4 +109,9 @@ class Document(Generic[Rules, Written, Stamped]):
 
     @cached_property
     def _audited(self) -> Record[Any]:
-        return Record(self.subject_type, _value, key=lambda _: self.subject_key, named=self.title)
+        return Record(
+            self.subject_type,
+            _value,
+            key=lambda stored: stored.scope or self.subject_key,
+            named=self.title,
+        )

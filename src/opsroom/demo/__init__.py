@@ -18,6 +18,7 @@ from opsroom.demo import incidents as demo_history
 from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
+from opsroom.demo import risks as risk_register
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
 
@@ -65,6 +66,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         session, actor=DEMO_ACTOR, now=clock.now()
     )
     result.created["subscriptions"] = notify_demo.load(session, actor=DEMO_ACTOR)
+    result.created.update(risk_register.load(session, actor=DEMO_ACTOR, now=clock.now()))
     return result.as_dict()
 
 

@@ -282,13 +282,6 @@ def _squad_items(session: Session, now: datetime) -> int:
             "RDY-3",
         ),
         ("Load-test checkout at twice last year's peak", "checkout", 20, Source.DRILL, "DR-2"),
-        (
-            "Replace the legacy LDAP sync with SCIM provisioning",
-            "identity-access",
-            45,
-            Source.RISK,
-            "RSK-7",
-        ),
     )
     for title, squad, due_in, source, ref in items:
         data = action_schemas.ActionCreate(

@@ -22,6 +22,7 @@ from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
 from opsroom.reviews import service as reviews_service
+from opsroom.risks import service as risks_service
 from opsroom.web.pages import Filter, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -30,6 +31,7 @@ router = APIRouter(include_in_schema=False, dependencies=[can_read])
 entry = APIRouter(include_in_schema=False)
 
 RECENT_CHANGES = 10
+TOP_RISKS = 5
 WORK_SHOWN = 8  # overdue actions, overdue reviews, upcoming changes: the first few of each
 AHEAD = timedelta(days=14)  # how far ahead "upcoming" looks
 
@@ -143,3 +145,15 @@ def work(request: Request, session: DbSession, actor: Actor, platform: Filter = 
         "freezes": ahead.freezes,
     }
     return _fragment(request, session, "kpis/_dashboard_work.html", context)
+
+
+@router.get("/dashboard/risks")
+def risks(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
+    """The top risks by expected annual loss, and how many are above appetite."""
+    platform = _platform(session, platform)
+    context = {
+        "platform": platform,
+        "top": risks_service.ranking(session, actor=actor, platform=platform)[:TOP_RISKS],
+        "figures": risks_service.figures(session, actor=actor, platform=platform),
+    }
+    return _fragment(request, session, "risks/_dashboard.html", context)

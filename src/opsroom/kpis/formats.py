@@ -158,6 +158,7 @@ def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, fl
         ("reviews", dict(report.reviews)),
         ("actions", {k: v for k, v in dict(report.actions).items() if k != "aging"}),
         ("oncall", dict(report.oncall)),
+        ("risks", dict(report.risks.model_dump(exclude={"above_appetite_keys"}))),
     ]
 
 
@@ -345,6 +346,16 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
             f"{counted(o.people_paged, 'person', 'people')}, most {o.most_paged})",
         ),
         ("Alert noise reduction", _pct(report.noise_reduction_pct)),
+        (
+            "Open risks above appetite",
+            f"{report.risks.above_appetite} of {report.risks.open}"
+            + (
+                f" ({', '.join(report.risks.above_appetite_keys)})"
+                if report.risks.above_appetite
+                else ""
+            ),
+        ),
+        ("Risk reviews overdue", str(report.risks.reviews_overdue)),
     ]
 
 

@@ -17,6 +17,7 @@ from opsroom.kpis import domain, schemas
 from opsroom.kpis.domain import Better, Figure, Kind, Period
 from opsroom.notify import service as notify_service
 from opsroom.reviews import service as reviews_service
+from opsroom.risks import service as risks_service
 
 COUNTED = [f.name for f in fields(changes_domain.Figures) if f.name != "group"]
 
@@ -105,13 +106,14 @@ def oncall_load(
 def practice_figures(
     session: Session, *, actor: Principal, period: Period, platform: str | None, squad: str | None
 ) -> dict[str, object]:
-    """The report's changes, reviews, actions and on-call sections."""
+    """The report's changes, reviews, actions, on-call and risk sections."""
     squads = _squads(session, platform, squad)
     return {
         "changes": change_figures(session, actor=actor, period=period, squads=squads),
         "reviews": reviews_service.figures(session, actor=actor, squad=squad, platform=platform),
         "actions": actions_service.figures(session, actor=actor, squad=squad, platform=platform),
         "oncall": oncall_load(session, period=period, squads=squads),
+        "risks": risks_service.figures(session, actor=actor, platform=platform, squad=squad),
     }
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from opsroom.actions.schemas import ActionFigures
 from opsroom.reviews.schemas import ReviewFigures
+from opsroom.risks.schemas import RiskFigures
 
 
 class StatsRead(BaseModel):
@@ -115,6 +116,7 @@ class KpiReport(BaseModel):
     reviews: ReviewFigures = Field(description="required reviews as of the report's making")
     actions: ActionFigures = Field(description="action items as of the report's making")
     oncall: OnCallLoadRead
+    risks: RiskFigures = Field(description="the risk register as of the report's making")
     scorecard: list[ScoreLineRead] = Field(
         description="a squad's report: its figures with the platform average beside each"
     )

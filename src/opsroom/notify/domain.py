@@ -107,6 +107,7 @@ class NoticeKind(StrEnum):
     ACTION_OVERDUE = "action.overdue"
     ACTION_ESCALATED = "action.escalated"
     REVIEW_OVERDUE = "review.overdue"
+    RISK_REVIEW = "risk.review"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
+from opsroom.risks import api as risks_api
+from opsroom.risks import pages as risks_pages
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
@@ -69,6 +71,7 @@ API_ROUTERS = (
     problems_api.router,
     reviews_api.router,
     actions_api.router,
+    risks_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -87,6 +90,7 @@ PAGE_ROUTERS = (
     problems_pages.router,
     reviews_pages.router,
     actions_pages.router,
+    risks_pages.router,
     kpis_pages.router,
     oncall_pages.router,
     oncall_pages.links,

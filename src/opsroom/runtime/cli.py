@@ -27,6 +27,7 @@ from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
+from opsroom.risks import cli as risks_cli
 from opsroom.runtime import wiring
 
 app = typer.Typer(
@@ -43,6 +44,8 @@ app.add_typer(changes_cli.freeze_app, name="freeze")
 app.add_typer(problems_cli.app, name="problem")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
+app.add_typer(risks_cli.app, name="risk")
+app.add_typer(risks_cli.issue_app, name="issue")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")

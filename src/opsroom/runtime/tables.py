@@ -14,6 +14,7 @@ from opsroom.notify import models as notify_models
 from opsroom.oncall import models as oncall_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
+from opsroom.risks import models as risk_models
 
 MODEL_MODULES = (
     action_models,
@@ -27,6 +28,7 @@ MODEL_MODULES = (
     keys,
     problem_models,
     review_models,
+    risk_models,
     notify_models,
     oncall_models,
 )

@@ -28,20 +28,27 @@ from opsroom.oncall import service as oncall
 from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
+from opsroom.risks import links as risk_links
+from opsroom.risks import service as risks
 
 REACTIONS: events.Reactions = {
-    IncidentDeclared: (oncall.page_on_declaration, incident_news.declared),
+    IncidentDeclared: (
+        oncall.page_on_declaration,
+        incident_news.declared,
+        risk_links.propose_on_declaration,
+    ),
     IncidentReprioritised: (incident_news.reprioritised,),
     IncidentResolved: (
         reviews.draft_when_required,
         recurrence.detect_on_resolve,
         incident_news.resolved,
+        risk_links.record_downtime,
     ),
     IncidentMoved: (oncall.stop_when_answered,),
     StatusUpdatePosted: (incident_news.status_update,),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
-    SourceCited: (reviews.check_citation, problems.check_citation),
+    SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
 }
 
@@ -53,6 +60,7 @@ TIMERS: jobs.Kinds = {
     actions.ESCALATION_TIMER: jobs.each(actions.escalate_overdue),
     reviews.DUE_TIMER: jobs.each(reviews.flag_overdue),
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
+    risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
 }
 
 

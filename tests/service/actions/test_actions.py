@@ -73,9 +73,12 @@ def test_sources_are_checked(platform: Session) -> None:
     with pytest.raises(ValidationFailed) as unknown_squad:
         raise_item(platform, owner_squad="nobody")
     assert "owner_squad" in unknown_squad.value.fields
+    with pytest.raises(ValidationFailed) as no_risk:
+        raise_item(platform, source_type=Source.RISK, source_key="RSK-3")
+    assert no_risk.value.fields == {"source_key": "no risk RSK-3"}
     assert (
-        actions.read(raise_item(platform, source_type=Source.RISK, source_key="RSK-3")).source_key
-        == "RSK-3"
+        actions.read(raise_item(platform, source_type=Source.DRILL, source_key="DR-3")).source_key
+        == "DR-3"
     )
 
 

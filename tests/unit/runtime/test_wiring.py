@@ -18,18 +18,24 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "IncidentDeclared": [
             "oncall.escalation.page_on_declaration",
             "notify.incident_news.declared",
+            "risks.links.propose_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
         "IncidentResolved": [
             "reviews.service.draft_when_required",
             "problems.recurrence.detect_on_resolve",
             "notify.incident_news.resolved",
+            "risks.links.record_downtime",
         ],
         "IncidentMoved": ["oncall.escalation.stop_when_answered"],
         "StatusUpdatePosted": ["notify.incident_news.status_update"],
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
-        "SourceCited": ["reviews.service.check_citation", "problems.service.check_citation"],
+        "SourceCited": [
+            "reviews.service.check_citation",
+            "problems.service.check_citation",
+            "risks.service.check_citation",
+        ],
         "CategoriesReplaced": ["problems.service.keep_categories_in_use"],
     }
 
@@ -44,6 +50,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "incident.update_due",
         "oncall.escalate",
         "review.due",
+        "risk.acceptance_expires",
     ]
     assert batched == {"oncall.escalate"}
 

@@ -1,0 +1,132 @@
+"""The issue register beside the risks: known present problems that are not incidents (an
+expiring certificate, a vendor out of support), with an owner, a due date and escalation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom.audit.records import Record
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.risks import domain, schemas
+from opsroom.risks.domain import IssueStatus, IssueTransition
+from opsroom.risks.models import Issue
+from opsroom.risks.records import get as get_risk
+
+PREFIX = "ISS"
+
+
+def _snapshot(issue: Issue) -> dict[str, Any]:
+    fields = ("title", "owner", "owner_squad", "due_on", "status", "escalated_to")
+    return {name: getattr(issue, name) for name in fields}
+
+
+ISSUE = Record("issue", _snapshot)
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Issue:
+    require(actor, Action.READ)
+    return keys.find(session, select(Issue), Issue.number, key, PREFIX, "issue")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    platform: str | None = None,
+    squad: str | None = None,
+    open_only: bool = False,
+) -> list[Issue]:
+    require(actor, Action.READ)
+    query = select(Issue)
+    if platform:
+        query = query.where(Issue.platform_slug == platform)
+    if squad:
+        query = query.where(Issue.owner_squad == squad)
+    if open_only:
+        query = query.where(Issue.status != IssueStatus.RESOLVED)
+    return list(session.scalars(query.order_by(Issue.due_on, Issue.number)))
+
+
+def _risk_number(session: Session, actor: Principal, key: str | None) -> int | None:
+    if key is None:
+        return None
+    try:
+        return get_risk(session, actor=actor, key=key).number
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={"risk": exc.message}) from None
+
+
+def create(session: Session, *, actor: Principal, data: schemas.IssueCreate) -> Issue:
+    require(actor, Action.WORK_INCIDENTS)
+    try:
+        squad = catalog.get_squad(session, data.owner_squad)
+    except NotFound:
+        raise ValidationFailed(
+            f"no squad '{data.owner_squad}'", fields={"owner_squad": "unknown squad"}
+        ) from None
+    issue = Issue(
+        number=keys.next_number(session, PREFIX),
+        title=data.title,
+        description=data.description,
+        platform_slug=squad.platform.slug,
+        owner=data.owner,
+        owner_squad=squad.slug,
+        due_on=data.due_on,
+        status=IssueStatus.OPEN,
+        risk_number=_risk_number(session, actor, data.risk),
+        created_by=str(actor),
+    )
+    session.add(issue)
+    session.flush()
+    ISSUE.event(session, issue, actor, "raised", f"Issue raised for {squad.slug}")
+    return ISSUE.audited(session, issue, actor, "issue.raised", None)
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Principal,
+    key: str,
+    move: IssueTransition,
+    data: schemas.IssueMove,
+) -> Issue:
+    require(actor, Action.WORK_INCIDENTS)
+    issue = ISSUE.held(get(session, actor=actor, key=key), data.version)
+    target = domain.next_issue_status(IssueStatus(issue.status), move, data.to, data.reason)
+    before = _snapshot(issue)
+    issue.status = target
+    if move is IssueTransition.ESCALATE:
+        issue.escalated_to, issue.escalation_reason = data.to, data.reason
+    issue.resolved_at = clock.now() if target is IssueStatus.RESOLVED else None
+    note = f" to {data.to}: {data.reason}" if move is IssueTransition.ESCALATE else ""
+    ISSUE.event(session, issue, actor, move.value, f"{target.value.capitalize()}{note}")
+    return ISSUE.saved(session, issue, actor, f"issue.{move.value}", before)
+
+
+def read(issue: Issue) -> schemas.IssueRead:
+    status = IssueStatus(issue.status)
+    return schemas.IssueRead(
+        key=issue.key,
+        title=issue.title,
+        description=issue.description,
+        platform=issue.platform_slug,
+        owner=issue.owner,
+        owner_squad=issue.owner_squad,
+        due_on=issue.due_on,
+        overdue=domain.issue_overdue(status, issue.due_on, clock.now().date()),
+        status=status,
+        escalated_to=issue.escalated_to,
+        escalation_reason=issue.escalation_reason,
+        risk=keys.format_key("RSK", issue.risk_number) if issue.risk_number else None,
+        resolved_at=issue.resolved_at,
+        allowed_transitions=domain.issue_allowed(status),
+        created_by=issue.created_by,
+        created_at=issue.created_at,
+        version=issue.version,
+    )
