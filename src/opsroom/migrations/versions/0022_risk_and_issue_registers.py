@@ -1,7 +1,7 @@
 """the risk register (risks, what they affect, their evidence and score history) and the
 issue register beside it
 
-Revision ID: 0022e
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07 09:59:25.224032
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import opsroom.infra.db
 
-revision: str = "0022e"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
