@@ -92,6 +92,9 @@ def test_keyboard_shortcuts_work_the_incident_but_never_while_typing(
     page.keyboard.press("a")
     expect(_status(page)).to_have_text("acknowledged")
 
+    page.keyboard.press("/")
+    expect(page.locator("#global-search")).to_be_focused()
+
 
 def test_closing_asks_first_and_works_without_javascript(
     open_tab: OpenTab, demo_settings: Settings

@@ -158,3 +158,19 @@ def test_editing_an_incident_and_resolving_it_with_a_summary(
     assert prioritised.output.strip() == "INC-1 is P1: CEO demo"
     shown = orjson.loads(opsroom.invoke(app, ["incident", "show", "INC-1", "--json"]).stdout)
     assert (shown["priority"], shown["resolution_summary"]) == ("P1", "Rotated the signing key")
+
+
+def test_search_from_the_terminal(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    opsroom.invoke(app, ["incident", "declare", "Sign-in fails", "-s", "auth"])
+
+    found = orjson.loads(opsroom.invoke(app, ["search", "sign-in", "--json"]).stdout)
+    named = orjson.loads(opsroom.invoke(app, ["search", "inc-1", "--json"]).stdout)
+    refused = opsroom.invoke(app, ["search", "x" * 201])
+
+    assert [(h["kind"], h["key"]) for h in found["hits"]] == [("incident", "INC-1")]
+    assert named["jump"] == "/incidents/INC-1"
+    assert refused.exit_code == 2
+    assert "at most 200" in refused.stderr

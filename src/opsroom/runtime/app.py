@@ -47,6 +47,8 @@ from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
+from opsroom.search import api as search_api
+from opsroom.search import pages as search_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 log = logging.getLogger("opsroom")
@@ -69,6 +71,7 @@ API_ROUTERS = (
     metrics.router,
     oncall_api.router,
     notify_api.router,
+    search_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -88,6 +91,7 @@ PAGE_ROUTERS = (
     oncall_pages.links,
     notify_pages.router,
     notify_pages.links,
+    search_pages.router,
 )
 
 

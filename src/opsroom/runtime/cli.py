@@ -28,6 +28,7 @@ from opsroom.oncall import cli as oncall_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
 from opsroom.runtime import wiring
+from opsroom.search import cli as search_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -53,6 +54,7 @@ app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(oncall_cli.app, name="oncall")
 app.command("page")(oncall_cli.page)
 app.command("subscribe")(notify_cli.subscribe)
+app.command("search")(search_cli.search)
 app.add_typer(notify_cli.subscription_app, name="subscription")
 app.add_typer(notify_cli.contact_app, name="contact-method")
 app.add_typer(notify_cli.rule_app, name="notification-rule")
