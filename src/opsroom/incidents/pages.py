@@ -140,12 +140,17 @@ def banner(request: Request, session: DbSession, actor: Actor) -> Response:
 
 
 def _declare_page(
-    request: Request, session: Session, values: FormData, failure: Failure | None = None
+    request: Request,
+    session: Session,
+    actor: Principal,
+    values: FormData,
+    failure: Failure | None = None,
 ) -> Response:
     context = {
         "services": catalog_service.all_services(session),
         "priorities": list(Priority),
         "matrix": policy.read(session).matrix,
+        "people": accounts.directory(session, actor=actor),
         "values": values,
         "failure": failure,
     }
@@ -154,8 +159,11 @@ def _declare_page(
 
 
 @router.get("/incidents/new")
-def declare_form(request: Request, session: DbSession, service: Filter = None) -> Response:
-    return _declare_page(request, session, FormData([("services", service)] if service else []))
+def declare_form(
+    request: Request, session: DbSession, actor: Actor, service: Filter = None
+) -> Response:
+    values = FormData([("services", service)] if service else [])
+    return _declare_page(request, session, actor, values)
 
 
 @router.post("/incidents")
@@ -166,7 +174,7 @@ def declare(request: Request, session: DbSession, actor: Actor, form: Posted) ->
 
     outcome = attempt(session, "declare", form, change)
     if isinstance(outcome, Failure):
-        return _declare_page(request, session, form, outcome)
+        return _declare_page(request, session, actor, form, outcome)
     return see_other(f"/incidents/{outcome}")
 
 
@@ -211,6 +219,16 @@ def _engaged_detail(
     return render(request, session, "incidents/engaged.html", context, status=status)
 
 
+def _choices(session: Session, actor: Principal) -> dict[str, Any]:
+    """What the forms of an incident's page offer to pick from, by name."""
+    return {
+        "services": catalog_service.all_services(session),
+        "people": accounts.directory(session, actor=actor),
+        "squads": catalog_service.list_squads(session),
+        "vendors": catalog_service.list_vendors(session),
+    }
+
+
 def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
@@ -230,8 +248,7 @@ def _detail(
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,
-        "services": catalog_service.all_services(session) if header["work"].allowed else [],
-        "people": accounts.directory(session, actor=actor),
+        **(_choices(session, actor) if header["work"].allowed or failure else {}),
         "priorities": list(Priority),
         "failure": failure,
     }
