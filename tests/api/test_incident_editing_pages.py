@@ -135,6 +135,8 @@ def test_only_irreversible_moves_are_confirmed(ops: TestClient) -> None:
     key = declare(ops)
 
     assert ops.get(f"/incidents/{key}/confirm/acknowledge", headers=HTML).status_code == 404
+    assert post(ops, f"/incidents/{key}/confirm/acknowledge", {"version": "1"}).status_code == 404
+    assert incident(ops, key)["status"] == "triggered"
     header = ops.get(f"/incidents/{key}", headers=HTML).text
     assert f'href="/incidents/{key}/confirm/resolve"' in header
     assert f'action="/incidents/{key}/transition/acknowledge"' in header

@@ -318,6 +318,12 @@ def transition(post: Post, move: Transition) -> Response:
     )
 
 
+def _asked(move: Transition) -> str:
+    if move not in CONFIRMED:
+        raise NotFound(f"{move.value} needs no confirmation")
+    return CONFIRMED[move]
+
+
 def _confirm_page(
     request: Request,
     session: Session,
@@ -326,11 +332,13 @@ def _confirm_page(
     move: Transition,
     failure: Failure | None = None,
 ) -> Response:
-    if move not in CONFIRMED:
-        raise NotFound(f"{move.value} needs no confirmation")
-    context = {**_header(session, actor, key), "move": move, "asked": CONFIRMED[move]}
+    context = {
+        **_header(session, actor, key),
+        "move": move,
+        "asked": _asked(move),
+        "failure": failure,
+    }
     status = failure.status if failure else 200
-    context["failure"] = failure
     return render(request, session, "incidents/confirm.html", context, status=status)
 
 
@@ -344,6 +352,7 @@ def confirm_form(
 
 @router.post("/incidents/{key}/confirm/{move}")
 def confirm(post: Post, move: Transition) -> Response:
+    _asked(move)
     return post.apply(
         "transition",
         lambda: incidents.transition(

@@ -25,14 +25,15 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target) ||
+        document.querySelector("dialog[open]")) { return; }
     if (event.key === "?") {
       event.preventDefault();
       showShortcuts();
       return;
     }
-    var key = event.key === "/" ? "/" : event.key.toLowerCase();
-    var element = document.querySelector('[data-shortcut="' + key + '"]');
+    var key = event.key.toLowerCase();
+    var element = /^[a-z\/]$/.test(key) && document.querySelector('[data-shortcut="' + key + '"]');
     if (element && !element.disabled) {
       event.preventDefault();
       use(element);
