@@ -111,10 +111,13 @@ def test_a_p1_from_declaration_to_resolution(open_tab: OpenTab, demo_session: Se
 
     page.get_by_role("button", name="Mark mitigated").click()
     expect(_status(page)).to_have_text("mitigated")
-    page.get_by_role("button", name="Resolve").click()
+    page.get_by_role("link", name="Resolve…").click()
+    page.get_by_label("Resolution summary").fill("Rolled back release 4.2")
+    page.get_by_role("button", name=f"Resolve {key}").click()
     expect(_status(page)).to_have_text("resolved")
     expect(header.locator(".sla.sla-met")).to_have_count(2)
-    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
+    expect(page.locator("#resolution")).to_contain_text("Rolled back release 4.2")
+    expect(page.get_by_role("link", name="Resolve…")).to_have_count(0)
     page.screenshot(path=SCREENSHOT, full_page=True)
 
 
@@ -181,7 +184,8 @@ def test_a_viewer_is_offered_nothing_they_may_not_do(page: Page, demo_settings: 
         "You may read this incident but not work it: you need the responder role for this."
     )
     expect(page.locator("main form")).to_have_count(0)
-    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
+    expect(page.get_by_role("link", name="Resolve…")).to_have_count(0)
+    expect(page.locator("#edit")).to_have_count(0)
 
 
 def test_a_refused_update_is_answered_next_to_the_form_with_what_was_typed(

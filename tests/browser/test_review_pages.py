@@ -27,7 +27,9 @@ def test_a_resolved_p1_is_reviewed_and_its_action_lands_on_another_squads_tracke
     key = _declared(demo_settings, "Supplier invoices stuck in matching", impact=1, urgency=1)
     page = open_tab(OPERATIONS_MANAGER)
     page.goto(f"/incidents/{key}")
-    page.get_by_role("button", name="Resolve").click()
+    page.get_by_role("link", name="Resolve…").click()
+    page.get_by_label("Resolution summary").fill("Matching rules restored")
+    page.get_by_role("button", name=f"Resolve {key}").click()
     expect(page.locator("#incident-header .status-pill")).to_have_text("resolved")
 
     page.goto("/reviews")

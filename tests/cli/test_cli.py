@@ -130,3 +130,47 @@ def test_incident_from_declaration_to_resolution(opsroom: CliRunner, tmp_path: P
         opsroom.invoke(app, ["incident", "list", "--status", "resolved", "--json"]).stdout
     )
     assert [i["key"] for i in listed] == ["INC-1"]
+
+
+def test_editing_an_incident_and_resolving_it_with_a_summary(
+    opsroom: CliRunner, tmp_path: Path
+) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    opsroom.invoke(app, ["incident", "declare", "Sign-in fails", "-s", "auth"])
+
+    edited = opsroom.invoke(
+        app, ["incident", "edit", "INC-1", "--impact", "1", "-s", "auth", "-s", "db", "--json"]
+    )
+    stale = opsroom.invoke(app, ["incident", "edit", "INC-1", "--title", "Old", "--version", "1"])
+    unexplained = opsroom.invoke(app, ["incident", "prioritise", "INC-1", "1", "--reason", "x"])
+    prioritised = opsroom.invoke(app, ["incident", "prioritise", "INC-1", "1", "-r", "CEO demo"])
+    opsroom.invoke(app, ["incident", "resolve", "INC-1", "--summary", "Rotated the signing key"])
+
+    assert edited.exit_code == 0, edited.output
+    assert (orjson.loads(edited.stdout)["priority"], orjson.loads(edited.stdout)["services"]) == (
+        "P2",
+        ["auth", "db"],
+    )
+    assert stale.exit_code == 5
+    assert unexplained.exit_code == 2
+    assert prioritised.output.strip() == "INC-1 is P1: CEO demo"
+    shown = orjson.loads(opsroom.invoke(app, ["incident", "show", "INC-1", "--json"]).stdout)
+    assert (shown["priority"], shown["resolution_summary"]) == ("P1", "Rotated the signing key")
+
+
+def test_search_from_the_terminal(opsroom: CliRunner, tmp_path: Path) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    opsroom.invoke(app, ["incident", "declare", "Sign-in fails", "-s", "auth"])
+
+    found = orjson.loads(opsroom.invoke(app, ["search", "sign-in", "--json"]).stdout)
+    named = orjson.loads(opsroom.invoke(app, ["search", "inc-1", "--json"]).stdout)
+    refused = opsroom.invoke(app, ["search", "x" * 201])
+
+    assert [(h["kind"], h["key"]) for h in found["hits"]] == [("incident", "INC-1")]
+    assert named["jump"] == "/incidents/INC-1"
+    assert refused.exit_code == 2
+    assert "at most 200" in refused.stderr

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from opsroom.actions import domain, schemas
@@ -78,6 +78,7 @@ def _filtered(
     overdue: bool = False,
     age: str | None = None,
     problem: int | None = None,
+    text: str | None = None,
 ) -> Select[Any]:
     equal = {
         ActionItem.owner_squad: squad,
@@ -92,6 +93,8 @@ def _filtered(
             query = query.where(column == value)
     if status:
         query = query.where(ActionItem.status.in_(list(status)))
+    if text:
+        query = query.where(func.lower(ActionItem.title).like(f"%{text.lower()}%"))
     if outstanding:
         query = _outstanding(query)
     if overdue:
@@ -107,7 +110,8 @@ def search(
     cursor: str | None = None,
     **filters: Any,
 ) -> Page[ActionItem]:
-    """The tracker: filter by squad, platform, source, priority, status, overdue or age."""
+    """The tracker: filter by squad, platform, source, priority, status, overdue, age or
+    words in the title."""
     require(actor, Action.READ)
     query = _filtered(select(ActionItem), **filters)
     return paginate(session, query, ActionItem.number, limit=limit, cursor=cursor, descending=True)

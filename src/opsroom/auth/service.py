@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opsroom.audit import service as audit
@@ -68,6 +68,21 @@ def count_users(session: Session) -> int:
 def list_users(session: Session, *, actor: Principal) -> list[User]:
     domain.require(actor, Action.ADMINISTER)
     return list(session.scalars(select(User).order_by(User.email)))
+
+
+def directory(
+    session: Session, *, actor: Principal, text: str | None = None, limit: int = 500
+) -> list[User]:
+    """The people anyone who reads may name (commanders, assignees, escalation targets), by
+    name: active accounts of people, whose name or email contains `text` when given."""
+    domain.require(actor, Action.READ)
+    query = select(User).where(User.is_active.is_(True), User.is_service_account.is_(False))
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(func.lower(User.display_name).like(pattern), func.lower(User.email).like(pattern))
+        )
+    return list(session.scalars(query.order_by(User.display_name, User.email).limit(limit)))
 
 
 def demo_accounts(session: Session) -> list[User]:

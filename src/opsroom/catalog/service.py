@@ -194,6 +194,7 @@ def services_query(
         pattern = f"%{text.lower()}%"
         query = query.where(
             or_(
+                func.lower(Service.slug).like(pattern),
                 func.lower(Service.name).like(pattern),
                 func.lower(Service.description).like(pattern),
             )

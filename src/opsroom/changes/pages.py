@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
@@ -125,6 +126,7 @@ def _new_page(
         "squads": catalog_service.list_squads(session),
         "types": list(ChangeType),
         "templates": governance.list_templates(session, actor=request.state.principal),
+        "people": accounts.directory(session, actor=request.state.principal),
         "values": values,
         "failure": failure,
     }

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
@@ -59,6 +59,7 @@ def search(
     platform: str | None = None,
     starts_from: datetime | None = None,
     starts_to: datetime | None = None,
+    text: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Change]:
@@ -74,6 +75,13 @@ def search(
         query = query.where(Change.planned_start >= starts_from)
     if starts_to:
         query = query.where(Change.planned_start < starts_to)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Change.title).like(pattern), func.lower(Change.description).like(pattern)
+            )
+        )
     return paginate(session, query, Change.number, limit=limit, cursor=cursor, descending=True)
 
 

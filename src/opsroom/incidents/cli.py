@@ -1,4 +1,5 @@
-"""`opsroom incident declare|list|show|ack|mitigate|resolve|close|reopen|note|update|assign`."""
+"""`opsroom incident declare|list|show|edit|prioritise|ack|mitigate|resolve|close|reopen|note|
+update|assign`."""
 
 from __future__ import annotations
 
@@ -125,6 +126,53 @@ def show(key: str, as_json: bool = JsonOption) -> None:
     table("Timeline", ["at", "who", "what"], timeline)
 
 
+@app.command()
+def edit(
+    key: str,
+    title: str | None = typer.Option(None),
+    service: list[str] = typer.Option(
+        [], "--service", "-s", help="the affected services, all of them; repeat for several"
+    ),
+    impact: int | None = typer.Option(None, min=1, max=3, help="1 high ... 3 low"),
+    urgency: int | None = typer.Option(None, min=1, max=3, help="1 high ... 3 low"),
+    description: str | None = typer.Option(None),
+    bridge: str | None = typer.Option(None, help="conference bridge URL ('' to clear)"),
+    version: int | None = typer.Option(None, help="the version you read (default: the current)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change what an incident is: impact and urgency set its priority by the matrix again."""
+    given = {
+        "title": title,
+        "services": service or None,
+        "impact": impact,
+        "urgency": urgency,
+        "description": description,
+        "bridge_url": bridge,
+    }
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = version or incidents.get(session, actor=who, key=key).version
+        changes = {name: value for name, value in given.items() if value is not None}
+        data = schemas.IncidentUpdate.model_validate({"version": current, **changes})
+        read = incidents.read(session, incidents.update(session, actor=who, key=key, data=data))
+    emit(read, as_json, lambda: out.print(f"{read.key} is {read.priority}: {read.title}"))
+
+
+@app.command()
+def prioritise(
+    key: str,
+    priority: int = typer.Argument(..., min=1, max=5, help="1 ... 5"),
+    reason: str = typer.Option(..., "--reason", "-r", help="why the matrix is wrong here"),
+) -> None:
+    """Set the priority by hand, overriding the matrix; the reason is audited."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = incidents.get(session, actor=who, key=key).version
+        data = schemas.PriorityOverride(version=current, priority=Priority(priority), reason=reason)
+        changed = incidents.override_priority(session, actor=who, key=key, data=data)
+    out.print(f"{changed.key} is P{changed.priority}: {reason}")
+
+
 def _move(key: str, move: Transition, note: str, commander: str | None = None) -> None:
     with unit_of_work(write=True) as session:
         changed = incidents.transition(
@@ -157,9 +205,14 @@ def mitigate(key: str, note: str = NoteOption) -> None:
 
 
 @app.command()
-def resolve(key: str, note: str = NoteOption) -> None:
+def resolve(
+    key: str,
+    summary: str = typer.Option(
+        "", "--summary", "--note", "-n", help="what fixed it: the resolution summary"
+    ),
+) -> None:
     """The cause is fixed."""
-    _move(key, Transition.RESOLVE, note)
+    _move(key, Transition.RESOLVE, summary)
 
 
 @app.command()

@@ -83,6 +83,32 @@ def declaration_body(description: str, audience: Audience) -> str:
     return description if audience == Audience.INTERNAL else DECLARED_FOR_CUSTOMERS
 
 
+# What an edit of the incident may change, as its timeline names it.
+EDITABLE = {
+    "title": "title",
+    "impact": "impact",
+    "urgency": "urgency",
+    "priority": "priority",
+    "services": "services",
+    "bridge_url": "bridge",
+}
+
+
+def _shown(name: str, value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return f"P{value}" if name == "priority" else str(value or "none")
+
+
+def describe_edits(before: Mapping[str, object], after: Mapping[str, object]) -> str:
+    """What an edit changed, for the timeline: 'impact 2 → 1; priority P3 → P2'."""
+    return "; ".join(
+        f"{label} {_shown(name, before.get(name))} → {_shown(name, after.get(name))}"
+        for name, label in EDITABLE.items()
+        if before.get(name) != after.get(name)
+    )
+
+
 # The canonical KPI timestamps, in the order they must hold.
 TIMESTAMPS = (
     "impact_started_at",

@@ -45,8 +45,11 @@ def transition(
     for name, value in stamped.items():
         setattr(incident, name, value)
     incident.status = target
+    if move is Transition.RESOLVE:
+        incident.resolution_summary = data.note
     if move is Transition.REOPEN:
         incident.reopen_count += 1
+        incident.resolution_summary = ""
     INCIDENT.event(
         session,
         incident,

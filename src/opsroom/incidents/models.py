@@ -75,6 +75,8 @@ class Incident(Base):
     urgency: Mapped[int] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer)
     priority_reason: Mapped[str] = mapped_column(Text, default="")  # set when overridden
+    # What fixed it, asked for on resolving; a reopened incident starts without one.
+    resolution_summary: Mapped[str] = mapped_column(Text, default="")
     major: Mapped[bool] = mapped_column(Boolean)
     bridge_url: Mapped[str] = mapped_column(String(500), default="")
     source: Mapped[str] = mapped_column(String(50), default="manual")

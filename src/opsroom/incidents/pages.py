@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide, require
 from opsroom.auth.domain import Role as AccountRole
@@ -19,6 +21,7 @@ from opsroom.catalog import service as catalog_service
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.infra.errors import NotFound
 from opsroom.web.pages import (
     ANY_REFUSAL,
     BlankIsNone,
@@ -49,6 +52,14 @@ AFTER = {
     "tasks": "#tasks",
     "participants": "#participants",
     "links": "#links",
+    "edit": "",
+    "priority": "",
+}
+# The moves asked for again before they are made, with what the confirmation asks.
+CONFIRMED = {
+    Transition.RESOLVE: "Resolution summary: what fixed it",
+    Transition.CLOSE: "Closing note",
+    Transition.CANCEL: "Why it was declared in error",
 }
 
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -129,12 +140,17 @@ def banner(request: Request, session: DbSession, actor: Actor) -> Response:
 
 
 def _declare_page(
-    request: Request, session: Session, values: FormData, failure: Failure | None = None
+    request: Request,
+    session: Session,
+    actor: Principal,
+    values: FormData,
+    failure: Failure | None = None,
 ) -> Response:
     context = {
         "services": catalog_service.all_services(session),
         "priorities": list(Priority),
         "matrix": policy.read(session).matrix,
+        "people": accounts.directory(session, actor=actor),
         "values": values,
         "failure": failure,
     }
@@ -143,8 +159,11 @@ def _declare_page(
 
 
 @router.get("/incidents/new")
-def declare_form(request: Request, session: DbSession, service: Filter = None) -> Response:
-    return _declare_page(request, session, FormData([("services", service)] if service else []))
+def declare_form(
+    request: Request, session: DbSession, actor: Actor, service: Filter = None
+) -> Response:
+    values = FormData([("services", service)] if service else [])
+    return _declare_page(request, session, actor, values)
 
 
 @router.post("/incidents")
@@ -155,7 +174,7 @@ def declare(request: Request, session: DbSession, actor: Actor, form: Posted) ->
 
     outcome = attempt(session, "declare", form, change)
     if isinstance(outcome, Failure):
-        return _declare_page(request, session, form, outcome)
+        return _declare_page(request, session, actor, form, outcome)
     return see_other(f"/incidents/{outcome}")
 
 
@@ -200,6 +219,16 @@ def _engaged_detail(
     return render(request, session, "incidents/engaged.html", context, status=status)
 
 
+def _choices(session: Session, actor: Principal) -> dict[str, Any]:
+    """What the forms of an incident's page offer to pick from, by name."""
+    return {
+        "services": catalog_service.all_services(session),
+        "people": accounts.directory(session, actor=actor),
+        "squads": catalog_service.list_squads(session),
+        "vendors": catalog_service.list_vendors(session),
+    }
+
+
 def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
@@ -219,6 +248,8 @@ def _detail(
         "audiences": list(Audience),
         "link_kinds": list(LinkKind),
         "participant_kinds": PARTICIPANT_KINDS,
+        **(_choices(session, actor) if header["work"].allowed or failure else {}),
+        "priorities": list(Priority),
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -250,10 +281,18 @@ class Posting:
     def data(self, model: type[Schema]) -> Schema:
         return parse_form(model, self.form)
 
-    def apply(self, form_name: str, change: Callable[[], object]) -> Response:
-        """Post/redirect/get once saved; else the page again, the refusal next to the form."""
+    def apply(
+        self,
+        form_name: str,
+        change: Callable[[], object],
+        refused: Callable[[Failure], Response] | None = None,
+    ) -> Response:
+        """Post/redirect/get once saved; else the page again (the incident's, or `refused`),
+        the refusal next to the form."""
         outcome = attempt(self.session, form_name, self.form, change, answered=ANY_REFUSAL)
         if isinstance(outcome, Failure):
+            if refused is not None:
+                return refused(outcome)
             return _detail(self.request, self.session, self.actor, self.key, outcome)
         return see_other(f"/incidents/{self.key}{AFTER[form_name]}")
 
@@ -275,6 +314,81 @@ def transition(post: Post, move: Transition) -> Response:
             key=post.key,
             move=move,
             data=post.data(schemas.TransitionIn),
+        ),
+    )
+
+
+def _asked(move: Transition) -> str:
+    if move not in CONFIRMED:
+        raise NotFound(f"{move.value} needs no confirmation")
+    return CONFIRMED[move]
+
+
+def _confirm_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    move: Transition,
+    failure: Failure | None = None,
+) -> Response:
+    context = {
+        **_header(session, actor, key),
+        "move": move,
+        "asked": _asked(move),
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "incidents/confirm.html", context, status=status)
+
+
+@router.get("/incidents/{key}/confirm/{move}")
+def confirm_form(
+    request: Request, session: DbSession, actor: Actor, key: str, move: Transition
+) -> Response:
+    """Resolving, closing or cancelling asks first (and, resolving, for the summary)."""
+    return _confirm_page(request, session, actor, key, move)
+
+
+@router.post("/incidents/{key}/confirm/{move}")
+def confirm(post: Post, move: Transition) -> Response:
+    _asked(move)
+    return post.apply(
+        "transition",
+        lambda: incidents.transition(
+            post.session,
+            actor=post.actor,
+            key=post.key,
+            move=move,
+            data=post.data(schemas.TransitionIn),
+        ),
+        refused=partial(_confirm_page, post.request, post.session, post.actor, post.key, move),
+    )
+
+
+def _edited(form: FormData) -> schemas.IncidentUpdate:
+    """The edit form sends every field: a blank one is cleared (or refused), never skipped."""
+    fields = ("version", "title", "description", "impact", "urgency", "bridge_url")
+    data: dict[str, Any] = {name: form.get(name, "") for name in fields}
+    return schemas.IncidentUpdate.model_validate({**data, "services": form.getlist("services")})
+
+
+@router.post("/incidents/{key}/edit")
+def edit(post: Post) -> Response:
+    return post.apply(
+        "edit",
+        lambda: incidents.update(
+            post.session, actor=post.actor, key=post.key, data=_edited(post.form)
+        ),
+    )
+
+
+@router.post("/incidents/{key}/priority")
+def reprioritise(post: Post) -> Response:
+    return post.apply(
+        "priority",
+        lambda: incidents.override_priority(
+            post.session, actor=post.actor, key=post.key, data=post.data(schemas.PriorityOverride)
         ),
     )
 

@@ -56,6 +56,7 @@ def snapshot(incident: Incident) -> dict[str, Any]:
         "priority",
         "major",
         "bridge_url",
+        "resolution_summary",
         *domain.TIMESTAMPS,
     )
     return {name: getattr(incident, name) for name in fields} | {"services": incident.service_slugs}

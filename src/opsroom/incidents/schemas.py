@@ -68,7 +68,11 @@ class TimestampCorrection(Input):
 
 class TransitionIn(Input):
     version: int | None = Field(default=None, description="the version you saw; stale gets 409")
-    note: str = Field(default="", max_length=5000)
+    note: str = Field(
+        default="",
+        max_length=5000,
+        description="why, for the timeline; on resolve, kept as the resolution summary",
+    )
     commander: str | None = Field(
         default=None, description="assign the commander as you acknowledge"
     )
@@ -147,6 +151,7 @@ class IncidentRead(IncidentSummary):
     impact: int
     urgency: int
     priority_reason: str
+    resolution_summary: str
     bridge_url: str
     source: str
     journeys: list[str]

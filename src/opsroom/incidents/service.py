@@ -157,9 +157,7 @@ def update(
     before = snapshot(incident)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "services"})
     if data.services is not None:
-        incident.services = []
-        session.flush()  # old rows go before their replacements: (incident, service) is unique
-        incident.services = _affected(session, data.services)
+        _replace_services(session, incident, data.services)
     for name, value in changes.items():
         setattr(incident, name, value)
     if "impact" in changes or "urgency" in changes:
@@ -169,7 +167,20 @@ def update(
             domain.priority(incident.impact, incident.urgency, policy.current(session)),
             reason="",
         )
+    edits = domain.describe_edits(before, snapshot(incident))
+    if edits:
+        INCIDENT.event(session, incident, actor, "edited", f"Edited: {edits}")
     return INCIDENT.saved(session, incident, actor, "incident.updated", before)
+
+
+def _replace_services(session: Session, incident: Incident, slugs: Sequence[str]) -> None:
+    """The affected services become `slugs`; the squads owning new ones join the incident."""
+    affected = _affected(session, slugs)
+    incident.services = []
+    session.flush()  # old rows go before their replacements: (incident, service) is unique
+    incident.services = affected
+    for squad in dict.fromkeys(a.owner_squad for a in affected):
+        join(incident, "squad", squad)
 
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
@@ -266,6 +277,7 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
         impact=incident.impact,
         urgency=incident.urgency,
         priority_reason=incident.priority_reason,
+        resolution_summary=incident.resolution_summary,
         bridge_url=incident.bridge_url,
         source=incident.source,
         journeys=catalog.journeys_through(session, incident.service_slugs),

@@ -14,8 +14,10 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Principal, Role
+from opsroom.catalog import service as catalog
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
@@ -402,7 +404,10 @@ def _policy_page(
         "policy": policy,
         "rows": rows + [{"targets": "", "timeout": 15}] * EMPTY_LEVELS_SHOWN,
         "failure": failure,
-        "kinds": list(domain.TargetKind),
+        # What a target may name, offered by name: `kind:ref` is what the field sends.
+        "people": accounts.directory(session, actor=actor),
+        "squads": catalog.list_squads(session),
+        "schedules": oncall.list_schedules(session, actor=actor),
     }
     status = failure.status if failure else 200
     return render(request, session, "oncall/policy.html", context, status=status)

@@ -53,6 +53,8 @@ from opsroom.risks import api as risks_api
 from opsroom.risks import pages as risks_pages
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
+from opsroom.search import api as search_api
+from opsroom.search import pages as search_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 log = logging.getLogger("opsroom")
@@ -76,6 +78,7 @@ API_ROUTERS = (
     metrics.router,
     oncall_api.router,
     notify_api.router,
+    search_api.router,
 )
 PAGE_ROUTERS = (
     auth_pages.router,
@@ -96,6 +99,7 @@ PAGE_ROUTERS = (
     oncall_pages.links,
     notify_pages.router,
     notify_pages.links,
+    search_pages.router,
 )
 
 

@@ -29,6 +29,7 @@ from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
 from opsroom.risks import cli as risks_cli
 from opsroom.runtime import wiring
+from opsroom.search import cli as search_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -56,6 +57,7 @@ app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(oncall_cli.app, name="oncall")
 app.command("page")(oncall_cli.page)
 app.command("subscribe")(notify_cli.subscribe)
+app.command("search")(search_cli.search)
 app.add_typer(notify_cli.subscription_app, name="subscription")
 app.add_typer(notify_cli.contact_app, name="contact-method")
 app.add_typer(notify_cli.rule_app, name="notification-rule")

@@ -47,4 +47,6 @@ def make_templates(timezone: str) -> Jinja2Templates:
     templates.env.filters["local_time"] = local_time
     templates.env.filters["counted"] = counted
     templates.env.globals["tier_label"] = TIER_LABELS.get
+    # Typed times (datetime-local fields) are read in this zone: the forms name it.
+    templates.env.globals["time_zone"] = timezone
     return templates

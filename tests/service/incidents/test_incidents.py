@@ -459,3 +459,54 @@ def test_stored_durations_follow_every_timestamp_change(
         ),
     )
     _stored_durations_agree(platform, cleared)
+
+
+def test_an_edit_brings_in_the_squads_of_new_services_and_names_what_changed(
+    platform: Session,
+) -> None:
+    factories.squad(platform, "payments")
+    factories.service(platform, "cards", owner="payments")
+    incident = declare(platform, impact=3, urgency=3)
+
+    edited = incidents.update(
+        platform,
+        actor=RESPONDER,
+        key=incident.key,
+        data=schemas.IncidentUpdate(version=1, services=["cards"], urgency=1),
+    )
+
+    assert (edited.service_slugs, edited.priority, edited.version) == (["cards"], 3, 2)
+    assert [(p.kind, p.ref) for p in edited.participants] == [
+        ("squad", "identity"),
+        ("squad", "payments"),
+    ]
+    entry = incidents.timeline(platform, actor=RESPONDER, key=incident.key)[-1]
+    assert (entry.kind, entry.text) == (
+        "edited",
+        "Edited: urgency 3 → 1; priority P5 → P3; services auth → cards",
+    )
+
+
+def test_an_edit_changing_nothing_leaves_the_timeline_alone(platform: Session) -> None:
+    incident = declare(platform)
+    before = len(incidents.timeline(platform, actor=RESPONDER, key=incident.key))
+
+    incidents.update(
+        platform,
+        actor=RESPONDER,
+        key=incident.key,
+        data=schemas.IncidentUpdate(version=1, title="Checkout fails"),
+    )
+
+    assert len(incidents.timeline(platform, actor=RESPONDER, key=incident.key)) == before
+
+
+def test_the_resolution_summary_is_kept_until_the_incident_is_reopened(platform: Session) -> None:
+    incident = declare(platform)
+
+    act(platform, incident, Transition.RESOLVE, note="Restarted the token signer")
+    kept = incidents.read(platform, incident).resolution_summary
+    act(platform, incident, Transition.REOPEN)
+
+    assert kept == "Restarted the token signer"
+    assert incidents.read(platform, incident).resolution_summary == ""

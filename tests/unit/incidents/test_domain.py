@@ -145,3 +145,13 @@ def test_the_next_update_reminder_is_the_first_cadence_step_after_now(minutes: i
     assert again is not None and now < again <= now + timedelta(minutes=30)
     assert (again - due) % timedelta(minutes=30) == timedelta(0)
     assert domain.next_update_reminder(Priority.P3, due, now) is None  # no cadence for P3
+
+
+def test_an_edit_is_described_by_what_it_changed_only() -> None:
+    before = {"title": "Slow", "impact": 2, "priority": 3, "services": ["a"], "bridge_url": ""}
+    after = {**before, "priority": 2, "services": ["a", "b"], "bridge_url": "https://b.example"}
+
+    assert domain.describe_edits(before, after) == (
+        "priority P3 → P2; services a → a, b; bridge none → https://b.example"
+    )
+    assert domain.describe_edits(before, dict(before)) == ""
