@@ -208,20 +208,34 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """Who is on call and what decides it: the override (its index) that covers the moment,
+    else the highest layer (its rank) with someone on call; neither is a coverage gap."""
+
+    person: str | None
+    override: int | None = None
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Layers in rank order (later layers win), then overrides over everything."""
 
     layers: tuple[Layer, ...]
     overrides: tuple[Override, ...] = ()
 
+    def answer(self, at: datetime) -> Answer:
+        """Who is on call at `at`, and the override or layer that decides it."""
+        for n in reversed(range(len(self.overrides))):
+            if self.overrides[n].covers(at):
+                return Answer(self.overrides[n].person, override=n)
+        for rank in reversed(range(len(self.layers))):
+            if (person := self.layers[rank].on_call(at)) is not None:
+                return Answer(person, layer=rank)
+        return Answer(None)
+
     def on_call(self, at: datetime) -> str | None:
-        for override in reversed(self.overrides):
-            if override.covers(at):
-                return override.person
-        for layer in reversed(self.layers):
-            if (person := layer.on_call(at)) is not None:
-                return person
-        return None
+        return self.answer(at).person
 
     def shifts(self, start: datetime, end: datetime) -> list[Shift]:
         """The final schedule between start and end, gaps included (person None)."""

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Principal, Role
+from opsroom.catalog import service as catalog_service
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
@@ -50,6 +51,8 @@ def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
         "policies": oncall.list_policies(session, actor=actor),
         "mine": oncall.my_shifts(session, actor=actor)[:5],
         "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),
+        "services": catalog_service.all_services(session),
+        "zone": settings_of(request).timezone,
     }
     return render(request, session, "oncall/index.html", context)
 

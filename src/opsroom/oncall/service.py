@@ -1,7 +1,9 @@
 """On-call use cases, one module per responsibility: schedules and who is on call
-(`schedules`), calendar feeds (`feeds`), escalation policies (`policies`) and escalations
-walking them on durable timers (`escalation`). Adapters and other domains reach them here."""
+(`schedules`), who answers for a service (`answering`), calendar feeds (`feeds`), escalation
+policies (`policies`) and escalations walking them on durable timers (`escalation`).
+Adapters and other domains reach them here."""
 
+from opsroom.oncall.answering import who_answers
 from opsroom.oncall.escalation import (
     ACKNOWLEDGED,
     ESCALATE_TIMER,
@@ -90,4 +92,5 @@ __all__ = [
     "update_override",
     "update_policy",
     "update_schedule",
+    "who_answers",
 ]

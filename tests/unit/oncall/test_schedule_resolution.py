@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall.domain import (
     BUSINESS_HOURS,
+    Answer,
     Layer,
     Override,
     Restriction,
@@ -123,6 +124,22 @@ def test_overrides_win_over_every_layer_and_the_latest_override_wins() -> None:
     assert schedule.on_call(at) == "erin"
     assert schedule.on_call(at + timedelta(minutes=30)) == "dave"
     assert schedule.on_call(at + timedelta(hours=1)) == "alice"
+
+
+def test_the_answer_names_the_override_or_layer_that_decides_it() -> None:
+    at = datetime(2026, 11, 3, 10, 0, tzinfo=AMS)
+    days = Layer(
+        participants=("carol",),
+        start=datetime(2026, 10, 19, 0, 0, tzinfo=AMS),
+        zone="Europe/Amsterdam",
+        restrictions=(BUSINESS_HOURS,),
+    )
+    cover = Override("dave", at, at + timedelta(hours=1))
+    schedule = Schedule((weekly("alice", "bob"), days), (cover,))
+    assert schedule.answer(at) == Answer("dave", override=0)
+    assert schedule.answer(at + timedelta(hours=1)) == Answer("carol", layer=1)
+    assert schedule.answer(at + timedelta(hours=10)) == Answer("alice", layer=0)
+    assert Schedule((days,)).answer(at + timedelta(hours=10)) == Answer(None)
 
 
 def test_gaps_and_next_shifts() -> None:
