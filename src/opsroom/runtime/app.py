@@ -25,7 +25,7 @@ from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
-from opsroom.home import dashboard
+from opsroom.home import dashboard, service_hub
 from opsroom.home.incident_panels import incident_panels
 from opsroom.home.shell import shell
 from opsroom.incidents import api as incidents_api
@@ -75,6 +75,7 @@ PAGE_ROUTERS = (
     auth_pages.router,
     dashboard.entry,
     dashboard.router,
+    service_hub.router,
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
