@@ -212,3 +212,26 @@ class IngestResult(BaseModel):
     ignored: int = Field(default=0, description="resolves or acknowledges for unknown alerts")
     incidents: list[str] = Field(default=[], description="incidents opened or joined")
     fingerprints: list[str] = []
+
+
+AlertIds = Annotated[
+    list[Annotated[int, Field(ge=1)]],
+    Field(min_length=1, max_length=200, description="the alerts to act on"),
+]
+
+
+class AlertsChosen(Input):
+    alerts: AlertIds
+
+
+class AlertsSilenced(AlertsChosen):
+    """Each chosen alert's labels, matched exactly, silenced until `ends_at`."""
+
+    ends_at: AwareDatetime
+    comment: str = Field(min_length=3, max_length=2000)
+
+
+class TriageResult(BaseModel):
+    changed: list[int] = Field(description="the alerts this changed")
+    unchanged: list[int] = Field(description="already so: acknowledged, resolved or silenced")
+    silences: list[int] = Field(default=[], description="the silences created")
