@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
-from opsroom.auth.domain import Principal, Role
+from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog_service
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -53,6 +53,7 @@ def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
         "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),
         "services": catalog_service.all_services(session),
         "zone": settings_of(request).timezone,
+        "may_set_up": decide(actor, Action.EDIT_SQUAD_ITEMS).allowed,
     }
     return render(request, session, "oncall/index.html", context)
 
