@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.infra.config import Settings
 from opsroom.oncall import service as oncall
+from tests.browser.conftest import OpenTab
 from tests.conftest import TEST_NOW
 from tests.factories import ACTOR
 
@@ -44,3 +46,25 @@ def test_a_moment_that_is_not_a_time_is_refused_next_to_its_field(page: Page) ->
     expect(page.locator(".field-error")).to_have_count(1)
     expect(page.locator("input[name=at]")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".who-answers")).to_have_count(0)
+
+
+def test_a_schedules_timeline_draws_its_layers_overrides_and_final_rota(
+    open_tab: OpenTab, demo_session: Session
+) -> None:
+    schedule = oncall.list_schedules(demo_session, actor=ACTOR)[0]
+    drawn = oncall.timeline(demo_session, actor=ACTOR, slug=schedule.slug, days=14)
+    page = open_tab(javascript=False)
+    page.goto(f"/oncall/schedules/{schedule.slug}")
+    page.get_by_role("link", name="See them as a timeline").click()
+    page.get_by_role("link", name="14 days").click()
+    expect(page).to_have_url(f"/oncall/schedules/{schedule.slug}/timeline?days=14")
+    expect(page.locator(".tl-days text")).to_have_count(14)
+    expect(page.locator(".tl-days text").first).to_have_text(drawn.days[0][0])
+    rows = page.locator(".tl-row:not(.tl-days)")
+    expect(rows).to_have_count(len(drawn.rows))
+    final = page.get_by_role("img", name=re.compile(r"^Final rota: "))
+    first = drawn.rows[-1].bars[0]
+    expect(final).to_have_attribute(
+        "aria-label", re.compile(re.escape(str(first.person or "nobody")))
+    )
+    expect(final.locator("g.tl-bar")).to_have_count(len(drawn.rows[-1].bars))

@@ -429,6 +429,48 @@ def by_day(shifts: Iterable[Shift], zone: str) -> list[tuple[date, list[Shift]]]
     return sorted(days.items())
 
 
+# --- the timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A shift placed on a timeline: its start and its length, in percent of the window."""
+
+    person: str | None
+    start: datetime
+    end: datetime
+    left: float
+    width: float
+
+
+def place(shifts: Iterable[Shift], start: datetime, end: datetime) -> list[Bar]:
+    """The shifts, cut to the window [start, end), as bars across it."""
+    span = end - start
+    bars = []
+    for s in shifts:
+        begin, finish = max(s.start, start), min(s.end, end)
+        if finish > begin:
+            bars.append(
+                Bar(
+                    s.person,
+                    begin,
+                    finish,
+                    100 * (begin - start) / span,
+                    100 * (finish - begin) / span,
+                )
+            )
+    return bars
+
+
+def local_days(first: date, days: int, zone: str) -> list[datetime]:
+    """The local midnights starting each of `days` days from `first`, and the one ending them."""
+    tz = ZoneInfo(zone)
+    return [
+        datetime.combine(first + timedelta(days=n), time(0), tzinfo=tz).astimezone(UTC)
+        for n in range(days + 1)
+    ]
+
+
 def feed_token(secret: str, *, kind: str, key: str, nonce: str) -> str:
     """The secret in a calendar feed's URL: an HMAC of the feed under the signing secret and
     the feed's rotatable nonce, so nothing guessable is stored and rotating revokes it."""

@@ -1,16 +1,18 @@
-"""Reading the rota in the browser: who answers a page for a service at a moment."""
+"""Reading the rota in the browser: who answers a page for a service at a moment, and a
+schedule's coming days as a timeline."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
 from opsroom.oncall import service as oncall
+from opsroom.oncall.timeline import LONGEST
 from opsroom.web.pages import Failure, Filter, attempt, in_zone, render, zone_of
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -46,3 +48,22 @@ def who_answers(
     }
     status = failure.status if failure else 200
     return render(request, session, "oncall/who.html", context, status=status)
+
+
+TIMELINE_SPANS = (7, 14)  # the days a timeline offers to show
+
+
+@router.get("/oncall/schedules/{slug}/timeline")
+def schedule_timeline(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    days: Annotated[int, Query(ge=1, le=LONGEST)] = TIMELINE_SPANS[0],
+) -> Response:
+    context = {
+        "timeline": oncall.timeline(session, actor=actor, slug=slug, days=days),
+        "spans": TIMELINE_SPANS,
+        "shown": days,
+    }
+    return render(request, session, "oncall/timeline.html", context)

@@ -1,7 +1,7 @@
 """On-call use cases, one module per responsibility: schedules and who is on call
 (`schedules`), who answers for a service (`answering`), calendar feeds (`feeds`), escalation
-policies (`policies`) and escalations walking them on durable timers (`escalation`).
-Adapters and other domains reach them here."""
+policies (`policies`), escalations walking them on durable timers (`escalation`) and a
+schedule's timeline (`timeline`). Adapters and other domains reach them here."""
 
 from opsroom.oncall.answering import who_answers
 from opsroom.oncall.escalation import (
@@ -50,6 +50,7 @@ from opsroom.oncall.schedules import (
     update_override,
     update_schedule,
 )
+from opsroom.oncall.timeline import Timeline, timeline
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -59,6 +60,7 @@ __all__ = [
     "RESOLVED",
     "RUNNING",
     "SCHEDULE_FEED",
+    "Timeline",
     "add_layer",
     "add_override",
     "coverage",
@@ -88,6 +90,7 @@ __all__ = [
     "schedule_feed",
     "stop",
     "stop_when_answered",
+    "timeline",
     "update_layer",
     "update_override",
     "update_policy",

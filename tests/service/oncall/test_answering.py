@@ -121,3 +121,27 @@ def test_an_unknown_service_or_an_implausible_moment_is_refused_by_its_field(rot
     with pytest.raises(ValidationFailed) as ancient:
         oncall.who_answers(rota, actor=ACTOR, service="auth", at=datetime(1900, 1, 1, tzinfo=UTC))
     assert "at" in ancient.value.fields
+
+
+def test_the_timeline_shows_each_layer_the_overrides_and_the_final_rota(rota: Session) -> None:
+    oncall.add_override(
+        rota,
+        actor=ACTOR,
+        slug="identity-primary",
+        data=schemas.OverrideIn(
+            person="erin@example.com",
+            start=MONDAY + timedelta(days=1),
+            end=MONDAY + timedelta(days=2),
+        ),
+    )
+    drawn = oncall.timeline(rota, actor=ACTOR, slug="identity-primary", days=7)
+    assert [r.label for r in drawn.rows] == ["Layer 1 · days", "Layer 0", "Overrides", "Final rota"]
+    assert len(drawn.days) == 7 and drawn.days[0] == ("Mon 02 Nov", drawn.days[0][1])
+    assert drawn.days[0][1].left == 0
+    overrides, final = drawn.rows[2].bars, drawn.rows[3].bars
+    assert [(b.person, round(b.width, 2)) for b in overrides] == [("erin@example.com", 14.29)]
+    assert "erin@example.com" in [b.person for b in final]
+    assert drawn.people == sorted(drawn.people) and "carol@example.com" in drawn.people
+    assert 0 < drawn.now < 100 / 7  # the frozen clock: 09:00 on the first day
+    with pytest.raises(ValidationFailed):
+        oncall.timeline(rota, actor=ACTOR, slug="identity-primary", days=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,16 +14,20 @@ from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall.domain import (
     BUSINESS_HOURS,
     Answer,
+    Bar,
     Layer,
     Override,
     Restriction,
     Schedule,
+    Shift,
     ShiftUnit,
     by_day,
     fairness,
     gaps,
+    local_days,
     next_shifts,
     next_working_time,
+    place,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -252,3 +256,25 @@ def test_a_restriction_is_read_from_text_and_written_back(
     with pytest.raises(ValidationFailed) as refused:
         restriction_from_text("weekdays@9-5")
     assert list(refused.value.fields) == ["restrictions"]
+
+
+def test_the_timeline_places_shifts_in_percent_of_its_window_cut_to_it() -> None:
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    end = start + timedelta(days=4)
+    shifts = [
+        Shift("alice", start - timedelta(days=1), start + timedelta(days=1)),
+        Shift(None, start + timedelta(days=1), start + timedelta(days=2)),
+        Shift("bob", start + timedelta(days=2), end + timedelta(days=3)),
+        Shift("carol", end, end + timedelta(days=1)),
+    ]
+    assert place(shifts, start, end) == [
+        Bar("alice", start, start + timedelta(days=1), 0, 25),
+        Bar(None, start + timedelta(days=1), start + timedelta(days=2), 25, 25),
+        Bar("bob", start + timedelta(days=2), end, 50, 50),
+    ]
+
+
+def test_local_days_start_at_local_midnight_across_the_clock_change() -> None:
+    days = local_days(date(2026, 10, 24), 2, "Europe/Amsterdam")
+    assert [d.astimezone(AMS).hour for d in days] == [0, 0, 0]
+    assert [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(days)] == [24, 25]
