@@ -26,6 +26,7 @@ from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery
 from opsroom.oncall import domain, schemas
 from opsroom.oncall import service as oncall
+from opsroom.oncall.setup_pages import participants
 from opsroom.web.pages import BlankIsNone, Failure, Filter, attempt, render, settings_of
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -253,8 +254,7 @@ def _layer_values(form: FormData) -> dict[str, Any]:
     """Participants and restrictions one a line (or comma-separated participants)."""
     values = _fields(form, LAYER_FIELDS)
     if "participants" in values:
-        text = str(values["participants"]).replace(",", "\n")
-        values["participants"] = [p.strip() for p in text.splitlines() if p.strip()]
+        values["participants"] = participants(str(values["participants"]))
     if "restrictions" in values:
         values["restrictions"] = [
             line for line in str(values["restrictions"]).splitlines() if line.strip()
