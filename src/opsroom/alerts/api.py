@@ -57,7 +57,7 @@ def rotate_key(session: DbSession, actor: Actor, slug: str) -> schemas.Integrati
     return schemas.IntegrationWithKey(**alerts.read_integration(integration).model_dump(), key=key)
 
 
-@router.post("/integrations/{slug}/test-alert", responses=errors(404))
+@router.post("/integrations/{slug}/test-alert", responses=errors(404, 429))
 def send_test_alert(session: DbSession, actor: Actor, slug: str) -> schemas.AlertRead | None:
     """Send a test alert through the integration's intake; the alert it became, if any."""
     landed = alerts.send_test_alert(session, actor=actor, slug=slug)

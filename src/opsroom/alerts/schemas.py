@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from opsroom.alerts.domain import AlertStatus, Severity, SilenceState, parse_matcher
 from opsroom.infra.apidoc import Input
+from opsroom.infra.pagination import MAX_KEY
 
 LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=100)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
@@ -215,7 +216,7 @@ class IngestResult(BaseModel):
 
 
 AlertIds = Annotated[
-    list[Annotated[int, Field(ge=1)]],
+    list[Annotated[int, Field(ge=1, le=MAX_KEY)]],
     Field(min_length=1, max_length=200, description="the alerts to act on"),
 ]
 
