@@ -82,6 +82,24 @@ def test_who_is_on_call_now_and_at_a_given_moment(oncall_client: TestClient) -> 
     assert day.json()[0]["until"] == "2026-11-10T16:00:00Z"
 
 
+def test_who_answers_for_a_service_follows_its_policy_to_the_deciding_layer(
+    oncall_client: TestClient,
+) -> None:
+    day = oncall_client.get(
+        "/api/v1/oncall/who", params={"service": "auth", "at": "2026-11-10T10:00:00+01:00"}
+    ).json()
+    assert day["policy"] == "identity-default"
+    assert [(a["person"], a["decided_by"], a["layer_name"]) for a in day["answers"]] == [
+        ("carol@example.com", "layer", "days")
+    ]
+    unknown = oncall_client.get("/api/v1/oncall/who", params={"service": "nope"})
+    assert unknown.status_code == 422 and _errors(unknown) == {"service": "unknown service"}
+    naive = oncall_client.get(
+        "/api/v1/oncall/who", params={"service": "auth", "at": "2026-11-10T10:00:00"}
+    )
+    assert naive.status_code == 422
+
+
 def test_coverage_shows_gaps_before_the_rotation_starts_and_fairness(
     oncall_client: TestClient,
 ) -> None:

@@ -8,12 +8,14 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from opsroom.auth.domain import Role
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.notify import domain as notify_domain
 from tests.api.conftest import created
 from tests.api.test_incident_pages import HTML, field_errors, post, refusal
 from tests.api.test_oncall_api import POLICY, SCHEDULE
+from tests.conftest import bearer_for, client_as
 
 
 @pytest.fixture
@@ -241,3 +243,33 @@ def test_an_override_is_changed_from_the_schedule_page(oncall_pages: TestClient)
         "value is not a valid email"
     )
     assert post(oncall_pages, path, moved).status_code == 409
+
+
+def test_a_new_schedule_is_refused_in_place_when_its_squad_is_not_the_leads(
+    oncall_pages: TestClient, settings: Settings
+) -> None:
+    form = {
+        "name": "Other primary",
+        "slug": "other-primary",
+        "squad": "identity",
+        "zone": "Europe/Amsterdam",
+        "participants": "ana@example.com",
+        "start": "2026-11-02T09:00",
+    }
+    lead = bearer_for(settings, "lead@example.com", Role.SQUAD_LEAD)  # of no squad
+    with client_as(settings, lead) as client:
+        refused = post(client, "/oncall/schedules", form)
+    assert refused.status_code == 403
+    assert "not a member of identity" in refusal(refused.text)
+    assert 'value="Other primary"' in refused.text
+    made = post(oncall_pages, "/oncall/schedules", form)
+    assert made.status_code == 303 and made.headers["location"] == "/oncall/schedules/other-primary"
+    layer = oncall_pages.get("/api/v1/schedules/other-primary").json()["layers"][0]
+    assert layer["start"] == "2026-11-02T08:00:00Z"  # 09:00 in Amsterdam
+
+
+def test_a_new_policy_names_an_unknown_schedule_by_its_field(oncall_pages: TestClient) -> None:
+    form = {"name": "Ghost", "slug": "ghost", "targets": "schedule:ghost-primary"}
+    refused = post(oncall_pages, "/oncall/policies", form)
+    assert refused.status_code == 422
+    assert field_errors(refused.text) == ["unknown schedule 'ghost-primary'"]

@@ -49,6 +49,17 @@ def test_who_is_on_call_at_a_moment_and_the_coming_shifts(oncall_cli: CliRunner)
     assert "identity-primary" in listed.stdout
 
 
+def test_who_answers_for_a_service_names_the_deciding_layer(oncall_cli: CliRunner) -> None:
+    read = run_json(oncall_cli, "oncall", "who", "db", "--at", "2026-11-10T12:00:00Z")
+    assert [(a["person"], a["decided_by"], a["layer"]) for a in read["answers"]] == [
+        ("bob@example.com", "layer", 0)
+    ]
+    shown = oncall_cli.invoke(app, ["oncall", "who", "db"])
+    assert shown.exit_code == 0 and "layer 0" in shown.stdout
+    unknown = oncall_cli.invoke(app, ["oncall", "who", "nope"])
+    assert unknown.exit_code != 0 and "no service 'nope'" in unknown.output
+
+
 def test_an_override_changes_who_is_on_call(oncall_cli: CliRunner) -> None:
     run_json(
         oncall_cli,

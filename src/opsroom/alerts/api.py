@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from opsroom.alerts import reports, schemas, silences
+from opsroom.alerts import reports, schemas, silences, triage
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.deps import Actor, DbSession, Reader
@@ -55,6 +55,13 @@ def rotate_key(session: DbSession, actor: Actor, slug: str) -> schemas.Integrati
     """Replace the key; the old one stops working at once. The new key is shown this once."""
     key, integration = alerts.rotate_key(session, actor=actor, slug=slug)
     return schemas.IntegrationWithKey(**alerts.read_integration(integration).model_dump(), key=key)
+
+
+@router.post("/integrations/{slug}/test-alert", responses=errors(404, 429))
+def send_test_alert(session: DbSession, actor: Actor, slug: str) -> schemas.AlertRead | None:
+    """Send a test alert through the integration's intake; the alert it became, if any."""
+    landed = alerts.send_test_alert(session, actor=actor, slug=slug)
+    return reports.read_alert(landed) if landed else None
 
 
 # --- silences and maintenance -------------------------------------------------------------
@@ -139,6 +146,30 @@ def list_alerts(
         cursor=cursor,
     )
     return PageOut(items=[reports.read_alert(a) for a in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/alerts/acknowledge", responses=errors(422))
+def acknowledge_alerts(
+    session: DbSession, actor: Actor, data: schemas.AlertsChosen
+) -> schemas.TriageResult:
+    """Someone is on these alerts; they keep firing until their source resolves them."""
+    return triage.acknowledge(session, actor=actor, ids=data.alerts)
+
+
+@router.post("/alerts/resolve", responses=errors(422))
+def resolve_alerts(
+    session: DbSession, actor: Actor, data: schemas.AlertsChosen
+) -> schemas.TriageResult:
+    """Resolve firing alerts by hand; their incidents stay as they are."""
+    return triage.resolve(session, actor=actor, ids=data.alerts)
+
+
+@router.post("/alerts/silence", status_code=status.HTTP_201_CREATED, responses=errors(422))
+def silence_alerts(
+    session: DbSession, actor: Actor, data: schemas.AlertsSilenced
+) -> schemas.TriageResult:
+    """Silence alerts like these (their labels, matched exactly) until `ends_at`."""
+    return triage.silence(session, actor=actor, data=data)
 
 
 @router.get("/incidents/{key}/alerts", responses=errors(404))

@@ -6,21 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from opsroom.alerts import reports, schemas, senders, silences
+from opsroom.alerts import reports, schemas, senders, silences, triage
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Principal
+from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
 from opsroom.infra import clock
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.web.pages import (
     ANY_REFUSAL,
     CSRF_FIELD,
@@ -76,6 +78,16 @@ def alert_list(
     actor: Actor,
     filters: Annotated[AlertFilters, Query()],
 ) -> Response:
+    return _alert_list_page(request, session, actor, filters)
+
+
+def _alert_list_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    filters: AlertFilters,
+    failure: Failure | None = None,
+) -> Response:
     page = reports.search(
         session,
         actor=actor,
@@ -99,8 +111,68 @@ def alert_list(
             by: reports.noise(session, actor=actor, by=by, since=since)
             for by in ("integration", "service")
         },
+        "handle": decide(actor, Action.WORK_INCIDENTS).allowed,
+        "listing": _listing(filters),
+        "failure": failure,
+        "zone": zone_of(request).key,
     }
-    return render(request, session, "alerts/list.html", context, partial="alerts/_table.html")
+    status = failure.status if failure else 200
+    return render(
+        request, session, "alerts/list.html", context, partial="alerts/_table.html", status=status
+    )
+
+
+# What the alert list's buttons do to the alerts ticked (or to the one whose row it is in).
+HANDLING: dict[str, Callable[..., schemas.TriageResult]] = {
+    "acknowledge": triage.acknowledge,
+    "resolve": triage.resolve,
+}
+
+
+def _listing(filters: AlertFilters) -> str:
+    """The list's filters as a query string, for the forms that come back to it."""
+    return urlencode({k: v for k, v in filters.model_dump(mode="json").items() if v is not None})
+
+
+def _listed(form: FormData) -> AlertFilters:
+    try:
+        return AlertFilters.model_validate(dict(parse_qsl(str(form.get("listing") or ""))))
+    except ValidationError:
+        return AlertFilters()
+
+
+def _handled(session: Session, actor: Principal, verb: str, values: dict[str, Any]) -> Any:
+    if verb == "silence":
+        data = schemas.AlertsSilenced.model_validate(values)
+        return triage.silence(session, actor=actor, data=data)
+    chosen = schemas.AlertsChosen.model_validate({"alerts": values["alerts"]})
+    if verb not in HANDLING:
+        raise ValidationFailed(f"no such action '{verb}'", fields={"do": "unknown"})
+    return HANDLING[verb](session, actor=actor, ids=chosen.alerts)
+
+
+@router.post("/alerts/handle")
+def handle_alerts(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    """Acknowledge, resolve or silence the ticked alerts, or the one alert a row's button names."""
+    verb, _, one = str(form.get("do") or "").partition(":")
+    chosen = [one] if one else form.getlist("alerts")
+    values = {"alerts": chosen, "ends_at": form.get("ends_at"), "comment": form.get("comment")}
+    outcome = attempt(
+        session,
+        "handle",
+        values,
+        lambda: _handled(
+            session,
+            actor,
+            verb,
+            {**values, "ends_at": in_zone(str(values["ends_at"] or ""), zone_of(request))},
+        ),
+        answered=ANY_REFUSAL,
+    )
+    filters = _listed(form)
+    if isinstance(outcome, Failure):
+        return _alert_list_page(request, session, actor, filters, outcome)
+    return see_other(f"/alerts?{_listing(filters)}")
 
 
 # --- integrations -------------------------------------------------------------------------
@@ -134,6 +206,7 @@ def _integration_page(
     failure: Failure | None = None,
 ) -> Response:
     integration = alerts.read_integration(alerts.get_integration(session, slug))
+    tested = request.query_params.get("test", "")
     # Only the integration's own current key is shown (not whatever a cookie says).
     key = key if key and key.startswith(integration.key_prefix) else None
     base_url = settings_of(request).base_url
@@ -148,9 +221,29 @@ def _integration_page(
         "severities": list(Severity),
         "manage": alerts.management(session, actor, integration.service),
         "failure": failure,
+        "test_alert": _test_alert(session, actor, slug, tested) if tested.isdigit() else None,
     }
     status = failure.status if failure else 200
     return render(request, session, "alerts/integration.html", context, status=status)
+
+
+def _test_alert(
+    session: Session, actor: Principal, slug: str, alert_id: str
+) -> schemas.AlertRead | None:
+    """The test alert a button sent, if the address names one of this integration's."""
+    try:
+        found = reports.read_alert(reports.get_alert(session, actor=actor, alert_id=int(alert_id)))
+    except NotFound:
+        return None
+    return found if found.integration == slug else None
+
+
+@router.post("/alerts/integrations/{slug}/test-alert")
+def send_test_alert(session: DbSession, actor: Actor, slug: str) -> Response:
+    """Through the integration's own intake; then its page says where the alert landed."""
+    landed = alerts.send_test_alert(session, actor=actor, slug=slug)
+    shown = f"?test={landed.id}" if landed else ""
+    return see_other(f"/alerts/integrations/{slug}{shown}#test-alert")
 
 
 @router.post("/alerts/integrations")

@@ -16,7 +16,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
 from opsroom.infra import keys
-from opsroom.infra.errors import ValidationFailed
+from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 
 
@@ -48,6 +48,14 @@ def search(
             Alert.suppressed_by.is_not(None) if suppressed else Alert.suppressed_by.is_(None)
         )
     return paginate(session, query, Alert.id, limit=limit, cursor=cursor, descending=True)
+
+
+def get_alert(session: Session, *, actor: Principal, alert_id: int) -> Alert:
+    require(actor, Action.READ)
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    return alert
 
 
 def _incident_number(key: str) -> int:

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from opsroom.alerts.domain import AlertStatus, Severity, SilenceState, parse_matcher
 from opsroom.infra.apidoc import Input
+from opsroom.infra.pagination import MAX_KEY
 
 LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=100)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=80)]
@@ -212,3 +213,26 @@ class IngestResult(BaseModel):
     ignored: int = Field(default=0, description="resolves or acknowledges for unknown alerts")
     incidents: list[str] = Field(default=[], description="incidents opened or joined")
     fingerprints: list[str] = []
+
+
+AlertIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_KEY)]],
+    Field(min_length=1, max_length=200, description="the alerts to act on"),
+]
+
+
+class AlertsChosen(Input):
+    alerts: AlertIds
+
+
+class AlertsSilenced(AlertsChosen):
+    """Each chosen alert's labels, matched exactly, silenced until `ends_at`."""
+
+    ends_at: AwareDatetime
+    comment: str = Field(min_length=3, max_length=2000)
+
+
+class TriageResult(BaseModel):
+    changed: list[int] = Field(description="the alerts this changed")
+    unchanged: list[int] = Field(description="already so: acknowledged, resolved or silenced")
+    silences: list[int] = Field(default=[], description="the silences created")

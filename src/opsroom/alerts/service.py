@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from opsroom.alerts.models import (
 )
 from opsroom.alerts.silences import create_silence as create_silence
 from opsroom.alerts.silences import schedule_maintenance as schedule_maintenance
+from opsroom.alerts.sources import events
 from opsroom.audit import service as audit
 from opsroom.auth.domain import (
     Action,
@@ -235,6 +237,31 @@ def ingest(
         raise refusal
     session.flush()
     return intake.drain_integration(session, integration.id)
+
+
+TEST_ALERT = "OpsroomTestAlert"
+
+
+def send_test_alert(session: Session, *, actor: Principal, slug: str) -> Alert | None:
+    """A firing test alert through the integration's own intake, as its sender's would
+    arrive; returns the alert it became (its service, incident or silence show where it
+    landed), None if the intake kept none."""
+    integration = get_integration(session, slug)
+    _require_owner(session, actor, integration.service_slug)
+    event = {
+        "summary": f"Test alert sent by {actor}",
+        "severity": "info",
+        "labels": {"alertname": TEST_ALERT, "integration": slug},
+    }
+    body = orjson.dumps(event)
+    ingest(
+        session, integration=integration, alerts=events.parse(body), source=events.SOURCE, body=body
+    )
+    (fingerprint,) = events.fingerprints(body)
+    landed = select(Alert).where(
+        Alert.integration_id == integration.id, Alert.fingerprint == fingerprint
+    )
+    return session.scalars(landed.order_by(Alert.id.desc())).first()
 
 
 def record_change(

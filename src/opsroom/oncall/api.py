@@ -31,6 +31,17 @@ def on_call_now(
     return oncall.on_call(session, actor=actor, squad=squad, service=service, at=at)
 
 
+@router.get("/oncall/who", responses=errors(422))
+def who_answers(
+    session: DbSession,
+    actor: Actor,
+    service: Annotated[str, Query(max_length=80)],
+    at: Annotated[AwareDatetime | None, Query(description="another moment than now")] = None,
+) -> schemas.ServiceOnCallRead:
+    """Who the service's first escalation level pages, and the layer or override deciding it."""
+    return oncall.who_answers(session, actor=actor, service=service, at=at)
+
+
 @router.get("/oncall/my-shifts", responses=errors())
 def my_shifts(
     session: DbSession, actor: Actor, days: Annotated[int, Query(ge=1, le=366)] = 28

@@ -56,6 +56,37 @@ def now(
 
 
 @app.command()
+def who(
+    service: str = typer.Argument(..., help="the service's slug"),
+    at: str | None = typer.Option(None, help="another moment, ISO 8601 with zone"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Who answers a page for a service now (or at --at), and what decides it."""
+    with unit_of_work() as session:
+        read = oncall.who_answers(session, actor=actor(session), service=service, at=_when(at))
+    emit(
+        read,
+        as_json,
+        lambda: table(
+            f"Paged first for {service} ({read.policy_name or 'owner squad schedules'})",
+            ["Person", "Schedule", "Decided by", "Until"],
+            [
+                (a.person or "NOBODY (gap)", a.schedule, _decided_by(a), a.until)
+                for a in read.answers
+            ],
+        ),
+    )
+
+
+def _decided_by(answer: schemas.AnswerRead) -> str:
+    if answer.decided_by == "layer":
+        return f"layer {answer.layer}" + (f" ({answer.layer_name})" if answer.layer_name else "")
+    if answer.decided_by == "override":
+        return "override" + (f" ({answer.reason})" if answer.reason else "")
+    return answer.decided_by
+
+
+@app.command()
 def shifts(days: int = typer.Option(28, min=1, max=366), as_json: bool = JsonOption) -> None:
     """My next shifts."""
     with unit_of_work() as session:

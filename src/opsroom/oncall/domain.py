@@ -208,20 +208,34 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """Who is on call and what decides it: the override (its index) that covers the moment,
+    else the highest layer (its rank) with someone on call; neither is a coverage gap."""
+
+    person: str | None
+    override: int | None = None
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Layers in rank order (later layers win), then overrides over everything."""
 
     layers: tuple[Layer, ...]
     overrides: tuple[Override, ...] = ()
 
+    def answer(self, at: datetime) -> Answer:
+        """Who is on call at `at`, and the override or layer that decides it."""
+        for n in reversed(range(len(self.overrides))):
+            if self.overrides[n].covers(at):
+                return Answer(self.overrides[n].person, override=n)
+        for rank in reversed(range(len(self.layers))):
+            if (person := self.layers[rank].on_call(at)) is not None:
+                return Answer(person, layer=rank)
+        return Answer(None)
+
     def on_call(self, at: datetime) -> str | None:
-        for override in reversed(self.overrides):
-            if override.covers(at):
-                return override.person
-        for layer in reversed(self.layers):
-            if (person := layer.on_call(at)) is not None:
-                return person
-        return None
+        return self.answer(at).person
 
     def shifts(self, start: datetime, end: datetime) -> list[Shift]:
         """The final schedule between start and end, gaps included (person None)."""
@@ -413,6 +427,48 @@ def by_day(shifts: Iterable[Shift], zone: str) -> list[tuple[date, list[Shift]]]
             days.setdefault(local.date(), []).append(Shift(s.person, start, end))
             start = end
     return sorted(days.items())
+
+
+# --- the timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A shift placed on a timeline: its start and its length, in percent of the window."""
+
+    person: str | None
+    start: datetime
+    end: datetime
+    left: float
+    width: float
+
+
+def place(shifts: Iterable[Shift], start: datetime, end: datetime) -> list[Bar]:
+    """The shifts, cut to the window [start, end), as bars across it."""
+    span = end - start
+    bars = []
+    for s in shifts:
+        begin, finish = max(s.start, start), min(s.end, end)
+        if finish > begin:
+            bars.append(
+                Bar(
+                    s.person,
+                    begin,
+                    finish,
+                    100 * (begin - start) / span,
+                    100 * (finish - begin) / span,
+                )
+            )
+    return bars
+
+
+def local_days(first: date, days: int, zone: str) -> list[datetime]:
+    """The local midnights starting each of `days` days from `first`, and the one ending them."""
+    tz = ZoneInfo(zone)
+    return [
+        datetime.combine(first + timedelta(days=n), time(0), tzinfo=tz).astimezone(UTC)
+        for n in range(days + 1)
+    ]
 
 
 def feed_token(secret: str, *, kind: str, key: str, nonce: str) -> str:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
-from opsroom.auth.domain import Principal, Role
+from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -27,6 +27,7 @@ from opsroom.notify import service as notify
 from opsroom.notify.domain import Delivery
 from opsroom.oncall import domain, schemas
 from opsroom.oncall import service as oncall
+from opsroom.oncall.setup_pages import participants
 from opsroom.web.pages import (
     ANY_REFUSAL,
     BlankIsNone,
@@ -60,6 +61,9 @@ def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
         "policies": oncall.list_policies(session, actor=actor),
         "mine": oncall.my_shifts(session, actor=actor)[:5],
         "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),
+        "services": catalog.all_services(session),
+        "zone": settings_of(request).timezone,
+        "may_set_up": decide(actor, Action.EDIT_SQUAD_ITEMS).allowed,
     }
     return render(request, session, "oncall/index.html", context)
 
@@ -259,8 +263,7 @@ def _layer_values(form: FormData) -> dict[str, Any]:
     """Participants and restrictions one a line (or comma-separated participants)."""
     values = _fields(form, LAYER_FIELDS)
     if "participants" in values:
-        text = str(values["participants"]).replace(",", "\n")
-        values["participants"] = [p.strip() for p in text.splitlines() if p.strip()]
+        values["participants"] = participants(str(values["participants"]))
     if "restrictions" in values:
         values["restrictions"] = [
             line for line in str(values["restrictions"]).splitlines() if line.strip()

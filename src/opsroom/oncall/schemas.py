@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
@@ -147,6 +147,27 @@ class OnCallRead(BaseModel):
     squad: str | None
     person: str | None
     until: datetime | None = Field(description="when this person's shift ends")
+
+
+class AnswerRead(BaseModel):
+    """One person a service's first escalation level pages, and why it is them."""
+
+    schedule: str | None = Field(default=None, description="null: the policy names the person")
+    schedule_name: str | None = None
+    person: str | None = Field(description="null: nobody is on call (a coverage gap)")
+    decided_by: Literal["override", "layer", "policy", "nobody"]
+    layer: int | None = Field(default=None, description="the deciding layer's rank")
+    layer_name: str | None = None
+    reason: str | None = Field(default=None, description="the deciding override's reason")
+    until: datetime | None = Field(default=None, description="when this answer changes")
+
+
+class ServiceOnCallRead(BaseModel):
+    service: str
+    at: datetime
+    policy: str | None = Field(description="null: the owner squad's schedules answer")
+    policy_name: str | None
+    answers: list[AnswerRead]
 
 
 class LoadRead(BaseModel):

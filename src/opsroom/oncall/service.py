@@ -1,7 +1,9 @@
 """On-call use cases, one module per responsibility: schedules and who is on call
-(`schedules`), calendar feeds (`feeds`), escalation policies (`policies`) and escalations
-walking them on durable timers (`escalation`). Adapters and other domains reach them here."""
+(`schedules`), who answers for a service (`answering`), calendar feeds (`feeds`), escalation
+policies (`policies`), escalations walking them on durable timers (`escalation`) and a
+schedule's timeline (`timeline`). Adapters and other domains reach them here."""
 
+from opsroom.oncall.answering import who_answers
 from opsroom.oncall.escalation import (
     ACKNOWLEDGED,
     ESCALATE_TIMER,
@@ -48,6 +50,7 @@ from opsroom.oncall.schedules import (
     update_override,
     update_schedule,
 )
+from opsroom.oncall.timeline import Timeline, timeline
 
 __all__ = [
     "ACKNOWLEDGED",
@@ -57,6 +60,7 @@ __all__ = [
     "RESOLVED",
     "RUNNING",
     "SCHEDULE_FEED",
+    "Timeline",
     "add_layer",
     "add_override",
     "coverage",
@@ -86,8 +90,10 @@ __all__ = [
     "schedule_feed",
     "stop",
     "stop_when_answered",
+    "timeline",
     "update_layer",
     "update_override",
     "update_policy",
     "update_schedule",
+    "who_answers",
 ]

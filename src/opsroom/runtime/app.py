@@ -29,7 +29,7 @@ from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
-from opsroom.home import dashboard
+from opsroom.home import dashboard, service_hub
 from opsroom.home.incident_panels import incident_panels
 from opsroom.home.shell import shell
 from opsroom.incidents import api as incidents_api
@@ -45,6 +45,7 @@ from opsroom.notify import api as notify_api
 from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
 from opsroom.oncall import pages as oncall_pages
+from opsroom.oncall import rota_pages, setup_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -84,6 +85,7 @@ PAGE_ROUTERS = (
     auth_pages.router,
     dashboard.entry,
     dashboard.router,
+    service_hub.router,
     catalog_pages.router,
     audit_pages.router,
     incidents_pages.router,
@@ -95,6 +97,8 @@ PAGE_ROUTERS = (
     actions_pages.router,
     risks_pages.router,
     kpis_pages.router,
+    rota_pages.router,
+    setup_pages.router,
     oncall_pages.router,
     oncall_pages.links,
     notify_pages.router,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,16 +13,21 @@ from hypothesis import strategies as st
 from opsroom.infra.errors import ValidationFailed
 from opsroom.oncall.domain import (
     BUSINESS_HOURS,
+    Answer,
+    Bar,
     Layer,
     Override,
     Restriction,
     Schedule,
+    Shift,
     ShiftUnit,
     by_day,
     fairness,
     gaps,
+    local_days,
     next_shifts,
     next_working_time,
+    place,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -123,6 +128,22 @@ def test_overrides_win_over_every_layer_and_the_latest_override_wins() -> None:
     assert schedule.on_call(at) == "erin"
     assert schedule.on_call(at + timedelta(minutes=30)) == "dave"
     assert schedule.on_call(at + timedelta(hours=1)) == "alice"
+
+
+def test_the_answer_names_the_override_or_layer_that_decides_it() -> None:
+    at = datetime(2026, 11, 3, 10, 0, tzinfo=AMS)
+    days = Layer(
+        participants=("carol",),
+        start=datetime(2026, 10, 19, 0, 0, tzinfo=AMS),
+        zone="Europe/Amsterdam",
+        restrictions=(BUSINESS_HOURS,),
+    )
+    cover = Override("dave", at, at + timedelta(hours=1))
+    schedule = Schedule((weekly("alice", "bob"), days), (cover,))
+    assert schedule.answer(at) == Answer("dave", override=0)
+    assert schedule.answer(at + timedelta(hours=1)) == Answer("carol", layer=1)
+    assert schedule.answer(at + timedelta(hours=10)) == Answer("alice", layer=0)
+    assert Schedule((days,)).answer(at + timedelta(hours=10)) == Answer(None)
 
 
 def test_gaps_and_next_shifts() -> None:
@@ -235,3 +256,25 @@ def test_a_restriction_is_read_from_text_and_written_back(
     with pytest.raises(ValidationFailed) as refused:
         restriction_from_text("weekdays@9-5")
     assert list(refused.value.fields) == ["restrictions"]
+
+
+def test_the_timeline_places_shifts_in_percent_of_its_window_cut_to_it() -> None:
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    end = start + timedelta(days=4)
+    shifts = [
+        Shift("alice", start - timedelta(days=1), start + timedelta(days=1)),
+        Shift(None, start + timedelta(days=1), start + timedelta(days=2)),
+        Shift("bob", start + timedelta(days=2), end + timedelta(days=3)),
+        Shift("carol", end, end + timedelta(days=1)),
+    ]
+    assert place(shifts, start, end) == [
+        Bar("alice", start, start + timedelta(days=1), 0, 25),
+        Bar(None, start + timedelta(days=1), start + timedelta(days=2), 25, 25),
+        Bar("bob", start + timedelta(days=2), end, 50, 50),
+    ]
+
+
+def test_local_days_start_at_local_midnight_across_the_clock_change() -> None:
+    days = local_days(date(2026, 10, 24), 2, "Europe/Amsterdam")
+    assert [d.astimezone(AMS).hour for d in days] == [0, 0, 0]
+    assert [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(days)] == [24, 25]
