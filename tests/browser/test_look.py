@@ -1,0 +1,106 @@
+"""How every page reachable from the navigation looks to each demo role: nothing scrolls
+sideways at phone width, and axe-core finds no serious or critical accessibility violation
+in the light or the dark colour scheme."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import OPERATIONS_MANAGER, ORDERING_LEAD, VIEWER, OpenTab
+
+pytestmark = pytest.mark.browser
+
+ROLES = [
+    "admin@example.com",
+    OPERATIONS_MANAGER,
+    ORDERING_LEAD,
+    "responder@example.com",
+    VIEWER,
+    "contact@payflow.example.com",
+]
+PHONE = {"width": 390, "height": 844}
+BLOCKING = ("serious", "critical")
+# What axe found that matters: rule, impact and the first few elements it found it on.
+FIND_VIOLATIONS = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter(v => ["serious", "critical"].includes(v.impact))
+    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`);
+}"""
+# The element reaching furthest right, to say what makes a page scroll sideways.
+WIDEST = """() => {
+  const clipped = el => el.parentElement && el.parentElement !== document.body &&
+    (getComputedStyle(el.parentElement).overflowX !== "visible" || clipped(el.parentElement));
+  let widest = null;
+  for (const el of document.body.querySelectorAll("*")) {
+    const right = el.getBoundingClientRect().right;
+    if (clipped(el)) continue;
+    if (!widest || right > widest.right) widest = {right, what: el.outerHTML.slice(0, 120)};
+  }
+  return widest;
+}"""
+
+
+def nav_pages(tab: Page) -> list[str]:
+    """Every page the top bar links to, as the person signed in sees it."""
+    tab.goto("/")
+    hrefs = tab.locator(".topbar a[href]").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    return sorted(set(hrefs))
+
+
+def sideways(tab: Page, href: str) -> str | None:
+    tab.goto(href)
+    scroll = tab.evaluate(
+        "() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
+    )
+    if scroll[0] <= scroll[1]:
+        return None
+    return f"{href} is {scroll[0]} px wide: {tab.evaluate(WIDEST)}"
+
+
+def violations(tab: Page, href: str) -> list[str]:
+    tab.goto(href)
+    tab.add_script_tag(url="/vendor/axe.min.js")
+    return [f"{href}: {found}" for found in tab.evaluate(FIND_VIOLATIONS)]
+
+
+@pytest.mark.parametrize("email", ROLES)
+def test_no_page_scrolls_sideways_at_phone_width(open_tab: OpenTab, email: str) -> None:
+    tab = open_tab(email)
+    tab.set_viewport_size(PHONE)
+
+    wide = [found for href in nav_pages(tab) if (found := sideways(tab, href))]
+
+    assert wide == [], "\n".join(wide)
+
+
+@pytest.mark.parametrize("email", ROLES)
+def test_signing_out_is_within_reach_at_phone_width(open_tab: OpenTab, email: str) -> None:
+    tab = open_tab(email)
+    tab.set_viewport_size(PHONE)
+    tab.goto("/")
+
+    sign_out = tab.get_by_role("button", name="Sign out")
+    box = sign_out.bounding_box()
+
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    sign_out.click()
+    assert tab.get_by_role("button", name="Sign in").is_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("email", ROLES)
+def test_axe_finds_nothing_serious_on_any_page(
+    open_tab: OpenTab, email: str, scheme: Literal["light", "dark"]
+) -> None:
+    tab = open_tab(email)
+    tab.emulate_media(color_scheme=scheme)
+
+    found = [v for href in nav_pages(tab) for v in violations(tab, href)]
+
+    assert found == [], "\n".join(found)
