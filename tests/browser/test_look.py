@@ -104,3 +104,34 @@ def test_axe_finds_nothing_serious_on_any_page(
     found = [v for href in nav_pages(tab) for v in violations(tab, href)]
 
     assert found == [], "\n".join(found)
+
+
+def test_a_schedule_layer_reads_as_a_line_not_a_word_a_line(open_tab: OpenTab) -> None:
+    tab = open_tab(OPERATIONS_MANAGER)
+    tab.goto("/oncall")
+    tab.locator("main a[href^='/oncall/schedules/']").first.click()
+
+    summary = tab.locator("#layers details > summary").first
+    height = summary.evaluate("s => s.getBoundingClientRect().height")
+    line = summary.evaluate("s => parseFloat(getComputedStyle(s).lineHeight)")
+
+    assert height <= 2 * line
+
+
+def test_problem_settings_checkboxes_sit_beside_their_labels(
+    open_tab: OpenTab,
+) -> None:
+    tab = open_tab(OPERATIONS_MANAGER)
+    tab.goto("/problems/settings")
+
+    boxes = tab.locator("input[name=review_priorities]").evaluate_all(
+        """boxes => boxes.map(box => {
+          const text = document.createRange();
+          text.selectNode(box.nextSibling);
+          const mine = box.getBoundingClientRect(), words = text.getBoundingClientRect();
+          return {beside: words.left >= mine.right,
+                  centred: Math.abs((mine.top + mine.bottom) - (words.top + words.bottom)) <= 4};
+        })"""
+    )
+
+    assert boxes and all(b["beside"] and b["centred"] for b in boxes)
