@@ -6,17 +6,16 @@ module of the suite: pytest runs it only when named."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 
 from opsroom import demo
 from opsroom.infra import migrate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
+from tests.browser.records import first_record
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +52,6 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     with session_scope(settings) as s:
         demo.load(s)
     return settings
-
-
-def first_record(tab: Page, listing: str, pattern: str) -> str:
-    tab.goto(listing)
-    hrefs = tab.locator("main a[href]").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))"
-    )
-    return next(h for h in hrefs if re.match(pattern, h))
 
 
 @pytest.mark.parametrize("name", PAGES)

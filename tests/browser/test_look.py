@@ -1,6 +1,8 @@
 """How every page reachable from the navigation looks to each demo role: nothing scrolls
 sideways at phone width, and axe-core finds no serious or critical accessibility violation
-in the light or the dark colour scheme."""
+in the light or the dark colour scheme. The pages one step further (a record of each list,
+the forms that create things) are checked the same way for the operations manager, who is
+offered the most controls."""
 
 from __future__ import annotations
 
@@ -9,7 +11,14 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Page
 
+from opsroom.auth.domain import Principal, Role
+from opsroom.catalog import service as catalog
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from tests.browser.conftest import OPERATIONS_MANAGER, ORDERING_LEAD, VIEWER, OpenTab
+from tests.browser.records import first_record
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +31,25 @@ ROLES = [
     "contact@payflow.example.com",
 ]
 PHONE = {"width": 390, "height": 844}
+FORMS = [
+    "/incidents/new",
+    "/changes/new",
+    "/changes/calendar",
+    "/problems/new",
+    "/problems/settings",
+    "/known-errors",
+    "/alerts/integrations",
+    "/alerts/silences",
+]
+# a list page, and the pattern of its links to one of its records
+RECORDS = [
+    ("/services", r"^/services/[a-z0-9-]+$"),
+    ("/squads", r"^/squads/[a-z0-9-]+$"),
+    ("/journeys", r"^/journeys/[a-z0-9-]+$"),
+    ("/vendors", r"^/vendors/[a-z0-9-]+$"),
+    ("/oncall", r"^/oncall/schedules/[a-z0-9-]+$"),
+    ("/oncall", r"^/oncall/policies/[a-z0-9-]+$"),
+]
 BLOCKING = ("serious", "critical")
 # What axe found that matters: rule, impact and the first few elements it found it on.
 FIND_VIOLATIONS = """async () => {
@@ -135,3 +163,44 @@ def test_problem_settings_checkboxes_sit_beside_their_labels(
     )
 
     assert boxes and all(b["beside"] and b["centred"] for b in boxes)
+
+
+@pytest.fixture(scope="module")
+def one_step_further(demo_settings: Settings) -> list[str]:
+    """The forms, and one record of each list: an incident declared for the purpose."""
+    with session_scope(demo_settings) as s:
+        service = catalog.list_services(s, tier=1, limit=1).items[0].slug
+        data = incident_schemas.IncidentCreate(
+            title="Checkout is slow", services=[service], impact=2, urgency=2
+        )
+        manager = Principal(name=OPERATIONS_MANAGER, role=Role.OPERATIONS_MANAGER)
+        key = incidents.declare(s, actor=manager, data=data).key
+    return [*FORMS, f"/incidents/{key}"]
+
+
+def _further(open_tab: OpenTab, pages: list[str]) -> tuple[Page, list[str]]:
+    tab = open_tab(OPERATIONS_MANAGER)
+    return tab, [*pages, *(first_record(tab, *where) for where in RECORDS)]
+
+
+def test_no_page_one_step_further_scrolls_sideways_at_phone_width(
+    open_tab: OpenTab, one_step_further: list[str]
+) -> None:
+    tab, pages = _further(open_tab, one_step_further)
+    tab.set_viewport_size(PHONE)
+
+    wide = [found for href in pages if (found := sideways(tab, href))]
+
+    assert wide == [], "\n".join(wide)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_one_step_further(
+    open_tab: OpenTab, one_step_further: list[str], scheme: Literal["light", "dark"]
+) -> None:
+    tab, pages = _further(open_tab, one_step_further)
+    tab.emulate_media(color_scheme=scheme)
+
+    found = [v for href in pages for v in violations(tab, href)]
+
+    assert found == [], "\n".join(found)
