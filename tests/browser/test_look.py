@@ -204,3 +204,23 @@ def test_axe_finds_nothing_serious_one_step_further(
     found = [v for href in pages for v in violations(tab, href)]
 
     assert found == [], "\n".join(found)
+
+
+def test_a_table_wider_than_a_phone_scrolls_in_its_own_box_by_keyboard(
+    open_tab: OpenTab,
+) -> None:
+    tab = open_tab(OPERATIONS_MANAGER)
+    tab.set_viewport_size(PHONE)
+    tab.goto("/kpis")
+    scrolling = tab.locator(".table-wrap").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).map(b => b.tabIndex)"
+    )
+    box = tab.locator(".table-wrap[role=region]").first
+
+    box.focus()
+    for _ in range(5):
+        tab.keyboard.press("ArrowRight")
+
+    assert scrolling and set(scrolling) == {0}
+    assert box.evaluate("b => b.scrollLeft") > 0
+    assert box.get_attribute("aria-label") == "Month by month: scrolls sideways"
