@@ -12,7 +12,7 @@ LOCK    := requirements-dev.lock
 WORKERS ?= auto
 PYTEST  := $(BIN)/pytest -q -n $(WORKERS) --dist worksteal
 
-.PHONY: run test check install lint lock clean
+.PHONY: run test check install lint lock clean screenshots
 
 run: install
 	$(BIN)/opsroom db upgrade
@@ -24,6 +24,11 @@ test: install lint
 
 check: install lint
 	env -u OPSROOM_TEST_POSTGRES_URL $(PYTEST) tests/unit tests/service
+
+# PNGs of the main pages (light and dark, desktop and phone width) in var/screenshots, over
+# the demo platform and its history, for a reviewer to look at; never committed.
+screenshots: install
+	$(BIN)/pytest -q -n $(WORKERS) -p no:cacheprovider tests/browser/screenshots.py
 
 lint: install
 	$(BIN)/ruff check src tests bench

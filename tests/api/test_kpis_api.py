@@ -59,6 +59,21 @@ def test_the_weekly_trend_has_one_value_per_week(catalog_client: TestClient) -> 
     assert trend["incidents_by_priority"]["P1"] == [0, 0, 0, 1]
 
 
+def test_the_monthly_trend_has_one_value_per_month(catalog_client: TestClient) -> None:
+    _declare(catalog_client)
+    month = f"{clock.now():%Y-%m}"
+    trend = catalog_client.get("/api/v1/kpis/monthly", params={"months": 3}).json()
+    assert trend["months"][-1] == month and len(trend["months"]) == 3
+    assert (trend["incidents"], trend["major"]) == ([0, 0, 1], [0, 0, 1])
+
+
+def test_monthly_trend_errors(catalog_client: TestClient) -> None:
+    bad = catalog_client.get("/api/v1/kpis/monthly", params={"period": "soon", "months": 99})
+    assert bad.status_code == 422
+    missing = catalog_client.get("/api/v1/kpis/monthly", params={"squad": "nobody"})
+    assert missing.status_code == 404
+
+
 def test_the_review_pack_downloads_in_every_format(catalog_client: TestClient) -> None:
     _declare(catalog_client)
     month = f"{clock.now():%Y-%m}"

@@ -45,3 +45,14 @@ def test_navigation_has_no_dead_links(page: Page) -> None:
     for href in hrefs:
         assert page.request.get(href).status == 200, href
     expect(page.locator(".domains a[href='/risks']")).to_have_text("Risks")
+
+
+def test_every_page_has_the_opsroom_icon(page: Page) -> None:
+    page.goto("/incidents")
+
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    for path in (icon, "/favicon.ico"):
+        answer = page.request.get(path)
+        assert answer.status == 200, path
+        assert answer.headers["content-type"] == "image/svg+xml", path

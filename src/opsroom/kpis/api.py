@@ -1,4 +1,4 @@
-"""/api/v1/kpis: the KPI report of a period and the weekly trend."""
+"""/api/v1/kpis: the KPI report of a period, the weekly and the monthly trend."""
 
 from __future__ import annotations
 
@@ -50,3 +50,26 @@ def trend(
     platform: Annotated[str | None, Query(max_length=80)] = None,
 ) -> schemas.WeeklyTrend:
     return kpis.weekly_trend(session, actor=actor, weeks=weeks, platform=platform)
+
+
+@router.get("/kpis/monthly", responses=errors(404, 422))
+def monthly(
+    session: DbSession,
+    actor: Actor,
+    period: Annotated[
+        str | None, Query(max_length=30, description="the months up to the one it ends in")
+    ] = None,
+    months: Annotated[int, Query(ge=1, le=36)] = 12,
+    squad: Annotated[
+        str | None, Query(max_length=80, description="only incidents it was engaged on")
+    ] = None,
+    platform: Annotated[str | None, Query(max_length=80)] = None,
+) -> schemas.MonthlyTrend:
+    return kpis.monthly_trend(
+        session,
+        actor=actor,
+        period=period_of(period),
+        months=months,
+        squad=squad,
+        platform=platform,
+    )

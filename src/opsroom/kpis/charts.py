@@ -1,10 +1,12 @@
-"""What each dashboard chart shows, as the data static/charts.js hands to Chart.js."""
+"""What each chart of the dashboard and the KPI page shows, as the data static/charts.js
+hands to Chart.js."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from opsroom.kpis import schemas
+from opsroom.kpis.domain import Measure
 
 Chart = dict[str, Any]
 NOISIEST = 5
@@ -23,8 +25,12 @@ def incidents_per_week(trend: schemas.WeeklyTrend) -> Chart:
     }
 
 
+def _hours(seconds: list[float | None]) -> list[float | None]:
+    return [None if s is None else round(s / 3600, 2) for s in seconds]
+
+
 def mttr_trend(trend: schemas.WeeklyTrend) -> Chart:
-    hours = [None if s is None else round(s / 3600, 2) for s in trend.mttr_median]
+    hours = _hours(trend.mttr_median)
     return {
         "type": "line",
         "labels": trend.weeks,
@@ -66,4 +72,62 @@ def noisy_sources(report: schemas.KpiReport) -> Chart:
         "horizontal": True,
         "labels": [n.key for n in top],
         "series": [_series("Notifications received", [n.received for n in top])],
+    }
+
+
+def incidents_per_month(trend: schemas.MonthlyTrend) -> Chart:
+    return {
+        "type": "bar",
+        "labels": trend.months,
+        "series": [_series("Incidents", trend.incidents), _series("Major", trend.major)],
+    }
+
+
+def times_per_month(trend: schemas.MonthlyTrend) -> Chart:
+    return {
+        "type": "line",
+        "labels": trend.months,
+        "series": [
+            _series("MTTA median (hours)", _hours(trend.mtta_median)),
+            _series("MTTR median (hours)", _hours(trend.mttr_median)),
+        ],
+    }
+
+
+def sla_per_month(trend: schemas.MonthlyTrend) -> Chart:
+    return {
+        "type": "line",
+        "max": 100,
+        "labels": trend.months,
+        "series": [
+            _series("Response SLA met (%)", [_pct(v) for v in trend.response_sla]),
+            _series("Resolution SLA met (%)", [_pct(v) for v in trend.resolution_sla]),
+        ],
+    }
+
+
+def incidents_by_squad(report: schemas.KpiReport) -> Chart:
+    squads = report.by_squad
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [g.key for g in squads],
+        "series": [
+            _series("Incidents", [g.incidents for g in squads]),
+            _series("Major", [g.major for g in squads]),
+        ],
+    }
+
+
+def mttr_by_squad(report: schemas.KpiReport) -> Chart:
+    squads = report.by_squad
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [g.key for g in squads],
+        "series": [
+            _series(
+                "MTTR median (hours)", _hours([g.times[Measure.MTTR.value].median for g in squads])
+            )
+        ],
     }

@@ -110,6 +110,13 @@ def current_month(now: datetime) -> Period:
     return month_period(now.year, now.month)
 
 
+def months_up_to(period: Period, count: int) -> list[Period]:
+    """The `count` calendar months up to the one `period` ends in, oldest first."""
+    last = period.end - timedelta(microseconds=1)
+    first = _shift_months(datetime(last.year, last.month, 1, tzinfo=UTC), 1 - count)
+    return [month_period(m.year, m.month) for m in (_shift_months(first, i) for i in range(count))]
+
+
 # --- time-to-X measures and their statistics -----------------------------------------------
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
 from opsroom.infra import clock
-from opsroom.kpis import domain, formats
+from opsroom.kpis import charts, domain, formats, schemas
 from opsroom.kpis import service as kpis
 from opsroom.web.pages import Filter, render
 
@@ -36,15 +36,29 @@ def kpi_page(
         )
     else:
         report, beside = kpis.report(session, actor=actor, period=chosen, platform=platform), None
+    trend = kpis.monthly_trend(session, actor=actor, period=chosen, platform=platform, squad=squad)
     context = {
         "report": report,
         "beside": beside,
+        "trend": trend,
+        "charts": _charts(report, trend),
         "fmt": formats.FORMATTING,
         "formats": list(formats.Format),
         "squads": catalog_service.list_squads(session, platform=platform),
         "query": request.url.query,
     }
     return render(request, session, "kpis/report.html", context)
+
+
+def _charts(report: schemas.KpiReport, trend: schemas.MonthlyTrend) -> dict[str, charts.Chart]:
+    return {
+        "incidents_per_month": charts.incidents_per_month(trend),
+        "times_per_month": charts.times_per_month(trend),
+        "sla_per_month": charts.sla_per_month(trend),
+        "incidents_by_squad": charts.incidents_by_squad(report),
+        "sla_by_squad": charts.sla_by_squad(report),
+        "mttr_by_squad": charts.mttr_by_squad(report),
+    }
 
 
 @router.get("/kpis/report.{fmt}")

@@ -126,3 +126,13 @@ class WeeklyTrend(BaseModel):
     weeks: list[str] = Field(description="the Monday each week starts")
     incidents_by_priority: dict[str, list[int]]
     mttr_median: list[float | None] = Field(description="seconds, per week")
+
+
+class MonthlyTrend(BaseModel):
+    months: list[str] = Field(description="YYYY-MM, oldest first")
+    incidents: list[int]
+    major: list[int] = Field(description="major incidents")
+    mtta_median: list[float | None] = Field(description="seconds, per month")
+    mttr_median: list[float | None] = Field(description="seconds, per month")
+    response_sla: list[float | None] = Field(description="share of response SLAs met")
+    resolution_sla: list[float | None] = Field(description="share of resolution SLAs met")

@@ -413,6 +413,41 @@ def weekly_trend(
     )
 
 
+def monthly_trend(
+    session: Session,
+    *,
+    actor: Principal,
+    period: Period,
+    months: int = 12,
+    platform: str | None = None,
+    squad: str | None = None,
+) -> schemas.MonthlyTrend:
+    """Month by month, up to the one `period` ends in: incidents, major incidents, median
+    MTTA and MTTR, and the share of SLAs met (of a squad's incidents, with `squad`)."""
+    require(actor, Action.READ)
+    if platform:
+        catalog_service.get_platform(session, platform)
+    if squad:
+        catalog_service.get_squad(session, squad)
+    now = clock.now()
+    spans = domain.months_up_to(period, months)
+    found = [
+        _overall(
+            _figures(session, _scope(m, now, platform, squad), ["all"], ["all"], HEADLINE_SPANS)
+        )
+        for m in spans
+    ]
+    return schemas.MonthlyTrend(
+        months=[m.label for m in spans],
+        incidents=[g.incidents for g in found],
+        major=[g.major for g in found],
+        mtta_median=[g.times[Measure.MTTA.value].median for g in found],
+        mttr_median=[g.times[Measure.MTTR.value].median for g in found],
+        response_sla=[g.response_sla for g in found],
+        resolution_sla=[g.resolution_sla for g in found],
+    )
+
+
 def open_incidents(
     session: Session, *, actor: Principal, platform: str | None = None
 ) -> dict[str, int]:

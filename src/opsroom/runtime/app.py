@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/vendor/{name}", _vendor_file, include_in_schema=False)
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders, tls=settings.uses_tls)
     return app
@@ -209,6 +210,11 @@ def _workers(settings: Settings) -> tuple[EmbeddedWorker, ...]:
         settings, loop=intake_worker.run_forever, name="opsroom-intake", wake=arrived
     )
     return EmbeddedWorker(settings), drainer
+
+
+def _favicon() -> RedirectResponse:
+    """For clients that ask for the icon where browsers looked for it before <link rel=icon>."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def _vendor_file(name: str) -> FileResponse:

@@ -19,6 +19,8 @@ NODE_MODULES = WEB / "node_modules"
 VENDOR_FILES = {
     "htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
     "chart.umd.min.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.min.js",
+    # No page loads it: the browser tests add it to each page to check its accessibility.
+    "axe.min.js": NODE_MODULES / "axe-core" / "axe.min.js",
 }
 
 TIER_LABELS = {

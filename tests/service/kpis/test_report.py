@@ -357,3 +357,28 @@ def test_unknown_squad_or_platform_is_not_found(platform: Session) -> None:
         kpis.report(platform, actor=ACTOR, period=OCT, squad="nobody")
     with pytest.raises(NotFound):
         kpis.report(platform, actor=ACTOR, period=OCT, platform="nowhere")
+
+
+def test_monthly_trend_has_each_months_figures_up_to_the_period(platform: Session) -> None:
+    def resolved(ref: str, detected: datetime, hours: int, priority: int = 3) -> Generated:
+        times = {"detected_at": detected, "resolved_at": detected + timedelta(hours=hours)}
+        return Generated(ref, priority, False, times, [], [])
+
+    _store(
+        platform,
+        (
+            resolved("A1", datetime(2026, 8, 3, tzinfo=UTC), 4, priority=1),
+            resolved("S1", datetime(2026, 9, 3, tzinfo=UTC), 10),
+            resolved("S2", datetime(2026, 9, 4, tzinfo=UTC), 2),
+            resolved("N1", datetime(2026, 11, 1, tzinfo=UTC), 1),
+        ),
+    )
+    trend = kpis.monthly_trend(platform, actor=ACTOR, period=OCT, months=3)
+    assert trend.months == ["2026-08", "2026-09", "2026-10"]
+    assert (trend.incidents, trend.major) == ([1, 2, 0], [1, 0, 0])
+    assert trend.mttr_median == [4 * 3600, 6 * 3600, None]
+
+
+def test_monthly_trend_of_an_unknown_squad_is_not_found(platform: Session) -> None:
+    with pytest.raises(NotFound):
+        kpis.monthly_trend(platform, actor=ACTOR, period=OCT, squad="nobody")

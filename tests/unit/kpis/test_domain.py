@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -267,3 +268,24 @@ def test_the_scorecard_sets_each_squad_figure_beside_the_platform_average() -> N
     ]
     missing = domain.scorecard(figures, {}, {}, 3)
     assert [(line.squad, line.platform_average) for line in missing] == [(None, None)] * 2
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("2026-10", ["2026-08", "2026-09", "2026-10"]),
+        ("2026-Q1", ["2026-01", "2026-02", "2026-03"]),
+        ("2026-W01", ["2025-11", "2025-12", "2026-01"]),
+        ("2026-12-30..2026-12-31", ["2026-10", "2026-11", "2026-12"]),
+    ],
+)
+def test_the_months_up_to_a_period_end_with_the_month_it_ends_in(
+    text: str, months: list[str]
+) -> None:
+    assert [m.label for m in domain.months_up_to(domain.parse_period(text), 3)] == months
+
+
+def test_the_months_up_to_a_period_run_back_across_years() -> None:
+    months = domain.months_up_to(domain.parse_period("2026-02"), 14)
+    assert (months[0].label, months[-1].label, len(months)) == ("2025-01", "2026-02", 14)
+    assert all(a.end == b.start for a, b in pairwise(months))

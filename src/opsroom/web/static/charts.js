@@ -29,10 +29,20 @@
     });
   }
 
+  // Axis labels and grid lines in the page's own colours, light or dark.
+  function followPageColours() {
+    var style = getComputedStyle(document.documentElement);
+    window.Chart.defaults.color = style.getPropertyValue("--muted").trim();
+    window.Chart.defaults.borderColor = style.getPropertyValue("--border").trim();
+  }
+
   function drawAll(root) {
     root.querySelectorAll("canvas[data-chart]").forEach(draw);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    followPageColours();
+    drawAll(document);
+  });
   document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.target); });
 })();
