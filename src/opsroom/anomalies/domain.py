@@ -77,6 +77,10 @@ _SCALARS = (
 _INTS = {"count", "next_slot", "season_slot"}
 
 
+class NotAPoint(ValueError):
+    """A value no detector can learn from (NaN or an infinity)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """A scored point: the score in [0, 1] and the band the point was expected in."""
@@ -140,6 +144,9 @@ class Detector:
         return self.long_mean - spread, self.long_mean + spread
 
     def score(self, value: float) -> Verdict:
+        """Raises NotAPoint, the state untouched, for NaN or an infinity."""
+        if not math.isfinite(value):
+            raise NotAPoint(value)
         low, high = self.band()
         if self.count < WARMUP:
             score = self._warm_up(value)

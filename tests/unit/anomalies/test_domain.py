@@ -15,6 +15,7 @@ from opsroom.anomalies.domain import (
     WARMUP,
     Detector,
     DetectorKind,
+    NotAPoint,
     season_of,
 )
 
@@ -113,3 +114,16 @@ def test_the_verdict_explains_with_the_band_the_point_was_expected_in() -> None:
 )
 def test_a_season_is_a_whole_number_of_steps_in_a_day(step: float, season: int) -> None:
     assert season_of(step) == season
+
+
+@pytest.mark.parametrize("kind", list(DetectorKind))
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinities_are_refused_and_leave_the_state_as_it_was(
+    kind: DetectorKind, bad: float
+) -> None:
+    detector = Detector(kind)
+    _scores(detector, _noisy(WARMUP + 10))
+    before = detector.dump()
+    with pytest.raises(NotAPoint):
+        detector.score(bad)
+    assert detector.dump() == before
