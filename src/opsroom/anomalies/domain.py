@@ -2,14 +2,13 @@
 size kept per series, and the state is an array of numbers that goes to storage and comes
 back scoring the next point identically.
 
-- `surprise` (the default) takes the strongest of four signs, each mapped into [0, 1):
+- `surprise` (the default) takes the strongest of three signs, each mapped into [0, 1):
   - novelty: how rarely the series has been near this value over its last HISTORY points (a
     histogram whose bins span the range seen, widened when the range grows REBIN-fold),
     counted only as far as the point also lies away from the long-term level;
   - a record distance: how far the point lies from the long-term level (in long-term standard
     deviations) against the farthest it has recently been (a maximum decaying by
     RECORD_DECAY a point), so a spiky series must out-spike itself;
-  - a record shift: the same for the short-term level against the long-term one;
   - with a season (points per day), a record seasonal residual: the point against the same
     moment a season ago, in the residual's usual size.
   Once the score passes FIRE, later points must beat a bar that starts at 1 and decays by
@@ -33,14 +32,12 @@ WARMUP = 150
 HISTORY = 1500
 BINS = 30
 REBIN = 4.0
-SHORT_ALPHA = 0.1
 LONG_ALPHA = 0.005
 SEASON_ALPHA = 0.01
 MAX_SEASON = 2000
 RARITY_SCALE = 3.0
 NOVELTY_SCALE = 0.5
 NOVELTY_WEIGHT = 0.95
-SHIFT_SCALE = 4.0
 RECORD_FLOOR = 2.0
 RECORD_DECAY = 0.999
 RECORD_SCALE = 0.5
@@ -60,7 +57,6 @@ DEFAULT_DETECTOR = DetectorKind.SURPRISE
 _KINDS = list(DetectorKind)
 _SCALARS = (
     "count",
-    "short_mean",
     "long_mean",
     "long_var",
     "low",
@@ -68,7 +64,6 @@ _SCALARS = (
     "bin_width",
     "next_slot",
     "distance_record",
-    "shift_record",
     "bar",
     "season_dev",
     "season_record",
@@ -131,9 +126,9 @@ class Detector:
         self.kind = kind
         self.season = season
         self.count = self.next_slot = self.season_slot = 0
-        self.short_mean = self.long_mean = self.long_var = 0.0
+        self.long_mean = self.long_var = 0.0
         self.low = self.high = self.bin_width = 0.0
-        self.distance_record = self.shift_record = self.bar = 0.0
+        self.distance_record = self.bar = 0.0
         self.season_dev = self.season_record = 0.0
         self.history: list[float] = []
         self.season_values: list[float] = []
@@ -163,12 +158,11 @@ class Detector:
 
     def _learn_level(self, value: float) -> None:
         if self.count == 0:
-            self.short_mean = self.long_mean = value
+            self.long_mean = value
             return
         delta = value - self.long_mean
         self.long_mean += LONG_ALPHA * delta
         self.long_var = (1 - LONG_ALPHA) * (self.long_var + LONG_ALPHA * delta * delta)
-        self.short_mean += SHORT_ALPHA * (value - self.short_mean)
 
     def _warm_up(self, value: float) -> float:
         if self.kind is DetectorKind.SURPRISE:
@@ -181,15 +175,11 @@ class Detector:
     def _surprise(self, value: float) -> float:
         sigma = self._sigma()
         distance = abs(value - self.long_mean) / sigma
-        shift = abs(self.short_mean - self.long_mean) / sigma
-        novelty = self._rarity(value) * _grade(distance + shift, NOVELTY_SCALE)
+        novelty = self._rarity(value) * _grade(distance, NOVELTY_SCALE)
         far, self.distance_record = _beyond(distance, self.distance_record)
-        moved, self.shift_record = _beyond(shift, self.shift_record)
         score = max(
             NOVELTY_WEIGHT * novelty,
-            _grade(shift, SHIFT_SCALE),
             _grade(far, RECORD_SCALE),
-            _grade(moved, RECORD_SCALE),
             SEASON_WEIGHT * _grade(self._seasonal(value), RECORD_SCALE),
         )
         return self._after_firing(score)
