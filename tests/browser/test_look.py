@@ -17,7 +17,7 @@ from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from tests.browser.conftest import OPERATIONS_MANAGER, ORDERING_LEAD, VIEWER, OpenTab
+from tests.browser.conftest import OPERATIONS_MANAGER, ORDERING_LEAD, VIEWER, OpenTab, sign_in
 from tests.browser.records import first_record
 
 pytestmark = pytest.mark.browser
@@ -109,9 +109,11 @@ def test_no_page_scrolls_sideways_at_phone_width(open_tab: OpenTab, email: str) 
 
 @pytest.mark.parametrize("email", ROLES)
 def test_signing_out_is_within_reach_at_phone_width(open_tab: OpenTab, email: str) -> None:
-    tab = open_tab(email)
+    """Signed in afresh: signing out ends this session, not the one other tests share."""
+    tab = open_tab(None)
     tab.set_viewport_size(PHONE)
-    tab.goto("/")
+    tab.goto("/login")
+    sign_in(tab, email)
 
     sign_out = tab.get_by_role("button", name="Sign out")
     box = sign_out.bounding_box()

@@ -165,7 +165,7 @@ def _service_page(
         "history": history.items,
         **_raci(session, service=slug),
         "may_edit": editable,
-        **(_edit_controls(session, service, failure) if editable else {}),
+        **(_edit_controls(session, service, failure) if editable or failure else {}),
     }
     status = failure.status if failure else 200
     return render(request, session, "catalog/service.html", context, status=status)
