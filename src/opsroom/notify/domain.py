@@ -107,6 +107,8 @@ class NoticeKind(StrEnum):
     ACTION_OVERDUE = "action.overdue"
     ACTION_ESCALATED = "action.escalated"
     REVIEW_OVERDUE = "review.overdue"
+    TICKET_UPDATE = "ticket.update"
+    TICKET_SURVEY = "ticket.survey"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
+from opsroom.desk import api as desk_api
 from opsroom.home import dashboard
 from opsroom.home.incident_panels import incident_panels
 from opsroom.home.shell import shell
@@ -67,6 +68,7 @@ API_ROUTERS = (
     alerts_api.router,
     changes_api.router,
     problems_api.router,
+    desk_api.router,
     reviews_api.router,
     actions_api.router,
     kpis_api.router,
