@@ -30,6 +30,7 @@ from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
 from opsroom.desk import api as desk_api
+from opsroom.desk import pages as desk_pages
 from opsroom.home import dashboard
 from opsroom.home.incident_panels import incident_panels
 from opsroom.home.shell import shell
@@ -87,6 +88,7 @@ PAGE_ROUTERS = (
     alerts_pages.router,
     changes_pages.router,
     problems_pages.router,
+    desk_pages.router,
     reviews_pages.router,
     actions_pages.router,
     kpis_pages.router,
@@ -94,6 +96,7 @@ PAGE_ROUTERS = (
     oncall_pages.links,
     notify_pages.router,
     notify_pages.links,
+    desk_pages.links,
 )
 
 
