@@ -26,6 +26,8 @@ KEYED_IN_URL = {"/api/v1/schedules/{slug}/calendar.ics", "/api/v1/people/{email}
 # A satisfaction survey is answered without signing in: its link is the key, and any other
 # token answers 404 (422 first for a body that is no answer at all).
 SURVEY_LINK = "/api/v1/surveys/{token}"
+# A platform's status page is public: an unknown platform is simply not found.
+PUBLIC_STATUS = "/api/v1/status/{platform}"
 
 
 def _concrete(path: str) -> str:
@@ -58,7 +60,7 @@ def test_no_mutating_route_is_reachable_anonymously(
 def test_no_read_route_is_reachable_anonymously(settings: Settings, anonymous: TestClient) -> None:
     for method, path in _routes(settings):
         if method == "get" and path not in ANONYMOUS_READS:
-            keyed = path in KEYED_IN_URL or path == SURVEY_LINK
+            keyed = path in KEYED_IN_URL or path in {SURVEY_LINK, PUBLIC_STATUS}
             refused = {404, 422} if keyed else {401}  # 422: 'x' is no email
             assert anonymous.get(_concrete(path)).status_code in refused, path
 
