@@ -108,6 +108,8 @@ class NoticeKind(StrEnum):
     ACTION_ESCALATED = "action.escalated"
     REVIEW_OVERDUE = "review.overdue"
     RISK_REVIEW = "risk.review"
+    TICKET_UPDATE = "ticket.update"
+    TICKET_SURVEY = "ticket.survey"
 
 
 @dataclass(frozen=True)
