@@ -233,6 +233,25 @@ def escalate(session: Session, timers: Sequence[Due]) -> None:
     taken.done()
 
 
+def escalate_now(session: Session, *, actor: Principal, incident: str) -> None:
+    """Page the escalation's next level at once, not when its timeout runs out."""
+    require(actor, Action.WORK_INCIDENTS)
+    escalation = get_escalation(session, actor=actor, incident=incident)
+    policy = session.scalar(
+        select(EscalationPolicy).where(EscalationPolicy.slug == escalation.policy_slug)
+    )
+    if escalation.status != RUNNING or policy is None:
+        raise Conflict(f"{incident} is no longer escalating")
+    following = policy_rule(policy.levels, policy.repeats).after(
+        domain.Step(escalation.level, escalation.round)
+    )
+    if following is None:
+        raise Conflict(f"{incident} is at its policy's last level")
+    jobs.cancel(session, subject=_subject(incident))
+    _event(session, incident, f"Escalated at once by {actor}")
+    _Steps(session).take(escalation, policy, following)
+
+
 def _entry(incident: str, text: str) -> audit.Event:
     return audit.Event("incident", incident, "escalation", text)
 
