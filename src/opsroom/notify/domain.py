@@ -65,6 +65,11 @@ def phone_number(text: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def stored_address(kind: Channel, address: str) -> str:
+    """An address as it is kept: a phone number in E.164 form, anything else as given."""
+    return (phone_number(address) or address) if kind is Channel.SMS else address
+
+
 def masked(number: str) -> str:
     """A phone number as people other than its owner and administrators see it."""
     return number[:3] + "•" * max(len(number) - 7, 0) + number[-4:]

@@ -9,12 +9,16 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from opsroom.incidents.domain import Audience
 from opsroom.infra.apidoc import Input
-from opsroom.notify.domain import Channel, Delivery, address_problem
+from opsroom.notify.domain import Channel, Delivery, address_problem, stored_address
 
 
 class ContactMethodIn(Input):
     kind: Channel
-    address: str = Field(min_length=3, max_length=2000, description="email address or https URL")
+    address: str = Field(
+        min_length=3,
+        max_length=2000,
+        description="email address, https URL or phone number (+27821234567)",
+    )
     label: str = Field(default="", max_length=100)
 
     @model_validator(mode="after")
@@ -22,6 +26,7 @@ class ContactMethodIn(Input):
         problem = address_problem(self.kind, self.address)
         if problem:
             raise ValueError(problem)
+        self.address = stored_address(self.kind, self.address)
         return self
 
 
