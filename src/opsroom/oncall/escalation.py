@@ -241,12 +241,12 @@ def escalate_now(session: Session, *, actor: Principal, incident: str) -> None:
         select(EscalationPolicy).where(EscalationPolicy.slug == escalation.policy_slug)
     )
     if escalation.status != RUNNING or policy is None:
-        raise Conflict(f"{incident} is no longer escalating")
+        raise Conflict(f"{incident} is no longer escalating (its last level was paged)")
+    # a running escalation always has a step after the one it took: the last one exhausts it
     following = policy_rule(policy.levels, policy.repeats).after(
         domain.Step(escalation.level, escalation.round)
     )
-    if following is None:
-        raise Conflict(f"{incident} is at its policy's last level")
+    assert following is not None
     jobs.cancel(session, subject=_subject(incident))
     _event(session, incident, f"Escalated at once by {actor}")
     _Steps(session).take(escalation, policy, following)
