@@ -81,3 +81,18 @@ def test_an_sms_contact_method_needs_an_international_number(settings: Settings)
     assert refused.status_code == 422
     assert PHONE_PROBLEM in str(refused.json()["error"])
     assert (added.status_code, added.json()["address"]) == (201, "+27821234567")
+
+
+def test_a_phone_number_is_whole_only_for_its_owner_and_administrators(
+    settings: Settings, client: TestClient
+) -> None:
+    person = "alice@example.com"
+    url = f"/api/v1/people/{person}/contact-methods"
+    assert client.post(url, json={"kind": "sms", "address": "+27821234567"}).status_code == 201
+    with client_as(settings, bearer_for(settings, person, Role.RESPONDER)) as alice:
+        own = alice.get(url).json()
+    with client_as(settings, bearer_for(settings, "bob@example.com", Role.RESPONDER)) as bob:
+        others = bob.get(url).json()
+    assert [m["address"] for m in client.get(url).json()] == ["+27821234567"]
+    assert [m["address"] for m in own] == ["+27821234567"]
+    assert [m["address"] for m in others] == ["+27•••••4567"]

@@ -75,8 +75,12 @@ def masked(number: str) -> str:
     return number[:3] + "•" * max(len(number) - 7, 0) + number[-4:]
 
 
-def address_seen_by(kind: Channel, address: str, *, owner: bool) -> str:
-    return address if owner or kind is not Channel.SMS else masked(address)
+def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:
+    """`person`'s address as `actor` sees it: a phone number whole only for its owner and
+    administrators."""
+    if kind is not Channel.SMS or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
+        return address
+    return masked(address)
 
 
 def hears(subscribed: Audience, update: Audience) -> bool:

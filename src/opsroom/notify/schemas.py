@@ -7,9 +7,16 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from opsroom.auth.domain import Principal
 from opsroom.incidents.domain import Audience
 from opsroom.infra.apidoc import Input
-from opsroom.notify.domain import Channel, Delivery, address_problem, stored_address
+from opsroom.notify.domain import (
+    Channel,
+    Delivery,
+    address_problem,
+    address_seen_by,
+    stored_address,
+)
 
 
 class ContactMethodIn(Input):
@@ -38,6 +45,11 @@ class ContactMethodRead(BaseModel):
     kind: Channel
     address: str
     label: str
+
+    def seen_by(self, actor: Principal) -> ContactMethodRead:
+        """With the phone number masked unless `actor` is its owner or an administrator."""
+        address = address_seen_by(actor, self.person, self.kind, self.address)
+        return self.model_copy(update={"address": address})
 
 
 class ContactMethodUpdate(Input):
@@ -80,6 +92,11 @@ class NotificationRead(BaseModel):
     sent_at: datetime | None
     last_error: str | None
     created_at: datetime
+
+    def seen_by(self, actor: Principal) -> NotificationRead:
+        """With the phone number masked unless `actor` is its owner or an administrator."""
+        address = address_seen_by(actor, self.person, self.channel, self.address)
+        return self.model_copy(update={"address": address})
 
 
 class PastNotification(Input):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opsroom.auth.domain import Principal, Role
 from opsroom.notify import domain
 from opsroom.notify.domain import Channel, Message, Reply, ReplyVerb
 
@@ -23,11 +24,15 @@ def test_a_number_without_country_or_not_valid_is_refused(text: str) -> None:
     assert domain.address_problem(Channel.SMS, text) == domain.PHONE_PROBLEM
 
 
-def test_a_number_is_masked_for_everyone_but_its_owner() -> None:
-    assert domain.masked("+27821234567") == "+27•••••4567"
-    assert domain.address_seen_by(Channel.SMS, "+27821234567", owner=False) == "+27•••••4567"
-    assert domain.address_seen_by(Channel.SMS, "+27821234567", owner=True) == "+27821234567"
-    assert domain.address_seen_by(Channel.EMAIL, "a@example.com", owner=False) == "a@example.com"
+def test_a_number_is_masked_for_everyone_but_its_owner_and_administrators() -> None:
+    alice, number = "alice@example.com", "+27821234567"
+    bob = Principal(name="bob@example.com", role=Role.RESPONDER)
+    admin = Principal(name="admin@example.com", role=Role.ADMIN)
+    owner = Principal(name=alice, role=Role.RESPONDER)
+    assert domain.address_seen_by(bob, alice, Channel.SMS, number) == "+27•••••4567"
+    assert domain.address_seen_by(owner, alice, Channel.SMS, number) == number
+    assert domain.address_seen_by(admin, alice, Channel.SMS, number) == number
+    assert domain.address_seen_by(bob, alice, Channel.EMAIL, alice) == alice
 
 
 def _page(summary: str, code: str = "4821") -> Message:
