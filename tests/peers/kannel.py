@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ INSTALL = "no Kannel SMS gateway: apt-get install -y kannel kannel-extras"
 STARTUP_SECONDS = 20
 PASSWORD = "gateway-password"
 # fakesmsc logs what the gateway hands the operator as: Got message 1: <from to text body>
+# fakesmsc writes its own log file (-F) line by line: its standard output is block-buffered.
 RECEIVED = re.compile(r"Got message \d+: <(\S+) (\S+) text (.*)>")
 T = TypeVar("T")
 
@@ -94,19 +96,22 @@ class Gateway:
     def reply(self, number: str, text: str) -> list[str]:
         """Send `text` from the phone `number` (injected on the phone's own SMSC connection);
         the texts the gateway then hands on for that number: opsroom's answer."""
-        seen = len(self.received())
+        seen = Counter(self.received())
         log = self.workdir / f"phone-{len(list(self.workdir.glob('phone-*.log'))):03d}.log"
-        with log.open("w") as out:
-            phone = subprocess.Popen(
-                [*self.phone, "-m", "1", "-i", "0.1", f"{number} 4000 text {text}"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        phone = subprocess.Popen(
+            [*self.phone, "-F", str(log), "-m", "1", "-i", "0.1", f"{number} 4000 text {text}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            return wait_for(lambda: self._to(number, self.received()[seen:]), "answer to the phone")
+            return wait_for(lambda: self._to(number, self._since(seen)), "answer to the phone")
         finally:
             phone.terminate()
             phone.wait(timeout=STARTUP_SECONDS)
+
+    def _since(self, seen: Counter[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """What was handed on since `seen` (the logs are read whole: new lines land in any)."""
+        return list((Counter(self.received()) - seen).elements())
 
     @staticmethod
     def _to(number: str, messages: list[tuple[str, str, str]]) -> list[str]:
@@ -140,7 +145,10 @@ def running(workdir: Path, *, replies_url: str, secret: str) -> Iterator[Gateway
         wait_for(lambda: _answer(status), "Kannel bearerbox")
         stack.enter_context(_process([SMSBOX, str(config)], workdir / "smsbox.log"))
         stack.enter_context(
-            _process([*operator, "-m", "0", "0 0 text none"], workdir / "operator.log")
+            _process(
+                [*operator, "-F", str(workdir / "operator.log"), "-m", "0", "0 0 text none"],
+                workdir / "operator.out",
+            )
         )
         wait_for(lambda: re.search(r"operator\[.*online", _answer(status)), "operator connection")
         wait_for(lambda: _answer(url), "Kannel sendsms interface")
