@@ -46,6 +46,7 @@ from opsroom.kpis import pages as kpis_pages
 from opsroom.notify import api as notify_api
 from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
+from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import rota_pages, setup_pages
 from opsroom.problems import api as problems_api
@@ -81,6 +82,7 @@ API_ROUTERS = (
     kpis_api.router,
     metrics.router,
     oncall_api.router,
+    oncall_gateway.router,
     notify_api.router,
     search_api.router,
 )
