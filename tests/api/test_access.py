@@ -23,6 +23,11 @@ KEYED_IN_BODY = {"/v2/enqueue", "/v2/change/enqueue"}
 # Calendar feeds carry their key in the URL (?token=) for calendar applications that cannot
 # sign in; without a valid one they answer 404, as if there were no such feed.
 KEYED_IN_URL = {"/api/v1/schedules/{slug}/calendar.ics", "/api/v1/people/{email}/oncall.ics"}
+# A satisfaction survey is answered without signing in: its link is the key, and any other
+# token answers 404 (422 first for a body that is no answer at all).
+SURVEY_LINK = "/api/v1/surveys/{token}"
+# A platform's status page is public: an unknown platform is simply not found.
+PUBLIC_STATUS = "/api/v1/status/{platform}"
 
 
 def _concrete(path: str) -> str:
@@ -44,6 +49,10 @@ def test_no_mutating_route_is_reachable_anonymously(
         if path in KEYED_IN_BODY:
             assert (response.status_code, response.json()["status"]) == (400, "invalid event")
             continue
+        if path == SURVEY_LINK:
+            assert response.status_code == 422
+            assert anonymous.post(_concrete(path), json={"score": 5}).status_code == 404
+            continue
         assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
         assert response.headers["www-authenticate"] == "Bearer"
 
@@ -51,7 +60,8 @@ def test_no_mutating_route_is_reachable_anonymously(
 def test_no_read_route_is_reachable_anonymously(settings: Settings, anonymous: TestClient) -> None:
     for method, path in _routes(settings):
         if method == "get" and path not in ANONYMOUS_READS:
-            refused = {404, 422} if path in KEYED_IN_URL else {401}  # 422: 'x' is no email
+            keyed = path in KEYED_IN_URL or path in {SURVEY_LINK, PUBLIC_STATUS}
+            refused = {404, 422} if keyed else {401}  # 422: 'x' is no email
             assert anonymous.get(_concrete(path)).status_code in refused, path
 
 

@@ -14,6 +14,7 @@ from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
 from opsroom.demo import alerts as alert_history
 from opsroom.demo import changes as demo_changes
+from opsroom.demo import desk as desk_demo
 from opsroom.demo import incidents as demo_history
 from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
@@ -67,6 +68,8 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     )
     result.created["subscriptions"] = notify_demo.load(session, actor=DEMO_ACTOR)
     result.created.update(risk_register.load(session, actor=DEMO_ACTOR, now=clock.now()))
+    if history:
+        result.created["tickets"] = desk_demo.load(session, now=clock.now())
     return result.as_dict()
 
 

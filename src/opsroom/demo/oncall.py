@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from opsroom.audit import service as audit
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
+from opsroom.incidents.models import Incident
 from opsroom.infra.errors import NotFound
 from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
@@ -20,6 +22,7 @@ from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
 
 ZONE = "Europe/Amsterdam"
+SMS_AFTER_MINUTES = 2
 BUSINESS_HOURS_SQUAD_INDEX = -1  # the last squad is covered in business hours only
 HISTORY = 40  # recent incidents given a page record
 
@@ -98,6 +101,25 @@ def _policy(session: Session, actor: Principal, squad: str, name: str, people: l
             person=person,
             data=notify_schemas.ContactMethodIn(kind=Channel.EMAIL, address=person, label="work"),
         )
+    _woken_by_sms(session, actor, people[0])
+
+
+def _woken_by_sms(session: Session, actor: Principal, person: str) -> None:
+    """The squad's first person carries a phone: email at once, SMS after 2 minutes."""
+    email, *others = notify.contact_methods(session, actor=actor, person=person)
+    if any(m.kind == Channel.SMS for m in others):
+        return  # first of another squad too
+    sms = notify.add_contact_method(
+        session,
+        actor=actor,
+        person=person,
+        data=notify_schemas.ContactMethodIn(
+            kind=Channel.SMS, address=f"+2782555{len(person) % 100:04d}", label="pager phone"
+        ),
+    )
+    for method, delay in ((email, 0), (sms, SMS_AFTER_MINUTES)):
+        rule = notify_schemas.RuleIn(contact_method=method.id, delay_minutes=delay)
+        notify.add_rule(session, actor=actor, person=person, data=rule)
 
 
 def _history(session: Session, actor: Principal) -> None:
@@ -125,3 +147,53 @@ def _history(session: Session, actor: Principal) -> None:
             )
         )
     notify.import_history(session, actor=actor, entries=entries)
+    _acknowledged_by_sms(session, actor, recent)
+
+
+def _acknowledged_by_sms(session: Session, actor: Principal, recent: list[Incident]) -> None:
+    """One recent incident its on-call person acknowledged by answering the SMS page."""
+    for incident in recent:
+        on_call = oncall.on_call(
+            session, actor=actor, squad=incident.services[0].owner_squad, at=incident.detected_at
+        )
+        person = next((o.person for o in on_call if o.person), None)
+        methods = notify.contact_methods(session, actor=actor, person=person) if person else []
+        number = next((m.address for m in methods if m.kind == Channel.SMS), None)
+        if incident.acknowledged_at and person and number:
+            _sms_story(session, incident, incident.acknowledged_at, person, number)
+            return
+
+
+def _sms_story(
+    session: Session, incident: Incident, acknowledged: datetime, person: str, number: str
+) -> None:
+    """The SMS page, its delivery report and the reply that acknowledged the incident."""
+    paged = max(incident.detected_at, acknowledged - timedelta(seconds=50))
+    page = notify.message_for(
+        session, incident=incident.key, priority="", summary=incident.title, person=person
+    )
+    notify.record_past(
+        session,
+        dedup=f"demo-sms:{incident.key}",
+        person=person,
+        channel=Channel.SMS,
+        address=number,
+        message=page,
+        incident=incident.key,
+        at=paged,
+    )
+    story = [
+        ("opsroom", "page_sent", f"Paged {person} by sms, delivered {paged:%H:%M:%S} UTC", 0),
+        ("opsroom", "page_receipt", f"SMS to {person} delivered to the phone", 6),
+        (person, "sms_reply", f"Replied ACK {page.reply_code} by SMS", 40),
+    ]
+    for who, kind, text, seconds in story:
+        audit.add_event(
+            session,
+            subject_type="incident",
+            subject_key=incident.key,
+            actor=who,
+            kind=kind,
+            text=text,
+            at=paged + timedelta(seconds=seconds),
+        )

@@ -55,6 +55,21 @@ class Settings(BaseSettings):
         default=SecretStr(PLACEHOLDER_SIGNING_SECRET),
         description="Signs webhook bodies and one-click acknowledge links: set your own",
     )
+    sms_gateway_url: str | None = Field(
+        default=None,
+        description="Kannel's sendsms URL for SMS pages (http://gateway:13013/cgi-bin/sendsms)",
+    )
+    sms_gateway_username: str = Field(default="opsroom", description="Kannel sendsms-user")
+    sms_gateway_password: SecretStr | None = None
+    sms_sender: str = Field(default="opsroom", description="Sender id or number of SMS pages")
+    sms_gateway_addresses: list[str] = Field(
+        default=["127.0.0.1"],
+        description="Addresses the SMS gateway calls from; replies from elsewhere are refused",
+    )
+    sms_inbound_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret in the gateway's get-url and dlr-url; unset: no SMS replies",
+    )
     secure_cookies: bool | None = Field(
         default=None, description="Secure cookies; default: when base_url is https"
     )

@@ -1,4 +1,5 @@
-"""Hand a message to the world: SMTP for email, HTTP POST for webhooks and chat."""
+"""Hand a message to the world: SMTP for email, HTTP POST for webhooks and chat, Kannel's
+sendsms interface for SMS."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import smtplib
 import ssl
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import orjson
 
@@ -33,11 +35,55 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
-def send(settings: Settings, channel: Channel, address: str, message: Sendable) -> None:
+def send(
+    settings: Settings, channel: Channel, address: str, message: Sendable, *, delivery: int
+) -> None:
+    """Send one outbox row's message (`delivery` is its id, which receipts name)."""
     if channel is Channel.EMAIL:
         send_email(settings, address, message)
+    elif channel is Channel.SMS:
+        send_sms(settings, address, message, delivery=delivery)
     else:
         post_json(settings, channel, address, message)
+
+
+def send_sms(settings: Settings, number: str, message: Sendable, *, delivery: int) -> None:
+    """Submit to Kannel's sendsms; it asks for every delivery report (dlr-mask 31) at the
+    receipt URL, which names the outbox row and carries the shared secret."""
+    import httpx
+
+    if not settings.sms_gateway_url:
+        raise DeliveryFailed(
+            "no SMS gateway is configured (OPSROOM_SMS_GATEWAY_URL)", permanent=True
+        )
+    password = settings.sms_gateway_password
+    query = {
+        "username": settings.sms_gateway_username,
+        "password": password.get_secret_value() if password else "",
+        "from": settings.sms_sender,
+        "to": number,
+        "text": domain.sms_text(message),
+        "charset": "UTF-8",
+        "coding": "0",
+        "dlr-mask": str(domain.SMS_REPORTS),
+        "dlr-url": _receipt_url(settings, delivery),
+    }
+    try:
+        response = _http().get(settings.sms_gateway_url, params=query)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    if response.status_code >= 300:
+        raise DeliveryFailed(
+            f"SMS gateway HTTP {response.status_code}: {response.text[:200]}",
+            permanent=domain.permanent_status(response.status_code),
+        )
+
+
+def _receipt_url(settings: Settings, delivery: int) -> str:
+    secret = settings.sms_inbound_secret.get_secret_value() if settings.sms_inbound_secret else ""
+    base = settings.base_url.rstrip("/")
+    # %d is Kannel's placeholder for the report's type, filled in when it calls back
+    return f"{base}/api/v1/paging/sms/receipts?delivery={delivery}&report=%d&secret={quote(secret)}"
 
 
 def send_email(settings: Settings, to: str, message: Sendable) -> None:

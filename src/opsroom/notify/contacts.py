@@ -59,13 +59,12 @@ def update_contact_method(
     method = _own_method(session, person, method_id)
     before = {"address": method.address, "label": method.label}
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    problem = domain.address_problem(Channel(method.kind), changes.get("address", method.address))
+    kind, address = Channel(method.kind), changes.get("address", method.address)
+    problem = domain.address_problem(kind, address)
     if problem:
         raise ValidationFailed(problem, fields={"address": problem})
-    method.address, method.label = (
-        changes.get("address", method.address),
-        changes.get("label", method.label),
-    )
+    method.address = domain.stored_address(kind, address)
+    method.label = changes.get("label", method.label)
     session.flush()
     _audit(session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before)
     return method

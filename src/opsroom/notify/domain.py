@@ -1,11 +1,13 @@
 """Notifications as pure rules: what a page and a notice carry on every channel, each
 channel's wire format, the webhook signature, the one-click acknowledge and unsubscribe
-tokens, the retry policy and which status updates a stakeholder subscription hears."""
+tokens, the SMS reply codes, the retry policy and which status updates a stakeholder
+subscription hears."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from email import policy
@@ -33,15 +35,52 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"
     SLACK = "slack"
     TEAMS = "teams"
+    SMS = "sms"
 
 
 def address_problem(kind: Channel, address: str) -> str | None:
     """Why an address cannot serve a contact method of this kind, if it cannot."""
     if kind is Channel.EMAIL and "@" not in address:
         return "an email contact needs an email address"
+    if kind is Channel.SMS:
+        return None if phone_number(address) else PHONE_PROBLEM
     if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
         return "a webhook or chat contact needs an http(s) URL"
     return None
+
+
+PHONE_PROBLEM = "an SMS contact needs a valid phone number in international form (+27821234567)"
+
+
+def phone_number(text: str) -> str | None:
+    """The number in E.164 form (+27821234567), if `text` is a valid international number."""
+    import phonenumbers  # its metadata costs a quarter second: not at every process start
+
+    try:
+        parsed = phonenumbers.parse(text.strip(), None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def stored_address(kind: Channel, address: str) -> str:
+    """An address as it is kept: a phone number in E.164 form, anything else as given."""
+    return (phone_number(address) or address) if kind is Channel.SMS else address
+
+
+def masked(number: str) -> str:
+    """A phone number as people other than its owner and administrators see it."""
+    return number[:3] + "•" * max(len(number) - 7, 0) + number[-4:]
+
+
+def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:
+    """`person`'s address as `actor` sees it: a phone number whole only for its owner and
+    administrators."""
+    if kind is not Channel.SMS or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
+        return address
+    return masked(address)
 
 
 def hears(subscribed: Audience, update: Audience) -> bool:
@@ -76,6 +115,7 @@ class Message:
     link: str
     ack_link: str
     reason: str = ""
+    reply_code: str = ""  # the short code an SMS reply names (ACK 4821)
 
     @property
     def title(self) -> str:
@@ -95,6 +135,13 @@ class Message:
     def buttons(self) -> list[tuple[str, str]]:
         return [("Acknowledge", self.ack_link), ("Open incident", self.link)]
 
+    def short_text(self) -> str:
+        """One SMS (160 characters): what is wrong and how to answer it."""
+        answer = f" Reply ACK {self.reply_code}, ESC {self.reply_code} or RES {self.reply_code}"
+        if not self.reply_code:
+            return clip(self.title, SMS_LENGTH)
+        return clip(self.title, SMS_LENGTH - len(answer)) + answer
+
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
@@ -108,6 +155,8 @@ class NoticeKind(StrEnum):
     ACTION_ESCALATED = "action.escalated"
     REVIEW_OVERDUE = "review.overdue"
     RISK_REVIEW = "risk.review"
+    TICKET_UPDATE = "ticket.update"
+    TICKET_SURVEY = "ticket.survey"
 
 
 @dataclass(frozen=True)
@@ -241,6 +290,64 @@ def ack_token(secret: str, *, incident: str, person: str) -> str:
 
 def ack_token_valid(secret: str, *, incident: str, person: str, token: str) -> bool:
     return hmac.compare_digest(ack_token(secret, incident=incident, person=person), token)
+
+
+SMS_LENGTH = 160
+# Kannel's delivery report types, each a bit of the dlr-mask a message asks for.
+SMS_REPORT_MEANINGS = {
+    1: "delivered to the phone",
+    2: "not delivered to the phone",
+    4: "queued by the operator",
+    8: "accepted by the operator",
+    16: "rejected by the operator",
+}
+SMS_REPORTS = sum(SMS_REPORT_MEANINGS)
+SMS_FAILED_REPORTS = frozenset({2, 16})
+
+
+def sms_text(message: Sendable) -> str:
+    """The one SMS a page or notice becomes."""
+    if isinstance(message, Message):
+        return message.short_text()
+    return clip(message.title, SMS_LENGTH)
+
+
+def clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# A reply code acts for this long after its page was queued.
+REPLY_CODE_LIFETIME = timedelta(hours=24)
+
+
+def reply_code(secret: str, *, incident: str, person: str) -> str:
+    """Four digits a person names in an SMS reply to a page; another person's page for the
+    same incident has its own code, and a reply acts only on the sender's own pages."""
+    digest = hmac.new(secret.encode(), f"reply:{incident}:{person}".encode(), hashlib.sha256)
+    return f"{int.from_bytes(digest.digest()[:4], 'big') % 10_000:04d}"
+
+
+class ReplyVerb(StrEnum):
+    ACK = "acknowledge"
+    ESC = "escalate"
+    RES = "resolve"
+
+
+@dataclass(frozen=True)
+class Reply:
+    verb: ReplyVerb
+    code: str
+
+
+REPLY = re.compile(r"\s*(ACK|ESC|RES)[A-Z]*\s+(\d{4})\s*", re.IGNORECASE)
+
+
+def parse_reply(text: str) -> Reply | None:
+    """`ACK 4821`, `esc 4821`, `Resolve 4821` ...; None for anything else."""
+    match = REPLY.fullmatch(text)
+    if match is None:
+        return None
+    return Reply(ReplyVerb[match[1].upper()], match[2])
 
 
 def unsubscribe_token(secret: str, *, subscription: int) -> str:

@@ -7,14 +7,25 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from opsroom.auth.domain import Principal
 from opsroom.incidents.domain import Audience
 from opsroom.infra.apidoc import Input
-from opsroom.notify.domain import Channel, Delivery, address_problem
+from opsroom.notify.domain import (
+    Channel,
+    Delivery,
+    address_problem,
+    address_seen_by,
+    stored_address,
+)
 
 
 class ContactMethodIn(Input):
     kind: Channel
-    address: str = Field(min_length=3, max_length=2000, description="email address or https URL")
+    address: str = Field(
+        min_length=3,
+        max_length=2000,
+        description="email address, https URL or phone number (+27821234567)",
+    )
     label: str = Field(default="", max_length=100)
 
     @model_validator(mode="after")
@@ -22,6 +33,7 @@ class ContactMethodIn(Input):
         problem = address_problem(self.kind, self.address)
         if problem:
             raise ValueError(problem)
+        self.address = stored_address(self.kind, self.address)
         return self
 
 
@@ -33,6 +45,11 @@ class ContactMethodRead(BaseModel):
     kind: Channel
     address: str
     label: str
+
+    def seen_by(self, actor: Principal) -> ContactMethodRead:
+        """With the phone number masked unless `actor` is its owner or an administrator."""
+        address = address_seen_by(actor, self.person, self.kind, self.address)
+        return self.model_copy(update={"address": address})
 
 
 class ContactMethodUpdate(Input):
@@ -75,6 +92,11 @@ class NotificationRead(BaseModel):
     sent_at: datetime | None
     last_error: str | None
     created_at: datetime
+
+    def seen_by(self, actor: Principal) -> NotificationRead:
+        """With the phone number masked unless `actor` is its owner or an administrator."""
+        address = address_seen_by(actor, self.person, self.channel, self.address)
+        return self.model_copy(update={"address": address})
 
 
 class PastNotification(Input):

@@ -63,9 +63,8 @@ def message_for(
     session: Session, *, incident: str, priority: str, summary: str, person: str, reason: str = ""
 ) -> Message:
     settings = settings_of(session)
-    token = domain.ack_token(
-        settings.signing_secret.get_secret_value(), incident=incident, person=person
-    )
+    secret = settings.signing_secret.get_secret_value()
+    token = domain.ack_token(secret, incident=incident, person=person)
     base = settings.base_url.rstrip("/")
     return Message(
         incident=incident,
@@ -74,6 +73,7 @@ def message_for(
         link=f"{base}/incidents/{incident}",
         ack_link=f"{base}/oncall/ack?incident={incident}&person={person}&token={token}",
         reason=reason,
+        reply_code=domain.reply_code(secret, incident=incident, person=person),
     )
 
 
@@ -266,7 +266,9 @@ Outcome = channels.DeliveryFailed | None
 def hand_over(settings: Settings, handoff: Handoff) -> Outcome:
     """Send one leased delivery outside any transaction; the failure, if any, is returned."""
     try:
-        channels.send(settings, handoff.channel, handoff.address, handoff.message)
+        channels.send(
+            settings, handoff.channel, handoff.address, handoff.message, delivery=handoff.id
+        )
     except channels.DeliveryFailed as failure:
         return failure
     except Exception as exc:  # a bug in one send must not leave its batch unrecorded
@@ -345,6 +347,51 @@ def _sending(row: OutboxMessage) -> str:
 
 def _what(row: OutboxMessage) -> str:
     return row.kind.split(".")[-1].replace("_", " ")
+
+
+# --- answers from the phone: SMS delivery reports and replies ------------------------------
+
+
+def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
+    """Put a gateway's delivery report for an SMS on its incident's timeline; whether the
+    report named an SMS this opsroom sent and a report type it knows."""
+    row = session.get(OutboxMessage, delivery)
+    meaning = domain.SMS_REPORT_MEANINGS.get(report)
+    if row is None or row.channel != Channel.SMS or meaning is None:
+        return False
+    if report in domain.SMS_FAILED_REPORTS:
+        row.last_error = f"SMS {meaning}"
+    if row.incident_key:
+        text = f"SMS to {row.person} {meaning}"
+        data = {"outbox": row.id, "channel": row.channel, "report": report}
+        audit.add_events(
+            session, [audit.Event(INCIDENT, row.incident_key, "page_receipt", text, data)]
+        )
+    return True
+
+
+def person_with_number(session: Session, number: str) -> str | None:
+    """Whose SMS contact method has this number (E.164), if anyone's."""
+    query = select(ContactMethod.person).where(
+        ContactMethod.kind == Channel.SMS, ContactMethod.address == number
+    )
+    return session.scalars(query.order_by(ContactMethod.id)).first()
+
+
+def page_replied_to(session: Session, *, person: str, code: str) -> str | None:
+    """The incident of the person's own SMS page that `code` answers, while the code lives."""
+    secret = settings_of(session).signing_secret.get_secret_value()
+    query = select(OutboxMessage.incident_key).where(
+        OutboxMessage.person == person,
+        OutboxMessage.channel == Channel.SMS,
+        OutboxMessage.kind == PAGE,
+        OutboxMessage.incident_key.is_not(None),
+        OutboxMessage.created_at > clock.now() - domain.REPLY_CODE_LIFETIME,
+    )
+    for incident in session.scalars(query.distinct()):
+        if incident and domain.reply_code(secret, incident=incident, person=person) == code:
+            return incident
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------

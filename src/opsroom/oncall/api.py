@@ -315,7 +315,7 @@ def notification_log(
         limit=limit,
         cursor=cursor,
     )
-    items = [notify_schemas.NotificationRead.model_validate(m) for m in found.items]
+    items = [notify_schemas.NotificationRead.model_validate(m).seen_by(actor) for m in found.items]
     return PageOut(items=items, next_cursor=found.next_cursor)
 
 
@@ -324,7 +324,7 @@ def contact_methods(
     session: DbSession, actor: Actor, email: EmailStr
 ) -> list[notify_schemas.ContactMethodRead]:
     found = notify.contact_methods(session, actor=actor, person=str(email))
-    return [notify_schemas.ContactMethodRead.model_validate(m) for m in found]
+    return [notify_schemas.ContactMethodRead.model_validate(m).seen_by(actor) for m in found]
 
 
 @router.post(

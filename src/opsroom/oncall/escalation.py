@@ -234,6 +234,25 @@ def escalate(session: Session, timers: Sequence[Due]) -> None:
     taken.done()
 
 
+def escalate_now(session: Session, *, actor: Principal, incident: str) -> None:
+    """Page the escalation's next level at once, not when its timeout runs out."""
+    require(actor, Action.WORK_INCIDENTS)
+    escalation = get_escalation(session, actor=actor, incident=incident)
+    policy = session.scalar(
+        select(EscalationPolicy).where(EscalationPolicy.slug == escalation.policy_slug)
+    )
+    if escalation.status != RUNNING or policy is None:
+        raise Conflict(f"{incident} is no longer escalating (its last level was paged)")
+    # a running escalation always has a step after the one it took: the last one exhausts it
+    following = policy_rule(policy.levels, policy.repeats).after(
+        domain.Step(escalation.level, escalation.round)
+    )
+    assert following is not None
+    jobs.cancel(session, subject=_subject(incident))
+    _event(session, incident, f"Escalated at once by {actor}")
+    _Steps(session).take(escalation, policy, following)
+
+
 def _entry(incident: str, text: str) -> audit.Event:
     return audit.Event("incident", incident, "escalation", text)
 

@@ -29,6 +29,8 @@ from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
+from opsroom.desk import api as desk_api
+from opsroom.desk import pages as desk_pages
 from opsroom.home import dashboard, service_hub
 from opsroom.home.incident_panels import incident_panels
 from opsroom.home.shell import shell
@@ -44,6 +46,7 @@ from opsroom.kpis import pages as kpis_pages
 from opsroom.notify import api as notify_api
 from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
+from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import rota_pages, setup_pages
 from opsroom.problems import api as problems_api
@@ -72,12 +75,14 @@ API_ROUTERS = (
     alerts_api.router,
     changes_api.router,
     problems_api.router,
+    desk_api.router,
     reviews_api.router,
     actions_api.router,
     risks_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
+    oncall_gateway.router,
     notify_api.router,
     search_api.router,
 )
@@ -93,6 +98,7 @@ PAGE_ROUTERS = (
     alerts_pages.router,
     changes_pages.router,
     problems_pages.router,
+    desk_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
@@ -104,6 +110,7 @@ PAGE_ROUTERS = (
     notify_pages.router,
     notify_pages.links,
     search_pages.router,
+    desk_pages.links,
 )
 
 

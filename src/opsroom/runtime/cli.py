@@ -18,6 +18,7 @@ from opsroom.auth import cli as auth_cli
 from opsroom.auth.console import JsonOption, emit, fail, out, print_json, unit_of_work
 from opsroom.catalog import cli as catalog_cli
 from opsroom.changes import cli as changes_cli
+from opsroom.desk import cli as desk_cli
 from opsroom.imports import cli as imports_cli
 from opsroom.incidents import cli as incidents_cli
 from opsroom.infra import migrate
@@ -43,6 +44,7 @@ app.add_typer(incidents_cli.app, name="incident")
 app.add_typer(changes_cli.app, name="change")
 app.add_typer(changes_cli.freeze_app, name="freeze")
 app.add_typer(problems_cli.app, name="problem")
+app.add_typer(desk_cli.app, name="ticket")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")

@@ -6,6 +6,7 @@ from opsroom.audit import models as audit_models
 from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
 from opsroom.changes import models as change_models
+from opsroom.desk import models as desk_models
 from opsroom.incidents import models as incident_models
 from opsroom.infra import keys
 from opsroom.infra.db import Base
@@ -23,6 +24,7 @@ MODEL_MODULES = (
     auth_models,
     catalog_models,
     change_models,
+    desk_models,
     incident_models,
     jobs_models,
     keys,

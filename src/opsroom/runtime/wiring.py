@@ -11,6 +11,7 @@ from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.auth.domain import VendorContactNamed
 from opsroom.catalog import service as catalog
+from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import (
@@ -45,7 +46,7 @@ REACTIONS: events.Reactions = {
         risk_links.record_downtime,
     ),
     IncidentMoved: (oncall.stop_when_answered,),
-    StatusUpdatePosted: (incident_news.status_update,),
+    StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
@@ -61,6 +62,7 @@ TIMERS: jobs.Kinds = {
     reviews.DUE_TIMER: jobs.each(reviews.flag_overdue),
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
+    desk.SLA_TIMER: jobs.each(desk.check_sla),
 }
 
 

@@ -6,13 +6,17 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from opsroom.audit import service as audit
 from opsroom.demo import oncall as demo
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
+from opsroom.infra.db import session_scope
 from opsroom.notify import service as notify
+from opsroom.notify.domain import Channel, Delivery
 from opsroom.oncall import service as oncall
 from tests import factories
+from tests.conftest import DemoHistory
 from tests.factories import ACTOR
 
 
@@ -41,3 +45,24 @@ def test_every_squad_gets_a_schedule_a_policy_and_a_page_history_once(
     assert coverage.gap_hours == 7 * 24 - 5 * 8  # business hours only
     (page,) = notify.log(session, actor=ACTOR, incident=key).items
     assert page.status == "sent"
+
+
+def test_the_demo_has_people_paged_by_sms_and_an_incident_acknowledged_by_reply(
+    history: DemoHistory, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(history.settings) as s:
+        demo.load(s, actor=ACTOR, now=clock.now())
+        pages = notify.log(s, actor=ACTOR, limit=200).items
+        (sms,) = [p for p in pages if p.channel == Channel.SMS]
+        methods = notify.contact_methods(s, actor=ACTOR, person=sms.person)
+        rules = notify.rules(s, actor=ACTOR, person=sms.person)
+        timeline = audit.timeline(s, subject_type="incident", subject_key=sms.incident_key or "")
+    assert sms.status == Delivery.SENT
+    assert [(m.kind, m.address) for m in methods][1] == (Channel.SMS, sms.address)
+    assert [(r.contact_method.kind, r.delay_minutes) for r in rules] == [
+        (Channel.EMAIL, 0),
+        (Channel.SMS, 2),
+    ]
+    (reply,) = [e for e in timeline if e.kind == "sms_reply"]
+    assert reply.actor == sms.person
+    assert reply.text.startswith("Replied ACK ")

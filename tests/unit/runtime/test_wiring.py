@@ -28,7 +28,10 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.links.record_downtime",
         ],
         "IncidentMoved": ["oncall.escalation.stop_when_answered"],
-        "StatusUpdatePosted": ["notify.incident_news.status_update"],
+        "StatusUpdatePosted": [
+            "notify.incident_news.status_update",
+            "desk.service.relay_incident_update",
+        ],
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
         "SourceCited": [
@@ -46,6 +49,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "action.due",
         "action.escalate",
         "alerts.purge_raw",
+        "desk.sla",
         "incident.sla",
         "incident.update_due",
         "oncall.escalate",

@@ -1,0 +1,182 @@
+"""The demo service desk: customers' tickets over the last days, some answered in time, one
+breached, a few fulfilled with their surveys answered, and tickets from customers hit by the
+open major incident linked to it (whose status page shows it). Recorded through the services
+with the clock moved to each moment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from opsroom.auth.domain import Principal, Role
+from opsroom.desk import schemas, surveys
+from opsroom.desk import service as desk
+from opsroom.desk.domain import Kind, Priority, Transition
+from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.notify import service as notify
+
+AGENT = Principal(name="responder@example.com", role=Role.RESPONDER)
+
+
+@contextmanager
+def _at(moment: datetime) -> Iterator[None]:
+    previous = clock.use(clock.FrozenClock(moment))
+    try:
+        yield
+    finally:
+        clock.use(previous)
+
+
+@dataclass(frozen=True)
+class Story:
+    hours_ago: int
+    title: str
+    requester: str
+    organisation: str
+    service: str
+    priority: Priority
+    kind: Kind = Kind.INCIDENT
+    reply_after: int | None = None  # minutes to the first reply; None: nobody answered yet
+    resolve_after: int | None = None  # minutes to resolution
+    score: int | None = None  # the requester's survey answer
+
+
+STORIES = (
+    Story(
+        150,
+        "Supplier portal rejects my login",
+        "m.jansen@acme.example",
+        "Acme",
+        "supplier-portal",
+        Priority.P2,
+        reply_after=20,
+        resolve_after=200,
+        score=5,
+    ),
+    Story(
+        120,
+        "New cost centre for the Rotterdam office",
+        "k.osei@globex.example",
+        "Globex",
+        "erp-connector",
+        Priority.P4,
+        Kind.REQUEST,
+        reply_after=90,
+        resolve_after=600,
+        score=4,
+    ),
+    Story(
+        96,
+        "Invoice PDF shows the wrong VAT",
+        "l.moreau@initech.example",
+        "Initech",
+        "notification-service",
+        Priority.P3,
+        reply_after=60,
+        resolve_after=900,
+        score=2,
+    ),
+    Story(
+        72,
+        "Access to the supplier risk report",
+        "s.rossi@acme.example",
+        "Acme",
+        "supplier-risk-scoring",
+        Priority.P4,
+        Kind.REQUEST,
+        reply_after=30,
+        resolve_after=120,
+        score=5,
+    ),
+    Story(
+        30,
+        "Search returns no results for part numbers",
+        "j.smith@globex.example",
+        "Globex",
+        "search-api",
+        Priority.P3,
+        reply_after=45,
+    ),
+    Story(
+        26,
+        "Purchase order stuck in approval",
+        "a.nowak@initech.example",
+        "Initech",
+        "erp-connector",
+        Priority.P2,
+    ),
+    Story(
+        3,
+        "Onboarding form loses attachments",
+        "e.berg@acme.example",
+        "Acme",
+        "supplier-onboarding-api",
+        Priority.P3,
+    ),
+)
+
+
+def load(session: Session, *, now: datetime) -> int:
+    """Load the demo tickets up to `now`; how many it created (none when tickets exist)."""
+    if desk.search(session, actor=AGENT, limit=1).items:
+        return 0
+    for story in STORIES:
+        _play(session, story, now - timedelta(hours=story.hours_ago))
+    _affected_by_open_major(session, now)
+    return len(desk.search(session, actor=AGENT, limit=500).items)
+
+
+def _play(session: Session, story: Story, opened_at: datetime) -> None:
+    data = schemas.TicketCreate(
+        kind=story.kind,
+        title=story.title,
+        requester=story.requester,
+        organisation=story.organisation,
+        service=story.service,
+        priority=story.priority,
+    )
+    with _at(opened_at):
+        key = desk.open_ticket(session, actor=AGENT, data=data).key
+    if story.reply_after is not None:
+        with _at(opened_at + timedelta(minutes=story.reply_after)):
+            reply = schemas.MessageIn(body="Thanks for reporting this; we are on it.")
+            desk.add_message(session, actor=AGENT, key=key, data=reply)
+    if story.resolve_after is not None:
+        with _at(opened_at + timedelta(minutes=story.resolve_after)):
+            moved = schemas.TicketMove()
+            desk.transition(session, actor=AGENT, key=key, move=Transition.RESOLVE, data=moved)
+            if story.score is not None:
+                _answer(session, story.requester, story.score)
+
+
+def _answer(session: Session, requester: str, score: int) -> None:
+    """The requester follows the survey link in the email they were sent."""
+    sent = notify.log(session, actor=AGENT, person=requester, limit=500).items
+    for link in {m.message["link"] for m in sent if "/surveys/" in m.message["link"]}:
+        token = link.rsplit("/", 1)[1]
+        surveys.answer(session, token=token, data=schemas.SurveyAnswer(score=score))
+
+
+def _affected_by_open_major(session: Session, now: datetime) -> None:
+    open_major = incidents.open_major(session, actor=AGENT)
+    if not open_major:
+        return
+    incident = open_major[0]
+    for n, (who, organisation) in enumerate(
+        (("p.king@acme.example", "Acme"), ("r.diaz@globex.example", "Globex"))
+    ):
+        data = schemas.TicketCreate(
+            title=f"Is something down? ({incident.service_slugs[0]})",
+            requester=who,
+            organisation=organisation,
+            service=incident.service_slugs[0],
+            priority=Priority.P2,
+        )
+        with _at(max(incident.detected_at, now - timedelta(minutes=30)) + timedelta(minutes=n)):
+            key = desk.open_ticket(session, actor=AGENT, data=data).key
+            desk.link(session, actor=AGENT, key=key, data=schemas.LinkIn(incident=incident.key))

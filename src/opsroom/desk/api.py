@@ -1,0 +1,133 @@
+"""/api/v1/tickets, /api/v1/surveys and /api/v1/status: the service desk's tickets, the
+satisfaction survey their requesters answer by link, and the public status of a platform
+(the last two without signing in)."""
+
+from __future__ import annotations
+
+from hashlib import sha256
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.desk import schemas, surveys
+from opsroom.desk import service as desk
+from opsroom.desk import status as status_page
+from opsroom.desk.domain import Status, Transition
+from opsroom.infra.apidoc import PageOut, errors
+
+router = APIRouter(prefix="/api/v1", tags=["desk"])
+
+
+@router.get("/tickets", responses=errors())
+def list_tickets(
+    session: DbSession,
+    actor: Actor,
+    status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
+    squad: str | None = None,
+    organisation: str | None = None,
+    open: Annotated[bool, Query(description="new, open or pending")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> PageOut[schemas.TicketRead]:
+    page = desk.search(
+        session,
+        actor=actor,
+        status=status_,
+        squad=squad,
+        organisation=organisation,
+        open_only=open,
+        limit=limit,
+        cursor=cursor,
+    )
+    return PageOut(items=[desk.read(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/tickets/csat", responses=errors())
+def ticket_csat(session: DbSession, actor: Actor, squad: str | None = None) -> schemas.Csat:
+    """Surveys sent and answered, and the share of satisfied answers (4 or 5)."""
+    return surveys.csat(session, actor=actor, squad=squad)
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED, responses=errors())
+def open_ticket(session: DbSession, actor: Actor, data: schemas.TicketCreate) -> schemas.TicketRead:
+    """The service's squad takes it in its queue; the SLA clocks start in business hours."""
+    return desk.read(desk.open_ticket(session, actor=actor, data=data))
+
+
+@router.get("/tickets/{key}", responses=errors(404))
+def get_ticket(session: DbSession, actor: Actor, key: str) -> schemas.TicketRead:
+    return desk.read(desk.get(session, actor=actor, key=key))
+
+
+@router.post(
+    "/tickets/{key}/messages", status_code=status.HTTP_201_CREATED, responses=errors(404, 409)
+)
+def add_message(
+    session: DbSession, actor: Actor, key: str, data: schemas.MessageIn
+) -> schemas.TicketRead:
+    """A reply the requester is sent, or an internal note (`internal`) they never see."""
+    return desk.read(desk.add_message(session, actor=actor, key=key, data=data))
+
+
+@router.post("/tickets/{key}/links", responses=errors(404))
+def link_ticket(
+    session: DbSession, actor: Actor, key: str, data: schemas.LinkIn
+) -> schemas.TicketRead:
+    """Link the incident others are affected by (its customer updates reach the requester)
+    or the problem behind it."""
+    return desk.read(desk.link(session, actor=actor, key=key, data=data))
+
+
+@router.post("/tickets/{key}/{move}", responses=errors(404, 409))
+def move_ticket(
+    session: DbSession,
+    actor: Actor,
+    key: str,
+    move: Transition,
+    data: schemas.TicketMove | None = None,
+) -> schemas.TicketRead:
+    """wait (on the requester), resume, resolve (sends the survey), reopen or close."""
+    moved = desk.transition(
+        session, actor=actor, key=key, move=move, data=data or schemas.TicketMove()
+    )
+    return desk.read(moved)
+
+
+@router.get("/surveys/{token}", responses=errors(404))
+def get_survey(session: DbSession, token: str) -> schemas.SurveyRead:
+    """The survey behind a link (no sign-in: the link is the key); 404 for any other token."""
+    return surveys.survey(session, token=token)
+
+
+@router.post("/surveys/{token}", responses=errors(404, 409))
+def answer_survey(session: DbSession, token: str, data: schemas.SurveyAnswer) -> schemas.SurveyRead:
+    """Answer once (409 after); no sign-in."""
+    return surveys.answer(session, token=token, data=data)
+
+
+# Browsers and proxies may keep the status for this long and then ask again with the ETag:
+# during an outage, when everyone reloads it, most reloads cost a 304 or nothing at all.
+STATUS_MAX_AGE = 15
+
+
+def cached(request: Request, body: bytes, media_type: str) -> Response:
+    """`body` with an ETag, or 304 Not Modified when the caller holds it already."""
+    etag = f'"{sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={STATUS_MAX_AGE}"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/status/{platform}",
+    response_model=schemas.StatusPage,
+    responses={**errors(404), 304: {"description": "not modified since the ETag sent"}},
+)
+def platform_status(request: Request, session: DbSession, platform: str) -> Response:
+    """The platform's public status for embedding: its services' state from open incidents,
+    their customer updates (never internal ones) and the last 90 days' incidents. No
+    sign-in; send If-None-Match with the ETag to be answered 304 when nothing changed."""
+    page = status_page.status_page(session, platform=platform)
+    return cached(request, page.model_dump_json().encode(), "application/json")

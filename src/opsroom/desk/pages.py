@@ -1,0 +1,146 @@
+"""The service desk in the browser: the queue, a ticket with its replies and internal notes,
+and the satisfaction survey a requester answers from the link in their email."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.auth.domain import Principal
+from opsroom.desk import schemas, surveys
+from opsroom.desk import service as desk
+from opsroom.desk import status as status_page
+from opsroom.desk.api import cached
+from opsroom.desk.domain import Status, Transition
+from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# Reached from an email by a requester who has no account: the survey's token is the key.
+links = APIRouter(include_in_schema=False)
+
+QUEUE_SIZE = 500
+
+
+@router.get("/tickets")
+def queue(
+    request: Request, session: DbSession, actor: Actor, squad: Filter = None, status: Filter = None
+) -> Response:
+    chosen = [Status(status)] if status in set(Status) else []
+    page = desk.search(session, actor=actor, squad=squad, status=chosen, limit=QUEUE_SIZE)
+    context = {
+        "tickets": [desk.read(t) for t in page.items],
+        "csat": surveys.csat(session, actor=actor, squad=squad),
+        "squad": squad or "",
+        "status": status or "",
+        "statuses": list(Status),
+    }
+    return render(request, session, "desk/queue.html", context)
+
+
+def _detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+) -> Response:
+    ticket = desk.read(desk.get(session, actor=actor, key=key))
+    context = {"ticket": ticket, "moves": list(Transition), "failure": failure}
+    status = failure.status if failure else 200
+    return render(request, session, "desk/ticket.html", context, status=status)
+
+
+@router.get("/tickets/{key}")
+def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _detail(request, session, actor, key)
+
+
+def _apply(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    form: FormData,
+    name: str,
+    change: Callable[[], object],
+) -> Response:
+    outcome = attempt(session, name, form, change)
+    if isinstance(outcome, Failure):
+        return _detail(request, session, actor, key, outcome)
+    return see_other(f"/tickets/{key}")
+
+
+@router.post("/tickets/{key}/messages")
+def add_message(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "message",
+        lambda: desk.add_message(
+            session, actor=actor, key=key, data=parse_form(schemas.MessageIn, form)
+        ),
+    )
+
+
+@router.post("/tickets/{key}/move/{move}")
+def move_ticket(
+    request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
+) -> Response:
+    return _apply(
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "move",
+        lambda: desk.transition(
+            session, actor=actor, key=key, move=move, data=parse_form(schemas.TicketMove, form)
+        ),
+    )
+
+
+# --- the survey, from the requester's email ---------------------------------------------------
+
+
+def _survey_page(
+    request: Request, session: Session, token: str, failure: Failure | None = None
+) -> Response:
+    context = {"survey": surveys.survey(session, token=token), "token": token, "failure": failure}
+    status = failure.status if failure else 200
+    return render(request, session, "desk/survey.html", context, status=status)
+
+
+@links.get("/surveys/{token}")
+def survey_page(request: Request, session: DbSession, token: str) -> Response:
+    """The question; answering takes a click on the form, so mail scanners answer nothing."""
+    return _survey_page(request, session, token)
+
+
+@links.post("/surveys/{token}")
+def answer_survey(request: Request, session: DbSession, token: str, form: Posted) -> Response:
+    outcome = attempt(
+        session,
+        "survey",
+        form,
+        lambda: surveys.answer(session, token=token, data=parse_form(schemas.SurveyAnswer, form)),
+    )
+    if isinstance(outcome, Failure):
+        return _survey_page(request, session, token, outcome)
+    return see_other(f"/surveys/{token}")
+
+
+# --- the public status page -------------------------------------------------------------------
+
+
+@links.get("/status/{platform}")
+def public_status(request: Request, session: DbSession, platform: str) -> Response:
+    """Anyone may read it; no sign-in, and cached by ETag like its JSON."""
+    context = {"page": status_page.status_page(session, platform=platform)}
+    shown = render(request, session, "desk/status.html", context)
+    return cached(request, bytes(shown.body), "text/html; charset=utf-8")

@@ -1,0 +1,125 @@
+"""What the service desk's API and CLI accept and return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from opsroom.desk.domain import ComponentState, Kind, Priority, Status
+from opsroom.infra.apidoc import Input
+
+Slug = Annotated[str, Field(min_length=2, max_length=80)]
+Body = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class TicketCreate(Input):
+    kind: Kind = Kind.INCIDENT
+    title: str = Field(min_length=3, max_length=300)
+    description: str = Field(default="", max_length=20_000)
+    requester: EmailStr = Field(description="who reported it; hears every customer reply")
+    organisation: str = Field(min_length=1, max_length=120)
+    service: Slug = Field(description="the service it is about; its squad's queue takes it")
+    priority: Priority = Priority.P3
+
+
+class MessageIn(Input):
+    body: Body
+    internal: bool = Field(default=False, description="an internal note the requester never sees")
+
+
+class TicketMove(Input):
+    version: int | None = Field(default=None, description="the version you read")
+
+
+class LinkIn(Input):
+    incident: str | None = Field(default=None, description="INC-42: others are affected too")
+    problem: str | None = Field(default=None, description="PRB-7: the cause behind it")
+
+
+class SurveyAnswer(Input):
+    score: int = Field(ge=1, le=5, description="1 = very dissatisfied ... 5 = very satisfied")
+    comment: str = Field(default="", max_length=2000)
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    author: str
+    body: str
+    internal: bool
+    created_at: datetime
+
+
+class TicketRead(BaseModel):
+    key: str
+    kind: Kind
+    title: str
+    description: str
+    requester: str
+    organisation: str
+    platform: str
+    service: str
+    squad: str
+    priority: Priority
+    status: Status
+    incident: str | None
+    problem: str | None
+    first_response_due: datetime
+    resolution_due: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    first_response_breached: bool
+    resolution_breached: bool
+    created_at: datetime
+    version: int
+    messages: list[MessageRead]
+
+
+class SurveyRead(BaseModel):
+    ticket: str
+    title: str
+    answered: bool
+
+
+class Csat(BaseModel):
+    """Satisfaction of one squad (or of all): answers, how many surveys went out, and the
+    share of satisfied answers (4 or 5) in percent."""
+
+    squad: str | None
+    sent: int
+    answered: int
+    csat: float | None
+
+
+class PublicUpdate(BaseModel):
+    at: datetime
+    body: str
+
+
+class PublicIncident(BaseModel):
+    """An incident as customers see it: its customer updates only, never internal ones."""
+
+    key: str
+    title: str
+    status: str
+    services: list[str]
+    detected_at: datetime
+    resolved_at: datetime | None
+    updates: list[PublicUpdate]
+
+
+class Component(BaseModel):
+    slug: str
+    name: str
+    state: ComponentState
+
+
+class StatusPage(BaseModel):
+    platform: str
+    name: str
+    state: ComponentState
+    components: list[Component]
+    open_incidents: list[PublicIncident]
+    history: list[PublicIncident]

@@ -1,0 +1,254 @@
+"""The service desk: tickets customers raise, worked in their squad's queue against SLA
+clocks in business hours, linked to the incidents and problems behind them, and the
+satisfaction survey each requester gets on resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from opsroom.audit.records import Record
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.desk import domain, schemas
+from opsroom.desk.domain import Priority, Status, Transition
+from opsroom.desk.models import Ticket, TicketMessage
+from opsroom.desk.surveys import send_survey
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Audience, StatusUpdatePosted
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.pagination import Page, paginate
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.notify import service as notify
+from opsroom.notify.domain import NoticeKind
+from opsroom.problems import service as problems
+
+PREFIX = "TKT"
+SLA_TIMER = "desk.sla"
+WORKER = "opsroom-worker"
+
+
+def _snapshot(ticket: Ticket) -> dict[str, Any]:
+    fields = ("status", "priority", "squad", "incident_number", "problem_number")
+    return {name: getattr(ticket, name) for name in fields}
+
+
+TICKET = Record("ticket", _snapshot)
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Ticket:
+    require(actor, Action.READ)
+    query = select(Ticket).options(selectinload(Ticket.messages))
+    return keys.find(session, query, Ticket.number, key, PREFIX, "ticket")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    status: Sequence[Status] = (),
+    squad: str | None = None,
+    organisation: str | None = None,
+    open_only: bool = False,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[Ticket]:
+    require(actor, Action.READ)
+    query = select(Ticket).options(selectinload(Ticket.messages))
+    if status:
+        query = query.where(Ticket.status.in_(list(status)))
+    if open_only:
+        query = query.where(Ticket.status.in_(list(domain.OPEN)))
+    if squad:
+        query = query.where(Ticket.squad == squad)
+    if organisation:
+        query = query.where(Ticket.organisation == organisation)
+    return paginate(session, query, Ticket.number, limit=limit, cursor=cursor, descending=True)
+
+
+def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreate) -> Ticket:
+    require(actor, Action.READ)  # anyone signed in may report something
+    try:
+        service = catalog.get_service(session, data.service)
+    except NotFound:
+        raise ValidationFailed(
+            f"no service '{data.service}'", fields={"service": "unknown service"}
+        ) from None
+    first_response, resolution = domain.sla_clocks(clock.now(), data.priority)
+    ticket = Ticket(
+        number=keys.next_number(session, PREFIX),
+        kind=data.kind,
+        title=data.title,
+        description=data.description,
+        requester=str(data.requester).lower(),
+        organisation=data.organisation,
+        platform_slug=service.platform.slug,
+        service_slug=service.slug,
+        squad=service.owner.slug,
+        priority=data.priority,
+        status=Status.NEW,
+        first_response_due=first_response.due_at,
+        resolution_due=resolution.due_at,
+        created_by=str(actor),
+    )
+    session.add(ticket)
+    session.flush()
+    for sla in (first_response, resolution):
+        _schedule(session, ticket, sla)
+    TICKET.audited(session, ticket, actor, "ticket.opened", None)
+    TICKET.event(session, ticket, actor, "opened", f"Ticket opened: {ticket.title}")
+    return ticket
+
+
+def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
+    jobs.schedule(
+        session,
+        kind=SLA_TIMER,
+        subject=ticket.key,
+        due_at=sla.due_at,
+        payload={"kind": sla.kind},
+        dedup_key=f"{ticket.key}:sla:{sla.kind}",
+    )
+
+
+def add_message(session: Session, *, actor: Principal, key: str, data: schemas.MessageIn) -> Ticket:
+    """A reply to the requester (the first one meets the first-response target) or an
+    internal note."""
+    require(actor, Action.WORK_INCIDENTS)
+    ticket = get(session, actor=actor, key=key)
+    if ticket.status == Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed", fields={"status": "is closed"})
+    before = _snapshot(ticket)
+    ticket.messages.append(TicketMessage(author=str(actor), body=data.body, internal=data.internal))
+    if not data.internal:
+        _answered(ticket)
+        tell_requester(session, ticket, data.body, occasion=f"reply-{len(ticket.messages)}")
+    action = "ticket.noted" if data.internal else "ticket.replied"
+    return TICKET.saved(session, ticket, actor, action, before)
+
+
+def _answered(ticket: Ticket) -> None:
+    if ticket.first_response_at is None:
+        ticket.first_response_at = clock.now()
+    if ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+
+
+def tell_requester(session: Session, ticket: Ticket, body: str, *, occasion: str) -> None:
+    notify.notify_person(
+        session,
+        person=ticket.requester,
+        kind=NoticeKind.TICKET_UPDATE,
+        subject=ticket.key,
+        title=f"[{ticket.key}] {ticket.title}",
+        body=body,
+        path=f"/tickets/{ticket.key}",
+        dedup=f"ticket:{ticket.key}:{occasion}",
+    )
+
+
+def transition(
+    session: Session, *, actor: Principal, key: str, move: Transition, data: schemas.TicketMove
+) -> Ticket:
+    require(actor, Action.WORK_INCIDENTS)
+    ticket = TICKET.held(get(session, actor=actor, key=key), data.version)
+    before = _snapshot(ticket)
+    ticket.status = domain.next_status(Status(ticket.status), move)
+    if move is Transition.RESOLVE:
+        _resolved(session, ticket)
+    elif move is Transition.REOPEN:
+        ticket.resolved_at = None
+    TICKET.event(session, ticket, actor, move.value, f"Ticket {ticket.status}")
+    return TICKET.saved(session, ticket, actor, f"ticket.{move.value}", before)
+
+
+def _resolved(session: Session, ticket: Ticket) -> None:
+    ticket.resolved_at = clock.now()
+    jobs.cancel(session, subject=ticket.key, kind=SLA_TIMER)
+    send_survey(session, ticket)
+
+
+def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Ticket:
+    """Link the ticket to the incident others are affected by, or the problem behind it."""
+    require(actor, Action.WORK_INCIDENTS)
+    if data.incident is None and data.problem is None:
+        raise ValidationFailed("name an incident or a problem", fields={"incident": "required"})
+    ticket = get(session, actor=actor, key=key)
+    before = _snapshot(ticket)
+    if data.incident is not None:
+        ticket.incident_number = _found(incidents.get, session, actor, data.incident, "incident")
+    if data.problem is not None:
+        ticket.problem_number = _found(problems.get, session, actor, data.problem, "problem")
+    return TICKET.saved(session, ticket, actor, "ticket.linked", before)
+
+
+def _found(get_one: Any, session: Session, actor: Principal, key: str, field: str) -> int:
+    try:
+        return int(get_one(session, actor=actor, key=key).number)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, fields={field: exc.message}) from None
+
+
+def check_sla(session: Session, timer: Due) -> None:
+    """A target passed: mark the ticket breached and tell its squad's timeline."""
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.number == keys.parse(timer.subject, PREFIX))
+    )
+    if ticket is None or ticket.status not in domain.OPEN:
+        return
+    kind = timer.payload["kind"]
+    if kind == "first_response" and ticket.first_response_at is not None:
+        return
+    before = _snapshot(ticket)
+    setattr(ticket, f"{kind}_breached", True)
+    TICKET.event(session, ticket, WORKER, "sla_breach", f"{kind.replace('_', ' ')} SLA breached")
+    TICKET.audited(session, ticket, WORKER, "ticket.sla_breached", before, after={"sla": kind})
+
+
+def read(ticket: Ticket) -> schemas.TicketRead:
+    return schemas.TicketRead(
+        key=ticket.key,
+        kind=domain.Kind(ticket.kind),
+        title=ticket.title,
+        description=ticket.description,
+        requester=ticket.requester,
+        organisation=ticket.organisation,
+        platform=ticket.platform_slug,
+        service=ticket.service_slug,
+        squad=ticket.squad,
+        priority=Priority(ticket.priority),
+        status=Status(ticket.status),
+        incident=_key("INC", ticket.incident_number),
+        problem=_key("PRB", ticket.problem_number),
+        first_response_due=ticket.first_response_due,
+        resolution_due=ticket.resolution_due,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        first_response_breached=ticket.first_response_breached,
+        resolution_breached=ticket.resolution_breached,
+        created_at=ticket.created_at,
+        version=ticket.version,
+        messages=[schemas.MessageRead.model_validate(m) for m in ticket.messages],
+    )
+
+
+def _key(prefix: str, number: int | None) -> str | None:
+    return None if number is None else keys.format_key(prefix, number)
+
+
+def relay_incident_update(session: Session, event: StatusUpdatePosted) -> None:
+    """A customer update on an incident reaches the requesters of every open ticket linked
+    to it, as a reply on their ticket; internal updates never do."""
+    if event.audience is not Audience.CUSTOMER:
+        return
+    number = keys.parse(event.key, incidents.PREFIX)
+    linked = select(Ticket).where(Ticket.incident_number == number, Ticket.status.in_(domain.OPEN))
+    for ticket in session.scalars(linked.options(selectinload(Ticket.messages))):
+        ticket.messages.append(TicketMessage(author=event.key, body=event.body))
+        _answered(ticket)
+        tell_requester(session, ticket, event.body, occasion=f"{event.key}-{event.update_id}")

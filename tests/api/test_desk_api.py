@@ -1,0 +1,90 @@
+"""/api/v1/tickets and the survey link a requester answers without signing in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import created
+
+TICKET = {
+    "title": "Cannot sign in",
+    "requester": "ann@customer.example",
+    "organisation": "Acme",
+    "service": "auth",
+    "priority": 2,
+}
+
+
+@pytest.fixture
+def ticket(catalog_client: TestClient) -> dict[str, Any]:
+    return created(catalog_client, "/api/v1/tickets", TICKET)
+
+
+def test_a_ticket_is_opened_answered_and_resolved(
+    catalog_client: TestClient, ticket: dict[str, Any]
+) -> None:
+    key = ticket["key"]
+    assert (ticket["squad"], ticket["status"], ticket["priority"]) == ("identity", "new", 2)
+    replied = created(catalog_client, f"/api/v1/tickets/{key}/messages", {"body": "On it"})
+    assert (replied["status"], replied["first_response_at"]) == ("open", "2026-11-02T09:00:00Z")
+    resolved = catalog_client.post(f"/api/v1/tickets/{key}/resolve", json={"version": 2})
+    assert resolved.json()["status"] == "resolved"
+    listed = catalog_client.get("/api/v1/tickets", params={"organisation": "Acme"}).json()
+    assert [t["key"] for t in listed["items"]] == [key]
+    assert catalog_client.get("/api/v1/tickets/csat").json() == {
+        "squad": None,
+        "sent": 1,
+        "answered": 0,
+        "csat": None,
+    }
+
+
+def test_refusals_name_the_field_and_change_nothing(
+    catalog_client: TestClient, ticket: dict[str, Any]
+) -> None:
+    bad = catalog_client.post("/api/v1/tickets", json={**TICKET, "requester": "not-an-email"})
+    assert bad.status_code == 422
+    unknown = catalog_client.post("/api/v1/tickets", json={**TICKET, "service": "nope"})
+    assert unknown.json()["error"]["fields"] == {"service": "unknown service"}
+    key = ticket["key"]
+    stale = catalog_client.post(f"/api/v1/tickets/{key}/resolve", json={"version": 9})
+    assert stale.status_code == 409
+    closed = catalog_client.post(f"/api/v1/tickets/{key}/close", json={})
+    assert closed.json()["error"]["message"] == "a new ticket cannot close"
+    link = catalog_client.post(f"/api/v1/tickets/{key}/links", json={"incident": "INC-9"})
+    assert (link.status_code, link.json()["error"]["fields"]) == (
+        422,
+        {"incident": "no incident INC-9"},
+    )
+    assert catalog_client.get("/api/v1/tickets/TKT-99").status_code == 404
+    assert catalog_client.get(f"/api/v1/tickets/{key}").json()["version"] == 1
+
+
+def test_a_guessed_survey_link_finds_nothing(anonymous: TestClient) -> None:
+    guessed = anonymous.post("/api/v1/surveys/abc", json={"score": 5})
+    assert guessed.status_code == 404
+    out_of_range = anonymous.post("/api/v1/surveys/abc", json={"score": 6})
+    assert out_of_range.status_code == 422
+
+
+def test_the_status_page_is_public_and_answers_304_while_nothing_changes(
+    catalog_client: TestClient, anonymous: TestClient
+) -> None:
+    first = anonymous.get("/api/v1/status/procurement")
+    assert first.status_code == 200
+    assert first.json()["state"] == "operational"
+    etag = first.headers["etag"]
+    again = anonymous.get("/api/v1/status/procurement", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content) == (304, b"")
+    incident = {"title": "Login down", "services": ["auth"], "impact": 1, "urgency": 1}
+    created(catalog_client, "/api/v1/incidents", incident)
+    changed = anonymous.get("/api/v1/status/procurement", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert {c["slug"]: c["state"] for c in changed.json()["components"]}["auth"] == "major_outage"
+    page = anonymous.get("/status/procurement", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "Major outage" in page.text and "Login down" in page.text
+    assert anonymous.get("/api/v1/status/nowhere").status_code == 404

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from opsroom.demo import desk as demo_desk
+from opsroom.desk import service as desk
+from opsroom.desk import status, surveys
+from opsroom.desk.domain import ComponentState, Status
+from opsroom.incidents import service as incidents
+from opsroom.infra import clock
+from opsroom.infra.db import session_scope
+from opsroom.runtime.worker import run_once
+from tests.conftest import ADMIN, TEST_NOW, DemoHistory
+
+
+def test_demo_desk_has_open_breached_and_fulfilled_tickets_during_the_open_p1(
+    history: DemoHistory, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(history.settings) as s:
+        created = demo_desk.load(s, now=TEST_NOW)
+        assert demo_desk.load(s, now=TEST_NOW) == 0
+    frozen_clock.advance(timedelta(seconds=1))
+    run_once(history.settings, owner="w")  # the targets already passed breach
+    with session_scope(history.settings, write=False) as s:
+        tickets = [desk.read(t) for t in desk.search(s, actor=ADMIN, limit=500).items]
+        (major,) = incidents.open_major(s, actor=ADMIN)
+        page = status.status_page(s, platform=major.platform_slug)
+        figures = surveys.csat(s, actor=ADMIN)
+    assert created == len(tickets) == 9
+    assert sum(t.status is Status.RESOLVED for t in tickets) == 4
+    assert any(t.first_response_breached for t in tickets if t.status is not Status.RESOLVED)
+    assert sum(t.incident == major.key for t in tickets) == 2
+    assert (figures.sent, figures.answered, figures.csat) == (4, 4, 75.0)
+    assert page.state is ComponentState.MAJOR_OUTAGE
+    assert major.key in [i.key for i in page.open_incidents]

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from opsroom.desk import schemas, surveys
+from opsroom.desk import service as desk
+from opsroom.desk.domain import Priority, Status, Transition
+from opsroom.incidents import schemas as incident_schemas
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Audience
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
+from opsroom.infra.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from opsroom.jobs import service as jobs
+from opsroom.notify import service as notify
+from opsroom.runtime.worker import run_once
+from tests.improvement import RESPONDER, two_squads
+
+REQUESTER = "ann@customer.example"
+
+
+def opened(session: Session, priority: Priority = Priority.P1) -> str:
+    data = schemas.TicketCreate(
+        title="Cannot pay my invoice",
+        requester=REQUESTER,
+        organisation="Acme",
+        service="checkout",
+        priority=priority,
+    )
+    return desk.open_ticket(session, actor=RESPONDER, data=data).key
+
+
+def mail_to_requester(session: Session) -> list[dict[str, str]]:
+    sent = notify.log(session, actor=RESPONDER, person=REQUESTER, limit=500).items
+    return [m.message for m in sorted(sent, key=lambda m: m.id)]
+
+
+def survey_token(session: Session) -> str:
+    (link,) = [m["link"] for m in mail_to_requester(session) if "/surveys/" in m["link"]]
+    return link.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
+    two_squads(session)
+    return session
+
+
+def test_a_ticket_waits_in_its_services_squad_queue_with_business_hours_targets(
+    platform: Session,
+) -> None:
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=opened(platform)))
+    assert (ticket.squad, ticket.platform, ticket.status) == ("payments", "procurement", Status.NEW)
+    # Monday 10:00 in Amsterdam: P1 answers by 10:30 and resolves by 14:00 local time.
+    assert ticket.first_response_due == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    assert ticket.resolution_due == datetime(2026, 11, 2, 13, 0, tzinfo=UTC)
+    assert {t.payload["kind"] for t in jobs.pending(platform, subject=ticket.key)} == {
+        "first_response",
+        "resolution",
+    }
+
+
+def test_nobody_answering_breaches_the_first_response_target(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        key = opened(s)
+    frozen_clock.advance(timedelta(minutes=31))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        ticket = desk.get(s, actor=RESPONDER, key=key)
+        assert (ticket.first_response_breached, ticket.resolution_breached) == (True, False)
+
+
+def test_a_reply_in_time_meets_the_target_and_reaches_the_requester_a_note_does_not(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        key = opened(s)
+        note = schemas.MessageIn(body="Looks like the payment gateway", internal=True)
+        desk.add_message(s, actor=RESPONDER, key=key, data=note)
+        reply = schemas.MessageIn(body="We are looking into it")
+        desk.add_message(s, actor=RESPONDER, key=key, data=reply)
+    frozen_clock.advance(timedelta(minutes=31))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        ticket = desk.get(s, actor=RESPONDER, key=key)
+        assert (ticket.status, ticket.first_response_breached) == (Status.OPEN, False)
+        assert [m["body"] for m in mail_to_requester(s)] == ["We are looking into it"]
+
+
+def test_resolving_sends_one_survey_answered_once_by_its_link(platform: Session) -> None:
+    key = opened(platform)
+    desk.transition(
+        platform, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
+    )
+    token = survey_token(platform)
+    assert surveys.survey(platform, token=token).answered is False
+    answer = schemas.SurveyAnswer(score=5, comment="Quick, thanks")
+    assert surveys.answer(platform, token=token, data=answer).answered
+    with pytest.raises(Conflict, match="already answered"):
+        surveys.answer(platform, token=token, data=answer)
+    with pytest.raises(NotFound):
+        surveys.answer(platform, token=token[:-1] + "x", data=answer)
+    figures = surveys.csat(platform, actor=RESPONDER, squad="payments")
+    assert (figures.sent, figures.answered, figures.csat) == (1, 1, 100.0)
+
+
+def test_a_low_score_leaves_the_squad_a_note_to_follow_up(platform: Session) -> None:
+    key = opened(platform)
+    desk.transition(
+        platform, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
+    )
+    answer = schemas.SurveyAnswer(score=1, comment="Took days")
+    surveys.answer(platform, token=survey_token(platform), data=answer)
+    ticket = desk.get(platform, actor=RESPONDER, key=key)
+    assert ticket.messages[-1].internal
+    assert "scored 1/5. Took days" in ticket.messages[-1].body
+    assert surveys.csat(platform, actor=RESPONDER).csat == 0.0
+
+
+def test_customer_updates_of_a_linked_incident_reach_the_requester_internal_ones_not(
+    platform: Session,
+) -> None:
+    key = opened(platform)
+    data = incident_schemas.IncidentCreate(title="Checkout down", services=["checkout"])
+    incident = incidents.declare(platform, actor=RESPONDER, data=data).key
+    desk.link(platform, actor=RESPONDER, key=key, data=schemas.LinkIn(incident=incident))
+    for audience, body in ((Audience.INTERNAL, "db failover"), (Audience.CUSTOMER, "Fix deployed")):
+        update = incident_schemas.StatusUpdateIn(audience=audience, body=body)
+        incidents.post_status_update(platform, actor=RESPONDER, key=incident, data=update)
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=key))
+    assert ticket.incident == incident
+    assert [m.body for m in ticket.messages] == ["Fix deployed"]
+    assert [m["body"] for m in mail_to_requester(platform)] == ["Fix deployed"]
+
+
+def test_bad_input_changes_nothing(platform: Session) -> None:
+    key = opened(platform)
+    bad = schemas.TicketCreate(
+        title="Where is my order", requester=REQUESTER, organisation="Acme", service="nope"
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        desk.open_ticket(platform, actor=RESPONDER, data=bad)
+    assert refused.value.fields == {"service": "unknown service"}
+    with pytest.raises(ValidationFailed, match="no incident INC-99"):
+        desk.link(platform, actor=RESPONDER, key=key, data=schemas.LinkIn(incident="INC-99"))
+    with pytest.raises(StaleVersion):
+        desk.transition(
+            platform,
+            actor=RESPONDER,
+            key=key,
+            move=Transition.RESOLVE,
+            data=schemas.TicketMove(version=7),
+        )
+    assert desk.get(platform, actor=RESPONDER, key=key).status == Status.NEW
