@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
@@ -114,6 +114,7 @@ def test_signing_out_is_within_reach_at_phone_width(open_tab: OpenTab, email: st
     tab.set_viewport_size(PHONE)
     tab.goto("/login")
     sign_in(tab, email)
+    expect(tab.locator(".who")).to_contain_text(email)
 
     sign_out = tab.get_by_role("button", name="Sign out")
     box = sign_out.bounding_box()

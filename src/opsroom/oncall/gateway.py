@@ -17,7 +17,9 @@ from opsroom.infra.errors import Forbidden
 from opsroom.notify import service as notify
 from opsroom.oncall import replies
 
-router = APIRouter(prefix="/api/v1/paging/sms", tags=["on-call"])
+# Kannel's callbacks (its get-url and dlr-url, docs/oncall.md), not an API for
+# clients: left out of the OpenAPI document, each refused without the gateway's secret.
+router = APIRouter(prefix="/api/v1/paging/sms", tags=["on-call"], include_in_schema=False)
 Secret = Annotated[str, Query(max_length=200, description="the shared secret")]
 
 
