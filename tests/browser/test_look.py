@@ -6,6 +6,7 @@ offered the most controls."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import pytest
@@ -121,7 +122,8 @@ def test_signing_out_is_within_reach_at_phone_width(open_tab: OpenTab, email: st
 
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     sign_out.click()
-    assert tab.get_by_role("button", name="Sign in").is_visible()
+    expect(tab).to_have_url(re.compile(r"/login"))
+    expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
