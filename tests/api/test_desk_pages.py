@@ -76,7 +76,13 @@ def test_the_queue_needs_a_sign_in(anonymous: TestClient) -> None:
     assert (bounced.status_code, bounced.headers["location"]) == (303, "/login?next=%2Ftickets")
 
 
-def test_a_viewer_cannot_reply(settings: Settings, catalog_client: TestClient) -> None:
+def test_a_viewer_who_replies_is_refused_beside_the_form(
+    settings: Settings, catalog_client: TestClient
+) -> None:
     key = created(catalog_client, "/api/v1/tickets", TICKET)["key"]
     with client_as(settings, bearer_for(settings, "v@example.com", Role.VIEWER)) as viewer:
-        assert post(viewer, f"/tickets/{key}/messages", {"body": "hi"}).status_code == 403
+        refused = post(viewer, f"/tickets/{key}/messages", {"body": "a viewer's reply"})
+    assert refused.status_code == 403
+    assert f"{key}" in refused.text and 'role="alert"' in refused.text
+    assert 'name="body"' in refused.text
+    assert "a viewer&#39;s reply" not in catalog_client.get(f"/tickets/{key}", headers=HTML).text

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -23,11 +22,11 @@ from opsroom.changes.assessment import preview
 from opsroom.changes.domain import ChangeType, Status, Transition
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.web.pages import (
-    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
     Posted,
+    RecordForms,
     attempt,
     in_zone,
     parse_form,
@@ -231,20 +230,7 @@ def change_page(request: Request, session: DbSession, actor: Actor, key: str) ->
     return _detail(request, session, actor, key)
 
 
-def _apply(
-    request: Request,
-    session: Session,
-    actor: Principal,
-    key: str,
-    form: FormData,
-    name: str,
-    change: Callable[[], object],
-) -> Response:
-    """Post/redirect/get once saved; else the page again, the refusal next to the form."""
-    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
-    if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
-    return see_other(f"/changes/{key}")
+_apply = RecordForms(_detail, lambda key, name: f"/changes/{key}").apply
 
 
 @router.post("/changes/{key}/approve")

@@ -3,11 +3,8 @@ and the satisfaction survey a requester answers from the link in their email."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
@@ -17,7 +14,16 @@ from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.api import cached
 from opsroom.desk.domain import Status, Transition
-from opsroom.web.pages import Failure, Filter, Posted, attempt, parse_form, render, see_other
+from opsroom.web.pages import (
+    Failure,
+    Filter,
+    Posted,
+    RecordForms,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # Reached from an email by a requester who has no account: the survey's token is the key.
@@ -56,19 +62,7 @@ def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) ->
     return _detail(request, session, actor, key)
 
 
-def _apply(
-    request: Request,
-    session: Session,
-    actor: Principal,
-    key: str,
-    form: FormData,
-    name: str,
-    change: Callable[[], object],
-) -> Response:
-    outcome = attempt(session, name, form, change)
-    if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
-    return see_other(f"/tickets/{key}")
+_apply = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
 
 
 @router.post("/tickets/{key}/messages")

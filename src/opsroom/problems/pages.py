@@ -4,7 +4,6 @@ settings of problem management, reviews and action items."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -26,6 +25,7 @@ from opsroom.web.pages import (
     Failure,
     Filter,
     Posted,
+    RecordForms,
     attempt,
     parse_form,
     render,
@@ -212,19 +212,7 @@ def problem_page(request: Request, session: DbSession, actor: Actor, key: str) -
     return _detail(request, session, actor, key)
 
 
-def _apply(
-    request: Request,
-    session: Session,
-    actor: Principal,
-    key: str,
-    form: FormData,
-    name: str,
-    change: Callable[[], object],
-) -> Response:
-    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
-    if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
-    return see_other(f"/problems/{key}{AFTER[name]}")
+_apply = RecordForms(_detail, lambda key, name: f"/problems/{key}{AFTER[name]}").apply
 
 
 @router.post("/problems/{key}/move/{move}")

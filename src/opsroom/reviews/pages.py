@@ -3,14 +3,12 @@ the action items agreed, publication, and a print view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.actions import service as actions
@@ -23,15 +21,13 @@ from opsroom.reviews import domain, schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
 from opsroom.web.pages import (
-    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
     Posted,
-    attempt,
+    RecordForms,
     parse_form,
     render,
-    see_other,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -146,19 +142,7 @@ def export(session: DbSession, actor: Actor, key: str) -> Response:
     )
 
 
-def _apply(
-    request: Request,
-    session: Session,
-    actor: Principal,
-    key: str,
-    form: FormData,
-    name: str,
-    change: Callable[[], object],
-) -> Response:
-    outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
-    if isinstance(outcome, Failure):
-        return _editor(request, session, actor, key, outcome)
-    return see_other(f"/reviews/{key}{AFTER[name]}")
+_apply = RecordForms(_editor, lambda key, name: f"/reviews/{key}{AFTER[name]}").apply
 
 
 @router.post("/reviews/{key}")

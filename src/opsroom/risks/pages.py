@@ -4,7 +4,7 @@ acceptance), and the issue register."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -28,6 +28,7 @@ from opsroom.web.pages import (
     Failure,
     Filter,
     Posted,
+    RecordForms,
     attempt,
     parse_form,
     render,
@@ -170,19 +171,7 @@ def risk_page(request: Request, session: DbSession, actor: Actor, key: str) -> R
     return _detail(request, session, actor, key)
 
 
-def _apply(
-    request: Request,
-    session: Session,
-    actor: Principal,
-    key: str,
-    form: FormData,
-    name: str,
-    change: Callable[[], object],
-) -> Response:
-    outcome = attempt(session, name, form, change)
-    if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
-    return see_other(f"/risks/{key}#{name}")
+_apply = RecordForms(_detail, lambda key, name: f"/risks/{key}#{name}").apply
 
 
 @router.post("/risks/{key}/score")

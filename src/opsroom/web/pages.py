@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "
 
 Result = TypeVar("Result")
 Schema = TypeVar("Schema", bound=BaseModel)
+Actor = TypeVar("Actor")
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -185,3 +186,29 @@ def attempt(
     except answered as exc:
         session.rollback()
         return _failure(form, exc, values)
+
+
+@dataclass(frozen=True)
+class RecordForms(Generic[Actor]):
+    """The forms on a record's page, each posting back to it. Once saved, the browser goes on
+    (post/redirect/get); refused for any reason, "not allowed" included, the page is shown
+    again with the refusal beside the form that was sent."""
+
+    page: Callable[[Request, Session, Actor, str, Failure], Response]
+    # the record's key and the form's name -> where the browser goes once saved
+    address: Callable[[str, str], str]
+
+    def apply(
+        self,
+        request: Request,
+        session: Session,
+        actor: Actor,
+        key: str,
+        form: FormData,
+        name: str,
+        change: Callable[[], object],
+    ) -> Response:
+        outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
+        if isinstance(outcome, Failure):
+            return self.page(request, session, actor, key, outcome)
+        return see_other(self.address(key, name))
