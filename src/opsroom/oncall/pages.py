@@ -9,12 +9,11 @@ from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
@@ -29,12 +28,12 @@ from opsroom.oncall import domain, schemas
 from opsroom.oncall import service as oncall
 from opsroom.oncall.setup_pages import participants
 from opsroom.web.pages import (
-    ANY_REFUSAL,
     BlankIsNone,
     Failure,
     Filter,
-    attempt,
+    Posted,
     render,
+    saved_or_again,
     settings_of,
 )
 
@@ -43,14 +42,6 @@ router = APIRouter(include_in_schema=False, dependencies=[can_read])
 links = APIRouter(include_in_schema=False)
 
 WEEKS_SHOWN = 4
-EMPTY_LEVELS_SHOWN = 1
-
-
-async def _posted(request: Request) -> FormData:
-    return await request.form()
-
-
-Posted = Annotated[FormData, Depends(_posted)]
 
 
 @router.get("/oncall")
@@ -165,23 +156,7 @@ def schedule_page(request: Request, session: DbSession, actor: Actor, slug: str)
     return _schedule_page(request, session, actor, slug)
 
 
-def _submit(
-    session: DbSession,
-    form: str,
-    values: dict[str, Any],
-    change: Callable[[], Any],
-    *,
-    page: Callable[[Failure], Response],
-    then: str,
-) -> Response:
-    """Run a form's change: on to `then`, or the page again with the refusal by its fields."""
-    result = attempt(session, form, values, change, answered=ANY_REFUSAL)
-    if isinstance(result, Failure):
-        return page(result)
-    return RedirectResponse(then, status_code=303)
-
-
-def _version(values: dict[str, Any]) -> int:
+def held_version(values: dict[str, Any]) -> int:
     """The version the page was loaded at, as a form posts it."""
     held = str(values.get("version") or "")
     if not held.isdigit():
@@ -189,7 +164,7 @@ def _version(values: dict[str, Any]) -> int:
     return int(held)
 
 
-def _fields(form: FormData, names: set[str]) -> dict[str, Any]:
+def fields_of(form: FormData, names: set[str]) -> dict[str, Any]:
     return {k: v for k, v in form.items() if k in names}
 
 
@@ -199,7 +174,9 @@ def _on_schedule_page(
     """Submits a form of the schedule page: back to it (at `anchor`) once saved, or the page
     again with the refusal next to that form."""
     page = partial(_schedule_page, request, session, actor, slug)
-    return partial(_submit, session, form, page=page, then=f"/oncall/schedules/{slug}{anchor}")
+    return partial(
+        saved_or_again, session, form, page=page, then=f"/oncall/schedules/{slug}{anchor}"
+    )
 
 
 OVERRIDE_FIELDS = {"person", "start", "end", "reason"}
@@ -209,7 +186,7 @@ OVERRIDE_FIELDS = {"person", "start", "end", "reason"}
 def add_override(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = _fields(form, OVERRIDE_FIELDS)
+    values = fields_of(form, OVERRIDE_FIELDS)
     submit = _on_schedule_page(request, session, actor, slug, form="override", anchor="#overrides")
     return submit(
         values,
@@ -223,7 +200,7 @@ def add_override(
 def update_override(
     request: Request, session: DbSession, actor: Actor, slug: str, override_id: int, form: Posted
 ) -> Response:
-    values = _fields(form, OVERRIDE_FIELDS | {"version"})
+    values = fields_of(form, OVERRIDE_FIELDS | {"version"})
     submit = _on_schedule_page(
         request, session, actor, slug, form=f"override-{override_id}", anchor="#overrides"
     )
@@ -261,7 +238,7 @@ LAYER_FIELDS = {
 
 def _layer_values(form: FormData) -> dict[str, Any]:
     """Participants and restrictions one a line (or comma-separated participants)."""
-    values = _fields(form, LAYER_FIELDS)
+    values = fields_of(form, LAYER_FIELDS)
     if "participants" in values:
         values["participants"] = participants(str(values["participants"]))
     if "restrictions" in values:
@@ -319,14 +296,14 @@ def update_layer(
 def remove_layer(
     request: Request, session: DbSession, actor: Actor, slug: str, rank: int, form: Posted
 ) -> Response:
-    values = _fields(form, {"version"})
+    values = fields_of(form, {"version"})
     submit = _on_schedule_page(
         request, session, actor, slug, form=f"layer-{rank}", anchor="#layers"
     )
     return submit(
         values,
         lambda: oncall.remove_layer(
-            session, actor=actor, slug=slug, rank=rank, version=_version(values)
+            session, actor=actor, slug=slug, rank=rank, version=held_version(values)
         ),
     )
 
@@ -335,7 +312,7 @@ def remove_layer(
 def update_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
-    values = _fields(form, {"version", "name", "zone"})
+    values = fields_of(form, {"version", "name", "zone"})
     submit = _on_schedule_page(request, session, actor, slug, form="schedule")
     return submit(
         values,
@@ -350,12 +327,12 @@ def delete_schedule(
     request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
 ) -> Response:
     remove = partial(oncall.delete_schedule, session, actor=actor, slug=slug)
-    return _deleted(
+    return deleted(
         session, "schedule", form, remove, partial(_schedule_page, request, session, actor, slug)
     )
 
 
-def _deleted(
+def deleted(
     session: DbSession,
     kind: str,
     form: FormData,
@@ -364,93 +341,12 @@ def _deleted(
 ) -> Response:
     """A delete button: `remove(version=...)` with the version the page was loaded at, then
     on to the on-call page; or the page again with the refusal."""
-    values = _fields(form, {"version"})
+    values = fields_of(form, {"version"})
 
     def change() -> Any:
-        return remove(version=_version(values))
+        return remove(version=held_version(values))
 
-    return _submit(session, kind, values, change, page=page, then="/oncall")
-
-
-# --- the policy editor --------------------------------------------------------------------
-
-
-def _targets_text(level: dict[str, Any]) -> str:
-    return ", ".join(f"{t['kind']}:{t['ref']}" for t in level["targets"])
-
-
-def _levels_from(form: FormData) -> list[dict[str, Any]]:
-    """Rows of 'kind:ref, kind:ref' and a timeout; blank rows are dropped."""
-    levels = []
-    for n in range(len(form.getlist("targets"))):
-        text = str(form.getlist("targets")[n]).strip()
-        if not text:
-            continue
-        targets = [part.strip().partition(":") for part in text.split(",") if part.strip()]
-        levels.append(
-            {
-                "targets": [{"kind": kind, "ref": ref} for kind, _, ref in targets],
-                "timeout_minutes": str(form.getlist("timeout_minutes")[n]) or 15,
-            }
-        )
-    return levels
-
-
-def _policy_page(
-    request: Request, session: DbSession, actor: Actor, slug: str, failure: Failure | None = None
-) -> Response:
-    policy = oncall.get_policy(session, actor=actor, slug=slug)
-    rows = [
-        {"targets": _targets_text(lvl), "timeout": lvl["timeout_minutes"]} for lvl in policy.levels
-    ]
-    context = {
-        "policy": policy,
-        "rows": rows + [{"targets": "", "timeout": 15}] * EMPTY_LEVELS_SHOWN,
-        "failure": failure,
-        # What a target may name, offered by name: `kind:ref` is what the field sends.
-        "people": accounts.directory(session, actor=actor),
-        "squads": catalog.list_squads(session),
-        "schedules": oncall.list_schedules(session, actor=actor),
-    }
-    status = failure.status if failure else 200
-    return render(request, session, "oncall/policy.html", context, status=status)
-
-
-@router.get("/oncall/policies/{slug}")
-def policy_page(request: Request, session: DbSession, actor: Actor, slug: str) -> Response:
-    return _policy_page(request, session, actor, slug)
-
-
-@router.post("/oncall/policies/{slug}")
-def update_policy(
-    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
-) -> Response:
-    values = {
-        "version": form.get("version"),
-        "repeats": form.get("repeats"),
-        "levels": _levels_from(form),
-    }
-    page = partial(_policy_page, request, session, actor, slug)
-    return _submit(
-        session,
-        "policy",
-        values,
-        lambda: oncall.update_policy(
-            session, actor=actor, slug=slug, data=schemas.PolicyUpdate.model_validate(values)
-        ),
-        page=page,
-        then=f"/oncall/policies/{slug}",
-    )
-
-
-@router.post("/oncall/policies/{slug}/delete")
-def delete_policy(
-    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
-) -> Response:
-    remove = partial(oncall.delete_policy, session, actor=actor, slug=slug)
-    return _deleted(
-        session, "policy", form, remove, partial(_policy_page, request, session, actor, slug)
-    )
+    return saved_or_again(session, kind, values, change, page=page, then="/oncall")
 
 
 # --- the notification log -----------------------------------------------------------------

@@ -48,7 +48,7 @@ from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
 from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
-from opsroom.oncall import rota_pages, setup_pages
+from opsroom.oncall import policy_pages, rota_pages, setup_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -105,6 +105,7 @@ PAGE_ROUTERS = (
     kpis_pages.router,
     rota_pages.router,
     setup_pages.router,
+    policy_pages.router,
     oncall_pages.router,
     oncall_pages.links,
     notify_pages.router,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -188,11 +189,27 @@ def attempt(
         return _failure(form, exc, values)
 
 
+def saved_or_again(
+    session: Session,
+    form: str,
+    values: Mapping[str, Any],
+    change: Callable[[], object],
+    *,
+    page: Callable[[Failure], Response],
+    then: str,
+) -> Response:
+    """Run a form's change. Once saved, the browser goes on to `then` (post/redirect/get);
+    refused for any reason, "not allowed" included, `page` is shown again with the refusal
+    beside the form that was sent."""
+    outcome = attempt(session, form, values, change, answered=ANY_REFUSAL)
+    if isinstance(outcome, Failure):
+        return page(outcome)
+    return see_other(then)
+
+
 @dataclass(frozen=True)
 class RecordForms(Generic[Actor]):
-    """The forms on a record's page, each posting back to it. Once saved, the browser goes on
-    (post/redirect/get); refused for any reason, "not allowed" included, the page is shown
-    again with the refusal beside the form that was sent."""
+    """The forms on a record's page, each posting back to it (see `saved_or_again`)."""
 
     page: Callable[[Request, Session, Actor, str, Failure], Response]
     # the record's key and the form's name -> where the browser goes once saved
@@ -208,7 +225,5 @@ class RecordForms(Generic[Actor]):
         name: str,
         change: Callable[[], object],
     ) -> Response:
-        outcome = attempt(session, name, form, change, answered=ANY_REFUSAL)
-        if isinstance(outcome, Failure):
-            return self.page(request, session, actor, key, outcome)
-        return see_other(self.address(key, name))
+        again = partial(self.page, request, session, actor, key)
+        return saved_or_again(session, name, form, change, page=again, then=self.address(key, name))
