@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from opsroom.auth.domain import Role
+from opsroom.infra.config import Settings
 from tests.api.test_incident_pages import HTML, field_errors, post, refusal
+from tests.conftest import bearer_for, client_as
 
 ADMIN = "admin@example.com"
 SETTINGS = "/me/notifications"
@@ -125,3 +128,20 @@ def test_without_javascript_the_subscribers_page_shows_a_refusal_in_full(
     assert refused.status_code == 422
     assert "<h1>Subscribers of payroll</h1>" in refused.text
     assert field_errors(refused.text) == ["unknown service 'payroll'"]
+
+
+def test_someone_elses_phone_number_is_masked_and_offered_no_form(
+    settings: Settings, client: TestClient
+) -> None:
+    added = post(
+        client, f"{SETTINGS}/contact-methods", {"kind": "sms", "address": "+27 82 555 0142"}
+    )
+    assert added.status_code == 303
+    mine = client.get(SETTINGS, headers=HTML).text
+    assert "+27825550142" in mine and 'aria-label="Add a rule"' in mine
+    with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
+        theirs = responder.get(SETTINGS, params={"person": ADMIN}, headers=HTML)
+    assert theirs.status_code == 200
+    assert "+27825550142" not in theirs.text and "+27•••••0142" in theirs.text
+    settings_part = theirs.text.split('id="contact-methods"')[1].split("</main>")[0]
+    assert "<form" not in settings_part

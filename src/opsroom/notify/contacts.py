@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.infra.errors import Forbidden, NotFound, ValidationFailed
 from opsroom.notify import domain, schemas
 from opsroom.notify.domain import Channel
 from opsroom.notify.models import ContactMethod, NotificationRule
 
 
 def _may_edit(actor: Principal, person: str) -> None:
-    require(actor, Action.SELF_SERVICE if actor.name == person else Action.ADMINISTER)
+    decision = domain.settings_editable_by(actor, person)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
 
 
 def add_contact_method(

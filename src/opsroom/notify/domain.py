@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
 
-from opsroom.auth.domain import Action, Principal, Role, decide
+from opsroom.auth.domain import Action, Decision, Principal, Role, decide
 from opsroom.incidents.domain import Audience
 from opsroom.infra.retry import Backoff
 
@@ -73,6 +73,12 @@ def stored_address(kind: Channel, address: str) -> str:
 def masked(number: str) -> str:
     """A phone number as people other than its owner and administrators see it."""
     return number[:3] + "•" * max(len(number) - 7, 0) + number[-4:]
+
+
+def settings_editable_by(actor: Principal, person: str) -> Decision:
+    """Whether `actor` may change how `person` is reached: everyone their own, an
+    administrator anyone's."""
+    return decide(actor, Action.SELF_SERVICE if actor.name == person else Action.ADMINISTER)
 
 
 def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:

@@ -21,7 +21,7 @@ from opsroom.infra.errors import ValidationFailed
 from opsroom.infra.errors_http import is_htmx
 from opsroom.notify import schemas, subscriptions
 from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel
+from opsroom.notify.domain import Channel, settings_editable_by
 from opsroom.web.pages import (
     ANY_REFUSAL,
     Failure,
@@ -202,10 +202,17 @@ NOTIFICATION_SETTINGS = "/me/notifications"
 def _settings_page(
     request: Request, session: DbSession, actor: Actor, person: str, failure: Failure | None = None
 ) -> Response:
+    methods = [
+        schemas.ContactMethodRead.model_validate(m).seen_by(actor)
+        for m in notify.contact_methods(session, actor=actor, person=person)
+    ]
+    shown = {m.id: m for m in methods}
+    rules = notify.rules(session, actor=actor, person=person)
     context = {
         "person": person,
-        "methods": notify.contact_methods(session, actor=actor, person=person),
-        "rules": notify.rules(session, actor=actor, person=person),
+        "methods": methods,
+        "rules": [(r, shown[r.contact_method_id]) for r in rules],
+        "editable": settings_editable_by(actor, person),
         "kinds": list(Channel),
         "failure": failure,
     }
