@@ -116,3 +116,53 @@ def test_a_series_is_watched_from_its_list_page(catalog_client: TestClient) -> N
     listed = catalog_client.get("/series", headers=HTML).text
     assert 'href="/series/auth-latency"' in listed
     assert "No points yet" in catalog_client.get("/series/auth-latency", headers=HTML).text
+
+
+def _anomaly(client: TestClient, series: dict[str, Any]) -> str:
+    path = f"/api/v1/series/{series['key']}/points"
+    client.post(path, json=points([10.0 + (n % 3) / 2 for n in range(200)]))
+    (anomaly,) = client.post(path, json=points([40.0], start=200)).json()["anomalies"]
+    return str(anomaly)
+
+
+def test_a_verdict_moves_the_threshold_once_and_counts_in_the_precision(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    key = _anomaly(catalog_client, series)
+    judged = catalog_client.post(f"/api/v1/anomalies/{key}/judgement", json={"judgement": "noise"})
+    assert judged.json()["judgement"] == "noise"
+    assert (
+        catalog_client.get("/api/v1/series/auth-errors").json()["threshold"] > series["threshold"]
+    )
+    again = catalog_client.post(f"/api/v1/anomalies/{key}/judgement", json={"judgement": "real"})
+    assert (again.status_code, again.json()["error"]["fields"]) == (
+        409,
+        {"judgement": "already given"},
+    )
+    bad = catalog_client.post(f"/api/v1/anomalies/{key}/judgement", json={"judgement": "maybe"})
+    assert list(bad.json()["error"]["fields"]) == ["judgement"]
+    missing = catalog_client.post("/api/v1/anomalies/ANM-99/judgement", json={"judgement": "real"})
+    assert missing.status_code == 404
+    (row,) = catalog_client.get("/api/v1/anomalies/precision").json()
+    assert (row["service"], row["noise"], row["precision"]) == ("auth", 1, 0.0)
+
+
+def test_an_anomaly_is_judged_from_its_series_page(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    key = _anomaly(catalog_client, series)
+    page = catalog_client.get("/series/auth-errors", headers=HTML).text
+    assert f'action="/anomalies/{key}/judgement"' in page
+    judged = catalog_client.post(
+        f"/anomalies/{key}/judgement",
+        data={"judgement": "real"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert judged.headers["location"] == "/series/auth-errors#anomalies-title"
+    again = catalog_client.post(
+        f"/anomalies/{key}/judgement", data={"judgement": "noise"}, headers=HTML
+    )
+    assert again.status_code == 409 and "judged real already" in again.text
+    listed = catalog_client.get("/series", headers=HTML).text
+    assert "<td>100%</td>" in listed

@@ -46,6 +46,16 @@ def test_a_series_is_watched_and_fed_from_a_csv_file(
     ]
     assert run_json(opsroom, "series", "show", "db-conns")["skipped_not_finite"] == 1
     assert [s["key"] for s in run_json(opsroom, "series", "list")] == ["db-conns"]
+    assert run_json(opsroom, "anomaly", "judge", anomaly, "real")["judgement"] == "real"
+    (row,) = run_json(opsroom, "anomaly", "precision")
+    assert (row["detector"], row["service"], row["real"], row["precision"]) == (
+        "zscore",
+        "db",
+        1,
+        1.0,
+    )
+    again = opsroom.invoke(app, ["anomaly", "judge", anomaly, "noise"])
+    assert again.exit_code == 5 and "judged real already" in again.output
 
 
 def test_a_bad_value_exits_with_its_field_and_writes_nothing(

@@ -1,5 +1,5 @@
-"""/api/v1/series and /api/v1/anomalies: watched series, the points pushed to them, and the
-anomalies their detectors found."""
+"""/api/v1/series and /api/v1/anomalies: watched series, the points pushed to them, the
+anomalies their detectors found, responders' verdicts on them and the precision they make."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from opsroom.anomalies import schemas
+from opsroom.anomalies import feedback, schemas
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import PageOut, errors
@@ -60,6 +60,24 @@ def list_anomalies(
     return PageOut(
         items=[anomalies.read_anomaly(a) for a in page.items], next_cursor=page.next_cursor
     )
+
+
+@router.get("/anomalies/precision", responses=errors())
+def anomaly_precision(
+    session: DbSession, actor: Actor, service: str | None = None
+) -> list[schemas.PrecisionRow]:
+    """Per detector and service: the anomalies judged real, noise, or not yet, and the share
+    of judged ones that were real."""
+    return feedback.precision(session, actor=actor, service=service)
+
+
+@router.post("/anomalies/{key}/judgement", responses=errors(404, 409))
+def judge_anomaly(
+    session: DbSession, actor: Actor, key: str, data: schemas.JudgementIn
+) -> schemas.AnomalyRead:
+    """Real or noise, once: noise raises the series' threshold, real lowers it."""
+    judged = feedback.judge(session, actor=actor, key=key, data=data)
+    return anomalies.read_anomaly(judged)
 
 
 @router.get("/anomalies/{key}", responses=errors(404))

@@ -1,4 +1,4 @@
-"""`opsroom series create|list|show|push` and `opsroom anomaly list|show`."""
+"""`opsroom series create|list|show|push` and `opsroom anomaly list|show|judge|precision`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from opsroom.anomalies import schemas
+from opsroom.anomalies import feedback, schemas
 from opsroom.anomalies import service as anomalies
-from opsroom.anomalies.domain import SENSITIVITY, DetectorKind
+from opsroom.anomalies.domain import SENSITIVITY, DetectorKind, Judgement
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 
 app = typer.Typer(help="Watched series and the points pushed to them.", no_args_is_help=True)
@@ -135,16 +135,50 @@ def list_anomalies(
     )
 
 
+def _print_anomaly(read: schemas.AnomalyRead) -> None:
+    out.print(
+        f"[bold]{read.key}[/] {read.series} at {read.at}: {read.value:.6g} where "
+        f"{read.expected_low:.6g} to {read.expected_high:.6g} was expected; score "
+        f"{read.score:.4f} (threshold {read.threshold:.4f}), anomalous since {read.since}"
+        + (f"; judged {read.judgement} by {read.judged_by}" if read.judgement else "")
+    )
+
+
 @anomaly_app.command("show")
 def show_anomaly(key: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
         read = anomalies.read_anomaly(anomalies.get_anomaly(session, actor=actor(session), key=key))
+    emit(read, as_json, lambda: _print_anomaly(read))
+
+
+@anomaly_app.command()
+def judge(key: str, judgement: Judgement, as_json: bool = JsonOption) -> None:
+    """Real or noise, once: noise raises the series' threshold, real lowers it."""
+    with unit_of_work(write=True) as session:
+        data = schemas.JudgementIn(judgement=judgement)
+        judged = feedback.judge(session, actor=actor(session), key=key, data=data)
+        read = anomalies.read_anomaly(judged)
+    emit(read, as_json, lambda: _print_anomaly(read))
+
+
+@anomaly_app.command()
+def precision(service: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+    """Per detector and service: anomalies judged real, noise, or not yet."""
+    with unit_of_work() as session:
+        rows = feedback.precision(session, actor=actor(session), service=service)
     emit(
-        read,
+        rows,
         as_json,
-        lambda: out.print(
-            f"[bold]{read.key}[/] {read.series} at {read.at}: {read.value:.6g} where "
-            f"{read.expected_low:.6g} to {read.expected_high:.6g} was expected; score "
-            f"{read.score:.4f} (threshold {read.threshold:.4f}), anomalous since {read.since}"
+        lambda: table(
+            "Precision",
+            ["detector", "service", "real", "noise", "unjudged", "precision"],
+            [
+                (r.detector, r.service, r.real, r.noise, r.unjudged, _share(r.precision))
+                for r in rows
+            ],
         ),
     )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"

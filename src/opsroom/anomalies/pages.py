@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from opsroom.anomalies import domain, schemas
+from opsroom.anomalies import domain, feedback, schemas
 from opsroom.anomalies import service as anomalies
-from opsroom.anomalies.domain import DetectorKind
+from opsroom.anomalies.domain import DetectorKind, Judgement
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.web.pages import Failure, Posted, attempt, parse_form, render, see_other
@@ -29,6 +29,7 @@ def _list(
 ) -> Response:
     context = {
         "series": [anomalies.read(s) for s in anomalies.list_series(session, actor=actor)],
+        "precision": feedback.precision(session, actor=actor),
         "detectors": list(DetectorKind),
         "sensitivity": domain.SENSITIVITY,
         "values": form or {},
@@ -55,8 +56,13 @@ def watch_series(request: Request, session: DbSession, actor: Actor, form: Poste
     return see_other(f"/series/{outcome}")
 
 
-@router.get("/series/{key}")
-def series_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+def _series_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    failure: Failure | None = None,
+) -> Response:
     series = anomalies.read(anomalies.get_series(session, actor=actor, key=key))
     found = anomalies.list_anomalies(session, actor=actor, series=key, limit=ANOMALIES_SHOWN)
     context = {
@@ -64,5 +70,29 @@ def series_page(request: Request, session: DbSession, actor: Actor, key: str) ->
         "chart": anomalies.chart(session, actor=actor, key=key),
         "size": (domain.CHART_WIDTH, domain.CHART_HEIGHT),
         "anomalies": [anomalies.read_anomaly(a) for a in found.items],
+        "judgements": list(Judgement),
+        "failure": failure,
     }
-    return render(request, session, "anomalies/series.html", context)
+    status = failure.status if failure else 200
+    return render(request, session, "anomalies/series.html", context, status=status)
+
+
+@router.get("/series/{key}")
+def series_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _series_page(request, session, actor, key)
+
+
+@router.post("/anomalies/{key}/judgement")
+def judge_anomaly(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    series = anomalies.get_anomaly(session, actor=actor, key=key).series.key
+
+    def change() -> str:
+        data = parse_form(schemas.JudgementIn, form)
+        return feedback.judge(session, actor=actor, key=key, data=data).key
+
+    outcome = attempt(session, "judge", form, change)
+    if isinstance(outcome, Failure):
+        return _series_page(request, session, actor, series, outcome)
+    return see_other(f"/series/{series}#anomalies-title")
