@@ -21,6 +21,10 @@ def _print(read: schemas.SeriesRead) -> None:
     out.print(f"[bold]{read.key}[/] {read.name} on {read.service}: {read.detector}")
     out.print(f"threshold {read.threshold:.4f} (sensitivity {read.sensitivity})")
     out.print(f"{read.points} points, last {read.last_at or 'none yet'}")
+    if read.query:
+        out.print(f"polled from {read.prometheus_url} every {read.poll_seconds}s: {read.query}")
+    if read.source_error:
+        out.print(f"[red]last poll failed[/] ({read.source_error_at}): {read.source_error}")
     out.print(
         f"skipped: {read.skipped_not_finite} not finite, "
         f"{read.skipped_out_of_order} duplicated or out of order"
@@ -35,9 +39,13 @@ def create(
     detector: DetectorKind = typer.Option(DetectorKind.SURPRISE),
     sensitivity: float = typer.Option(SENSITIVITY, help="0.5: the detector's own threshold"),
     step_seconds: int = typer.Option(0, help="the sampling step, for a daily season"),
+    prometheus_url: str | None = typer.Option(None, help="a Prometheus to poll"),
+    query: str | None = typer.Option(None, help="PromQL answering one series or a scalar"),
+    poll_seconds: int = typer.Option(60, help="how often to poll"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Watch a series of a service; its anomalies become alerts of that service."""
+    """Watch a series of a service, pushed or polled from Prometheus; its anomalies become
+    alerts of that service."""
     with unit_of_work(write=True) as session:
         data = schemas.SeriesCreate(
             key=key,
@@ -46,6 +54,9 @@ def create(
             detector=detector,
             sensitivity=sensitivity,
             step_seconds=step_seconds,
+            prometheus_url=prometheus_url,
+            query=query,
+            poll_seconds=poll_seconds,
         )
         read = anomalies.read(anomalies.create_series(session, actor=actor(session), data=data))
     emit(read, as_json, lambda: _print(read))

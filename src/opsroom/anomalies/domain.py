@@ -379,3 +379,38 @@ def chart(points: list[ChartPoint]) -> Chart | None:
     lower = [f"{x(p.at)},{y(p.low)}" for p in reversed(points)]
     marks = [(x(p.at), y(p.value)) for p in points if p.anomaly]
     return Chart(line, " ".join(upper + lower), marks, lowest, highest)
+
+
+# --- a PromQL query's answer as a point -----------------------------------------------------
+
+
+class SourceError(ValueError):
+    """Why a source gave no point: said on the series' page."""
+
+
+def _number(raw: object) -> float:
+    try:
+        return float(str(raw))
+    except ValueError:
+        raise SourceError(f"Prometheus answered a sample that is not a number: {raw!r}") from None
+
+
+def sample_of(answer: dict[str, object]) -> tuple[float, float]:
+    """The (Unix time, value) of an instant query's answer (Prometheus' HTTP API): a scalar,
+    or a vector of exactly one series."""
+    if answer.get("status") != "success":
+        raise SourceError(f"Prometheus refused the query: {answer.get('error', 'no reason given')}")
+    data = answer.get("data")
+    kind = data.get("resultType") if isinstance(data, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+        return _number(result[0]), _number(result[1])
+    if kind != "vector" or not isinstance(result, list):
+        raise SourceError(f"the query must answer a scalar or a vector, not {kind}")
+    if len(result) != 1:
+        raise SourceError(f"the query must answer one series, not {len(result)}")
+    (only,) = result
+    value = only.get("value") if isinstance(only, dict) else None
+    if not isinstance(value, list) or len(value) != 2:
+        raise SourceError("Prometheus answered a series without a sample")
+    return _number(value[0]), _number(value[1])

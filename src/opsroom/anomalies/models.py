@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -29,6 +29,12 @@ class WatchedSeries(Base):
     skipped_out_of_order: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     anomalous_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A series polled from Prometheus: its server, PromQL query, how often, and the last error.
+    prometheus_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    query: Mapped[str | None] = mapped_column(Text, nullable=True)
+    poll_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    source_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, HttpUrl
 
 from opsroom.anomalies.domain import SENSITIVITY, DetectorKind, Judgement
 from opsroom.infra.apidoc import Input
@@ -28,6 +28,16 @@ class SeriesCreate(Input):
     step_seconds: int = Field(
         default=0, ge=0, le=86400, description="the sampling step, for a daily season; 0: none"
     )
+    prometheus_url: HttpUrl | None = Field(
+        default=None, description="a Prometheus server to poll instead of being pushed points"
+    )
+    query: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="PromQL answering a scalar or one series, with prometheus_url",
+    )
+    poll_seconds: int = Field(default=60, ge=5, le=86400, description="how often to poll")
 
 
 class PointIn(Input):
@@ -60,6 +70,11 @@ class SeriesRead(BaseModel):
     last_at: datetime | None
     anomalous_since: datetime | None
     state_bytes: int
+    prometheus_url: str | None
+    query: str | None
+    poll_seconds: int
+    source_error: str | None = Field(description="why the last poll gave no point")
+    source_error_at: datetime | None
     created_at: datetime
     version: int
 

@@ -16,12 +16,14 @@ from opsroom.anomalies.models import Anomaly, SeriesPoint, WatchedSeries
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.infra import keys
+from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
+from opsroom.jobs import service as jobs
 
 PREFIX = "ANM"
 CHART_POINTS = 300
+POLL_TIMER = "anomalies.poll"
 
 
 def _audit(session: Session, actor: Principal, action: str, series: WatchedSeries) -> None:
@@ -55,6 +57,7 @@ def create_series(
 ) -> WatchedSeries:
     """A series watched by its detector; its anomalies are alerts of its service."""
     service = _known_service(session, data.service)
+    _polled_with_both(data)
     _require_owner(session, actor, service)
     if session.scalar(select(WatchedSeries.id).where(WatchedSeries.key == data.key)):
         raise Conflict(f"a series '{data.key}' exists", fields={"key": "taken"})
@@ -69,12 +72,33 @@ def create_series(
         threshold=domain.threshold_for(data.detector, data.sensitivity),
         step_seconds=data.step_seconds,
         state=detector.dump(),
+        prometheus_url=None if data.prometheus_url is None else str(data.prometheus_url),
+        query=data.query,
+        poll_seconds=data.poll_seconds if data.query else 0,
         created_by=str(actor),
     )
     session.add(series)
     session.flush()
+    if series.query:
+        schedule_poll(session, series.key, clock.now())
     _audit(session, actor, "series.created", series)
     return series
+
+
+def schedule_poll(session: Session, key: str, due_at: datetime) -> None:
+    """The series' next poll of its Prometheus: a durable timer, so a restart or a second
+    worker changes nothing."""
+    jobs.schedule(session, kind=POLL_TIMER, subject=key, due_at=due_at)
+
+
+def _polled_with_both(data: schemas.SeriesCreate) -> None:
+    if (data.prometheus_url is None) == (data.query is None):
+        return
+    missing = "query" if data.query is None else "prometheus_url"
+    raise ValidationFailed(
+        "a series polled from Prometheus names its server and its query",
+        fields={missing: "needed with " + ("prometheus_url" if missing == "query" else "query")},
+    )
 
 
 def get_series(session: Session, *, actor: Principal, key: str) -> WatchedSeries:
@@ -103,8 +127,15 @@ def push_points(
     raise alerts of the series' service."""
     require(actor, Action.WORK_INCIDENTS)
     series = get_series(session, actor=actor, key=key)
-    last = series.last_at.timestamp() if series.last_at else None
     sent = [(point.timestamp.timestamp(), point.value) for point in data.points]
+    return take(session, series, sent)
+
+
+def take(
+    session: Session, series: WatchedSeries, sent: list[tuple[float, float]]
+) -> schemas.PointsResult:
+    """Points (Unix time, value) into the series, from a caller allowed to give them."""
+    last = series.last_at.timestamp() if series.last_at else None
     admission = domain.admit(last, sent)
     series.skipped_not_finite += admission.not_finite
     series.skipped_out_of_order += admission.out_of_order
@@ -198,6 +229,11 @@ def read(series: WatchedSeries) -> schemas.SeriesRead:
         last_at=series.last_at,
         anomalous_since=series.anomalous_since,
         state_bytes=len(series.state),
+        prometheus_url=series.prometheus_url,
+        query=series.query,
+        poll_seconds=series.poll_seconds,
+        source_error=series.source_error,
+        source_error_at=series.source_error_at,
         created_at=series.created_at,
         version=series.version,
     )

@@ -18,10 +18,12 @@ from opsroom.anomalies.domain import (
     ChartPoint,
     DetectorKind,
     Judgement,
+    SourceError,
     adapted_threshold,
     admit,
     chart,
     precision,
+    sample_of,
     threshold_for,
 )
 
@@ -78,3 +80,39 @@ def test_the_chart_spans_its_box_and_marks_the_anomalies() -> None:
     assert (drawn.lowest, drawn.highest) == (9.0, 20.0)
     assert drawn.band.split()[0] == f"0.0,{CHART_HEIGHT * 9 / 11:.1f}"
     assert chart([]) is None
+
+
+def _vector(*values: list[object]) -> dict[str, object]:
+    result = [{"metric": {}, "value": value} for value in values]
+    return {"status": "success", "data": {"resultType": "vector", "result": result}}
+
+
+def test_an_instant_querys_answer_is_one_sample() -> None:
+    assert sample_of(_vector([1700000000.5, "3.25"])) == (1700000000.5, 3.25)
+    scalar = {"status": "success", "data": {"resultType": "scalar", "result": [17.0, "NaN"]}}
+    at, value = sample_of(scalar)
+    assert at == 17.0 and math.isnan(value)  # skipped and counted when taken
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ({"status": "error", "error": "parse error"}, "Prometheus refused the query: parse error"),
+        (_vector(), "the query must answer one series, not 0"),
+        (_vector([1, "1"], [1, "2"]), "the query must answer one series, not 2"),
+        (_vector([1, "many"]), "Prometheus answered a sample that is not a number: 'many'"),
+        (
+            {"status": "success", "data": {"resultType": "matrix", "result": []}},
+            "the query must answer a scalar or a vector, not matrix",
+        ),
+        (
+            {"status": "success", "data": {"resultType": "vector", "result": [{}]}},
+            "without a sample",
+        ),
+    ],
+)
+def test_any_other_answer_says_why_it_gives_no_point(
+    answer: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(SourceError, match=reason):
+        sample_of(answer)

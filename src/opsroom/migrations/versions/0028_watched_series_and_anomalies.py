@@ -1,4 +1,4 @@
-"""watched series and anomalies
+"""watched series (pushed or polled from Prometheus) and their anomalies
 
 Revision ID: 0028
 Revises: 0024
@@ -35,6 +35,11 @@ def upgrade() -> None:
         sa.Column("skipped_out_of_order", sa.Integer(), nullable=False),
         sa.Column("last_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("anomalous_since", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("prometheus_url", sa.String(length=2000), nullable=True),
+        sa.Column("query", sa.Text(), nullable=True),
+        sa.Column("poll_seconds", sa.Integer(), nullable=False),
+        sa.Column("source_error", sa.Text(), nullable=True),
+        sa.Column("source_error_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("created_at", opsroom.infra.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
