@@ -166,3 +166,23 @@ def test_an_anomaly_is_judged_from_its_series_page(
     assert again.status_code == 409 and "judged real already" in again.text
     listed = catalog_client.get("/series", headers=HTML).text
     assert "<td>100%</td>" in listed
+
+
+def test_many_series_take_points_in_one_request_or_none_does(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    created(catalog_client, "/api/v1/series", {**SERIES, "key": "auth-latency"})
+    batches = [
+        {"series": "auth-errors", **points([1.0, 2.0])},
+        {"series": "auth-latency", **points([5.0])},
+    ]
+    taken = catalog_client.post("/api/v1/series/points", json={"batches": batches}).json()
+    assert (taken["accepted"], taken["anomalies"]) == (3, [])
+    assert catalog_client.get("/api/v1/series/auth-latency").json()["points"] == 1
+    later = [{"series": "auth-errors", **points([3.0], start=2)}]
+    unknown = [*later, {"series": "nope", **points([1.0])}]
+    refused = catalog_client.post("/api/v1/series/points", json={"batches": unknown})
+    assert refused.json()["error"]["fields"] == {"batches.1.series": "unknown series"}
+    twice = catalog_client.post("/api/v1/series/points", json={"batches": later + later})
+    assert twice.json()["error"]["fields"] == {"batches.1.series": "named twice"}
+    assert catalog_client.get("/api/v1/series/auth-errors").json()["points"] == 2

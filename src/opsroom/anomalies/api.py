@@ -45,6 +45,13 @@ def push_points(
     return anomalies.push_points(session, actor=actor, key=key, data=data)
 
 
+@router.post("/series/points", responses=errors())
+def push_many(session: DbSession, actor: Actor, data: schemas.ManyPointsIn) -> schemas.PointsResult:
+    """Points for many series at once (each named once), scored as for one; an unknown or
+    repeated series refuses the whole request with its field named. The totals."""
+    return anomalies.push_many(session, actor=actor, data=data)
+
+
 @router.get("/anomalies", responses=errors())
 def list_anomalies(
     session: DbSession,

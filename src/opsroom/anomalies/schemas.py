@@ -12,6 +12,7 @@ from opsroom.infra.apidoc import Input
 
 Slug = Annotated[str, Field(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 MOST_POINTS = 10_000  # in one batch
+MOST_SERIES = 10_000  # in one request for many series
 
 
 class SeriesCreate(Input):
@@ -47,6 +48,17 @@ class PointIn(Input):
 
 class PointsIn(Input):
     points: list[PointIn] = Field(min_length=1, max_length=MOST_POINTS)
+
+
+class SeriesPoints(Input):
+    series: Slug
+    points: list[PointIn] = Field(min_length=1, max_length=MOST_POINTS)
+
+
+class ManyPointsIn(Input):
+    batches: list[SeriesPoints] = Field(
+        min_length=1, max_length=MOST_SERIES, description="each series at most once"
+    )
 
 
 class PointsResult(BaseModel):
