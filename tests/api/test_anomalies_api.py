@@ -115,6 +115,7 @@ def test_a_series_is_watched_from_its_list_page(catalog_client: TestClient) -> N
     assert watched.headers["location"] == "/series/auth-latency"
     listed = catalog_client.get("/series", headers=HTML).text
     assert 'href="/series/auth-latency"' in listed
+    assert "<title>Watched series · opsroom</title>" in listed
     assert "No points yet" in catalog_client.get("/series/auth-latency", headers=HTML).text
 
 
