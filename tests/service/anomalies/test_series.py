@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.alerts import reports as alert_reports
+from opsroom.alerts import schemas as alert_schemas
+from opsroom.alerts import silences
 from opsroom.alerts.domain import AlertStatus
 from opsroom.anomalies import schemas
 from opsroom.anomalies import service as anomalies
@@ -144,3 +146,19 @@ def test_refusals_change_nothing(platform: Session) -> None:
     with pytest.raises(Forbidden):
         watched(platform, key="by-a-responder", actor=RESPONDER)
     assert [s.key for s in anomalies.list_series(platform, actor=RESPONDER)] == [key]
+
+
+def test_a_silence_on_the_series_keeps_its_anomaly_from_opening_an_incident(
+    platform: Session,
+) -> None:
+    key = watched(platform)
+    quiet = {"matchers": [f'series="{key}"'], "comment": "load test tonight"}
+    until = TEST_NOW + timedelta(days=1)
+    silences.create_silence(
+        platform, actor=RESPONDER, data=alert_schemas.SilenceCreate(**quiet, ends_at=until)
+    )
+    anomalies.push_points(platform, actor=RESPONDER, key=key, data=batch(quiet_values()))
+    spike = anomalies.push_points(platform, actor=RESPONDER, key=key, data=batch([180.0], QUIET))
+    assert len(spike.anomalies) == 1
+    (alert,) = alert_reports.search(platform, actor=RESPONDER, service="checkout").items
+    assert alert.suppressed_by is not None and alert.incident_number is None
