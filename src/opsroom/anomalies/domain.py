@@ -270,3 +270,147 @@ class Detector:
         if detector.history and detector.count >= WARMUP:
             detector._set_bins(detector.low, detector.high)
         return detector
+
+
+# --- watched series: what a batch of points becomes, thresholds, feedback -----------------
+
+SENSITIVITY = 0.5  # the default: the detector's own threshold
+LOWEST_THRESHOLD = 0.5
+HIGHEST_THRESHOLD = 0.9999
+FEEDBACK_STEP = 0.25  # how far one verdict moves the threshold toward its bound
+
+
+def threshold_for(kind: DetectorKind, sensitivity: float) -> float:
+    """The score from which a point is an anomaly: the detector's own threshold at the default
+    sensitivity (0.5), lower (more anomalies) toward 1, higher (fewer) toward 0."""
+    room = 1.0 - DEFAULT_THRESHOLD[kind]
+    threshold = 1.0 - room * sensitivity / SENSITIVITY
+    return min(max(threshold, LOWEST_THRESHOLD), HIGHEST_THRESHOLD)
+
+
+class Judgement(StrEnum):
+    REAL = "real"
+    NOISE = "noise"
+
+
+def adapted_threshold(threshold: float, judgement: Judgement) -> float:
+    """A responder's verdict on an anomaly moves its series' threshold: noise raises it a
+    quarter of the way to the highest, a real one lowers it a quarter of the way to the
+    lowest, so repeated verdicts approach the bounds without reaching them."""
+    if judgement is Judgement.NOISE:
+        return threshold + FEEDBACK_STEP * (HIGHEST_THRESHOLD - threshold)
+    return threshold - FEEDBACK_STEP * (threshold - LOWEST_THRESHOLD)
+
+
+def precision(real: int, noise: int) -> float | None:
+    """The share of judged anomalies that were real; None before any verdict."""
+    judged = real + noise
+    return None if judged == 0 else real / judged
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A batch of (timestamp, value) points sorted into those a detector takes, in order,
+    and those skipped: NaN or infinite values, and timestamps not after the last one kept."""
+
+    accepted: list[tuple[float, float]]
+    not_finite: int
+    out_of_order: int
+
+
+def admit(last: float | None, points: list[tuple[float, float]]) -> Admission:
+    accepted: list[tuple[float, float]] = []
+    not_finite = out_of_order = 0
+    for at, value in points:
+        if last is not None and at <= last:
+            out_of_order += 1
+        elif not math.isfinite(value):
+            not_finite += 1
+        else:
+            accepted.append((at, value))
+            last = at
+    return Admission(accepted, not_finite, out_of_order)
+
+
+# --- the chart on a series' page ----------------------------------------------------------
+
+CHART_WIDTH = 600
+CHART_HEIGHT = 160
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPoint:
+    at: float
+    value: float
+    low: float
+    high: float
+    anomaly: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A series drawn in a CHART_WIDTH x CHART_HEIGHT box: the line of its values, the
+    polygon of the band they were expected in, and the anomalies as marks."""
+
+    line: str
+    band: str
+    marks: list[tuple[float, float]]
+    lowest: float
+    highest: float
+
+
+def chart(points: list[ChartPoint]) -> Chart | None:
+    if not points:
+        return None
+    values = [p.value for p in points]
+    bounds = [p.low for p in points] + [p.high for p in points]
+    lowest, highest = min(values + bounds), max(values + bounds)
+    first, span = points[0].at, (points[-1].at - points[0].at) or 1.0
+    spread = (highest - lowest) or 1.0
+
+    def x(at: float) -> float:
+        return round((at - first) / span * CHART_WIDTH, 1)
+
+    def y(value: float) -> float:
+        return round(CHART_HEIGHT - (value - lowest) / spread * CHART_HEIGHT, 1)
+
+    line = " ".join(f"{x(p.at)},{y(p.value)}" for p in points)
+    upper = [f"{x(p.at)},{y(p.high)}" for p in points]
+    lower = [f"{x(p.at)},{y(p.low)}" for p in reversed(points)]
+    marks = [(x(p.at), y(p.value)) for p in points if p.anomaly]
+    return Chart(line, " ".join(upper + lower), marks, lowest, highest)
+
+
+# --- a PromQL query's answer as a point -----------------------------------------------------
+
+
+class SourceError(ValueError):
+    """Why a source gave no point: said on the series' page."""
+
+
+def _number(raw: object) -> float:
+    try:
+        return float(str(raw))
+    except ValueError:
+        raise SourceError(f"Prometheus answered a sample that is not a number: {raw!r}") from None
+
+
+def sample_of(answer: dict[str, object]) -> tuple[float, float]:
+    """The (Unix time, value) of an instant query's answer (Prometheus' HTTP API): a scalar,
+    or a vector of exactly one series."""
+    if answer.get("status") != "success":
+        raise SourceError(f"Prometheus refused the query: {answer.get('error', 'no reason given')}")
+    data = answer.get("data")
+    kind = data.get("resultType") if isinstance(data, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if kind == "scalar" and isinstance(result, list) and len(result) == 2:
+        return _number(result[0]), _number(result[1])
+    if kind != "vector" or not isinstance(result, list):
+        raise SourceError(f"the query must answer a scalar or a vector, not {kind}")
+    if len(result) != 1:
+        raise SourceError(f"the query must answer one series, not {len(result)}")
+    (only,) = result
+    value = only.get("value") if isinstance(only, dict) else None
+    if not isinstance(value, list) or len(value) != 2:
+        raise SourceError("Prometheus answered a series without a sample")
+    return _number(value[0]), _number(value[1])

@@ -13,6 +13,7 @@ from opsroom.auth.schemas import UserCreate
 from opsroom.catalog import manifest
 from opsroom.catalog import service as catalog
 from opsroom.demo import alerts as alert_history
+from opsroom.demo import anomalies as watched_series
 from opsroom.demo import changes as demo_changes
 from opsroom.demo import desk as desk_demo
 from opsroom.demo import incidents as demo_history
@@ -70,6 +71,9 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     result.created.update(risk_register.load(session, actor=DEMO_ACTOR, now=clock.now()))
     if history:
         result.created["tickets"] = desk_demo.load(session, now=clock.now())
+        result.created["watched series"] = watched_series.load(
+            session, actor=DEMO_ACTOR, now=clock.now()
+        )
     return result.as_dict()
 
 

@@ -22,6 +22,8 @@ from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
 from opsroom.alerts.service import intake_arrived as arrived
+from opsroom.anomalies import api as anomalies_api
+from opsroom.anomalies import pages as anomalies_pages
 from opsroom.auth import api as auth_api
 from opsroom.auth import audit_api, audit_pages, deps
 from opsroom.auth import pages as auth_pages
@@ -73,6 +75,7 @@ API_ROUTERS = (
     incidents_api.router,
     audit_api.router,
     alerts_api.router,
+    anomalies_api.router,
     changes_api.router,
     problems_api.router,
     desk_api.router,
@@ -96,6 +99,7 @@ PAGE_ROUTERS = (
     incidents_pages.router,
     incidents_pages.engaged,
     alerts_pages.router,
+    anomalies_pages.router,
     changes_pages.router,
     problems_pages.router,
     desk_pages.router,

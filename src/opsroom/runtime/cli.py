@@ -13,6 +13,7 @@ import uvicorn
 from opsroom import __version__, demo
 from opsroom.actions import cli as actions_cli
 from opsroom.alerts import cli as alerts_cli
+from opsroom.anomalies import cli as anomalies_cli
 from opsroom.auth import audit_cli
 from opsroom.auth import cli as auth_cli
 from opsroom.auth.console import JsonOption, emit, fail, out, print_json, unit_of_work
@@ -54,6 +55,8 @@ app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")
 app.add_typer(alerts_cli.silence_app, name="silence")
 app.add_typer(alerts_cli.alert_app, name="alert")
+app.add_typer(anomalies_cli.app, name="series")
+app.add_typer(anomalies_cli.anomaly_app, name="anomaly")
 app.add_typer(auth_cli.user_app, name="user")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(oncall_cli.app, name="oncall")

@@ -2,6 +2,7 @@
 
 from opsroom.actions import models as action_models
 from opsroom.alerts import models as alert_models
+from opsroom.anomalies import models as anomaly_models
 from opsroom.audit import models as audit_models
 from opsroom.auth import models as auth_models
 from opsroom.catalog import models as catalog_models
@@ -20,6 +21,7 @@ from opsroom.risks import models as risk_models
 MODEL_MODULES = (
     action_models,
     alert_models,
+    anomaly_models,
     audit_models,
     auth_models,
     catalog_models,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from opsroom.actions import service as actions
 from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
+from opsroom.anomalies import polling
+from opsroom.anomalies import service as anomalies
 from opsroom.auth.domain import VendorContactNamed
 from opsroom.catalog import service as catalog
 from opsroom.desk import service as desk
@@ -63,6 +65,7 @@ TIMERS: jobs.Kinds = {
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
+    anomalies.POLL_TIMER: jobs.each(polling.poll),
 }
 
 

@@ -49,6 +49,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "action.due",
         "action.escalate",
         "alerts.purge_raw",
+        "anomalies.poll",
         "desk.sla",
         "incident.sla",
         "incident.update_due",
