@@ -160,3 +160,18 @@ def test_an_issue_is_rescheduled_over_the_api_and_from_its_row(api: TestClient) 
     bad = api.post("/issues/ISS-1/due", data={"version": "3", "due_on": "someday"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
     assert api.get("/api/v1/issues/ISS-1").json()["due_on"] == "2027-01-10"
+
+
+def test_a_risk_keeps_a_category_its_platform_no_longer_offers_until_it_is_changed(
+    api: TestClient,
+) -> None:
+    raised(api)
+    settings = api.get("/api/v1/risks/settings/procurement").json()
+    fewer = settings | {"categories": ["security", "data"]}
+    assert api.put("/api/v1/risks/settings/procurement", json=fewer).status_code == 200
+    page = api.get("/risks/RSK-1")
+    assert "availability (not offered on this platform)" in page.text
+    kept = api.post("/risks/RSK-1/edit", data=edit_form(title="Login has one database"))
+    assert kept.status_code == 200 and risk(api)["category"] == "availability"
+    refused = api.patch("/api/v1/risks/RSK-1", json={"version": 2, "category": "people"})
+    assert refused.status_code == 422 and "category" in refused.json()["error"]["fields"]

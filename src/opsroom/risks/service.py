@@ -209,7 +209,7 @@ def update(
     }
     if data.owner_squad is not None:
         risk.owner_squad = known.squad(session, data.owner_squad).slug
-    if "category" in changes:
+    if changes.get("category", risk.category) != risk.category:
         domain.check_category(known.settings_of(session, risk.platform_slug), changes["category"])
     if {"services", "journeys", "vendors"} & data.model_fields_set:
         _replace_affected(session, risk, data, known)
