@@ -40,6 +40,7 @@ FORMS = [
     "/known-errors",
     "/alerts/integrations",
     "/alerts/silences",
+    "/issues",
 ]
 # a list page, and the pattern of its links to one of its records
 RECORDS = [
@@ -49,6 +50,7 @@ RECORDS = [
     ("/vendors", r"^/vendors/[a-z0-9-]+$"),
     ("/oncall", r"^/oncall/schedules/[a-z0-9-]+$"),
     ("/oncall", r"^/oncall/policies/[a-z0-9-]+$"),
+    ("/risks", r"^/risks/RSK-\d+$"),
 ]
 BLOCKING = ("serious", "critical")
 # What axe found that matters: rule, impact and the first few elements it found it on.

@@ -69,3 +69,18 @@ def test_an_acceptance_without_an_expiry_is_refused_in_place(open_tab: OpenTab) 
         "the sync retires next quarter"
     )
     expect(page.locator(".incident-badges .status-pill")).to_have_text("assessed")
+
+
+def test_a_risk_is_edited_from_its_page(open_tab: OpenTab) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    page.goto("/risks/RSK-2")
+    page.locator("#edit summary").click()
+    form = page.locator("#edit-risk")
+    expect(form.locator("select[name=category]")).not_to_have_value("")
+    form.locator("textarea[name=treatment_plan]").fill("Rehearse the failover every quarter")
+    form.get_by_role("button", name="Save changes").click()
+
+    expect(page).to_have_url(re.compile(r"/risks/RSK-2#edit$"))
+    expect(page.locator("main")).to_contain_text("Rehearse the failover every quarter")
+    timeline = page.locator("section[aria-labelledby=timeline-title]")
+    expect(timeline).to_contain_text("Risk edited")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 
 class Clock:
@@ -37,3 +37,8 @@ def use(clock: Clock) -> Clock:
     global _clock
     previous, _clock = _clock, clock
     return previous
+
+
+def midnight(day: date) -> datetime:
+    """The moment a UTC day begins: when a timer for that day runs."""
+    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -161,6 +161,7 @@ class NoticeKind(StrEnum):
     ACTION_ESCALATED = "action.escalated"
     REVIEW_OVERDUE = "review.overdue"
     RISK_REVIEW = "risk.review"
+    ISSUE_OVERDUE = "issue.overdue"
     TICKET_UPDATE = "ticket.update"
     TICKET_SURVEY = "ticket.survey"
 

@@ -239,6 +239,14 @@ def get_issue(session: DbSession, actor: Actor, key: str) -> schemas.IssueRead:
     return issues.read(issues.get(session, actor=actor, key=key))
 
 
+@router.patch("/issues/{key}", responses=errors(404, 409), tags=["issues"])
+def update_issue(
+    session: DbSession, actor: Actor, key: str, data: schemas.IssueUpdate
+) -> schemas.IssueRead:
+    """Change an issue's title, description, owner or due date (which moves its escalation)."""
+    return issues.read(issues.update(session, actor=actor, key=key, data=data))
+
+
 @router.post("/issues/{key}/move/{move}", responses=errors(404, 409), tags=["issues"])
 def move_issue(
     session: DbSession, actor: Actor, key: str, move: IssueTransition, data: schemas.IssueMove

@@ -1,5 +1,5 @@
-"""`opsroom risk raise|list|show|score|move|accept|link|mitigate|ranking|export|import` and
-`opsroom issue raise|list|move`."""
+"""`opsroom risk raise|list|show|edit|score|move|accept|link|mitigate|ranking|export|import` and
+`opsroom issue raise|list|edit|move`."""
 
 from __future__ import annotations
 
@@ -101,6 +101,52 @@ def show(key: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
         read = reports.read(session, register.get(session, actor=actor(session), key=key))
     _shown(read, as_json, "")
+
+
+@app.command()
+def edit(
+    key: str,
+    title: str | None = typer.Option(None),
+    category: str | None = typer.Option(None),
+    owner: str | None = typer.Option(None, help="the owner's account email; '' for none"),
+    squad: str | None = typer.Option(None, "--squad", help="the owning squad"),
+    description: str | None = typer.Option(None),
+    causes: str | None = typer.Option(None),
+    consequences: str | None = typer.Option(None),
+    treatment: Treatment | None = typer.Option(None),
+    plan: str | None = typer.Option(None, "--plan", help="the treatment plan"),
+    review_on: str | None = typer.Option(None, help="YYYY-MM-DD"),
+    service: list[str] | None = typer.Option(None, "--service", "-s", help="replaces; repeat"),
+    journey: list[str] | None = typer.Option(None, "--journey", help="replaces; repeat"),
+    vendor: list[str] | None = typer.Option(None, "--vendor", help="replaces; repeat"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change what describes a risk; only the options given change."""
+    given = {
+        "title": title,
+        "category": category,
+        "owner": owner,
+        "owner_squad": squad,
+        "description": description,
+        "causes": causes,
+        "consequences": consequences,
+        "treatment": treatment,
+        "treatment_plan": plan,
+        "review_on": review_on,
+        "services": service,
+        "journeys": journey,
+        "vendors": vendor,
+    }
+    with unit_of_work(write=True) as session:
+        version = register.get(session, actor=actor(session), key=key).version
+        data = schemas.RiskUpdate.model_validate(
+            {name: value for name, value in given.items() if value is not None}
+            | {"version": version}
+        )
+        read = reports.read(
+            session, risks.update(session, actor=actor(session), key=key, data=data)
+        )
+    _shown(read, as_json, "edited")
 
 
 @app.command()
@@ -279,6 +325,27 @@ def list_issues(
             ],
         ),
     )
+
+
+@issue_app.command("edit")
+def edit_issue(
+    key: str,
+    title: str | None = typer.Option(None),
+    description: str | None = typer.Option(None),
+    owner: str | None = typer.Option(None),
+    due_on: str | None = typer.Option(None, help="YYYY-MM-DD: moves its escalation"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change an issue; only the options given change."""
+    given = {"title": title, "description": description, "owner": owner, "due_on": due_on}
+    with unit_of_work(write=True) as session:
+        version = issues.get(session, actor=actor(session), key=key).version
+        data = schemas.IssueUpdate.model_validate(
+            {name: value for name, value in given.items() if value is not None}
+            | {"version": version}
+        )
+        read = issues.read(issues.update(session, actor=actor(session), key=key, data=data))
+    emit(read, as_json, lambda: out.print(f"[bold]{read.key}[/] due {read.due_on}: {read.title}"))
 
 
 @issue_app.command("move")

@@ -4,7 +4,7 @@ expected annual loss and the ranking of a register."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -193,6 +193,34 @@ class Rating:
     @property
     def score(self) -> int:
         return self.likelihood * self.impact
+
+
+LISTED = 20  # risks named in a refusal; the rest are counted
+
+
+def _listed(keys: Sequence[str]) -> str:
+    more = f" and {len(keys) - LISTED} more" if len(keys) > LISTED else ""
+    return ", ".join(keys[:LISTED]) + more
+
+
+def check_matrix_fits(matrix: Matrix, in_use: Mapping[str, Iterable[Rating]]) -> None:
+    """A matrix holds every level the risks' scores use (risks by key), or the axes that
+    fall short name the risks beyond them."""
+    beyond: dict[str, list[str]] = {"likelihood": [], "impact": []}
+    for key, ratings in in_use.items():
+        levels = list(ratings)
+        for axis, found in beyond.items():
+            if max(getattr(r, axis) for r in levels) > matrix.size:
+                found.append(key)
+    fields = {
+        axis: f"{matrix.size} levels are fewer than {_listed(keys)} use"
+        for axis, keys in beyond.items()
+        if keys
+    }
+    if fields:
+        raise ValidationFailed(
+            f"the {matrix.size}x{matrix.size} matrix is smaller than scores in use", fields=fields
+        )
 
 
 def check_rating(matrix: Matrix, rating: Rating, assessment: Assessment) -> Rating:

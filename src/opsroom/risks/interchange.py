@@ -167,9 +167,9 @@ def _levels(row: Mapping[str, str]) -> dict[str, str]:
     return {name: row[name] for name in LEVELS if row.get(name)}
 
 
-def _raise(session: Session, actor: Principal, row: Mapping[str, str]) -> str:
+def _raise(session: Session, actor: Principal, row: Mapping[str, str], known: risks.Lookups) -> str:
     data = schemas.RiskCreate.model_validate(_fields(row) | _levels(row))
-    risks.create(session, actor=actor, data=data)
+    risks.create(session, actor=actor, data=data, lookups=known)
     return "raised"
 
 
@@ -177,7 +177,9 @@ def _as_cell(name: str, value: Any) -> Any:
     return SEPARATOR.join(value) if name in LISTS else value
 
 
-def _update(session: Session, actor: Principal, row: Mapping[str, str]) -> str:
+def _update(
+    session: Session, actor: Principal, row: Mapping[str, str], known: risks.Lookups
+) -> str:
     risk = get(session, actor=actor, key=row["key"])
     before = _cells(risk)
     changed = {
@@ -187,14 +189,19 @@ def _update(session: Session, actor: Principal, row: Mapping[str, str]) -> str:
     }
     if changed:
         data = schemas.RiskUpdate.model_validate(changed | {"version": risk.version})
-        risks.update(session, actor=actor, key=risk.key, data=data)
+        risks.update(session, actor=actor, key=risk.key, data=data, lookups=known)
     for assessment in Assessment:
-        _rescore(session, actor, risk, assessment, row)
+        _rescore(session, actor, risk, assessment, row, known)
     return "unchanged" if _cells(risk) == before else "updated"
 
 
 def _rescore(
-    session: Session, actor: Principal, risk: Risk, assessment: Assessment, row: Mapping[str, str]
+    session: Session,
+    actor: Principal,
+    risk: Risk,
+    assessment: Assessment,
+    row: Mapping[str, str],
+    known: risks.Lookups,
 ) -> None:
     name = assessment.value
     wanted = {axis: row.get(f"{name}_{axis}", "") for axis in ("likelihood", "impact")}
@@ -208,7 +215,7 @@ def _rescore(
         wanted
         | {"version": risk.version, "assessment": assessment, "reason": row.get("reason", "")}
     )
-    risks.score(session, actor=actor, key=risk.key, data=data)
+    risks.score(session, actor=actor, key=risk.key, data=data, lookups=known)
 
 
 def _problem(exc: Exception) -> str:
@@ -226,12 +233,12 @@ def apply(session: Session, *, actor: Principal, content: bytes, fmt: Format) ->
     require(actor, Action.WORK_INCIDENTS)
     counts = {"raised": 0, "updated": 0, "unchanged": 0}
     errors: dict[str, str] = {}
+    known = risks.Lookups()
     for line, row in read_rows(content, fmt):
         try:
             with session.begin_nested():
-                outcome = (
-                    _update(session, actor, row) if row.get("key") else _raise(session, actor, row)
-                )
+                change = _update if row.get("key") else _raise
+                outcome = change(session, actor, row, known)
             counts[outcome] += 1
         except (OpsroomError, ValidationError) as exc:
             errors[f"line {line}"] = _problem(exc)

@@ -1,8 +1,10 @@
 """The issue register beside the risks: known present problems that are not incidents (an
-expiring certificate, a vendor out of support), with an owner, a due date and escalation."""
+expiring certificate, a vendor out of support), with an owner, a due date and escalation;
+an issue left unresolved past its due date escalates on its own (a durable timer)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,12 +15,18 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
+from opsroom.notify import service as notify
+from opsroom.notify.domain import NoticeKind
 from opsroom.risks import domain, schemas
 from opsroom.risks.domain import IssueStatus, IssueTransition
 from opsroom.risks.models import Issue
 from opsroom.risks.records import get as get_risk
 
 PREFIX = "ISS"
+OVERDUE_TIMER = "issue.overdue"
+WORKER = "opsroom-worker"
 
 
 def _snapshot(issue: Issue) -> dict[str, Any]:
@@ -84,8 +92,35 @@ def create(session: Session, *, actor: Principal, data: schemas.IssueCreate) -> 
     )
     session.add(issue)
     session.flush()
+    _escalate_when_overdue(session, issue)
     ISSUE.event(session, issue, actor, "raised", f"Issue raised for {squad.slug}")
     return ISSUE.audited(session, issue, actor, "issue.raised", None)
+
+
+def update(session: Session, *, actor: Principal, key: str, data: schemas.IssueUpdate) -> Issue:
+    """Change what describes an issue; a new due date moves its escalation."""
+    require(actor, Action.WORK_INCIDENTS)
+    issue = ISSUE.held(get(session, actor=actor, key=key), data.version)
+    before = _snapshot(issue)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"}, exclude_none=True)
+    for name, value in changes.items():
+        setattr(issue, name, value)
+    if "due_on" in changes and IssueStatus(issue.status) is not IssueStatus.RESOLVED:
+        _escalate_when_overdue(session, issue)
+    moved = f": due {issue.due_on:%d %b %Y}" if before["due_on"] != issue.due_on else ""
+    ISSUE.event(session, issue, actor, "edit", f"Issue edited{moved}")
+    return ISSUE.saved(session, issue, actor, "issue.updated", before)
+
+
+def _escalate_when_overdue(session: Session, issue: Issue) -> None:
+    """An issue is overdue from the day after its due date."""
+    jobs.schedule(
+        session,
+        kind=OVERDUE_TIMER,
+        subject=issue.key,
+        due_at=clock.midnight(issue.due_on + timedelta(days=1)),
+        dedup_key=f"{issue.key}:overdue",
+    )
 
 
 def transition(
@@ -101,12 +136,52 @@ def transition(
     target = domain.next_issue_status(IssueStatus(issue.status), move, data.to, data.reason)
     before = _snapshot(issue)
     issue.status = target
+    if target is IssueStatus.RESOLVED:
+        jobs.cancel(session, subject=issue.key, kind=OVERDUE_TIMER)
+    if move is IssueTransition.REOPEN:
+        _escalate_when_overdue(session, issue)
     if move is IssueTransition.ESCALATE:
         issue.escalated_to, issue.escalation_reason = data.to, data.reason
     issue.resolved_at = clock.now() if target is IssueStatus.RESOLVED else None
     note = f" to {data.to}: {data.reason}" if move is IssueTransition.ESCALATE else ""
     ISSUE.event(session, issue, actor, move.value, f"{target.value.capitalize()}{note}")
     return ISSUE.saved(session, issue, actor, f"issue.{move.value}", before)
+
+
+def escalate_overdue(session: Session, timer: Due) -> None:
+    """Past its due date and unresolved: the issue goes up to its platform's operations
+    manager, and its owner and that manager hear of it."""
+    issue = session.scalar(select(Issue).where(Issue.number == keys.parse(timer.subject, PREFIX)))
+    if issue is None or not domain.issue_overdue(
+        IssueStatus(issue.status), issue.due_on, clock.now().date()
+    ):
+        return
+    before = _snapshot(issue)
+    managers = _operations_managers(session, issue)
+    whom = ", ".join(managers) or "no operations manager (none set on the platform)"
+    if IssueStatus(issue.status) is IssueStatus.OPEN:
+        issue.status, issue.escalated_to = IssueStatus.ESCALATED, ", ".join(managers)
+        issue.escalation_reason = f"past its due date, {issue.due_on:%d %b %Y}"
+    ISSUE.event(
+        session, issue, WORKER, "escalate", f"Overdue since {issue.due_on:%d %b %Y}: up to {whom}"
+    )
+    ISSUE.saved(session, issue, WORKER, "issue.overdue", before)
+    for person in dict.fromkeys([*([issue.owner] if issue.owner else []), *managers]):
+        notify.notify_person(
+            session,
+            person=person,
+            kind=NoticeKind.ISSUE_OVERDUE,
+            subject=issue.key,
+            title=f"{issue.key} is overdue since {issue.due_on:%d %b %Y}",
+            body=f"{issue.title} (squad {issue.owner_squad}, owner {issue.owner or 'none'})",
+            path=f"/issues#{issue.key}",
+            dedup=f"{NoticeKind.ISSUE_OVERDUE}:{issue.key}:{issue.due_on}",
+        )
+
+
+def _operations_managers(session: Session, issue: Issue) -> list[str]:
+    manager = catalog.get_platform(session, issue.platform_slug).operations_manager_email
+    return [manager] if manager else []
 
 
 def read(issue: Issue) -> schemas.IssueRead:

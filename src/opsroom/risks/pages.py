@@ -4,7 +4,7 @@ acceptance), and the issue register."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -56,6 +56,17 @@ class RegisterFilters(BaseModel):
         }
 
 
+def _describing(session: Session) -> dict[str, Any]:
+    """What the forms describing a risk offer to choose from."""
+    return {
+        "squads": catalog.list_squads(session),
+        "treatments": list(Treatment),
+        "services": catalog.all_services(session),
+        "journeys": catalog.list_journeys(session),
+        "vendors": catalog.list_vendors(session),
+    }
+
+
 def _platform(session: Session, chosen: str | None) -> str:
     return chosen or catalog.list_platforms(session)[0].slug
 
@@ -80,15 +91,10 @@ def _register(
         "top": reports.ranking(session, actor=actor, platform=platform)[:TOP_RISKS],
         "settings": register.settings_of(session, platform),
         "platforms": catalog.list_platforms(session),
-        "squads": catalog.list_squads(session),
         "statuses": list(Status),
-        "treatments": list(Treatment),
-        "services": catalog.all_services(session),
-        "journeys": catalog.list_journeys(session),
-        "vendors": catalog.list_vendors(session),
         "values": values or FormData(),
         "failure": failure,
-    }
+    } | _describing(session)
     return render(
         request, session, "risks/register.html", context, status=failure.status if failure else 200
     )
@@ -151,16 +157,19 @@ def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     risk = register.get(session, actor=actor, key=key)
+    read = reports.read(session, risk)
+    settings = register.settings_of(session, risk.platform_slug)
     context = {
-        "risk": reports.read(session, risk),
-        "matrix": register.settings_of(session, risk.platform_slug).matrix,
+        "risk": read,
+        "settings": settings,
+        "matrix": settings.matrix,
+        "current": _as_sent(read),
         "timeline": risks.timeline(session, actor=actor, key=key),
-        "squads": catalog.list_squads(session),
         "kinds": list(Kind),
         "priorities": list(Priority),
         "assessments": list(Assessment),
         "failure": failure,
-    }
+    } | _describing(session)
     return render(
         request, session, "risks/detail.html", context, status=failure.status if failure else 200
     )
@@ -172,6 +181,35 @@ def risk_page(request: Request, session: DbSession, actor: Actor, key: str) -> R
 
 
 _apply = RecordForms(_detail, lambda key, name: f"/risks/{key}#{name}").apply
+
+
+EDITED = ("title", "category", "owner", "owner_squad", "treatment", "treatment_plan")
+DESCRIBED = ("description", "causes", "consequences")
+
+
+def _as_sent(read: schemas.RiskRead) -> FormData:
+    """The edit form filled in with what the risk holds, as the browser would send it."""
+    fields = [(name, str(getattr(read, name))) for name in (*EDITED, *DESCRIBED, "version")]
+    dated = [("review_on", read.review_on.isoformat())] if read.review_on else []
+    lists = [(name, slug) for name in sorted(AFFECTED) for slug in getattr(read, name)]
+    return FormData([*fields, *dated, *lists])
+
+
+def _edited(form: FormData) -> schemas.RiskUpdate:
+    """The edit form sends every field: a blank one is cleared, an unchosen list emptied."""
+    data: dict[str, Any] = {name: form.get(name, "") for name in (*EDITED, *DESCRIBED)}
+    data |= {name: [v for v in form.getlist(name) if v] for name in AFFECTED}
+    return schemas.RiskUpdate.model_validate(
+        data | {"version": form.get("version"), "review_on": form.get("review_on") or None}
+    )
+
+
+@router.post("/risks/{key}/edit")
+def edit(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        return risks.update(session, actor=actor, key=key, data=_edited(form))
+
+    return _apply(request, session, actor, key, form, "edit", change)
 
 
 @router.post("/risks/{key}/score")
@@ -269,6 +307,17 @@ def raise_issue(request: Request, session: DbSession, actor: Actor, form: Posted
     return see_other("/issues")
 
 
+@router.post("/issues/{key}/due")
+def reschedule_issue(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.IssueUpdate, form)
+        return issues.update(session, actor=actor, key=key, data=data)
+
+    return _issue_answer(request, session, actor, key, form, change)
+
+
 @router.post("/issues/{key}/move/{move}")
 def move_issue(
     request: Request,
@@ -282,7 +331,19 @@ def move_issue(
         data = parse_form(schemas.IssueMove, form)
         return issues.transition(session, actor=actor, key=key, move=move, data=data)
 
+    return _issue_answer(request, session, actor, key, form, change)
+
+
+def _issue_answer(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    form: FormData,
+    change: Callable[[], object],
+) -> Response:
+    """An issue row's form: saved, back to the register; refused, beside that row."""
     outcome = attempt(session, key, form, change)
     if isinstance(outcome, Failure):
         return _issues(request, session, actor, None, outcome)
-    return see_other("/issues")
+    return see_other(f"/issues#{key}")

@@ -128,9 +128,22 @@ def read_settings(session: Session, *, actor: Principal, platform: str) -> schem
 def replace_settings(
     session: Session, *, actor: Principal, platform: str, doc: schemas.RiskSettingsDoc, version: int
 ) -> schemas.RiskSettingsRead:
-    """Replace a platform's matrix and register settings (operations managers). Scores
-    already given stay as they are; a smaller matrix refuses none of them retroactively."""
+    """Replace a platform's matrix and register settings (operations managers). A matrix
+    smaller than the levels its risks' scores use is refused, naming those risks."""
     require(actor, Action.GOVERN)
+    scope = _platform(session, platform)
+
+    def vet(_before: RiskSettings, after: RiskSettings) -> None:
+        domain.check_matrix_fits(after.matrix, _ratings_in_use(session, scope))
+
     return RISK_SETTINGS.replace(
-        session, actor=actor, written=doc, version=version, scope=_platform(session, platform)
+        session, actor=actor, written=doc, version=version, vet=vet, scope=scope
     )
+
+
+def _ratings_in_use(session: Session, platform: str) -> dict[str, list[Rating]]:
+    """Every risk of the platform, closed ones included, by key: its three ratings."""
+    found = session.scalars(
+        select(Risk).where(Risk.platform_slug == platform).order_by(Risk.number)
+    )
+    return {risk.key: [rating(risk, a) for a in Assessment] for risk in found}

@@ -252,6 +252,14 @@ class IssueCreate(Input):
     risk: str | None = Field(default=None, pattern=r"^(?i:rsk)-\d{1,9}$")
 
 
+class IssueUpdate(Input):
+    version: int
+    title: Title | None = None
+    description: Text | None = None
+    owner: str | None = Field(default=None, max_length=320)
+    due_on: date | None = Field(default=None, description="a new due date moves its escalation")
+
+
 class IssueMove(Input):
     version: int | None = None
     to: str = Field(default="", max_length=320, description="whom it is escalated to")

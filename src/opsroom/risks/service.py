@@ -5,7 +5,8 @@ expiry that sends it back for review), and close it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
 from opsroom.risks import domain, schemas
-from opsroom.risks.domain import Affects, Assessment, Rating, Status, Transition
+from opsroom.risks.domain import Affects, Assessment, Rating, RiskSettings, Status, Transition
 from opsroom.risks.models import Risk, RiskAffected, RiskScore
 from opsroom.risks.records import PREFIX, RISK, get, rating, settings_of, snapshot
 from opsroom.risks.reports import figures as figures
@@ -66,16 +67,39 @@ LOOKUPS = {
 }
 
 
-def _affected(session: Session, kind: Affects, slugs: Sequence[str]) -> list[RiskAffected]:
-    field = f"{kind.value}s"
-    for slug in dict.fromkeys(slugs):
-        try:
-            LOOKUPS[kind](session, slug)
-        except NotFound:
-            raise ValidationFailed(
-                f"no {kind.value} '{slug}'", fields={field: f"unknown {kind.value} '{slug}'"}
-            ) from None
-    return [RiskAffected(kind=kind, slug=slug) for slug in dict.fromkeys(slugs)]
+@dataclass
+class Lookups:
+    """The squads, affected records and platform settings a batch of risk changes (one
+    import) looks up, each looked up once; a single change starts with none."""
+
+    squads: dict[str, Any] = field(default_factory=dict)
+    found: set[tuple[Affects, str]] = field(default_factory=set)
+    settings: dict[str, RiskSettings] = field(default_factory=dict)
+
+    def squad(self, session: Session, slug: str) -> Any:
+        if slug not in self.squads:
+            self.squads[slug] = _squad(session, slug)
+        return self.squads[slug]
+
+    def settings_of(self, session: Session, platform: str) -> RiskSettings:
+        if platform not in self.settings:
+            self.settings[platform] = settings_of(session, platform)
+        return self.settings[platform]
+
+    def affected(self, session: Session, kind: Affects, slugs: Sequence[str]) -> list[RiskAffected]:
+        field_name = f"{kind.value}s"
+        for slug in dict.fromkeys(slugs):
+            if (kind, slug) in self.found:
+                continue
+            try:
+                LOOKUPS[kind](session, slug)
+            except NotFound:
+                raise ValidationFailed(
+                    f"no {kind.value} '{slug}'",
+                    fields={field_name: f"unknown {kind.value} '{slug}'"},
+                ) from None
+            self.found.add((kind, slug))
+        return [RiskAffected(kind=kind, slug=slug) for slug in dict.fromkeys(slugs)]
 
 
 def _or(value: int | None, default: int) -> int:
@@ -107,10 +131,17 @@ def _set_rating(risk: Risk, assessment: Assessment, r: Rating, by: str, reason: 
     )
 
 
-def create(session: Session, *, actor: Principal, data: schemas.RiskCreate) -> Risk:
+def create(
+    session: Session,
+    *,
+    actor: Principal,
+    data: schemas.RiskCreate,
+    lookups: Lookups | None = None,
+) -> Risk:
     require(actor, Action.WORK_INCIDENTS)
-    squad = _squad(session, data.owner_squad)
-    settings = settings_of(session, squad.platform.slug)
+    known = lookups or Lookups()
+    squad = known.squad(session, data.owner_squad)
+    settings = known.settings_of(session, squad.platform.slug)
     ratings = {a: domain.check_rating(settings.matrix, r, a) for a, r in _ratings(data).items()}
     risk = Risk(
         number=keys.next_number(session, PREFIX),
@@ -120,18 +151,9 @@ def create(session: Session, *, actor: Principal, data: schemas.RiskCreate) -> R
         owner_squad=squad.slug,
         status=Status.IDENTIFIED,
         created_by=str(actor),
-        affected=_all_affected(session, data),
-        **data.model_dump(
-            include={
-                "description",
-                "causes",
-                "consequences",
-                "owner",
-                "treatment",
-                "treatment_plan",
-                "review_on",
-            }
-        ),
+        affected=_all_affected(session, data, known),
+        links=[],
+        **data.model_dump(include=DESCRIBING),
     )
     for assessment, r in ratings.items():
         _set_rating(risk, assessment, r, str(actor), "first assessment")
@@ -141,36 +163,65 @@ def create(session: Session, *, actor: Principal, data: schemas.RiskCreate) -> R
     return RISK.audited(session, risk, actor, "risk.raised", None)
 
 
+DESCRIBING = {
+    "description",
+    "causes",
+    "consequences",
+    "owner",
+    "treatment",
+    "treatment_plan",
+    "review_on",
+}
+
+
 def _all_affected(
-    session: Session, data: schemas.RiskCreate | schemas.RiskUpdate
+    session: Session, data: schemas.RiskCreate | schemas.RiskUpdate, known: Lookups
 ) -> list[RiskAffected]:
     return [
-        *_affected(session, Affects.SERVICE, data.services or []),
-        *_affected(session, Affects.JOURNEY, data.journeys or []),
-        *_affected(session, Affects.VENDOR, data.vendors or []),
+        *known.affected(session, Affects.SERVICE, data.services or []),
+        *known.affected(session, Affects.JOURNEY, data.journeys or []),
+        *known.affected(session, Affects.VENDOR, data.vendors or []),
     ]
 
 
-def update(session: Session, *, actor: Principal, key: str, data: schemas.RiskUpdate) -> Risk:
+CLEARABLE = frozenset({"review_on"})  # a null sent for any other field leaves it as it is
+
+
+def update(
+    session: Session,
+    *,
+    actor: Principal,
+    key: str,
+    data: schemas.RiskUpdate,
+    lookups: Lookups | None = None,
+) -> Risk:
     require(actor, Action.WORK_INCIDENTS)
+    known = lookups or Lookups()
     risk = RISK.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(risk)
-    changes = data.model_dump(
-        exclude_unset=True, exclude={"version", "services", "journeys", "vendors", "owner_squad"}
-    )
+    changes = {
+        name: value
+        for name, value in data.model_dump(
+            exclude_unset=True,
+            exclude={"version", "services", "journeys", "vendors", "owner_squad"},
+        ).items()
+        if value is not None or name in CLEARABLE
+    }
     if data.owner_squad is not None:
-        risk.owner_squad = _squad(session, data.owner_squad).slug
-    if "category" in changes:
-        domain.check_category(settings_of(session, risk.platform_slug), changes["category"])
+        risk.owner_squad = known.squad(session, data.owner_squad).slug
+    if changes.get("category", risk.category) != risk.category:
+        domain.check_category(known.settings_of(session, risk.platform_slug), changes["category"])
     if {"services", "journeys", "vendors"} & data.model_fields_set:
-        _replace_affected(session, risk, data)
+        _replace_affected(session, risk, data, known)
     for name, value in changes.items():
         setattr(risk, name, value)
     RISK.event(session, risk, actor, "edit", "Risk edited")
     return RISK.saved(session, risk, actor, "risk.updated", before)
 
 
-def _replace_affected(session: Session, risk: Risk, data: schemas.RiskUpdate) -> None:
+def _replace_affected(
+    session: Session, risk: Risk, data: schemas.RiskUpdate, known: Lookups
+) -> None:
     kept = {kind: [a.slug for a in risk.affected if a.kind == kind] for kind in Affects}
     wanted = schemas.RiskUpdate(
         version=data.version,
@@ -178,17 +229,24 @@ def _replace_affected(session: Session, risk: Risk, data: schemas.RiskUpdate) ->
         journeys=data.journeys if data.journeys is not None else kept[Affects.JOURNEY],
         vendors=data.vendors if data.vendors is not None else kept[Affects.VENDOR],
     )
-    rows = _all_affected(session, wanted)
+    rows = _all_affected(session, wanted, known)
     risk.affected = []
     session.flush()  # (risk, kind, slug) is unique: old rows go first
     risk.affected = rows
 
 
-def score(session: Session, *, actor: Principal, key: str, data: schemas.ScoreIn) -> Risk:
+def score(
+    session: Session,
+    *,
+    actor: Principal,
+    key: str,
+    data: schemas.ScoreIn,
+    lookups: Lookups | None = None,
+) -> Risk:
     """Re-score one assessment; a current score only drops with a reason."""
     require(actor, Action.WORK_INCIDENTS)
     risk = RISK.held(get(session, actor=actor, key=key), data.version)
-    matrix = settings_of(session, risk.platform_slug).matrix
+    matrix = (lookups or Lookups()).settings_of(session, risk.platform_slug).matrix
     after = domain.check_rating(matrix, Rating(data.likelihood, data.impact), data.assessment)
     previous = rating(risk, data.assessment)
     if data.assessment is Assessment.CURRENT:
@@ -224,10 +282,6 @@ def transition(
     return RISK.saved(session, risk, actor, f"risk.{move.value}", before)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def accept(session: Session, *, actor: Principal, key: str, data: schemas.AcceptanceIn) -> Risk:
     """An operations manager accepts the risk as it stands until `until`; then it returns
     for review and its owner hears of it."""
@@ -242,7 +296,7 @@ def accept(session: Session, *, actor: Principal, key: str, data: schemas.Accept
         session,
         kind=ACCEPTANCE_TIMER,
         subject=risk.key,
-        due_at=_midnight(until),
+        due_at=clock.midnight(until),
         dedup_key=f"{risk.key}:acceptance",
     )
     RISK.event(session, risk, actor, "accept", f"Accepted until {until:%d %b %Y}: {data.reason}")

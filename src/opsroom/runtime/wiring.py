@@ -31,6 +31,7 @@ from opsroom.oncall import service as oncall
 from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
+from opsroom.risks import issues as risk_issues
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
 
@@ -64,6 +65,7 @@ TIMERS: jobs.Kinds = {
     reviews.DUE_TIMER: jobs.each(reviews.flag_overdue),
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
+    risk_issues.OVERDUE_TIMER: jobs.each(risk_issues.escalate_overdue),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
     anomalies.POLL_TIMER: jobs.each(polling.poll),
 }

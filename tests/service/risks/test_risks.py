@@ -22,6 +22,7 @@ from opsroom.risks import records as register
 from opsroom.risks import service as risks
 from opsroom.risks.domain import Assessment, Status, Transition
 from opsroom.runtime.worker import run_once
+from tests import factories
 from tests.conftest import TEST_NOW
 from tests.improvement import MANAGER, RESPONDER, resolved, two_squads
 
@@ -295,3 +296,27 @@ def test_an_issue_is_owned_due_and_escalated_with_a_reason(platform: Session) ->
     assert (moved.status, moved.escalated_to) == (IssueStatus.ESCALATED, "om@example.com")
     with pytest.raises(ValidationFailed):
         issues.create(platform, actor=RESPONDER, data=data.model_copy(update={"risk": "RSK-5"}))
+
+
+def test_risks_above_appetite_are_counted_per_platform_on_its_own_appetite(
+    platform: Session,
+) -> None:
+    factories.platform(platform, "retail")
+    factories.squad(platform, "shop", platform="retail")
+    raise_risk(platform)  # 4 x 5 = 20 on procurement
+    raise_risk(platform, title="Small", inherent_likelihood=2, inherent_impact=2)
+    raise_risk(platform, title="Shop stock feed", owner_squad="shop", services=[])
+    raise_risk(
+        platform, title="Shop tills", owner_squad="shop", services=[], inherent_likelihood=3
+    )  # 3 x 5 = 15
+    closed = raise_risk(platform, title="Gone", owner_squad="shop", services=[]).key
+    assess(platform, closed)
+    risks.transition(
+        platform, actor=RESPONDER, key=closed, move=Transition.CLOSE, data=schemas.RiskMove()
+    )
+    current = register.read_settings(platform, actor=MANAGER, platform="retail")
+    doc = schemas.RiskSettingsDoc.model_validate(
+        current.model_dump(exclude={"version", "updated_by", "updated_at"}) | {"appetite": 16}
+    )
+    register.replace_settings(platform, actor=MANAGER, platform="retail", doc=doc, version=0)
+    assert reports.above_appetite_by_platform(platform) == {"procurement": 1, "retail": 1}

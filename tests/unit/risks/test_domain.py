@@ -155,3 +155,17 @@ def test_a_risk_that_happens_more_often_never_ranks_lower(item: Exposure, factor
         item.blast_radius,
     )
     assert domain.rank([item, more])[0] is more
+
+
+def test_a_matrix_fits_the_levels_in_use_or_names_the_risks_beyond_each_axis() -> None:
+    fits = {"RSK-1": [Rating(3, 3), Rating(2, 1)]}
+    domain.check_matrix_fits(THREE, fits)
+    beyond = {f"RSK-{n}": [Rating(1, 1), Rating(4, 2)] for n in range(2, 25)}
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_matrix_fits(THREE, fits | beyond | {"RSK-99": [Rating(1, 5)]})
+    assert refused.value.fields == {
+        "likelihood": "3 levels are fewer than "
+        + ", ".join(f"RSK-{n}" for n in range(2, 22))
+        + " and 3 more use",
+        "impact": "3 levels are fewer than RSK-99 use",
+    }

@@ -53,6 +53,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "desk.sla",
         "incident.sla",
         "incident.update_due",
+        "issue.overdue",
         "oncall.escalate",
         "review.due",
         "risk.acceptance_expires",
