@@ -18,8 +18,17 @@ class TicketCreate(Input):
     kind: Kind = Kind.INCIDENT
     title: str = Field(min_length=3, max_length=300)
     description: str = Field(default="", max_length=20_000)
-    requester: EmailStr = Field(description="who reported it; hears every customer reply")
-    organisation: str = Field(min_length=1, max_length=120)
+    requester: EmailStr | None = Field(
+        default=None,
+        description="who reported it; hears every customer reply. A requester's own account "
+        "when left out; required from anyone else",
+    )
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="a requester's own organisation when left out; required from anyone else",
+    )
     service: Slug = Field(description="the service it is about; its squad's queue takes it")
     priority: Priority = Priority.P3
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit.records import Record
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.desk import domain, schemas
 from opsroom.desk.domain import Priority, Status, Transition
@@ -41,10 +41,19 @@ def _snapshot(ticket: Ticket) -> dict[str, Any]:
 TICKET = Record("ticket", _snapshot)
 
 
-def get(session: Session, *, actor: Principal, key: str) -> Ticket:
-    require(actor, Action.READ)
+def _visible(actor: Principal) -> Select[Ticket]:
+    """The tickets `actor` may read: a requester only their organisation's (so another's
+    key is simply not found), anyone else all."""
     query = select(Ticket).options(selectinload(Ticket.messages))
-    return keys.find(session, query, Ticket.number, key, PREFIX, "ticket")
+    if actor.role is Role.REQUESTER:
+        require(actor, Action.READ, organisation=actor.organisation)
+        return query.where(Ticket.organisation == actor.organisation)
+    require(actor, Action.READ)
+    return query
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Ticket:
+    return keys.find(session, _visible(actor), Ticket.number, key, PREFIX, "ticket")
 
 
 def search(
@@ -58,8 +67,7 @@ def search(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Ticket]:
-    require(actor, Action.READ)
-    query = select(Ticket).options(selectinload(Ticket.messages))
+    query = _visible(actor)
     if status:
         query = query.where(Ticket.status.in_(list(status)))
     if open_only:
@@ -72,7 +80,7 @@ def search(
 
 
 def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreate) -> Ticket:
-    require(actor, Action.READ)  # anyone signed in may report something
+    requester, organisation = _reporter(actor, data)
     try:
         service = catalog.get_service(session, data.service)
     except NotFound:
@@ -85,8 +93,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         kind=data.kind,
         title=data.title,
         description=data.description,
-        requester=str(data.requester).lower(),
-        organisation=data.organisation,
+        requester=requester,
+        organisation=organisation,
         platform_slug=service.platform.slug,
         service_slug=service.slug,
         squad=service.owner.slug,
@@ -103,6 +111,28 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
     TICKET.audited(session, ticket, actor, "ticket.opened", None)
     TICKET.event(session, ticket, actor, "opened", f"Ticket opened: {ticket.title}")
     return ticket
+
+
+def _reporter(actor: Principal, data: schemas.TicketCreate) -> tuple[str, str]:
+    """Who reported it, for which organisation: a requester for themselves and their own
+    organisation; anyone else signed in names both."""
+    if actor.role is not Role.REQUESTER:
+        require(actor, Action.READ)
+        return _named(data)
+    require(actor, Action.READ, organisation=data.organisation or actor.organisation)
+    if data.requester not in (None, actor.name):
+        refusal = "requesters report for themselves"
+        raise ValidationFailed(refusal, fields={"requester": refusal})
+    return actor.name, str(actor.organisation)
+
+
+def _named(data: schemas.TicketCreate) -> tuple[str, str]:
+    missing = {
+        name: "required" for name in ("requester", "organisation") if not getattr(data, name)
+    }
+    if missing:
+        raise ValidationFailed("name the requester and their organisation", fields=missing)
+    return str(data.requester).lower(), str(data.organisation)
 
 
 def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
@@ -210,7 +240,9 @@ def check_sla(session: Session, timer: Due) -> None:
     TICKET.audited(session, ticket, WORKER, "ticket.sla_breached", before, after={"sla": kind})
 
 
-def read(ticket: Ticket) -> schemas.TicketRead:
+def read(ticket: Ticket, viewer: Principal) -> schemas.TicketRead:
+    """The ticket as `viewer` may see it: a requester never sees internal notes."""
+    shown = [m for m in ticket.messages if not (m.internal and viewer.role is Role.REQUESTER)]
     return schemas.TicketRead(
         key=ticket.key,
         kind=domain.Kind(ticket.kind),
@@ -233,7 +265,7 @@ def read(ticket: Ticket) -> schemas.TicketRead:
         resolution_breached=ticket.resolution_breached,
         created_at=ticket.created_at,
         version=ticket.version,
-        messages=[schemas.MessageRead.model_validate(m) for m in ticket.messages],
+        messages=[schemas.MessageRead.model_validate(m) for m in shown],
     )
 
 

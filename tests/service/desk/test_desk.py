@@ -53,7 +53,7 @@ def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
 def test_a_ticket_waits_in_its_services_squad_queue_with_business_hours_targets(
     platform: Session,
 ) -> None:
-    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=opened(platform)))
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=opened(platform)), RESPONDER)
     assert (ticket.squad, ticket.platform, ticket.status) == ("payments", "procurement", Status.NEW)
     # Monday 10:00 in Amsterdam: P1 answers by 10:30 and resolves by 14:00 local time.
     assert ticket.first_response_due == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -135,7 +135,7 @@ def test_customer_updates_of_a_linked_incident_reach_the_requester_internal_ones
     for audience, body in ((Audience.INTERNAL, "db failover"), (Audience.CUSTOMER, "Fix deployed")):
         update = incident_schemas.StatusUpdateIn(audience=audience, body=body)
         incidents.post_status_update(platform, actor=RESPONDER, key=incident, data=update)
-    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=key))
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=key), RESPONDER)
     assert ticket.incident == incident
     assert [m.body for m in ticket.messages] == ["Fix deployed"]
     assert [m["body"] for m in mail_to_requester(platform)] == ["Fix deployed"]
