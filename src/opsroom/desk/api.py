@@ -74,9 +74,19 @@ def add_message(
 def link_ticket(
     session: DbSession, actor: Actor, key: str, data: schemas.LinkIn
 ) -> schemas.TicketRead:
-    """Link the incident others are affected by (its customer updates reach the requester)
-    or the problem behind it."""
+    """Link the problem behind it."""
     return desk.read(desk.link(session, actor=actor, key=key, data=data), actor)
+
+
+@router.post("/tickets/{key}/incident", responses=errors(404, 409))
+def escalate_ticket(
+    session: DbSession, actor: Actor, key: str, data: schemas.EscalationIn
+) -> schemas.TicketRead:
+    """Turn the ticket into an incident (declared from its title, service and description
+    with the `impact` and `urgency` given), or link it to the `incident` others are affected
+    by too. The requester is told, and hears every customer update on the incident after;
+    409 when the ticket is part of an incident already or no longer open."""
+    return desk.read(desk.escalate(session, actor=actor, key=key, data=data), actor)
 
 
 @router.post("/tickets/{key}/{move}", responses=errors(404, 409))

@@ -125,16 +125,33 @@ def note(key: str, body: str, as_json: bool = JsonOption) -> None:
 @app.command()
 def link(
     key: str,
-    incident: str | None = typer.Option(None, "--incident", "-i"),
-    problem: str | None = typer.Option(None, "--problem", "-p"),
+    problem: str = typer.Option(..., "--problem", "-p"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Link the incident others are affected by, or the problem behind it."""
+    """Link the problem behind it."""
     with unit_of_work(write=True) as session:
-        data = schemas.LinkIn(incident=incident, problem=problem)
+        data = schemas.LinkIn(problem=problem)
         who = actor(session)
         read = desk.read(desk.link(session, actor=who, key=key, data=data), who)
     _said(read, as_json, "linked")
+
+
+@app.command()
+def escalate(
+    key: str,
+    incident: str | None = typer.Option(
+        None, "--incident", "-i", help="the incident others are affected by too"
+    ),
+    impact: int = typer.Option(2, min=1, max=3, help="of an incident declared: 1 high ... 3 low"),
+    urgency: int = typer.Option(2, min=1, max=3, help="1 high ... 3 low"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Turn the ticket into an incident, or link it to --incident; the requester is told."""
+    with unit_of_work(write=True) as session:
+        data = schemas.EscalationIn(incident=incident, impact=impact, urgency=urgency)
+        who = actor(session)
+        read = desk.read(desk.escalate(session, actor=who, key=key, data=data), who)
+    _said(read, as_json, f"{read.incident} now covers")
 
 
 @app.command()

@@ -153,6 +153,23 @@ def move_ticket(
     )
 
 
+@router.post("/tickets/{key}/incident")
+def escalate(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "incident",
+        lambda: desk.escalate(
+            session, actor=actor, key=key, data=parse_form(schemas.EscalationIn, form)
+        ),
+    )
+
+
 # --- the survey, from the requester's email ---------------------------------------------------
 
 

@@ -43,8 +43,17 @@ class TicketMove(Input):
 
 
 class LinkIn(Input):
-    incident: str | None = Field(default=None, description="INC-42: others are affected too")
-    problem: str | None = Field(default=None, description="PRB-7: the cause behind it")
+    problem: str = Field(min_length=1, description="PRB-7: the cause behind it")
+
+
+class EscalationIn(Input):
+    incident: str | None = Field(
+        default=None,
+        description="INC-42: the incident others are affected by too; leave out to declare "
+        "one from the ticket (its title, service and description)",
+    )
+    impact: int = Field(default=2, ge=1, le=3, description="of an incident declared: 1 = high")
+    urgency: int = Field(default=2, ge=1, le=3, description="of an incident declared: 1 = high")
 
 
 class SurveyAnswer(Input):

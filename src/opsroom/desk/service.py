@@ -19,6 +19,7 @@ from opsroom.desk.models import Ticket, TicketMessage
 from opsroom.desk.surveys import send_survey
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, StatusUpdatePosted
+from opsroom.incidents.schemas import IncidentCreate
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
@@ -31,6 +32,7 @@ from opsroom.problems import service as problems
 PREFIX = "TKT"
 SLA_TIMER = "desk.sla"
 WORKER = "opsroom-worker"
+DESCRIPTION_LIMIT = 20_000  # what an incident's description holds
 
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -204,24 +206,62 @@ def _resolved(session: Session, ticket: Ticket) -> None:
 
 
 def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Ticket:
-    """Link the ticket to the incident others are affected by, or the problem behind it."""
+    """Link the ticket to the problem behind it."""
     require(actor, Action.WORK_INCIDENTS)
-    if data.incident is None and data.problem is None:
-        raise ValidationFailed("name an incident or a problem", fields={"incident": "required"})
     ticket = get(session, actor=actor, key=key)
     before = _snapshot(ticket)
-    if data.incident is not None:
-        ticket.incident_number = _found(incidents.get, session, actor, data.incident, "incident")
-    if data.problem is not None:
-        ticket.problem_number = _found(problems.get, session, actor, data.problem, "problem")
+    ticket.problem_number = _found(problems.get, session, actor, data.problem, "problem").number
     return TICKET.saved(session, ticket, actor, "ticket.linked", before)
 
 
-def _found(get_one: Any, session: Session, actor: Principal, key: str, field: str) -> int:
+def _found(get_one: Any, session: Session, actor: Principal, key: str, field: str) -> Any:
     try:
-        return int(get_one(session, actor=actor, key=key).number)
+        return get_one(session, actor=actor, key=key)
     except NotFound as exc:
         raise ValidationFailed(exc.message, fields={field: exc.message}) from None
+
+
+def escalate(session: Session, *, actor: Principal, key: str, data: schemas.EscalationIn) -> Ticket:
+    """Turn the ticket into an incident, or link it to the one others are affected by too.
+    Either way its requester is told now, and hears every customer update posted on the
+    incident from then on (relay_incident_update)."""
+    require(actor, Action.WORK_INCIDENTS)
+    ticket = get(session, actor=actor, key=key)
+    _escalable(ticket)
+    before = _snapshot(ticket)
+    if data.incident:
+        incident = _found(incidents.get, session, actor, data.incident, "incident")
+    else:
+        incident = incidents.declare(session, actor=actor, data=_incident_from(ticket, data))
+    ticket.incident_number = incident.number
+    body = f"We are handling this as part of incident {incident.key}: {incident.title}."
+    ticket.messages.append(TicketMessage(author=str(actor), body=body))
+    _answered(ticket)
+    tell_requester(session, ticket, body, occasion=incident.key)
+    TICKET.event(session, ticket, actor, "escalated", f"Handled as part of {incident.key}")
+    return TICKET.saved(session, ticket, actor, "ticket.escalated", before)
+
+
+def _escalable(ticket: Ticket) -> None:
+    if ticket.incident_number is not None:
+        linked = keys.format_key(incidents.PREFIX, ticket.incident_number)
+        raise Conflict(f"{ticket.key} is part of {linked} already", fields={"incident": linked})
+    if ticket.status not in domain.OPEN:
+        raise Conflict(
+            f"a {ticket.status} ticket is not turned into an incident",
+            fields={"status": f"is {ticket.status}"},
+        )
+
+
+def _incident_from(ticket: Ticket, data: schemas.EscalationIn) -> IncidentCreate:
+    reported = f"Reported by {ticket.requester} ({ticket.organisation}) in {ticket.key}."
+    return IncidentCreate(
+        title=ticket.title,
+        description=f"{reported}\n\n{ticket.description}".strip()[:DESCRIPTION_LIMIT],
+        services=[ticket.service_slug],
+        impact=data.impact,
+        urgency=data.urgency,
+    )
 
 
 def check_sla(session: Session, timer: Due) -> None:
