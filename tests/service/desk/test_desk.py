@@ -44,12 +44,6 @@ def survey_token(session: Session) -> str:
     return link.rsplit("/", 1)[1]
 
 
-@pytest.fixture
-def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
-    two_squads(session)
-    return session
-
-
 def test_a_ticket_waits_in_its_services_squad_queue_with_business_hours_targets(
     platform: Session,
 ) -> None:

@@ -12,17 +12,10 @@ from opsroom.desk.domain import Status, Transition
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience
-from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
-from tests.improvement import RESPONDER, two_squads
+from tests.improvement import RESPONDER
 from tests.service.desk.test_desk import mail_to_requester, opened
 from tests.service.desk.test_requesters import ANN
-
-
-@pytest.fixture
-def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
-    two_squads(session)
-    return session
 
 
 def test_a_ticket_becomes_an_incident_and_its_requester_hears_its_updates(

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 from opsroom.auth.domain import Principal, Role
 from opsroom.desk import schemas
 from opsroom.desk import service as desk
-from opsroom.infra import clock
 from opsroom.infra.errors import Forbidden, NotFound, ValidationFailed
-from tests.improvement import RESPONDER, two_squads
+from tests.improvement import RESPONDER
 
 ANN = Principal(name="ann@acme.example", role=Role.REQUESTER, organisation="Acme")
 BOB = Principal(name="bob@globex.example", role=Role.REQUESTER, organisation="Globex")
@@ -22,12 +21,6 @@ def reported(session: Session, who: Principal, **fields: str) -> str:
         {"title": "Cannot log in", "service": "checkout", **fields}
     )
     return desk.open_ticket(session, actor=who, data=data).key
-
-
-@pytest.fixture
-def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
-    two_squads(session)
-    return session
 
 
 def test_a_requester_reports_for_themselves_and_their_organisation(platform: Session) -> None:
