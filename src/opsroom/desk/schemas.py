@@ -111,6 +111,16 @@ class Csat(BaseModel):
     csat: float | None
 
 
+class CsatFigures(BaseModel):
+    """A period's satisfaction: of the surveys sent in it (the tickets resolved then), as
+    answered so far, overall and per squad."""
+
+    sent: int
+    answered: int
+    csat: float | None = Field(description="share of answers scoring 4 or 5, in percent")
+    by_squad: list[Csat]
+
+
 class PublicUpdate(BaseModel):
     at: datetime
     body: str
