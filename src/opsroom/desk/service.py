@@ -16,6 +16,7 @@ from opsroom.catalog import service as catalog
 from opsroom.desk import domain, schemas
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.desk.models import Ticket, TicketMessage
+from opsroom.desk.surveys import csat_figures as csat_figures
 from opsroom.desk.surveys import send_survey
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, StatusUpdatePosted

@@ -100,7 +100,7 @@ def csat(session: Session, *, actor: Principal, squad: str | None = None) -> sch
     return _summed(squad, [(score, int(n)) for score, n in session.execute(query)])
 
 
-def figures(
+def csat_figures(
     session: Session,
     *,
     actor: Principal,
