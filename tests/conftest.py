@@ -267,6 +267,7 @@ def bearer_for(
     *,
     scopes: list[Scope] | None = None,
     vendor: str | None = None,
+    organisation: str | None = None,
 ) -> str:
     """A real account with a real API token, as an administrator would create them."""
     with session_scope(settings) as s:
@@ -278,6 +279,7 @@ def bearer_for(
                 display_name=email.split("@")[0],
                 role=role,
                 vendor=vendor,
+                organisation=organisation,
                 service_account=True,
             ),
         )

@@ -249,6 +249,15 @@ def test_admin_manages_users_and_role_changes_are_audited(client: TestClient) ->
             "request",
         ),
         (
+            {
+                "email": "b@example.com",
+                "display_name": "B",
+                "role": "requester",
+                "password": "a long enough secret",
+            },
+            "request",
+        ),
+        (
             {"email": "not-an-email", "display_name": "B", "password": "a long enough secret"},
             "email",
         ),
@@ -285,6 +294,22 @@ def test_only_admins_manage_users(settings: Settings) -> None:
     assert refused.json()["error"]["message"] == "this token lacks the 'admin' scope"
 
 
+def test_a_requester_changed_to_a_responder_keeps_no_organisation(client: TestClient) -> None:
+    body = {
+        "email": "ann@acme.example",
+        "display_name": "Ann",
+        "role": "requester",
+        "organisation": "Acme",
+        "password": "a long enough secret",
+    }
+    assert created(client, "/api/v1/users", body)["organisation"] == "Acme"
+    kept = client.patch("/api/v1/users/ann@acme.example", json={"version": 1, "role": "responder"})
+    assert kept.status_code == 422
+    assert kept.json()["error"]["fields"] == {"organisation": "does not match the role"}
+    moved = {"version": 1, "role": "responder", "organisation": None}
+    assert client.patch("/api/v1/users/ann@acme.example", json=moved).json()["organisation"] is None
+
+
 def test_me_describes_the_caller(settings: Settings) -> None:
     with client_as(
         settings, bearer_for(settings, "r@example.com", Role.RESPONDER, scopes=[Scope.READ])
@@ -295,6 +320,7 @@ def test_me_describes_the_caller(settings: Settings) -> None:
         "role": "responder",
         "squads": [],
         "vendor": None,
+        "organisation": None,
         "scopes": ["read"],
         "via": "token",
     }

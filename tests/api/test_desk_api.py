@@ -54,7 +54,7 @@ def test_refusals_name_the_field_and_change_nothing(
     assert stale.status_code == 409
     closed = catalog_client.post(f"/api/v1/tickets/{key}/close", json={})
     assert closed.json()["error"]["message"] == "a new ticket cannot close"
-    link = catalog_client.post(f"/api/v1/tickets/{key}/links", json={"incident": "INC-9"})
+    link = catalog_client.post(f"/api/v1/tickets/{key}/incident", json={"incident": "INC-9"})
     assert (link.status_code, link.json()["error"]["fields"]) == (
         422,
         {"incident": "no incident INC-9"},
@@ -88,3 +88,16 @@ def test_the_status_page_is_public_and_answers_304_while_nothing_changes(
     assert page.status_code == 200
     assert "Major outage" in page.text and "Login down" in page.text
     assert anonymous.get("/api/v1/status/nowhere").status_code == 404
+
+
+def test_a_ticket_is_turned_into_an_incident_once(
+    catalog_client: TestClient, ticket: dict[str, Any]
+) -> None:
+    key = ticket["key"]
+    escalated = catalog_client.post(f"/api/v1/tickets/{key}/incident", json={"impact": 1})
+    assert (escalated.status_code, escalated.json()["incident"]) == (200, "INC-1")
+    assert catalog_client.get("/api/v1/incidents/INC-1").json()["services"] == ["auth"]
+    again = catalog_client.post(f"/api/v1/tickets/{key}/incident", json={"incident": "INC-1"})
+    assert (again.status_code, again.json()["error"]["fields"]) == (409, {"incident": "INC-1"})
+    out_of_range = catalog_client.post(f"/api/v1/tickets/{key}/incident", json={"urgency": 4})
+    assert "urgency" in out_of_range.json()["error"]["fields"]

@@ -86,3 +86,15 @@ def test_a_viewer_who_replies_is_refused_beside_the_form(
     assert f"{key}" in refused.text and 'role="alert"' in refused.text
     assert 'name="body"' in refused.text
     assert "a viewer&#39;s reply" not in catalog_client.get(f"/tickets/{key}", headers=HTML).text
+
+
+def test_an_incident_is_declared_from_the_ticket_page(catalog_client: TestClient) -> None:
+    key = created(catalog_client, "/api/v1/tickets", TICKET)["key"]
+    assert "Declare an incident" in catalog_client.get(f"/tickets/{key}", headers=HTML).text
+    unknown = post(catalog_client, f"/tickets/{key}/incident", {"incident": "INC-7"})
+    assert unknown.status_code == 422 and 'id="incident-incident-error"' in unknown.text
+    declared = post(catalog_client, f"/tickets/{key}/incident", {"impact": "1", "urgency": "2"})
+    assert declared.status_code == 303
+    page = catalog_client.get(f"/tickets/{key}", headers=HTML).text
+    assert 'href="/incidents/INC-1"' in page and "Declare an incident" not in page
+    assert "part of incident INC-1" in page

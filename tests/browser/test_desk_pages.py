@@ -3,6 +3,8 @@ link in a browser without an account."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -21,11 +23,11 @@ REQUESTER = "browser.requester@acme.example"
 AGENT = Principal(name=RESPONDER, role=Role.RESPONDER)
 
 
-def _opened(settings: Settings) -> str:
+def _opened(settings: Settings, requester: str = REQUESTER, organisation: str = "Acme") -> str:
     data = schemas.TicketCreate(
         title="Supplier portal is slow",
-        requester=REQUESTER,
-        organisation="Acme",
+        requester=requester,
+        organisation=organisation,
         service="supplier-portal",
     )
     with session_scope(settings) as s:
@@ -60,3 +62,40 @@ def test_a_responder_replies_and_resolves_and_the_requester_answers_the_survey(
     requester.get_by_label("Anything to add?").fill("Fast answer")
     requester.get_by_role("button", name="Send").click()
     expect(requester.get_by_role("status")).to_contain_text("your answer is recorded")
+
+
+PORTAL_REQUESTER = "m.jansen@acme.example"  # the demo's requester of Acme
+
+
+def test_a_requester_reports_from_the_portal_and_follows_the_ticket(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    elsewhere = _opened(demo_settings, "bob@globex.example", "Globex")
+    page = open_tab(PORTAL_REQUESTER)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/portal$"))
+    expect(page.locator("nav.domains a")).to_have_text(["Your tickets", "Report something"])
+    expect(page.locator("main")).not_to_contain_text(elsewhere)
+
+    page.get_by_role("link", name="Report something").first.click()
+    page.get_by_label("Title").fill("Invoices will not download")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("main")).to_contain_text("Choose the service")
+    page.get_by_label("Service").select_option("supplier-portal")
+    page.get_by_label("What is happening, or what you need").fill("Since this morning")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("h1")).to_contain_text("Invoices will not download")
+    key = page.url.rsplit("/", 1)[1]
+
+    with session_scope(demo_settings) as s:
+        for body, internal in (("Fixed the export job", False), ("Cron was paused", True)):
+            note = schemas.MessageIn(body=body, internal=internal)
+            desk.add_message(s, actor=AGENT, key=key, data=note)
+    page.reload()
+    expect(page.get_by_label("Messages")).to_contain_text("Fixed the export job")
+    expect(page.locator("main")).not_to_contain_text("Cron was paused")
+    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
+
+    assert (hidden := page.goto(f"/tickets/{elsewhere}")) is not None and hidden.status == 404
+    assert (refused := page.goto("/incidents")) is not None and refused.status == 403
+    expect(page.locator(".message")).to_contain_text("their organisation's tickets")

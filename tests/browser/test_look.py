@@ -29,6 +29,7 @@ ROLES = [
     "responder@example.com",
     VIEWER,
     "contact@payflow.example.com",
+    "m.jansen@acme.example",
 ]
 PHONE = {"width": 390, "height": 844}
 FORMS = [

@@ -27,7 +27,9 @@ def test_a_ticket_is_opened_answered_linked_and_resolved(opsroom: CliRunner) -> 
     assert (opened["squad"], opened["status"]) == ("identity", "new")
     assert run_json(opsroom, "ticket", "note", key, "check the pool")["status"] == "new"
     assert run_json(opsroom, "ticket", "reply", key, "On it")["status"] == "open"
-    resolved = run_json(opsroom, "ticket", "move", key, "resolve", "--version", "3")
+    escalated = run_json(opsroom, "ticket", "escalate", key, "--impact", "1")
+    assert (escalated["incident"], escalated["version"]) == ("INC-1", 4)
+    resolved = run_json(opsroom, "ticket", "move", key, "resolve", "--version", "4")
     assert resolved["status"] == "resolved"
     assert [t["key"] for t in run_json(opsroom, "ticket", "list", "--status", "resolved")] == [key]
     assert run_json(opsroom, "ticket", "csat") == {

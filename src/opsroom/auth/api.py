@@ -20,6 +20,7 @@ def me(session: DbSession, actor: Actor) -> schemas.Me:
         role=actor.role,
         squads=sorted(actor.squads),
         vendor=actor.vendor,
+        organisation=actor.organisation,
         scopes=sorted(actor.scopes),
         via=actor.via,
     )

@@ -32,6 +32,7 @@ def create(
     role: Role = typer.Option(Role.VIEWER, help="what they may do"),
     admin: bool = typer.Option(False, "--admin", help="shorthand for --role admin"),
     vendor: str | None = typer.Option(None, help="vendor slug, for vendor contacts"),
+    organisation: str | None = typer.Option(None, help="customer organisation, for requesters"),
     timezone: str = typer.Option("UTC", help="IANA zone, e.g. Europe/Amsterdam"),
     service_account: bool = typer.Option(
         False, "--service-account", help="no password: tokens only"
@@ -49,6 +50,7 @@ def create(
                 "display_name": name,
                 "role": Role.ADMIN if admin else role,
                 "vendor": vendor,
+                "organisation": organisation,
                 "timezone": timezone,
                 "password": password,
                 "service_account": service_account,
@@ -77,7 +79,12 @@ def list_users(as_json: bool = JsonOption) -> None:
 
 
 @user_app.command("set-role")
-def set_role(email: str, role: Role, vendor: str | None = typer.Option(None)) -> None:
+def set_role(
+    email: str,
+    role: Role,
+    vendor: str | None = typer.Option(None),
+    organisation: str | None = typer.Option(None, help="for requesters"),
+) -> None:
     """Change someone's role (audited)."""
     with unit_of_work(write=True) as session:
         user = auth.get_user(session, email)
@@ -85,7 +92,9 @@ def set_role(email: str, role: Role, vendor: str | None = typer.Option(None)) ->
             session,
             actor=actor(session),
             email=email,
-            data=schemas.UserUpdate(version=user.version, role=role, vendor=vendor),
+            data=schemas.UserUpdate(
+                version=user.version, role=role, vendor=vendor, organisation=organisation
+            ),
         )
     out.print(f"{email} is now {role.value}")
 

@@ -17,9 +17,11 @@ class Role(StrEnum):
     OPERATIONS_MANAGER = "operations_manager"
     ADMIN = "admin"
     VENDOR_CONTACT = "vendor_contact"
+    REQUESTER = "requester"  # a customer: raises tickets, sees their organisation's only
 
 
-# Each role can do everything the roles below it can; a vendor contact stands outside the ladder.
+# Each role can do everything the roles below it can; a vendor contact and a requester stand
+# outside the ladder.
 LADDER = [Role.VIEWER, Role.RESPONDER, Role.SQUAD_LEAD, Role.OPERATIONS_MANAGER, Role.ADMIN]
 
 
@@ -60,6 +62,10 @@ RULES: dict[Action, Rule] = {
 
 # What a vendor contact may do on what their vendor is engaged on (and nothing else).
 VENDOR_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
+# What a requester may do on their organisation's tickets (and nothing else).
+REQUESTER_ACTIONS = frozenset({Action.READ})
+
+OUTSIDERS = frozenset({Role.VENDOR_CONTACT, Role.REQUESTER})
 
 ALL_SCOPES = frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN})
 
@@ -72,6 +78,7 @@ class Principal:
     role: Role
     squads: frozenset[str] = frozenset()  # squads the person is a member of
     vendor: str | None = None  # the vendor a vendor contact works for
+    organisation: str | None = None  # the customer organisation a requester belongs to
     scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
     user_id: int | None = None
     via: str = field(default="session")  # session, token, cli, integration
@@ -104,20 +111,38 @@ def _rank(role: Role) -> int:
     return LADDER.index(role) if role in LADDER else -1
 
 
-def decide(
-    principal: Principal, action: Action, *, squads: Iterable[str] = (), vendor: str | None = None
+def _outsider(
+    principal: Principal, action: Action, vendor: str | None, organisation: str | None
 ) -> Decision:
-    """May principal do action on something owned by `squads` (or belonging to `vendor`)?"""
+    """Vendor contacts and requesters act on their own vendor's or organisation's things."""
+    if principal.role is Role.VENDOR_CONTACT:
+        own, allowed = vendor is not None and vendor == principal.vendor, VENDOR_ACTIONS
+        refusal = "vendor contacts see only what their vendor is engaged on"
+    else:
+        own = organisation is not None and organisation == principal.organisation
+        allowed, refusal = REQUESTER_ACTIONS, "requesters see only their organisation's tickets"
+    if action is Action.SELF_SERVICE or (action in allowed and own):
+        return Decision(True)
+    return Decision(False, refusal)
+
+
+def decide(
+    principal: Principal,
+    action: Action,
+    *,
+    squads: Iterable[str] = (),
+    vendor: str | None = None,
+    organisation: str | None = None,
+) -> Decision:
+    """May principal do action on something owned by `squads` (or belonging to `vendor`, or
+    to a customer `organisation`)?"""
     rule = RULES[action]
     if rule.scope not in principal.scopes:
         return Decision(False, f"this token lacks the '{rule.scope}' scope")
     if action is Action.INGEST:
         return Decision(True)
-    if principal.role is Role.VENDOR_CONTACT:
-        own_vendor = vendor is not None and vendor == principal.vendor
-        if action is Action.SELF_SERVICE or (action in VENDOR_ACTIONS and own_vendor):
-            return Decision(True)
-        return Decision(False, "vendor contacts see only what their vendor is engaged on")
+    if principal.role in OUTSIDERS:
+        return _outsider(principal, action, vendor, organisation)
     if rule.role is None or _rank(principal.role) < _rank(rule.role):
         needed = rule.role.value.replace("_", " ") if rule.role else "an integration key"
         return Decision(False, f"you need the {needed} role for this")
@@ -131,9 +156,14 @@ def decide(
 
 
 def require(
-    principal: Principal, action: Action, *, squads: Iterable[str] = (), vendor: str | None = None
+    principal: Principal,
+    action: Action,
+    *,
+    squads: Iterable[str] = (),
+    vendor: str | None = None,
+    organisation: str | None = None,
 ) -> None:
-    decision = decide(principal, action, squads=squads, vendor=vendor)
+    decision = decide(principal, action, squads=squads, vendor=vendor, organisation=organisation)
     if not decision.allowed:
         raise Forbidden(decision.reason)
 

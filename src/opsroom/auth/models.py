@@ -20,6 +20,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     role: Mapped[str] = mapped_column(String(30))
     vendor_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    organisation: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
     phone: Mapped[str] = mapped_column(String(50), default="")
     is_service_account: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -40,6 +40,12 @@ class UserCreate(Input):
     vendor: str | None = Field(
         default=None, description="vendor slug; required for vendor contacts"
     )
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="customer organisation; required for requesters",
+    )
     timezone: TimeZone = "UTC"
     phone: str = Field(default="", max_length=50)
     service_account: bool = False
@@ -48,6 +54,8 @@ class UserCreate(Input):
     def _vendor_for_vendor_contacts(self) -> UserCreate:
         if (self.role is Role.VENDOR_CONTACT) != (self.vendor is not None):
             raise ValueError("a vendor is given for vendor contacts, and only for them")
+        if (self.role is Role.REQUESTER) != (self.organisation is not None):
+            raise ValueError("an organisation is given for requesters, and only for them")
         if not self.service_account and self.password is None:
             raise ValueError("people need a password; only service accounts have none")
         return self
@@ -58,6 +66,7 @@ class UserUpdate(Input):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     vendor: str | None = None
+    organisation: str | None = Field(default=None, min_length=1, max_length=120)
     timezone: TimeZone | None = None
     phone: str | None = Field(default=None, max_length=50)
     active: bool | None = None
@@ -70,6 +79,7 @@ class UserRead(BaseModel):
     display_name: str
     role: Role
     vendor_slug: str | None
+    organisation: str | None
     timezone: str
     phone: str
     is_service_account: bool
@@ -114,5 +124,6 @@ class Me(BaseModel):
     role: Role
     squads: list[str]
     vendor: str | None
+    organisation: str | None
     scopes: list[Scope]
     via: str

@@ -126,6 +126,7 @@ def create_user(
         display_name=data.display_name,
         role=data.role,
         vendor_slug=data.vendor,
+        organisation=data.organisation,
         timezone=data.timezone,
         phone=data.phone,
         is_service_account=data.service_account,
@@ -163,11 +164,7 @@ def update_user(
     before = {k: getattr(user, k) for k in changes}
     for name, value in changes.items():
         setattr(user, name, value)
-    if (user.role == Role.VENDOR_CONTACT) != (user.vendor_slug is not None):
-        raise ValidationFailed(
-            "a vendor is set for vendor contacts, and only for them",
-            fields={"vendor": "does not match the role"},
-        )
+    _check_role_ties(user)
     user.version += 1
     action = "user.role_changed" if "role" in changes else "user.updated"
     _audit(
@@ -181,6 +178,20 @@ def update_user(
     if not user.is_active:
         session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     return user
+
+
+def _check_role_ties(user: User) -> None:
+    """A vendor contact has a vendor and a requester an organisation; nobody else has one."""
+    if (user.role == Role.VENDOR_CONTACT) != (user.vendor_slug is not None):
+        raise ValidationFailed(
+            "a vendor is set for vendor contacts, and only for them",
+            fields={"vendor": "does not match the role"},
+        )
+    if (user.role == Role.REQUESTER) != (user.organisation is not None):
+        raise ValidationFailed(
+            "an organisation is set for requesters, and only for them",
+            fields={"organisation": "does not match the role"},
+        )
 
 
 def set_password(session: Session, *, actor: Principal, email: str, password: str) -> None:
@@ -215,6 +226,7 @@ def principal_for(
         role=Role(user.role),
         squads=frozenset(squads_of(session, user.email)),
         vendor=user.vendor_slug,
+        organisation=user.organisation,
         scopes=scopes,
         user_id=user.id,
         via=via,
@@ -325,6 +337,8 @@ def allowed_scopes(role: Role) -> set[Scope]:
         return {Scope.READ, Scope.WRITE, Scope.ADMIN, Scope.INGEST}
     if role in (Role.VIEWER, Role.VENDOR_CONTACT):
         return {Scope.READ}
+    if role is Role.REQUESTER:
+        return {Scope.READ, Scope.WRITE}
     return {Scope.READ, Scope.WRITE, Scope.INGEST}
 
 

@@ -27,6 +27,7 @@ from opsroom.infra.errors import NotFound
 DEMO_CATALOG = Path(__file__).parent / "catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
 # Squad leads are members of their squad in the demo catalog, so they may edit its services.
+# The last of each is the vendor of a vendor contact, or the organisation of a requester.
 DEMO_ACCOUNTS = (
     ("admin@example.com", "Demo Administrator", Role.ADMIN, None),
     ("om@example.com", "Demo Operations Manager (Procurement)", Role.OPERATIONS_MANAGER, None),
@@ -49,6 +50,8 @@ DEMO_ACCOUNTS = (
         Role.VENDOR_CONTACT,
         "payflow",
     ),
+    # A customer whose organisation's tickets the demo desk has.
+    ("m.jansen@acme.example", "Demo Requester (Acme)", Role.REQUESTER, "Acme"),
 )
 
 
@@ -77,15 +80,18 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     return result.as_dict()
 
 
-def _ensure_account(
-    session: Session, email: str, name: str, role: Role, vendor: str | None
-) -> bool:
+def _ensure_account(session: Session, email: str, name: str, role: Role, tie: str | None) -> bool:
     """Create the demo account unless it exists; whether it was created."""
     try:
         auth.get_user(session, email)
     except NotFound:
         data = UserCreate(
-            email=email, display_name=name, role=role, vendor=vendor, password=DEMO_PASSWORD
+            email=email,
+            display_name=name,
+            role=role,
+            vendor=tie if role is Role.VENDOR_CONTACT else None,
+            organisation=tie if role is Role.REQUESTER else None,
+            password=DEMO_PASSWORD,
         )
         auth.create_user(session, actor=DEMO_ACTOR, data=data, demo=True)
         return True

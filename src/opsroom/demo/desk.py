@@ -179,4 +179,5 @@ def _affected_by_open_major(session: Session, now: datetime) -> None:
         )
         with _at(max(incident.detected_at, now - timedelta(minutes=30)) + timedelta(minutes=n)):
             key = desk.open_ticket(session, actor=AGENT, data=data).key
-            desk.link(session, actor=AGENT, key=key, data=schemas.LinkIn(incident=incident.key))
+            same = schemas.EscalationIn(incident=incident.key)
+            desk.escalate(session, actor=AGENT, key=key, data=same)

@@ -40,7 +40,7 @@ def list_tickets(
         limit=limit,
         cursor=cursor,
     )
-    return PageOut(items=[desk.read(t) for t in page.items], next_cursor=page.next_cursor)
+    return PageOut(items=[desk.read(t, actor) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/tickets/csat", responses=errors())
@@ -52,12 +52,12 @@ def ticket_csat(session: DbSession, actor: Actor, squad: str | None = None) -> s
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, responses=errors())
 def open_ticket(session: DbSession, actor: Actor, data: schemas.TicketCreate) -> schemas.TicketRead:
     """The service's squad takes it in its queue; the SLA clocks start in business hours."""
-    return desk.read(desk.open_ticket(session, actor=actor, data=data))
+    return desk.read(desk.open_ticket(session, actor=actor, data=data), actor)
 
 
 @router.get("/tickets/{key}", responses=errors(404))
 def get_ticket(session: DbSession, actor: Actor, key: str) -> schemas.TicketRead:
-    return desk.read(desk.get(session, actor=actor, key=key))
+    return desk.read(desk.get(session, actor=actor, key=key), actor)
 
 
 @router.post(
@@ -67,16 +67,26 @@ def add_message(
     session: DbSession, actor: Actor, key: str, data: schemas.MessageIn
 ) -> schemas.TicketRead:
     """A reply the requester is sent, or an internal note (`internal`) they never see."""
-    return desk.read(desk.add_message(session, actor=actor, key=key, data=data))
+    return desk.read(desk.add_message(session, actor=actor, key=key, data=data), actor)
 
 
 @router.post("/tickets/{key}/links", responses=errors(404))
 def link_ticket(
     session: DbSession, actor: Actor, key: str, data: schemas.LinkIn
 ) -> schemas.TicketRead:
-    """Link the incident others are affected by (its customer updates reach the requester)
-    or the problem behind it."""
-    return desk.read(desk.link(session, actor=actor, key=key, data=data))
+    """Link the problem behind it."""
+    return desk.read(desk.link(session, actor=actor, key=key, data=data), actor)
+
+
+@router.post("/tickets/{key}/incident", responses=errors(404, 409))
+def escalate_ticket(
+    session: DbSession, actor: Actor, key: str, data: schemas.EscalationIn
+) -> schemas.TicketRead:
+    """Turn the ticket into an incident (declared from its title, service and description
+    with the `impact` and `urgency` given), or link it to the `incident` others are affected
+    by too. The requester is told, and hears every customer update on the incident after;
+    409 when the ticket is part of an incident already or no longer open."""
+    return desk.read(desk.escalate(session, actor=actor, key=key, data=data), actor)
 
 
 @router.post("/tickets/{key}/{move}", responses=errors(404, 409))
@@ -91,7 +101,7 @@ def move_ticket(
     moved = desk.transition(
         session, actor=actor, key=key, move=move, data=data or schemas.TicketMove()
     )
-    return desk.read(moved)
+    return desk.read(moved, actor)
 
 
 @router.get("/surveys/{token}", responses=errors(404))

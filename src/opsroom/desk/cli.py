@@ -44,7 +44,8 @@ def open_ticket(
             priority=Priority(priority),
             description=description,
         )
-        read = desk.read(desk.open_ticket(session, actor=actor(session), data=data))
+        who = actor(session)
+        read = desk.read(desk.open_ticket(session, actor=who, data=data), who)
     _said(read, as_json, "opened")
 
 
@@ -56,15 +57,16 @@ def list_tickets(
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
+        who = actor(session)
         page = desk.search(
             session,
-            actor=actor(session),
+            actor=who,
             status=status,
             squad=squad,
             organisation=organisation,
             limit=500,
         )
-        rows = [desk.read(t) for t in page.items]
+        rows = [desk.read(t, who) for t in page.items]
     emit(
         rows,
         as_json,
@@ -86,7 +88,8 @@ def _breached(read: schemas.TicketRead) -> str:
 @app.command()
 def show(key: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
-        read = desk.read(desk.get(session, actor=actor(session), key=key))
+        who = actor(session)
+        read = desk.read(desk.get(session, actor=who, key=key), who)
     emit(read, as_json, lambda: _print(read))
 
 
@@ -102,7 +105,8 @@ def _print(read: schemas.TicketRead) -> None:
 def _message(key: str, body: str, *, internal: bool, as_json: bool) -> None:
     with unit_of_work(write=True) as session:
         data = schemas.MessageIn(body=body, internal=internal)
-        read = desk.read(desk.add_message(session, actor=actor(session), key=key, data=data))
+        who = actor(session)
+        read = desk.read(desk.add_message(session, actor=who, key=key, data=data), who)
     _said(read, as_json, "noted on" if internal else "replied on")
 
 
@@ -121,15 +125,33 @@ def note(key: str, body: str, as_json: bool = JsonOption) -> None:
 @app.command()
 def link(
     key: str,
-    incident: str | None = typer.Option(None, "--incident", "-i"),
-    problem: str | None = typer.Option(None, "--problem", "-p"),
+    problem: str = typer.Option(..., "--problem", "-p"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Link the incident others are affected by, or the problem behind it."""
+    """Link the problem behind it."""
     with unit_of_work(write=True) as session:
-        data = schemas.LinkIn(incident=incident, problem=problem)
-        read = desk.read(desk.link(session, actor=actor(session), key=key, data=data))
+        data = schemas.LinkIn(problem=problem)
+        who = actor(session)
+        read = desk.read(desk.link(session, actor=who, key=key, data=data), who)
     _said(read, as_json, "linked")
+
+
+@app.command()
+def escalate(
+    key: str,
+    incident: str | None = typer.Option(
+        None, "--incident", "-i", help="the incident others are affected by too"
+    ),
+    impact: int = typer.Option(2, min=1, max=3, help="of an incident declared: 1 high ... 3 low"),
+    urgency: int = typer.Option(2, min=1, max=3, help="1 high ... 3 low"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Turn the ticket into an incident, or link it to --incident; the requester is told."""
+    with unit_of_work(write=True) as session:
+        data = schemas.EscalationIn(incident=incident, impact=impact, urgency=urgency)
+        who = actor(session)
+        read = desk.read(desk.escalate(session, actor=who, key=key, data=data), who)
+    _said(read, as_json, f"{read.incident} now covers")
 
 
 @app.command()
@@ -142,8 +164,9 @@ def move(
     """wait, resume, resolve (sends the survey), reopen or close."""
     with unit_of_work(write=True) as session:
         data = schemas.TicketMove(version=version)
-        moved = desk.transition(session, actor=actor(session), key=key, move=to, data=data)
-        read = desk.read(moved)
+        who = actor(session)
+        moved = desk.transition(session, actor=who, key=key, move=to, data=data)
+        read = desk.read(moved, who)
     _said(read, as_json, "moved")
 
 

@@ -1,19 +1,22 @@
 """The service desk in the browser: the queue, a ticket with its replies and internal notes,
-and the satisfaction survey a requester answers from the link in their email."""
+the portal where requesters report something and follow their organisation's tickets, and
+the satisfaction survey a requester answers from the link in their email."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Principal
+from opsroom.auth.domain import Principal, Role
+from opsroom.catalog import service as catalog
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.api import cached
-from opsroom.desk.domain import Status, Transition
+from opsroom.desk.domain import Kind, Priority, Status, Transition
 from opsroom.web.pages import (
     Failure,
     Filter,
@@ -26,6 +29,8 @@ from opsroom.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# Requesters' pages as much as the desk's: the service shows each only what is theirs.
+portal = APIRouter(include_in_schema=False)
 # Reached from an email by a requester who has no account: the survey's token is the key.
 links = APIRouter(include_in_schema=False)
 
@@ -39,7 +44,7 @@ def queue(
     chosen = [Status(status)] if status in set(Status) else []
     page = desk.search(session, actor=actor, squad=squad, status=chosen, limit=QUEUE_SIZE)
     context = {
-        "tickets": [desk.read(t) for t in page.items],
+        "tickets": [desk.read(t, actor) for t in page.items],
         "csat": surveys.csat(session, actor=actor, squad=squad),
         "squad": squad or "",
         "status": status or "",
@@ -51,13 +56,62 @@ def queue(
 def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
-    ticket = desk.read(desk.get(session, actor=actor, key=key))
-    context = {"ticket": ticket, "moves": list(Transition), "failure": failure}
+    ticket = desk.read(desk.get(session, actor=actor, key=key), actor)
+    context = {
+        "ticket": ticket,
+        "moves": list(Transition),
+        "failure": failure,
+        "requester": actor.role is Role.REQUESTER,
+    }
     status = failure.status if failure else 200
     return render(request, session, "desk/ticket.html", context, status=status)
 
 
-@router.get("/tickets/{key}")
+@portal.get("/portal")
+def requester_home(request: Request, session: DbSession, actor: Actor) -> Response:
+    """A requester's home: their organisation's tickets, newest first."""
+    page = desk.search(session, actor=actor, limit=QUEUE_SIZE)
+    context = {"tickets": [desk.read(t, actor) for t in page.items]}
+    return render(request, session, "desk/portal.html", context)
+
+
+def _report_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    values: FormData,
+    failure: Failure | None = None,
+) -> Response:
+    context = {
+        "services": catalog.all_services(session),
+        "kinds": list(Kind),
+        "priorities": list(Priority),
+        "requester": actor.role is Role.REQUESTER,
+        "values": values,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "desk/new.html", context, status=status)
+
+
+@portal.get("/tickets/new")
+def report_form(request: Request, session: DbSession, actor: Actor) -> Response:
+    return _report_page(request, session, actor, FormData())
+
+
+@portal.post("/tickets")
+def report(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> str:
+        data = parse_form(schemas.TicketCreate, form)
+        return desk.open_ticket(session, actor=actor, data=data).key
+
+    outcome = attempt(session, "report", form, change)
+    if isinstance(outcome, Failure):
+        return _report_page(request, session, actor, form, outcome)
+    return see_other(f"/tickets/{outcome}")
+
+
+@portal.get("/tickets/{key}")
 def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
     return _detail(request, session, actor, key)
 
@@ -95,6 +149,23 @@ def move_ticket(
         "move",
         lambda: desk.transition(
             session, actor=actor, key=key, move=move, data=parse_form(schemas.TicketMove, form)
+        ),
+    )
+
+
+@router.post("/tickets/{key}/incident")
+def escalate(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    return _apply(
+        request,
+        session,
+        actor,
+        key,
+        form,
+        "incident",
+        lambda: desk.escalate(
+            session, actor=actor, key=key, data=parse_form(schemas.EscalationIn, form)
         ),
     )
 

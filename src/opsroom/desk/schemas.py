@@ -18,8 +18,17 @@ class TicketCreate(Input):
     kind: Kind = Kind.INCIDENT
     title: str = Field(min_length=3, max_length=300)
     description: str = Field(default="", max_length=20_000)
-    requester: EmailStr = Field(description="who reported it; hears every customer reply")
-    organisation: str = Field(min_length=1, max_length=120)
+    requester: EmailStr | None = Field(
+        default=None,
+        description="who reported it; hears every customer reply. A requester's own account "
+        "when left out; required from anyone else",
+    )
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="a requester's own organisation when left out; required from anyone else",
+    )
     service: Slug = Field(description="the service it is about; its squad's queue takes it")
     priority: Priority = Priority.P3
 
@@ -34,8 +43,17 @@ class TicketMove(Input):
 
 
 class LinkIn(Input):
-    incident: str | None = Field(default=None, description="INC-42: others are affected too")
-    problem: str | None = Field(default=None, description="PRB-7: the cause behind it")
+    problem: str = Field(min_length=1, description="PRB-7: the cause behind it")
+
+
+class EscalationIn(Input):
+    incident: str | None = Field(
+        default=None,
+        description="INC-42: the incident others are affected by too; leave out to declare "
+        "one from the ticket (its title, service and description)",
+    )
+    impact: int = Field(default=2, ge=1, le=3, description="of an incident declared: 1 = high")
+    urgency: int = Field(default=2, ge=1, le=3, description="of an incident declared: 1 = high")
 
 
 class SurveyAnswer(Input):
@@ -91,6 +109,16 @@ class Csat(BaseModel):
     sent: int
     answered: int
     csat: float | None
+
+
+class CsatFigures(BaseModel):
+    """A period's satisfaction: of the surveys sent in it (the tickets resolved then), as
+    answered so far, overall and per squad."""
+
+    sent: int
+    answered: int
+    csat: float | None = Field(description="share of answers scoring 4 or 5, in percent")
+    by_squad: list[Csat]
 
 
 class PublicUpdate(BaseModel):

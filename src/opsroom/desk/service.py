@@ -7,18 +7,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit.records import Record
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.desk import domain, schemas
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.desk.models import Ticket, TicketMessage
+from opsroom.desk.surveys import csat_figures as csat_figures
 from opsroom.desk.surveys import send_survey
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, StatusUpdatePosted
+from opsroom.incidents.schemas import IncidentCreate
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
@@ -31,6 +33,7 @@ from opsroom.problems import service as problems
 PREFIX = "TKT"
 SLA_TIMER = "desk.sla"
 WORKER = "opsroom-worker"
+DESCRIPTION_LIMIT = 20_000  # what an incident's description holds
 
 
 def _snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -41,10 +44,19 @@ def _snapshot(ticket: Ticket) -> dict[str, Any]:
 TICKET = Record("ticket", _snapshot)
 
 
-def get(session: Session, *, actor: Principal, key: str) -> Ticket:
-    require(actor, Action.READ)
+def _visible(actor: Principal) -> Select[Ticket]:
+    """The tickets `actor` may read: a requester only their organisation's (so another's
+    key is simply not found), anyone else all."""
     query = select(Ticket).options(selectinload(Ticket.messages))
-    return keys.find(session, query, Ticket.number, key, PREFIX, "ticket")
+    if actor.role is Role.REQUESTER:
+        require(actor, Action.READ, organisation=actor.organisation)
+        return query.where(Ticket.organisation == actor.organisation)
+    require(actor, Action.READ)
+    return query
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Ticket:
+    return keys.find(session, _visible(actor), Ticket.number, key, PREFIX, "ticket")
 
 
 def search(
@@ -58,8 +70,7 @@ def search(
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Ticket]:
-    require(actor, Action.READ)
-    query = select(Ticket).options(selectinload(Ticket.messages))
+    query = _visible(actor)
     if status:
         query = query.where(Ticket.status.in_(list(status)))
     if open_only:
@@ -72,7 +83,7 @@ def search(
 
 
 def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreate) -> Ticket:
-    require(actor, Action.READ)  # anyone signed in may report something
+    requester, organisation = _reporter(actor, data)
     try:
         service = catalog.get_service(session, data.service)
     except NotFound:
@@ -85,8 +96,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         kind=data.kind,
         title=data.title,
         description=data.description,
-        requester=str(data.requester).lower(),
-        organisation=data.organisation,
+        requester=requester,
+        organisation=organisation,
         platform_slug=service.platform.slug,
         service_slug=service.slug,
         squad=service.owner.slug,
@@ -103,6 +114,28 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
     TICKET.audited(session, ticket, actor, "ticket.opened", None)
     TICKET.event(session, ticket, actor, "opened", f"Ticket opened: {ticket.title}")
     return ticket
+
+
+def _reporter(actor: Principal, data: schemas.TicketCreate) -> tuple[str, str]:
+    """Who reported it, for which organisation: a requester for themselves and their own
+    organisation; anyone else signed in names both."""
+    if actor.role is not Role.REQUESTER:
+        require(actor, Action.READ)
+        return _named(data)
+    require(actor, Action.READ, organisation=data.organisation or actor.organisation)
+    if data.requester not in (None, actor.name):
+        refusal = "requesters report for themselves"
+        raise ValidationFailed(refusal, fields={"requester": refusal})
+    return actor.name, str(actor.organisation)
+
+
+def _named(data: schemas.TicketCreate) -> tuple[str, str]:
+    missing = {
+        name: "required" for name in ("requester", "organisation") if not getattr(data, name)
+    }
+    if missing:
+        raise ValidationFailed("name the requester and their organisation", fields=missing)
+    return str(data.requester).lower(), str(data.organisation)
 
 
 def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
@@ -174,24 +207,62 @@ def _resolved(session: Session, ticket: Ticket) -> None:
 
 
 def link(session: Session, *, actor: Principal, key: str, data: schemas.LinkIn) -> Ticket:
-    """Link the ticket to the incident others are affected by, or the problem behind it."""
+    """Link the ticket to the problem behind it."""
     require(actor, Action.WORK_INCIDENTS)
-    if data.incident is None and data.problem is None:
-        raise ValidationFailed("name an incident or a problem", fields={"incident": "required"})
     ticket = get(session, actor=actor, key=key)
     before = _snapshot(ticket)
-    if data.incident is not None:
-        ticket.incident_number = _found(incidents.get, session, actor, data.incident, "incident")
-    if data.problem is not None:
-        ticket.problem_number = _found(problems.get, session, actor, data.problem, "problem")
+    ticket.problem_number = _found(problems.get, session, actor, data.problem, "problem").number
     return TICKET.saved(session, ticket, actor, "ticket.linked", before)
 
 
-def _found(get_one: Any, session: Session, actor: Principal, key: str, field: str) -> int:
+def _found(get_one: Any, session: Session, actor: Principal, key: str, field: str) -> Any:
     try:
-        return int(get_one(session, actor=actor, key=key).number)
+        return get_one(session, actor=actor, key=key)
     except NotFound as exc:
         raise ValidationFailed(exc.message, fields={field: exc.message}) from None
+
+
+def escalate(session: Session, *, actor: Principal, key: str, data: schemas.EscalationIn) -> Ticket:
+    """Turn the ticket into an incident, or link it to the one others are affected by too.
+    Either way its requester is told now, and hears every customer update posted on the
+    incident from then on (relay_incident_update)."""
+    require(actor, Action.WORK_INCIDENTS)
+    ticket = get(session, actor=actor, key=key)
+    _escalable(ticket)
+    before = _snapshot(ticket)
+    if data.incident:
+        incident = _found(incidents.get, session, actor, data.incident, "incident")
+    else:
+        incident = incidents.declare(session, actor=actor, data=_incident_from(ticket, data))
+    ticket.incident_number = incident.number
+    body = f"We are handling this as part of incident {incident.key}: {incident.title}."
+    ticket.messages.append(TicketMessage(author=str(actor), body=body))
+    _answered(ticket)
+    tell_requester(session, ticket, body, occasion=incident.key)
+    TICKET.event(session, ticket, actor, "escalated", f"Handled as part of {incident.key}")
+    return TICKET.saved(session, ticket, actor, "ticket.escalated", before)
+
+
+def _escalable(ticket: Ticket) -> None:
+    if ticket.incident_number is not None:
+        linked = keys.format_key(incidents.PREFIX, ticket.incident_number)
+        raise Conflict(f"{ticket.key} is part of {linked} already", fields={"incident": linked})
+    if ticket.status not in domain.OPEN:
+        raise Conflict(
+            f"a {ticket.status} ticket is not turned into an incident",
+            fields={"status": f"is {ticket.status}"},
+        )
+
+
+def _incident_from(ticket: Ticket, data: schemas.EscalationIn) -> IncidentCreate:
+    reported = f"Reported by {ticket.requester} ({ticket.organisation}) in {ticket.key}."
+    return IncidentCreate(
+        title=ticket.title,
+        description=f"{reported}\n\n{ticket.description}".strip()[:DESCRIPTION_LIMIT],
+        services=[ticket.service_slug],
+        impact=data.impact,
+        urgency=data.urgency,
+    )
 
 
 def check_sla(session: Session, timer: Due) -> None:
@@ -210,7 +281,9 @@ def check_sla(session: Session, timer: Due) -> None:
     TICKET.audited(session, ticket, WORKER, "ticket.sla_breached", before, after={"sla": kind})
 
 
-def read(ticket: Ticket) -> schemas.TicketRead:
+def read(ticket: Ticket, viewer: Principal) -> schemas.TicketRead:
+    """The ticket as `viewer` may see it: a requester never sees internal notes."""
+    shown = [m for m in ticket.messages if not (m.internal and viewer.role is Role.REQUESTER)]
     return schemas.TicketRead(
         key=ticket.key,
         kind=domain.Kind(ticket.kind),
@@ -233,7 +306,7 @@ def read(ticket: Ticket) -> schemas.TicketRead:
         resolution_breached=ticket.resolution_breached,
         created_at=ticket.created_at,
         version=ticket.version,
-        messages=[schemas.MessageRead.model_validate(m) for m in ticket.messages],
+        messages=[schemas.MessageRead.model_validate(m) for m in shown],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -82,13 +83,49 @@ def answer(session: Session, *, token: str, data: schemas.SurveyAnswer) -> schem
     return schemas.SurveyRead(ticket=ticket.key, title=ticket.title, answered=True)
 
 
+Counts = list[tuple[int | None, int]]  # (score or None when unanswered, surveys)
+
+
+def _summed(squad: str | None, counts: Counts) -> schemas.Csat:
+    scores = [score for score, n in counts if score is not None for _ in range(n)]
+    sent = sum(n for _, n in counts)
+    return schemas.Csat(squad=squad, sent=sent, answered=len(scores), csat=domain.csat(scores))
+
+
 def csat(session: Session, *, actor: Principal, squad: str | None = None) -> schemas.Csat:
     require(actor, Action.READ)
     query = select(Survey.score, func.count()).group_by(Survey.score)
     if squad:
         query = query.where(Survey.squad == squad)
-    counts = {score: int(n) for score, n in session.execute(query)}
-    scores = [score for score, n in counts.items() if score is not None for _ in range(n)]
-    return schemas.Csat(
-        squad=squad, sent=sum(counts.values()), answered=len(scores), csat=domain.csat(scores)
+    return _summed(squad, [(score, int(n)) for score, n in session.execute(query)])
+
+
+def csat_figures(
+    session: Session,
+    *,
+    actor: Principal,
+    start: datetime,
+    end: datetime,
+    platform: str | None = None,
+    squad: str | None = None,
+) -> schemas.CsatFigures:
+    """CSAT of the surveys sent from `start` to `end` (the tickets resolved then), as they
+    are answered so far: of the platform or squad, and of each squad."""
+    require(actor, Action.READ)
+    query = (
+        select(Survey.squad, Survey.score, func.count())
+        .where(Survey.sent_at >= start, Survey.sent_at < end)
+        .group_by(Survey.squad, Survey.score)
+    )
+    if platform:
+        query = query.where(Survey.platform_slug == platform)
+    if squad:
+        query = query.where(Survey.squad == squad)
+    by_squad: dict[str, Counts] = {}
+    for owner, score, n in session.execute(query):
+        by_squad.setdefault(owner, []).append((score, int(n)))
+    overall = _summed(squad, [pair for counts in by_squad.values() for pair in counts])
+    return schemas.CsatFigures(
+        **overall.model_dump(exclude={"squad"}),
+        by_squad=[_summed(owner, counts) for owner, counts in sorted(by_squad.items())],
     )

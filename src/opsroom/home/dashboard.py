@@ -23,11 +23,11 @@ from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
 from opsroom.reviews import service as reviews_service
 from opsroom.risks import service as risks_service
-from opsroom.web.pages import Filter, render
+from opsroom.web.pages import Filter, render, see_other
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # The home page answers everyone signed in: a vendor contact's is the incidents their vendor
-# is engaged on.
+# is engaged on; a requester's is their organisation's tickets.
 entry = APIRouter(include_in_schema=False)
 
 RECENT_CHANGES = 10
@@ -61,6 +61,8 @@ def _engagements(request: Request, session: DbSession, actor: Principal) -> Resp
 def home(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
     if actor.role is Role.VENDOR_CONTACT:
         return _engagements(request, session, actor)
+    if actor.role is Role.REQUESTER:
+        return see_other("/portal")
     require(actor, Action.READ)
     if platform:
         platforms = [catalog_service.get_platform(session, platform)]

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import orjson
 
+from opsroom.desk.schemas import Csat, CsatFigures
 from opsroom.infra.wording import counted
 from opsroom.kpis import schemas
 
@@ -159,6 +160,7 @@ def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, fl
         ("actions", {k: v for k, v in dict(report.actions).items() if k != "aging"}),
         ("oncall", dict(report.oncall)),
         ("risks", dict(report.risks.model_dump(exclude={"above_appetite_keys"}))),
+        ("csat", dict(report.csat.model_dump(exclude={"by_squad"}))),
     ]
 
 
@@ -298,7 +300,7 @@ def _md_noise(report: schemas.KpiReport) -> list[str]:
 
 
 def _md_practices(report: schemas.KpiReport) -> list[str]:
-    lines = ["", "## Changes, reviews, action items and on-call", ""]
+    lines = ["", "## Changes, reviews, action items, on-call and customer satisfaction", ""]
     return lines + _table(
         ["figure", "value"], [[label, text] for label, text in practice_lines(report)]
     )
@@ -356,7 +358,18 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
             ),
         ),
         ("Risk reviews overdue", str(report.risks.reviews_overdue)),
+        ("Customer satisfaction (CSAT)", _satisfaction(report.csat)),
+        (
+            "CSAT by squad",
+            ", ".join(f"{s.squad} {_satisfaction(s)}" for s in report.csat.by_squad) or NONE,
+        ),
     ]
+
+
+def _satisfaction(figures: CsatFigures | Csat) -> str:
+    return (
+        f"{_pct(figures.csat)} ({figures.answered} answered of {counted(figures.sent, 'survey')})"
+    )
 
 
 def _days(value: float | None) -> str:

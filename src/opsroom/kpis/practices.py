@@ -13,6 +13,7 @@ from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
 from opsroom.changes import domain as changes_domain
 from opsroom.changes import service as changes_service
+from opsroom.desk import service as desk_service
 from opsroom.kpis import domain, schemas
 from opsroom.kpis.domain import Better, Figure, Kind, Period
 from opsroom.notify import service as notify_service
@@ -114,6 +115,14 @@ def practice_figures(
         "actions": actions_service.figures(session, actor=actor, squad=squad, platform=platform),
         "oncall": oncall_load(session, period=period, squads=squads),
         "risks": risks_service.figures(session, actor=actor, platform=platform, squad=squad),
+        "csat": desk_service.csat_figures(
+            session,
+            actor=actor,
+            start=period.start,
+            end=period.end,
+            platform=platform,
+            squad=squad,
+        ),
     }
 
 

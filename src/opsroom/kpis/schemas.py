@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from opsroom.actions.schemas import ActionFigures
+from opsroom.desk.schemas import CsatFigures
 from opsroom.reviews.schemas import ReviewFigures
 from opsroom.risks.schemas import RiskFigures
 
@@ -117,6 +118,7 @@ class KpiReport(BaseModel):
     actions: ActionFigures = Field(description="action items as of the report's making")
     oncall: OnCallLoadRead
     risks: RiskFigures = Field(description="the risk register as of the report's making")
+    csat: CsatFigures = Field(description="customer satisfaction with the tickets resolved")
     scorecard: list[ScoreLineRead] = Field(
         description="a squad's report: its figures with the platform average beside each"
     )

@@ -116,6 +116,7 @@ PAGE_ROUTERS = (
     notify_pages.links,
     search_pages.router,
     desk_pages.links,
+    desk_pages.portal,
 )
 
 

@@ -22,7 +22,7 @@ def test_demo_desk_has_open_breached_and_fulfilled_tickets_during_the_open_p1(
     frozen_clock.advance(timedelta(seconds=1))
     run_once(history.settings, owner="w")  # the targets already passed breach
     with session_scope(history.settings, write=False) as s:
-        tickets = [desk.read(t) for t in desk.search(s, actor=ADMIN, limit=500).items]
+        tickets = [desk.read(t, ADMIN) for t in desk.search(s, actor=ADMIN, limit=500).items]
         (major,) = incidents.open_major(s, actor=ADMIN)
         page = status.status_page(s, platform=major.platform_slug)
         figures = surveys.csat(s, actor=ADMIN)

@@ -44,16 +44,10 @@ def survey_token(session: Session) -> str:
     return link.rsplit("/", 1)[1]
 
 
-@pytest.fixture
-def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
-    two_squads(session)
-    return session
-
-
 def test_a_ticket_waits_in_its_services_squad_queue_with_business_hours_targets(
     platform: Session,
 ) -> None:
-    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=opened(platform)))
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=opened(platform)), RESPONDER)
     assert (ticket.squad, ticket.platform, ticket.status) == ("payments", "procurement", Status.NEW)
     # Monday 10:00 in Amsterdam: P1 answers by 10:30 and resolves by 14:00 local time.
     assert ticket.first_response_due == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -131,14 +125,15 @@ def test_customer_updates_of_a_linked_incident_reach_the_requester_internal_ones
     key = opened(platform)
     data = incident_schemas.IncidentCreate(title="Checkout down", services=["checkout"])
     incident = incidents.declare(platform, actor=RESPONDER, data=data).key
-    desk.link(platform, actor=RESPONDER, key=key, data=schemas.LinkIn(incident=incident))
+    desk.escalate(platform, actor=RESPONDER, key=key, data=schemas.EscalationIn(incident=incident))
     for audience, body in ((Audience.INTERNAL, "db failover"), (Audience.CUSTOMER, "Fix deployed")):
         update = incident_schemas.StatusUpdateIn(audience=audience, body=body)
         incidents.post_status_update(platform, actor=RESPONDER, key=incident, data=update)
-    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=key))
+    ticket = desk.read(desk.get(platform, actor=RESPONDER, key=key), RESPONDER)
     assert ticket.incident == incident
-    assert [m.body for m in ticket.messages] == ["Fix deployed"]
-    assert [m["body"] for m in mail_to_requester(platform)] == ["Fix deployed"]
+    told = f"We are handling this as part of incident {incident}: Checkout down."
+    assert [m.body for m in ticket.messages] == [told, "Fix deployed"]
+    assert [m["body"] for m in mail_to_requester(platform)] == [told, "Fix deployed"]
 
 
 def test_bad_input_changes_nothing(platform: Session) -> None:
@@ -150,7 +145,9 @@ def test_bad_input_changes_nothing(platform: Session) -> None:
         desk.open_ticket(platform, actor=RESPONDER, data=bad)
     assert refused.value.fields == {"service": "unknown service"}
     with pytest.raises(ValidationFailed, match="no incident INC-99"):
-        desk.link(platform, actor=RESPONDER, key=key, data=schemas.LinkIn(incident="INC-99"))
+        desk.escalate(
+            platform, actor=RESPONDER, key=key, data=schemas.EscalationIn(incident="INC-99")
+        )
     with pytest.raises(StaleVersion):
         desk.transition(
             platform,

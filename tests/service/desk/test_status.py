@@ -11,15 +11,8 @@ from opsroom.desk.domain import ComponentState
 from opsroom.incidents import schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Transition
-from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
-from tests.improvement import RESPONDER, two_squads
-
-
-@pytest.fixture
-def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
-    two_squads(session)
-    return session
+from tests.improvement import RESPONDER
 
 
 def declared(session: Session, impact: int = 1, urgency: int = 1) -> str:

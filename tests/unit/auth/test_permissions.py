@@ -82,6 +82,18 @@ def test_vendor_contact_posts_updates_only_where_their_vendor_is_engaged() -> No
     assert decide(person(Role.RESPONDER), Action.POST_UPDATES).allowed
 
 
+def test_requester_reads_only_their_organisations_tickets() -> None:
+    requester = Principal(name="r@acme.example", role=Role.REQUESTER, organisation="Acme")
+    assert decide(requester, Action.READ, organisation="Acme").allowed
+    assert decide(requester, Action.SELF_SERVICE).allowed
+    refused = decide(requester, Action.READ, organisation="Globex")
+    assert refused.reason == "requesters see only their organisation's tickets"
+    assert not decide(requester, Action.READ).allowed
+    assert not decide(requester, Action.WORK_INCIDENTS, organisation="Acme").allowed
+    stray = Principal(name="s@nowhere.example", role=Role.REQUESTER)
+    assert not decide(stray, Action.READ, organisation=None).allowed
+
+
 def test_token_scope_limits_even_an_admin() -> None:
     read_only = person(Role.ADMIN, scopes=frozenset({Scope.READ}))
     refused = decide(read_only, Action.GOVERN)
