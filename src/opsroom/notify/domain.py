@@ -97,7 +97,7 @@ def hears(subscribed: Audience, update: Audience) -> bool:
 
 def default_audience(role: Role | None) -> Audience:
     """A subscriber's audience when none is chosen: internal for an account that may work
-    incidents; customer for viewers, vendor contacts and bare email addresses."""
+    incidents; customer for viewers, vendor contacts, requesters and bare email addresses."""
     if role is None:
         return Audience.CUSTOMER
     works_incidents = decide(Principal(name="", role=role), Action.WORK_INCIDENTS).allowed

@@ -34,5 +34,6 @@ def test_people_who_work_incidents_default_to_internal_everyone_else_to_customer
         Role.OPERATIONS_MANAGER: Audience.INTERNAL,
         Role.ADMIN: Audience.INTERNAL,
         Role.VENDOR_CONTACT: Audience.CUSTOMER,
+        Role.REQUESTER: Audience.CUSTOMER,
     }
     assert domain.default_audience(None) is Audience.CUSTOMER  # a bare email address
