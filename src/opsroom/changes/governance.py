@@ -17,10 +17,26 @@ from opsroom.changes.models import FreezeWindow as FreezeRow
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
-def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:
-    require(actor, Action.GOVERN)
-    if session.scalar(select(FreezeRow.id).where(FreezeRow.slug == data.slug)):
-        raise Conflict(f"a freeze '{data.slug}' already exists", fields={"slug": "taken"})
+def _may_freeze(
+    session: Session, actor: Principal, freeze: schemas.FreezeCreate | FreezeRow
+) -> None:
+    """Everything is frozen by an administrator; the rest by who governs every platform it
+    names or reaches through its services and journeys."""
+    if freeze.everything:
+        require(actor, Action.ADMINISTER)
+        return
+    reached = catalog.platforms_of(session, services=freeze.services, journeys=freeze.journeys)
+    require(actor, Action.GOVERN, platforms={*freeze.platforms, *reached})
+
+
+def _check_names(session: Session, data: schemas.FreezeCreate) -> None:
+    for platform in data.platforms:
+        try:
+            catalog.get_platform(session, platform)
+        except NotFound:
+            raise ValidationFailed(
+                f"no platform '{platform}'", fields={"platforms": f"unknown platform '{platform}'"}
+            ) from None
     services_named(session, data.services)
     for journey in data.journeys:
         try:
@@ -29,6 +45,15 @@ def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCre
             raise ValidationFailed(
                 f"no journey '{journey}'", fields={"journeys": f"unknown journey '{journey}'"}
             ) from None
+
+
+def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:
+    require(actor, Action.GOVERN)
+    if session.scalar(select(FreezeRow.id).where(FreezeRow.slug == data.slug)):
+        raise Conflict(f"a freeze '{data.slug}' already exists", fields={"slug": "taken"})
+    domain.check_freeze_scope(data.platforms, data.services, data.journeys, data.everything)
+    _check_names(session, data)
+    _may_freeze(session, actor, data)
     domain.freeze_window(data.starts_on, data.ends_on, data.timezone)
     row = FreezeRow(**data.model_dump(), created_by=str(actor))
     session.add(row)
@@ -69,8 +94,8 @@ def get_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
 
 
 def delete_freeze(session: Session, *, actor: Principal, slug: str) -> None:
-    require(actor, Action.GOVERN)
     row = get_freeze(session, actor=actor, slug=slug)
+    _may_freeze(session, actor, row)
     audit.record(
         session,
         actor=str(actor),
@@ -131,9 +156,10 @@ def read_freeze(session: Session, row: FreezeRow) -> schemas.FreezeRead:
         timezone=row.timezone,
         starts_at=scope.window.start,
         ends_at=scope.window.end,
+        platforms=row.platforms,
         services=row.services,
         journeys=row.journeys,
-        platform_wide=not scope.services,
+        everything=row.everything,
     )
 
 

@@ -16,7 +16,9 @@ from opsroom.risks import issues, links, reports, schemas
 from opsroom.risks import service as risks
 from opsroom.risks.domain import IssueTransition, Status, Transition, Treatment
 
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+)
 MATERIALISED_PER_RISK = 3
 
 

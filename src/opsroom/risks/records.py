@@ -130,7 +130,6 @@ def replace_settings(
 ) -> schemas.RiskSettingsRead:
     """Replace a platform's matrix and register settings (operations managers). Scores
     already given stay as they are; a smaller matrix refuses none of them retroactively."""
-    require(actor, Action.GOVERN)
-    return RISK_SETTINGS.replace(
-        session, actor=actor, written=doc, version=version, scope=_platform(session, platform)
-    )
+    scope = _platform(session, platform)
+    require(actor, Action.GOVERN, platforms=[scope])
+    return RISK_SETTINGS.replace(session, actor=actor, written=doc, version=version, scope=scope)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from opsroom.actions import service as actions
 from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
-from opsroom.auth.domain import VendorContactNamed
+from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
@@ -49,6 +49,7 @@ REACTIONS: events.Reactions = {
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
+    PlatformsAssigned: (catalog.check_assignment,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
 }
