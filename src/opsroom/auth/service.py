@@ -216,6 +216,17 @@ def platforms_of(session: Session, email: str) -> list[str]:
     return list(session.scalars(query.order_by(PlatformAssignment.platform)))
 
 
+def governors_of(session: Session, platform: str) -> list[str]:
+    """The active operations managers assigned to this platform."""
+    query = (
+        select(User.email)
+        .join(PlatformAssignment, PlatformAssignment.email == User.email)
+        .where(PlatformAssignment.platform == platform, User.is_active.is_(True))
+        .where(User.role == Role.OPERATIONS_MANAGER)
+    )
+    return list(session.scalars(query.order_by(User.email)))
+
+
 def assigned_platforms(session: Session, *, actor: Principal, email: str) -> list[str]:
     domain.require(actor, Action.READ)
     return platforms_of(session, get_user(session, email).email)

@@ -36,6 +36,7 @@ REACTIONS: events.Reactions = {
     IncidentDeclared: (
         oncall.page_on_declaration,
         incident_news.declared,
+        incident_news.other_platforms,
         risk_links.propose_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),

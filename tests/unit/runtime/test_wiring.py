@@ -18,6 +18,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "IncidentDeclared": [
             "oncall.escalation.page_on_declaration",
             "notify.incident_news.declared",
+            "notify.incident_news.other_platforms",
             "risks.links.propose_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
