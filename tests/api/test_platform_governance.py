@@ -150,3 +150,37 @@ def test_settings_of_every_platform_are_for_guild_leads_and_administrators(
     with client_as(settings, lead) as guild_lead:
         assert guild_lead.put("/api/v1/policies/incident", json=policy).status_code == 200
         assert guild_lead.post("/api/v1/freezes", json=freeze(["cart", "db"])).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("scope", "field"),
+    [
+        ({"platforms": ["atlantis"]}, "platforms"),
+        ({"journeys": ["nowhere"]}, "journeys"),
+        ({"services": ["ghost"]}, "services"),
+        ({}, "platforms"),
+        ({"everything": True, "services": ["db"]}, "everything"),
+    ],
+)
+def test_a_freeze_names_what_it_covers_and_nothing_unknown(
+    api: TestClient, scope: dict[str, Any], field: str
+) -> None:
+    body = freeze([]) | scope
+    refused = api.post("/api/v1/freezes", json=body)
+    assert refused.status_code == 422, refused.text
+    assert field in refused.json()["error"]["fields"]
+    assert api.get("/api/v1/freezes").json() == []
+
+
+def test_only_an_administrator_freezes_everything(
+    api: TestClient, manager: TestClient, settings: Settings
+) -> None:
+    everything = freeze([]) | {"everything": True}
+    assert "'admin' scope" in refusal(manager.post("/api/v1/freezes", json=everything))
+    with client_as(settings, bearer_for(settings, "gl@example.com", Role.GUILD_LEAD)) as lead:
+        assert refusal(lead.post("/api/v1/freezes", json=everything))
+    made = created(api, "/api/v1/freezes", everything)
+    assert (made["everything"], made["platforms"]) == (True, [])
+    assert refusal(manager.delete("/api/v1/freezes/peak"))
+    calendar = api.get("/changes/calendar", headers={"Accept": "text/html"}).text
+    assert "everything: every platform" in calendar

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,22 +30,23 @@ def _may_freeze(
     require(actor, Action.GOVERN, platforms={*freeze.platforms, *reached})
 
 
+def _known(
+    lookup: Callable[[Session, str], object], session: Session, names: list[str], noun: str
+) -> None:
+    """Each name is one the catalog has; else refused, the field (`noun`s) named."""
+    for name in names:
+        try:
+            lookup(session, name)
+        except NotFound:
+            raise ValidationFailed(
+                f"no {noun} '{name}'", fields={f"{noun}s": f"unknown {noun} '{name}'"}
+            ) from None
+
+
 def _check_names(session: Session, data: schemas.FreezeCreate) -> None:
-    for platform in data.platforms:
-        try:
-            catalog.get_platform(session, platform)
-        except NotFound:
-            raise ValidationFailed(
-                f"no platform '{platform}'", fields={"platforms": f"unknown platform '{platform}'"}
-            ) from None
+    _known(catalog.get_platform, session, data.platforms, "platform")
     services_named(session, data.services)
-    for journey in data.journeys:
-        try:
-            catalog.get_journey(session, journey)
-        except NotFound:
-            raise ValidationFailed(
-                f"no journey '{journey}'", fields={"journeys": f"unknown journey '{journey}'"}
-            ) from None
+    _known(catalog.get_journey, session, data.journeys, "journey")
 
 
 def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:
