@@ -119,6 +119,18 @@ REGISTER = (
         status=Status.IDENTIFIED,
         plan="Runbooks and pairing on every EDI change.",
     ),
+    # Commerce's own register: checkout leans on procurement's pricing service.
+    DemoRisk(
+        "Carts cannot be priced while procurement's pricing service is down",
+        "availability",
+        "checkout",
+        (3, 5),
+        (3, 4),
+        (1, 4),
+        services=["cart-service", "pricing-service"],
+        status=Status.ASSESSED,
+        plan="Price carts from a cached price list when the pricing service does not answer.",
+    ),
 )
 
 ISSUES = (
