@@ -250,7 +250,8 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
     return CHANGE.saved(session, change, actor, "change.submitted", before)
 
 
-def _platforms(session: Session, change: Change) -> list[str]:
+def platforms_of(session: Session, change: Change) -> list[str]:
+    """The platforms of the change's services: whose operations managers govern it."""
     return catalog.platforms_of(session, services=change.service_slugs)
 
 
@@ -261,7 +262,7 @@ def _approving(session: Session, actor: Principal, change: Change) -> approvals.
         if requirement.scope:
             owners[requirement.scope] = catalog.get_journey(session, requirement.scope).owner.slug
     return approvals.Approving(
-        actor, change.implementer, change.squad, owners, tuple(_platforms(session, change))
+        actor, change.implementer, change.squad, owners, tuple(platforms_of(session, change))
     )
 
 
@@ -378,7 +379,7 @@ def grant_exception(
 ) -> Change:
     """The operations manager lets a change run inside a freeze; the reason is kept."""
     change = get(session, actor=actor, key=key)
-    require(actor, Action.GOVERN, platforms=_platforms(session, change))
+    require(actor, Action.GOVERN, platforms=platforms_of(session, change))
     if change.status not in (Status.DRAFT, Status.SUBMITTED, Status.APPROVED):
         raise Conflict(
             f"{change.key} is {change.status.replace('_', ' ')}: exceptions are granted before it is scheduled",
