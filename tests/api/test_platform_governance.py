@@ -184,3 +184,18 @@ def test_only_an_administrator_freezes_everything(
     assert refusal(manager.delete("/api/v1/freezes/peak"))
     calendar = api.get("/changes/calendar", headers={"Accept": "text/html"}).text
     assert "everything: every platform" in calendar
+
+
+def test_the_freezes_list_filters_by_the_platform_they_reach(api: TestClient) -> None:
+    created(api, "/api/v1/freezes", freeze(["db"], "dbase"))
+    created(api, "/api/v1/freezes", freeze(["cart"], "cart"))
+    created(api, "/api/v1/freezes", freeze([], "commerce") | {"platforms": ["commerce"]})
+    created(api, "/api/v1/freezes", freeze([], "whole") | {"everything": True})
+
+    def reaching(platform: str) -> list[str]:
+        found = api.get("/api/v1/freezes", params={"platform": platform})
+        return [f["slug"] for f in found.json()]
+
+    assert reaching("procurement") == ["dbase", "whole"]
+    assert reaching("commerce") == ["cart", "commerce", "whole"]
+    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 404

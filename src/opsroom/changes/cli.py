@@ -334,12 +334,13 @@ def new_freeze(
 
 
 @freeze_app.command("list")
-def list_freezes(as_json: bool = JsonOption) -> None:
+def list_freezes(
+    platform: str | None = typer.Option(None, help="only the freezes reaching it"),
+    as_json: bool = JsonOption,
+) -> None:
     with unit_of_work() as session:
-        rows = [
-            governance.read_freeze(session, f)
-            for f in governance.list_freezes(session, actor=actor(session))
-        ]
+        found = governance.list_freezes(session, actor=actor(session), platform=platform)
+        rows = [governance.read_freeze(session, f) for f in found]
     emit(
         rows,
         as_json,

@@ -18,6 +18,12 @@ from opsroom.changes.models import FreezeWindow as FreezeRow
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
+def _reached(session: Session, freeze: schemas.FreezeCreate | FreezeRow) -> set[str]:
+    """The platforms a freeze names or reaches through its services and journeys."""
+    found = catalog.platforms_of(session, services=freeze.services, journeys=freeze.journeys)
+    return {*freeze.platforms, *found}
+
+
 def _may_freeze(
     session: Session, actor: Principal, freeze: schemas.FreezeCreate | FreezeRow
 ) -> None:
@@ -26,8 +32,7 @@ def _may_freeze(
     if freeze.everything:
         require(actor, Action.ADMINISTER)
         return
-    reached = catalog.platforms_of(session, services=freeze.services, journeys=freeze.journeys)
-    require(actor, Action.GOVERN, platforms={*freeze.platforms, *reached})
+    require(actor, Action.GOVERN, platforms=_reached(session, freeze))
 
 
 def _known(
@@ -78,9 +83,15 @@ def list_freezes(
     actor: Principal,
     start: datetime | None = None,
     end: datetime | None = None,
+    platform: str | None = None,
 ) -> list[FreezeRow]:
+    """The freezes, those overlapping [start, end) when given, those reaching `platform`
+    (everything, or it, its services or its journeys named) when given."""
     require(actor, Action.READ)
     rows = list(session.scalars(select(FreezeRow).order_by(FreezeRow.starts_on, FreezeRow.slug)))
+    if platform is not None:
+        catalog.get_platform(session, platform)
+        rows = [r for r in rows if r.everything or platform in _reached(session, r)]
     if start is None or end is None:
         return rows
     window = domain.Window(start, end)
