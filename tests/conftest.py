@@ -268,8 +268,10 @@ def bearer_for(
     scopes: list[Scope] | None = None,
     vendor: str | None = None,
     organisation: str | None = None,
+    platforms: list[str] | None = None,
 ) -> str:
-    """A real account with a real API token, as an administrator would create them."""
+    """A real account with a real API token, as an administrator would create them (an
+    operations manager governs `platforms`)."""
     with session_scope(settings) as s:
         user = auth.create_user(
             s,
@@ -283,6 +285,7 @@ def bearer_for(
                 service_account=True,
             ),
         )
+        auth.assign_platforms(s, actor=ADMIN, email=email, platforms=platforms or [])
         owner = auth.principal_for(s, user)
         chosen = scopes or sorted(auth.allowed_scopes(role))
         secret, _ = auth.create_token(s, actor=owner, data=TokenCreate(name="tests", scopes=chosen))

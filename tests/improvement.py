@@ -15,7 +15,11 @@ from tests import factories
 
 RESPONDER = Principal(name="resp@example.com", role=Role.RESPONDER)
 OTHER_RESPONDER = Principal(name="other@example.com", role=Role.RESPONDER)
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+)
+# Settings of every platform are the guild lead's (or an administrator's).
+GUILD_LEAD = Principal(name="guild.lead@example.com", role=Role.GUILD_LEAD)
 PAYMENTS_LEAD = Principal(
     name="lead@example.com", role=Role.SQUAD_LEAD, squads=frozenset({"payments"})
 )

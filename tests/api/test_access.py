@@ -122,6 +122,27 @@ def test_squad_lead_edits_own_squads_services_only(
         )
 
 
+def test_an_operations_manager_is_refused_another_platforms_objects(
+    settings: Settings, catalog_client: TestClient
+) -> None:
+    created(catalog_client, "/api/v1/platforms", {"slug": "commerce", "name": "Commerce"})
+    bearer = bearer_for(
+        settings, "om@example.com", Role.OPERATIONS_MANAGER, platforms=["procurement"]
+    )
+    with client_as(settings, bearer) as manager:
+        own = manager.patch(
+            "/api/v1/platforms/procurement", json={"version": 1, "description": "x"}
+        )
+        other = manager.patch("/api/v1/platforms/commerce", json={"version": 1, "description": "x"})
+        squad = manager.post(
+            "/api/v1/squads", json={"slug": "shop", "name": "Shop", "platform": "commerce"}
+        )
+    assert own.status_code == 200
+    assert (other.status_code, squad.status_code) == (403, 403)
+    assert "not assigned to commerce" in other.json()["error"]["message"]
+    assert catalog_client.get("/api/v1/platforms/commerce").json()["description"] == ""
+
+
 def test_vendor_contact_sees_no_catalog(settings: Settings, catalog_client: TestClient) -> None:
     created(catalog_client, "/api/v1/vendors", {"slug": "cloudco", "name": "CloudCo"})
     with client_as(
@@ -319,6 +340,7 @@ def test_me_describes_the_caller(settings: Settings) -> None:
         "name": "r@example.com",
         "role": "responder",
         "squads": [],
+        "platforms": [],
         "vendor": None,
         "organisation": None,
         "scopes": ["read"],

@@ -92,7 +92,13 @@ def test_the_live_assessment_warns_of_collisions_and_freezes(ops: TestClient) ->
     created(
         ops,
         "/api/v1/freezes",
-        {"slug": "peak", "name": "Peak", "starts_on": "2026-11-20", "ends_on": "2026-11-21"},
+        {
+            "slug": "peak",
+            "name": "Peak",
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "platforms": ["procurement"],
+        },
     )
     panel = post(
         ops, "/changes/assess", {"services": ["search"], "squad": "identity", **WINDOW}
@@ -108,7 +114,13 @@ def test_a_freeze_refusal_shows_on_the_change_page(ops: TestClient) -> None:
     created(
         ops,
         "/api/v1/freezes",
-        {"slug": "peak", "name": "Peak", "starts_on": "2026-11-20", "ends_on": "2026-11-21"},
+        {
+            "slug": "peak",
+            "name": "Peak",
+            "starts_on": "2026-11-20",
+            "ends_on": "2026-11-21",
+            "platforms": ["procurement"],
+        },
     )
     key = raise_change(ops)
     response = post(ops, f"/changes/{key}/submit", {"version": "1"})
@@ -136,6 +148,7 @@ def test_the_calendar_shows_changes_freezes_and_collisions(ops: TestClient) -> N
             "name": "Year-end peak",
             "starts_on": "2026-11-27",
             "ends_on": "2026-11-30",
+            "everything": True,
         },
     )
     page = ops.get("/changes/calendar", params={"month": "2026-11"}, headers=HTML).text

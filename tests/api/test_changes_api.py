@@ -107,9 +107,10 @@ def test_freezes_refuse_normal_changes_until_excepted(api: TestClient) -> None:
             "starts_on": "2026-11-01",
             "ends_on": "2026-11-10",
             "timezone": "Europe/Amsterdam",
+            "everything": True,
         },
     )
-    assert freeze["platform_wide"] and freeze["starts_at"] == "2026-10-31T23:00:00Z"
+    assert freeze["everything"] and freeze["starts_at"] == "2026-10-31T23:00:00Z"
     assert error_of(api.post("/api/v1/freezes", json={**freeze_body(), "slug": "year-end"}), 409)
     assert (
         "timezone"
@@ -130,7 +131,13 @@ def test_freezes_refuse_normal_changes_until_excepted(api: TestClient) -> None:
 
 
 def freeze_body() -> dict[str, Any]:
-    return {"slug": "other", "name": "Other", "starts_on": "2026-12-01", "ends_on": "2026-12-02"}
+    return {
+        "slug": "other",
+        "name": "Other",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-02",
+        "platforms": ["procurement"],
+    }
 
 
 def test_viewers_read_but_do_not_change(api: TestClient, settings: Settings) -> None:
@@ -216,6 +223,7 @@ def test_the_ical_feed_parses_back(api: TestClient) -> None:
             "name": "Year-end peak",
             "starts_on": "2026-12-14",
             "ends_on": "2027-01-04",
+            "platforms": ["procurement"],
         },
     )
     change = draft(api, hours=24 * 30)

@@ -129,7 +129,13 @@ def test_only_operations_managers_accept_wont_do(settings: Settings, api: TestCl
     api.post("/api/v1/actions/ACT-1/request_wont_do", json={"reason": "Vendor fixes it"})
     with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
         assert error(responder.post("/api/v1/actions/ACT-1/accept_wont_do"), 403)
-    with client_as(settings, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as om:
+    elsewhere = bearer_for(settings, "om2@example.com", Role.OPERATIONS_MANAGER)
+    with client_as(settings, elsewhere) as other_platforms:
+        assert error(other_platforms.post("/api/v1/actions/ACT-1/accept_wont_do"), 403)
+    manager = bearer_for(
+        settings, "om@example.com", Role.OPERATIONS_MANAGER, platforms=["procurement"]
+    )
+    with client_as(settings, manager) as om:
         accepted = om.post("/api/v1/actions/ACT-1/accept_wont_do").json()
     assert (accepted["status"], accepted["wont_do_accepted_by"]) == ("wont_do", "om@example.com")
 

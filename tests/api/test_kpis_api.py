@@ -182,6 +182,7 @@ def test_the_dashboard_lists_overdue_items_upcoming_changes_and_freezes(
             "name": "Black Friday",
             "starts_on": "2026-11-10",
             "ends_on": "2026-11-12",
+            "platforms": ["procurement"],
         },
     )
 

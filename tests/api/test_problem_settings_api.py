@@ -111,10 +111,15 @@ def test_a_category_still_in_use_cannot_be_removed(api: TestClient) -> None:
     assert "'vendor' (1 factors)" in refused["fields"]["categories"]
 
 
-def test_only_operations_managers_replace_them(api: TestClient, settings: Settings) -> None:
+def test_only_guild_leads_replace_them(api: TestClient, settings: Settings) -> None:
     body = _with(api, escalate_after_days=1)
     with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
         assert responder.get(URL).status_code == 200
         assert error(responder.put(URL, json=body), 403)["code"] == "forbidden"
-    with client_as(settings, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as om:
-        assert om.put(URL, json=body).json()["updated_by"] == "om@example.com"
+    manager = bearer_for(
+        settings, "om@example.com", Role.OPERATIONS_MANAGER, platforms=["procurement"]
+    )
+    with client_as(settings, manager) as om:
+        assert "every platform" in error(om.put(URL, json=body), 403)["message"]
+    with client_as(settings, bearer_for(settings, "gl@example.com", Role.GUILD_LEAD)) as lead:
+        assert lead.put(URL, json=body).json()["updated_by"] == "gl@example.com"

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWER = "viewer@example.com"
 OPERATIONS_MANAGER = "om@example.com"
+GUILD_LEAD = "guild.lead@example.com"  # governs every platform, and the settings of them all
 ORDERING_LEAD = "lead.ordering@example.com"
 
 OpenTab = Callable[..., Page]

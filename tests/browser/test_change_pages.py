@@ -104,9 +104,14 @@ def test_a_high_risk_change_is_approved_end_to_end_by_the_demo_accounts(
     open_tab: OpenTab, demo_settings: Settings
 ) -> None:
     key = _high_risk(demo_settings)
+    procurement_only = open_tab("om@example.com")  # the change reaches commerce as well
+    procurement_only.goto(f"/changes/{key}")
+    expect(procurement_only.locator("#approvals")).to_contain_text(
+        "You may not give any of the approvals still waiting"
+    )
     approvers = (
         ("lead.checkout@example.com", "squad lead"),
-        ("om@example.com", "operations manager"),
+        ("guild.lead@example.com", "operations manager"),
         ("cab.chair@example.com", "CAB"),
         (ORDERING_LEAD, "journey owner: requisition-to-po"),
         ("admin@example.com", "journey owner: browse-and-checkout"),

@@ -10,7 +10,7 @@ from opsroom.catalog import service as catalog
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from tests.browser.conftest import OPERATIONS_MANAGER, OpenTab
+from tests.browser.conftest import GUILD_LEAD, OpenTab
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def _a_squad(settings: Settings) -> str:
 def test_a_changed_due_date_setting_applies_to_an_action_raised_from_the_tracker(
     open_tab: OpenTab, demo_settings: Settings
 ) -> None:
-    page = open_tab(OPERATIONS_MANAGER)
+    page = open_tab(GUILD_LEAD)
     page.goto("/problems")
     page.get_by_role("link", name="Settings").click()
     due_p4 = page.locator("input[name=due_P4]")
@@ -33,7 +33,7 @@ def test_a_changed_due_date_setting_applies_to_an_action_raised_from_the_tracker
     due_p4.fill("45")
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("input[name=due_P4]")).to_have_value("45")
-    expect(page.locator(".page-header .muted")).to_contain_text(f"changed by {OPERATIONS_MANAGER}")
+    expect(page.locator(".page-header .muted")).to_contain_text(f"changed by {GUILD_LEAD}")
 
     squad = _a_squad(demo_settings)
     page.goto("/actions")

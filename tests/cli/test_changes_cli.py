@@ -113,6 +113,7 @@ def test_freezes_and_refusals_from_the_terminal(opsroom: CliRunner) -> None:
     )
     assert freeze["starts_at"] == "2030-02-28T23:00:00Z"
     assert [f["slug"] for f in run_json(opsroom, "freeze", "list")] == ["spring"]
+    assert run_json(opsroom, "freeze", "list", "--platform", "procurement")[0]["slug"] == "spring"
     new(opsroom, "-s", "db")
     refused = opsroom.invoke(app, ["change", "submit", "CHG-1"])
     assert refused.exit_code == 5 and "inside the freeze 'Spring sale'" in refused.stderr

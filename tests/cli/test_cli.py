@@ -174,3 +174,34 @@ def test_search_from_the_terminal(opsroom: CliRunner, tmp_path: Path) -> None:
     assert named["jump"] == "/incidents/INC-1"
     assert refused.exit_code == 2
     assert "at most 200" in refused.stderr
+
+
+def test_an_administrator_assigns_an_operations_managers_platforms(
+    opsroom: CliRunner, tmp_path: Path
+) -> None:
+    file = tmp_path / "catalog.yaml"
+    file.write_text(CATALOG)
+    opsroom.invoke(app, ["catalog", "apply", str(file)])
+    made = opsroom.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "om@example.com",
+            "--name",
+            "Om",
+            "--role",
+            "operations_manager",
+            "--service-account",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    unknown = opsroom.invoke(app, ["user", "platforms", "om@example.com", "--platform", "mars"])
+    assert unknown.exit_code == 2 and "no platform 'mars'" in unknown.stderr
+    assigned = opsroom.invoke(
+        app, ["user", "platforms", "om@example.com", "--platform", "procurement"]
+    )
+    assert assigned.stdout.strip() == "om@example.com governs procurement"
+    cleared = opsroom.invoke(app, ["user", "platforms", "om@example.com"])
+    assert cleared.stdout.strip() == "om@example.com governs no platform"

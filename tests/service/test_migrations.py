@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -124,3 +124,87 @@ def _own_table(name: str) -> TableClause:
         column("updated_by"),
         column("updated_at", UTCDateTime()),
     )
+
+
+_PEAK = {
+    "name": "Peak",
+    "reason": "",
+    "starts_on": date(2026, 12, 1),
+    "ends_on": date(2026, 12, 2),
+    "timezone": "UTC",
+    "journeys": [],
+    "created_by": "om@example.com",
+    "created_at": datetime(2026, 11, 1, tzinfo=UTC),
+}
+
+
+def _before_platform_governance(settings: Settings, platforms: list[str]) -> None:
+    migrate.downgrade(settings, "0026")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    with get_engine(settings).begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, display_name, role, timezone, phone,"
+                " is_service_account, is_active, is_demo, version, created_at) VALUES (:email,"
+                " :email, :role, 'UTC', '', true, true, false, 1, :at)"
+            ),
+            [
+                {"email": "OM@example.com", "role": "operations_manager", "at": at},
+                {"email": "lead@example.com", "role": "squad_lead", "at": at},
+            ],
+        )
+        conn.execute(
+            text(
+                "INSERT INTO platforms (slug, name, description, operations_manager_name,"
+                " operations_manager_email, version, created_at, updated_at) VALUES (:slug,"
+                " :slug, '', '', '', 1, :at, :at)"
+            ),
+            [{"slug": slug, "at": at} for slug in platforms],
+        )
+        conn.execute(
+            _freezes().insert(),
+            [
+                {"slug": "all", "services": [], **_PEAK},
+                {"slug": "db", "services": ["db"], **_PEAK},
+            ],
+        )
+    migrate.upgrade(settings)
+
+
+def _freezes() -> TableClause:
+    return table(
+        "freeze_windows",
+        *(column(name) for name in ("slug", "name", "reason", "starts_on", "ends_on")),
+        *(column(name) for name in ("timezone", "created_by")),
+        column("services", JSON()),
+        column("journeys", JSON()),
+        column("created_at", UTCDateTime()),
+    )
+
+
+def _scopes(settings: Settings) -> dict[str, tuple[list[str], bool]]:
+    scoped = table(
+        "freeze_windows", column("slug"), column("platforms", JSON()), column("everything")
+    )
+    with get_engine(settings).connect() as conn:
+        rows = conn.execute(select(scoped.c.slug, scoped.c.platforms, scoped.c.everything))
+        return {slug: (platforms, bool(everything)) for slug, platforms, everything in rows}
+
+
+def test_operations_managers_keep_every_platform_and_a_lone_platforms_freeze_names_it(
+    settings: Settings,
+) -> None:
+    """0027: operations managers keep governing every platform there was until narrowed; a
+    freeze naming nothing, with one platform, is that platform's."""
+    _before_platform_governance(settings, ["procurement"])
+    with get_engine(settings).connect() as conn:
+        assigned = conn.execute(text("SELECT email, platform FROM platform_assignments")).all()
+    assert [tuple(row) for row in assigned] == [("om@example.com", "procurement")]
+    assert _scopes(settings) == {"all": (["procurement"], False), "db": ([], False)}
+
+
+def test_with_several_platforms_a_freeze_naming_nothing_freezes_everything(
+    settings: Settings,
+) -> None:
+    _before_platform_governance(settings, ["commerce", "procurement"])
+    assert _scopes(settings) == {"all": ([], True), "db": ([], False)}

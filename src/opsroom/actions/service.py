@@ -262,8 +262,11 @@ def transition(
     move: Transition,
     data: schemas.ActionMove,
 ) -> ActionItem:
-    require(actor, Action.GOVERN if move is Transition.ACCEPT_WONT_DO else Action.WORK_INCIDENTS)
-    item = ACTION_ITEM.held(get(session, actor=actor, key=key), data.version)
+    item = get(session, actor=actor, key=key)
+    if move is Transition.ACCEPT_WONT_DO:
+        require(actor, Action.GOVERN, platforms=[item.platform_slug])
+    require(actor, Action.WORK_INCIDENTS)
+    ACTION_ITEM.held(item, data.version)
     target = domain.next_status(Status(item.status), move)
     domain.check_reason(move, data.reason)
     if move is Transition.VERIFY:

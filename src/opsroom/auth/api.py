@@ -19,6 +19,7 @@ def me(session: DbSession, actor: Actor) -> schemas.Me:
         name=actor.name,
         role=actor.role,
         squads=sorted(actor.squads),
+        platforms=sorted(actor.platforms),
         vendor=actor.vendor,
         organisation=actor.organisation,
         scopes=sorted(actor.scopes),
@@ -43,6 +44,23 @@ def update_user(
     return schemas.UserRead.model_validate(
         auth.update_user(session, actor=actor, email=email, data=data)
     )
+
+
+@router.get("/users/{email}/platforms", responses=errors(401, 403, 404))
+def platforms_of(session: DbSession, actor: Actor, email: str) -> schemas.PlatformsRead:
+    """The platforms someone governs as an operations manager."""
+    assigned = auth.assigned_platforms(session, actor=actor, email=email)
+    return schemas.PlatformsRead(email=email.lower(), platforms=assigned)
+
+
+@router.put("/users/{email}/platforms", responses=errors(401, 403, 404, 422))
+def assign_platforms(
+    session: DbSession, actor: Actor, email: str, data: schemas.PlatformsIn
+) -> schemas.PlatformsRead:
+    """Set the platforms someone governs (administrators; audited). An unknown platform is
+    refused with the field named."""
+    assigned = auth.assign_platforms(session, actor=actor, email=email, platforms=data.platforms)
+    return schemas.PlatformsRead(email=email.lower(), platforms=assigned)
 
 
 @router.get("/tokens", responses=errors(401, 403, 404))

@@ -99,6 +99,21 @@ def set_role(
     out.print(f"{email} is now {role.value}")
 
 
+@user_app.command("platforms")
+def platforms(
+    email: str,
+    platform: list[str] = typer.Option(
+        [], "--platform", help="a platform they govern; repeat for several, none for none"
+    ),
+) -> None:
+    """Set the platforms an operations manager governs (audited)."""
+    with unit_of_work(write=True) as session:
+        assigned = auth.assign_platforms(
+            session, actor=actor(session), email=email, platforms=platform
+        )
+    out.print(f"{email} governs {', '.join(assigned) or 'no platform'}")
+
+
 @user_app.command("passwd")
 def passwd(email: str, password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """Set a new password; signs the account out everywhere."""

@@ -15,6 +15,7 @@ class Role(StrEnum):
     RESPONDER = "responder"
     SQUAD_LEAD = "squad_lead"
     OPERATIONS_MANAGER = "operations_manager"
+    GUILD_LEAD = "guild_lead"
     ADMIN = "admin"
     VENDOR_CONTACT = "vendor_contact"
     REQUESTER = "requester"  # a customer: raises tickets, sees their organisation's only
@@ -22,7 +23,18 @@ class Role(StrEnum):
 
 # Each role can do everything the roles below it can; a vendor contact and a requester stand
 # outside the ladder.
-LADDER = [Role.VIEWER, Role.RESPONDER, Role.SQUAD_LEAD, Role.OPERATIONS_MANAGER, Role.ADMIN]
+LADDER = [
+    Role.VIEWER,
+    Role.RESPONDER,
+    Role.SQUAD_LEAD,
+    Role.OPERATIONS_MANAGER,
+    Role.GUILD_LEAD,
+    Role.ADMIN,
+]
+
+# What something spans when it belongs to no one platform (a setting of the whole
+# installation): no operations manager is assigned to it, so only the roles above govern it.
+EVERY_PLATFORM = "*"
 
 
 class Scope(StrEnum):
@@ -38,7 +50,7 @@ class Action(StrEnum):
     WORK_INCIDENTS = "work_incidents"  # acknowledge, add notes, update status
     POST_UPDATES = "post_updates"  # status updates on an incident
     EDIT_SQUAD_ITEMS = "edit_squad_items"  # a squad's services, schedules, actions
-    GOVERN = "govern"  # platform-wide: priorities, freezes, approvals, risk, the catalog itself
+    GOVERN = "govern"  # a platform's priorities, freezes, approvals, risk, the catalog itself
     ADMINISTER = "administer"  # users, tokens, settings
     INGEST = "ingest"  # send alerts and events, nothing else
 
@@ -77,6 +89,7 @@ class Principal:
     name: str  # what the audit log records
     role: Role
     squads: frozenset[str] = frozenset()  # squads the person is a member of
+    platforms: frozenset[str] = frozenset()  # platforms an operations manager governs
     vendor: str | None = None  # the vendor a vendor contact works for
     organisation: str | None = None  # the customer organisation a requester belongs to
     scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
@@ -133,9 +146,11 @@ def decide(
     squads: Iterable[str] = (),
     vendor: str | None = None,
     organisation: str | None = None,
+    platforms: Iterable[str] = (),
 ) -> Decision:
     """May principal do action on something owned by `squads` (or belonging to `vendor`, or
-    to a customer `organisation`)?"""
+    to a customer `organisation`), on `platforms` (EVERY_PLATFORM for what belongs to the
+    whole installation)?"""
     rule = RULES[action]
     if rule.scope not in principal.scopes:
         return Decision(False, f"this token lacks the '{rule.scope}' scope")
@@ -152,6 +167,22 @@ def decide(
             False,
             f"squad leads edit their own squads' items only; not a member of {', '.join(sorted(outside))}",
         )
+    if action is Action.GOVERN and principal.role is Role.OPERATIONS_MANAGER:
+        return _governs(principal, set(platforms))
+    return Decision(True)
+
+
+def _governs(manager: Principal, platforms: set[str]) -> Decision:
+    if EVERY_PLATFORM in platforms:
+        return Decision(
+            False, "this covers every platform: a guild lead or an administrator governs it"
+        )
+    outside = platforms - manager.platforms
+    if outside:
+        return Decision(
+            False,
+            f"operations managers govern their own platforms only; not assigned to {', '.join(sorted(outside))}",
+        )
     return Decision(True)
 
 
@@ -162,8 +193,16 @@ def require(
     squads: Iterable[str] = (),
     vendor: str | None = None,
     organisation: str | None = None,
+    platforms: Iterable[str] = (),
 ) -> None:
-    decision = decide(principal, action, squads=squads, vendor=vendor, organisation=organisation)
+    decision = decide(
+        principal,
+        action,
+        squads=squads,
+        vendor=vendor,
+        organisation=organisation,
+        platforms=platforms,
+    )
     if not decision.allowed:
         raise Forbidden(decision.reason)
 
@@ -194,6 +233,14 @@ def throttled(failures_for_account: int, failures_from_address: int) -> bool:
 # The password of the demo accounts (`User.is_demo`), shown on the login page while they
 # exist and in the README; never used outside the demo.
 DEMO_PASSWORD = "demo-password-2026"
+
+
+@dataclass(frozen=True)
+class PlatformsAssigned(Event):
+    """An operations manager was given the platforms they govern."""
+
+    email: str
+    platforms: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,12 @@ class SquadMembership(Base):
 
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     squad: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class PlatformAssignment(Base):
+    """A platform an operations manager governs (an administrator assigns them)."""
+
+    __tablename__ = "platform_assignments"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -119,10 +119,22 @@ class TokenCreated(TokenRead):
     token: str = Field(description="the secret: shown this once, never again")
 
 
+class PlatformsIn(Input):
+    platforms: list[str] = Field(
+        description="slugs of the platforms this operations manager governs; [] for none"
+    )
+
+
+class PlatformsRead(BaseModel):
+    email: str
+    platforms: list[str]
+
+
 class Me(BaseModel):
     name: str
     role: Role
     squads: list[str]
+    platforms: list[str]
     vendor: str | None
     organisation: str | None
     scopes: list[Scope]

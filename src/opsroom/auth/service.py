@@ -16,7 +16,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from opsroom.audit import service as audit
 from opsroom.auth import domain, schemas
 from opsroom.auth.domain import Action, Principal, Role, Scope
-from opsroom.auth.models import ApiToken, LoginAttempt, SquadMembership, User, WebSession
+from opsroom.auth.models import (
+    ApiToken,
+    LoginAttempt,
+    PlatformAssignment,
+    SquadMembership,
+    User,
+    WebSession,
+)
 from opsroom.infra import clock, events
 from opsroom.infra.errors import (
     Conflict,
@@ -214,6 +221,50 @@ def set_squad_members(session: Session, *, squad: str, emails: Iterable[str]) ->
     session.add_all(SquadMembership(email=e, squad=squad) for e in {e.lower() for e in emails})
 
 
+def platforms_of(session: Session, email: str) -> list[str]:
+    """The platforms this person governs as an operations manager."""
+    query = select(PlatformAssignment.platform).where(PlatformAssignment.email == email.lower())
+    return list(session.scalars(query.order_by(PlatformAssignment.platform)))
+
+
+def governors_of(session: Session, platform: str) -> list[str]:
+    """The active operations managers assigned to this platform."""
+    query = (
+        select(User.email)
+        .join(PlatformAssignment, PlatformAssignment.email == User.email)
+        .where(PlatformAssignment.platform == platform, User.is_active.is_(True))
+        .where(User.role == Role.OPERATIONS_MANAGER)
+    )
+    return list(session.scalars(query.order_by(User.email)))
+
+
+def assigned_platforms(session: Session, *, actor: Principal, email: str) -> list[str]:
+    domain.require(actor, Action.READ)
+    return platforms_of(session, get_user(session, email).email)
+
+
+def assign_platforms(
+    session: Session, *, actor: Principal, email: str, platforms: Iterable[str]
+) -> list[str]:
+    """An administrator sets the platforms someone governs (the catalog refuses a platform
+    it does not have); the change is audited."""
+    domain.require(actor, Action.ADMINISTER)
+    user = get_user(session, email)
+    before, after = platforms_of(session, user.email), sorted(set(platforms))
+    events.record(session, domain.PlatformsAssigned(user.email, tuple(after)))
+    session.execute(delete(PlatformAssignment).where(PlatformAssignment.email == user.email))
+    session.add_all(PlatformAssignment(email=user.email, platform=p) for p in after)
+    _audit(
+        session,
+        actor,
+        "user.platforms_assigned",
+        user.email,
+        before={"platforms": before},
+        after={"platforms": after},
+    )
+    return after
+
+
 def principal_for(
     session: Session,
     user: User,
@@ -225,6 +276,7 @@ def principal_for(
         name=user.email,
         role=Role(user.role),
         squads=frozenset(squads_of(session, user.email)),
+        platforms=frozenset(platforms_of(session, user.email)),
         vendor=user.vendor_slug,
         organisation=user.organisation,
         scopes=scopes,

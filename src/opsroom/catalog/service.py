@@ -12,7 +12,7 @@ from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.auth import service as accounts
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, PlatformsAssigned, Principal, require
 from opsroom.catalog import schemas
 from opsroom.catalog.dependencies import add_dependency as add_dependency
 from opsroom.catalog.dependencies import blast_radius as blast_radius
@@ -67,10 +67,26 @@ def create_platform(
     return platform
 
 
+def check_assignment(session: Session, event: PlatformsAssigned) -> None:
+    """Someone is assigned only platforms the catalog has (refused with the field named)."""
+    for slug in event.platforms:
+        by_slug(session, Platform, slug, field="platforms")
+
+
+def platforms_of(
+    session: Session, *, services: Sequence[str] = (), journeys: Sequence[str] = ()
+) -> list[str]:
+    """The platforms these services and journeys belong to: whose operations manager governs
+    what touches them."""
+    of_services = select(Platform.slug).join(Service).where(Service.slug.in_(services))
+    of_journeys = select(Platform.slug).join(Journey).where(Journey.slug.in_(journeys))
+    return sorted(set(session.scalars(of_services)) | set(session.scalars(of_journeys)))
+
+
 def update_platform(
     session: Session, *, actor: Principal, slug: str, data: schemas.PlatformUpdate
 ) -> Platform:
-    require(actor, Action.GOVERN)
+    require(actor, Action.GOVERN, platforms=[slug])
     platform = get_platform(session, slug)
     PLATFORM.held(platform, data.version)
     ensure_unique(session, Platform, slug=None, name=data.name, exclude=platform.id)
@@ -95,7 +111,7 @@ def get_squad(session: Session, slug: str) -> Squad:
 
 
 def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreate) -> Squad:
-    require(actor, Action.GOVERN)
+    require(actor, Action.GOVERN, platforms=[data.platform])
     ensure_unique(session, Squad, slug=data.slug, name=data.name)
     platform = by_slug(session, Platform, data.platform, field="platform")
     squad = Squad(

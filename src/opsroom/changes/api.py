@@ -181,18 +181,24 @@ def suspect_changes(session: DbSession, actor: Actor, key: str) -> list[schemas.
     return changes.suspects(session, actor=actor, incident_key=key)
 
 
-@router.get("/freezes", responses=errors())
-def list_freezes(session: DbSession, actor: Actor) -> list[schemas.FreezeRead]:
-    return [
-        governance.read_freeze(session, f) for f in governance.list_freezes(session, actor=actor)
-    ]
+@router.get("/freezes", responses=errors(404))
+def list_freezes(
+    session: DbSession,
+    actor: Actor,
+    platform: Annotated[
+        str | None, Query(max_length=80, description="only the freezes reaching it")
+    ] = None,
+) -> list[schemas.FreezeRead]:
+    found = governance.list_freezes(session, actor=actor, platform=platform)
+    return [governance.read_freeze(session, f) for f in found]
 
 
 @router.post("/freezes", status_code=status.HTTP_201_CREATED, responses=errors(409))
 def create_freeze(
     session: DbSession, actor: Actor, data: schemas.FreezeCreate
 ) -> schemas.FreezeRead:
-    """A freeze window: platform-wide, or for the services and journeys it names."""
+    """A freeze window over the platforms, services and journeys it names, or over everything
+    (administrators)."""
     return governance.read_freeze(
         session, governance.create_freeze(session, actor=actor, data=data)
     )

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from opsroom.auth.domain import LADDER, Principal
+from opsroom.auth.domain import LADDER, Action, Principal, decide
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.changes.domain import ChangeType, RiskLevel
 from opsroom.infra.errors import Conflict
@@ -93,6 +93,7 @@ class Approving:
     implementer: str
     implementer_squad: str
     journey_owners: Mapping[str, str]  # journey -> owner squad
+    platforms: tuple[str, ...] = ()  # the platforms of the change's services
 
 
 def _rank(role: AccountRole) -> int:
@@ -101,8 +102,8 @@ def _rank(role: AccountRole) -> int:
 
 def may_fill(requirement: Requirement, who: Approving, policy: ApprovalPolicy) -> bool:
     person = who.person
-    if _rank(person.role) >= _rank(AccountRole.OPERATIONS_MANAGER):
-        return True  # the operations manager may stand in for anyone
+    if decide(person, Action.GOVERN, platforms=who.platforms).allowed:
+        return True  # the platform's operations manager may stand in for anyone
     if requirement.approver is Approver.CAB:
         return person.name.lower() in policy.cab_members
     if requirement.approver is Approver.OPERATIONS_MANAGER:

@@ -101,8 +101,10 @@ def freeze_scope(session: Session, row: FreezeRow) -> domain.Freeze:
     services = set(row.services)
     for journey in row.journeys:
         services.update(catalog.get_journey(session, journey).services)
+    for platform in row.platforms:
+        services.update(s.slug for s in catalog.all_services(session, platform=platform))
     window = domain.freeze_window(row.starts_on, row.ends_on, row.timezone)
-    return domain.Freeze(row.name, window, frozenset(services))
+    return domain.Freeze(row.name, window, frozenset(services), row.everything)
 
 
 def freezes_over(

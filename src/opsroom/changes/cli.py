@@ -298,8 +298,12 @@ def new_freeze(
     starts: str = typer.Option(..., help="first day, YYYY-MM-DD"),
     ends: str = typer.Option(..., help="last day, YYYY-MM-DD"),
     timezone: str = typer.Option("UTC", help="e.g. Europe/Amsterdam"),
-    service: list[str] = typer.Option([], "--service", "-s", help="repeat; none: platform-wide"),
+    platform: list[str] = typer.Option([], "--platform", "-p", help="repeat"),
+    service: list[str] = typer.Option([], "--service", "-s", help="repeat"),
     journey: list[str] = typer.Option([], "--journey", "-j", help="repeat"),
+    everything: bool = typer.Option(
+        False, "--everything", help="every platform (administrators); name nothing else"
+    ),
     reason: str = typer.Option(""),
     as_json: bool = JsonOption,
 ) -> None:
@@ -311,8 +315,10 @@ def new_freeze(
             starts_on=_day(starts, "starts"),
             ends_on=_day(ends, "ends"),
             timezone=timezone,
+            platforms=platform,
             services=service,
             journeys=journey,
+            everything=everything,
         )
         read = governance.read_freeze(
             session, governance.create_freeze(session, actor=actor(session), data=data)
@@ -328,12 +334,13 @@ def new_freeze(
 
 
 @freeze_app.command("list")
-def list_freezes(as_json: bool = JsonOption) -> None:
+def list_freezes(
+    platform: str | None = typer.Option(None, help="only the freezes reaching it"),
+    as_json: bool = JsonOption,
+) -> None:
     with unit_of_work() as session:
-        rows = [
-            governance.read_freeze(session, f)
-            for f in governance.list_freezes(session, actor=actor(session))
-        ]
+        found = governance.list_freezes(session, actor=actor(session), platform=platform)
+        rows = [governance.read_freeze(session, f) for f in found]
     emit(
         rows,
         as_json,
@@ -347,7 +354,9 @@ def list_freezes(as_json: bool = JsonOption) -> None:
                     r.starts_on,
                     r.ends_on,
                     r.timezone,
-                    "platform-wide" if r.platform_wide else ", ".join(r.services + r.journeys),
+                    "everything"
+                    if r.everything
+                    else ", ".join(r.platforms + r.services + r.journeys),
                 )
                 for r in rows
             ],

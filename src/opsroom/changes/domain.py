@@ -280,11 +280,33 @@ def collisions(
 class Freeze:
     name: str
     window: Window
-    services: frozenset[str]  # empty: platform-wide (every service)
+    services: frozenset[str]  # those of its platforms, its journeys and the ones it names
+    everything: bool = False  # every service of every platform
 
     def covers(self, services: Collection[str], window: Window) -> bool:
-        touched = not self.services or bool(self.services.intersection(services))
+        touched = self.everything or bool(self.services.intersection(services))
         return touched and self.window.overlaps(window)
+
+
+def check_freeze_scope(
+    platforms: Collection[str],
+    services: Collection[str],
+    journeys: Collection[str],
+    everything: bool,
+) -> None:
+    """A freeze names what it freezes (platforms, services, journeys) or says it freezes
+    everything; never both, never neither."""
+    named = bool(platforms or services or journeys)
+    if everything and named:
+        raise ValidationFailed(
+            "a freeze of everything names no platforms, services or journeys",
+            fields={"everything": "leave it out, or the platforms, services and journeys"},
+        )
+    if not everything and not named:
+        raise ValidationFailed(
+            "name the platforms, services or journeys the freeze covers, or freeze everything",
+            fields={"platforms": "name at least one platform, service or journey"},
+        )
 
 
 def freeze_window(starts_on: date, ends_on: date, timezone: str) -> Window:

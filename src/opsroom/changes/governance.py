@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,18 +18,49 @@ from opsroom.changes.models import FreezeWindow as FreezeRow
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
+def _reached(session: Session, freeze: schemas.FreezeCreate | FreezeRow) -> set[str]:
+    """The platforms a freeze names or reaches through its services and journeys."""
+    found = catalog.platforms_of(session, services=freeze.services, journeys=freeze.journeys)
+    return {*freeze.platforms, *found}
+
+
+def _may_freeze(
+    session: Session, actor: Principal, freeze: schemas.FreezeCreate | FreezeRow
+) -> None:
+    """Everything is frozen by an administrator; the rest by who governs every platform it
+    names or reaches through its services and journeys."""
+    if freeze.everything:
+        require(actor, Action.ADMINISTER)
+        return
+    require(actor, Action.GOVERN, platforms=_reached(session, freeze))
+
+
+def _known(
+    lookup: Callable[[Session, str], object], session: Session, names: list[str], noun: str
+) -> None:
+    """Each name is one the catalog has; else refused, the field (`noun`s) named."""
+    for name in names:
+        try:
+            lookup(session, name)
+        except NotFound:
+            raise ValidationFailed(
+                f"no {noun} '{name}'", fields={f"{noun}s": f"unknown {noun} '{name}'"}
+            ) from None
+
+
+def _check_names(session: Session, data: schemas.FreezeCreate) -> None:
+    _known(catalog.get_platform, session, data.platforms, "platform")
+    services_named(session, data.services)
+    _known(catalog.get_journey, session, data.journeys, "journey")
+
+
 def create_freeze(session: Session, *, actor: Principal, data: schemas.FreezeCreate) -> FreezeRow:
     require(actor, Action.GOVERN)
     if session.scalar(select(FreezeRow.id).where(FreezeRow.slug == data.slug)):
         raise Conflict(f"a freeze '{data.slug}' already exists", fields={"slug": "taken"})
-    services_named(session, data.services)
-    for journey in data.journeys:
-        try:
-            catalog.get_journey(session, journey)
-        except NotFound:
-            raise ValidationFailed(
-                f"no journey '{journey}'", fields={"journeys": f"unknown journey '{journey}'"}
-            ) from None
+    domain.check_freeze_scope(data.platforms, data.services, data.journeys, data.everything)
+    _check_names(session, data)
+    _may_freeze(session, actor, data)
     domain.freeze_window(data.starts_on, data.ends_on, data.timezone)
     row = FreezeRow(**data.model_dump(), created_by=str(actor))
     session.add(row)
@@ -51,9 +83,15 @@ def list_freezes(
     actor: Principal,
     start: datetime | None = None,
     end: datetime | None = None,
+    platform: str | None = None,
 ) -> list[FreezeRow]:
+    """The freezes, those overlapping [start, end) when given, those reaching `platform`
+    (everything, or it, its services or its journeys named) when given."""
     require(actor, Action.READ)
     rows = list(session.scalars(select(FreezeRow).order_by(FreezeRow.starts_on, FreezeRow.slug)))
+    if platform is not None:
+        catalog.get_platform(session, platform)
+        rows = [r for r in rows if r.everything or platform in _reached(session, r)]
     if start is None or end is None:
         return rows
     window = domain.Window(start, end)
@@ -69,8 +107,8 @@ def get_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
 
 
 def delete_freeze(session: Session, *, actor: Principal, slug: str) -> None:
-    require(actor, Action.GOVERN)
     row = get_freeze(session, actor=actor, slug=slug)
+    _may_freeze(session, actor, row)
     audit.record(
         session,
         actor=str(actor),
@@ -131,9 +169,10 @@ def read_freeze(session: Session, row: FreezeRow) -> schemas.FreezeRead:
         timezone=row.timezone,
         starts_at=scope.window.start,
         ends_at=scope.window.end,
+        platforms=row.platforms,
         services=row.services,
         journeys=row.journeys,
-        platform_wide=not scope.services,
+        everything=row.everything,
     )
 
 

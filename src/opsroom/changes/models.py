@@ -127,8 +127,10 @@ class FreezeWindow(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
-    services: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty with no journeys: all
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
     journeys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    everything: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -215,7 +215,7 @@ def _detail(
         "moves": [m for m in MOVES if changes.can_move(change, m)],
         # Submitting, moving and approving need a responder; an exception, governance.
         "work": decide(actor, Action.WORK_INCIDENTS),
-        "govern": decide(actor, Action.GOVERN),
+        "govern": decide(actor, Action.GOVERN, platforms=changes.platforms_of(session, change)),
         "waiting": {
             w.requirement.ref: w for w in changes.waiting_approvals(session, actor=actor, key=key)
         },

@@ -111,8 +111,12 @@ class FreezeCreate(Input):
     starts_on: date
     ends_on: date
     timezone: str = Field(default="UTC", max_length=64)
+    platforms: list[Slug] = Field(default=[], max_length=50)
     services: list[Slug] = Field(default=[], max_length=200)
     journeys: list[Slug] = Field(default=[], max_length=100)
+    everything: bool = Field(
+        default=False, description="every platform (administrators); names nothing else"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -226,9 +230,10 @@ class FreezeRead(BaseModel):
     timezone: str
     starts_at: datetime
     ends_at: datetime
+    platforms: list[str]
     services: list[str]
     journeys: list[str]
-    platform_wide: bool
+    everything: bool
 
 
 class TemplateRead(BaseModel):

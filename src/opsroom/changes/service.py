@@ -250,13 +250,20 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
     return CHANGE.saved(session, change, actor, "change.submitted", before)
 
 
+def platforms_of(session: Session, change: Change) -> list[str]:
+    """The platforms of the change's services: whose operations managers govern it."""
+    return catalog.platforms_of(session, services=change.service_slugs)
+
+
 def _approving(session: Session, actor: Principal, change: Change) -> approvals.Approving:
     owners = {}
     for ref in change.required_approvals:
         requirement = approvals.Requirement.parse(ref)
         if requirement.scope:
             owners[requirement.scope] = catalog.get_journey(session, requirement.scope).owner.slug
-    return approvals.Approving(actor, change.implementer, change.squad, owners)
+    return approvals.Approving(
+        actor, change.implementer, change.squad, owners, tuple(platforms_of(session, change))
+    )
 
 
 def waiting_approvals(session: Session, *, actor: Principal, key: str) -> list[approvals.Waiting]:
@@ -371,8 +378,8 @@ def grant_exception(
     session: Session, *, actor: Principal, key: str, data: schemas.ExceptionIn
 ) -> Change:
     """The operations manager lets a change run inside a freeze; the reason is kept."""
-    require(actor, Action.GOVERN)
     change = get(session, actor=actor, key=key)
+    require(actor, Action.GOVERN, platforms=platforms_of(session, change))
     if change.status not in (Status.DRAFT, Status.SUBMITTED, Status.APPROVED):
         raise Conflict(
             f"{change.key} is {change.status.replace('_', ' ')}: exceptions are granted before it is scheduled",

@@ -27,31 +27,57 @@ from opsroom.infra.errors import NotFound
 DEMO_CATALOG = Path(__file__).parent / "catalog.yaml"
 DEMO_ACTOR = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")
 # Squad leads are members of their squad in the demo catalog, so they may edit its services.
-# The last of each is the vendor of a vendor contact, or the organisation of a requester.
+PROCUREMENT = ("procurement",)
+BOARD = ("commerce", "procurement")
+# Each: email, name, role, the vendor of a vendor contact or the organisation of a requester,
+# and the platforms an operations manager governs.
 DEMO_ACCOUNTS = (
-    ("admin@example.com", "Demo Administrator", Role.ADMIN, None),
-    ("om@example.com", "Demo Operations Manager (Procurement)", Role.OPERATIONS_MANAGER, None),
-    # The change advisory board: operations managers, so they may stand in for any approver.
-    ("cab.chair@example.com", "Demo CAB Chair", Role.OPERATIONS_MANAGER, None),
+    ("admin@example.com", "Demo Administrator", Role.ADMIN, None, ()),
+    ("guild.lead@example.com", "Demo Guild Lead", Role.GUILD_LEAD, None, ()),
+    (
+        "om@example.com",
+        "Demo Operations Manager (Procurement)",
+        Role.OPERATIONS_MANAGER,
+        None,
+        PROCUREMENT,
+    ),
+    (
+        "om.commerce@example.com",
+        "Demo Operations Manager (Commerce)",
+        Role.OPERATIONS_MANAGER,
+        None,
+        ("commerce",),
+    ),
+    # The change advisory board: operations managers of both platforms, so they may stand in
+    # for any approver of their changes.
+    ("cab.chair@example.com", "Demo CAB Chair", Role.OPERATIONS_MANAGER, None, BOARD),
     (
         "cab.architecture@example.com",
         "Demo CAB Member (Architecture)",
         Role.OPERATIONS_MANAGER,
         None,
+        BOARD,
     ),
-    ("cab.security@example.com", "Demo CAB Member (Security)", Role.OPERATIONS_MANAGER, None),
-    ("lead.ordering@example.com", "Demo Squad Lead (Ordering)", Role.SQUAD_LEAD, None),
-    ("lead.checkout@example.com", "Demo Squad Lead (Checkout)", Role.SQUAD_LEAD, None),
-    ("responder@example.com", "Demo Responder", Role.RESPONDER, None),
-    ("viewer@example.com", "Demo Viewer", Role.VIEWER, None),
+    (
+        "cab.security@example.com",
+        "Demo CAB Member (Security)",
+        Role.OPERATIONS_MANAGER,
+        None,
+        BOARD,
+    ),
+    ("lead.ordering@example.com", "Demo Squad Lead (Ordering)", Role.SQUAD_LEAD, None, ()),
+    ("lead.checkout@example.com", "Demo Squad Lead (Checkout)", Role.SQUAD_LEAD, None, ()),
+    ("responder@example.com", "Demo Responder", Role.RESPONDER, None, ()),
+    ("viewer@example.com", "Demo Viewer", Role.VIEWER, None, ()),
     (
         "contact@payflow.example.com",
         "Demo Vendor Contact (Payflow)",
         Role.VENDOR_CONTACT,
         "payflow",
+        (),
     ),
     # A customer whose organisation's tickets the demo desk has.
-    ("m.jansen@acme.example", "Demo Requester (Acme)", Role.REQUESTER, "Acme"),
+    ("m.jansen@acme.example", "Demo Requester (Acme)", Role.REQUESTER, "Acme", ()),
 )
 
 
@@ -80,8 +106,16 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     return result.as_dict()
 
 
-def _ensure_account(session: Session, email: str, name: str, role: Role, tie: str | None) -> bool:
-    """Create the demo account unless it exists; whether it was created."""
+def _ensure_account(
+    session: Session,
+    email: str,
+    name: str,
+    role: Role,
+    tie: str | None,
+    platforms: tuple[str, ...],
+) -> bool:
+    """Create the demo account, governing `platforms`, unless it exists; whether it was
+    created."""
     try:
         auth.get_user(session, email)
     except NotFound:
@@ -94,6 +128,7 @@ def _ensure_account(session: Session, email: str, name: str, role: Role, tie: st
             password=DEMO_PASSWORD,
         )
         auth.create_user(session, actor=DEMO_ACTOR, data=data, demo=True)
+        auth.assign_platforms(session, actor=DEMO_ACTOR, email=email, platforms=platforms)
         return True
     return False
 

@@ -25,14 +25,19 @@ from opsroom.infra import clock
 from opsroom.infra.errors import Conflict
 
 IMPLEMENTER = "responder@example.com"
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+PROCUREMENT_MANAGER = frozenset({"procurement"})  # the platforms they govern
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=PROCUREMENT_MANAGER
+)
+# The board sits for both platforms.
+BOARD = frozenset({"procurement", "commerce"})
 # The change advisory board and the operations manager, after the squad leads.
 MANAGERS = (
     MANAGER,
     Principal(name="admin@example.com", role=Role.ADMIN),
-    Principal(name="cab.chair@example.com", role=Role.OPERATIONS_MANAGER),
-    Principal(name="cab.architecture@example.com", role=Role.OPERATIONS_MANAGER),
-    Principal(name="cab.security@example.com", role=Role.OPERATIONS_MANAGER),
+    Principal(name="cab.chair@example.com", role=Role.OPERATIONS_MANAGER, platforms=BOARD),
+    Principal(name="cab.architecture@example.com", role=Role.OPERATIONS_MANAGER, platforms=BOARD),
+    Principal(name="cab.security@example.com", role=Role.OPERATIONS_MANAGER, platforms=BOARD),
 )
 
 
@@ -212,6 +217,7 @@ def _freeze(session: Session, now: datetime) -> None:
         starts_on=starts,
         ends_on=ends,
         timezone="Europe/Amsterdam",
+        platforms=["procurement"],
         reason="Year-end ordering and invoicing peak: only emergency changes, or exceptions agreed by the operations manager.",
     )
     governance.create_freeze(session, actor=MANAGER, data=data)

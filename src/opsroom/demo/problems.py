@@ -30,8 +30,13 @@ from opsroom.reviews.domain import Transition as ReviewMove
 # Who does the work: an engineer completes, a colleague verifies; a reviewer writes a review
 # and a manager who did not write it publishes it.
 ENGINEER = Principal(name="niamh.byrne@example.com", role=Role.RESPONDER)
-REVIEWER = Principal(name="karin.holm@example.com", role=Role.OPERATIONS_MANAGER)
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+PROCUREMENT_MANAGER = frozenset({"procurement"})  # the platforms they govern
+REVIEWER = Principal(
+    name="karin.holm@example.com", role=Role.OPERATIONS_MANAGER, platforms=PROCUREMENT_MANAGER
+)
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=PROCUREMENT_MANAGER
+)
 
 
 @contextmanager

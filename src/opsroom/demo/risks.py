@@ -16,7 +16,9 @@ from opsroom.risks import issues, links, reports, schemas
 from opsroom.risks import service as risks
 from opsroom.risks.domain import IssueTransition, Status, Transition, Treatment
 
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+)
 MATERIALISED_PER_RISK = 3
 
 
@@ -116,6 +118,18 @@ REGISTER = (
         services=["edi-gateway"],
         status=Status.IDENTIFIED,
         plan="Runbooks and pairing on every EDI change.",
+    ),
+    # Commerce's own register: checkout leans on procurement's pricing service.
+    DemoRisk(
+        "Carts cannot be priced while procurement's pricing service is down",
+        "availability",
+        "checkout",
+        (3, 5),
+        (3, 4),
+        (1, 4),
+        services=["cart-service", "pricing-service"],
+        status=Status.ASSESSED,
+        plan="Price carts from a cached price list when the pricing service does not answer.",
     ),
 )
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from opsroom.audit.documents import Document
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import EVERY_PLATFORM, Action, Principal, require
 from opsroom.improvement import domain, schemas
 from opsroom.improvement.domain import DEFAULT_SETTINGS, Settings
 from opsroom.incidents.domain import Priority
@@ -87,7 +87,7 @@ def replace(
     session: Session, *, actor: Principal, doc: schemas.SettingsDoc, version: int
 ) -> schemas.ProblemSettings:
     """Replace the settings (operations managers); `version` is the one read."""
-    require(actor, Action.GOVERN)
+    require(actor, Action.GOVERN, platforms=[EVERY_PLATFORM])
     return PROBLEM_SETTINGS.replace(
         session,
         actor=actor,

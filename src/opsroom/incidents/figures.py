@@ -74,12 +74,14 @@ def _at(moment: datetime) -> Any:
 
 def _key(by: str, scope: Scope) -> Any:
     """The group of each row: all (a number: the durations sort on it), its priority, a squad
-    engaged on it, or its week (0 is the week starting at scope.start; plain comparisons keep
+    engaged on it, its own platform, or its week (0 is the week starting at scope.start; plain comparisons keep
     to the detection index). _group names them."""
     if by == "priority":
         return Incident.priority
     if by == "squad":
         return IncidentParticipant.ref
+    if by == "platform":
+        return Incident.platform_slug
     if by == "week":
         weeks = int((scope.end - scope.start) / timedelta(weeks=1))
         bounds = [scope.start + timedelta(weeks=i + 1) for i in range(weeks)]

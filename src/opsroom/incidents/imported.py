@@ -39,6 +39,8 @@ def import_record(
     require(actor, Action.GOVERN)
     domain.check_timestamps({name: getattr(data, name) for name in domain.TIMESTAMPS})
     incident = session.scalar(select(Incident).where(Incident.external_ref == data.external_ref))
+    held = {incident.platform_slug} if incident else set()
+    require(actor, Action.GOVERN, platforms={data.platform, *held})
     values = data.model_dump(exclude={"external_ref", "squads", "platform"}) | {
         "platform_slug": data.platform,
         "major": domain.is_major(data.priority, policy.current(session)),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit.documents import Document
 from opsroom.audit.schemas import Stamp
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import EVERY_PLATFORM, Action, Principal, require
 from opsroom.incidents.domain import DEFAULT_POLICY, Policy, Priority
 
 Minutes = Annotated[int | None, Field(ge=1, le=60 * 24 * 90)]
@@ -105,5 +105,5 @@ def read(session: Session) -> IncidentPolicy:
 
 def replace(session: Session, *, actor: Principal, doc: PolicyDoc, version: int) -> IncidentPolicy:
     """Replace the policy (operations managers); `version` is the one read."""
-    require(actor, Action.GOVERN)
+    require(actor, Action.GOVERN, platforms=[EVERY_PLATFORM])
     return INCIDENT_POLICY.replace(session, actor=actor, written=doc, version=version)

@@ -155,6 +155,9 @@ class IncidentRead(IncidentSummary):
     bridge_url: str
     source: str
     journeys: list[str]
+    also_affects: list[str] = Field(
+        description="other platforms whose services it impacts (it counts for its own alone)"
+    )
     owner_squads: list[str]
     roles: dict[str, str]
     participants: list[ParticipantRead]

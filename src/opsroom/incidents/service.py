@@ -281,6 +281,7 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
         bridge_url=incident.bridge_url,
         source=incident.source,
         journeys=catalog.journeys_through(session, incident.service_slugs),
+        also_affects=also_affects(session, incident),
         owner_squads=sorted({s.owner_squad for s in incident.services}),
         roles={r.role: r.person for r in incident.roles},
         participants=[
@@ -305,6 +306,12 @@ def read(session: Session, incident: Incident) -> schemas.IncidentRead:
 
 
 # An SLA clock with less than this share of its target left is shown as at risk.
+def also_affects(session: Session, incident: Incident) -> list[str]:
+    """The other platforms whose services the incident impacts; it belongs to its own alone."""
+    found = catalog.platforms_of(session, services=incident.service_slugs)
+    return [platform for platform in found if platform != incident.platform_slug]
+
+
 def _sla_read(c: domain.SlaClock, now: datetime) -> schemas.SlaRead:
     return schemas.SlaRead(
         kind=c.kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Query
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra import clock
 from opsroom.infra.apidoc import errors
-from opsroom.kpis import domain, schemas
+from opsroom.kpis import domain, guild, schemas
 from opsroom.kpis import service as kpis
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
@@ -40,6 +41,19 @@ def report(
     return kpis.report(
         session, actor=actor, period=period_of(period), squad=squad, platform=platform
     )
+
+
+@router.get("/kpis/guild", responses=errors(422))
+def guild_report(
+    session: DbSession,
+    actor: Actor,
+    since: Annotated[date | None, Query(description="first day (UTC), with until")] = None,
+    until: Annotated[date | None, Query(description="last day, included")] = None,
+) -> schemas.GuildReport:
+    """Every platform side by side for the period (default this month), with the previous
+    period beside each figure; an incident counts once, for its own platform."""
+    period = domain.days_period(since, until, clock.now())
+    return guild.guild_report(session, actor=actor, period=period)
 
 
 @router.get("/kpis/trend", responses=errors(404))

@@ -110,6 +110,22 @@ def current_month(now: datetime) -> Period:
     return month_period(now.year, now.month)
 
 
+def days_period(since: date | None, until: date | None, now: datetime) -> Period:
+    """From the day `since` to the day `until`, both included; this month without either."""
+    if since is None and until is None:
+        return current_month(now)
+    if since is None or until is None:
+        missing = "since" if since is None else "until"
+        raise ValidationFailed(
+            "give both since and until, or neither", fields={missing: "give both or neither"}
+        )
+    if until < since:
+        raise ValidationFailed(
+            "the period ends before it starts", fields={"until": "must not be before since"}
+        )
+    return parse_period(f"{since.isoformat()}..{until.isoformat()}")
+
+
 def months_up_to(period: Period, count: int) -> list[Period]:
     """The `count` calendar months up to the one `period` ends in, oldest first."""
     last = period.end - timedelta(microseconds=1)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 
 import orjson
+from pydantic import BaseModel
 
 from opsroom.desk.schemas import Csat, CsatFigures
 from opsroom.infra.wording import counted
@@ -92,8 +93,8 @@ Rows = Iterator[tuple[str, str, str, str]]
 
 def _headline_rows(report: schemas.KpiReport) -> Rows:
     for tile in report.tiles:
-        yield "headline", "all", tile.key, _number(tile.value)
-        yield "headline", "all", f"{tile.key}_previous", _number(tile.previous)
+        yield "headline", "all", tile.key, csv_number(tile.value)
+        yield "headline", "all", f"{tile.key}_previous", csv_number(tile.previous)
 
 
 def _group_figure_rows(report: schemas.KpiReport) -> Rows:
@@ -106,11 +107,11 @@ def _group_figure_rows(report: schemas.KpiReport) -> Rows:
         for g in groups:
             yield section, g.key, "incidents", str(g.incidents)
             yield section, g.key, "major", str(g.major)
-            yield section, g.key, "response_sla", _number(g.response_sla)
-            yield section, g.key, "resolution_sla", _number(g.resolution_sla)
+            yield section, g.key, "response_sla", csv_number(g.response_sla)
+            yield section, g.key, "resolution_sla", csv_number(g.resolution_sla)
             for measure, stats in g.times.items():
                 for figure in FIGURES:
-                    value = _number(getattr(stats, figure))
+                    value = csv_number(getattr(stats, figure))
                     yield section, g.key, f"{measure}_{figure}_seconds", value
 
 
@@ -128,28 +129,33 @@ def _count_rows(report: schemas.KpiReport) -> Rows:
 def _uptime_rows(report: schemas.KpiReport) -> Rows:
     for section, uptimes in (("service", report.services), ("journey", report.journeys)):
         for u in uptimes:
-            yield section, u.key, "availability", _number(u.availability)
-            yield section, u.key, "availability_target", _number(u.target)
-            yield section, u.key, "mtbf_hours", _number(u.mtbf_hours)
+            yield section, u.key, "availability", csv_number(u.availability)
+            yield section, u.key, "availability_target", csv_number(u.target)
+            yield section, u.key, "mtbf_hours", csv_number(u.mtbf_hours)
 
 
 def _noise_rows(report: schemas.KpiReport) -> Rows:
     for n in report.noise:
         yield "alert_source", n.key, "received", str(n.received)
-        yield "alert_source", n.key, "noise_reduction_pct", _number(n.noise_reduction_pct)
-    yield "alert_noise", "all", "noise_reduction_pct", _number(report.noise_reduction_pct)
+        yield "alert_source", n.key, "noise_reduction_pct", csv_number(n.noise_reduction_pct)
+    yield "alert_noise", "all", "noise_reduction_pct", csv_number(report.noise_reduction_pct)
 
 
 def _practice_rows(report: schemas.KpiReport) -> Rows:
     for section, figures in practice_sections(report):
         for figure, value in figures.items():
-            yield section, "all", figure, _number(value)
+            yield section, "all", figure, csv_number(value)
 
 
 def _scorecard_rows(report: schemas.KpiReport) -> Rows:
     for line in report.scorecard:
-        yield "scorecard", line.area, line.key, _number(line.squad)
-        yield "scorecard", line.area, f"{line.key}_platform_average", _number(line.platform_average)
+        yield "scorecard", line.area, line.key, csv_number(line.squad)
+        yield (
+            "scorecard",
+            line.area,
+            f"{line.key}_platform_average",
+            csv_number(line.platform_average),
+        )
 
 
 def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, float | None]]]:
@@ -164,7 +170,7 @@ def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, fl
     ]
 
 
-def _number(value: float | None) -> str:
+def csv_number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
@@ -177,7 +183,7 @@ def to_csv(report: schemas.KpiReport) -> str:
     return out.getvalue()
 
 
-def to_json(report: schemas.KpiReport) -> str:
+def to_json(report: BaseModel) -> str:
     return orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode()
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
 from opsroom.infra import clock
-from opsroom.kpis import charts, domain, formats, schemas
+from opsroom.kpis import charts, domain, formats, guild, guild_formats, schemas
 from opsroom.kpis import service as kpis
 from opsroom.web.pages import Filter, render
 
@@ -74,8 +74,42 @@ def download(
     chosen = _period(period)
     report = kpis.report(session, actor=actor, period=chosen, squad=squad, platform=platform)
     name = "-".join(x for x in ("opsroom-kpis", chosen.label, platform, squad) if x)
+    return _attachment(formats.render(report, fmt), fmt, name)
+
+
+def _attachment(text: str, fmt: formats.Format, name: str) -> Response:
     return Response(
-        formats.render(report, fmt),
+        text,
         media_type=formats.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'},
     )
+
+
+# The incident figures of the guild view link to the platform's incidents.
+LINKED = ["incidents", "major"]
+
+
+@router.get("/guild")
+def guild_page(
+    request: Request, session: DbSession, actor: Actor, period: Filter = None
+) -> Response:
+    report = guild.guild_report(session, actor=actor, period=_period(period))
+    context = {
+        "report": report,
+        "figures": guild_formats.GUILD_FIGURES,
+        "linked": LINKED,
+        "total": guild_formats.total_line(report),
+        "formats": list(formats.Format),
+        "query": request.url.query,
+    }
+    return render(request, session, "kpis/guild.html", context)
+
+
+@router.get("/guild/report.{fmt}")
+def guild_download(
+    session: DbSession, actor: Actor, fmt: formats.Format, period: Filter = None
+) -> Response:
+    """The guild report as a file: md, html, csv or json."""
+    chosen = _period(period)
+    report = guild.guild_report(session, actor=actor, period=chosen)
+    return _attachment(guild_formats.render(report, fmt), fmt, f"opsroom-guild-{chosen.label}")

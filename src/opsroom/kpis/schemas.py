@@ -138,3 +138,38 @@ class MonthlyTrend(BaseModel):
     mttr_median: list[float | None] = Field(description="seconds, per month")
     response_sla: list[float | None] = Field(description="share of response SLAs met")
     resolution_sla: list[float | None] = Field(description="share of resolution SLAs met")
+
+
+class GuildPlatformRead(BaseModel):
+    """One platform in the guild view: its figures for the period and the one before."""
+
+    platform: str
+    name: str
+    current: GroupRead = Field(description="incidents of this platform (its own, counted once)")
+    previous: GroupRead
+    services_on_target: float | None = Field(
+        description="share of its services meeting their availability target"
+    )
+    previous_services_on_target: float | None
+    changes: ChangeFiguresRead
+    previous_changes: ChangeFiguresRead
+    reviews: ReviewFigures = Field(description="required reviews as of the report's making")
+    actions: ActionFigures = Field(description="action items as of the report's making")
+    oncall: OnCallLoadRead
+    previous_oncall: OnCallLoadRead
+    risks: RiskFigures = Field(description="the risk register as of the report's making")
+    incidents_url: str = Field(description="its incidents list, filtered to the platform")
+
+
+class GuildReport(BaseModel):
+    """Every platform side by side, most incidents first, with the totals (each incident
+    counted once, for the platform it belongs to)."""
+
+    period: str
+    start: datetime
+    end: datetime
+    previous_period: str
+    generated_at: datetime
+    platforms: list[GuildPlatformRead]
+    total: GroupRead
+    previous_total: GroupRead

@@ -32,7 +32,7 @@ Scope = incidents_service.FigureScope
 GROUPINGS = ("all", "priority", "squad")
 
 
-def _scope(period: Period, now: datetime, platform: str | None, squad: str | None) -> Scope:
+def scope_of(period: Period, now: datetime, platform: str | None, squad: str | None) -> Scope:
     return Scope(start=period.start, end=period.end, now=now, platform=platform, squad=squad)
 
 
@@ -49,7 +49,7 @@ def _share(met_breached: tuple[int, int]) -> float | None:
     return met / (met + breached) if met + breached else None
 
 
-def _group_read(
+def group_read(
     key: str, c: incidents_service.GroupCounts, times: Mapping[str, domain.Stats]
 ) -> schemas.GroupRead:
     return schemas.GroupRead(
@@ -62,7 +62,7 @@ def _group_read(
     )
 
 
-def _figures(
+def grouped_figures(
     session: Session,
     scope: Scope,
     counted: Sequence[str],
@@ -89,7 +89,7 @@ def _figures(
         times.setdefault((by, grp), {})[measure] = domain.Stats(*summary)
     found: dict[str, list[schemas.GroupRead]] = {by: [] for by in counted}
     for (by, grp), c in sorted(counts.items(), key=lambda kv: (kv[0][0], _sort_key(kv[0][1]))):
-        found[by].append(_group_read(GROUP_LABELS.get(by, str)(grp), c, times.get((by, grp), {})))
+        found[by].append(group_read(GROUP_LABELS.get(by, str)(grp), c, times.get((by, grp), {})))
     return found
 
 
@@ -105,8 +105,8 @@ GROUP_LABELS: dict[str, Callable[[str], str]] = {"priority": _priority_label}
 NO_INCIDENTS = incidents_service.GroupCounts(0, 0, (0, 0), (0, 0))
 
 
-def _overall(found: Mapping[str, list[schemas.GroupRead]]) -> schemas.GroupRead:
-    return found["all"][0] if found["all"] else _group_read("all", NO_INCIDENTS, {})
+def overall_of(found: Mapping[str, list[schemas.GroupRead]]) -> schemas.GroupRead:
+    return found["all"][0] if found["all"] else group_read("all", NO_INCIDENTS, {})
 
 
 def _count_rows(counts: Mapping[str, int]) -> list[schemas.CountRead]:
@@ -151,7 +151,7 @@ def _uptime_read(
     )
 
 
-def _availability(
+def uptimes(
     session: Session, scope: Scope, journeys: dict[str, list[str]], policy: domain.KpiPolicy
 ) -> tuple[list[schemas.UptimeRead], list[schemas.UptimeRead]]:
     outages = _outages(session, scope, policy)
@@ -184,7 +184,7 @@ def _availability(
     return per_service, per_journey
 
 
-def _journeys(session: Session, platform: str | None) -> dict[str, list[str]]:
+def journeys_of(session: Session, platform: str | None) -> dict[str, list[str]]:
     return {j.slug: j.services for j in catalog_service.list_journeys(session, platform=platform)}
 
 
@@ -281,12 +281,12 @@ def _report(session: Session, *, actor: Principal, chosen: _Selection) -> schema
         catalog_service.get_platform(session, platform)
     if squad:
         catalog_service.get_squad(session, squad)
-    scope = _scope(period, clock.now(), platform, squad)
-    before = _scope(period.previous(), scope.now, platform, squad)
-    found = _figures(session, scope, GROUPINGS, GROUPINGS)
-    overall = _overall(found)
-    journeys = _journeys(session, platform)
-    services, journey_uptimes = _availability(session, scope, journeys, policy)
+    scope = scope_of(period, clock.now(), platform, squad)
+    before = scope_of(period.previous(), scope.now, platform, squad)
+    found = grouped_figures(session, scope, GROUPINGS, GROUPINGS)
+    overall = overall_of(found)
+    journeys = journeys_of(session, platform)
+    services, journey_uptimes = uptimes(session, scope, journeys, policy)
     noise = _noise(session, actor, period)
     return schemas.KpiReport(
         period=period.label,
@@ -309,7 +309,7 @@ def _report(session: Session, *, actor: Principal, chosen: _Selection) -> schema
         noise=noise,
         noise_reduction_pct=_noise_reduction(noise),
         tiles=_tiles(
-            overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
+            overall, overall_of(grouped_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
         ),
         scorecard=[],
         **practices.practice_figures(
@@ -346,11 +346,11 @@ def dashboard_summary(
     """What the dashboard shows of a period (headline tiles, SLA by squad, availability by
     journey, alert noise); the lists it does not show are left empty."""
     require(actor, Action.READ)
-    scope = _scope(period, clock.now(), platform, None)
-    before = _scope(period.previous(), scope.now, platform, None)
-    found = _figures(session, scope, ["all", "squad"], ["all"], HEADLINE_SPANS)
-    overall = _overall(found)
-    _, journey_uptimes = _availability(session, scope, _journeys(session, platform), policy)
+    scope = scope_of(period, clock.now(), platform, None)
+    before = scope_of(period.previous(), scope.now, platform, None)
+    found = grouped_figures(session, scope, ["all", "squad"], ["all"], HEADLINE_SPANS)
+    overall = overall_of(found)
+    _, journey_uptimes = uptimes(session, scope, journeys_of(session, platform), policy)
     noise = _noise(session, actor, period)
     return schemas.KpiReport(
         period=period.label,
@@ -371,7 +371,7 @@ def dashboard_summary(
         noise=noise,
         noise_reduction_pct=_noise_reduction(noise),
         tiles=_tiles(
-            overall, _overall(_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
+            overall, overall_of(grouped_figures(session, before, ["all"], ["all"], HEADLINE_SPANS))
         ),
         scorecard=[],
         **practices.practice_figures(
@@ -432,8 +432,10 @@ def monthly_trend(
     now = clock.now()
     spans = domain.months_up_to(period, months)
     found = [
-        _overall(
-            _figures(session, _scope(m, now, platform, squad), ["all"], ["all"], HEADLINE_SPANS)
+        overall_of(
+            grouped_figures(
+                session, scope_of(m, now, platform, squad), ["all"], ["all"], HEADLINE_SPANS
+            )
         )
         for m in spans
     ]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from opsroom.auth import service as accounts
 from opsroom.incidents import domain as incident_events
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, declaration_body
@@ -53,6 +54,25 @@ def declared(session: Session, event: incident_events.IncidentDeclared) -> None:
     for audience in (Audience.INTERNAL, Audience.CUSTOMER):
         body = declaration_body(incident.description, audience)
         tell(session, incident, "declared", occasion="declared", body=body, audience=audience)
+
+
+def other_platforms(session: Session, event: incident_events.IncidentDeclared) -> None:
+    """The operations managers of every other platform whose services the incident impacts
+    hear of it (it stays its own platform's, counted there alone)."""
+    incident = incidents.find(session, event.key)
+    for platform in incidents.also_affects(session, incident):
+        for manager in accounts.governors_of(session, platform):
+            service.notify_person(
+                session,
+                person=manager,
+                kind=NoticeKind.STATUS_UPDATE,
+                subject=incident.key,
+                title=f"[{Priority(incident.priority).label}] {incident.key} on {incident.platform_slug} also affects {platform}: {incident.title}",
+                body=f"Impacted services: {', '.join(incident.service_slugs)}.",
+                path=f"/incidents/{incident.key}",
+                dedup=f"other-platform:{incident.key}:{platform}",
+                incident=incident.key,
+            )
 
 
 def reprioritised(session: Session, event: incident_events.IncidentReprioritised) -> None:

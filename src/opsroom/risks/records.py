@@ -130,8 +130,8 @@ def replace_settings(
 ) -> schemas.RiskSettingsRead:
     """Replace a platform's matrix and register settings (operations managers). A matrix
     smaller than the levels its risks' scores use is refused, naming those risks."""
-    require(actor, Action.GOVERN)
     scope = _platform(session, platform)
+    require(actor, Action.GOVERN, platforms=[scope])
 
     def vet(_before: RiskSettings, after: RiskSettings) -> None:
         domain.check_matrix_fits(after.matrix, _ratings_in_use(session, scope))

@@ -285,8 +285,9 @@ def transition(
 def accept(session: Session, *, actor: Principal, key: str, data: schemas.AcceptanceIn) -> Risk:
     """An operations manager accepts the risk as it stands until `until`; then it returns
     for review and its owner hears of it."""
-    require(actor, Action.GOVERN)
-    risk = RISK.held(get(session, actor=actor, key=key), data.version)
+    risk = get(session, actor=actor, key=key)
+    require(actor, Action.GOVERN, platforms=[risk.platform_slug])
+    RISK.held(risk, data.version)
     until = domain.check_acceptance(data.until, today(), data.reason)
     domain.check_acceptable(Status(risk.status))
     before = snapshot(risk)

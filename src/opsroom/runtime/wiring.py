@@ -11,7 +11,7 @@ from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
-from opsroom.auth.domain import VendorContactNamed
+from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
@@ -39,6 +39,7 @@ REACTIONS: events.Reactions = {
     IncidentDeclared: (
         oncall.page_on_declaration,
         incident_news.declared,
+        incident_news.other_platforms,
         risk_links.propose_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),
@@ -52,6 +53,7 @@ REACTIONS: events.Reactions = {
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
+    PlatformsAssigned: (catalog.check_assignment,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
 }

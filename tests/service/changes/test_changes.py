@@ -26,7 +26,9 @@ OTHER_LEAD = Principal(
     name="lead2@example.com", role=Role.SQUAD_LEAD, squads=frozenset({"identity"})
 )
 STRANGER = Principal(name="far@example.com", role=Role.SQUAD_LEAD, squads=frozenset({"payments"}))
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+)
 
 
 @pytest.fixture
@@ -163,7 +165,7 @@ def _freeze(session: Session, **extra: Any) -> Any:
         starts_on=date(2026, 11, 1),
         ends_on=date(2026, 11, 10),
         timezone="Europe/Amsterdam",
-        **extra,
+        **({"platforms": ["procurement"]} | extra),
     )
     return governance.create_freeze(session, actor=MANAGER, data=data)
 
@@ -190,7 +192,7 @@ def test_a_normal_change_inside_a_freeze_is_refused_without_an_exception(
 def test_emergency_changes_run_in_a_freeze_flagged_and_are_reviewed_after(
     session: Session, platform: Any
 ) -> None:
-    _freeze(session, journeys=["login"])
+    _freeze(session, platforms=[], journeys=["login"])
     outside = _draft(session, ["search"])
     assert not outside.in_freeze  # search is on no frozen journey
     change = _submit(session, _draft(session, ["auth"], type="emergency"))
@@ -209,7 +211,7 @@ def test_freeze_windows_follow_their_time_zone(session: Session, platform: Any) 
     read = governance.read_freeze(session, _freeze(session))
     assert read.starts_at == datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
     assert read.ends_at == datetime(2026, 11, 10, 23, 0, tzinfo=UTC)
-    assert read.platform_wide
+    assert read.platforms == ["procurement"] and not read.everything
 
 
 def test_collisions_are_found_and_raise_the_risk(session: Session, platform: Any) -> None:

@@ -22,7 +22,7 @@ from opsroom.problems import recurrence
 from opsroom.problems import schemas as problem_schemas
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
-from tests.improvement import MANAGER, RESPONDER, resolved, two_squads
+from tests.improvement import GUILD_LEAD, MANAGER, RESPONDER, resolved, two_squads
 
 TODAY = date(2026, 11, 2)  # a Monday, where frozen_clock stands
 
@@ -34,7 +34,7 @@ def platform(session: Session, frozen_clock: clock.FrozenClock) -> Session:
 
 
 def change(
-    session: Session, actor: Any = MANAGER, version: int | None = None, **fields: Any
+    session: Session, actor: Any = GUILD_LEAD, version: int | None = None, **fields: Any
 ) -> Any:
     now = settings.read(session, actor=actor)
     doc = schemas.SettingsDoc.model_validate(
@@ -51,13 +51,17 @@ def raise_item(session: Session, priority: Priority) -> Any:
     return actions.read(actions.create(session, actor=RESPONDER, data=data))
 
 
-def test_the_defaults_apply_until_an_operations_manager_changes_them(platform: Session) -> None:
+def test_the_defaults_apply_until_a_guild_lead_changes_them(platform: Session) -> None:
     before = settings.read(platform, actor=RESPONDER)
     assert (before.version, before.updated_by, before.review_priorities) == (0, None, ["P1", "P2"])
     after = change(platform, review_due_business_days=3, escalate_after_days=2)
-    assert (after.version, after.updated_by, after.review_due_business_days) == (1, MANAGER.name, 3)
+    assert (after.version, after.updated_by, after.review_due_business_days) == (
+        1,
+        GUILD_LEAD.name,
+        3,
+    )
     [entry] = audit.list_entries(platform, subject_type=settings.SUBJECT).items
-    assert (entry.action, entry.actor) == ("problem_settings.replaced", MANAGER.name)
+    assert (entry.action, entry.actor) == ("problem_settings.replaced", GUILD_LEAD.name)
     assert (entry.before["review_due_business_days"], entry.after["review_due_business_days"]) == (
         5,
         3,
@@ -65,11 +69,13 @@ def test_the_defaults_apply_until_an_operations_manager_changes_them(platform: S
     assert settings.read(platform, actor=RESPONDER).escalate_after_days == 2
 
 
-def test_only_operations_managers_change_them_and_only_from_the_current_version(
+def test_only_guild_leads_change_them_and_only_from_the_current_version(
     platform: Session,
 ) -> None:
     with pytest.raises(Forbidden):
         change(platform, actor=RESPONDER, escalate_after_days=1)
+    with pytest.raises(Forbidden, match="every platform"):
+        change(platform, actor=MANAGER, escalate_after_days=1)
     change(platform, escalate_after_days=1)
     with pytest.raises(StaleVersion) as stale:
         change(platform, version=0, escalate_after_days=2)

@@ -405,16 +405,20 @@ def test_a_vendor_contact_reads_the_updates_meant_for_them_and_reports_to_respon
         incidents.add_note(platform, actor=vendor, key=incident.key, text="let us in")
 
 
-def test_policy_is_data_operations_managers_change(platform: Session) -> None:
+def test_policy_is_data_guild_leads_change(platform: Session) -> None:
     doc = policy.to_doc(policy.current(platform))
     doc.matrix["3"]["3"] = 4
-    om = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
-    with pytest.raises(Forbidden):
-        policy.replace(platform, actor=RESPONDER, doc=doc, version=0)
-    assert policy.replace(platform, actor=om, doc=doc, version=0).version == 1
+    om = Principal(
+        name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+    )
+    lead = Principal(name="guild.lead@example.com", role=Role.GUILD_LEAD)
+    for refused in (RESPONDER, om):  # the policy holds on every platform
+        with pytest.raises(Forbidden):
+            policy.replace(platform, actor=refused, doc=doc, version=0)
+    assert policy.replace(platform, actor=lead, doc=doc, version=0).version == 1
     assert declare(platform, impact=3, urgency=3).priority == 4
     with pytest.raises(StaleVersion):
-        policy.replace(platform, actor=om, doc=doc, version=0)
+        policy.replace(platform, actor=lead, doc=doc, version=0)
 
 
 def _stored_durations_agree(session: Session, incident: Any) -> None:

@@ -23,7 +23,7 @@ from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
 from opsroom.runtime.worker import run_once
-from tests.improvement import MANAGER, PAYMENTS_LEAD, RESPONDER, resolved, two_squads
+from tests.improvement import GUILD_LEAD, MANAGER, PAYMENTS_LEAD, RESPONDER, resolved, two_squads
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, where frozen_clock stands
 
@@ -187,7 +187,7 @@ def test_what_a_required_review_needs_to_publish_is_set_by_the_settings(
             "review_second_approval": False,
         }
     )
-    improvement.replace(platform, actor=MANAGER, doc=doc, version=now.version)
+    improvement.replace(platform, actor=GUILD_LEAD, doc=doc, version=now.version)
     key = resolved(platform).key
     reviews.update(
         platform, actor=PAYMENTS_LEAD, key=key, data=schemas.ReviewUpdate(version=1, summary="s")

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from opsroom.auth.domain import (
     ALL_SCOPES,
+    EVERY_PLATFORM,
     LADDER,
     Action,
     Principal,
@@ -20,14 +21,14 @@ from opsroom.auth.domain import (
 )
 
 EXPECTED = {
-    # action:                 viewer responder lead   om     admin
-    Action.READ: (True, True, True, True, True),
-    Action.SELF_SERVICE: (True, True, True, True, True),
-    Action.WORK_INCIDENTS: (False, True, True, True, True),
-    Action.EDIT_SQUAD_ITEMS: (False, False, True, True, True),
-    Action.GOVERN: (False, False, False, True, True),
-    Action.ADMINISTER: (False, False, False, False, True),
-    Action.INGEST: (True, True, True, True, True),
+    # action:                 viewer responder lead   om    guild  admin
+    Action.READ: (True, True, True, True, True, True),
+    Action.SELF_SERVICE: (True, True, True, True, True, True),
+    Action.WORK_INCIDENTS: (False, True, True, True, True, True),
+    Action.EDIT_SQUAD_ITEMS: (False, False, True, True, True, True),
+    Action.GOVERN: (False, False, False, True, True, True),
+    Action.ADMINISTER: (False, False, False, False, False, True),
+    Action.INGEST: (True, True, True, True, True, True),
 }
 
 
@@ -35,12 +36,14 @@ def person(
     role: Role,
     *,
     squads: set[str] | None = None,
+    platforms: set[str] | None = None,
     scopes: frozenset[Scope] = ALL_SCOPES | {Scope.INGEST},
 ) -> Principal:
     return Principal(
         name=f"{role}@example.com",
         role=role,
         squads=frozenset(squads or {"identity"}),
+        platforms=frozenset(platforms or {"procurement"}),
         scopes=scopes,
     )
 
@@ -50,6 +53,47 @@ def person(
 def test_role_ladder(role: Role, action: Action) -> None:
     expected = EXPECTED[action][LADDER.index(role)]
     assert decide(person(role), action, squads=["identity"]).allowed is expected
+
+
+# Governing something on a platform: (the manager's own, another's, several with another,
+# every platform at once).
+ON_PLATFORMS = {
+    "own": ["procurement"],
+    "another": ["commerce"],
+    "own and another": ["procurement", "commerce"],
+    "everything": [EVERY_PLATFORM],
+}
+GOVERNS = {
+    # role:                   own    another  both   everything
+    Role.SQUAD_LEAD: (False, False, False, False),
+    Role.OPERATIONS_MANAGER: (True, False, False, False),
+    Role.GUILD_LEAD: (True, True, True, True),
+    Role.ADMIN: (True, True, True, True),
+}
+
+
+@pytest.mark.parametrize("subject", list(ON_PLATFORMS))
+@pytest.mark.parametrize("role", list(GOVERNS))
+def test_governing_by_role_and_platform(role: Role, subject: str) -> None:
+    expected = GOVERNS[role][list(ON_PLATFORMS).index(subject)]
+    decision = decide(person(role), Action.GOVERN, platforms=ON_PLATFORMS[subject])
+    assert decision.allowed is expected
+
+
+def test_an_operations_managers_refusal_names_the_platforms_outside_theirs() -> None:
+    manager = person(Role.OPERATIONS_MANAGER, platforms={"procurement"})
+    refused = decide(manager, Action.GOVERN, platforms=["commerce", "finance", "procurement"])
+    assert refused.reason == (
+        "operations managers govern their own platforms only; not assigned to commerce, finance"
+    )
+    everything = decide(manager, Action.GOVERN, platforms=[EVERY_PLATFORM])
+    assert "every platform" in everything.reason
+
+
+def test_an_operations_managers_platforms_limit_only_governing() -> None:
+    manager = person(Role.OPERATIONS_MANAGER, platforms={"procurement"})
+    for action in (Action.READ, Action.WORK_INCIDENTS, Action.EDIT_SQUAD_ITEMS):
+        assert decide(manager, action, platforms=["commerce"]).allowed
 
 
 def test_squad_lead_edits_own_squads_items_only() -> None:

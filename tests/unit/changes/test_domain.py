@@ -220,11 +220,30 @@ def test_a_freeze_runs_from_midnight_to_midnight_in_its_zone() -> None:
 def test_a_freeze_covers_its_services_or_everything() -> None:
     peak = domain.freeze_window(date(2026, 12, 1), date(2026, 12, 1), "UTC")
     scoped = domain.Freeze("Peak", peak, frozenset({"checkout"}))
-    platform_wide = domain.Freeze("All", peak, frozenset())
+    everything = domain.Freeze("All", peak, frozenset(), everything=True)
     assert scoped.covers({"checkout", "auth"}, window(0, 1))
     assert not scoped.covers({"auth"}, window(0, 1))
-    assert platform_wide.covers({"auth"}, window(0, 1))
-    assert not platform_wide.covers({"auth"}, window(24, 25))
+    assert everything.covers({"auth"}, window(0, 1))
+    assert not everything.covers({"auth"}, window(24, 25))
+    assert not domain.Freeze("Empty platform", peak, frozenset()).covers({"auth"}, window(0, 1))
+
+
+@pytest.mark.parametrize(
+    ("platforms", "services", "everything", "field"),
+    [
+        ([], [], False, "platforms"),
+        (["procurement"], [], True, "everything"),
+        ([], ["checkout"], True, "everything"),
+    ],
+)
+def test_a_freeze_names_what_it_covers_or_says_everything(
+    platforms: list[str], services: list[str], everything: bool, field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_freeze_scope(platforms, services, [], everything)
+    assert field in refused.value.fields
+    domain.check_freeze_scope(["procurement"], [], [], False)
+    domain.check_freeze_scope([], [], [], True)
 
 
 @pytest.mark.parametrize("change_type", [ChangeType.NORMAL, ChangeType.STANDARD])
@@ -372,3 +391,17 @@ def test_each_waiting_approval_names_who_may_give_it_and_whether_you_may() -> No
     board = approvals.ApprovalPolicy(cab_members=frozenset({"b@x", "a@x"}))
     [cab] = approvals.waiting(owner, [Requirement(Approver.CAB)], {}, board)
     assert cab.givers == "a change advisory board member (a@x, b@x), or an operations manager"
+
+
+def test_an_operations_manager_stands_in_on_their_own_platforms_changes_only() -> None:
+    required = [Requirement(Approver.OPERATIONS_MANAGER)]
+    manager = Principal(name="om@x", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"shop"}))
+    own = approvals.Approving(manager, "dev@x", "identity", {}, ("shop",))
+    other = approvals.Approving(manager, "dev@x", "identity", {}, ("finance",))
+    assert approvals.requirement_for(own, required, {}) == required[0]
+    with pytest.raises(Conflict):
+        approvals.requirement_for(other, required, {})
+    lead = Principal(name="lead@x", role=Role.GUILD_LEAD)
+    assert approvals.waiting(
+        approvals.Approving(lead, "dev@x", "x", {}, ("finance",)), required, {}
+    )[0].yours

@@ -32,6 +32,7 @@ def test_people_who_work_incidents_default_to_internal_everyone_else_to_customer
         Role.RESPONDER: Audience.INTERNAL,
         Role.SQUAD_LEAD: Audience.INTERNAL,
         Role.OPERATIONS_MANAGER: Audience.INTERNAL,
+        Role.GUILD_LEAD: Audience.INTERNAL,
         Role.ADMIN: Audience.INTERNAL,
         Role.VENDOR_CONTACT: Audience.CUSTOMER,
         Role.REQUESTER: Audience.CUSTOMER,

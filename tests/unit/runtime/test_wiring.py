@@ -18,6 +18,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "IncidentDeclared": [
             "oncall.escalation.page_on_declaration",
             "notify.incident_news.declared",
+            "notify.incident_news.other_platforms",
             "risks.links.propose_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
@@ -34,6 +35,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         ],
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
+        "PlatformsAssigned": ["catalog.service.check_assignment"],
         "SourceCited": [
             "reviews.service.check_citation",
             "problems.service.check_citation",

@@ -1,0 +1,201 @@
+"""Each platform governed by its own operations managers: who is assigned what, and an
+operations manager refused on another platform's freezes, changes, risks and settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsroom.auth.domain import Role
+from opsroom.infra import clock
+from opsroom.infra.config import Settings
+from tests.api.conftest import created
+from tests.conftest import TEST_NOW, bearer_for, client_as
+
+OTHER_PLATFORM = "operations managers govern their own platforms only; not assigned to commerce"
+
+
+@pytest.fixture
+def api(catalog_client: TestClient, frozen_clock: clock.FrozenClock) -> TestClient:
+    """procurement (from catalog_client) and commerce, whose cart depends on procurement's db."""
+    created(catalog_client, "/api/v1/platforms", {"slug": "commerce", "name": "Commerce"})
+    created(
+        catalog_client, "/api/v1/squads", {"slug": "shop", "name": "Shop", "platform": "commerce"}
+    )
+    cart = {"slug": "cart", "name": "Cart", "tier": 1, "platform": "commerce", "owner": "shop"}
+    created(catalog_client, "/api/v1/services", cart | {"depends_on": ["db"]})
+    return catalog_client
+
+
+@pytest.fixture
+def manager(api: TestClient, settings: Settings) -> TestClient:
+    """The operations manager of procurement alone."""
+    bearer = bearer_for(
+        settings, "om@example.com", Role.OPERATIONS_MANAGER, platforms=["procurement"]
+    )
+    return client_as(settings, bearer)
+
+
+def freeze(services: list[str], slug: str = "peak") -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "name": slug.capitalize(),
+        "starts_on": "2026-11-20",
+        "ends_on": "2026-11-30",
+        "services": services,
+    }
+
+
+def refusal(response: Any) -> str:
+    assert response.status_code == 403, response.text
+    message: str = response.json()["error"]["message"]
+    return message
+
+
+def test_an_administrator_assigns_platforms_and_it_is_audited(
+    api: TestClient, manager: TestClient
+) -> None:
+    assert manager.get("/api/v1/me").json()["platforms"] == ["procurement"]
+    both = {"platforms": ["commerce", "procurement", "commerce"]}
+    assigned = api.put("/api/v1/users/om@example.com/platforms", json=both)
+    assert assigned.json() == {"email": "om@example.com", "platforms": ["commerce", "procurement"]}
+    assert manager.get("/api/v1/me").json()["platforms"] == ["commerce", "procurement"]
+    entry = api.get(
+        "/api/v1/audit", params={"subject_type": "user", "subject_key": "om@example.com"}
+    ).json()["items"][0]
+    assert (entry["action"], entry["before"], entry["after"]) == (
+        "user.platforms_assigned",
+        {"platforms": ["procurement"]},
+        {"platforms": ["commerce", "procurement"]},
+    )
+
+
+def test_an_unknown_platform_is_refused_with_the_field_named_and_nothing_changes(
+    api: TestClient, manager: TestClient
+) -> None:
+    body = {"platforms": ["commerce", "atlantis"]}
+    refused = api.put("/api/v1/users/om@example.com/platforms", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"] == {"platforms": "unknown platform 'atlantis'"}
+    read = api.get("/api/v1/users/om@example.com/platforms").json()
+    assert read["platforms"] == ["procurement"]
+    assert api.put("/api/v1/users/ghost@example.com/platforms", json=body).status_code == 404
+    assert api.put("/api/v1/users/om@example.com/platforms", json={}).status_code == 422
+
+
+def test_only_administrators_assign_platforms(manager: TestClient) -> None:
+    body = {"platforms": ["commerce"]}
+    assert refusal(manager.put("/api/v1/users/om@example.com/platforms", json=body))
+    assert manager.get("/api/v1/me").json()["platforms"] == ["procurement"]
+
+
+def test_a_manager_freezes_their_own_platform_only(api: TestClient, manager: TestClient) -> None:
+    assert manager.post("/api/v1/freezes", json=freeze(["db"])).status_code == 201
+    assert refusal(manager.post("/api/v1/freezes", json=freeze(["cart"], "cart"))) == OTHER_PLATFORM
+    assert refusal(manager.post("/api/v1/freezes", json=freeze(["db", "cart"], "both")))
+    created(api, "/api/v1/freezes", freeze(["cart"], "cart"))
+    assert refusal(manager.delete("/api/v1/freezes/cart")) == OTHER_PLATFORM
+    assert [f["slug"] for f in api.get("/api/v1/freezes").json()] == ["cart", "peak"]
+
+
+def test_a_manager_grants_freeze_exceptions_on_their_own_platform_only(
+    api: TestClient, manager: TestClient
+) -> None:
+    start = TEST_NOW + timedelta(days=1)
+    change = {
+        "title": "Resize the cart",
+        "services": ["cart"],
+        "squad": "shop",
+        "planned_start": start.isoformat(),
+        "planned_end": (start + timedelta(hours=1)).isoformat(),
+    }
+    key = created(api, "/api/v1/changes", change)["key"]
+    exception = manager.post(f"/api/v1/changes/{key}/exception", json={"reason": "patch"})
+    assert refusal(exception) == OTHER_PLATFORM
+    assert api.get(f"/api/v1/changes/{key}").json()["freeze_exception"] == ""
+
+
+def test_a_manager_accepts_risks_and_sets_risk_settings_on_their_own_platform_only(
+    api: TestClient, manager: TestClient
+) -> None:
+    risk = {
+        "title": "Cart on one database",
+        "category": "availability",
+        "owner_squad": "shop",
+        "inherent_likelihood": 3,
+        "inherent_impact": 5,
+        "services": ["cart"],
+    }
+    key = created(api, "/api/v1/risks", risk)["key"]
+    api.post(f"/api/v1/risks/{key}/move/assess", json={})
+    body = {"version": 2, "reason": "cheap enough", "until": "2027-01-31"}
+    assert refusal(manager.post(f"/api/v1/risks/{key}/accept", json=body)) == OTHER_PLATFORM
+    assert api.get(f"/api/v1/risks/{key}").json()["status"] == "assessed"
+    current = api.get("/api/v1/risks/settings/commerce").json()
+    written = manager.put("/api/v1/risks/settings/commerce", json=current)
+    assert refusal(written) == OTHER_PLATFORM
+    own = manager.get("/api/v1/risks/settings/procurement").json()
+    assert manager.put("/api/v1/risks/settings/procurement", json=own).status_code == 200
+
+
+def test_settings_of_every_platform_are_for_guild_leads_and_administrators(
+    api: TestClient, manager: TestClient, settings: Settings
+) -> None:
+    policy = api.get("/api/v1/policies/incident").json()
+    assert "every platform" in refusal(manager.put("/api/v1/policies/incident", json=policy))
+    lead = bearer_for(settings, "lead@example.com", Role.GUILD_LEAD)
+    with client_as(settings, lead) as guild_lead:
+        assert guild_lead.put("/api/v1/policies/incident", json=policy).status_code == 200
+        assert guild_lead.post("/api/v1/freezes", json=freeze(["cart", "db"])).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("scope", "field"),
+    [
+        ({"platforms": ["atlantis"]}, "platforms"),
+        ({"journeys": ["nowhere"]}, "journeys"),
+        ({"services": ["ghost"]}, "services"),
+        ({}, "platforms"),
+        ({"everything": True, "services": ["db"]}, "everything"),
+    ],
+)
+def test_a_freeze_names_what_it_covers_and_nothing_unknown(
+    api: TestClient, scope: dict[str, Any], field: str
+) -> None:
+    body = freeze([]) | scope
+    refused = api.post("/api/v1/freezes", json=body)
+    assert refused.status_code == 422, refused.text
+    assert field in refused.json()["error"]["fields"]
+    assert api.get("/api/v1/freezes").json() == []
+
+
+def test_only_an_administrator_freezes_everything(
+    api: TestClient, manager: TestClient, settings: Settings
+) -> None:
+    everything = freeze([]) | {"everything": True}
+    assert "'admin' scope" in refusal(manager.post("/api/v1/freezes", json=everything))
+    with client_as(settings, bearer_for(settings, "gl@example.com", Role.GUILD_LEAD)) as lead:
+        assert refusal(lead.post("/api/v1/freezes", json=everything))
+    made = created(api, "/api/v1/freezes", everything)
+    assert (made["everything"], made["platforms"]) == (True, [])
+    assert refusal(manager.delete("/api/v1/freezes/peak"))
+    calendar = api.get("/changes/calendar", headers={"Accept": "text/html"}).text
+    assert "everything: every platform" in calendar
+
+
+def test_the_freezes_list_filters_by_the_platform_they_reach(api: TestClient) -> None:
+    created(api, "/api/v1/freezes", freeze(["db"], "dbase"))
+    created(api, "/api/v1/freezes", freeze(["cart"], "cart"))
+    created(api, "/api/v1/freezes", freeze([], "commerce") | {"platforms": ["commerce"]})
+    created(api, "/api/v1/freezes", freeze([], "whole") | {"everything": True})
+
+    def reaching(platform: str) -> list[str]:
+        found = api.get("/api/v1/freezes", params={"platform": platform})
+        return [f["slug"] for f in found.json()]
+
+    assert reaching("procurement") == ["dbase", "whole"]
+    assert reaching("commerce") == ["cart", "commerce", "whole"]
+    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 404
