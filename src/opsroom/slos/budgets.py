@@ -1,0 +1,149 @@
+"""An SLO's error budget as it stands: the bad time its SLI counted in the window, what is
+left, how fast it burns over the alert conditions' windows, and who spent it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from opsroom.catalog import service as catalog
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Window, impact_window
+from opsroom.infra import clock, keys
+from opsroom.slos import domain, schemas
+from opsroom.slos.domain import DEFAULT_CONDITIONS, Budget, BudgetWindow, SliKind
+from opsroom.slos.models import Slo
+
+# The longest an impact is looked for before the window (bounds the detection-time search).
+LONGEST_IMPACT = timedelta(days=31)
+BURN_DOWN_POINTS = 60
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Standing:
+    slo: Slo
+    span: Window
+    budget: Budget
+    rates: dict[timedelta, float]
+    impacts: list[tuple[incidents.Impact, Window]]
+
+    @property
+    def bad(self) -> list[Window]:
+        return [w for _, w in self.impacts]
+
+
+def services_of(session: Session, slo: Slo) -> list[str]:
+    if slo.service_slug is not None:
+        return [slo.service_slug]
+    assert slo.journey_slug is not None
+    return catalog.get_journey(session, slo.journey_slug).services
+
+
+def _impacts(
+    session: Session, slo: Slo, start: datetime, now: datetime
+) -> list[tuple[incidents.Impact, Window]]:
+    found = incidents.impact_on(
+        session,
+        services=services_of(session, slo),
+        priorities=range(1, slo.worst_priority + 1),
+        start=start,
+        end=now,
+        lookback=LONGEST_IMPACT,
+    )
+    return [(i, impact_window(i.times, now)) for i in found]
+
+
+def standing(session: Session, slo: Slo) -> Standing:
+    """The SLO's budget and burn rates now (the SLI: its incidents' impact)."""
+    assert SliKind(slo.sli_kind) is SliKind.INCIDENTS
+    now = clock.now()
+    span = domain.window_span(BudgetWindow(slo.window), now)
+    spans = domain.lookbacks(DEFAULT_CONDITIONS)
+    impacts = _impacts(session, slo, min(span[0], now - spans[-1]), now)
+    bad = [w for _, w in impacts]
+    spent = domain.bad_time(bad, span[0], now)
+    rates = domain.burn_rates(bad, now, slo.objective, spans)
+    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, impacts)
+
+
+def summary(session: Session, slo: Slo) -> schemas.SloSummary:
+    return schemas.SloSummary(**_summary_fields(standing(session, slo)))
+
+
+def _summary_fields(s: Standing) -> dict[str, object]:
+    slo = s.slo
+    return {
+        "key": slo.key,
+        "name": slo.name,
+        "platform": slo.platform_slug,
+        "service": slo.service_slug,
+        "journey": slo.journey_slug,
+        "objective": slo.objective,
+        "window": BudgetWindow(slo.window),
+        "sli": SliKind(slo.sli_kind),
+        "owner_squad": slo.owner_squad,
+        "budget_remaining": s.budget.shown,
+        "exhausted": s.budget.exhausted,
+    }
+
+
+def _burn(s: Standing) -> list[schemas.BurnRead]:
+    start, end = s.span
+    return [
+        schemas.BurnRead(
+            condition=c.name,
+            severity=c.severity,
+            factor=c.factor,
+            long_rate=s.rates[c.long],
+            short_rate=s.rates[c.short],
+            budget_share=domain.consumed(c.factor, c.long, end - start),
+            firing=domain.firing(c, s.rates[c.long], s.rates[c.short]),
+        )
+        for c in DEFAULT_CONDITIONS
+    ]
+
+
+def _spenders(s: Standing) -> list[schemas.SpenderRead]:
+    start, now = s.span[0], clock.now()
+    spent = [
+        schemas.SpenderRead(
+            incident=keys.format_key("INC", impact.number),
+            title=impact.title,
+            minutes=domain.bad_time([window], start, now) / MINUTE,
+        )
+        for impact, window in s.impacts
+    ]
+    return sorted((r for r in spent if r.minutes > 0), key=lambda r: -r.minutes)
+
+
+def read(session: Session, slo: Slo) -> schemas.SloRead:
+    return describe(standing(session, slo))
+
+
+def describe(s: Standing) -> schemas.SloRead:
+    slo = s.slo
+    hourly = s.rates[timedelta(hours=1)]
+    left = domain.time_to_exhaustion(s.budget, hourly, slo.objective)
+    return schemas.SloRead(
+        **_summary_fields(s),
+        description=slo.description,
+        owner=slo.owner,
+        worst_priority=slo.worst_priority,
+        window_start=s.span[0],
+        window_end=s.span[1],
+        allowed_minutes=s.budget.allowed / MINUTE,
+        spent_minutes=s.budget.spent / MINUTE,
+        time_to_exhaustion_hours=None if left is None else left / timedelta(hours=1),
+        burn=_burn(s),
+        spent_by=_spenders(s),
+        created_by=slo.created_by,
+        created_at=slo.created_at,
+        version=slo.version,
+    )
+
+
+def burn_down(s: Standing) -> list[tuple[datetime, float]]:
+    return domain.burn_down(s.bad, s.span, clock.now(), s.budget.allowed, BURN_DOWN_POINTS)

@@ -1,0 +1,122 @@
+"""Service level objectives: set one on a service or a journey (its objective, the window
+its error budget is counted over, the SLI that measures it), change it, and find them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from opsroom.audit.records import Record
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.infra import keys
+from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.slos import schemas
+from opsroom.slos.domain import SliKind
+from opsroom.slos.models import Slo
+
+PREFIX = "SLO"
+
+
+def _snapshot(slo: Slo) -> dict[str, Any]:
+    fields = (
+        "name",
+        "service_slug",
+        "journey_slug",
+        "objective",
+        "window",
+        "sli_kind",
+        "worst_priority",
+        "owner",
+        "owner_squad",
+    )
+    return {name: getattr(slo, name) for name in fields}
+
+
+SLO = Record("slo", _snapshot)
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Slo:
+    require(actor, Action.READ)
+    return keys.find(session, select(Slo), Slo.number, key, PREFIX, "SLO")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    platform: str | None = None,
+    service: str | None = None,
+    squad: str | None = None,
+) -> list[Slo]:
+    """SLOs by key; `service` also finds those on the journeys the service is part of."""
+    require(actor, Action.READ)
+    query = select(Slo)
+    if platform:
+        query = query.where(Slo.platform_slug == platform)
+    if service:
+        journeys = [j.slug for j in catalog.list_journeys(session) if service in j.services]
+        query = query.where(or_(Slo.service_slug == service, Slo.journey_slug.in_(journeys)))
+    if squad:
+        query = query.where(Slo.owner_squad == squad)
+    return list(session.scalars(query.order_by(Slo.number)))
+
+
+def _known(session: Session, field: str, lookup: Any, slug: str) -> Any:
+    try:
+        return lookup(session, slug)
+    except NotFound:
+        raise ValidationFailed(f"no {field} '{slug}'", fields={field: f"unknown {field}"}) from None
+
+
+def _subject(session: Session, data: schemas.SloCreate) -> tuple[str | None, str | None]:
+    """The service or the journey the SLO is about: exactly one of them."""
+    if (data.service is None) == (data.journey is None):
+        message = "name one service or one journey"
+        raise ValidationFailed(message, fields={"service": message, "journey": message})
+    if data.service is not None:
+        return _known(session, "service", catalog.get_service, data.service).slug, None
+    assert data.journey is not None
+    return None, _known(session, "journey", catalog.get_journey, data.journey).slug
+
+
+def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Slo:
+    require(actor, Action.EDIT_SQUAD_ITEMS)
+    service, journey = _subject(session, data)
+    squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+    slo = Slo(
+        number=keys.next_number(session, PREFIX),
+        name=data.name,
+        description=data.description,
+        platform_slug=squad.platform.slug,
+        service_slug=service,
+        journey_slug=journey,
+        objective=data.objective,
+        window=data.window,
+        sli_kind=SliKind(data.sli),
+        worst_priority=data.worst_priority,
+        owner=data.owner,
+        owner_squad=squad.slug,
+        created_by=str(actor),
+    )
+    session.add(slo)
+    session.flush()
+    SLO.event(session, slo, actor, "set", f"SLO set: {slo.objective:g} % over {slo.window}")
+    return SLO.audited(session, slo, actor, "slo.set", None)
+
+
+def update(session: Session, *, actor: Principal, key: str, data: schemas.SloUpdate) -> Slo:
+    require(actor, Action.EDIT_SQUAD_ITEMS)
+    slo = SLO.held(get(session, actor=actor, key=key), data.version)
+    before = _snapshot(slo)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "owner_squad"})
+    if data.owner_squad is not None:
+        squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+        slo.owner_squad, slo.platform_slug = squad.slug, squad.platform.slug
+    for name, value in changes.items():
+        if value is not None:
+            setattr(slo, name, value)
+    SLO.event(session, slo, actor, "edit", "SLO edited")
+    return SLO.saved(session, slo, actor, "slo.updated", before)
