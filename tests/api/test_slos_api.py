@@ -100,3 +100,24 @@ def test_the_pages_show_the_budget_and_answer_refusals_in_place(
         "/slos/SLO-1", data={"version": "1", "objective": "99"}, follow_redirects=False
     )
     assert saved.status_code == 303 and saved.headers["location"] == "/slos/SLO-1"
+
+
+def test_a_change_held_by_a_spent_budget_says_why_in_its_preview_and_on_its_page(
+    api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(api)
+    outage(api, frozen_clock, 60)
+    change = {
+        "services": ["auth"],
+        "squad": "identity",
+        "planned_start": "2026-11-20T10:00:00Z",
+        "planned_end": "2026-11-20T11:00:00Z",
+    }
+    assessed = api.post("/api/v1/changes/assess", json=change).json()
+    assert assessed["exhausted_budgets"] == ["SLO-1"]
+    assert "operations_manager" in assessed["required_approvals"]
+    key = created(api, "/api/v1/changes", change | {"title": "Rotate the signing keys"})["key"]
+    submitted = api.post(f"/api/v1/changes/{key}/submit", json={}).json()
+    assert "operations_manager" in submitted["required_approvals"]
+    page = api.get(f"/changes/{key}").text
+    assert 'id="budget-hold"' in page and "exhausted: SLO-1 Sign-in answers" in page

@@ -298,15 +298,20 @@ def impact_on(
     start: datetime,
     end: datetime,
     lookback: timedelta,
+    other_than: str = "",
 ) -> list[Impact]:
     """Each incident on any of `services` of these priorities whose impact may overlap
-    [start, end), once, by number."""
+    [start, end), once, by number; none that came from the source `other_than`."""
     on_services = select(IncidentService.incident_id).where(
         IncidentService.service_slug.in_(list(services))
     )
     query = select(Incident.number, Incident.title, *(getattr(Incident, n) for n in IMPACT_TIMES))
     query = _impact_overlaps(
-        query.where(Incident.id.in_(on_services)), priorities, start, end, lookback
+        query.where(Incident.id.in_(on_services), Incident.source != other_than),
+        priorities,
+        start,
+        end,
+        lookback,
     )
     return [
         Impact(number, title, dict(zip(IMPACT_TIMES, stamps, strict=True)))

@@ -31,6 +31,8 @@ from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.slos import alerting as slo_alerting
+from opsroom.slos import service as slos
 
 REACTIONS: events.Reactions = {
     IncidentDeclared: (
@@ -63,6 +65,7 @@ TIMERS: jobs.Kinds = {
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
+    slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
 }
 
 

@@ -3,6 +3,7 @@ left, how fast it burns over the alert conditions' windows, and who spent it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Window, impact_window
 from opsroom.infra import clock, keys
 from opsroom.slos import domain, schemas
+from opsroom.slos import service as slos
 from opsroom.slos.domain import DEFAULT_CONDITIONS, Budget, BudgetWindow, SliKind
 from opsroom.slos.models import Slo
 
@@ -52,6 +54,9 @@ def _impacts(
         start=start,
         end=now,
         lookback=LONGEST_IMPACT,
+        # An incident the SLO's own burn-rate alert opened is the response to the burn, not
+        # more impact: counted, it would keep its alert, and so itself, open for ever.
+        other_than=f"integration:{slos.ALERTS_INTEGRATION}",
     )
     return [(i, impact_window(i.times, now)) for i in found]
 
@@ -147,3 +152,9 @@ def describe(s: Standing) -> schemas.SloRead:
 
 def burn_down(s: Standing) -> list[tuple[datetime, float]]:
     return domain.burn_down(s.bad, s.span, clock.now(), s.budget.allowed, BURN_DOWN_POINTS)
+
+
+def exhausted_on(session: Session, services: Sequence[str]) -> list[schemas.SloSummary]:
+    """The SLOs on these services (or their journeys) whose error budget is spent."""
+    found = [summary(session, slo) for slo in slos.on_services(session, services)]
+    return [s for s in found if s.exhausted]

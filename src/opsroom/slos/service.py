@@ -3,21 +3,28 @@ its error budget is counted over, the SLI that measures it), change it, and find
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.infra import keys
+from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
-from opsroom.slos import schemas
-from opsroom.slos.domain import SliKind
+from opsroom.jobs import service as jobs
+from opsroom.slos import domain, schemas
+from opsroom.slos.domain import DEFAULT_CONDITIONS, SliKind
 from opsroom.slos.models import Slo
 
 PREFIX = "SLO"
+EVALUATE_TIMER = "slo.evaluate"
+# As often as the shortest window the burn-rate conditions read, so a page comes within it.
+EVALUATE_EVERY = min(domain.lookbacks(DEFAULT_CONDITIONS))
+# The integration burn-rate alerts arrive through (made on first use).
+ALERTS_INTEGRATION = "slo-burn-rates"
 
 
 def _snapshot(slo: Slo) -> dict[str, Any]:
@@ -57,11 +64,34 @@ def search(
     if platform:
         query = query.where(Slo.platform_slug == platform)
     if service:
-        journeys = [j.slug for j in catalog.list_journeys(session) if service in j.services]
-        query = query.where(or_(Slo.service_slug == service, Slo.journey_slug.in_(journeys)))
+        query = query.where(_touching(session, [service]))
     if squad:
         query = query.where(Slo.owner_squad == squad)
     return list(session.scalars(query.order_by(Slo.number)))
+
+
+def _touching(session: Session, services: Sequence[str]) -> ColumnElement[bool]:
+    """SLOs on any of `services` or on a journey through one of them."""
+    journeys = [j.slug for j in catalog.list_journeys(session) if set(services) & set(j.services)]
+    return or_(Slo.service_slug.in_(list(services)), Slo.journey_slug.in_(journeys))
+
+
+def on_services(session: Session, services: Sequence[str]) -> list[Slo]:
+    """What other domains ask before touching `services` (changes: whose budget is spent)."""
+    return list(
+        session.scalars(select(Slo).where(_touching(session, services)).order_by(Slo.number))
+    )
+
+
+def watch(session: Session, slo: Slo, **state: Any) -> None:
+    """Evaluate the SLO's burn-rate conditions in a few minutes (and from then on)."""
+    jobs.schedule(
+        session,
+        kind=EVALUATE_TIMER,
+        subject=slo.key,
+        due_at=clock.now() + EVALUATE_EVERY,
+        payload={"firing": [], **state},
+    )
 
 
 def _known(session: Session, field: str, lookup: Any, slug: str) -> Any:
@@ -104,6 +134,7 @@ def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Sl
     session.add(slo)
     session.flush()
     SLO.event(session, slo, actor, "set", f"SLO set: {slo.objective:g} % over {slo.window}")
+    watch(session, slo)
     return SLO.audited(session, slo, actor, "slo.set", None)
 
 
