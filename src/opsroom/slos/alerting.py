@@ -13,7 +13,7 @@ from opsroom.alerts.domain import Severity as AlertSeverity
 from opsroom.auth.domain import Principal, Role
 from opsroom.infra.errors import NotFound
 from opsroom.jobs.domain import Due
-from opsroom.slos import domain
+from opsroom.slos import domain, prometheus
 from opsroom.slos.budgets import Standing, services_of, standing
 from opsroom.slos.domain import DEFAULT_CONDITIONS, BurnCondition, Severity
 from opsroom.slos.models import Slo
@@ -55,9 +55,13 @@ def evaluate(session: Session, timer: Due) -> None:
         slo = get(session, actor=EVALUATOR, key=timer.subject)
     except NotFound:
         return  # the SLO is gone: nothing more to watch
-    now = standing(session, slo)
-    firing = firing_now(now)
     was = set(timer.payload.get("firing", []))
+    try:
+        now = standing(session, slo)
+    except prometheus.Unanswered:
+        watch(session, slo, firing=sorted(was))  # try again next round; alerts stay as they are
+        return
+    firing = firing_now(now)
     stopped = [c for c in DEFAULT_CONDITIONS if c.name in was and c not in firing]
     service = services_of(session, slo)[0]
     sent = [_event(now, service, c, True) for c in firing]

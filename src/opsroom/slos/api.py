@@ -12,7 +12,7 @@ from opsroom.slos import service as slos
 router = APIRouter(prefix="/api/v1", tags=["slos"])
 
 
-@router.get("/slos", responses=errors())
+@router.get("/slos", responses=errors(502))
 def list_slos(
     session: DbSession,
     actor: Actor,
@@ -25,19 +25,19 @@ def list_slos(
     return [budgets.summary(session, s) for s in found]
 
 
-@router.post("/slos", status_code=status.HTTP_201_CREATED, responses=errors())
+@router.post("/slos", status_code=status.HTTP_201_CREATED, responses=errors(502))
 def set_slo(session: DbSession, actor: Actor, data: schemas.SloCreate) -> schemas.SloRead:
     return budgets.read(session, slos.create(session, actor=actor, data=data))
 
 
-@router.get("/slos/{key}", responses=errors(404))
+@router.get("/slos/{key}", responses=errors(404, 502))
 def get_slo(session: DbSession, actor: Actor, key: str) -> schemas.SloRead:
     """The SLO with its budget, burn rates against each alert condition and the incidents
     that spent it."""
     return budgets.read(session, slos.get(session, actor=actor, key=key))
 
 
-@router.patch("/slos/{key}", responses=errors(404, 409))
+@router.patch("/slos/{key}", responses=errors(404, 409, 502))
 def update_slo(
     session: DbSession, actor: Actor, key: str, data: schemas.SloUpdate
 ) -> schemas.SloRead:

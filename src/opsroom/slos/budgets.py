@@ -13,7 +13,7 @@ from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Window, impact_window
 from opsroom.infra import clock, keys
-from opsroom.slos import domain, schemas
+from opsroom.slos import domain, prometheus, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import DEFAULT_CONDITIONS, Budget, BudgetWindow, SliKind
 from opsroom.slos.models import Slo
@@ -61,11 +61,29 @@ def _impacts(
     return [(i, impact_window(i.times, now)) for i in found]
 
 
+def _ratio_standing(slo: Slo, span: Window, now: datetime) -> Standing:
+    """A ratio SLI's budget spent as the window's share of bad events, in the same terms as
+    bad time: window length x bad share."""
+
+    def bad(lookback: timedelta) -> float:
+        return prometheus.bad_share(
+            slo.prometheus_url, slo.good_query, slo.total_query, lookback, now
+        )
+
+    spans = domain.lookbacks(DEFAULT_CONDITIONS)
+    rates = {s: bad(s) / domain.error_rate(slo.objective) for s in spans}
+    elapsed = now - span[0]
+    spent = elapsed * bad(elapsed)
+    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [])
+
+
 def standing(session: Session, slo: Slo) -> Standing:
-    """The SLO's budget and burn rates now (the SLI: its incidents' impact)."""
-    assert SliKind(slo.sli_kind) is SliKind.INCIDENTS
+    """The SLO's budget and burn rates now, from its SLI: its incidents' impact, or its
+    good and bad events in Prometheus."""
     now = clock.now()
     span = domain.window_span(BudgetWindow(slo.window), now)
+    if SliKind(slo.sli_kind) is SliKind.RATIO:
+        return _ratio_standing(slo, span, now)
     spans = domain.lookbacks(DEFAULT_CONDITIONS)
     impacts = _impacts(session, slo, min(span[0], now - spans[-1]), now)
     bad = [w for _, w in impacts]
@@ -135,6 +153,9 @@ def describe(s: Standing) -> schemas.SloRead:
     return schemas.SloRead(
         **_summary_fields(s),
         description=slo.description,
+        prometheus_url=slo.prometheus_url,
+        good_query=slo.good_query,
+        total_query=slo.total_query,
         owner=slo.owner,
         worst_priority=slo.worst_priority,
         window_start=s.span[0],

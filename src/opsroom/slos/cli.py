@@ -7,7 +7,7 @@ import typer
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.slos import budgets, schemas
 from opsroom.slos import service as slos
-from opsroom.slos.domain import BudgetWindow
+from opsroom.slos.domain import BudgetWindow, SliKind
 
 app = typer.Typer(help="Service level objectives and their error budgets.", no_args_is_help=True)
 
@@ -38,11 +38,16 @@ def set_slo(
     journey: str | None = typer.Option(None, "--journey", "-j"),
     window: BudgetWindow = typer.Option(BudgetWindow.ROLLING_30D),
     worst_priority: int = typer.Option(2, help="incidents of this priority or worse count"),
+    sli: SliKind = typer.Option(SliKind.INCIDENTS),
+    prometheus: str = typer.Option("", help="ratio SLI: the Prometheus base URL"),
+    good: str = typer.Option("", help="ratio SLI: the good events' counter selector"),
+    total: str = typer.Option("", help="ratio SLI: all events' counter selector"),
     owner: str = typer.Option(""),
     description: str = typer.Option(""),
     as_json: bool = JsonOption,
 ) -> None:
-    """Set an SLO on a service or a journey; its budget counts customer-impacting incidents."""
+    """Set an SLO on a service or a journey; its budget counts customer-impacting incidents,
+    or bad events in Prometheus (--sli ratio)."""
     with unit_of_work(write=True) as session:
         data = schemas.SloCreate.model_validate(
             {
@@ -53,6 +58,10 @@ def set_slo(
                 "journey": journey,
                 "window": window,
                 "worst_priority": worst_priority,
+                "sli": sli,
+                "prometheus_url": prometheus,
+                "good_query": good,
+                "total_query": total,
                 "owner": owner,
                 "description": description,
             }

@@ -16,6 +16,8 @@ class SliKind(StrEnum):
     # Minutes of customer-impacting incident on the service count as bad minutes: the
     # budget of a service that has no metric.
     INCIDENTS = "incidents"
+    # The share of good events among all (good/total PromQL counters) from Prometheus.
+    RATIO = "ratio"
 
 
 class BudgetWindow(StrEnum):

@@ -32,6 +32,10 @@ class Slo(Base):
     sli_kind: Mapped[str] = mapped_column(String(20))
     # Incidents of this priority or more urgent count as customer impact.
     worst_priority: Mapped[int] = mapped_column(Integer, default=2)
+    # A ratio SLI: the Prometheus it is read from and its good and total event counters.
+    prometheus_url: Mapped[str] = mapped_column(String(500), default="")
+    good_query: Mapped[str] = mapped_column(Text, default="")
+    total_query: Mapped[str] = mapped_column(Text, default="")
     owner_squad: Mapped[str] = mapped_column(String(80), index=True)
     owner: Mapped[str] = mapped_column(String(320), default="")
     created_by: Mapped[str] = mapped_column(String(320))

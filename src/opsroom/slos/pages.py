@@ -17,7 +17,7 @@ from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
 from opsroom.slos import budgets, charts, schemas
 from opsroom.slos import service as slos
-from opsroom.slos.domain import BudgetWindow
+from opsroom.slos.domain import BudgetWindow, SliKind
 from opsroom.web.pages import (
     Failure,
     Filter,
@@ -49,6 +49,7 @@ def _list(
         "services": catalog.all_services(session),
         "journeys": catalog.list_journeys(session),
         "windows": list(BudgetWindow),
+        "slis": list(SliKind),
         "values": values or FormData(),
         "failure": failure,
     }

@@ -32,6 +32,11 @@ class SloCreate(SloFields):
     objective: Objective
     window: BudgetWindow = BudgetWindow.ROLLING_30D
     sli: SliKind = SliKind.INCIDENTS
+    prometheus_url: str = Field(
+        default="", max_length=500, description="ratio SLI: the Prometheus it is read from"
+    )
+    good_query: str = Field(default="", max_length=2000, description="ratio SLI: good events")
+    total_query: str = Field(default="", max_length=2000, description="ratio SLI: all events")
     owner_squad: Slug = Field(description="the owning squad; the SLO is on its platform")
 
 
@@ -80,6 +85,9 @@ class SpenderRead(BaseModel):
 
 class SloRead(SloSummary):
     description: str
+    prometheus_url: str
+    good_query: str
+    total_query: str
     owner: str
     worst_priority: int
     window_start: datetime

@@ -15,7 +15,7 @@ from opsroom.catalog import service as catalog
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
-from opsroom.slos import domain, schemas
+from opsroom.slos import domain, prometheus, schemas
 from opsroom.slos.domain import DEFAULT_CONDITIONS, SliKind
 from opsroom.slos.models import Slo
 
@@ -112,8 +112,27 @@ def _subject(session: Session, data: schemas.SloCreate) -> tuple[str | None, str
     return None, _known(session, "journey", catalog.get_journey, data.journey).slug
 
 
+RATIO_FIELDS = ("prometheus_url", "good_query", "total_query")
+
+
+def _check_sli(data: schemas.SloCreate) -> None:
+    """A ratio SLI names its Prometheus and two queries it accepts; an incident SLI none."""
+    given = {f: getattr(data, f) for f in RATIO_FIELDS}
+    if data.sli is SliKind.INCIDENTS:
+        extra = {f: "only for a ratio SLI" for f, v in given.items() if v}
+        if extra:
+            raise ValidationFailed("an incident SLI reads no Prometheus", fields=extra)
+        return
+    missing = {f: "required for a ratio SLI" for f, v in given.items() if not v}
+    if missing:
+        raise ValidationFailed("a ratio SLI needs Prometheus and two queries", fields=missing)
+    queries = {"good_query": data.good_query, "total_query": data.total_query}
+    prometheus.check(data.prometheus_url, queries, clock.now())
+
+
 def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Slo:
     require(actor, Action.EDIT_SQUAD_ITEMS)
+    _check_sli(data)
     service, journey = _subject(session, data)
     squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
     slo = Slo(
@@ -126,6 +145,9 @@ def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Sl
         objective=data.objective,
         window=data.window,
         sli_kind=SliKind(data.sli),
+        prometheus_url=data.prometheus_url,
+        good_query=data.good_query,
+        total_query=data.total_query,
         worst_priority=data.worst_priority,
         owner=data.owner,
         owner_squad=squad.slug,
