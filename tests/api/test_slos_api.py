@@ -121,3 +121,15 @@ def test_a_change_held_by_a_spent_budget_says_why_in_its_preview_and_on_its_page
     assert "operations_manager" in submitted["required_approvals"]
     page = api.get(f"/changes/{key}").text
     assert 'id="budget-hold"' in page and "exhausted: SLO-1 Sign-in answers" in page
+
+
+def test_the_service_page_shows_the_budgets_of_its_slos_and_of_its_journeys(
+    api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(api)
+    set_slo(api, name="Sign-in journey works", service=None, journey="login", objective=99)
+    outage(api, frozen_clock, 60)
+    hub = api.get("/services/auth/operations").text
+    assert "SLO-1" in hub and "budget exhausted" in hub
+    assert "SLO-2" in hub and "on journey login" in hub and "86.1 % of the budget left" in hub
+    assert "No SLO on this service" in api.get("/services/db/operations").text
