@@ -110,7 +110,7 @@ def build(path: Path, slos_count: int, incidents: int, now: datetime) -> Setting
 def recompute(settings: Settings) -> int:
     with session_scope(settings, write=False) as session:
         found = slos.search(session, actor=READER)
-        return len([budgets.summary(session, s) for s in found])
+        return len(budgets.summaries(session, found))
 
 
 def anchor(settings: Settings, now: datetime) -> int:

@@ -285,37 +285,47 @@ def outage_times(
 
 @dataclass(frozen=True)
 class Impact:
+    service: str
     number: int
     title: str
+    priority: int
     times: dict[str, datetime | None]
 
 
 def impact_on(
     session: Session,
     *,
-    services: Sequence[str],
+    services: Sequence[str] | None,
     priorities: Sequence[int],
     start: datetime,
     end: datetime,
     lookback: timedelta,
     other_than: str = "",
 ) -> list[Impact]:
-    """Each incident on any of `services` of these priorities whose impact may overlap
-    [start, end), once, by number; none that came from the source `other_than`."""
-    on_services = select(IncidentService.incident_id).where(
-        IncidentService.service_slug.in_(list(services))
-    )
-    query = select(Incident.number, Incident.title, *(getattr(Incident, n) for n in IMPACT_TIMES))
+    """Each incident on each of `services` (None: any service; an incident on two, twice) of
+    these priorities whose impact may overlap [start, end); none that came from the source
+    `other_than`."""
+    query = select(
+        IncidentService.service_slug,
+        Incident.number,
+        Incident.title,
+        Incident.priority,
+        *(getattr(Incident, n) for n in IMPACT_TIMES),
+    ).join(Incident, Incident.id == IncidentService.incident_id)
+    if services is not None:
+        query = query.where(IncidentService.service_slug.in_(list(services)))
     query = _impact_overlaps(
-        query.where(Incident.id.in_(on_services), Incident.source != other_than),
+        query.where(Incident.source != other_than),
         priorities,
         start,
         end,
         lookback,
     )
     return [
-        Impact(number, title, dict(zip(IMPACT_TIMES, stamps, strict=True)))
-        for number, title, *stamps in session.execute(query.order_by(Incident.number))
+        Impact(service, number, title, priority, dict(zip(IMPACT_TIMES, stamps, strict=True)))
+        for service, number, title, priority, *stamps in session.execute(
+            query.order_by(Incident.number)
+        )
     ]
 
 

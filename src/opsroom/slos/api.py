@@ -22,7 +22,7 @@ def list_slos(
 ) -> list[schemas.SloSummary]:
     """SLOs by key with the budget each has left; `service` also finds its journeys' SLOs."""
     found = slos.search(session, actor=actor, platform=platform, service=service, squad=squad)
-    return [budgets.summary(session, s) for s in found]
+    return budgets.summaries(session, found)
 
 
 @router.post("/slos", status_code=status.HTTP_201_CREATED, responses=errors(502))

@@ -21,6 +21,7 @@ from opsroom.slos.models import Slo
 # The longest an impact is looked for before the window (bounds the detection-time search).
 LONGEST_IMPACT = timedelta(days=31)
 BURN_DOWN_POINTS = 60
+FILTERED_SERVICES = 20
 MINUTE = timedelta(minutes=1)
 
 
@@ -45,12 +46,17 @@ def services_of(session: Session, slo: Slo) -> list[str]:
 
 
 def _impacts(
-    session: Session, slo: Slo, start: datetime, now: datetime
-) -> list[tuple[incidents.Impact, Window]]:
+    session: Session, slos_on: dict[int, list[str]], start: datetime, now: datetime, worst: int
+) -> dict[str, list[incidents.Impact]]:
+    """Service -> its incidents of priority `worst` or more urgent since `start`, for every
+    service of these SLOs in one query."""
+    wanted = sorted({s for services in slos_on.values() for s in services})
     found = incidents.impact_on(
         session,
-        services=services_of(session, slo),
-        priorities=range(1, slo.worst_priority + 1),
+        # Past a few services, SQLite probes a long IN list once per incident in the window:
+        # reading the window's incidents on every service and keeping the wanted is faster.
+        services=wanted if len(wanted) <= FILTERED_SERVICES else None,
+        priorities=range(1, worst + 1),
         start=start,
         end=now,
         lookback=LONGEST_IMPACT,
@@ -58,7 +64,10 @@ def _impacts(
         # more impact: counted, it would keep its alert, and so itself, open for ever.
         other_than=f"integration:{slos.ALERTS_INTEGRATION}",
     )
-    return [(i, impact_window(i.times, now)) for i in found]
+    by_service: dict[str, list[incidents.Impact]] = {}
+    for impact in found:
+        by_service.setdefault(impact.service, []).append(impact)
+    return by_service
 
 
 def _ratio_standing(slo: Slo, span: Window, now: datetime) -> Standing:
@@ -77,19 +86,45 @@ def _ratio_standing(slo: Slo, span: Window, now: datetime) -> Standing:
     return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [])
 
 
-def standing(session: Session, slo: Slo) -> Standing:
-    """The SLO's budget and burn rates now, from its SLI: its incidents' impact, or its
-    good and bad events in Prometheus."""
-    now = clock.now()
+def _incident_standing(
+    slo: Slo, services: list[str], found: dict[str, list[incidents.Impact]], now: datetime
+) -> Standing:
     span = domain.window_span(BudgetWindow(slo.window), now)
-    if SliKind(slo.sli_kind) is SliKind.RATIO:
-        return _ratio_standing(slo, span, now)
-    spans = domain.lookbacks(DEFAULT_CONDITIONS)
-    impacts = _impacts(session, slo, min(span[0], now - spans[-1]), now)
+    counted = {
+        i.number: i for s in services for i in found.get(s, []) if i.priority <= slo.worst_priority
+    }
+    impacts = [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
     bad = [w for _, w in impacts]
     spent = domain.bad_time(bad, span[0], now)
-    rates = domain.burn_rates(bad, now, slo.objective, spans)
+    rates = domain.burn_rates(bad, now, slo.objective, domain.lookbacks(DEFAULT_CONDITIONS))
     return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, impacts)
+
+
+def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
+    """The SLOs' budgets and burn rates now, from their SLIs: their incidents' impact (read
+    for all of them at once), or their good and bad events in Prometheus."""
+    now = clock.now()
+    on_incidents = {s.id: services_of(session, s) for s in found if s.sli_kind == SliKind.INCIDENTS}
+    impacts = {}
+    if on_incidents:
+        windows = [domain.window_span(BudgetWindow(s.window), now)[0] for s in found]
+        start = min(*windows, now - max(domain.lookbacks(DEFAULT_CONDITIONS)))
+        worst = max(s.worst_priority for s in found)
+        impacts = _impacts(session, on_incidents, start, now, worst)
+    return [
+        _incident_standing(s, on_incidents[s.id], impacts, now)
+        if s.id in on_incidents
+        else _ratio_standing(s, domain.window_span(BudgetWindow(s.window), now), now)
+        for s in found
+    ]
+
+
+def standing(session: Session, slo: Slo) -> Standing:
+    return standings(session, [slo])[0]
+
+
+def summaries(session: Session, found: Sequence[Slo]) -> list[schemas.SloSummary]:
+    return [schemas.SloSummary(**_summary_fields(s)) for s in standings(session, found)]
 
 
 def summary(session: Session, slo: Slo) -> schemas.SloSummary:
@@ -177,5 +212,4 @@ def burn_down(s: Standing) -> list[tuple[datetime, float]]:
 
 def exhausted_on(session: Session, services: Sequence[str]) -> list[schemas.SloSummary]:
     """The SLOs on these services (or their journeys) whose error budget is spent."""
-    found = [summary(session, slo) for slo in slos.on_services(session, services)]
-    return [s for s in found if s.exhausted]
+    return [s for s in summaries(session, slos.on_services(session, services)) if s.exhausted]

@@ -81,7 +81,7 @@ def list_slos(
         found = slos.search(
             session, actor=actor(session), platform=platform, service=service, squad=squad
         )
-        rows = [budgets.summary(session, s) for s in found]
+        rows = budgets.summaries(session, found)
     emit(
         rows,
         as_json,

@@ -42,7 +42,7 @@ def _list(
 ) -> Response:
     found = slos.search(session, actor=actor, platform=platform)
     context = {
-        "slos": [budgets.summary(session, s) for s in found],
+        "slos": budgets.summaries(session, found),
         "platform": platform,
         "platforms": catalog.list_platforms(session),
         "squads": catalog.list_squads(session),
