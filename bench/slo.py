@@ -27,7 +27,6 @@ from opsroom.infra import clock, keys, migrate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.runtime import wiring
-from opsroom.slos import budgets
 from opsroom.slos import service as slos
 from opsroom.slos.models import Slo
 
@@ -110,7 +109,7 @@ def build(path: Path, slos_count: int, incidents: int, now: datetime) -> Setting
 def recompute(settings: Settings) -> int:
     with session_scope(settings, write=False) as session:
         found = slos.search(session, actor=READER)
-        return len(budgets.summaries(session, found))
+        return len(slos.summaries(session, found))
 
 
 def anchor(settings: Settings, now: datetime) -> int:

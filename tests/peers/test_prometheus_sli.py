@@ -10,7 +10,7 @@ import pytest
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import ValidationFailed
-from opsroom.slos import budgets, prometheus
+from opsroom.slos import prometheus
 from opsroom.slos import service as slos
 from tests.improvement import RESPONDER, two_squads
 from tests.peers.prometheus import Exporter, running, wait_for
@@ -39,14 +39,14 @@ def test_a_ratio_sli_spends_the_budget_by_the_share_of_bad_events(
                 )
                 key = set_slo(s, **ratio, good_query=GOOD).key
             with session_scope(settings, write=False) as s:
-                read = budgets.read(s, slos.get(s, actor=RESPONDER, key=key))
+                read = slos.read(s, slos.get(s, actor=RESPONDER, key=key))
         assert (read.sli.value, read.prometheus_url) == ("ratio", url)
         # 5 bad in 10,000 is 0.05 %: half of what 99.9 % allows, burning at 0.5x.
         assert read.budget_remaining == pytest.approx(0.5, abs=0.01)
         assert [round(b.long_rate, 2) for b in read.burn][:2] == [0.5, 0.5]
         assert read.spent_by == [] and not read.exhausted
         with session_scope(settings, write=False) as s, pytest.raises(prometheus.Unanswered):
-            budgets.read(s, slos.get(s, actor=RESPONDER, key=key))
+            slos.read(s, slos.get(s, actor=RESPONDER, key=key))
 
 
 def test_a_ratio_sli_names_its_prometheus_and_queries(settings: Settings) -> None:

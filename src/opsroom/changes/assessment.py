@@ -20,7 +20,7 @@ from opsroom.changes.models import FreezeWindow as FreezeRow
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
-from opsroom.slos import budgets
+from opsroom.slos import service as slos
 from opsroom.slos.schemas import SloSummary
 
 RISK = domain.DEFAULT_RISK_POLICY
@@ -184,7 +184,7 @@ def assessment(session: Session, fields: schemas.ChangeFields, key: str = "") ->
     freezes = freezes_over(session, slugs, window)
     downstream, journeys = _blast(session, services)
     changes, failures, recent_incidents = _history(session, slugs)
-    exhausted = budgets.exhausted_on(session, slugs)
+    exhausted = slos.exhausted_on(session, slugs)
     inputs = domain.RiskInputs(
         change_type=fields.type,
         tier=min(s.tier for s in services),

@@ -21,7 +21,7 @@ from opsroom.changes import service as changes_service
 from opsroom.incidents import service as incidents_service
 from opsroom.infra import clock
 from opsroom.oncall import service as oncall
-from opsroom.slos import budgets, prometheus
+from opsroom.slos import prometheus
 from opsroom.slos import service as slos
 from opsroom.web.pages import render, zone_of
 
@@ -91,7 +91,7 @@ def _budgets(session: DbSession, actor: Principal, slug: str) -> list[tuple[Any,
     shown: list[tuple[Any, Any]] = []
     for slo in slos.search(session, actor=actor, service=slug):
         try:
-            shown.append((slo, budgets.summary(session, slo)))
+            shown.append((slo, slos.summary(session, slo)))
         except prometheus.Unanswered:
             shown.append((slo, None))
     return shown

@@ -14,10 +14,9 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.infra.errors import NotFound
 from opsroom.jobs.domain import Due
 from opsroom.slos import domain, prometheus
-from opsroom.slos.budgets import Standing, services_of, standing
 from opsroom.slos.domain import DEFAULT_CONDITIONS, BurnCondition, Severity
 from opsroom.slos.models import Slo
-from opsroom.slos.service import ALERTS_INTEGRATION, get, watch
+from opsroom.slos.service import ALERTS_INTEGRATION, Standing, get, services_of, standing, watch
 
 EVALUATOR = Principal(name="opsroom-slos", role=Role.OPERATIONS_MANAGER, via="worker")
 ALERT_NAME = "SloBurnRate"

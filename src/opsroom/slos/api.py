@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import errors
-from opsroom.slos import budgets, schemas
+from opsroom.slos import schemas
 from opsroom.slos import service as slos
 
 router = APIRouter(prefix="/api/v1", tags=["slos"])
@@ -22,23 +22,23 @@ def list_slos(
 ) -> list[schemas.SloSummary]:
     """SLOs by key with the budget each has left; `service` also finds its journeys' SLOs."""
     found = slos.search(session, actor=actor, platform=platform, service=service, squad=squad)
-    return budgets.summaries(session, found)
+    return slos.summaries(session, found)
 
 
 @router.post("/slos", status_code=status.HTTP_201_CREATED, responses=errors(502))
 def set_slo(session: DbSession, actor: Actor, data: schemas.SloCreate) -> schemas.SloRead:
-    return budgets.read(session, slos.create(session, actor=actor, data=data))
+    return slos.read(session, slos.create(session, actor=actor, data=data))
 
 
 @router.get("/slos/{key}", responses=errors(404, 502))
 def get_slo(session: DbSession, actor: Actor, key: str) -> schemas.SloRead:
     """The SLO with its budget, burn rates against each alert condition and the incidents
     that spent it."""
-    return budgets.read(session, slos.get(session, actor=actor, key=key))
+    return slos.read(session, slos.get(session, actor=actor, key=key))
 
 
 @router.patch("/slos/{key}", responses=errors(404, 409, 502))
 def update_slo(
     session: DbSession, actor: Actor, key: str, data: schemas.SloUpdate
 ) -> schemas.SloRead:
-    return budgets.read(session, slos.update(session, actor=actor, key=key, data=data))
+    return slos.read(session, slos.update(session, actor=actor, key=key, data=data))

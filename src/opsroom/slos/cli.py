@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.slos import budgets, schemas
+from opsroom.slos import schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, SliKind
 
@@ -66,7 +66,7 @@ def set_slo(
                 "description": description,
             }
         )
-        read = budgets.read(session, slos.create(session, actor=actor(session), data=data))
+        read = slos.read(session, slos.create(session, actor=actor(session), data=data))
     _shown(read, as_json, "set")
 
 
@@ -81,7 +81,7 @@ def list_slos(
         found = slos.search(
             session, actor=actor(session), platform=platform, service=service, squad=squad
         )
-        rows = budgets.summaries(session, found)
+        rows = slos.summaries(session, found)
     emit(
         rows,
         as_json,
@@ -105,7 +105,7 @@ def list_slos(
 @app.command("show")
 def show(key: str, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
-        read = budgets.read(session, slos.get(session, actor=actor(session), key=key))
+        read = slos.read(session, slos.get(session, actor=actor(session), key=key))
     _shown(read, as_json, "")
 
 
@@ -133,5 +133,5 @@ def edit(
             {"version": version} | {k: v for k, v in given.items() if v is not None}
         )
         updated = slos.update(session, actor=actor(session), key=key, data=data)
-        read = budgets.read(session, updated)
+        read = slos.read(session, updated)
     _shown(read, as_json, "edited")

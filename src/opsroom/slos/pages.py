@@ -15,7 +15,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.slos import budgets, charts, schemas
+from opsroom.slos import charts, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, SliKind
 from opsroom.web.pages import (
@@ -42,7 +42,7 @@ def _list(
 ) -> Response:
     found = slos.search(session, actor=actor, platform=platform)
     context = {
-        "slos": budgets.summaries(session, found),
+        "slos": slos.summaries(session, found),
         "platform": platform,
         "platforms": catalog.list_platforms(session),
         "squads": catalog.list_squads(session),
@@ -80,10 +80,10 @@ def _detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     slo = slos.get(session, actor=actor, key=key)
-    standing = budgets.standing(session, slo)
+    standing = slos.standing(session, slo)
     context = {
-        "slo": budgets.describe(standing),
-        "chart": charts.burn_down(budgets.burn_down(standing), *standing.span),
+        "slo": slos.describe(standing),
+        "chart": charts.burn_down(slos.burn_down(standing), *standing.span),
         "chart_size": (charts.WIDTH, charts.HEIGHT),
         "squads": catalog.list_squads(session),
         "windows": list(BudgetWindow),

@@ -14,7 +14,6 @@ from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
 from opsroom.runtime.worker import run_once
-from opsroom.slos import budgets
 from opsroom.slos import service as slos
 from tests.improvement import RESPONDER, two_squads
 from tests.service.slos.test_slos import set_slo
@@ -76,7 +75,7 @@ def test_a_fast_burn_pages_through_the_alert_pipeline_and_resolves_when_it_stops
     with session_scope(settings, write=False) as s:
         found = incidents.search(s, actor=RESPONDER).items
         paged = [i for i in found if i.source == "integration:slo-burn-rates"]
-        read = budgets.read(s, slos.get(s, actor=RESPONDER, key="SLO-1"))
+        read = slos.read(s, slos.get(s, actor=RESPONDER, key="SLO-1"))
     # The burn alert opened an incident of its own; only the outage spent the budget.
     assert len(paged) == 1 and [x.incident for x in read.spent_by] == [key]
 

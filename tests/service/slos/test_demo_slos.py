@@ -3,7 +3,6 @@ from __future__ import annotations
 from opsroom.changes import service as changes
 from opsroom.demo import slos as demo_slos
 from opsroom.infra.db import session_scope
-from opsroom.slos import budgets
 from opsroom.slos import service as slos
 from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
@@ -16,7 +15,7 @@ def test_the_demo_has_a_spent_budget_holding_a_change_and_budgets_with_room(
         assert demo_slos.load(session, actor=ADMIN, now=TEST_NOW) == {}
     with session_scope(history.settings, write=False) as session:
         read = {
-            s.service_slug or s.journey_slug: budgets.read(session, s)
+            s.service_slug or s.journey_slug: slos.read(session, s)
             for s in slos.search(session, actor=ADMIN)
         }
         (held,) = [

@@ -12,7 +12,7 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
-from opsroom.slos import budgets, schemas
+from opsroom.slos import schemas
 from opsroom.slos import service as slos
 from tests import factories
 from tests.improvement import MANAGER, PAYMENTS_LEAD, RESPONDER, two_squads
@@ -62,7 +62,7 @@ def outage(
 
 def test_an_slo_with_no_incidents_has_its_whole_budget(platform: Session) -> None:
     slo = set_slo(platform)
-    read = budgets.read(platform, slo)
+    read = slos.read(platform, slo)
     assert read.key == "SLO-1" and read.platform == "procurement"
     assert read.allowed_minutes == pytest.approx(43.2)
     assert read.budget_remaining == 1.0 and not read.exhausted
@@ -80,7 +80,7 @@ def test_customer_impacting_incidents_spend_the_budget_and_are_named(
     key = outage(platform, frozen_clock, 21.6)
     outage(platform, frozen_clock, 60, impact=3)  # P3+: not customer-impacting by default
     outage(platform, frozen_clock, 60, services=["search"])
-    read = budgets.read(platform, slo)
+    read = slos.read(platform, slo)
     assert read.spent_minutes == pytest.approx(21.6)
     assert read.budget_remaining == pytest.approx(0.5)
     assert [(s.incident, round(s.minutes, 1)) for s in read.spent_by] == [(key, 21.6)]
@@ -91,14 +91,14 @@ def test_a_long_outage_exhausts_the_budget_and_fires_the_slow_burn_conditions(
 ) -> None:
     slo = set_slo(platform)
     outage(platform, frozen_clock, 90)
-    read = budgets.read(platform, slo)
+    read = slos.read(platform, slo)
     assert read.exhausted and read.budget_remaining == 0.0
     assert read.time_to_exhaustion_hours == 0.0
     firing = {b.condition: b.firing for b in read.burn}
     # Resolved just now: the hour and six hours burnt, the last five minutes too.
     assert firing["14.4x over 1h and 5m"] and firing["6x over 6h and 30m"]
     frozen_clock.advance(timedelta(minutes=10))
-    quieter = budgets.read(platform, slo)
+    quieter = slos.read(platform, slo)
     assert not quieter.burn[0].firing and quieter.exhausted
 
 
@@ -107,7 +107,7 @@ def test_a_journey_slo_counts_incidents_on_any_of_its_services_once(
 ) -> None:
     slo = set_slo(platform, service=None, journey="login", owner_squad="identity")
     outage(platform, frozen_clock, 10, services=["gateway", "auth"])
-    assert budgets.read(platform, slo).spent_minutes == pytest.approx(10)
+    assert slos.read(platform, slo).spent_minutes == pytest.approx(10)
     found = slos.search(platform, actor=RESPONDER, service="auth")
     assert [s.key for s in found] == [slo.key]
 
@@ -142,7 +142,7 @@ def test_editing_needs_the_current_version_and_changes_the_budget(
         platform, actor=MANAGER, key=slo.key, data=schemas.SloUpdate(version=1, objective=99.8)
     )
     assert loosened.version == 2
-    assert budgets.read(platform, loosened).budget_remaining == pytest.approx(0.75)
+    assert slos.read(platform, loosened).budget_remaining == pytest.approx(0.75)
     with pytest.raises(Conflict):
         slos.update(platform, actor=MANAGER, key=slo.key, data=schemas.SloUpdate(version=1))
 
@@ -152,6 +152,6 @@ def test_a_calendar_month_counts_from_the_first_of_the_month(
 ) -> None:
     factories.service(platform, "ledger", owner="payments")
     slo = set_slo(platform, service="ledger", window="month")
-    read = budgets.read(platform, slo)
+    read = slos.read(platform, slo)
     assert read.window_start.day == 1 and read.window_end.month == read.window_start.month + 1
     assert read.allowed_minutes == pytest.approx(30 * 24 * 60 * 0.001)
