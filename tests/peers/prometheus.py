@@ -1,13 +1,16 @@
 """A real Prometheus (Debian's prometheus) on loopback for tests: a throw-away configuration
-scraping itself every second and a throw-away data directory, on a free port."""
+and data directory on a free port, scraping itself and any targets every second; and a
+small exporter whose counters a test drives, for it to scrape."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -24,17 +27,19 @@ global:
 scrape_configs:
   - job_name: prometheus
     static_configs:
-      - targets: ["127.0.0.1:{port}"]
+      - targets: [{targets}]
 """
 
 
 @contextmanager
-def running(workdir: Path) -> Iterator[str]:
-    """Start Prometheus; yields its base URL once it has scraped itself; stops it after."""
+def running(workdir: Path, *targets: str) -> Iterator[str]:
+    """Start Prometheus scraping itself and `targets` (host:port); yields its base URL once
+    it has scraped them; stops it after."""
     if BINARY is None:
         missing_peer("no Prometheus: apt-get install -y prometheus")
     port = free_port()
-    (workdir / "prometheus.yml").write_text(CONFIG.format(port=port))
+    scraped = ", ".join(f'"{t}"' for t in (f"127.0.0.1:{port}", *targets))
+    (workdir / "prometheus.yml").write_text(CONFIG.format(targets=scraped))
     process = subprocess.Popen(
         [
             BINARY,
@@ -48,23 +53,67 @@ def running(workdir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_scraped(base, process)
+        wait_scraped(base, len(targets) + 1, process)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=STARTUP_SECONDS)
 
 
-def _wait_scraped(base: str, process: subprocess.Popen[bytes]) -> None:
+def wait_scraped(base: str, targets: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Until every target is up (scraped at least once)."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
         try:
-            answer = httpx.get(f"{base}/api/v1/query", params={"query": "up"}, timeout=1).json()
-            if answer["data"]["result"]:
+            answer = httpx.get(f"{base}/api/v1/query", params={"query": "up == 1"}, timeout=1)
+            if len(answer.json()["data"]["result"]) == targets:
                 return
         except (httpx.TransportError, ValueError, KeyError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"Prometheus did not scrape itself within {STARTUP_SECONDS}s")
+    raise RuntimeError(f"Prometheus did not scrape its targets within {STARTUP_SECONDS}s")
+
+
+class Exporter:
+    """Counters in Prometheus' text format on a free loopback port (`target`), set by the test."""
+
+    def __init__(self) -> None:
+        self.counters: dict[str, float] = {}
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                lines = [f"# TYPE {n} counter\n{n} {v}\n" for n, v in exporter.counters.items()]
+                body = "".join(lines).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.target = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Exporter:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_for(base: str, promql: str, value: float) -> None:
+    """Until Prometheus has scraped a sample that makes `promql` equal `value`."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{base}/api/v1/query", params={"query": promql}, timeout=1).json()
+        if [float(r["value"][1]) for r in answer["data"]["result"]] == [value]:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{promql} did not reach {value} within {STARTUP_SECONDS}s")

@@ -239,6 +239,27 @@ def ingest(
     return intake.drain_integration(session, integration.id)
 
 
+def ingest_events(
+    session: Session, *, integration: Integration, events_sent: Sequence[dict[str, Any]]
+) -> schemas.IngestResult:
+    """Alerts opsroom raises itself (SLO burn rates), in its own event format, through an
+    integration's intake like any sender's: dedup, grouping, silences and escalation apply."""
+    body = orjson.dumps(list(events_sent))
+    return ingest(
+        session, integration=integration, alerts=events.parse(body), source=events.SOURCE, body=body
+    )
+
+
+def own_integration(session: Session, *, actor: Principal, slug: str, name: str) -> Integration:
+    """The label-routed integration one of opsroom's own signals arrives through, made the
+    first time it is needed (by `actor`, who must govern)."""
+    found = session.scalar(select(Integration).where(Integration.slug == slug))
+    if found is not None:
+        return found
+    data = schemas.IntegrationCreate(slug=slug, name=name)
+    return create_integration(session, actor=actor, data=data)[1]
+
+
 TEST_ALERT = "OpsroomTestAlert"
 
 

@@ -41,6 +41,9 @@ class ApprovalPolicy:
     journey_criticalities: frozenset[str] = frozenset({"critical", "high"})
     # After the fact, an emergency change is reviewed by these.
     emergency_review: tuple[Approver, ...] = (Approver.OPERATIONS_MANAGER,)
+    # A normal change to a service whose SLO has spent its error budget also needs these,
+    # until the budget recovers.
+    exhausted_budget: tuple[Approver, ...] = (Approver.OPERATIONS_MANAGER,)
     cab_members: frozenset[str] = frozenset()  # emails; operations managers sit on it too
 
 
@@ -67,14 +70,18 @@ def required_approvals(
     level: RiskLevel,
     journeys: Mapping[str, str],
     policy: ApprovalPolicy = DEFAULT_APPROVAL_POLICY,
+    budget_exhausted: bool = False,
 ) -> list[Requirement]:
     """Who must approve (or, for an emergency, review) a change; `journeys` maps each
-    journey it touches to that journey's criticality. Standard changes are pre-approved."""
+    journey it touches to that journey's criticality; `budget_exhausted`: an SLO on its
+    services has no error budget left. Standard changes are pre-approved."""
     if change_type is ChangeType.STANDARD:
         return []
-    approvers = (
-        policy.emergency_review if change_type is ChangeType.EMERGENCY else policy.by_level[level]
-    )
+    if change_type is ChangeType.EMERGENCY:
+        approvers = policy.emergency_review
+    else:
+        extra = policy.exhausted_budget if budget_exhausted else ()
+        approvers = tuple(dict.fromkeys((*policy.by_level[level], *extra)))
     needed: list[Requirement] = []
     for approver in approvers:
         if approver is not Approver.JOURNEY_OWNER:

@@ -20,6 +20,8 @@ from opsroom.changes.models import FreezeWindow as FreezeRow
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.slos import service as slos
+from opsroom.slos.schemas import SloSummary
 
 RISK = domain.DEFAULT_RISK_POLICY
 APPROVALS = approvals.DEFAULT_APPROVAL_POLICY
@@ -70,11 +72,12 @@ class Assessment:
     journeys: dict[str, str]  # touched journey -> criticality
     platform: str
     change_type: ChangeType
+    exhausted: list[SloSummary]  # SLOs on its services whose error budget is spent
 
     @property
     def required(self) -> list[approvals.Requirement]:
         return approvals.required_approvals(
-            self.change_type, self.risk.level, self.journeys, APPROVALS
+            self.change_type, self.risk.level, self.journeys, APPROVALS, bool(self.exhausted)
         )
 
 
@@ -183,6 +186,7 @@ def assessment(session: Session, fields: schemas.ChangeFields, key: str = "") ->
     freezes = freezes_over(session, slugs, window)
     downstream, journeys = _blast(session, services)
     changes, failures, recent_incidents = _history(session, slugs)
+    exhausted = slos.exhausted_on(session, slugs)
     inputs = domain.RiskInputs(
         change_type=fields.type,
         tier=min(s.tier for s in services),
@@ -193,9 +197,11 @@ def assessment(session: Session, fields: schemas.ChangeFields, key: str = "") ->
         recent_incidents=recent_incidents,
         in_freeze=bool(freezes),
         collisions=len(found),
+        exhausted_budgets=tuple(f"{s.key} {s.name}" for s in exhausted),
     )
     risk = domain.assess(inputs, RISK)
-    return Assessment(risk, found, freezes, journeys, services[0].platform.slug, fields.type)
+    platform = services[0].platform.slug
+    return Assessment(risk, found, freezes, journeys, platform, fields.type, exhausted)
 
 
 def preview(
@@ -212,6 +218,7 @@ def read_assessment(a: Assessment) -> schemas.AssessmentRead:
         collisions=a.collisions,
         freezes=[schemas.FreezeHit(slug=f.slug, name=f.name) for f in a.freezes],
         required_approvals=[r.ref for r in a.required],
+        exhausted_budgets=[s.key for s in a.exhausted],
     )
 
 

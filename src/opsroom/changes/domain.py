@@ -102,6 +102,7 @@ class RiskInputs:
     recent_incidents: int  # incidents on these services in the look-back window
     in_freeze: bool
     collisions: int
+    exhausted_budgets: tuple[str, ...] = ()  # SLOs on these services with no budget left
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class RiskPolicy:
     freeze_points: int = 25
     per_collision: int = 10
     max_collisions: int = 20
+    exhausted_budget_points: int = 20
     medium_from: int = 35
     high_from: int = 70
     look_back_days: int = 90
@@ -193,9 +195,17 @@ def assess(i: RiskInputs, p: RiskPolicy = DEFAULT_RISK_POLICY) -> Risk:
             _plural(i.collisions, "overlapping change"),
             min(i.collisions * p.per_collision, p.max_collisions),
         ),
+        _budget_factor(i, p),
     )
     score = sum(f.points for f in factors)
     return Risk(score, level_of(score, p), factors)
+
+
+def _budget_factor(i: RiskInputs, p: RiskPolicy) -> Factor:
+    if not i.exhausted_budgets:
+        return Factor("error budget", "no SLO on these services has spent its budget", 0)
+    spent = ", ".join(i.exhausted_budgets)
+    return Factor("error budget", f"exhausted: {spent}", p.exhausted_budget_points)
 
 
 def level_of(score: int, p: RiskPolicy = DEFAULT_RISK_POLICY) -> RiskLevel:

@@ -169,6 +169,10 @@ class AssessmentRead(BaseModel):
     collisions: list[CollisionRead]
     freezes: list[FreezeHit]
     required_approvals: list[str]
+    exhausted_budgets: list[str] = Field(
+        description="SLOs on its services with no error budget left: a normal change then "
+        "needs the operations manager's approval"
+    )
 
 
 class DecisionRead(BaseModel):

@@ -21,6 +21,7 @@ from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
+from opsroom.demo import slos as demo_slos
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
 
@@ -103,6 +104,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         result.created["watched series"] = watched_series.load(
             session, actor=DEMO_ACTOR, now=clock.now()
         )
+        result.created.update(demo_slos.load(session, actor=DEMO_ACTOR, now=clock.now()))
     return result.as_dict()
 
 

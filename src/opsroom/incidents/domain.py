@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -358,3 +358,33 @@ class StakeholderUpdateDue(Event):
     key: str
     moment: datetime
     whom: str | None
+
+
+# --- impact windows --------------------------------------------------------------------------
+
+Timestamps = Mapping[str, datetime | None]
+Window = tuple[datetime, datetime]
+
+
+def impact_window(times: Timestamps, now: datetime) -> Window:
+    """Users are affected from impact start (else detection) until mitigation (else
+    resolution); an incident that is neither is still affecting them now."""
+    start = times.get("impact_started_at") or times["detected_at"]
+    assert start is not None
+    end = times.get("mitigated_at") or times.get("resolved_at") or max(now, start)
+    return start, end
+
+
+def merge(windows: Iterable[Window]) -> list[Window]:
+    """Overlapping or touching windows become one; empty ones disappear."""
+    merged: list[Window] = []
+    for start, end in sorted(w for w in windows if w[1] > w[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def total(windows: Iterable[Window]) -> timedelta:
+    return sum((end - start for start, end in merge(windows)), timedelta())

@@ -239,6 +239,25 @@ def count_by_journey(
 IMPACT_TIMES = ("impact_started_at", "detected_at", "mitigated_at", "resolved_at")
 
 
+def _impact_overlaps(
+    query: Select[Any],
+    priorities: Sequence[int],
+    start: datetime,
+    end: datetime,
+    lookback: timedelta,
+) -> Select[Any]:
+    """Incidents of these priorities whose impact may overlap [start, end): detected up to
+    `lookback` before it, their impact starting before its end."""
+    began = func.coalesce(Incident.impact_started_at, Incident.detected_at)
+    return query.where(
+        Incident.priority.in_(list(priorities)),
+        Incident.status != Status.CANCELLED,
+        Incident.detected_at >= start - lookback,
+        Incident.detected_at < end + lookback,
+        began < end,
+    )
+
+
 def outage_times(
     session: Session,
     *,
@@ -249,24 +268,66 @@ def outage_times(
     platform: str | None = None,
 ) -> list[tuple[str, dict[str, datetime | None]]]:
     """(service, impact timestamps) of incidents of these priorities whose impact may overlap
-    [start, end): detected up to `lookback` before it, their impact starting before its end."""
-    began = func.coalesce(Incident.impact_started_at, Incident.detected_at)
-    query = (
-        select(IncidentService.service_slug, *(getattr(Incident, n) for n in IMPACT_TIMES))
-        .join(Incident, Incident.id == IncidentService.incident_id)
-        .where(
-            Incident.priority.in_(list(priorities)),
-            Incident.status != Status.CANCELLED,
-            Incident.detected_at >= start - lookback,
-            Incident.detected_at < end + lookback,
-            began < end,
-        )
+    [start, end)."""
+    query = select(IncidentService.service_slug, *(getattr(Incident, n) for n in IMPACT_TIMES))
+    query = _impact_overlaps(
+        query.join(Incident, Incident.id == IncidentService.incident_id),
+        priorities,
+        start,
+        end,
+        lookback,
     )
     if platform:
         query = query.where(Incident.platform_slug == platform)
     return [
         (service, dict(zip(IMPACT_TIMES, stamps, strict=True)))
         for service, *stamps in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class Impact:
+    service: str
+    number: int
+    title: str
+    priority: int
+    times: dict[str, datetime | None]
+
+
+def impact_on(
+    session: Session,
+    *,
+    services: Sequence[str] | None,
+    priorities: Sequence[int],
+    start: datetime,
+    end: datetime,
+    lookback: timedelta,
+    other_than: str = "",
+) -> list[Impact]:
+    """Each incident on each of `services` (None: any service; an incident on two, twice) of
+    these priorities whose impact may overlap [start, end); none that came from the source
+    `other_than`."""
+    query = select(
+        IncidentService.service_slug,
+        Incident.number,
+        Incident.title,
+        Incident.priority,
+        *(getattr(Incident, n) for n in IMPACT_TIMES),
+    ).join(Incident, Incident.id == IncidentService.incident_id)
+    if services is not None:
+        query = query.where(IncidentService.service_slug.in_(list(services)))
+    query = _impact_overlaps(
+        query.where(Incident.source != other_than),
+        priorities,
+        start,
+        end,
+        lookback,
+    )
+    return [
+        Impact(service, number, title, priority, dict(zip(IMPACT_TIMES, stamps, strict=True)))
+        for service, number, title, priority, *stamps in session.execute(
+            query.order_by(Incident.number)
+        )
     ]
 
 

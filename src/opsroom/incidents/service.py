@@ -432,5 +432,7 @@ count_by_service = figures.count_by_service
 count_by_source = figures.count_by_source
 count_by_journey = figures.count_by_journey
 outage_times = figures.outage_times
+Impact = figures.Impact
+impact_on = figures.impact_on
 count_by_week_and_priority = figures.count_by_week_and_priority
 open_by_priority = figures.open_by_priority

@@ -72,6 +72,7 @@ _MEANING = {
     413: "Request body too large",
     422: "Invalid fields; see error.fields",
     429: "Too many attempts; see Retry-After",
+    502: "A server the answer needs (a Prometheus an SLI is read from) did not answer",
 }
 
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from opsroom.incidents.domain import Window as Window
+from opsroom.incidents.domain import impact_window as impact_window
+from opsroom.incidents.domain import merge as merge
+from opsroom.incidents.domain import total as total
 from opsroom.infra.errors import ValidationFailed
 from opsroom.infra.stats import median, p90
 
@@ -215,28 +219,6 @@ def compliance(outcomes: Iterable[bool | None]) -> float | None:
 
 # --- impact windows, availability and MTBF -------------------------------------------------
 
-Window = tuple[datetime, datetime]
-
-
-def impact_window(times: Timestamps, now: datetime) -> Window:
-    """Users are affected from impact start (else detection) until mitigation (else
-    resolution); an incident that is neither is still affecting them now."""
-    start = times.get("impact_started_at") or times["detected_at"]
-    assert start is not None
-    end = times.get("mitigated_at") or times.get("resolved_at") or max(now, start)
-    return start, end
-
-
-def merge(windows: Iterable[Window]) -> list[Window]:
-    """Overlapping or touching windows become one; empty ones disappear."""
-    merged: list[Window] = []
-    for start, end in sorted(w for w in windows if w[1] > w[0]):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
 
 def clip(windows: Iterable[Window], period: Period) -> list[Window]:
     return merge((max(s, period.start), min(e, period.end)) for s, e in windows)
@@ -251,10 +233,6 @@ def subtract(windows: Iterable[Window], holes: Iterable[Window]) -> list[Window]
             cut.extend(w for w in ((start, min(end, hole_start)), (max(start, hole_end), end)))
         remaining = merge(cut)
     return remaining
-
-
-def total(windows: Iterable[Window]) -> timedelta:
-    return sum((end - start for start, end in merge(windows)), timedelta())
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.search import api as search_api
 from opsroom.search import pages as search_pages
+from opsroom.slos import api as slos_api
+from opsroom.slos import pages as slos_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 log = logging.getLogger("opsroom")
@@ -82,6 +84,7 @@ API_ROUTERS = (
     reviews_api.router,
     actions_api.router,
     risks_api.router,
+    slos_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -106,6 +109,7 @@ PAGE_ROUTERS = (
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
+    slos_pages.router,
     kpis_pages.router,
     rota_pages.router,
     setup_pages.router,

@@ -32,6 +32,7 @@ from opsroom.reviews import cli as reviews_cli
 from opsroom.risks import cli as risks_cli
 from opsroom.runtime import wiring
 from opsroom.search import cli as search_cli
+from opsroom.slos import cli as slos_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -50,6 +51,7 @@ app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")
 app.add_typer(risks_cli.issue_app, name="issue")
+app.add_typer(slos_cli.app, name="slo")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")

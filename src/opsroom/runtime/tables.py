@@ -17,6 +17,7 @@ from opsroom.oncall import models as oncall_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
+from opsroom.slos import models as slo_models
 
 MODEL_MODULES = (
     action_models,
@@ -33,6 +34,7 @@ MODEL_MODULES = (
     problem_models,
     review_models,
     risk_models,
+    slo_models,
     notify_models,
     oncall_models,
 )

@@ -34,6 +34,8 @@ from opsroom.reviews import service as reviews
 from opsroom.risks import issues as risk_issues
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.slos import alerting as slo_alerting
+from opsroom.slos import service as slos
 
 REACTIONS: events.Reactions = {
     IncidentDeclared: (
@@ -70,6 +72,7 @@ TIMERS: jobs.Kinds = {
     risk_issues.OVERDUE_TIMER: jobs.each(risk_issues.escalate_overdue),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
     anomalies.POLL_TIMER: jobs.each(polling.poll),
+    slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
 }
 
 

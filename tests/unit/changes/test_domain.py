@@ -84,6 +84,7 @@ def test_a_quiet_standard_change_scores_nothing() -> None:
         "recent incidents",
         "freeze",
         "collisions",
+        "error budget",
     ]
 
 
@@ -109,6 +110,7 @@ def test_each_factor_shows_its_contribution() -> None:
         "recent incidents": ("2 incidents in 90 days", 10),
         "freeze": ("inside a freeze window", 25),
         "collisions": ("1 overlapping change", 10),
+        "error budget": ("no SLO on these services has spent its budget", 0),
     }
     assert domain.assess(risky).level is RiskLevel.HIGH
 

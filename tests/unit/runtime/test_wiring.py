@@ -59,6 +59,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "oncall.escalate",
         "review.due",
         "risk.acceptance_expires",
+        "slo.evaluate",
     ]
     assert batched == {"oncall.escalate"}
 

@@ -1,0 +1,137 @@
+"""`opsroom slo set|list|show|edit`."""
+
+from __future__ import annotations
+
+import typer
+
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.slos import schemas
+from opsroom.slos import service as slos
+from opsroom.slos.domain import BudgetWindow, SliKind
+
+app = typer.Typer(help="Service level objectives and their error budgets.", no_args_is_help=True)
+
+
+def _shown(read: schemas.SloRead, as_json: bool, verb: str) -> None:
+    def text() -> None:
+        subject = read.service or read.journey
+        out.print(
+            f"{verb} [bold]{read.key}[/] {read.name} · {subject} · {read.objective:g} % over "
+            f"{read.window.value} · budget left {read.budget_remaining:.1%}"
+            + (" [red]exhausted[/]" if read.exhausted else "")
+        )
+        for b in read.burn:
+            state = "[red]firing[/]" if b.firing else "quiet"
+            out.print(f"  {b.condition}: {b.long_rate:.2f}x / {b.short_rate:.2f}x {state}")
+        for spender in read.spent_by:
+            out.print(f"  {spender.incident} spent {spender.minutes:.0f} min: {spender.title}")
+
+    emit(read, as_json, text)
+
+
+@app.command("set")
+def set_slo(
+    name: str,
+    objective: float = typer.Option(..., help="percent of good time, e.g. 99.9"),
+    squad: str = typer.Option(..., "--squad", help="the owning squad"),
+    service: str | None = typer.Option(None, "--service", "-s"),
+    journey: str | None = typer.Option(None, "--journey", "-j"),
+    window: BudgetWindow = typer.Option(BudgetWindow.ROLLING_30D),
+    worst_priority: int = typer.Option(2, help="incidents of this priority or worse count"),
+    sli: SliKind = typer.Option(SliKind.INCIDENTS),
+    prometheus: str = typer.Option("", help="ratio SLI: the Prometheus base URL"),
+    good: str = typer.Option("", help="ratio SLI: the good events' counter selector"),
+    total: str = typer.Option("", help="ratio SLI: all events' counter selector"),
+    owner: str = typer.Option(""),
+    description: str = typer.Option(""),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set an SLO on a service or a journey; its budget counts customer-impacting incidents,
+    or bad events in Prometheus (--sli ratio)."""
+    with unit_of_work(write=True) as session:
+        data = schemas.SloCreate.model_validate(
+            {
+                "name": name,
+                "objective": objective,
+                "owner_squad": squad,
+                "service": service,
+                "journey": journey,
+                "window": window,
+                "worst_priority": worst_priority,
+                "sli": sli,
+                "prometheus_url": prometheus,
+                "good_query": good,
+                "total_query": total,
+                "owner": owner,
+                "description": description,
+            }
+        )
+        read = slos.read(session, slos.create(session, actor=actor(session), data=data))
+    _shown(read, as_json, "set")
+
+
+@app.command("list")
+def list_slos(
+    platform: str | None = typer.Option(None),
+    service: str | None = typer.Option(None, "--service", "-s"),
+    squad: str | None = typer.Option(None),
+    as_json: bool = JsonOption,
+) -> None:
+    with unit_of_work() as session:
+        found = slos.search(
+            session, actor=actor(session), platform=platform, service=service, squad=squad
+        )
+        rows = slos.summaries(session, found)
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "SLOs",
+            ["key", "name", "on", "objective", "budget left"],
+            [
+                (
+                    r.key,
+                    r.name,
+                    r.service or r.journey or "",
+                    f"{r.objective:g} % / {r.window.value}",
+                    f"{r.budget_remaining:.1%}" + (" exhausted" if r.exhausted else ""),
+                )
+                for r in rows
+            ],
+        ),
+    )
+
+
+@app.command("show")
+def show(key: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = slos.read(session, slos.get(session, actor=actor(session), key=key))
+    _shown(read, as_json, "")
+
+
+@app.command("edit")
+def edit(
+    key: str,
+    version: int = typer.Option(..., help="the version you read"),
+    name: str | None = typer.Option(None),
+    objective: float | None = typer.Option(None),
+    window: BudgetWindow | None = typer.Option(None),
+    squad: str | None = typer.Option(None, "--squad"),
+    worst_priority: int | None = typer.Option(None),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change an SLO; only the options given change."""
+    given = {
+        "name": name,
+        "objective": objective,
+        "window": window,
+        "owner_squad": squad,
+        "worst_priority": worst_priority,
+    }
+    with unit_of_work(write=True) as session:
+        data = schemas.SloUpdate.model_validate(
+            {"version": version} | {k: v for k, v in given.items() if v is not None}
+        )
+        updated = slos.update(session, actor=actor(session), key=key, data=data)
+        read = slos.read(session, updated)
+    _shown(read, as_json, "edited")

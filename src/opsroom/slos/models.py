@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opsroom.infra import clock
+from opsroom.infra.db import Base, UTCDateTime
+
+
+class Slo(Base):
+    """A service level objective on one service or one journey."""
+
+    __tablename__ = "slos"
+    __table_args__ = (
+        CheckConstraint("objective > 0 AND objective < 100", name="objective_range"),
+        CheckConstraint(
+            "(service_slug IS NULL) <> (journey_slug IS NULL)", name="one_service_or_journey"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    platform_slug: Mapped[str] = mapped_column(String(80), index=True)
+    service_slug: Mapped[str | None] = mapped_column(String(80), index=True, nullable=True)
+    journey_slug: Mapped[str | None] = mapped_column(String(80), index=True, nullable=True)
+    objective: Mapped[float] = mapped_column(Float)  # percent of good time, e.g. 99.9
+    window: Mapped[str] = mapped_column("budget_window", String(10))
+    sli_kind: Mapped[str] = mapped_column(String(20))
+    # Incidents of this priority or more urgent count as customer impact.
+    worst_priority: Mapped[int] = mapped_column(Integer, default=2)
+    # A ratio SLI: the Prometheus it is read from and its good and total event counters.
+    prometheus_url: Mapped[str] = mapped_column(String(500), default="")
+    good_query: Mapped[str] = mapped_column(Text, default="")
+    total_query: Mapped[str] = mapped_column(Text, default="")
+    owner_squad: Mapped[str] = mapped_column(String(80), index=True)
+    owner: Mapped[str] = mapped_column(String(320), default="")
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def key(self) -> str:
+        return f"SLO-{self.number}"

@@ -1,0 +1,111 @@
+"""SLOs in the browser: the list with each budget left and a form to set one, and an SLO's
+page with its budget, burn-down, burn rates against the alert conditions, the incidents
+that spent it, and a form to change it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog
+from opsroom.slos import charts, schemas
+from opsroom.slos import service as slos
+from opsroom.slos.domain import BudgetWindow, SliKind
+from opsroom.web.pages import (
+    Failure,
+    Filter,
+    Posted,
+    RecordForms,
+    attempt,
+    parse_form,
+    render,
+    see_other,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+
+def _list(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    platform: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    failure: Failure | None = None,
+) -> Response:
+    found = slos.search(session, actor=actor, platform=platform)
+    context = {
+        "slos": slos.summaries(session, found),
+        "platform": platform,
+        "platforms": catalog.list_platforms(session),
+        "squads": catalog.list_squads(session),
+        "services": catalog.all_services(session),
+        "journeys": catalog.list_journeys(session),
+        "windows": list(BudgetWindow),
+        "slis": list(SliKind),
+        "values": values or FormData(),
+        "failure": failure,
+    }
+    return render(
+        request, session, "slos/list.html", context, status=failure.status if failure else 200
+    )
+
+
+@router.get("/slos")
+def list_page(
+    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+) -> Response:
+    return _list(request, session, actor, platform)
+
+
+@router.post("/slos")
+def set_slo(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    def change() -> str:
+        return slos.create(session, actor=actor, data=parse_form(schemas.SloCreate, form)).key
+
+    outcome = attempt(session, "set", form, change)
+    if isinstance(outcome, Failure):
+        return _list(request, session, actor, None, form, outcome)
+    return see_other(f"/slos/{outcome}")
+
+
+def _detail(
+    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+) -> Response:
+    slo = slos.get(session, actor=actor, key=key)
+    standing = slos.standing(session, slo)
+    context = {
+        "slo": slos.describe(standing),
+        "chart": charts.burn_down(slos.burn_down(standing), *standing.span),
+        "chart_size": (charts.WIDTH, charts.HEIGHT),
+        "squads": catalog.list_squads(session),
+        "windows": list(BudgetWindow),
+        "values": failure.values if failure else FormData(),
+        "failure": failure,
+    }
+    return render(
+        request, session, "slos/detail.html", context, status=failure.status if failure else 200
+    )
+
+
+FORMS = RecordForms(_detail, lambda key, _name: f"/slos/{key}")
+
+
+@router.get("/slos/{key}")
+def detail_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    return _detail(request, session, actor, key)
+
+
+@router.post("/slos/{key}")
+def edit(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        return slos.update(session, actor=actor, key=key, data=parse_form(schemas.SloUpdate, form))
+
+    return FORMS.apply(request, session, actor, key, form, "edit", change)

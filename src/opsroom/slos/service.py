@@ -1,0 +1,380 @@
+"""Service level objectives: set one on a service or a journey (its objective, the window
+its error budget is counted over, the SLI that measures it), change it, find them; and each
+one's error budget as it stands: the bad time its SLI counted in the window, what is left,
+how fast it burns over the alert conditions' windows, and who spent it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from opsroom.audit.records import Record
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import Window, impact_window
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import NotFound, ValidationFailed
+from opsroom.jobs import service as jobs
+from opsroom.slos import domain, prometheus, schemas
+from opsroom.slos.domain import DEFAULT_CONDITIONS, Budget, BudgetWindow, SliKind
+from opsroom.slos.models import Slo
+
+PREFIX = "SLO"
+EVALUATE_TIMER = "slo.evaluate"
+# As often as the shortest window the burn-rate conditions read, so a page comes within it.
+EVALUATE_EVERY = min(domain.lookbacks(DEFAULT_CONDITIONS))
+# The integration burn-rate alerts arrive through (made on first use).
+ALERTS_INTEGRATION = "slo-burn-rates"
+
+
+def _snapshot(slo: Slo) -> dict[str, Any]:
+    fields = (
+        "name",
+        "service_slug",
+        "journey_slug",
+        "objective",
+        "window",
+        "sli_kind",
+        "worst_priority",
+        "owner",
+        "owner_squad",
+    )
+    return {name: getattr(slo, name) for name in fields}
+
+
+SLO = Record("slo", _snapshot)
+
+
+def get(session: Session, *, actor: Principal, key: str) -> Slo:
+    require(actor, Action.READ)
+    return keys.find(session, select(Slo), Slo.number, key, PREFIX, "SLO")
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    platform: str | None = None,
+    service: str | None = None,
+    squad: str | None = None,
+) -> list[Slo]:
+    """SLOs by key; `service` also finds those on the journeys the service is part of."""
+    require(actor, Action.READ)
+    query = select(Slo)
+    if platform:
+        query = query.where(Slo.platform_slug == platform)
+    if service:
+        query = query.where(_touching(session, [service]))
+    if squad:
+        query = query.where(Slo.owner_squad == squad)
+    return list(session.scalars(query.order_by(Slo.number)))
+
+
+def _touching(session: Session, services: Sequence[str]) -> ColumnElement[bool]:
+    """SLOs on any of `services` or on a journey through one of them."""
+    journeys = [j.slug for j in catalog.list_journeys(session) if set(services) & set(j.services)]
+    return or_(Slo.service_slug.in_(list(services)), Slo.journey_slug.in_(journeys))
+
+
+def on_services(session: Session, services: Sequence[str]) -> list[Slo]:
+    """What other domains ask before touching `services` (changes: whose budget is spent)."""
+    return list(
+        session.scalars(select(Slo).where(_touching(session, services)).order_by(Slo.number))
+    )
+
+
+def watch(session: Session, slo: Slo, **state: Any) -> None:
+    """Evaluate the SLO's burn-rate conditions in a few minutes (and from then on)."""
+    jobs.schedule(
+        session,
+        kind=EVALUATE_TIMER,
+        subject=slo.key,
+        due_at=clock.now() + EVALUATE_EVERY,
+        payload={"firing": [], **state},
+    )
+
+
+def _known(session: Session, field: str, lookup: Any, slug: str) -> Any:
+    try:
+        return lookup(session, slug)
+    except NotFound:
+        raise ValidationFailed(f"no {field} '{slug}'", fields={field: f"unknown {field}"}) from None
+
+
+def _subject(session: Session, data: schemas.SloCreate) -> tuple[str | None, str | None]:
+    """The service or the journey the SLO is about: exactly one of them."""
+    if (data.service is None) == (data.journey is None):
+        message = "name one service or one journey"
+        raise ValidationFailed(message, fields={"service": message, "journey": message})
+    if data.service is not None:
+        return _known(session, "service", catalog.get_service, data.service).slug, None
+    assert data.journey is not None
+    return None, _known(session, "journey", catalog.get_journey, data.journey).slug
+
+
+RATIO_FIELDS = ("prometheus_url", "good_query", "total_query")
+
+
+def _check_sli(data: schemas.SloCreate) -> None:
+    """A ratio SLI names its Prometheus and two queries it accepts; an incident SLI none."""
+    given = {f: getattr(data, f) for f in RATIO_FIELDS}
+    if data.sli is SliKind.INCIDENTS:
+        extra = {f: "only for a ratio SLI" for f, v in given.items() if v}
+        if extra:
+            raise ValidationFailed("an incident SLI reads no Prometheus", fields=extra)
+        return
+    missing = {f: "required for a ratio SLI" for f, v in given.items() if not v}
+    if missing:
+        raise ValidationFailed("a ratio SLI needs Prometheus and two queries", fields=missing)
+    queries = {"good_query": data.good_query, "total_query": data.total_query}
+    prometheus.check(data.prometheus_url, queries, clock.now())
+
+
+def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Slo:
+    require(actor, Action.EDIT_SQUAD_ITEMS)
+    _check_sli(data)
+    service, journey = _subject(session, data)
+    squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+    slo = Slo(
+        number=keys.next_number(session, PREFIX),
+        name=data.name,
+        description=data.description,
+        platform_slug=squad.platform.slug,
+        service_slug=service,
+        journey_slug=journey,
+        objective=data.objective,
+        window=data.window,
+        sli_kind=SliKind(data.sli),
+        prometheus_url=data.prometheus_url,
+        good_query=data.good_query,
+        total_query=data.total_query,
+        worst_priority=data.worst_priority,
+        owner=data.owner,
+        owner_squad=squad.slug,
+        created_by=str(actor),
+    )
+    session.add(slo)
+    session.flush()
+    SLO.event(session, slo, actor, "set", f"SLO set: {slo.objective:g} % over {slo.window}")
+    watch(session, slo)
+    return SLO.audited(session, slo, actor, "slo.set", None)
+
+
+def update(session: Session, *, actor: Principal, key: str, data: schemas.SloUpdate) -> Slo:
+    require(actor, Action.EDIT_SQUAD_ITEMS)
+    slo = SLO.held(get(session, actor=actor, key=key), data.version)
+    before = _snapshot(slo)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "owner_squad"})
+    if data.owner_squad is not None:
+        squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+        slo.owner_squad, slo.platform_slug = squad.slug, squad.platform.slug
+    for name, value in changes.items():
+        if value is not None:
+            setattr(slo, name, value)
+    SLO.event(session, slo, actor, "edit", "SLO edited")
+    return SLO.saved(session, slo, actor, "slo.updated", before)
+
+
+# --- error budgets: what is spent, how fast it burns, who spent it --------------------------
+
+# The longest an impact is looked for before the window (bounds the detection-time search).
+LONGEST_IMPACT = timedelta(days=31)
+BURN_DOWN_POINTS = 60
+FILTERED_SERVICES = 20
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Standing:
+    slo: Slo
+    span: Window
+    budget: Budget
+    rates: dict[timedelta, float]
+    impacts: list[tuple[incidents.Impact, Window]]
+
+    @property
+    def bad(self) -> list[Window]:
+        return [w for _, w in self.impacts]
+
+
+def services_of(session: Session, slo: Slo) -> list[str]:
+    if slo.service_slug is not None:
+        return [slo.service_slug]
+    assert slo.journey_slug is not None
+    return catalog.get_journey(session, slo.journey_slug).services
+
+
+def _impacts(
+    session: Session, slos_on: dict[int, list[str]], start: datetime, now: datetime, worst: int
+) -> dict[str, list[incidents.Impact]]:
+    """Service -> its incidents of priority `worst` or more urgent since `start`, for every
+    service of these SLOs in one query."""
+    wanted = sorted({s for services in slos_on.values() for s in services})
+    found = incidents.impact_on(
+        session,
+        # Past a few services, SQLite probes a long IN list once per incident in the window:
+        # reading the window's incidents on every service and keeping the wanted is faster.
+        services=wanted if len(wanted) <= FILTERED_SERVICES else None,
+        priorities=range(1, worst + 1),
+        start=start,
+        end=now,
+        lookback=LONGEST_IMPACT,
+        # An incident the SLO's own burn-rate alert opened is the response to the burn, not
+        # more impact: counted, it would keep its alert, and so itself, open for ever.
+        other_than=f"integration:{ALERTS_INTEGRATION}",
+    )
+    by_service: dict[str, list[incidents.Impact]] = {}
+    for impact in found:
+        by_service.setdefault(impact.service, []).append(impact)
+    return by_service
+
+
+def _ratio_standing(slo: Slo, span: Window, now: datetime) -> Standing:
+    """A ratio SLI's budget spent as the window's share of bad events, in the same terms as
+    bad time: window length x bad share."""
+
+    def bad(lookback: timedelta) -> float:
+        return prometheus.bad_share(
+            slo.prometheus_url, slo.good_query, slo.total_query, lookback, now
+        )
+
+    spans = domain.lookbacks(DEFAULT_CONDITIONS)
+    rates = {s: bad(s) / domain.error_rate(slo.objective) for s in spans}
+    elapsed = now - span[0]
+    spent = elapsed * bad(elapsed)
+    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [])
+
+
+def _incident_standing(
+    slo: Slo, services: list[str], found: dict[str, list[incidents.Impact]], now: datetime
+) -> Standing:
+    span = domain.window_span(BudgetWindow(slo.window), now)
+    counted = {
+        i.number: i for s in services for i in found.get(s, []) if i.priority <= slo.worst_priority
+    }
+    impacts = [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
+    bad = [w for _, w in impacts]
+    spent = domain.bad_time(bad, span[0], now)
+    rates = domain.burn_rates(bad, now, slo.objective, domain.lookbacks(DEFAULT_CONDITIONS))
+    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, impacts)
+
+
+def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
+    """The SLOs' budgets and burn rates now, from their SLIs: their incidents' impact (read
+    for all of them at once), or their good and bad events in Prometheus."""
+    now = clock.now()
+    on_incidents = {s.id: services_of(session, s) for s in found if s.sli_kind == SliKind.INCIDENTS}
+    impacts = {}
+    if on_incidents:
+        windows = [domain.window_span(BudgetWindow(s.window), now)[0] for s in found]
+        start = min(*windows, now - max(domain.lookbacks(DEFAULT_CONDITIONS)))
+        worst = max(s.worst_priority for s in found)
+        impacts = _impacts(session, on_incidents, start, now, worst)
+    return [
+        _incident_standing(s, on_incidents[s.id], impacts, now)
+        if s.id in on_incidents
+        else _ratio_standing(s, domain.window_span(BudgetWindow(s.window), now), now)
+        for s in found
+    ]
+
+
+def standing(session: Session, slo: Slo) -> Standing:
+    return standings(session, [slo])[0]
+
+
+def summaries(session: Session, found: Sequence[Slo]) -> list[schemas.SloSummary]:
+    return [schemas.SloSummary(**_summary_fields(s)) for s in standings(session, found)]
+
+
+def summary(session: Session, slo: Slo) -> schemas.SloSummary:
+    return schemas.SloSummary(**_summary_fields(standing(session, slo)))
+
+
+def _summary_fields(s: Standing) -> dict[str, object]:
+    slo = s.slo
+    return {
+        "key": slo.key,
+        "name": slo.name,
+        "platform": slo.platform_slug,
+        "service": slo.service_slug,
+        "journey": slo.journey_slug,
+        "objective": slo.objective,
+        "window": BudgetWindow(slo.window),
+        "sli": SliKind(slo.sli_kind),
+        "owner_squad": slo.owner_squad,
+        "budget_remaining": s.budget.shown,
+        "exhausted": s.budget.exhausted,
+    }
+
+
+def _burn(s: Standing) -> list[schemas.BurnRead]:
+    start, end = s.span
+    return [
+        schemas.BurnRead(
+            condition=c.name,
+            severity=c.severity,
+            factor=c.factor,
+            long_rate=s.rates[c.long],
+            short_rate=s.rates[c.short],
+            budget_share=domain.consumed(c.factor, c.long, end - start),
+            firing=domain.firing(c, s.rates[c.long], s.rates[c.short]),
+        )
+        for c in DEFAULT_CONDITIONS
+    ]
+
+
+def _spenders(s: Standing) -> list[schemas.SpenderRead]:
+    start, now = s.span[0], clock.now()
+    spent = [
+        schemas.SpenderRead(
+            incident=keys.format_key("INC", impact.number),
+            title=impact.title,
+            minutes=domain.bad_time([window], start, now) / MINUTE,
+        )
+        for impact, window in s.impacts
+    ]
+    return sorted((r for r in spent if r.minutes > 0), key=lambda r: -r.minutes)
+
+
+def read(session: Session, slo: Slo) -> schemas.SloRead:
+    return describe(standing(session, slo))
+
+
+def describe(s: Standing) -> schemas.SloRead:
+    slo = s.slo
+    hourly = s.rates[timedelta(hours=1)]
+    left = domain.time_to_exhaustion(s.budget, hourly, slo.objective)
+    return schemas.SloRead(
+        **_summary_fields(s),
+        description=slo.description,
+        prometheus_url=slo.prometheus_url,
+        good_query=slo.good_query,
+        total_query=slo.total_query,
+        owner=slo.owner,
+        worst_priority=slo.worst_priority,
+        window_start=s.span[0],
+        window_end=s.span[1],
+        allowed_minutes=s.budget.allowed / MINUTE,
+        spent_minutes=s.budget.spent / MINUTE,
+        time_to_exhaustion_hours=None if left is None else left / timedelta(hours=1),
+        burn=_burn(s),
+        spent_by=_spenders(s),
+        created_by=slo.created_by,
+        created_at=slo.created_at,
+        version=slo.version,
+    )
+
+
+def burn_down(s: Standing) -> list[tuple[datetime, float]]:
+    return domain.burn_down(s.bad, s.span, clock.now(), s.budget.allowed, BURN_DOWN_POINTS)
+
+
+def exhausted_on(session: Session, services: Sequence[str]) -> list[schemas.SloSummary]:
+    """The SLOs on these services (or their journeys) whose error budget is spent."""
+    return [s for s in summaries(session, on_services(session, services)) if s.exhausted]
