@@ -28,7 +28,8 @@ from starlette.types import Receive, Scope, Send
 
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
-from opsroom.alerts.sources import alertmanager, events, pagerduty
+from opsroom.alerts.sources import alertmanager, events, pagerduty, webhook
+from opsroom.alerts.sources.wire import load_json
 from opsroom.auth.deps import AppSettings
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
@@ -149,6 +150,13 @@ def _check_pagerduty(body: bytes) -> Checked:
     return Checked(event.routing_key, alerts_service.encode([event.alert]), answer)
 
 
+def _check_webhook(body: bytes) -> Checked:
+    """Any JSON: the integration's webhook type reads it when drained, and keeps what it
+    cannot read as a raw payload reported on the integration's page."""
+    load_json(body)
+    return Checked(None, None, {"status": "accepted"})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """An ingest endpoint feeding the intake: its source and its checks."""
@@ -170,6 +178,7 @@ class Endpoint:
 ALERTMANAGER = Endpoint(alertmanager.SOURCE, _check_alertmanager)
 EVENTS = Endpoint(events.SOURCE, _check_events)
 PAGERDUTY = Endpoint(pagerduty.SOURCE, _check_pagerduty)
+WEBHOOK = Endpoint(webhook.SOURCE, _check_webhook)
 
 
 async def _ingest(request: Request, endpoint: Endpoint) -> Response:
@@ -212,6 +221,25 @@ async def opsroom_events(request: Request) -> Response:
     """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
     means the events are committed; the worker processes them moments later."""
     return await _ingest(request, EVENTS)
+
+
+class WebhookAccepted(BaseModel):
+    status: str = Field(examples=["accepted"], description="the payload is committed")
+
+
+@intake.post(
+    "/api/v1/ingest/webhook",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses=errors(400, 413, 429),
+    dependencies=[Security(integration_key)],  # read by _ingest itself
+)
+async def generic_webhook(request: Request) -> Response:
+    """Any monitoring tool's JSON webhook, read by the integration's webhook type (its
+    `settings.webhook_type`: a JMESPath template per field). A 202 means the payload is
+    committed; what the template cannot read is kept raw and shown on the integration's
+    page."""
+    return await _ingest(request, WEBHOOK)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------

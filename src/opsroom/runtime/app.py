@@ -21,6 +21,7 @@ from opsroom.actions import api as actions_api
 from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
+from opsroom.alerts import webhook_pages
 from opsroom.alerts.service import intake_arrived as arrived
 from opsroom.auth import api as auth_api
 from opsroom.auth import audit_api, audit_pages, deps
@@ -96,6 +97,7 @@ PAGE_ROUTERS = (
     incidents_pages.router,
     incidents_pages.engaged,
     alerts_pages.router,
+    webhook_pages.router,
     changes_pages.router,
     problems_pages.router,
     desk_pages.router,
