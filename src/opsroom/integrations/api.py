@@ -12,6 +12,8 @@ limit, one error shape) and documented in its OpenAPI, served by any ASGI server
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
-from opsroom.alerts.sources import alertmanager, events, pagerduty, webhook
+from opsroom.alerts.sources import alertmanager, events, pagerduty, sns, webhook
 from opsroom.alerts.sources.wire import load_json
 from opsroom.auth.deps import AppSettings
 from opsroom.infra.apidoc import errors
@@ -41,6 +43,7 @@ from opsroom.infra.errors import (
     RateLimited,
     Unauthenticated,
 )
+from opsroom.integrations import sns as sns_subscriptions
 from opsroom.integrations.group_commit import KnownKey, keys, writer
 from opsroom.web.pages import settings_of
 
@@ -118,6 +121,19 @@ async def _integration(settings: Settings, key: str) -> KnownKey:
     return known if known is not None else await run_in_threadpool(keys.look_up, settings, key)
 
 
+async def _key(request: Request) -> str:
+    """The integration key: a bearer token, or the password of basic authentication (what
+    a sender that only knows https://user:password@host URLs, such as Amazon SNS, sends)."""
+    bearer = await integration_key(request)
+    if bearer is not None:
+        return bearer.credentials
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        with contextlib.suppress(ValueError):
+            return base64.b64decode(encoded, validate=True).decode().partition(":")[2]
+    raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
+
+
 @dataclass(frozen=True)
 class Checked:
     """An ingest body that passed its source's checks: what the intake keeps beside it, and
@@ -184,10 +200,7 @@ WEBHOOK = Endpoint(webhook.SOURCE, _check_webhook)
 async def _ingest(request: Request, endpoint: Endpoint) -> Response:
     """Authenticate with the bearer key, check the body and keep it as received."""
     body = _within_limit(await ingest_body(request))
-    key = await integration_key(request)
-    if key is None:
-        raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
-    integration = await _integration(settings_of(request), key.credentials)
+    integration = await _integration(settings_of(request), await _key(request))
     try:
         checked = endpoint.check(body)
     except ParseError as exc:
@@ -239,7 +252,21 @@ async def generic_webhook(request: Request) -> Response:
     `settings.webhook_type`: a JMESPath template per field). A 202 means the payload is
     committed; what the template cannot read is kept raw and shown on the integration's
     page."""
+    if request.headers.get("x-amz-sns-message-type") == sns.SUBSCRIPTION_CONFIRMATION:
+        return await _confirm_subscription(request)
     return await _ingest(request, WEBHOOK)
+
+
+async def _confirm_subscription(request: Request) -> Response:
+    """An Amazon SNS topic subscribing the integration: confirmed once its signature
+    verifies; nothing is stored."""
+    body = _within_limit(await ingest_body(request))
+    await _integration(settings_of(request), await _key(request))
+    try:
+        topic = await run_in_threadpool(sns_subscriptions.confirm, settings_of(request), body)
+    except ParseError as exc:
+        raise _bad_request(exc) from None
+    return _json({"status": "confirmed", "topic": topic}, 200)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------
