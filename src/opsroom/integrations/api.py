@@ -240,11 +240,22 @@ class WebhookAccepted(BaseModel):
     status: str = Field(examples=["accepted"], description="the payload is committed")
 
 
+class SubscriptionConfirmed(BaseModel):
+    status: str = Field(examples=["confirmed"])
+    topic: str = Field(description="the Amazon SNS topic now sending to this integration")
+
+
 @intake.post(
     "/api/v1/ingest/webhook",
     status_code=202,
     response_model=WebhookAccepted,
-    responses=errors(400, 413, 429),
+    responses={
+        **errors(400, 413, 429),
+        200: {
+            "model": SubscriptionConfirmed,
+            "description": "An Amazon SNS subscription confirmation, verified and confirmed",
+        },
+    },
     dependencies=[Security(integration_key)],  # read by _ingest itself
 )
 async def generic_webhook(request: Request) -> Response:
