@@ -182,6 +182,7 @@ def test_settings_form_saves_grouping_and_urgency(
         "rate_limit_per_minute": "120",
         "urgency_warning": "1",
         "urgency_info": "",
+        "webhook_type": "grafana",
     }
     response = post(catalog_client, "/alerts/integrations/prom/settings", form)
     assert response.status_code == 303, response.text
@@ -196,6 +197,7 @@ def test_settings_form_saves_grouping_and_urgency(
         "route_label": "service",
         "raw_retention_days": 7,
         "rate_limit_per_minute": 120,
+        "webhook_type": "grafana",
     }
 
 

@@ -78,3 +78,36 @@ def test_reloading_after_creating_an_integration_creates_nothing_and_hides_the_k
     assert reloaded is not None and reloaded.status == 200
     expect(page.locator("#new-key")).to_have_count(0)
     assert key not in page.content()
+
+
+def test_a_tools_webhook_is_previewed_then_received_on_its_integrations_page(
+    open_tab: OpenTab, base_url: str, demo_settings: Settings
+) -> None:
+    page = open_tab(OPERATIONS_MANAGER)
+    page.goto("/alerts/integrations")
+    page.get_by_label("Name").fill("Zabbix (webhook)")
+    page.get_by_label("Slug").fill("zabbix-webhook")
+    page.get_by_label("Service").select_option("search-api")
+    page.get_by_role("button", name="Create integration").click()
+    key = page.locator("#new-key code.secret").inner_text()
+    page.get_by_label("Webhook type").select_option("zabbix")
+    page.get_by_role("button", name="Save settings").click()
+
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("#preview tbody tr")
+    expect(preview).to_have_count(1)
+    expect(preview).to_contain_text("High CPU utilization")
+    page.get_by_label("A payload to try").fill('{"event_value": "1"}')
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#webhook .field-error")).to_contain_text("no summary")
+    expect(page.locator("#preview")).to_have_count(0)
+
+    sent = httpx.post(
+        f"{base_url}/api/v1/ingest/webhook",
+        json={"message": "Test message from Zabbix"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert sent.status_code == 202, sent.text
+    drain(demo_settings, wait=True)
+    page.goto("/alerts/integrations/zabbix-webhook")
+    expect(page.locator("#unread")).to_contain_text("maps this payload to no summary")

@@ -95,3 +95,39 @@ def test_silence_add_list_expire_and_alert_list(opsroom: CliRunner, settings: Se
     assert again.exit_code == 5
     bad = opsroom.invoke(app, ["silence", "add", "nonsense", "--comment", "why not"])
     assert bad.exit_code == 2
+
+
+CHECKMK = """\
+name: Checkmk
+fields:
+  summary: event.title
+  severity: event.level
+  fingerprint: event.id
+sample:
+  event: {id: e-1, title: Disk full on db-1, level: critical}
+"""
+
+
+def test_webhook_types_listed_previewed_and_added(opsroom: CliRunner, tmp_path: Path) -> None:
+    assert "zabbix" in {t["slug"] for t in run_json(opsroom, "webhook-type", "list")}
+    (tmp_path / "checkmk.yaml").write_text(CHECKMK)
+    [alert] = run_json(opsroom, "webhook-type", "preview", str(tmp_path / "checkmk.yaml"))
+    assert (alert["summary"], alert["severity"]) == ("Disk full on db-1", "critical")
+    added = run_json(opsroom, "webhook-type", "add", "checkmk", str(tmp_path / "checkmk.yaml"))
+    assert (added["slug"], added["shipped"]) == ("checkmk", False)
+    shown = opsroom.invoke(app, ["webhook-type", "show", "checkmk"])
+    assert shown.exit_code == 0 and "summary: event.title" in shown.stdout
+    made = run_json(
+        opsroom, "integration", "create", "mk", "--name", "Mk", "--webhook-type", "checkmk"
+    )
+    assert made["settings"]["webhook_type"] == "checkmk"
+
+
+def test_a_webhook_template_that_does_not_fit_is_refused(
+    opsroom: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "bad.yaml").write_text(CHECKMK.replace("event.title", "event.nope"))
+    result = opsroom.invoke(app, ["webhook-type", "add", "bad", str(tmp_path / "bad.yaml")])
+    assert result.exit_code == 2 and "fields.summary" in result.output
+    listed = {t["slug"] for t in run_json(opsroom, "webhook-type", "list")}
+    assert "bad" not in listed

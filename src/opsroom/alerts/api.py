@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from opsroom.alerts import reports, schemas, silences, triage
+from opsroom.alerts import reports, schemas, silences, triage, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.deps import Actor, DbSession, Reader
@@ -55,6 +55,36 @@ def rotate_key(session: DbSession, actor: Actor, slug: str) -> schemas.Integrati
     """Replace the key; the old one stops working at once. The new key is shown this once."""
     key, integration = alerts.rotate_key(session, actor=actor, slug=slug)
     return schemas.IntegrationWithKey(**alerts.read_integration(integration).model_dump(), key=key)
+
+
+# --- webhook types ----------------------------------------------------------------------------
+
+
+@router.get("/webhook-types", responses=errors())
+def list_webhook_types(session: DbSession, _: Reader) -> list[schemas.WebhookTypeRead]:
+    """The tools an integration can read webhooks from: shipped ones and users' own."""
+    return webhooks.list_types(session)
+
+
+@router.get("/webhook-types/{slug}", responses=errors(404))
+def get_webhook_type(session: DbSession, _: Reader, slug: str) -> schemas.WebhookTypeRead:
+    return webhooks.get_type(session, slug)
+
+
+@router.post("/webhook-types", status_code=status.HTTP_201_CREATED, responses=errors(409))
+def create_webhook_type(
+    session: DbSession, actor: Actor, data: schemas.WebhookTypeCreate
+) -> schemas.WebhookTypeRead:
+    """Add a tool without code: its template is saved once it reads its sample (else 422
+    naming the field)."""
+    return webhooks.create_type(session, actor=actor, data=data)
+
+
+@router.post("/webhook-types/preview", responses=errors())
+def preview_webhook_type(_: Reader, data: schemas.WebhookTemplate) -> list[schemas.PreviewedAlert]:
+    """The alerts a template makes of a sample payload, before it goes live (422 naming
+    the field that fails it)."""
+    return webhooks.preview(data)
 
 
 @router.post("/integrations/{slug}/test-alert", responses=errors(404, 429))

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import typer
+import yaml
 
-from opsroom.alerts import reports, schemas, silences
+from opsroom.alerts import reports, schemas, silences, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
@@ -16,6 +18,9 @@ from opsroom.infra import clock
 integration_app = typer.Typer(help="Integrations: where alerts come from.", no_args_is_help=True)
 silence_app = typer.Typer(help="Silences: suppress alerts by label matchers.", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts as received.", no_args_is_help=True)
+webhook_type_app = typer.Typer(
+    help="Webhook types: how a tool's webhook maps to alerts.", no_args_is_help=True
+)
 
 
 def _show_key(read: schemas.IntegrationWithKey) -> None:
@@ -34,6 +39,9 @@ def create_integration(
     window: int = typer.Option(15, help="grouping window, minutes"),
     threshold: int = typer.Option(1, help="alerts in a group before an incident opens"),
     reopen_window: int = typer.Option(0, help="reopen a resolved incident within N minutes"),
+    webhook_type: str | None = typer.Option(
+        None, help="the webhook type reading what it receives at /api/v1/ingest/webhook"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Create an integration and print its key (shown this once)."""
@@ -43,6 +51,7 @@ def create_integration(
             grouping_window_minutes=window,
             alerts_to_open=threshold,
             reopen_window_minutes=reopen_window,
+            webhook_type=webhook_type,
         )
         data = schemas.IntegrationCreate(slug=slug, name=name, service=service, settings=settings)
         key, integration = alerts.create_integration(session, actor=actor(session), data=data)
@@ -185,3 +194,60 @@ def list_alerts(
             ],
         ),
     )
+
+
+# --- webhook types ----------------------------------------------------------------------------
+
+TemplateFile = typer.Argument(
+    ..., exists=True, dir_okay=False, help="YAML: name, fields (JMESPath per field) and sample"
+)
+
+
+@webhook_type_app.command("list")
+def list_webhook_types(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        kinds = webhooks.list_types(session)
+    emit(
+        kinds,
+        as_json,
+        lambda: table(
+            "Webhook types",
+            ["slug", "name", "shipped"],
+            [(k.slug, k.name, "yes" if k.shipped else "added") for k in kinds],
+        ),
+    )
+
+
+@webhook_type_app.command("show")
+def show_webhook_type(slug: str) -> None:
+    """The type's template and sample, as YAML (what `add` takes)."""
+    with unit_of_work() as session:
+        kind = webhooks.get_type(session, slug)
+    out.print(yaml.safe_dump(kind.model_dump(include={"name", "fields", "sample"})), markup=False)
+
+
+@webhook_type_app.command("preview")
+def preview(path: Path = TemplateFile, as_json: bool = JsonOption) -> None:
+    """The alerts a template file makes of its sample, saving nothing."""
+    document = yaml.safe_load(path.read_text())
+    data = schemas.WebhookTemplate(fields=document.get("fields"), sample=document.get("sample"))
+    alerts_found = webhooks.preview(data)
+    emit(
+        alerts_found,
+        as_json,
+        lambda: table(
+            "Preview",
+            ["status", "severity", "summary", "service", "fingerprint"],
+            [(a.status, a.severity, a.summary, a.service, a.fingerprint) for a in alerts_found],
+        ),
+    )
+
+
+@webhook_type_app.command("add")
+def add(slug: str, path: Path = TemplateFile, as_json: bool = JsonOption) -> None:
+    """Add a webhook type from a template file, once its template reads its sample."""
+    document = yaml.safe_load(path.read_text())
+    with unit_of_work(write=True) as session:
+        data = schemas.WebhookTypeCreate(slug=slug, **document)
+        kind = webhooks.create_type(session, actor=actor(session), data=data)
+    emit(kind, as_json, lambda: out.print(f"webhook type [bold]{kind.slug}[/] added"))

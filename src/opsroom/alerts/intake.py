@@ -23,10 +23,11 @@ from sqlalchemy import Connection, Float, Table, bindparam, delete, func, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from opsroom.alerts import domain, processing, schemas
+from opsroom.alerts import domain, processing, schemas, webhooks
 from opsroom.alerts.domain import AlertStatus, IncomingAlert, Link, ParseError, Severity
 from opsroom.alerts.models import IntakeRequest, Integration, RawPayload
 from opsroom.alerts.sources import kept as integrations
+from opsroom.alerts.sources import webhook
 from opsroom.auth.domain import Action, integration_principal, require
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
@@ -389,10 +390,10 @@ def drain_integration(
     drainer's commit, so no request is processed twice or out of order."""
     if not _hold(session, integration_id, wait):
         return schemas.IngestResult()
-    rows, batch = _oldest(session, integration_id)
+    integration = session.get_one(Integration, integration_id)
+    rows, batch, problems = _oldest(session, integration)
     if not rows:
         return schemas.IngestResult()
-    integration = session.get_one(Integration, integration_id)
     result = processing.process(
         session,
         integration=integration,
@@ -400,7 +401,11 @@ def drain_integration(
         actor=integration_principal(integration.slug),
         requests=batch,
     )
-    keep_raw(session, [(r.integration_id, r.received_at, r.source, r.body) for r in rows])
+    keep_raw(
+        session,
+        [(r.integration_id, r.received_at, r.source, r.body) for r in rows],
+        problems,
+    )
     session.execute(delete(IntakeRequest).where(IntakeRequest.id.in_([r.id for r in rows])))
     return result
 
@@ -417,46 +422,75 @@ def _hold(session: Session, integration_id: int, wait: bool) -> bool:
 
 
 def _oldest(
-    session: Session, integration_id: int
-) -> tuple[list[IntakeRequest], list[processing.Received]]:
+    session: Session, integration: Integration
+) -> tuple[list[IntakeRequest], list[processing.Received], list[str | None]]:
+    """The integration's oldest waiting requests, their alerts, and for each the problem
+    that kept its alerts from being read (None: read)."""
     query = (
         select(IntakeRequest)
-        .where(IntakeRequest.integration_id == integration_id)
+        .where(IntakeRequest.integration_id == integration.id)
         .order_by(IntakeRequest.id)
         .limit(DRAIN_REQUESTS)
     )
+    reader = _Reader(session, integration)
     rows: list[IntakeRequest] = []
     batch: list[processing.Received] = []
+    problems: list[str | None] = []
     alerts = 0
     for row in session.scalars(query):
         if alerts >= DRAIN_ALERTS:
             break
-        decoded = _alerts_of(row)
+        decoded, problem = reader.alerts_of(row)
         rows.append(row)
         batch.append((row.received_at, decoded))
+        problems.append(problem)
         alerts += len(decoded)
-    return rows, batch
+    return rows, batch, problems
 
 
-def _alerts_of(row: IntakeRequest) -> list[IncomingAlert]:
-    """The request's alerts: kept normalised, or parsed from its body now. The body passed
-    its source's checks when accepted, so parsing it again only fails where the parser
-    changed meanwhile (an upgrade): that request is kept as a raw payload, with no alerts."""
-    if row.alerts is not None:
-        return decode(row.alerts)
-    try:
-        return integrations.parse_kept(row.source, row.body.encode())
-    except ParseError as exc:
-        log.warning("intake request %s no longer parses, kept as raw payload only: %s", row.id, exc)
-        return []
+class _Reader:
+    """Reads an integration's waiting requests; its webhook template is looked up only
+    when a webhook request is there to read."""
+
+    def __init__(self, session: Session, integration: Integration) -> None:
+        self.session, self.integration = session, integration
+        self.template: webhook.Template | None = None
+
+    def alerts_of(self, row: IntakeRequest) -> tuple[list[IncomingAlert], str | None]:
+        """The request's alerts: kept normalised, or parsed from its body now. A webhook
+        its template cannot read, or a body that passed its source's checks when accepted
+        but no longer parses (the parser changed meanwhile: an upgrade), is kept as a raw
+        payload with the problem, and no alerts."""
+        if row.alerts is not None:
+            return decode(row.alerts), None
+        try:
+            if row.source == webhook.SOURCE:
+                return self._template().parse(row.body.encode()), None
+            return integrations.parse_kept(row.source, row.body.encode()), None
+        except ParseError as exc:
+            log.warning("intake request %s not read, kept as raw payload only: %s", row.id, exc)
+            return [], "; ".join(exc.problems)
+
+    def _template(self) -> webhook.Template:
+        if self.template is None:
+            self.template = webhooks.template_of(self.session, self.integration)
+        if self.template is None:
+            raise ParseError("the integration has no webhook type to read its webhooks with")
+        return self.template
 
 
-def keep_raw(session: Session, bodies: Sequence[tuple[int, datetime, str, str]]) -> None:
+def keep_raw(
+    session: Session,
+    bodies: Sequence[tuple[int, datetime, str, str]],
+    problems: Sequence[str | None] = (),
+) -> None:
     """Keep request bodies (integration id, received at, source, body) for their retention,
-    and make sure the hourly purge is scheduled."""
+    each with the problem that kept it from being read, if any, and make sure the hourly
+    purge is scheduled."""
+    unread = list(problems) or [None] * len(bodies)
     session.add_all(
-        RawPayload(integration_id=i, received_at=at, source=source, body=body)
-        for i, at, source, body in bodies
+        RawPayload(integration_id=i, received_at=at, source=source, body=body, problem=problem)
+        for (i, at, source, body), problem in zip(bodies, unread, strict=True)
     )
     if not jobs.pending(session, subject=PURGE_SUBJECT):
         jobs.schedule(

@@ -101,6 +101,23 @@ class RawPayload(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     source: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
+    # Why its alerts could not be read (a webhook its template does not fit), else None.
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WebhookType(Base):
+    """A webhook type a user added: how one tool's payload maps to alerts (JMESPath per
+    field) and a sample payload the mapping was checked against when saved."""
+
+    __tablename__ = "webhook_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    sample: Mapped[Any] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Silence(Base):

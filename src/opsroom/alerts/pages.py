@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from opsroom.alerts import reports, schemas, senders, silences, triage
+from opsroom.alerts import reports, schemas, senders, silences, triage, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.auth.deps import Actor, DbSession, can_read
@@ -204,6 +205,7 @@ def _integration_page(
     *,
     key: str | None = None,
     failure: Failure | None = None,
+    preview: list[schemas.PreviewedAlert] | None = None,
 ) -> Response:
     integration = alerts.read_integration(alerts.get_integration(session, slug))
     tested = request.query_params.get("test", "")
@@ -222,6 +224,10 @@ def _integration_page(
         "manage": alerts.management(session, actor, integration.service),
         "failure": failure,
         "test_alert": _test_alert(session, actor, slug, tested) if tested.isdigit() else None,
+        "webhook_types": webhooks.list_types(session),
+        "unread": webhooks.unread(session, slug),
+        "preview": preview,
+        "base_url": base_url,
     }
     status = failure.status if failure else 200
     return render(request, session, "alerts/integration.html", context, status=status)
@@ -334,6 +340,29 @@ def update_settings(
     if isinstance(outcome, Failure):
         return _integration_page(request, session, actor, slug, failure=outcome)
     return see_other(f"/alerts/integrations/{slug}#settings")
+
+
+@router.post("/alerts/integrations/{slug}/preview")
+def preview_webhook(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    """What the integration's webhook type makes of a pasted payload, before it goes live."""
+
+    def previewed() -> list[schemas.PreviewedAlert]:
+        fields = webhooks.fields_of(session, str(form.get("webhook_type", "")))
+        return webhooks.preview(_pasted(fields, str(form.get("sample", ""))))
+
+    outcome = attempt(session, "preview", form, previewed)
+    if isinstance(outcome, Failure):
+        return _integration_page(request, session, actor, slug, failure=outcome)
+    return _integration_page(request, session, actor, slug, preview=outcome)
+
+
+def _pasted(fields: dict[str, str], sample: str) -> schemas.WebhookTemplate:
+    try:
+        return schemas.WebhookTemplate(fields=fields, sample=orjson.loads(sample))
+    except orjson.JSONDecodeError as exc:
+        raise ValidationFailed("the sample is not JSON", fields={"sample": str(exc)}) from None
 
 
 # --- silences and maintenance -------------------------------------------------------------

@@ -52,6 +52,11 @@ class IntegrationSettings(Input):
     rate_limit_per_minute: int = Field(
         default=600, ge=1, le=100_000, description="requests accepted per minute for this key"
     )
+    webhook_type: Slug | None = Field(
+        default=None,
+        description="the webhook type (GET /api/v1/webhook-types) reading what this "
+        "integration receives at /api/v1/ingest/webhook",
+    )
 
     @classmethod
     def stored(cls, document: dict[str, Any] | None) -> IntegrationSettings:
@@ -90,6 +95,54 @@ class IntegrationRead(BaseModel):
 
 class IntegrationWithKey(IntegrationRead):
     key: str = Field(description="the integration key; shown this once, only its hash is kept")
+
+
+# --- webhook types ----------------------------------------------------------------------------
+
+Expression = Annotated[str, Field(max_length=2000)]
+
+
+class WebhookTemplate(Input):
+    """A JMESPath expression per field of the alert; `summary` is required."""
+
+    fields: dict[str, Expression] = Field(
+        description="alerts, fingerprint, status, severity, summary, service, labels, links",
+        examples=[{"summary": "event.name", "severity": "event.severity", "status": "status"}],
+    )
+    sample: Any = Field(description="a payload the tool sends, which the template must read")
+
+
+class WebhookTypeCreate(WebhookTemplate):
+    slug: Slug
+    name: str = Field(min_length=2, max_length=200)
+
+
+class WebhookTypeRead(BaseModel):
+    slug: str
+    name: str
+    shipped: bool = Field(description="shipped with opsroom (else added by a user)")
+    fields: dict[str, str]
+    sample: Any
+
+
+class PreviewedAlert(BaseModel):
+    """An alert as the worker would receive it from the webhook."""
+
+    fingerprint: str
+    status: AlertStatus
+    severity: Severity
+    summary: str
+    service: str | None
+    labels: dict[str, str]
+    links: list[LinkRead]
+
+
+class UnreadPayload(BaseModel):
+    """A webhook its integration's type could not read, kept raw."""
+
+    received_at: datetime
+    problem: str
+    body: str
 
 
 # --- silences and maintenance ---------------------------------------------------------------

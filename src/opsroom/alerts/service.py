@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from opsroom.alerts import batch, domain, intake, reports, schemas, silences
+from opsroom.alerts import batch, domain, intake, reports, schemas, silences, webhooks
 from opsroom.alerts.domain import IncomingAlert, IncomingChange
 from opsroom.alerts.intake import PURGE_EVERY, PURGE_SUBJECT
 from opsroom.alerts.intake import PURGE_TIMER as PURGE_TIMER
@@ -111,6 +111,7 @@ def create_integration(
     """A new integration and its key (returned this once; only its SHA-256 is stored)."""
     service = silences.catalog_service(session, data.service).slug if data.service else None
     _require_owner(session, actor, service)
+    webhooks.require_known(session, data.settings.webhook_type)
     if session.scalar(select(Integration.id).where(Integration.slug == data.slug)):
         raise Conflict(f"an integration '{data.slug}' exists", fields={"slug": "taken"})
     integration = Integration(
@@ -157,6 +158,7 @@ def update_integration(
     if data.name is not None:
         integration.name = data.name
     if data.settings is not None:
+        webhooks.require_known(session, data.settings.webhook_type)
         integration.settings = data.settings.model_dump(mode="json")
     if data.active is not None:
         integration.active = data.active
@@ -224,14 +226,16 @@ def ingest(
     session: Session,
     *,
     integration: Integration,
-    alerts: Sequence[IncomingAlert],
+    alerts: Sequence[IncomingAlert] | None,
     source: str,
     body: bytes,
 ) -> schemas.IngestResult:
     """Accept a batch and drain the integration's intake at once, in the caller's
     transaction: the path the endpoints and the worker take, for callers that want the
-    outcome now (the command line, the demo history)."""
-    pending = intake.Pending(integration.id, integration.key_hash, source, encode(alerts), body)
+    outcome now (the command line, the demo history). Without `alerts`, the body is read
+    when drained, as a webhook is."""
+    normalised = encode(alerts) if alerts is not None else None
+    pending = intake.Pending(integration.id, integration.key_hash, source, normalised, body)
     (refusal,) = intake.accept(session.connection(), [pending])
     if refusal is not None:
         raise refusal

@@ -22,6 +22,7 @@ from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
 from opsroom.demo import slos as demo_slos
+from opsroom.demo import webhooks as webhook_history
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
 
@@ -92,6 +93,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         now = clock.now()
         result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=now)
         result.created["alert requests"] = alert_history.load(session, actor=DEMO_ACTOR, now=now)
+        result.created["webhooks"] = webhook_history.load(session, actor=DEMO_ACTOR, now=now)
         result.created["changes"] = demo_changes.load(session, now=now)
         result.created.update(improvement_history.load(session, actor=DEMO_ACTOR, now=now))
     result.created["oncall schedules"] = oncall_demo.load(

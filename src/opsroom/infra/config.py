@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = Field(
         default=None, description="Secure cookies; default: when base_url is https"
     )
+    sns_url_pattern: str = Field(
+        default=r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/",
+        description="Where an Amazon SNS signing certificate or subscribe URL may be fetched",
+    )
 
     @classmethod
     def settings_customise_sources(

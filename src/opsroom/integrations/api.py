@@ -12,6 +12,8 @@ limit, one error shape) and documented in its OpenAPI, served by any ASGI server
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ from starlette.types import Receive, Scope, Send
 
 from opsroom.alerts import service as alerts_service
 from opsroom.alerts.domain import ParseError
-from opsroom.alerts.sources import alertmanager, events, pagerduty
+from opsroom.alerts.sources import alertmanager, events, pagerduty, sns, webhook
+from opsroom.alerts.sources.wire import load_json
 from opsroom.auth.deps import AppSettings
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
@@ -40,6 +43,7 @@ from opsroom.infra.errors import (
     RateLimited,
     Unauthenticated,
 )
+from opsroom.integrations import sns as sns_subscriptions
 from opsroom.integrations.group_commit import KnownKey, keys, writer
 from opsroom.web.pages import settings_of
 
@@ -117,6 +121,19 @@ async def _integration(settings: Settings, key: str) -> KnownKey:
     return known if known is not None else await run_in_threadpool(keys.look_up, settings, key)
 
 
+async def _key(request: Request) -> str:
+    """The integration key: a bearer token, or the password of basic authentication (what
+    a sender that only knows https://user:password@host URLs, such as Amazon SNS, sends)."""
+    bearer = await integration_key(request)
+    if bearer is not None:
+        return bearer.credentials
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        with contextlib.suppress(ValueError):
+            return base64.b64decode(encoded, validate=True).decode().partition(":")[2]
+    raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
+
+
 @dataclass(frozen=True)
 class Checked:
     """An ingest body that passed its source's checks: what the intake keeps beside it, and
@@ -149,6 +166,13 @@ def _check_pagerduty(body: bytes) -> Checked:
     return Checked(event.routing_key, alerts_service.encode([event.alert]), answer)
 
 
+def _check_webhook(body: bytes) -> Checked:
+    """Any JSON: the integration's webhook type reads it when drained, and keeps what it
+    cannot read as a raw payload reported on the integration's page."""
+    load_json(body)
+    return Checked(None, None, {"status": "accepted"})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """An ingest endpoint feeding the intake: its source and its checks."""
@@ -170,15 +194,13 @@ class Endpoint:
 ALERTMANAGER = Endpoint(alertmanager.SOURCE, _check_alertmanager)
 EVENTS = Endpoint(events.SOURCE, _check_events)
 PAGERDUTY = Endpoint(pagerduty.SOURCE, _check_pagerduty)
+WEBHOOK = Endpoint(webhook.SOURCE, _check_webhook)
 
 
 async def _ingest(request: Request, endpoint: Endpoint) -> Response:
     """Authenticate with the bearer key, check the body and keep it as received."""
     body = _within_limit(await ingest_body(request))
-    key = await integration_key(request)
-    if key is None:
-        raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
-    integration = await _integration(settings_of(request), key.credentials)
+    integration = await _integration(settings_of(request), await _key(request))
     try:
         checked = endpoint.check(body)
     except ParseError as exc:
@@ -212,6 +234,50 @@ async def opsroom_events(request: Request) -> Response:
     """opsroom's own format: one event as a JSON object, or a batch as a JSON array. A 202
     means the events are committed; the worker processes them moments later."""
     return await _ingest(request, EVENTS)
+
+
+class WebhookAccepted(BaseModel):
+    status: str = Field(examples=["accepted"], description="the payload is committed")
+
+
+class SubscriptionConfirmed(BaseModel):
+    status: str = Field(examples=["confirmed"])
+    topic: str = Field(description="the Amazon SNS topic now sending to this integration")
+
+
+@intake.post(
+    "/api/v1/ingest/webhook",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses={
+        **errors(400, 413, 429),
+        200: {
+            "model": SubscriptionConfirmed,
+            "description": "An Amazon SNS subscription confirmation, verified and confirmed",
+        },
+    },
+    dependencies=[Security(integration_key)],  # read by _ingest itself
+)
+async def generic_webhook(request: Request) -> Response:
+    """Any monitoring tool's JSON webhook, read by the integration's webhook type (its
+    `settings.webhook_type`: a JMESPath template per field). A 202 means the payload is
+    committed; what the template cannot read is kept raw and shown on the integration's
+    page."""
+    if request.headers.get("x-amz-sns-message-type") == sns.SUBSCRIPTION_CONFIRMATION:
+        return await _confirm_subscription(request)
+    return await _ingest(request, WEBHOOK)
+
+
+async def _confirm_subscription(request: Request) -> Response:
+    """An Amazon SNS topic subscribing the integration: confirmed once its signature
+    verifies; nothing is stored."""
+    body = _within_limit(await ingest_body(request))
+    await _integration(settings_of(request), await _key(request))
+    try:
+        topic = await run_in_threadpool(sns_subscriptions.confirm, settings_of(request), body)
+    except ParseError as exc:
+        raise _bad_request(exc) from None
+    return _json({"status": "confirmed", "topic": topic}, 200)
 
 
 # --- PagerDuty Events API v2 --------------------------------------------------------------

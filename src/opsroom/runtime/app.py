@@ -21,6 +21,7 @@ from opsroom.actions import api as actions_api
 from opsroom.actions import pages as actions_pages
 from opsroom.alerts import api as alerts_api
 from opsroom.alerts import pages as alerts_pages
+from opsroom.alerts import webhook_pages
 from opsroom.alerts.service import intake_arrived as arrived
 from opsroom.anomalies import api as anomalies_api
 from opsroom.anomalies import pages as anomalies_pages
@@ -103,6 +104,7 @@ PAGE_ROUTERS = (
     incidents_pages.engaged,
     alerts_pages.router,
     anomalies_pages.router,
+    webhook_pages.router,
     changes_pages.router,
     problems_pages.router,
     desk_pages.router,
