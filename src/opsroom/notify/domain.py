@@ -163,6 +163,7 @@ class NoticeKind(StrEnum):
     RISK_REVIEW = "risk.review"
     TICKET_UPDATE = "ticket.update"
     TICKET_SURVEY = "ticket.survey"
+    VENDOR_ESCALATION = "vendor.escalation"
 
 
 @dataclass(frozen=True)

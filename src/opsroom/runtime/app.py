@@ -59,6 +59,8 @@ from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.search import api as search_api
 from opsroom.search import pages as search_pages
+from opsroom.vendors import api as vendors_api
+from opsroom.vendors import pages as vendors_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 log = logging.getLogger("opsroom")
@@ -79,6 +81,7 @@ API_ROUTERS = (
     reviews_api.router,
     actions_api.router,
     risks_api.router,
+    vendors_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -102,6 +105,8 @@ PAGE_ROUTERS = (
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
+    vendors_pages.router,
+    vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
     setup_pages.router,

@@ -16,6 +16,7 @@ from opsroom.oncall import models as oncall_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
+from opsroom.vendors import models as vendor_models
 
 MODEL_MODULES = (
     action_models,
@@ -33,5 +34,6 @@ MODEL_MODULES = (
     risk_models,
     notify_models,
     oncall_models,
+    vendor_models,
 )
 metadata = Base.metadata

@@ -31,6 +31,7 @@ from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.vendors import service as vendors
 
 REACTIONS: events.Reactions = {
     IncidentDeclared: (
@@ -44,6 +45,7 @@ REACTIONS: events.Reactions = {
         recurrence.detect_on_resolve,
         incident_news.resolved,
         risk_links.record_downtime,
+        vendors.stop_on_resolve,
     ),
     IncidentMoved: (oncall.stop_when_answered,),
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
@@ -63,6 +65,7 @@ TIMERS: jobs.Kinds = {
     alerts.PURGE_TIMER: jobs.each(alerts.purge_when_due),
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
+    vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
 }
 
 

@@ -1,0 +1,44 @@
+"""/api/v1/incidents/{key}/vendor-engagements and /api/v1/vendor-engagements: engaging a
+vendor on an incident, its contract clock, and the vendor's acknowledgement."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.infra.apidoc import errors
+from opsroom.vendors import schemas, service
+
+router = APIRouter(prefix="/api/v1", tags=["vendors"])
+
+
+@router.get("/incidents/{key}/vendor-engagements", responses=errors(404))
+def list_engagements(session: DbSession, actor: Actor, key: str) -> list[schemas.EngagementRead]:
+    """The vendors engaged on the incident, each with its response and resolution verdicts."""
+    return [service.read(e) for e in service.engagements(session, actor=actor, key=key)]
+
+
+@router.post(
+    "/incidents/{key}/vendor-engagements",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(404, 409),
+)
+def engage(
+    session: DbSession, actor: Actor, key: str, data: schemas.EngagementIn
+) -> schemas.EngagementRead:
+    """Engage a vendor running or supporting one of the incident's services: its contract
+    clock starts and its escalation ladder climbs until it acknowledges. Refused (422) for a
+    vendor that supports none of them, (409) twice or on a resolved incident."""
+    return service.read(service.engage(session, actor=actor, key=key, data=data))
+
+
+@router.get("/vendor-engagements/{engagement_id}", responses=errors(404))
+def show(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+    return service.read(service.get(session, actor=actor, engagement_id=engagement_id))
+
+
+@router.post("/vendor-engagements/{engagement_id}/acknowledge", responses=errors(404, 409))
+def acknowledge(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+    """The vendor responds: the response clock stops, the ladder climbs no further."""
+    found = service.acknowledge(session, actor=actor, engagement_id=engagement_id)
+    return service.read(found)

@@ -1,0 +1,75 @@
+"""`opsroom vendor engage|engagements|acknowledge`: vendors held to their contracts."""
+
+from __future__ import annotations
+
+import typer
+
+from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.vendors import schemas, service
+
+app = typer.Typer(help="Vendors engaged on incidents, held to their contracts.")
+
+
+def _verdict(verdict: schemas.VerdictRead) -> str:
+    if verdict.due_at is None:
+        return "no target"
+    if verdict.met is None:
+        return f"due {verdict.due_at:%Y-%m-%d %H:%M}"
+    return "met" if verdict.met else f"breached by {verdict.minutes_over} min"
+
+
+def _shown(read: schemas.EngagementRead, as_json: bool, verb: str) -> None:
+    emit(
+        read,
+        as_json,
+        lambda: out.print(
+            f"{verb} [bold]{read.vendor}[/] on {read.incident} ({read.priority}) · "
+            f"{read.status.value} at level {read.level} · response {_verdict(read.response)}"
+        ),
+    )
+
+
+@app.command("engage")
+def engage(incident: str, vendor: str, as_json: bool = JsonOption) -> None:
+    """Engage VENDOR on INCIDENT: its contract clock starts and its ladder is called."""
+    with unit_of_work(write=True) as session:
+        data = schemas.EngagementIn(vendor=vendor)
+        found = service.engage(session, actor=actor(session), key=incident, data=data)
+        read = service.read(found)
+    _shown(read, as_json, "Engaged")
+
+
+@app.command("engagements")
+def engagements(incident: str, as_json: bool = JsonOption) -> None:
+    """The vendors engaged on INCIDENT and how they stand against their contracts."""
+    with unit_of_work() as session:
+        found = service.engagements(session, actor=actor(session), key=incident)
+        reads = [service.read(e) for e in found]
+    emit(
+        reads,
+        as_json,
+        lambda: table(
+            f"Vendors engaged on {incident.upper()}",
+            ["id", "vendor", "status", "level", "response", "resolution"],
+            [
+                (
+                    r.id,
+                    r.vendor,
+                    r.status.value,
+                    r.level,
+                    _verdict(r.response),
+                    _verdict(r.resolution),
+                )
+                for r in reads
+            ],
+        ),
+    )
+
+
+@app.command("acknowledge")
+def acknowledge(engagement: int, as_json: bool = JsonOption) -> None:
+    """Record that the vendor of ENGAGEMENT responded: its ladder climbs no further."""
+    with unit_of_work(write=True) as session:
+        found = service.acknowledge(session, actor=actor(session), engagement_id=engagement)
+        read = service.read(found)
+    _shown(read, as_json, "Acknowledged")

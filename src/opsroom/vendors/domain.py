@@ -1,0 +1,72 @@
+"""A vendor engaged on an incident, held to its contract: the response and resolution
+targets its SLA terms set for the incident's priority, the escalation ladder climbed while
+it has not responded, and whether each target was met."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class EngagementStatus(StrEnum):
+    ENGAGED = "engaged"  # waiting for the vendor to respond; the ladder climbs
+    ACKNOWLEDGED = "acknowledged"  # the vendor responded; the resolution clock runs
+    CLOSED = "closed"  # the incident was resolved
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Minutes the contract gives the vendor to respond and to resolve (None: no target)."""
+
+    response_minutes: int | None
+    resolution_minutes: int | None
+
+
+def _minutes(terms: Mapping[str, Any], name: str, priority: str) -> int | None:
+    """`terms[name][priority]` when the contract states it as a positive whole number."""
+    table = terms.get(name)
+    value = table.get(priority) if isinstance(table, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def targets(terms: Mapping[str, Any], priority: str, ladder: Sequence[int]) -> Targets:
+    """The contract's `response_minutes` and `resolution_minutes` for the priority (P1 ...);
+    without a response time for it, the first level of the ladder's."""
+    response = _minutes(terms, "response_minutes", priority)
+    if response is None and ladder:
+        response = ladder[0]
+    return Targets(response, _minutes(terms, "resolution_minutes", priority))
+
+
+def due(start: datetime, minutes: int | None) -> datetime | None:
+    return None if minutes is None else start + timedelta(minutes=minutes)
+
+
+def next_level(current: int, levels: int) -> int | None:
+    """The ladder's level after `current`, or None at its top."""
+    return current + 1 if current < levels else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target judged: met, or breached by so many minutes; None while it still runs."""
+
+    met: bool | None
+    minutes_over: int
+
+
+def judge(due_at: datetime | None, done_at: datetime | None, now: datetime) -> Verdict:
+    """Met if done by the due time; breached as soon as the due time passes undone. Minutes
+    over are whole minutes past the due time, rounded up."""
+    if due_at is None:
+        return Verdict(None, 0)
+    end = done_at or now
+    if end <= due_at:
+        return Verdict(True if done_at else None, 0)
+    over = -(-(end - due_at) // timedelta(minutes=1))
+    return Verdict(False, over)

@@ -1,0 +1,45 @@
+"""Vendors on an incident's page: engaging one (a form for who may work the incident) and
+acknowledging an engagement (the vendor contact, from their own view of the incident)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.vendors import schemas, service
+from opsroom.web.pages import ANY_REFUSAL, Failure, Posted, attempt, parse_form, render, see_other
+
+router = APIRouter(include_in_schema=False, dependencies=[can_read])
+# Vendor contacts acknowledge from their view; the use case lets in only the vendor's own.
+engaged = APIRouter(include_in_schema=False)
+
+
+def _answer(request: Request, session: DbSession, key: str, outcome: object) -> Response:
+    """On to the incident's vendors once saved; refused, the refusal beside the form again."""
+    if isinstance(outcome, Failure):
+        context = {"incident_key": key, "failure": outcome}
+        return render(request, session, "vendors/refused.html", context, status=outcome.status)
+    return see_other(f"/incidents/{key}#vendors")
+
+
+@router.post("/incidents/{key}/vendor-engagements")
+def engage(request: Request, session: DbSession, actor: Actor, key: str, form: Posted) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.EngagementIn, form)
+        return service.engage(session, actor=actor, key=key, data=data)
+
+    return _answer(request, session, key, attempt(session, "engage", form, change))
+
+
+@engaged.post("/vendor-engagements/{engagement_id}/acknowledge")
+def acknowledge(
+    request: Request, session: DbSession, actor: Actor, engagement_id: int, form: Posted
+) -> Response:
+    key = service.get(session, actor=actor, engagement_id=engagement_id).incident_key
+
+    def change() -> object:
+        return service.acknowledge(session, actor=actor, engagement_id=engagement_id)
+
+    outcome = attempt(session, "acknowledge", form, change, answered=ANY_REFUSAL)
+    return _answer(request, session, key, outcome)

@@ -1,0 +1,36 @@
+"""What the vendor engagements' API and CLI accept and return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from opsroom.infra.apidoc import Input
+from opsroom.vendors.domain import EngagementStatus
+
+
+class EngagementIn(Input):
+    vendor: str = Field(min_length=2, max_length=80, description="the vendor's slug")
+
+
+class VerdictRead(BaseModel):
+    due_at: datetime | None
+    met: bool | None = Field(description="true met, false breached, null still running")
+    minutes_over: int
+
+
+class EngagementRead(BaseModel):
+    id: int
+    incident: str
+    vendor: str
+    priority: str
+    status: EngagementStatus
+    level: int = Field(description="the escalation ladder's level reached")
+    engaged_by: str
+    engaged_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    response: VerdictRead
+    resolution: VerdictRead

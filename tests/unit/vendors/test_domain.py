@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opsroom.vendors import domain
+from tests.conftest import TEST_NOW
+
+TERMS = {"response_minutes": {"P1": 15, "P2": 60}, "resolution_minutes": {"P1": 240}}
+
+
+def test_the_contract_sets_the_targets_for_the_incidents_priority() -> None:
+    assert domain.targets(TERMS, "P1", [30, 60]) == domain.Targets(15, 240)
+    assert domain.targets(TERMS, "P2", [30, 60]) == domain.Targets(60, None)
+
+
+def test_without_a_response_time_for_the_priority_the_first_levels_holds() -> None:
+    assert domain.targets(TERMS, "P4", [30, 60]) == domain.Targets(30, None)
+    assert domain.targets({}, "P1", []) == domain.Targets(None, None)
+
+
+def test_terms_that_are_not_positive_whole_minutes_set_no_target() -> None:
+    terms = {"response_minutes": {"P1": "soon", "P2": 0, "P3": True}, "resolution_minutes": 9}
+    assert [domain.targets(terms, p, []) for p in ("P1", "P2", "P3")] == [
+        domain.Targets(None, None)
+    ] * 3
+
+
+def test_the_ladder_climbs_one_level_at_a_time_to_its_top() -> None:
+    assert [domain.next_level(n, 3) for n in (1, 2, 3)] == [2, 3, None]
+
+
+def test_a_target_is_met_when_done_in_time_and_runs_until_then() -> None:
+    due = TEST_NOW + timedelta(minutes=15)
+    assert domain.judge(due, TEST_NOW, TEST_NOW) == domain.Verdict(True, 0)
+    assert domain.judge(due, None, TEST_NOW) == domain.Verdict(None, 0)
+    assert domain.judge(None, TEST_NOW, TEST_NOW) == domain.Verdict(None, 0)
+
+
+def test_a_target_is_breached_by_whole_minutes_rounded_up() -> None:
+    due = TEST_NOW
+    late = domain.judge(due, TEST_NOW + timedelta(minutes=2, seconds=1), TEST_NOW)
+    assert late == domain.Verdict(False, 3)
+    assert domain.judge(due, None, TEST_NOW + timedelta(minutes=5)) == domain.Verdict(False, 5)
+
+
+@given(st.integers(min_value=1, max_value=10_000), st.integers(min_value=-10_000, max_value=10_000))
+def test_minutes_over_are_never_negative_and_only_when_breached(target: int, took: int) -> None:
+    verdict = domain.judge(
+        TEST_NOW + timedelta(minutes=target), TEST_NOW + timedelta(minutes=took), TEST_NOW
+    )
+    assert verdict.minutes_over == max(0, took - target)
+    assert verdict.met is (took <= target)
