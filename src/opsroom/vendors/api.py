@@ -1,5 +1,5 @@
-"""/api/v1/incidents/{key}/vendor-engagements and /api/v1/vendor-engagements: engaging a
-vendor on an incident, its contract clock, and the vendor's acknowledgement."""
+"""/api/v1/vendor-engagements: engaging a vendor on an incident, its contract clock, and
+the vendor's acknowledgement."""
 
 from __future__ import annotations
 
@@ -12,24 +12,27 @@ from opsroom.vendors import schemas, service
 router = APIRouter(prefix="/api/v1", tags=["vendors"])
 
 
-@router.get("/incidents/{key}/vendor-engagements", responses=errors(404))
-def list_engagements(session: DbSession, actor: Actor, key: str) -> list[schemas.EngagementRead]:
+@router.get("/vendor-engagements", responses=errors(404))
+def list_engagements(
+    session: DbSession, actor: Actor, incident: str
+) -> list[schemas.EngagementRead]:
     """The vendors engaged on the incident, each with its response and resolution verdicts."""
-    return [service.read(e) for e in service.engagements(session, actor=actor, key=key)]
+    return [service.read(e) for e in service.engagements(session, actor=actor, key=incident)]
 
 
 @router.post(
-    "/incidents/{key}/vendor-engagements",
+    "/vendor-engagements",
     status_code=status.HTTP_201_CREATED,
     responses=errors(404, 409),
 )
 def engage(
-    session: DbSession, actor: Actor, key: str, data: schemas.EngagementIn
+    session: DbSession, actor: Actor, data: schemas.EngagementRequest
 ) -> schemas.EngagementRead:
     """Engage a vendor running or supporting one of the incident's services: its contract
     clock starts and its escalation ladder climbs until it acknowledges. Refused (422) for a
     vendor that supports none of them, (409) twice or on a resolved incident."""
-    return service.read(service.engage(session, actor=actor, key=key, data=data))
+    engagement = service.engage(session, actor=actor, key=data.incident, data=data)
+    return service.read(engagement)
 
 
 @router.get("/vendor-engagements/{engagement_id}", responses=errors(404))

@@ -14,6 +14,10 @@ class EngagementIn(Input):
     vendor: str = Field(min_length=2, max_length=80, description="the vendor's slug")
 
 
+class EngagementRequest(EngagementIn):
+    incident: str = Field(min_length=5, max_length=20, description="the incident's key: INC-42")
+
+
 class VerdictRead(BaseModel):
     due_at: datetime | None
     met: bool | None = Field(description="true met, false breached, null still running")
