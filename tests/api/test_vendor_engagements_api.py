@@ -85,6 +85,14 @@ def test_refusals_are_clear_and_change_nothing(api: TestClient) -> None:
     assert resolved.status_code == 409
     assert len(api.get(f"{path}?incident={key}").json()) == 1
     assert api.post("/api/v1/vendor-engagements/999/acknowledge").status_code == 404
+    engagement = api.get(f"{path}?incident={key}").json()[0]["id"]
+    nothing_owed = api.post(f"{path}/{engagement}/dispute", json={"note": "we were on time"})
+    assert nothing_owed.status_code == 409
+    assert "cannot be disputed" in nothing_owed.json()["error"]["message"]
+    blank = api.post(f"{path}/{engagement}/dispute", json={"note": ""})
+    assert list(blank.json()["error"]["fields"]) == ["note"]
+    wrong = api.post(f"{path}/{engagement}/settle", json={"outcome": "upheld", "note": "it stands"})
+    assert wrong.status_code == 409
 
 
 def test_a_refused_engage_form_says_why_beside_the_form(api: TestClient) -> None:

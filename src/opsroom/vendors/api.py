@@ -45,3 +45,21 @@ def acknowledge(session: DbSession, actor: Actor, engagement_id: int) -> schemas
     """The vendor responds: the response clock stops, the ladder climbs no further."""
     found = service.acknowledge(session, actor=actor, engagement_id=engagement_id)
     return service.read(found)
+
+
+@router.post("/vendor-engagements/{engagement_id}/dispute", responses=errors(404, 409))
+def dispute(
+    session: DbSession, actor: Actor, engagement_id: int, data: schemas.DisputeIn
+) -> schemas.EngagementRead:
+    """Contest the service credit owed, with a note; 409 unless a credit is owed."""
+    found = service.dispute(session, actor=actor, engagement_id=engagement_id, data=data)
+    return service.read(found)
+
+
+@router.post("/vendor-engagements/{engagement_id}/settle", responses=errors(404, 409))
+def settle(
+    session: DbSession, actor: Actor, engagement_id: int, data: schemas.SettlementIn
+) -> schemas.EngagementRead:
+    """Settle a disputed credit as upheld or waived, with a note (operations managers)."""
+    found = service.settle(session, actor=actor, engagement_id=engagement_id, data=data)
+    return service.read(found)

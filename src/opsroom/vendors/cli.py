@@ -1,4 +1,5 @@
-"""`opsroom vendor engage|engagements|acknowledge`: vendors held to their contracts."""
+"""`opsroom vendor engage|engagements|acknowledge|dispute|settle`: vendors held to their
+contracts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.vendors import schemas, service
+from opsroom.vendors.domain import CreditStatus
 
 app = typer.Typer(help="Vendors engaged on incidents, held to their contracts.")
 
@@ -24,7 +26,8 @@ def _shown(read: schemas.EngagementRead, as_json: bool, verb: str) -> None:
         as_json,
         lambda: out.print(
             f"{verb} [bold]{read.vendor}[/] on {read.incident} ({read.priority}) · "
-            f"{read.status.value} at level {read.level} · response {_verdict(read.response)}"
+            f"{read.status.value} at level {read.level} · response {_verdict(read.response)} · "
+            f"credit {read.credit} {read.currency} {read.credit_status.value}"
         ),
     )
 
@@ -73,3 +76,30 @@ def acknowledge(engagement: int, as_json: bool = JsonOption) -> None:
         found = service.acknowledge(session, actor=actor(session), engagement_id=engagement)
         read = service.read(found)
     _shown(read, as_json, "Acknowledged")
+
+
+@app.command("dispute")
+def dispute(
+    engagement: int, note: str = typer.Option(..., "--note"), as_json: bool = JsonOption
+) -> None:
+    """Contest the service credit ENGAGEMENT owes, saying why."""
+    with unit_of_work(write=True) as session:
+        data = schemas.DisputeIn(note=note)
+        found = service.dispute(session, actor=actor(session), engagement_id=engagement, data=data)
+        read = service.read(found)
+    _shown(read, as_json, "Disputed")
+
+
+@app.command("settle")
+def settle(
+    engagement: int,
+    outcome: CreditStatus = typer.Option(..., "--outcome", help="upheld or waived"),
+    note: str = typer.Option(..., "--note"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Settle the dispute over ENGAGEMENT's credit: upheld or waived."""
+    with unit_of_work(write=True) as session:
+        data = schemas.SettlementIn(outcome=outcome, note=note)
+        found = service.settle(session, actor=actor(session), engagement_id=engagement, data=data)
+        read = service.read(found)
+    _shown(read, as_json, "Settled")

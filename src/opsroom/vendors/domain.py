@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from opsroom.infra.errors import InvalidTransition, ValidationFailed
+
 
 class EngagementStatus(StrEnum):
     ENGAGED = "engaged"  # waiting for the vendor to respond; the ladder climbs
@@ -70,3 +72,71 @@ def judge(due_at: datetime | None, done_at: datetime | None, now: datetime) -> V
         return Verdict(True if done_at else None, 0)
     over = -(-(end - due_at) // timedelta(minutes=1))
     return Verdict(False, over)
+
+
+# --- service credits ----------------------------------------------------------------------
+
+
+class CreditStatus(StrEnum):
+    NONE = "none"  # no target breached, nothing owed
+    OWED = "owed"
+    DISPUTED = "disputed"  # the vendor contests it; an operations manager settles it
+    UPHELD = "upheld"  # the dispute was rejected: the credit stands
+    WAIVED = "waived"  # the dispute was accepted: nothing is owed
+
+
+SETTLED = frozenset({CreditStatus.UPHELD, CreditStatus.WAIVED})
+
+
+@dataclass(frozen=True)
+class CreditTier:
+    """A breach by more than `over_minutes` earns `amount` in the contract's currency."""
+
+    over_minutes: int
+    amount: int
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def credit_table(terms: Mapping[str, Any]) -> list[CreditTier]:
+    """The contract's `breach_credits` ([{over_minutes, amount}]), rows that are not whole
+    non-negative numbers left out, in order of minutes."""
+    rows = terms.get("breach_credits")
+    tiers = []
+    for row in rows if isinstance(rows, list) else []:
+        over = _whole(row.get("over_minutes")) if isinstance(row, Mapping) else None
+        amount = _whole(row.get("amount")) if isinstance(row, Mapping) else None
+        if over is not None and amount is not None:
+            tiers.append(CreditTier(over, amount))
+    return sorted(tiers, key=lambda t: t.over_minutes)
+
+
+def credit_for(table: Sequence[CreditTier], verdict: Verdict) -> int:
+    """What one breached target earns: the highest tier the breach went past."""
+    if verdict.met is not False:
+        return 0
+    earned = [t.amount for t in table if verdict.minutes_over > t.over_minutes]
+    return max(earned, default=0)
+
+
+def credit_owed(table: Sequence[CreditTier], *verdicts: Verdict) -> int:
+    return sum(credit_for(table, v) for v in verdicts)
+
+
+def disputed(status: CreditStatus) -> CreditStatus:
+    """A credit owed may be disputed, once."""
+    if status is not CreditStatus.OWED:
+        raise InvalidTransition(f"a credit {status.value} cannot be disputed")
+    return CreditStatus.DISPUTED
+
+
+def settled(status: CreditStatus, outcome: CreditStatus) -> CreditStatus:
+    """A disputed credit is settled: upheld or waived."""
+    if status is not CreditStatus.DISPUTED:
+        raise InvalidTransition(f"a credit {status.value} has no dispute to settle")
+    if outcome not in SETTLED:
+        problem = "a dispute is settled as upheld or waived"
+        raise ValidationFailed(problem, fields={"outcome": problem})
+    return outcome

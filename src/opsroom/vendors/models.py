@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsroom.infra import clock
@@ -28,3 +28,8 @@ class VendorEngagement(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    credit: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(10), default="")
+    credit_status: Mapped[str] = mapped_column(String(20), default="none")
+    dispute_note: Mapped[str] = mapped_column(Text, default="")
+    settlement_note: Mapped[str] = mapped_column(Text, default="")

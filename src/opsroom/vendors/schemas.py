@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from opsroom.infra.apidoc import Input
-from opsroom.vendors.domain import EngagementStatus
+from opsroom.vendors.domain import CreditStatus, EngagementStatus
 
 
 class EngagementIn(Input):
@@ -38,3 +39,20 @@ class EngagementRead(BaseModel):
     resolved_at: datetime | None
     response: VerdictRead
     resolution: VerdictRead
+    credit: int = Field(description="service credit owed by the contract's breach_credits")
+    currency: str
+    credit_status: CreditStatus
+    dispute_note: str
+    settlement_note: str
+
+
+Note = Annotated[str, Field(min_length=3, max_length=5000)]
+
+
+class DisputeIn(Input):
+    note: Note
+
+
+class SettlementIn(Input):
+    outcome: CreditStatus = Field(description="upheld (the credit stands) or waived")
+    note: Note

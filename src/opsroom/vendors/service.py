@@ -23,7 +23,7 @@ from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
 from opsroom.vendors import domain, schemas
-from opsroom.vendors.domain import EngagementStatus
+from opsroom.vendors.domain import CreditStatus, EngagementStatus
 from opsroom.vendors.models import VendorEngagement
 
 ESCALATION_TIMER = "vendor.escalate"
@@ -123,6 +123,10 @@ def _snapshot(engagement: VendorEngagement) -> dict[str, object]:
         "resolution_due": engagement.resolution_due,
         "acknowledged_at": engagement.acknowledged_at,
         "resolved_at": engagement.resolved_at,
+        "credit": engagement.credit,
+        "credit_status": engagement.credit_status,
+        "dispute_note": engagement.dispute_note,
+        "settlement_note": engagement.settlement_note,
     }
 
 
@@ -240,9 +244,59 @@ def stop_on_resolve(session: Session, event: IncidentResolved) -> None:
     for engagement in session.scalars(query):
         engagement.status = EngagementStatus.CLOSED
         engagement.resolved_at = event.resolved_at or clock.now()
+        _credit(session, engagement)
         jobs.cancel(session, subject=_timer_subject(engagement), kind=ESCALATION_TIMER)
         _timeline(session, engagement, str(event.actor), f"{engagement.vendor}'s clock stopped")
         _audited(session, engagement, str(event.actor), "vendor.released")
+
+
+def _credit(session: Session, engagement: VendorEngagement) -> None:
+    """What the contract's credit table makes the vendor owe, fixed as its clock stops."""
+    terms = catalog.get_vendor(session, engagement.vendor).sla_terms
+    table = domain.credit_table(terms)
+    response, resolution = _verdicts(engagement)
+    engagement.credit = domain.credit_owed(table, response, resolution)
+    engagement.currency = str(terms.get("currency", ""))[:10]
+    owed = engagement.credit > 0
+    engagement.credit_status = CreditStatus.OWED if owed else CreditStatus.NONE
+
+
+def _verdicts(engagement: VendorEngagement) -> tuple[domain.Verdict, domain.Verdict]:
+    """The response and resolution verdicts, judged at the clock's stop (or now)."""
+    now = engagement.resolved_at or clock.now()
+    return (
+        domain.judge(engagement.response_due, engagement.acknowledged_at, now),
+        domain.judge(engagement.resolution_due, engagement.resolved_at, now),
+    )
+
+
+def dispute(
+    session: Session, *, actor: Principal, engagement_id: int, data: schemas.DisputeIn
+) -> VendorEngagement:
+    """The vendor (or a responder for them) contests the credit owed, saying why."""
+    engagement = get(session, actor=actor, engagement_id=engagement_id)
+    require(actor, Action.POST_UPDATES, vendor=engagement.vendor)
+    engagement.credit_status = domain.disputed(CreditStatus(engagement.credit_status))
+    engagement.dispute_note = data.note
+    text = f"{engagement.vendor} disputed its credit of {engagement.credit}: {data.note}"
+    _timeline(session, engagement, str(actor), text)
+    _audited(session, engagement, str(actor), "vendor.credit_disputed")
+    return engagement
+
+
+def settle(
+    session: Session, *, actor: Principal, engagement_id: int, data: schemas.SettlementIn
+) -> VendorEngagement:
+    """An operations manager settles a dispute: the credit upheld or waived, saying why."""
+    require(actor, Action.GOVERN)
+    engagement = get(session, actor=actor, engagement_id=engagement_id)
+    status = CreditStatus(engagement.credit_status)
+    engagement.credit_status = domain.settled(status, data.outcome)
+    engagement.settlement_note = data.note
+    text = f"{engagement.vendor}'s credit dispute settled, {data.outcome.value}: {data.note}"
+    _timeline(session, engagement, str(actor), text)
+    _audited(session, engagement, str(actor), "vendor.credit_settled")
+    return engagement
 
 
 def engagements(session: Session, *, actor: Principal, key: str) -> list[VendorEngagement]:
@@ -261,12 +315,12 @@ def engageable(session: Session, *, actor: Principal, key: str) -> list[Vendor]:
     return sorted(found.values(), key=lambda v: v.name)
 
 
-def _verdict(due_at: datetime | None, done_at: datetime | None) -> schemas.VerdictRead:
-    verdict = domain.judge(due_at, done_at, clock.now())
+def _verdict(due_at: datetime | None, verdict: domain.Verdict) -> schemas.VerdictRead:
     return schemas.VerdictRead(due_at=due_at, met=verdict.met, minutes_over=verdict.minutes_over)
 
 
 def read(engagement: VendorEngagement) -> schemas.EngagementRead:
+    response, resolution = _verdicts(engagement)
     return schemas.EngagementRead(
         id=engagement.id,
         incident=engagement.incident_key,
@@ -279,6 +333,11 @@ def read(engagement: VendorEngagement) -> schemas.EngagementRead:
         acknowledged_by=engagement.acknowledged_by,
         acknowledged_at=engagement.acknowledged_at,
         resolved_at=engagement.resolved_at,
-        response=_verdict(engagement.response_due, engagement.acknowledged_at),
-        resolution=_verdict(engagement.resolution_due, engagement.resolved_at),
+        response=_verdict(engagement.response_due, response),
+        resolution=_verdict(engagement.resolution_due, resolution),
+        credit=engagement.credit,
+        currency=engagement.currency,
+        credit_status=CreditStatus(engagement.credit_status),
+        dispute_note=engagement.dispute_note,
+        settlement_note=engagement.settlement_note,
     )

@@ -17,20 +17,26 @@ from opsroom.incidents.domain import Transition
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from opsroom.infra.errors import Conflict, ValidationFailed
+from opsroom.infra.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.notify import service as notify
 from opsroom.runtime.worker import run_once
 from opsroom.vendors import schemas, service
+from opsroom.vendors.domain import CreditStatus
 from tests import factories
 from tests.conftest import TEST_NOW
 from tests.factories import ACTOR
+from tests.improvement import RESPONDER
 
 LADDER = [
     ("Support desk", "desk@payflow.example.com", 15),
     ("Duty manager", "duty@payflow.example.com", 30),
     ("Account manager", "am@payflow.example.com", 60),
 ]
+
+
+DISPUTE = schemas.DisputeIn(note="Our status page showed the fault was upstream")
+WAIVED = schemas.SettlementIn(outcome=CreditStatus.WAIVED, note="Upstream fault confirmed")
 
 
 def vendor_platform(session: Session) -> None:
@@ -44,7 +50,15 @@ def vendor_platform(session: Session) -> None:
             )
             for n, (contact, email, minutes) in enumerate(LADDER, start=1)
         ],
-        sla_terms={"response_minutes": {"P1": 20}, "resolution_minutes": {"P1": 120}},
+        sla_terms={
+            "response_minutes": {"P1": 20},
+            "resolution_minutes": {"P1": 120},
+            "breach_credits": [
+                {"over_minutes": 0, "amount": 500},
+                {"over_minutes": 60, "amount": 1500},
+            ],
+            "currency": "EUR",
+        },
         services=[catalog_schemas.VendorServiceIn(service="auth")],
     )
     catalog_vendors.create_vendor(session, actor=ACTOR, data=data)
@@ -157,6 +171,39 @@ def test_resolving_the_incident_stops_the_resolution_clock(
         assert jobs.pending(s, subject=f"vendor-engagement:{engagement}") == []
     assert (read.status.value, read.resolved_at) == ("closed", TEST_NOW + timedelta(minutes=150))
     assert (read.resolution.met, read.resolution.minutes_over) == (False, 30)
+    assert (read.response.met, read.response.minutes_over) == (False, 130)
+    assert (read.credit, read.currency, read.credit_status.value) == (2000, "EUR", "owed")
+
+
+def test_a_credit_is_disputed_with_a_note_and_settled_audited(
+    settings: Settings, incident: str, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        engagement = engage(s, incident).id
+        with pytest.raises(InvalidTransition):
+            service.dispute(s, actor=ACTOR, engagement_id=engagement, data=DISPUTE)
+    frozen_clock.advance(timedelta(minutes=30))
+    with session_scope(settings) as s:
+        incidents.transition(
+            s,
+            actor=ACTOR,
+            key=incident,
+            move=Transition.RESOLVE,
+            data=incident_schemas.TransitionIn(),
+        )
+    with session_scope(settings) as s:
+        service.dispute(s, actor=ACTOR, engagement_id=engagement, data=DISPUTE)
+        with pytest.raises(Forbidden):
+            service.settle(s, actor=RESPONDER, engagement_id=engagement, data=WAIVED)
+    with session_scope(settings) as s:
+        read = service.read(service.settle(s, actor=ACTOR, engagement_id=engagement, data=WAIVED))
+        actions = [
+            e.action
+            for e in audit.list_entries(s, subject_type="vendor", subject_key="payflow").items
+        ]
+    assert (read.credit, read.credit_status.value) == (500, "waived")
+    assert (read.dispute_note, read.settlement_note) == (DISPUTE.note, WAIVED.note)
+    assert {"vendor.credit_disputed", "vendor.credit_settled"} <= set(actions)
 
 
 def test_refusals_change_nothing(settings: Settings, incident: str) -> None:

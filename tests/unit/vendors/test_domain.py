@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opsroom.infra.errors import InvalidTransition, ValidationFailed
 from opsroom.vendors import domain
 from tests.conftest import TEST_NOW
 
@@ -53,3 +55,56 @@ def test_minutes_over_are_never_negative_and_only_when_breached(target: int, too
     )
     assert verdict.minutes_over == max(0, took - target)
     assert verdict.met is (took <= target)
+
+
+TABLE = domain.credit_table(
+    {
+        "breach_credits": [
+            {"over_minutes": 60, "amount": 1500},
+            {"over_minutes": 0, "amount": 500},
+            {"over_minutes": "soon", "amount": 9},
+            {"over_minutes": 5, "amount": -1},
+        ]
+    }
+)
+
+
+def test_the_credit_table_keeps_whole_rows_in_order_of_minutes() -> None:
+    assert [domain.CreditTier(0, 500), domain.CreditTier(60, 1500)] == TABLE
+    assert domain.credit_table({"breach_credits": "none"}) == []
+
+
+def test_a_breach_earns_the_highest_tier_it_went_past() -> None:
+    late = [domain.credit_for(TABLE, domain.Verdict(False, m)) for m in (1, 60, 61)]
+    assert late == [500, 500, 1500]
+    assert domain.credit_for(TABLE, domain.Verdict(True, 0)) == 0
+    assert domain.credit_for(TABLE, domain.Verdict(None, 0)) == 0
+    assert domain.credit_owed(TABLE, domain.Verdict(False, 61), domain.Verdict(False, 2)) == 2000
+
+
+@given(
+    st.lists(
+        st.builds(domain.CreditTier, st.integers(0, 10_000), st.integers(0, 100_000)),
+        max_size=5,
+    ),
+    st.integers(1, 20_000),
+    st.integers(0, 20_000),
+)
+def test_a_longer_breach_never_earns_less(
+    table: list[domain.CreditTier], minutes: int, more: int
+) -> None:
+    shorter = domain.credit_for(table, domain.Verdict(False, minutes))
+    longer = domain.credit_for(table, domain.Verdict(False, minutes + more))
+    assert 0 <= shorter <= longer <= max((t.amount for t in table), default=0)
+
+
+def test_a_credit_is_disputed_once_and_settled_upheld_or_waived() -> None:
+    status = domain.disputed(domain.CreditStatus.OWED)
+    assert domain.settled(status, domain.CreditStatus.WAIVED) is domain.CreditStatus.WAIVED
+    for wrong in (domain.CreditStatus.NONE, domain.CreditStatus.DISPUTED):
+        with pytest.raises(InvalidTransition, match="cannot be disputed"):
+            domain.disputed(wrong)
+    with pytest.raises(InvalidTransition, match="no dispute to settle"):
+        domain.settled(domain.CreditStatus.OWED, domain.CreditStatus.UPHELD)
+    with pytest.raises(ValidationFailed, match="upheld or waived"):
+        domain.settled(status, domain.CreditStatus.OWED)

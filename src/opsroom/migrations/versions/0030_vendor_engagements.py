@@ -1,4 +1,4 @@
-"""vendor engagements: a vendor engaged on an incident and its contract clock
+"""vendor engagements: a vendor engaged on an incident, its contract clock and credit
 
 Revision ID: 0030
 Revises: 0024
@@ -38,6 +38,11 @@ def upgrade() -> None:
         sa.Column("acknowledged_by", sa.String(length=320), nullable=True),
         _moment("acknowledged_at"),
         _moment("resolved_at"),
+        sa.Column("credit", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=10), nullable=False),
+        sa.Column("credit_status", sa.String(length=20), nullable=False),
+        sa.Column("dispute_note", sa.Text(), nullable=False),
+        sa.Column("settlement_note", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vendor_engagements")),
     )
     with op.batch_alter_table("vendor_engagements", schema=None) as batch_op:
