@@ -142,3 +142,25 @@ def test_the_vendor_contact_acknowledges_from_their_own_view(
         "v@cloudco.example",
         True,
     )
+
+
+def test_the_scorecard_page_and_its_review_packs(settings: Settings, api: TestClient) -> None:
+    key = declared(api)
+    engaged(api, key)
+    api.post(f"/api/v1/incidents/{key}/resolve", json={})
+    day = "2026-11-02"  # TEST_NOW's day
+    path = f"/api/v1/vendors/cloudco/scorecard?since={day}&until={day}"
+    card = api.get(path).json()
+    assert (card["engagements"], card["response"]["breached"]) == (1, 0)
+    packed = api.get(f"{path}&format=csv")
+    assert packed.headers["content-type"].startswith("text/csv")
+    assert packed.text.splitlines()[1].startswith(f"{key},P1,")
+    backwards = api.get(f"/api/v1/vendors/cloudco/scorecard?since={day}&until=2026-11-01")
+    assert backwards.status_code == 422
+    assert api.get(f"/api/v1/vendors/nobody/scorecard?since={day}&until={day}").status_code == 404
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML)
+    assert page.status_code == 200 and "Cloudco scorecard" in page.text
+    assert f'href="/incidents/{key}"' in page.text
+    other = bearer_for(settings, "v@edgeco.example", Role.VENDOR_CONTACT, vendor="edgeco")
+    with client_as(settings, other) as outsider:
+        assert outsider.get(path).status_code == 403

@@ -1,13 +1,15 @@
-"""/api/v1/vendor-engagements: engaging a vendor on an incident, its contract clock, and
-the vendor's acknowledgement."""
+"""/api/v1/vendor-engagements: engaging a vendor on an incident, its contract clock, the
+vendor's acknowledgement and the credit disputes; /api/v1/vendors/{slug}/scorecard."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from datetime import date
+
+from fastapi import APIRouter, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import errors
-from opsroom.vendors import schemas, service
+from opsroom.vendors import reports, schemas, service
 
 router = APIRouter(prefix="/api/v1", tags=["vendors"])
 
@@ -63,3 +65,24 @@ def settle(
     """Settle a disputed credit as upheld or waived, with a note (operations managers)."""
     found = service.settle(session, actor=actor, engagement_id=engagement_id, data=data)
     return service.read(found)
+
+
+@router.get(
+    "/vendors/{slug}/scorecard",
+    responses={
+        **errors(404),
+        200: {"content": {media: {} for media in reports.MEDIA.values()}},
+    },
+)
+def scorecard(
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    since: date,
+    until: date,
+    format: reports.Format = reports.Format.JSON,
+) -> Response:
+    """The vendor's scorecard for the days `since` to `until`, as JSON or as a review pack
+    (md, html, csv); 422 when the period ends before it starts."""
+    card = reports.scorecard(session, actor=actor, slug=slug, since=since, until=until)
+    return Response(reports.pack(card, format), media_type=reports.MEDIA[format])

@@ -1,12 +1,15 @@
-"""`opsroom vendor engage|engagements|acknowledge|dispute|settle`: vendors held to their
-contracts."""
+"""`opsroom vendor engage|engagements|acknowledge|dispute|settle|scorecard`: vendors held to
+their contracts."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.vendors import schemas, service
+from opsroom.infra.errors import ValidationFailed
+from opsroom.vendors import reports, schemas, service
 from opsroom.vendors.domain import CreditStatus
 
 app = typer.Typer(help="Vendors engaged on incidents, held to their contracts.")
@@ -103,3 +106,31 @@ def settle(
         found = service.settle(session, actor=actor(session), engagement_id=engagement, data=data)
         read = service.read(found)
     _shown(read, as_json, "Settled")
+
+
+@app.command("scorecard")
+def scorecard(
+    slug: str,
+    since: str = typer.Option(..., "--since", help="first day, YYYY-MM-DD"),
+    until: str = typer.Option(..., "--until", help="last day, YYYY-MM-DD"),
+    fmt: reports.Format = typer.Option(reports.Format.MD, "--format"),
+) -> None:
+    """SLUG's scorecard for the period, as a review pack in md, html, csv or json."""
+    with unit_of_work() as session:
+        card = reports.scorecard(
+            session,
+            actor=actor(session),
+            slug=slug,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+        )
+    typer.echo(reports.pack(card, fmt), nl=False)
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"--{name} is a day: YYYY-MM-DD", fields={name: "YYYY-MM-DD"}
+        ) from None

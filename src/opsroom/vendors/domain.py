@@ -140,3 +140,57 @@ def settled(status: CreditStatus, outcome: CreditStatus) -> CreditStatus:
         problem = "a dispute is settled as upheld or waived"
         raise ValidationFailed(problem, fields={"outcome": problem})
     return outcome
+
+
+# --- scorecard ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngagementFacts:
+    """What a scorecard counts of one engagement."""
+
+    response: Verdict
+    resolution: Verdict
+    credit: int
+    credit_status: CreditStatus
+    minutes_to_repair: float | None  # the incident's, detection to resolution
+
+
+@dataclass(frozen=True)
+class Compliance:
+    met: int
+    breached: int
+
+    @property
+    def percent(self) -> float | None:
+        judged = self.met + self.breached
+        return None if judged == 0 else round(100 * self.met / judged, 1)
+
+
+@dataclass(frozen=True)
+class Figures:
+    engagements: int
+    response: Compliance
+    resolution: Compliance
+    mttr_minutes: float | None
+    credits_owed: int  # owed, disputed or upheld: all but waived
+    credits_disputed: int
+
+
+def _compliance(verdicts: Sequence[Verdict]) -> Compliance:
+    return Compliance(
+        met=sum(v.met is True for v in verdicts), breached=sum(v.met is False for v in verdicts)
+    )
+
+
+def figures(facts: Sequence[EngagementFacts]) -> Figures:
+    repairs = [f.minutes_to_repair for f in facts if f.minutes_to_repair is not None]
+    standing = [f for f in facts if f.credit_status is not CreditStatus.WAIVED]
+    return Figures(
+        engagements=len(facts),
+        response=_compliance([f.response for f in facts]),
+        resolution=_compliance([f.resolution for f in facts]),
+        mttr_minutes=round(sum(repairs) / len(repairs), 1) if repairs else None,
+        credits_owed=sum(f.credit for f in standing),
+        credits_disputed=sum(f.credit_status is CreditStatus.DISPUTED for f in facts),
+    )

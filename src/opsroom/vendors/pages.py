@@ -1,13 +1,17 @@
 """Vendors on an incident's page: engaging one (a form for who may work the incident) and
-acknowledging an engagement (the vendor contact, from their own view of the incident)."""
+acknowledging an engagement (the vendor contact, from their own view of the incident); a
+vendor's scorecard for a period."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.vendors import schemas, service
+from opsroom.infra import clock
+from opsroom.vendors import reports, schemas, service
 from opsroom.web.pages import ANY_REFUSAL, Failure, Posted, attempt, parse_form, render, see_other
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -43,3 +47,23 @@ def acknowledge(
 
     outcome = attempt(session, "acknowledge", form, change, answered=ANY_REFUSAL)
     return _answer(request, session, key, outcome)
+
+
+# What the scorecard page shows unless asked for another period: the last quarter of a year.
+DEFAULT_PERIOD = timedelta(days=91)
+
+
+@engaged.get("/vendors/{slug}/scorecard")
+def scorecard(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    last = until or clock.now().date()
+    first = since or last - DEFAULT_PERIOD
+    card = reports.scorecard(session, actor=actor, slug=slug, since=first, until=last)
+    context = {"card": card, "formats": list(reports.Format)}
+    return render(request, session, "vendors/scorecard.html", context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -56,3 +56,24 @@ class DisputeIn(Input):
 class SettlementIn(Input):
     outcome: CreditStatus = Field(description="upheld (the credit stands) or waived")
     note: Note
+
+
+class ComplianceRead(BaseModel):
+    met: int
+    breached: int
+    percent: float | None = Field(description="met of those judged; null when none was")
+
+
+class ScorecardRead(BaseModel):
+    vendor: str
+    name: str
+    since: date
+    until: date = Field(description="the period's last day, included")
+    engagements: int
+    response: ComplianceRead
+    resolution: ComplianceRead
+    mttr_minutes: float | None = Field(description="mean detection to resolution, its incidents")
+    credits_owed: int = Field(description="owed, disputed or upheld; waived credits left out")
+    credits_disputed: int
+    currency: str
+    rows: list[EngagementRead]

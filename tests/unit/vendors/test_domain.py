@@ -108,3 +108,37 @@ def test_a_credit_is_disputed_once_and_settled_upheld_or_waived() -> None:
         domain.settled(domain.CreditStatus.OWED, domain.CreditStatus.UPHELD)
     with pytest.raises(ValidationFailed, match="upheld or waived"):
         domain.settled(status, domain.CreditStatus.OWED)
+
+
+def _facts(
+    response: bool | None, credit: int, status: str, repair: float | None
+) -> domain.EngagementFacts:
+    return domain.EngagementFacts(
+        response=domain.Verdict(response, 0 if response is not False else 5),
+        resolution=domain.Verdict(None, 0),
+        credit=credit,
+        credit_status=domain.CreditStatus(status),
+        minutes_to_repair=repair,
+    )
+
+
+def test_a_scorecard_counts_compliance_repair_and_the_credits_that_stand() -> None:
+    figures = domain.figures(
+        [
+            _facts(True, 0, "none", 30.0),
+            _facts(False, 500, "owed", 90.0),
+            _facts(False, 700, "waived", None),
+            _facts(None, 200, "disputed", None),
+        ]
+    )
+    assert figures.engagements == 4
+    assert (figures.response.met, figures.response.breached, figures.response.percent) == (
+        1,
+        2,
+        33.3,
+    )
+    assert figures.resolution.percent is None
+    assert (figures.mttr_minutes, figures.credits_owed, figures.credits_disputed) == (60.0, 700, 1)
+    assert domain.figures([]) == domain.Figures(
+        0, domain.Compliance(0, 0), domain.Compliance(0, 0), None, 0, 0
+    )
