@@ -164,3 +164,36 @@ def test_the_scorecard_page_and_its_review_packs(settings: Settings, api: TestCl
     other = bearer_for(settings, "v@edgeco.example", Role.VENDOR_CONTACT, vendor="edgeco")
     with client_as(settings, other) as outsider:
         assert outsider.get(path).status_code == 403
+
+
+def test_a_contract_is_recorded_read_and_refused_when_wrong(api: TestClient) -> None:
+    path = "/api/v1/vendors/cloudco/contract"
+    assert api.get(path).status_code == 404
+    body = {"starts_on": "2026-01-01", "ends_on": "2027-03-31", "support_level": "premium"}
+    saved = api.put(path, json=body).json()
+    assert (saved["state"], saved["reminder_on"], saved["version"]) == (
+        "active",
+        "2026-12-31",
+        1,
+    )
+    backwards = api.put(path, json={**body, "ends_on": "2025-01-01", "version": 1})
+    assert backwards.json()["error"]["fields"] == {"ends_on": "after starts_on"}
+    assert api.put(path, json={**body, "version": 9}).status_code == 409
+    assert api.put(path, json={**body, "support_level": "gold"}).status_code == 422
+    assert api.get(path).json()["version"] == 1
+
+
+def test_the_contract_form_on_the_scorecard_page(api: TestClient) -> None:
+    form = {"starts_on": "2026-01-01", "ends_on": "2025-01-01", "support_level": "basic"}
+    refused = api.post("/vendors/cloudco/contract", data=form, headers=HTML)
+    assert refused.status_code == 422
+    assert "after starts_on" in refused.text
+    saved = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "ends_on": "2027-06-30", "notice_days": "60"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/vendors/cloudco/scorecard#contract"
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "2026-01-01 to 2027-06-30" in page and "basic" in page

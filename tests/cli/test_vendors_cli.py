@@ -43,3 +43,21 @@ def test_refusals_exit_non_zero_with_the_reason(opsroom: CliRunner) -> None:
     assert bad_day.exit_code == 2 and "YYYY-MM-DD" in bad_day.output
     nothing_owed = opsroom.invoke(app, ["vendor", "dispute", "1", "--note", "we were on time"])
     assert nothing_owed.exit_code == 4 and "no vendor engagement 1" in nothing_owed.output
+
+
+def test_a_contract_is_recorded_and_shown(opsroom: CliRunner) -> None:
+    saved = run_json(
+        opsroom,
+        "vendor",
+        "contract-set",
+        "payflow",
+        "--starts",
+        "2026-01-01",
+        "--ends",
+        "2026-12-31",
+        "--support-level",
+        "enterprise",
+    )
+    assert (saved["reminder_on"], saved["state"]) == ("2026-10-02", "renewal_due")
+    shown = opsroom.invoke(app, ["vendor", "contract", "payflow"])
+    assert "2026-01-01 to 2026-12-31 · enterprise support · renewal_due" in shown.stdout

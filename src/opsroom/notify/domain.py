@@ -164,6 +164,7 @@ class NoticeKind(StrEnum):
     TICKET_UPDATE = "ticket.update"
     TICKET_SURVEY = "ticket.survey"
     VENDOR_ESCALATION = "vendor.escalation"
+    VENDOR_CONTRACT_RENEWAL = "vendor.contract_renewal"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.vendors import contracts as vendor_contracts
 from opsroom.vendors import service as vendors
 
 REACTIONS: events.Reactions = {
@@ -66,6 +67,7 @@ TIMERS: jobs.Kinds = {
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
+    vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
 }
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import errors
-from opsroom.vendors import reports, schemas, service
+from opsroom.vendors import contracts, reports, schemas, service
 
 router = APIRouter(prefix="/api/v1", tags=["vendors"])
 
@@ -86,3 +86,18 @@ def scorecard(
     (md, html, csv); 422 when the period ends before it starts."""
     card = reports.scorecard(session, actor=actor, slug=slug, since=since, until=until)
     return Response(reports.pack(card, format), media_type=reports.MEDIA[format])
+
+
+@router.get("/vendors/{slug}/contract", responses=errors(404))
+def contract(session: DbSession, actor: Actor, slug: str) -> schemas.ContractRead:
+    """The vendor's contract: its term, support level, renewal reminder and state."""
+    return contracts.read(contracts.get(session, actor=actor, slug=slug))
+
+
+@router.put("/vendors/{slug}/contract", responses=errors(404, 409))
+def set_contract(
+    session: DbSession, actor: Actor, slug: str, data: schemas.ContractIn
+) -> schemas.ContractRead:
+    """Record the contract or its renewal (operations managers); the reminder to renew is
+    timed anew. 422 when it ends before it starts, 409 from a stale version."""
+    return contracts.read(contracts.set_contract(session, actor=actor, slug=slug, data=data))

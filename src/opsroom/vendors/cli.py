@@ -1,5 +1,5 @@
-"""`opsroom vendor engage|engagements|acknowledge|dispute|settle|scorecard`: vendors held to
-their contracts."""
+"""`opsroom vendor engage|engagements|acknowledge|dispute|settle|scorecard|contract|
+contract-set`: vendors held to their contracts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.infra.errors import ValidationFailed
-from opsroom.vendors import reports, schemas, service
-from opsroom.vendors.domain import CreditStatus
+from opsroom.vendors import contracts, reports, schemas, service
+from opsroom.vendors.domain import CreditStatus, SupportLevel
 
 app = typer.Typer(help="Vendors engaged on incidents, held to their contracts.")
 
@@ -134,3 +134,49 @@ def _day(text: str, name: str) -> date:
         raise ValidationFailed(
             f"--{name} is a day: YYYY-MM-DD", fields={name: "YYYY-MM-DD"}
         ) from None
+
+
+def _contract_shown(read: schemas.ContractRead, as_json: bool) -> None:
+    emit(
+        read,
+        as_json,
+        lambda: out.print(
+            f"[bold]{read.vendor}[/] {read.starts_on} to {read.ends_on} · "
+            f"{read.support_level.value} support · {read.state.value} · "
+            f"renewal reminder on {read.reminder_on}"
+        ),
+    )
+
+
+@app.command("contract")
+def contract(slug: str, as_json: bool = JsonOption) -> None:
+    """SLUG's contract: its term, support level and renewal reminder."""
+    with unit_of_work() as session:
+        read = contracts.read(contracts.get(session, actor=actor(session), slug=slug))
+    _contract_shown(read, as_json)
+
+
+@app.command("contract-set")
+def contract_set(
+    slug: str,
+    starts: str = typer.Option(..., "--starts", help="first day, YYYY-MM-DD"),
+    ends: str = typer.Option(..., "--ends", help="last day, YYYY-MM-DD"),
+    support_level: SupportLevel = typer.Option(..., "--support-level"),
+    notice_days: int = typer.Option(90, "--notice-days", help="remind this many days before"),
+    owner: str = typer.Option("", "--owner", help="who renews it (an email)"),
+    version: int | None = typer.Option(None, "--version"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record SLUG's contract or its renewal; the reminder to renew is timed anew."""
+    with unit_of_work(write=True) as session:
+        data = schemas.ContractIn(
+            version=version,
+            starts_on=_day(starts, "starts"),
+            ends_on=_day(ends, "ends"),
+            support_level=support_level,
+            notice_days=notice_days,
+            owner=owner,
+        )
+        saved = contracts.set_contract(session, actor=actor(session), slug=slug, data=data)
+        read = contracts.read(saved)
+    _contract_shown(read, as_json)

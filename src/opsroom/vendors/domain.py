@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -194,3 +194,42 @@ def figures(facts: Sequence[EngagementFacts]) -> Figures:
         credits_owed=sum(f.credit for f in standing),
         credits_disputed=sum(f.credit_status is CreditStatus.DISPUTED for f in facts),
     )
+
+
+# --- contracts ----------------------------------------------------------------------------
+
+
+class SupportLevel(StrEnum):
+    BASIC = "basic"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+    ENTERPRISE = "enterprise"
+
+
+class ContractState(StrEnum):
+    NOT_STARTED = "not_started"
+    ACTIVE = "active"
+    RENEWAL_DUE = "renewal_due"  # inside its notice period
+    EXPIRED = "expired"
+
+
+def check_term(starts_on: date, ends_on: date) -> None:
+    if ends_on <= starts_on:
+        raise ValidationFailed(
+            "a contract ends after it starts", fields={"ends_on": "after starts_on"}
+        )
+
+
+def reminder_on(ends_on: date, notice_days: int) -> date:
+    """The day the renewal reminder goes out: the notice period before the contract ends."""
+    return ends_on - timedelta(days=notice_days)
+
+
+def contract_state(today: date, starts_on: date, ends_on: date, notice_days: int) -> ContractState:
+    if today < starts_on:
+        return ContractState.NOT_STARTED
+    if today > ends_on:
+        return ContractState.EXPIRED
+    if today >= reminder_on(ends_on, notice_days):
+        return ContractState.RENEWAL_DUE
+    return ContractState.ACTIVE

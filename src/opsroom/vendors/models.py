@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsroom.infra import clock
@@ -33,3 +33,18 @@ class VendorEngagement(Base):
     credit_status: Mapped[str] = mapped_column(String(20), default="none")
     dispute_note: Mapped[str] = mapped_column(Text, default="")
     settlement_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class VendorContract(Base):
+    """The contract a vendor is held to: its term, support level and renewal notice."""
+
+    __tablename__ = "vendor_contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(80), unique=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    support_level: Mapped[str] = mapped_column(String(20))
+    notice_days: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(320), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)

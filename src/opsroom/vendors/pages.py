@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.auth.domain import Action, Principal, decide
 from opsroom.infra import clock
-from opsroom.vendors import reports, schemas, service
+from opsroom.vendors import contracts, reports, schemas, service
+from opsroom.vendors.domain import SupportLevel
 from opsroom.web.pages import ANY_REFUSAL, Failure, Posted, attempt, parse_form, render, see_other
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -62,8 +64,43 @@ def scorecard(
     since: date | None = None,
     until: date | None = None,
 ) -> Response:
+    return _scorecard_page(request, session, actor, slug, since, until)
+
+
+def _scorecard_page(
+    request: Request,
+    session: DbSession,
+    actor: Principal,
+    slug: str,
+    since: date | None = None,
+    until: date | None = None,
+    failure: Failure | None = None,
+) -> Response:
     last = until or clock.now().date()
     first = since or last - DEFAULT_PERIOD
     card = reports.scorecard(session, actor=actor, slug=slug, since=first, until=last)
-    context = {"card": card, "formats": list(reports.Format)}
-    return render(request, session, "vendors/scorecard.html", context)
+    found = contracts.find(session, card.vendor)
+    context = {
+        "card": card,
+        "formats": list(reports.Format),
+        "contract": contracts.read(found) if found else None,
+        "support_levels": list(SupportLevel),
+        "govern": decide(actor, Action.GOVERN).allowed,
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "vendors/scorecard.html", context, status=status)
+
+
+@router.post("/vendors/{slug}/contract")
+def set_contract(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.ContractIn, form)
+        return contracts.set_contract(session, actor=actor, slug=slug, data=data)
+
+    outcome = attempt(session, "contract", form, change, answered=ANY_REFUSAL)
+    if isinstance(outcome, Failure):
+        return _scorecard_page(request, session, actor, slug, failure=outcome)
+    return see_other(f"/vendors/{slug}/scorecard#contract")

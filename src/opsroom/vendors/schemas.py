@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from opsroom.infra.apidoc import Input
-from opsroom.vendors.domain import CreditStatus, EngagementStatus
+from opsroom.vendors.domain import ContractState, CreditStatus, EngagementStatus, SupportLevel
 
 
 class EngagementIn(Input):
@@ -77,3 +77,30 @@ class ScorecardRead(BaseModel):
     credits_disputed: int
     currency: str
     rows: list[EngagementRead]
+
+
+class ContractIn(Input):
+    version: int | None = Field(default=None, description="the version loaded; none for a new one")
+    starts_on: date
+    ends_on: date
+    support_level: SupportLevel
+    notice_days: int = Field(
+        default=90, ge=1, le=730, description="remind this long before it ends"
+    )
+    owner: str = Field(
+        default="",
+        max_length=320,
+        description="who renews it; else the platforms' operations managers",
+    )
+
+
+class ContractRead(BaseModel):
+    vendor: str
+    starts_on: date
+    ends_on: date
+    support_level: SupportLevel
+    notice_days: int
+    owner: str
+    reminder_on: date
+    state: ContractState
+    version: int

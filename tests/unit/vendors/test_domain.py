@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -142,3 +142,20 @@ def test_a_scorecard_counts_compliance_repair_and_the_credits_that_stand() -> No
     assert domain.figures([]) == domain.Figures(
         0, domain.Compliance(0, 0), domain.Compliance(0, 0), None, 0, 0
     )
+
+
+def test_a_contract_is_due_for_renewal_inside_its_notice_period() -> None:
+    starts, ends = date(2026, 1, 1), date(2026, 12, 31)
+    assert domain.reminder_on(ends, 90) == date(2026, 10, 2)
+    states = [
+        domain.contract_state(day, starts, ends, 90)
+        for day in (date(2025, 12, 31), date(2026, 10, 1), date(2026, 10, 2), date(2027, 1, 1))
+    ]
+    assert states == [
+        domain.ContractState.NOT_STARTED,
+        domain.ContractState.ACTIVE,
+        domain.ContractState.RENEWAL_DUE,
+        domain.ContractState.EXPIRED,
+    ]
+    with pytest.raises(ValidationFailed, match="ends after it starts"):
+        domain.check_term(ends, starts)

@@ -1,4 +1,5 @@
-"""vendor engagements: a vendor engaged on an incident, its contract clock and credit
+"""vendor engagements (a vendor engaged on an incident, its contract clock and credit) and
+vendor contracts
 
 Revision ID: 0030
 Revises: 0024
@@ -51,9 +52,23 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_vendor_engagements_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_vendor_engagements_vendor"), ["vendor"], unique=False)
+    op.create_table(
+        "vendor_contracts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("vendor", sa.String(length=80), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("support_level", sa.String(length=20), nullable=False),
+        sa.Column("notice_days", sa.Integer(), nullable=False),
+        sa.Column("owner", sa.String(length=320), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vendor_contracts")),
+        sa.UniqueConstraint("vendor", name=op.f("uq_vendor_contracts_vendor")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("vendor_contracts")
     with op.batch_alter_table("vendor_engagements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vendor_engagements_vendor"))
         batch_op.drop_index(batch_op.f("ix_vendor_engagements_status"))
