@@ -20,6 +20,7 @@ from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
+from opsroom.demo import vendors as vendor_stories
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
 
@@ -70,6 +71,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     result.created.update(risk_register.load(session, actor=DEMO_ACTOR, now=clock.now()))
     if history:
         result.created["tickets"] = desk_demo.load(session, now=clock.now())
+        result.created.update(vendor_stories.load(session, now=clock.now()))
     return result.as_dict()
 
 

@@ -299,6 +299,11 @@ def settle(
     return engagement
 
 
+def engaged_ever(session: Session, *, vendor: str) -> bool:
+    query = select(VendorEngagement.id).where(VendorEngagement.vendor == vendor).limit(1)
+    return session.scalar(query) is not None
+
+
 def engagements(session: Session, *, actor: Principal, key: str) -> list[VendorEngagement]:
     """The vendors engaged on the incident (for a vendor contact: their own vendor's)."""
     incident = incidents.get(session, actor=actor, key=key)
