@@ -5,8 +5,6 @@ not. Recorded through the services with the clock moved to each moment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,15 +21,6 @@ from opsroom.vendors.domain import SupportLevel
 RESPONDER = Principal(name="responder@example.com", role=Role.RESPONDER)
 MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
 CONTACT = Principal(name="contact@payflow.example.com", role=Role.VENDOR_CONTACT, vendor="payflow")
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    previous = clock.use(clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.use(previous)
 
 
 @dataclass(frozen=True)
@@ -69,14 +58,14 @@ def _play(session: Session, story: Engagement, declared_at: datetime) -> None:
     data = incident_schemas.IncidentCreate(
         title=story.title, impact=1, urgency=story.urgency, services=[story.service]
     )
-    with _at(declared_at):
+    with clock.standing_at(declared_at):
         key = incidents.declare(session, actor=RESPONDER, data=data).key
-    with _at(declared_at + timedelta(minutes=5)):
+    with clock.standing_at(declared_at + timedelta(minutes=5)):
         choice = schemas.EngagementIn(vendor="payflow")
         engagement = service.engage(session, actor=RESPONDER, key=key, data=choice).id
-    with _at(declared_at + timedelta(minutes=5 + story.acknowledged_after)):
+    with clock.standing_at(declared_at + timedelta(minutes=5 + story.acknowledged_after)):
         service.acknowledge(session, actor=CONTACT, engagement_id=engagement)
-    with _at(declared_at + timedelta(minutes=5 + story.resolved_after)):
+    with clock.standing_at(declared_at + timedelta(minutes=5 + story.resolved_after)):
         move = incident_schemas.TransitionIn()
         incidents.transition(session, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=move)
 

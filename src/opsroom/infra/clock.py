@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 
@@ -37,3 +39,13 @@ def use(clock: Clock) -> Clock:
     global _clock
     previous, _clock = _clock, clock
     return previous
+
+
+@contextmanager
+def standing_at(moment: datetime) -> Iterator[None]:
+    """The clock standing at one moment while something is recorded (the demo's history)."""
+    previous = use(FrozenClock(moment))
+    try:
+        yield
+    finally:
+        use(previous)

@@ -15,7 +15,7 @@ from opsroom.catalog import service as catalog
 from opsroom.catalog.service import Vendor, VendorEscalationLevel
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import IncidentResolved, Priority, Status
+from opsroom.incidents.domain import OPEN, IncidentResolved, Priority, Status
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
@@ -29,7 +29,6 @@ from opsroom.vendors.models import VendorEngagement
 ESCALATION_TIMER = "vendor.escalate"
 WORKER = "opsroom-worker"
 SUBJECT = "vendor-engagement"
-CLOSED_INCIDENT = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
 def _timer_subject(engagement: VendorEngagement) -> str:
@@ -64,7 +63,7 @@ def engage(
     its escalation ladder hears of it."""
     require(actor, Action.WORK_INCIDENTS)
     incident = incidents.get(session, actor=actor, key=key)
-    if Status(incident.status) in CLOSED_INCIDENT:
+    if Status(incident.status) not in OPEN:
         raise Conflict(f"{incident.key} is {incident.status}: no vendor can be engaged on it")
     vendor = _vendor_of_incident(session, data.vendor, incident.service_slugs)
     if _open_engagement(session, incident.key, vendor.slug) is not None:
@@ -195,6 +194,8 @@ def escalate(session: Session, timer: Due) -> None:
     engagement = session.get(VendorEngagement, int(timer.subject.rsplit(":", 1)[1]))
     if engagement is None or engagement.status != EngagementStatus.ENGAGED:
         return
+    if Status(incidents.find(session, engagement.incident_key).status) not in OPEN:
+        return  # cancelled: no one is waiting for the vendor any more
     vendor = catalog.get_vendor(session, engagement.vendor)
     nxt = domain.next_level(engagement.level, len(vendor.escalation))
     if nxt is None:

@@ -75,6 +75,11 @@ def declared(session: Session, services: list[str] | None = None) -> str:
     return incidents.declare(session, actor=ACTOR, data=data).key
 
 
+def resolve(session: Session, key: str) -> None:
+    move = incident_schemas.TransitionIn()
+    incidents.transition(session, actor=ACTOR, key=key, move=Transition.RESOLVE, data=move)
+
+
 def engage(session: Session, key: str, vendor: str = "payflow") -> schemas.EngagementRead:
     found = service.engage(session, actor=ACTOR, key=key, data=schemas.EngagementIn(vendor=vendor))
     return service.read(found)
@@ -158,13 +163,7 @@ def test_resolving_the_incident_stops_the_resolution_clock(
         engagement = engage(s, incident).id
     frozen_clock.advance(timedelta(minutes=150))
     with session_scope(settings) as s:
-        incidents.transition(
-            s,
-            actor=ACTOR,
-            key=incident,
-            move=Transition.RESOLVE,
-            data=incident_schemas.TransitionIn(),
-        )
+        resolve(s, incident)
     frozen_clock.advance(timedelta(hours=1))
     with session_scope(settings) as s:
         read = service.read(service.get(s, actor=ACTOR, engagement_id=engagement))
@@ -184,13 +183,7 @@ def test_a_credit_is_disputed_with_a_note_and_settled_audited(
             service.dispute(s, actor=ACTOR, engagement_id=engagement, data=DISPUTE)
     frozen_clock.advance(timedelta(minutes=30))
     with session_scope(settings) as s:
-        incidents.transition(
-            s,
-            actor=ACTOR,
-            key=incident,
-            move=Transition.RESOLVE,
-            data=incident_schemas.TransitionIn(),
-        )
+        resolve(s, incident)
     with session_scope(settings) as s:
         service.dispute(s, actor=ACTOR, engagement_id=engagement, data=DISPUTE)
         with pytest.raises(Forbidden):
@@ -218,16 +211,25 @@ def test_refusals_change_nothing(settings: Settings, incident: str) -> None:
     with session_scope(settings) as s:
         with pytest.raises(Conflict) as twice:
             engage(s, incident)
-        incidents.transition(
-            s,
-            actor=ACTOR,
-            key=incident,
-            move=Transition.RESOLVE,
-            data=incident_schemas.TransitionIn(),
-        )
+        resolve(s, incident)
     assert "already engaged" in twice.value.message
     with session_scope(settings) as s:
         with pytest.raises(Conflict) as resolved:
             engage(s, incident)
         assert len(service.engagements(s, actor=ACTOR, key=incident)) == 1
     assert "resolved" in resolved.value.message
+
+
+def test_a_cancelled_incident_climbs_no_further(
+    settings: Settings, incident: str, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        engage(s, incident)
+        move = incident_schemas.TransitionIn()
+        incidents.transition(s, actor=ACTOR, key=incident, move=Transition.CANCEL, data=move)
+    frozen_clock.advance(timedelta(minutes=16))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        assert notified(s, "duty@payflow.example.com") == 0
+        with pytest.raises(Conflict, match="cancelled"):
+            engage(s, incident, vendor="payflow")

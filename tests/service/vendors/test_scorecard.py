@@ -8,11 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
 
-from opsroom.incidents import schemas as incident_schemas
-from opsroom.incidents import service as incidents
-from opsroom.incidents.domain import Transition
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
@@ -20,19 +16,9 @@ from opsroom.infra.errors import ValidationFailed
 from opsroom.vendors import reports, service
 from tests.conftest import TEST_NOW
 from tests.factories import ACTOR
-from tests.service.vendors.test_engagements import declared, engage, vendor_platform
+from tests.service.vendors.test_engagements import declared, engage, resolve, vendor_platform
 
 TODAY = TEST_NOW.date()
-
-
-def resolve(s: Session, key: str) -> None:
-    incidents.transition(
-        s,
-        actor=ACTOR,
-        key=key,
-        move=Transition.RESOLVE,
-        data=incident_schemas.TransitionIn(),
-    )
 
 
 @pytest.fixture
