@@ -21,6 +21,7 @@ def vendor_panel(session: Session, actor: Principal, key: str) -> Mapping[str, A
     may_engage = decide(actor, Action.WORK_INCIDENTS).allowed
     return {
         "vendor_engagements": [vendors_service.read(e) for e in engaged],
+        "may_acknowledge": decide(actor, Action.POST_UPDATES, vendor=actor.vendor).allowed,
         "engageable": vendors_service.engageable(session, actor=actor, key=key)
         if may_engage
         else [],
