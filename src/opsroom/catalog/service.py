@@ -28,6 +28,8 @@ from opsroom.catalog.models import (
     SquadMember,
     VendorService,
 )
+from opsroom.catalog.models import Vendor as Vendor
+from opsroom.catalog.models import VendorEscalationLevel as VendorEscalationLevel
 from opsroom.catalog.records import (
     JOURNEY,
     PLATFORM,

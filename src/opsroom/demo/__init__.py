@@ -22,6 +22,7 @@ from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
 from opsroom.demo import slos as demo_slos
+from opsroom.demo import vendors as vendor_stories
 from opsroom.demo import webhooks as webhook_history
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound
@@ -107,6 +108,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
             session, actor=DEMO_ACTOR, now=clock.now()
         )
         result.created.update(demo_slos.load(session, actor=DEMO_ACTOR, now=clock.now()))
+        result.created.update(vendor_stories.load(session, now=clock.now()))
     return result.as_dict()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -256,7 +255,7 @@ def _synthetics(now: datetime) -> Iterator[Send]:
 def _windows(session: Session, actor: Principal, now: datetime) -> None:
     """The maintenance window and the silence the traffic above runs into."""
     upgrade = (now - timedelta(days=5)).replace(hour=21, minute=0, second=0, microsecond=0)
-    with _at(upgrade - timedelta(days=1)):
+    with clock.standing_at(upgrade - timedelta(days=1)):
         alerts.schedule_maintenance(
             session,
             actor=actor,
@@ -267,7 +266,7 @@ def _windows(session: Session, actor: Principal, now: datetime) -> None:
                 comment="PostgreSQL 16.4 minor upgrade of the finance cluster",
             ),
         )
-    with _at(now - timedelta(hours=21)):
+    with clock.standing_at(now - timedelta(hours=21)):
         alerts.create_silence(
             session,
             actor=actor,
@@ -277,16 +276,6 @@ def _windows(session: Session, actor: Principal, now: datetime) -> None:
                 comment="Known: the LDAP directory is being decommissioned; sync lag is expected",
             ),
         )
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    """The clock standing at one moment while something is recorded."""
-    previous = clock.use(clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.use(previous)
 
 
 def load(session: Session, *, actor: Principal, now: datetime) -> int:
@@ -299,7 +288,7 @@ def load(session: Session, *, actor: Principal, now: datetime) -> int:
         pass
     now = now.astimezone(UTC)
     integrations = {}
-    with _at(now - timedelta(days=35)):
+    with clock.standing_at(now - timedelta(days=35)):
         for data in INTEGRATIONS:
             integrations[data.slug] = alerts.create_integration(session, actor=actor, data=data)[1]
     _windows(session, actor, now)
@@ -307,7 +296,7 @@ def load(session: Session, *, actor: Principal, now: datetime) -> int:
     traffic = (*_flapping(rng, now), *_storm(now), *_suppressed(now), *_payflow(now))
     sends = sorted((s for s in (*traffic, *_synthetics(now)) if s.at <= now), key=lambda s: s.at)
     for send in sends:
-        with _at(send.at):
+        with clock.standing_at(send.at):
             alerts.ingest(
                 session,
                 integration=integrations[send.integration],

@@ -7,8 +7,6 @@ at each step, and loaded once (nothing happens when changes exist)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -106,15 +104,6 @@ def peak(today: date) -> tuple[date, date]:
     raise AssertionError("unreachable: this year's peak ends next year")
 
 
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    previous = clock.use(clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.use(previous)
-
-
 def _leads(session: Session, squads: list[str]) -> list[Principal]:
     """The squad leads named in the catalog, as the approvers they are."""
     return [
@@ -181,7 +170,7 @@ def _play(session: Session, story: Story, now: datetime) -> None:
         if story.type is ChangeType.STANDARD
         else None,
     )
-    with _at(min(start, now) - timedelta(days=2)):
+    with clock.standing_at(min(start, now) - timedelta(days=2)):
         key = changes.create(session, actor=MANAGER, data=data).key
         if story.ends_as is Status.DRAFT:
             return
@@ -194,13 +183,13 @@ def _play(session: Session, story: Story, now: datetime) -> None:
 def _run(session: Session, key: str, story: Story, start: datetime, end: datetime) -> None:
     if story.ends_as in (Status.APPROVED, Status.SUBMITTED, Status.DRAFT):
         return
-    with _at(start - timedelta(hours=20)):
+    with clock.standing_at(start - timedelta(hours=20)):
         _move(session, key, Transition.SCHEDULE)
     if story.ends_as is Status.SCHEDULED:
         return
     moves = ENDINGS.get(story.ends_as, LATER)
     for i, move in enumerate(moves):
-        with _at(start if i == 0 else end):
+        with clock.standing_at(start if i == 0 else end):
             _move(session, key, move)
 
 
@@ -243,7 +232,7 @@ def _causes(session: Session, now: datetime) -> None:
         )
         if incident.status in CAUSED:
             cause = schemas.CauseIn(incident=incident.key)
-            with _at(incident.resolved_at or now):
+            with clock.standing_at(incident.resolved_at or now):
                 changes.mark_cause(session, actor=MANAGER, key=deployed.key, data=cause)
 
 
@@ -252,7 +241,7 @@ def load(session: Session, *, now: datetime) -> int:
     if changes.search(session, actor=MANAGER, limit=1).items:
         return 0
     now = now.astimezone(UTC)
-    with _at(now - timedelta(days=60)):
+    with clock.standing_at(now - timedelta(days=60)):
         _freeze(session, now)
         for template in TEMPLATES:
             governance.create_template(session, actor=MANAGER, data=template)

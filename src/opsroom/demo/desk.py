@@ -5,8 +5,6 @@ with the clock moved to each moment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,15 +19,6 @@ from opsroom.infra import clock
 from opsroom.notify import service as notify
 
 AGENT = Principal(name="responder@example.com", role=Role.RESPONDER)
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    previous = clock.use(clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.use(previous)
 
 
 @dataclass(frozen=True)
@@ -140,14 +129,14 @@ def _play(session: Session, story: Story, opened_at: datetime) -> None:
         service=story.service,
         priority=story.priority,
     )
-    with _at(opened_at):
+    with clock.standing_at(opened_at):
         key = desk.open_ticket(session, actor=AGENT, data=data).key
     if story.reply_after is not None:
-        with _at(opened_at + timedelta(minutes=story.reply_after)):
+        with clock.standing_at(opened_at + timedelta(minutes=story.reply_after)):
             reply = schemas.MessageIn(body="Thanks for reporting this; we are on it.")
             desk.add_message(session, actor=AGENT, key=key, data=reply)
     if story.resolve_after is not None:
-        with _at(opened_at + timedelta(minutes=story.resolve_after)):
+        with clock.standing_at(opened_at + timedelta(minutes=story.resolve_after)):
             moved = schemas.TicketMove()
             desk.transition(session, actor=AGENT, key=key, move=Transition.RESOLVE, data=moved)
             if story.score is not None:
@@ -177,7 +166,9 @@ def _affected_by_open_major(session: Session, now: datetime) -> None:
             service=incident.service_slugs[0],
             priority=Priority.P2,
         )
-        with _at(max(incident.detected_at, now - timedelta(minutes=30)) + timedelta(minutes=n)):
+        with clock.standing_at(
+            max(incident.detected_at, now - timedelta(minutes=30)) + timedelta(minutes=n)
+        ):
             key = desk.open_ticket(session, actor=AGENT, data=data).key
             same = schemas.EscalationIn(incident=incident.key)
             desk.escalate(session, actor=AGENT, key=key, data=same)

@@ -5,8 +5,6 @@ with the clock moved to each moment, like the incident history it follows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -37,15 +35,6 @@ REVIEWER = Principal(
 MANAGER = Principal(
     name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=PROCUREMENT_MANAGER
 )
-
-
-@contextmanager
-def _at(moment: datetime) -> Iterator[None]:
-    previous = clock.use(clock.FrozenClock(moment))
-    try:
-        yield
-    finally:
-        clock.use(previous)
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -231,7 +220,7 @@ def _review(session: Session, key: str, index: int, published: bool) -> int:
     review = reviews.get(session, actor=REVIEWER, key=key)
     resolved = reviews.read(session, review).facts.timestamps["resolved_at"] or clock.now()
     raised = 0
-    with _at(resolved + timedelta(days=2)):
+    with clock.standing_at(resolved + timedelta(days=2)):
         reviews.update(
             session,
             actor=REVIEWER,
@@ -251,7 +240,7 @@ def _review(session: Session, key: str, index: int, published: bool) -> int:
             if published and (index + offset) % 3 != 2:
                 _complete(session, item.key, verify=True)
     if published:
-        with _at(resolved + timedelta(days=3 + index % 5)):
+        with clock.standing_at(resolved + timedelta(days=3 + index % 5)):
             reviews.transition(
                 session,
                 actor=REVIEWER,
@@ -296,7 +285,7 @@ def _squad_items(session: Session, now: datetime) -> int:
             source_key=ref,
             due_on=(now + timedelta(days=due_in)).date(),
         )
-        with _at(now - timedelta(days=30)):
+        with clock.standing_at(now - timedelta(days=30)):
             item = actions.create(session, actor=MANAGER, data=data)
     actions.transition(
         session,
@@ -321,7 +310,7 @@ def load(session: Session, *, actor: Principal, now: datetime) -> dict[str, int]
     # now), the rest are published.
     for index, key in enumerate(waiting):
         counts["action items"] += _review(session, key, index, published=index > 1)
-    with _at(now - timedelta(days=60)):
+    with clock.standing_at(now - timedelta(days=60)):
         for spec in PROBLEMS:
             _problem(session, actor, spec)
             counts["problems"] += 1

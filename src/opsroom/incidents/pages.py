@@ -209,7 +209,9 @@ def _engaged_detail(
 ) -> Response:
     """What a vendor contact sees of an incident their vendor is engaged on."""
     incident = incidents.read(session, incidents.get(session, actor=actor, key=key))
+    panels: Panels = request.app.state.incident_panels
     context = {
+        **panels(session, actor, key),
         "incident": incident,
         "slas": [(sla, sla.state) for sla in incident.sla],
         "updates": incidents.status_updates(session, actor=actor, key=key),

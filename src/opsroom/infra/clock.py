@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 
@@ -42,3 +44,13 @@ def use(clock: Clock) -> Clock:
 def midnight(day: date) -> datetime:
     """The moment a UTC day begins: when a timer for that day runs."""
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@contextmanager
+def standing_at(moment: datetime) -> Iterator[None]:
+    """The clock standing at one moment while something is recorded (the demo's history)."""
+    previous = use(FrozenClock(moment))
+    try:
+        yield
+    finally:
+        use(previous)

@@ -164,6 +164,8 @@ class NoticeKind(StrEnum):
     ISSUE_OVERDUE = "issue.overdue"
     TICKET_UPDATE = "ticket.update"
     TICKET_SURVEY = "ticket.survey"
+    VENDOR_ESCALATION = "vendor.escalation"
+    VENDOR_CONTRACT_RENEWAL = "vendor.contract_renewal"
 
 
 @dataclass(frozen=True)

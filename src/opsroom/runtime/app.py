@@ -64,6 +64,8 @@ from opsroom.search import api as search_api
 from opsroom.search import pages as search_pages
 from opsroom.slos import api as slos_api
 from opsroom.slos import pages as slos_pages
+from opsroom.vendors import api as vendors_api
+from opsroom.vendors import pages as vendors_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
 
 log = logging.getLogger("opsroom")
@@ -86,6 +88,7 @@ API_ROUTERS = (
     actions_api.router,
     risks_api.router,
     slos_api.router,
+    vendors_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -112,6 +115,8 @@ PAGE_ROUTERS = (
     actions_pages.router,
     risks_pages.router,
     slos_pages.router,
+    vendors_pages.router,
+    vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
     setup_pages.router,

@@ -33,6 +33,7 @@ from opsroom.risks import cli as risks_cli
 from opsroom.runtime import wiring
 from opsroom.search import cli as search_cli
 from opsroom.slos import cli as slos_cli
+from opsroom.vendors import cli as vendors_cli
 
 app = typer.Typer(
     help="opsroom: run a platform's operations in one place.",
@@ -69,6 +70,8 @@ app.command("search")(search_cli.search)
 app.add_typer(notify_cli.subscription_app, name="subscription")
 app.add_typer(notify_cli.contact_app, name="contact-method")
 app.add_typer(notify_cli.rule_app, name="notification-rule")
+# `opsroom vendor`: the catalog's vendor records and the engagements that hold them to contract.
+catalog_cli.APPS["vendor"].registered_commands.extend(vendors_cli.app.registered_commands)
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 

@@ -18,6 +18,7 @@ from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
 from opsroom.slos import models as slo_models
+from opsroom.vendors import models as vendor_models
 
 MODEL_MODULES = (
     action_models,
@@ -37,5 +38,6 @@ MODEL_MODULES = (
     slo_models,
     notify_models,
     oncall_models,
+    vendor_models,
 )
 metadata = Base.metadata

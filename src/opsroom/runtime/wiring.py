@@ -36,6 +36,8 @@ from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
 from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
+from opsroom.vendors import contracts as vendor_contracts
+from opsroom.vendors import service as vendors
 
 REACTIONS: events.Reactions = {
     IncidentDeclared: (
@@ -50,6 +52,7 @@ REACTIONS: events.Reactions = {
         recurrence.detect_on_resolve,
         incident_news.resolved,
         risk_links.record_downtime,
+        vendors.stop_on_resolve,
     ),
     IncidentMoved: (oncall.stop_when_answered,),
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
@@ -73,6 +76,8 @@ TIMERS: jobs.Kinds = {
     desk.SLA_TIMER: jobs.each(desk.check_sla),
     anomalies.POLL_TIMER: jobs.each(polling.poll),
     slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
+    vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
+    vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
 }
 
 

@@ -27,6 +27,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "problems.recurrence.detect_on_resolve",
             "notify.incident_news.resolved",
             "risks.links.record_downtime",
+            "vendors.service.stop_on_resolve",
         ],
         "IncidentMoved": ["oncall.escalation.stop_when_answered"],
         "StatusUpdatePosted": [
@@ -60,6 +61,8 @@ def test_each_timer_kind_has_one_handler() -> None:
         "review.due",
         "risk.acceptance_expires",
         "slo.evaluate",
+        "vendor.contract_renewal",
+        "vendor.escalate",
     ]
     assert batched == {"oncall.escalate"}
 

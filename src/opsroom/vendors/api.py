@@ -1,0 +1,103 @@
+"""/api/v1/vendor-engagements: engaging a vendor on an incident, its contract clock, the
+vendor's acknowledgement and the credit disputes; /api/v1/vendors/{slug}/scorecard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Response, status
+
+from opsroom.auth.deps import Actor, DbSession
+from opsroom.infra.apidoc import errors
+from opsroom.vendors import contracts, reports, schemas, service
+
+router = APIRouter(prefix="/api/v1", tags=["vendors"])
+
+
+@router.get("/vendor-engagements", responses=errors(404))
+def list_engagements(
+    session: DbSession, actor: Actor, incident: str
+) -> list[schemas.EngagementRead]:
+    """The vendors engaged on the incident, each with its response and resolution verdicts."""
+    return [service.read(e) for e in service.engagements(session, actor=actor, key=incident)]
+
+
+@router.post(
+    "/vendor-engagements",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(404, 409),
+)
+def engage(
+    session: DbSession, actor: Actor, data: schemas.EngagementRequest
+) -> schemas.EngagementRead:
+    """Engage a vendor running or supporting one of the incident's services: its contract
+    clock starts and its escalation ladder climbs until it acknowledges. Refused (422) for a
+    vendor that supports none of them, (409) twice or on a resolved incident."""
+    engagement = service.engage(session, actor=actor, key=data.incident, data=data)
+    return service.read(engagement)
+
+
+@router.get("/vendor-engagements/{engagement_id}", responses=errors(404))
+def show(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+    return service.read(service.get(session, actor=actor, engagement_id=engagement_id))
+
+
+@router.post("/vendor-engagements/{engagement_id}/acknowledge", responses=errors(404, 409))
+def acknowledge(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+    """The vendor responds: the response clock stops, the ladder climbs no further."""
+    found = service.acknowledge(session, actor=actor, engagement_id=engagement_id)
+    return service.read(found)
+
+
+@router.post("/vendor-engagements/{engagement_id}/dispute", responses=errors(404, 409))
+def dispute(
+    session: DbSession, actor: Actor, engagement_id: int, data: schemas.DisputeIn
+) -> schemas.EngagementRead:
+    """Contest the service credit owed, with a note; 409 unless a credit is owed."""
+    found = service.dispute(session, actor=actor, engagement_id=engagement_id, data=data)
+    return service.read(found)
+
+
+@router.post("/vendor-engagements/{engagement_id}/settle", responses=errors(404, 409))
+def settle(
+    session: DbSession, actor: Actor, engagement_id: int, data: schemas.SettlementIn
+) -> schemas.EngagementRead:
+    """Settle a disputed credit as upheld or waived, with a note (operations managers)."""
+    found = service.settle(session, actor=actor, engagement_id=engagement_id, data=data)
+    return service.read(found)
+
+
+@router.get(
+    "/vendors/{slug}/scorecard",
+    responses={
+        **errors(404),
+        200: {"content": {media: {} for media in reports.MEDIA.values()}},
+    },
+)
+def scorecard(
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    since: date,
+    until: date,
+    format: reports.Format = reports.Format.JSON,
+) -> Response:
+    """The vendor's scorecard for the days `since` to `until`, as JSON or as a review pack
+    (md, html, csv); 422 when the period ends before it starts."""
+    card = reports.scorecard(session, actor=actor, slug=slug, since=since, until=until)
+    return Response(reports.pack(card, format), media_type=reports.MEDIA[format])
+
+
+@router.get("/vendors/{slug}/contract", responses=errors(404))
+def contract(session: DbSession, actor: Actor, slug: str) -> schemas.ContractRead:
+    """The vendor's contract: its term, support level, renewal reminder and state."""
+    return contracts.read(contracts.get(session, actor=actor, slug=slug))
+
+
+@router.put("/vendors/{slug}/contract", responses=errors(404, 409))
+def set_contract(
+    session: DbSession, actor: Actor, slug: str, data: schemas.ContractIn
+) -> schemas.ContractRead:
+    """Record the contract or its renewal (operations managers); the reminder to renew is
+    timed anew. 422 when it ends before it starts, 409 from a stale version."""
+    return contracts.read(contracts.set_contract(session, actor=actor, slug=slug, data=data))

@@ -1,0 +1,187 @@
+"""A vendor's scorecard for a period (engagements, response and resolution compliance, MTTR
+on its incidents, credits) and its review pack as Markdown, HTML, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
+from opsroom.incidents import service as incidents
+from opsroom.infra.errors import ValidationFailed
+from opsroom.vendors import domain, schemas, service
+from opsroom.vendors.domain import CreditStatus
+from opsroom.vendors.models import VendorEngagement
+
+
+class Format(StrEnum):
+    MD = "md"
+    HTML = "html"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _repair_minutes(session: Session, key: str) -> float | None:
+    incident = incidents.find(session, key)
+    if incident.resolved_at is None:
+        return None
+    return (incident.resolved_at - incident.detected_at) / timedelta(minutes=1)
+
+
+def _facts(session: Session, engagement: VendorEngagement) -> domain.EngagementFacts:
+    read = service.read(engagement)
+    return domain.EngagementFacts(
+        response=domain.Verdict(read.response.met, read.response.minutes_over),
+        resolution=domain.Verdict(read.resolution.met, read.resolution.minutes_over),
+        credit=engagement.credit,
+        credit_status=CreditStatus(engagement.credit_status),
+        minutes_to_repair=_repair_minutes(session, engagement.incident_key),
+    )
+
+
+def _compliance(compliance: domain.Compliance) -> schemas.ComplianceRead:
+    return schemas.ComplianceRead(
+        met=compliance.met, breached=compliance.breached, percent=compliance.percent
+    )
+
+
+def scorecard(
+    session: Session, *, actor: Principal, slug: str, since: date, until: date
+) -> schemas.ScorecardRead:
+    """The vendor's engagements begun from `since` to `until` (both days included)."""
+    vendor = catalog.get_vendor(session, slug)
+    require(actor, Action.READ, vendor=vendor.slug)
+    if until < since:
+        raise ValidationFailed("the period ends before it starts", fields={"until": "before since"})
+    query = select(VendorEngagement).where(
+        VendorEngagement.vendor == vendor.slug,
+        VendorEngagement.engaged_at >= _midnight(since),
+        VendorEngagement.engaged_at < _midnight(until + timedelta(days=1)),
+    )
+    found = list(session.scalars(query.order_by(VendorEngagement.engaged_at)))
+    figures = domain.figures([_facts(session, e) for e in found])
+    return schemas.ScorecardRead(
+        vendor=vendor.slug,
+        name=vendor.name,
+        since=since,
+        until=until,
+        engagements=figures.engagements,
+        response=_compliance(figures.response),
+        resolution=_compliance(figures.resolution),
+        mttr_minutes=figures.mttr_minutes,
+        credits_owed=figures.credits_owed,
+        credits_disputed=figures.credits_disputed,
+        currency=str(vendor.sla_terms.get("currency", "")),
+        rows=[service.read(e) for e in found],
+    )
+
+
+def _percent(compliance: schemas.ComplianceRead) -> str:
+    shown = "n/a" if compliance.percent is None else f"{compliance.percent}%"
+    return f"{shown} ({compliance.met} met, {compliance.breached} breached)"
+
+
+def _verdict(verdict: schemas.VerdictRead) -> str:
+    if verdict.met is None:
+        return "no target" if verdict.due_at is None else "running"
+    return "met" if verdict.met else f"breached by {verdict.minutes_over} min"
+
+
+def _summary(card: schemas.ScorecardRead) -> list[tuple[str, str]]:
+    mttr = "n/a" if card.mttr_minutes is None else f"{card.mttr_minutes} min"
+    return [
+        ("Engagements", str(card.engagements)),
+        ("Response compliance", _percent(card.response)),
+        ("Resolution compliance", _percent(card.resolution)),
+        ("MTTR on its incidents", mttr),
+        ("Service credits owed", f"{card.credits_owed} {card.currency}".strip()),
+        ("Credits disputed", str(card.credits_disputed)),
+    ]
+
+
+ROW_HEADINGS = ["incident", "priority", "engaged at", "response", "resolution", "credit", "status"]
+
+
+def _row(r: schemas.EngagementRead) -> list[str]:
+    return [
+        r.incident,
+        r.priority,
+        r.engaged_at.isoformat(),
+        _verdict(r.response),
+        _verdict(r.resolution),
+        str(r.credit),
+        r.credit_status.value,
+    ]
+
+
+def _title(card: schemas.ScorecardRead) -> str:
+    return f"{card.name} scorecard, {card.since} to {card.until}"
+
+
+def _markdown(card: schemas.ScorecardRead) -> str:
+    lines = [f"# {_title(card)}", "", "| figure | value |", "| --- | --- |"]
+    lines += [f"| {name} | {value} |" for name, value in _summary(card)]
+    lines += ["", "| " + " | ".join(ROW_HEADINGS) + " |", "|" + " --- |" * len(ROW_HEADINGS)]
+    lines += ["| " + " | ".join(_row(r)) + " |" for r in card.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _html_table(headings: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(card: schemas.ScorecardRead) -> str:
+    title = html.escape(_title(card))
+    summary = _html_table(["figure", "value"], [list(pair) for pair in _summary(card)])
+    rows = _html_table(ROW_HEADINGS, [_row(r) for r in card.rows])
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"</head><body><h1>{title}</h1>{summary}{rows}</body></html>\n"
+    )
+
+
+def _csv(card: schemas.ScorecardRead) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ROW_HEADINGS)
+    writer.writerows(_row(r) for r in card.rows)
+    return buffer.getvalue()
+
+
+def _json(card: schemas.ScorecardRead) -> str:
+    return card.model_dump_json(indent=2) + "\n"
+
+
+RENDERERS: dict[Format, Callable[[schemas.ScorecardRead], str]] = {
+    Format.MD: _markdown,
+    Format.HTML: _html,
+    Format.CSV: _csv,
+    Format.JSON: _json,
+}
+MEDIA = {
+    Format.MD: "text/markdown",
+    Format.HTML: "text/html",
+    Format.CSV: "text/csv",
+    Format.JSON: "application/json",
+}
+
+
+def pack(card: schemas.ScorecardRead, fmt: Format) -> str:
+    """The scorecard as a review pack in `fmt`."""
+    return RENDERERS[fmt](card)

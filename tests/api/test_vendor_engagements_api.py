@@ -1,0 +1,199 @@
+"""Vendors engaged on incidents over HTTP and on the incident's page: the happy path, the
+vendor contact acknowledging from their own view, and the refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsroom.auth.domain import Role
+from opsroom.infra.config import Settings
+from tests.api.conftest import created
+from tests.api.test_web_auth import browser, page_token, person, sign_in
+from tests.conftest import bearer_for, client_as
+
+HTML = {"Accept": "text/html"}
+LADDER = [
+    {"level": 1, "contact": "Desk", "email": "desk@cloudco.example", "response_minutes": 15},
+    {
+        "level": 2,
+        "contact": "Account manager",
+        "email": "am@cloudco.example",
+        "response_minutes": 60,
+    },
+]
+
+
+@pytest.fixture
+def api(catalog_client: TestClient) -> TestClient:
+    for slug, service in (("cloudco", "db"), ("edgeco", "gateway")):
+        vendor = {
+            "slug": slug,
+            "name": slug.title(),
+            "escalation": LADDER,
+            "sla_terms": {"response_minutes": {"P1": 10}},
+            "services": [{"service": service}],
+        }
+        created(catalog_client, "/api/v1/vendors", vendor)
+    return catalog_client
+
+
+def declared(api: TestClient) -> str:
+    body = {"title": "Database down", "impact": 1, "urgency": 1, "services": ["db"]}
+    key: str = created(api, "/api/v1/incidents", body)["key"]
+    return key
+
+
+def engaged(api: TestClient, key: str, vendor: str = "cloudco") -> dict[str, Any]:
+    return created(api, "/api/v1/vendor-engagements", {"incident": key, "vendor": vendor})
+
+
+def test_a_vendor_is_engaged_and_listed_with_its_clock(api: TestClient) -> None:
+    key = declared(api)
+    engagement = engaged(api, key)
+    assert (engagement["vendor"], engagement["status"], engagement["level"]) == (
+        "cloudco",
+        "engaged",
+        1,
+    )
+    assert engagement["response"]["met"] is None
+    listed = api.get(f"/api/v1/vendor-engagements?incident={key}").json()
+    assert [e["id"] for e in listed] == [engagement["id"]]
+    page = api.get(f"/incidents/{key}", headers=HTML).text
+    assert "Vendors engaged" in page and "Engage vendor" in page
+
+
+def test_refusals_are_clear_and_change_nothing(api: TestClient) -> None:
+    key = declared(api)
+    path = "/api/v1/vendor-engagements"
+    outside = api.post(path, json={"incident": key, "vendor": "edgeco"})
+    assert outside.status_code == 422
+    assert outside.json()["error"]["fields"] == {
+        "vendor": "Edgeco supports none of the incident's services"
+    }
+    assert api.post(path, json={"incident": key, "vendor": ""}).status_code == 422
+    assert api.post(path, json={"incident": key, "vendor": "nobody"}).status_code == 422
+    assert api.post(path, json={"incident": "INC-99", "vendor": "cloudco"}).status_code == 404
+    engaged(api, key)
+    twice = api.post(path, json={"incident": key, "vendor": "cloudco"})
+    assert twice.status_code == 409
+    assert "already engaged" in twice.json()["error"]["message"]
+    api.post(f"/api/v1/incidents/{key}/resolve", json={})
+    resolved = api.post(path, json={"incident": key, "vendor": "cloudco"})
+    assert resolved.status_code == 409
+    assert len(api.get(f"{path}?incident={key}").json()) == 1
+    assert api.post("/api/v1/vendor-engagements/999/acknowledge").status_code == 404
+    engagement = api.get(f"{path}?incident={key}").json()[0]["id"]
+    nothing_owed = api.post(f"{path}/{engagement}/dispute", json={"note": "we were on time"})
+    assert nothing_owed.status_code == 409
+    assert "cannot be disputed" in nothing_owed.json()["error"]["message"]
+    blank = api.post(f"{path}/{engagement}/dispute", json={"note": ""})
+    assert list(blank.json()["error"]["fields"]) == ["note"]
+    wrong = api.post(f"{path}/{engagement}/settle", json={"outcome": "upheld", "note": "it stands"})
+    assert wrong.status_code == 409
+
+
+def test_a_refused_engage_form_says_why_beside_the_form(api: TestClient) -> None:
+    key = declared(api)
+    page = api.post(
+        f"/incidents/{key}/vendor-engagements",
+        data={"vendor": "edgeco"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert page.status_code == 422
+    assert "supports none of the incident" in page.text
+    saved = api.post(
+        f"/incidents/{key}/vendor-engagements",
+        data={"vendor": "cloudco"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, f"/incidents/{key}#vendors")
+
+
+def test_the_vendor_contact_acknowledges_from_their_own_view(
+    settings: Settings, api: TestClient
+) -> None:
+    key = declared(api)
+    engagement = engaged(api, key)["id"]
+    other = bearer_for(settings, "v@edgeco.example", Role.VENDOR_CONTACT, vendor="edgeco")
+    with client_as(settings, other) as outsider:
+        refused = outsider.get(f"/api/v1/vendor-engagements/{engagement}")
+    assert refused.status_code == 404
+    person(settings, "v@cloudco.example", Role.VENDOR_CONTACT, vendor="cloudco")
+    with browser(settings) as vendor:
+        sign_in(vendor, "v@cloudco.example")
+        view = vendor.get(f"/incidents/{key}")
+        assert f"/vendor-engagements/{engagement}/acknowledge" in view.text
+        assert "Engage vendor" not in view.text
+        path = f"/vendor-engagements/{engagement}/acknowledge"
+        form = {"csrf_token": page_token(view)}
+        done = vendor.post(path, data=form, follow_redirects=False)
+        again = vendor.post(path, data=form, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, f"/incidents/{key}#vendors")
+    assert again.status_code == 409
+    assert "already acknowledged" in again.text
+    read = api.get(f"/api/v1/vendor-engagements/{engagement}").json()
+    assert (read["status"], read["acknowledged_by"], read["response"]["met"]) == (
+        "acknowledged",
+        "v@cloudco.example",
+        True,
+    )
+
+
+def test_the_scorecard_page_and_its_review_packs(settings: Settings, api: TestClient) -> None:
+    key = declared(api)
+    engaged(api, key)
+    api.post(f"/api/v1/incidents/{key}/resolve", json={})
+    day = "2026-11-02"  # TEST_NOW's day
+    path = f"/api/v1/vendors/cloudco/scorecard?since={day}&until={day}"
+    card = api.get(path).json()
+    assert (card["engagements"], card["response"]["breached"]) == (1, 0)
+    packed = api.get(f"{path}&format=csv")
+    assert packed.headers["content-type"].startswith("text/csv")
+    assert packed.text.splitlines()[1].startswith(f"{key},P1,")
+    backwards = api.get(f"/api/v1/vendors/cloudco/scorecard?since={day}&until=2026-11-01")
+    assert backwards.status_code == 422
+    assert api.get(f"/api/v1/vendors/nobody/scorecard?since={day}&until={day}").status_code == 404
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML)
+    assert page.status_code == 200 and "Cloudco scorecard" in page.text
+    assert f'href="/incidents/{key}"' in page.text
+    other = bearer_for(settings, "v@edgeco.example", Role.VENDOR_CONTACT, vendor="edgeco")
+    with client_as(settings, other) as outsider:
+        assert outsider.get(path).status_code == 403
+
+
+def test_a_contract_is_recorded_read_and_refused_when_wrong(api: TestClient) -> None:
+    path = "/api/v1/vendors/cloudco/contract"
+    assert api.get(path).status_code == 404
+    body = {"starts_on": "2026-01-01", "ends_on": "2027-03-31", "support_level": "premium"}
+    saved = api.put(path, json=body).json()
+    assert (saved["state"], saved["reminder_on"], saved["version"]) == (
+        "active",
+        "2026-12-31",
+        1,
+    )
+    backwards = api.put(path, json={**body, "ends_on": "2025-01-01", "version": 1})
+    assert backwards.json()["error"]["fields"] == {"ends_on": "after starts_on"}
+    assert api.put(path, json={**body, "version": 9}).status_code == 409
+    assert api.put(path, json={**body, "support_level": "gold"}).status_code == 422
+    assert api.get(path).json()["version"] == 1
+
+
+def test_the_contract_form_on_the_scorecard_page(api: TestClient) -> None:
+    form = {"starts_on": "2026-01-01", "ends_on": "2025-01-01", "support_level": "basic"}
+    refused = api.post("/vendors/cloudco/contract", data=form, headers=HTML)
+    assert refused.status_code == 422
+    assert "after starts_on" in refused.text
+    saved = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "ends_on": "2027-06-30", "notice_days": "60"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/vendors/cloudco/scorecard#contract"
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "2026-01-01 to 2027-06-30" in page and "basic" in page
