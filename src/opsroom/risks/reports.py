@@ -16,7 +16,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock, keys
 from opsroom.risks import domain, schemas
-from opsroom.risks.domain import Affects, Assessment, Evidence, Rating, RiskSettings, Status
+from opsroom.risks.domain import Affects, Assessment, Evidence, RiskSettings, Status
 from opsroom.risks.models import Risk, RiskLink
 from opsroom.risks.records import affected, rating, settings_of
 
@@ -199,23 +199,6 @@ def above_appetite(
         for r in register(session, actor=actor, platform=platform, open_only=True)
     ]
     return [s for s in found if s.above_appetite]
-
-
-def above_appetite_by_platform(session: Session) -> dict[str, int]:
-    """How many open risks each platform with any has above its appetite, by platform slug
-    (the guild view's column)."""
-    found = session.execute(
-        select(Risk.platform_slug, Risk.current_likelihood, Risk.current_impact).where(
-            Risk.status.in_(list(domain.OPEN))
-        )
-    )
-    scores: dict[str, list[int]] = {}
-    for platform, likelihood, impact in found:
-        scores.setdefault(platform, []).append(Rating(likelihood, impact).score)
-    return {
-        platform: sum(domain.above_appetite(settings_of(session, platform).matrix, s) for s in held)
-        for platform, held in sorted(scores.items())
-    }
 
 
 def figures(
