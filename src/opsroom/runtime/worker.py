@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
-from opsroom.notify import service as notify
+from opsroom.notify import delivery as notify
 from opsroom.runtime.wiring import TIMERS
 
 log = logging.getLogger("opsroom.worker")
