@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from opsroom.alerts import intake, reports, schemas
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import IncomingAlert
+from opsroom.alerts.write_gate import WriteGate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import RateLimited, Unauthenticated
@@ -205,7 +206,7 @@ def test_across_processes_an_intake_commit_waits_for_the_drain_in_progress(
     """`serve --no-worker` and `opsroom worker` each have their own gate: the file lock
     beside the database is what keeps them apart (each gate opens the file on its own)."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
-    server, worker = intake.WriteGate(), intake.WriteGate()
+    server, worker = WriteGate(), WriteGate()
     order: list[str] = []
     committing = threading.Thread(
         target=_in_turn, args=(lambda: server.intake(settings), order, "intake")
@@ -221,7 +222,7 @@ def test_across_processes_an_intake_commit_waits_for_the_drain_in_progress(
 
 def test_a_drain_takes_its_turn_even_when_the_intake_never_lets_go(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
-    server, worker = intake.WriteGate(), intake.WriteGate()
+    server, worker = WriteGate(), WriteGate()
     order: list[str] = []
     with server.intake(settings):
         draining = threading.Thread(
@@ -239,7 +240,7 @@ def test_while_requests_keep_arriving_the_drain_leaves_the_intake_the_next_turn(
     """The drainer saw requests arrive since its last transaction: it pauses before taking
     the write lock, and an intake commit arriving meanwhile goes first."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'gate.db'}")
-    server, worker = intake.WriteGate(), intake.WriteGate()
+    server, worker = WriteGate(), WriteGate()
     order: list[str] = []
     started = threading.Event()
 
