@@ -1,8 +1,8 @@
 """Watched series taking points through the API: 10,000 series on SQLite, one point each.
 
 A point is answered once it is scored by its series' detector (the state loaded from the
-series and stored back) and committed; no worker is involved on this path. uvicorn serves
-the application in its own process. Two ways in:
+series and stored back) and committed; no worker is involved on this path. `opsroom serve
+--no-worker` serves the application in its own process. Two ways in:
 
 - all series in one request to POST /api/v1/series/points (the target's path);
 - one request per series to POST /api/v1/series/<key>/points, from a few keep-alive
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from incident_list import serve
+from incident_list import free_port, listening
 from opsroom.anomalies import schemas
 from opsroom.anomalies import service as anomalies
 from opsroom.auth import service as auth
@@ -70,6 +71,14 @@ def prepare(settings: Settings, count: int) -> str:
             data=TokenCreate(name="bench", scopes=scopes),
         )
     return token
+
+
+def serve(settings: Settings, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`opsroom serve --no-worker` in its own process, as a replica beside workers runs."""
+    port = free_port()
+    command = [sys.executable, "-m", "opsroom", "serve", "--no-worker", "--port", str(port)]
+    command += ["--no-access-log"]
+    return listening(command, settings, workdir, port), port
 
 
 def send(port: int, token: str, requests: list[tuple[str, str, bytes]]) -> list[int]:

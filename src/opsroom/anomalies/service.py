@@ -5,8 +5,9 @@ anomalous point becomes an anomaly and an alert of the service in opsroom's own 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from opsroom.alerts import service as alerts
@@ -143,10 +144,12 @@ def push_many(
         for s in session.scalars(select(WatchedSeries).where(WatchedSeries.key.in_(wanted)))
     }
     _all_named_once(wanted, found)
-    results = [
-        take(session, found[b.series], [(p.timestamp.timestamp(), p.value) for p in b.points])
+    taken = [
+        _take(session, found[b.series], [(p.timestamp.timestamp(), p.value) for p in b.points])
         for b in data.batches
     ]
+    _keep(session, [row for _, rows in taken for row in rows])
+    results = [result for result, _ in taken]
     return schemas.PointsResult(
         accepted=sum(r.accepted for r in results),
         skipped_not_finite=sum(r.skipped_not_finite for r in results),
@@ -172,79 +175,99 @@ def take(
     session: Session, series: WatchedSeries, sent: list[tuple[float, float]]
 ) -> schemas.PointsResult:
     """Points (Unix time, value) into the series, from a caller allowed to give them."""
+    result, rows = _take(session, series, sent)
+    _keep(session, rows)
+    return result
+
+
+Row = dict[str, Any]
+
+
+def _take(
+    session: Session, series: WatchedSeries, sent: list[tuple[float, float]]
+) -> tuple[schemas.PointsResult, list[Row]]:
+    """What the points did to the series, and the rows of the points it kept."""
     last = series.last_at.timestamp() if series.last_at else None
     admission = domain.admit(last, sent)
     series.skipped_not_finite += admission.not_finite
     series.skipped_out_of_order += admission.out_of_order
-    raised = _score(session, series, admission.accepted)
-    return schemas.PointsResult(
+    raised, rows = _score(session, series, admission.accepted)
+    result = schemas.PointsResult(
         accepted=len(admission.accepted),
         skipped_not_finite=admission.not_finite,
         skipped_out_of_order=admission.out_of_order,
         anomalies=[anomaly.key for anomaly in raised],
     )
+    return result, rows
+
+
+def _keep(session: Session, rows: list[Row]) -> None:
+    """The scored points, in one statement however many series they belong to."""
+    if rows:
+        session.execute(insert(SeriesPoint), rows)
 
 
 def _score(
     session: Session, series: WatchedSeries, points: list[tuple[float, float]]
-) -> list[Anomaly]:
+) -> tuple[list[Anomaly], list[Row]]:
     detector = Detector.load(series.state)
     raised: list[Anomaly] = []
     news: list[dict[str, object]] = []
+    rows: list[Row] = []
     for stamp, value in points:
         first = detector.count == 0
         verdict = detector.score(value)
         band = (value, value) if first else (verdict.expected_low, verdict.expected_high)
-        point = SeriesPoint(
-            series_id=series.id,
-            at=datetime.fromtimestamp(stamp, UTC),
-            value=value,
-            score=verdict.score,
-            expected_low=band[0],
-            expected_high=band[1],
-        )
-        session.add(point)
+        point = {
+            "series_id": series.id,
+            "at": datetime.fromtimestamp(stamp, UTC),
+            "value": value,
+            "score": verdict.score,
+            "expected_low": band[0],
+            "expected_high": band[1],
+        }
+        rows.append(point)
         _follow(session, series, point, raised, news)
     series.state = detector.dump()
     series.points += len(points)
     if points:
         series.last_at = datetime.fromtimestamp(points[-1][0], UTC)
     alerting.send(session, series.service_slug, news)
-    return raised
+    return raised, rows
 
 
 def _follow(
     session: Session,
     series: WatchedSeries,
-    point: SeriesPoint,
+    point: Row,
     raised: list[Anomaly],
     news: list[dict[str, object]],
 ) -> None:
     """A point at or over the threshold is an anomaly and starts or continues the series'
     anomalous run (its alert fires); the first point under it ends the run (resolved)."""
-    if point.score >= series.threshold:
-        series.anomalous_since = series.anomalous_since or point.at
+    if point["score"] >= series.threshold:
+        series.anomalous_since = series.anomalous_since or point["at"]
         anomaly = _anomaly(session, series, point)
         raised.append(anomaly)
         news.append(alerting.firing(series.key, series.service_slug, anomaly))
     elif series.anomalous_since is not None:
         series.anomalous_since = None
-        news.append(alerting.resolved(series.key, series.service_slug, point.at))
+        news.append(alerting.resolved(series.key, series.service_slug, point["at"]))
 
 
-def _anomaly(session: Session, series: WatchedSeries, point: SeriesPoint) -> Anomaly:
+def _anomaly(session: Session, series: WatchedSeries, point: Row) -> Anomaly:
     anomaly = Anomaly(
         number=keys.next_number(session, PREFIX),
         series_id=series.id,
         service_slug=series.service_slug,
         detector=series.detector,
-        at=point.at,
+        at=point["at"],
         since=series.anomalous_since,
-        value=point.value,
-        score=point.score,
+        value=point["value"],
+        score=point["score"],
         threshold=series.threshold,
-        expected_low=point.expected_low,
-        expected_high=point.expected_high,
+        expected_low=point["expected_low"],
+        expected_high=point["expected_high"],
         alert_fingerprint=alerting.fingerprint(series.key),
     )
     session.add(anomaly)
