@@ -187,3 +187,76 @@ def test_many_series_take_points_in_one_request_or_none_does(
     twice = catalog_client.post("/api/v1/series/points", json={"batches": later + later})
     assert twice.json()["error"]["fields"] == {"batches.1.series": "named twice"}
     assert catalog_client.get("/api/v1/series/auth-errors").json()["points"] == 2
+
+
+def test_an_anomaly_is_drawn_beside_its_alert_and_on_its_incident(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    _anomaly(catalog_client, series)
+    chart = catalog_client.get("/series/auth-errors/chart.svg")
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert ("<polyline" in chart.text, chart.text.count('class="mark"')) == (True, 1)
+    (alert,) = catalog_client.get("/api/v1/alerts", params={"service": "auth"}).json()["items"]
+    listed = catalog_client.get("/alerts", headers=HTML).text
+    assert 'src="/series/auth-errors/chart.svg"' in listed
+    incident = catalog_client.get(f"/incidents/{alert['incident']}", headers=HTML).text
+    assert "Anomalies behind its alerts" in incident and 'href="/series/auth-errors"' in incident
+    assert "40 at" in incident and 'class="sc-mark"' in incident
+
+
+def test_a_chart_of_no_points_is_empty_and_of_no_series_not_found(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    assert catalog_client.get("/series/auth-errors/chart.svg").status_code == 204
+    assert catalog_client.get("/series/nothing-here/chart.svg").status_code == 404
+
+
+def test_a_series_is_changed_and_removed_through_the_api(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    path = "/api/v1/series/auth-errors"
+    changed = catalog_client.patch(path, json={"version": 1, "name": "Auth failures"})
+    assert (changed.status_code, changed.json()["name"], changed.json()["version"]) == (
+        200,
+        "Auth failures",
+        2,
+    )
+    stale = catalog_client.patch(path, json={"version": 1, "name": "Stale"})
+    assert stale.status_code == 409
+    too_keen = catalog_client.patch(path, json={"version": 2, "sensitivity": 2})
+    assert (too_keen.status_code, list(too_keen.json()["error"]["fields"])) == (
+        422,
+        ["sensitivity"],
+    )
+    half = catalog_client.patch(path, json={"version": 2, "query": "up"})
+    assert half.json()["error"]["fields"] == {"prometheus_url": "needed with query"}
+    assert catalog_client.get(path).json()["name"] == "Auth failures"
+    assert catalog_client.delete(path).status_code == 422  # no version given
+    assert catalog_client.delete(path, params={"version": 1}).status_code == 409
+    removed = catalog_client.delete(path, params={"version": 2})
+    assert (removed.status_code, removed.json()["name"]) == (200, "Auth failures")
+    assert catalog_client.get(path).status_code == 404
+
+
+def test_a_series_is_changed_and_removed_from_its_page(
+    catalog_client: TestClient, series: dict[str, Any]
+) -> None:
+    page = catalog_client.get("/series/auth-errors", headers=HTML).text
+    assert 'action="/series/auth-errors/edit"' in page
+    form = {"version": "1", "name": "x", "detector": "zscore", "sensitivity": "0.5"}
+    refused = catalog_client.post("/series/auth-errors/edit", data=form, headers=HTML)
+    assert refused.status_code == 422 and 'id="edit-name-error"' in refused.text
+    saved = catalog_client.post(
+        "/series/auth-errors/edit",
+        data={**form, "name": "Auth failures"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/series/auth-errors"
+    stale = catalog_client.post("/series/auth-errors/remove", data={"version": "1"}, headers=HTML)
+    assert stale.status_code == 409 and "Reload to see the current version" in stale.text
+    removed = catalog_client.post(
+        "/series/auth-errors/remove", data={"version": "2"}, headers=HTML, follow_redirects=False
+    )
+    assert removed.headers["location"] == "/series"
+    assert catalog_client.get("/api/v1/series/auth-errors").status_code == 404

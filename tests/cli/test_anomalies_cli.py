@@ -70,3 +70,16 @@ def test_a_bad_value_exits_with_its_field_and_writes_nothing(
     assert run_json(opsroom, "series", "show", "db-conns")["points"] == 0
     missing = opsroom.invoke(app, ["series", "show", "nope"])
     assert missing.exit_code == 4 and "no series 'nope'" in missing.output
+
+
+def test_a_series_is_changed_and_removed_from_the_terminal(opsroom: CliRunner) -> None:  # noqa: F811
+    run_json(opsroom, "series", "create", "db-conns", "--name", "DB connections", "-s", "db")
+    polled = ["--prometheus-url", "http://127.0.0.1:9090", "--query", "up", "--poll-seconds", "30"]
+    changed = run_json(opsroom, "series", "edit", "db-conns", "--version", "1", *polled)
+    assert (changed["query"], changed["poll_seconds"], changed["version"]) == ("up", 30, 2)
+    pushed = run_json(opsroom, "series", "edit", "db-conns", "--version", "2", "--stop-polling")
+    assert (pushed["query"], pushed["prometheus_url"]) == (None, None)
+    stale = opsroom.invoke(app, ["series", "remove", "db-conns", "--version", "1"])
+    assert stale.exit_code != 0 and "version" in stale.output
+    removed = opsroom.invoke(app, ["series", "remove", "db-conns", "--version", "3"])
+    assert removed.exit_code == 0 and run_json(opsroom, "series", "list") == []

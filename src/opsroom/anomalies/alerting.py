@@ -39,8 +39,11 @@ def prepare(session: Session, *, actor: Principal, service: str) -> None:
         alerts.create_integration(session, actor=actor, data=data)
 
 
+PREFIX = "anomaly:"  # of the fingerprint of a series' anomaly alert
+
+
 def fingerprint(series: str) -> str:
-    return f"anomaly:{series}"
+    return PREFIX + series
 
 
 def _number(value: float) -> str:

@@ -35,6 +35,27 @@ def get_series(session: DbSession, actor: Actor, key: str) -> schemas.SeriesRead
     return anomalies.read(anomalies.get_series(session, actor=actor, key=key))
 
 
+@router.patch("/series/{key}", responses=errors(404, 409))
+def update_series(
+    session: DbSession, actor: Actor, key: str, data: schemas.SeriesUpdate
+) -> schemas.SeriesRead:
+    """Rename, retune or re-source a series; a new detector or step learns afresh."""
+    return anomalies.read(anomalies.update_series(session, actor=actor, key=key, data=data))
+
+
+@router.delete("/series/{key}", responses=errors(404, 409))
+def remove_series(
+    session: DbSession,
+    actor: Actor,
+    key: str,
+    version: Annotated[int, Query(description="the version read; a stale one is refused")],
+) -> schemas.SeriesRead:
+    """Stop watching a series: its points and anomalies go, a firing alert resolves. The
+    answer is the series as it was."""
+    removed = anomalies.remove_series(session, actor=actor, key=key, version=version)
+    return anomalies.read(removed)
+
+
 @router.post("/series/{key}/points", responses=errors(404))
 def push_points(
     session: DbSession, actor: Actor, key: str, data: schemas.PointsIn

@@ -1,4 +1,4 @@
-"""`opsroom series create|list|show|push` and `opsroom anomaly list|show|judge|precision`."""
+"""`opsroom series create|edit|remove|list|show|push` and `opsroom anomaly list|show|judge|precision`."""
 
 from __future__ import annotations
 
@@ -60,6 +60,51 @@ def create(
         )
         read = anomalies.read(anomalies.create_series(session, actor=actor(session), data=data))
     emit(read, as_json, lambda: _print(read))
+
+
+@app.command()
+def edit(
+    key: str,
+    version: int = typer.Option(..., help="the version shown; a stale one is refused"),
+    name: str | None = typer.Option(None),
+    detector: DetectorKind | None = typer.Option(None, help="a new one learns afresh"),
+    sensitivity: float | None = typer.Option(None, help="sets the threshold anew"),
+    step_seconds: int | None = typer.Option(None, help="a new one learns afresh"),
+    prometheus_url: str | None = typer.Option(None, help="a Prometheus to poll"),
+    query: str | None = typer.Option(None, help="PromQL answering one series or a scalar"),
+    poll_seconds: int | None = typer.Option(None, help="how often to poll"),
+    stop_polling: bool = typer.Option(False, help="take pushed points instead from now on"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a watched series; what is not given stays as it is."""
+    given: dict[str, object] = {
+        "name": name,
+        "detector": detector,
+        "sensitivity": sensitivity,
+        "step_seconds": step_seconds,
+        "prometheus_url": prometheus_url,
+        "query": query,
+        "poll_seconds": poll_seconds,
+    }
+    changes: dict[str, object] = {f: value for f, value in given.items() if value is not None}
+    if stop_polling:
+        changes |= {"prometheus_url": None, "query": None}
+    with unit_of_work(write=True) as session:
+        data = schemas.SeriesUpdate.model_validate({"version": version, **changes})
+        edited = anomalies.update_series(session, actor=actor(session), key=key, data=data)
+        read = anomalies.read(edited)
+    emit(read, as_json, lambda: _print(read))
+
+
+@app.command()
+def remove(
+    key: str,
+    version: int = typer.Option(..., help="the version shown; a stale one is refused"),
+) -> None:
+    """Stop watching a series: its points and anomalies go with it."""
+    with unit_of_work(write=True) as session:
+        anomalies.remove_series(session, actor=actor(session), key=key, version=version)
+    out.print(f"{key} is no longer watched")
 
 
 @app.command("list")

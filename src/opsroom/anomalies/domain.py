@@ -357,6 +357,8 @@ class Chart:
     marks: list[tuple[float, float]]
     lowest: float
     highest: float
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
 
 
 def chart(points: list[ChartPoint]) -> Chart | None:

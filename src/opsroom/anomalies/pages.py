@@ -3,7 +3,10 @@ its chart, the points it skipped and the anomalies it raised."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -13,7 +16,15 @@ from opsroom.anomalies import service as anomalies
 from opsroom.anomalies.domain import DetectorKind, Judgement
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
-from opsroom.web.pages import Failure, Posted, attempt, parse_form, render, see_other
+from opsroom.web.pages import (
+    Failure,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    saved_or_again,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -68,9 +79,10 @@ def _series_page(
     context = {
         "series": series,
         "chart": anomalies.chart(session, actor=actor, key=key),
-        "size": (domain.CHART_WIDTH, domain.CHART_HEIGHT),
         "anomalies": [anomalies.read_anomaly(a) for a in found.items],
         "judgements": list(Judgement),
+        "detectors": list(DetectorKind),
+        "may_manage": anomalies.may_manage(session, actor, series.service),
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -80,6 +92,44 @@ def _series_page(
 @router.get("/series/{key}")
 def series_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
     return _series_page(request, session, actor, key)
+
+
+@router.post("/series/{key}/edit")
+def edit_series(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.SeriesUpdate, form)
+        return anomalies.update_series(session, actor=actor, key=key, data=data)
+
+    again = partial(_series_page, request, session, actor, key)
+    return saved_or_again(session, "edit", form, change, page=again, then=f"/series/{key}")
+
+
+@router.post("/series/{key}/remove")
+def remove_series(
+    request: Request, session: DbSession, actor: Actor, key: str, form: Posted
+) -> Response:
+    def change() -> None:
+        version = parse_form(schemas.SeriesRemoval, form).version
+        anomalies.remove_series(session, actor=actor, key=key, version=version)
+
+    again = partial(_series_page, request, session, actor, key)
+    return saved_or_again(session, "remove", form, change, page=again, then="/series")
+
+
+@router.get("/series/{key}/chart.svg")
+def series_chart(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
+    """The series' chart as an image of its own, for pages that show an anomaly's alert."""
+    series = anomalies.get_series(session, actor=actor, key=key)
+    chart = anomalies.chart(session, actor=actor, key=key)
+    if chart is None:
+        return Response(status_code=204)
+    templates: Jinja2Templates = request.app.state.templates
+    context = {"chart": chart, "name": series.name}
+    return templates.TemplateResponse(
+        request, "anomalies/chart.svg", context, media_type="image/svg+xml"
+    )
 
 
 @router.post("/anomalies/{key}/judgement")

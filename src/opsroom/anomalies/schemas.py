@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, HttpUrl
 
-from opsroom.anomalies.domain import SENSITIVITY, DetectorKind, Judgement
+from opsroom.anomalies.domain import SENSITIVITY, Chart, DetectorKind, Judgement
 from opsroom.infra.apidoc import Input
 
 Slug = Annotated[str, Field(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -39,6 +39,24 @@ class SeriesCreate(Input):
         description="PromQL answering a scalar or one series, with prometheus_url",
     )
     poll_seconds: int = Field(default=60, ge=5, le=86400, description="how often to poll")
+
+
+class SeriesUpdate(Input):
+    """What changes of a watched series; a field left out stays as it is. A new detector or
+    sampling step starts its learning afresh; a new sensitivity sets the threshold anew."""
+
+    version: int = Field(description="the version read; a stale one is refused with 409")
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    detector: DetectorKind | None = None
+    sensitivity: float | None = Field(default=None, gt=0.0, le=1.0)
+    step_seconds: int | None = Field(default=None, ge=0, le=86400)
+    prometheus_url: HttpUrl | None = None
+    query: str | None = Field(default=None, min_length=1, max_length=4000)
+    poll_seconds: int | None = Field(default=None, ge=5, le=86400)
+
+
+class SeriesRemoval(Input):
+    version: int = Field(description="the version read; a stale one is refused with 409")
 
 
 class PointIn(Input):
@@ -120,3 +138,11 @@ class PrecisionRow(BaseModel):
     noise: int
     unjudged: int
     precision: float | None = Field(description="real / judged; null before any verdict")
+
+
+class SeriesChartRead(BaseModel):
+    """A series drawn for a page that is not its own: an incident's."""
+
+    series: SeriesRead
+    chart: Chart | None
+    latest: AnomalyRead | None

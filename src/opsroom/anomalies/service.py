@@ -14,7 +14,7 @@ from opsroom.alerts import service as alerts
 from opsroom.anomalies import alerting, domain, schemas
 from opsroom.anomalies.domain import Detector, DetectorKind, Judgement
 from opsroom.anomalies.models import Anomaly, SeriesPoint, WatchedSeries
-from opsroom.audit import service as audit
+from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock, keys
@@ -27,15 +27,29 @@ CHART_POINTS = 300
 POLL_TIMER = "anomalies.poll"
 
 
+def _snapshot(series: WatchedSeries) -> dict[str, Any]:
+    return {
+        "name": series.name,
+        "detector": series.detector,
+        "sensitivity": series.sensitivity,
+        "threshold": series.threshold,
+        "step_seconds": series.step_seconds,
+        "prometheus_url": series.prometheus_url,
+        "query": series.query,
+        "poll_seconds": series.poll_seconds,
+    }
+
+
+SERIES = Record("series", _snapshot, named="series {key}")
+
+
 def _audit(session: Session, actor: Principal, action: str, series: WatchedSeries) -> None:
-    audit.record(
-        session,
-        actor=str(actor),
-        action=action,
-        subject_type="series",
-        subject_key=series.key,
-        after={"detector": series.detector, "threshold": series.threshold},
-    )
+    SERIES.audited(session, series, actor, action, None)
+
+
+def may_manage(session: Session, actor: Principal, service: str) -> bool:
+    """Whether the actor may watch, change or stop watching the service's series."""
+    return alerts.management(session, actor, service).allowed
 
 
 def _require_owner(session: Session, actor: Principal, service: str) -> None:
@@ -100,6 +114,72 @@ def _polled_with_both(data: schemas.SeriesCreate) -> None:
         "a series polled from Prometheus names its server and its query",
         fields={missing: "needed with " + ("prometheus_url" if missing == "query" else "query")},
     )
+
+
+def update_series(
+    session: Session, *, actor: Principal, key: str, data: schemas.SeriesUpdate
+) -> WatchedSeries:
+    """Change a series as `SeriesUpdate` says, refused whole when anything is wrong."""
+    series = SERIES.held(get_series(session, actor=actor, key=key), data.version)
+    _require_owner(session, actor, series.service_slug)
+    before = _snapshot(series)
+    merged = _as_created(series, data)
+    _polled_with_both(merged)
+    if (merged.detector, merged.sensitivity) != (series.detector, series.sensitivity):
+        series.threshold = domain.threshold_for(merged.detector, merged.sensitivity)
+    _learn_afresh(series, merged)
+    series.name, series.sensitivity = merged.name, merged.sensitivity
+    _poll_as(session, series, merged)
+    return SERIES.saved(session, series, actor, "series.updated", before)
+
+
+def _as_created(series: WatchedSeries, data: schemas.SeriesUpdate) -> schemas.SeriesCreate:
+    """The series as it would be created with the update applied."""
+    now = schemas.SeriesCreate(
+        key=series.key,
+        name=series.name,
+        service=series.service_slug,
+        detector=DetectorKind(series.detector),
+        sensitivity=series.sensitivity,
+        step_seconds=series.step_seconds,
+        prometheus_url=series.prometheus_url,
+        query=series.query,
+        poll_seconds=series.poll_seconds
+        or schemas.SeriesCreate.model_fields["poll_seconds"].default,
+    )
+    return now.model_copy(update=data.model_dump(exclude_unset=True, exclude={"version"}))
+
+
+def _learn_afresh(series: WatchedSeries, wanted: schemas.SeriesCreate) -> None:
+    """A new detector or sampling step forgets what the old one learnt."""
+    if (series.detector, series.step_seconds) == (wanted.detector, wanted.step_seconds):
+        return
+    series.detector, series.step_seconds = wanted.detector, wanted.step_seconds
+    series.state = Detector(wanted.detector, domain.season_of(wanted.step_seconds)).dump()
+
+
+def _poll_as(session: Session, series: WatchedSeries, wanted: schemas.SeriesCreate) -> None:
+    was_polled = bool(series.query)
+    series.prometheus_url = None if wanted.prometheus_url is None else str(wanted.prometheus_url)
+    series.query = wanted.query
+    series.poll_seconds = wanted.poll_seconds if wanted.query else 0
+    if series.query and not was_polled:
+        schedule_poll(session, series.key, clock.now())
+    elif was_polled and not series.query:
+        jobs.cancel(session, subject=series.key, kind=POLL_TIMER)
+
+
+def remove_series(session: Session, *, actor: Principal, key: str, version: int) -> WatchedSeries:
+    """Stop watching a series: its points and anomalies go with it, an alert it has firing
+    is resolved, and its polls stop."""
+    series = SERIES.held(get_series(session, actor=actor, key=key), version)
+    _require_owner(session, actor, series.service_slug)
+    if series.anomalous_since is not None:
+        news = [alerting.resolved(series.key, series.service_slug, clock.now())]
+        alerting.send(session, series.service_slug, news)
+    jobs.cancel(session, subject=series.key, kind=POLL_TIMER)
+    SERIES.removed(session, series, actor, "series.removed")
+    return series
 
 
 def get_series(session: Session, *, actor: Principal, key: str) -> WatchedSeries:
@@ -351,7 +431,36 @@ def read_anomaly(anomaly: Anomaly) -> schemas.AnomalyRead:
 
 def chart(session: Session, *, actor: Principal, key: str) -> domain.Chart | None:
     """The series' latest points, their expected band and its anomalies, drawn."""
-    series = get_series(session, actor=actor, key=key)
+    return _drawn(session, get_series(session, actor=actor, key=key))
+
+
+def incident_charts(
+    session: Session, *, actor: Principal, key: str
+) -> list[schemas.SeriesChartRead]:
+    """The series whose anomalies are alerts of the incident, each with its chart and its
+    latest anomaly: what a responder checks the alerts against."""
+    alerted = alerts.incident_alerts(session, actor=actor, key=key).alerts
+    fingerprints = {a.fingerprint for a in alerted if a.fingerprint.startswith(alerting.PREFIX)}
+    found = select(WatchedSeries).where(
+        WatchedSeries.key.in_([f.removeprefix(alerting.PREFIX) for f in fingerprints])
+    )
+    return [
+        _charted(session, series) for series in session.scalars(found.order_by(WatchedSeries.key))
+    ]
+
+
+def _charted(session: Session, series: WatchedSeries) -> schemas.SeriesChartRead:
+    latest = session.scalars(
+        select(Anomaly).where(Anomaly.series_id == series.id).order_by(Anomaly.at.desc()).limit(1)
+    ).first()
+    return schemas.SeriesChartRead(
+        series=read(series),
+        chart=_drawn(session, series),
+        latest=None if latest is None else read_anomaly(latest),
+    )
+
+
+def _drawn(session: Session, series: WatchedSeries) -> domain.Chart | None:
     latest = (
         select(SeriesPoint)
         .where(SeriesPoint.series_id == series.id)

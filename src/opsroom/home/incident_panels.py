@@ -1,5 +1,6 @@
 """What other domains show on an incident's page: the changes suspected of causing it and
-the known errors whose rules match it, its review, and the vendors engaged on it; a vendor
+the known errors whose rules match it, its review, the vendors engaged on it, and the
+watched series whose anomalies are among its alerts; a vendor
 contact's view of the incident shows their vendor's engagement alone."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from opsroom.anomalies import service as anomalies_service
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.changes import service as changes_service
 from opsroom.problems import service as problems_service
@@ -36,4 +38,5 @@ def incident_panels(session: Session, actor: Principal, key: str) -> Mapping[str
         "suspects": changes_service.suspects(session, actor=actor, incident_key=key),
         "known_errors": problems_service.matching_known_errors(session, actor=actor, incident=key),
         "review": reviews_service.of_incident(session, actor=actor, key=key),
+        "anomaly_charts": anomalies_service.incident_charts(session, actor=actor, key=key),
     }
