@@ -49,7 +49,7 @@ def test_report_errors(catalog_client: TestClient) -> None:
     assert "period" in bad.json()["error"]["fields"]
     missing = catalog_client.get("/api/v1/kpis/report", params={"squad": "nobody"})
     assert missing.status_code == 404
-    assert catalog_client.get("/api/v1/kpis/trend", params={"platform": "x-y"}).status_code == 404
+    assert catalog_client.get("/api/v1/kpis/trend", params={"platform": "x-y"}).status_code == 422
 
 
 def test_the_weekly_trend_has_one_value_per_week(catalog_client: TestClient) -> None:

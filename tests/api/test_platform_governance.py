@@ -198,4 +198,4 @@ def test_the_freezes_list_filters_by_the_platform_they_reach(api: TestClient) ->
 
     assert reaching("procurement") == ["dbase", "whole"]
     assert reaching("commerce") == ["cart", "commerce", "whole"]
-    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 404
+    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 422

@@ -95,6 +95,7 @@ class Principal:
     scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
     user_id: int | None = None
     via: str = field(default="session")  # session, token, cli, integration
+    default_platform: str | None = None  # the platform their list pages open on
 
     def __str__(self) -> str:
         return self.name
@@ -241,6 +242,14 @@ class PlatformsAssigned(Event):
 
     email: str
     platforms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DefaultPlatformChosen(Event):
+    """Someone chose the platform their list pages open on (None: every platform)."""
+
+    email: str
+    platform: str | None
 
 
 @dataclass(frozen=True)

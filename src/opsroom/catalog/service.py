@@ -12,7 +12,13 @@ from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.auth import service as accounts
-from opsroom.auth.domain import Action, PlatformsAssigned, Principal, require
+from opsroom.auth.domain import (
+    Action,
+    DefaultPlatformChosen,
+    PlatformsAssigned,
+    Principal,
+    require,
+)
 from opsroom.catalog import schemas
 from opsroom.catalog.dependencies import add_dependency as add_dependency
 from opsroom.catalog.dependencies import blast_radius as blast_radius
@@ -56,6 +62,29 @@ def list_platforms(session: Session) -> list[Platform]:
 
 def get_platform(session: Session, slug: str) -> Platform:
     return by_slug(session, Platform, slug)
+
+
+def platform_filter(session: Session, slug: str | None) -> str | None:
+    """The platform a list is narrowed to: one the catalog has. An unknown slug is refused
+    with the field named rather than answered with an empty list that looks like news."""
+    if slug:
+        by_slug(session, Platform, slug, field="platform")
+    return slug
+
+
+def check_default_platform(session: Session, event: DefaultPlatformChosen) -> None:
+    """A person remembers only a platform the catalog has (refused with the field named)."""
+    platform_filter(session, event.platform)
+
+
+def services_on(platform: str) -> Select[str]:
+    """The slugs of the platform's services, for lists that hold a service slug."""
+    return select(Service.slug).join(Platform).where(Platform.slug == platform)
+
+
+def squads_on(platform: str) -> Select[str]:
+    """The slugs of the platform's squads, for lists that hold a squad slug."""
+    return select(Squad.slug).join(Platform).where(Platform.slug == platform)
 
 
 def create_platform(

@@ -31,13 +31,24 @@ from opsroom.catalog.records import (
 # --- vendors ----------------------------------------------------------------------------
 
 
-def list_vendors(session: Session, *, service: str | None = None) -> list[Vendor]:
+def list_vendors(
+    session: Session, *, service: str | None = None, platform: str | None = None
+) -> list[Vendor]:
+    """Vendors, or those running or supporting a service, or a service of a platform."""
     query = select(Vendor).order_by(Vendor.name)
     if service:
         links = select(VendorService.vendor_id).where(
             VendorService.service_id == by_slug(session, Service, service).id
         )
         query = query.where(Vendor.id.in_(links))
+    if platform:
+        on_platform = (
+            select(VendorService.vendor_id)
+            .join(Service, Service.id == VendorService.service_id)
+            .join(Platform)
+            .where(Platform.slug == platform)
+        )
+        query = query.where(Vendor.id.in_(on_platform))
     return list(session.scalars(query))
 
 

@@ -37,6 +37,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
         "PlatformsAssigned": ["catalog.service.check_assignment"],
+        "DefaultPlatformChosen": ["catalog.service.check_default_platform"],
         "SourceCited": [
             "reviews.service.check_citation",
             "problems.service.check_citation",
