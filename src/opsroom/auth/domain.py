@@ -72,6 +72,9 @@ RULES: dict[Action, Rule] = {
     Action.INGEST: Rule(None, Scope.INGEST),
 }
 
+# What an operations manager does only on the platforms they are assigned, when the subject's
+# platforms are given: governing, and working another platform's alerts, SLOs and squad items.
+PLATFORM_BOUND = frozenset({Action.GOVERN, Action.EDIT_SQUAD_ITEMS, Action.WORK_INCIDENTS})
 # What a vendor contact may do on what their vendor is engaged on (and nothing else).
 VENDOR_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
 # What a requester may do on their organisation's tickets (and nothing else).
@@ -168,7 +171,7 @@ def decide(
             False,
             f"squad leads edit their own squads' items only; not a member of {', '.join(sorted(outside))}",
         )
-    if action is Action.GOVERN and principal.role is Role.OPERATIONS_MANAGER:
+    if action in PLATFORM_BOUND and principal.role is Role.OPERATIONS_MANAGER:
         return _governs(principal, set(platforms))
     return Decision(True)
 

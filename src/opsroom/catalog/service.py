@@ -46,6 +46,7 @@ from opsroom.catalog.records import (
     changed_fields,
     ensure_unique,
 )
+from opsroom.catalog.records import platforms_of as platforms_of
 from opsroom.catalog.vendors import check_contact as check_contact
 from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
@@ -102,16 +103,6 @@ def check_assignment(session: Session, event: PlatformsAssigned) -> None:
     """Someone is assigned only platforms the catalog has (refused with the field named)."""
     for slug in event.platforms:
         by_slug(session, Platform, slug, field="platforms")
-
-
-def platforms_of(
-    session: Session, *, services: Sequence[str] = (), journeys: Sequence[str] = ()
-) -> list[str]:
-    """The platforms these services and journeys belong to: whose operations manager governs
-    what touches them."""
-    of_services = select(Platform.slug).join(Service).where(Service.slug.in_(services))
-    of_journeys = select(Platform.slug).join(Journey).where(Journey.slug.in_(journeys))
-    return sorted(set(session.scalars(of_services)) | set(session.scalars(of_journeys)))
 
 
 def update_platform(

@@ -26,6 +26,7 @@ from opsroom.catalog.records import (
     by_slug,
     changed_fields,
     ensure_unique,
+    platforms_of,
 )
 
 # --- vendors ----------------------------------------------------------------------------
@@ -77,8 +78,13 @@ def _escalation(levels: Sequence[schemas.EscalationLevelIn]) -> list[VendorEscal
     return [VendorEscalationLevel(**lvl.model_dump()) for lvl in levels]
 
 
+def _services_platforms(session: Session, services: Sequence[schemas.VendorServiceIn]) -> set[str]:
+    return set(platforms_of(session, services=[s.service for s in services]))
+
+
 def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCreate) -> Vendor:
-    require(actor, Action.GOVERN)
+    """A vendor, by who governs the platforms of every service it runs or supports."""
+    require(actor, Action.GOVERN, platforms=_services_platforms(session, data.services))
     ensure_unique(session, Vendor, slug=data.slug, name=data.name)
     vendor = Vendor(
         slug=data.slug,
@@ -99,8 +105,14 @@ def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCre
 def update_vendor(
     session: Session, *, actor: Principal, slug: str, data: schemas.VendorUpdate
 ) -> Vendor:
-    require(actor, Action.GOVERN)
     vendor = get_vendor(session, slug)
+    # Who governs the platforms of the services it supports now and of those it will.
+    platforms = {link.service.platform.slug for link in vendor.services}
+    require(
+        actor,
+        Action.GOVERN,
+        platforms=platforms | _services_platforms(session, data.services or []),
+    )
     VENDOR.held(vendor, data.version)
     ensure_unique(session, Vendor, slug=None, name=data.name, exclude=vendor.id)
     before = VENDOR.snapshot(vendor)
@@ -154,8 +166,8 @@ def set_raci(
     parties: Sequence[schemas.RaciPartyIn],
 ) -> bool:
     """Replace who holds which letter for one service and activity; False if nothing changed."""
-    require(actor, Action.GOVERN)
     target = by_slug(session, Service, service)
+    require(actor, Action.GOVERN, platforms=[target.platform.slug])
     before = _raci_cell(session, target.id, activity)
     if sorted({f"{p.letter} {_party_key(p)}" for p in parties}) == before:
         return False
