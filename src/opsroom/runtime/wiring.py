@@ -21,6 +21,7 @@ from opsroom.incidents.domain import (
     IncidentMoved,
     IncidentReprioritised,
     IncidentResolved,
+    IncidentServicesAdded,
     StakeholderUpdateDue,
     StatusUpdatePosted,
 )
@@ -47,6 +48,7 @@ REACTIONS: events.Reactions = {
         risk_links.propose_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),
+    IncidentServicesAdded: (incident_news.services_added,),
     IncidentResolved: (
         reviews.draft_when_required,
         recurrence.detect_on_resolve,

@@ -22,6 +22,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.links.propose_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
+        "IncidentServicesAdded": ["notify.incident_news.services_added"],
         "IncidentResolved": [
             "reviews.service.draft_when_required",
             "problems.recurrence.detect_on_resolve",
