@@ -208,6 +208,12 @@ def get_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRea
     return governance.read_freeze(session, governance.get_freeze(session, actor=actor, slug=slug))
 
 
+@router.post("/freezes/{slug}/end", responses=errors(404, 409))
+def end_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRead:
+    """End a running freeze today, in its time zone (409 if it has not begun or is over)."""
+    return governance.read_freeze(session, governance.end_freeze(session, actor=actor, slug=slug))
+
+
 @router.delete("/freezes/{slug}", responses=errors(404))
 def delete_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRead:
     """Remove a freeze window; answers what it was."""

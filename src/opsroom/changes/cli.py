@@ -380,3 +380,12 @@ def delete_freeze(slug: str) -> None:
     with unit_of_work(write=True) as session:
         governance.delete_freeze(session, actor=actor(session), slug=slug)
     out.print(f"deleted freeze {slug}")
+
+
+@freeze_app.command("end")
+def end_freeze(slug: str, as_json: bool = JsonOption) -> None:
+    """End a running freeze today, in its time zone."""
+    with unit_of_work(write=True) as session:
+        ended = governance.end_freeze(session, actor=actor(session), slug=slug)
+        read = governance.read_freeze(session, ended)
+    emit(read, as_json, lambda: out.print(f"freeze {read.slug} now ends on {read.ends_on}"))

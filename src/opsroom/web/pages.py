@@ -33,6 +33,7 @@ PLATFORM_PAGES = frozenset(
         "/actions",
         "/alerts",
         "/changes",
+        "/freezes",
         "/incidents",
         "/issues",
         "/journeys",
