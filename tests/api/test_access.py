@@ -345,4 +345,5 @@ def test_me_describes_the_caller(settings: Settings) -> None:
         "organisation": None,
         "scopes": ["read"],
         "via": "token",
+        "default_platform": None,
     }

@@ -71,7 +71,7 @@ def test_squad_list_get_update_and_errors(catalog_client: TestClient) -> None:
         s["slug"]
         for s in catalog_client.get("/api/v1/squads", params={"platform": "procurement"}).json()
     ] == ["identity"]
-    error_of(catalog_client.get("/api/v1/squads", params={"platform": "nope"}), 404)
+    error_of(catalog_client.get("/api/v1/squads", params={"platform": "nope"}), 422)
     updated = catalog_client.patch(
         "/api/v1/squads/identity", json={"version": 1, "chat_channel": "#identity"}
     )

@@ -49,7 +49,7 @@ def test_report_errors(catalog_client: TestClient) -> None:
     assert "period" in bad.json()["error"]["fields"]
     missing = catalog_client.get("/api/v1/kpis/report", params={"squad": "nobody"})
     assert missing.status_code == 404
-    assert catalog_client.get("/api/v1/kpis/trend", params={"platform": "x-y"}).status_code == 404
+    assert catalog_client.get("/api/v1/kpis/trend", params={"platform": "x-y"}).status_code == 422
 
 
 def test_the_weekly_trend_has_one_value_per_week(catalog_client: TestClient) -> None:
@@ -132,7 +132,7 @@ def test_the_dashboard_lists_the_work_waiting_on_people(catalog_client: TestClie
     assert "No change is planned in the next 14 days." in html
     assert "No open risks." in html
     assert "Coming with their domains" not in html
-    assert catalog_client.get("/dashboard/work", params={"platform": "nowhere"}).status_code == 404
+    assert catalog_client.get("/dashboard/work", params={"platform": "nowhere"}).status_code == 422
 
 
 def test_the_dashboard_lists_overdue_items_upcoming_changes_and_freezes(

@@ -13,6 +13,7 @@ from opsroom.auth.domain import Role
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from tests.api.conftest import created
+from tests.api.test_alert_pages import disk_alert, send
 from tests.conftest import TEST_NOW, bearer_for, client_as
 
 OTHER_PLATFORM = "operations managers govern their own platforms only; not assigned to commerce"
@@ -198,4 +199,79 @@ def test_the_freezes_list_filters_by_the_platform_they_reach(api: TestClient) ->
 
     assert reaching("procurement") == ["dbase", "whole"]
     assert reaching("commerce") == ["cart", "commerce", "whole"]
-    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 404
+    assert api.get("/api/v1/freezes", params={"platform": "atlantis"}).status_code == 422
+
+
+# --- the other governance actions: each refused on another platform's objects --------------
+
+RACI = {"parties": [{"letter": "A", "role": "operations manager"}]}
+COMMERCE_FILE = """version: 1
+squads:
+  - slug: checkout
+    name: Checkout
+    platform: commerce
+"""
+
+
+def test_a_manager_keeps_vendors_and_raci_of_their_own_platform_only(
+    api: TestClient, manager: TestClient
+) -> None:
+    db_vendor = {"slug": "dbcorp", "name": "DBCorp", "services": [{"service": "db"}]}
+    assert manager.post("/api/v1/vendors", json=db_vendor).status_code == 201
+    cart_vendor = {"slug": "paycorp", "name": "PayCorp", "services": [{"service": "cart"}]}
+    assert "not assigned to commerce" in refusal(manager.post("/api/v1/vendors", json=cart_vendor))
+    both = {"version": 1, "services": [{"service": "db"}, {"service": "cart"}]}
+    assert refusal(manager.patch("/api/v1/vendors/dbcorp", json=both))
+    assert [s["service"] for s in api.get("/api/v1/vendors/dbcorp").json()["services"]] == ["db"]
+    assert manager.put("/api/v1/raci/db/incident_response", json=RACI).status_code == 200
+    assert refusal(manager.put("/api/v1/raci/cart/incident_response", json=RACI))
+
+
+def test_a_catalog_file_is_applied_by_who_governs_every_platform_it_touches(
+    api: TestClient, manager: TestClient
+) -> None:
+    yaml = {"content-type": "application/yaml"}
+    refused = manager.post("/api/v1/catalog/apply", content=COMMERCE_FILE, headers=yaml)
+    assert "not assigned to commerce" in refusal(refused)
+    assert api.get("/api/v1/squads/checkout").status_code == 404
+    applied = api.post("/api/v1/catalog/apply", content=COMMERCE_FILE, headers=yaml)
+    assert applied.json()["created"] == {"squads": 1}
+
+
+def test_a_manager_sets_slos_and_others_subscriptions_on_their_own_platform_only(
+    api: TestClient, manager: TestClient
+) -> None:
+    slo = {"name": "Cart answers", "service": "cart", "objective": 99.9, "owner_squad": "shop"}
+    assert "not assigned to commerce" in refusal(manager.post("/api/v1/slos", json=slo))
+    own = slo | {"name": "DB answers", "service": "db", "owner_squad": "identity"}
+    assert manager.post("/api/v1/slos", json=own).status_code == 201
+    moved = manager.patch("/api/v1/slos/SLO-1", json={"version": 1, "owner_squad": "shop"})
+    assert refusal(moved)
+    someone = {"subscriber": "buyer@example.com"}
+    assert refusal(manager.post("/api/v1/subscriptions", json=someone | {"service": "cart"}))
+    on_db = manager.post("/api/v1/subscriptions", json=someone | {"service": "db"})
+    assert on_db.status_code == 201
+    mine = manager.post("/api/v1/subscriptions", json={"service": "cart"})
+    assert mine.status_code == 201
+
+
+def test_a_manager_triages_alerts_and_engages_vendors_on_their_own_platform_only(
+    api: TestClient, manager: TestClient
+) -> None:
+    key = created(api, "/api/v1/integrations", {"slug": "prom", "name": "Prometheus"})["key"]
+    send(api, str(key), [disk_alert("cart-1", service="cart"), disk_alert("db-1")])
+    alerts = {a["service"]: a["id"] for a in api.get("/api/v1/alerts").json()["items"]}
+    cart_alert = {"alerts": [alerts["cart"]]}
+    assert refusal(manager.post("/api/v1/alerts/acknowledge", json=cart_alert))
+    silence = cart_alert | {"ends_at": "2026-11-03T09:00:00Z", "comment": "noisy disk"}
+    assert refusal(manager.post("/api/v1/alerts/silence", json=silence))
+    both = {"alerts": [alerts["db"], alerts["cart"]]}
+    assert refusal(manager.post("/api/v1/alerts/resolve", json=both))
+    own = manager.post("/api/v1/alerts/acknowledge", json={"alerts": [alerts["db"]]})
+    assert own.json()["changed"] == [alerts["db"]]
+    vendor = {"slug": "paycorp", "name": "PayCorp", "services": [{"service": "cart"}]}
+    created(api, "/api/v1/vendors", vendor)
+    incident = created(api, "/api/v1/incidents", {"title": "Cart down", "services": ["cart"]})
+    engaging = {"vendor": "paycorp", "incident": incident["key"]}
+    assert refusal(manager.post("/api/v1/vendor-engagements", json=engaging))
+    assert api.post("/api/v1/vendor-engagements", json=engaging).status_code == 201

@@ -58,7 +58,10 @@ def test_only_operations_managers_subscribe_bare_addresses(
     board = {"subscriber": "board@example.com", "service": "auth"}
     with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
         assert responder.post("/api/v1/subscriptions", json=board).status_code == 403
-    with client_as(settings, bearer_for(settings, "om@example.com", Role.OPERATIONS_MANAGER)) as om:
+    om_bearer = bearer_for(
+        settings, "om@example.com", Role.OPERATIONS_MANAGER, platforms=["procurement"]
+    )
+    with client_as(settings, om_bearer) as om:
         made = created(om, "/api/v1/subscriptions", board)
         war_room = {"subscriber": "war-room@example.com", "service": "auth", "audience": "internal"}
         chosen = created(om, "/api/v1/subscriptions", war_room)

@@ -139,3 +139,16 @@ def test_freezes_and_refusals_from_the_terminal(opsroom: CliRunner) -> None:
     assert opsroom.invoke(app, ["change", "show", "CHG-9"]).exit_code == 4
     assert opsroom.invoke(app, ["freeze", "delete", "spring"]).exit_code == 0
     assert run_json(opsroom, "freeze", "list") == []
+
+
+def test_a_running_freeze_ends_today_from_the_terminal(opsroom: CliRunner) -> None:
+    run_json(
+        opsroom,
+        *("freeze", "new", "autumn", "--name", "Autumn", "-p", "procurement"),
+        *("--starts", "2026-11-01", "--ends", "2026-11-30"),
+    )
+    assert run_json(opsroom, "freeze", "end", "autumn")["ends_on"] == "2026-11-02"
+    again = opsroom.invoke(app, ["freeze", "end", "autumn"])
+    assert again.exit_code == 5 and "already ends by today" in again.stderr
+    unknown = opsroom.invoke(app, ["freeze", "list", "--platform", "atlantis"])
+    assert unknown.exit_code == 2 and "no platform 'atlantis'" in unknown.stderr

@@ -10,6 +10,7 @@ from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, Status, Transition
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.incidents.domain import Priority
 from opsroom.infra.apidoc import PageOut, errors
 
@@ -20,8 +21,8 @@ router = APIRouter(prefix="/api/v1", tags=["actions"])
 def list_actions(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     squad: Annotated[str | None, Query(description="owner squad")] = None,
-    platform: str | None = None,
     source_type: Source | None = None,
     source_key: Annotated[str | None, Query(max_length=80)] = None,
     priority: Annotated[Priority | None, Query(description="1-5")] = None,
@@ -54,7 +55,7 @@ def list_actions(
 
 @router.get("/actions/figures", responses=errors())
 def action_figures(
-    session: DbSession, actor: Actor, squad: str | None = None, platform: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, squad: str | None = None
 ) -> schemas.ActionFigures:
     """Outstanding and overdue items, closure rate, median age and aging buckets."""
     return actions.figures(session, actor=actor, squad=squad, platform=platform)

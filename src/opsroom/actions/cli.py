@@ -10,6 +10,8 @@ from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind, Source, Transition
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.incidents.domain import Priority
 
 app = typer.Typer(help="Action items: raise, work, verify and chase them.", no_args_is_help=True)
@@ -53,6 +55,7 @@ def add(
 
 @app.command("list")
 def list_actions(
+    platform: str | None = PlatformOption,
     squad: str | None = typer.Option(None),
     source: Source | None = typer.Option(None),
     overdue: bool = typer.Option(False, "--overdue"),
@@ -66,6 +69,7 @@ def list_actions(
             session,
             actor=actor(session),
             squad=squad,
+            platform=catalog.platform_filter(session, platform),
             source_type=source,
             overdue=overdue,
             outstanding=outstanding,

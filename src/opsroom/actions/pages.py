@@ -16,6 +16,7 @@ from opsroom.actions.domain import Kind, Source, Status, Transition
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.web.pages import (
@@ -112,9 +113,13 @@ def _tracker(
 
 @router.get("/actions")
 def tracker(
-    request: Request, session: DbSession, actor: Actor, filters: Annotated[TrackerFilters, Query()]
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: ListPlatform,
+    filters: Annotated[TrackerFilters, Query()],
 ) -> Response:
-    return _tracker(request, session, actor, filters)
+    return _tracker(request, session, actor, filters.model_copy(update={"platform": platform}))
 
 
 @router.post("/actions")

@@ -12,6 +12,7 @@ from opsroom.alerts import reports, schemas, silences, triage, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.deps import Actor, DbSession, Reader
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import PageOut, RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -156,6 +157,7 @@ def end_maintenance(
 def list_alerts(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[AlertStatus | None, Query(alias="status")] = None,
     service: str | None = None,
     integration: str | None = None,
@@ -172,6 +174,7 @@ def list_alerts(
         integration=integration,
         incident=incident,
         suppressed=suppressed,
+        platform=platform,
         limit=limit,
         cursor=cursor,
     )

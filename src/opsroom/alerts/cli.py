@@ -13,6 +13,8 @@ from opsroom.alerts import reports, schemas, silences, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.infra import clock
 
 integration_app = typer.Typer(help="Integrations: where alerts come from.", no_args_is_help=True)
@@ -156,6 +158,7 @@ def expire(silence_id: int, as_json: bool = JsonOption) -> None:
 
 @alert_app.command("list")
 def list_alerts(
+    platform: str | None = PlatformOption,
     status: AlertStatus | None = typer.Option(None),
     service: str | None = typer.Option(None),
     integration: str | None = typer.Option(None),
@@ -171,6 +174,7 @@ def list_alerts(
             service=service,
             integration=integration,
             incident=incident,
+            platform=catalog.platform_filter(session, platform),
             limit=limit,
         )
         rows = [reports.read_alert(a) for a in page.items]

@@ -22,6 +22,7 @@ from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.web.pages import (
@@ -57,6 +58,7 @@ WINDOW_TIMES = ("starts_at", "ends_at")
 
 
 class AlertFilters(BaseModel):
+    platform: Filter = None
     status: Annotated[AlertStatus | None, BlankIsNone] = None
     service: Filter = None
     integration: Filter = None
@@ -77,9 +79,11 @@ def alert_list(
     request: Request,
     session: DbSession,
     actor: Actor,
+    platform: ListPlatform,
     filters: Annotated[AlertFilters, Query()],
 ) -> Response:
-    return _alert_list_page(request, session, actor, filters)
+    chosen = filters.model_copy(update={"platform": platform})
+    return _alert_list_page(request, session, actor, chosen)
 
 
 def _alert_list_page(
@@ -96,6 +100,7 @@ def _alert_list_page(
         service=filters.service,
         integration=filters.integration,
         suppressed=filters.suppressed,
+        platform=filters.platform,
         limit=ALERTS_PER_PAGE,
         cursor=filters.cursor,
     )

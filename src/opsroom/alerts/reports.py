@@ -29,6 +29,7 @@ def search(
     integration: str | None = None,
     incident: str | None = None,
     suppressed: bool | None = None,
+    platform: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page[Alert]:
@@ -40,6 +41,8 @@ def search(
         query = query.where(Alert.service_slug == service)
     if integration:
         query = query.where(Alert.integration.has(Integration.slug == integration))
+    if platform:
+        query = query.where(Alert.service_slug.in_(catalog.services_on(platform)))
     if incident:
         numbers = incidents.merged_numbers(session, _incident_number(incident))
         query = query.where(Alert.incident_number.in_(numbers))

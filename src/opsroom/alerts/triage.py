@@ -15,6 +15,7 @@ from opsroom.alerts.models import Alert
 from opsroom.alerts.silences import create_silence
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.errors import ValidationFailed
@@ -30,6 +31,15 @@ def _chosen(session: Session, ids: Sequence[int]) -> list[Alert]:
     return [found[n] for n in dict.fromkeys(ids)]
 
 
+def _may_triage(session: Session, actor: Principal, chosen: Sequence[Alert]) -> None:
+    """Responders work any alert; an operations manager those of their own platforms (the
+    platforms of the alerts' services)."""
+    services = [a.service_slug for a in chosen if a.service_slug]
+    require(
+        actor, Action.WORK_INCIDENTS, platforms=catalog.platforms_of(session, services=services)
+    )
+
+
 def _handle(
     session: Session,
     actor: Principal,
@@ -39,8 +49,10 @@ def _handle(
 ) -> schemas.TriageResult:
     """Apply `change` to each chosen alert (False: it was already so); audit and note each."""
     require(actor, Action.WORK_INCIDENTS)
+    chosen = _chosen(session, ids)
+    _may_triage(session, actor, chosen)
     changed, unchanged = [], []
-    for alert in _chosen(session, ids):
+    for alert in chosen:
         if not change(alert):
             unchanged.append(alert.id)
             continue
@@ -93,6 +105,7 @@ def silence(
     """One silence per distinct label set among the chosen alerts, each label matched exactly."""
     require(actor, Action.WORK_INCIDENTS)
     chosen = _chosen(session, data.alerts)
+    _may_triage(session, actor, chosen)
     bare = [str(a.id) for a in chosen if not a.labels]
     if bare:
         raise ValidationFailed(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from opsroom.anomalies import feedback, schemas
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["anomalies"])
@@ -17,9 +18,10 @@ router = APIRouter(prefix="/api/v1", tags=["anomalies"])
 
 @router.get("/series", responses=errors())
 def list_series(
-    session: DbSession, actor: Actor, service: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, service: str | None = None
 ) -> list[schemas.SeriesRead]:
-    return [anomalies.read(s) for s in anomalies.list_series(session, actor=actor, service=service)]
+    found = anomalies.list_series(session, actor=actor, service=service, platform=platform)
+    return [anomalies.read(s) for s in found]
 
 
 @router.post("/series", status_code=status.HTTP_201_CREATED, responses=errors(409))

@@ -12,6 +12,8 @@ from opsroom.anomalies import feedback, schemas
 from opsroom.anomalies import service as anomalies
 from opsroom.anomalies.domain import SENSITIVITY, DetectorKind, Judgement
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 
 app = typer.Typer(help="Watched series and the points pushed to them.", no_args_is_help=True)
 anomaly_app = typer.Typer(help="Anomalies the series' detectors found.", no_args_is_help=True)
@@ -108,9 +110,16 @@ def remove(
 
 
 @app.command("list")
-def list_series(service: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+def list_series(
+    service: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
+    as_json: bool = JsonOption,
+) -> None:
     with unit_of_work() as session:
-        found = anomalies.list_series(session, actor=actor(session), service=service)
+        chosen = catalog.platform_filter(session, platform)
+        found = anomalies.list_series(
+            session, actor=actor(session), service=service, platform=chosen
+        )
         rows = [anomalies.read(s) for s in found]
     emit(
         rows,

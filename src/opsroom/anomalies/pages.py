@@ -16,6 +16,7 @@ from opsroom.anomalies import service as anomalies
 from opsroom.anomalies.domain import DetectorKind, Judgement
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
+from opsroom.catalog.pages import ListPlatform
 from opsroom.web.pages import (
     Failure,
     Posted,
@@ -37,9 +38,11 @@ def _list(
     actor: Principal,
     form: FormData | None = None,
     failure: Failure | None = None,
+    platform: str | None = None,
 ) -> Response:
+    found = anomalies.list_series(session, actor=actor, platform=platform)
     context = {
-        "series": [anomalies.read(s) for s in anomalies.list_series(session, actor=actor)],
+        "series": [anomalies.read(s) for s in found],
         "precision": feedback.precision(session, actor=actor),
         "detectors": list(DetectorKind),
         "sensitivity": domain.SENSITIVITY,
@@ -51,8 +54,10 @@ def _list(
 
 
 @router.get("/series")
-def series_list(request: Request, session: DbSession, actor: Actor) -> Response:
-    return _list(request, session, actor)
+def series_list(
+    request: Request, session: DbSession, actor: Actor, platform: ListPlatform
+) -> Response:
+    return _list(request, session, actor, platform=platform)
 
 
 @router.post("/series")

@@ -191,12 +191,14 @@ def get_series(session: Session, *, actor: Principal, key: str) -> WatchedSeries
 
 
 def list_series(
-    session: Session, *, actor: Principal, service: str | None = None
+    session: Session, *, actor: Principal, service: str | None = None, platform: str | None = None
 ) -> list[WatchedSeries]:
     require(actor, Action.READ)
     query = select(WatchedSeries).order_by(WatchedSeries.key)
     if service:
         query = query.where(WatchedSeries.service_slug == service)
+    if platform:
+        query = query.where(WatchedSeries.service_slug.in_(catalog.services_on(platform)))
     return list(session.scalars(query))
 
 

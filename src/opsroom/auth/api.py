@@ -24,7 +24,18 @@ def me(session: DbSession, actor: Actor) -> schemas.Me:
         organisation=actor.organisation,
         scopes=sorted(actor.scopes),
         via=actor.via,
+        default_platform=actor.default_platform,
     )
+
+
+@router.put("/me/default-platform", responses=errors(401, 422))
+def choose_default_platform(
+    session: DbSession, actor: Actor, data: schemas.DefaultPlatformIn
+) -> schemas.DefaultPlatformIn:
+    """Remember the platform the web's list pages open on when the address names none
+    (null: every platform). An unknown platform is refused with the field named."""
+    chosen = auth.choose_default_platform(session, actor=actor, platform=data.platform)
+    return schemas.DefaultPlatformIn(platform=chosen)
 
 
 @router.get("/users", responses=errors(401, 403))

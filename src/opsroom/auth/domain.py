@@ -72,6 +72,9 @@ RULES: dict[Action, Rule] = {
     Action.INGEST: Rule(None, Scope.INGEST),
 }
 
+# What an operations manager does only on the platforms they are assigned, when the subject's
+# platforms are given: governing, and working another platform's alerts, SLOs and squad items.
+PLATFORM_BOUND = frozenset({Action.GOVERN, Action.EDIT_SQUAD_ITEMS, Action.WORK_INCIDENTS})
 # What a vendor contact may do on what their vendor is engaged on (and nothing else).
 VENDOR_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
 # What a requester may do on their organisation's tickets (and nothing else).
@@ -95,6 +98,7 @@ class Principal:
     scopes: frozenset[Scope] = ALL_SCOPES  # a token's scopes; everything for a session
     user_id: int | None = None
     via: str = field(default="session")  # session, token, cli, integration
+    default_platform: str | None = None  # the platform their list pages open on
 
     def __str__(self) -> str:
         return self.name
@@ -167,7 +171,7 @@ def decide(
             False,
             f"squad leads edit their own squads' items only; not a member of {', '.join(sorted(outside))}",
         )
-    if action is Action.GOVERN and principal.role is Role.OPERATIONS_MANAGER:
+    if action in PLATFORM_BOUND and principal.role is Role.OPERATIONS_MANAGER:
         return _governs(principal, set(platforms))
     return Decision(True)
 
@@ -241,6 +245,14 @@ class PlatformsAssigned(Event):
 
     email: str
     platforms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DefaultPlatformChosen(Event):
+    """Someone chose the platform their list pages open on (None: every platform)."""
+
+    email: str
+    platform: str | None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ class User(Base):
     vendor_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
     organisation: Mapped[str | None] = mapped_column(String(120), nullable=True)
     timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    # The platform the person's list pages open on when the address names none.
+    default_platform: Mapped[str | None] = mapped_column(String(80), nullable=True)
     phone: Mapped[str] = mapped_column(String(50), default="")
     is_service_account: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -130,3 +130,18 @@ def sign_out(request: Request, session: DbSession, settings: AppSettings, _: Act
         SESSION_COOKIE, path="/", secure=settings.uses_tls, httponly=True, samesite="lax"
     )
     return response
+
+
+class RememberedPlatform(BaseModel):
+    platform: str = Field(default="", max_length=80)
+    next: str = "/"
+
+
+@router.post("/me/default-platform")
+def remember_platform(
+    session: DbSession, actor: Actor, form: Annotated[RememberedPlatform, Form()]
+) -> Response:
+    """From the platform picker: the platform the person's list pages open on (blank:
+    every platform); back to the page they were on."""
+    auth.choose_default_platform(session, actor=actor, platform=form.platform or None)
+    return RedirectResponse(auth.return_path(form.next), status_code=303)

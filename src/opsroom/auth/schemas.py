@@ -139,3 +139,12 @@ class Me(BaseModel):
     organisation: str | None
     scopes: list[Scope]
     via: str
+    default_platform: str | None = Field(
+        default=None, description="the platform the person's list pages open on; none: all"
+    )
+
+
+class DefaultPlatformIn(Input):
+    platform: str | None = Field(
+        default=None, max_length=80, description="a platform slug; none: every platform"
+    )

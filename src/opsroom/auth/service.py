@@ -265,6 +265,31 @@ def assign_platforms(
     return after
 
 
+def choose_default_platform(
+    session: Session, *, actor: Principal, platform: str | None
+) -> str | None:
+    """The platform the person's list pages open on when the address names none (None:
+    every platform). The catalog refuses a platform it does not have."""
+    domain.require(actor, Action.READ)
+    if actor.user_id is None:
+        raise ValidationFailed(
+            "only a person's account remembers a platform", fields={"platform": "no account"}
+        )
+    user = get_user(session, actor.name)
+    before = user.default_platform
+    events.record(session, domain.DefaultPlatformChosen(user.email, platform))
+    user.default_platform = platform
+    _audit(
+        session,
+        actor,
+        "user.default_platform_chosen",
+        user.email,
+        before={"default_platform": before},
+        after={"default_platform": platform},
+    )
+    return platform
+
+
 def principal_for(
     session: Session,
     user: User,
@@ -282,6 +307,7 @@ def principal_for(
         scopes=scopes,
         user_id=user.id,
         via=via,
+        default_platform=user.default_platform,
     )
 
 

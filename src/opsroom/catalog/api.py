@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -16,7 +16,18 @@ from opsroom.infra.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read], responses=errors())
 
-PlatformFilter = Annotated[str | None, Query(description="platform slug")]
+
+def _platform_filter(
+    session: DbSession,
+    platform: Annotated[
+        str | None, Query(description="platform slug; an unknown one is refused (422)")
+    ] = None,
+) -> str | None:
+    return catalog.platform_filter(session, platform)
+
+
+# Every list narrowed by platform reads it through this one parameter.
+PlatformFilter = Annotated[str | None, Depends(_platform_filter)]
 
 
 # --- platforms --------------------------------------------------------------------------
@@ -54,7 +65,7 @@ def update_platform(
 
 
 @router.get("/squads", responses=errors(404))
-def list_squads(session: DbSession, platform: PlatformFilter = None) -> list[schemas.SquadRead]:
+def list_squads(session: DbSession, platform: PlatformFilter) -> list[schemas.SquadRead]:
     return [
         schemas.SquadRead.model_validate(s) for s in catalog.list_squads(session, platform=platform)
     ]
@@ -103,7 +114,7 @@ def remove_member(session: DbSession, actor: Actor, slug: str, email: str) -> sc
 @router.get("/services", responses=errors(400, 404))
 def list_services(
     session: DbSession,
-    platform: PlatformFilter = None,
+    platform: PlatformFilter,
     owner: Annotated[str | None, Query(description="owner squad slug")] = None,
     tier: Annotated[int | None, Query(ge=1, le=4)] = None,
     lifecycle: domain.Lifecycle | None = None,
@@ -188,7 +199,7 @@ def get_blast_radius(session: DbSession, slug: str) -> schemas.BlastRadiusRead:
 @router.get("/journeys", responses=errors(404))
 def list_journeys(
     session: DbSession,
-    platform: PlatformFilter = None,
+    platform: PlatformFilter,
     service: Annotated[
         str | None, Query(description="journeys passing through this service")
     ] = None,
@@ -228,11 +239,11 @@ def update_journey(
 @router.get("/vendors", responses=errors(404))
 def list_vendors(
     session: DbSession,
+    platform: PlatformFilter,
     service: Annotated[str | None, Query(description="vendors of this service")] = None,
 ) -> list[schemas.VendorRead]:
-    return [
-        schemas.VendorRead.model_validate(v) for v in vendors.list_vendors(session, service=service)
-    ]
+    found = vendors.list_vendors(session, service=service, platform=platform)
+    return [schemas.VendorRead.model_validate(v) for v in found]
 
 
 @router.post("/vendors", status_code=status.HTTP_201_CREATED, responses=errors(409))
@@ -262,7 +273,7 @@ def update_vendor(
 @router.get("/raci", responses=errors(404))
 def get_raci(
     session: DbSession,
-    platform: PlatformFilter = None,
+    platform: PlatformFilter,
     service: Annotated[str | None, Query(description="service slug")] = None,
 ) -> schemas.RaciMatrixRead:
     return vendors.raci_matrix(session, platform=platform, service=service)

@@ -10,6 +10,9 @@ from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_wo
 from opsroom.catalog import manifest, schemas, vendors
 from opsroom.catalog import service as catalog
 
+# Every list narrowed by platform takes it the same way (checked by catalog.platform_filter).
+PlatformOption = typer.Option(None, "--platform", help="platform slug: only its records")
+
 catalog_app = typer.Typer(
     help="Catalog as code: apply or export the whole catalog as YAML.", no_args_is_help=True
 )
@@ -87,13 +90,13 @@ def platform_list(as_json: bool = JsonOption) -> None:
 
 
 @squad_app.command("list")
-def squad_list(
-    platform: str | None = typer.Option(None, help="platform slug"), as_json: bool = JsonOption
-) -> None:
+def squad_list(platform: str | None = PlatformOption, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
         rows = [
             schemas.SquadRead.model_validate(s)
-            for s in catalog.list_squads(session, platform=platform)
+            for s in catalog.list_squads(
+                session, platform=catalog.platform_filter(session, platform)
+            )
         ]
     emit(
         rows,
@@ -123,7 +126,7 @@ def squad_show(slug: str, as_json: bool = JsonOption) -> None:
 
 @service_app.command("list")
 def service_list(
-    platform: str | None = typer.Option(None, help="platform slug"),
+    platform: str | None = PlatformOption,
     owner: str | None = typer.Option(None, help="owner squad slug"),
     tier: int | None = typer.Option(None, min=1, max=4),
     tag: str | None = typer.Option(None),
@@ -132,7 +135,13 @@ def service_list(
 ) -> None:
     with unit_of_work() as session:
         page = catalog.list_services(
-            session, limit=500, platform=platform, owner=owner, tier=tier, tag=tag, text=q
+            session,
+            limit=500,
+            platform=catalog.platform_filter(session, platform),
+            owner=owner,
+            tier=tier,
+            tag=tag,
+            text=q,
         )
         rows = [schemas.ServiceRead.model_validate(s) for s in page.items]
     emit(
@@ -214,11 +223,13 @@ def service_depend(
 
 
 @journey_app.command("list")
-def journey_list(platform: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+def journey_list(platform: str | None = PlatformOption, as_json: bool = JsonOption) -> None:
     with unit_of_work() as session:
         rows = [
             schemas.JourneyRead.model_validate(j)
-            for j in catalog.list_journeys(session, platform=platform)
+            for j in catalog.list_journeys(
+                session, platform=catalog.platform_filter(session, platform)
+            )
         ]
     emit(
         rows,
@@ -248,12 +259,15 @@ def journey_show(slug: str, as_json: bool = JsonOption) -> None:
 @vendor_app.command("list")
 def vendor_list(
     service: str | None = typer.Option(None, help="vendors of this service"),
+    platform: str | None = PlatformOption,
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
         rows = [
             schemas.VendorRead.model_validate(v)
-            for v in vendors.list_vendors(session, service=service)
+            for v in vendors.list_vendors(
+                session, service=service, platform=catalog.platform_filter(session, platform)
+            )
         ]
     emit(
         rows,
@@ -297,10 +311,12 @@ def raci_show(service: str, as_json: bool = JsonOption) -> None:
 
 
 @raci_app.command("gaps")
-def raci_gaps(platform: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+def raci_gaps(platform: str | None = PlatformOption, as_json: bool = JsonOption) -> None:
     """Activities with nobody accountable or responsible; exits 3 when there are any."""
     with unit_of_work() as session:
-        gaps = vendors.raci_matrix(session, platform=platform).gaps
+        gaps = vendors.raci_matrix(
+            session, platform=catalog.platform_filter(session, platform)
+        ).gaps
     emit(
         gaps,
         as_json,

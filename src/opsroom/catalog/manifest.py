@@ -265,12 +265,22 @@ _KINDS = {
 }
 
 
+def _touched(session: Session, manifest: Manifest) -> set[str]:
+    """The platforms the file names, and those of the services its vendors and RACI name."""
+    named = {p.slug for p in manifest.platforms} | {s.platform for s in manifest.squads}
+    named |= {s.platform for s in manifest.services} | {j.platform for j in manifest.journeys}
+    supported = [link.service for v in manifest.vendors for link in v.services]
+    assigned = [service for entry in manifest.raci for service in entry.services]
+    return named | set(catalog.platforms_of(session, services=supported + assigned))
+
+
 def apply(
     session: Session, *, actor: Principal, manifest: Manifest, lines: dict[Path, int] | None = None
 ) -> ApplyResult:
     """Create or update everything the file describes. Raises on the first problem; the
-    caller's transaction then rolls back, so a bad file applies nothing."""
-    require(actor, Action.GOVERN)
+    caller's transaction then rolls back, so a bad file applies nothing. Applied by who
+    governs every platform the file touches."""
+    require(actor, Action.GOVERN, platforms=_touched(session, manifest))
     lines = lines or {}
     result = ApplyResult()
     # Dependencies are wired once every service exists, so a file may name them in any order.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -21,6 +21,19 @@ from opsroom.catalog import vendors as vendor_service
 from opsroom.web.pages import ANY_REFUSAL, BlankIsNone, Failure, Filter, attempt, render
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+
+def _listed_platform(request: Request, session: DbSession, principal: Actor) -> str | None:
+    """The platform a list page shows: the one the address names (named blank: every
+    platform), else the one the person remembers. The layout's picker shows the same."""
+    named = request.query_params.get("platform")
+    chosen = principal.default_platform if named is None else named or None
+    request.state.platform = catalog.platform_filter(session, chosen)
+    return chosen
+
+
+# Every list page narrows by platform through this one parameter.
+ListPlatform = Annotated[str | None, Depends(_listed_platform)]
 
 SERVICES_PER_PAGE = 50
 HISTORY_LENGTH = 10
@@ -65,8 +78,12 @@ def _raci(session: Session, **scope: str | None) -> dict[str, Any]:
 
 @router.get("/services")
 def services(
-    request: Request, session: DbSession, filters: Annotated[ServiceFilters, Query()]
+    request: Request,
+    session: DbSession,
+    platform: ListPlatform,
+    filters: Annotated[ServiceFilters, Query()],
 ) -> Response:
+    filters = filters.model_copy(update={"platform": platform})
     page = catalog.list_services(
         session, limit=SERVICES_PER_PAGE, cursor=filters.cursor, **filters.criteria()
     )
@@ -220,7 +237,7 @@ def add_dependency(
 
 
 @router.get("/squads")
-def squads(request: Request, session: DbSession, platform: Filter = None) -> Response:
+def squads(request: Request, session: DbSession, platform: ListPlatform) -> Response:
     owned = Counter(s.owner.slug for s in catalog.all_services(session, platform=platform))
     context = {"squads": catalog.list_squads(session, platform=platform), "owned": owned}
     return render(request, session, "catalog/squads.html", context)
@@ -240,7 +257,7 @@ def squad(request: Request, session: DbSession, slug: str) -> Response:
 
 
 @router.get("/journeys")
-def journeys(request: Request, session: DbSession, platform: Filter = None) -> Response:
+def journeys(request: Request, session: DbSession, platform: ListPlatform) -> Response:
     context = {"journeys": catalog.list_journeys(session, platform=platform)}
     return render(request, session, "catalog/journeys.html", context)
 
@@ -255,8 +272,8 @@ def journey(request: Request, session: DbSession, slug: str) -> Response:
 
 
 @router.get("/vendors")
-def vendors(request: Request, session: DbSession) -> Response:
-    context = {"vendors": vendor_service.list_vendors(session)}
+def vendors(request: Request, session: DbSession, platform: ListPlatform) -> Response:
+    context = {"vendors": vendor_service.list_vendors(session, platform=platform)}
     return render(request, session, "catalog/vendors.html", context)
 
 
@@ -271,7 +288,7 @@ def vendor(request: Request, session: DbSession, slug: str) -> Response:
 
 @router.get("/raci")
 def raci(
-    request: Request, session: DbSession, platform: Filter = None, only_gaps: Filter = None
+    request: Request, session: DbSession, platform: ListPlatform, only_gaps: Filter = None
 ) -> Response:
     context = {
         "only_gaps": bool(only_gaps),

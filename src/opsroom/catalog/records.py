@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -34,6 +34,16 @@ def by_slug(session: Session, model: type[Named], slug: str, *, field: str | Non
             raise ValidationFailed(message, fields={field: f"unknown {noun} '{slug}'"})
         raise NotFound(message)
     return found
+
+
+def platforms_of(
+    session: Session, *, services: Sequence[str] = (), journeys: Sequence[str] = ()
+) -> list[str]:
+    """The platforms these services and journeys belong to: whose operations manager governs
+    what touches them."""
+    of_services = select(Platform.slug).join(Service).where(Service.slug.in_(services))
+    of_journeys = select(Platform.slug).join(Journey).where(Journey.slug.in_(journeys))
+    return sorted(set(session.scalars(of_services)) | set(session.scalars(of_journeys)))
 
 
 def ensure_unique(

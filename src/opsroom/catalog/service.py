@@ -12,7 +12,13 @@ from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from opsroom.auth import service as accounts
-from opsroom.auth.domain import Action, PlatformsAssigned, Principal, require
+from opsroom.auth.domain import (
+    Action,
+    DefaultPlatformChosen,
+    PlatformsAssigned,
+    Principal,
+    require,
+)
 from opsroom.catalog import schemas
 from opsroom.catalog.dependencies import add_dependency as add_dependency
 from opsroom.catalog.dependencies import blast_radius as blast_radius
@@ -40,6 +46,7 @@ from opsroom.catalog.records import (
     changed_fields,
     ensure_unique,
 )
+from opsroom.catalog.records import platforms_of as platforms_of
 from opsroom.catalog.vendors import check_contact as check_contact
 from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
@@ -58,6 +65,29 @@ def get_platform(session: Session, slug: str) -> Platform:
     return by_slug(session, Platform, slug)
 
 
+def platform_filter(session: Session, slug: str | None) -> str | None:
+    """The platform a list is narrowed to: one the catalog has. An unknown slug is refused
+    with the field named rather than answered with an empty list that looks like news."""
+    if slug:
+        by_slug(session, Platform, slug, field="platform")
+    return slug
+
+
+def check_default_platform(session: Session, event: DefaultPlatformChosen) -> None:
+    """A person remembers only a platform the catalog has (refused with the field named)."""
+    platform_filter(session, event.platform)
+
+
+def services_on(platform: str) -> Select[str]:
+    """The slugs of the platform's services, for lists that hold a service slug."""
+    return select(Service.slug).join(Platform).where(Platform.slug == platform)
+
+
+def squads_on(platform: str) -> Select[str]:
+    """The slugs of the platform's squads, for lists that hold a squad slug."""
+    return select(Squad.slug).join(Platform).where(Platform.slug == platform)
+
+
 def create_platform(
     session: Session, *, actor: Principal, data: schemas.PlatformCreate
 ) -> Platform:
@@ -73,16 +103,6 @@ def check_assignment(session: Session, event: PlatformsAssigned) -> None:
     """Someone is assigned only platforms the catalog has (refused with the field named)."""
     for slug in event.platforms:
         by_slug(session, Platform, slug, field="platforms")
-
-
-def platforms_of(
-    session: Session, *, services: Sequence[str] = (), journeys: Sequence[str] = ()
-) -> list[str]:
-    """The platforms these services and journeys belong to: whose operations manager governs
-    what touches them."""
-    of_services = select(Platform.slug).join(Service).where(Service.slug.in_(services))
-    of_journeys = select(Platform.slug).join(Journey).where(Journey.slug.in_(journeys))
-    return sorted(set(session.scalars(of_services)) | set(session.scalars(of_journeys)))
 
 
 def update_platform(

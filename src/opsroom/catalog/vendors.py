@@ -26,18 +26,30 @@ from opsroom.catalog.records import (
     by_slug,
     changed_fields,
     ensure_unique,
+    platforms_of,
 )
 
 # --- vendors ----------------------------------------------------------------------------
 
 
-def list_vendors(session: Session, *, service: str | None = None) -> list[Vendor]:
+def list_vendors(
+    session: Session, *, service: str | None = None, platform: str | None = None
+) -> list[Vendor]:
+    """Vendors, or those running or supporting a service, or a service of a platform."""
     query = select(Vendor).order_by(Vendor.name)
     if service:
         links = select(VendorService.vendor_id).where(
             VendorService.service_id == by_slug(session, Service, service).id
         )
         query = query.where(Vendor.id.in_(links))
+    if platform:
+        on_platform = (
+            select(VendorService.vendor_id)
+            .join(Service, Service.id == VendorService.service_id)
+            .join(Platform)
+            .where(Platform.slug == platform)
+        )
+        query = query.where(Vendor.id.in_(on_platform))
     return list(session.scalars(query))
 
 
@@ -66,8 +78,13 @@ def _escalation(levels: Sequence[schemas.EscalationLevelIn]) -> list[VendorEscal
     return [VendorEscalationLevel(**lvl.model_dump()) for lvl in levels]
 
 
+def _services_platforms(session: Session, services: Sequence[schemas.VendorServiceIn]) -> set[str]:
+    return set(platforms_of(session, services=[s.service for s in services]))
+
+
 def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCreate) -> Vendor:
-    require(actor, Action.GOVERN)
+    """A vendor, by who governs the platforms of every service it runs or supports."""
+    require(actor, Action.GOVERN, platforms=_services_platforms(session, data.services))
     ensure_unique(session, Vendor, slug=data.slug, name=data.name)
     vendor = Vendor(
         slug=data.slug,
@@ -88,8 +105,14 @@ def create_vendor(session: Session, *, actor: Principal, data: schemas.VendorCre
 def update_vendor(
     session: Session, *, actor: Principal, slug: str, data: schemas.VendorUpdate
 ) -> Vendor:
-    require(actor, Action.GOVERN)
     vendor = get_vendor(session, slug)
+    # Who governs the platforms of the services it supports now and of those it will.
+    platforms = {link.service.platform.slug for link in vendor.services}
+    require(
+        actor,
+        Action.GOVERN,
+        platforms=platforms | _services_platforms(session, data.services or []),
+    )
     VENDOR.held(vendor, data.version)
     ensure_unique(session, Vendor, slug=None, name=data.name, exclude=vendor.id)
     before = VENDOR.snapshot(vendor)
@@ -143,8 +166,8 @@ def set_raci(
     parties: Sequence[schemas.RaciPartyIn],
 ) -> bool:
     """Replace who holds which letter for one service and activity; False if nothing changed."""
-    require(actor, Action.GOVERN)
     target = by_slug(session, Service, service)
+    require(actor, Action.GOVERN, platforms=[target.platform.slug])
     before = _raci_cell(session, target.id, activity)
     if sorted({f"{p.letter} {_party_key(p)}" for p in parties}) == before:
         return False

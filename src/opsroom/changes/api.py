@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
@@ -24,12 +25,12 @@ Run = Literal["schedule", "start", "complete", "fail", "roll_back", "close"]
 def list_changes(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     type_: Annotated[list[ChangeType], Query(alias="type")] = [],  # noqa: B006
     service: str | None = None,
     squad: Annotated[str | None, Query(description="the implementer squad")] = None,
     journey: str | None = None,
-    platform: str | None = None,
     starts_from: AwareDatetime | None = None,
     starts_to: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -185,9 +186,7 @@ def suspect_changes(session: DbSession, actor: Actor, key: str) -> list[schemas.
 def list_freezes(
     session: DbSession,
     actor: Actor,
-    platform: Annotated[
-        str | None, Query(max_length=80, description="only the freezes reaching it")
-    ] = None,
+    platform: PlatformFilter,
 ) -> list[schemas.FreezeRead]:
     found = governance.list_freezes(session, actor=actor, platform=platform)
     return [governance.read_freeze(session, f) for f in found]
@@ -207,6 +206,12 @@ def create_freeze(
 @router.get("/freezes/{slug}", responses=errors(404))
 def get_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRead:
     return governance.read_freeze(session, governance.get_freeze(session, actor=actor, slug=slug))
+
+
+@router.post("/freezes/{slug}/end", responses=errors(404, 409))
+def end_freeze(session: DbSession, actor: Actor, slug: str) -> schemas.FreezeRead:
+    """End a running freeze today, in its time zone (409 if it has not begun or is over)."""
+    return governance.read_freeze(session, governance.end_freeze(session, actor=actor, slug=slug))
 
 
 @router.delete("/freezes/{slug}", responses=errors(404))

@@ -11,6 +11,8 @@ import typer
 from sqlalchemy.orm import Session
 
 from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition
@@ -198,6 +200,7 @@ def exception(
 
 @app.command("list")
 def list_changes(
+    platform: str | None = PlatformOption,
     status: list[Status] = typer.Option([], "--status", help="repeat for several"),
     service: str | None = typer.Option(None),
     squad: str | None = typer.Option(None),
@@ -206,7 +209,13 @@ def list_changes(
 ) -> None:
     with unit_of_work() as session:
         page = changes.search(
-            session, actor=actor(session), status=status, service=service, squad=squad, limit=limit
+            session,
+            actor=actor(session),
+            status=status,
+            service=service,
+            squad=squad,
+            platform=catalog.platform_filter(session, platform),
+            limit=limit,
         )
         rows = [changes.summary(c) for c in page.items]
     emit(
@@ -335,11 +344,13 @@ def new_freeze(
 
 @freeze_app.command("list")
 def list_freezes(
-    platform: str | None = typer.Option(None, help="only the freezes reaching it"),
+    platform: str | None = PlatformOption,
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
-        found = governance.list_freezes(session, actor=actor(session), platform=platform)
+        found = governance.list_freezes(
+            session, actor=actor(session), platform=catalog.platform_filter(session, platform)
+        )
         rows = [governance.read_freeze(session, f) for f in found]
     emit(
         rows,
@@ -369,3 +380,12 @@ def delete_freeze(slug: str) -> None:
     with unit_of_work(write=True) as session:
         governance.delete_freeze(session, actor=actor(session), slug=slug)
     out.print(f"deleted freeze {slug}")
+
+
+@freeze_app.command("end")
+def end_freeze(slug: str, as_json: bool = JsonOption) -> None:
+    """End a running freeze today, in its time zone."""
+    with unit_of_work(write=True) as session:
+        ended = governance.end_freeze(session, actor=actor(session), slug=slug)
+        read = governance.read_freeze(session, ended)
+    emit(read, as_json, lambda: out.print(f"freeze {read.slug} now ends on {read.ends_on}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from opsroom.changes import domain, schemas
 from opsroom.changes.assessment import freeze_scope, services_named
 from opsroom.changes.models import ChangeTemplate
 from opsroom.changes.models import FreezeWindow as FreezeRow
+from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -120,6 +122,30 @@ def delete_freeze(session: Session, *, actor: Principal, slug: str) -> None:
     )
     session.delete(row)
     session.flush()
+
+
+def end_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
+    """End a running freeze today (its last day becomes today, in its zone); one not begun
+    yet is removed instead, one already over is left as it was."""
+    row = get_freeze(session, actor=actor, slug=slug)
+    _may_freeze(session, actor, row)
+    today = clock.now().astimezone(ZoneInfo(row.timezone)).date()
+    if row.starts_on > today:
+        raise Conflict(f"the freeze '{slug}' has not begun yet; remove it instead")
+    if row.ends_on <= today:
+        raise Conflict(f"the freeze '{slug}' already ends by today")
+    before = {"ends_on": row.ends_on.isoformat()}
+    row.ends_on = today
+    audit.record(
+        session,
+        actor=str(actor),
+        action="freeze.ended",
+        subject_type="freeze",
+        subject_key=slug,
+        before=before,
+        after={"ends_on": today.isoformat()},
+    )
+    return row
 
 
 def create_template(

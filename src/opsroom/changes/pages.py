@@ -16,6 +16,7 @@ from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.changes import calendar_view, governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
@@ -97,8 +98,10 @@ def change_list(
     request: Request,
     session: DbSession,
     actor: Actor,
+    platform: ListPlatform,
     filters: Annotated[ChangeFilters, Query()],
 ) -> Response:
+    filters = filters.model_copy(update={"platform": platform})
     page = changes.search(
         session, actor=actor, limit=CHANGES_PER_PAGE, cursor=filters.cursor, **filters.criteria()
     )

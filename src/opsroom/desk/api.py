@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
@@ -23,6 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["desk"])
 def list_tickets(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     squad: str | None = None,
     organisation: str | None = None,
@@ -36,6 +38,7 @@ def list_tickets(
         status=status_,
         squad=squad,
         organisation=organisation,
+        platform=platform,
         open_only=open,
         limit=limit,
         cursor=cursor,

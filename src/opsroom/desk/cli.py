@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Kind, Priority, Status, Transition
@@ -51,6 +53,7 @@ def open_ticket(
 
 @app.command("list")
 def list_tickets(
+    platform: str | None = PlatformOption,
     status: list[Status] = typer.Option([], "--status"),
     squad: str | None = typer.Option(None),
     organisation: str | None = typer.Option(None),
@@ -64,6 +67,7 @@ def list_tickets(
             status=status,
             squad=squad,
             organisation=organisation,
+            platform=catalog.platform_filter(session, platform),
             limit=500,
         )
         rows = [desk.read(t, who) for t in page.items]

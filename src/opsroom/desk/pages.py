@@ -12,6 +12,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
+from opsroom.catalog.pages import ListPlatform
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
@@ -39,10 +40,17 @@ QUEUE_SIZE = 500
 
 @router.get("/tickets")
 def queue(
-    request: Request, session: DbSession, actor: Actor, squad: Filter = None, status: Filter = None
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: ListPlatform,
+    squad: Filter = None,
+    status: Filter = None,
 ) -> Response:
     chosen = [Status(status)] if status in set(Status) else []
-    page = desk.search(session, actor=actor, squad=squad, status=chosen, limit=QUEUE_SIZE)
+    page = desk.search(
+        session, actor=actor, squad=squad, platform=platform, status=chosen, limit=QUEUE_SIZE
+    )
     context = {
         "tickets": [desk.read(t, actor) for t in page.items],
         "csat": surveys.csat(session, actor=actor, squad=squad),

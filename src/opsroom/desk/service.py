@@ -66,6 +66,7 @@ def search(
     status: Sequence[Status] = (),
     squad: str | None = None,
     organisation: str | None = None,
+    platform: str | None = None,
     open_only: bool = False,
     limit: int = 50,
     cursor: str | None = None,
@@ -79,6 +80,8 @@ def search(
         query = query.where(Ticket.squad == squad)
     if organisation:
         query = query.where(Ticket.organisation == organisation)
+    if platform:
+        query = query.where(Ticket.service_slug.in_(catalog.services_on(platform)))
     return paginate(session, query, Ticket.number, limit=limit, cursor=cursor, descending=True)
 
 

@@ -36,12 +36,6 @@ WORK_SHOWN = 8  # overdue actions, overdue reviews, upcoming changes: the first 
 AHEAD = timedelta(days=14)  # how far ahead "upcoming" looks
 
 
-def _platform(session: DbSession, platform: str | None) -> str | None:
-    if platform:
-        catalog_service.get_platform(session, platform)
-    return platform
-
-
 def _fragment(
     request: Request, session: DbSession, template: str, context: dict[str, Any]
 ) -> Response:
@@ -85,7 +79,7 @@ def open_now(
 ) -> Response:
     """The dashboard's live part: open incidents by priority."""
     context = {
-        "platform": _platform(session, platform),
+        "platform": catalog_service.platform_filter(session, platform),
         "open_now": kpis_service.open_incidents(session, actor=actor, platform=platform),
     }
     return _fragment(request, session, "kpis/_open.html", context)
@@ -100,7 +94,7 @@ def figures(
         session,
         actor=actor,
         period=domain.current_month(clock.now()),
-        platform=_platform(session, platform),
+        platform=catalog_service.platform_filter(session, platform),
     )
     context = {
         "report": report,
@@ -115,7 +109,9 @@ def figures(
 @router.get("/dashboard/trend")
 def trend(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
     """Incidents per week by priority and the weekly MTTR over the last 12 weeks."""
-    weekly = kpis_service.weekly_trend(session, actor=actor, platform=_platform(session, platform))
+    weekly = kpis_service.weekly_trend(
+        session, actor=actor, platform=catalog_service.platform_filter(session, platform)
+    )
     context = {
         "weekly_chart": charts.incidents_per_week(weekly),
         "mttr_chart": charts.mttr_trend(weekly),
@@ -127,7 +123,7 @@ def trend(request: Request, session: DbSession, actor: Actor, platform: Filter =
 def work(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
     """What is waiting on people: overdue action items and reviews, upcoming changes and
     freezes."""
-    platform = _platform(session, platform)
+    platform = catalog_service.platform_filter(session, platform)
     now = clock.now()
     ahead = change_reports.calendar(session, actor=actor, start=now, end=now + AHEAD)
     upcoming = [
@@ -152,7 +148,7 @@ def work(request: Request, session: DbSession, actor: Actor, platform: Filter = 
 @router.get("/dashboard/risks")
 def risks(request: Request, session: DbSession, actor: Actor, platform: Filter = None) -> Response:
     """The top risks by expected annual loss, and how many are above appetite."""
-    platform = _platform(session, platform)
+    platform = catalog_service.platform_filter(session, platform)
     context = {
         "platform": platform,
         "top": risks_service.ranking(session, actor=actor, platform=platform)[:TOP_RISKS],

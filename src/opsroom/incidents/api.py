@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status, Transition
@@ -20,12 +21,12 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 def list_incidents(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     priority: Annotated[list[Priority], Query(description="1-5")] = [],  # noqa: B006
     service: str | None = None,
     squad: Annotated[str | None, Query(description="owner squad of an affected service")] = None,
     journey: str | None = None,
-    platform: str | None = None,
     major: bool | None = None,
     open: Annotated[bool, Query(description="only triggered, acknowledged or mitigated")] = False,
     detected_from: AwareDatetime | None = None,

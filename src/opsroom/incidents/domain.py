@@ -314,6 +314,14 @@ class IncidentDeclared(Event):
 
 
 @dataclass(frozen=True)
+class IncidentServicesAdded(Event):
+    """Services joined the incident's blast radius after it was declared."""
+
+    key: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IncidentReprioritised(Event):
     key: str
     before: Priority

@@ -18,6 +18,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
@@ -107,8 +108,10 @@ def incident_list(
     request: Request,
     session: DbSession,
     actor: Actor,
+    platform: ListPlatform,
     filters: Annotated[IncidentFilters, Query()],
 ) -> Response:
+    filters = filters.model_copy(update={"platform": platform})
     page = incidents.search(
         session, actor=actor, limit=INCIDENTS_PER_PAGE, cursor=filters.cursor, **filters.criteria()
     )

@@ -176,11 +176,14 @@ def update(
 def _replace_services(session: Session, incident: Incident, slugs: Sequence[str]) -> None:
     """The affected services become `slugs`; the squads owning new ones join the incident."""
     affected = _affected(session, slugs)
+    added = tuple(a.service_slug for a in affected if a.service_slug not in incident.service_slugs)
     incident.services = []
     session.flush()  # old rows go before their replacements: (incident, service) is unique
     incident.services = affected
     for squad in dict.fromkeys(a.owner_squad for a in affected):
         join(incident, "squad", squad)
+    if added:
+        events.record(session, domain.IncidentServicesAdded(incident.key, added))
 
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
@@ -405,6 +408,9 @@ def add_services(
     incident.services.extend(added)
     for squad in dict.fromkeys(a.owner_squad for a in added):
         join(incident, "squad", squad)
+    events.record(
+        session, domain.IncidentServicesAdded(incident.key, tuple(a.service_slug for a in added))
+    )
     INCIDENT.event(
         session,
         incident,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra import clock
 from opsroom.infra.apidoc import errors
 from opsroom.kpis import domain, guild, schemas
@@ -32,11 +33,11 @@ def period_of(text: str | None) -> domain.Period:
 def report(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     period: PeriodQuery = None,
     squad: Annotated[
         str | None, Query(max_length=80, description="only incidents it was engaged on")
     ] = None,
-    platform: Annotated[str | None, Query(max_length=80)] = None,
 ) -> schemas.KpiReport:
     return kpis.report(
         session, actor=actor, period=period_of(period), squad=squad, platform=platform
@@ -60,8 +61,8 @@ def guild_report(
 def trend(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
-    platform: Annotated[str | None, Query(max_length=80)] = None,
 ) -> schemas.WeeklyTrend:
     return kpis.weekly_trend(session, actor=actor, weeks=weeks, platform=platform)
 
@@ -70,6 +71,7 @@ def trend(
 def monthly(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     period: Annotated[
         str | None, Query(max_length=30, description="the months up to the one it ends in")
     ] = None,
@@ -77,7 +79,6 @@ def monthly(
     squad: Annotated[
         str | None, Query(max_length=80, description="only incidents it was engaged on")
     ] = None,
-    platform: Annotated[str | None, Query(max_length=80)] = None,
 ) -> schemas.MonthlyTrend:
     return kpis.monthly_trend(
         session,

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from opsroom.auth.console import actor, fail, out, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.infra import clock
 from opsroom.kpis import domain, formats, guild, guild_formats
 from opsroom.kpis import service as kpis
@@ -20,7 +22,7 @@ def report(
         None, help="2026-10, 2026-Q4, 2026-W43 or 2026-10-01..2026-10-15 (default: this month)"
     ),
     squad: str | None = typer.Option(None, help="only incidents this squad was engaged on"),
-    platform: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
     guild_view: bool = typer.Option(
         False, "--guild", help="every platform side by side (the guild view)"
     ),
@@ -39,7 +41,11 @@ def report(
             )
         else:
             pack = kpis.report(
-                session, actor=actor(session), period=chosen, squad=squad, platform=platform
+                session,
+                actor=actor(session),
+                period=chosen,
+                squad=squad,
+                platform=catalog.platform_filter(session, platform),
             )
             text = formats.render(pack, fmt)
     if output:

@@ -4,11 +4,13 @@ communications lead is told when the next stakeholder update is due."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from opsroom.auth import service as accounts
+from opsroom.catalog import service as catalog
 from opsroom.incidents import domain as incident_events
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, declaration_body
@@ -57,14 +59,41 @@ def declared(session: Session, event: incident_events.IncidentDeclared) -> None:
 
 
 def other_platforms(session: Session, event: incident_events.IncidentDeclared) -> None:
-    """The operations managers of every other platform whose services the incident impacts
-    hear of it (it stays its own platform's, counted there alone)."""
+    """Every other platform whose services the incident impacts hears of it (it stays its own
+    platform's, counted there alone)."""
     incident = incidents.find(session, event.key)
-    for platform in incidents.also_affects(session, incident):
-        for manager in accounts.governors_of(session, platform):
+    _tell_other_platforms(session, incident, incidents.also_affects(session, incident))
+
+
+def services_added(session: Session, event: incident_events.IncidentServicesAdded) -> None:
+    """A service of another platform joining an open incident's blast radius later tells
+    that platform, as a declaration would have; a platform already told is not told again."""
+    incident = incidents.find(session, event.key)
+    if incident.status not in incident_events.OPEN:
+        return
+    reached = set(catalog.platforms_of(session, services=event.services))
+    _tell_other_platforms(session, incident, sorted(reached - {incident.platform_slug}))
+
+
+def _told_on(session: Session, incident: Incident, platform: str) -> list[str]:
+    """Who hears of the incident on another platform: its operations managers and the
+    members of the squads owning its affected services there."""
+    squads = {
+        a.owner_squad
+        for a in incident.services
+        if catalog.get_service(session, a.service_slug).platform.slug == platform
+    }
+    members = [m.email for s in sorted(squads) for m in catalog.get_squad(session, s).members]
+    return list(dict.fromkeys([*accounts.governors_of(session, platform), *members]))
+
+
+def _tell_other_platforms(session: Session, incident: Incident, platforms: Iterable[str]) -> None:
+    # One dedup per incident and platform: whether reached at declaration or later, once.
+    for platform in platforms:
+        for person in _told_on(session, incident, platform):
             service.notify_person(
                 session,
-                person=manager,
+                person=person,
                 kind=NoticeKind.STATUS_UPDATE,
                 subject=incident.key,
                 title=f"[{Priority(incident.priority).label}] {incident.key} on {incident.platform_slug} also affects {platform}: {incident.title}",

@@ -21,9 +21,21 @@ from opsroom.notify.models import Subscription
 from opsroom.notify.schemas import SubscriptionIn, Target
 
 
-def _may_manage(actor: Principal, subscriber: str) -> None:
-    own = subscriber.lower() == actor.name.lower()
-    require(actor, Action.SELF_SERVICE if own else Action.GOVERN)
+def _may_manage(
+    session: Session, actor: Principal, subscriber: str, kind: Target, target: str
+) -> None:
+    """Anyone manages their own subscriptions; someone else's, who governs the platform of
+    the service or journey subscribed to."""
+    if subscriber.lower() == actor.name.lower():
+        require(actor, Action.SELF_SERVICE)
+        return
+    services, journeys = ([target], []) if kind is Target.SERVICE else ([], [target])
+    platforms = catalog.platforms_of(session, services=services, journeys=journeys)
+    require(actor, Action.GOVERN, platforms=platforms)
+
+
+def _subject(subscription: Subscription) -> tuple[Target, str]:
+    return Target(subscription.target_kind), subscription.target
 
 
 def _checked_target(session: Session, kind: Target, slug: str) -> str:
@@ -53,9 +65,9 @@ def subscribe(session: Session, *, actor: Principal, data: SubscriptionIn) -> Su
             f"{wanted} has no email address: name the subscriber",
             fields={"subscriber": "required"},
         )
-    _may_manage(actor, wanted)
     kind, slug = data.target
     target = _checked_target(session, kind, slug)
+    _may_manage(session, actor, wanted, kind, target)
     account = _account(session, wanted)
     subscriber = account[0] if account else wanted.lower()
     if _find(session, subscriber, kind, target) is not None:
@@ -120,7 +132,7 @@ def get(session: Session, subscription_id: int) -> Subscription:
 
 def unsubscribe(session: Session, *, actor: Principal, subscription_id: int) -> Subscription:
     subscription = get(session, subscription_id)
-    _may_manage(actor, subscription.subscriber)
+    _may_manage(session, actor, subscription.subscriber, *_subject(subscription))
     return _removed(session, str(actor), subscription)
 
 
@@ -130,7 +142,7 @@ def change_audience(
     """Which status updates a subscription receives from now on; the same audience again
     changes nothing."""
     subscription = get(session, subscription_id)
-    _may_manage(actor, subscription.subscriber)
+    _may_manage(session, actor, subscription.subscriber, *_subject(subscription))
     if subscription.audience != audience:
         subscription.audience = audience
         session.flush()

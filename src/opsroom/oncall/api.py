@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, EmailStr
 
 from opsroom.auth.deps import Actor, DbSession, current_principal
 from opsroom.auth.domain import Principal
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import PageOut, RecordId, errors
 from opsroom.infra.errors import Unauthenticated
 from opsroom.notify import schemas as notify_schemas
@@ -51,9 +52,9 @@ def my_shifts(
 
 @router.get("/schedules", responses=errors())
 def list_schedules(
-    session: DbSession, actor: Actor, squad: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, squad: str | None = None
 ) -> list[schemas.ScheduleRead]:
-    found = oncall.list_schedules(session, actor=actor, squad=squad)
+    found = oncall.list_schedules(session, actor=actor, squad=squad, platform=platform)
     return [schemas.ScheduleRead.model_validate(s) for s in found]
 
 

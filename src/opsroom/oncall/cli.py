@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.infra.wording import counted
 from opsroom.oncall import policy_cli, schemas
 from opsroom.oncall import service as oncall
@@ -229,12 +231,15 @@ def export_schedule(
 
 
 @schedule_app.command("list")
-def list_schedules(squad: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+def list_schedules(
+    squad: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
+    as_json: bool = JsonOption,
+) -> None:
     with unit_of_work() as session:
-        rows = [
-            schemas.ScheduleRead.model_validate(s)
-            for s in oncall.list_schedules(session, actor=actor(session), squad=squad)
-        ]
+        chosen = catalog.platform_filter(session, platform)
+        found = oncall.list_schedules(session, actor=actor(session), squad=squad, platform=chosen)
+        rows = [schemas.ScheduleRead.model_validate(s) for s in found]
     emit(
         rows,
         as_json,

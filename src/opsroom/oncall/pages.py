@@ -17,6 +17,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
+from opsroom.catalog.pages import ListPlatform
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
@@ -45,10 +46,10 @@ WEEKS_SHOWN = 4
 
 
 @router.get("/oncall")
-def on_call(request: Request, session: DbSession, actor: Actor) -> Response:
+def on_call(request: Request, session: DbSession, actor: Actor, platform: ListPlatform) -> Response:
     context = {
         "now": oncall.on_call(session, actor=actor),
-        "schedules": oncall.list_schedules(session, actor=actor),
+        "schedules": oncall.list_schedules(session, actor=actor, platform=platform),
         "policies": oncall.list_policies(session, actor=actor),
         "mine": oncall.my_shifts(session, actor=actor)[:5],
         "my_feed": _feed_url(request, session, oncall.PERSON_FEED, actor.name),

@@ -88,14 +88,17 @@ def get_schedule(session: Session, *, actor: Principal, slug: str) -> OnCallSche
 
 
 def list_schedules(
-    session: Session, *, actor: Principal, squad: str | None = None
+    session: Session, *, actor: Principal, squad: str | None = None, platform: str | None = None
 ) -> list[OnCallSchedule]:
+    """Schedules, or a squad's, or those of the squads of a platform."""
     require(actor, Action.READ)
     query = select(OnCallSchedule).options(
         selectinload(OnCallSchedule.layers), selectinload(OnCallSchedule.overrides)
     )
     if squad:
         query = query.where(OnCallSchedule.squad_slug == squad)
+    if platform:
+        query = query.where(OnCallSchedule.squad_slug.in_(catalog.squads_on(platform)))
     return list(session.scalars(query.order_by(OnCallSchedule.slug)))
 
 

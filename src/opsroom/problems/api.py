@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas
@@ -23,10 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["problems"])
 def list_problems(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     squad: str | None = None,
     service: str | None = None,
-    platform: str | None = None,
     known_error: bool | None = None,
     open: Annotated[bool, Query(description="not resolved or closed")] = False,
     q: Annotated[str | None, Query(description="text in title, statement or symptom")] = None,
@@ -74,7 +75,7 @@ def replace_settings(
 
 @router.get("/problems/figures", responses=errors())
 def problem_figures(
-    session: DbSession, actor: Actor, squad: str | None = None, platform: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, squad: str | None = None
 ) -> schemas.ProblemFigures:
     """Open problems by age and known errors among them."""
     return problems.figures(session, actor=actor, squad=squad, platform=platform)
@@ -197,11 +198,12 @@ def move_problem(
 def known_errors(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     q: Annotated[str | None, Query(description="text in title, statement or symptom")] = None,
     service: str | None = None,
 ) -> list[schemas.KnownErrorRead]:
     """The known-error database."""
-    return problems.known_errors(session, actor=actor, text=q, service=service)
+    return problems.known_errors(session, actor=actor, text=q, service=service, platform=platform)
 
 
 @router.get("/incidents/{key}/known-errors", responses=errors(404))

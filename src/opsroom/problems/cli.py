@@ -6,6 +6,8 @@ from __future__ import annotations
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.problems import recurrence, schemas
@@ -49,6 +51,7 @@ def open_problem(
 
 @app.command("list")
 def list_problems(
+    platform: str | None = PlatformOption,
     status: list[Status] = typer.Option([], "--status"),
     squad: str | None = typer.Option(None),
     known_error: bool | None = typer.Option(None, "--known-error/--not-known-error"),
@@ -61,6 +64,7 @@ def list_problems(
             status=status,
             squad=squad,
             known_error=known_error,
+            platform=catalog.platform_filter(session, platform),
             limit=500,
         )
         rows = [problems.summary(p) for p in page.items]
@@ -151,10 +155,15 @@ def dismiss(proposal_id: int) -> None:
 
 
 @app.command("known-errors")
-def known_errors(q: str | None = typer.Argument(None), as_json: bool = JsonOption) -> None:
+def known_errors(
+    q: str | None = typer.Argument(None),
+    platform: str | None = PlatformOption,
+    as_json: bool = JsonOption,
+) -> None:
     """Search the known-error database."""
     with unit_of_work() as session:
-        rows = problems.known_errors(session, actor=actor(session), text=q)
+        chosen = catalog.platform_filter(session, platform)
+        rows = problems.known_errors(session, actor=actor(session), text=q, platform=chosen)
     emit(
         rows,
         as_json,

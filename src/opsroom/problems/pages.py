@@ -14,6 +14,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.improvement.domain import REVIEW_SECTIONS
@@ -40,16 +41,18 @@ AFTER = {"move": "", "edit": "", "rca": "#rca", "known_error": "#known-error", "
 
 
 @router.get("/problems")
-def board(request: Request, session: DbSession, actor: Actor, squad: Filter = None) -> Response:
-    page = problems.search(session, actor=actor, squad=squad, limit=BOARD_SIZE)
+def board(
+    request: Request, session: DbSession, actor: Actor, platform: ListPlatform, squad: Filter = None
+) -> Response:
+    page = problems.search(session, actor=actor, squad=squad, platform=platform, limit=BOARD_SIZE)
     summaries = [problems.summary(p) for p in page.items]
     context = {
         "columns": [(s, [p for p in summaries if p.status is s]) for s in Status],
         "proposals": [
             recurrence.read_proposal(p) for p in recurrence.proposals(session, actor=actor)
         ],
-        "figures": problems.figures(session, actor=actor, squad=squad),
-        "squads": catalog_service.list_squads(session),
+        "figures": problems.figures(session, actor=actor, squad=squad, platform=platform),
+        "squads": catalog_service.list_squads(session, platform=platform),
         "squad": squad,
     }
     return render(request, session, "problems/board.html", context)
@@ -72,10 +75,16 @@ def squad_problems(request: Request, session: DbSession, actor: Actor, slug: str
 
 @router.get("/known-errors")
 def known_error_search(
-    request: Request, session: DbSession, actor: Actor, q: Filter = None, service: Filter = None
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: ListPlatform,
+    q: Filter = None,
+    service: Filter = None,
 ) -> Response:
+    found = problems.known_errors(session, actor=actor, text=q, service=service, platform=platform)
     context = {
-        "known_errors": problems.known_errors(session, actor=actor, text=q, service=service),
+        "known_errors": found,
         "q": q or "",
         "service": service,
         "services": catalog_service.all_services(session),

@@ -352,11 +352,18 @@ def known_error(problem: Problem) -> schemas.KnownErrorRead:
 
 
 def known_errors(
-    session: Session, *, actor: Principal, text: str | None = None, service: str | None = None
+    session: Session,
+    *,
+    actor: Principal,
+    text: str | None = None,
+    service: str | None = None,
+    platform: str | None = None,
 ) -> list[schemas.KnownErrorRead]:
     """The known-error database: problems with a workaround, newest first."""
     require(actor, Action.READ)
     query = _known_errors(select(Problem)).where(Problem.status != Status.CLOSED)
+    if platform:
+        query = query.where(Problem.platform_slug == platform)
     if text:
         query = query.where(_mentions(text))
     found = [known_error(p) for p in session.scalars(query.order_by(Problem.number.desc()))]

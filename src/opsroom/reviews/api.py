@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.infra.apidoc import PageOut, errors
 from opsroom.reviews import schemas
@@ -23,9 +24,9 @@ router = APIRouter(prefix="/api/v1", tags=["reviews"])
 def list_reviews(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     squad: str | None = None,
-    platform: str | None = None,
     overdue: bool = False,
     required: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -47,7 +48,7 @@ def list_reviews(
 
 @router.get("/reviews/figures", responses=errors())
 def review_figures(
-    session: DbSession, actor: Actor, squad: str | None = None, platform: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, squad: str | None = None
 ) -> schemas.ReviewFigures:
     """Required reviews published on time, median days to publish, overdue reviews."""
     return reviews.figures(session, actor=actor, squad=squad, platform=platform)

@@ -7,6 +7,8 @@ import sys
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.reviews import schemas
 from opsroom.reviews import service as reviews
 from opsroom.reviews.domain import Status, Transition
@@ -18,6 +20,7 @@ app = typer.Typer(
 
 @app.command("list")
 def list_reviews(
+    platform: str | None = PlatformOption,
     status: Status | None = typer.Option(None),
     squad: str | None = typer.Option(None),
     overdue: bool = typer.Option(False, "--overdue"),
@@ -25,7 +28,13 @@ def list_reviews(
 ) -> None:
     with unit_of_work() as session:
         page = reviews.search(
-            session, actor=actor(session), status=status, squad=squad, overdue=overdue, limit=500
+            session,
+            actor=actor(session),
+            status=status,
+            squad=squad,
+            platform=catalog.platform_filter(session, platform),
+            overdue=overdue,
+            limit=500,
         )
         rows = [reviews.summary(r) for r in page.items]
     emit(

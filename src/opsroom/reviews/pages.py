@@ -16,6 +16,7 @@ from opsroom.actions.domain import Kind
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.infra.errors import NotFound
 from opsroom.reviews import domain, schemas
 from opsroom.reviews import service as reviews
@@ -51,13 +52,18 @@ class ReviewFilters(BaseModel):
 
 @router.get("/reviews")
 def review_list(
-    request: Request, session: DbSession, actor: Actor, filters: Annotated[ReviewFilters, Query()]
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: ListPlatform,
+    filters: Annotated[ReviewFilters, Query()],
 ) -> Response:
     page = reviews.search(
         session,
         actor=actor,
         status=filters.status,
         squad=filters.squad,
+        platform=platform,
         overdue=bool(filters.overdue),
         limit=REVIEWS_PER_PAGE,
         cursor=filters.cursor,
@@ -67,8 +73,8 @@ def review_list(
         "summaries": [reviews.summary(r) for r in page.items],
         "filters": filters,
         "statuses": list(Status),
-        "squads": catalog_service.list_squads(session),
-        "figures": reviews.figures(session, actor=actor, squad=filters.squad),
+        "squads": catalog_service.list_squads(session, platform=platform),
+        "figures": reviews.figures(session, actor=actor, squad=filters.squad, platform=platform),
     }
     return render(request, session, "reviews/list.html", context)
 

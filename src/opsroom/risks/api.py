@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import errors
 from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["risks"])
 def list_risks(
     session: DbSession,
     actor: Actor,
-    platform: str | None = None,
+    platform: PlatformFilter,
     category: str | None = None,
     squad: str | None = None,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
@@ -53,7 +54,7 @@ def raise_risk(session: DbSession, actor: Actor, data: schemas.RiskCreate) -> sc
 
 @router.get("/risks/ranking", responses=errors())
 def ranking(
-    session: DbSession, actor: Actor, platform: str | None = None, category: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter, category: str | None = None
 ) -> list[schemas.RankedRisk]:
     """Open risks by expected annual loss x blast radius, highest first."""
     return reports.ranking(session, actor=actor, platform=platform, category=category)
@@ -61,7 +62,7 @@ def ranking(
 
 @router.get("/risks/above-appetite", responses=errors())
 def above_appetite(
-    session: DbSession, actor: Actor, platform: str | None = None
+    session: DbSession, actor: Actor, platform: PlatformFilter
 ) -> list[schemas.RiskSummary]:
     return reports.above_appetite(session, actor=actor, platform=platform)
 
@@ -97,8 +98,8 @@ MEDIA = {
 def export_register(
     session: DbSession,
     actor: Actor,
+    platform: PlatformFilter,
     format: interchange.Format = interchange.Format.CSV,
-    platform: str | None = None,
 ) -> Response:
     content = interchange.export(session, actor=actor, fmt=format, platform=platform)
     disposition = f'attachment; filename="risks.{format.value}"'
@@ -221,7 +222,7 @@ def raise_mitigation(
 def list_issues(
     session: DbSession,
     actor: Actor,
-    platform: str | None = None,
+    platform: PlatformFilter,
     squad: str | None = None,
     open: bool = False,
 ) -> list[schemas.IssueRead]:

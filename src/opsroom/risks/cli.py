@@ -9,6 +9,8 @@ import typer
 
 from opsroom.actions import service as actions
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
 from opsroom.risks import service as risks
@@ -63,14 +65,18 @@ def raise_risk(
 
 @app.command("list")
 def list_risks(
-    platform: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
     category: str | None = typer.Option(None),
     open_only: bool = typer.Option(False, "--open"),
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
         found = reports.register(
-            session, actor=actor(session), platform=platform, category=category, open_only=open_only
+            session,
+            actor=actor(session),
+            platform=catalog.platform_filter(session, platform),
+            category=category,
+            open_only=open_only,
         )
         rows = [reports.summary(session, r) for r in found]
     emit(
@@ -226,10 +232,12 @@ def mitigate(
 
 
 @app.command()
-def ranking(platform: str | None = typer.Option(None), as_json: bool = JsonOption) -> None:
+def ranking(platform: str | None = PlatformOption, as_json: bool = JsonOption) -> None:
     """Open risks by expected annual loss x blast radius."""
     with unit_of_work() as session:
-        rows = reports.ranking(session, actor=actor(session), platform=platform)
+        rows = reports.ranking(
+            session, actor=actor(session), platform=catalog.platform_filter(session, platform)
+        )
     emit(
         rows,
         as_json,
@@ -253,12 +261,17 @@ def ranking(platform: str | None = typer.Option(None), as_json: bool = JsonOptio
 @app.command("export")
 def export_register(
     output: Path = typer.Argument(..., help="the file to write: .csv or .xlsx"),
-    platform: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
 ) -> None:
     """Write the register as CSV or XLSX (by the file's suffix)."""
     with unit_of_work() as session:
         fmt = interchange.format_of(output.name)
-        content = interchange.export(session, actor=actor(session), fmt=fmt, platform=platform)
+        content = interchange.export(
+            session,
+            actor=actor(session),
+            fmt=fmt,
+            platform=catalog.platform_filter(session, platform),
+        )
     output.write_bytes(content)
     out.print(f"wrote {output}")
 
@@ -300,12 +313,17 @@ def raise_issue(
 
 @issue_app.command("list")
 def list_issues(
-    platform: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
     open_only: bool = typer.Option(False, "--open"),
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
-        found = issues.search(session, actor=actor(session), platform=platform, open_only=open_only)
+        found = issues.search(
+            session,
+            actor=actor(session),
+            platform=catalog.platform_filter(session, platform),
+            open_only=open_only,
+        )
         rows = [issues.read(i) for i in found]
     emit(
         rows,

@@ -17,6 +17,7 @@ from opsroom.actions.domain import Kind
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
+from opsroom.catalog.pages import ListPlatform
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import ValidationFailed
 from opsroom.risks import interchange, issues, links, reports, schemas
@@ -105,7 +106,7 @@ def register_page(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: Filter = None,
+    platform: ListPlatform,
     category: Filter = None,
     squad: Filter = None,
     status: Filter = None,
@@ -279,9 +280,10 @@ def _issues(
     actor: Principal,
     values: Mapping[str, Any] | None = None,
     failure: Failure | None = None,
+    platform: str | None = None,
 ) -> Response:
     context = {
-        "issues": [issues.read(i) for i in issues.search(session, actor=actor)],
+        "issues": [issues.read(i) for i in issues.search(session, actor=actor, platform=platform)],
         "squads": catalog.list_squads(session),
         "values": values or FormData(),
         "failure": failure,
@@ -292,8 +294,10 @@ def _issues(
 
 
 @router.get("/issues")
-def issues_page(request: Request, session: DbSession, actor: Actor) -> Response:
-    return _issues(request, session, actor)
+def issues_page(
+    request: Request, session: DbSession, actor: Actor, platform: ListPlatform
+) -> Response:
+    return _issues(request, session, actor, platform=platform)
 
 
 @router.post("/issues")

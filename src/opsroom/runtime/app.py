@@ -31,6 +31,7 @@ from opsroom.auth import pages as auth_pages
 from opsroom.catalog import api as catalog_api
 from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
+from opsroom.changes import freeze_pages
 from opsroom.changes import pages as changes_pages
 from opsroom.desk import api as desk_api
 from opsroom.desk import pages as desk_pages
@@ -109,6 +110,7 @@ PAGE_ROUTERS = (
     anomalies_pages.router,
     webhook_pages.router,
     changes_pages.router,
+    freeze_pages.router,
     problems_pages.router,
     desk_pages.router,
     reviews_pages.router,

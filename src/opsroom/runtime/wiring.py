@@ -11,7 +11,7 @@ from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
-from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
+from opsroom.auth.domain import DefaultPlatformChosen, PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
@@ -21,6 +21,7 @@ from opsroom.incidents.domain import (
     IncidentMoved,
     IncidentReprioritised,
     IncidentResolved,
+    IncidentServicesAdded,
     StakeholderUpdateDue,
     StatusUpdatePosted,
 )
@@ -47,6 +48,7 @@ REACTIONS: events.Reactions = {
         risk_links.propose_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),
+    IncidentServicesAdded: (incident_news.services_added,),
     IncidentResolved: (
         reviews.draft_when_required,
         recurrence.detect_on_resolve,
@@ -59,6 +61,7 @@ REACTIONS: events.Reactions = {
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     PlatformsAssigned: (catalog.check_assignment,),
+    DefaultPlatformChosen: (catalog.check_default_platform,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
 }

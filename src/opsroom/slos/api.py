@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from opsroom.auth.deps import Actor, DbSession
+from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import errors
 from opsroom.slos import schemas
 from opsroom.slos import service as slos
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["slos"])
 def list_slos(
     session: DbSession,
     actor: Actor,
-    platform: str | None = None,
+    platform: PlatformFilter,
     service: str | None = None,
     squad: str | None = None,
 ) -> list[schemas.SloSummary]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.slos import schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, SliKind
@@ -72,14 +74,18 @@ def set_slo(
 
 @app.command("list")
 def list_slos(
-    platform: str | None = typer.Option(None),
+    platform: str | None = PlatformOption,
     service: str | None = typer.Option(None, "--service", "-s"),
     squad: str | None = typer.Option(None),
     as_json: bool = JsonOption,
 ) -> None:
     with unit_of_work() as session:
         found = slos.search(
-            session, actor=actor(session), platform=platform, service=service, squad=squad
+            session,
+            actor=actor(session),
+            platform=catalog.platform_filter(session, platform),
+            service=service,
+            squad=squad,
         )
         rows = slos.summaries(session, found)
     emit(

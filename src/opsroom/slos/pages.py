@@ -15,12 +15,12 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
+from opsroom.catalog.pages import ListPlatform
 from opsroom.slos import charts, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, SliKind
 from opsroom.web.pages import (
     Failure,
-    Filter,
     Posted,
     RecordForms,
     attempt,
@@ -60,7 +60,7 @@ def _list(
 
 @router.get("/slos")
 def list_page(
-    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+    request: Request, session: DbSession, actor: Actor, platform: ListPlatform
 ) -> Response:
     return _list(request, session, actor, platform)
 

@@ -136,11 +136,27 @@ def _check_sli(data: schemas.SloCreate) -> None:
     prometheus.check(data.prometheus_url, queries, clock.now())
 
 
+def _may_set(
+    session: Session,
+    actor: Principal,
+    subject: tuple[str | None, str | None],
+    owners: set[str],
+) -> None:
+    """Set by a squad lead or above; by an operations manager only on their platforms: that
+    of its service or journey and those of its owner squads (`owners`)."""
+    service, journey = subject
+    named = catalog.platforms_of(
+        session, services=[service] if service else [], journeys=[journey] if journey else []
+    )
+    require(actor, Action.EDIT_SQUAD_ITEMS, platforms={*named, *owners})
+
+
 def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Slo:
     require(actor, Action.EDIT_SQUAD_ITEMS)
     _check_sli(data)
     service, journey = _subject(session, data)
     squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+    _may_set(session, actor, (service, journey), {squad.platform.slug})
     slo = Slo(
         number=keys.next_number(session, PREFIX),
         name=data.name,
@@ -171,8 +187,12 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.SloUpd
     slo = SLO.held(get(session, actor=actor, key=key), data.version)
     before = _snapshot(slo)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "owner_squad"})
+    squad = None
     if data.owner_squad is not None:
         squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+    owners = {slo.platform_slug, *([squad.platform.slug] if squad else [])}
+    _may_set(session, actor, (slo.service_slug, slo.journey_slug), owners)
+    if squad is not None:
         slo.owner_squad, slo.platform_slug = squad.slug, squad.platform.slug
     for name, value in changes.items():
         if value is not None:

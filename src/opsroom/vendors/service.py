@@ -60,9 +60,10 @@ def engage(
     session: Session, *, actor: Principal, key: str, data: schemas.EngagementIn
 ) -> VendorEngagement:
     """Call the vendor in on the incident: its contract clock starts and the first level of
-    its escalation ladder hears of it."""
+    its escalation ladder hears of it (by an operations manager, on their platforms' incidents)."""
     require(actor, Action.WORK_INCIDENTS)
     incident = incidents.get(session, actor=actor, key=key)
+    require(actor, Action.WORK_INCIDENTS, platforms=[incident.platform_slug])
     if Status(incident.status) not in OPEN:
         raise Conflict(f"{incident.key} is {incident.status}: no vendor can be engaged on it")
     vendor = _vendor_of_incident(session, data.vendor, incident.service_slugs)
@@ -288,9 +289,12 @@ def dispute(
 def settle(
     session: Session, *, actor: Principal, engagement_id: int, data: schemas.SettlementIn
 ) -> VendorEngagement:
-    """An operations manager settles a dispute: the credit upheld or waived, saying why."""
+    """An operations manager of the incident's platform settles a dispute: the credit upheld
+    or waived, saying why."""
     require(actor, Action.GOVERN)
     engagement = get(session, actor=actor, engagement_id=engagement_id)
+    platform = incidents.get(session, actor=actor, key=engagement.incident_key).platform_slug
+    require(actor, Action.GOVERN, platforms=[platform])
     status = CreditStatus(engagement.credit_status)
     engagement.credit_status = domain.settled(status, data.outcome)
     engagement.settlement_note = data.note

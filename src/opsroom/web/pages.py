@@ -27,7 +27,30 @@ from opsroom.infra.errors_http import is_htmx
 # The posted form field carrying the session's CSRF token (checked before any route runs).
 CSRF_FIELD = "csrf_token"
 # Pages that list things per platform: switching platform keeps you on them.
-PLATFORM_PAGES = frozenset({"/", "/services", "/squads", "/journeys", "/raci", "/incidents"})
+PLATFORM_PAGES = frozenset(
+    {
+        "/",
+        "/actions",
+        "/alerts",
+        "/changes",
+        "/freezes",
+        "/incidents",
+        "/issues",
+        "/journeys",
+        "/known-errors",
+        "/oncall",
+        "/problems",
+        "/raci",
+        "/reviews",
+        "/risks",
+        "/series",
+        "/services",
+        "/slos",
+        "/squads",
+        "/tickets",
+        "/vendors",
+    }
+)
 
 Result = TypeVar("Result")
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -82,7 +105,10 @@ def render(
         around: Shell = request.app.state.shell
         shell = {
             **around(session, getattr(request.state, "principal", None)),
-            "current_platform": request.query_params.get("platform") or None,
+            # A list page settles its platform (the address's, or the one remembered).
+            "current_platform": getattr(
+                request.state, "platform", request.query_params.get("platform") or None
+            ),
             "switch_target": _switch_target(request.url.path),
             "platform_pages": PLATFORM_PAGES,
         }

@@ -28,7 +28,10 @@ from tests.factories import ACTOR
 from tests.peers.receivers import WebhookReceiver, webhook_receiver
 
 VIEWER = Principal(name="cfo@example.com", role=Role.VIEWER)
-MANAGER = Principal(name="om@example.com", role=Role.OPERATIONS_MANAGER)
+# Manages other people's subscriptions to what is on the platform they govern.
+MANAGER = Principal(
+    name="om@example.com", role=Role.OPERATIONS_MANAGER, platforms=frozenset({"procurement"})
+)
 RESPONDER = Principal(name="resp@example.com", role=Role.RESPONDER)
 
 

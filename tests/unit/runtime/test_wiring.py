@@ -22,6 +22,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.links.propose_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
+        "IncidentServicesAdded": ["notify.incident_news.services_added"],
         "IncidentResolved": [
             "reviews.service.draft_when_required",
             "problems.recurrence.detect_on_resolve",
@@ -37,6 +38,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
         "PlatformsAssigned": ["catalog.service.check_assignment"],
+        "DefaultPlatformChosen": ["catalog.service.check_default_platform"],
         "SourceCited": [
             "reviews.service.check_citation",
             "problems.service.check_citation",
