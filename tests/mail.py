@@ -1,11 +1,60 @@
-"""Mail as senders write it, for the inbound mail tests."""
+"""Mail as senders write it, and a desk that takes tickets by email, for the inbound mail
+tests: a requester account of Acme, squad payments (led by lead@) owning checkout, and the
+vendor Payflow with its escalation ladder."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
+
+from opsroom.auth import schemas as auth_schemas
+from opsroom.auth import service as users
+from opsroom.auth.domain import Role
+from opsroom.catalog.schemas import MemberIn
+from opsroom.infra.config import Settings
+from opsroom.infra.db import session_scope
 from opsroom.notify import domain as notify_domain
+from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
+from tests import factories
+from tests.factories import ACTOR
+from tests.service.vendors.test_engagements import vendor_platform
+
+REQUESTER = "ann@acme.example"
+
+
+def desk_by_mail(settings: Settings) -> Settings:
+    """`settings`' database made ready, and settings taking its tickets by email."""
+    with session_scope(settings) as s:
+        vendor_platform(s)
+        lead = MemberIn(name="Lee", email="lead@example.com", role="squad lead")
+        factories.squad(s, "payments", members=[lead])
+        factories.service(s, "checkout", owner="payments", tier=1)
+        account = auth_schemas.UserCreate(
+            email=REQUESTER,
+            display_name="Ann",
+            role=Role.REQUESTER,
+            organisation="Acme",
+            password=SecretStr("a long enough password 1"),
+        )
+        users.create_user(s, actor=ACTOR, data=account)
+    return settings.model_copy(
+        update={
+            "mail_service": "checkout",
+            "mail_attachment_max_bytes": 1000,
+            "mail_attachment_types": ["image/png", "text/plain"],
+            "mail_sender_limit_per_hour": 5,
+        }
+    )
+
+
+def outgoing(session: Session, person: str) -> EmailMessage:
+    """The last email queued for `person`, as it goes out."""
+    row = notify.log(session, actor=ACTOR, person=person).items[0]
+    message = notify_domain.from_dict(row.message)
+    return notify_domain.email(message, sender="desk@opsroom.example", to=person)
 
 
 def written(

@@ -20,8 +20,7 @@ from opsroom.infra.errors import Conflict
 from opsroom.mailin import service
 from opsroom.mailin.domain import Outcome
 from tests.factories import ACTOR
-from tests.mail import reply_to, written
-from tests.service.mailin.conftest import REQUESTER, outgoing
+from tests.mail import REQUESTER, outgoing, reply_to, written
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 

@@ -15,8 +15,7 @@ from opsroom.mailin.domain import Outcome
 from opsroom.vendors import service as vendors
 from opsroom.vendors.domain import EngagementStatus
 from tests.factories import ACTOR
-from tests.mail import reply_to
-from tests.service.mailin.conftest import outgoing
+from tests.mail import outgoing, reply_to
 from tests.service.vendors.test_engagements import declared, engage
 
 LEVEL_ONE = "desk@payflow.example.com"
