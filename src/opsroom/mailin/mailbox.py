@@ -55,6 +55,8 @@ def fetch(session: Session, timer: Due) -> None:
 def fetch_now(session: Session) -> int:
     """One round; returns how many mails were new."""
     settings = settings_of(session)
+    if not settings.imap_host:
+        raise MailboxError("no mailbox is configured (OPSROOM_IMAP_HOST)")
     try:
         with _connected(settings) as box:
             _check(box.select(_quoted(settings.imap_folder)))
