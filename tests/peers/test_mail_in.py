@@ -21,12 +21,14 @@ from opsroom.infra.db import session_scope
 from opsroom.mailin import listener, mailbox
 from opsroom.mailin import service as mail
 from opsroom.mailin.domain import Outcome
+from opsroom.runtime.app import create_app
 from opsroom.runtime.worker import run_once
 from tests.factories import ACTOR
 from tests.mail import REQUESTER, desk_by_mail, reply_to, written
 from tests.peers.alertmanager import free_port
 from tests.peers.dovecot import Mailbox, dovecot
 from tests.peers.receivers import smtp_server
+from tests.servers import serving
 
 
 @pytest.fixture
@@ -152,3 +154,12 @@ def test_a_mailbox_that_refuses_the_login_is_reported(
     with session_scope(settings) as s, pytest.raises(mailbox.MailboxError) as refused:
         mailbox.fetch_now(s)
     assert "Authentication failed" in str(refused.value)
+
+
+def test_opsroom_serve_takes_mail_where_configured(mail_settings: Settings) -> None:
+    port = free_port()
+    settings = mail_settings.model_copy(update={"mail_listen_port": port})
+    with serving(create_app(settings, worker=True)):
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail(REQUESTER, ["desk@opsroom.example"], written())
+    assert outcomes(settings) == [(Outcome.TICKET_OPENED, "TKT-1")]
