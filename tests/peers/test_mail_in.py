@@ -159,7 +159,6 @@ def test_a_mailbox_that_refuses_the_login_is_reported(
 def test_opsroom_serve_takes_mail_where_configured(mail_settings: Settings) -> None:
     port = free_port()
     settings = mail_settings.model_copy(update={"mail_listen_port": port})
-    with serving(create_app(settings, worker=True)):
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            smtp.sendmail(REQUESTER, ["desk@opsroom.example"], written())
+    with serving(create_app(settings, worker=True)), smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.sendmail(REQUESTER, ["desk@opsroom.example"], written())
     assert outcomes(settings) == [(Outcome.TICKET_OPENED, "TKT-1")]
