@@ -15,7 +15,7 @@ from opsroom.desk import domain, schemas
 from opsroom.desk.domain import Status
 from opsroom.desk.models import Ticket, TicketMessage
 from opsroom.desk.models import TicketAttachment as TicketAttachment
-from opsroom.desk.service import PREFIX, TICKET, _snapshot, get, open_ticket
+from opsroom.desk.service import PREFIX, TICKET, get, open_ticket
 from opsroom.infra import keys
 from opsroom.infra.errors import Forbidden, NotFound
 from opsroom.notify import service as notify
@@ -72,7 +72,7 @@ def customer_reply(session: Session, *, key: str, sender: str, body: str) -> Tic
         if colleague is None or colleague.organisation != ticket.organisation:
             refusal = f"{sender} is not a requester of {ticket.organisation}"
             raise Forbidden(refusal, fields={"from": refusal})
-    before = _snapshot(ticket)
+    before = TICKET.snapshot(ticket)
     status = domain.after_customer_reply(Status(ticket.status))
     if status != ticket.status:
         ticket.status, ticket.resolved_at = status, None

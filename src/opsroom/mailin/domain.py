@@ -55,6 +55,7 @@ class Mail:
 
 
 MESSAGE_ID_LIMIT = 300
+ADDRESS_LIMIT = 320  # RFC 3696's longest address
 PARSE_FAILURES = (ValueError, LookupError, TypeError, AttributeError, IndexError)
 
 
@@ -66,7 +67,7 @@ def message_id_of(raw: bytes) -> str:
     except PARSE_FAILURES:
         found = ""
     if found.strip():
-        return found.strip()[:MESSAGE_ID_LIMIT]
+        return _kept(found.strip())[:MESSAGE_ID_LIMIT]
     return f"<{hashlib.sha256(raw).hexdigest()}@opsroom.invalid>"
 
 
@@ -74,20 +75,27 @@ def parse(raw: bytes) -> Mail:
     try:
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+        sender = _kept(parseaddr(str(message.get("From", "")))[1].strip().lower())
         if "@" not in sender:
             raise Malformed("it names no sender address in From")
+        if len(sender) > ADDRESS_LIMIT:
+            raise Malformed(f"its sender address is longer than {ADDRESS_LIMIT} characters")
         return Mail(
             message_id=message_id_of(raw),
             sender=sender,
-            subject=" ".join(str(message.get("Subject", "")).split()),
-            text=_text(message),
+            subject=_kept(" ".join(str(message.get("Subject", "")).split())),
+            text=_kept(_text(message)),
             attachments=tuple(_attachments(message)),
             references=f"{message.get('In-Reply-To', '')} {message.get('References', '')}",
             automatic=automatic(message),
         )
     except PARSE_FAILURES as exc:
         raise Malformed(f"it cannot be read as mail: {exc}") from None
+
+
+def _kept(text: str) -> str:
+    """Text as a database keeps it: PostgreSQL takes no NUL character."""
+    return text.replace("\x00", "")
 
 
 def _text(message: EmailMessage) -> str:
@@ -119,7 +127,7 @@ def _attachments(message: EmailMessage) -> list[Attachment]:
         payload = part.get_payload(decode=True)
         found.append(
             Attachment(
-                filename=(part.get_filename() or "attachment")[:255],
+                filename=_kept(part.get_filename() or "attachment")[:255],
                 content_type=part.get_content_type(),
                 content=payload if isinstance(payload, bytes) else b"",
             )

@@ -154,3 +154,15 @@ def test_without_a_service_for_mail_a_requesters_mail_is_held(mail_settings: Set
             "no service takes tickets by email (OPSROOM_MAIL_SERVICE)",
         )
         assert desk.search(s, actor=ACTOR).items == []
+
+
+def test_mail_the_database_could_not_keep_as_written_is_kept_all_the_same(db: Session) -> None:
+    nul = written(text="line one\x00line two", subject="Odd\x00bytes")
+    row = service.receive(db, nul, via="smtp")
+    assert (row.outcome, row.subject) == (Outcome.TICKET_OPENED, "Oddbytes")
+    assert desk.get(db, actor=ACTOR, key="TKT-1").description == "line oneline two"
+    huge = service.receive(db, written(sender=f"{'a' * 320}@acme.example"), via="smtp")
+    assert (huge.outcome, huge.reason) == (
+        Outcome.MALFORMED,
+        "its sender address is longer than 320 characters",
+    )
