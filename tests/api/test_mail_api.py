@@ -59,6 +59,10 @@ def test_held_mail_is_listed_counted_and_accepted_as_a_ticket(staff: TestClient)
         422,
         {"organisation": "Field required"},
     )
+    unknown = staff.post(
+        f"/api/v1/mail/{held['id']}/accept", json={"organisation": "NewCo", "service": "nope"}
+    )
+    assert unknown.json()["error"]["fields"] == {"service": "unknown service"}
     accepted = staff.post(f"/api/v1/mail/{held['id']}/accept", json={"organisation": "NewCo"})
     assert (accepted.json()["outcome"], accepted.json()["subject_key"]) == ("accepted", "TKT-2")
     assert staff.get("/api/v1/tickets/TKT-2").json()["requester"] == "carl@newco.example"

@@ -44,9 +44,9 @@ def get_mail(session: DbSession, actor: Actor, mail_id: int) -> schemas.MailRead
 def accept_mail(
     session: DbSession, actor: Actor, mail_id: int, data: schemas.AcceptIn
 ) -> schemas.MailRead:
-    """Open a ticket from a held mail, its sender the requester of `organisation`; 409 when
-    the mail is not held."""
-    row = service.accept(session, actor=actor, mail_id=mail_id, organisation=data.organisation)
+    """Open a ticket from a held mail, its sender the requester of `organisation`, about
+    `service` (or OPSROOM_MAIL_SERVICE's); 409 when the mail is not held."""
+    row = service.accept(session, actor=actor, mail_id=mail_id, data=data)
     return schemas.MailRead.model_validate(row)
 
 

@@ -89,15 +89,15 @@ def counts(as_json: bool = JsonOption) -> None:
 def accept(
     mail_id: int,
     organisation: str = typer.Option(..., help="the sender's organisation"),
+    about: str | None = typer.Option(
+        None, "--service", "-s", help="the service it is about (default: OPSROOM_MAIL_SERVICE)"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Open a ticket from a held mail."""
+    data = schemas.AcceptIn(organisation=organisation, service=about)
     with unit_of_work(write=True) as session:
-        row = _read(
-            service.accept(
-                session, actor=actor(session), mail_id=mail_id, organisation=organisation
-            )
-        )
+        row = _read(service.accept(session, actor=actor(session), mail_id=mail_id, data=data))
     emit(row, as_json, lambda: out.print(f"mail {row.id} accepted as {row.subject_key}"))
 
 

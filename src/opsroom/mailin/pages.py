@@ -9,6 +9,8 @@ from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
+from opsroom.catalog import service as catalog
+from opsroom.infra.db import settings_of
 from opsroom.mailin import schemas, service
 from opsroom.mailin.domain import Outcome
 from opsroom.web.pages import Failure, Filter, Posted, RecordForms, parse_form, render
@@ -25,6 +27,8 @@ def _inbox(
     context = {
         "mails": [schemas.MailRead.model_validate(m) for m in page.items],
         "counts": service.counts(session, actor=actor),
+        "services": catalog.all_services(session),
+        "mail_service": settings_of(session).mail_service,
         "outcome": outcome,
         "failure": failure,
     }
@@ -52,7 +56,7 @@ def accept(
 ) -> Response:
     def change() -> object:
         data = parse_form(schemas.AcceptIn, form)
-        return service.accept(session, actor=actor, mail_id=mail_id, organisation=data.organisation)
+        return service.accept(session, actor=actor, mail_id=mail_id, data=data)
 
     return _apply(request, session, actor, str(mail_id), form, f"accept-{mail_id}", change)
 

@@ -30,3 +30,9 @@ class AcceptIn(Input):
     organisation: str = Field(
         min_length=1, max_length=120, description="the organisation the sender belongs to"
     )
+    service: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=80,
+        description="the service the ticket is about; OPSROOM_MAIL_SERVICE when left out",
+    )

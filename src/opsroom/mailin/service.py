@@ -19,7 +19,7 @@ from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.infra.errors import Conflict, NotFound, OpsroomError, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
-from opsroom.mailin import domain
+from opsroom.mailin import domain, schemas
 from opsroom.mailin.domain import Mail, Outcome
 from opsroom.mailin.models import InboundMail
 from opsroom.vendors import domain as vendor_domain
@@ -179,8 +179,11 @@ def _held(session: Session, actor: Principal, mail_id: int) -> InboundMail:
     return row
 
 
-def accept(session: Session, *, actor: Principal, mail_id: int, organisation: str) -> InboundMail:
-    """Take a held mail in as a ticket from its sender, for the organisation staff name."""
+def accept(
+    session: Session, *, actor: Principal, mail_id: int, data: schemas.AcceptIn
+) -> InboundMail:
+    """Take a held mail in as a ticket from its sender, for the organisation staff name
+    (about the service they name, or the one mail is configured for)."""
     row = _held(session, actor, mail_id)
     mail = domain.parse(row.raw)
     ticket = desk.ticket_from_mail(
@@ -188,9 +191,9 @@ def accept(session: Session, *, actor: Principal, mail_id: int, organisation: st
         actor=actor,
         subject=mail.subject,
         body=mail.text,
-        service=_service(session),
+        service=data.service or _service(session),
         requester=mail.sender,
-        organisation=organisation,
+        organisation=data.organisation,
     )
     _kept_files(session, row, ticket, mail)
     row.outcome, row.subject_key, row.handled_by = Outcome.ACCEPTED, ticket.key, str(actor)

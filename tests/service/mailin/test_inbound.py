@@ -19,6 +19,7 @@ from opsroom.infra.db import session_scope
 from opsroom.infra.errors import Conflict
 from opsroom.mailin import service
 from opsroom.mailin.domain import Outcome
+from opsroom.mailin.schemas import AcceptIn
 from tests.factories import ACTOR
 from tests.mail import REQUESTER, outgoing, reply_to, written
 
@@ -91,7 +92,7 @@ def test_a_strangers_mail_is_held_until_staff_accept_it(db: Session) -> None:
     )
     listed = service.listing(db, actor=ACTOR, outcome=[Outcome.HELD]).items
     assert [m.id for m in listed] == [held.id]
-    accepted = service.accept(db, actor=ACTOR, mail_id=held.id, organisation="NewCo")
+    accepted = service.accept(db, actor=ACTOR, mail_id=held.id, data=AcceptIn(organisation="NewCo"))
     assert (accepted.outcome, accepted.subject_key, accepted.handled_by) == (
         Outcome.ACCEPTED,
         "TKT-1",
