@@ -72,11 +72,24 @@ class Mailbox:
             status, answer = box.append("INBOX", None, None, raw)
             assert status == "OK", answer
 
-    def unseen(self) -> int:
+    def unseen(self, folder: str = "INBOX") -> int:
+        return len(self._search(folder, "UNSEEN"))
+
+    def held(self, folder: str) -> int:
+        """How many messages `folder` holds."""
+        return len(self._search(folder, "ALL"))
+
+    def create(self, folder: str) -> None:
         with imaplib.IMAP4(self.host, self.port) as box:
             box.login(self.user, self.password)
-            box.select("INBOX", readonly=True)
-            return len(box.uid("SEARCH", "UNSEEN")[1][0].split())
+            box.create(folder)
+
+    def _search(self, folder: str, criterion: str) -> list[bytes]:
+        with imaplib.IMAP4(self.host, self.port) as box:
+            box.login(self.user, self.password)
+            box.select(folder, readonly=True)
+            found: list[bytes] = box.uid("SEARCH", criterion)[1][0].split()
+            return found
 
 
 def _owner() -> tuple[pwd.struct_passwd, str]:

@@ -146,6 +146,20 @@ def test_the_worker_fetches_the_mailbox_on_its_timer_and_never_twice(
     assert len(outcomes(settings)) == 2
 
 
+def test_handled_mail_is_moved_to_the_done_folder_where_one_is_set(
+    mail_settings: Settings, imap: Mailbox
+) -> None:
+    imap.create("Handled")
+    settings = fetching(mail_settings, imap).model_copy(update={"imap_done_folder": "Handled"})
+    imap.append(written())
+    with session_scope(settings) as s:
+        assert mailbox.fetch_now(s) == 1
+    with session_scope(settings) as s:
+        assert mailbox.fetch_now(s) == 0
+    assert (imap.held("INBOX"), imap.held("Handled")) == (0, 1)
+    assert outcomes(settings) == [(Outcome.TICKET_OPENED, "TKT-1")]
+
+
 def test_a_mailbox_that_refuses_the_login_is_reported(
     mail_settings: Settings, imap: Mailbox
 ) -> None:

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     imap_username: str | None = None
     imap_password: SecretStr | None = None
     imap_folder: str = Field(default="INBOX", description="Folder of the mailbox to fetch")
+    imap_done_folder: str | None = Field(
+        default=None, description="Folder handled mail is moved to; unset: it is marked seen"
+    )
     imap_poll_seconds: int = Field(default=60, description="How often the mailbox is fetched")
     secure_cookies: bool | None = Field(
         default=None, description="Secure cookies; default: when base_url is https"

@@ -1,5 +1,5 @@
-"""The mailbox the worker fetches on a durable timer. A round marks as seen only the mail an
-earlier round kept (and so committed), and receives the rest: a crash between the two, or a
+"""The mailbox the worker fetches on a durable timer. A round marks as seen (or moves to the
+done folder) only the mail an earlier round kept (and so committed), and receives the rest: a crash between the two, or a
 second worker, never loses a mail nor makes a ticket twice (the Message-ID is kept once)."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ from __future__ import annotations
 import imaplib
 import logging
 import ssl
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,18 +62,27 @@ def fetch_now(session: Session) -> int:
     try:
         with _connected(settings) as box:
             _check(box.select(_quoted(settings.imap_folder)))
-            return sum(_take(session, box, uid) for uid in _unseen(box))
+            done = partial(_done, box, settings.imap_done_folder)
+            return sum(_take(session, box, uid, done) for uid in _unseen(box))
     except (imaplib.IMAP4.error, OSError) as exc:
         raise MailboxError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _take(session: Session, box: imaplib.IMAP4, uid: str) -> bool:
+def _take(session: Session, box: imaplib.IMAP4, uid: str, done: Callable[[str], None]) -> bool:
     raw = _message(box, uid)
     if known(session, domain.message_id_of(raw)):
-        _check(box.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
+        done(uid)
         return False
     receive(session, raw, via=MAILBOX)
     return True
+
+
+def _done(box: imaplib.IMAP4, folder: str | None, uid: str) -> None:
+    """Handled mail leaves the unseen mail fetched: moved away, or marked seen."""
+    if folder:
+        _check(box.uid("MOVE", uid, _quoted(folder)))
+    else:
+        _check(box.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
 
 
 def _unseen(box: imaplib.IMAP4) -> list[str]:
