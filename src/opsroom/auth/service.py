@@ -98,6 +98,14 @@ def demo_accounts(session: Session) -> list[User]:
     return list(session.scalars(query.order_by(User.email)))
 
 
+def vendor_contacts(session: Session, *, vendor: str) -> list[User]:
+    """The active accounts that speak for `vendor`."""
+    query = select(User).where(
+        User.role == Role.VENDOR_CONTACT, User.vendor_slug == vendor, User.is_active.is_(True)
+    )
+    return list(session.scalars(query.order_by(User.email)))
+
+
 def get_user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
     if user is None:

@@ -17,6 +17,7 @@ from opsroom.demo import anomalies as watched_series
 from opsroom.demo import changes as demo_changes
 from opsroom.demo import desk as desk_demo
 from opsroom.demo import incidents as demo_history
+from opsroom.demo import mail as mail_demo
 from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import problems as improvement_history
@@ -106,6 +107,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     result.created.update(risk_register.load(session, actor=DEMO_ACTOR, now=clock.now()))
     if history:
         result.created["tickets"] = desk_demo.load(session, now=clock.now())
+        result.created["inbound mails"] = mail_demo.load(session, now=clock.now())
         result.created["watched series"] = watched_series.load(
             session, actor=DEMO_ACTOR, now=clock.now()
         )

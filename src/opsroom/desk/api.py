@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from hashlib import sha256
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.api import PlatformFilter
-from opsroom.desk import schemas, surveys
+from opsroom.desk import inbound, schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.domain import Status, Transition
@@ -79,6 +80,24 @@ def link_ticket(
 ) -> schemas.TicketRead:
     """Link the problem behind it."""
     return desk.read(desk.link(session, actor=actor, key=key, data=data), actor)
+
+
+@router.get(
+    "/tickets/{key}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={**errors(404), 200: {"content": {"application/octet-stream": {}}}},
+)
+def download_attachment(session: DbSession, actor: Actor, key: str, attachment_id: int) -> Response:
+    """A file that came with the requester's email, for whoever may see the ticket."""
+    return download(inbound.attachment(session, actor=actor, key=key, attachment_id=attachment_id))
+
+
+def download(attachment: inbound.TicketAttachment) -> Response:
+    """Always saved, never shown inline: a file from outside must not run as a page here
+    (and every answer says nosniff)."""
+    quoted = quote(attachment.filename)
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quoted}"}
+    return Response(attachment.content, media_type=attachment.content_type, headers=headers)
 
 
 @router.post("/tickets/{key}/incident", responses=errors(404, 409))

@@ -50,6 +50,17 @@ MOVES: dict[Transition, tuple[frozenset[Status], Status]] = {
 }
 
 
+def after_customer_reply(current: Status) -> Status:
+    """A requester's reply puts the ticket back to work: one waiting on them resumes and a
+    resolved one reopens; a closed ticket takes no more replies (a new mail opens a new
+    ticket)."""
+    if current == Status.CLOSED:
+        raise InvalidTransition(
+            "a closed ticket takes no replies", fields={"status": f"is {current.value}"}
+        )
+    return Status.OPEN if current in (Status.PENDING, Status.RESOLVED) else current
+
+
 def next_status(current: Status, move: Transition) -> Status:
     allowed, target = MOVES[move]
     if current not in allowed:

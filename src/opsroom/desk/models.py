@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -39,6 +39,9 @@ class Ticket(Base):
 
     messages: Mapped[list[TicketMessage]] = relationship(
         cascade="all, delete-orphan", order_by="TicketMessage.id"
+    )
+    attachments: Mapped[list[TicketAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketAttachment.id"
     )
 
     @property
@@ -78,3 +81,19 @@ class Survey(Base):
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TicketAttachment(Base):
+    """A file that came with a requester's email, kept with its SHA-256."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    added_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

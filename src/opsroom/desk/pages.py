@@ -13,10 +13,10 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
 from opsroom.catalog.pages import ListPlatform
-from opsroom.desk import schemas, surveys
+from opsroom.desk import inbound, schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
-from opsroom.desk.api import cached
+from opsroom.desk.api import cached, download
 from opsroom.desk.domain import Kind, Priority, Status, Transition
 from opsroom.web.pages import (
     Failure,
@@ -122,6 +122,11 @@ def report(request: Request, session: DbSession, actor: Actor, form: Posted) -> 
 @portal.get("/tickets/{key}")
 def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
     return _detail(request, session, actor, key)
+
+
+@portal.get("/tickets/{key}/attachments/{attachment_id}")
+def attachment_file(session: DbSession, actor: Actor, key: str, attachment_id: int) -> Response:
+    return download(inbound.attachment(session, actor=actor, key=key, attachment_id=attachment_id))
 
 
 _apply = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply

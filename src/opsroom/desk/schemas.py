@@ -70,6 +70,18 @@ class MessageRead(BaseModel):
     created_at: datetime
 
 
+class AttachmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    added_by: str
+    created_at: datetime
+
+
 class TicketRead(BaseModel):
     key: str
     kind: Kind
@@ -93,6 +105,7 @@ class TicketRead(BaseModel):
     created_at: datetime
     version: int
     messages: list[MessageRead]
+    attachments: list[AttachmentRead] = []
 
 
 class SurveyRead(BaseModel):

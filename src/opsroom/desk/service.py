@@ -47,7 +47,7 @@ TICKET = Record("ticket", _snapshot)
 def _visible(actor: Principal) -> Select[Ticket]:
     """The tickets `actor` may read: a requester only their organisation's (so another's
     key is simply not found), anyone else all."""
-    query = select(Ticket).options(selectinload(Ticket.messages))
+    query = select(Ticket).options(selectinload(Ticket.messages), selectinload(Ticket.attachments))
     if actor.role is Role.REQUESTER:
         require(actor, Action.READ, organisation=actor.organisation)
         return query.where(Ticket.organisation == actor.organisation)
@@ -185,6 +185,7 @@ def tell_requester(session: Session, ticket: Ticket, body: str, *, occasion: str
         body=body,
         path=f"/tickets/{ticket.key}",
         dedup=f"ticket:{ticket.key}:{occasion}",
+        thread=ticket.key,
     )
 
 
@@ -310,6 +311,7 @@ def read(ticket: Ticket, viewer: Principal) -> schemas.TicketRead:
         created_at=ticket.created_at,
         version=ticket.version,
         messages=[schemas.MessageRead.model_validate(m) for m in shown],
+        attachments=[schemas.AttachmentRead.model_validate(a) for a in ticket.attachments],
     )
 
 

@@ -49,6 +49,7 @@ def send_survey(session: Session, ticket: Ticket) -> None:
         body="Your request is resolved. Tell us in one click how satisfied you are.",
         path=f"/surveys/{token}",
         dedup=f"ticket:{ticket.key}:survey",
+        thread=ticket.key,  # "still broken" in a reply reopens it
     )
 
 

@@ -70,6 +70,35 @@ class Settings(BaseSettings):
         default=None,
         description="Shared secret in the gateway's get-url and dlr-url; unset: no SMS replies",
     )
+    mail_listen_port: int | None = Field(
+        default=None, description="opsroom serve also takes inbound mail by SMTP on this port"
+    )
+    mail_listen_host: str = Field(default="127.0.0.1", description="Where that listener binds")
+    mail_service: str | None = Field(
+        default=None, description="Service (slug) a ticket opened by email is about"
+    )
+    mail_attachment_max_bytes: int = Field(
+        default=10_485_760, description="Largest file kept from an inbound mail"
+    )
+    mail_attachment_types: list[str] = Field(
+        default=["application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"],
+        description="Content types of the files kept from inbound mail",
+    )
+    mail_sender_limit_per_hour: int = Field(
+        default=30, description="Mails a sender may send an hour before they count as a loop"
+    )
+    imap_host: str | None = Field(default=None, description="Mailbox the worker fetches mail from")
+    imap_port: int = 993
+    imap_security: Literal["plain", "starttls", "ssl"] = Field(
+        default="ssl", description="plain, starttls (usually port 143) or ssl (usually 993)"
+    )
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = Field(default="INBOX", description="Folder of the mailbox to fetch")
+    imap_done_folder: str | None = Field(
+        default=None, description="Folder handled mail is moved to; unset: it is marked seen"
+    )
+    imap_poll_seconds: int = Field(default=60, description="How often the mailbox is fetched")
     secure_cookies: bool | None = Field(
         default=None, description="Secure cookies; default: when base_url is https"
     )

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
+from email.utils import make_msgid
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -179,6 +180,7 @@ class Notice:
     body: str
     link: str
     unsubscribe_link: str = ""
+    thread: str = ""  # thread_tag(): a reply by email finds its way back to `subject`
 
     theme = "0B6BD9"
 
@@ -236,12 +238,45 @@ def from_dict(stored: dict[str, Any]) -> Message | Notice:
 def email(message: Sendable, *, sender: str, to: str) -> EmailMessage:
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["Subject"], mail["From"], mail["To"] = message.title, sender, to
+    thread = message.as_dict().get("thread")
+    if thread:
+        _threaded(mail, thread, host=sender.rpartition("@")[2] or "localhost")
     unsubscribe = message.as_dict().get("unsubscribe_link")
     if unsubscribe:  # one-click unsubscribe in mail clients (RFC 8058)
         mail["List-Unsubscribe"] = f"<{unsubscribe}>"
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(message.text())
     return mail
+
+
+def _threaded(mail: EmailMessage, thread: str, *, host: str) -> None:
+    """Carry the thread tag where mail clients keep it in a reply: the subject, and the
+    Message-ID a reply names in In-Reply-To and References. An automatic message says so,
+    so that auto-responders do not answer it (RFC 3834)."""
+    mail.replace_header("Subject", f"{mail['Subject']} [ref:{thread}]")
+    mail["Message-ID"] = make_msgid(idstring=thread, domain=host)
+    mail["References"] = f"<{thread}@{host}>"
+    mail["Auto-Submitted"] = "auto-generated"
+
+
+def thread_tag(secret: str, key: str) -> str:
+    """`TKT-12.` and a token only opsroom can make: a reply carrying it is taken to be about
+    TKT-12 without anyone being able to forge one about another key."""
+    digest = hmac.new(secret.encode(), f"thread:{key}".encode(), hashlib.sha256)
+    return f"{key}.{digest.hexdigest()[:THREAD_TOKEN_LENGTH]}"
+
+
+THREAD_TOKEN_LENGTH = 20
+THREAD_TAG = re.compile(rf"\b([A-Z]+-\d+)\.([0-9a-f]{{{THREAD_TOKEN_LENGTH}}})\b")
+
+
+def threads_named(secret: str, text: str) -> list[str]:
+    """The keys whose genuine thread tags `text` carries, in order."""
+    return [
+        m.group(1)
+        for m in THREAD_TAG.finditer(text)
+        if hmac.compare_digest(thread_tag(secret, m.group(1)), m.group(0))
+    ]
 
 
 def webhook_body(message: Sendable) -> dict[str, Any]:

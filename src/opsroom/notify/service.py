@@ -156,9 +156,19 @@ def notify_person(
     path: str,
     dedup: str,
     incident: str | None = None,
+    thread: str | None = None,
 ) -> int:
-    """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
-    notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
+    """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`.
+    With `thread` (a key), a reply to its email is taken to be about that key."""
+    secret = settings_of(session).signing_secret.get_secret_value()
+    notice = Notice(
+        kind=kind,
+        subject=subject,
+        title=title,
+        body=body,
+        link=link_to(session, path),
+        thread=domain.thread_tag(secret, thread) if thread else "",
+    )
     request = PageRequest(person, notice, dedup, incident)
     return _queue_all(session, [(request, _notice_routes(session, person))])
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -47,6 +48,9 @@ from opsroom.integrations import api as ingest_api
 from opsroom.integrations import group_commit
 from opsroom.kpis import api as kpis_api
 from opsroom.kpis import pages as kpis_pages
+from opsroom.mailin import api as mail_api
+from opsroom.mailin import listener as mail_listener
+from opsroom.mailin import pages as mail_pages
 from opsroom.notify import api as notify_api
 from opsroom.notify import pages as notify_pages
 from opsroom.oncall import api as oncall_api
@@ -85,6 +89,7 @@ API_ROUTERS = (
     changes_api.router,
     problems_api.router,
     desk_api.router,
+    mail_api.router,
     reviews_api.router,
     actions_api.router,
     risks_api.router,
@@ -113,6 +118,7 @@ PAGE_ROUTERS = (
     freeze_pages.router,
     problems_pages.router,
     desk_pages.router,
+    mail_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
@@ -218,6 +224,7 @@ def _lifespan(
         workers = _workers(settings) if worker else ()
         for each in workers:
             each.start()
+        mail = _mail_listener(settings) if worker else None
         unlogged = ingest_api.AcceptedUnlogged()
         ACCESS_LOG.addFilter(unlogged)
         try:
@@ -226,9 +233,20 @@ def _lifespan(
             ACCESS_LOG.removeFilter(unlogged)
             for each in workers:
                 each.close()
+            if mail is not None:
+                mail.stop()
             await group_commit.close_writers()
 
     return lifespan
+
+
+def _mail_listener(settings: Settings) -> Controller | None:
+    """opsroom's own SMTP listener, where OPSROOM_MAIL_LISTEN_PORT asks for it."""
+    if settings.mail_listen_port is None:
+        return None
+    return mail_listener.listening(
+        settings, host=settings.mail_listen_host, port=settings.mail_listen_port
+    )
 
 
 def _workers(settings: Settings) -> tuple[EmbeddedWorker, ...]:

@@ -26,6 +26,7 @@ from opsroom.incidents import cli as incidents_cli
 from opsroom.infra import migrate
 from opsroom.infra.config import Settings
 from opsroom.kpis import cli as kpis_cli
+from opsroom.mailin import cli as mail_cli
 from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
 from opsroom.problems import cli as problems_cli
@@ -49,6 +50,7 @@ app.add_typer(changes_cli.app, name="change")
 app.add_typer(changes_cli.freeze_app, name="freeze")
 app.add_typer(problems_cli.app, name="problem")
 app.add_typer(desk_cli.app, name="ticket")
+app.add_typer(mail_cli.app, name="mail")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")

@@ -12,6 +12,7 @@ from opsroom.incidents import models as incident_models
 from opsroom.infra import keys
 from opsroom.infra.db import Base
 from opsroom.jobs import models as jobs_models
+from opsroom.mailin import models as mail_models
 from opsroom.notify import models as notify_models
 from opsroom.oncall import models as oncall_models
 from opsroom.problems import models as problem_models
@@ -32,6 +33,7 @@ MODEL_MODULES = (
     incident_models,
     jobs_models,
     keys,
+    mail_models,
     problem_models,
     review_models,
     risk_models,

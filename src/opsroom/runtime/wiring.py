@@ -27,6 +27,7 @@ from opsroom.incidents.domain import (
 )
 from opsroom.infra import events
 from opsroom.jobs import service as jobs
+from opsroom.mailin import mailbox
 from opsroom.notify import incident_news
 from opsroom.oncall import service as oncall
 from opsroom.problems import recurrence
@@ -81,6 +82,7 @@ TIMERS: jobs.Kinds = {
     slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
     vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
+    mailbox.FETCH_TIMER: jobs.each(mailbox.fetch),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
+from opsroom.mailin import mailbox
 from opsroom.notify import delivery as notify
 from opsroom.runtime.wiring import TIMERS
 
@@ -134,6 +135,8 @@ def _senders() -> ThreadPoolExecutor:
 def run_forever(settings: Settings, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
     owner = worker_name()
     log.info("worker %s started for timers %s", owner, ", ".join(sorted(TIMERS)))
+    with session_scope(settings) as session:
+        mailbox.start(session)
     deliveries = Deliveries(settings, owner=owner)
     while not stop.is_set():
         try:

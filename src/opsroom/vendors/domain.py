@@ -27,6 +27,14 @@ class Targets:
     resolution_minutes: int | None
 
 
+ENGAGEMENT_PREFIX = "ENG"
+
+
+def engagement_key(engagement_id: int) -> str:
+    """ENG-7: how the escalation emails of engagement 7 name it, so a reply finds it."""
+    return f"{ENGAGEMENT_PREFIX}-{engagement_id}"
+
+
 def _minutes(terms: Mapping[str, Any], name: str, priority: str) -> int | None:
     """`terms[name][priority]` when the contract states it as a positive whole number."""
     table = terms.get(name)

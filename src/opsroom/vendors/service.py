@@ -10,14 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth import service as users
+from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.catalog.service import Vendor, VendorEscalationLevel
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import OPEN, IncidentResolved, Priority, Status
-from opsroom.infra import clock
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra import clock, keys
+from opsroom.infra.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
@@ -166,6 +167,7 @@ def _call(session: Session, engagement: VendorEngagement, vendor: Vendor, actor:
             path=f"/incidents/{engagement.incident_key}",
             dedup=f"{SUBJECT}:{engagement.id}:{engagement.level}",
             incident=engagement.incident_key,
+            thread=domain.engagement_key(engagement.id),
         )
     text = f"{vendor.name} engaged at level {engagement.level} ({contact}): {_ask(engagement)}"
     _timeline(session, engagement, actor, text)
@@ -229,6 +231,32 @@ def acknowledge(session: Session, *, actor: Principal, engagement_id: int) -> Ve
     _timeline(session, engagement, str(actor), f"{engagement.vendor} responded{_late(verdict)}")
     _audited(session, engagement, str(actor), "vendor.acknowledged")
     return engagement
+
+
+def acknowledge_by_reply(session: Session, *, key: str, sender: str, text: str) -> VendorEngagement:
+    """A reply to an engagement's escalation email: from one of the vendor's contacts it
+    acknowledges the engagement as the contact's own view would (if it still waits) and
+    is posted on the incident's timeline; from anyone else it is refused."""
+    number = keys.parse(key, domain.ENGAGEMENT_PREFIX)
+    engagement = session.get(VendorEngagement, number) if number is not None else None
+    if engagement is None:
+        raise NotFound(f"no vendor engagement {key}")
+    vendor = catalog.get_vendor(session, engagement.vendor)
+    if sender.lower() not in _contacts(session, vendor):
+        raise Forbidden(f"{sender} is not a contact of {vendor.name}", fields={"from": sender})
+    contact = Principal(name=sender.lower(), role=Role.VENDOR_CONTACT, vendor=vendor.slug)
+    if engagement.status == EngagementStatus.ENGAGED:
+        acknowledge(session, actor=contact, engagement_id=engagement.id)
+    _timeline(session, engagement, contact.name, f"{vendor.name} replied by email: {text}")
+    return engagement
+
+
+def _contacts(session: Session, vendor: Vendor) -> set[str]:
+    """Every address that speaks for the vendor: its ladder's, its support contacts' and
+    its contact accounts'."""
+    ladder = {level.email for level in vendor.escalation if level.email}
+    accounts = {u.email for u in users.vendor_contacts(session, vendor=vendor.slug)}
+    return {address.lower() for address in ladder | accounts | set(_addresses(vendor, None))}
 
 
 def _late(verdict: schemas.VerdictRead) -> str:

@@ -59,6 +59,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "incident.sla",
         "incident.update_due",
         "issue.overdue",
+        "mail.fetch",
         "oncall.escalate",
         "review.due",
         "risk.acceptance_expires",
