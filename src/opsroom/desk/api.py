@@ -1,6 +1,6 @@
-"""/api/v1/tickets, /api/v1/surveys and /api/v1/status: the service desk's tickets, the
-satisfaction survey their requesters answer by link, and the public status of a platform
-(the last two without signing in)."""
+"""/api/v1/tickets, /api/v1/desk, /api/v1/surveys and /api/v1/status: the service desk's
+tickets and each platform's desk settings, the satisfaction survey their requesters answer
+by link, and the public status of a platform (the last two without signing in)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.desk import schemas, surveys
+from opsroom.desk import schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.domain import Status, Transition
@@ -102,6 +102,21 @@ def move_ticket(
         session, actor=actor, key=key, move=move, data=data or schemas.TicketMove()
     )
     return desk.read(moved, actor)
+
+
+@router.get("/desk/settings/{platform}", responses=errors(404))
+def get_desk_settings(session: DbSession, actor: Actor, platform: str) -> schemas.DeskSettingsRead:
+    """The platform's SLA targets, business hours, time zone, holidays and reopening window."""
+    return sla.read_settings(session, actor=actor, platform=platform)
+
+
+@router.put("/desk/settings/{platform}", responses=errors(403, 404, 409))
+def replace_desk_settings(
+    session: DbSession, actor: Actor, platform: str, data: schemas.DeskSettingsRead
+) -> schemas.DeskSettingsRead:
+    """Replace them (the platform's operations managers); send back the version you read.
+    Tickets opened from then on run their clocks by them."""
+    return sla.replace_settings(session, actor=actor, platform=platform, data=data)
 
 
 @router.get("/surveys/{token}", responses=errors(404))

@@ -1,17 +1,22 @@
-"""`opsroom ticket open|list|show|reply|note|link|move|csat`."""
+"""`opsroom ticket open|list|show|reply|note|link|move|csat` and
+`opsroom ticket settings show|set PLATFORM`."""
 
 from __future__ import annotations
 
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.desk import schemas, surveys
+from opsroom.desk import schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Kind, Priority, Status, Transition
 
 app = typer.Typer(
     help="The service desk's tickets and customer satisfaction.", no_args_is_help=True
 )
+settings_app = typer.Typer(
+    help="A platform's SLA targets, business hours and holidays.", no_args_is_help=True
+)
+app.add_typer(settings_app, name="settings")
 
 
 def _said(read: schemas.TicketRead, as_json: bool, what: str) -> None:
@@ -181,3 +186,82 @@ def csat(squad: str | None = typer.Option(None), as_json: bool = JsonOption) -> 
         as_json,
         lambda: out.print(f"CSAT {shown} ({figures.answered}/{figures.sent} answered)"),
     )
+
+
+def _settings_table(platform: str, read: schemas.DeskSettingsRead) -> None:
+    hours = read.hours.model_dump()
+    table(
+        f"Desk settings of {platform} (version {read.version}, {read.zone})",
+        ["setting", "value"],
+        [
+            *(
+                (
+                    f"{name} targets",
+                    f"first response {t.first_response} min, resolution {t.resolution} min",
+                )
+                for name, t in vars(read.targets).items()
+            ),
+            *((day, _opening(opening)) for day, opening in hours.items()),
+            ("holidays", ", ".join(str(d) for d in read.holidays) or "none"),
+            ("reopen window", f"{read.reopen_days} days"),
+        ],
+    )
+
+
+def _opening(opening: dict[str, object] | None) -> str:
+    return "closed" if opening is None else f"{opening['opens']:%H:%M}-{opening['closes']:%H:%M}"
+
+
+@settings_app.command("show")
+def show_settings(platform: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = sla.read_settings(session, actor=actor(session), platform=platform)
+    emit(read, as_json, lambda: _settings_table(platform, read))
+
+
+@settings_app.command("set")
+def set_settings(
+    platform: str,
+    target: list[str] = typer.Option(
+        [], help="PRIORITY=FIRST_RESPONSE/RESOLUTION in business minutes, e.g. P1=30/240; repeat"
+    ),
+    hours: list[str] = typer.Option(
+        [], help="DAY=HH:MM-HH:MM or DAY=closed, e.g. saturday=09:00-13:00; repeat"
+    ),
+    zone: str | None = typer.Option(None, help="IANA time zone, e.g. Europe/Amsterdam"),
+    holiday: list[str] = typer.Option([], help="YYYY-MM-DD; repeat; replaces the list"),
+    reopen_days: int | None = typer.Option(None, help="days a requester's reply reopens"),
+    version: int | None = typer.Option(None, help="refuse if the settings moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change some settings, keeping the others; tickets opened from now on follow them."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        now = sla.read_settings(session, actor=who, platform=platform).model_dump()
+        now["targets"] |= dict(_target(t) for t in target)
+        now["hours"] |= dict(_hours(h) for h in hours)
+        given = {
+            "zone": zone,
+            "holidays": holiday or None,
+            "reopen_days": reopen_days,
+            "version": version,
+        }
+        data = schemas.DeskSettingsRead.model_validate(
+            now | {k: v for k, v in given.items() if v is not None}
+        )
+        read = sla.replace_settings(session, actor=who, platform=platform, data=data)
+    emit(read, as_json, lambda: _settings_table(platform, read))
+
+
+def _target(option: str) -> tuple[str, dict[str, str]]:
+    priority, _, minutes = option.partition("=")
+    first_response, _, resolution = minutes.partition("/")
+    return priority.upper(), {"first_response": first_response, "resolution": resolution}
+
+
+def _hours(option: str) -> tuple[str, dict[str, str] | None]:
+    day, _, span = option.partition("=")
+    if span == "closed":
+        return day.lower(), None
+    opens, _, closes = span.partition("-")
+    return day.lower(), {"opens": opens, "closes": closes}

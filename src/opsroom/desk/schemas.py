@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from opsroom.audit.schemas import Stamp
 from opsroom.desk.domain import ComponentState, Kind, Priority, Status
 from opsroom.infra.apidoc import Input
 
@@ -151,3 +152,56 @@ class StatusPage(BaseModel):
     components: list[Component]
     open_incidents: list[PublicIncident]
     history: list[PublicIncident]
+
+
+# --- a platform's desk settings -----------------------------------------------------------
+
+# The longest target: five years of minutes, far beyond any business hours' reach.
+MAX_TARGET = 60 * 24 * 365 * 5
+
+
+class TargetsDoc(Input):
+    first_response: int = Field(ge=1, le=MAX_TARGET, description="business minutes")
+    resolution: int = Field(ge=1, le=MAX_TARGET, description="business minutes")
+
+
+class PriorityTargets(Input):
+    P1: TargetsDoc
+    P2: TargetsDoc
+    P3: TargetsDoc
+    P4: TargetsDoc
+
+
+class OpeningDoc(Input):
+    opens: time = Field(description="local time, e.g. 08:00")
+    closes: time = Field(description="local time, after it opens")
+
+
+class WeekDoc(Input):
+    """Each weekday's opening hours; null when the desk is closed that day."""
+
+    monday: OpeningDoc | None = None
+    tuesday: OpeningDoc | None = None
+    wednesday: OpeningDoc | None = None
+    thursday: OpeningDoc | None = None
+    friday: OpeningDoc | None = None
+    saturday: OpeningDoc | None = None
+    sunday: OpeningDoc | None = None
+
+
+class DeskSettingsDoc(Input):
+    targets: PriorityTargets = Field(description="first response and resolution by priority")
+    zone: str = Field(
+        min_length=1, max_length=64, description="the IANA time zone, e.g. Europe/Amsterdam"
+    )
+    hours: WeekDoc
+    holidays: list[date] = Field(
+        default_factory=list, max_length=400, description="local dates the desk is closed"
+    )
+    reopen_days: int = Field(
+        ge=0, le=365, description="days after resolution a requester's reply reopens a ticket"
+    )
+
+
+class DeskSettingsRead(Stamp, DeskSettingsDoc):
+    """A platform's desk settings with their stamp: send it back to change them."""

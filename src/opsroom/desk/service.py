@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.desk import domain, schemas
+from opsroom.desk import domain, schemas, sla
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.desk.models import Ticket, TicketMessage
 from opsroom.desk.surveys import csat_figures as csat_figures
@@ -90,7 +90,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         raise ValidationFailed(
             f"no service '{data.service}'", fields={"service": "unknown service"}
         ) from None
-    first_response, resolution = domain.sla_clocks(clock.now(), data.priority)
+    settings = sla.settings_of(session, service.platform.slug)
+    first_response, resolution = domain.sla_clocks(clock.now(), data.priority, settings)
     ticket = Ticket(
         number=keys.next_number(session, PREFIX),
         kind=data.kind,
@@ -109,8 +110,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
     )
     session.add(ticket)
     session.flush()
-    for sla in (first_response, resolution):
-        _schedule(session, ticket, sla)
+    for due in (first_response, resolution):
+        _schedule(session, ticket, due)
     TICKET.audited(session, ticket, actor, "ticket.opened", None)
     TICKET.event(session, ticket, actor, "opened", f"Ticket opened: {ticket.title}")
     return ticket
