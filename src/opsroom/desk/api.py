@@ -66,7 +66,10 @@ def get_ticket(session: DbSession, actor: Actor, key: str) -> schemas.TicketRead
 def add_message(
     session: DbSession, actor: Actor, key: str, data: schemas.MessageIn
 ) -> schemas.TicketRead:
-    """A reply the requester is sent, or an internal note (`internal`) they never see."""
+    """A reply the requester is sent, or an internal note (`internal`) they never see. From
+    a requester: their message on their own ticket (never internal), which reopens a ticket
+    resolved within the platform's `reopen_days` (409 after, or once closed) and is sent to
+    the squad's leads."""
     return desk.read(desk.add_message(session, actor=actor, key=key, data=data), actor)
 
 

@@ -120,7 +120,7 @@ def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) ->
 _apply = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
 
 
-@router.post("/tickets/{key}/messages")
+@portal.post("/tickets/{key}/messages")
 def add_message(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:

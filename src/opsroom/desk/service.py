@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from opsroom.actions import service as actions
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
@@ -152,7 +153,9 @@ def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
 
 def add_message(session: Session, *, actor: Principal, key: str, data: schemas.MessageIn) -> Ticket:
     """A reply to the requester (the first one meets the first-response target) or an
-    internal note."""
+    internal note; from a requester, their message on their own ticket."""
+    if actor.role is Role.REQUESTER:
+        return _requester_message(session, actor=actor, key=key, data=data)
     require(actor, Action.WORK_INCIDENTS)
     ticket = get(session, actor=actor, key=key)
     if ticket.status == Status.CLOSED:
@@ -164,6 +167,48 @@ def add_message(session: Session, *, actor: Principal, key: str, data: schemas.M
         tell_requester(session, ticket, data.body, occasion=f"reply-{len(ticket.messages)}")
     action = "ticket.noted" if data.internal else "ticket.replied"
     return TICKET.saved(session, ticket, actor, action, before)
+
+
+def _requester_message(
+    session: Session, *, actor: Principal, key: str, data: schemas.MessageIn
+) -> Ticket:
+    """Never an internal note. It resumes a ticket waiting on the requester, reopens one
+    resolved within the platform's reopening window, and the squad's leads are told."""
+    if data.internal:
+        refusal = "requesters write to the desk, not internal notes"
+        raise ValidationFailed(refusal, fields={"internal": refusal})
+    ticket = get(session, actor=actor, key=key)  # another organisation's: not found
+    require(actor, Action.POST_UPDATES, organisation=ticket.organisation)
+    before = _snapshot(ticket)
+    _reopened_by(session, ticket, actor)
+    ticket.messages.append(TicketMessage(author=actor.name, body=data.body))
+    for lead in actions.squad_leads(session, ticket.squad):
+        notify.notify_person(
+            session,
+            person=lead,
+            kind=NoticeKind.TICKET_UPDATE,
+            subject=ticket.key,
+            title=f"[{ticket.key}] {ticket.requester} wrote: {ticket.title}",
+            body=data.body,
+            path=f"/tickets/{ticket.key}",
+            dedup=f"ticket:{ticket.key}:requester-{len(ticket.messages)}",
+        )
+    return TICKET.saved(session, ticket, actor, "ticket.requester_wrote", before)
+
+
+def _reopened_by(session: Session, ticket: Ticket, actor: Principal) -> None:
+    status = Status(ticket.status)
+    if status is Status.PENDING:
+        ticket.status = Status.OPEN
+    elif status is Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed: open a new ticket", fields={"status": "is closed"})
+    elif status is Status.RESOLVED:
+        settings = sla.settings_of(session, ticket.platform_slug)
+        if ticket.resolved_at and not domain.may_reopen(ticket.resolved_at, clock.now(), settings):
+            refusal = f"resolved more than {settings.reopen_days} days ago: open a new ticket"
+            raise Conflict(f"{ticket.key} was {refusal}", fields={"status": refusal})
+        ticket.status, ticket.resolved_at = Status.OPEN, None
+        TICKET.event(session, ticket, actor, "reopen", "Reopened by the requester's message")
 
 
 def _answered(ticket: Ticket) -> None:
