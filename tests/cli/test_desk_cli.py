@@ -88,3 +88,19 @@ def test_desk_settings_refusals_name_the_field(opsroom: CliRunner) -> None:  # n
     refused = opsroom.invoke(app, negative)
     assert refused.exit_code != 0 and "targets.P2.first_response" in refused.output
     assert run_json(opsroom, "ticket", "settings", "show", "procurement")["version"] == 0
+
+
+def test_an_organisation_is_added_and_changed(opsroom: CliRunner) -> None:  # noqa: F811
+    added = run_json(
+        opsroom,
+        *("organisation", "add", "Acme", "--domain", "acme.example"),
+        *("--platform", "procurement"),
+    )
+    assert (added["domains"], added["platforms"]) == (["acme.example"], ["procurement"])
+    changed = run_json(opsroom, "organisation", "set", "Acme", "--no-domains")
+    assert (changed["domains"], changed["version"]) == ([], 2)
+    assert [o["name"] for o in run_json(opsroom, "organisation", "list")] == ["Acme"]
+    taken = opsroom.invoke(
+        app, ["organisation", "add", "Acme", "--platform", "procurement", "--domain", "a.example"]
+    )
+    assert taken.exit_code != 0 and "exists already" in taken.output

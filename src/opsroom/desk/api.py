@@ -1,6 +1,7 @@
-"""/api/v1/tickets, /api/v1/desk, /api/v1/surveys and /api/v1/status: the service desk's
-tickets and each platform's desk settings, the satisfaction survey their requesters answer
-by link, and the public status of a platform (the last two without signing in)."""
+"""/api/v1/tickets, /api/v1/desk, /api/v1/organisations, /api/v1/surveys and /api/v1/status:
+the service desk's tickets, each platform's desk settings, the customer organisations, the
+satisfaction survey their requesters answer by link, and the public status of a platform
+(the last two without signing in)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.desk import schemas, sla, surveys
+from opsroom.desk import organisations, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.domain import Status, Transition
@@ -120,6 +121,36 @@ def replace_desk_settings(
     """Replace them (the platform's operations managers); send back the version you read.
     Tickets opened from then on run their clocks by them."""
     return sla.replace_settings(session, actor=actor, platform=platform, data=data)
+
+
+@router.get("/organisations", responses=errors())
+def list_organisations(session: DbSession, actor: Actor) -> list[schemas.OrganisationRead]:
+    """The customer organisations, by name, with their requesters."""
+    found = organisations.all_organisations(session, actor=actor)
+    return [organisations.read(session, o) for o in found]
+
+
+@router.post("/organisations", status_code=status.HTTP_201_CREATED, responses=errors(403, 409))
+def create_organisation(
+    session: DbSession, actor: Actor, data: schemas.OrganisationCreate
+) -> schemas.OrganisationRead:
+    """A customer organisation (the operations managers of its platforms); 409 when the
+    name, or one of its email domains, is taken."""
+    return organisations.read(session, organisations.create(session, actor=actor, data=data))
+
+
+@router.get("/organisations/{name}", responses=errors(404))
+def get_organisation(session: DbSession, actor: Actor, name: str) -> schemas.OrganisationRead:
+    return organisations.read(session, organisations.get(session, actor=actor, name=name))
+
+
+@router.patch("/organisations/{name}", responses=errors(403, 404, 409))
+def update_organisation(
+    session: DbSession, actor: Actor, name: str, data: schemas.OrganisationUpdate
+) -> schemas.OrganisationRead:
+    """Replace its email domains or platforms; send the version you read."""
+    changed = organisations.update(session, actor=actor, name=name, data=data)
+    return organisations.read(session, changed)
 
 
 @router.get("/surveys/{token}", responses=errors(404))

@@ -1,12 +1,12 @@
 """`opsroom ticket open|list|show|reply|note|link|move|csat` and
-`opsroom ticket settings show|set PLATFORM`."""
+`opsroom ticket settings show|set PLATFORM`, and `opsroom organisation list|show|add|set`."""
 
 from __future__ import annotations
 
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.desk import schemas, sla, surveys
+from opsroom.desk import organisations, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Kind, Priority, Status, Transition
 
@@ -17,6 +17,9 @@ settings_app = typer.Typer(
     help="A platform's SLA targets, business hours and holidays.", no_args_is_help=True
 )
 app.add_typer(settings_app, name="settings")
+organisation_app = typer.Typer(
+    help="Customer organisations: their email domains and platforms.", no_args_is_help=True
+)
 
 
 def _said(read: schemas.TicketRead, as_json: bool, what: str) -> None:
@@ -265,3 +268,77 @@ def _hours(option: str) -> tuple[str, dict[str, str] | None]:
         return day.lower(), None
     opens, _, closes = span.partition("-")
     return day.lower(), {"opens": opens, "closes": closes}
+
+
+def _organisation_said(read: schemas.OrganisationRead, as_json: bool) -> None:
+    def shown() -> None:
+        out.print(f"[bold]{read.name}[/] (version {read.version})")
+        out.print(f"domains {', '.join(read.domains) or 'none'}")
+        out.print(f"customer of {', '.join(read.platforms)}")
+        out.print(f"requesters {', '.join(read.requesters) or 'none'}")
+
+    emit(read, as_json, shown)
+
+
+@organisation_app.command("list")
+def list_organisations(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = organisations.all_organisations(session, actor=actor(session))
+        rows = [organisations.read(session, o) for o in found]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Organisations",
+            ["name", "domains", "platforms", "requesters"],
+            [
+                (r.name, ", ".join(r.domains), ", ".join(r.platforms), len(r.requesters))
+                for r in rows
+            ],
+        ),
+    )
+
+
+@organisation_app.command("show")
+def show_organisation(name: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = organisations.get(session, actor=actor(session), name=name)
+        read = organisations.read(session, found)
+    _organisation_said(read, as_json)
+
+
+@organisation_app.command("add")
+def add_organisation(
+    name: str,
+    domain: list[str] = typer.Option([], help="an email domain of theirs; repeat"),
+    platform: list[str] = typer.Option(..., help="a platform they are a customer of; repeat"),
+    as_json: bool = JsonOption,
+) -> None:
+    with unit_of_work(write=True) as session:
+        data = schemas.OrganisationCreate(name=name, domains=domain, platforms=platform)
+        added = organisations.create(session, actor=actor(session), data=data)
+        read = organisations.read(session, added)
+    _organisation_said(read, as_json)
+
+
+@organisation_app.command("set")
+def set_organisation(
+    name: str,
+    domain: list[str] = typer.Option([], help="replaces the domains; repeat"),
+    no_domains: bool = typer.Option(False, "--no-domains", help="remove every domain"),
+    platform: list[str] = typer.Option([], help="replaces the platforms; repeat"),
+    version: int | None = typer.Option(None, help="refuse if it moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change the domains or platforms, keeping what is not given."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = organisations.get(session, actor=who, name=name)
+        data = schemas.OrganisationUpdate(
+            version=current.version if version is None else version,
+            domains=[] if no_domains else (domain or None),
+            platforms=platform or None,
+        )
+        changed = organisations.update(session, actor=who, name=name, data=data)
+        read = organisations.read(session, changed)
+    _organisation_said(read, as_json)

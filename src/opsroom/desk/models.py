@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -78,3 +78,36 @@ class Survey(Base):
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Organisation(Base):
+    """A customer organisation: its requesters belong to it and see its tickets; mail from
+    its email domains is its requesters'. Its name is its key."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)  # it is a customer of
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    domains: Mapped[list[OrganisationDomain]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationDomain.domain"
+    )
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+class OrganisationDomain(Base):
+    """An email domain of one organisation (one organisation per domain)."""
+
+    __tablename__ = "organisation_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), unique=True)

@@ -40,10 +40,22 @@ QUEUE_SIZE = 500
 
 @router.get("/tickets")
 def queue(
-    request: Request, session: DbSession, actor: Actor, squad: Filter = None, status: Filter = None
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    squad: Filter = None,
+    status: Filter = None,
+    organisation: Filter = None,
 ) -> Response:
     chosen = [Status(status)] if status in set(Status) else []
-    page = desk.search(session, actor=actor, squad=squad, status=chosen, limit=QUEUE_SIZE)
+    page = desk.search(
+        session,
+        actor=actor,
+        squad=squad,
+        status=chosen,
+        organisation=organisation,
+        limit=QUEUE_SIZE,
+    )
     context = {
         "tickets": [desk.read(t, actor) for t in page.items],
         "csat": surveys.csat(session, actor=actor, squad=squad),

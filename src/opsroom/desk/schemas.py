@@ -205,3 +205,46 @@ class DeskSettingsDoc(Input):
 
 class DeskSettingsRead(Stamp, DeskSettingsDoc):
     """A platform's desk settings with their stamp: send it back to change them."""
+
+
+# --- organisations ------------------------------------------------------------------------
+
+OrganisationName = Annotated[str, Field(min_length=1, max_length=120)]
+EmailDomain = Annotated[
+    str,
+    Field(
+        max_length=253,
+        pattern=r"^(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))+$",
+        description="e.g. acme.example: mail from it is this organisation's",
+    ),
+]
+
+
+class OrganisationCreate(Input):
+    name: OrganisationName
+    domains: list[EmailDomain] = Field(default_factory=list, max_length=50)
+    platforms: list[Slug] = Field(min_length=1, description="the platforms it is a customer of")
+
+
+class OrganisationUpdate(Input):
+    version: int = Field(description="the version you read")
+    domains: list[EmailDomain] | None = Field(default=None, max_length=50)
+    platforms: list[Slug] | None = Field(default=None, min_length=1)
+
+
+class OrganisationRead(BaseModel):
+    name: str
+    domains: list[str]
+    platforms: list[str]
+    requesters: list[str]
+    created_at: datetime
+    version: int
+
+
+class Sender(BaseModel):
+    """Who an email address is to the desk: a requester's own account, or someone at an
+    organisation's email domain without one (`account` false)."""
+
+    address: str
+    organisation: str
+    account: bool

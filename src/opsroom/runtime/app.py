@@ -33,6 +33,7 @@ from opsroom.catalog import pages as catalog_pages
 from opsroom.changes import api as changes_api
 from opsroom.changes import pages as changes_pages
 from opsroom.desk import api as desk_api
+from opsroom.desk import organisation_pages
 from opsroom.desk import pages as desk_pages
 from opsroom.home import dashboard, service_hub
 from opsroom.home.incident_panels import incident_panels
@@ -111,6 +112,7 @@ PAGE_ROUTERS = (
     changes_pages.router,
     problems_pages.router,
     desk_pages.router,
+    organisation_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
