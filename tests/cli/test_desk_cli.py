@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from opsroom.runtime.cli import app
@@ -104,3 +107,33 @@ def test_an_organisation_is_added_and_changed(opsroom: CliRunner) -> None:  # no
         app, ["organisation", "add", "Acme", "--platform", "procurement", "--domain", "a.example"]
     )
     assert taken.exit_code != 0 and "exists already" in taken.output
+
+
+def test_a_request_from_the_catalog_is_asked_and_approved(
+    opsroom: CliRunner,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    written = tmp_path / "access.json"
+    written.write_text(
+        json.dumps(
+            {
+                "slug": "db-access",
+                "name": "Database access",
+                "service": "db",
+                "fields": [{"name": "schema", "label": "Schema", "required": True}],
+                "approvals": [{"approver": "operations_manager"}],
+            }
+        )
+    )
+    assert run_json(opsroom, "request-type", "add", str(written))["squad"] == "identity"
+    asked = [
+        *("ticket", "request", "db-access", "--requester", "ann@acme.example"),
+        *("--organisation", "Acme"),
+    ]
+    missing = opsroom.invoke(app, asked)
+    assert missing.exit_code != 0 and "answers.schema" in missing.output
+    key = run_json(opsroom, *asked, "--answer", "schema=billing")["key"]
+    approved = run_json(opsroom, "ticket", "approve", key, "--note", "fine")
+    assert approved["approvals"][0]["decision"] == "approved"
+    withdrawn = run_json(opsroom, "request-type", "set", "db-access", "--withdrawn")
+    assert (withdrawn["active"], withdrawn["version"]) == (False, 2)

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.desk import organisations, schemas, sla, surveys
+from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk.domain import Kind, Priority, Transition
+from opsroom.desk.domain import Decision, Kind, Priority, Transition
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.notify import service as notify
@@ -127,6 +127,7 @@ def load(session: Session, *, now: datetime) -> int:
     for story in STORIES:
         _play(session, story, now - timedelta(hours=story.hours_ago))
     _affected_by_open_major(session, now)
+    _requests(session, now)
     tickets = desk.search(session, actor=AGENT, limit=500).items
     for name, domains in ORGANISATIONS.items():
         platforms = sorted({t.platform_slug for t in tickets if t.organisation == name})
@@ -206,3 +207,56 @@ def _affected_by_open_major(session: Session, now: datetime) -> None:
             key = desk.open_ticket(session, actor=AGENT, data=data).key
             same = schemas.EscalationIn(incident=incident.key)
             desk.escalate(session, actor=AGENT, key=key, data=same)
+
+
+COST_CENTRE = schemas.RequestTypeCreate.model_validate(
+    {
+        "slug": "new-cost-centre",
+        "name": "New cost centre",
+        "description": "A cost centre in the ERP for purchase orders to be booked on.",
+        "service": "erp-connector",
+        "priority": Priority.P4,
+        "fields": [
+            {"name": "code", "label": "Cost centre code", "required": True},
+            {
+                "name": "office",
+                "label": "Office",
+                "type": "choice",
+                "choices": ["Amsterdam", "Rotterdam", "Utrecht"],
+                "required": True,
+            },
+            {"name": "budget", "label": "Annual budget (EUR)", "type": "number"},
+            {"name": "starts_on", "label": "Starts on", "type": "date"},
+        ],
+        "approvals": [{"approver": "squad_lead"}, {"approver": "operations_manager"}],
+    }
+)
+
+
+def _requests(session: Session, now: datetime) -> None:
+    """The catalog's cost-centre request: one approved twice and fulfilled, one waiting for
+    its squad lead."""
+    requesting.create_type(session, actor=KEEPER, data=COST_CENTRE)
+    fulfilled = _asked(session, now - timedelta(hours=48), "k.osei@globex.example", "Globex")
+    for hours in (46, 44):
+        with clock.standing_at(now - timedelta(hours=hours)):
+            approval = schemas.ApprovalIn(note="within this year's budget")
+            requesting.decide(
+                session, actor=KEEPER, key=fulfilled, decision=Decision.APPROVED, data=approval
+            )
+    with clock.standing_at(now - timedelta(hours=40)):
+        done = schemas.TicketMove()
+        desk.transition(session, actor=AGENT, key=fulfilled, move=Transition.RESOLVE, data=done)
+    _asked(session, now - timedelta(hours=5), "a.nowak@initech.example", "Initech")
+
+
+def _asked(session: Session, at: datetime, requester: str, organisation: str) -> str:
+    customer = Principal(name=requester, role=Role.REQUESTER, organisation=organisation)
+    answers = {
+        "code": f"CC-{organisation[:3].upper()}-07",
+        "office": "Rotterdam",
+        "budget": "25000",
+    }
+    with clock.standing_at(at):
+        data = schemas.RequestIn(type=COST_CENTRE.slug, answers=answers)
+        return requesting.make_request(session, actor=customer, data=data).key

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.desk import organisations, schemas, sla, surveys
+from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
-from opsroom.desk.domain import Status, Transition
+from opsroom.desk.domain import Decision, Status, Transition
 from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["desk"])
@@ -91,6 +91,52 @@ def escalate_ticket(
     by too. The requester is told, and hears every customer update on the incident after;
     409 when the ticket is part of an incident already or no longer open."""
     return desk.read(desk.escalate(session, actor=actor, key=key, data=data), actor)
+
+
+@router.post("/tickets/{key}/approvals/{decision}", responses=errors(403, 404, 409))
+def decide_approval(
+    session: DbSession, actor: Actor, key: str, decision: Decision, data: schemas.ApprovalIn
+) -> schemas.TicketRead:
+    """Approve or decline the approval step waiting (a lead of its squad, or an operations
+    manager of the platform, as the step says); the requester is told, and a decline closes
+    the request. 409 when no step waits."""
+    ticket = requesting.decide(session, actor=actor, key=key, decision=decision, data=data)
+    return desk.read(ticket, actor)
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED, responses=errors(404))
+def make_request(session: DbSession, actor: Actor, data: schemas.RequestIn) -> schemas.TicketRead:
+    """Ask for something from the catalog: a ticket of kind request in the type's
+    fulfilment squad's queue, its answers checked field by field (`answers.<name>`)."""
+    return desk.read(requesting.make_request(session, actor=actor, data=data), actor)
+
+
+@router.get("/request-types", responses=errors())
+def list_request_types(session: DbSession, actor: Actor) -> list[schemas.RequestTypeRead]:
+    """The request catalog (requesters: the types they may ask for)."""
+    return [requesting.read_type(k) for k in requesting.list_types(session, actor=actor)]
+
+
+@router.post("/request-types", status_code=status.HTTP_201_CREATED, responses=errors(403, 409))
+def create_request_type(
+    session: DbSession, actor: Actor, data: schemas.RequestTypeCreate
+) -> schemas.RequestTypeRead:
+    """A new request type (operations managers of its service's platform)."""
+    return requesting.read_type(requesting.create_type(session, actor=actor, data=data))
+
+
+@router.get("/request-types/{slug}", responses=errors(404))
+def get_request_type(session: DbSession, actor: Actor, slug: str) -> schemas.RequestTypeRead:
+    return requesting.read_type(requesting.get_type(session, actor=actor, slug=slug))
+
+
+@router.patch("/request-types/{slug}", responses=errors(403, 404, 409))
+def update_request_type(
+    session: DbSession, actor: Actor, slug: str, data: schemas.RequestTypeUpdate
+) -> schemas.RequestTypeRead:
+    """Change it, or withdraw it (`active: false`); send the version you read."""
+    changed = requesting.update_type(session, actor=actor, slug=slug, data=data)
+    return requesting.read_type(changed)
 
 
 @router.post("/tickets/{key}/{move}", responses=errors(404, 409))

@@ -1,14 +1,15 @@
 """`opsroom ticket open|list|show|reply|note|link|move|csat` and
-`opsroom ticket settings show|set PLATFORM`, and `opsroom organisation list|show|add|set`."""
+`opsroom ticket request|approve|decline`, `opsroom ticket settings show|set PLATFORM`,
+`opsroom request-type list|show|add|set` and `opsroom organisation list|show|add|set`."""
 
 from __future__ import annotations
 
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.desk import organisations, schemas, sla, surveys
+from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk.domain import Kind, Priority, Status, Transition
+from opsroom.desk.domain import Decision, Kind, Priority, Status, Transition
 
 app = typer.Typer(
     help="The service desk's tickets and customer satisfaction.", no_args_is_help=True
@@ -17,6 +18,9 @@ settings_app = typer.Typer(
     help="A platform's SLA targets, business hours and holidays.", no_args_is_help=True
 )
 app.add_typer(settings_app, name="settings")
+request_type_app = typer.Typer(
+    help="The request catalog: what customers may ask for.", no_args_is_help=True
+)
 organisation_app = typer.Typer(
     help="Customer organisations: their email domains and platforms.", no_args_is_help=True
 )
@@ -342,3 +346,114 @@ def set_organisation(
         changed = organisations.update(session, actor=who, name=name, data=data)
         read = organisations.read(session, changed)
     _organisation_said(read, as_json)
+
+
+# --- the request catalog ------------------------------------------------------------------
+
+
+@app.command("request")
+def make_request(
+    request_type: str,
+    answer: list[str] = typer.Option([], help="FIELD=VALUE; repeat"),
+    requester: str = typer.Option(..., help="the requester's email"),
+    organisation: str = typer.Option(..., help="the requester's organisation"),
+    title: str | None = typer.Option(None, help="the request type's name when left out"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Ask for something from the catalog on behalf of a requester."""
+    with unit_of_work(write=True) as session:
+        data = schemas.RequestIn(
+            type=request_type,
+            title=title,
+            answers=dict(a.partition("=")[::2] for a in answer),
+            requester=requester,
+            organisation=organisation,
+        )
+        who = actor(session)
+        read = desk.read(requesting.make_request(session, actor=who, data=data), who)
+    _said(read, as_json, "requested")
+
+
+def _decide(key: str, decision: Decision, note: str, as_json: bool) -> None:
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        data = schemas.ApprovalIn(note=note)
+        decided = requesting.decide(session, actor=who, key=key, decision=decision, data=data)
+        read = desk.read(decided, who)
+    _said(read, as_json, decision.value)
+
+
+@app.command()
+def approve(key: str, note: str = typer.Option(""), as_json: bool = JsonOption) -> None:
+    """Approve the request's waiting approval step; the requester is told."""
+    _decide(key, Decision.APPROVED, note, as_json)
+
+
+@app.command()
+def decline(key: str, note: str = typer.Option(""), as_json: bool = JsonOption) -> None:
+    """Decline the request's waiting approval step: it closes; the requester is told."""
+    _decide(key, Decision.DECLINED, note, as_json)
+
+
+def _type_said(read: schemas.RequestTypeRead, as_json: bool) -> None:
+    asked = ", ".join(f.label for f in read.fields) or "nothing"
+    emit(read, as_json, lambda: out.print(f"[bold]{read.slug}[/] {read.name}: asks {asked}"))
+
+
+@request_type_app.command("list")
+def list_request_types(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            requesting.read_type(k) for k in requesting.list_types(session, actor=actor(session))
+        ]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Request catalog",
+            ["key", "name", "squad", "SLA", "approvals", "offered"],
+            [(r.slug, r.name, r.squad, r.priority.name, len(r.approvals), r.active) for r in rows],
+        ),
+    )
+
+
+@request_type_app.command("show")
+def show_request_type(slug: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = requesting.read_type(requesting.get_type(session, actor=actor(session), slug=slug))
+    _type_said(read, as_json)
+
+
+@request_type_app.command("add")
+def add_request_type(
+    file: typer.FileText = typer.Argument(..., help="the request type as JSON (see the API)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a request type written as the API takes it: slug, name, service, fields, approvals."""
+    with unit_of_work(write=True) as session:
+        data = schemas.RequestTypeCreate.model_validate_json(file.read())
+        read = requesting.read_type(
+            requesting.create_type(session, actor=actor(session), data=data)
+        )
+    _type_said(read, as_json)
+
+
+@request_type_app.command("set")
+def set_request_type(
+    slug: str,
+    offered: bool | None = typer.Option(None, "--offered/--withdrawn"),
+    name: str | None = typer.Option(None),
+    version: int | None = typer.Option(None, help="refuse if it moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rename it, or withdraw it from (or offer it again in) the catalog."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = requesting.get_type(session, actor=who, slug=slug)
+        data = schemas.RequestTypeUpdate(
+            version=current.version if version is None else version, name=name, active=offered
+        )
+        read = requesting.read_type(
+            requesting.update_type(session, actor=who, slug=slug, data=data)
+        )
+    _type_said(read, as_json)

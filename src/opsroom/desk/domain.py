@@ -244,3 +244,92 @@ def component_state(open_priorities: list[int]) -> ComponentState:
     if worst == 1:
         return ComponentState.MAJOR_OUTAGE
     return ComponentState.PARTIAL_OUTAGE if worst == 2 else ComponentState.DEGRADED
+
+
+# --- the request catalog --------------------------------------------------------------------
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class RequestField:
+    """A question a request type asks its requester."""
+
+    name: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+class Approver(StrEnum):
+    SQUAD_LEAD = "squad_lead"  # a lead of the step's squad (the fulfilment squad by default)
+    OPERATIONS_MANAGER = "operations_manager"  # of the request's platform
+
+
+class Decision(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+def check_fields(fields: list[RequestField]) -> None:
+    """A request type's questions: names unique, a choice offers choices."""
+    seen: set[str] = set()
+    for n, question in enumerate(fields):
+        if question.name in seen:
+            raise ValidationFailed(
+                f"two fields are named {question.name}", fields={f"fields.{n}.name": "repeated"}
+            )
+        seen.add(question.name)
+        if question.type is FieldType.CHOICE and not question.choices:
+            refusal = "a choice needs choices"
+            raise ValidationFailed(refusal, fields={f"fields.{n}.choices": refusal})
+
+
+def check_answers(fields: list[RequestField], answers: dict[str, str]) -> dict[str, str]:
+    """The answers as the ticket records them; refused naming every bad one
+    (`answers.<name>`): a required one missing, a choice not offered, a number or a date
+    that is none, a field the type does not ask."""
+    problems = {
+        f"answers.{name}": "not asked" for name in answers.keys() - {f.name for f in fields}
+    }
+    kept: dict[str, str] = {}
+    for question in fields:
+        value = answers.get(question.name, "").strip()
+        problem = (
+            _problem(question, value) if value else ("required" if question.required else None)
+        )
+        if problem:
+            problems[f"answers.{question.name}"] = problem
+        elif value:
+            kept[question.name] = value
+    if problems:
+        raise ValidationFailed("check the answers marked", fields=problems)
+    return kept
+
+
+def _problem(question: RequestField, value: str) -> str | None:
+    if question.type is FieldType.CHOICE and value not in question.choices:
+        return f"one of: {', '.join(question.choices)}"
+    try:
+        if question.type is FieldType.NUMBER:
+            float(value)
+        elif question.type is FieldType.DATE:
+            date.fromisoformat(value)
+    except ValueError:
+        return "a number" if question.type is FieldType.NUMBER else "a date (YYYY-MM-DD)"
+    return None
+
+
+def next_step(decisions: list[Decision]) -> int | None:
+    """The step waiting for a decision (steps are taken in order), or None when every step
+    is approved or one was declined."""
+    if Decision.DECLINED in decisions:
+        return None
+    return next((n for n, d in enumerate(decisions) if d is Decision.PENDING), None)

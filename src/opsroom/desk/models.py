@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,8 +38,14 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    request_type: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    answers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+
     messages: Mapped[list[TicketMessage]] = relationship(
         cascade="all, delete-orphan", order_by="TicketMessage.id"
+    )
+    approvals: Mapped[list[TicketApproval]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketApproval.step"
     )
 
     @property
@@ -111,3 +118,44 @@ class OrganisationDomain(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+
+class RequestType(Base):
+    """Something customers may ask for from the catalog: the questions they answer, who
+    approves it in which order, the squad that fulfils it and its priority's SLA."""
+
+    __tablename__ = "request_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    platform_slug: Mapped[str] = mapped_column(String(80), index=True)
+    service_slug: Mapped[str] = mapped_column(String(80))
+    squad: Mapped[str] = mapped_column(String(80))  # fulfils it
+    priority: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def key(self) -> str:
+        return self.slug
+
+
+class TicketApproval(Base):
+    """One approval step of a requested ticket, decided in order."""
+
+    __tablename__ = "ticket_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    approver: Mapped[str] = mapped_column(String(30))
+    squad: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
-from opsroom.desk import schemas, sla, surveys
+from opsroom.desk import requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.api import cached
@@ -84,7 +84,10 @@ def _detail(
 def requester_home(request: Request, session: DbSession, actor: Actor) -> Response:
     """A requester's home: their organisation's tickets, newest first."""
     page = desk.search(session, actor=actor, limit=QUEUE_SIZE)
-    context = {"tickets": [desk.read(t, actor) for t in page.items]}
+    context = {
+        "tickets": [desk.read(t, actor) for t in page.items],
+        "catalog": requesting.list_types(session, actor=actor),
+    }
     return render(request, session, "desk/portal.html", context)
 
 
@@ -129,14 +132,14 @@ def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) ->
     return _detail(request, session, actor, key)
 
 
-_apply = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
+apply_on_ticket = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
 
 
 @portal.post("/tickets/{key}/messages")
 def add_message(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,
@@ -153,7 +156,7 @@ def add_message(
 def move_ticket(
     request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,
@@ -170,7 +173,7 @@ def move_ticket(
 def escalate(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,

@@ -8,7 +8,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from opsroom.audit.schemas import Stamp
-from opsroom.desk.domain import ComponentState, Kind, Priority, Status
+from opsroom.desk.domain import (
+    Approver,
+    ComponentState,
+    Decision,
+    FieldType,
+    Kind,
+    Priority,
+    Status,
+)
 from opsroom.infra.apidoc import Input
 
 Slug = Annotated[str, Field(min_length=2, max_length=80)]
@@ -94,6 +102,9 @@ class TicketRead(BaseModel):
     created_at: datetime
     version: int
     messages: list[MessageRead]
+    request_type: str | None = None
+    answers: dict[str, str] = Field(default_factory=dict)
+    approvals: list[ApprovalRead] = Field(default_factory=list)
 
 
 class SurveyRead(BaseModel):
@@ -248,3 +259,85 @@ class Sender(BaseModel):
     address: str
     organisation: str
     account: bool
+
+
+# --- the request catalog ------------------------------------------------------------------
+
+
+class RequestFieldDoc(Input):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. cost_centre")
+    label: str = Field(min_length=1, max_length=120)
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    choices: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(
+        default_factory=list, max_length=50, description="what a choice offers"
+    )
+
+
+class ApprovalStepDoc(Input):
+    approver: Approver
+    squad: Slug | None = Field(
+        default=None, description="a squad lead's squad; the fulfilment squad when left out"
+    )
+
+
+class RequestTypeCreate(Input):
+    slug: Slug = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=2, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    service: Slug = Field(description="the service it is asked of")
+    squad: Slug | None = Field(
+        default=None, description="the squad that fulfils it; the service's owner when left out"
+    )
+    priority: Priority = Field(default=Priority.P3, description="its SLA: that priority's targets")
+    fields: list[RequestFieldDoc] = Field(default_factory=list, max_length=30)
+    approvals: list[ApprovalStepDoc] = Field(default_factory=list, max_length=5)
+
+
+class RequestTypeUpdate(Input):
+    version: int
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    fields: list[RequestFieldDoc] | None = Field(default=None, max_length=30)
+    approvals: list[ApprovalStepDoc] | None = Field(default=None, max_length=5)
+    active: bool | None = None
+
+
+class RequestTypeRead(BaseModel):
+    slug: str
+    name: str
+    description: str
+    platform: str
+    service: str
+    squad: str
+    priority: Priority
+    fields: list[RequestFieldDoc]
+    approvals: list[ApprovalStepDoc]
+    active: bool
+    version: int
+
+
+class RequestIn(Input):
+    """A request from the catalog: its type's answers, by field name."""
+
+    type: Slug
+    title: str | None = Field(default=None, min_length=3, max_length=300)
+    answers: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
+    requester: EmailStr | None = Field(default=None, description="required from the desk")
+    organisation: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class ApprovalIn(Input):
+    note: str = Field(default="", max_length=2000)
+
+
+class ApprovalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    step: int
+    approver: Approver
+    squad: str | None
+    decision: Decision
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str

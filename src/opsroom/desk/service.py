@@ -48,7 +48,7 @@ TICKET = Record("ticket", _snapshot)
 def _visible(actor: Principal) -> Select[Ticket]:
     """The tickets `actor` may read: a requester only their organisation's (so another's
     key is simply not found), anyone else all."""
-    query = select(Ticket).options(selectinload(Ticket.messages))
+    query = select(Ticket).options(selectinload(Ticket.messages), selectinload(Ticket.approvals))
     if actor.role is Role.REQUESTER:
         require(actor, Action.READ, organisation=actor.organisation)
         return query.where(Ticket.organisation == actor.organisation)
@@ -83,7 +83,14 @@ def search(
     return paginate(session, query, Ticket.number, limit=limit, cursor=cursor, descending=True)
 
 
-def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreate) -> Ticket:
+def open_ticket(
+    session: Session,
+    *,
+    actor: Principal,
+    data: schemas.TicketCreate,
+    fulfilled_by: str | None = None,
+) -> Ticket:
+    """A ticket in the queue of the service's squad, or of the squad it is `fulfilled_by`."""
     requester, organisation = _reporter(actor, data)
     try:
         service = catalog.get_service(session, data.service)
@@ -102,7 +109,7 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         organisation=organisation,
         platform_slug=service.platform.slug,
         service_slug=service.slug,
-        squad=service.owner.slug,
+        squad=fulfilled_by or service.owner.slug,
         priority=data.priority,
         status=Status.NEW,
         first_response_due=first_response.due_at,
@@ -353,6 +360,9 @@ def read(ticket: Ticket, viewer: Principal) -> schemas.TicketRead:
         created_at=ticket.created_at,
         version=ticket.version,
         messages=[schemas.MessageRead.model_validate(m) for m in shown],
+        request_type=ticket.request_type,
+        answers=ticket.answers or {},
+        approvals=[schemas.ApprovalRead.model_validate(a) for a in ticket.approvals],
     )
 
 

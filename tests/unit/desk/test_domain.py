@@ -165,3 +165,31 @@ def test_a_reply_reopens_only_within_the_window() -> None:
     settings = domain.DeskSettings(reopen_days=7)
     assert domain.may_reopen(resolved, resolved + timedelta(days=7), settings)
     assert not domain.may_reopen(resolved, resolved + timedelta(days=7, seconds=1), settings)
+
+
+# --- the request catalog --------------------------------------------------------------------
+
+QUESTIONS = [
+    domain.RequestField("seats", "Seats", domain.FieldType.NUMBER, required=True),
+    domain.RequestField("plan", "Plan", domain.FieldType.CHOICE, choices=("team", "enterprise")),
+    domain.RequestField("start", "Start", domain.FieldType.DATE),
+]
+
+
+def test_answers_are_kept_trimmed_and_blank_optional_ones_left_out() -> None:
+    answers = {"seats": " 12 ", "plan": "team", "start": ""}
+    assert domain.check_answers(QUESTIONS, answers) == {"seats": "12", "plan": "team"}
+
+
+@given(st.text().filter(lambda t: t.strip() not in {"", "team", "enterprise"}))
+def test_a_choice_not_offered_is_refused_by_name(chosen: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_answers(QUESTIONS, {"seats": "1", "plan": chosen})
+    assert list(refused.value.fields) == ["answers.plan"]
+
+
+def test_approval_steps_are_taken_in_order_and_a_decline_ends_them() -> None:
+    pending, approved, declined = domain.Decision
+    assert domain.next_step([approved, pending, pending]) == 1
+    assert domain.next_step([approved, approved]) is None
+    assert domain.next_step([declined, pending]) is None
