@@ -85,7 +85,7 @@ def test_a_requester_cannot_work_tickets_or_read_the_rest_of_opsroom(
 ) -> None:
     key = created(catalog_client, "/api/v1/tickets", TICKET)["key"]
     assert ann.post(f"/api/v1/tickets/{key}/resolve", json={}).status_code == 403
-    assert ann.post(f"/api/v1/tickets/{key}/messages", json={"body": "hi"}).status_code == 403
+    assert ann.post(f"/api/v1/tickets/{key}/incident", json={}).status_code == 403
     assert ann.get("/api/v1/services").status_code == 403
     assert ann.get("/api/v1/tickets/csat").status_code == 403
 
@@ -135,7 +135,7 @@ def test_a_requester_reports_from_the_form_and_reads_the_ticket_page(
     page = ann.get(f"/tickets/{key}", headers=HTML).text
     assert "Since 9 &lt;am&gt;" in page and "On it" in page
     assert SECRET_NOTE not in unescape(page)
-    assert "/move/" not in page and f"/tickets/{key}/messages" not in page
+    assert "/move/" not in page and 'name="internal"' not in page
     staff_page = catalog_client.get(f"/tickets/{key}", headers=HTML).text
     assert SECRET_NOTE in unescape(staff_page)
 
@@ -151,3 +151,29 @@ def test_the_desk_opens_a_ticket_from_the_form_naming_the_requester(
     assert refused.status_code == 422
     assert 'id="report-requester-error"' in refused.text
     assert catalog_client.get("/api/v1/tickets").json()["items"] == []
+
+
+def test_a_requester_writes_on_their_ticket_from_the_api_and_the_page(
+    ann: TestClient, catalog_client: TestClient, globex_ticket: str
+) -> None:
+    key = created(ann, "/api/v1/tickets", {"title": "Cannot sign in", "service": "auth"})["key"]
+    wrote = created(ann, f"/api/v1/tickets/{key}/messages", {"body": "Still broken"})
+    assert [(m["author"], m["internal"]) for m in wrote["messages"]] == [
+        ("ann@customer.example", False)
+    ]
+    note = ann.post(f"/api/v1/tickets/{key}/messages", json={"body": "x", "internal": True})
+    assert (note.status_code, list(note.json()["error"]["fields"])) == (422, ["internal"])
+    hidden = ann.post(f"/api/v1/tickets/{globex_ticket}/messages", json={"body": "hello"})
+    assert hidden.status_code == 404
+    catalog_client.post(f"/api/v1/tickets/{key}/resolve", json={})
+    page = ann.post(
+        f"/tickets/{key}/messages",
+        data={"body": "Broken again"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert page.status_code == 303
+    reopened = catalog_client.get(f"/api/v1/tickets/{key}").json()
+    assert (reopened["status"], reopened["messages"][-1]["body"]) == ("open", "Broken again")
+    empty = ann.post(f"/tickets/{key}/messages", data={"body": ""}, headers=HTML)
+    assert empty.status_code == 422 and 'aria-invalid="true"' in empty.text

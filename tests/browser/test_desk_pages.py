@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.desk import schemas
+from opsroom.demo import desk as demo_desk
+from opsroom.desk import requesting, schemas
 from opsroom.desk import service as desk
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
@@ -99,3 +100,28 @@ def test_a_requester_reports_from_the_portal_and_follows_the_ticket(
     assert (hidden := page.goto(f"/tickets/{elsewhere}")) is not None and hidden.status == 404
     assert (refused := page.goto("/incidents")) is not None and refused.status == 403
     expect(page.locator(".message")).to_contain_text("their organisation's tickets")
+
+
+def test_a_requester_asks_from_the_catalog_and_writes_on_the_request(
+    open_tab: OpenTab, demo_settings: Settings
+) -> None:
+    with session_scope(demo_settings) as s:
+        keeper = Principal(name="admin@example.com", role=Role.ADMIN)
+        requesting.create_type(s, actor=keeper, data=demo_desk.COST_CENTRE)
+    page = open_tab(PORTAL_REQUESTER)
+    page.goto("/portal")
+    page.get_by_role("link", name="New cost centre").click()
+    page.get_by_label("Office").select_option("Utrecht")
+    page.get_by_label("Starts on").fill("2027-01-04")
+    # Past the browser's own checks, to see the desk's refusal beside the field.
+    page.evaluate("document.querySelector('#request-form').noValidate = true")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator("#request-answers\\.code-error")).to_have_text("required")
+    page.get_by_label("Cost centre code").fill("CC-ACM-12")
+    page.get_by_role("button", name="Send request").click()
+    expect(page).to_have_url(re.compile(r"/tickets/TKT-\d+$"))
+    expect(page.get_by_label("Approvals")).to_contain_text("squad lead of integration")
+    expect(page.get_by_label("Approvals")).to_contain_text("pending")
+    page.get_by_role("textbox", name="Message").fill("Needed before the January run, please.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_label("Messages")).to_contain_text("Needed before the January run")

@@ -208,3 +208,43 @@ def test_with_several_platforms_a_freeze_naming_nothing_freezes_everything(
 ) -> None:
     _before_platform_governance(settings, ["commerce", "procurement"])
     assert _scopes(settings) == {"all": ([], True), "db": ([], False)}
+
+
+def test_organisation_names_become_records(settings: Settings) -> None:
+    """0034: each organisation a requester or a ticket names becomes a record, a customer of
+    the platforms its tickets were raised on."""
+    migrate.downgrade(settings, "0030")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    requester = text(
+        "INSERT INTO users (email, display_name, role, organisation, timezone, phone,"
+        " is_service_account, is_active, is_demo, version, created_at) VALUES (:email, :email,"
+        " 'requester', :organisation, 'UTC', '', false, true, false, 1, :at)"
+    )
+    ticket = text(
+        "INSERT INTO tickets (number, kind, title, description, requester, organisation,"
+        " platform_slug, service_slug, squad, priority, status, first_response_due,"
+        " resolution_due, first_response_breached, resolution_breached, created_by, created_at,"
+        " version) VALUES (:number, 'incident', 'Broken', '', 'x@y.example', :organisation,"
+        " :platform, 'auth', 'identity', 3, 'new', :at, :at, false, false, 'x', :at, 1)"
+    )
+    with get_engine(settings).begin() as conn:
+        conn.execute(requester, [{"email": "ann@acme.example", "organisation": "Acme", "at": at}])
+        conn.execute(
+            ticket,
+            [
+                {"number": n, "organisation": org, "platform": platform, "at": at}
+                for n, org, platform in (
+                    (1, "Acme", "retail"),
+                    (2, "Acme", "procurement"),
+                    (3, "Globex", "retail"),
+                )
+            ],
+        )
+    migrate.upgrade(settings)
+    organisations = table("organisations", column("name"), column("platforms", JSON))
+    with get_engine(settings).connect() as conn:
+        rows = conn.execute(select(organisations).order_by(organisations.c.name)).all()
+    assert [tuple(r) for r in rows] == [
+        ("Acme", ["procurement", "retail"]),
+        ("Globex", ["retail"]),
+    ]

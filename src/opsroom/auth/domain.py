@@ -77,8 +77,8 @@ RULES: dict[Action, Rule] = {
 PLATFORM_BOUND = frozenset({Action.GOVERN, Action.EDIT_SQUAD_ITEMS, Action.WORK_INCIDENTS})
 # What a vendor contact may do on what their vendor is engaged on (and nothing else).
 VENDOR_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
-# What a requester may do on their organisation's tickets (and nothing else).
-REQUESTER_ACTIONS = frozenset({Action.READ})
+# What a requester may do on their organisation's tickets: read them and write on them.
+REQUESTER_ACTIONS = frozenset({Action.READ, Action.POST_UPDATES})
 
 OUTSIDERS = frozenset({Role.VENDOR_CONTACT, Role.REQUESTER})
 

@@ -113,6 +113,14 @@ def get_user(session: Session, email: str) -> User:
     return user
 
 
+def requesters_of(session: Session, organisation: str) -> list[str]:
+    """The emails of the organisation's requesters' accounts."""
+    query = select(User.email).where(
+        User.role == Role.REQUESTER, User.organisation == organisation, User.is_active.is_(True)
+    )
+    return list(session.scalars(query.order_by(User.email)))
+
+
 def _check_password(password: str, email: str) -> str:
     problem = domain.password_problem(password, email=email)
     if problem:

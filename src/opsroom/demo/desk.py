@@ -1,24 +1,31 @@
 """The demo service desk: customers' tickets over the last days, some answered in time, one
-breached, a few fulfilled with their surveys answered, and tickets from customers hit by the
-open major incident linked to it (whose status page shows it). Recorded through the services
-with the clock moved to each moment."""
+breached, a few fulfilled with their surveys answered, one the customer wrote on again, and
+tickets from customers hit by the open major incident linked to it (whose status page shows
+it); the customers' organisations with their email domains, and the procurement desk's
+holidays. Recorded through the services with the clock moved to each moment."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Principal, Role
-from opsroom.desk import schemas, surveys
+from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk.domain import Kind, Priority, Transition
+from opsroom.desk.domain import Decision, Kind, Priority, Transition
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.notify import service as notify
 
 AGENT = Principal(name="responder@example.com", role=Role.RESPONDER)
+KEEPER = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")  # as the demo loads
+ORGANISATIONS = {
+    "Acme": ["acme.example"],
+    "Globex": ["globex.example", "globex-logistics.example"],
+    "Initech": ["initech.example"],
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Story:
     reply_after: int | None = None  # minutes to the first reply; None: nobody answered yet
     resolve_after: int | None = None  # minutes to resolution
     score: int | None = None  # the requester's survey answer
+    written_after: int | None = None  # minutes to the requester writing again
 
 
 STORIES = (
@@ -90,6 +98,7 @@ STORIES = (
         "search-api",
         Priority.P3,
         reply_after=45,
+        written_after=180,
     ),
     Story(
         26,
@@ -114,10 +123,29 @@ def load(session: Session, *, now: datetime) -> int:
     """Load the demo tickets up to `now`; how many it created (none when tickets exist)."""
     if desk.search(session, actor=AGENT, limit=1).items:
         return 0
+    _holidays(session, now)
     for story in STORIES:
         _play(session, story, now - timedelta(hours=story.hours_ago))
     _affected_by_open_major(session, now)
-    return len(desk.search(session, actor=AGENT, limit=500).items)
+    _requests(session, now)
+    tickets = desk.search(session, actor=AGENT, limit=500).items
+    for name, domains in ORGANISATIONS.items():
+        platforms = sorted({t.platform_slug for t in tickets if t.organisation == name})
+        data = schemas.OrganisationCreate(name=name, domains=domains, platforms=platforms)
+        organisations.create(session, actor=KEEPER, data=data)
+    return len(tickets)
+
+
+def _holidays(session: Session, now: datetime) -> None:
+    """The procurement desk closes over Christmas and on New Year's Day."""
+    current = sla.read_settings(session, actor=KEEPER, platform="procurement")
+    days = [date(now.year, 12, 25), date(now.year, 12, 26), date(now.year + 1, 1, 1)]
+    sla.replace_settings(
+        session,
+        actor=KEEPER,
+        platform="procurement",
+        data=current.model_copy(update={"holidays": days}),
+    )
 
 
 def _play(session: Session, story: Story, opened_at: datetime) -> None:
@@ -135,6 +163,13 @@ def _play(session: Session, story: Story, opened_at: datetime) -> None:
         with clock.standing_at(opened_at + timedelta(minutes=story.reply_after)):
             reply = schemas.MessageIn(body="Thanks for reporting this; we are on it.")
             desk.add_message(session, actor=AGENT, key=key, data=reply)
+    if story.written_after is not None:
+        with clock.standing_at(opened_at + timedelta(minutes=story.written_after)):
+            customer = Principal(
+                name=story.requester, role=Role.REQUESTER, organisation=story.organisation
+            )
+            again = schemas.MessageIn(body="It also fails for part numbers with a dash.")
+            desk.add_message(session, actor=customer, key=key, data=again)
     if story.resolve_after is not None:
         with clock.standing_at(opened_at + timedelta(minutes=story.resolve_after)):
             moved = schemas.TicketMove()
@@ -172,3 +207,56 @@ def _affected_by_open_major(session: Session, now: datetime) -> None:
             key = desk.open_ticket(session, actor=AGENT, data=data).key
             same = schemas.EscalationIn(incident=incident.key)
             desk.escalate(session, actor=AGENT, key=key, data=same)
+
+
+COST_CENTRE = schemas.RequestTypeCreate.model_validate(
+    {
+        "slug": "new-cost-centre",
+        "name": "New cost centre",
+        "description": "A cost centre in the ERP for purchase orders to be booked on.",
+        "service": "erp-connector",
+        "priority": Priority.P4,
+        "fields": [
+            {"name": "code", "label": "Cost centre code", "required": True},
+            {
+                "name": "office",
+                "label": "Office",
+                "type": "choice",
+                "choices": ["Amsterdam", "Rotterdam", "Utrecht"],
+                "required": True,
+            },
+            {"name": "budget", "label": "Annual budget (EUR)", "type": "number"},
+            {"name": "starts_on", "label": "Starts on", "type": "date"},
+        ],
+        "approvals": [{"approver": "squad_lead"}, {"approver": "operations_manager"}],
+    }
+)
+
+
+def _requests(session: Session, now: datetime) -> None:
+    """The catalog's cost-centre request: one approved twice and fulfilled, one waiting for
+    its squad lead."""
+    requesting.create_type(session, actor=KEEPER, data=COST_CENTRE)
+    fulfilled = _asked(session, now - timedelta(hours=48), "k.osei@globex.example", "Globex")
+    for hours in (46, 44):
+        with clock.standing_at(now - timedelta(hours=hours)):
+            approval = schemas.ApprovalIn(note="within this year's budget")
+            requesting.decide(
+                session, actor=KEEPER, key=fulfilled, decision=Decision.APPROVED, data=approval
+            )
+    with clock.standing_at(now - timedelta(hours=40)):
+        done = schemas.TicketMove()
+        desk.transition(session, actor=AGENT, key=fulfilled, move=Transition.RESOLVE, data=done)
+    _asked(session, now - timedelta(hours=5), "a.nowak@initech.example", "Initech")
+
+
+def _asked(session: Session, at: datetime, requester: str, organisation: str) -> str:
+    customer = Principal(name=requester, role=Role.REQUESTER, organisation=organisation)
+    answers = {
+        "code": f"CC-{organisation[:3].upper()}-07",
+        "office": "Rotterdam",
+        "budget": "25000",
+    }
+    with clock.standing_at(at):
+        data = schemas.RequestIn(type=COST_CENTRE.slug, answers=answers)
+        return requesting.make_request(session, actor=customer, data=data).key

@@ -1,4 +1,5 @@
-"""/api/v1/tickets, /api/v1/surveys and /api/v1/status: the service desk's tickets, the
+"""/api/v1/tickets, /api/v1/desk, /api/v1/organisations, /api/v1/surveys and /api/v1/status:
+the service desk's tickets, each platform's desk settings, the customer organisations, the
 satisfaction survey their requesters answer by link, and the public status of a platform
 (the last two without signing in)."""
 
@@ -12,10 +13,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.api import PlatformFilter
-from opsroom.desk import inbound, schemas, surveys
+from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
-from opsroom.desk.domain import Status, Transition
+from opsroom.desk.domain import Decision, Status, Transition
 from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["desk"])
@@ -70,7 +71,10 @@ def get_ticket(session: DbSession, actor: Actor, key: str) -> schemas.TicketRead
 def add_message(
     session: DbSession, actor: Actor, key: str, data: schemas.MessageIn
 ) -> schemas.TicketRead:
-    """A reply the requester is sent, or an internal note (`internal`) they never see."""
+    """A reply the requester is sent, or an internal note (`internal`) they never see. From
+    a requester: their message on their own ticket (never internal), which reopens a ticket
+    resolved within the platform's `reopen_days` (409 after, or once closed) and is sent to
+    the squad's leads."""
     return desk.read(desk.add_message(session, actor=actor, key=key, data=data), actor)
 
 
@@ -111,6 +115,52 @@ def escalate_ticket(
     return desk.read(desk.escalate(session, actor=actor, key=key, data=data), actor)
 
 
+@router.post("/tickets/{key}/approvals/{decision}", responses=errors(403, 404, 409))
+def decide_approval(
+    session: DbSession, actor: Actor, key: str, decision: Decision, data: schemas.ApprovalIn
+) -> schemas.TicketRead:
+    """Approve or decline the approval step waiting (a lead of its squad, or an operations
+    manager of the platform, as the step says); the requester is told, and a decline closes
+    the request. 409 when no step waits."""
+    ticket = requesting.decide(session, actor=actor, key=key, decision=decision, data=data)
+    return desk.read(ticket, actor)
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED, responses=errors(404))
+def make_request(session: DbSession, actor: Actor, data: schemas.RequestIn) -> schemas.TicketRead:
+    """Ask for something from the catalog: a ticket of kind request in the type's
+    fulfilment squad's queue, its answers checked field by field (`answers.<name>`)."""
+    return desk.read(requesting.make_request(session, actor=actor, data=data), actor)
+
+
+@router.get("/request-types", responses=errors())
+def list_request_types(session: DbSession, actor: Actor) -> list[schemas.RequestTypeRead]:
+    """The request catalog (requesters: the types they may ask for)."""
+    return [requesting.read_type(k) for k in requesting.list_types(session, actor=actor)]
+
+
+@router.post("/request-types", status_code=status.HTTP_201_CREATED, responses=errors(403, 409))
+def create_request_type(
+    session: DbSession, actor: Actor, data: schemas.RequestTypeCreate
+) -> schemas.RequestTypeRead:
+    """A new request type (operations managers of its service's platform)."""
+    return requesting.read_type(requesting.create_type(session, actor=actor, data=data))
+
+
+@router.get("/request-types/{slug}", responses=errors(404))
+def get_request_type(session: DbSession, actor: Actor, slug: str) -> schemas.RequestTypeRead:
+    return requesting.read_type(requesting.get_type(session, actor=actor, slug=slug))
+
+
+@router.patch("/request-types/{slug}", responses=errors(403, 404, 409))
+def update_request_type(
+    session: DbSession, actor: Actor, slug: str, data: schemas.RequestTypeUpdate
+) -> schemas.RequestTypeRead:
+    """Change it, or withdraw it (`active: false`); send the version you read."""
+    changed = requesting.update_type(session, actor=actor, slug=slug, data=data)
+    return requesting.read_type(changed)
+
+
 @router.post("/tickets/{key}/{move}", responses=errors(404, 409))
 def move_ticket(
     session: DbSession,
@@ -124,6 +174,51 @@ def move_ticket(
         session, actor=actor, key=key, move=move, data=data or schemas.TicketMove()
     )
     return desk.read(moved, actor)
+
+
+@router.get("/desk/settings/{platform}", responses=errors(404))
+def get_desk_settings(session: DbSession, actor: Actor, platform: str) -> schemas.DeskSettingsRead:
+    """The platform's SLA targets, business hours, time zone, holidays and reopening window."""
+    return sla.read_settings(session, actor=actor, platform=platform)
+
+
+@router.put("/desk/settings/{platform}", responses=errors(403, 404, 409))
+def replace_desk_settings(
+    session: DbSession, actor: Actor, platform: str, data: schemas.DeskSettingsRead
+) -> schemas.DeskSettingsRead:
+    """Replace them (the platform's operations managers); send back the version you read.
+    Tickets opened from then on run their clocks by them."""
+    return sla.replace_settings(session, actor=actor, platform=platform, data=data)
+
+
+@router.get("/organisations", responses=errors())
+def list_organisations(session: DbSession, actor: Actor) -> list[schemas.OrganisationRead]:
+    """The customer organisations, by name, with their requesters."""
+    found = organisations.all_organisations(session, actor=actor)
+    return [organisations.read(session, o) for o in found]
+
+
+@router.post("/organisations", status_code=status.HTTP_201_CREATED, responses=errors(403, 409))
+def create_organisation(
+    session: DbSession, actor: Actor, data: schemas.OrganisationCreate
+) -> schemas.OrganisationRead:
+    """A customer organisation (the operations managers of its platforms); 409 when the
+    name, or one of its email domains, is taken."""
+    return organisations.read(session, organisations.create(session, actor=actor, data=data))
+
+
+@router.get("/organisations/{name}", responses=errors(404))
+def get_organisation(session: DbSession, actor: Actor, name: str) -> schemas.OrganisationRead:
+    return organisations.read(session, organisations.get(session, actor=actor, name=name))
+
+
+@router.patch("/organisations/{name}", responses=errors(403, 404, 409))
+def update_organisation(
+    session: DbSession, actor: Actor, name: str, data: schemas.OrganisationUpdate
+) -> schemas.OrganisationRead:
+    """Replace its email domains or platforms; send the version you read."""
+    changed = organisations.update(session, actor=actor, name=name, data=data)
+    return organisations.read(session, changed)
 
 
 @router.get("/surveys/{token}", responses=errors(404))

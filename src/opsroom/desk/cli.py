@@ -1,4 +1,6 @@
-"""`opsroom ticket open|list|show|reply|note|link|move|csat`."""
+"""`opsroom ticket open|list|show|reply|note|link|move|csat` and
+`opsroom ticket request|approve|decline`, `opsroom ticket settings show|set PLATFORM`,
+`opsroom request-type list|show|add|set` and `opsroom organisation list|show|add|set`."""
 
 from __future__ import annotations
 
@@ -7,12 +9,22 @@ import typer
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
 from opsroom.catalog.cli import PlatformOption
-from opsroom.desk import schemas, surveys
+from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk.domain import Kind, Priority, Status, Transition
+from opsroom.desk.domain import Decision, Kind, Priority, Status, Transition
 
 app = typer.Typer(
     help="The service desk's tickets and customer satisfaction.", no_args_is_help=True
+)
+settings_app = typer.Typer(
+    help="A platform's SLA targets, business hours and holidays.", no_args_is_help=True
+)
+app.add_typer(settings_app, name="settings")
+request_type_app = typer.Typer(
+    help="The request catalog: what customers may ask for.", no_args_is_help=True
+)
+organisation_app = typer.Typer(
+    help="Customer organisations: their email domains and platforms.", no_args_is_help=True
 )
 
 
@@ -185,3 +197,267 @@ def csat(squad: str | None = typer.Option(None), as_json: bool = JsonOption) -> 
         as_json,
         lambda: out.print(f"CSAT {shown} ({figures.answered}/{figures.sent} answered)"),
     )
+
+
+def _settings_table(platform: str, read: schemas.DeskSettingsRead) -> None:
+    hours = read.hours.model_dump()
+    table(
+        f"Desk settings of {platform} (version {read.version}, {read.zone})",
+        ["setting", "value"],
+        [
+            *(
+                (
+                    f"{name} targets",
+                    f"first response {t.first_response} min, resolution {t.resolution} min",
+                )
+                for name, t in vars(read.targets).items()
+            ),
+            *((day, _opening(opening)) for day, opening in hours.items()),
+            ("holidays", ", ".join(str(d) for d in read.holidays) or "none"),
+            ("reopen window", f"{read.reopen_days} days"),
+        ],
+    )
+
+
+def _opening(opening: dict[str, object] | None) -> str:
+    return "closed" if opening is None else f"{opening['opens']:%H:%M}-{opening['closes']:%H:%M}"
+
+
+@settings_app.command("show")
+def show_settings(platform: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = sla.read_settings(session, actor=actor(session), platform=platform)
+    emit(read, as_json, lambda: _settings_table(platform, read))
+
+
+@settings_app.command("set")
+def set_settings(
+    platform: str,
+    target: list[str] = typer.Option(
+        [], help="PRIORITY=FIRST_RESPONSE/RESOLUTION in business minutes, e.g. P1=30/240; repeat"
+    ),
+    hours: list[str] = typer.Option(
+        [], help="DAY=HH:MM-HH:MM or DAY=closed, e.g. saturday=09:00-13:00; repeat"
+    ),
+    zone: str | None = typer.Option(None, help="IANA time zone, e.g. Europe/Amsterdam"),
+    holiday: list[str] = typer.Option([], help="YYYY-MM-DD; repeat; replaces the list"),
+    reopen_days: int | None = typer.Option(None, help="days a requester's reply reopens"),
+    version: int | None = typer.Option(None, help="refuse if the settings moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change some settings, keeping the others; tickets opened from now on follow them."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        now = sla.read_settings(session, actor=who, platform=platform).model_dump()
+        now["targets"] |= dict(_target(t) for t in target)
+        now["hours"] |= dict(_hours(h) for h in hours)
+        given = {
+            "zone": zone,
+            "holidays": holiday or None,
+            "reopen_days": reopen_days,
+            "version": version,
+        }
+        data = schemas.DeskSettingsRead.model_validate(
+            now | {k: v for k, v in given.items() if v is not None}
+        )
+        read = sla.replace_settings(session, actor=who, platform=platform, data=data)
+    emit(read, as_json, lambda: _settings_table(platform, read))
+
+
+def _target(option: str) -> tuple[str, dict[str, str]]:
+    priority, _, minutes = option.partition("=")
+    first_response, _, resolution = minutes.partition("/")
+    return priority.upper(), {"first_response": first_response, "resolution": resolution}
+
+
+def _hours(option: str) -> tuple[str, dict[str, str] | None]:
+    day, _, span = option.partition("=")
+    if span == "closed":
+        return day.lower(), None
+    opens, _, closes = span.partition("-")
+    return day.lower(), {"opens": opens, "closes": closes}
+
+
+def _organisation_said(read: schemas.OrganisationRead, as_json: bool) -> None:
+    def shown() -> None:
+        out.print(f"[bold]{read.name}[/] (version {read.version})")
+        out.print(f"domains {', '.join(read.domains) or 'none'}")
+        out.print(f"customer of {', '.join(read.platforms)}")
+        out.print(f"requesters {', '.join(read.requesters) or 'none'}")
+
+    emit(read, as_json, shown)
+
+
+@organisation_app.command("list")
+def list_organisations(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = organisations.all_organisations(session, actor=actor(session))
+        rows = [organisations.read(session, o) for o in found]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Organisations",
+            ["name", "domains", "platforms", "requesters"],
+            [
+                (r.name, ", ".join(r.domains), ", ".join(r.platforms), len(r.requesters))
+                for r in rows
+            ],
+        ),
+    )
+
+
+@organisation_app.command("show")
+def show_organisation(name: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = organisations.get(session, actor=actor(session), name=name)
+        read = organisations.read(session, found)
+    _organisation_said(read, as_json)
+
+
+@organisation_app.command("add")
+def add_organisation(
+    name: str,
+    domain: list[str] = typer.Option([], help="an email domain of theirs; repeat"),
+    platform: list[str] = typer.Option(..., help="a platform they are a customer of; repeat"),
+    as_json: bool = JsonOption,
+) -> None:
+    with unit_of_work(write=True) as session:
+        data = schemas.OrganisationCreate(name=name, domains=domain, platforms=platform)
+        added = organisations.create(session, actor=actor(session), data=data)
+        read = organisations.read(session, added)
+    _organisation_said(read, as_json)
+
+
+@organisation_app.command("set")
+def set_organisation(
+    name: str,
+    domain: list[str] = typer.Option([], help="replaces the domains; repeat"),
+    no_domains: bool = typer.Option(False, "--no-domains", help="remove every domain"),
+    platform: list[str] = typer.Option([], help="replaces the platforms; repeat"),
+    version: int | None = typer.Option(None, help="refuse if it moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change the domains or platforms, keeping what is not given."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = organisations.get(session, actor=who, name=name)
+        data = schemas.OrganisationUpdate(
+            version=current.version if version is None else version,
+            domains=[] if no_domains else (domain or None),
+            platforms=platform or None,
+        )
+        changed = organisations.update(session, actor=who, name=name, data=data)
+        read = organisations.read(session, changed)
+    _organisation_said(read, as_json)
+
+
+# --- the request catalog ------------------------------------------------------------------
+
+
+@app.command("request")
+def make_request(
+    request_type: str,
+    answer: list[str] = typer.Option([], help="FIELD=VALUE; repeat"),
+    requester: str = typer.Option(..., help="the requester's email"),
+    organisation: str = typer.Option(..., help="the requester's organisation"),
+    title: str | None = typer.Option(None, help="the request type's name when left out"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Ask for something from the catalog on behalf of a requester."""
+    with unit_of_work(write=True) as session:
+        data = schemas.RequestIn(
+            type=request_type,
+            title=title,
+            answers=dict(a.partition("=")[::2] for a in answer),
+            requester=requester,
+            organisation=organisation,
+        )
+        who = actor(session)
+        read = desk.read(requesting.make_request(session, actor=who, data=data), who)
+    _said(read, as_json, "requested")
+
+
+def _decide(key: str, decision: Decision, note: str, as_json: bool) -> None:
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        data = schemas.ApprovalIn(note=note)
+        decided = requesting.decide(session, actor=who, key=key, decision=decision, data=data)
+        read = desk.read(decided, who)
+    _said(read, as_json, decision.value)
+
+
+@app.command()
+def approve(key: str, note: str = typer.Option(""), as_json: bool = JsonOption) -> None:
+    """Approve the request's waiting approval step; the requester is told."""
+    _decide(key, Decision.APPROVED, note, as_json)
+
+
+@app.command()
+def decline(key: str, note: str = typer.Option(""), as_json: bool = JsonOption) -> None:
+    """Decline the request's waiting approval step: it closes; the requester is told."""
+    _decide(key, Decision.DECLINED, note, as_json)
+
+
+def _type_said(read: schemas.RequestTypeRead, as_json: bool) -> None:
+    asked = ", ".join(f.label for f in read.fields) or "nothing"
+    emit(read, as_json, lambda: out.print(f"[bold]{read.slug}[/] {read.name}: asks {asked}"))
+
+
+@request_type_app.command("list")
+def list_request_types(as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        rows = [
+            requesting.read_type(k) for k in requesting.list_types(session, actor=actor(session))
+        ]
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            "Request catalog",
+            ["key", "name", "squad", "SLA", "approvals", "offered"],
+            [(r.slug, r.name, r.squad, r.priority.name, len(r.approvals), r.active) for r in rows],
+        ),
+    )
+
+
+@request_type_app.command("show")
+def show_request_type(slug: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        read = requesting.read_type(requesting.get_type(session, actor=actor(session), slug=slug))
+    _type_said(read, as_json)
+
+
+@request_type_app.command("add")
+def add_request_type(
+    file: typer.FileText = typer.Argument(..., help="the request type as JSON (see the API)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a request type written as the API takes it: slug, name, service, fields, approvals."""
+    with unit_of_work(write=True) as session:
+        data = schemas.RequestTypeCreate.model_validate_json(file.read())
+        read = requesting.read_type(
+            requesting.create_type(session, actor=actor(session), data=data)
+        )
+    _type_said(read, as_json)
+
+
+@request_type_app.command("set")
+def set_request_type(
+    slug: str,
+    offered: bool | None = typer.Option(None, "--offered/--withdrawn"),
+    name: str | None = typer.Option(None),
+    version: int | None = typer.Option(None, help="refuse if it moved past it"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Rename it, or withdraw it from (or offer it again in) the catalog."""
+    with unit_of_work(write=True) as session:
+        who = actor(session)
+        current = requesting.get_type(session, actor=who, slug=slug)
+        data = schemas.RequestTypeUpdate(
+            version=current.version if version is None else version, name=name, active=offered
+        )
+        read = requesting.read_type(
+            requesting.update_type(session, actor=who, slug=slug, data=data)
+        )
+    _type_said(read, as_json)

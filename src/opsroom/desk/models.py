@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -37,11 +47,17 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    request_type: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    answers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+
     messages: Mapped[list[TicketMessage]] = relationship(
         cascade="all, delete-orphan", order_by="TicketMessage.id"
     )
     attachments: Mapped[list[TicketAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="TicketAttachment.id"
+    )
+    approvals: Mapped[list[TicketApproval]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketApproval.step"
     )
 
     @property
@@ -97,3 +113,77 @@ class TicketAttachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     added_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Organisation(Base):
+    """A customer organisation: its requesters belong to it and see its tickets; mail from
+    its email domains is its requesters'. Its name is its key."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)  # it is a customer of
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    domains: Mapped[list[OrganisationDomain]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationDomain.domain"
+    )
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+class OrganisationDomain(Base):
+    """An email domain of one organisation (one organisation per domain)."""
+
+    __tablename__ = "organisation_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+
+class RequestType(Base):
+    """Something customers may ask for from the catalog: the questions they answer, who
+    approves it in which order, the squad that fulfils it and its priority's SLA."""
+
+    __tablename__ = "request_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    platform_slug: Mapped[str] = mapped_column(String(80), index=True)
+    service_slug: Mapped[str] = mapped_column(String(80))
+    squad: Mapped[str] = mapped_column(String(80))  # fulfils it
+    priority: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def key(self) -> str:
+        return self.slug
+
+
+class TicketApproval(Base):
+    """One approval step of a requested ticket, decided in order."""
+
+    __tablename__ = "ticket_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    approver: Mapped[str] = mapped_column(String(30))
+    squad: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decision: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")

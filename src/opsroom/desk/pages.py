@@ -10,14 +10,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
-from opsroom.auth.domain import Principal, Role
+from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
 from opsroom.catalog.pages import ListPlatform
-from opsroom.desk import inbound, schemas, surveys
+from opsroom.desk import inbound, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.api import cached, download
-from opsroom.desk.domain import Kind, Priority, Status, Transition
+from opsroom.desk.domain import Kind, Priority, Status, Transition, Weekday
 from opsroom.web.pages import (
     Failure,
     Filter,
@@ -26,6 +26,7 @@ from opsroom.web.pages import (
     attempt,
     parse_form,
     render,
+    saved_or_again,
     see_other,
 )
 
@@ -46,10 +47,17 @@ def queue(
     platform: ListPlatform,
     squad: Filter = None,
     status: Filter = None,
+    organisation: Filter = None,
 ) -> Response:
     chosen = [Status(status)] if status in set(Status) else []
     page = desk.search(
-        session, actor=actor, squad=squad, platform=platform, status=chosen, limit=QUEUE_SIZE
+        session,
+        actor=actor,
+        squad=squad,
+        platform=platform,
+        status=chosen,
+        organisation=organisation,
+        limit=QUEUE_SIZE,
     )
     context = {
         "tickets": [desk.read(t, actor) for t in page.items],
@@ -79,7 +87,10 @@ def _detail(
 def requester_home(request: Request, session: DbSession, actor: Actor) -> Response:
     """A requester's home: their organisation's tickets, newest first."""
     page = desk.search(session, actor=actor, limit=QUEUE_SIZE)
-    context = {"tickets": [desk.read(t, actor) for t in page.items]}
+    context = {
+        "tickets": [desk.read(t, actor) for t in page.items],
+        "catalog": requesting.list_types(session, actor=actor),
+    }
     return render(request, session, "desk/portal.html", context)
 
 
@@ -129,14 +140,14 @@ def attachment_file(session: DbSession, actor: Actor, key: str, attachment_id: i
     return download(inbound.attachment(session, actor=actor, key=key, attachment_id=attachment_id))
 
 
-_apply = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
+apply_on_ticket = RecordForms(_detail, lambda key, name: f"/tickets/{key}").apply
 
 
-@router.post("/tickets/{key}/messages")
+@portal.post("/tickets/{key}/messages")
 def add_message(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,
@@ -153,7 +164,7 @@ def add_message(
 def move_ticket(
     request: Request, session: DbSession, actor: Actor, key: str, move: Transition, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,
@@ -170,7 +181,7 @@ def move_ticket(
 def escalate(
     request: Request, session: DbSession, actor: Actor, key: str, form: Posted
 ) -> Response:
-    return _apply(
+    return apply_on_ticket(
         request,
         session,
         actor,
@@ -180,6 +191,77 @@ def escalate(
         lambda: desk.escalate(
             session, actor=actor, key=key, data=parse_form(schemas.EscalationIn, form)
         ),
+    )
+
+
+# --- a platform's desk settings ---------------------------------------------------------------
+
+
+def _settings_page(
+    request: Request,
+    session: Session,
+    actor: Principal,
+    platform: str,
+    failure: Failure | None = None,
+) -> Response:
+    context = {
+        "platform": platform,
+        "settings": sla.read_settings(session, actor=actor, platform=platform),
+        "priorities": list(Priority),
+        "weekdays": list(Weekday),
+        "govern": decide(actor, Action.GOVERN, platforms=[platform]),
+        "failure": failure,
+    }
+    status = failure.status if failure else 200
+    return render(request, session, "desk/settings.html", context, status=status)
+
+
+def _settings_form(form: FormData) -> schemas.DeskSettingsRead:
+    """Two minutes fields per priority, opening and closing time per weekday (both blank:
+    closed), holidays one per line."""
+
+    def day(name: str) -> dict[str, object] | None:
+        opens, closes = form.get(f"{name}_opens"), form.get(f"{name}_closes")
+        return {"opens": opens, "closes": closes} if opens or closes else None
+
+    return schemas.DeskSettingsRead.model_validate(
+        {
+            "version": form.get("version"),
+            "zone": form.get("zone"),
+            "reopen_days": form.get("reopen_days"),
+            "holidays": str(form.get("holidays", "")).split(),
+            "hours": {d.value: day(d.value) for d in Weekday},
+            "targets": {
+                p.name: {
+                    "first_response": form.get(f"{p.name}_first_response"),
+                    "resolution": form.get(f"{p.name}_resolution"),
+                }
+                for p in Priority
+            },
+        }
+    )
+
+
+@router.get("/desk/settings/{platform}")
+def settings_page(request: Request, session: DbSession, actor: Actor, platform: str) -> Response:
+    return _settings_page(request, session, actor, platform)
+
+
+@router.post("/desk/settings/{platform}")
+def save_settings(
+    request: Request, session: DbSession, actor: Actor, platform: str, form: Posted
+) -> Response:
+    def change() -> object:
+        data = _settings_form(form)
+        return sla.replace_settings(session, actor=actor, platform=platform, data=data)
+
+    return saved_or_again(
+        session,
+        "settings",
+        form,
+        change,
+        page=lambda failure: _settings_page(request, session, actor, platform, failure),
+        then=f"/desk/settings/{platform}",
     )
 
 

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from opsroom.actions import service as actions
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.desk import domain, schemas
+from opsroom.desk import domain, schemas, sla
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.desk.models import Ticket, TicketMessage
 from opsroom.desk.surveys import csat_figures as csat_figures
@@ -47,7 +48,11 @@ TICKET = Record("ticket", _snapshot)
 def _visible(actor: Principal) -> Select[Ticket]:
     """The tickets `actor` may read: a requester only their organisation's (so another's
     key is simply not found), anyone else all."""
-    query = select(Ticket).options(selectinload(Ticket.messages), selectinload(Ticket.attachments))
+    query = select(Ticket).options(
+        selectinload(Ticket.messages),
+        selectinload(Ticket.attachments),
+        selectinload(Ticket.approvals),
+    )
     if actor.role is Role.REQUESTER:
         require(actor, Action.READ, organisation=actor.organisation)
         return query.where(Ticket.organisation == actor.organisation)
@@ -85,7 +90,14 @@ def search(
     return paginate(session, query, Ticket.number, limit=limit, cursor=cursor, descending=True)
 
 
-def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreate) -> Ticket:
+def open_ticket(
+    session: Session,
+    *,
+    actor: Principal,
+    data: schemas.TicketCreate,
+    fulfilled_by: str | None = None,
+) -> Ticket:
+    """A ticket in the queue of the service's squad, or of the squad it is `fulfilled_by`."""
     requester, organisation = _reporter(actor, data)
     try:
         service = catalog.get_service(session, data.service)
@@ -93,7 +105,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         raise ValidationFailed(
             f"no service '{data.service}'", fields={"service": "unknown service"}
         ) from None
-    first_response, resolution = domain.sla_clocks(clock.now(), data.priority)
+    settings = sla.settings_of(session, service.platform.slug)
+    first_response, resolution = domain.sla_clocks(clock.now(), data.priority, settings)
     ticket = Ticket(
         number=keys.next_number(session, PREFIX),
         kind=data.kind,
@@ -103,7 +116,7 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
         organisation=organisation,
         platform_slug=service.platform.slug,
         service_slug=service.slug,
-        squad=service.owner.slug,
+        squad=fulfilled_by or service.owner.slug,
         priority=data.priority,
         status=Status.NEW,
         first_response_due=first_response.due_at,
@@ -112,8 +125,8 @@ def open_ticket(session: Session, *, actor: Principal, data: schemas.TicketCreat
     )
     session.add(ticket)
     session.flush()
-    for sla in (first_response, resolution):
-        _schedule(session, ticket, sla)
+    for due in (first_response, resolution):
+        _schedule(session, ticket, due)
     TICKET.audited(session, ticket, actor, "ticket.opened", None)
     TICKET.event(session, ticket, actor, "opened", f"Ticket opened: {ticket.title}")
     return ticket
@@ -154,7 +167,9 @@ def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
 
 def add_message(session: Session, *, actor: Principal, key: str, data: schemas.MessageIn) -> Ticket:
     """A reply to the requester (the first one meets the first-response target) or an
-    internal note."""
+    internal note; from a requester, their message on their own ticket."""
+    if actor.role is Role.REQUESTER:
+        return _requester_message(session, actor=actor, key=key, data=data)
     require(actor, Action.WORK_INCIDENTS)
     ticket = get(session, actor=actor, key=key)
     if ticket.status == Status.CLOSED:
@@ -166,6 +181,48 @@ def add_message(session: Session, *, actor: Principal, key: str, data: schemas.M
         tell_requester(session, ticket, data.body, occasion=f"reply-{len(ticket.messages)}")
     action = "ticket.noted" if data.internal else "ticket.replied"
     return TICKET.saved(session, ticket, actor, action, before)
+
+
+def _requester_message(
+    session: Session, *, actor: Principal, key: str, data: schemas.MessageIn
+) -> Ticket:
+    """Never an internal note. It resumes a ticket waiting on the requester, reopens one
+    resolved within the platform's reopening window, and the squad's leads are told."""
+    if data.internal:
+        refusal = "requesters write to the desk, not internal notes"
+        raise ValidationFailed(refusal, fields={"internal": refusal})
+    ticket = get(session, actor=actor, key=key)  # another organisation's: not found
+    require(actor, Action.POST_UPDATES, organisation=ticket.organisation)
+    before = _snapshot(ticket)
+    _reopened_by(session, ticket, actor)
+    ticket.messages.append(TicketMessage(author=actor.name, body=data.body))
+    for lead in actions.squad_leads(session, ticket.squad):
+        notify.notify_person(
+            session,
+            person=lead,
+            kind=NoticeKind.TICKET_UPDATE,
+            subject=ticket.key,
+            title=f"[{ticket.key}] {ticket.requester} wrote: {ticket.title}",
+            body=data.body,
+            path=f"/tickets/{ticket.key}",
+            dedup=f"ticket:{ticket.key}:requester-{len(ticket.messages)}",
+        )
+    return TICKET.saved(session, ticket, actor, "ticket.requester_wrote", before)
+
+
+def _reopened_by(session: Session, ticket: Ticket, actor: Principal) -> None:
+    status = Status(ticket.status)
+    if status is Status.PENDING:
+        ticket.status = Status.OPEN
+    elif status is Status.CLOSED:
+        raise Conflict(f"{ticket.key} is closed: open a new ticket", fields={"status": "is closed"})
+    elif status is Status.RESOLVED:
+        settings = sla.settings_of(session, ticket.platform_slug)
+        if ticket.resolved_at and not domain.may_reopen(ticket.resolved_at, clock.now(), settings):
+            refusal = f"resolved more than {settings.reopen_days} days ago: open a new ticket"
+            raise Conflict(f"{ticket.key} was {refusal}", fields={"status": refusal})
+        ticket.status, ticket.resolved_at = Status.OPEN, None
+        TICKET.event(session, ticket, actor, "reopen", "Reopened by the requester's message")
 
 
 def _answered(ticket: Ticket) -> None:
@@ -312,6 +369,9 @@ def read(ticket: Ticket, viewer: Principal) -> schemas.TicketRead:
         version=ticket.version,
         messages=[schemas.MessageRead.model_validate(m) for m in shown],
         attachments=[schemas.AttachmentRead.model_validate(a) for a in ticket.attachments],
+        request_type=ticket.request_type,
+        answers=ticket.answers or {},
+        approvals=[schemas.ApprovalRead.model_validate(a) for a in ticket.approvals],
     )
 
 

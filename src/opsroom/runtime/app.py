@@ -35,6 +35,7 @@ from opsroom.changes import api as changes_api
 from opsroom.changes import freeze_pages
 from opsroom.changes import pages as changes_pages
 from opsroom.desk import api as desk_api
+from opsroom.desk import organisation_pages, request_pages
 from opsroom.desk import pages as desk_pages
 from opsroom.home import dashboard, service_hub
 from opsroom.home.incident_panels import incident_panels
@@ -119,6 +120,8 @@ PAGE_ROUTERS = (
     problems_pages.router,
     desk_pages.router,
     mail_pages.router,
+    organisation_pages.router,
+    request_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
@@ -136,6 +139,7 @@ PAGE_ROUTERS = (
     search_pages.router,
     desk_pages.links,
     desk_pages.portal,
+    request_pages.portal,
 )
 
 

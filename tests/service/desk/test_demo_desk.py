@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from opsroom.demo import desk as demo_desk
+from opsroom.desk import organisations, sla, status, surveys
 from opsroom.desk import service as desk
-from opsroom.desk import status, surveys
 from opsroom.desk.domain import ComponentState, Status
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
@@ -26,10 +26,23 @@ def test_demo_desk_has_open_breached_and_fulfilled_tickets_during_the_open_p1(
         (major,) = incidents.open_major(s, actor=ADMIN)
         page = status.status_page(s, platform=major.platform_slug)
         figures = surveys.csat(s, actor=ADMIN)
-    assert created == len(tickets) == 9
-    assert sum(t.status is Status.RESOLVED for t in tickets) == 4
+        known = organisations.all_organisations(s, actor=ADMIN)
+        calendar = sla.settings_of(s, "procurement")
+        sender = organisations.sender(s, "new.person@globex-logistics.example")
+    assert created == len(tickets) == 11
+    assert sum(t.status is Status.RESOLVED for t in tickets) == 5
     assert any(t.first_response_breached for t in tickets if t.status is not Status.RESOLVED)
     assert sum(t.incident == major.key for t in tickets) == 2
-    assert (figures.sent, figures.answered, figures.csat) == (4, 4, 75.0)
+    assert (figures.sent, figures.answered, figures.csat) == (5, 4, 75.0)
+    requested = [t for t in tickets if t.request_type == "new-cost-centre"]
+    assert sorted([a.decision.value for a in t.approvals] for t in requested) == [
+        ["approved", "approved"],
+        ["pending", "pending"],
+    ]
     assert page.state is ComponentState.MAJOR_OUTAGE
     assert major.key in [i.key for i in page.open_incidents]
+    assert {o.name: [d.domain for d in o.domains] for o in known}["Acme"] == ["acme.example"]
+    assert sender is not None and sender.organisation == "Globex"
+    assert date(TEST_NOW.year, 12, 25) in calendar.hours.holidays
+    written = [m for t in tickets for m in t.messages if m.author == t.requester]
+    assert [m.body for m in written] == ["It also fails for part numbers with a dash."]

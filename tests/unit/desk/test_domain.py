@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from opsroom.desk import domain
 from opsroom.desk.domain import BusinessHours, Priority, Status, Transition
-from opsroom.infra.errors import InvalidTransition
+from opsroom.infra.errors import InvalidTransition, ValidationFailed
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 HOURS = BusinessHours()
@@ -67,7 +67,7 @@ def test_a_longer_target_is_never_due_sooner(start: datetime, a: int, b: int) ->
 
 
 def test_round_the_clock_hours_count_wall_time() -> None:
-    always = BusinessHours(weekdays=frozenset(range(7)), opens=time(0), closes=time.max)
+    always = BusinessHours(week=(domain.Opening(time(0), time.max),) * 7)
     start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     assert domain.deadline(start, 90, always) == start + timedelta(minutes=90)
 
@@ -92,3 +92,104 @@ def test_a_ticket_resolves_reopens_and_closes() -> None:
 def test_csat_is_the_share_of_satisfied_answers() -> None:
     assert domain.csat([5, 4, 3, 1]) == 50.0
     assert domain.csat([]) is None
+
+
+# --- a platform's own hours: any zone, any week, any holidays ---------------------------------
+
+ZONES = st.sampled_from(["Europe/Amsterdam", "America/New_York", "Australia/Sydney", "UTC"])
+
+
+def quarter(n: int) -> time:
+    return time(n // 4, n % 4 * 15)
+
+
+# Open at least an hour on the days it opens, from any quarter of an hour to any later one.
+OPENINGS = st.integers(min_value=0, max_value=91).flatmap(
+    lambda q: st.integers(min_value=q + 4, max_value=95).map(
+        lambda end: domain.Opening(quarter(q), quarter(end))
+    )
+)
+WEEKS = st.lists(st.none() | OPENINGS, min_size=7, max_size=7)
+HOLIDAYS = st.frozensets(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)))
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> BusinessHours:
+    week = draw(WEEKS.filter(lambda w: any(w)))
+    return BusinessHours(zone=draw(ZONES), week=tuple(week), holidays=draw(HOLIDAYS))
+
+
+# Within reach of any calendar's HORIZON_DAYS: 30 weeks of a single hour a week.
+REACHABLE = st.integers(min_value=1, max_value=3 * domain.DAY)
+
+
+@given(calendars(), MOMENTS, REACHABLE)
+def test_any_calendar_leaves_exactly_the_target_inside_its_opening_hours(
+    hours: BusinessHours, start: datetime, m: int
+) -> None:
+    due = domain.deadline(start, m, hours)
+    assert domain.business_minutes(start, due, hours) == pytest.approx(m)
+    local_day = (due - timedelta(microseconds=1)).astimezone(ZoneInfo(hours.zone)).date()
+    window = hours.window(local_day)  # None on a holiday or a day the desk is closed
+    assert window is not None and window[0] < due <= window[1]
+
+
+@given(calendars(), MOMENTS, REACHABLE)
+def test_a_holiday_never_shortens_a_deadline(hours: BusinessHours, start: datetime, m: int) -> None:
+    day_off = start.astimezone(ZoneInfo(hours.zone)).date() + timedelta(days=1)
+    with_holiday = BusinessHours(hours.zone, hours.week, hours.holidays | {day_off})
+    assert domain.deadline(start, m, hours) <= domain.deadline(start, m, with_holiday)
+
+
+def test_a_night_desk_across_the_autumn_dst_change_counts_the_hour_that_repeats() -> None:
+    nights = BusinessHours(week=(domain.Opening(time(0), time(6)),) * 7)
+    sunday = local(2026, 10, 25, 0, 0)  # clocks go back from 03:00 to 02:00: 7 real hours
+    assert domain.business_minutes(sunday, local(2026, 10, 25, 6, 0), nights) == 7 * 60
+    assert domain.deadline(sunday, 7 * 60, nights) == local(2026, 10, 25, 6, 0)
+
+
+def test_settings_no_ticket_could_be_served_by_are_refused() -> None:
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    backwards = (domain.Targets(60, 30), *domain.DEFAULT_TARGETS[1:])
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_settings(domain.DeskSettings(targets=backwards), now)
+    assert refused.value.fields == {"targets.P1.resolution": "is below the first response"}
+    closed = BusinessHours(week=(None,) * 7)
+    with pytest.raises(ValidationFailed) as never:
+        domain.check_settings(domain.DeskSettings(hours=closed), now)
+    assert list(never.value.fields) == ["hours"]
+
+
+def test_a_reply_reopens_only_within_the_window() -> None:
+    resolved = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    settings = domain.DeskSettings(reopen_days=7)
+    assert domain.may_reopen(resolved, resolved + timedelta(days=7), settings)
+    assert not domain.may_reopen(resolved, resolved + timedelta(days=7, seconds=1), settings)
+
+
+# --- the request catalog --------------------------------------------------------------------
+
+QUESTIONS = [
+    domain.RequestField("seats", "Seats", domain.FieldType.NUMBER, required=True),
+    domain.RequestField("plan", "Plan", domain.FieldType.CHOICE, choices=("team", "enterprise")),
+    domain.RequestField("start", "Start", domain.FieldType.DATE),
+]
+
+
+def test_answers_are_kept_trimmed_and_blank_optional_ones_left_out() -> None:
+    answers = {"seats": " 12 ", "plan": "team", "start": ""}
+    assert domain.check_answers(QUESTIONS, answers) == {"seats": "12", "plan": "team"}
+
+
+@given(st.text().filter(lambda t: t.strip() not in {"", "team", "enterprise"}))
+def test_a_choice_not_offered_is_refused_by_name(chosen: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        domain.check_answers(QUESTIONS, {"seats": "1", "plan": chosen})
+    assert list(refused.value.fields) == ["answers.plan"]
+
+
+def test_approval_steps_are_taken_in_order_and_a_decline_ends_them() -> None:
+    pending, approved, declined = domain.Decision
+    assert domain.next_step([approved, pending, pending]) == 1
+    assert domain.next_step([approved, approved]) is None
+    assert domain.next_step([declined, pending]) is None

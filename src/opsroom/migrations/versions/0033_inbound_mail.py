@@ -2,7 +2,7 @@
 requesters' mail on their tickets
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-07 16:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import opsroom.infra.db
 
 revision: str = "0033"
-down_revision: str | None = "0030"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
