@@ -229,8 +229,8 @@ def test_a_credit_is_disputed_and_settled_from_the_scorecard_page(
     assert done.headers["location"] == (
         f"/vendors/cloudco/scorecard?since=2026-11-01&until=2026-11-02#engagement-{engagement}"
     )
-    page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
-    assert "the outage was upstream of us" in page and "Settle dispute" in page
+    shown = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "the outage was upstream of us" in shown and "Settle dispute" in shown
     settled = api.post(
         f"/vendor-engagements/{engagement}/settle",
         data={"outcome": "waived", "note": "the provider's outage, as they said"},
