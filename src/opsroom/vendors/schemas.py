@@ -76,6 +76,11 @@ class ScorecardRead(BaseModel):
     credits_owed: int = Field(description="owed, disputed or upheld; waived credits left out")
     credits_disputed: int
     currency: str
+    incidents_caused: list[str] = Field(
+        description="incidents detected in the period whose problem's root cause lies with it"
+    )
+    changes_made: int = Field(description="its changes planned to start in the period")
+    changes_failed: int = Field(description="of those finished, failed or rolled back")
     rows: list[EngagementRead]
 
 
