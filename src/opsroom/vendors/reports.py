@@ -98,6 +98,29 @@ def scorecard(
     )
 
 
+def platform_figures(
+    session: Session, *, actor: Principal, platform: str, start: datetime, end: datetime
+) -> schemas.PlatformVendorsRead:
+    """The vendors engaged in [start, end) on the platform's incidents: how many engagements,
+    their response and resolution compliance, the credits they owe."""
+    require(actor, Action.READ)
+    query = select(VendorEngagement).where(
+        VendorEngagement.engaged_at >= start, VendorEngagement.engaged_at < end
+    )
+    found = [
+        e
+        for e in session.scalars(query)
+        if incidents.find(session, e.incident_key).platform_slug == platform
+    ]
+    figures = domain.figures([_facts(session, e) for e in found])
+    return schemas.PlatformVendorsRead(
+        engagements=figures.engagements,
+        response=_compliance(figures.response),
+        resolution=_compliance(figures.resolution),
+        credits_owed=figures.credits_owed,
+    )
+
+
 def _caused(
     session: Session, actor: Principal, vendor: str, period: tuple[datetime, datetime]
 ) -> list[str]:

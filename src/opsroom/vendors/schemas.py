@@ -64,6 +64,15 @@ class ComplianceRead(BaseModel):
     percent: float | None = Field(description="met of those judged; null when none was")
 
 
+class PlatformVendorsRead(BaseModel):
+    """The vendors engaged on one platform's incidents over a period (the guild view)."""
+
+    engagements: int
+    response: ComplianceRead
+    resolution: ComplianceRead
+    credits_owed: int = Field(description="owed, disputed or upheld, in the contracts' currencies")
+
+
 class ScorecardRead(BaseModel):
     vendor: str
     name: str

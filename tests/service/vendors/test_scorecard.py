@@ -15,9 +15,12 @@ from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import ValidationFailed
+from opsroom.kpis import domain as kpi_domain
+from opsroom.kpis import guild, guild_formats
 from opsroom.problems import schemas as problem_schemas
 from opsroom.problems import service as problems
 from opsroom.vendors import reports, service
+from tests import factories
 from tests.conftest import TEST_NOW
 from tests.factories import ACTOR
 from tests.service.vendors.test_engagements import declared, engage, resolve, vendor_platform
@@ -147,3 +150,20 @@ def test_a_change_naming_an_unknown_vendor_is_refused(history: Settings) -> None
     with session_scope(history) as s:
         card = reports.scorecard(s, actor=ACTOR, slug="payflow", since=TODAY, until=TODAY)
     assert card.changes_made == 0
+
+
+def test_the_guild_view_shows_the_vendors_engaged_on_each_platform(history: Settings) -> None:
+    with session_scope(history) as s:
+        factories.platform(s, "commerce")
+        november = guild.guild_report(s, actor=ACTOR, period=kpi_domain.parse_period("2026-11"))
+        october = guild.guild_report(s, actor=ACTOR, period=kpi_domain.parse_period("2026-10"))
+    rows = {r.platform: r for r in november.platforms}
+    procurement = rows["procurement"].vendors
+    assert (procurement.engagements, procurement.credits_owed) == (2, 2000)
+    assert (procurement.response.percent, procurement.resolution.percent) == (50.0, 50.0)
+    assert rows["commerce"].vendors.engagements == 0
+    assert rows["procurement"].previous_vendors.engagements == 0
+    assert october.platforms[0].vendors.engagements == 0
+    packed = guild_formats.to_markdown(november)
+    assert "| Vendor engagements | 2 (was 0) | 0 (was 0) |" in packed
+    assert "| Vendor response time met | 50.0 % (was n/a) | n/a (was n/a) |" in packed
