@@ -266,3 +266,39 @@ def test_a_refused_dispute_or_settlement_says_why_beside_its_row(
     assert refused.status_code == 403
     read = api.get(f"/api/v1/vendor-engagements/{engagement}").json()
     assert (read["credit_status"], read["settlement_note"]) == ("disputed", "")
+
+
+def test_components_out_of_support_on_the_contract_become_issues(api: TestClient) -> None:
+    form = {"starts_on": "2026-01-01", "ends_on": "2027-06-30", "support_level": "basic"}
+    refused = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "out_of_support": "Cloudco DB 11 until next year"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert 'id="contract-out_of_support-error"' in refused.text
+    assert "Cloudco DB 11 until next year" in refused.text  # kept as typed
+    saved = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "out_of_support": "Cloudco DB 11 = 2026-12-31"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    [issue] = api.get("/api/v1/issues").json()
+    assert (issue["title"], issue["due_on"], issue["owner_squad"]) == (
+        "Cloudco DB 11 is out of Cloudco's support",
+        "2026-12-31",
+        "identity",
+    )
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "Cloudco DB 11 from 2026-12-31" in page
+    body = {**form, "version": 1, "out_of_support": [{"component": "x", "ends_on": "soon"}]}
+    wrong = api.put("/api/v1/vendors/cloudco/contract", json=body)
+    assert wrong.json()["error"]["fields"] == {
+        "out_of_support.0.component": "String should have at least 2 characters",
+        "out_of_support.0.ends_on": "Input should be a valid date or datetime, input is too short",
+    }
+    renewed = api.put("/api/v1/vendors/cloudco/contract", json={**form, "version": 1})
+    assert renewed.json()["out_of_support"] == []
+    assert api.get("/api/v1/issues").json()[0]["status"] == "resolved"
