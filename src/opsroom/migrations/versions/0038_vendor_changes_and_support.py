@@ -1,5 +1,5 @@
 """the vendor that makes a change; the components a vendor's contract no longer supports,
-and what raised an issue on its own
+and what raised an issue on its own; a webhook type's version, now that it is edited
 
 Revision ID: 0038
 Revises: 0030
@@ -28,9 +28,13 @@ def upgrade() -> None:
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source", sa.String(length=300), nullable=True))
         batch_op.create_index(batch_op.f("ix_issues_source"), ["source"], unique=False)
+    with op.batch_alter_table("webhook_types", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webhook_types", schema=None) as batch_op:
+        batch_op.drop_column("version")
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_issues_source"))
         batch_op.drop_column("source")
