@@ -203,3 +203,12 @@ def test_marking_a_draft_as_a_cause_is_refused_on_its_page(ops: TestClient) -> N
         refusal(response.text) == f"{key} is draft: only a change that ran can cause an incident."
     )
     assert post(ops, f"/changes/{key}/cause", {"incident": "nonsense"}).status_code == 422
+
+
+def test_a_change_raised_for_a_vendor_names_it(ops: TestClient) -> None:
+    ops.post("/api/v1/vendors", json={"slug": "cloudco", "name": "Cloudco"})
+    form = ops.get("/changes/new", headers=HTML).text
+    assert '<option value="cloudco">Cloudco</option>' in form
+    key = raise_change(ops, vendor="cloudco")
+    page = ops.get(f"/changes/{key}", headers=HTML).text
+    assert 'href="/vendors/cloudco/scorecard"' in page

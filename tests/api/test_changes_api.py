@@ -238,3 +238,17 @@ def test_the_ical_feed_parses_back(api: TestClient) -> None:
     assert events["CHG-1@opsroom"].decoded("dtstart") == NOW + timedelta(days=30)
     assert str(events["freeze-year-end@opsroom"]["summary"]) == "Change freeze: Year-end peak"
     assert events["freeze-year-end@opsroom"].decoded("dtend").isoformat() == "2027-01-05"
+
+
+def test_a_change_records_the_vendor_that_makes_it(api: TestClient) -> None:
+    created(api, "/api/v1/vendors", {"slug": "cloudco", "name": "Cloudco"})
+    change = draft(api, vendor="cloudco")
+    assert change["vendor"] == "cloudco"
+    unknown = api.patch("/api/v1/changes/CHG-1", json={"version": 1, "vendor": "nobody"})
+    assert error_of(unknown, 422)["fields"] == {"vendor": "unknown vendor"}
+    assert api.get("/api/v1/changes/CHG-1").json()["vendor"] == "cloudco"
+    cleared = api.patch("/api/v1/changes/CHG-1", json={"version": 1, "vendor": None})
+    assert cleared.json()["vendor"] is None
+    refused = error_of(api.post("/api/v1/changes", json=draft_body(vendor="nobody")), 422)
+    assert refused["fields"] == {"vendor": "unknown vendor"}
+    assert [c["key"] for c in api.get("/api/v1/changes").json()["items"]] == ["CHG-1"]

@@ -1,7 +1,8 @@
-"""Amazon SNS subscribing an integration's webhook: opsroom fetches the signing certificate,
-checks the confirmation's signature with it, and only then fetches the subscribe URL. A
-throw-away CA and signing certificate stand in for Amazon's, served by a local server that
-records what opsroom fetched; nothing is stored either way."""
+"""Amazon SNS at an integration's webhook: opsroom fetches the signing certificate, checks
+a subscription confirmation's signature with it, and only then fetches the subscribe URL;
+every notification's signature is checked the same way before it is kept. A throw-away CA
+and signing certificate stand in for Amazon's, served by a local server that records what
+opsroom fetched."""
 
 from __future__ import annotations
 
@@ -22,16 +23,20 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 
 from opsroom.alerts import service as alerts
+from opsroom.alerts import webhooks
 from opsroom.alerts.sources import sns
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
+from opsroom.integrations import sns as sns_subscriptions
 from tests.api.conftest import created
 from tests.conftest import client_as
 from tests.servers import serving
 
 WEBHOOK = "/api/v1/ingest/webhook"
 CONFIRMING = {"x-amz-sns-message-type": "SubscriptionConfirmation"}
+NOTIFYING = {"x-amz-sns-message-type": "Notification"}
+SHIPPED_SAMPLE = webhooks.shipped()["cloudwatch-sns"].sample
 
 
 def _certificate(subject: str, key: rsa.RSAPrivateKey, issuer: x509.Name, signer: Any) -> bytes:
@@ -70,6 +75,19 @@ class FakeSns:
             "SigningCertURL": f"{self.url}/SimpleNotificationService-test.pem",
             **changes,
         }
+        return self.signed(message, version)
+
+    def notification(self, version: str = "1", **changes: str) -> dict[str, str]:
+        """CloudWatch's alarm as SNS delivers it, signed."""
+        message = {
+            **{k: v for k, v in SHIPPED_SAMPLE.items() if k not in sns.SIGNATURE_FIELDS},
+            "SignatureVersion": version,
+            "SigningCertURL": f"{self.url}/SimpleNotificationService-test.pem",
+            **changes,
+        }
+        return self.signed(message, version)
+
+    def signed(self, message: dict[str, str], version: str) -> dict[str, str]:
         algorithm = sns.SIGNATURE_HASHES[version]()
         signature = self.key.sign(sns.signed_text(message), padding.PKCS1v15(), algorithm)
         return {**message, "Signature": base64.b64encode(signature).decode()}
@@ -91,6 +109,7 @@ def fake_sns() -> Iterator[FakeSns]:
             return Response(pem, media_type="application/x-pem-file")
         return Response("<ConfirmSubscriptionResponse/>", media_type="text/xml")
 
+    sns_subscriptions.certificate.cache_clear()  # each test's server signs with its own key
     with serving(app) as url:
         yield FakeSns(url, signing_key, seen)
 
@@ -111,8 +130,13 @@ def basic(catalog_client: TestClient) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"opsroom:{key}".encode()).decode()}
 
 
-def post(sender: TestClient, headers: dict[str, str], message: dict[str, str]) -> Any:
-    return sender.post(WEBHOOK, content=orjson.dumps(message), headers={**CONFIRMING, **headers})
+def post(
+    sender: TestClient,
+    headers: dict[str, str],
+    message: dict[str, str],
+    kind: dict[str, str] = CONFIRMING,
+) -> Any:
+    return sender.post(WEBHOOK, content=orjson.dumps(message), headers={**kind, **headers})
 
 
 def nothing_stored(settings: Settings) -> bool:
@@ -174,3 +198,53 @@ def test_a_confirmation_needs_the_integration_key(sender: TestClient, fake_sns: 
     assert post(sender, wrong, fake_sns.confirmation()).status_code == 401
     assert post(sender, {}, fake_sns.confirmation()).status_code == 401
     assert fake_sns.fetched == []
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_signed_notification_is_kept_its_certificate_fetched_once(
+    sender: TestClient, fake_sns: FakeSns, basic: dict[str, str], settings: Settings, version: str
+) -> None:
+    first = post(sender, basic, fake_sns.notification(version), NOTIFYING)
+    assert first.status_code == 202, first.text
+    untitled = {k: v for k, v in fake_sns.notification(version).items() if k != "Subject"}
+    again = post(sender, basic, fake_sns.signed(untitled, version), NOTIFYING)
+    assert again.status_code == 202, again.text
+    assert fake_sns.fetched == ["/SimpleNotificationService-test.pem"]
+    with session_scope(settings) as s:
+        assert alerts.intake_waiting(s) == 2
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "field"),
+    [
+        ({"Message": '{"AlarmName": "forged"}'}, NOTIFYING, "Signature"),  # signed text changed
+        ({"Message": '{"AlarmName": "forged"}'}, {}, "Signature"),  # without SNS's header too
+        ({"SigningCertURL": "https://example.com/cert.pem"}, NOTIFYING, "SigningCertURL"),
+        ({"SignatureVersion": "3"}, NOTIFYING, "SignatureVersion"),
+        ({"Signature": "not base64!"}, NOTIFYING, "Signature"),
+    ],
+)
+def test_a_notification_that_does_not_verify_is_refused_and_nothing_kept(
+    sender: TestClient,
+    fake_sns: FakeSns,
+    basic: dict[str, str],
+    settings: Settings,
+    message: dict[str, str],
+    kind: dict[str, str],
+    field: str,
+) -> None:
+    response = post(sender, basic, {**fake_sns.notification(), **message}, kind)
+    assert response.status_code == 403
+    assert field in response.json()["error"]["fields"]
+    assert nothing_stored(settings)
+
+
+def test_a_notification_without_its_signature_is_refused(
+    sender: TestClient, fake_sns: FakeSns, basic: dict[str, str], settings: Settings
+) -> None:
+    unsigned = {k: v for k, v in SHIPPED_SAMPLE.items() if k not in sns.SIGNATURE_FIELDS}
+    response = post(sender, basic, unsigned, NOTIFYING)
+    assert response.status_code == 403
+    assert set(response.json()["error"]["fields"]) == set(sns.SIGNATURE_FIELDS)
+    assert fake_sns.fetched == []
+    assert nothing_stored(settings)

@@ -3,12 +3,14 @@ vendor contact acknowledging from their own view, and the refusals."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
+from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.api.test_web_auth import browser, page_token, person, sign_in
@@ -33,7 +35,11 @@ def api(catalog_client: TestClient) -> TestClient:
             "slug": slug,
             "name": slug.title(),
             "escalation": LADDER,
-            "sla_terms": {"response_minutes": {"P1": 10}},
+            "sla_terms": {
+                "response_minutes": {"P1": 10},
+                "breach_credits": [{"over_minutes": 0, "amount": 500}],
+                "currency": "EUR",
+            },
             "services": [{"service": service}],
         }
         created(catalog_client, "/api/v1/vendors", vendor)
@@ -197,3 +203,102 @@ def test_the_contract_form_on_the_scorecard_page(api: TestClient) -> None:
     assert saved.headers["location"] == "/vendors/cloudco/scorecard#contract"
     page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
     assert "2026-01-01 to 2027-06-30" in page and "basic" in page
+
+
+def owing(api: TestClient, frozen_clock: clock.FrozenClock) -> int:
+    """An engagement whose vendor answered late and owes its credit."""
+    key = declared(api)
+    engagement: int = engaged(api, key)["id"]
+    frozen_clock.advance(timedelta(minutes=11))
+    api.post(f"/api/v1/incidents/{key}/resolve", json={})
+    return engagement
+
+
+def test_a_credit_is_disputed_and_settled_from_the_scorecard_page(
+    settings: Settings, api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    engagement = owing(api, frozen_clock)
+    person(settings, "v@cloudco.example", Role.VENDOR_CONTACT, vendor="cloudco")
+    with browser(settings) as vendor:
+        sign_in(vendor, "v@cloudco.example")
+        page = vendor.get("/vendors/cloudco/scorecard")
+        assert "Dispute credit" in page.text and "Settle dispute" not in page.text
+        form = {"csrf_token": page_token(page), "note": "the outage was upstream of us"}
+        path = f"/vendor-engagements/{engagement}/dispute?since=2026-11-01&until=2026-11-02"
+        done = vendor.post(path, data=form, follow_redirects=False)
+    assert done.headers["location"] == (
+        f"/vendors/cloudco/scorecard?since=2026-11-01&until=2026-11-02#engagement-{engagement}"
+    )
+    shown = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "the outage was upstream of us" in shown and "Settle dispute" in shown
+    settled = api.post(
+        f"/vendor-engagements/{engagement}/settle",
+        data={"outcome": "waived", "note": "the provider's outage, as they said"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert settled.headers["location"].endswith(f"#engagement-{engagement}")
+    read = api.get(f"/api/v1/vendor-engagements/{engagement}").json()
+    assert (read["credit"], read["credit_status"]) == (500, "waived")
+
+
+def test_a_refused_dispute_or_settlement_says_why_beside_its_row(
+    settings: Settings, api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    engagement = owing(api, frozen_clock)
+    blank = api.post(f"/vendor-engagements/{engagement}/dispute", data={"note": ""}, headers=HTML)
+    assert blank.status_code == 422
+    assert f'id="credit-{engagement}-note-error"' in blank.text
+    early = api.post(
+        f"/vendor-engagements/{engagement}/settle",
+        data={"outcome": "upheld", "note": "it stands"},
+        headers=HTML,
+    )
+    assert early.status_code == 409 and "has no dispute to settle" in early.text
+    api.post(f"/vendor-engagements/{engagement}/dispute", data={"note": "upstream"}, headers=HTML)
+    responder = bearer_for(settings, "r@example.com", Role.RESPONDER)
+    with client_as(settings, responder) as them:
+        refused = them.post(
+            f"/vendor-engagements/{engagement}/settle",
+            data={"outcome": "waived", "note": "fine by me"},
+            headers=HTML,
+        )
+    assert refused.status_code == 403
+    read = api.get(f"/api/v1/vendor-engagements/{engagement}").json()
+    assert (read["credit_status"], read["settlement_note"]) == ("disputed", "")
+
+
+def test_components_out_of_support_on_the_contract_become_issues(api: TestClient) -> None:
+    form = {"starts_on": "2026-01-01", "ends_on": "2027-06-30", "support_level": "basic"}
+    refused = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "out_of_support": "Cloudco DB 11 until next year"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert 'id="contract-out_of_support-error"' in refused.text
+    assert "Cloudco DB 11 until next year" in refused.text  # kept as typed
+    saved = api.post(
+        "/vendors/cloudco/contract",
+        data={**form, "out_of_support": "Cloudco DB 11 = 2026-12-31"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    [issue] = api.get("/api/v1/issues").json()
+    assert (issue["title"], issue["due_on"], issue["owner_squad"]) == (
+        "Cloudco DB 11 is out of Cloudco's support",
+        "2026-12-31",
+        "identity",
+    )
+    page = api.get("/vendors/cloudco/scorecard", headers=HTML).text
+    assert "Cloudco DB 11 from 2026-12-31" in page
+    body = {**form, "version": 1, "out_of_support": [{"component": "x", "ends_on": "soon"}]}
+    wrong = api.put("/api/v1/vendors/cloudco/contract", json=body)
+    assert wrong.json()["error"]["fields"] == {
+        "out_of_support.0.component": "String should have at least 2 characters",
+        "out_of_support.0.ends_on": "Input should be a valid date or datetime, input is too short",
+    }
+    renewed = api.put("/api/v1/vendors/cloudco/contract", json={**form, "version": 1})
+    assert renewed.json()["out_of_support"] == []
+    assert api.get("/api/v1/issues").json()[0]["status"] == "resolved"

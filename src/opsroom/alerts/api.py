@@ -81,6 +81,15 @@ def create_webhook_type(
     return webhooks.create_type(session, actor=actor, data=data)
 
 
+@router.put("/webhook-types/{slug}", responses=errors(404, 409))
+def update_webhook_type(
+    session: DbSession, actor: Actor, slug: str, data: schemas.WebhookTypeUpdate
+) -> schemas.WebhookTypeRead:
+    """Change a user's type: saved once its template reads its sample (else 422 naming the
+    field); 409 from a stale version or for a shipped type, which is copied instead."""
+    return webhooks.update_type(session, actor=actor, slug=slug, data=data)
+
+
 @router.post("/webhook-types/preview", responses=errors())
 def preview_webhook_type(_: Reader, data: schemas.WebhookTemplate) -> list[schemas.PreviewedAlert]:
     """The alerts a template makes of a sample payload, before it goes live (422 naming

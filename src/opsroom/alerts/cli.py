@@ -224,9 +224,12 @@ def list_webhook_types(as_json: bool = JsonOption) -> None:
 
 @webhook_type_app.command("show")
 def show_webhook_type(slug: str) -> None:
-    """The type's template and sample, as YAML (what `add` takes)."""
+    """The type's template and sample, as YAML (what `add` and `edit` take), after its
+    version as a comment when it is a user's."""
     with unit_of_work() as session:
         kind = webhooks.get_type(session, slug)
+    if kind.version is not None:
+        out.print(f"# version {kind.version}", markup=False)
     out.print(yaml.safe_dump(kind.model_dump(include={"name", "fields", "sample"})), markup=False)
 
 
@@ -245,6 +248,22 @@ def preview(path: Path = TemplateFile, as_json: bool = JsonOption) -> None:
             [(a.status, a.severity, a.summary, a.service, a.fingerprint) for a in alerts_found],
         ),
     )
+
+
+@webhook_type_app.command("edit")
+def edit_webhook_type(
+    slug: str,
+    path: Path = TemplateFile,
+    version: int = typer.Option(..., "--version", help="the version you saw"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a type you added from a template file (name, fields, sample), once its
+    template reads its sample; a shipped type is copied with `show` and `add` instead."""
+    document = yaml.safe_load(path.read_text())
+    with unit_of_work(write=True) as session:
+        data = schemas.WebhookTypeUpdate.model_validate({**document, "version": version})
+        kind = webhooks.update_type(session, actor=actor(session), slug=slug, data=data)
+    emit(kind, as_json, lambda: out.print(f"webhook type [bold]{kind.slug}[/] changed"))
 
 
 @webhook_type_app.command("add")

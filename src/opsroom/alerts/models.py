@@ -118,6 +118,7 @@ class WebhookType(Base):
     sample: Mapped[Any] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Silence(Base):

@@ -117,12 +117,18 @@ class WebhookTypeCreate(WebhookTemplate):
     name: str = Field(min_length=2, max_length=200)
 
 
+class WebhookTypeUpdate(WebhookTemplate):
+    version: int = Field(description="the version you saw; stale gets 409")
+    name: str = Field(min_length=2, max_length=200)
+
+
 class WebhookTypeRead(BaseModel):
     slug: str
     name: str
     shipped: bool = Field(description="shipped with opsroom (else added by a user)")
     fields: dict[str, str]
     sample: Any
+    version: int | None = Field(default=None, description="a user's type's; none when shipped")
 
 
 class PreviewedAlert(BaseModel):

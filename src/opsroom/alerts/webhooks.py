@@ -21,7 +21,7 @@ from opsroom.alerts.sources import webhook
 from opsroom.alerts.sources.webhook import Template, TemplateError
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
 
 SHIPPED = Path(__file__).with_name("webhook_types")
 
@@ -54,7 +54,12 @@ def get_type(session: Session, slug: str) -> schemas.WebhookTypeRead:
 
 def _read(row: WebhookType) -> schemas.WebhookTypeRead:
     return schemas.WebhookTypeRead(
-        slug=row.slug, name=row.name, shipped=False, fields=row.fields, sample=row.sample
+        slug=row.slug,
+        name=row.name,
+        shipped=False,
+        fields=row.fields,
+        sample=row.sample,
+        version=row.version,
     )
 
 
@@ -113,6 +118,37 @@ def create_type(
         subject_type="webhook_type",
         subject_key=row.slug,
         after={"fields": row.fields},
+    )
+    return _read(row)
+
+
+def update_type(
+    session: Session, *, actor: Principal, slug: str, data: schemas.WebhookTypeUpdate
+) -> schemas.WebhookTypeRead:
+    """Change a user's type, saved only once its template reads its sample; integrations
+    of the type read their next payloads with it. A shipped type is not edited in place
+    (a release would change it under the edit): copy it under a new slug."""
+    require(actor, Action.GOVERN)
+    if slug in shipped():
+        problem = "shipped with opsroom: copy it under a new slug to change it"
+        raise Conflict(f"the webhook type '{slug}' is {problem}", fields={"slug": problem})
+    row = session.scalar(select(WebhookType).where(WebhookType.slug == slug))
+    if row is None:
+        raise NotFound(f"no webhook type '{slug}'")
+    require_version(f"the webhook type '{slug}'", row.version, data.version)
+    _checked(data.fields, data.sample)
+    before = {"name": row.name, "fields": row.fields}
+    row.name, row.fields, row.sample = data.name, data.fields, data.sample
+    row.version += 1
+    session.flush()
+    audit.record(
+        session,
+        actor=str(actor),
+        action="webhook_type.updated",
+        subject_type="webhook_type",
+        subject_key=row.slug,
+        before=before,
+        after={"name": row.name, "fields": row.fields},
     )
     return _read(row)
 

@@ -51,6 +51,7 @@ from opsroom.catalog.vendors import check_contact as check_contact
 from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
 from opsroom.catalog.vendors import raci_matrix
+from opsroom.catalog.vendors import vendor_named as vendor_named
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 

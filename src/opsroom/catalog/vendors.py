@@ -28,6 +28,7 @@ from opsroom.catalog.records import (
     ensure_unique,
     platforms_of,
 )
+from opsroom.infra.errors import NotFound, ValidationFailed
 
 # --- vendors ----------------------------------------------------------------------------
 
@@ -55,6 +56,17 @@ def list_vendors(
 
 def get_vendor(session: Session, slug: str) -> Vendor:
     return by_slug(session, Vendor, slug)
+
+
+def vendor_named(session: Session, slug: str | None) -> str | None:
+    """The slug of the vendor a record names (none named: None); ValidationFailed on the
+    record's `vendor` field when the catalog has no such vendor."""
+    if slug is None:
+        return None
+    try:
+        return str(get_vendor(session, slug).slug)
+    except NotFound:
+        raise ValidationFailed(f"no vendor '{slug}'", fields={"vendor": "unknown vendor"}) from None
 
 
 def check_contact(session: Session, event: VendorContactNamed) -> None:

@@ -49,6 +49,7 @@ class GroupBy(StrEnum):
     SQUAD = "squad"
     MONTH = "month"
     TYPE = "type"
+    VENDOR = "vendor"
 
 
 def _show(read: schemas.ChangeRead, clashes: list[schemas.CollisionRead] | None = None) -> None:
@@ -61,6 +62,8 @@ def _show(read: schemas.ChangeRead, clashes: list[schemas.CollisionRead] | None 
         f"  {read.planned_start.isoformat(timespec='minutes')} → {read.planned_end.isoformat(timespec='minutes')} on {', '.join(read.services)}",
         highlight=False,
     )
+    if read.vendor:
+        out.print(f"  made by the vendor {read.vendor}", highlight=False)
     if read.outstanding_approvals:
         out.print(f"  waiting for: {', '.join(read.outstanding_approvals)}", highlight=False)
     if read.in_freeze:
@@ -84,6 +87,7 @@ def new(
     change_type: ChangeType = typer.Option(ChangeType.NORMAL, "--type"),
     template: str | None = typer.Option(None, help="standard change template"),
     implementer: str = typer.Option("", help="email; default: you"),
+    vendor: str | None = typer.Option(None, help="the vendor that makes the change (slug)"),
     description: str = typer.Option(""),
     rollback: str = typer.Option("", help="the rollback plan"),
     evidence: str = typer.Option("", help="test evidence"),
@@ -100,6 +104,7 @@ def new(
             planned_start=_when(session, start, "start"),
             planned_end=_when(session, end, "end"),
             implementer=implementer,
+            vendor=vendor,
             description=description,
             rollback_plan=rollback,
             test_evidence=evidence,

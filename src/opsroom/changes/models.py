@@ -36,6 +36,7 @@ class Change(Base):
     platform_slug: Mapped[str] = mapped_column(String(80), index=True)
     squad: Mapped[str] = mapped_column(String(80), index=True)  # the implementer squad
     implementer: Mapped[str] = mapped_column(String(320), default="")
+    vendor: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)  # makes it
     planned_start: Mapped[datetime] = mapped_column(UTCDateTime)
     planned_end: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

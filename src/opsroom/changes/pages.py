@@ -126,6 +126,7 @@ def _new_page(
     context = {
         "services": catalog_service.all_services(session),
         "squads": catalog_service.list_squads(session),
+        "vendors": catalog_service.list_vendors(session),
         "types": list(ChangeType),
         "templates": governance.list_templates(session, actor=request.state.principal),
         "people": accounts.directory(session, actor=request.state.principal),

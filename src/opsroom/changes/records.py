@@ -28,7 +28,16 @@ def get(session: Session, *, actor: Principal, key: str) -> Change:
 
 
 def snapshot(change: Change) -> dict[str, Any]:
-    fields = ("title", "type", "status", "squad", "implementer", "planned_start", "planned_end")
+    fields = (
+        "title",
+        "type",
+        "status",
+        "squad",
+        "implementer",
+        "vendor",
+        "planned_start",
+        "planned_end",
+    )
     return {name: getattr(change, name) for name in fields} | {
         "services": change.service_slugs,
         "risk": f"{change.risk_level} ({change.risk_score})",

@@ -27,7 +27,7 @@ FEED_PAST = timedelta(days=90)
 FEED_AHEAD = timedelta(days=400)
 MAX_RANGE = timedelta(days=62)
 
-GroupBy = Literal["service", "squad", "month", "type"]
+GroupBy = Literal["service", "squad", "month", "type", "vendor"]
 
 
 def calendar(
@@ -70,6 +70,8 @@ def _groups(change: Change, by: GroupBy) -> Iterable[str]:
         return [change.squad]
     if by == "month":
         return [change.planned_start.strftime("%Y-%m")]
+    if by == "vendor":
+        return [change.vendor] if change.vendor else []
     return [change.type]
 
 
@@ -78,6 +80,22 @@ def figures(
 ) -> list[schemas.FiguresRead]:
     """Per group, over changes planned to start in [since, until)."""
     require(actor, Action.READ)
+    return _figures(session, since, until, by)
+
+
+def figures_of_vendor(
+    session: Session, *, actor: Principal, vendor: str, since: datetime, until: datetime
+) -> schemas.FiguresRead:
+    """The changes `vendor` made, planned to start in [since, until): how many, how many of
+    them failed, and the rates (for its scorecard, which its own contacts read too)."""
+    require(actor, Action.READ, vendor=vendor)
+    found = [f for f in _figures(session, since, until, "vendor") if f.group == vendor]
+    return found[0] if found else _read(domain.Figures(vendor, 0, 0, 0, 0, 0, 0))
+
+
+def _figures(
+    session: Session, since: datetime, until: datetime, by: GroupBy
+) -> list[schemas.FiguresRead]:
     if until <= since:
         raise ValidationFailed("until comes before since", fields={"until": "must be after since"})
     shown = overlapping(session, since, until, ON_CALENDAR)
@@ -87,15 +105,16 @@ def figures(
         if since <= c.planned_start < until
         for group in _groups(c, by)
     ]
-    return [
-        schemas.FiguresRead(
-            **vars(f),
-            success_rate=f.success_rate,
-            change_failure_rate=f.change_failure_rate,
-            emergency_share=f.emergency_share,
-        )
-        for f in domain.figures(outcomes)
-    ]
+    return [_read(f) for f in domain.figures(outcomes)]
+
+
+def _read(f: domain.Figures) -> schemas.FiguresRead:
+    return schemas.FiguresRead(
+        **vars(f),
+        success_rate=f.success_rate,
+        change_failure_rate=f.change_failure_rate,
+        emergency_share=f.emergency_share,
+    )
 
 
 def ical(session: Session, *, actor: Principal, base_url: str) -> bytes:

@@ -51,6 +51,7 @@ class ChangeCreate(ChangeFields):
     rollback_plan: Text = ""
     test_evidence: Text = ""
     links: list[LinkIn] = Field(default=[], max_length=20)
+    vendor: Slug | None = Field(default=None, description="the vendor that makes the change")
 
 
 class ChangeUpdate(Input):
@@ -59,6 +60,7 @@ class ChangeUpdate(Input):
     description: Text | None = None
     services: list[Slug] | None = Field(default=None, min_length=1, max_length=50)
     implementer: str | None = Field(default=None, max_length=320)
+    vendor: Slug | None = Field(default=None, description="the vendor that makes it; null: none")
     planned_start: Moment | None = None
     planned_end: Moment | None = None
     rollback_plan: Text | None = None
@@ -101,6 +103,7 @@ class PipelineEvent(Input):
     finished_at: Moment | None = Field(default=None, description="default: now")
     squad: Slug | None = Field(default=None, description="default: the service's owner squad")
     pipeline: str = Field(default="", max_length=200, description="the pipeline's name")
+    vendor: Slug | None = Field(default=None, description="the vendor that made the deployment")
     links: list[LinkIn] = Field(default=[], max_length=20)
 
 
@@ -207,6 +210,7 @@ class ChangeSummary(BaseModel):
 class ChangeRead(ChangeSummary):
     description: str
     implementer: str
+    vendor: str | None = Field(description="the vendor that makes the change, if one does")
     rollback_plan: str
     test_evidence: str
     links: list[LinkRead]

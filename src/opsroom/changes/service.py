@@ -38,6 +38,7 @@ from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
 from opsroom.changes.records import get as get
 from opsroom.changes.records import summary as summary
+from opsroom.changes.reports import figures_of_vendor as figures_of_vendor
 from opsroom.changes.suspects import suspects as suspects
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock, keys
@@ -159,6 +160,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ChangeCreate) ->
         status=Status.DRAFT,
         squad=squad_named(session, data.squad),
         implementer=data.implementer or str(actor),
+        vendor=catalog.vendor_named(session, data.vendor),
         planned_start=data.planned_start,
         planned_end=data.planned_end,
         rollback_plan=data.rollback_plan,
@@ -192,7 +194,10 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Change
         change.services = [
             ChangeService(service_slug=s.slug) for s in services_named(session, data.services)
         ]
-    for name, value in data.model_dump(exclude_unset=True, exclude={"version", "services"}).items():
+    if "vendor" in data.model_fields_set:
+        change.vendor = catalog.vendor_named(session, data.vendor)
+    edited = data.model_dump(exclude_unset=True, exclude={"version", "services", "vendor"})
+    for name, value in edited.items():
         setattr(change, name, value)
     _check_template(session, _fields(change))
     _reassess(session, change)
@@ -462,6 +467,7 @@ def record_deployment(session: Session, *, actor: Principal, data: schemas.Pipel
         platform_slug=service.platform.slug,
         squad=squad_named(session, data.squad) if data.squad else service.owner.slug,
         implementer=str(actor),
+        vendor=catalog.vendor_named(session, data.vendor),
         planned_start=started,
         planned_end=max(finished, started + timedelta(minutes=1)),
         started_at=started,
@@ -489,6 +495,7 @@ def read(change: Change) -> schemas.ChangeRead:
         **summary(change).model_dump(),
         description=change.description,
         implementer=change.implementer,
+        vendor=change.vendor,
         rollback_plan=change.rollback_plan,
         test_evidence=change.test_evidence,
         links=[schemas.LinkRead(kind=link["kind"], url=link["url"]) for link in change.links],

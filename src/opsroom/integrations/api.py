@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -38,6 +38,7 @@ from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import (
     BadRequest,
+    Forbidden,
     OpsroomError,
     PayloadTooLarge,
     RateLimited,
@@ -197,10 +198,17 @@ PAGERDUTY = Endpoint(pagerduty.SOURCE, _check_pagerduty)
 WEBHOOK = Endpoint(webhook.SOURCE, _check_webhook)
 
 
-async def _ingest(request: Request, endpoint: Endpoint) -> Response:
+# What an endpoint checks of a request beyond its body's shape (the sender's signature),
+# raising the refusal.
+Verify = Callable[[Request, bytes], Awaitable[None]]
+
+
+async def _ingest(request: Request, endpoint: Endpoint, verify: Verify | None = None) -> Response:
     """Authenticate with the bearer key, check the body and keep it as received."""
     body = _within_limit(await ingest_body(request))
     integration = await _integration(settings_of(request), await _key(request))
+    if verify is not None:
+        await verify(request, body)
     try:
         checked = endpoint.check(body)
     except ParseError as exc:
@@ -236,6 +244,9 @@ async def opsroom_events(request: Request) -> Response:
     return await _ingest(request, EVENTS)
 
 
+SNS_MESSAGE_TYPE = "x-amz-sns-message-type"
+
+
 class WebhookAccepted(BaseModel):
     status: str = Field(examples=["accepted"], description="the payload is committed")
 
@@ -250,7 +261,7 @@ class SubscriptionConfirmed(BaseModel):
     status_code=202,
     response_model=WebhookAccepted,
     responses={
-        **errors(400, 413, 429),
+        **errors(400, 403, 413, 429),
         200: {
             "model": SubscriptionConfirmed,
             "description": "An Amazon SNS subscription confirmation, verified and confirmed",
@@ -263,9 +274,22 @@ async def generic_webhook(request: Request) -> Response:
     `settings.webhook_type`: a JMESPath template per field). A 202 means the payload is
     committed; what the template cannot read is kept raw and shown on the integration's
     page."""
-    if request.headers.get("x-amz-sns-message-type") == sns.SUBSCRIPTION_CONFIRMATION:
+    if request.headers.get(SNS_MESSAGE_TYPE) == sns.SUBSCRIPTION_CONFIRMATION:
         return await _confirm_subscription(request)
-    return await _ingest(request, WEBHOOK)
+    return await _ingest(request, WEBHOOK, _verify_sns)
+
+
+async def _verify_sns(request: Request, body: bytes) -> None:
+    """An Amazon SNS notification (so marked by SNS, or naming a signing certificate) is
+    refused (403) unless its signature verifies."""
+    if request.headers.get(SNS_MESSAGE_TYPE) != sns.NOTIFICATION and not sns.looks_signed(body):
+        return
+    settings = settings_of(request)
+    try:
+        await run_in_threadpool(sns_subscriptions.verify_notification, settings, body)
+    except ParseError as exc:
+        refused = _bad_request(exc)
+        raise Forbidden(refused.message, fields=refused.fields) from None
 
 
 async def _confirm_subscription(request: Request) -> Response:

@@ -1,11 +1,12 @@
-"""Confirming an Amazon SNS subscription to the webhook endpoint: the signing certificate
-is fetched, the confirmation's signature checked against it, and only then the subscribe
-URL fetched. Both addresses must be SNS's own (`sns_url_pattern`), so a forged
-confirmation cannot make opsroom fetch anything else."""
+"""Amazon SNS at the webhook endpoint. A subscription is confirmed once its signature
+verifies with the signing certificate, and only then is the subscribe URL fetched; every
+notification's signature is verified before it is kept. Both addresses must be SNS's own
+(`sns_url_pattern`), so a forged message cannot make opsroom fetch anything else."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import httpx
 
@@ -22,9 +23,23 @@ def confirm(settings: Settings, body: bytes) -> str:
     found = sns.confirmation(body)
     _require_sns(settings, "SigningCertURL", found.certificate_url)
     _require_sns(settings, "SubscribeURL", found.subscribe_url)
-    sns.verify(found.message, _fetched("SigningCertURL", found.certificate_url))
+    sns.verify(found.message, certificate(found.certificate_url))
     _fetched("SubscribeURL", found.subscribe_url)
     return found.topic_arn
+
+
+def verify_notification(settings: Settings, body: bytes) -> None:
+    """ParseError, naming the field, unless `body` is an SNS notification whose signature
+    verifies with SNS's own signing certificate."""
+    message = sns.notification(body)
+    _require_sns(settings, "SigningCertURL", message["SigningCertURL"])
+    sns.verify(message, certificate(message["SigningCertURL"]))
+
+
+# SNS signs with a handful of certificates that change rarely: each is fetched once.
+@lru_cache(maxsize=16)
+def certificate(url: str) -> bytes:
+    return _fetched("SigningCertURL", url)
 
 
 def _require_sns(settings: Settings, field: str, url: str) -> None:

@@ -23,6 +23,8 @@ from opsroom.kpis.service import (
     scope_of,
     uptimes,
 )
+from opsroom.vendors import reports as vendors
+from opsroom.vendors import schemas as vendor_schemas
 
 BY_PLATFORM = ["all", "platform"]
 
@@ -49,6 +51,14 @@ def _on_target(session: Session, platform: str, period: Period, chosen: _Periods
     return domain.compliance(u.meets_target for u in services)
 
 
+def _vendors(
+    session: Session, actor: Principal, platform: str, period: Period
+) -> vendor_schemas.PlatformVendorsRead:
+    return vendors.platform_figures(
+        session, actor=actor, platform=platform, start=period.start, end=period.end
+    )
+
+
 def _row(
     session: Session,
     actor: Principal,
@@ -72,6 +82,8 @@ def _row(
         previous_services_on_target=_on_target(session, slug, chosen.previous, chosen),
         previous_changes=before["changes"],
         previous_oncall=before["oncall"],
+        vendors=_vendors(session, actor, slug, chosen.current),
+        previous_vendors=_vendors(session, actor, slug, chosen.previous),
         incidents_url="/incidents?" + urlencode({"platform": slug}),
         **now,
     )

@@ -11,6 +11,7 @@ from opsroom.actions.schemas import ActionFigures
 from opsroom.desk.schemas import CsatFigures
 from opsroom.reviews.schemas import ReviewFigures
 from opsroom.risks.schemas import RiskFigures
+from opsroom.vendors.schemas import PlatformVendorsRead
 
 
 class StatsRead(BaseModel):
@@ -158,6 +159,8 @@ class GuildPlatformRead(BaseModel):
     oncall: OnCallLoadRead
     previous_oncall: OnCallLoadRead
     risks: RiskFigures = Field(description="the risk register as of the report's making")
+    vendors: PlatformVendorsRead = Field(description="vendors engaged on its incidents")
+    previous_vendors: PlatformVendorsRead
     incidents_url: str = Field(description="its incidents list, filtered to the platform")
 
 

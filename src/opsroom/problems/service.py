@@ -141,15 +141,6 @@ def _squad(session: Session, slug: str) -> str:
         ) from None
 
 
-def _vendor(session: Session, slug: str | None) -> str | None:
-    if slug is None:
-        return None
-    try:
-        return str(catalog.get_vendor(session, slug).slug)
-    except NotFound:
-        raise ValidationFailed(f"no vendor '{slug}'", fields={"vendor": "unknown vendor"}) from None
-
-
 def _incident_number(session: Session, actor: Principal, key: str) -> int:
     try:
         return incidents.get(session, actor=actor, key=key).number
@@ -172,7 +163,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
         impact=data.impact,
         urgency=data.urgency,
         priority=int(incidents.priority_for(session, data.impact, data.urgency)),
-        vendor_slug=_vendor(session, data.vendor),
+        vendor_slug=catalog.vendor_named(session, data.vendor),
         status=Status.NEW,
         created_by=str(actor),
         services=[ProblemService(service_slug=s.slug) for s in services],
@@ -201,7 +192,7 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Proble
     if data.owner_squad is not None:
         problem.owner_squad = _squad(session, data.owner_squad)
     if "vendor" in data.model_fields_set:
-        problem.vendor_slug = _vendor(session, data.vendor)
+        problem.vendor_slug = catalog.vendor_named(session, data.vendor)
     for name, value in changes.items():
         setattr(problem, name, value)
     problem.priority = int(incidents.priority_for(session, problem.impact, problem.urgency))
@@ -438,6 +429,19 @@ def read(session: Session, problem: Problem) -> schemas.ProblemRead:
         allowed_transitions=domain.allowed(Status(problem.status)),
         version=problem.version,
     )
+
+
+def caused_by_vendor(session: Session, *, actor: Principal, vendor: str) -> list[str]:
+    """The incidents linked to problems whose root cause, once recorded, lies with `vendor`:
+    the problem names it as its vendor (for its scorecard, which its own contacts read too)."""
+    require(actor, Action.READ, vendor=vendor)
+    query = (
+        select(ProblemIncident.incident_number)
+        .join(Problem, Problem.id == ProblemIncident.problem_id)
+        .where(Problem.vendor_slug == vendor, Problem.root_cause != "")
+        .distinct()
+    )
+    return [f"{incidents.PREFIX}-{n}" for n in sorted(session.scalars(query))]
 
 
 def figures(

@@ -1,6 +1,7 @@
 """The issue register beside the risks: known present problems that are not incidents (an
 expiring certificate, a vendor out of support), with an owner, a due date and escalation;
-an issue left unresolved past its due date escalates on its own (a durable timer)."""
+an issue left unresolved past its due date escalates on its own (a durable timer). A
+vendor's contract keeps one issue open per component it no longer supports."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from opsroom.risks import domain, schemas
 from opsroom.risks.domain import IssueStatus, IssueTransition
 from opsroom.risks.models import Issue
 from opsroom.risks.records import get as get_risk
+from opsroom.vendors.domain import OutOfSupport, SupportRecorded
 
 PREFIX = "ISS"
 OVERDUE_TIMER = "issue.overdue"
@@ -177,6 +179,59 @@ def escalate_overdue(session: Session, timer: Due) -> None:
             path=f"/issues#{issue.key}",
             dedup=f"{NoticeKind.ISSUE_OVERDUE}:{issue.key}:{issue.due_on}",
         )
+
+
+# --- components out of vendor support -------------------------------------------------------
+
+SUPPORT_SOURCE = "vendor-support"
+
+
+def _support_source(vendor: str, component: str) -> str:
+    return f"{SUPPORT_SOURCE}:{vendor}:{component.casefold()}"[:300]
+
+
+def _open_support_issues(session: Session, vendor: str) -> dict[str, Issue]:
+    query = select(Issue).where(
+        Issue.source.startswith(f"{SUPPORT_SOURCE}:{vendor}:", autoescape=True),
+        Issue.status != IssueStatus.RESOLVED,
+    )
+    return {str(issue.source): issue for issue in session.scalars(query)}
+
+
+def track_out_of_support(session: Session, event: SupportRecorded) -> None:
+    """The vendor's contract was recorded: each component out of support has its open issue,
+    due the day support ends (so it escalates once past it); each issue of a component that
+    is supported again is resolved. Recording the same contract again changes nothing."""
+    open_issues = _open_support_issues(session, event.vendor)
+    for component in event.components:
+        source = _support_source(event.vendor, component.component)
+        found = open_issues.pop(source, None)
+        if found is None:
+            _raise_support_issue(session, event, component, source)
+        elif found.due_on != component.ends_on:
+            data = schemas.IssueUpdate(version=found.version, due_on=component.ends_on)
+            update(session, actor=event.actor, key=found.key, data=data)
+    for renewed in open_issues.values():
+        move = schemas.IssueMove(version=renewed.version, reason="support renewed")
+        transition(
+            session, actor=event.actor, key=renewed.key, move=IssueTransition.RESOLVE, data=move
+        )
+
+
+def _raise_support_issue(
+    session: Session, event: SupportRecorded, component: OutOfSupport, source: str
+) -> None:
+    services = catalog.get_vendor(session, event.vendor).services
+    squad = min(services, key=lambda link: link.service.slug).service.owner.slug
+    data = schemas.IssueCreate(
+        title=f"{component.component} is out of {event.name}'s support"[:300],
+        description=f"{event.name}'s contract does not support {component.component} "
+        f"from {component.ends_on:%d %b %Y}: upgrade it or renew its support.",
+        owner_squad=squad,
+        owner=event.owner,
+        due_on=component.ends_on,
+    )
+    create(session, actor=event.actor, data=data).source = source
 
 
 def _operations_managers(session: Session, issue: Issue) -> list[str]:

@@ -117,6 +117,8 @@ class Issue(Base):
     escalated_to: Mapped[str] = mapped_column(String(320), default="")
     escalation_reason: Mapped[str] = mapped_column(Text, default="")
     risk_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # what raised it on its own, e.g. "vendor-support:payflow:payflow sdk 2.x"
+    source: Mapped[str | None] = mapped_column(String(300), nullable=True, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -40,6 +40,7 @@ from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
 from opsroom.vendors import contracts as vendor_contracts
 from opsroom.vendors import service as vendors
+from opsroom.vendors.domain import SupportRecorded
 
 REACTIONS: events.Reactions = {
     IncidentDeclared: (
@@ -61,6 +62,7 @@ REACTIONS: events.Reactions = {
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
+    SupportRecorded: (risk_issues.track_out_of_support,),
     PlatformsAssigned: (catalog.check_assignment,),
     DefaultPlatformChosen: (catalog.check_default_platform,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),

@@ -144,6 +144,9 @@ def _contract_shown(read: schemas.ContractRead, as_json: bool) -> None:
             f"[bold]{read.vendor}[/] {read.starts_on} to {read.ends_on} · "
             f"{read.support_level.value} support · {read.state.value} · "
             f"renewal reminder on {read.reminder_on}"
+            + "".join(
+                f"\n  out of support: {c.component} from {c.ends_on}" for c in read.out_of_support
+            )
         ),
     )
 
@@ -164,18 +167,25 @@ def contract_set(
     support_level: SupportLevel = typer.Option(..., "--support-level"),
     notice_days: int = typer.Option(90, "--notice-days", help="remind this many days before"),
     owner: str = typer.Option("", "--owner", help="who renews it (an email)"),
+    out_of_support: list[str] = typer.Option(
+        [], "--out-of-support", help="'component = YYYY-MM-DD' it no longer supports; repeat"
+    ),
     version: int | None = typer.Option(None, "--version"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Record SLUG's contract or its renewal; the reminder to renew is timed anew."""
+    """Record SLUG's contract or its renewal; the reminder to renew is timed anew, and each
+    component out of support is an issue until support returns."""
     with unit_of_work(write=True) as session:
-        data = schemas.ContractIn(
-            version=version,
-            starts_on=_day(starts, "starts"),
-            ends_on=_day(ends, "ends"),
-            support_level=support_level,
-            notice_days=notice_days,
-            owner=owner,
+        data = schemas.ContractIn.model_validate(
+            {
+                "version": version,
+                "starts_on": _day(starts, "starts"),
+                "ends_on": _day(ends, "ends"),
+                "support_level": support_level,
+                "notice_days": notice_days,
+                "owner": owner,
+                "out_of_support": "\n".join(out_of_support),
+            }
         )
         saved = contracts.set_contract(session, actor=actor(session), slug=slug, data=data)
         read = contracts.read(saved)

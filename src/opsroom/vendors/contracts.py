@@ -1,6 +1,7 @@
-"""A vendor's contract: its term, support level and renewal notice, and the reminder to
-renew, a durable timer that tells its owner (or the operations managers of the platforms it
-serves) when the notice period starts."""
+"""A vendor's contract: its term, support level, renewal notice and the components it no
+longer supports; the reminder to renew, a durable timer that tells its owner (or the
+operations managers of the platforms it serves) when the notice period starts; and, for the
+issue register, which components are out of support."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.infra import clock
-from opsroom.infra.errors import NotFound, require_version
+from opsroom.catalog.service import Vendor
+from opsroom.infra import clock, events
+from opsroom.infra.errors import NotFound, ValidationFailed, require_version
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
@@ -24,7 +26,8 @@ from opsroom.vendors.models import VendorContract
 
 RENEWAL_TIMER = "vendor.contract_renewal"
 WORKER = "opsroom-worker"
-FIELDS = ("starts_on", "ends_on", "support_level", "notice_days", "owner")
+TERMS = ("starts_on", "ends_on", "support_level", "notice_days", "owner")
+FIELDS = (*TERMS, "out_of_support")
 
 
 def _subject(vendor: str) -> str:
@@ -55,6 +58,7 @@ def set_contract(
     require(actor, Action.GOVERN)
     vendor = catalog.get_vendor(session, slug)
     domain.check_term(data.starts_on, data.ends_on)
+    components = _components(vendor, data.out_of_support)
     contract = find(session, vendor.slug)
     before = _snapshot(contract)
     if contract is None:
@@ -62,11 +66,16 @@ def set_contract(
         session.add(contract)
     else:
         require_version(f"{vendor.name}'s contract", contract.version, data.version)
-    for field in FIELDS:
+    for field in TERMS:
         setattr(contract, field, getattr(data, field))
+    contract.out_of_support = [
+        {"component": c.component, "ends_on": c.ends_on.isoformat()} for c in components
+    ]
     contract.version += 1
     session.flush()
     _time_reminder(session, contract)
+    support = domain.SupportRecorded(vendor.slug, vendor.name, components, contract.owner, actor)
+    events.record(session, support)
     audit.record(
         session,
         actor=str(actor),
@@ -77,6 +86,19 @@ def set_contract(
         after=_snapshot(contract),
     )
     return contract
+
+
+def _components(
+    vendor: Vendor, named: list[schemas.OutOfSupportIn]
+) -> tuple[domain.OutOfSupport, ...]:
+    """The components the contract no longer supports; a squad must own the vendor's
+    services for their issues to have an owner."""
+    components = tuple(domain.OutOfSupport(c.component, c.ends_on) for c in named)
+    domain.check_components(components)
+    if components and not vendor.services:
+        problem = f"{vendor.name} supports no service, so no squad would own the issues"
+        raise ValidationFailed(problem, fields={"out_of_support": problem})
+    return components
 
 
 def _time_reminder(session: Session, contract: VendorContract) -> None:
@@ -138,6 +160,7 @@ def read(contract: VendorContract) -> schemas.ContractRead:
         notice_days=contract.notice_days,
         owner=contract.owner,
         reminder_on=domain.reminder_on(contract.ends_on, contract.notice_days),
+        out_of_support=[schemas.OutOfSupportIn.model_validate(c) for c in contract.out_of_support],
         state=domain.contract_state(
             clock.now().date(), contract.starts_on, contract.ends_on, contract.notice_days
         ),

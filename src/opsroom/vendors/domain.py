@@ -1,6 +1,7 @@
 """A vendor engaged on an incident, held to its contract: the response and resolution
 targets its SLA terms set for the incident's priority, the escalation ladder climbed while
-it has not responded, and whether each target was met."""
+it has not responded, and whether each target was met; its contract's term and the
+components it no longer supports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from opsroom.auth.domain import Principal
 from opsroom.infra.errors import InvalidTransition, ValidationFailed
+from opsroom.infra.events import Event
 
 
 class EngagementStatus(StrEnum):
@@ -241,3 +244,36 @@ def contract_state(today: date, starts_on: date, ends_on: date, notice_days: int
     if today >= reminder_on(ends_on, notice_days):
         return ContractState.RENEWAL_DUE
     return ContractState.ACTIVE
+
+
+# --- support ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutOfSupport:
+    """A component of the vendor's that its contract no longer supports (or will not from
+    `ends_on`): an item in the issue register until support is renewed."""
+
+    component: str
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class SupportRecorded(Event):
+    """A vendor's contract was recorded: these components are out of support, every other
+    one is supported."""
+
+    vendor: str
+    name: str
+    components: tuple[OutOfSupport, ...]
+    owner: str
+    actor: Principal
+
+
+def check_components(components: Sequence[OutOfSupport]) -> None:
+    """Each component is named once."""
+    names = [c.component.casefold() for c in components]
+    twice = sorted({c.component for c in components if names.count(c.component.casefold()) > 1})
+    if twice:
+        problem = f"named more than once: {', '.join(twice)}"
+        raise ValidationFailed(f"a component is {problem}", fields={"out_of_support": problem})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opsroom.infra import clock
@@ -47,4 +47,6 @@ class VendorContract(Base):
     support_level: Mapped[str] = mapped_column(String(20))
     notice_days: Mapped[int] = mapped_column(Integer)
     owner: Mapped[str] = mapped_column(String(320), default="")
+    # [{component, ends_on (ISO day)}]: what it no longer supports
+    out_of_support: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)

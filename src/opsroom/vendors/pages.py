@@ -1,10 +1,13 @@
 """Vendors on an incident's page: engaging one (a form for who may work the incident) and
 acknowledging an engagement (the vendor contact, from their own view of the incident); a
-vendor's scorecard for a period."""
+vendor's scorecard for a period, with its contract and the forms to dispute a credit and to
+settle the dispute."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -13,8 +16,17 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.infra import clock
 from opsroom.vendors import contracts, reports, schemas, service
-from opsroom.vendors.domain import SupportLevel
-from opsroom.web.pages import ANY_REFUSAL, Failure, Posted, attempt, parse_form, render, see_other
+from opsroom.vendors.domain import CreditStatus, SupportLevel
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    Failure,
+    Posted,
+    attempt,
+    parse_form,
+    render,
+    saved_or_again,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 # Vendor contacts acknowledge from their view; the use case lets in only the vendor's own.
@@ -85,7 +97,9 @@ def _scorecard_page(
         "formats": list(reports.Format),
         "contract": contracts.read(found) if found else None,
         "support_levels": list(SupportLevel),
+        "settlements": [CreditStatus.UPHELD, CreditStatus.WAIVED],
         "govern": decide(actor, Action.GOVERN).allowed,
+        "may_dispute": decide(actor, Action.POST_UPDATES, vendor=card.vendor).allowed,
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -104,3 +118,65 @@ def set_contract(
     if isinstance(outcome, Failure):
         return _scorecard_page(request, session, actor, slug, failure=outcome)
     return see_other(f"/vendors/{slug}/scorecard#contract")
+
+
+def _credit_form(
+    request: Request,
+    session: DbSession,
+    actor: Principal,
+    engagement_id: int,
+    form: Posted,
+    period: tuple[date | None, date | None],
+    change: Callable[[], object],
+) -> Response:
+    """A dispute or settlement sent from the scorecard's engagements: on to the engagement's
+    row once saved; refused, the scorecard again with the refusal beside that row's form."""
+    vendor = service.get(session, actor=actor, engagement_id=engagement_id).vendor
+    since, until = period
+    query = urlencode({k: v for k, v in (("since", since), ("until", until)) if v})
+    return saved_or_again(
+        session,
+        f"credit-{engagement_id}",
+        form,
+        change,
+        page=lambda failure: _scorecard_page(
+            request, session, actor, vendor, since, until, failure
+        ),
+        then=f"/vendors/{vendor}/scorecard?{query}#engagement-{engagement_id}",
+    )
+
+
+@engaged.post("/vendor-engagements/{engagement_id}/dispute")
+def dispute(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    engagement_id: int,
+    form: Posted,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.DisputeIn, form)
+        return service.dispute(session, actor=actor, engagement_id=engagement_id, data=data)
+
+    period = (since, until)
+    return _credit_form(request, session, actor, engagement_id, form, period, change)
+
+
+@router.post("/vendor-engagements/{engagement_id}/settle")
+def settle(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    engagement_id: int,
+    form: Posted,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    def change() -> object:
+        data = parse_form(schemas.SettlementIn, form)
+        return service.settle(session, actor=actor, engagement_id=engagement_id, data=data)
+
+    period = (since, until)
+    return _credit_form(request, session, actor, engagement_id, form, period, change)

@@ -1,5 +1,6 @@
 """A vendor's scorecard for a period (engagements, response and resolution compliance, MTTR
-on its incidents, credits) and its review pack as Markdown, HTML, CSV or JSON."""
+on its incidents, credits, incidents its components caused, changes it made) and its
+review pack as Markdown, HTML, CSV or JSON."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
+from opsroom.changes import service as changes
 from opsroom.incidents import service as incidents
 from opsroom.infra.errors import ValidationFailed
+from opsroom.problems import service as problems
 from opsroom.vendors import domain, schemas, service
 from opsroom.vendors.domain import CreditStatus
 from opsroom.vendors.models import VendorEngagement
@@ -65,13 +68,17 @@ def scorecard(
     require(actor, Action.READ, vendor=vendor.slug)
     if until < since:
         raise ValidationFailed("the period ends before it starts", fields={"until": "before since"})
+    start, end = _midnight(since), _midnight(until + timedelta(days=1))
     query = select(VendorEngagement).where(
         VendorEngagement.vendor == vendor.slug,
-        VendorEngagement.engaged_at >= _midnight(since),
-        VendorEngagement.engaged_at < _midnight(until + timedelta(days=1)),
+        VendorEngagement.engaged_at >= start,
+        VendorEngagement.engaged_at < end,
     )
     found = list(session.scalars(query.order_by(VendorEngagement.engaged_at)))
     figures = domain.figures([_facts(session, e) for e in found])
+    made = changes.figures_of_vendor(
+        session, actor=actor, vendor=vendor.slug, since=start, until=end
+    )
     return schemas.ScorecardRead(
         vendor=vendor.slug,
         name=vendor.name,
@@ -84,8 +91,43 @@ def scorecard(
         credits_owed=figures.credits_owed,
         credits_disputed=figures.credits_disputed,
         currency=str(vendor.sla_terms.get("currency", "")),
+        incidents_caused=_caused(session, actor, vendor.slug, (start, end)),
+        changes_made=made.volume,
+        changes_failed=made.failed,
         rows=[service.read(e) for e in found],
     )
+
+
+def platform_figures(
+    session: Session, *, actor: Principal, platform: str, start: datetime, end: datetime
+) -> schemas.PlatformVendorsRead:
+    """The vendors engaged in [start, end) on the platform's incidents: how many engagements,
+    their response and resolution compliance, the credits they owe."""
+    require(actor, Action.READ)
+    query = select(VendorEngagement).where(
+        VendorEngagement.engaged_at >= start, VendorEngagement.engaged_at < end
+    )
+    found = [
+        e
+        for e in session.scalars(query)
+        if incidents.find(session, e.incident_key).platform_slug == platform
+    ]
+    figures = domain.figures([_facts(session, e) for e in found])
+    return schemas.PlatformVendorsRead(
+        engagements=figures.engagements,
+        response=_compliance(figures.response),
+        resolution=_compliance(figures.resolution),
+        credits_owed=figures.credits_owed,
+    )
+
+
+def _caused(
+    session: Session, actor: Principal, vendor: str, period: tuple[datetime, datetime]
+) -> list[str]:
+    """The incidents detected in the period that its components caused, by their problems."""
+    keys = problems.caused_by_vendor(session, actor=actor, vendor=vendor)
+    start, end = period
+    return [k for k in keys if start <= incidents.find(session, k).detected_at < end]
 
 
 def _percent(compliance: schemas.ComplianceRead) -> str:
@@ -108,6 +150,8 @@ def _summary(card: schemas.ScorecardRead) -> list[tuple[str, str]]:
         ("MTTR on its incidents", mttr),
         ("Service credits owed", f"{card.credits_owed} {card.currency}".strip()),
         ("Credits disputed", str(card.credits_disputed)),
+        ("Incidents its components caused", ", ".join(card.incidents_caused) or "none"),
+        ("Changes it made", f"{card.changes_made} ({card.changes_failed} failed)"),
     ]
 
 

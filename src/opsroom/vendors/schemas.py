@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from opsroom.infra.apidoc import Input
 from opsroom.vendors.domain import ContractState, CreditStatus, EngagementStatus, SupportLevel
@@ -64,6 +64,15 @@ class ComplianceRead(BaseModel):
     percent: float | None = Field(description="met of those judged; null when none was")
 
 
+class PlatformVendorsRead(BaseModel):
+    """The vendors engaged on one platform's incidents over a period (the guild view)."""
+
+    engagements: int
+    response: ComplianceRead
+    resolution: ComplianceRead
+    credits_owed: int = Field(description="owed, disputed or upheld, in the contracts' currencies")
+
+
 class ScorecardRead(BaseModel):
     vendor: str
     name: str
@@ -76,7 +85,17 @@ class ScorecardRead(BaseModel):
     credits_owed: int = Field(description="owed, disputed or upheld; waived credits left out")
     credits_disputed: int
     currency: str
+    incidents_caused: list[str] = Field(
+        description="incidents detected in the period whose problem's root cause lies with it"
+    )
+    changes_made: int = Field(description="its changes planned to start in the period")
+    changes_failed: int = Field(description="of those finished, failed or rolled back")
     rows: list[EngagementRead]
+
+
+class OutOfSupportIn(Input):
+    component: str = Field(min_length=2, max_length=200, description="e.g. Payflow SDK 2.x")
+    ends_on: date = Field(description="the day support ended, or ends")
 
 
 class ContractIn(Input):
@@ -92,6 +111,26 @@ class ContractIn(Input):
         max_length=320,
         description="who renews it; else the platforms' operations managers",
     )
+    out_of_support: list[OutOfSupportIn] = Field(
+        default=[],
+        max_length=100,
+        description="components it no longer supports: each an issue until support returns",
+    )
+
+    @field_validator("out_of_support", mode="before")
+    @classmethod
+    def _from_lines(cls, value: object) -> object:
+        """From a form or the terminal: one `component = YYYY-MM-DD` a line."""
+        if not isinstance(value, str):
+            return value
+        return [_component_line(line) for line in value.splitlines() if line.strip()]
+
+
+def _component_line(line: str) -> dict[str, str]:
+    component, equals, day = line.rpartition("=")
+    if not equals:
+        raise ValueError(f"'{line.strip()}': write it as component = YYYY-MM-DD")
+    return {"component": component.strip(), "ends_on": day.strip()}
 
 
 class ContractRead(BaseModel):
@@ -102,5 +141,6 @@ class ContractRead(BaseModel):
     notice_days: int
     owner: str
     reminder_on: date
+    out_of_support: list[OutOfSupportIn]
     state: ContractState
     version: int

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from opsroom.demo import vendors as demo_vendors
 from opsroom.infra.db import session_scope
+from opsroom.risks import issues
 from opsroom.vendors import contracts, reports
 from opsroom.vendors.domain import ContractState
 from tests.conftest import ADMIN, TEST_NOW, DemoHistory
@@ -30,3 +31,17 @@ def test_demo_payflow_breached_a_p1_and_owes_a_credit_and_its_contract_is_up_for
     assert (breached.priority, breached.response.minutes_over) == ("P1", 40)
     assert (breached.resolution.minutes_over, breached.credit_status.value) == (120, "owed")
     assert (payflow.state, nimbus.state) == (ContractState.RENEWAL_DUE, ContractState.ACTIVE)
+    assert (card.changes_made, card.changes_failed) == (2, 1)
+    assert card.incidents_caused == [breached.incident]
+
+
+def test_demo_payflows_sdk_out_of_support_is_an_open_issue(history: DemoHistory) -> None:
+    with session_scope(history.settings) as s:
+        demo_vendors.load(s, now=TEST_NOW)
+    with session_scope(history.settings, write=False) as s:
+        [issue] = [issues.read(i) for i in issues.search(s, actor=ADMIN, open_only=True)]
+    assert (issue.title, issue.status.value) == (
+        "Payflow SDK 2.x is out of Payflow's support",
+        "open",
+    )
+    assert issue.due_on == TEST_NOW.date() + timedelta(days=demo_vendors.SDK_SUPPORT_ENDS)

@@ -9,11 +9,18 @@ from datetime import timedelta
 
 import pytest
 
+from opsroom.changes import schemas as change_schemas
+from opsroom.changes import service as changes
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import ValidationFailed
+from opsroom.kpis import domain as kpi_domain
+from opsroom.kpis import guild, guild_formats
+from opsroom.problems import schemas as problem_schemas
+from opsroom.problems import service as problems
 from opsroom.vendors import reports, service
+from tests import factories
 from tests.conftest import TEST_NOW
 from tests.factories import ACTOR
 from tests.service.vendors.test_engagements import declared, engage, resolve, vendor_platform
@@ -81,3 +88,82 @@ def test_a_period_ending_before_it_starts_is_refused(history: Settings) -> None:
             s, actor=ACTOR, slug="payflow", since=TODAY, until=TODAY - timedelta(days=1)
         )
     assert refused.value.fields == {"until": "before since"}
+
+
+def _deployed(settings: Settings, outcome: str, vendor: str | None = "payflow") -> None:
+    with session_scope(settings) as s:
+        data = change_schemas.PipelineEvent(
+            service="auth", summary="Payflow SDK upgrade", outcome=outcome, vendor=vendor
+        )
+        changes.record_deployment(s, actor=ACTOR, data=data)
+
+
+def _problem(settings: Settings, incident: str, root_cause: str) -> None:
+    with session_scope(settings) as s:
+        data = problem_schemas.ProblemCreate(
+            title="Sign-in token checks time out",
+            services=["auth"],
+            vendor="payflow",
+            incidents=[incident],
+        )
+        problem = problems.create(s, actor=ACTOR, data=data)
+        rca = problem_schemas.RcaIn(version=problem.version, root_cause=root_cause)
+        problems.record_rca(s, actor=ACTOR, key=problem.key, data=rca)
+
+
+def test_the_scorecard_counts_the_changes_it_made_and_the_incidents_it_caused(
+    history: Settings,
+) -> None:
+    _deployed(history, "succeeded")
+    _deployed(history, "rolled_back")
+    _deployed(history, "failed", vendor=None)  # the squad's own
+    with session_scope(history) as s:
+        before = reports.scorecard(s, actor=ACTOR, slug="payflow", since=TODAY, until=TODAY)
+    first, second = (row.incident for row in before.rows)
+    _problem(history, first, "Payflow's token service dropped connections under load")
+    _problem(history, second, "")  # not yet analysed: no cause to lay at its door
+    with session_scope(history) as s:
+        card = reports.scorecard(s, actor=ACTOR, slug="payflow", since=TODAY, until=TODAY)
+        earlier = reports.scorecard(
+            s, actor=ACTOR, slug="payflow", since=TODAY - timedelta(days=9), until=TODAY
+        )
+        later = reports.scorecard(
+            s,
+            actor=ACTOR,
+            slug="payflow",
+            since=TODAY + timedelta(days=1),
+            until=TODAY + timedelta(days=9),
+        )
+    assert (card.changes_made, card.changes_failed) == (2, 1)
+    assert card.incidents_caused == [first]
+    assert (earlier.changes_made, earlier.incidents_caused) == (2, [first])
+    assert (later.changes_made, later.incidents_caused) == (0, [])
+    packed = reports.pack(card, reports.Format.MD)
+    assert f"| Incidents its components caused | {first} |" in packed
+    assert "| Changes it made | 2 (1 failed) |" in packed
+
+
+def test_a_change_naming_an_unknown_vendor_is_refused(history: Settings) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _deployed(history, "succeeded", vendor="nobody")
+    assert refused.value.fields == {"vendor": "unknown vendor"}
+    with session_scope(history) as s:
+        card = reports.scorecard(s, actor=ACTOR, slug="payflow", since=TODAY, until=TODAY)
+    assert card.changes_made == 0
+
+
+def test_the_guild_view_shows_the_vendors_engaged_on_each_platform(history: Settings) -> None:
+    with session_scope(history) as s:
+        factories.platform(s, "commerce")
+        november = guild.guild_report(s, actor=ACTOR, period=kpi_domain.parse_period("2026-11"))
+        october = guild.guild_report(s, actor=ACTOR, period=kpi_domain.parse_period("2026-10"))
+    rows = {r.platform: r for r in november.platforms}
+    procurement = rows["procurement"].vendors
+    assert (procurement.engagements, procurement.credits_owed) == (2, 2000)
+    assert (procurement.response.percent, procurement.resolution.percent) == (50.0, 50.0)
+    assert rows["commerce"].vendors.engagements == 0
+    assert rows["procurement"].previous_vendors.engagements == 0
+    assert october.platforms[0].vendors.engagements == 0
+    packed = guild_formats.to_markdown(november)
+    assert "| Vendor engagements | 2 (was 0) | 0 (was 0) |" in packed
+    assert "| Vendor response time met | 50.0 % (was n/a) | n/a (was n/a) |" in packed

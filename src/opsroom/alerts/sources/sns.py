@@ -1,6 +1,7 @@
-"""Amazon SNS messages to an HTTPS subscription: what a subscription confirmation carries,
-the text SNS signs, and its signature checked against the signing certificate
-(SignatureVersion 1: SHA1withRSA; 2: SHA256withRSA), as SNS's documentation describes."""
+"""Amazon SNS messages to an HTTPS subscription: what a subscription confirmation and a
+notification carry, the text SNS signs for each, and the signature checked against the
+signing certificate (SignatureVersion 1: SHA1withRSA; 2: SHA256withRSA), as SNS's
+documentation ("Verifying the signatures of Amazon SNS messages") describes."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ CONFIRMATION_FIELDS = (
     "TopicArn",
     "Type",
 )
+NOTIFICATION = "Notification"
+# A notification's Subject is signed when it has one.
+NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+SIGNED_FIELDS = {SUBSCRIPTION_CONFIRMATION: CONFIRMATION_FIELDS, NOTIFICATION: NOTIFICATION_FIELDS}
+SIGNATURE_FIELDS = ("Signature", "SignatureVersion", "SigningCertURL")
 SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "1": hashes.SHA1,
     "2": hashes.SHA256,
@@ -45,25 +51,41 @@ class Confirmation:
     topic_arn: str
 
 
-def confirmation(body: bytes) -> Confirmation:
-    """The subscription confirmation in `body`; ParseError naming what it lacks."""
+def _signed(body: bytes, kind: str, optional: frozenset[str]) -> Mapping[str, str]:
+    """The SNS message of type `kind` in `body`; ParseError naming what it lacks."""
     data: Any = load_json(body)
-    if not isinstance(data, dict) or data.get("Type") != SUBSCRIPTION_CONFIRMATION:
-        raise ParseError(
-            "not an SNS subscription confirmation", ["Type: not SubscriptionConfirmation"]
-        )
-    wanted = (*CONFIRMATION_FIELDS, "Signature", "SignatureVersion", "SigningCertURL")
+    if not isinstance(data, dict) or data.get("Type") != kind:
+        raise ParseError(f"not an SNS {kind}", [f"Type: not {kind}"])
+    wanted = [f for f in (*SIGNED_FIELDS[kind], *SIGNATURE_FIELDS) if f not in optional]
     missing = [f"{name}: required" for name in wanted if not isinstance(data.get(name), str)]
     if data.get("SignatureVersion") not in SIGNATURE_HASHES:
         missing.append("SignatureVersion: must be 1 or 2")
     if missing:
-        raise ParseError("the SNS subscription confirmation is incomplete", missing)
+        raise ParseError(f"the SNS {kind} is incomplete", missing)
+    return data
+
+
+def confirmation(body: bytes) -> Confirmation:
+    """The subscription confirmation in `body`; ParseError naming what it lacks."""
+    data = _signed(body, SUBSCRIPTION_CONFIRMATION, frozenset())
     return Confirmation(data, data["SubscribeURL"], data["SigningCertURL"], data["TopicArn"])
+
+
+def notification(body: bytes) -> Mapping[str, str]:
+    """The notification in `body`, its Subject optional; ParseError naming what it lacks."""
+    return _signed(body, NOTIFICATION, frozenset({"Subject"}))
+
+
+def looks_signed(body: bytes) -> bool:
+    """Whether `body` may be an SNS message, whatever its headers say: one that names a
+    signing certificate must verify. A byte search, so other webhooks pay nothing for it."""
+    return b'"SigningCertURL"' in body
 
 
 def signed_text(message: Mapping[str, str]) -> bytes:
     """What SNS signs: each signed field's name and value, a line each, in this order."""
-    return "".join(f"{name}\n{message[name]}\n" for name in CONFIRMATION_FIELDS).encode()
+    fields = SIGNED_FIELDS[message["Type"]]
+    return "".join(f"{name}\n{message[name]}\n" for name in fields if name in message).encode()
 
 
 def verify(message: Mapping[str, str], certificate_pem: bytes) -> None:
