@@ -40,24 +40,25 @@ def run_json(runner: CliRunner, *args: str) -> Any:
     return orjson.loads(result.stdout)
 
 
+NEW = (
+    "change",
+    "new",
+    "Reindex search",
+    "-s",
+    "search",
+    "--squad",
+    "identity",
+    "--start",
+    "2030-03-02T10:00",
+    "--end",
+    "2030-03-02T11:00",
+    "--implementer",
+    "dev@example.com",
+)
+
+
 def new(runner: CliRunner, *extra: str) -> Any:
-    return run_json(
-        runner,
-        "change",
-        "new",
-        "Reindex search",
-        "-s",
-        "search",
-        "--squad",
-        "identity",
-        "--start",
-        "2030-03-02T10:00",
-        "--end",
-        "2030-03-02T11:00",
-        "--implementer",
-        "dev@example.com",
-        *extra,
-    )
+    return run_json(runner, *NEW, *extra)
 
 
 def test_a_change_from_the_terminal(opsroom: CliRunner) -> None:
@@ -152,3 +153,30 @@ def test_a_running_freeze_ends_today_from_the_terminal(opsroom: CliRunner) -> No
     assert again.exit_code == 5 and "already ends by today" in again.stderr
     unknown = opsroom.invoke(app, ["freeze", "list", "--platform", "atlantis"])
     assert unknown.exit_code == 2 and "no platform 'atlantis'" in unknown.stderr
+
+
+def test_a_change_made_by_a_vendor_from_the_terminal(opsroom: CliRunner, tmp_path: Path) -> None:
+    catalog = tmp_path / "vendor.yaml"
+    catalog.write_text(CATALOG + "vendors:\n  - {slug: cloudco, name: Cloudco}\n")
+    assert opsroom.invoke(app, ["catalog", "apply", str(catalog)]).exit_code == 0
+    unknown = opsroom.invoke(app, [*NEW, "--vendor", "nobody"])
+    assert unknown.exit_code != 0 and "no vendor 'nobody'" in unknown.output
+    assert new(opsroom, "--vendor", "cloudco")["vendor"] == "cloudco"
+    shown = opsroom.invoke(app, ["change", "show", "CHG-1"])
+    assert "made by the vendor cloudco" in shown.stdout
+    run_json(opsroom, "change", "submit", "CHG-1")
+    run_json(opsroom, "change", "approve", "CHG-1", "-m", "fine")
+    for verb in ("schedule", "start", "fail"):
+        run_json(opsroom, "change", verb, "CHG-1")
+    figures = run_json(
+        opsroom,
+        "change",
+        "figures",
+        "--since",
+        "2030-03-01",
+        "--until",
+        "2030-04-01",
+        "--by",
+        "vendor",
+    )
+    assert [(f["group"], f["volume"], f["failed"]) for f in figures] == [("cloudco", 1, 1)]
