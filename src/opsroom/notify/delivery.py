@@ -1,6 +1,5 @@
 """Delivery: the worker leases due outbox rows, hands each to its channel outside any
-transaction and records what became of it on the incident's timeline; an SMS gateway's
-delivery reports and the replies people send from their phones come back here."""
+transaction and records what became of it on the incident's timeline."""
 
 from __future__ import annotations
 
@@ -13,12 +12,11 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
-from opsroom.infra.db import settings_of
 from opsroom.infra.wording import counted
 from opsroom.jobs import service as jobs
 from opsroom.notify import channels, domain
 from opsroom.notify.domain import Channel, Delivery
-from opsroom.notify.models import ContactMethod, OutboxMessage
+from opsroom.notify.models import OutboxMessage
 from opsroom.notify.service import INCIDENT, PAGE
 
 
@@ -154,48 +152,3 @@ def _sending(row: OutboxMessage) -> str:
 
 def _what(row: OutboxMessage) -> str:
     return row.kind.split(".")[-1].replace("_", " ")
-
-
-# --- answers from the phone: SMS delivery reports and replies ------------------------------
-
-
-def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
-    """Put a gateway's delivery report for an SMS on its incident's timeline; whether the
-    report named an SMS this opsroom sent and a report type it knows."""
-    row = session.get(OutboxMessage, delivery)
-    meaning = domain.SMS_REPORT_MEANINGS.get(report)
-    if row is None or row.channel != Channel.SMS or meaning is None:
-        return False
-    if report in domain.SMS_FAILED_REPORTS:
-        row.last_error = f"SMS {meaning}"
-    if row.incident_key:
-        text = f"SMS to {row.person} {meaning}"
-        data = {"outbox": row.id, "channel": row.channel, "report": report}
-        audit.add_events(
-            session, [audit.Event(INCIDENT, row.incident_key, "page_receipt", text, data)]
-        )
-    return True
-
-
-def person_with_number(session: Session, number: str) -> str | None:
-    """Whose SMS contact method has this number (E.164), if anyone's."""
-    query = select(ContactMethod.person).where(
-        ContactMethod.kind == Channel.SMS, ContactMethod.address == number
-    )
-    return session.scalars(query.order_by(ContactMethod.id)).first()
-
-
-def page_replied_to(session: Session, *, person: str, code: str) -> str | None:
-    """The incident of the person's own SMS page that `code` answers, while the code lives."""
-    secret = settings_of(session).signing_secret.get_secret_value()
-    query = select(OutboxMessage.incident_key).where(
-        OutboxMessage.person == person,
-        OutboxMessage.channel == Channel.SMS,
-        OutboxMessage.kind == PAGE,
-        OutboxMessage.incident_key.is_not(None),
-        OutboxMessage.created_at > clock.now() - domain.REPLY_CODE_LIFETIME,
-    )
-    for incident in session.scalars(query.distinct()):
-        if incident and domain.reply_code(secret, incident=incident, person=person) == code:
-            return incident
-    return None

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
@@ -216,6 +217,51 @@ def cancel_waiting(session: Session, *, incident: str) -> int:
         .values(status=Delivery.CANCELLED)
     )
     return int(session.execute(waiting).rowcount)  # type: ignore[attr-defined]
+
+
+# --- answers from the phone: SMS delivery reports and replies ------------------------------
+
+
+def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
+    """Put a gateway's delivery report for an SMS on its incident's timeline; whether the
+    report named an SMS this opsroom sent and a report type it knows."""
+    row = session.get(OutboxMessage, delivery)
+    meaning = domain.SMS_REPORT_MEANINGS.get(report)
+    if row is None or row.channel != Channel.SMS or meaning is None:
+        return False
+    if report in domain.SMS_FAILED_REPORTS:
+        row.last_error = f"SMS {meaning}"
+    if row.incident_key:
+        text = f"SMS to {row.person} {meaning}"
+        data = {"outbox": row.id, "channel": row.channel, "report": report}
+        audit.add_events(
+            session, [audit.Event(INCIDENT, row.incident_key, "page_receipt", text, data)]
+        )
+    return True
+
+
+def person_with_number(session: Session, number: str) -> str | None:
+    """Whose SMS contact method has this number (E.164), if anyone's."""
+    query = select(ContactMethod.person).where(
+        ContactMethod.kind == Channel.SMS, ContactMethod.address == number
+    )
+    return session.scalars(query.order_by(ContactMethod.id)).first()
+
+
+def page_replied_to(session: Session, *, person: str, code: str) -> str | None:
+    """The incident of the person's own SMS page that `code` answers, while the code lives."""
+    secret = settings_of(session).signing_secret.get_secret_value()
+    query = select(OutboxMessage.incident_key).where(
+        OutboxMessage.person == person,
+        OutboxMessage.channel == Channel.SMS,
+        OutboxMessage.kind == PAGE,
+        OutboxMessage.incident_key.is_not(None),
+        OutboxMessage.created_at > clock.now() - domain.REPLY_CODE_LIFETIME,
+    )
+    for incident in session.scalars(query.distinct()):
+        if incident and domain.reply_code(secret, incident=incident, person=person) == code:
+            return incident
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from opsroom.auth.deps import AppSettings, DbSession
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
 from opsroom.infra.errors import Forbidden
-from opsroom.notify import delivery as notify
+from opsroom.notify import service as notify
 from opsroom.oncall import replies
 
 # Kannel's callbacks (its get-url and dlr-url, docs/oncall.md), not an API for

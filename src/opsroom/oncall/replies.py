@@ -13,7 +13,7 @@ from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
-from opsroom.notify import delivery
+from opsroom.notify import service as notify
 from opsroom.notify.domain import ReplyVerb, parse_reply, phone_number
 from opsroom.oncall.escalation import escalate_now
 
@@ -26,12 +26,12 @@ UNANSWERED = "opsroom did not understand: reply ACK, ESC or RES and the code in 
 def answer_sms(session: Session, *, sender: str, text: str) -> str:
     """Act on a reply from `sender`'s number; the text to send back."""
     number = phone_number(sender)
-    person = delivery.person_with_number(session, number) if number else None
+    person = notify.person_with_number(session, number) if number else None
     if person is None:
         log.warning("SMS reply from unknown number %s ignored", sender)
         return UNANSWERED
     reply = parse_reply(text)
-    incident = delivery.page_replied_to(session, person=person, code=reply.code) if reply else None
+    incident = notify.page_replied_to(session, person=person, code=reply.code) if reply else None
     if reply is None or incident is None:
         log.warning("SMS reply from %s with no live code ignored: %r", person, text[:40])
         return UNANSWERED
