@@ -112,3 +112,25 @@ def test_the_settings_page_shows_a_refusal_beside_its_field(catalog_client: Test
     assert stored["holidays"] == ["2026-12-25", "2026-12-26"]
     assert stored["hours"]["monday"] == {"opens": "09:00:00", "closes": "17:00:00"}
     assert stored["hours"]["tuesday"] is None
+
+
+def test_the_desk_replies_with_a_canned_response_of_the_platform(
+    catalog_client: TestClient,
+) -> None:
+    canned = [{"title": "Restart", "body": "Please sign out and in again."}]
+    assert changed(catalog_client, canned_responses=canned).status_code == 200
+    twice = changed(catalog_client, canned_responses=canned * 2)
+    assert twice.json()["error"]["fields"] == {"canned_responses.1.title": "repeated"}
+    key = created(catalog_client, "/api/v1/tickets", TICKET)["key"]
+    messages = f"/api/v1/tickets/{key}/messages"
+    unknown = catalog_client.post(messages, json={"canned": "Reboot"})
+    assert unknown.json()["error"]["fields"] == {"canned": "no such canned response"}
+    empty = catalog_client.post(messages, json={})
+    assert (empty.status_code, empty.json()["error"]["fields"]) == (422, {"body": "required"})
+    replied = created(catalog_client, messages, {"canned": "Restart"})
+    assert [m["body"] for m in replied["messages"]] == ["Please sign out and in again."]
+    page = catalog_client.get(f"/tickets/{key}", params={"canned": "Restart"}, headers=HTML)
+    assert f'href="/tickets/{key}?canned=Restart#message-form"' in page.text
+    assert ">Please sign out and in again.</textarea>" in page.text
+    settings_page = catalog_client.get("/desk/settings/procurement", headers=HTML).text
+    assert "Restart: Please sign out and in again." in settings_page

@@ -137,3 +137,17 @@ def test_a_request_from_the_catalog_is_asked_and_approved(
     assert approved["approvals"][0]["decision"] == "approved"
     withdrawn = run_json(opsroom, "request-type", "set", "db-access", "--withdrawn")
     assert (withdrawn["active"], withdrawn["version"]) == (False, 2)
+
+
+def test_a_canned_response_is_kept_and_sent(opsroom: CliRunner) -> None:  # noqa: F811
+    kept = run_json(
+        opsroom, "ticket", "settings", "set", "procurement", "--canned", "Thanks=We are on it."
+    )
+    assert kept["canned_responses"] == [{"title": "Thanks", "body": "We are on it."}]
+    key = run_json(
+        opsroom,
+        *("ticket", "open", "Slow", "--requester", "ann@acme.example"),
+        *("--organisation", "Acme", "--service", "db"),
+    )["key"]
+    replied = run_json(opsroom, "ticket", "reply", key, "--canned", "Thanks")
+    assert replied["messages"][-1]["body"] == "We are on it."

@@ -2,7 +2,8 @@
 breached, a few fulfilled with their surveys answered, one the customer wrote on again, and
 tickets from customers hit by the open major incident linked to it (whose status page shows
 it); the customers' organisations with their email domains, and the procurement desk's
-holidays. Recorded through the services with the clock moved to each moment."""
+holidays and canned responses. Recorded through the services with the clock moved to each
+moment."""
 
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ def load(session: Session, *, now: datetime) -> int:
     """Load the demo tickets up to `now`; how many it created (none when tickets exist)."""
     if desk.search(session, actor=AGENT, limit=1).items:
         return 0
-    _holidays(session, now)
+    _desk_settings(session, now)
     for story in STORIES:
         _play(session, story, now - timedelta(hours=story.hours_ago))
     _affected_by_open_major(session, now)
@@ -136,15 +137,25 @@ def load(session: Session, *, now: datetime) -> int:
     return len(tickets)
 
 
-def _holidays(session: Session, now: datetime) -> None:
-    """The procurement desk closes over Christmas and on New Year's Day."""
+CANNED = [
+    schemas.CannedResponseDoc(
+        title="Looking into it", body="Thanks for reporting this; we are on it."
+    ),
+    schemas.CannedResponseDoc(
+        title="Need a screenshot",
+        body="Could you send us a screenshot of what you see, and the time it happened?",
+    ),
+]
+
+
+def _desk_settings(session: Session, now: datetime) -> None:
+    """The procurement desk closes over Christmas and on New Year's Day, and keeps its
+    canned responses."""
     current = sla.read_settings(session, actor=KEEPER, platform="procurement")
     days = [date(now.year, 12, 25), date(now.year, 12, 26), date(now.year + 1, 1, 1)]
+    changed = {"holidays": days, "canned_responses": CANNED}
     sla.replace_settings(
-        session,
-        actor=KEEPER,
-        platform="procurement",
-        data=current.model_copy(update={"holidays": days}),
+        session, actor=KEEPER, platform="procurement", data=current.model_copy(update=changed)
     )
 
 

@@ -118,18 +118,25 @@ def _print(read: schemas.TicketRead) -> None:
         out.print(f"- {'note' if m.internal else 'reply'} by {m.author}: {m.body}")
 
 
-def _message(key: str, body: str, *, internal: bool, as_json: bool) -> None:
+def _message(
+    key: str, body: str | None, *, internal: bool, as_json: bool, canned: str | None = None
+) -> None:
     with unit_of_work(write=True) as session:
-        data = schemas.MessageIn(body=body, internal=internal)
+        data = schemas.MessageIn(body=body, internal=internal, canned=canned)
         who = actor(session)
         read = desk.read(desk.add_message(session, actor=who, key=key, data=data), who)
     _said(read, as_json, "noted on" if internal else "replied on")
 
 
 @app.command()
-def reply(key: str, body: str, as_json: bool = JsonOption) -> None:
+def reply(
+    key: str,
+    body: str | None = typer.Argument(None, help="what to send; or --canned"),
+    canned: str | None = typer.Option(None, help="the title of a canned response to send"),
+    as_json: bool = JsonOption,
+) -> None:
     """Reply to the requester (sent to them)."""
-    _message(key, body, internal=False, as_json=as_json)
+    _message(key, body, internal=False, as_json=as_json, canned=canned)
 
 
 @app.command()
@@ -215,6 +222,7 @@ def _settings_table(platform: str, read: schemas.DeskSettingsRead) -> None:
             *((day, _opening(opening)) for day, opening in hours.items()),
             ("holidays", ", ".join(str(d) for d in read.holidays) or "none"),
             ("reopen window", f"{read.reopen_days} days"),
+            *((f"canned: {c.title}", c.body) for c in read.canned_responses),
         ],
     )
 
@@ -242,6 +250,9 @@ def set_settings(
     zone: str | None = typer.Option(None, help="IANA time zone, e.g. Europe/Amsterdam"),
     holiday: list[str] = typer.Option([], help="YYYY-MM-DD; repeat; replaces the list"),
     reopen_days: int | None = typer.Option(None, help="days a requester's reply reopens"),
+    canned: list[str] = typer.Option(
+        [], help="TITLE=TEXT, a canned response; repeat; replaces the list"
+    ),
     version: int | None = typer.Option(None, help="refuse if the settings moved past it"),
     as_json: bool = JsonOption,
 ) -> None:
@@ -256,6 +267,11 @@ def set_settings(
             "holidays": holiday or None,
             "reopen_days": reopen_days,
             "version": version,
+            "canned_responses": [
+                {"title": title, "body": body}
+                for title, _, body in (c.partition("=") for c in canned)
+            ]
+            or None,
         }
         data = schemas.DeskSettingsRead.model_validate(
             now | {k: v for k, v in given.items() if v is not None}

@@ -173,13 +173,31 @@ DEFAULT_TARGETS = (  # P1 to P4
 
 
 @dataclass(frozen=True)
+class CannedResponse:
+    """A reply the desk sends often, written once."""
+
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
 class DeskSettings:
-    """A platform's desk: its SLA targets by priority, its business hours and holidays, and
-    for how many days after resolution a requester's reply reopens a ticket."""
+    """A platform's desk: its SLA targets by priority, its business hours and holidays, for
+    how many days after resolution a requester's reply reopens a ticket, and its canned
+    responses."""
 
     targets: tuple[Targets, ...] = DEFAULT_TARGETS
     hours: BusinessHours = BusinessHours()
     reopen_days: int = 14
+    canned: tuple[CannedResponse, ...] = ()
+
+    def canned_response(self, title: str) -> CannedResponse:
+        found = next((c for c in self.canned if c.title == title), None)
+        if found is None:
+            raise ValidationFailed(
+                f"no canned response '{title}'", fields={"canned": "no such canned response"}
+            )
+        return found
 
     def targets_for(self, priority: Priority) -> Targets:
         return self.targets[priority - 1]
@@ -203,13 +221,19 @@ def sla_clocks(
 
 def check_settings(settings: DeskSettings, now: datetime) -> None:
     """Refuse settings no ticket could be served by, naming the field: a resolution target
-    shorter than its first response, or one the business hours never reach."""
+    shorter than its first response, one the business hours never reach, or two canned
+    responses of one title."""
     for priority, targets in zip(Priority, settings.targets, strict=True):
         if targets.resolution < targets.first_response:
             raise ValidationFailed(
                 f"{priority.name} resolves before its first response is due",
                 fields={f"targets.{priority.name}.resolution": "is below the first response"},
             )
+    titles = [c.title for c in settings.canned]
+    for n, title in enumerate(titles):
+        if title in titles[:n]:
+            refusal = f"two canned responses are titled {title}"
+            raise ValidationFailed(refusal, fields={f"canned_responses.{n}.title": "repeated"})
     longest = max(t.resolution for t in settings.targets)
     try:
         deadline(now, longest, settings.hours)

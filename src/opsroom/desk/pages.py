@@ -70,14 +70,25 @@ def queue(
 
 
 def _detail(
-    request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
+    request: Request,
+    session: Session,
+    actor: Principal,
+    key: str,
+    failure: Failure | None = None,
+    canned: str | None = None,
 ) -> Response:
+    """The ticket; for the desk, its platform's canned responses, the one `canned` names
+    written into the reply form."""
     ticket = desk.read(desk.get(session, actor=actor, key=key), actor)
+    requester = actor.role is Role.REQUESTER
+    responses = () if requester else sla.settings_of(session, ticket.platform).canned
     context = {
         "ticket": ticket,
         "moves": list(Transition),
         "failure": failure,
-        "requester": actor.role is Role.REQUESTER,
+        "requester": requester,
+        "canned": responses,
+        "prefill": next((c.body for c in responses if c.title == canned), ""),
     }
     status = failure.status if failure else 200
     return render(request, session, "desk/ticket.html", context, status=status)
@@ -131,8 +142,10 @@ def report(request: Request, session: DbSession, actor: Actor, form: Posted) -> 
 
 
 @portal.get("/tickets/{key}")
-def ticket_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
-    return _detail(request, session, actor, key)
+def ticket_page(
+    request: Request, session: DbSession, actor: Actor, key: str, canned: Filter = None
+) -> Response:
+    return _detail(request, session, actor, key, canned=canned)
 
 
 @portal.get("/tickets/{key}/attachments/{attachment_id}")
@@ -218,7 +231,7 @@ def _settings_page(
 
 def _settings_form(form: FormData) -> schemas.DeskSettingsRead:
     """Two minutes fields per priority, opening and closing time per weekday (both blank:
-    closed), holidays one per line."""
+    closed), holidays one per line, canned responses one per line as `title: text`."""
 
     def day(name: str) -> dict[str, object] | None:
         opens, closes = form.get(f"{name}_opens"), form.get(f"{name}_closes")
@@ -230,6 +243,13 @@ def _settings_form(form: FormData) -> schemas.DeskSettingsRead:
             "zone": form.get("zone"),
             "reopen_days": form.get("reopen_days"),
             "holidays": str(form.get("holidays", "")).split(),
+            "canned_responses": [
+                {"title": title.strip(), "body": body.strip()}
+                for title, _, body in (
+                    line.partition(":") for line in str(form.get("canned", "")).splitlines()
+                )
+                if title.strip()
+            ],
             "hours": {d.value: day(d.value) for d in Weekday},
             "targets": {
                 p.name: {

@@ -43,8 +43,13 @@ class TicketCreate(Input):
 
 
 class MessageIn(Input):
-    body: Body
+    body: Body | None = Field(default=None, description="required unless `canned` is given")
     internal: bool = Field(default=False, description="an internal note the requester never sees")
+    canned: str | None = Field(
+        default=None,
+        max_length=80,
+        description="the title of one of the platform's canned responses, sent as the body",
+    )
 
 
 class TicketMove(Input):
@@ -213,6 +218,11 @@ class WeekDoc(Input):
     sunday: OpeningDoc | None = None
 
 
+class CannedResponseDoc(Input):
+    title: str = Field(min_length=1, max_length=80)
+    body: Body
+
+
 class DeskSettingsDoc(Input):
     targets: PriorityTargets = Field(description="first response and resolution by priority")
     zone: str = Field(
@@ -224,6 +234,9 @@ class DeskSettingsDoc(Input):
     )
     reopen_days: int = Field(
         ge=0, le=365, description="days after resolution a requester's reply reopens a ticket"
+    )
+    canned_responses: list[CannedResponseDoc] = Field(
+        default_factory=list, max_length=50, description="replies the desk sends often"
     )
 
 

@@ -175,12 +175,23 @@ def add_message(session: Session, *, actor: Principal, key: str, data: schemas.M
     if ticket.status == Status.CLOSED:
         raise Conflict(f"{ticket.key} is closed", fields={"status": "is closed"})
     before = _snapshot(ticket)
-    ticket.messages.append(TicketMessage(author=str(actor), body=data.body, internal=data.internal))
+    body = _text(session, ticket, data)
+    ticket.messages.append(TicketMessage(author=str(actor), body=body, internal=data.internal))
     if not data.internal:
         _answered(ticket)
-        tell_requester(session, ticket, data.body, occasion=f"reply-{len(ticket.messages)}")
+        tell_requester(session, ticket, body, occasion=f"reply-{len(ticket.messages)}")
     action = "ticket.noted" if data.internal else "ticket.replied"
     return TICKET.saved(session, ticket, actor, action, before)
+
+
+def _text(session: Session, ticket: Ticket, data: schemas.MessageIn) -> str:
+    """What is written: the body, or the text of the platform's canned response named."""
+    if data.canned:
+        settings = sla.settings_of(session, ticket.platform_slug)
+        return settings.canned_response(data.canned).body
+    if not data.body:
+        raise ValidationFailed("write a message", fields={"body": "required"})
+    return data.body
 
 
 def _requester_message(
@@ -194,8 +205,9 @@ def _requester_message(
     ticket = get(session, actor=actor, key=key)  # another organisation's: not found
     require(actor, Action.POST_UPDATES, organisation=ticket.organisation)
     before = _snapshot(ticket)
+    body = _text(session, ticket, data)
     _reopened_by(session, ticket, actor)
-    ticket.messages.append(TicketMessage(author=actor.name, body=data.body))
+    ticket.messages.append(TicketMessage(author=actor.name, body=body))
     for lead in actions.squad_leads(session, ticket.squad):
         notify.notify_person(
             session,
@@ -203,7 +215,7 @@ def _requester_message(
             kind=NoticeKind.TICKET_UPDATE,
             subject=ticket.key,
             title=f"[{ticket.key}] {ticket.requester} wrote: {ticket.title}",
-            body=data.body,
+            body=body,
             path=f"/tickets/{ticket.key}",
             dedup=f"ticket:{ticket.key}:requester-{len(ticket.messages)}",
         )

@@ -12,7 +12,15 @@ from opsroom.audit.documents import Document
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.desk import domain, schemas
-from opsroom.desk.domain import BusinessHours, DeskSettings, Opening, Priority, Targets, Weekday
+from opsroom.desk.domain import (
+    BusinessHours,
+    CannedResponse,
+    DeskSettings,
+    Opening,
+    Priority,
+    Targets,
+    Weekday,
+)
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
 
@@ -50,7 +58,10 @@ def to_rules(doc: schemas.DeskSettingsDoc) -> DeskSettings:
         Targets(t.first_response, t.resolution)
         for t in (getattr(doc.targets, p.name) for p in Priority)
     )
-    settings = DeskSettings(targets=targets, hours=hours, reopen_days=doc.reopen_days)
+    canned = tuple(CannedResponse(c.title, c.body) for c in doc.canned_responses)
+    settings = DeskSettings(
+        targets=targets, hours=hours, reopen_days=doc.reopen_days, canned=canned
+    )
     domain.check_settings(settings, clock.now())
     return settings
 
@@ -68,6 +79,7 @@ def to_doc(rules: DeskSettings) -> schemas.DeskSettingsDoc:
         hours=schemas.WeekDoc(**week),
         holidays=sorted(rules.hours.holidays),
         reopen_days=rules.reopen_days,
+        canned_responses=[schemas.CannedResponseDoc(**vars(c)) for c in rules.canned],
     )
 
 

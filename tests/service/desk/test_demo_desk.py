@@ -44,5 +44,6 @@ def test_demo_desk_has_open_breached_and_fulfilled_tickets_during_the_open_p1(
     assert {o.name: [d.domain for d in o.domains] for o in known}["Acme"] == ["acme.example"]
     assert sender is not None and sender.organisation == "Globex"
     assert date(TEST_NOW.year, 12, 25) in calendar.hours.holidays
+    assert [c.title for c in calendar.canned] == ["Looking into it", "Need a screenshot"]
     written = [m for t in tickets for m in t.messages if m.author == t.requester]
     assert [m.body for m in written] == ["It also fails for part numbers with a dash."]
