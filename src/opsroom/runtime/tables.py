@@ -14,6 +14,7 @@ from opsroom.infra.db import Base
 from opsroom.jobs import models as jobs_models
 from opsroom.notify import models as notify_models
 from opsroom.oncall import models as oncall_models
+from opsroom.outbound import models as outbound_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
@@ -38,6 +39,7 @@ MODEL_MODULES = (
     slo_models,
     notify_models,
     oncall_models,
+    outbound_models,
     vendor_models,
 )
 metadata = Base.metadata

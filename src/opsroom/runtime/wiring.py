@@ -28,9 +28,12 @@ from opsroom.infra import events
 from opsroom.jobs import service as jobs
 from opsroom.notify import incident_news
 from opsroom.oncall import service as oncall
+from opsroom.outbound import publishing
+from opsroom.outbound import service as outbound
 from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
+from opsroom.reviews.domain import ReviewPublished
 from opsroom.risks import issues as risk_issues
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
@@ -61,6 +64,7 @@ REACTIONS: events.Reactions = {
     PlatformsAssigned: (catalog.check_assignment,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
+    ReviewPublished: (outbound.page_on_publish,),
 }
 
 TIMERS: jobs.Kinds = {
@@ -78,6 +82,8 @@ TIMERS: jobs.Kinds = {
     slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
     vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
+    outbound.ISSUE_TIMER: jobs.each(publishing.create_issue),
+    outbound.PAGE_TIMER: jobs.each(publishing.publish_page),
 }
 
 
