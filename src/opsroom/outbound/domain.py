@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from opsroom.actions.domain import TRANSITIONS, Status, Transition
+from opsroom.actions.domain import FINISHED, Status, Transition
 from opsroom.infra.errors import BadRequest, Unauthenticated
 
 
@@ -39,8 +39,6 @@ STATUS_CATEGORIES = {
     "indeterminate": Status.IN_PROGRESS,
     "done": Status.DONE,
 }
-# The moves Jira may make for an action item: verifying and "won't do" stay opsroom's.
-SYNCED_MOVES = (Transition.START, Transition.COMPLETE, Transition.REOPEN)
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 
@@ -56,23 +54,18 @@ class IssueContent:
 
 
 def moves_to(current: Status, category: str) -> list[Transition]:
-    """The action item's moves that bring it to where Jira's status category leaves it
-    (none when it is there already or cannot get there by the moves Jira may make)."""
+    """The action item's moves that bring it to where Jira's status category leaves it:
+    none when it is there already (or further: verified is done), nor while a won't-do
+    request waits, which stays opsroom's to decide."""
     target = STATUS_CATEGORIES.get(category)
-    if target is None or target == current:
+    if target is None or current is Status.WONT_DO_REQUESTED:
         return []
-    paths: list[tuple[Status, list[Transition]]] = [(current, [])]
-    seen = {current}
-    while paths:
-        status, path = paths.pop(0)
-        for move in SYNCED_MOVES:
-            sources, reached = TRANSITIONS[move]
-            if status in sources and reached not in seen:
-                if reached == target:
-                    return [*path, move]
-                seen.add(reached)
-                paths.append((reached, [*path, move]))
-    return []
+    if target is Status.DONE:
+        return [Transition.COMPLETE] if current in (Status.OPEN, Status.IN_PROGRESS) else []
+    moves = [Transition.REOPEN] if current in FINISHED else []
+    if target is Status.IN_PROGRESS and current is not Status.IN_PROGRESS:
+        moves.append(Transition.START)
+    return moves
 
 
 def _paragraphs(text: str) -> list[dict[str, Any]]:

@@ -4,12 +4,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field, SecretStr, field_validator
 
+from opsroom.infra.apidoc import Input
 from opsroom.outbound.domain import LinkState, Subject, System
 
 HTTP_URL = r"^https?://[^\s/]+(/\S*)?$"
 
 
-class _ConnectionIn(BaseModel):
+class _ConnectionIn(Input):
     base_url: str = Field(pattern=HTTP_URL, description="e.g. https://example.atlassian.net")
     email: EmailStr = Field(description="the Atlassian account the API token belongs to")
     api_token: SecretStr | None = Field(

@@ -63,17 +63,8 @@ def _configured(session: Session, platform: str, system: System) -> Connection:
     return found
 
 
-def read_connection(
-    session: Session, *, actor: Principal, platform: str, system: System
-) -> schemas.JiraConnectionRead | schemas.ConfluenceConnectionRead:
-    require(actor, Action.READ)
-    return _read(session, _configured(session, _platform(session, platform), system))
-
-
-def _read(
-    session: Session, found: Connection
-) -> schemas.JiraConnectionRead | schemas.ConfluenceConnectionRead:
-    common = {
+def _common(found: Connection) -> dict[str, Any]:
+    return {
         **found.settings,
         "platform": found.platform_slug,
         "api_token_set": bool(found.secrets.get("api_token")),
@@ -81,11 +72,12 @@ def _read(
         "updated_by": found.updated_by,
         "updated_at": found.updated_at,
     }
-    if found.system == System.CONFLUENCE:
-        return schemas.ConfluenceConnectionRead.model_validate(common)
+
+
+def _jira(session: Session, found: Connection) -> schemas.JiraConnectionRead:
     path = WEBHOOK_PATH.format(platform=found.platform_slug)
     return schemas.JiraConnectionRead.model_validate(
-        common
+        _common(found)
         | {
             "webhook_secret_set": bool(found.secrets.get("webhook_secret")),
             "webhook_url": settings_of(session).base_url.rstrip("/") + path,
@@ -93,22 +85,44 @@ def _read(
     )
 
 
-def replace_connection(
-    session: Session,
-    *,
-    actor: Principal,
-    platform: str,
-    data: schemas.JiraConnectionIn | schemas.ConfluenceConnectionIn,
-) -> schemas.JiraConnectionRead | schemas.ConfluenceConnectionRead:
-    """Set up or change a platform's Jira or Confluence (its operations manager). A secret
-    left out keeps the one stored; a new connection needs its API token."""
+def read_jira(session: Session, *, actor: Principal, platform: str) -> schemas.JiraConnectionRead:
+    require(actor, Action.READ)
+    return _jira(session, _configured(session, _platform(session, platform), System.JIRA))
+
+
+def read_confluence(
+    session: Session, *, actor: Principal, platform: str
+) -> schemas.ConfluenceConnectionRead:
+    require(actor, Action.READ)
+    found = _configured(session, _platform(session, platform), System.CONFLUENCE)
+    return schemas.ConfluenceConnectionRead.model_validate(_common(found))
+
+
+def replace_jira(
+    session: Session, *, actor: Principal, platform: str, data: schemas.JiraConnectionIn
+) -> schemas.JiraConnectionRead:
+    """Set up or change a platform's Jira (its operations manager)."""
+    return _jira(session, _replace(session, actor, platform, System.JIRA, data))
+
+
+def replace_confluence(
+    session: Session, *, actor: Principal, platform: str, data: schemas.ConfluenceConnectionIn
+) -> schemas.ConfluenceConnectionRead:
+    """Set up or change where a platform's published reviews go (its operations manager)."""
+    found = _replace(session, actor, platform, System.CONFLUENCE, data)
+    return schemas.ConfluenceConnectionRead.model_validate(_common(found))
+
+
+def _replace(
+    session: Session, actor: Principal, platform: str, system: System, data: BaseModel
+) -> Connection:
+    """A secret left out keeps the one stored; a new connection needs its API token."""
     scope = _platform(session, platform)
     require(actor, Action.GOVERN, platforms=[scope])
-    system = System.JIRA if isinstance(data, schemas.JiraConnectionIn) else System.CONFLUENCE
     found = connection(session, scope, system)
     if found is None:
         found = Connection(platform_slug=scope, system=system, settings={}, secrets={}, version=0)
-    CONNECTION.held(found, data.version)
+    CONNECTION.held(found, getattr(data, "version", 0))
     before = _settings_only(found)
     found.settings = data.model_dump(mode="json", exclude={"version", *SECRETS})
     found.secrets = found.secrets | _secrets(data)
@@ -119,8 +133,7 @@ def replace_connection(
         )
     found.updated_by, found.updated_at = str(actor), clock.now()
     session.add(found)
-    CONNECTION.saved(session, found, actor, f"outbound.{system.value}.replaced", before)
-    return _read(session, found)
+    return CONNECTION.saved(session, found, actor, f"outbound.{system.value}.replaced", before)
 
 
 def _secrets(data: BaseModel) -> dict[str, str]:

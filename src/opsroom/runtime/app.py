@@ -52,6 +52,7 @@ from opsroom.oncall import api as oncall_api
 from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import policy_pages, rota_pages, setup_pages
+from opsroom.outbound import api as outbound_api
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -89,6 +90,7 @@ API_ROUTERS = (
     risks_api.router,
     slos_api.router,
     vendors_api.router,
+    outbound_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,

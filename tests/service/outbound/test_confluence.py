@@ -38,7 +38,7 @@ def _connect(session: Session, site: Site) -> Any:
         email="ops@example.com",
         api_token="atlassian-api-token",
     )
-    return outbound.replace_connection(session, actor=MANAGER, platform="procurement", data=data)
+    return outbound.replace_confluence(session, actor=MANAGER, platform="procurement", data=data)
 
 
 def _written(session: Session) -> str:

@@ -49,7 +49,7 @@ def _connect(session: Session, site: Site, **changes: Any) -> Any:
         "webhook_secret": SECRET,
     }
     data = schemas.JiraConnectionIn.model_validate(written | changes)
-    return outbound.replace_connection(session, actor=MANAGER, platform="procurement", data=data)
+    return outbound.replace_jira(session, actor=MANAGER, platform="procurement", data=data)
 
 
 def _item(session: Session) -> str:
@@ -93,7 +93,7 @@ def test_the_connection_keeps_its_secrets_to_itself(session: Session, site: Site
 def test_setting_up_jira_is_the_operations_managers(session: Session, site: Site) -> None:
     two_squads(session)
     with pytest.raises(Forbidden):
-        outbound.replace_connection(
+        outbound.replace_jira(
             session,
             actor=RESPONDER,
             platform="procurement",
@@ -105,9 +105,7 @@ def test_setting_up_jira_is_the_operations_managers(session: Session, site: Site
         base_url=site.url, project_key="PAY", email="o@example.com"
     )
     with pytest.raises(ValidationFailed, match="API token") as refused:
-        outbound.replace_connection(
-            session, actor=MANAGER, platform="procurement", data=without_token
-        )
+        outbound.replace_jira(session, actor=MANAGER, platform="procurement", data=without_token)
     assert refused.value.fields == {"api_token": "required for a new connection"}
     with pytest.raises(NotFound, match="no Jira is set up"):
         outbound.request_issue(session, actor=RESPONDER, key=_item(session))

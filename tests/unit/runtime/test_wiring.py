@@ -43,6 +43,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.service.check_citation",
         ],
         "CategoriesReplaced": ["problems.service.keep_categories_in_use"],
+        "ReviewPublished": ["outbound.service.page_on_publish"],
     }
 
 
@@ -58,6 +59,8 @@ def test_each_timer_kind_has_one_handler() -> None:
         "incident.update_due",
         "issue.overdue",
         "oncall.escalate",
+        "outbound.confluence_page",
+        "outbound.jira_issue",
         "review.due",
         "risk.acceptance_expires",
         "slo.evaluate",
