@@ -75,3 +75,11 @@ class LinkRead(BaseModel):
     last_error: str | None = Field(description="why Jira or Confluence refused, or last failed")
     requested_by: str
     updated_at: datetime
+
+
+class Offered(BaseModel):
+    """A record's links to Jira and Confluence, and where its platform could send it."""
+
+    links: list[LinkRead]
+    system: System = Field(description="where records of its kind go")
+    ready: bool = Field(description="its platform has that system set up")

@@ -42,7 +42,7 @@ CONNECTION = Record("outbound_connection", _settings_only, named="the {key} conn
 # --- connections --------------------------------------------------------------------------
 
 
-def _platform(session: Session, platform: str) -> str:
+def platform_slug(session: Session, platform: str) -> str:
     try:
         return catalog.get_platform(session, platform).slug
     except NotFound as exc:
@@ -87,14 +87,14 @@ def _jira(session: Session, found: Connection) -> schemas.JiraConnectionRead:
 
 def read_jira(session: Session, *, actor: Principal, platform: str) -> schemas.JiraConnectionRead:
     require(actor, Action.READ)
-    return _jira(session, _configured(session, _platform(session, platform), System.JIRA))
+    return _jira(session, _configured(session, platform_slug(session, platform), System.JIRA))
 
 
 def read_confluence(
     session: Session, *, actor: Principal, platform: str
 ) -> schemas.ConfluenceConnectionRead:
     require(actor, Action.READ)
-    found = _configured(session, _platform(session, platform), System.CONFLUENCE)
+    found = _configured(session, platform_slug(session, platform), System.CONFLUENCE)
     return schemas.ConfluenceConnectionRead.model_validate(_common(found))
 
 
@@ -117,7 +117,7 @@ def _replace(
     session: Session, actor: Principal, platform: str, system: System, data: BaseModel
 ) -> Connection:
     """A secret left out keeps the one stored; a new connection needs its API token."""
-    scope = _platform(session, platform)
+    scope = platform_slug(session, platform)
     require(actor, Action.GOVERN, platforms=[scope])
     found = connection(session, scope, system)
     if found is None:
@@ -137,8 +137,10 @@ def _replace(
 
 
 def _secrets(data: BaseModel) -> dict[str, str]:
+    """The secrets given (a blank one is not given: the stored one is kept)."""
     given = {name: getattr(data, name, None) for name in SECRETS}
-    return {name: secret.get_secret_value() for name, secret in given.items() if secret}
+    values = {name: secret.get_secret_value() for name, secret in given.items() if secret}
+    return {name: value for name, value in values.items() if value}
 
 
 # --- records queued for Jira and Confluence -----------------------------------------------
@@ -232,6 +234,20 @@ def links(session: Session, *, actor: Principal, key: str) -> list[Link]:
     require(actor, Action.READ)
     query = select(Link).where(Link.subject_key == key.upper()).order_by(Link.system)
     return list(session.scalars(query))
+
+
+def offered(session: Session, *, actor: Principal, key: str) -> schemas.Offered:
+    """What a record's page shows of Jira and Confluence: its links, and whether its
+    platform has the Jira (action items, problems) or the Confluence (reviews) to send it to."""
+    found = [read_link(link) for link in links(session, actor=actor, key=key)]
+    if key.upper().startswith("INC"):
+        review = reviews.get(session, actor=actor, key=key)
+        platform, system = review.platform_slug, System.CONFLUENCE
+    else:
+        platform, system = _subject(session, actor, key)[2], System.JIRA
+    return schemas.Offered(
+        links=found, system=system, ready=connection(session, platform, system) is not None
+    )
 
 
 def read_link(link: Link) -> schemas.LinkRead:

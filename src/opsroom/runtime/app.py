@@ -53,6 +53,7 @@ from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import policy_pages, rota_pages, setup_pages
 from opsroom.outbound import api as outbound_api
+from opsroom.outbound import pages as outbound_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -118,6 +119,7 @@ PAGE_ROUTERS = (
     risks_pages.router,
     slos_pages.router,
     vendors_pages.router,
+    outbound_pages.router,
     vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.templates.env.globals["may"] = deps.may
     app.state.shell = shell
     app.state.incident_panels = incident_panels
+    app.state.elsewhere = outbound_pages.panel
     errors_http.install(app)
     app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document
     for router in (*API_ROUTERS, *PAGE_ROUTERS):
