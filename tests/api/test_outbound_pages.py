@@ -41,7 +41,8 @@ def test_an_action_item_is_sent_to_jira_from_its_page(catalog_client: TestClient
         {"title": "Add a retry budget", "owner_squad": "identity"},
     )["key"]
     before = catalog_client.get(f"/actions/{key}").text
-    assert "This platform has no Jira set up." in before
+    assert "This platform has no Jira set up" in before
+    assert "/platforms/procurement/atlassian" in before
     refused = catalog_client.post(f"/outbound/{key}/jira")
     assert refused.status_code == 404 and "no Jira is set up" in refused.text
     catalog_client.post("/platforms/procurement/jira", data=JIRA)

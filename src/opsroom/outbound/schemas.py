@@ -81,5 +81,6 @@ class Offered(BaseModel):
     """A record's links to Jira and Confluence, and where its platform could send it."""
 
     links: list[LinkRead]
+    platform: str
     system: System = Field(description="where records of its kind go")
     ready: bool = Field(description="its platform has that system set up")

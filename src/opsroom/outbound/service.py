@@ -245,9 +245,8 @@ def offered(session: Session, *, actor: Principal, key: str) -> schemas.Offered:
         platform, system = review.platform_slug, System.CONFLUENCE
     else:
         platform, system = _subject(session, actor, key)[2], System.JIRA
-    return schemas.Offered(
-        links=found, system=system, ready=connection(session, platform, system) is not None
-    )
+    ready = connection(session, platform, system) is not None
+    return schemas.Offered(links=found, platform=platform, system=system, ready=ready)
 
 
 def read_link(link: Link) -> schemas.LinkRead:
