@@ -60,6 +60,7 @@ from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
 from opsroom.risks import api as risks_api
 from opsroom.risks import pages as risks_pages
+from opsroom.runbooks import api as runbooks_api
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.search import api as search_api
@@ -92,6 +93,7 @@ API_ROUTERS = (
     slos_api.router,
     vendors_api.router,
     outbound_api.router,
+    runbooks_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,

@@ -18,6 +18,7 @@ from opsroom.outbound import models as outbound_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
+from opsroom.runbooks import models as runbook_models
 from opsroom.slos import models as slo_models
 from opsroom.vendors import models as vendor_models
 
@@ -36,6 +37,7 @@ MODEL_MODULES = (
     problem_models,
     review_models,
     risk_models,
+    runbook_models,
     slo_models,
     notify_models,
     oncall_models,

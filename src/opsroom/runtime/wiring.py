@@ -37,6 +37,8 @@ from opsroom.reviews.domain import ReviewPublished
 from opsroom.risks import issues as risk_issues
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.runbooks import automation
+from opsroom.runbooks import service as runbooks
 from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
 from opsroom.vendors import contracts as vendor_contracts
@@ -84,6 +86,8 @@ TIMERS: jobs.Kinds = {
     vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
     outbound.ISSUE_TIMER: jobs.each(publishing.create_issue),
     outbound.PAGE_TIMER: jobs.each(publishing.publish_page),
+    runbooks.LAUNCH_TIMER: jobs.each(automation.launch),
+    runbooks.POLL_TIMER: jobs.each(automation.poll),
 }
 
 

@@ -63,6 +63,8 @@ def test_each_timer_kind_has_one_handler() -> None:
         "outbound.jira_issue",
         "review.due",
         "risk.acceptance_expires",
+        "runbook.launch",
+        "runbook.poll",
         "slo.evaluate",
         "vendor.contract_renewal",
         "vendor.escalate",
