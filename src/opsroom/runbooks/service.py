@@ -66,6 +66,12 @@ def offered(session: Session, *, actor: Principal, platform: str | None = None) 
     return list(session.scalars(query))
 
 
+def for_incident(session: Session, *, actor: Principal, key: str) -> list[Runbook]:
+    """The runbooks of the incident's platform."""
+    platform = incidents.get(session, actor=actor, key=key).platform_slug
+    return offered(session, actor=actor, platform=platform)
+
+
 def tell(session: Session, run: RunbookRun, actor: str, kind: str, text: str) -> None:
     audit.add_event(
         session,

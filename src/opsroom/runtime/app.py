@@ -61,6 +61,7 @@ from opsroom.reviews import pages as reviews_pages
 from opsroom.risks import api as risks_api
 from opsroom.risks import pages as risks_pages
 from opsroom.runbooks import api as runbooks_api
+from opsroom.runbooks import pages as runbooks_pages
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.search import api as search_api
@@ -122,6 +123,7 @@ PAGE_ROUTERS = (
     slos_pages.router,
     vendors_pages.router,
     outbound_pages.router,
+    runbooks_pages.router,
     vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
