@@ -24,6 +24,9 @@ def add(
     token: str = typer.Option(..., "--token", envvar="OPSROOM_RUNBOOK_TOKEN"),
     risky: bool = typer.Option(False, "--risky", help="Runs only once approved"),
     runs_per_hour: int = typer.Option(0, "--runs-per-hour", help="0: no limit"),
+    integration: str | None = typer.Option(
+        None, "--integration", help="Run by itself on incidents this integration's alerts open"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Offer a job on PLATFORM's incidents (its operations manager)."""
@@ -38,6 +41,7 @@ def add(
             token=SecretStr(token),
             risky=risky,
             runs_per_hour=runs_per_hour,
+            integration=integration,
         )
         read = service.read_runbook(service.create(session, actor=actor(session), data=data))
     emit(read, as_json, lambda: out.print(f"Added runbook [bold]{read.slug}[/] ({read.tool})"))

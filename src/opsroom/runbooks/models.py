@@ -25,6 +25,8 @@ class Runbook(Base):
     job: Mapped[str] = mapped_column(String(200))
     risky: Mapped[bool] = mapped_column(Boolean, default=False)
     runs_per_hour: Mapped[int] = mapped_column(Integer, default=0)  # 0: no limit
+    # runs by itself on each incident this integration's alerts open
+    integration: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     token: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -25,6 +25,9 @@ class RunbookIn(Input):
     token: SecretStr = Field(description="Rundeck API token, AWX OAuth2 token, StackStorm API key")
     risky: bool = Field(default=False, description="runs only once an operations manager approves")
     runs_per_hour: int = Field(default=0, ge=0, le=1000, description="0: no limit")
+    integration: str | None = Field(
+        default=None, description="runs by itself on each incident this integration's alerts open"
+    )
 
 
 class RunbookRead(BaseModel):
@@ -36,6 +39,7 @@ class RunbookRead(BaseModel):
     job: str
     risky: bool
     runs_per_hour: int
+    integration: str | None
     created_by: str
 
 

@@ -10,19 +10,23 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from opsroom.alerts import service as alerts
 from opsroom.audit import service as audit
 from opsroom.audit.records import Record
-from opsroom.auth.domain import Action, Principal, require
+from opsroom.auth.domain import Action, Principal, integration_principal, require
 from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
+from opsroom.incidents.domain import IncidentDeclared
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
-from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
+from opsroom.infra.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from opsroom.jobs import service as jobs
+from opsroom.jobs.domain import Due
 from opsroom.runbooks import domain, schemas
 from opsroom.runbooks.domain import RunState
 from opsroom.runbooks.models import Runbook, RunbookRun
 
+ATTACHED_TIMER = "runbook.attached"
 LAUNCH_TIMER = "runbook.launch"
 POLL_TIMER = "runbook.poll"
 INCIDENT = "incident"
@@ -41,6 +45,8 @@ def create(session: Session, *, actor: Principal, data: schemas.RunbookIn) -> Ru
     require(actor, Action.GOVERN, platforms=[platform])
     if session.scalar(select(Runbook).where(Runbook.slug == data.slug)) is not None:
         raise Conflict(f"a runbook '{data.slug}' exists", fields={"slug": "taken"})
+    if data.integration is not None:
+        _integration(session, data.integration)
     runbook = Runbook(
         **data.model_dump(exclude={"platform", "token"}),
         platform_slug=platform,
@@ -49,6 +55,15 @@ def create(session: Session, *, actor: Principal, data: schemas.RunbookIn) -> Ru
     )
     session.add(runbook)
     return RUNBOOK.audited(session, runbook, actor, "runbook.created", None)
+
+
+def _integration(session: Session, slug: str) -> None:
+    try:
+        alerts.get_integration(session, slug)
+    except NotFound as exc:
+        raise ValidationFailed(
+            f"no integration '{slug}'", fields={"integration": "not an integration"}
+        ) from exc
 
 
 def get(session: Session, slug: str) -> Runbook:
@@ -223,5 +238,51 @@ def read_runbook(runbook: Runbook) -> schemas.RunbookRead:
         job=runbook.job,
         risky=runbook.risky,
         runs_per_hour=runbook.runs_per_hour,
+        integration=runbook.integration,
         created_by=runbook.created_by,
     )
+
+
+# --- runbooks attached to an integration ----------------------------------------------------
+
+
+def attached_on_declaration(session: Session, event: IncidentDeclared) -> None:
+    """Look, once the declaration is done, for the runbooks attached to the integration whose
+    alerts opened the incident (its source is set after it is declared)."""
+    if session.scalar(select(Runbook.id).where(Runbook.integration.is_not(None)).limit(1)):
+        jobs.schedule(
+            session,
+            kind=ATTACHED_TIMER,
+            subject=event.key,
+            due_at=clock.now(),
+            dedup_key=f"{ATTACHED_TIMER}:{event.key}",
+        )
+
+
+def run_attached(session: Session, timer: Due) -> None:
+    """Run each runbook attached to the integration that opened the incident, as it."""
+    incident = incidents.find(session, timer.subject)
+    kind, _, slug = incident.source.partition(":")
+    if kind != "integration":
+        return
+    attached = select(Runbook).where(
+        Runbook.integration == slug, Runbook.platform_slug == incident.platform_slug
+    )
+    for runbook in session.scalars(attached.order_by(Runbook.slug)):
+        _run_as(session, integration_principal(slug), timer.subject, runbook)
+
+
+def _run_as(session: Session, actor: Principal, key: str, runbook: Runbook) -> None:
+    try:
+        with session.begin_nested():
+            run(session, actor=actor, key=key, data=schemas.RunIn(runbook=runbook.slug))
+    except RateLimited as exc:
+        text = f"Runbook {runbook.name} not run: {exc.message}"
+        audit.add_event(
+            session,
+            subject_type=INCIDENT,
+            subject_key=key,
+            actor=str(actor),
+            kind="runbook.limited",
+            text=text,
+        )

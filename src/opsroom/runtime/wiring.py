@@ -50,6 +50,7 @@ REACTIONS: events.Reactions = {
         incident_news.declared,
         incident_news.other_platforms,
         risk_links.propose_on_declaration,
+        runbooks.attached_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),
     IncidentResolved: (
@@ -86,6 +87,7 @@ TIMERS: jobs.Kinds = {
     vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
     outbound.ISSUE_TIMER: jobs.each(publishing.create_issue),
     outbound.PAGE_TIMER: jobs.each(publishing.publish_page),
+    runbooks.ATTACHED_TIMER: jobs.each(runbooks.run_attached),
     runbooks.LAUNCH_TIMER: jobs.each(automation.launch),
     runbooks.POLL_TIMER: jobs.each(automation.poll),
 }

@@ -17,13 +17,14 @@ from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
-from opsroom.infra.errors import Conflict, Forbidden, RateLimited
+from opsroom.infra.errors import Conflict, Forbidden, RateLimited, ValidationFailed
 from opsroom.runbooks import schemas
 from opsroom.runbooks import service as runbooks
 from opsroom.runbooks.domain import POLL_EVERY
 from opsroom.runtime.worker import run_once
 from tests.automation import Automation, automation_server
 from tests.improvement import MANAGER, RESPONDER, two_squads
+from tests.service.alerts import conftest as alert_helpers
 
 
 @pytest.fixture
@@ -216,3 +217,39 @@ def test_a_tool_that_is_down_is_retried_and_a_refusal_fails_the_run(
     assert failed.state == "failed"
     assert failed.last_error == 'stackstorm refused it: HTTP 401: {"message":"answered 401"}'
     assert any("failed: stackstorm refused it" in t for t in _timeline(settings, key))
+
+
+def test_a_runbook_attached_to_an_integration_runs_on_the_incidents_its_alerts_open(
+    settings: Settings, tool: Automation
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        source = alert_helpers.integration(s, slug="prom", service="checkout")
+        slug = _runbook(s, tool, "rundeck", "job-1", integration="prom")
+        alert_helpers.send(s, source, alert_helpers.alert("CheckoutDown"))
+        alert_helpers.integration(s, slug="other", service="checkout")
+        with pytest.raises(ValidationFailed) as refused:
+            _runbook(s, tool, "awx", "12", integration="nowhere")
+        assert refused.value.fields == {"integration": "not an integration"}
+    declared_by_hand = _setup_incident(settings)
+    run_once(settings, owner="w")  # finds the attached runbook and queues its run
+    run_once(settings, owner="w")  # launches it
+    with session_scope(settings) as s:
+        [opened] = [r for r in runbooks.offered(s, actor=RESPONDER) if r.slug == slug]
+        [run] = [
+            r
+            for key in ("INC-1", declared_by_hand)
+            for r in runbooks.runs(s, actor=RESPONDER, key=key)
+        ]
+        assert (run.incident_key, run.requested_by, run.state) == (
+            "INC-1",
+            "integration:prom",
+            "running",
+        )
+    assert [r.path for r in tool.received] == ["/api/41/job/job-1/run"]
+    assert opened.integration == "prom"
+
+
+def _setup_incident(settings: Settings) -> str:
+    with session_scope(settings) as s:
+        return _incident(s)

@@ -20,6 +20,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "notify.incident_news.declared",
             "notify.incident_news.other_platforms",
             "risks.links.propose_on_declaration",
+            "runbooks.service.attached_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
         "IncidentResolved": [
@@ -63,6 +64,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "outbound.jira_issue",
         "review.due",
         "risk.acceptance_expires",
+        "runbook.attached",
         "runbook.launch",
         "runbook.poll",
         "slo.evaluate",

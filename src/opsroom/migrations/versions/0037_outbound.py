@@ -84,6 +84,7 @@ def _runbooks() -> None:
         sa.Column("job", sa.String(length=200), nullable=False),
         sa.Column("risky", sa.Boolean(), nullable=False),
         sa.Column("runs_per_hour", sa.Integer(), nullable=False),
+        sa.Column("integration", sa.String(length=80), nullable=True),
         sa.Column("token", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         _moment("created_at", nullable=False),
@@ -92,6 +93,7 @@ def _runbooks() -> None:
         sa.UniqueConstraint("slug", name=op.f("uq_runbooks_slug")),
     )
     op.create_index(op.f("ix_runbooks_platform_slug"), "runbooks", ["platform_slug"])
+    op.create_index(op.f("ix_runbooks_integration"), "runbooks", ["integration"])
     op.create_table(
         "runbook_runs",
         sa.Column("id", sa.Integer(), nullable=False),
