@@ -19,8 +19,10 @@ JIRA = {
 def test_connections_are_set_up_from_their_page(catalog_client: TestClient) -> None:
     page = catalog_client.get("/platforms/procurement/atlassian")
     assert page.status_code == 200 and "Not set" in page.text
-    saved = catalog_client.post("/platforms/procurement/jira", data=JIRA, follow_redirects=False)
+    every = JIRA | {"create_for_new_actions": "true"}
+    saved = catalog_client.post("/platforms/procurement/jira", data=every, follow_redirects=False)
     assert saved.status_code == 303
+    assert catalog_client.get("/api/v1/platforms/procurement/jira").json()["create_for_new_actions"]
     shown = catalog_client.get("/platforms/procurement/atlassian").text
     assert "Set; leave blank to keep it" in shown
     assert "atlassian-api-token" not in shown

@@ -52,6 +52,9 @@ def connect_jira(
     webhook_secret: str | None = typer.Option(
         None, "--webhook-secret", envvar="OPSROOM_JIRA_WEBHOOK_SECRET"
     ),
+    for_new_actions: bool = typer.Option(
+        False, "--for-new-actions", help="Every new action item gets its issue"
+    ),
     version: int = VersionOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -64,6 +67,7 @@ def connect_jira(
             issue_type=issue_type,
             api_token=_secret(api_token),
             webhook_secret=_secret(webhook_secret),
+            create_for_new_actions=for_new_actions,
             version=version,
         )
         read = service.replace_jira(session, actor=actor(session), platform=platform, data=data)

@@ -32,6 +32,9 @@ class JiraConnectionIn(_ConnectionIn):
     webhook_secret: SecretStr | None = Field(
         default=None, description="the secret of the Jira webhook; never shown back"
     )
+    create_for_new_actions: bool = Field(
+        default=False, description="every new action item of the platform gets its issue"
+    )
 
 
 class ConfluenceConnectionIn(_ConnectionIn):
@@ -55,6 +58,7 @@ class JiraConnectionRead(_ConnectionRead):
     project_key: str
     issue_type: str
     webhook_secret_set: bool
+    create_for_new_actions: bool
     webhook_url: str = Field(description="where Jira sends jira:issue_updated")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opsroom.actions import service as actions
+from opsroom.actions.domain import ActionRaised
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
@@ -219,6 +220,14 @@ def request_page(session: Session, *, actor: Principal, key: str) -> Link:
     return _queue(
         session, str(actor), (Subject.REVIEW, review.key, review.platform_slug), System.CONFLUENCE
     )
+
+
+def issue_on_raise(session: Session, event: ActionRaised) -> None:
+    """A new action item of a platform whose Jira takes every new one is queued for it."""
+    found = connection(session, event.platform, System.JIRA)
+    if found is not None and found.settings.get("create_for_new_actions"):
+        subject = (Subject.ACTION, event.key, event.platform)
+        _queue(session, event.raised_by, subject, System.JIRA)
 
 
 def page_on_publish(session: Session, event: ReviewPublished) -> None:

@@ -7,7 +7,7 @@ tests) before it opens a unit of work."""
 from __future__ import annotations
 
 from opsroom.actions import service as actions
-from opsroom.actions.domain import SourceCited
+from opsroom.actions.domain import ActionRaised, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
@@ -68,6 +68,7 @@ REACTIONS: events.Reactions = {
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
     ReviewPublished: (outbound.page_on_publish,),
+    ActionRaised: (outbound.issue_on_raise,),
 }
 
 TIMERS: jobs.Kinds = {

@@ -224,3 +224,18 @@ def test_an_unsigned_or_foreign_webhook_changes_nothing(settings: Settings, queu
         assert actions.get(s, actor=RESPONDER, key=queued).status == "open"
         assert outbound.connection(s, "procurement", System.JIRA) is not None
         assert [t.kind for t in jobs.pending(s, subject=queued)][:1] != [outbound.ISSUE_TIMER]
+
+
+def test_a_platform_may_send_every_new_action_item_to_jira(settings: Settings, site: Site) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        _connect(s, site)
+        unsent = _item(s)
+        _connect(s, site, create_for_new_actions=True, version=1)
+        sent = _item(s)
+    run_once(settings, owner="w")
+    [request] = site.valid()
+    assert request.body["fields"]["summary"].startswith(f"{sent}: ")
+    assert _link(settings, sent).requested_by == RESPONDER.name
+    with session_scope(settings) as s:
+        assert outbound.links(s, actor=RESPONDER, key=unsent) == []

@@ -45,6 +45,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         ],
         "CategoriesReplaced": ["problems.service.keep_categories_in_use"],
         "ReviewPublished": ["outbound.service.page_on_publish"],
+        "ActionRaised": ["outbound.service.issue_on_raise"],
     }
 
 
