@@ -92,6 +92,15 @@ class SourceCited(Event):
     actor: Principal
 
 
+@dataclass(frozen=True)
+class ActionRaised(Event):
+    """A new action item: where its platform tracks engineering work may want it too."""
+
+    key: str
+    platform: str
+    raised_by: str
+
+
 def next_status(current: Status, transition: Transition) -> Status:
     sources, target = TRANSITIONS[transition]
     if current not in sources:

@@ -26,6 +26,7 @@ from opsroom.web.pages import (
     Filter,
     Posted,
     attempt,
+    elsewhere,
     parse_form,
     render,
     see_other,
@@ -152,11 +153,12 @@ def squad_actions(request: Request, session: DbSession, actor: Actor, slug: str)
     return render(request, session, "actions/_squad.html", context)
 
 
-def _detail(
+def detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     item = actions.read(actions.get(session, actor=actor, key=key))
     context = {
+        **elsewhere(request, session, actor, key),
         "item": item,
         "timeline": actions.timeline(session, actor=actor, key=key),
         "labels": LABELS,
@@ -171,7 +173,7 @@ def _detail(
 
 @router.get("/actions/{key}")
 def action_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
-    return _detail(request, session, actor, key)
+    return detail(request, session, actor, key)
 
 
 @router.post("/actions/{key}/move/{move}")
@@ -184,7 +186,7 @@ def move_action(
 
     outcome = attempt(session, "move", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
+        return detail(request, session, actor, key, outcome)
     return see_other(f"/actions/{key}")
 
 
@@ -200,5 +202,5 @@ def edit_action(
 
     outcome = attempt(session, "edit", form, change, answered=ANY_REFUSAL)
     if isinstance(outcome, Failure):
-        return _detail(request, session, actor, key, outcome)
+        return detail(request, session, actor, key, outcome)
     return see_other(f"/actions/{key}")

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from opsroom.actions import domain, schemas
-from opsroom.actions.domain import Source, Status, Transition
+from opsroom.actions.domain import ActionRaised, Source, Status, Transition
 from opsroom.actions.models import ActionItem
 from opsroom.audit import service as audit
 from opsroom.audit.records import Record
@@ -225,6 +225,7 @@ def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) ->
     )
     ACTION_ITEM.audited(session, item, actor, "action.raised", None)
     _schedule(session, item)
+    events.record(session, ActionRaised(item.key, item.platform_slug, str(actor)))
     return item
 
 

@@ -20,6 +20,7 @@ from opsroom.demo import incidents as demo_history
 from opsroom.demo import mail as mail_demo
 from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
+from opsroom.demo import outbound as outbound_demo
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
 from opsroom.demo import slos as demo_slos
@@ -113,6 +114,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         )
         result.created.update(demo_slos.load(session, actor=DEMO_ACTOR, now=clock.now()))
         result.created.update(vendor_stories.load(session, now=clock.now()))
+        result.created.update(outbound_demo.load(session))
     # What the stories told people happened in the past: recorded, never sent.
     notifications.record_as_sent(session, after=queued_before)
     return result.as_dict()

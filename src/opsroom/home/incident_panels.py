@@ -1,7 +1,7 @@
 """What other domains show on an incident's page: the changes suspected of causing it and
-the known errors whose rules match it, its review, the vendors engaged on it, and the
-watched series whose anomalies are among its alerts; a vendor
-contact's view of the incident shows their vendor's engagement alone."""
+the known errors whose rules match it, its review, the vendors engaged on it, its runbooks
+and the watched series whose anomalies are among its alerts; a vendor contact's view of the
+incident shows their vendor's engagement alone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.changes import service as changes_service
 from opsroom.problems import service as problems_service
 from opsroom.reviews import service as reviews_service
+from opsroom.runbooks import service as runbooks_service
 from opsroom.vendors import service as vendors_service
 
 
@@ -39,4 +40,16 @@ def incident_panels(session: Session, actor: Principal, key: str) -> Mapping[str
         "known_errors": problems_service.matching_known_errors(session, actor=actor, incident=key),
         "review": reviews_service.of_incident(session, actor=actor, key=key),
         "anomaly_charts": anomalies_service.incident_charts(session, actor=actor, key=key),
+        **runbook_panel(session, actor, key),
+    }
+
+
+def runbook_panel(session: Session, actor: Principal, key: str) -> Mapping[str, Any]:
+    runs = runbooks_service.runs(session, actor=actor, key=key)
+    return {
+        "runbook_runs": [runbooks_service.read(r) for r in runs],
+        "runbooks": [
+            runbooks_service.read_runbook(r)
+            for r in runbooks_service.for_incident(session, actor=actor, key=key)
+        ],
     }

@@ -28,6 +28,7 @@ from opsroom.web.pages import (
     Posted,
     RecordForms,
     attempt,
+    elsewhere,
     parse_form,
     render,
     see_other,
@@ -198,11 +199,12 @@ def decide(
     return see_other("/problems#proposals")
 
 
-def _detail(
+def detail(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     problem = problems.read(session, problems.get(session, actor=actor, key=key))
     context = {
+        **elsewhere(request, session, actor, key),
         "problem": problem,
         "timeline": problems.timeline(session, actor=actor, key=key),
         "categories": problems.categories(session),
@@ -218,10 +220,10 @@ def _detail(
 
 @router.get("/problems/{key}")
 def problem_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
-    return _detail(request, session, actor, key)
+    return detail(request, session, actor, key)
 
 
-_apply = RecordForms(_detail, lambda key, name: f"/problems/{key}{AFTER[name]}").apply
+_apply = RecordForms(detail, lambda key, name: f"/problems/{key}{AFTER[name]}").apply
 
 
 @router.post("/problems/{key}/move/{move}")

@@ -15,6 +15,7 @@ from opsroom.improvement.domain import REVIEW_SECTIONS
 from opsroom.improvement.domain import ReviewPolicy as Policy
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import InvalidTransition
+from opsroom.infra.events import Event
 
 
 class Status(StrEnum):
@@ -108,6 +109,16 @@ def due_at(resolved_at: datetime, policy: Policy = DEFAULT_POLICY) -> datetime:
 
 def is_overdue(status: Status, due: datetime | None, now: datetime) -> bool:
     return status is not Status.PUBLISHED and due is not None and now > due
+
+
+@dataclass(frozen=True)
+class ReviewPublished(Event):
+    """A post-incident review is published: where the platform keeps its reviews (its
+    Confluence) receives it."""
+
+    key: str
+    platform: str
+    publisher: str
 
 
 def on_time(published_at: datetime, due: datetime | None) -> bool:

@@ -27,6 +27,7 @@ from opsroom.web.pages import (
     Filter,
     Posted,
     RecordForms,
+    elsewhere,
     parse_form,
     render,
 )
@@ -100,11 +101,12 @@ def preview(form: Posted, section: Annotated[str, Query(pattern="^[a-z_]+$")]) -
     return HTMLResponse(domain.to_html(text if isinstance(text, str) else ""))
 
 
-def _editor(
+def editor(
     request: Request, session: Session, actor: Principal, key: str, failure: Failure | None = None
 ) -> Response:
     review = reviews.read(session, reviews.get(session, actor=actor, key=key))
     context = {
+        **elsewhere(request, session, actor, key),
         "review": review,
         "sections": domain.SECTIONS,
         "prompts": domain.PROMPTS,
@@ -127,7 +129,7 @@ def _editor(
 
 @router.get("/reviews/{key}")
 def review_page(request: Request, session: DbSession, actor: Actor, key: str) -> Response:
-    return _editor(request, session, actor, key)
+    return editor(request, session, actor, key)
 
 
 @router.get("/reviews/{key}/print")
@@ -148,7 +150,7 @@ def export(session: DbSession, actor: Actor, key: str) -> Response:
     )
 
 
-_apply = RecordForms(_editor, lambda key, name: f"/reviews/{key}{AFTER[name]}").apply
+_apply = RecordForms(editor, lambda key, name: f"/reviews/{key}{AFTER[name]}").apply
 
 
 @router.post("/reviews/{key}")

@@ -23,7 +23,7 @@ from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import TIMESTAMPS, IncidentResolved, Priority
 from opsroom.incidents.domain import Status as IncidentStatus
-from opsroom.infra import clock, keys
+from opsroom.infra import clock, events, keys
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
@@ -31,7 +31,7 @@ from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
 from opsroom.notify.domain import NoticeKind
 from opsroom.reviews import domain, schemas
-from opsroom.reviews.domain import Status, Transition
+from opsroom.reviews.domain import ReviewPublished, Status, Transition
 from opsroom.reviews.models import Review
 
 SUBJECT = "review"
@@ -255,6 +255,7 @@ def transition(
     if target is Status.PUBLISHED:
         review.published_at = clock.now()
         jobs.cancel(session, subject=_timer_subject(review))
+        events.record(session, ReviewPublished(review.key, review.platform_slug, str(actor)))
     REVIEW.event(session, review, actor, move.value, target.value.replace("_", " ").capitalize())
     return REVIEW.saved(session, review, actor, f"review.{move.value}", before)
 

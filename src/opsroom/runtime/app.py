@@ -58,12 +58,16 @@ from opsroom.oncall import api as oncall_api
 from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import policy_pages, rota_pages, setup_pages
+from opsroom.outbound import api as outbound_api
+from opsroom.outbound import pages as outbound_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
 from opsroom.reviews import pages as reviews_pages
 from opsroom.risks import api as risks_api
 from opsroom.risks import pages as risks_pages
+from opsroom.runbooks import api as runbooks_api
+from opsroom.runbooks import pages as runbooks_pages
 from opsroom.runtime import health, intake_worker, metrics, wiring
 from opsroom.runtime.worker import EmbeddedWorker
 from opsroom.search import api as search_api
@@ -96,6 +100,8 @@ API_ROUTERS = (
     risks_api.router,
     slos_api.router,
     vendors_api.router,
+    outbound_api.router,
+    runbooks_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -127,6 +133,8 @@ PAGE_ROUTERS = (
     risks_pages.router,
     slos_pages.router,
     vendors_pages.router,
+    outbound_pages.router,
+    runbooks_pages.router,
     vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
@@ -198,6 +206,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.templates.env.globals["may"] = deps.may
     app.state.shell = shell
     app.state.incident_panels = incident_panels
+    app.state.elsewhere = outbound_pages.panel
     errors_http.install(app)
     app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document
     for router in (*API_ROUTERS, *PAGE_ROUTERS):

@@ -29,9 +29,11 @@ from opsroom.kpis import cli as kpis_cli
 from opsroom.mailin import cli as mail_cli
 from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
+from opsroom.outbound import cli as outbound_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
 from opsroom.risks import cli as risks_cli
+from opsroom.runbooks import cli as runbooks_cli
 from opsroom.runtime import wiring
 from opsroom.search import cli as search_cli
 from opsroom.slos import cli as slos_cli
@@ -58,6 +60,9 @@ app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")
 app.add_typer(risks_cli.issue_app, name="issue")
 app.add_typer(slos_cli.app, name="slo")
+app.add_typer(outbound_cli.jira_app, name="jira")
+app.add_typer(outbound_cli.confluence_app, name="confluence")
+app.add_typer(runbooks_cli.app, name="runbook")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(kpis_cli.app, name="kpi")
 app.add_typer(alerts_cli.integration_app, name="integration")

@@ -15,9 +15,11 @@ from opsroom.jobs import models as jobs_models
 from opsroom.mailin import models as mail_models
 from opsroom.notify import models as notify_models
 from opsroom.oncall import models as oncall_models
+from opsroom.outbound import models as outbound_models
 from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
+from opsroom.runbooks import models as runbook_models
 from opsroom.slos import models as slo_models
 from opsroom.vendors import models as vendor_models
 
@@ -37,9 +39,11 @@ MODEL_MODULES = (
     problem_models,
     review_models,
     risk_models,
+    runbook_models,
     slo_models,
     notify_models,
     oncall_models,
+    outbound_models,
     vendor_models,
 )
 metadata = Base.metadata

@@ -7,7 +7,7 @@ tests) before it opens a unit of work."""
 from __future__ import annotations
 
 from opsroom.actions import service as actions
-from opsroom.actions.domain import SourceCited
+from opsroom.actions.domain import ActionRaised, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
@@ -30,12 +30,17 @@ from opsroom.jobs import service as jobs
 from opsroom.mailin import mailbox
 from opsroom.notify import incident_news
 from opsroom.oncall import service as oncall
+from opsroom.outbound import publishing
+from opsroom.outbound import service as outbound
 from opsroom.problems import recurrence
 from opsroom.problems import service as problems
 from opsroom.reviews import service as reviews
+from opsroom.reviews.domain import ReviewPublished
 from opsroom.risks import issues as risk_issues
 from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
+from opsroom.runbooks import automation
+from opsroom.runbooks import service as runbooks
 from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
 from opsroom.vendors import contracts as vendor_contracts
@@ -48,6 +53,7 @@ REACTIONS: events.Reactions = {
         incident_news.declared,
         incident_news.other_platforms,
         risk_links.propose_on_declaration,
+        runbooks.attached_on_declaration,
     ),
     IncidentReprioritised: (incident_news.reprioritised,),
     IncidentServicesAdded: (incident_news.services_added,),
@@ -67,6 +73,8 @@ REACTIONS: events.Reactions = {
     DefaultPlatformChosen: (catalog.check_default_platform,),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
+    ReviewPublished: (outbound.page_on_publish,),
+    ActionRaised: (outbound.issue_on_raise,),
 }
 
 TIMERS: jobs.Kinds = {
@@ -85,6 +93,11 @@ TIMERS: jobs.Kinds = {
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),
     vendor_contracts.RENEWAL_TIMER: jobs.each(vendor_contracts.renewal_due),
     mailbox.FETCH_TIMER: jobs.each(mailbox.fetch),
+    outbound.ISSUE_TIMER: jobs.each(publishing.create_issue),
+    outbound.PAGE_TIMER: jobs.each(publishing.publish_page),
+    runbooks.ATTACHED_TIMER: jobs.each(runbooks.run_attached),
+    runbooks.LAUNCH_TIMER: jobs.each(automation.launch),
+    runbooks.POLL_TIMER: jobs.each(automation.poll),
 }
 
 

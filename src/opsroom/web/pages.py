@@ -215,6 +215,13 @@ def attempt(
         return _failure(form, exc, values)
 
 
+def elsewhere(request: Request, session: Session, actor: Any, key: str) -> Mapping[str, Any]:
+    """What a record's page shows of its counterparts in other tools (its Jira issue, its
+    Confluence page): the application provides it as `app.state.elsewhere`."""
+    shown: Callable[[Session, Any, str], Mapping[str, Any]] = request.app.state.elsewhere
+    return shown(session, actor, key)
+
+
 def saved_or_again(
     session: Session,
     form: str,

@@ -20,6 +20,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "notify.incident_news.declared",
             "notify.incident_news.other_platforms",
             "risks.links.propose_on_declaration",
+            "runbooks.service.attached_on_declaration",
         ],
         "IncidentReprioritised": ["notify.incident_news.reprioritised"],
         "IncidentServicesAdded": ["notify.incident_news.services_added"],
@@ -46,6 +47,8 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.service.check_citation",
         ],
         "CategoriesReplaced": ["problems.service.keep_categories_in_use"],
+        "ReviewPublished": ["outbound.service.page_on_publish"],
+        "ActionRaised": ["outbound.service.issue_on_raise"],
     }
 
 
@@ -62,8 +65,13 @@ def test_each_timer_kind_has_one_handler() -> None:
         "issue.overdue",
         "mail.fetch",
         "oncall.escalate",
+        "outbound.confluence_page",
+        "outbound.jira_issue",
         "review.due",
         "risk.acceptance_expires",
+        "runbook.attached",
+        "runbook.launch",
+        "runbook.poll",
         "slo.evaluate",
         "vendor.contract_renewal",
         "vendor.escalate",

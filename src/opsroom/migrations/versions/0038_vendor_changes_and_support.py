@@ -2,7 +2,7 @@
 and what raised an issue on its own; a webhook type's version, now that it is edited
 
 Revision ID: 0038
-Revises: 0034
+Revises: 0037
 Create Date: 2026-12-07 16:20:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0038"
-down_revision: str | None = "0034"
+down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
