@@ -71,7 +71,7 @@ def grouped_figures(
 ) -> dict[str, list[schemas.GroupRead]]:
     """Grouping -> its groups' figures: counts for every grouping in `counted`, duration
     statistics for those in `timed` (one query per grouping for each)."""
-    rules = incidents_service.current_policy(session)
+    rules = incidents_service.current_policy(session, scope.platform)
     counts = incidents_service.group_counts(
         session,
         groupings=counted,

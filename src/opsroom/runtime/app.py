@@ -52,6 +52,8 @@ from opsroom.oncall import api as oncall_api
 from opsroom.oncall import gateway as oncall_gateway
 from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import policy_pages, rota_pages, setup_pages
+from opsroom.platforms import api as platforms_api
+from opsroom.platforms import pages as platforms_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -89,6 +91,7 @@ API_ROUTERS = (
     risks_api.router,
     slos_api.router,
     vendors_api.router,
+    platforms_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -116,6 +119,7 @@ PAGE_ROUTERS = (
     risks_pages.router,
     slos_pages.router,
     vendors_pages.router,
+    platforms_pages.router,
     vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,
