@@ -9,6 +9,8 @@ from enum import IntEnum, StrEnum
 
 import networkx as nx
 
+from opsroom.infra.events import Event
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -162,3 +164,14 @@ def raci_gaps(
             if Raci.RESPONSIBLE not in held:
                 gaps.append(RaciGap(service, activity, "nobody is responsible"))
     return gaps
+
+
+@dataclass(frozen=True)
+class ServiceMoved(Event):
+    """A service was given to another platform: the records open on it hear of it, and may
+    refuse the move."""
+
+    service: str
+    left: str  # the platform it was on
+    joined: str  # the platform it is on now
+    actor: str

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from opsroom.audit.documents import EVERYWHERE
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
+from opsroom.catalog.domain import ServiceMoved
 from opsroom.incidents import domain, figures, policy, schemas
 from opsroom.incidents.clocks import SLA_TIMER as SLA_TIMER
 from opsroom.incidents.clocks import UPDATE_TIMER as UPDATE_TIMER
@@ -420,6 +421,29 @@ def add_services(
         f"Affected services added: {', '.join(a.service_slug for a in added)}",
     )
     return INCIDENT.saved(session, incident, actor, "incident.services_added", before)
+
+
+def note_service_moved(session: Session, event: ServiceMoved) -> None:
+    """Each open incident on the service says so on its timeline. It stays on the platform
+    it was declared on: its SLA clocks run by that platform's policy, and its figures count
+    there."""
+    opened = session.scalars(
+        select(Incident)
+        .join(IncidentService)
+        .where(
+            IncidentService.service_slug == event.service, Incident.status.in_(list(domain.OPEN))
+        )
+        .order_by(Incident.number)
+    )
+    for incident in opened:
+        INCIDENT.event(
+            session,
+            incident,
+            event.actor,
+            "service_moved",
+            f"{event.service} moved from {event.left} to {event.joined}; "
+            f"the incident stays with {incident.platform_slug}",
+        )
 
 
 # --- policy and figures for other domains -----------------------------------------------

@@ -13,6 +13,8 @@ from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
+from opsroom.catalog.domain import ServiceMoved
+from opsroom.changes import governance as change_governance
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
@@ -59,6 +61,11 @@ REACTIONS: events.Reactions = {
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     PlatformsAssigned: (catalog.check_assignment,),
+    ServiceMoved: (
+        change_governance.refuse_leaving_a_freeze,
+        change_governance.note_service_moved,
+        incidents.note_service_moved,
+    ),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
 }
