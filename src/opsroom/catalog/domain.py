@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import time
 from enum import IntEnum, StrEnum
 
 import networkx as nx
@@ -175,3 +176,20 @@ class ServiceMoved(Event):
     left: str  # the platform it was on
     joined: str  # the platform it is on now
     actor: str
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When a platform's people work: these weekdays (0 = Monday), from start to end local
+    time (an end at 00:00 is midnight), in `zone` (None: the zone opsroom is configured with)."""
+
+    zone: str | None
+    weekdays: frozenset[int]
+    start: time
+    end: time
+
+
+DEFAULT_WORKING_HOURS = WorkingHours(None, frozenset(range(5)), time(9), time(17))

@@ -17,7 +17,7 @@ settings_app = typer.Typer(
 )
 
 PlatformArgument = typer.Argument(..., help="platform slug")
-DocumentArgument = typer.Argument(..., help="incident-policy or review-settings")
+DocumentArgument = typer.Argument(..., help="incident-policy, review-settings or working-hours")
 
 
 def _shown(found: ScopedSettings, as_json: bool) -> None:

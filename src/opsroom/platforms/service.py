@@ -13,6 +13,7 @@ from opsroom.audit.documents import Document
 from opsroom.audit.schemas import Overrides, ScopedSettings, SettingsVersion
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
+from opsroom.catalog.hours import WORKING_HOURS
 from opsroom.improvement.service import PROBLEM_SETTINGS
 from opsroom.incidents.policy import INCIDENT_POLICY
 from opsroom.infra.errors import NotFound
@@ -21,6 +22,7 @@ from opsroom.infra.errors import NotFound
 DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
     "incident-policy": INCIDENT_POLICY,
     "review-settings": PROBLEM_SETTINGS,
+    "working-hours": WORKING_HOURS,
 }
 
 

@@ -34,6 +34,7 @@ COMMERCE_MANAGER = Principal(
 VALID: dict[str, dict[str, Any]] = {
     "incident-policy": {"major": [1]},
     "review-settings": {"escalate_after_days": 3},
+    "working-hours": {"days": ["mon", "tue"]},
 }
 FASTER = {"response_minutes": {"P1": 5, "P2": 15, "P3": 240, "P4": 1440, "P5": None}}
 
@@ -186,8 +187,18 @@ def test_an_override_is_cleared_back_to_inherited_and_every_version_is_kept(
         ({"severity": {}}, "incident-policy", "severity"),
         ({"categories": ["people"]}, "review-settings", "categories"),
         ({"review_due_business_days": 0}, "review-settings", "review_due_business_days"),
+        ({"time_zone": "Mars/Olympus"}, "working-hours", "time_zone"),
+        ({"start": "18:00:00", "end": "09:00:00"}, "working-hours", "end"),
     ],
-    ids=["impact level 4", "priority missing", "unknown setting", "shared setting", "out of range"],
+    ids=[
+        "impact level 4",
+        "priority missing",
+        "unknown setting",
+        "shared setting",
+        "out of range",
+        "not an IANA zone",
+        "a day ending before it starts",
+    ],
 )
 def test_an_override_not_valid_is_refused_naming_the_setting_and_nothing_is_written(
     two_platforms: Session, overrides: dict[str, Any], document: str, field: str
@@ -224,5 +235,5 @@ def test_unknown_platforms_and_documents_are_not_found(two_platforms: Session) -
         platforms.show(
             two_platforms, actor=RESPONDER, platform="retail", document="incident-policy"
         )
-    with pytest.raises(NotFound, match="incident-policy, review-settings"):
+    with pytest.raises(NotFound, match="incident-policy, review-settings, working-hours"):
         platforms.show(two_platforms, actor=RESPONDER, platform="commerce", document="rota")
