@@ -1,5 +1,6 @@
 """Finance's own rules: during the close a slow ledger is a major incident, stakeholders
-hear every 20 minutes, and SOX wants a review of every P3 too. The other platforms inherit
+hear every 20 minutes, SOX wants a review of every P3 too, and the ledger and the close are
+held to higher availability than their tiers. The other platforms inherit
 the installation's."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from opsroom.audit.documents import Document
 from opsroom.auth.domain import Principal
 from opsroom.improvement.service import PROBLEM_SETTINGS
 from opsroom.incidents.policy import INCIDENT_POLICY
+from opsroom.kpis.targets import AVAILABILITY_TARGETS
 
 OVERRIDES: tuple[tuple[Document[Any, Any, Any], str, dict[str, Any]], ...] = (
     (
@@ -23,6 +25,11 @@ OVERRIDES: tuple[tuple[Document[Any, Any, Any], str, dict[str, Any]], ...] = (
         },
     ),
     (PROBLEM_SETTINGS, "finance", {"review_priorities": ["P1", "P2", "P3"]}),
+    (
+        AVAILABILITY_TARGETS,
+        "finance",
+        {"services": {"general-ledger": 99.99}, "journeys": {"month-end-close": 99.95}},
+    ),
 )
 
 

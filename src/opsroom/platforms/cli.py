@@ -17,7 +17,9 @@ settings_app = typer.Typer(
 )
 
 PlatformArgument = typer.Argument(..., help="platform slug")
-DocumentArgument = typer.Argument(..., help="incident-policy, review-settings or working-hours")
+DocumentArgument = typer.Argument(
+    ..., help="incident-policy, review-settings, working-hours or availability-targets"
+)
 
 
 def _shown(found: ScopedSettings, as_json: bool) -> None:

@@ -4,7 +4,8 @@ one permission rule."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,12 +18,18 @@ from opsroom.catalog.hours import WORKING_HOURS
 from opsroom.improvement.service import PROBLEM_SETTINGS
 from opsroom.incidents.policy import INCIDENT_POLICY
 from opsroom.infra.errors import NotFound
+from opsroom.kpis.targets import AVAILABILITY_TARGETS, check_own
 
 # The documents a platform may override, by the name their address and commands use.
 DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
     "incident-policy": INCIDENT_POLICY,
     "review-settings": PROBLEM_SETTINGS,
     "working-hours": WORKING_HOURS,
+    "availability-targets": AVAILABILITY_TARGETS,
+}
+# What a platform's overrides must fit besides the document's own rules.
+VETS: dict[str, Callable[[Session, str, Any, Any], None]] = {
+    "availability-targets": check_own,
 }
 
 
@@ -62,7 +69,12 @@ def override(
     found, scope = _document(document), _platform(session, platform)
     require(actor, Action.GOVERN, platforms=[scope])
     return found.override(
-        session, actor=actor, scope=scope, overrides=data.overrides, version=data.version
+        session,
+        actor=actor,
+        scope=scope,
+        overrides=data.overrides,
+        version=data.version,
+        vet=partial(VETS[document], session, scope) if document in VETS else None,
     )
 
 

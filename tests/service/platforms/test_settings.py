@@ -19,6 +19,8 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority
 from opsroom.infra import clock
 from opsroom.infra.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from opsroom.kpis import service as kpis
+from opsroom.kpis.domain import parse_period
 from opsroom.platforms import service as platforms
 from opsroom.reviews import service as reviews
 from tests import factories
@@ -35,6 +37,7 @@ VALID: dict[str, dict[str, Any]] = {
     "incident-policy": {"major": [1]},
     "review-settings": {"escalate_after_days": 3},
     "working-hours": {"days": ["mon", "tue"]},
+    "availability-targets": {"services": {"cart": 99.9}},
 }
 FASTER = {"response_minutes": {"P1": 5, "P2": 15, "P3": 240, "P4": 1440, "P5": None}}
 
@@ -189,6 +192,10 @@ def test_an_override_is_cleared_back_to_inherited_and_every_version_is_kept(
         ({"review_due_business_days": 0}, "review-settings", "review_due_business_days"),
         ({"time_zone": "Mars/Olympus"}, "working-hours", "time_zone"),
         ({"start": "18:00:00", "end": "09:00:00"}, "working-hours", "end"),
+        ({"by_tier": {"1": 0, "2": 99, "3": 99, "4": 99}}, "availability-targets", "by_tier"),
+        ({"by_tier": {"1": 101, "2": 99, "3": 99, "4": 99}}, "availability-targets", "by_tier"),
+        ({"by_tier": {"1": 99, "2": 99, "3": 99, "9": 99}}, "availability-targets", "by_tier"),
+        ({"journeys": {"login": 99.0}}, "availability-targets", "journeys"),
     ],
     ids=[
         "impact level 4",
@@ -198,6 +205,10 @@ def test_an_override_is_cleared_back_to_inherited_and_every_version_is_kept(
         "out of range",
         "not an IANA zone",
         "a day ending before it starts",
+        "a target of 0",
+        "a target over 100",
+        "a tier that does not exist",
+        "another platform's journey",
     ],
 )
 def test_an_override_not_valid_is_refused_naming_the_setting_and_nothing_is_written(
@@ -237,3 +248,21 @@ def test_unknown_platforms_and_documents_are_not_found(two_platforms: Session) -
         )
     with pytest.raises(NotFound, match="incident-policy, review-settings, working-hours"):
         platforms.show(two_platforms, actor=RESPONDER, platform="commerce", document="rota")
+
+
+def test_the_kpi_report_holds_each_service_and_journey_to_its_platforms_targets(
+    two_platforms: Session,
+) -> None:
+    session = two_platforms
+    factories.journey(session, "buy", ["cart"], platform="commerce", owner="shop")
+    targets = {"services": {"cart": 99.0}, "journeys": {"buy": 98.5}}
+    override(session, targets, document="availability-targets")
+    report = kpis.report(session, actor=GUILD_LEAD, period=parse_period("2026-10"))
+    services = {u.key: u.target for u in report.services}
+    assert (services["cart"], services["checkout"]) == (0.99, 0.9995)  # checkout: tier 1
+    journeys = {u.key: u.target for u in report.journeys}
+    assert (journeys["buy"], journeys["login"]) == (0.985, 0.9995)  # login: gateway, tier 1
+    shown = platforms.show(
+        session, actor=RESPONDER, platform="commerce", document="availability-targets"
+    )
+    assert sources(shown) == {"by_tier": "defaults", "services": "platform", "journeys": "platform"}
