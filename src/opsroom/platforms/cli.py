@@ -18,7 +18,9 @@ settings_app = typer.Typer(
 
 PlatformArgument = typer.Argument(..., help="platform slug")
 DocumentArgument = typer.Argument(
-    ..., help="incident-policy, review-settings, working-hours or availability-targets"
+    ...,
+    help="incident-policy, review-settings, working-hours, availability-targets "
+    "or change-approval-policy",
 )
 
 

@@ -15,6 +15,7 @@ from opsroom.audit.schemas import Overrides, ScopedSettings, SettingsVersion
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.catalog.hours import WORKING_HOURS
+from opsroom.changes.policy import APPROVAL_POLICY
 from opsroom.improvement.service import PROBLEM_SETTINGS
 from opsroom.incidents.policy import INCIDENT_POLICY
 from opsroom.infra.errors import NotFound
@@ -26,6 +27,7 @@ DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
     "review-settings": PROBLEM_SETTINGS,
     "working-hours": WORKING_HOURS,
     "availability-targets": AVAILABILITY_TARGETS,
+    "change-approval-policy": APPROVAL_POLICY,
 }
 # What a platform's overrides must fit besides the document's own rules.
 VETS: dict[str, Callable[[Session, str, Any, Any], None]] = {

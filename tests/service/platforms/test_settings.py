@@ -5,6 +5,7 @@ cleared back to inherited, and their history is kept."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.audit.schemas import Overrides
 from opsroom.auth.domain import Principal, Role
+from opsroom.changes import assessment as changes
+from opsroom.changes import schemas as change_schemas
 from opsroom.incidents import policy
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
@@ -38,6 +41,7 @@ VALID: dict[str, dict[str, Any]] = {
     "review-settings": {"escalate_after_days": 3},
     "working-hours": {"days": ["mon", "tue"]},
     "availability-targets": {"services": {"cart": 99.9}},
+    "change-approval-policy": {"emergency_review": ["cab"]},
 }
 FASTER = {"response_minutes": {"P1": 5, "P2": 15, "P3": 240, "P4": 1440, "P5": None}}
 
@@ -196,6 +200,14 @@ def test_an_override_is_cleared_back_to_inherited_and_every_version_is_kept(
         ({"by_tier": {"1": 101, "2": 99, "3": 99, "4": 99}}, "availability-targets", "by_tier"),
         ({"by_tier": {"1": 99, "2": 99, "3": 99, "9": 99}}, "availability-targets", "by_tier"),
         ({"journeys": {"login": 99.0}}, "availability-targets", "journeys"),
+        ({"by_level": {"low": [], "medium": []}}, "change-approval-policy", "by_level"),
+        (
+            {"by_level": {"low": ["nobody"], "medium": [], "high": []}},
+            "change-approval-policy",
+            "by_level",
+        ),
+        ({"journey_criticalities": ["vital"]}, "change-approval-policy", "journey_criticalities"),
+        ({"cab_members": ["chair"]}, "change-approval-policy", "cab_members"),
     ],
     ids=[
         "impact level 4",
@@ -209,6 +221,10 @@ def test_an_override_is_cleared_back_to_inherited_and_every_version_is_kept(
         "a target over 100",
         "a tier that does not exist",
         "another platform's journey",
+        "a risk level left out",
+        "an approver that does not exist",
+        "a criticality that does not exist",
+        "a board member without an address",
     ],
 )
 def test_an_override_not_valid_is_refused_naming_the_setting_and_nothing_is_written(
@@ -266,3 +282,28 @@ def test_the_kpi_report_holds_each_service_and_journey_to_its_platforms_targets(
         session, actor=RESPONDER, platform="commerce", document="availability-targets"
     )
     assert sources(shown) == {"by_tier": "defaults", "services": "platform", "journeys": "platform"}
+
+
+def test_a_change_needs_the_approvals_its_platforms_policy_asks_for(two_platforms: Session) -> None:
+    session = two_platforms
+    nobody = {"low": [], "medium": [], "high": ["squad_lead", "operations_manager"]}
+    override(session, {"by_level": nobody}, document="change-approval-policy")
+    start = clock.now() + timedelta(days=3)
+    needed = {
+        svc: changes.preview(
+            session,
+            actor=RESPONDER,
+            fields=change_schemas.ChangeFields(
+                services=[svc],
+                squad=squad,
+                planned_start=start,
+                planned_end=start + timedelta(hours=1),
+            ),
+        )
+        for svc, squad in (("cart", "shop"), ("checkout", "payments"))
+    }
+    assert needed["cart"].risk.level == needed["checkout"].risk.level == "medium"
+    assert (needed["cart"].required_approvals, needed["checkout"].required_approvals) == (
+        [],
+        ["squad_lead"],
+    )
