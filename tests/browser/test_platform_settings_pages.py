@@ -17,7 +17,9 @@ def test_an_operations_manager_overrides_a_setting_of_their_platform_and_inherit
     open_tab: OpenTab,
 ) -> None:
     page = open_tab(COMMERCE_MANAGER)
-    page.goto("/platforms/commerce/settings")
+    page.goto("/services?platform=commerce")
+    page.get_by_role("link", name="The rules this platform works by").click()
+    expect(page.locator("h1")).to_have_text("Commerce settings")
     major = page.locator("#incident-policy-major")
     expect(major.locator(".tag")).to_have_text("inherited: shipped default")
 

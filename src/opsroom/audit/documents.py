@@ -128,7 +128,6 @@ class Document(Generic[Rules, Written, Stamped]):
         scope: str,
         names: Collection[str],
         version: int,
-        vet: Callable[[Rules, Rules], None] | None = None,
     ) -> ScopedSettings:
         """Clear a platform's overrides of `names` (none named: all of them): it inherits
         those settings again."""
@@ -139,7 +138,7 @@ class Document(Generic[Rules, Written, Stamped]):
         if missing:
             raise ValidationFailed(f"{self.title}: nothing to clear", fields=missing)
         kept = {name: value for name, value in own.value.items() if names and name not in names}
-        return self._save(session, actor, own, kept, "cleared", vet)
+        return self._save(session, actor, own, kept, "cleared", None)
 
     def history(self, session: Session, scope: str = EVERYWHERE) -> list[SettingsVersion]:
         """Every version the document in `scope` has had, the latest first."""

@@ -20,6 +20,8 @@ from opsroom.catalog.dependencies import dependencies as dependencies
 from opsroom.catalog.dependencies import graph as graph
 from opsroom.catalog.dependencies import remove_dependency as remove_dependency
 from opsroom.catalog.domain import ServiceMoved
+from opsroom.catalog.hours import WORKING_HOURS as WORKING_HOURS
+from opsroom.catalog.hours import working_hours as working_hours
 from opsroom.catalog.models import (
     Journey,
     JourneyStep,

@@ -32,6 +32,7 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
+from opsroom.changes.policy import APPROVAL_POLICY as APPROVAL_POLICY
 from opsroom.changes.policy import approval_policy
 from opsroom.changes.records import CHANGE, WORK, snapshot
 from opsroom.changes.records import PREFIX as PREFIX

@@ -40,6 +40,7 @@ from opsroom.incidents.models import (
 from opsroom.incidents.participants import add_note as add_note
 from opsroom.incidents.participants import add_participant as add_participant
 from opsroom.incidents.participants import assign_role as assign_role
+from opsroom.incidents.policy import INCIDENT_POLICY as INCIDENT_POLICY
 from opsroom.incidents.records import (
     INCIDENT,
     join,

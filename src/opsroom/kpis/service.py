@@ -21,6 +21,8 @@ from opsroom.infra import clock
 from opsroom.kpis import domain, practices, schemas
 from opsroom.kpis import targets as availability
 from opsroom.kpis.domain import Better, Measure, Period
+from opsroom.kpis.targets import AVAILABILITY_TARGETS as AVAILABILITY_TARGETS
+from opsroom.kpis.targets import check_own as check_own
 
 # Outages are looked for among incidents detected up to this long before the period (and
 # after it, for impact that began earlier): longer outages are not expected, and the bound

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
-from opsroom.catalog.hours import working_hours
+from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
@@ -49,7 +49,7 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     if domain.pages_at_once(incident.urgency):
         _Steps(session).take(escalation, policy, domain.Step(0))
     else:
-        hours = working_hours(session, incident.platform)
+        hours = catalog.working_hours(session, incident.platform)
         working = domain.Restriction(hours.weekdays, hours.start, hours.end)
         zone = hours.zone or settings_of(session).timezone
         _schedule_step(

@@ -14,24 +14,23 @@ from opsroom.audit.documents import Document
 from opsroom.audit.schemas import Overrides, ScopedSettings, SettingsVersion
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
-from opsroom.catalog.hours import WORKING_HOURS
-from opsroom.changes.policy import APPROVAL_POLICY
+from opsroom.changes import service as changes
 from opsroom.improvement.service import PROBLEM_SETTINGS
-from opsroom.incidents.policy import INCIDENT_POLICY
+from opsroom.incidents import service as incidents
 from opsroom.infra.errors import NotFound
-from opsroom.kpis.targets import AVAILABILITY_TARGETS, check_own
+from opsroom.kpis import service as kpis
 
 # The documents a platform may override, by the name their address and commands use.
 DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
-    "incident-policy": INCIDENT_POLICY,
+    "incident-policy": incidents.INCIDENT_POLICY,
     "review-settings": PROBLEM_SETTINGS,
-    "working-hours": WORKING_HOURS,
-    "availability-targets": AVAILABILITY_TARGETS,
-    "change-approval-policy": APPROVAL_POLICY,
+    "working-hours": catalog.WORKING_HOURS,
+    "availability-targets": kpis.AVAILABILITY_TARGETS,
+    "change-approval-policy": changes.APPROVAL_POLICY,
 }
 # What a platform's overrides must fit besides the document's own rules.
 VETS: dict[str, Callable[[Session, str, Any, Any], None]] = {
-    "availability-targets": check_own,
+    "availability-targets": kpis.check_own,
 }
 
 
