@@ -37,6 +37,10 @@ def test_an_operations_manager_overrides_a_setting_of_their_platform_and_inherit
         f"overridden by {COMMERCE_MANAGER}"
     )
 
+    shared = page.locator("#review-settings-categories")
+    expect(shared.locator(".tag")).to_have_text("shared by every platform")
+    expect(shared.get_by_role("button", name="Override")).to_have_count(0)
+
     major.get_by_role("button", name="Inherit again").click()
     expect(major.locator(".tag")).to_have_text("inherited: shipped default")
     expect(major.locator("textarea")).to_have_value("[1, 2]")

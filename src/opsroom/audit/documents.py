@@ -224,9 +224,8 @@ class Document(Generic[Rules, Written, Stamped]):
             settings=settings,
         )
 
-    @staticmethod
     def _setting(
-        name: str, shipped: Any, installation: dict[str, Any], platform: dict[str, Any]
+        self, name: str, shipped: Any, installation: dict[str, Any], platform: dict[str, Any]
     ) -> SettingRead:
         source: Source = "defaults"
         value = installation.get(name, shipped)
@@ -234,7 +233,13 @@ class Document(Generic[Rules, Written, Stamped]):
             source, value = "platform", platform[name]
         elif value != shipped:
             source = "installation"
-        return SettingRead(name=name, value=value, source=source, inherited=source != "platform")
+        return SettingRead(
+            name=name,
+            value=value,
+            source=source,
+            inherited=source != "platform",
+            overridable=self.overridable is None or name in self.overridable,
+        )
 
     def _layers(self, session: Session, scope: str) -> list[dict[str, Any]]:
         """The settings `scope` holds and those it inherits, the shipped defaults first."""

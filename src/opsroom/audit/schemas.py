@@ -52,6 +52,7 @@ class SettingRead(BaseModel):
     value: Any
     source: Source
     inherited: bool = Field(description="false only where the platform overrides it")
+    overridable: bool = Field(description="false for a setting every platform shares")
 
 
 class ScopedSettings(BaseModel):
