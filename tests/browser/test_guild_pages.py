@@ -24,10 +24,10 @@ def test_the_guild_view_sets_the_platforms_side_by_side(open_tab: OpenTab) -> No
     page.get_by_role("link", name="Guild").click()
     expect(page.locator("h1")).to_contain_text("Guild view")
     heads = page.locator("table.guild thead th")
-    expect(heads).to_have_count(3)
+    expect(heads).to_have_count(4)
     # most incidents first: the order follows what the other tests declared on the demo
     assert heads.nth(0).text_content() == "Figure"
-    assert sorted(heads.all_text_contents()[1:]) == ["Commerce", "Procurement"]
+    assert sorted(heads.all_text_contents()[1:]) == ["Commerce", "Finance", "Procurement"]
     expect(page.locator("table.guild tbody th")).to_contain_text(
         ["Incidents", "MTTA median", "Open risks above appetite"]
     )

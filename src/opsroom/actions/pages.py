@@ -98,7 +98,10 @@ def _tracker(
         "statuses": list(Status),
         "kinds": list(Kind),
         "buckets": domain.bucket_labels(),
-        "due_days": {p.label: d.days for p, d in settings.current(session).actions.due_in.items()},
+        "due_days": {
+            p.label: d.days
+            for p, d in settings.current(session, filters.platform).actions.due_in.items()
+        },
         "failure": failure,
         "values": failure.values if failure else {},
     }

@@ -209,7 +209,9 @@ def create(session: Session, *, actor: Principal, data: schemas.ActionCreate) ->
         owner=data.owner,
         priority=int(data.priority),
         due_on=data.due_on
-        or domain.default_due(data.priority, today(), settings.current(session).actions),
+        or domain.default_due(
+            data.priority, today(), settings.current(session, squad.platform.slug).actions
+        ),
         status=Status.OPEN,
         source_type=data.source_type,
         source_key=_source_key(session, actor, data.source_type, data.source_key.upper()),
@@ -331,7 +333,11 @@ def _schedule(session: Session, item: ActionItem) -> None:
         session,
         kind=ESCALATION_TIMER,
         subject=item.key,
-        due_at=_midnight(domain.escalation_due(item.due_on, settings.current(session).actions)),
+        due_at=_midnight(
+            domain.escalation_due(
+                item.due_on, settings.current(session, item.platform_slug).actions
+            )
+        ),
         dedup_key=f"{item.key}:escalate",
     )
 

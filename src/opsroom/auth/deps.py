@@ -108,13 +108,15 @@ async def optional_principal(request: Request) -> Principal | None:
 
 
 @pass_context
-def may(context: Any, action: str, squads: Iterable[str] = ()) -> auth_rules.Decision:
-    """For a page: may the person signed in `action` (on `squads`' items)? Pages offer only
-    what this allows, or say why not."""
+def may(
+    context: Any, action: str, squads: Iterable[str] = (), platforms: Iterable[str] = ()
+) -> auth_rules.Decision:
+    """For a page: may the person signed in `action` (on `squads`' items, on `platforms`)?
+    Pages offer only what this allows, or say why not."""
     principal: Principal | None = context.get("principal")
     if principal is None:
         return auth_rules.Decision(False, "sign in first")
-    return auth_rules.decide(principal, Action(action), squads=squads)
+    return auth_rules.decide(principal, Action(action), squads=squads, platforms=platforms)
 
 
 async def reader(request: Request) -> Principal:

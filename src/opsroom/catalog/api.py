@@ -165,6 +165,18 @@ def update_service(
     )
 
 
+@router.post("/services/{slug}/move", responses=errors(403, 404, 409, 422))
+def move_service(
+    session: DbSession, actor: Actor, slug: str, data: schemas.ServiceMove
+) -> schemas.ServiceRead:
+    """Give the service to a squad of another platform (who governs both platforms). Refused
+    (409, naming them) while open changes to it are planned inside a freeze of its platform;
+    its open incidents and changes note the move on their timelines."""
+    return schemas.ServiceRead.model_validate(
+        catalog.move_service(session, actor=actor, slug=slug, data=data)
+    )
+
+
 @router.get("/services/{slug}/dependencies", responses=errors(404))
 def get_dependencies(session: DbSession, slug: str) -> schemas.DependenciesRead:
     return catalog.dependencies(session, slug)

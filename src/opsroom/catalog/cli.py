@@ -177,6 +177,20 @@ def service_show(slug: str, as_json: bool = JsonOption) -> None:
     )
 
 
+@service_app.command("move")
+def service_move(
+    slug: str,
+    to: str = typer.Option(..., "--to", help="the platform it moves to"),
+    owner: str = typer.Option(..., help="the squad of that platform that will own it"),
+) -> None:
+    """Give SLUG to a squad of another platform (who governs both platforms)."""
+    with unit_of_work(write=True) as session:
+        version = catalog.get_service(session, slug).version
+        data = schemas.ServiceMove(version=version, platform=to, owner=owner)
+        moved = catalog.move_service(session, actor=actor(session), slug=slug, data=data)
+        out.print(f"{moved.slug} is now on {moved.platform.slug}, owned by {moved.owner.slug}")
+
+
 @service_app.command("deps")
 def service_deps(slug: str, as_json: bool = JsonOption) -> None:
     """Direct and transitive dependencies, both ways."""

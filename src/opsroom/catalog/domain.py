@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import time
 from enum import IntEnum, StrEnum
 
 import networkx as nx
+
+from opsroom.infra.events import Event
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -162,3 +165,31 @@ def raci_gaps(
             if Raci.RESPONSIBLE not in held:
                 gaps.append(RaciGap(service, activity, "nobody is responsible"))
     return gaps
+
+
+@dataclass(frozen=True)
+class ServiceMoved(Event):
+    """A service was given to another platform: the records open on it hear of it, and may
+    refuse the move."""
+
+    service: str
+    left: str  # the platform it was on
+    joined: str  # the platform it is on now
+    actor: str
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When a platform's people work: these weekdays (0 = Monday), from start to end local
+    time (an end at 00:00 is midnight), in `zone` (None: the zone opsroom is configured with)."""
+
+    zone: str | None
+    weekdays: frozenset[int]
+    start: time
+    end: time
+
+
+DEFAULT_WORKING_HOURS = WorkingHours(None, frozenset(range(5)), time(9), time(17))

@@ -18,7 +18,15 @@ from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.catalog import vendors as vendor_service
-from opsroom.web.pages import ANY_REFUSAL, BlankIsNone, Failure, Filter, attempt, render
+from opsroom.web.pages import (
+    ANY_REFUSAL,
+    BlankIsNone,
+    Failure,
+    Filter,
+    Posted,
+    attempt,
+    render,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
@@ -182,6 +190,10 @@ def _service_page(
         "history": history.items,
         **_raci(session, service=slug),
         "may_edit": editable,
+        # Squads of other platforms: whom the service may be moved to.
+        "receivers": [
+            s for s in catalog.list_squads(session) if s.platform_id != service.platform_id
+        ],
         **(_edit_controls(session, service, failure) if editable or failure else {}),
     }
     status = failure.status if failure else 200
@@ -214,6 +226,23 @@ def edit_service(
         return catalog.update_service(session, actor=actor, slug=slug, data=form.update())
 
     outcome = attempt(session, "edit", form.model_dump(), change, answered=ANY_REFUSAL)
+    return _saved_or_refused(request, session, actor, slug, outcome)
+
+
+@router.post("/services/{slug}/move")
+def move_service(
+    request: Request, session: DbSession, actor: Actor, slug: str, form: Posted
+) -> Response:
+    values = {"version": form.get("version"), "owner": form.get("owner")}
+
+    def change() -> object:
+        owner = catalog.get_squad(session, str(values["owner"] or "")) if values["owner"] else None
+        data = schemas.ServiceMove.model_validate(
+            values | {"platform": owner.platform.slug if owner else ""}
+        )
+        return catalog.move_service(session, actor=actor, slug=slug, data=data)
+
+    outcome = attempt(session, "move", values, change, answered=ANY_REFUSAL)
     return _saved_or_refused(request, session, actor, slug, outcome)
 
 

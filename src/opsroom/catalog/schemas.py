@@ -177,6 +177,14 @@ class ServiceUpdate(Input):
     tags: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = None
 
 
+class ServiceMove(Input):
+    """Moving a service to another platform: the squad of that platform that will own it."""
+
+    version: int
+    platform: Slug
+    owner: Slug = Field(description="a squad of the platform the service moves to")
+
+
 class ServiceRead(Output):
     slug: str
     name: str

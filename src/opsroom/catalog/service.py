@@ -25,6 +25,9 @@ from opsroom.catalog.dependencies import blast_radius as blast_radius
 from opsroom.catalog.dependencies import dependencies as dependencies
 from opsroom.catalog.dependencies import graph as graph
 from opsroom.catalog.dependencies import remove_dependency as remove_dependency
+from opsroom.catalog.domain import ServiceMoved
+from opsroom.catalog.hours import WORKING_HOURS as WORKING_HOURS
+from opsroom.catalog.hours import working_hours as working_hours
 from opsroom.catalog.models import (
     Journey,
     JourneyStep,
@@ -52,6 +55,7 @@ from opsroom.catalog.vendors import get_vendor as get_vendor
 from opsroom.catalog.vendors import list_vendors as list_vendors
 from opsroom.catalog.vendors import raci_matrix
 from opsroom.catalog.vendors import vendor_named as vendor_named
+from opsroom.infra import events
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 
@@ -289,6 +293,31 @@ def update_service(
         service.owner = by_slug(session, Squad, data.owner, field="owner")
     apply_fields(service, changes)
     SERVICE.saved(session, service, actor, "service.updated", before)
+    return service
+
+
+def move_service(
+    session: Session, *, actor: Principal, slug: str, data: schemas.ServiceMove
+) -> Service:
+    """Give the service to a squad of another platform (who governs both platforms)."""
+    service = get_service(session, slug)
+    platform = by_slug(session, Platform, data.platform, field="platform")
+    require(actor, Action.GOVERN, platforms={service.platform.slug, platform.slug})
+    SERVICE.held(service, data.version)
+    if platform.id == service.platform_id:
+        raise ValidationFailed(
+            f"{slug} is on {platform.slug} already", fields={"platform": "the platform it is on"}
+        )
+    owner = by_slug(session, Squad, data.owner, field="owner")
+    if owner.platform_id != platform.id:
+        raise ValidationFailed(
+            f"squad {owner.slug} is not on {platform.slug}",
+            fields={"owner": f"name a squad of {platform.slug}"},
+        )
+    before, left = SERVICE.snapshot(service), service.platform.slug
+    service.platform, service.owner = platform, owner
+    SERVICE.saved(session, service, actor, "service.moved", before)
+    events.record(session, ServiceMoved(slug, left, platform.slug, str(actor)))
     return service
 
 

@@ -17,6 +17,7 @@ from opsroom.changes import approvals, domain, schemas
 from opsroom.changes.domain import ChangeType
 from opsroom.changes.models import Change, ChangeService
 from opsroom.changes.models import FreezeWindow as FreezeRow
+from opsroom.changes.policy import approval_policy
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
@@ -24,7 +25,6 @@ from opsroom.slos import service as slos
 from opsroom.slos.schemas import SloSummary
 
 RISK = domain.DEFAULT_RISK_POLICY
-APPROVALS = approvals.DEFAULT_APPROVAL_POLICY
 # Risk reads the incident history the same way whoever asks.
 _HISTORY_READER = Principal(name="system:changes", role=Role.VIEWER, via="cli")
 RECENT_INCIDENTS = 50
@@ -73,11 +73,16 @@ class Assessment:
     platform: str
     change_type: ChangeType
     exhausted: list[SloSummary]  # SLOs on its services whose error budget is spent
+    approval_rules: approvals.ApprovalPolicy  # its platform's
 
     @property
     def required(self) -> list[approvals.Requirement]:
         return approvals.required_approvals(
-            self.change_type, self.risk.level, self.journeys, APPROVALS, bool(self.exhausted)
+            self.change_type,
+            self.risk.level,
+            self.journeys,
+            self.approval_rules,
+            bool(self.exhausted),
         )
 
 
@@ -201,7 +206,16 @@ def assessment(session: Session, fields: schemas.ChangeFields, key: str = "") ->
     )
     risk = domain.assess(inputs, RISK)
     platform = services[0].platform.slug
-    return Assessment(risk, found, freezes, journeys, platform, fields.type, exhausted)
+    return Assessment(
+        risk,
+        found,
+        freezes,
+        journeys,
+        platform,
+        fields.type,
+        exhausted,
+        approval_policy(session, platform),
+    )
 
 
 def preview(

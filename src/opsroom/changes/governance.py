@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
+from opsroom.catalog.domain import ServiceMoved
 from opsroom.changes import domain, schemas
-from opsroom.changes.assessment import freeze_scope, services_named
-from opsroom.changes.models import ChangeTemplate
+from opsroom.changes.assessment import freeze_scope, planned, services_named
+from opsroom.changes.models import Change, ChangeService, ChangeTemplate
 from opsroom.changes.models import FreezeWindow as FreezeRow
+from opsroom.changes.records import CHANGE
 from opsroom.infra import clock
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed
 
@@ -146,6 +148,54 @@ def end_freeze(session: Session, *, actor: Principal, slug: str) -> FreezeRow:
         after={"ends_on": today.isoformat()},
     )
     return row
+
+
+# Changes still to run or running: drafts too, which would escape a freeze once submitted.
+OPEN = [domain.Status.DRAFT, *domain.ACTIVE]
+
+
+def _open_changes(session: Session, service: str) -> list[Change]:
+    found = session.scalars(
+        select(Change)
+        .join(ChangeService)
+        .where(ChangeService.service_slug == service, Change.status.in_(OPEN))
+        .order_by(Change.number)
+    )
+    return list(found)
+
+
+def refuse_leaving_a_freeze(session: Session, event: ServiceMoved) -> None:
+    """A service leaves its platform only once no open change to it is planned inside a
+    freeze of that whole platform: the move would take the change out of the freeze."""
+    frozen = [
+        row
+        for row in session.scalars(select(FreezeRow).order_by(FreezeRow.starts_on))
+        if event.left in row.platforms
+    ]
+    held = [
+        f"{change.key} (freeze {row.name})"
+        for change in _open_changes(session, event.service)
+        for row in frozen
+        if freeze_scope(session, row).window.overlaps(planned(change).window)
+    ]
+    if held:
+        raise Conflict(
+            f"{event.service} has open changes inside freezes of {event.left}: "
+            f"{', '.join(held)}; finish, cancel or reschedule them before moving it",
+            fields={"platform": f"open changes inside freezes of {event.left}: {', '.join(held)}"},
+        )
+
+
+def note_service_moved(session: Session, event: ServiceMoved) -> None:
+    """Each open change to the service says so on its timeline."""
+    for change in _open_changes(session, event.service):
+        CHANGE.event(
+            session,
+            change,
+            event.actor,
+            "service_moved",
+            f"{event.service} moved from {event.left} to {event.joined}",
+        )
 
 
 def create_template(

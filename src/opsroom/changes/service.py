@@ -16,7 +16,6 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.changes import approvals, domain, reports, schemas
 from opsroom.changes.assessment import (
-    APPROVALS,
     Assessment,
     assessment,
     collisions,
@@ -33,6 +32,8 @@ from opsroom.changes.models import (
     ChangeIncident,
     ChangeService,
 )
+from opsroom.changes.policy import APPROVAL_POLICY as APPROVAL_POLICY
+from opsroom.changes.policy import approval_policy
 from opsroom.changes.records import CHANGE, WORK, snapshot
 from opsroom.changes.records import PREFIX as PREFIX
 from opsroom.changes.records import SUBJECT as SUBJECT
@@ -276,7 +277,10 @@ def waiting_approvals(session: Session, *, actor: Principal, key: str) -> list[a
     change = get(session, actor=actor, key=key)
     required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
     return approvals.waiting(
-        _approving(session, actor, change), required, _filled(change), APPROVALS
+        _approving(session, actor, change),
+        required,
+        _filled(change),
+        approval_policy(session, change.platform_slug),
     )
 
 
@@ -296,7 +300,8 @@ def approve(session: Session, *, actor: Principal, key: str, data: schemas.Decis
     before = snapshot(change)
     required = [approvals.Requirement.parse(ref) for ref in change.required_approvals]
     who = _approving(session, actor, change)
-    filled = approvals.requirement_for(who, required, _filled(change), data.requirement, APPROVALS)
+    rules = approval_policy(session, change.platform_slug)
+    filled = approvals.requirement_for(who, required, _filled(change), data.requirement, rules)
     change.decisions.append(
         ChangeDecision(
             decision="approved", requirement=filled.ref, by=str(actor), comment=data.comment
@@ -322,7 +327,11 @@ def reject(session: Session, *, actor: Principal, key: str, data: schemas.Reject
     domain.next_status(Status(change.status), Transition.REJECT, ChangeType(change.type))
     # Anyone who could give one of the outstanding approvals may refuse it.
     filled = approvals.requirement_for(
-        _approving(session, actor, change), _outstanding(change), _filled(change), None, APPROVALS
+        _approving(session, actor, change),
+        _outstanding(change),
+        _filled(change),
+        None,
+        approval_policy(session, change.platform_slug),
     )
     change.decisions.append(
         ChangeDecision(

@@ -21,6 +21,7 @@ from opsroom.demo import mail as mail_demo
 from opsroom.demo import notify as notify_demo
 from opsroom.demo import oncall as oncall_demo
 from opsroom.demo import outbound as outbound_demo
+from opsroom.demo import platforms as platform_settings
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
 from opsroom.demo import slos as demo_slos
@@ -53,6 +54,13 @@ DEMO_ACCOUNTS = (
         Role.OPERATIONS_MANAGER,
         None,
         ("commerce",),
+    ),
+    (
+        "om.finance@example.com",
+        "Demo Operations Manager (Finance)",
+        Role.OPERATIONS_MANAGER,
+        None,
+        ("finance",),
     ),
     # The change advisory board: operations managers of both platforms, so they may stand in
     # for any approver of their changes.
@@ -94,6 +102,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     result = manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
     for account in DEMO_ACCOUNTS:
         result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
+    result.created["platform settings"] = platform_settings.load(session, actor=DEMO_ACTOR)
     if history:
         now = clock.now()
         result.created["incidents"] = demo_history.load(session, actor=DEMO_ACTOR, now=now)

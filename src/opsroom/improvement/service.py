@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from opsroom.audit.documents import Document
+from opsroom.audit.documents import EVERYWHERE, Document
 from opsroom.auth.domain import EVERY_PLATFORM, Action, Principal, require
 from opsroom.improvement import domain, schemas
 from opsroom.improvement.domain import DEFAULT_SETTINGS, Settings
@@ -66,11 +66,26 @@ PROBLEM_SETTINGS = Document(
     defaults=DEFAULT_SETTINGS,
     to_rules=from_doc,
     to_written=to_doc,
+    # A platform sets its own review and action-item rules; the categories of contributing
+    # factors and the recurrence rule stay shared, so problems compare across platforms.
+    overridable=frozenset(
+        {
+            "review_priorities",
+            "review_due_business_days",
+            "review_required_sections",
+            "review_needs_actions",
+            "review_second_approval",
+            "action_due_days",
+            "escalate_after_days",
+        }
+    ),
 )
 
 
-def current(session: Session) -> Settings:
-    return PROBLEM_SETTINGS.rules(session)
+def current(session: Session, platform: str | None = None) -> Settings:
+    """The settings in force on `platform` (its overrides over the installation's), or on
+    the whole installation."""
+    return PROBLEM_SETTINGS.rules(session, platform or EVERYWHERE)
 
 
 def read(session: Session, *, actor: Principal) -> schemas.ProblemSettings:

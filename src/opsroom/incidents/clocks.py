@@ -65,7 +65,7 @@ def check_sla(session: Session, timer: Due) -> None:
     if incident is None:
         return
     timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
-    rules = policy.current(session)
+    rules = policy.current(session, incident.platform_slug)
     for sla in domain.sla_clocks(Priority(incident.priority), timestamps, rules):
         if sla.kind == timer.payload["kind"] and sla.met_at is None and sla.breached(clock.now()):
             setattr(incident, f"{sla.kind}_breached", True)
@@ -88,7 +88,7 @@ def remind_update_due(session: Session, timer: Due) -> None:
     due = domain.next_update_due(
         Priority(incident.priority),
         incident.last_update_at or incident.detected_at,
-        policy.current(session),
+        policy.current(session, incident.platform_slug),
     )
     if due is None or due > clock.now():
         return  # an update was posted since this reminder was set: a newer one is pending
@@ -113,7 +113,10 @@ def remind_update_due(session: Session, timer: Due) -> None:
 def _remind_again(session: Session, incident: Incident, due: datetime) -> None:
     """Until an update is posted or the incident is resolved (the handler then stops)."""
     again = domain.next_update_reminder(
-        Priority(incident.priority), due, clock.now(), policy.current(session)
+        Priority(incident.priority),
+        due,
+        clock.now(),
+        policy.current(session, incident.platform_slug),
     )
     if again is not None:
         jobs.schedule(

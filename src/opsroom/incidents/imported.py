@@ -43,7 +43,7 @@ def import_record(
     require(actor, Action.GOVERN, platforms={data.platform, *held})
     values = data.model_dump(exclude={"external_ref", "squads", "platform"}) | {
         "platform_slug": data.platform,
-        "major": domain.is_major(data.priority, policy.current(session)),
+        "major": domain.is_major(data.priority, policy.current(session, data.platform)),
         "priority": int(data.priority),
     }
     if incident is None:

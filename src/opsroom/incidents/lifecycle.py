@@ -68,7 +68,7 @@ def _after_transition(session: Session, incident: Incident, move: Transition) ->
     if incident.status not in domain.OPEN:
         jobs.cancel(session, subject=incident.key)
     elif move is Transition.REOPEN:
-        schedule_clocks(session, incident, policy.current(session))
+        schedule_clocks(session, incident, policy.current(session, incident.platform_slug))
 
 
 def allowed_transitions(incident: Incident) -> list[Transition]:

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
-from opsroom.audit.documents import Document
+from opsroom.audit.documents import EVERYWHERE, Document
 from opsroom.audit.schemas import Stamp
 from opsroom.auth.domain import EVERY_PLATFORM, Action, Principal, require
 from opsroom.incidents.domain import DEFAULT_POLICY, Policy, Priority
@@ -95,8 +95,9 @@ INCIDENT_POLICY = Document(
 )
 
 
-def current(session: Session) -> Policy:
-    return INCIDENT_POLICY.rules(session)
+def current(session: Session, platform: str = EVERYWHERE) -> Policy:
+    """The policy in force on `platform`: its overrides over the installation's policy."""
+    return INCIDENT_POLICY.rules(session, platform)
 
 
 def read(session: Session) -> IncidentPolicy:

@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from opsroom.audit.documents import EVERYWHERE
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
+from opsroom.catalog.domain import ServiceMoved
 from opsroom.incidents import domain, figures, policy, schemas
 from opsroom.incidents.clocks import SLA_TIMER as SLA_TIMER
 from opsroom.incidents.clocks import UPDATE_TIMER as UPDATE_TIMER
@@ -38,6 +40,7 @@ from opsroom.incidents.models import (
 from opsroom.incidents.participants import add_note as add_note
 from opsroom.incidents.participants import add_participant as add_participant
 from opsroom.incidents.participants import assign_role as assign_role
+from opsroom.incidents.policy import INCIDENT_POLICY as INCIDENT_POLICY
 from opsroom.incidents.records import (
     INCIDENT,
     join,
@@ -73,8 +76,9 @@ def _affected(session: Session, slugs: Sequence[str]) -> list[IncidentService]:
 
 def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate) -> Incident:
     require(actor, Action.WORK_INCIDENTS)
-    rules = policy.current(session)
     affected = _affected(session, data.services)
+    platform = catalog.get_service(session, affected[0].service_slug).platform.slug
+    rules = policy.current(session, platform)
     now = clock.now()
     computed = domain.priority(data.impact, data.urgency, rules)
     chosen = _override(computed, data.priority, data.priority_reason)
@@ -94,7 +98,7 @@ def declare(session: Session, *, actor: Principal, data: schemas.IncidentCreate)
         major=domain.is_major(chosen, rules),
         bridge_url=data.bridge_url,
         status=Status.TRIGGERED,
-        platform_slug=catalog.get_service(session, affected[0].service_slug).platform.slug,
+        platform_slug=platform,
         services=affected,
         declared_by=str(actor),
         **timestamps,
@@ -133,9 +137,10 @@ def _after_declaring(
     events.record(session, domain.IncidentDeclared(incident.key))
 
 
-def priority_for(session: Session, impact: int, urgency: int) -> Priority:
-    """The priority the matrix in force gives (problems are prioritised the same way)."""
-    return domain.priority(impact, urgency, policy.current(session))
+def priority_for(session: Session, impact: int, urgency: int, *, platform: str) -> Priority:
+    """The priority the matrix in force on `platform` gives (problems are prioritised the
+    same way)."""
+    return domain.priority(impact, urgency, policy.current(session, platform))
 
 
 def _override(computed: Priority, wanted: Priority | None, reason: str) -> Priority:
@@ -164,7 +169,9 @@ def update(
         _reprioritise(
             session,
             incident,
-            domain.priority(incident.impact, incident.urgency, policy.current(session)),
+            domain.priority(
+                incident.impact, incident.urgency, policy.current(session, incident.platform_slug)
+            ),
             reason="",
         )
     edits = domain.describe_edits(before, snapshot(incident))
@@ -187,7 +194,7 @@ def _replace_services(session: Session, incident: Incident, slugs: Sequence[str]
 
 
 def _reprioritise(session: Session, incident: Incident, new: Priority, *, reason: str) -> None:
-    rules = policy.current(session)
+    rules = policy.current(session, incident.platform_slug)
     before = Priority(incident.priority)
     incident.priority, incident.major, incident.priority_reason = (
         int(new),
@@ -265,7 +272,7 @@ def summary(incident: Incident) -> schemas.IncidentSummary:
 
 
 def read(session: Session, incident: Incident) -> schemas.IncidentRead:
-    rules = policy.current(session)
+    rules = policy.current(session, incident.platform_slug)
     now = clock.now()
     timestamps = {name: getattr(incident, name) for name in domain.TIMESTAMPS}
     p = Priority(incident.priority)
@@ -365,7 +372,9 @@ def raise_urgency(
         return incident
     before = snapshot(incident)
     incident.urgency = urgency
-    wanted = domain.priority(incident.impact, urgency, policy.current(session))
+    wanted = domain.priority(
+        incident.impact, urgency, policy.current(session, incident.platform_slug)
+    )
     if wanted < incident.priority:
         _reprioritise(session, incident, wanted, reason="")
     INCIDENT.event(
@@ -421,12 +430,36 @@ def add_services(
     return INCIDENT.saved(session, incident, actor, "incident.services_added", before)
 
 
+def note_service_moved(session: Session, event: ServiceMoved) -> None:
+    """Each open incident on the service says so on its timeline. It stays on the platform
+    it was declared on: its SLA clocks run by that platform's policy, and its figures count
+    there."""
+    opened = session.scalars(
+        select(Incident)
+        .join(IncidentService)
+        .where(
+            IncidentService.service_slug == event.service, Incident.status.in_(list(domain.OPEN))
+        )
+        .order_by(Incident.number)
+    )
+    for incident in opened:
+        INCIDENT.event(
+            session,
+            incident,
+            event.actor,
+            "service_moved",
+            f"{event.service} moved from {event.left} to {event.joined}; "
+            f"the incident stays with {incident.platform_slug}",
+        )
+
+
 # --- policy and figures for other domains -----------------------------------------------
 
 
-def current_policy(session: Session) -> domain.Policy:
-    """The priority matrix, SLA targets and cadence in force (for figures built on them)."""
-    return policy.current(session)
+def current_policy(session: Session, platform: str | None = None) -> domain.Policy:
+    """The priority matrix, SLA targets and cadence in force on `platform`, or on the whole
+    installation (for figures built on them)."""
+    return policy.current(session, platform or EVERYWHERE)
 
 
 # Aggregates over incidents that the KPI engine builds on, answered by the database.

@@ -56,7 +56,7 @@ def post_status_update(
         after={"audience": data.audience.value},
     )
     if incident.status in domain.OPEN:
-        schedule_update_reminder(session, incident, policy.current(session))
+        schedule_update_reminder(session, incident, policy.current(session, incident.platform_slug))
     return update_
 
 

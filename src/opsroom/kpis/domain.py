@@ -276,16 +276,34 @@ def journey_uptime(
 
 @dataclass(frozen=True)
 class KpiPolicy:
-    """What an operations manager tunes: availability targets per service tier and the
-    priorities whose impact windows count as downtime."""
+    """The priorities whose impact windows count as downtime."""
 
-    availability_target: Mapping[int, float] = field(
-        default_factory=lambda: {1: 0.9995, 2: 0.999, 3: 0.995, 4: 0.99}
-    )
     outage_priorities: frozenset[int] = frozenset({1, 2})
 
 
 DEFAULT_POLICY = KpiPolicy()
+
+
+@dataclass(frozen=True)
+class AvailabilityTargets:
+    """Availability targets (fractions of the period up): by service tier, and for the
+    services and journeys given their own."""
+
+    by_tier: Mapping[int, float]
+    services: Mapping[str, float] = field(default_factory=dict)
+    journeys: Mapping[str, float] = field(default_factory=dict)
+
+    def of_service(self, slug: str, tier: int) -> float | None:
+        return self.services.get(slug, self.by_tier.get(tier))
+
+    def of_journey(self, slug: str, tiers: Iterable[int]) -> float | None:
+        """Its own target, else the target of the tier of its most critical service."""
+        if slug in self.journeys:
+            return self.journeys[slug]
+        return self.by_tier.get(min(tiers, default=0))
+
+
+DEFAULT_TARGETS = AvailabilityTargets(by_tier={1: 0.9995, 2: 0.999, 3: 0.995, 4: 0.99})
 
 
 # --- trends ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, partial
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,10 @@ from opsroom.incidents import service as incidents_service
 from opsroom.incidents.domain import Priority
 from opsroom.infra import clock
 from opsroom.kpis import domain, practices, schemas
+from opsroom.kpis import targets as availability
 from opsroom.kpis.domain import Better, Measure, Period
+from opsroom.kpis.targets import AVAILABILITY_TARGETS as AVAILABILITY_TARGETS
+from opsroom.kpis.targets import check_own as check_own
 
 # Outages are looked for among incidents detected up to this long before the period (and
 # after it, for impact that began earlier): longer outages are not expected, and the bound
@@ -71,7 +75,7 @@ def grouped_figures(
 ) -> dict[str, list[schemas.GroupRead]]:
     """Grouping -> its groups' figures: counts for every grouping in `counted`, duration
     statistics for those in `timed` (one query per grouping for each)."""
-    rules = incidents_service.current_policy(session)
+    rules = incidents_service.current_policy(session, scope.platform)
     counts = incidents_service.group_counts(
         session,
         groupings=counted,
@@ -157,27 +161,28 @@ def uptimes(
     outages = _outages(session, scope, policy)
     planned = alerts_service.maintenance_windows(session, since=scope.start, until=scope.end)
     period = Period("", scope.start, scope.end)
+    # Each service and journey is held to the targets of its own platform.
+    targets_of = cache(partial(availability.targets, session))
     services = catalog_service.all_services(session, platform=scope.platform, owner=scope.squad)
     per_service = [
         _uptime_read(
             s.slug,
             s.name,
             domain.uptime(outages.get(s.slug, []), planned.get(s.slug, []), period),
-            policy.availability_target.get(s.tier),
+            targets_of(s.platform.slug).of_service(s.slug, s.tier),
         )
         for s in services
     ]
-    names = {
-        j.slug: j.name for j in catalog_service.list_journeys(session, platform=scope.platform)
-    }
+    found = {j.slug: j for j in catalog_service.list_journeys(session, platform=scope.platform)}
+    tiers = {s.slug: s.tier for s in catalog_service.all_services(session)} if journeys else {}
     per_journey = [
         _uptime_read(
             slug,
-            names[slug],
+            found[slug].name,
             domain.journey_uptime(
                 {s: (outages.get(s, []), planned.get(s, [])) for s in steps}, period
             ),
-            None,
+            targets_of(found[slug].platform.slug).of_journey(slug, [tiers[s] for s in steps]),
         )
         for slug, steps in journeys.items()
     ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.catalog import service as catalog
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import IncidentDeclared, IncidentMoved, Priority
 from opsroom.infra import clock
@@ -48,9 +49,14 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     if domain.pages_at_once(incident.urgency):
         _Steps(session).take(escalation, policy, domain.Step(0))
     else:
-        zone = settings_of(session).timezone
+        hours = catalog.working_hours(session, incident.platform)
+        working = domain.Restriction(hours.weekdays, hours.start, hours.end)
+        zone = hours.zone or settings_of(session).timezone
         _schedule_step(
-            session, escalation, domain.Step(0), domain.next_working_time(clock.now(), zone)
+            session,
+            escalation,
+            domain.Step(0),
+            domain.next_working_time(clock.now(), zone, working),
         )
         _event(
             session,
@@ -68,6 +74,7 @@ def page_on_declaration(session: Session, event: IncidentDeclared) -> None:
         title=incident.title,
         priority=Priority(incident.priority).label,
         urgency=incident.urgency,
+        platform=incident.platform_slug,
         services=tuple((s.service_slug, s.owner_squad) for s in incident.services),
     )
     incident_opened(session, incident=opened)

@@ -261,3 +261,4 @@ class IncidentOpened:
     priority: str
     urgency: int
     services: tuple[tuple[str, str], ...]  # (service slug, owner squad slug)
+    platform: str  # whose working hours a low-urgency incident waits for

@@ -162,7 +162,11 @@ def create(session: Session, *, actor: Principal, data: schemas.ProblemCreate) -
         else services[0].owner.slug,
         impact=data.impact,
         urgency=data.urgency,
-        priority=int(incidents.priority_for(session, data.impact, data.urgency)),
+        priority=int(
+            incidents.priority_for(
+                session, data.impact, data.urgency, platform=services[0].platform.slug
+            )
+        ),
         vendor_slug=catalog.vendor_named(session, data.vendor),
         status=Status.NEW,
         created_by=str(actor),
@@ -195,7 +199,11 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Proble
         problem.vendor_slug = catalog.vendor_named(session, data.vendor)
     for name, value in changes.items():
         setattr(problem, name, value)
-    problem.priority = int(incidents.priority_for(session, problem.impact, problem.urgency))
+    problem.priority = int(
+        incidents.priority_for(
+            session, problem.impact, problem.urgency, platform=problem.platform_slug
+        )
+    )
     return PROBLEM.saved(session, problem, actor, "problem.updated", before)
 
 

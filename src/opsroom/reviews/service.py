@@ -152,7 +152,8 @@ def _facts(
 
 
 def _draft(session: Session, actor: Principal, incident: incident_schemas.IncidentRead) -> Review:
-    priority, policy = Priority[incident.priority], settings.current(session).reviews
+    priority = Priority[incident.priority]
+    policy = settings.current(session, incident.platform).reviews
     due = domain.due_at(incident.resolved_at, policy) if incident.resolved_at else None
     review = Review(
         incident_number=keys.parse(incident.key, incidents.PREFIX),
@@ -184,7 +185,7 @@ def _draft(session: Session, actor: Principal, incident: incident_schemas.Incide
 def draft_when_required(session: Session, event: IncidentResolved) -> None:
     """A review is drafted as soon as an incident that needs one resolves."""
     read = incidents.read(session, incidents.find(session, event.key))
-    policy = settings.current(session).reviews
+    policy = settings.current(session, read.platform).reviews
     if domain.required(Priority[read.priority], policy) and _existing(session, read.key) is None:
         _draft(session, event.actor, read)
 
@@ -271,7 +272,7 @@ def publish_gaps(session: Session, *, actor: Principal, key: str) -> dict[str, s
 
 def _gaps(session: Session, review: Review, publisher: Principal) -> dict[str, str]:
     return domain.publish_gaps(
-        settings.current(session).reviews,
+        settings.current(session, review.platform_slug).reviews,
         required_review=review.required,
         sections={name: getattr(review, name) for name in domain.SECTIONS},
         actions=len(action_items(session, review)),

@@ -60,6 +60,8 @@ from opsroom.oncall import pages as oncall_pages
 from opsroom.oncall import policy_pages, rota_pages, setup_pages
 from opsroom.outbound import api as outbound_api
 from opsroom.outbound import pages as outbound_pages
+from opsroom.platforms import api as platforms_api
+from opsroom.platforms import pages as platforms_pages
 from opsroom.problems import api as problems_api
 from opsroom.problems import pages as problems_pages
 from opsroom.reviews import api as reviews_api
@@ -102,6 +104,7 @@ API_ROUTERS = (
     vendors_api.router,
     outbound_api.router,
     runbooks_api.router,
+    platforms_api.router,
     kpis_api.router,
     metrics.router,
     oncall_api.router,
@@ -135,6 +138,7 @@ PAGE_ROUTERS = (
     vendors_pages.router,
     outbound_pages.router,
     runbooks_pages.router,
+    platforms_pages.router,
     vendors_pages.engaged,
     kpis_pages.router,
     rota_pages.router,

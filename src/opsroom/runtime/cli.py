@@ -30,6 +30,7 @@ from opsroom.mailin import cli as mail_cli
 from opsroom.notify import cli as notify_cli
 from opsroom.oncall import cli as oncall_cli
 from opsroom.outbound import cli as outbound_cli
+from opsroom.platforms import cli as platforms_cli
 from opsroom.problems import cli as problems_cli
 from opsroom.reviews import cli as reviews_cli
 from opsroom.risks import cli as risks_cli
@@ -82,6 +83,8 @@ app.add_typer(notify_cli.contact_app, name="contact-method")
 app.add_typer(notify_cli.rule_app, name="notification-rule")
 # `opsroom vendor`: the catalog's vendor records and the engagements that hold them to contract.
 catalog_cli.APPS["vendor"].registered_commands.extend(vendors_cli.app.registered_commands)
+# `opsroom platform settings`: what a platform overrides of the installation's settings.
+catalog_cli.APPS["platform"].add_typer(platforms_cli.settings_app, name="settings")
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 

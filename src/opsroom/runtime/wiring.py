@@ -13,6 +13,8 @@ from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.domain import DefaultPlatformChosen, PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
+from opsroom.catalog.domain import ServiceMoved
+from opsroom.changes import governance as change_governance
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
@@ -71,6 +73,11 @@ REACTIONS: events.Reactions = {
     SupportRecorded: (risk_issues.track_out_of_support,),
     PlatformsAssigned: (catalog.check_assignment,),
     DefaultPlatformChosen: (catalog.check_default_platform,),
+    ServiceMoved: (
+        change_governance.refuse_leaving_a_freeze,
+        change_governance.note_service_moved,
+        incidents.note_service_moved,
+    ),
     SourceCited: (reviews.check_citation, problems.check_citation, risks.check_citation),
     CategoriesReplaced: (problems.keep_categories_in_use,),
     ReviewPublished: (outbound.page_on_publish,),

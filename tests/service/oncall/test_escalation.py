@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from opsroom.catalog.hours import WORKING_HOURS
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
@@ -131,6 +132,21 @@ def test_low_urgency_waits_for_working_hours(
     frozen_clock.advance(datetime(2026, 11, 9, 8, 0, tzinfo=UTC) - clock.now())  # Monday 09:00 CET
     _work(paging)
     assert _paged(receiver) == ["alice@example.com"]  # her week runs to 10:00 local
+
+
+def test_low_urgency_waits_for_the_working_hours_of_the_incidents_platform(
+    paging: Settings, receiver: WebhookReceiver, frozen_clock: clock.FrozenClock
+) -> None:
+    frozen_clock.advance(timedelta(hours=1))  # Monday 10:00 UTC: 11:00 where opsroom is
+    with session_scope(paging) as s:
+        late = {"time_zone": "UTC", "start": "10:30:00"}
+        WORKING_HOURS.override(s, actor=ACTOR, scope="procurement", overrides=late, version=0)
+    _declare(paging, urgency=3)
+    _work(paging)
+    assert receiver.posts == []
+    frozen_clock.advance(timedelta(minutes=30))
+    _work(paging)
+    assert _paged(receiver) == ["alice@example.com"]
 
 
 def test_failed_deliveries_are_retried_with_backoff_and_logged(

@@ -211,8 +211,18 @@ def test_a_journey_is_down_while_any_of_its_services_is() -> None:
 
 
 def test_tier_targets_are_data_with_defaults() -> None:
-    assert domain.DEFAULT_POLICY.availability_target[1] == 0.9995
+    assert domain.DEFAULT_TARGETS.by_tier[1] == 0.9995
     assert domain.DEFAULT_POLICY.outage_priorities == {1, 2}
+
+
+def test_a_service_or_journey_of_its_own_target_keeps_it_else_its_tiers_holds() -> None:
+    targets = domain.AvailabilityTargets(
+        by_tier={1: 0.999, 2: 0.99, 3: 0.95}, services={"ledger": 0.9999}, journeys={"close": 0.98}
+    )
+    assert (targets.of_service("ledger", 1), targets.of_service("cash", 2)) == (0.9999, 0.99)
+    assert targets.of_journey("close", [1, 2]) == 0.98
+    assert targets.of_journey("pay", [3, 2]) == 0.99  # its most critical service is tier 2
+    assert targets.of_journey("empty", []) is None
 
 
 # --- trends ------------------------------------------------------------------------------------

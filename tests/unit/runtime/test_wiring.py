@@ -41,6 +41,12 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "SupportRecorded": ["risks.issues.track_out_of_support"],
         "PlatformsAssigned": ["catalog.service.check_assignment"],
         "DefaultPlatformChosen": ["catalog.service.check_default_platform"],
+        # A freeze of the platform a service leaves may refuse the move before anything is told.
+        "ServiceMoved": [
+            "changes.governance.refuse_leaving_a_freeze",
+            "changes.governance.note_service_moved",
+            "incidents.service.note_service_moved",
+        ],
         "SourceCited": [
             "reviews.service.check_citation",
             "problems.service.check_citation",
