@@ -14,8 +14,6 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
-from opsroom.desk import status as status_page
-from opsroom.desk.api import cached
 from opsroom.desk.domain import Kind, Priority, Status, Transition
 from opsroom.web.pages import (
     Failure,
@@ -198,14 +196,3 @@ def answer_survey(request: Request, session: DbSession, token: str, form: Posted
     if isinstance(outcome, Failure):
         return _survey_page(request, session, token, outcome)
     return see_other(f"/surveys/{token}")
-
-
-# --- the public status page -------------------------------------------------------------------
-
-
-@links.get("/status/{platform}")
-def public_status(request: Request, session: DbSession, platform: str) -> Response:
-    """Anyone may read it; no sign-in, and cached by ETag like its JSON."""
-    context = {"page": status_page.status_page(session, platform=platform)}
-    shown = render(request, session, "desk/status.html", context)
-    return cached(request, bytes(shown.body), "text/html; charset=utf-8")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from opsroom.desk.domain import ComponentState, Kind, Priority, Status
+from opsroom.desk.domain import Kind, Priority, Status
 from opsroom.infra.apidoc import Input
 
 Slug = Annotated[str, Field(min_length=2, max_length=80)]
@@ -119,35 +119,3 @@ class CsatFigures(BaseModel):
     answered: int
     csat: float | None = Field(description="share of answers scoring 4 or 5, in percent")
     by_squad: list[Csat]
-
-
-class PublicUpdate(BaseModel):
-    at: datetime
-    body: str
-
-
-class PublicIncident(BaseModel):
-    """An incident as customers see it: its customer updates only, never internal ones."""
-
-    key: str
-    title: str
-    status: str
-    services: list[str]
-    detected_at: datetime
-    resolved_at: datetime | None
-    updates: list[PublicUpdate]
-
-
-class Component(BaseModel):
-    slug: str
-    name: str
-    state: ComponentState
-
-
-class StatusPage(BaseModel):
-    platform: str
-    name: str
-    state: ComponentState
-    components: list[Component]
-    open_incidents: list[PublicIncident]
-    history: list[PublicIncident]

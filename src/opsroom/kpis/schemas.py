@@ -3,7 +3,7 @@ Durations are in seconds, shares between 0 and 1."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +45,20 @@ class UptimeRead(BaseModel):
     failures: int
     mtbf_hours: float | None
     meets_target: bool | None
+
+
+class DayUptime(BaseModel):
+    day: date
+    availability: float | None
+
+
+class DailyUptime(BaseModel):
+    """A service's or journey's availability over a span of days, and on each of them."""
+
+    key: str
+    name: str
+    availability: float | None
+    days: list[DayUptime]
 
 
 class TileRead(BaseModel):

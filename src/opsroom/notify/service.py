@@ -160,9 +160,12 @@ def notify_person(
     path: str,
     dedup: str,
     incident: str | None = None,
+    unsubscribe_path: str = "",
 ) -> int:
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`."""
-    notice = Notice(kind=kind, subject=subject, title=title, body=body, link=link_to(session, path))
+    unsubscribe = link_to(session, unsubscribe_path) if unsubscribe_path else ""
+    link = link_to(session, path)
+    notice = Notice(kind, subject, title, body, link, unsubscribe_link=unsubscribe)
     request = PageRequest(person, notice, dedup, incident)
     return _queue_all(session, [(request, _notice_routes(session, person))])
 

@@ -64,6 +64,9 @@ from opsroom.search import api as search_api
 from opsroom.search import pages as search_pages
 from opsroom.slos import api as slos_api
 from opsroom.slos import pages as slos_pages
+from opsroom.statuspage import api as statuspage_api
+from opsroom.statuspage import pages as statuspage_pages
+from opsroom.statuspage.published import Shelf
 from opsroom.vendors import api as vendors_api
 from opsroom.vendors import pages as vendors_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
@@ -84,6 +87,7 @@ API_ROUTERS = (
     changes_api.router,
     problems_api.router,
     desk_api.router,
+    statuspage_api.router,
     reviews_api.router,
     actions_api.router,
     risks_api.router,
@@ -111,6 +115,7 @@ PAGE_ROUTERS = (
     changes_pages.router,
     problems_pages.router,
     desk_pages.router,
+    statuspage_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
@@ -127,6 +132,7 @@ PAGE_ROUTERS = (
     notify_pages.links,
     search_pages.router,
     desk_pages.links,
+    statuspage_pages.links,
     desk_pages.portal,
 )
 
@@ -185,6 +191,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.templates = make_templates(settings.timezone)
     app.state.templates.env.globals["may"] = deps.may
     app.state.shell = shell
+    app.state.status_pages = Shelf()
     app.state.incident_panels = incident_panels
     errors_http.install(app)
     app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document

@@ -33,6 +33,7 @@ from opsroom.risks import cli as risks_cli
 from opsroom.runtime import wiring
 from opsroom.search import cli as search_cli
 from opsroom.slos import cli as slos_cli
+from opsroom.statuspage import cli as statuspage_cli
 from opsroom.vendors import cli as vendors_cli
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.add_typer(changes_cli.app, name="change")
 app.add_typer(changes_cli.freeze_app, name="freeze")
 app.add_typer(problems_cli.app, name="problem")
 app.add_typer(desk_cli.app, name="ticket")
+app.add_typer(statuspage_cli.app, name="status-page")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")

@@ -18,6 +18,7 @@ from opsroom.problems import models as problem_models
 from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
 from opsroom.slos import models as slo_models
+from opsroom.statuspage import models as statuspage_models
 from opsroom.vendors import models as vendor_models
 
 MODEL_MODULES = (
@@ -36,6 +37,7 @@ MODEL_MODULES = (
     review_models,
     risk_models,
     slo_models,
+    statuspage_models,
     notify_models,
     oncall_models,
     vendor_models,

@@ -13,6 +13,7 @@ from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
+from opsroom.changes.domain import ChangeMoved
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
@@ -36,6 +37,8 @@ from opsroom.risks import links as risk_links
 from opsroom.risks import service as risks
 from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
+from opsroom.statuspage import published as status_pages
+from opsroom.statuspage import subscriptions as status_subscribers
 from opsroom.vendors import contracts as vendor_contracts
 from opsroom.vendors import service as vendors
 
@@ -45,8 +48,9 @@ REACTIONS: events.Reactions = {
         incident_news.declared,
         incident_news.other_platforms,
         risk_links.propose_on_declaration,
+        status_pages.forget_after_commit,
     ),
-    IncidentReprioritised: (incident_news.reprioritised,),
+    IncidentReprioritised: (incident_news.reprioritised, status_pages.forget_after_commit),
     IncidentResolved: (
         reviews.draft_when_required,
         recurrence.detect_on_resolve,
@@ -54,8 +58,14 @@ REACTIONS: events.Reactions = {
         risk_links.record_downtime,
         vendors.stop_on_resolve,
     ),
-    IncidentMoved: (oncall.stop_when_answered,),
-    StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
+    IncidentMoved: (oncall.stop_when_answered, status_pages.forget_after_commit),
+    StatusUpdatePosted: (
+        incident_news.status_update,
+        desk.relay_incident_update,
+        status_subscribers.tell_subscribers,
+        status_pages.forget_after_commit,
+    ),
+    ChangeMoved: (status_pages.forget_after_commit,),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     PlatformsAssigned: (catalog.check_assignment,),

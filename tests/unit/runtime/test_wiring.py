@@ -20,8 +20,12 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "notify.incident_news.declared",
             "notify.incident_news.other_platforms",
             "risks.links.propose_on_declaration",
+            "statuspage.published.forget_after_commit",
         ],
-        "IncidentReprioritised": ["notify.incident_news.reprioritised"],
+        "IncidentReprioritised": [
+            "notify.incident_news.reprioritised",
+            "statuspage.published.forget_after_commit",
+        ],
         "IncidentResolved": [
             "reviews.service.draft_when_required",
             "problems.recurrence.detect_on_resolve",
@@ -29,11 +33,17 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "risks.links.record_downtime",
             "vendors.service.stop_on_resolve",
         ],
-        "IncidentMoved": ["oncall.escalation.stop_when_answered"],
+        "IncidentMoved": [
+            "oncall.escalation.stop_when_answered",
+            "statuspage.published.forget_after_commit",
+        ],
         "StatusUpdatePosted": [
             "notify.incident_news.status_update",
             "desk.service.relay_incident_update",
+            "statuspage.subscriptions.tell_subscribers",
+            "statuspage.published.forget_after_commit",
         ],
+        "ChangeMoved": ["statuspage.published.forget_after_commit"],
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
         "PlatformsAssigned": ["catalog.service.check_assignment"],

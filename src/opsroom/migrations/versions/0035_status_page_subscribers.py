@@ -1,0 +1,47 @@
+"""status page subscribers (double opt-in)
+
+Revision ID: 0035
+Revises: 0030
+Create Date: 2026-12-07 16:20:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import opsroom.infra.db
+
+revision: str = "0035"
+down_revision: str | None = "0030"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _moment(name: str, nullable: bool = True) -> sa.Column[object]:
+    return sa.Column(name, opsroom.infra.db.UTCDateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "status_subscribers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform_slug", sa.String(length=80), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        _moment("created_at", nullable=False),
+        _moment("confirmed_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_status_subscribers")),
+        sa.UniqueConstraint(
+            "platform_slug", "email", name=op.f("uq_status_subscribers_platform_slug_email")
+        ),
+    )
+    with op.batch_alter_table("status_subscribers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_status_subscribers_platform_slug"), ["platform_slug"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("status_subscribers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_status_subscribers_platform_slug"))
+    op.drop_table("status_subscribers")
