@@ -33,9 +33,8 @@ def _daily(key: str, name: str, uptime: Uptime, days: list[Period]) -> schemas.D
         key=key,
         name=name,
         availability=uptime(whole).availability,
-        days=[
-            schemas.DayUptime(day=d.start.date(), availability=uptime(d).availability) for d in days
-        ],
+        first_day=days[0].start.date(),
+        days=[uptime(d).availability for d in days],
     )
 
 

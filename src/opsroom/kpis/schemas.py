@@ -47,18 +47,15 @@ class UptimeRead(BaseModel):
     meets_target: bool | None
 
 
-class DayUptime(BaseModel):
-    day: date
-    availability: float | None
-
-
 class DailyUptime(BaseModel):
-    """A service's or journey's availability over a span of days, and on each of them."""
+    """A service's or journey's availability over a span of days, and on each of them from
+    `first_day` on (None for a day with nothing to measure)."""
 
     key: str
     name: str
     availability: float | None
-    days: list[DayUptime]
+    first_day: date
+    days: list[float | None]
 
 
 class TileRead(BaseModel):

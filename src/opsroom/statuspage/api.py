@@ -67,7 +67,7 @@ async def published(
     """The platform's page in `form`, from this process's shelf while fresh: 304 when the
     caller holds it already, 404 when switched off, 401 when restricted to the signed-in."""
     shelf: Shelf = request.app.state.status_pages
-    kept = shelf.fresh(platform, form)
+    kept = shelf.serving(platform, form)
     if kept is None:
         build = builder(request, platform, render)
         kept = await run_in_threadpool(shelf.fetch, platform, form, build)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -58,6 +59,36 @@ def bar(availability: float | None) -> Bar:
     if availability >= 1:
         return Bar.UP
     return Bar.DIP if availability >= 0.99 else Bar.DOWN
+
+
+@dataclass(frozen=True)
+class BarRun:
+    """Consecutive days drawn alike: days without downtime (or without data) together, each
+    day with downtime on its own, with its figure."""
+
+    start: int  # days after the first
+    length: int
+    colour: Bar
+    first: date
+    last: date
+    availability: float | None
+
+
+MERGED = frozenset({Bar.UP, Bar.NO_DATA})
+
+
+def bar_runs(first_day: date, days: list[float | None]) -> list[BarRun]:
+    """The runs an uptime bar is drawn as: a few shapes instead of one a day."""
+    runs: list[BarRun] = []
+    for n, availability in enumerate(days):
+        colour = bar(availability)
+        day = first_day + timedelta(days=n)
+        last = runs[-1] if runs else None
+        if last is not None and last.colour is colour and colour in MERGED:
+            runs[-1] = replace(last, length=last.length + 1, last=day)
+        else:
+            runs.append(BarRun(n, 1, colour, day, day, availability))
+    return runs
 
 
 # --- signed subscription links ------------------------------------------------------------

@@ -15,7 +15,7 @@ from opsroom.auth.domain import Action, decide
 from opsroom.statuspage import schemas, subscriptions
 from opsroom.statuspage import service as status_pages
 from opsroom.statuspage.api import SignedIn, published
-from opsroom.statuspage.domain import LinkPurpose, Visibility, bar
+from opsroom.statuspage.domain import LinkPurpose, Visibility, bar_runs
 from opsroom.web.pages import (
     Failure,
     Posted,
@@ -36,7 +36,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _html(request: Request) -> Callable[[Session, schemas.StatusPage], bytes]:
     def rendered(session: Session, page: schemas.StatusPage) -> bytes:
-        context = {"page": page, "bar": bar}
+        context = {"page": page, "bar_runs": bar_runs}
         return bytes(render(request, session, "statuspage/status.html", context).body)
 
     return rendered

@@ -54,6 +54,17 @@ class Shelf:
         kept = self._kept.get((platform, form))
         return kept if kept is not None and kept.fresh(clock.now()) else None
 
+    def serving(self, platform: str, form: str) -> Published | None:
+        """The fresh page, or the stale one while another request rebuilds it: readers do
+        not queue behind a rebuild. None after the news emptied the shelf."""
+        key = (platform, form)
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        building = self._building.get(key)
+        rebuilding = building is not None and building.locked()
+        return kept if rebuilding or kept.fresh(clock.now()) else None
+
     def fetch(self, platform: str, form: str, build: Build) -> Published:
         """The fresh page, built once by whichever request comes first: the others wait
         for it rather than all asking the database."""

@@ -3,6 +3,8 @@ a subscription."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from opsroom.statuspage.domain import (
     ComponentState,
     LinkPurpose,
     bar,
+    bar_runs,
     component_state,
     link_token,
     link_valid,
@@ -39,6 +42,18 @@ def test_the_worst_open_incident_decides(priorities: list[int], state: Component
 )
 def test_a_day_is_coloured_by_its_downtime(availability: float | None, colour: Bar) -> None:
     assert bar(availability) is colour
+
+
+def test_days_alike_are_drawn_together_and_each_day_with_downtime_alone() -> None:
+    runs = bar_runs(date(2026, 1, 30), [None, 1.0, 1.0, 0.5, 0.995, 1.0])
+    assert [(r.start, r.length, r.colour, r.last) for r in runs] == [
+        (0, 1, Bar.NO_DATA, date(2026, 1, 30)),
+        (1, 2, Bar.UP, date(2026, 2, 1)),
+        (3, 1, Bar.DOWN, date(2026, 2, 2)),
+        (4, 1, Bar.DIP, date(2026, 2, 3)),
+        (5, 1, Bar.UP, date(2026, 2, 4)),
+    ]
+    assert runs[2].availability == 0.5
 
 
 def test_a_link_is_valid_only_for_its_purpose_subscriber_and_address() -> None:
