@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -60,21 +68,29 @@ class TicketMessage(Base):
 
 
 class Survey(Base):
-    """The satisfaction survey sent on resolution: answered once, by whoever holds the link
-    (only its token's hash is kept)."""
+    """The satisfaction survey sent on resolution, of a ticket to its requester or of an
+    incident to each subscribed stakeholder: answered once, by whoever holds the link (only
+    its token's hash is kept), reminded once."""
 
     __tablename__ = "ticket_surveys"
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        UniqueConstraint("incident_key", "recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True, nullable=True
     )
+    incident_key: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     squad: Mapped[str] = mapped_column(String(80), index=True)
     service_slug: Mapped[str] = mapped_column(String(80), index=True)
     platform_slug: Mapped[str] = mapped_column(String(80), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    follow_up: Mapped[str] = mapped_column(String(20), default="", server_default="")

@@ -96,16 +96,19 @@ class TicketRead(BaseModel):
 
 
 class SurveyRead(BaseModel):
-    ticket: str
+    """What a survey asks about: a ticket or an incident."""
+
+    ticket: str | None
+    incident: str | None = None
     title: str
     answered: bool
 
 
 class Csat(BaseModel):
-    """Satisfaction of one squad (or of all): answers, how many surveys went out, and the
-    share of satisfied answers (4 or 5) in percent."""
+    """Satisfaction of one squad, service or platform (or of all): answers, how many
+    surveys went out, and the share of satisfied answers (4 or 5) in percent."""
 
-    squad: str | None
+    squad: str | None = Field(description="the squad, service or platform; none for all")
     sent: int
     answered: int
     csat: float | None
@@ -119,3 +122,5 @@ class CsatFigures(BaseModel):
     answered: int
     csat: float | None = Field(description="share of answers scoring 4 or 5, in percent")
     by_squad: list[Csat]
+    by_service: list[Csat] = Field(description="by the service the survey asked about")
+    by_platform: list[Csat]

@@ -72,6 +72,7 @@ def _row(
         previous_services_on_target=_on_target(session, slug, chosen.previous, chosen),
         previous_changes=before["changes"],
         previous_oncall=before["oncall"],
+        previous_csat=before["csat"],
         incidents_url="/incidents?" + urlencode({"platform": slug}),
         **now,
     )

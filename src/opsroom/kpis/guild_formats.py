@@ -111,6 +111,13 @@ GUILD_FIGURES = [
         lambda r: r.previous_oncall.pages_per_person,
     ),
     GuildFigure(
+        "csat",
+        "Customer satisfaction (CSAT)",
+        "share",
+        lambda r: _fraction(r.csat.csat),
+        lambda r: _fraction(r.previous_csat.csat),
+    ),
+    GuildFigure(
         "risks_above_appetite",
         "Open risks above appetite",
         "count",

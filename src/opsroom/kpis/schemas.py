@@ -129,7 +129,9 @@ class KpiReport(BaseModel):
     actions: ActionFigures = Field(description="action items as of the report's making")
     oncall: OnCallLoadRead
     risks: RiskFigures = Field(description="the risk register as of the report's making")
-    csat: CsatFigures = Field(description="customer satisfaction with the tickets resolved")
+    csat: CsatFigures = Field(
+        description="customer satisfaction with the tickets and incidents resolved"
+    )
     scorecard: list[ScoreLineRead] = Field(
         description="a squad's report: its figures with the platform average beside each"
     )
@@ -169,6 +171,8 @@ class GuildPlatformRead(BaseModel):
     oncall: OnCallLoadRead
     previous_oncall: OnCallLoadRead
     risks: RiskFigures = Field(description="the risk register as of the report's making")
+    csat: CsatFigures = Field(description="customer satisfaction with what was resolved")
+    previous_csat: CsatFigures
     incidents_url: str = Field(description="its incidents list, filtered to the platform")
 
 

@@ -15,6 +15,7 @@ from opsroom.auth.domain import PlatformsAssigned, VendorContactNamed
 from opsroom.catalog import service as catalog
 from opsroom.changes.domain import ChangeMoved
 from opsroom.desk import service as desk
+from opsroom.desk import surveys as desk_surveys
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import (
@@ -57,6 +58,7 @@ REACTIONS: events.Reactions = {
         incident_news.resolved,
         risk_links.record_downtime,
         vendors.stop_on_resolve,
+        desk_surveys.survey_incident,
     ),
     IncidentMoved: (oncall.stop_when_answered, status_pages.forget_after_commit),
     StatusUpdatePosted: (
@@ -84,6 +86,7 @@ TIMERS: jobs.Kinds = {
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     risk_issues.OVERDUE_TIMER: jobs.each(risk_issues.escalate_overdue),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
+    desk_surveys.REMINDER_TIMER: jobs.each(desk_surveys.remind),
     anomalies.POLL_TIMER: jobs.each(polling.poll),
     slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),

@@ -32,6 +32,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
             "notify.incident_news.resolved",
             "risks.links.record_downtime",
             "vendors.service.stop_on_resolve",
+            "desk.surveys.survey_incident",
         ],
         "IncidentMoved": [
             "oncall.escalation.stop_when_answered",
@@ -64,6 +65,7 @@ def test_each_timer_kind_has_one_handler() -> None:
         "alerts.purge_raw",
         "anomalies.poll",
         "desk.sla",
+        "desk.survey_reminder",
         "incident.sla",
         "incident.update_due",
         "issue.overdue",

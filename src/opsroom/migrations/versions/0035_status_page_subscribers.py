@@ -1,4 +1,5 @@
-"""status page subscribers (double opt-in)
+"""status page subscribers (double opt-in); satisfaction surveys for incidents too, with a
+reminder and the follow-up of a low score
 
 Revision ID: 0035
 Revises: 0030
@@ -39,9 +40,35 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_status_subscribers_platform_slug"), ["platform_slug"], unique=False
         )
+    with op.batch_alter_table("ticket_surveys", schema=None) as batch_op:
+        batch_op.alter_column("ticket_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("incident_key", sa.String(length=20), nullable=True))
+        batch_op.add_column(
+            sa.Column("recipient", sa.String(length=320), nullable=False, server_default="")
+        )
+        batch_op.add_column(_moment("reminded_at"))
+        batch_op.add_column(
+            sa.Column("follow_up", sa.String(length=20), nullable=False, server_default="")
+        )
+        batch_op.create_index(
+            batch_op.f("ix_ticket_surveys_incident_key"), ["incident_key"], unique=False
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_ticket_surveys_incident_key_recipient"), ["incident_key", "recipient"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ticket_surveys", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_ticket_surveys_incident_key_recipient"), type_="unique"
+        )
+        batch_op.drop_index(batch_op.f("ix_ticket_surveys_incident_key"))
+        batch_op.drop_column("follow_up")
+        batch_op.drop_column("reminded_at")
+        batch_op.drop_column("recipient")
+        batch_op.drop_column("incident_key")
+        batch_op.alter_column("ticket_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("status_subscribers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_status_subscribers_platform_slug"))
     op.drop_table("status_subscribers")
