@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from opsroom import demo
+from opsroom.actions import service as actions
+from opsroom.demo import DEMO_ACTOR
+from opsroom.incidents import service as incidents
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.notify import service as notify
+from opsroom.statuspage import service as status_pages
+from opsroom.statuspage import subscriptions
+from opsroom.statuspage.domain import ComponentState
 
 
 def test_the_demo_records_what_its_stories_told_people_and_sends_none_of_it(
@@ -15,7 +21,16 @@ def test_the_demo_records_what_its_stories_told_people_and_sends_none_of_it(
         loaded = demo.load(s)
     with session_scope(settings) as s:
         deliveries = notify.delivery_counts(s)
+        (major,) = incidents.open_major(s, actor=DEMO_ACTOR)
+        page = status_pages.status_page(s, platform=major.platform_slug)
+        subscribers = subscriptions.listing(s, actor=DEMO_ACTOR, platform=major.platform_slug)
+        follow_ups = actions.search(s, actor=DEMO_ACTOR, text="satisfaction score").items
 
     assert loaded["created"]["incidents"] > 0 and loaded["created"]["tickets"] > 0
+    # the status page during the open P1, with its subscribers, and the low score's follow-up
+    assert page.state is ComponentState.MAJOR_OUTAGE
+    assert major.key in [i.key for i in page.open_incidents]
+    assert sorted(s.confirmed_at is not None for s in subscribers) == [False, True, True]
+    assert [i.title for i in follow_ups] == ["Follow up a satisfaction score of 2/5 on TKT-3"]
     assert deliveries["sent"] > 0
     assert "pending" not in deliveries
