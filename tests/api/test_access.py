@@ -26,8 +26,14 @@ KEYED_IN_URL = {"/api/v1/schedules/{slug}/calendar.ics", "/api/v1/people/{email}
 # A satisfaction survey is answered without signing in: its link is the key, and any other
 # token answers 404 (422 first for a body that is no answer at all).
 SURVEY_LINK = "/api/v1/surveys/{token}"
-# A platform's status page is public: an unknown platform is simply not found.
+# A platform's status page is public: an unknown platform is simply not found. Anyone who
+# may read it subscribes, and confirms or unsubscribes by the signed link mailed to them.
 PUBLIC_STATUS = "/api/v1/status/{platform}"
+STATUS_SUBSCRIBE = "/api/v1/status/{platform}/subscribers"
+STATUS_LINKS = {
+    "/api/v1/status/{platform}/subscribers/{subscriber}/confirm",
+    "/api/v1/status/{platform}/subscribers/{subscriber}/unsubscribe",
+}
 
 
 def _concrete(path: str) -> str:
@@ -52,6 +58,14 @@ def test_no_mutating_route_is_reachable_anonymously(
         if path == SURVEY_LINK:
             assert response.status_code == 422
             assert anonymous.post(_concrete(path), json={"score": 5}).status_code == 404
+            continue
+        if path == STATUS_SUBSCRIBE:
+            assert response.status_code == 422
+            asked = anonymous.post(_concrete(path), json={"email": "a@example.org"})
+            assert asked.status_code == 404
+            continue
+        if path in STATUS_LINKS:  # 422: no token, and 'x' is no subscriber
+            assert response.status_code == 422
             continue
         assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
         assert response.headers["www-authenticate"] == "Bearer"

@@ -70,26 +70,6 @@ def test_a_guessed_survey_link_finds_nothing(anonymous: TestClient) -> None:
     assert out_of_range.status_code == 422
 
 
-def test_the_status_page_is_public_and_answers_304_while_nothing_changes(
-    catalog_client: TestClient, anonymous: TestClient
-) -> None:
-    first = anonymous.get("/api/v1/status/procurement")
-    assert first.status_code == 200
-    assert first.json()["state"] == "operational"
-    etag = first.headers["etag"]
-    again = anonymous.get("/api/v1/status/procurement", headers={"If-None-Match": etag})
-    assert (again.status_code, again.content) == (304, b"")
-    incident = {"title": "Login down", "services": ["auth"], "impact": 1, "urgency": 1}
-    created(catalog_client, "/api/v1/incidents", incident)
-    changed = anonymous.get("/api/v1/status/procurement", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["etag"] != etag
-    assert {c["slug"]: c["state"] for c in changed.json()["components"]}["auth"] == "major_outage"
-    page = anonymous.get("/status/procurement", headers={"Accept": "text/html"})
-    assert page.status_code == 200
-    assert "Major outage" in page.text and "Login down" in page.text
-    assert anonymous.get("/api/v1/status/nowhere").status_code == 404
-
-
 def test_a_ticket_is_turned_into_an_incident_once(
     catalog_client: TestClient, ticket: dict[str, Any]
 ) -> None:

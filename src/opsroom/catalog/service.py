@@ -137,6 +137,13 @@ def get_squad(session: Session, slug: str) -> Squad:
     return by_slug(session, Squad, slug)
 
 
+def squad_lead(session: Session, slug: str) -> str:
+    """The email of the squad's lead (the first member whose role names a lead); "" when
+    nobody's does."""
+    leads = [m.email for m in get_squad(session, slug).members if "lead" in m.role.lower()]
+    return leads[0] if leads else ""
+
+
 def create_squad(session: Session, *, actor: Principal, data: schemas.SquadCreate) -> Squad:
     require(actor, Action.GOVERN, platforms=[data.platform])
     ensure_unique(session, Squad, slug=data.slug, name=data.name)

@@ -10,6 +10,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
+from opsroom.infra.events import Event
 
 
 class ChangeType(StrEnum):
@@ -472,3 +473,11 @@ def figures(outcomes: Iterable[Outcome]) -> list[Figures]:
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class ChangeMoved(Event):
+    """A change moved through its lifecycle (approved, scheduled, started, finished ...)."""
+
+    key: str
+    status: Status

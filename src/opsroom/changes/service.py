@@ -42,7 +42,7 @@ from opsroom.changes.records import summary as summary
 from opsroom.changes.reports import figures_of_vendor as figures_of_vendor
 from opsroom.changes.suspects import suspects as suspects
 from opsroom.incidents import service as incidents
-from opsroom.infra import clock, keys
+from opsroom.infra import clock, events, keys
 from opsroom.infra.errors import Conflict, InvalidTransition, ValidationFailed
 from opsroom.infra.pagination import Page, paginate
 
@@ -231,6 +231,7 @@ def _move(session: Session, actor: Principal, change: Change, move: Transition, 
     change.status = domain.next_status(Status(change.status), move, ChangeType(change.type))
     text = change.status.replace("_", " ").capitalize() + (f": {note}" if note else "")
     CHANGE.event(session, change, actor, move.value, text)
+    events.record(session, domain.ChangeMoved(change.key, Status(change.status)))
 
 
 def submit(session: Session, *, actor: Principal, key: str, data: schemas.TransitionIn) -> Change:

@@ -25,6 +25,7 @@ from opsroom.demo import platforms as platform_settings
 from opsroom.demo import problems as improvement_history
 from opsroom.demo import risks as risk_register
 from opsroom.demo import slos as demo_slos
+from opsroom.demo import status as status_demo
 from opsroom.demo import vendors as vendor_stories
 from opsroom.demo import webhooks as webhook_history
 from opsroom.infra import clock
@@ -124,6 +125,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
         result.created.update(demo_slos.load(session, actor=DEMO_ACTOR, now=clock.now()))
         result.created.update(vendor_stories.load(session, now=clock.now()))
         result.created.update(outbound_demo.load(session))
+        result.created["status page subscribers"] = status_demo.load(session, actor=DEMO_ACTOR)
     # What the stories told people happened in the past: recorded, never sent.
     notifications.record_as_sent(session, after=queued_before)
     return result.as_dict()

@@ -1,21 +1,18 @@
-"""/api/v1/tickets, /api/v1/desk, /api/v1/organisations, /api/v1/surveys and /api/v1/status:
-the service desk's tickets, each platform's desk settings, the customer organisations, the
-satisfaction survey their requesters answer by link, and the public status of a platform
-(the last two without signing in)."""
+"""/api/v1/tickets, /api/v1/desk, /api/v1/organisations and /api/v1/surveys: the service
+desk's tickets, each platform's desk settings, the customer organisations, and the
+satisfaction survey their requesters answer by link (without signing in)."""
 
 from __future__ import annotations
 
-from hashlib import sha256
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.api import PlatformFilter
 from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk import status as status_page
 from opsroom.desk.domain import Decision, Status, Transition
 from opsroom.infra.apidoc import PageOut, errors
 
@@ -231,30 +228,3 @@ def get_survey(session: DbSession, token: str) -> schemas.SurveyRead:
 def answer_survey(session: DbSession, token: str, data: schemas.SurveyAnswer) -> schemas.SurveyRead:
     """Answer once (409 after); no sign-in."""
     return surveys.answer(session, token=token, data=data)
-
-
-# Browsers and proxies may keep the status for this long and then ask again with the ETag:
-# during an outage, when everyone reloads it, most reloads cost a 304 or nothing at all.
-STATUS_MAX_AGE = 15
-
-
-def cached(request: Request, body: bytes, media_type: str) -> Response:
-    """`body` with an ETag, or 304 Not Modified when the caller holds it already."""
-    etag = f'"{sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={STATUS_MAX_AGE}"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
-
-
-@router.get(
-    "/status/{platform}",
-    response_model=schemas.StatusPage,
-    responses={**errors(404), 304: {"description": "not modified since the ETag sent"}},
-)
-def platform_status(request: Request, session: DbSession, platform: str) -> Response:
-    """The platform's public status for embedding: its services' state from open incidents,
-    their customer updates (never internal ones) and the last 90 days' incidents. No
-    sign-in; send If-None-Match with the ETag to be answered 304 when nothing changed."""
-    page = status_page.status_page(session, platform=platform)
-    return cached(request, page.model_dump_json().encode(), "application/json")

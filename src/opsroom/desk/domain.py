@@ -260,27 +260,6 @@ def csat(scores: list[int]) -> float | None:
     return round(100 * sum(s >= 4 for s in scores) / len(scores), 1)
 
 
-# --- the public status page ---------------------------------------------------------------
-
-
-class ComponentState(StrEnum):
-    OPERATIONAL = "operational"
-    DEGRADED = "degraded_performance"
-    PARTIAL_OUTAGE = "partial_outage"
-    MAJOR_OUTAGE = "major_outage"
-
-
-def component_state(open_priorities: list[int]) -> ComponentState:
-    """What customers are told of a service from the priorities of its open incidents: the
-    worst one decides (P1 a major outage, P2 a partial one, anything lower degraded)."""
-    if not open_priorities:
-        return ComponentState.OPERATIONAL
-    worst = min(open_priorities)
-    if worst == 1:
-        return ComponentState.MAJOR_OUTAGE
-    return ComponentState.PARTIAL_OUTAGE if worst == 2 else ComponentState.DEGRADED
-
-
 # --- the request catalog --------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,24 +80,32 @@ class TicketMessage(Base):
 
 
 class Survey(Base):
-    """The satisfaction survey sent on resolution: answered once, by whoever holds the link
-    (only its token's hash is kept)."""
+    """The satisfaction survey sent on resolution, of a ticket to its requester or of an
+    incident to each subscribed stakeholder: answered once, by whoever holds the link (only
+    its token's hash is kept), reminded once."""
 
     __tablename__ = "ticket_surveys"
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        UniqueConstraint("incident_key", "recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), unique=True, nullable=True
     )
+    incident_key: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     squad: Mapped[str] = mapped_column(String(80), index=True)
     service_slug: Mapped[str] = mapped_column(String(80), index=True)
     platform_slug: Mapped[str] = mapped_column(String(80), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    follow_up: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class TicketAttachment(Base):

@@ -15,8 +15,7 @@ from opsroom.catalog import service as catalog
 from opsroom.catalog.pages import ListPlatform
 from opsroom.desk import inbound, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk import status as status_page
-from opsroom.desk.api import cached, download
+from opsroom.desk.api import download
 from opsroom.desk.domain import Kind, Priority, Status, Transition, Weekday
 from opsroom.web.pages import (
     Failure,
@@ -313,14 +312,3 @@ def answer_survey(request: Request, session: DbSession, token: str, form: Posted
     if isinstance(outcome, Failure):
         return _survey_page(request, session, token, outcome)
     return see_other(f"/surveys/{token}")
-
-
-# --- the public status page -------------------------------------------------------------------
-
-
-@links.get("/status/{platform}")
-def public_status(request: Request, session: DbSession, platform: str) -> Response:
-    """Anyone may read it; no sign-in, and cached by ETag like its JSON."""
-    context = {"page": status_page.status_page(session, platform=platform)}
-    shown = render(request, session, "desk/status.html", context)
-    return cached(request, bytes(shown.body), "text/html; charset=utf-8")

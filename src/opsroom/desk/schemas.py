@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from opsroom.audit.schemas import Stamp
 from opsroom.desk.domain import (
     Approver,
-    ComponentState,
     Decision,
     FieldType,
     Kind,
@@ -126,16 +125,19 @@ class TicketRead(BaseModel):
 
 
 class SurveyRead(BaseModel):
-    ticket: str
+    """What a survey asks about: a ticket or an incident."""
+
+    ticket: str | None
+    incident: str | None = None
     title: str
     answered: bool
 
 
 class Csat(BaseModel):
-    """Satisfaction of one squad (or of all): answers, how many surveys went out, and the
-    share of satisfied answers (4 or 5) in percent."""
+    """Satisfaction of one squad, service or platform (or of all): answers, how many
+    surveys went out, and the share of satisfied answers (4 or 5) in percent."""
 
-    squad: str | None
+    squad: str | None = Field(description="the squad, service or platform; none for all")
     sent: int
     answered: int
     csat: float | None
@@ -149,38 +151,8 @@ class CsatFigures(BaseModel):
     answered: int
     csat: float | None = Field(description="share of answers scoring 4 or 5, in percent")
     by_squad: list[Csat]
-
-
-class PublicUpdate(BaseModel):
-    at: datetime
-    body: str
-
-
-class PublicIncident(BaseModel):
-    """An incident as customers see it: its customer updates only, never internal ones."""
-
-    key: str
-    title: str
-    status: str
-    services: list[str]
-    detected_at: datetime
-    resolved_at: datetime | None
-    updates: list[PublicUpdate]
-
-
-class Component(BaseModel):
-    slug: str
-    name: str
-    state: ComponentState
-
-
-class StatusPage(BaseModel):
-    platform: str
-    name: str
-    state: ComponentState
-    components: list[Component]
-    open_incidents: list[PublicIncident]
-    history: list[PublicIncident]
+    by_service: list[Csat] = Field(description="by the service the survey asked about")
+    by_platform: list[Csat]
 
 
 # --- a platform's desk settings -----------------------------------------------------------
@@ -367,3 +339,5 @@ class ApprovalRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     note: str
+    by_service: list[Csat] = Field(description="by the service the survey asked about")
+    by_platform: list[Csat]

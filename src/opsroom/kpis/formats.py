@@ -166,7 +166,7 @@ def practice_sections(report: schemas.KpiReport) -> list[tuple[str, dict[str, fl
         ("actions", {k: v for k, v in dict(report.actions).items() if k != "aging"}),
         ("oncall", dict(report.oncall)),
         ("risks", dict(report.risks.model_dump(exclude={"above_appetite_keys"}))),
-        ("csat", dict(report.csat.model_dump(exclude={"by_squad"}))),
+        ("csat", report.csat.model_dump(exclude={"by_squad", "by_service", "by_platform"})),
     ]
 
 
@@ -365,9 +365,13 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
         ),
         ("Risk reviews overdue", str(report.risks.reviews_overdue)),
         ("Customer satisfaction (CSAT)", _satisfaction(report.csat)),
-        (
-            "CSAT by squad",
-            ", ".join(f"{s.squad} {_satisfaction(s)}" for s in report.csat.by_squad) or NONE,
+        *(
+            (f"CSAT by {by}", ", ".join(f"{s.squad} {_satisfaction(s)}" for s in groups) or NONE)
+            for by, groups in (
+                ("squad", report.csat.by_squad),
+                ("service", report.csat.by_service),
+                ("platform", report.csat.by_platform),
+            )
         ),
     ]
 

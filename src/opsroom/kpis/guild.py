@@ -84,6 +84,7 @@ def _row(
         previous_oncall=before["oncall"],
         vendors=_vendors(session, actor, slug, chosen.current),
         previous_vendors=_vendors(session, actor, slug, chosen.previous),
+        previous_csat=before["csat"],
         incidents_url="/incidents?" + urlencode({"platform": slug}),
         **now,
     )

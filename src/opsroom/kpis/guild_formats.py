@@ -139,6 +139,13 @@ GUILD_FIGURES = [
         lambda r: r.previous_vendors.credits_owed,
     ),
     GuildFigure(
+        "csat",
+        "Customer satisfaction (CSAT)",
+        "share",
+        lambda r: _fraction(r.csat.csat),
+        lambda r: _fraction(r.previous_csat.csat),
+    ),
+    GuildFigure(
         "risks_above_appetite",
         "Open risks above appetite",
         "count",

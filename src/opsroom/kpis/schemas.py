@@ -3,7 +3,7 @@ Durations are in seconds, shares between 0 and 1."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -46,6 +46,17 @@ class UptimeRead(BaseModel):
     failures: int
     mtbf_hours: float | None
     meets_target: bool | None
+
+
+class DailyUptime(BaseModel):
+    """A service's or journey's availability over a span of days, and on each of them from
+    `first_day` on (None for a day with nothing to measure)."""
+
+    key: str
+    name: str
+    availability: float | None
+    first_day: date
+    days: list[float | None]
 
 
 class TileRead(BaseModel):
@@ -119,7 +130,9 @@ class KpiReport(BaseModel):
     actions: ActionFigures = Field(description="action items as of the report's making")
     oncall: OnCallLoadRead
     risks: RiskFigures = Field(description="the risk register as of the report's making")
-    csat: CsatFigures = Field(description="customer satisfaction with the tickets resolved")
+    csat: CsatFigures = Field(
+        description="customer satisfaction with the tickets and incidents resolved"
+    )
     scorecard: list[ScoreLineRead] = Field(
         description="a squad's report: its figures with the platform average beside each"
     )
@@ -161,6 +174,8 @@ class GuildPlatformRead(BaseModel):
     risks: RiskFigures = Field(description="the risk register as of the report's making")
     vendors: PlatformVendorsRead = Field(description="vendors engaged on its incidents")
     previous_vendors: PlatformVendorsRead
+    csat: CsatFigures = Field(description="customer satisfaction with what was resolved")
+    previous_csat: CsatFigures
     incidents_url: str = Field(description="its incidents list, filtered to the platform")
 
 

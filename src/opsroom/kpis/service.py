@@ -121,7 +121,7 @@ def _count_rows(counts: Mapping[str, int]) -> list[schemas.CountRead]:
 # --- availability and MTBF ------------------------------------------------------------------
 
 
-def _outages(
+def outages(
     session: Session, scope: Scope, policy: domain.KpiPolicy
 ) -> dict[str, list[domain.Window]]:
     """Service -> impact windows of its outage-priority incidents that may overlap the period."""
@@ -158,7 +158,7 @@ def _uptime_read(
 def uptimes(
     session: Session, scope: Scope, journeys: dict[str, list[str]], policy: domain.KpiPolicy
 ) -> tuple[list[schemas.UptimeRead], list[schemas.UptimeRead]]:
-    outages = _outages(session, scope, policy)
+    impact = outages(session, scope, policy)
     planned = alerts_service.maintenance_windows(session, since=scope.start, until=scope.end)
     period = Period("", scope.start, scope.end)
     # Each service and journey is held to the targets of its own platform.
@@ -168,7 +168,7 @@ def uptimes(
         _uptime_read(
             s.slug,
             s.name,
-            domain.uptime(outages.get(s.slug, []), planned.get(s.slug, []), period),
+            domain.uptime(impact.get(s.slug, []), planned.get(s.slug, []), period),
             targets_of(s.platform.slug).of_service(s.slug, s.tier),
         )
         for s in services
@@ -180,7 +180,7 @@ def uptimes(
             slug,
             found[slug].name,
             domain.journey_uptime(
-                {s: (outages.get(s, []), planned.get(s, [])) for s in steps}, period
+                {s: (impact.get(s, []), planned.get(s, [])) for s in steps}, period
             ),
             targets_of(found[slug].platform.slug).of_journey(slug, [tiers[s] for s in steps]),
         )

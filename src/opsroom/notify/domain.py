@@ -165,6 +165,8 @@ class NoticeKind(StrEnum):
     ISSUE_OVERDUE = "issue.overdue"
     TICKET_UPDATE = "ticket.update"
     TICKET_SURVEY = "ticket.survey"
+    STATUS_CONFIRM = "status_page.confirm"
+    STATUS_NEWS = "status_page.news"
     VENDOR_ESCALATION = "vendor.escalation"
     VENDOR_CONTRACT_RENEWAL = "vendor.contract_renewal"
 

@@ -158,6 +158,7 @@ def notify_person(
     dedup: str,
     incident: str | None = None,
     thread: str | None = None,
+    unsubscribe_path: str = "",
 ) -> int:
     """Queue a notice (a reminder, nothing to acknowledge) to one person; once per `dedup`.
     With `thread` (a key), a reply to its email is taken to be about that key."""
@@ -169,6 +170,7 @@ def notify_person(
         body=body,
         link=link_to(session, path),
         thread=domain.thread_tag(secret, thread) if thread else "",
+        unsubscribe_link=link_to(session, unsubscribe_path) if unsubscribe_path else "",
     )
     request = PageRequest(person, notice, dedup, incident)
     return _queue_all(session, [(request, _notice_routes(session, person))])

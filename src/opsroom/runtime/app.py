@@ -76,6 +76,9 @@ from opsroom.search import api as search_api
 from opsroom.search import pages as search_pages
 from opsroom.slos import api as slos_api
 from opsroom.slos import pages as slos_pages
+from opsroom.statuspage import api as statuspage_api
+from opsroom.statuspage import pages as statuspage_pages
+from opsroom.statuspage.published import Shelf
 from opsroom.vendors import api as vendors_api
 from opsroom.vendors import pages as vendors_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
@@ -84,6 +87,10 @@ log = logging.getLogger("opsroom")
 # The access log of uvicorn, and of gunicorn's uvicorn workers: (client, method, path,
 # HTTP version, status) a request.
 ACCESS_LOG = logging.getLogger("uvicorn.access")
+# What everyone reloads during an outage, matched before the hundreds of routes behind it
+# (the lookup tries each route in turn: last in line, it cost the page five times the
+# answer itself).
+STATUS_ROUTERS = (statuspage_api.router, statuspage_pages.links)
 API_ROUTERS = (
     ingest_api.router,
     health.router,
@@ -131,6 +138,7 @@ PAGE_ROUTERS = (
     mail_pages.router,
     organisation_pages.router,
     request_pages.router,
+    statuspage_pages.router,
     reviews_pages.router,
     actions_pages.router,
     risks_pages.router,
@@ -209,11 +217,12 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.templates = make_templates(settings.timezone)
     app.state.templates.env.globals["may"] = deps.may
     app.state.shell = shell
+    app.state.status_pages = Shelf()
     app.state.incident_panels = incident_panels
     app.state.elsewhere = outbound_pages.panel
     errors_http.install(app)
     app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document
-    for router in (*API_ROUTERS, *PAGE_ROUTERS):
+    for router in (*STATUS_ROUTERS, *API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/vendor/{name}", _vendor_file, include_in_schema=False)

@@ -38,6 +38,7 @@ from opsroom.runbooks import cli as runbooks_cli
 from opsroom.runtime import wiring
 from opsroom.search import cli as search_cli
 from opsroom.slos import cli as slos_cli
+from opsroom.statuspage import cli as statuspage_cli
 from opsroom.vendors import cli as vendors_cli
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ app.add_typer(desk_cli.app, name="ticket")
 app.add_typer(mail_cli.app, name="mail")
 app.add_typer(desk_cli.organisation_app, name="organisation")
 app.add_typer(desk_cli.request_type_app, name="request-type")
+app.add_typer(statuspage_cli.app, name="status-page")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(actions_cli.app, name="action")
 app.add_typer(risks_cli.app, name="risk")

@@ -21,6 +21,7 @@ from opsroom.reviews import models as review_models
 from opsroom.risks import models as risk_models
 from opsroom.runbooks import models as runbook_models
 from opsroom.slos import models as slo_models
+from opsroom.statuspage import models as statuspage_models
 from opsroom.vendors import models as vendor_models
 
 MODEL_MODULES = (
@@ -41,6 +42,7 @@ MODEL_MODULES = (
     risk_models,
     runbook_models,
     slo_models,
+    statuspage_models,
     notify_models,
     oncall_models,
     outbound_models,

@@ -15,7 +15,9 @@ from opsroom.auth.domain import DefaultPlatformChosen, PlatformsAssigned, Vendor
 from opsroom.catalog import service as catalog
 from opsroom.catalog.domain import ServiceMoved
 from opsroom.changes import governance as change_governance
+from opsroom.changes.domain import ChangeMoved
 from opsroom.desk import service as desk
+from opsroom.desk import surveys as desk_surveys
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import (
@@ -45,6 +47,8 @@ from opsroom.runbooks import automation
 from opsroom.runbooks import service as runbooks
 from opsroom.slos import alerting as slo_alerting
 from opsroom.slos import service as slos
+from opsroom.statuspage import published as status_pages
+from opsroom.statuspage import subscriptions as status_subscribers
 from opsroom.vendors import contracts as vendor_contracts
 from opsroom.vendors import service as vendors
 from opsroom.vendors.domain import SupportRecorded
@@ -56,8 +60,9 @@ REACTIONS: events.Reactions = {
         incident_news.other_platforms,
         risk_links.propose_on_declaration,
         runbooks.attached_on_declaration,
+        status_pages.forget_after_commit,
     ),
-    IncidentReprioritised: (incident_news.reprioritised,),
+    IncidentReprioritised: (incident_news.reprioritised, status_pages.forget_after_commit),
     IncidentServicesAdded: (incident_news.services_added,),
     IncidentResolved: (
         reviews.draft_when_required,
@@ -65,9 +70,16 @@ REACTIONS: events.Reactions = {
         incident_news.resolved,
         risk_links.record_downtime,
         vendors.stop_on_resolve,
+        desk_surveys.survey_incident,
     ),
-    IncidentMoved: (oncall.stop_when_answered,),
-    StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
+    IncidentMoved: (oncall.stop_when_answered, status_pages.forget_after_commit),
+    StatusUpdatePosted: (
+        incident_news.status_update,
+        desk.relay_incident_update,
+        status_subscribers.tell_subscribers,
+        status_pages.forget_after_commit,
+    ),
+    ChangeMoved: (status_pages.forget_after_commit,),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
     SupportRecorded: (risk_issues.track_out_of_support,),
@@ -95,6 +107,7 @@ TIMERS: jobs.Kinds = {
     risks.ACCEPTANCE_TIMER: jobs.each(risks.acceptance_expired),
     risk_issues.OVERDUE_TIMER: jobs.each(risk_issues.escalate_overdue),
     desk.SLA_TIMER: jobs.each(desk.check_sla),
+    desk_surveys.REMINDER_TIMER: jobs.each(desk_surveys.remind),
     anomalies.POLL_TIMER: jobs.each(polling.poll),
     slos.EVALUATE_TIMER: jobs.each(slo_alerting.evaluate),
     vendors.ESCALATION_TIMER: jobs.each(vendors.escalate),

@@ -3,13 +3,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from opsroom.demo import desk as demo_desk
-from opsroom.desk import organisations, sla, status, surveys
+from opsroom.desk import organisations, sla, surveys
 from opsroom.desk import service as desk
-from opsroom.desk.domain import ComponentState, Status
+from opsroom.desk.domain import Status
 from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.db import session_scope
 from opsroom.runtime.worker import run_once
+from opsroom.statuspage import service as status
+from opsroom.statuspage.domain import ComponentState
 from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from opsroom.actions import service as actions
 from opsroom.desk import schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Priority, Status, Transition
@@ -106,7 +107,7 @@ def test_resolving_sends_one_survey_answered_once_by_its_link(platform: Session)
     assert (figures.sent, figures.answered, figures.csat) == (1, 1, 100.0)
 
 
-def test_a_low_score_leaves_the_squad_a_note_to_follow_up(platform: Session) -> None:
+def test_a_low_score_opens_a_follow_up_for_the_squad_lead(platform: Session) -> None:
     key = opened(platform)
     desk.transition(
         platform, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
@@ -114,8 +115,10 @@ def test_a_low_score_leaves_the_squad_a_note_to_follow_up(platform: Session) -> 
     answer = schemas.SurveyAnswer(score=1, comment="Took days")
     surveys.answer(platform, token=survey_token(platform), data=answer)
     ticket = desk.get(platform, actor=RESPONDER, key=key)
-    assert ticket.messages[-1].internal
-    assert "scored 1/5. Took days" in ticket.messages[-1].body
+    (item,) = actions.search(platform, actor=RESPONDER, squad="payments").items
+    assert (item.owner, item.source_key) == ("lead@example.com", key)
+    assert "score of 1/5" in item.title and "Took days" in item.description
+    assert ticket.messages[-1].internal and item.key in ticket.messages[-1].body
     assert surveys.csat(platform, actor=RESPONDER).csat == 0.0
 
 

@@ -15,8 +15,9 @@ from opsroom.desk import service as desk
 from opsroom.desk import surveys
 from opsroom.desk.domain import Transition
 from opsroom.infra import clock
-from opsroom.kpis import domain, formats
+from opsroom.kpis import domain, formats, guild
 from opsroom.kpis import service as kpis
+from opsroom.kpis.guild_formats import GUILD_FIGURES
 from opsroom.notify import service as notify
 from tests import factories
 from tests.factories import ACTOR
@@ -99,3 +100,18 @@ def test_the_pack_reads_the_csat_and_the_csv_carries_it(history: Session) -> Non
     )
     assert ("csat", "all", "csat", "66.7") in set(formats.rows(report))
     assert "Customer satisfaction (CSAT)" in formats.to_markdown(report)
+
+
+def test_csat_per_service_and_platform_in_the_report_and_the_guild_view(history: Session) -> None:
+    figures = kpis.report(history, actor=ACTOR, period=OCT).csat
+    assert [(s.squad, s.sent, s.csat) for s in figures.by_service] == [
+        ("gateway", 3, 100.0),
+        ("pay", 1, 0.0),
+    ]
+    assert [(s.squad, s.sent, s.csat) for s in figures.by_platform] == [("procurement", 4, 66.7)]
+    lines = dict(formats.practice_lines(kpis.report(history, actor=ACTOR, period=OCT)))
+    assert lines["CSAT by service"].startswith("gateway 100.0 %")
+    (row,) = guild.guild_report(history, actor=ACTOR, period=OCT).platforms
+    assert (row.csat.csat, row.previous_csat.sent) == (66.7, 0)
+    (csat,) = [f for f in GUILD_FIGURES if f.key == "csat"]
+    assert csat.cell(row) == "66.7 % (was n/a)"
