@@ -1,15 +1,28 @@
 """House rules import-linter cannot express: services never commit, and a domain reaches
-another domain only through its service (or its pure schemas and rules)."""
+another domain only through its use cases (the modules the layer contract in pyproject.toml
+puts beside `service`), its schemas or its pure rules: never its tables or its adapters."""
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import opsroom
 
 PACKAGE = Path(opsroom.__file__).parent
-SHARED_LAYERS = {"service", "schemas", "domain", "sources"}
+PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
+
+
+def _use_cases() -> set[str]:
+    """The modules the "inside every domain" layer contract lists beside `service`."""
+    contracts = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
+    inside = next(c for c in contracts if "containers" in c)
+    (group,) = [layer for layer in inside["layers"] if "(service)" in layer]
+    return {name.strip(" ()") for name in group.split(":")}
+
+
+SHARED_LAYERS = _use_cases() | {"schemas", "domain", "sources"}
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
 # Modules of a domain that every domain above it builds on: the HTTP and CLI kits, and the

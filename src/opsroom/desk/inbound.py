@@ -13,8 +13,9 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.catalog import service as catalog
 from opsroom.desk import domain, schemas
 from opsroom.desk.domain import Status
-from opsroom.desk.models import Ticket, TicketMessage
+from opsroom.desk.models import Ticket as Ticket
 from opsroom.desk.models import TicketAttachment as TicketAttachment
+from opsroom.desk.models import TicketMessage
 from opsroom.desk.service import PREFIX, TICKET, get, open_ticket
 from opsroom.infra import keys
 from opsroom.infra.errors import Forbidden, NotFound

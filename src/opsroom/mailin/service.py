@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.desk import inbound as desk
-from opsroom.desk.models import Ticket
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.infra.errors import Conflict, NotFound, OpsroomError, ValidationFailed
@@ -115,7 +114,7 @@ def _service(session: Session) -> str:
     return service
 
 
-def _kept_files(session: Session, row: InboundMail, ticket: Ticket, mail: Mail) -> None:
+def _kept_files(session: Session, row: InboundMail, ticket: desk.Ticket, mail: Mail) -> None:
     """Keep the files the settings take; the others are named in the mail's reason."""
     settings = settings_of(session)
     refused = []
