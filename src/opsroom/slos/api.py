@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import errors
-from opsroom.slos import schemas
+from opsroom.slos import domain, schemas
 from opsroom.slos import service as slos
 
 router = APIRouter(prefix="/api/v1", tags=["slos"])
@@ -42,3 +42,15 @@ def update_slo(
     session: DbSession, actor: Actor, key: str, data: schemas.SloUpdate
 ) -> schemas.SloRead:
     return slos.read(session, slos.update(session, actor=actor, key=key, data=data))
+
+
+@router.post("/slos/{key}/counts", responses=errors(404, 422))
+def push_counts(
+    session: DbSession, actor: Actor, key: str, data: schemas.CountsPush
+) -> schemas.CountsStored:
+    """Pushed SLI counts: good and all events per minute. A minute may be sent again as its
+    counts grow; a count with more good than total events, or lower than what was stored,
+    refuses the whole batch (`fields` names each, as `counts.N`) and nothing is stored."""
+    counts = [domain.Count(c.minute, c.good, c.total) for c in data.counts]
+    stored = slos.push_counts(session, actor=actor, key=key, counts=counts)
+    return schemas.CountsStored(slo=key.upper(), stored=stored)
