@@ -34,7 +34,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("threshold", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("histogram", sa.Text(), nullable=False, server_default=""))
         batch_op.add_column(
-            sa.Column("prometheus_auth", sa.String(length=10), nullable=False, server_default="none")
+            sa.Column(
+                "prometheus_auth", sa.String(length=10), nullable=False, server_default="none"
+            )
         )
         batch_op.add_column(_text("prometheus_username", 200))
         batch_op.add_column(_text("prometheus_secret", 500))
