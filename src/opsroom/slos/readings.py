@@ -152,7 +152,9 @@ def pushed_shares(
     )
     shares: dict[int, dict[timedelta, float]] = {s.id: {} for s in found}
     for slo_id, *figures in session.execute(query):
-        pairs = zip(figures[::2], figures[1::2], strict=True)
+        # PostgreSQL sums big integers as numeric: as floats, like SQLite's.
+        events = [float(f) for f in figures]
+        pairs = zip(events[::2], events[1::2], strict=True)
         shares[slo_id] = {
             lb: domain.bad_share(g, t) for lb, (g, t) in zip(lookbacks, pairs, strict=True)
         }
