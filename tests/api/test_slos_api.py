@@ -178,3 +178,50 @@ def test_the_page_changes_an_slos_subject_and_sli_and_shows_refusals_beside_the_
         0.4,
         2,
     )
+
+
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: sign-in
+  annotations:
+    opsroom.io/owner-squad: identity
+spec:
+  service: auth
+  indicator:
+    metadata:
+      name: sign-in-incidents
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: opsroom-incidents
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Timeslices
+  objectives:
+    - targetPercent: 99.9
+"""
+YAML = {"content-type": "application/yaml"}
+
+
+def test_openslo_documents_are_applied_and_exported(api: TestClient) -> None:
+    applied = api.post("/api/v1/slos/openslo", content=OPENSLO, headers=YAML)
+    assert applied.json() == {"created": ["SLO-1"], "updated": [], "unchanged": []}
+    assert api.get("/api/v1/slos/SLO-1").json()["name"] == "sign-in"
+    exported = api.get("/api/v1/slos/openslo")
+    assert exported.headers["content-type"].startswith("application/yaml")
+    again = api.post("/api/v1/slos/openslo", content=exported.text, headers=YAML)
+    assert again.json() == {"created": [], "updated": [], "unchanged": ["SLO-1"]}
+
+
+def test_a_bad_openslo_document_is_refused_by_line(api: TestClient) -> None:
+    body = OPENSLO.replace("targetPercent: 99.9", "targetPercent: 100")
+    refused = api.post("/api/v1/slos/openslo", content=body, headers=YAML)
+    assert refused.status_code == 422
+    fields = refused.json()["error"]["fields"]
+    assert fields["[0].spec.objectives[0].targetPercent"].startswith("line 21: ")
+    assert api.get("/api/v1/slos").json() == []
+    not_utf8 = api.post("/api/v1/slos/openslo", content=b"\xff\xfe", headers=YAML)
+    assert not_utf8.json()["error"]["fields"] == {"file": "not UTF-8"}

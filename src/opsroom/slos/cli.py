@@ -1,4 +1,4 @@
-"""`opsroom slo set|list|show|edit`."""
+"""`opsroom slo set|list|show|edit|push|apply|export`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
-from opsroom.slos import domain, schemas
+from opsroom.slos import domain, openslo, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource
 
@@ -192,3 +192,36 @@ def push(
         stored = slos.push_counts(session, actor=actor(session), key=key, counts=pushed)
     done = schemas.CountsStored(slo=key.upper(), stored=stored)
     emit(done, as_json, lambda: out.print(f"{done.slo}: {done.stored} minutes stored"))
+
+
+@app.command("apply")
+def apply_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="OpenSLO v1 YAML"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set or change every SLO in an OpenSLO file; on any error nothing is applied."""
+    with unit_of_work(write=True) as session:
+        done = openslo.apply_text(
+            session, actor=actor(session), text=file.read_text(encoding="utf-8")
+        )
+    emit(
+        done,
+        as_json,
+        lambda: out.print(
+            "\n".join(f"{outcome}: {', '.join(keys) or '-'}" for outcome, keys in done)
+        ),
+    )
+
+
+@app.command("export")
+def export_file(
+    platform: str | None = typer.Option(None),
+    output: Path | None = typer.Option(None, "-o", "--output", help="write here, not stdout"),
+) -> None:
+    """Every SLO as OpenSLO v1 documents; applying them back changes nothing."""
+    with unit_of_work() as session:
+        text = openslo.export(session, actor=actor(session), platform=platform)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -241,10 +241,10 @@ class BurnCondition:
 
     @property
     def name(self) -> str:
-        return f"{self.factor:g}x over {_span(self.long)} and {_span(self.short)}"
+        return f"{self.factor:g}x over {spelled(self.long)} and {spelled(self.short)}"
 
 
-def _span(length: timedelta) -> str:
+def spelled(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     if minutes % 1440 == 0:
         return f"{minutes // 1440}d"

@@ -31,6 +31,9 @@ class Slo(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
+    # What an applied OpenSLO document named it (`metadata.name`); exported as `slo-N`
+    # when it was not set from one.
+    openslo_name: Mapped[str | None] = mapped_column(String(63), unique=True, nullable=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     platform_slug: Mapped[str] = mapped_column(String(80), index=True)
