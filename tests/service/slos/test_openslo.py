@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 from opsroom.audit import service as audit
 from opsroom.infra import clock
 from opsroom.infra.errors import ValidationFailed
-from opsroom.slos import openslo
+from opsroom.slos import openslo, schemas
 from opsroom.slos import service as slos
+from opsroom.slos.domain import BudgetWindow, SliKind, SliSource
 from tests.improvement import MANAGER, PAYMENTS_LEAD, two_squads
 
 CONDITIONS = """\
@@ -195,3 +196,34 @@ def test_a_bad_document_is_named_by_line_and_nothing_is_stored(
 def test_yaml_that_does_not_parse_is_refused_with_its_line(platform: Session) -> None:
     with pytest.raises(ValidationFailed, match="line 3: not valid YAML"):
         openslo.apply_text(platform, actor=PAYMENTS_LEAD, text="kind: SLO\nspec:\n\tservice: x\n")
+
+
+def test_slos_set_otherwise_export_under_their_keys_and_apply_back_unchanged(
+    platform: Session,
+) -> None:
+    journey = schemas.SloCreate(
+        name="Sign-in works",
+        journey="login",
+        objective=99.5,
+        owner_squad="identity",
+        owner="lead@example.com",
+    )
+    latency = schemas.SloCreate(
+        name="Checkout is fast",
+        service="checkout",
+        objective=99,
+        window=BudgetWindow.CALENDAR_MONTH,
+        sli=SliKind.THRESHOLD,
+        source=SliSource.PUSHED,
+        threshold=0.3,
+        owner_squad="payments",
+    )
+    for data in (journey, latency):
+        slos.create(platform, actor=MANAGER, data=data)
+    exported = openslo.export(platform, actor=MANAGER)
+    assert "name: slo-1\n" in exported and "opsroom.io/subject: journey" in exported
+    done = openslo.apply_text(platform, actor=PAYMENTS_LEAD, text=exported)
+    assert done.unchanged == ["SLO-1", "SLO-2"] and not done.updated
+    faster = exported.replace("value: 0.3", "value: 0.25")
+    assert openslo.apply_text(platform, actor=PAYMENTS_LEAD, text=faster).updated == ["SLO-2"]
+    assert slos.get(platform, actor=MANAGER, key="SLO-2").threshold == 0.25
