@@ -145,3 +145,44 @@ def wait_for(
             return
         time.sleep(0.2)
     raise RuntimeError(f"{promql} did not reach {value} within {STARTUP_SECONDS}s")
+
+
+class BearerProxy:
+    """A reverse proxy in front of a Prometheus that lets through only requests carrying
+    `Authorization: Bearer <token>` (401 otherwise), as the proxies people put in front of
+    Prometheus do; `seen` holds the Authorization header of every request."""
+
+    def __init__(self, upstream: str, token: str) -> None:
+        self.seen: list[str | None] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                given = self.headers.get("Authorization")
+                proxy.seen.append(given)
+                if given != f"Bearer {token}":
+                    self._answer(401, b"Unauthorized\n", "text/plain")
+                    return
+                answer = httpx.get(f"{upstream}{self.path}", timeout=STARTUP_SECONDS)
+                self._answer(answer.status_code, answer.content, answer.headers["content-type"])
+
+            def _answer(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> BearerProxy:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -13,7 +13,7 @@ from opsroom.infra.db import session_scope
 from opsroom.infra.errors import ValidationFailed
 from opsroom.slos import service as slos
 from tests.improvement import RESPONDER, two_squads
-from tests.peers.prometheus import Exporter, running, wait_for
+from tests.peers.prometheus import BearerProxy, Exporter, running, wait_for
 from tests.service.slos.test_slos import set_slo
 
 COUNT = "checkout_latency_seconds_count"
@@ -64,3 +64,33 @@ def test_a_threshold_sli_reads_a_prometheus_behind_basic_auth(
     assert read.budget_remaining == pytest.approx(0.5, abs=0.01)
     assert round(read.burn[0].long_rate, 2) == 0.5
     assert read.prometheus_secret_set and PASSWORD not in read.model_dump_json()
+
+
+TOKEN = "opsroom-reads-prometheus"
+
+
+def test_a_threshold_sli_reads_a_prometheus_behind_a_proxy_asking_for_a_bearer_token(
+    settings: Settings, wall_clock: None, tmp_path: Path
+) -> None:
+    with Exporter() as exporter:
+        exporter.counters = {COUNT: 0, UNDER_A_SECOND: 0}
+        with running(tmp_path, exporter.target) as prometheus:
+            wait_for(prometheus, COUNT, 0)
+            exporter.counters = {COUNT: 1000, UNDER_A_SECOND: 990}
+            wait_for(prometheus, COUNT, 1000)
+            with BearerProxy(prometheus, TOKEN) as proxy, session_scope(settings) as s:
+                two_squads(s)
+                bearer = {"prometheus_auth": "bearer"}
+                with pytest.raises(ValidationFailed) as anonymous:
+                    set_slo(s, **threshold_slo(proxy.url))
+                assert "refused opsroom's credentials" in anonymous.value.fields["histogram"]
+                with pytest.raises(ValidationFailed) as wrong:
+                    set_slo(s, **threshold_slo(proxy.url, **bearer, prometheus_secret="guess"))
+                assert "refused opsroom's credentials" in wrong.value.fields["histogram"]
+                slo = set_slo(s, **threshold_slo(proxy.url, **bearer, prometheus_secret=TOKEN))
+                read = slos.read(s, slo)
+    assert proxy.seen[:2] == [None, "Bearer guess"]
+    assert proxy.seen[-1] == f"Bearer {TOKEN}"
+    # 10 of 1,000 slower than a second is 1 %: all that 99 % allows, burning at 1x.
+    assert round(read.burn[0].long_rate, 2) == 1.0
+    assert read.prometheus_auth.value == "bearer" and TOKEN not in read.model_dump_json()
