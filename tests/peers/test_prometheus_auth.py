@@ -11,8 +11,9 @@ import pytest
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import ValidationFailed
+from opsroom.slos import openslo
 from opsroom.slos import service as slos
-from tests.improvement import RESPONDER, two_squads
+from tests.improvement import PAYMENTS_LEAD, RESPONDER, two_squads
 from tests.peers.prometheus import BearerProxy, Exporter, running, wait_for
 from tests.service.slos.test_slos import set_slo
 
@@ -89,6 +90,11 @@ def test_a_threshold_sli_reads_a_prometheus_behind_a_proxy_asking_for_a_bearer_t
                 assert "refused opsroom's credentials" in wrong.value.fields["histogram"]
                 slo = set_slo(s, **threshold_slo(proxy.url, **bearer, prometheus_secret=TOKEN))
                 read = slos.read(s, slo)
+                # An OpenSLO file never holds the token; applying the export keeps it.
+                exported = openslo.export(s, actor=RESPONDER)
+                again = openslo.apply_text(s, actor=PAYMENTS_LEAD, text=exported)
+                assert TOKEN not in exported and again.unchanged == [slo.key]
+                assert slos.read(s, slo).prometheus_secret_set
     assert proxy.seen[:2] == [None, "Bearer guess"]
     assert proxy.seen[-1] == f"Bearer {TOKEN}"
     # 10 of 1,000 slower than a second is 1 %: all that 99 % allows, burning at 1x.

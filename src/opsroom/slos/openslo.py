@@ -415,7 +415,7 @@ def _source(slo: Slo, **spec: Any) -> dict[str, Any]:
         return {"metricSource": {"type": PUSHED}}
     if slo.sli_source == SliSource.INCIDENTS:
         return {"metricSource": {"type": INCIDENTS, "spec": spec}}
-    auth = {"auth": slo.prometheus_auth} if slo.prometheus_auth != "none" else {}
+    auth = {"auth": str(slo.prometheus_auth)} if slo.prometheus_auth != "none" else {}
     user = {"username": slo.prometheus_username} if slo.prometheus_username else {}
     return {
         "metricSource": {
