@@ -56,6 +56,7 @@ def _slos(session: Any, count: int, now: datetime) -> None:
             "objective": 99.9,
             "window": "30d",
             "sli_kind": "incidents",
+            "sli_source": "incidents",
             "owner_squad": "sre",
             "created_by": "bench",
             "created_at": now,

@@ -133,3 +133,95 @@ def test_the_service_page_shows_the_budgets_of_its_slos_and_of_its_journeys(
     assert "SLO-1" in hub and "budget exhausted" in hub
     assert "SLO-2" in hub and "on journey login" in hub and "86.1 % of the budget left" in hub
     assert "No SLO on this service" in api.get("/services/db/operations").text
+
+
+def test_pushed_counts_are_stored_or_refused_whole_with_each_count_named(
+    api: TestClient,
+) -> None:
+    set_slo(api, sli="threshold", source="pushed", threshold=0.25)
+    minute = clock.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    good = {"minute": minute.isoformat(), "good": 999, "total": 1000}
+    stored = api.post("/api/v1/slos/SLO-1/counts", json={"counts": [good]})
+    assert stored.json() == {"slo": "SLO-1", "stored": 1}, stored.text
+    backwards = good | {"good": 10, "total": 20}
+    earlier = good | {"minute": (minute - timedelta(minutes=1)).isoformat(), "good": 2, "total": 1}
+    refused = api.post("/api/v1/slos/SLO-1/counts", json={"counts": [earlier, backwards]})
+    assert refused.status_code == 422
+    assert set(refused.json()["error"]["fields"]) == {"counts.0", "counts.1"}
+    negative = api.post("/api/v1/slos/SLO-1/counts", json={"counts": [good | {"good": -1}]})
+    assert negative.status_code == 422
+    assert api.post("/api/v1/slos/SLO-1/counts", json={"counts": []}).status_code == 422
+    assert api.post("/api/v1/slos/SLO-9/counts", json={"counts": [good]}).status_code == 404
+    read = api.get("/api/v1/slos/SLO-1").json()
+    # 1 slow in 1,000 over the last five minutes is exactly what 99.9 % allows: 1x.
+    assert (read["source"], read["threshold"]) == ("pushed", 0.25)
+    assert read["burn"][0]["short_rate"] == pytest.approx(1)
+
+
+def test_the_page_changes_an_slos_subject_and_sli_and_shows_refusals_beside_the_fields(
+    api: TestClient,
+) -> None:
+    set_slo(api)
+    page = api.get("/slos/SLO-1")
+    assert 'name="histogram"' in page.text and 'name="prometheus_secret"' in page.text
+    form = {"version": "1", "service": "auth", "sli": "threshold", "source": "pushed"}
+    refused = api.post("/slos/SLO-1", data=form, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "required for a threshold SLI from pushed" in refused.text
+    changed = api.post("/slos/SLO-1", data=form | {"threshold": "0.4"}, follow_redirects=True)
+    assert changed.status_code == 200, changed.text
+    assert "threshold below 0.4 s, pushed counts" in changed.text
+    read = api.get("/api/v1/slos/SLO-1").json()
+    assert (read["sli"], read["source"], read["threshold"], read["version"]) == (
+        "threshold",
+        "pushed",
+        0.4,
+        2,
+    )
+
+
+OPENSLO = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: sign-in
+  annotations:
+    opsroom.io/owner-squad: identity
+spec:
+  service: auth
+  indicator:
+    metadata:
+      name: sign-in-incidents
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: opsroom-incidents
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Timeslices
+  objectives:
+    - targetPercent: 99.9
+"""
+YAML = {"content-type": "application/yaml"}
+
+
+def test_openslo_documents_are_applied_and_exported(api: TestClient) -> None:
+    applied = api.post("/api/v1/slos/openslo", content=OPENSLO, headers=YAML)
+    assert applied.json() == {"created": ["SLO-1"], "updated": [], "unchanged": []}
+    assert api.get("/api/v1/slos/SLO-1").json()["name"] == "sign-in"
+    exported = api.get("/api/v1/slos/openslo")
+    assert exported.headers["content-type"].startswith("application/yaml")
+    again = api.post("/api/v1/slos/openslo", content=exported.text, headers=YAML)
+    assert again.json() == {"created": [], "updated": [], "unchanged": ["SLO-1"]}
+
+
+def test_a_bad_openslo_document_is_refused_by_line(api: TestClient) -> None:
+    body = OPENSLO.replace("targetPercent: 99.9", "targetPercent: 100")
+    refused = api.post("/api/v1/slos/openslo", content=body, headers=YAML)
+    assert refused.status_code == 422
+    fields = refused.json()["error"]["fields"]
+    assert fields["[0].spec.objectives[0].targetPercent"].startswith("line 21: ")
+    assert api.get("/api/v1/slos").json() == []
+    not_utf8 = api.post("/api/v1/slos/openslo", content=b"\xff\xfe", headers=YAML)
+    assert not_utf8.json()["error"]["fields"] == {"file": "not UTF-8"}

@@ -57,7 +57,7 @@ def test_a_ratio_sli_names_its_prometheus_and_queries(settings: Settings) -> Non
         assert set(missing.value.fields) == {"prometheus_url", "total_query"}
         with pytest.raises(ValidationFailed) as extra:
             set_slo(s, total_query=TOTAL)
-        assert extra.value.fields == {"total_query": "only for a ratio SLI"}
+        assert extra.value.fields == {"total_query": "not read by an incident SLI"}
         with pytest.raises(ValidationFailed) as unreachable:
             set_slo(
                 s,

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import domain, schemas, vendors
 from opsroom.catalog import service as catalog
+from opsroom.infra import yamlfile
 from opsroom.infra.errors import NotFound, OpsroomError, ValidationFailed
+from opsroom.infra.yamlfile import Lines, Path, failure
 
-Path = tuple[str | int, ...]
 FORMAT_VERSION = 1
 
 
@@ -62,62 +63,11 @@ class ApplyResult:
         }
 
 
-# --- reading a file, keeping line numbers -------------------------------------------------
+# --- reading a file -------------------------------------------------------------------------
 
 
-def _dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_map(
-    node: yaml.Node, path: Path = (), lines: dict[Path, int] | None = None
-) -> dict[Path, int]:
-    lines = {} if lines is None else lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _line_map(value, (*path, key.value), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), lines)
-    return lines
-
-
-def _line_of(lines: dict[Path, int], path: Path) -> int:
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return 1
-
-
-def _fail(lines: dict[Path, int], problems: list[tuple[Path, str]]) -> ValidationFailed:
-    fields = {_dotted(p) or "file": f"line {_line_of(lines, p)}: {msg}" for p, msg in problems}
-    first_path, first_msg = problems[0]
-    where = _dotted(first_path)
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return ValidationFailed(
-        f"line {_line_of(lines, first_path)}: {where + ': ' if where else ''}{first_msg}{more}",
-        fields=fields,
-    )
-
-
-def parse(text: str) -> tuple[Manifest, dict[Path, int]]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ValidationFailed(
-            f"line {line}: not valid YAML: {exc.problem}",
-            fields={"file": f"line {line}: {exc.problem}"},
-        ) from exc
-    finally:
-        loader.dispose()
-    lines = _line_map(node) if node is not None else {}
+def parse(text: str) -> tuple[Manifest, Lines]:
+    data, lines = yamlfile.load(text)
     if not isinstance(data, dict):
         raise ValidationFailed(
             "a catalog file is a YAML mapping with 'version: 1' at the top",
@@ -126,20 +76,20 @@ def parse(text: str) -> tuple[Manifest, dict[Path, int]]:
     try:
         return Manifest.model_validate(data), lines
     except ValidationError as exc:
-        raise _fail(lines, [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+        raise failure(lines, [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
 
 
 # --- applying -----------------------------------------------------------------------------
 
 
 @contextmanager
-def _located(lines: dict[Path, int], path: Path) -> Iterator[None]:
+def _located(lines: Lines, path: Path) -> Iterator[None]:
     """Re-raise a rule broken while applying one item with that item's place in the file."""
     try:
         yield
     except OpsroomError as exc:
         field = next(iter(exc.fields), None)
-        raise _fail(lines, [((*path, field) if field else path, exc.message)]) from exc
+        raise failure(lines, [((*path, field) if field else path, exc.message)]) from exc
 
 
 def _changed(
@@ -275,7 +225,7 @@ def _touched(session: Session, manifest: Manifest) -> set[str]:
 
 
 def apply(
-    session: Session, *, actor: Principal, manifest: Manifest, lines: dict[Path, int] | None = None
+    session: Session, *, actor: Principal, manifest: Manifest, lines: Lines | None = None
 ) -> ApplyResult:
     """Create or update everything the file describes. Raises on the first problem; the
     caller's transaction then rolls back, so a bad file applies nothing. Applied by who

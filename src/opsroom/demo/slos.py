@@ -1,6 +1,7 @@
 """The demo platform's SLOs, their budgets spent by the incident history: pricing's is
-gone, search's nearly, the others have room; and a normal change to pricing that the spent
-budget holds for the operations manager's approval."""
+gone, search's nearly, the others have room; the cart's, counted from the requests it
+pushes each minute, spent part of its budget in a bad spell this morning; and a normal
+change to pricing that the spent budget holds for the operations manager's approval."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from opsroom.changes import service as changes
 from opsroom.demo.changes import IMPLEMENTER, MANAGER, peak
 from opsroom.slos import schemas
 from opsroom.slos import service as slos
+from opsroom.slos.domain import Count, SliKind, SliSource
 
 # (name, service or None, journey or None, objective, what it promises)
 SLOS = (
@@ -24,6 +26,11 @@ SLOS = (
     ("Invoices get paid", None, "invoice-to-payment", 99.5, "Matched invoices are paid on time."),
     ("Tax is calculated", "tax-engine", None, 99.95, "Every invoice line gets its tax."),
 )
+PUSHED_SERVICE = "cart-service"
+REQUESTS_A_MINUTE = 1000
+# A day of the cart's requests, a minute at a time: 20 minutes of it 3 % failed.
+PUSHED_MINUTES = 24 * 60
+BAD_SPELL = range(600, 620)
 HELD = "Upgrade the pricing rules engine"
 HELD_SERVICE = "pricing-service"
 
@@ -55,6 +62,29 @@ def _held_change(session: Session, now: datetime) -> None:
     changes.submit(session, actor=engineer, key=key, data=change_schemas.TransitionIn())
 
 
+def _pushed_slo(session: Session, actor: Principal, now: datetime) -> None:
+    data = schemas.SloCreate(
+        name="Baskets are saved",
+        service=PUSHED_SERVICE,
+        objective=99.9,
+        description="A buyer's basket is there when they come back.",
+        sli=SliKind.RATIO,
+        source=SliSource.PUSHED,
+        owner_squad=_owner(session, PUSHED_SERVICE, None),
+    )
+    key = slos.create(session, actor=actor, data=data).key
+    last = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
+    counts = [
+        Count(
+            last - timedelta(minutes=PUSHED_MINUTES - n),
+            REQUESTS_A_MINUTE * (97 if n in BAD_SPELL else 100) // 100,
+            REQUESTS_A_MINUTE,
+        )
+        for n in range(PUSHED_MINUTES)
+    ]
+    slos.push_counts(session, actor=actor, key=key, counts=counts)
+
+
 def load(session: Session, *, actor: Principal, now: datetime) -> dict[str, int]:
     """The SLOs and the held change, unless there is an SLO already; how many were made."""
     if slos.search(session, actor=actor):
@@ -69,5 +99,6 @@ def load(session: Session, *, actor: Principal, now: datetime) -> dict[str, int]
             owner_squad=_owner(session, service, journey),
         )
         slos.create(session, actor=actor, data=data)
+    _pushed_slo(session, actor, now)
     _held_change(session, now)
-    return {"slos": len(SLOS), "changes held by a spent budget": 1}
+    return {"slos": len(SLOS) + 1, "changes held by a spent budget": 1}

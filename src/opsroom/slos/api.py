@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.api import PlatformFilter
 from opsroom.infra.apidoc import errors
-from opsroom.slos import schemas
+from opsroom.infra.errors import ValidationFailed
+from opsroom.slos import domain, openslo, schemas
 from opsroom.slos import service as slos
 
 router = APIRouter(prefix="/api/v1", tags=["slos"])
@@ -31,6 +33,35 @@ def set_slo(session: DbSession, actor: Actor, data: schemas.SloCreate) -> schema
     return slos.read(session, slos.create(session, actor=actor, data=data))
 
 
+OPENSLO_FILE = {"content": {"application/yaml": {"schema": {"type": "string"}}}}
+
+
+@router.post(
+    "/slos/openslo",
+    responses=errors(403, 422, 502),
+    openapi_extra={"requestBody": {"required": True, **OPENSLO_FILE}},
+)
+async def apply_openslo(request: Request, session: DbSession, actor: Actor) -> openslo.Applied:
+    """Apply OpenSLO v1 documents (YAML, see docs/slos.md): all of them or, on any error
+    (named with its line), none."""
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("the file must be UTF-8 text", fields={"file": "not UTF-8"}) from exc
+    return await run_in_threadpool(openslo.apply_text, session, actor=actor, text=text)
+
+
+@router.get(
+    "/slos/openslo",
+    response_class=Response,
+    responses={200: {"description": "OpenSLO v1 documents", **OPENSLO_FILE}},
+)
+def export_openslo(session: DbSession, actor: Actor, platform: str | None = None) -> Response:
+    """Every SLO (of `platform`) as OpenSLO v1 documents; applying them changes nothing."""
+    text = openslo.export(session, actor=actor, platform=platform)
+    return Response(text, media_type="application/yaml")
+
+
 @router.get("/slos/{key}", responses=errors(404, 502))
 def get_slo(session: DbSession, actor: Actor, key: str) -> schemas.SloRead:
     """The SLO with its budget, burn rates against each alert condition and the incidents
@@ -43,3 +74,15 @@ def update_slo(
     session: DbSession, actor: Actor, key: str, data: schemas.SloUpdate
 ) -> schemas.SloRead:
     return slos.read(session, slos.update(session, actor=actor, key=key, data=data))
+
+
+@router.post("/slos/{key}/counts", responses=errors(404, 422))
+def push_counts(
+    session: DbSession, actor: Actor, key: str, data: schemas.CountsPush
+) -> schemas.CountsStored:
+    """Pushed SLI counts: good and all events per minute. A minute may be sent again as its
+    counts grow; a count with more good than total events, or lower than what was stored,
+    refuses the whole batch (`fields` names each, as `counts.N`) and nothing is stored."""
+    counts = [domain.Count(c.minute, c.good, c.total) for c in data.counts]
+    stored = slos.push_counts(session, actor=actor, key=key, counts=counts)
+    return schemas.CountsStored(slo=key.upper(), stored=stored)

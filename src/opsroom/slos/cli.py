@@ -1,16 +1,19 @@
-"""`opsroom slo set|list|show|edit`."""
+"""`opsroom slo set|list|show|edit|push|apply|export`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
 from opsroom.catalog.cli import PlatformOption
-from opsroom.slos import schemas
+from opsroom.slos import domain, openslo, schemas
 from opsroom.slos import service as slos
-from opsroom.slos.domain import BudgetWindow, SliKind
+from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource
 
+SECRET_ENV = "OPSROOM_PROMETHEUS_SECRET"
 app = typer.Typer(help="Service level objectives and their error budgets.", no_args_is_help=True)
 
 
@@ -41,15 +44,21 @@ def set_slo(
     window: BudgetWindow = typer.Option(BudgetWindow.ROLLING_30D),
     worst_priority: int = typer.Option(2, help="incidents of this priority or worse count"),
     sli: SliKind = typer.Option(SliKind.INCIDENTS),
-    prometheus: str = typer.Option("", help="ratio SLI: the Prometheus base URL"),
+    source: SliSource | None = typer.Option(None, help="prometheus (default) or pushed"),
+    prometheus: str = typer.Option("", help="the Prometheus base URL"),
     good: str = typer.Option("", help="ratio SLI: the good events' counter selector"),
     total: str = typer.Option("", help="ratio SLI: all events' counter selector"),
+    histogram: str = typer.Option("", help="threshold SLI: the latency histogram"),
+    threshold: float | None = typer.Option(None, help="threshold SLI: good below (seconds)"),
+    auth: PrometheusAuth = typer.Option(PrometheusAuth.NONE, help="towards Prometheus"),
+    username: str = typer.Option("", help="basic auth towards Prometheus"),
+    secret: str = typer.Option("", envvar=SECRET_ENV, help=f"token or password (or ${SECRET_ENV})"),
     owner: str = typer.Option(""),
     description: str = typer.Option(""),
     as_json: bool = JsonOption,
 ) -> None:
     """Set an SLO on a service or a journey; its budget counts customer-impacting incidents,
-    or bad events in Prometheus (--sli ratio)."""
+    or bad events (--sli ratio|threshold) in Prometheus or pushed (--source pushed)."""
     with unit_of_work(write=True) as session:
         data = schemas.SloCreate.model_validate(
             {
@@ -61,9 +70,15 @@ def set_slo(
                 "window": window,
                 "worst_priority": worst_priority,
                 "sli": sli,
+                "source": source,
                 "prometheus_url": prometheus,
                 "good_query": good,
                 "total_query": total,
+                "histogram": histogram,
+                "threshold": threshold,
+                "prometheus_auth": auth,
+                "prometheus_username": username,
+                "prometheus_secret": secret or None,
                 "owner": owner,
                 "description": description,
             }
@@ -120,17 +135,41 @@ def edit(
     key: str,
     version: int = typer.Option(..., help="the version you read"),
     name: str | None = typer.Option(None),
+    service: str | None = typer.Option(None, "--service", "-s"),
+    journey: str | None = typer.Option(None, "--journey", "-j"),
     objective: float | None = typer.Option(None),
     window: BudgetWindow | None = typer.Option(None),
+    sli: SliKind | None = typer.Option(None),
+    source: SliSource | None = typer.Option(None),
+    prometheus: str | None = typer.Option(None),
+    good: str | None = typer.Option(None),
+    total: str | None = typer.Option(None),
+    histogram: str | None = typer.Option(None),
+    threshold: float | None = typer.Option(None),
+    auth: PrometheusAuth | None = typer.Option(None),
+    username: str | None = typer.Option(None),
+    secret: str | None = typer.Option(None, envvar=SECRET_ENV),
     squad: str | None = typer.Option(None, "--squad"),
     worst_priority: int | None = typer.Option(None),
     as_json: bool = JsonOption,
 ) -> None:
-    """Change an SLO; only the options given change."""
+    """Change an SLO; only the options given change (its SLI is checked again as when set)."""
     given = {
         "name": name,
+        "service": service,
+        "journey": journey,
         "objective": objective,
         "window": window,
+        "sli": sli,
+        "source": source,
+        "prometheus_url": prometheus,
+        "good_query": good,
+        "total_query": total,
+        "histogram": histogram,
+        "threshold": threshold,
+        "prometheus_auth": auth,
+        "prometheus_username": username,
+        "prometheus_secret": secret,
         "owner_squad": squad,
         "worst_priority": worst_priority,
     }
@@ -141,3 +180,54 @@ def edit(
         updated = slos.update(session, actor=actor(session), key=key, data=data)
         read = slos.read(session, updated)
     _shown(read, as_json, "edited")
+
+
+@app.command("push")
+def push(
+    key: str,
+    counts: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help='JSON: {"counts": [{"minute", "good", "total"}]}'
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Push SLI counts (good and all events per minute) as the API takes them; a refused
+    count refuses them all."""
+    data = schemas.CountsPush.model_validate_json(counts.read_text())
+    pushed = [domain.Count(c.minute, c.good, c.total) for c in data.counts]
+    with unit_of_work(write=True) as session:
+        stored = slos.push_counts(session, actor=actor(session), key=key, counts=pushed)
+    done = schemas.CountsStored(slo=key.upper(), stored=stored)
+    emit(done, as_json, lambda: out.print(f"{done.slo}: {done.stored} minutes stored"))
+
+
+@app.command("apply")
+def apply_file(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="OpenSLO v1 YAML"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set or change every SLO in an OpenSLO file; on any error nothing is applied."""
+    with unit_of_work(write=True) as session:
+        done = openslo.apply_text(
+            session, actor=actor(session), text=file.read_text(encoding="utf-8")
+        )
+    emit(
+        done,
+        as_json,
+        lambda: out.print(
+            "\n".join(f"{outcome}: {', '.join(keys) or '-'}" for outcome, keys in done)
+        ),
+    )
+
+
+@app.command("export")
+def export_file(
+    platform: str | None = typer.Option(None),
+    output: Path | None = typer.Option(None, "-o", "--output", help="write here, not stdout"),
+) -> None:
+    """Every SLO as OpenSLO v1 documents; applying them back changes nothing."""
+    with unit_of_work() as session:
+        text = openslo.export(session, actor=actor(session), platform=platform)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

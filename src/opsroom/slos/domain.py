@@ -4,7 +4,8 @@ conditions of the SRE workbook. Pure: times in, figures out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -16,8 +17,133 @@ class SliKind(StrEnum):
     # Minutes of customer-impacting incident on the service count as bad minutes: the
     # budget of a service that has no metric.
     INCIDENTS = "incidents"
-    # The share of good events among all (good/total PromQL counters) from Prometheus.
+    # The share of good events among all: two counters in Prometheus, or pushed counts.
     RATIO = "ratio"
+    # The share of events faster than a threshold (latency below X): a Prometheus
+    # histogram's bucket at that bound over its count, or pushed counts.
+    THRESHOLD = "threshold"
+
+
+class SliSource(StrEnum):
+    INCIDENTS = "incidents"  # opsroom's own incident record
+    PROMETHEUS = "prometheus"  # read through its HTTP query API
+    PUSHED = "pushed"  # good and total counts per minute sent to opsroom's API
+
+
+class PrometheusAuth(StrEnum):
+    NONE = "none"
+    BEARER = "bearer"
+    BASIC = "basic"
+
+
+PROMETHEUS_FIELDS = ("prometheus_url", "good_query", "total_query", "histogram")
+AUTH_FIELDS = ("prometheus_username", "prometheus_secret")
+# What each SLI needs, by kind and source; any other SLI field it is given is refused.
+SLI_NEEDS: dict[tuple[SliKind, SliSource], frozenset[str]] = {
+    (SliKind.INCIDENTS, SliSource.INCIDENTS): frozenset(),
+    (SliKind.RATIO, SliSource.PROMETHEUS): frozenset(
+        {"prometheus_url", "good_query", "total_query"}
+    ),
+    (SliKind.RATIO, SliSource.PUSHED): frozenset(),
+    (SliKind.THRESHOLD, SliSource.PROMETHEUS): frozenset(
+        {"prometheus_url", "histogram", "threshold"}
+    ),
+    (SliKind.THRESHOLD, SliSource.PUSHED): frozenset({"threshold"}),
+}
+AUTH_NEEDS = {
+    PrometheusAuth.NONE: frozenset(),
+    PrometheusAuth.BEARER: frozenset({"prometheus_secret"}),
+    PrometheusAuth.BASIC: frozenset({"prometheus_username", "prometheus_secret"}),
+}
+SLI_FIELDS = frozenset({*PROMETHEUS_FIELDS, *AUTH_FIELDS, "threshold"})
+
+
+def default_source(kind: SliKind) -> SliSource:
+    return SliSource.INCIDENTS if kind is SliKind.INCIDENTS else SliSource.PROMETHEUS
+
+
+def sli_problems(
+    kind: SliKind, source: SliSource, auth: PrometheusAuth, given: Mapping[str, bool]
+) -> dict[str, str]:
+    """Field -> what is wrong, for an SLI of `kind` read from `source` given these fields
+    (name -> whether it has a value)."""
+    needs = SLI_NEEDS.get((kind, source))
+    if needs is None:
+        return {"source": f"{_named(kind)} is not read from {source}"}
+    if "prometheus_url" in needs:
+        needs |= AUTH_NEEDS[auth]
+    elif auth is not PrometheusAuth.NONE:
+        return {"prometheus_auth": "only for an SLI read from Prometheus"}
+    sli = _named(kind) if kind is SliKind.INCIDENTS else f"{_named(kind)} from {source}"
+    missing = {f: f"required for {sli}" for f in needs if not given.get(f)}
+    extra = {f: f"not read by {sli}" for f in SLI_FIELDS - needs if given.get(f)}
+    return missing | extra
+
+
+def _named(kind: SliKind) -> str:
+    return "an incident SLI" if kind is SliKind.INCIDENTS else f"a {kind} SLI"
+
+
+def _le_spellings(bound: float) -> list[str]:
+    """How exporters write a bucket's bound: Go's clients `1`, Python's `1.0`."""
+    spelled = repr(float(bound))
+    return sorted({spelled, spelled.removesuffix(".0")})
+
+
+def histogram_counters(histogram: str, threshold: float) -> tuple[str, str]:
+    """A Prometheus histogram (`name{matchers}`) as a threshold SLI's good and total
+    counters: its bucket bounded by the threshold, and its count."""
+    name, _, rest = histogram.partition("{")
+    matchers = rest.rstrip().removesuffix("}").strip().rstrip(",")
+    bound = "|".join(re.escape(s) for s in _le_spellings(threshold)).replace("\\", "\\\\")
+    good = ", ".join(m for m in (matchers, f'le=~"{bound}"') if m)
+    total = f"{name.strip()}_count{{{matchers}}}" if matchers else f"{name.strip()}_count"
+    return f"{name.strip()}_bucket{{{good}}}", total
+
+
+@dataclass(frozen=True)
+class Count:
+    """Pushed counts: the good and all events in the minute starting at `minute`."""
+
+    minute: datetime
+    good: int
+    total: int
+
+
+def count_problems(
+    counts: Sequence[Count], stored: Mapping[datetime, Count], now: datetime
+) -> dict[str, str]:
+    """Field (`counts.N`) -> why the N-th count is refused. A minute's counts may be sent
+    again as they grow, never lower than before: a counter does not go backwards."""
+    problems: dict[str, str] = {}
+    seen: set[datetime] = set()
+    for n, count in enumerate(counts):
+        problem = _count_problem(count, stored.get(count.minute), now, seen)
+        if problem:
+            problems[f"counts.{n}"] = problem
+        seen.add(count.minute)
+    return problems
+
+
+def _count_problem(
+    count: Count, before: Count | None, now: datetime, seen: set[datetime]
+) -> str | None:
+    if count.good > count.total:
+        return f"good ({count.good}) is more than total ({count.total})"
+    if count.minute.second or count.minute.microsecond:
+        return "minute must start on a whole minute"
+    if count.minute > now:
+        return "minute is in the future"
+    if count.minute in seen:
+        return "minute is sent twice"
+    if before and (count.good < before.good or count.total < before.total):
+        return f"counts go backwards (were {before.good} good of {before.total})"
+    return None
+
+
+def bad_share(good: float, total: float) -> float:
+    """The share of bad events; none when nothing happened."""
+    return 1 - good / total if total else 0.0
 
 
 class BudgetWindow(StrEnum):
@@ -115,10 +241,10 @@ class BurnCondition:
 
     @property
     def name(self) -> str:
-        return f"{self.factor:g}x over {_span(self.long)} and {_span(self.short)}"
+        return f"{self.factor:g}x over {spelled(self.long)} and {spelled(self.short)}"
 
 
-def _span(length: timedelta) -> str:
+def spelled(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     if minutes % 1440 == 0:
         return f"{minutes // 1440}d"

@@ -18,7 +18,7 @@ from opsroom.catalog import service as catalog
 from opsroom.catalog.pages import ListPlatform
 from opsroom.slos import charts, schemas
 from opsroom.slos import service as slos
-from opsroom.slos.domain import BudgetWindow, SliKind
+from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource
 from opsroom.web.pages import (
     Failure,
     Posted,
@@ -30,6 +30,19 @@ from opsroom.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
+
+
+def _choices(session: Session) -> dict[str, Any]:
+    """What the forms that set and change an SLO offer."""
+    return {
+        "squads": catalog.list_squads(session),
+        "services": catalog.all_services(session),
+        "journeys": catalog.list_journeys(session),
+        "windows": list(BudgetWindow),
+        "slis": list(SliKind),
+        "sources": [s for s in SliSource if s is not SliSource.INCIDENTS],
+        "auths": list(PrometheusAuth),
+    }
 
 
 def _list(
@@ -45,11 +58,7 @@ def _list(
         "slos": slos.summaries(session, found),
         "platform": platform,
         "platforms": catalog.list_platforms(session),
-        "squads": catalog.list_squads(session),
-        "services": catalog.all_services(session),
-        "journeys": catalog.list_journeys(session),
-        "windows": list(BudgetWindow),
-        "slis": list(SliKind),
+        **_choices(session),
         "values": values or FormData(),
         "failure": failure,
     }
@@ -85,8 +94,7 @@ def _detail(
         "slo": slos.describe(standing),
         "chart": charts.burn_down(slos.burn_down(standing), *standing.span),
         "chart_size": (charts.WIDTH, charts.HEIGHT),
-        "squads": catalog.list_squads(session),
-        "windows": list(BudgetWindow),
+        **_choices(session),
         "values": failure.values if failure else FormData(),
         "failure": failure,
     }

@@ -3,12 +3,14 @@ events (1 - good/total) over a look-back, computed by Prometheus from the two co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from opsroom.infra.errors import OpsroomError, ValidationFailed
+from opsroom.slos.domain import PrometheusAuth
 
 TIMEOUT_SECONDS = 10
 CHECKED_OVER = timedelta(minutes=5)
@@ -21,13 +23,34 @@ class Unanswered(OpsroomError):
     status = 502
 
 
-def _query(url: str, promql: str, at: datetime) -> list[Any]:
+@dataclass(frozen=True)
+class Access:
+    """A Prometheus and how opsroom proves itself to it."""
+
+    url: str
+    auth: PrometheusAuth = PrometheusAuth.NONE
+    username: str = ""
+    secret: str = ""
+
+    def credentials(self) -> dict[str, Any]:
+        if self.auth is PrometheusAuth.BASIC:
+            return {"auth": httpx.BasicAuth(self.username, self.secret)}
+        if self.auth is PrometheusAuth.BEARER:
+            return {"headers": {"Authorization": f"Bearer {self.secret}"}}
+        return {}
+
+
+def _query(access: Access, promql: str, at: datetime) -> list[Any]:
+    url = access.url
     try:
         answer = httpx.get(
             f"{url.rstrip('/')}/api/v1/query",
             params={"query": promql, "time": at.timestamp()},
             timeout=TIMEOUT_SECONDS,
+            **access.credentials(),
         )
+        if answer.status_code in (401, 403):
+            raise Unanswered(f"Prometheus at {url} refused opsroom's credentials")
         body = answer.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise Unanswered(f"Prometheus at {url} did not answer: {exc}") from exc
@@ -36,13 +59,13 @@ def _query(url: str, promql: str, at: datetime) -> list[Any]:
     return list(body["data"]["result"])
 
 
-def check(url: str, fields: dict[str, str], at: datetime) -> None:
+def check(access: Access, fields: dict[str, str], at: datetime) -> None:
     """Each counter selector (field -> PromQL) as the SLI will ask for it, run once by
     Prometheus; its own error, by field, when it refuses one."""
     refused = {}
     for field, promql in fields.items():
         try:
-            _query(url, _increase(promql, CHECKED_OVER), at)
+            _query(access, _increase(promql, CHECKED_OVER), at)
         except Unanswered as exc:
             refused[field] = exc.message
     if refused:
@@ -53,10 +76,10 @@ def _increase(promql: str, lookback: timedelta) -> str:
     return f"sum(increase({promql}[{int(lookback.total_seconds())}s]))"
 
 
-def bad_share(url: str, good: str, total: str, lookback: timedelta, at: datetime) -> float:
+def bad_share(access: Access, good: str, total: str, lookback: timedelta, at: datetime) -> float:
     """1 - good/total over `lookback` ending `at`; 0 when nothing happened."""
     promql = f"1 - {_increase(good, lookback)} / {_increase(total, lookback)}"
-    result = _query(url, promql, at)
+    result = _query(access, promql, at)
     if not result:
         return 0.0
     share = float(result[0]["value"][1])

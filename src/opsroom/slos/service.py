@@ -5,7 +5,7 @@ how fast it burns over the alert conditions' windows, and who spent it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,8 +21,15 @@ from opsroom.incidents.domain import Window, impact_window
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
-from opsroom.slos import domain, prometheus, schemas
-from opsroom.slos.domain import DEFAULT_CONDITIONS, Budget, BudgetWindow, SliKind
+from opsroom.slos import domain, readings, schemas
+from opsroom.slos.domain import (
+    DEFAULT_CONDITIONS,
+    Budget,
+    BudgetWindow,
+    PrometheusAuth,
+    SliKind,
+    SliSource,
+)
 from opsroom.slos.models import Slo
 
 PREFIX = "SLO"
@@ -41,6 +48,14 @@ def _snapshot(slo: Slo) -> dict[str, Any]:
         "objective",
         "window",
         "sli_kind",
+        "sli_source",
+        "prometheus_url",
+        "good_query",
+        "total_query",
+        "histogram",
+        "threshold",
+        "prometheus_auth",
+        "prometheus_username",
         "worst_priority",
         "owner",
         "owner_squad",
@@ -107,33 +122,17 @@ def _known(session: Session, field: str, lookup: Any, slug: str) -> Any:
         raise ValidationFailed(f"no {field} '{slug}'", fields={field: f"unknown {field}"}) from None
 
 
-def _subject(session: Session, data: schemas.SloCreate) -> tuple[str | None, str | None]:
+def _subject(
+    session: Session, service: str | None, journey: str | None
+) -> tuple[str | None, str | None]:
     """The service or the journey the SLO is about: exactly one of them."""
-    if (data.service is None) == (data.journey is None):
+    if (service is None) == (journey is None):
         message = "name one service or one journey"
         raise ValidationFailed(message, fields={"service": message, "journey": message})
-    if data.service is not None:
-        return _known(session, "service", catalog.get_service, data.service).slug, None
-    assert data.journey is not None
-    return None, _known(session, "journey", catalog.get_journey, data.journey).slug
-
-
-RATIO_FIELDS = ("prometheus_url", "good_query", "total_query")
-
-
-def _check_sli(data: schemas.SloCreate) -> None:
-    """A ratio SLI names its Prometheus and two queries it accepts; an incident SLI none."""
-    given = {f: getattr(data, f) for f in RATIO_FIELDS}
-    if data.sli is SliKind.INCIDENTS:
-        extra = {f: "only for a ratio SLI" for f, v in given.items() if v}
-        if extra:
-            raise ValidationFailed("an incident SLI reads no Prometheus", fields=extra)
-        return
-    missing = {f: "required for a ratio SLI" for f, v in given.items() if not v}
-    if missing:
-        raise ValidationFailed("a ratio SLI needs Prometheus and two queries", fields=missing)
-    queries = {"good_query": data.good_query, "total_query": data.total_query}
-    prometheus.check(data.prometheus_url, queries, clock.now())
+    if service is not None:
+        return _known(session, "service", catalog.get_service, service).slug, None
+    assert journey is not None
+    return None, _known(session, "journey", catalog.get_journey, journey).slug
 
 
 def _may_set(
@@ -153,8 +152,8 @@ def _may_set(
 
 def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Slo:
     require(actor, Action.EDIT_SQUAD_ITEMS)
-    _check_sli(data)
-    service, journey = _subject(session, data)
+    sli = readings.checked(data.model_dump(include=set(readings.SLI_SETTINGS)))
+    service, journey = _subject(session, data.service, data.journey)
     squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
     _may_set(session, actor, (service, journey), {squad.platform.slug})
     slo = Slo(
@@ -166,14 +165,11 @@ def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Sl
         journey_slug=journey,
         objective=data.objective,
         window=data.window,
-        sli_kind=SliKind(data.sli),
-        prometheus_url=data.prometheus_url,
-        good_query=data.good_query,
-        total_query=data.total_query,
         worst_priority=data.worst_priority,
         owner=data.owner,
         owner_squad=squad.slug,
         created_by=str(actor),
+        **sli,
     )
     session.add(slo)
     session.flush()
@@ -183,22 +179,45 @@ def create(session: Session, *, actor: Principal, data: schemas.SloCreate) -> Sl
 
 
 def update(session: Session, *, actor: Principal, key: str, data: schemas.SloUpdate) -> Slo:
+    """Change what is given: its subject, objective, window, SLI (checked again as when
+    set), owner; a stale `version` is refused."""
     require(actor, Action.EDIT_SQUAD_ITEMS)
     slo = SLO.held(get(session, actor=actor, key=key), data.version)
     before = _snapshot(slo)
-    changes = data.model_dump(exclude_unset=True, exclude={"version", "owner_squad"})
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items()
+        if v is not None
+    }
     squad = None
-    if data.owner_squad is not None:
-        squad = _known(session, "owner_squad", catalog.get_squad, data.owner_squad)
+    if "owner_squad" in changes:
+        squad = _known(session, "owner_squad", catalog.get_squad, changes["owner_squad"])
     owners = {slo.platform_slug, *([squad.platform.slug] if squad else [])}
+    subject = (slo.service_slug, slo.journey_slug)
+    if changes.keys() & {"service", "journey"}:
+        subject = _subject(session, changes.get("service"), changes.get("journey"))
+        _may_set(session, actor, subject, owners)
     _may_set(session, actor, (slo.service_slug, slo.journey_slug), owners)
+    sli = readings.changed(slo, changes)
+    if sli:
+        for column, value in readings.revised(slo, sli).items():
+            setattr(slo, column, value)
+    slo.service_slug, slo.journey_slug = subject
     if squad is not None:
         slo.owner_squad, slo.platform_slug = squad.slug, squad.platform.slug
-    for name, value in changes.items():
-        if value is not None:
-            setattr(slo, name, value)
+    for name in ("name", "description", "objective", "window", "owner", "worst_priority"):
+        if name in changes:
+            setattr(slo, name, changes[name])
     SLO.event(session, slo, actor, "edit", "SLO edited")
     return SLO.saved(session, slo, actor, "slo.updated", before)
+
+
+def push_counts(
+    session: Session, *, actor: Principal, key: str, counts: Sequence[domain.Count]
+) -> int:
+    """Pushed SLI counts, per minute; a refused one refuses the whole batch."""
+    require(actor, Action.WORK_INCIDENTS)
+    return readings.push(session, get(session, actor=actor, key=key), counts)
 
 
 # --- error budgets: what is spent, how fast it burns, who spent it --------------------------
@@ -208,6 +227,7 @@ LONGEST_IMPACT = timedelta(days=31)
 BURN_DOWN_POINTS = 60
 FILTERED_SERVICES = 20
 MINUTE = timedelta(minutes=1)
+_LOOKBACKS = domain.lookbacks(DEFAULT_CONDITIONS)
 
 
 @dataclass(frozen=True)
@@ -255,15 +275,11 @@ def _impacts(
     return by_service
 
 
-def _ratio_standing(slo: Slo, span: Window, now: datetime) -> Standing:
-    """A ratio SLI's budget spent as the window's share of bad events, in the same terms as
-    bad time: window length x bad share."""
-
-    def bad(lookback: timedelta) -> float:
-        return prometheus.bad_share(
-            slo.prometheus_url, slo.good_query, slo.total_query, lookback, now
-        )
-
+def _event_standing(
+    slo: Slo, span: Window, now: datetime, bad: Callable[[timedelta], float]
+) -> Standing:
+    """A ratio or threshold SLI's budget spent as the window's share of bad events, in the
+    same terms as bad time: window length x bad share."""
     spans = domain.lookbacks(DEFAULT_CONDITIONS)
     rates = {s: bad(s) / domain.error_rate(slo.objective) for s in spans}
     elapsed = now - span[0]
@@ -281,25 +297,28 @@ def _incident_standing(
     impacts = [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
     bad = [w for _, w in impacts]
     spent = domain.bad_time(bad, span[0], now)
-    rates = domain.burn_rates(bad, now, slo.objective, domain.lookbacks(DEFAULT_CONDITIONS))
+    rates = domain.burn_rates(bad, now, slo.objective, _LOOKBACKS)
     return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, impacts)
 
 
 def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
     """The SLOs' budgets and burn rates now, from their SLIs: their incidents' impact (read
-    for all of them at once), or their good and bad events in Prometheus."""
+    for all of them at once), their pushed counts (likewise), or Prometheus."""
     now = clock.now()
+    spans = {s.id: domain.window_span(BudgetWindow(s.window), now) for s in found}
     on_incidents = {s.id: services_of(session, s) for s in found if s.sli_kind == SliKind.INCIDENTS}
     impacts = {}
     if on_incidents:
-        windows = [domain.window_span(BudgetWindow(s.window), now)[0] for s in found]
-        start = min(*windows, now - max(domain.lookbacks(DEFAULT_CONDITIONS)))
+        start = min(*(span[0] for span in spans.values()), now - max(_LOOKBACKS))
         worst = max(s.worst_priority for s in found)
         impacts = _impacts(session, on_incidents, start, now, worst)
+    on_events = [s for s in found if s.id not in on_incidents]
+    elapsed = {now - spans[s.id][0] for s in on_events}
+    shares = readings.bad_shares(session, on_events, sorted({*_LOOKBACKS, *elapsed}), now)
     return [
         _incident_standing(s, on_incidents[s.id], impacts, now)
         if s.id in on_incidents
-        else _ratio_standing(s, domain.window_span(BudgetWindow(s.window), now), now)
+        else _event_standing(s, spans[s.id], now, shares[s.id])
         for s in found
     ]
 
@@ -327,6 +346,7 @@ def _summary_fields(s: Standing) -> dict[str, object]:
         "objective": slo.objective,
         "window": BudgetWindow(slo.window),
         "sli": SliKind(slo.sli_kind),
+        "source": SliSource(slo.sli_source),
         "owner_squad": slo.owner_squad,
         "budget_remaining": s.budget.shown,
         "exhausted": s.budget.exhausted,
@@ -376,6 +396,11 @@ def describe(s: Standing) -> schemas.SloRead:
         prometheus_url=slo.prometheus_url,
         good_query=slo.good_query,
         total_query=slo.total_query,
+        histogram=slo.histogram,
+        threshold=slo.threshold,
+        prometheus_auth=PrometheusAuth(slo.prometheus_auth),
+        prometheus_username=slo.prometheus_username,
+        prometheus_secret_set=bool(slo.prometheus_secret),
         owner=slo.owner,
         worst_priority=slo.worst_priority,
         window_start=s.span[0],

@@ -125,3 +125,45 @@ def test_the_burn_down_starts_full_and_ends_at_what_is_left() -> None:
     assert series[-1][0] == NOW
     assert series[-1][1] == pytest.approx(1 - 30 / 43.2)
     assert [left for _, left in series] == sorted((left for _, left in series), reverse=True)
+
+
+counts_in_a_minute = st.tuples(st.integers(0, 10**12), st.integers(0, 10**12)).map(sorted)
+
+
+@given(st.lists(counts_in_a_minute, min_size=1, max_size=50))
+def test_counts_within_their_totals_on_past_minutes_are_all_taken(
+    pairs: list[list[int]],
+) -> None:
+    counts = [
+        domain.Count(NOW - timedelta(minutes=n + 1), good, total)
+        for n, (good, total) in enumerate(pairs)
+    ]
+    assert domain.count_problems(counts, {}, NOW) == {}
+
+
+@given(st.lists(counts_in_a_minute, min_size=1, max_size=50), st.data())
+def test_a_count_with_more_good_than_total_is_named_by_its_place(
+    pairs: list[list[int]], data: st.DataObject
+) -> None:
+    bad = data.draw(st.integers(0, len(pairs) - 1))
+    counts = [
+        domain.Count(NOW - timedelta(minutes=n + 1), total + (n == bad), total)
+        for n, (_, total) in enumerate(pairs)
+    ]
+    assert list(domain.count_problems(counts, {}, NOW)) == [f"counts.{bad}"]
+
+
+@given(counts_in_a_minute, st.integers(1, 1000), st.booleans())
+def test_a_counter_going_backwards_is_refused_and_growing_is_taken(
+    stored: list[int], step: int, good_goes_back: bool
+) -> None:
+    minute = NOW - timedelta(minutes=1)
+    before = domain.Count(minute, stored[0] + step, stored[1] + step)
+    grown = domain.Count(minute, before.good + step, before.total + step)
+    assert domain.count_problems([grown], {minute: before}, NOW) == {}
+    back = (
+        domain.Count(minute, before.good - step, before.total)
+        if good_goes_back
+        else domain.Count(minute, before.good - step, before.total - step)
+    )
+    assert "go backwards" in domain.count_problems([back], {minute: before}, NOW)["counts.0"]

@@ -3,7 +3,7 @@ problems and reviews to their Jira issues and Confluence pages, and runbooks (jo
 Rundeck, AWX or StackStorm) with their runs on incidents
 
 Revision ID: 0037
-Revises: 0035
+Revises: 0036
 Create Date: 2026-12-07 16:20:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import opsroom.infra.db
 
 revision: str = "0037"
-down_revision: str | None = "0035"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
