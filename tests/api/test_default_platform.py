@@ -104,3 +104,18 @@ def test_a_list_page_refuses_an_unknown_platform(om: TestClient) -> None:
     refused = om.get("/incidents?platform=atlantis")
     assert refused.status_code == 422
     assert "No platform &#39;atlantis&#39;" in refused.text
+
+
+def test_the_incident_list_shows_several_platforms_named_in_the_address(
+    api: TestClient, om: TestClient
+) -> None:
+    for title, service in (("Cart down", "cart"), ("DB slow", "db")):
+        created(api, "/api/v1/incidents", {"title": title, "services": [service]})
+    one = om.get("/incidents?platform=commerce").text
+    assert "Cart down" in one and "DB slow" not in one
+    both = om.get("/incidents?platform=commerce&platform=procurement")
+    assert both.status_code == 200
+    assert "Cart down" in both.text and "DB slow" in both.text
+    refused = om.get("/changes?platform=commerce&platform=atlantis")
+    assert refused.status_code == 422
+    assert "No platform &#39;atlantis&#39;" in refused.text

@@ -42,7 +42,7 @@ def _recent(session: Session, platform: str) -> list[Any]:
     page = incidents.search(
         session,
         actor=READER,
-        platform=platform,
+        platforms=[platform],
         status=[Status.RESOLVED, Status.CLOSED],
         detected_from=clock.now() - timedelta(days=HISTORY_DAYS),
         limit=HISTORY_SIZE,
@@ -53,7 +53,7 @@ def _recent(session: Session, platform: str) -> list[Any]:
 def status_page(session: Session, *, platform: str) -> schemas.StatusPage:
     found = catalog.get_platform(session, platform)
     open_ = incidents.search(
-        session, actor=READER, platform=found.slug, open_only=True, limit=HISTORY_SIZE
+        session, actor=READER, platforms=[found.slug], open_only=True, limit=HISTORY_SIZE
     ).items
     components = [
         schemas.Component(

@@ -27,7 +27,7 @@ def search(
     service: str | None = None,
     squad: str | None = None,
     journey: str | None = None,
-    platform: str | None = None,
+    platforms: Sequence[str] = (),
     major: bool | None = None,
     open_only: bool = False,
     detected_from: datetime | None = None,
@@ -45,8 +45,8 @@ def search(
         query = query.where(Incident.priority.in_([int(p) for p in priority]))
     if major is not None:
         query = query.where(Incident.major.is_(major))
-    if platform:
-        query = query.where(Incident.platform_slug == platform)
+    if platforms:
+        query = query.where(Incident.platform_slug.in_(list(platforms)))
     if detected_from:
         query = query.where(Incident.detected_at >= detected_from)
     if detected_to:
