@@ -104,3 +104,52 @@ def test_a_list_page_refuses_an_unknown_platform(om: TestClient) -> None:
     refused = om.get("/incidents?platform=atlantis")
     assert refused.status_code == 422
     assert "No platform &#39;atlantis&#39;" in refused.text
+
+
+def test_the_incident_list_shows_several_platforms_named_in_the_address(
+    api: TestClient, om: TestClient
+) -> None:
+    for title, service in (("Cart down", "cart"), ("DB slow", "db")):
+        created(api, "/api/v1/incidents", {"title": title, "services": [service]})
+    one = om.get("/incidents?platform=commerce").text
+    assert "Cart down" in one and "DB slow" not in one
+    both = om.get("/incidents?platform=commerce&platform=procurement")
+    assert both.status_code == 200
+    assert "Cart down" in both.text and "DB slow" in both.text
+    refused = om.get("/changes?platform=commerce&platform=atlantis")
+    assert refused.status_code == 422
+    assert "No platform &#39;atlantis&#39;" in refused.text
+
+
+def test_the_home_page_refuses_an_unknown_platform_like_the_lists(om: TestClient) -> None:
+    refused = om.get("/?platform=atlantis")
+    assert refused.status_code == 422
+    assert "No platform &#39;atlantis&#39;" in refused.text
+    assert om.get("/?platform=commerce").status_code == 200
+
+
+def kpi_squads(page_html: str) -> list[str]:
+    """The squads the KPI page offers to choose: those of the platform it shows."""
+    choices = page_html.split('name="squad"')[1].split("</select>")[0]
+    return [name for name in ("Identity", "Shop") if f">{name}</option>" in choices]
+
+
+def test_the_kpi_page_opens_on_the_remembered_platform_with_all_platforms_reachable(
+    om: TestClient,
+) -> None:
+    page = om.get("/kpis")
+    assert kpi_squads(page.text) == ["Identity", "Shop"]
+    om.post(
+        "/me/default-platform",
+        data={"platform": "commerce", "next": "/kpis", "csrf_token": page_token(page)},
+        follow_redirects=False,
+    )
+    remembered = om.get("/kpis").text
+    assert '<option value="commerce" selected>Commerce</option>' in remembered
+    assert "/kpis/report.md?platform=commerce" in remembered
+    assert kpi_squads(remembered) == ["Shop"]
+    every = om.get("/kpis?platform=").text
+    assert kpi_squads(every) == ["Identity", "Shop"]
+    assert 'href="/kpis/report.md?platform=" download' in every
+    assert 'href="/kpis?platform=" aria-current="true">All platforms' in every
+    assert om.get("/kpis?platform=atlantis").status_code == 422

@@ -102,3 +102,63 @@ def test_incidents_and_watched_series_narrow_to_a_platform(api: TestClient) -> N
     created(api, "/api/v1/series", {"key": "cart-orders", "name": "Cart orders", "service": "cart"})
     assert slugs(api, "/api/v1/series", "commerce", key="key") == ["cart-orders"]
     assert slugs(api, "/api/v1/series", "procurement", key="key") == []
+
+
+REQUESTER = {"requester": "ann@customer.example", "organisation": "Acme"}
+SEVERAL = ["/api/v1/incidents", "/api/v1/changes", "/api/v1/tickets"]
+
+
+def titles(api: TestClient, path: str, *platforms: str) -> list[str]:
+    response = api.get(path, params={"platform": list(platforms)})
+    assert response.status_code == 200, response.text
+    return sorted(row["title"] for row in response.json()["items"])
+
+
+@pytest.fixture
+def finance(api: TestClient) -> TestClient:
+    """A third platform with its own squad and ledger service."""
+    created(api, "/api/v1/platforms", {"slug": "finance", "name": "Finance"})
+    created(api, "/api/v1/squads", {"slug": "books", "name": "Books", "platform": "finance"})
+    ledger = {
+        "slug": "ledger",
+        "name": "Ledger",
+        "tier": 2,
+        "platform": "finance",
+        "owner": "books",
+    }
+    created(api, "/api/v1/services", ledger)
+    return api
+
+
+@pytest.mark.parametrize("path", SEVERAL)
+def test_any_unknown_platform_among_several_is_refused_with_the_field_named(
+    api: TestClient, path: str
+) -> None:
+    refused = api.get(path, params={"platform": ["commerce", "atlantis"]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["fields"] == {"platform": "unknown platform 'atlantis'"}
+
+
+def test_incidents_and_tickets_narrow_to_several_platforms(finance: TestClient) -> None:
+    for title, service in (("Cart down", "cart"), ("DB slow", "db"), ("Ledger off", "ledger")):
+        created(finance, "/api/v1/incidents", {"title": title, "services": [service]})
+        ticket = {"title": title, "service": service, **REQUESTER}
+        created(finance, "/api/v1/tickets", ticket)
+    for path in ("/api/v1/incidents", "/api/v1/tickets"):
+        assert titles(finance, path, "commerce", "finance") == ["Cart down", "Ledger off"]
+        assert titles(finance, path, "procurement") == ["DB slow"]
+        assert len(titles(finance, path)) == 3
+
+
+def test_changes_narrow_to_several_platforms(finance: TestClient) -> None:
+    for title, service, squad in (("Cart", "cart", "shop"), ("Ledger", "ledger", "books")):
+        body = {
+            "title": title,
+            "services": [service],
+            "squad": squad,
+            "planned_start": "2030-01-01T10:00:00Z",
+            "planned_end": "2030-01-01T12:00:00Z",
+        }
+        created(finance, "/api/v1/changes", body)
+    assert titles(finance, "/api/v1/changes", "commerce", "finance") == ["Cart", "Ledger"]
+    assert titles(finance, "/api/v1/changes", "finance", "procurement") == ["Ledger"]

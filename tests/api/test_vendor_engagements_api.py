@@ -65,7 +65,7 @@ def test_a_vendor_is_engaged_and_listed_with_its_clock(api: TestClient) -> None:
         1,
     )
     assert engagement["response"]["met"] is None
-    listed = api.get(f"/api/v1/vendor-engagements?incident={key}").json()
+    listed = api.get(f"/api/v1/vendor-engagements?incident={key}").json()["items"]
     assert [e["id"] for e in listed] == [engagement["id"]]
     page = api.get(f"/incidents/{key}", headers=HTML).text
     assert "Vendors engaged" in page and "Engage vendor" in page
@@ -89,9 +89,9 @@ def test_refusals_are_clear_and_change_nothing(api: TestClient) -> None:
     api.post(f"/api/v1/incidents/{key}/resolve", json={})
     resolved = api.post(path, json={"incident": key, "vendor": "cloudco"})
     assert resolved.status_code == 409
-    assert len(api.get(f"{path}?incident={key}").json()) == 1
+    assert len(api.get(f"{path}?incident={key}").json()["items"]) == 1
     assert api.post("/api/v1/vendor-engagements/999/acknowledge").status_code == 404
-    engagement = api.get(f"{path}?incident={key}").json()[0]["id"]
+    engagement = api.get(f"{path}?incident={key}").json()["items"][0]["id"]
     nothing_owed = api.post(f"{path}/{engagement}/dispute", json={"note": "we were on time"})
     assert nothing_owed.status_code == 409
     assert "cannot be disputed" in nothing_owed.json()["error"]["message"]
@@ -302,3 +302,59 @@ def test_components_out_of_support_on_the_contract_become_issues(api: TestClient
     renewed = api.put("/api/v1/vendors/cloudco/contract", json={**form, "version": 1})
     assert renewed.json()["out_of_support"] == []
     assert api.get("/api/v1/issues").json()[0]["status"] == "resolved"
+
+
+@pytest.fixture
+def two_platforms(api: TestClient) -> dict[str, int]:
+    """cloudco engaged on a procurement incident, payco on a commerce one."""
+    created(api, "/api/v1/platforms", {"slug": "commerce", "name": "Commerce"})
+    created(api, "/api/v1/squads", {"slug": "shop", "name": "Shop", "platform": "commerce"})
+    cart = {"slug": "cart", "name": "Cart", "tier": 1, "platform": "commerce", "owner": "shop"}
+    created(api, "/api/v1/services", cart)
+    payco = {"slug": "payco", "name": "PayCo", "services": [{"service": "cart"}]}
+    created(api, "/api/v1/vendors", payco)
+    on_cart = created(api, "/api/v1/incidents", {"title": "Cart down", "services": ["cart"]})
+    return {
+        "cloudco": engaged(api, declared(api))["id"],
+        "payco": engaged(api, on_cart["key"], "payco")["id"],
+    }
+
+
+def listed_ids(api: TestClient, **params: str | int) -> list[int]:
+    response = api.get("/api/v1/vendor-engagements", params=params)
+    assert response.status_code == 200, response.text
+    return [e["id"] for e in response.json()["items"]]
+
+
+def test_engagements_are_listed_by_platform_and_vendor_without_an_incident(
+    api: TestClient, two_platforms: dict[str, int]
+) -> None:
+    assert listed_ids(api, platform="commerce") == [two_platforms["payco"]]
+    assert listed_ids(api, platform="procurement") == [two_platforms["cloudco"]]
+    assert listed_ids(api, vendor="cloudco") == [two_platforms["cloudco"]]
+    assert listed_ids(api, vendor="cloudco", platform="commerce") == []
+    assert listed_ids(api) == [two_platforms["payco"], two_platforms["cloudco"]]
+
+
+def test_engagements_are_paginated_newest_first(
+    api: TestClient, two_platforms: dict[str, int]
+) -> None:
+    first = api.get("/api/v1/vendor-engagements", params={"limit": 1}).json()
+    assert [e["id"] for e in first["items"]] == [two_platforms["payco"]]
+    rest = listed_ids(api, limit=1, cursor=first["next_cursor"])
+    assert rest == [two_platforms["cloudco"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "fields"),
+    [
+        ({"platform": "atlantis"}, {"platform": "unknown platform 'atlantis'"}),
+        ({"vendor": "nobody"}, {"vendor": "unknown vendor"}),
+    ],
+)
+def test_engagements_by_an_unknown_platform_or_vendor_are_refused_with_the_field_named(
+    api: TestClient, params: dict[str, str], fields: dict[str, str]
+) -> None:
+    refused = api.get("/api/v1/vendor-engagements", params=params)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"] == fields

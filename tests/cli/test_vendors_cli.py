@@ -61,3 +61,12 @@ def test_a_contract_is_recorded_and_shown(opsroom: CliRunner) -> None:
     assert (saved["reminder_on"], saved["state"]) == ("2026-10-02", "renewal_due")
     shown = opsroom.invoke(app, ["vendor", "contract", "payflow"])
     assert "2026-01-01 to 2026-12-31 · enterprise support · renewal_due" in shown.stdout
+
+
+def test_engagements_listed_by_platform_and_vendor(opsroom: CliRunner) -> None:
+    engaged = run_json(opsroom, "vendor", "engage", "INC-1", "payflow")
+    by_platform = run_json(opsroom, "vendor", "engagements", "--platform", "procurement")
+    assert [e["id"] for e in by_platform] == [engaged["id"]]
+    assert run_json(opsroom, "vendor", "engagements", "--vendor", "cloudco") == []
+    unknown = opsroom.invoke(app, ["vendor", "engagements", "--platform", "atlantis"])
+    assert unknown.exit_code == 2 and "no platform 'atlantis'" in unknown.stderr

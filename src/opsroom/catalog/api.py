@@ -26,8 +26,23 @@ def _platform_filter(
     return catalog.platform_filter(session, platform)
 
 
-# Every list narrowed by platform reads it through this one parameter.
+def _platforms_filter(
+    session: DbSession,
+    platform: Annotated[
+        list[str],
+        Query(
+            description="platform slug, repeatable: records of any of them; an unknown one "
+            "is refused (422)"
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+) -> list[str]:
+    return catalog.platforms_filter(session, platform)
+
+
+# Every list narrowed by platform reads it through one of these parameters: lists that take
+# several values of their other filters take several platforms too.
 PlatformFilter = Annotated[str | None, Depends(_platform_filter)]
+PlatformsFilter = Annotated[list[str], Depends(_platforms_filter)]
 
 
 # --- platforms --------------------------------------------------------------------------

@@ -12,6 +12,9 @@ from opsroom.catalog import service as catalog
 
 # Every list narrowed by platform takes it the same way (checked by catalog.platform_filter).
 PlatformOption = typer.Option(None, "--platform", help="platform slug: only its records")
+PlatformsOption = typer.Option(
+    [], "--platform", help="platform slug, repeat for several: only their records"
+)
 
 catalog_app = typer.Typer(
     help="Catalog as code: apply or export the whole catalog as YAML.", no_args_is_help=True

@@ -31,16 +31,28 @@ from opsroom.web.pages import (
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
 
-def _listed_platform(request: Request, session: DbSession, principal: Actor) -> str | None:
-    """The platform a list page shows: the one the address names (named blank: every
-    platform), else the one the person remembers. The layout's picker shows the same."""
-    named = request.query_params.get("platform")
-    chosen = principal.default_platform if named is None else named or None
-    request.state.platform = catalog.platform_filter(session, chosen)
+def _listed_platforms(request: Request, session: DbSession, principal: Actor) -> list[str]:
+    """The platforms a list page shows: those the address names (named blank: every
+    platform), else the one the person remembers. The layout's picker shows the one chosen
+    (with several, the address alone says which)."""
+    named = request.query_params.getlist("platform")
+    remembered = [principal.default_platform] if principal.default_platform else []
+    chosen = catalog.platforms_filter(session, named if named else remembered)
+    request.state.platform = chosen[0] if len(chosen) == 1 else None
     return chosen
 
 
-# Every list page narrows by platform through this one parameter.
+# Every list page narrows by platform through one of these parameters.
+ListPlatforms = Annotated[list[str], Depends(_listed_platforms)]
+
+
+def _listed_platform(request: Request, chosen: ListPlatforms) -> str | None:
+    """A list that shows one platform at a time shows the last one the address names."""
+    platform = chosen[-1] if chosen else None
+    request.state.platform = platform
+    return platform
+
+
 ListPlatform = Annotated[str | None, Depends(_listed_platform)]
 
 SERVICES_PER_PAGE = 50

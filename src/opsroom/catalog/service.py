@@ -73,9 +73,17 @@ def get_platform(session: Session, slug: str) -> Platform:
 def platform_filter(session: Session, slug: str | None) -> str | None:
     """The platform a list is narrowed to: one the catalog has. An unknown slug is refused
     with the field named rather than answered with an empty list that looks like news."""
-    if slug:
-        by_slug(session, Platform, slug, field="platform")
+    platforms_filter(session, [slug] if slug else [])
     return slug
+
+
+def platforms_filter(session: Session, slugs: Sequence[str]) -> list[str]:
+    """The platforms a list is narrowed to (none: every platform), each one the catalog has;
+    blanks are dropped, an unknown slug is refused with the field named."""
+    chosen = [slug for slug in slugs if slug]
+    for slug in chosen:
+        by_slug(session, Platform, slug, field="platform")
+    return chosen
 
 
 def check_default_platform(session: Session, event: DefaultPlatformChosen) -> None:
@@ -83,9 +91,9 @@ def check_default_platform(session: Session, event: DefaultPlatformChosen) -> No
     platform_filter(session, event.platform)
 
 
-def services_on(platform: str) -> Select[str]:
-    """The slugs of the platform's services, for lists that hold a service slug."""
-    return select(Service.slug).join(Platform).where(Platform.slug == platform)
+def services_on(*platforms: str) -> Select[str]:
+    """The slugs of the platforms' services, for lists that hold a service slug."""
+    return select(Service.slug).join(Platform).where(Platform.slug.in_(platforms))
 
 
 def squads_on(platform: str) -> Select[str]:

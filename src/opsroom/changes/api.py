@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.api import PlatformFilter, PlatformsFilter
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
@@ -25,7 +25,7 @@ Run = Literal["schedule", "start", "complete", "fail", "roll_back", "close"]
 def list_changes(
     session: DbSession,
     actor: Actor,
-    platform: PlatformFilter,
+    platform: PlatformsFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     type_: Annotated[list[ChangeType], Query(alias="type")] = [],  # noqa: B006
     service: str | None = None,
@@ -44,7 +44,7 @@ def list_changes(
         service=service,
         squad=squad,
         journey=journey,
-        platform=platform,
+        platforms=platform,
         starts_from=starts_from,
         starts_to=starts_to,
         limit=limit,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.cli import PlatformOption, PlatformsOption
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition
@@ -205,7 +205,7 @@ def exception(
 
 @app.command("list")
 def list_changes(
-    platform: str | None = PlatformOption,
+    platform: list[str] = PlatformsOption,
     status: list[Status] = typer.Option([], "--status", help="repeat for several"),
     service: str | None = typer.Option(None),
     squad: str | None = typer.Option(None),
@@ -219,7 +219,7 @@ def list_changes(
             status=status,
             service=service,
             squad=squad,
-            platform=catalog.platform_filter(session, platform),
+            platforms=catalog.platforms_filter(session, platform),
             limit=limit,
         )
         rows = [changes.summary(c) for c in page.items]

@@ -16,7 +16,7 @@ from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.pages import ListPlatforms
 from opsroom.changes import calendar_view, governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
@@ -59,7 +59,7 @@ class ChangeFilters(BaseModel):
     type: Annotated[ChangeType | None, BlankIsNone] = None
     service: Filter = None
     squad: Filter = None
-    platform: Filter = None
+    platform: list[str] = []
     cursor: Filter = None
 
     def criteria(self) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class ChangeFilters(BaseModel):
             "type_": [self.type] if self.type else [],
             "service": self.service,
             "squad": self.squad,
-            "platform": self.platform,
+            "platforms": self.platform,
         }
 
     @property
@@ -98,7 +98,7 @@ def change_list(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: ListPlatform,
+    platform: ListPlatforms,
     filters: Annotated[ChangeFilters, Query()],
 ) -> Response:
     filters = filters.model_copy(update={"platform": platform})
@@ -111,8 +111,9 @@ def change_list(
         "filters": filters,
         "statuses": list(Status),
         "types": list(ChangeType),
-        "services": catalog_service.all_services(session, platform=filters.platform),
-        "squads": catalog_service.list_squads(session, platform=filters.platform),
+        # The choices are a platform's when the list shows one, else every platform's.
+        "services": catalog_service.all_services(session, platform=request.state.platform),
+        "squads": catalog_service.list_squads(session, platform=request.state.platform),
     }
     return render(request, session, "changes/list.html", context, partial="changes/_table.html")
 

@@ -58,7 +58,7 @@ def search(
     service: str | None = None,
     squad: str | None = None,
     journey: str | None = None,
-    platform: str | None = None,
+    platforms: Sequence[str] = (),
     starts_from: datetime | None = None,
     starts_to: datetime | None = None,
     text: str | None = None,
@@ -71,8 +71,8 @@ def search(
         query = query.where(Change.status.in_(list(status)))
     if type_:
         query = query.where(Change.type.in_(list(type_)))
-    if platform:
-        query = query.where(Change.platform_slug == platform)
+    if platforms:
+        query = query.where(Change.platform_slug.in_(list(platforms)))
     if starts_from:
         query = query.where(Change.planned_start >= starts_from)
     if starts_to:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.api import PlatformsFilter
 from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Status, Transition
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["desk"])
 def list_tickets(
     session: DbSession,
     actor: Actor,
-    platform: PlatformFilter,
+    platform: PlatformsFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     squad: str | None = None,
     organisation: str | None = None,
@@ -37,7 +37,7 @@ def list_tickets(
         status=status_,
         squad=squad,
         organisation=organisation,
-        platform=platform,
+        platforms=platform,
         open_only=open,
         limit=limit,
         cursor=cursor,

@@ -8,7 +8,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.cli import PlatformsOption
 from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Kind, Priority, Status, Transition
@@ -65,7 +65,7 @@ def open_ticket(
 
 @app.command("list")
 def list_tickets(
-    platform: str | None = PlatformOption,
+    platform: list[str] = PlatformsOption,
     status: list[Status] = typer.Option([], "--status"),
     squad: str | None = typer.Option(None),
     organisation: str | None = typer.Option(None),
@@ -79,7 +79,7 @@ def list_tickets(
             status=status,
             squad=squad,
             organisation=organisation,
-            platform=catalog.platform_filter(session, platform),
+            platforms=catalog.platforms_filter(session, platform),
             limit=500,
         )
         rows = [desk.read(t, who) for t in page.items]

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.pages import ListPlatforms
 from opsroom.desk import inbound, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.api import download
@@ -43,7 +43,7 @@ def queue(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: ListPlatform,
+    platform: ListPlatforms,
     squad: Filter = None,
     status: Filter = None,
     organisation: Filter = None,
@@ -53,7 +53,7 @@ def queue(
         session,
         actor=actor,
         squad=squad,
-        platform=platform,
+        platforms=platform,
         status=chosen,
         organisation=organisation,
         limit=QUEUE_SIZE,

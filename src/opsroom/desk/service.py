@@ -71,7 +71,7 @@ def search(
     status: Sequence[Status] = (),
     squad: str | None = None,
     organisation: str | None = None,
-    platform: str | None = None,
+    platforms: Sequence[str] = (),
     open_only: bool = False,
     limit: int = 50,
     cursor: str | None = None,
@@ -85,8 +85,8 @@ def search(
         query = query.where(Ticket.squad == squad)
     if organisation:
         query = query.where(Ticket.organisation == organisation)
-    if platform:
-        query = query.where(Ticket.service_slug.in_(catalog.services_on(platform)))
+    if platforms:
+        query = query.where(Ticket.service_slug.in_(catalog.services_on(*platforms)))
     return paginate(session, query, Ticket.number, limit=limit, cursor=cursor, descending=True)
 
 

@@ -58,8 +58,9 @@ def home(request: Request, session: DbSession, actor: Actor, platform: Filter = 
     if actor.role is Role.REQUESTER:
         return see_other("/portal")
     require(actor, Action.READ)
-    if platform:
-        platforms = [catalog_service.get_platform(session, platform)]
+    chosen = catalog_service.platform_filter(session, platform)
+    if chosen:
+        platforms = [catalog_service.get_platform(session, chosen)]
     else:
         platforms = catalog_service.list_platforms(session)
     context = {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.api import PlatformsFilter
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status, Transition
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 def list_incidents(
     session: DbSession,
     actor: Actor,
-    platform: PlatformFilter,
+    platform: PlatformsFilter,
     status_: Annotated[list[Status], Query(alias="status")] = [],  # noqa: B006 - FastAPI copies defaults
     priority: Annotated[list[Priority], Query(description="1-5")] = [],  # noqa: B006
     service: str | None = None,
@@ -43,7 +43,7 @@ def list_incidents(
         service=service,
         squad=squad,
         journey=journey,
-        platform=platform,
+        platforms=platform,
         major=major,
         open_only=open,
         detected_from=detected_from,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformsOption
 from opsroom.incidents import schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, Role, Status, Transition
@@ -49,6 +51,7 @@ def declare(
 
 @app.command("list")
 def list_incidents(
+    platform: list[str] = PlatformsOption,
     status: list[Status] = typer.Option([], "--status", help="repeat for several"),
     priority: list[int] = typer.Option([], "--priority", "-p", min=1, max=5),
     service: str | None = typer.Option(None),
@@ -68,6 +71,7 @@ def list_incidents(
             priority=[Priority(p) for p in priority],
             service=service,
             squad=squad,
+            platforms=catalog.platforms_filter(session, platform),
             open_only=open_only,
             major=major,
             limit=limit,

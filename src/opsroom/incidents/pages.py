@@ -18,7 +18,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.pages import ListPlatforms
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
@@ -71,7 +71,7 @@ class IncidentFilters(BaseModel):
     priority: Annotated[Priority | None, BlankIsNone] = None
     service: Filter = None
     squad: Filter = None
-    platform: Filter = None
+    platform: list[str] = []
     major: Annotated[bool | None, BlankIsNone] = None
     open: Annotated[bool | None, BlankIsNone] = None
     q: Filter = None
@@ -83,7 +83,7 @@ class IncidentFilters(BaseModel):
             "priority": [self.priority] if self.priority else [],
             "service": self.service,
             "squad": self.squad,
-            "platform": self.platform,
+            "platforms": self.platform,
             "major": self.major,
             "open_only": bool(self.open),
             "text": self.q,
@@ -108,7 +108,7 @@ def incident_list(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: ListPlatform,
+    platform: ListPlatforms,
     filters: Annotated[IncidentFilters, Query()],
 ) -> Response:
     filters = filters.model_copy(update={"platform": platform})
@@ -121,8 +121,9 @@ def incident_list(
         "filters": filters,
         "statuses": list(Status),
         "priorities": list(Priority),
-        "services": catalog_service.all_services(session, platform=filters.platform),
-        "squads": catalog_service.list_squads(session, platform=filters.platform),
+        # The choices are a platform's when the list shows one, else every platform's.
+        "services": catalog_service.all_services(session, platform=request.state.platform),
+        "squads": catalog_service.list_squads(session, platform=request.state.platform),
         # The table refreshes on its own, outside the layout that names platforms.
         "platform_names": {p.slug: p.name for p in catalog_service.list_platforms(session)},
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from opsroom.auth.domain import Principal
@@ -14,7 +14,7 @@ from opsroom.catalog import service as catalog
 from opsroom.incidents import domain
 from opsroom.incidents.domain import Priority, Status
 from opsroom.incidents.models import Incident, IncidentService
-from opsroom.incidents.records import visible
+from opsroom.incidents.records import PREFIX, visible
 from opsroom.infra.pagination import Page, paginate
 
 
@@ -27,7 +27,7 @@ def search(
     service: str | None = None,
     squad: str | None = None,
     journey: str | None = None,
-    platform: str | None = None,
+    platforms: Sequence[str] = (),
     major: bool | None = None,
     open_only: bool = False,
     detected_from: datetime | None = None,
@@ -45,8 +45,8 @@ def search(
         query = query.where(Incident.priority.in_([int(p) for p in priority]))
     if major is not None:
         query = query.where(Incident.major.is_(major))
-    if platform:
-        query = query.where(Incident.platform_slug == platform)
+    if platforms:
+        query = query.where(Incident.platform_slug.in_(list(platforms)))
     if detected_from:
         query = query.where(Incident.detected_at >= detected_from)
     if detected_to:
@@ -58,6 +58,12 @@ def search(
     # A summary shows the affected services: load them for the whole page in one query.
     query = query.options(selectinload(Incident.services))
     return paginate(session, query, Incident.number, limit=limit, cursor=cursor, descending=True)
+
+
+def keys_on(platform: str) -> Select[str]:
+    """The keys of the platform's incidents, for records that hold an incident key."""
+    key = literal(f"{PREFIX}-", String) + cast(Incident.number, String)
+    return select(key).where(Incident.platform_slug == platform)
 
 
 def _mentions(text: str) -> ColumnElement[bool]:

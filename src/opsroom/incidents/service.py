@@ -50,6 +50,7 @@ from opsroom.incidents.records import PREFIX as PREFIX
 from opsroom.incidents.records import SUBJECT as SUBJECT
 from opsroom.incidents.records import find as find
 from opsroom.incidents.records import get as get
+from opsroom.incidents.search import keys_on as keys_on
 from opsroom.incidents.search import open_major as open_major
 from opsroom.incidents.search import search as search
 from opsroom.incidents.updates import post_status_update as post_status_update

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
+from opsroom.catalog.pages import ListPlatform
 from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats, guild, guild_formats, schemas
 from opsroom.kpis import service as kpis
@@ -25,9 +26,9 @@ def kpi_page(
     request: Request,
     session: DbSession,
     actor: Actor,
+    platform: ListPlatform,
     period: Filter = None,
     squad: Filter = None,
-    platform: Filter = None,
 ) -> Response:
     chosen = _period(period)
     if squad:
@@ -45,7 +46,8 @@ def kpi_page(
         "fmt": formats.FORMATTING,
         "formats": list(formats.Format),
         "squads": catalog_service.list_squads(session, platform=platform),
-        "query": request.url.query,
+        # The pack downloaded is the platform shown, remembered or named.
+        "query": request.url.include_query_params(platform=platform or "").query,
     }
     return render(request, session, "kpis/report.html", context)
 

@@ -127,7 +127,7 @@ def _recent(session: Session, platform: str) -> list[Any]:
     page = incidents.search(
         session,
         actor=READER,
-        platform=platform,
+        platforms=[platform],
         status=[Status.RESOLVED, Status.CLOSED],
         detected_from=clock.now() - timedelta(days=HISTORY_DAYS),
         limit=HISTORY_SIZE,
@@ -143,7 +143,7 @@ def _maintenance(session: Session, platform: str, days: int) -> list[schemas.Mai
         session,
         actor=READER,
         status=ANNOUNCED,
-        platform=platform,
+        platforms=[platform],
         starts_to=now + timedelta(days=days),
         limit=HISTORY_SIZE,
     ).items
@@ -170,7 +170,7 @@ def _components(session: Session, platform: str, open_: list[Any]) -> list[schem
 def status_page(session: Session, *, platform: str) -> schemas.StatusPage:
     found = catalog.get_platform(session, platform)
     open_ = incidents.search(
-        session, actor=READER, platform=found.slug, open_only=True, limit=HISTORY_SIZE
+        session, actor=READER, platforms=[found.slug], open_only=True, limit=HISTORY_SIZE
     ).items
     now = clock.now()
     services, journeys = daily.daily_uptimes(

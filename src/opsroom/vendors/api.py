@@ -4,11 +4,13 @@ vendor's acknowledgement and the credit disputes; /api/v1/vendors/{slug}/scoreca
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.infra.apidoc import errors
+from opsroom.catalog.api import PlatformFilter
+from opsroom.infra.apidoc import PageOut, errors
 from opsroom.vendors import contracts, reports, schemas, service
 
 router = APIRouter(prefix="/api/v1", tags=["vendors"])
@@ -16,10 +18,26 @@ router = APIRouter(prefix="/api/v1", tags=["vendors"])
 
 @router.get("/vendor-engagements", responses=errors(404))
 def list_engagements(
-    session: DbSession, actor: Actor, incident: str
-) -> list[schemas.EngagementRead]:
-    """The vendors engaged on the incident, each with its response and resolution verdicts."""
-    return [service.read(e) for e in service.engagements(session, actor=actor, key=incident)]
+    session: DbSession,
+    actor: Actor,
+    platform: PlatformFilter,
+    incident: Annotated[str | None, Query(description="an incident key: its engagements")] = None,
+    vendor: Annotated[str | None, Query(description="a vendor slug: its engagements")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> PageOut[schemas.EngagementRead]:
+    """Vendor engagements newest first, each with its response and resolution verdicts: on
+    an incident, of a vendor, on a platform's incidents, or any of these together."""
+    page = service.search(
+        session,
+        actor=actor,
+        incident=incident,
+        vendor=vendor,
+        platform=platform,
+        limit=limit,
+        cursor=cursor,
+    )
+    return PageOut(items=[service.read(e) for e in page.items], next_cursor=page.next_cursor)
 
 
 @router.post(

@@ -8,6 +8,8 @@ from datetime import date
 import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.catalog import service as catalog
+from opsroom.catalog.cli import PlatformOption
 from opsroom.infra.errors import ValidationFailed
 from opsroom.vendors import contracts, reports, schemas, service
 from opsroom.vendors.domain import CreditStatus, SupportLevel
@@ -46,20 +48,35 @@ def engage(incident: str, vendor: str, as_json: bool = JsonOption) -> None:
 
 
 @app.command("engagements")
-def engagements(incident: str, as_json: bool = JsonOption) -> None:
-    """The vendors engaged on INCIDENT and how they stand against their contracts."""
+def engagements(
+    incident: str | None = typer.Argument(None, help="an incident key: its engagements"),
+    platform: str | None = PlatformOption,
+    vendor: str | None = typer.Option(None, help="vendor slug: only its engagements"),
+    limit: int = typer.Option(50, min=1, max=500),
+    as_json: bool = JsonOption,
+) -> None:
+    """Vendor engagements newest first and how they stand against their contracts: on
+    INCIDENT, of a vendor, on a platform's incidents, or any of these together."""
     with unit_of_work() as session:
-        found = service.engagements(session, actor=actor(session), key=incident)
-        reads = [service.read(e) for e in found]
+        page = service.search(
+            session,
+            actor=actor(session),
+            incident=incident,
+            vendor=vendor,
+            platform=catalog.platform_filter(session, platform),
+            limit=limit,
+        )
+        reads = [service.read(e) for e in page.items]
     emit(
         reads,
         as_json,
         lambda: table(
-            f"Vendors engaged on {incident.upper()}",
-            ["id", "vendor", "status", "level", "response", "resolution"],
+            f"Vendors engaged on {incident.upper()}" if incident else "Vendor engagements",
+            ["id", "incident", "vendor", "status", "level", "response", "resolution"],
             [
                 (
                     r.id,
+                    r.incident,
                     r.vendor,
                     r.status.value,
                     r.level,

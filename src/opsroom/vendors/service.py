@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
@@ -19,6 +19,7 @@ from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import OPEN, IncidentResolved, Priority, Status
 from opsroom.infra import clock, keys
 from opsroom.infra.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from opsroom.infra.pagination import Page, paginate
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
@@ -337,13 +338,45 @@ def engaged_ever(session: Session, *, vendor: str) -> bool:
     return session.scalar(query) is not None
 
 
+def _visible(actor: Principal) -> Select[VendorEngagement]:
+    """Engagements the caller may see: a vendor contact, their own vendor's alone."""
+    query = select(VendorEngagement)
+    if actor.vendor is None:
+        require(actor, Action.READ)
+        return query
+    return query.where(VendorEngagement.vendor == actor.vendor)
+
+
 def engagements(session: Session, *, actor: Principal, key: str) -> list[VendorEngagement]:
     """The vendors engaged on the incident (for a vendor contact: their own vendor's)."""
     incident = incidents.get(session, actor=actor, key=key)
-    query = select(VendorEngagement).where(VendorEngagement.incident_key == incident.key)
-    if actor.vendor is not None:
-        query = query.where(VendorEngagement.vendor == actor.vendor)
+    query = _visible(actor).where(VendorEngagement.incident_key == incident.key)
     return list(session.scalars(query.order_by(VendorEngagement.id)))
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    incident: str | None = None,
+    vendor: str | None = None,
+    platform: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[VendorEngagement]:
+    """Engagements newest first: on one incident, of one vendor, on one platform's
+    incidents, or any of these together. An unknown vendor is refused with the field named."""
+    query = _visible(actor)
+    if incident:
+        key = incidents.get(session, actor=actor, key=incident).key
+        query = query.where(VendorEngagement.incident_key == key)
+    if vendor:
+        query = query.where(VendorEngagement.vendor == catalog.vendor_named(session, vendor))
+    if platform:
+        query = query.where(VendorEngagement.incident_key.in_(incidents.keys_on(platform)))
+    return paginate(
+        session, query, VendorEngagement.id, limit=limit, cursor=cursor, descending=True
+    )
 
 
 def engageable(session: Session, *, actor: Principal, key: str) -> list[Vendor]:

@@ -38,6 +38,7 @@ PLATFORM_PAGES = frozenset(
         "/issues",
         "/journeys",
         "/known-errors",
+        "/kpis",
         "/oncall",
         "/problems",
         "/raci",

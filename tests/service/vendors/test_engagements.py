@@ -233,3 +233,21 @@ def test_a_cancelled_incident_climbs_no_further(
         assert notified(s, "duty@payflow.example.com") == 0
         with pytest.raises(Conflict, match="cancelled"):
             engage(s, incident, vendor="payflow")
+
+
+def test_engagements_are_found_by_platform_and_vendor(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        vendor_platform(s)
+        factories.platform(s, "commerce")
+        factories.squad(s, "shop", platform="commerce")
+        factories.service(s, "cart", platform="commerce", owner="shop")
+        on_auth = engage(s, declared(s)).id
+        on_db = engage(s, declared(s, ["db"]), "cloudco").id
+        found = service.search(s, actor=ACTOR, platform="procurement")
+        assert [e.id for e in found.items] == [on_db, on_auth]
+        assert service.search(s, actor=ACTOR, platform="commerce").items == []
+        by_vendor = service.search(s, actor=ACTOR, vendor="cloudco", platform="procurement")
+        assert [e.id for e in by_vendor.items] == [on_db]
+        with pytest.raises(ValidationFailed) as unknown:
+            service.search(s, actor=ACTOR, vendor="nobody")
+        assert unknown.value.fields == {"vendor": "unknown vendor"}
