@@ -25,11 +25,13 @@ def _use_cases() -> set[str]:
 SHARED_LAYERS = _use_cases() | {"schemas", "domain", "sources"}
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
-# Modules of a domain that every domain above it builds on: the HTTP and CLI kits, and the
-# kits for versioned, audited records and settings documents.
+# Modules of a domain that every domain above it builds on: the HTTP and CLI kits, the
+# kits for versioned, audited records and settings documents, and the platform filter every
+# list takes.
 KIT_MODULES = {
     "opsroom.auth.deps",
     "opsroom.auth.console",
+    "opsroom.catalog.platform_filters",
     "opsroom.audit.records",
     "opsroom.audit.documents",
 }

@@ -10,7 +10,7 @@ from opsroom.actions import schemas
 from opsroom.actions import service as actions
 from opsroom.actions.domain import Source, Status, Transition
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.incidents.domain import Priority
 from opsroom.infra.apidoc import PageOut, errors
 

@@ -11,7 +11,7 @@ from opsroom.actions import service as actions
 from opsroom.actions.domain import Kind, Source, Transition
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.incidents.domain import Priority
 
 app = typer.Typer(help="Action items: raise, work, verify and chase them.", no_args_is_help=True)

@@ -16,7 +16,7 @@ from opsroom.actions.domain import Kind, Source, Status, Transition
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.improvement import service as settings
 from opsroom.incidents.domain import Priority
 from opsroom.web.pages import (

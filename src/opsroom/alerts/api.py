@@ -12,7 +12,7 @@ from opsroom.alerts import reports, schemas, silences, triage, webhooks
 from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.deps import Actor, DbSession, Reader
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])

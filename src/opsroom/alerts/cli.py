@@ -14,7 +14,7 @@ from opsroom.alerts import service as alerts
 from opsroom.alerts.domain import AlertStatus
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.infra import clock
 
 integration_app = typer.Typer(help="Integrations: where alerts come from.", no_args_is_help=True)

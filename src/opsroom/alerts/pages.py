@@ -22,7 +22,7 @@ from opsroom.alerts.domain import AlertStatus, Severity
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.infra import clock
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.web.pages import (

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from opsroom.anomalies import feedback, schemas
 from opsroom.anomalies import service as anomalies
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, errors
 
 router = APIRouter(prefix="/api/v1", tags=["anomalies"])

@@ -13,7 +13,7 @@ from opsroom.anomalies import service as anomalies
 from opsroom.anomalies.domain import SENSITIVITY, DetectorKind, Judgement
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 
 app = typer.Typer(help="Watched series and the points pushed to them.", no_args_is_help=True)
 anomaly_app = typer.Typer(help="Anomalies the series' detectors found.", no_args_is_help=True)

@@ -16,7 +16,7 @@ from opsroom.anomalies import service as anomalies
 from opsroom.anomalies.domain import DetectorKind, Judgement
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.web.pages import (
     Failure,
     Posted,

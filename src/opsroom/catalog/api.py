@@ -4,45 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import domain, manifest, schemas, vendors
 from opsroom.catalog import service as catalog
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, errors
 from opsroom.infra.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"], dependencies=[can_read], responses=errors())
-
-
-def _platform_filter(
-    session: DbSession,
-    platform: Annotated[
-        str | None, Query(description="platform slug; an unknown one is refused (422)")
-    ] = None,
-) -> str | None:
-    return catalog.platform_filter(session, platform)
-
-
-def _platforms_filter(
-    session: DbSession,
-    platform: Annotated[
-        list[str],
-        Query(
-            description="platform slug, repeatable: records of any of them; an unknown one "
-            "is refused (422)"
-        ),
-    ] = [],  # noqa: B006 - FastAPI copies defaults
-) -> list[str]:
-    return catalog.platforms_filter(session, platform)
-
-
-# Every list narrowed by platform reads it through one of these parameters: lists that take
-# several values of their other filters take several platforms too.
-PlatformFilter = Annotated[str | None, Depends(_platform_filter)]
-PlatformsFilter = Annotated[list[str], Depends(_platforms_filter)]
 
 
 # --- platforms --------------------------------------------------------------------------

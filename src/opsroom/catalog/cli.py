@@ -9,12 +9,7 @@ import typer
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import manifest, schemas, vendors
 from opsroom.catalog import service as catalog
-
-# Every list narrowed by platform takes it the same way (checked by catalog.platform_filter).
-PlatformOption = typer.Option(None, "--platform", help="platform slug: only its records")
-PlatformsOption = typer.Option(
-    [], "--platform", help="platform slug, repeat for several: only their records"
-)
+from opsroom.catalog.platform_filters import PlatformOption
 
 catalog_app = typer.Typer(
     help="Catalog as code: apply or export the whole catalog as YAML.", no_args_is_help=True

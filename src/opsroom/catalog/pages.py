@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import domain, schemas
 from opsroom.catalog import service as catalog
 from opsroom.catalog import vendors as vendor_service
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.web.pages import (
     ANY_REFUSAL,
     BlankIsNone,
@@ -30,30 +31,6 @@ from opsroom.web.pages import (
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
 
-
-def _listed_platforms(request: Request, session: DbSession, principal: Actor) -> list[str]:
-    """The platforms a list page shows: those the address names (named blank: every
-    platform), else the one the person remembers. The layout's picker shows the one chosen
-    (with several, the address alone says which)."""
-    named = request.query_params.getlist("platform")
-    remembered = [principal.default_platform] if principal.default_platform else []
-    chosen = catalog.platforms_filter(session, named if named else remembered)
-    request.state.platform = chosen[0] if len(chosen) == 1 else None
-    return chosen
-
-
-# Every list page narrows by platform through one of these parameters.
-ListPlatforms = Annotated[list[str], Depends(_listed_platforms)]
-
-
-def _listed_platform(request: Request, chosen: ListPlatforms) -> str | None:
-    """A list that shows one platform at a time shows the last one the address names."""
-    platform = chosen[-1] if chosen else None
-    request.state.platform = platform
-    return platform
-
-
-ListPlatform = Annotated[str | None, Depends(_listed_platform)]
 
 SERVICES_PER_PAGE = 50
 HISTORY_LENGTH = 10

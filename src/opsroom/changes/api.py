@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter, PlatformsFilter
+from opsroom.catalog.platform_filters import PlatformFilter, PlatformsFilter
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption, PlatformsOption
+from opsroom.catalog.platform_filters import PlatformOption, PlatformsOption
 from opsroom.changes import governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.domain import ChangeType, Status, Transition

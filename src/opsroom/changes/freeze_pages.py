@@ -14,7 +14,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.changes import governance, schemas
 from opsroom.web.pages import Failure, Posted, parse_form, render, saved_or_again
 

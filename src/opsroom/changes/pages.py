@@ -16,7 +16,7 @@ from opsroom.auth import service as accounts
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatforms
+from opsroom.catalog.platform_filters import ListPlatforms
 from opsroom.changes import calendar_view, governance, reports, schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformsFilter
+from opsroom.catalog.platform_filters import PlatformsFilter
 from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Status, Transition

@@ -8,7 +8,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformsOption
+from opsroom.catalog.platform_filters import PlatformsOption
 from opsroom.desk import organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Kind, Priority, Status, Transition

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatforms
+from opsroom.catalog.platform_filters import ListPlatforms
 from opsroom.desk import inbound, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.api import download

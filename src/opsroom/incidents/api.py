@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformsFilter
+from opsroom.catalog.platform_filters import PlatformsFilter
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Priority, Status, Transition

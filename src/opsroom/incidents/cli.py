@@ -7,7 +7,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformsOption
+from opsroom.catalog.platform_filters import PlatformsOption
 from opsroom.incidents import schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, Priority, Role, Status, Transition

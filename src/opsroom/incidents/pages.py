@@ -18,7 +18,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide, require
 from opsroom.auth.domain import Role as AccountRole
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatforms
+from opsroom.catalog.platform_filters import ListPlatforms
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition

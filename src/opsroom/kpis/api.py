@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra import clock
 from opsroom.infra.apidoc import errors
 from opsroom.kpis import domain, guild, schemas

@@ -8,7 +8,7 @@ import typer
 
 from opsroom.auth.console import actor, fail, out, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.infra import clock
 from opsroom.kpis import domain, formats, guild, guild_formats
 from opsroom.kpis import service as kpis

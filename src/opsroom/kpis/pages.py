@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.infra import clock
 from opsroom.kpis import charts, domain, formats, guild, guild_formats, schemas
 from opsroom.kpis import service as kpis

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, EmailStr
 
 from opsroom.auth.deps import Actor, DbSession, current_principal
 from opsroom.auth.domain import Principal
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, RecordId, errors
 from opsroom.infra.errors import Unauthenticated
 from opsroom.notify import schemas as notify_schemas

@@ -10,7 +10,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.infra.wording import counted
 from opsroom.oncall import policy_cli, schemas
 from opsroom.oncall import service as oncall

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition

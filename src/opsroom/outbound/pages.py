@@ -11,23 +11,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from opsroom.actions import pages as action_pages
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.infra.errors import NotFound
 from opsroom.outbound import schemas, service
-from opsroom.problems import pages as problem_pages
-from opsroom.reviews import pages as review_pages
 from opsroom.web.pages import Failure, Posted, RecordForms, parse_form, render, saved_or_again
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
-
-# The page of each kind of record that has a counterpart, by its key's prefix.
-RECORD_PAGES = {
-    "ACT": RecordForms(action_pages.detail, lambda key, _: f"/actions/{key}#outbound"),
-    "PRB": RecordForms(problem_pages.detail, lambda key, _: f"/problems/{key}#outbound"),
-    "INC": RecordForms(review_pages.editor, lambda key, _: f"/reviews/{key}#outbound"),
-}
 
 
 def panel(session: Session, actor: Principal, key: str) -> Mapping[str, Any]:
@@ -35,8 +25,10 @@ def panel(session: Session, actor: Principal, key: str) -> Mapping[str, Any]:
     return {"outbound": service.offered(session, actor=actor, key=key)}
 
 
-def _forms(key: str) -> RecordForms[Principal]:
-    forms = RECORD_PAGES.get(key.partition("-")[0].upper())
+def _forms(request: Request, key: str) -> RecordForms[Principal]:
+    """The record's page, as the application composes them (`app.state.record_pages`)."""
+    pages: Mapping[str, RecordForms[Principal]] = request.app.state.record_pages
+    forms = pages.get(key.partition("-")[0].upper())
     if forms is None:
         raise NotFound(f"no action item, problem or review {key}")
     return forms
@@ -49,7 +41,7 @@ def send_to_jira(
     def change() -> object:
         return service.request_issue(session, actor=actor, key=key)
 
-    return _forms(key).apply(request, session, actor, key, form, "jira", change)
+    return _forms(request, key).apply(request, session, actor, key, form, "jira", change)
 
 
 @router.post("/outbound/{key}/confluence")
@@ -59,7 +51,7 @@ def send_to_confluence(
     def change() -> object:
         return service.request_page(session, actor=actor, key=key)
 
-    return _forms(key).apply(request, session, actor, key, form, "confluence", change)
+    return _forms(request, key).apply(request, session, actor, key, form, "confluence", change)
 
 
 # --- a platform's connections -------------------------------------------------------------

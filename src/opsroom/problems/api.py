@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.incidents import schemas as incident_schemas

@@ -7,7 +7,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.problems import recurrence, schemas

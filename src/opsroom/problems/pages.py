@@ -14,7 +14,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.improvement.domain import REVIEW_SECTIONS

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.infra.apidoc import PageOut, errors
 from opsroom.reviews import schemas

@@ -16,7 +16,7 @@ from opsroom.actions.domain import Kind
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog_service
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.infra.errors import NotFound
 from opsroom.reviews import domain, schemas
 from opsroom.reviews import service as reviews

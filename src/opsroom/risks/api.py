@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from opsroom.actions import schemas as action_schemas
 from opsroom.actions import service as actions
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import errors
 from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register

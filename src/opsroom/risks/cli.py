@@ -10,7 +10,7 @@ import typer
 from opsroom.actions import service as actions
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.risks import interchange, issues, links, reports, schemas
 from opsroom.risks import records as register
 from opsroom.risks import service as risks

@@ -17,7 +17,7 @@ from opsroom.actions.domain import Kind
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.incidents.domain import Priority
 from opsroom.infra.errors import ValidationFailed
 from opsroom.risks import interchange, issues, links, reports, schemas

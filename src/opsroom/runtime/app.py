@@ -82,6 +82,7 @@ from opsroom.statuspage.published import Shelf
 from opsroom.vendors import api as vendors_api
 from opsroom.vendors import pages as vendors_pages
 from opsroom.web import STATIC, VENDOR_FILES, make_templates
+from opsroom.web.pages import RecordForms
 
 log = logging.getLogger("opsroom")
 # The access log of uvicorn, and of gunicorn's uvicorn workers: (client, method, path,
@@ -195,6 +196,15 @@ class Opsroom(FastAPI):
         return self._intake
 
 
+# The page of each kind of record that has a Jira or Confluence counterpart, by its key's
+# prefix: where the outbound forms post back to, and what shows their refusals.
+RECORD_PAGES = {
+    "ACT": RecordForms(actions_pages.detail, lambda key, _: f"/actions/{key}#outbound"),
+    "PRB": RecordForms(problems_pages.detail, lambda key, _: f"/problems/{key}#outbound"),
+    "INC": RecordForms(reviews_pages.editor, lambda key, _: f"/reviews/{key}#outbound"),
+}
+
+
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
     """The web application; with worker=True it also runs the background worker. Called
     without settings (as an ASGI server's factory: the app of `opsroom serve --no-worker`),
@@ -220,6 +230,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.state.status_pages = Shelf()
     app.state.incident_panels = incident_panels
     app.state.elsewhere = outbound_pages.panel
+    app.state.record_pages = RECORD_PAGES
     errors_http.install(app)
     app.router.routes.extend(ingest_api.intake.routes)  # in the OpenAPI document
     for router in (*STATUS_ROUTERS, *API_ROUTERS, *PAGE_ROUTERS):

@@ -8,7 +8,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.slos import domain, openslo, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
-from opsroom.catalog.pages import ListPlatform
+from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.slos import charts, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource

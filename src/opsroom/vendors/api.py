@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.catalog.api import PlatformFilter
+from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, errors
 from opsroom.vendors import contracts, reports, schemas, service
 

@@ -9,7 +9,7 @@ import typer
 
 from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
 from opsroom.catalog import service as catalog
-from opsroom.catalog.cli import PlatformOption
+from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.infra.errors import ValidationFailed
 from opsroom.vendors import contracts, reports, schemas, service
 from opsroom.vendors.domain import CreditStatus, SupportLevel
