@@ -160,7 +160,8 @@ def test_the_scorecard_page_and_its_review_packs(settings: Settings, api: TestCl
     assert (card["engagements"], card["response"]["breached"]) == (1, 0)
     packed = api.get(f"{path}&format=csv")
     assert packed.headers["content-type"].startswith("text/csv")
-    assert packed.text.splitlines()[1].startswith(f"{key},P1,")
+    assert packed.text.splitlines()[-1].startswith(f"{key},P1,")
+    assert "Engagements,1,,,,," in packed.text.splitlines()
     backwards = api.get(f"/api/v1/vendors/cloudco/scorecard?since={day}&until=2026-11-01")
     assert backwards.status_code == 422
     assert api.get(f"/api/v1/vendors/nobody/scorecard?since={day}&until={day}").status_code == 404
@@ -170,6 +171,31 @@ def test_the_scorecard_page_and_its_review_packs(settings: Settings, api: TestCl
     other = bearer_for(settings, "v@edgeco.example", Role.VENDOR_CONTACT, vendor="edgeco")
     with client_as(settings, other) as outsider:
         assert outsider.get(path).status_code == 403
+
+
+def test_the_scorecard_of_a_quarter(api: TestClient) -> None:
+    key = declared(api)
+    engaged(api, key)
+    path = "/api/v1/vendors/cloudco/scorecard"
+    quarter = api.get(f"{path}?quarter=2026Q4").json()
+    assert (quarter["since"], quarter["until"], quarter["engagements"]) == (
+        "2026-10-01",
+        "2026-12-31",
+        1,
+    )
+    assert api.get(f"{path}?quarter=2026Q3").json()["engagements"] == 0
+    malformed = api.get(f"{path}?quarter=autumn")
+    assert malformed.status_code == 422
+    assert malformed.json()["error"]["fields"] == {"quarter": "YYYYQn"}
+    both = api.get(f"{path}?quarter=2026Q4&since=2026-11-01&until=2026-11-02")
+    assert both.json()["error"]["fields"] == {"quarter": "not with since or until"}
+    assert api.get(f"{path}?since=2026-11-01").json()["error"]["fields"] == {
+        "until": "required without quarter"
+    }
+    page = api.get("/vendors/cloudco/scorecard?quarter=2026Q4", headers=HTML)
+    assert page.status_code == 200 and 'name="since" value="2026-10-01"' in page.text
+    refused = api.get("/vendors/cloudco/scorecard?quarter=autumn", headers=HTML)
+    assert refused.status_code == 422 and "is not a quarter" in refused.text
 
 
 def test_a_contract_is_recorded_read_and_refused_when_wrong(api: TestClient) -> None:

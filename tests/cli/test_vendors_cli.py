@@ -32,6 +32,10 @@ def test_a_vendor_is_engaged_acknowledged_and_scored(opsroom: CliRunner) -> None
     )
     assert pack.exit_code == 0, pack.output
     assert "| Response compliance | 100.0% (1 met, 0 breached) |" in pack.stdout
+    quarter = opsroom.invoke(app, ["vendor", "scorecard", "payflow", "--quarter", "2026Q4"])
+    assert quarter.exit_code == 0, quarter.output
+    assert quarter.stdout.startswith("# Payflow scorecard, 2026-10-01 to 2026-12-31")
+    assert "| Engagements | 1 |" in quarter.stdout
 
 
 def test_refusals_exit_non_zero_with_the_reason(opsroom: CliRunner) -> None:
@@ -41,6 +45,11 @@ def test_refusals_exit_non_zero_with_the_reason(opsroom: CliRunner) -> None:
         app, ["vendor", "scorecard", "payflow", "--since", "soon", "--until", "2026-11-30"]
     )
     assert bad_day.exit_code == 2 and "YYYY-MM-DD" in bad_day.output
+    bad_quarter = opsroom.invoke(app, ["vendor", "scorecard", "payflow", "--quarter", "2026Q5"])
+    assert bad_quarter.exit_code == 2 and "'2026Q5' is not a quarter" in bad_quarter.output
+    both = ["vendor", "scorecard", "payflow", "--quarter", "2026Q4", "--since", "2026-11-01"]
+    refused_both = opsroom.invoke(app, both)
+    assert refused_both.exit_code == 2 and "not both" in refused_both.output
     nothing_owed = opsroom.invoke(app, ["vendor", "dispute", "1", "--note", "we were on time"])
     assert nothing_owed.exit_code == 4 and "no vendor engagement 1" in nothing_owed.output
 

@@ -12,6 +12,7 @@ from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.platform_filters import PlatformFilter
 from opsroom.infra.apidoc import PageOut, errors
 from opsroom.vendors import contracts, reports, schemas, service
+from opsroom.vendors.domain import review_period
 
 router = APIRouter(prefix="/api/v1", tags=["vendors"])
 
@@ -96,13 +97,16 @@ def scorecard(
     session: DbSession,
     actor: Actor,
     slug: str,
-    since: date,
-    until: date,
+    quarter: str | None = Query(None, description="a whole quarter, e.g. 2026Q3"),
+    since: date | None = None,
+    until: date | None = None,
     format: reports.Format = reports.Format.JSON,
 ) -> Response:
-    """The vendor's scorecard for the days `since` to `until`, as JSON or as a review pack
-    (md, html, csv); 422 when the period ends before it starts."""
-    card = reports.scorecard(session, actor=actor, slug=slug, since=since, until=until)
+    """The vendor's scorecard for a quarter or the days `since` to `until`, as JSON or as a
+    review pack (md, html, csv); 422 for a malformed quarter, a quarter given with days, or a
+    period that ends before it starts."""
+    first, last = review_period(quarter, since, until)
+    card = reports.scorecard(session, actor=actor, slug=slug, since=first, until=last)
     return Response(reports.pack(card, format), media_type=reports.MEDIA[format])
 
 

@@ -12,7 +12,7 @@ from opsroom.catalog import service as catalog
 from opsroom.catalog.platform_filters import PlatformOption
 from opsroom.infra.errors import ValidationFailed
 from opsroom.vendors import contracts, reports, schemas, service
-from opsroom.vendors.domain import CreditStatus, SupportLevel
+from opsroom.vendors.domain import CreditStatus, SupportLevel, review_period
 
 app = typer.Typer(help="Vendors engaged on incidents, held to their contracts.")
 
@@ -128,23 +128,22 @@ def settle(
 @app.command("scorecard")
 def scorecard(
     slug: str,
-    since: str = typer.Option(..., "--since", help="first day, YYYY-MM-DD"),
-    until: str = typer.Option(..., "--until", help="last day, YYYY-MM-DD"),
+    quarter: str | None = typer.Option(None, "--quarter", help="a whole quarter, e.g. 2026Q3"),
+    since: str | None = typer.Option(None, "--since", help="first day, YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--until", help="last day, YYYY-MM-DD"),
     fmt: reports.Format = typer.Option(reports.Format.MD, "--format"),
 ) -> None:
-    """SLUG's scorecard for the period, as a review pack in md, html, csv or json."""
+    """SLUG's scorecard for a quarter or the days --since to --until, as a review pack in
+    md, html, csv or json."""
     with unit_of_work() as session:
-        card = reports.scorecard(
-            session,
-            actor=actor(session),
-            slug=slug,
-            since=_day(since, "since"),
-            until=_day(until, "until"),
-        )
+        first, last = review_period(quarter, _day(since, "since"), _day(until, "until"))
+        card = reports.scorecard(session, actor=actor(session), slug=slug, since=first, until=last)
     typer.echo(reports.pack(card, fmt), nl=False)
 
 
-def _day(text: str, name: str) -> date:
+def _day(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -5,6 +5,7 @@ components it no longer supports."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -154,6 +155,36 @@ def settled(status: CreditStatus, outcome: CreditStatus) -> CreditStatus:
 
 
 # --- scorecard ----------------------------------------------------------------------------
+
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+
+
+def quarter_days(text: str) -> tuple[date, date]:
+    """The first and last day of a quarter written 2026Q3 (or 2026-Q3, as the KPIs write it)."""
+    found = _QUARTER.match(text.strip())
+    if found is None:
+        raise ValidationFailed(
+            f"'{text}' is not a quarter: write it as 2026Q3", fields={"quarter": "YYYYQn"}
+        )
+    year, first_month = int(found[1]), (int(found[2]) - 1) * 3 + 1
+    start = date(year, first_month, 1)
+    after = date(year + 1, 1, 1) if first_month == 10 else date(year, first_month + 3, 1)
+    return start, after - timedelta(days=1)
+
+
+def review_period(quarter: str | None, since: date | None, until: date | None) -> tuple[date, date]:
+    """The days a review pack covers: a whole quarter, or from `since` to `until`, never both."""
+    if quarter is not None:
+        if since is not None or until is not None:
+            problem = "give a quarter or since and until, not both"
+            raise ValidationFailed(problem, fields={"quarter": "not with since or until"})
+        return quarter_days(quarter)
+    if since is None or until is None:
+        missing = "since" if since is None else "until"
+        raise ValidationFailed(
+            "give a quarter, or both since and until", fields={missing: "required without quarter"}
+        )
+    return since, until
 
 
 @dataclass(frozen=True)

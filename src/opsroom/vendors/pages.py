@@ -16,7 +16,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, decide
 from opsroom.infra import clock
 from opsroom.vendors import contracts, reports, schemas, service
-from opsroom.vendors.domain import CreditStatus, SupportLevel
+from opsroom.vendors.domain import CreditStatus, SupportLevel, review_period
 from opsroom.web.pages import (
     ANY_REFUSAL,
     Failure,
@@ -73,9 +73,12 @@ def scorecard(
     session: DbSession,
     actor: Actor,
     slug: str,
+    quarter: str | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> Response:
+    if quarter is not None:
+        since, until = review_period(quarter, since, until)
     return _scorecard_page(request, session, actor, slug, since, until)
 
 

@@ -201,8 +201,16 @@ def _html(card: schemas.ScorecardRead) -> str:
 
 
 def _csv(card: schemas.ScorecardRead) -> str:
+    """The summary figures first, a blank line, then one row per engagement. Every row has
+    the same number of cells, so a spreadsheet opens it as one sheet and strict readers
+    (RFC 4180) accept it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    padding = [""] * (len(ROW_HEADINGS) - 2)
+    writer.writerow(["figure", "value", *padding])
+    writer.writerow(["Period", f"{card.since} to {card.until}", *padding])
+    writer.writerows([name, value, *padding] for name, value in _summary(card))
+    writer.writerow([""] * len(ROW_HEADINGS))
     writer.writerow(ROW_HEADINGS)
     writer.writerows(_row(r) for r in card.rows)
     return buffer.getvalue()

@@ -72,7 +72,14 @@ def test_the_review_pack_in_each_format(history: Settings) -> None:
     markdown = reports.pack(card, reports.Format.MD)
     assert markdown.startswith(f"# Payflow scorecard, {TODAY} to {TODAY}")
     assert "| Response compliance | 50.0% (1 met, 1 breached) |" in markdown
-    rows = list(csv.DictReader(io.StringIO(reports.pack(card, reports.Format.CSV))))
+    sheet = list(csv.reader(io.StringIO(reports.pack(card, reports.Format.CSV), newline="")))
+    assert {len(row) for row in sheet} == {len(reports.ROW_HEADINGS)}
+    blank = sheet.index([""] * len(reports.ROW_HEADINGS))
+    summary = {row[0]: row[1] for row in sheet[1:blank]}
+    assert summary["Period"] == f"{TODAY} to {TODAY}"
+    assert summary["Response compliance"] == "50.0% (1 met, 1 breached)"
+    assert summary["Service credits owed"] == "2000 EUR"
+    rows = [dict(zip(sheet[blank + 1], row, strict=True)) for row in sheet[blank + 2 :]]
     assert [(r["incident"], r["response"], r["credit"]) for r in rows] == [
         ("INC-1", "met", "0"),
         ("INC-2", "breached by 160 min", "2000"),

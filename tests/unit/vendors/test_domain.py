@@ -159,3 +159,35 @@ def test_a_contract_is_due_for_renewal_inside_its_notice_period() -> None:
     ]
     with pytest.raises(ValidationFailed, match="ends after it starts"):
         domain.check_term(ends, starts)
+
+
+@pytest.mark.parametrize(
+    ("written", "days"),
+    [
+        ("2026Q1", (date(2026, 1, 1), date(2026, 3, 31))),
+        ("2024q1", (date(2024, 1, 1), date(2024, 3, 31))),
+        ("2026-Q3", (date(2026, 7, 1), date(2026, 9, 30))),
+        ("2026Q4", (date(2026, 10, 1), date(2026, 12, 31))),
+    ],
+)
+def test_a_quarter_covers_its_three_months(written: str, days: tuple[date, date]) -> None:
+    assert domain.quarter_days(written) == days
+
+
+@pytest.mark.parametrize("written", ["2026Q5", "2026", "Q3 2026", "26Q3", ""])
+def test_a_malformed_quarter_is_refused_naming_the_field(written: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        domain.quarter_days(written)
+    assert refused.value.fields == {"quarter": "YYYYQn"}
+
+
+def test_a_review_period_is_a_quarter_or_two_days_never_both() -> None:
+    first, last = date(2026, 11, 1), date(2026, 11, 30)
+    assert domain.review_period(None, first, last) == (first, last)
+    assert domain.review_period("2026Q4", None, None) == (date(2026, 10, 1), date(2026, 12, 31))
+    with pytest.raises(ValidationFailed) as both:
+        domain.review_period("2026Q4", first, None)
+    assert both.value.fields == {"quarter": "not with since or until"}
+    with pytest.raises(ValidationFailed) as half:
+        domain.review_period(None, first, None)
+    assert half.value.fields == {"until": "required without quarter"}
