@@ -339,5 +339,3 @@ class ApprovalRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     note: str
-    by_service: list[Csat] = Field(description="by the service the survey asked about")
-    by_platform: list[Csat]
