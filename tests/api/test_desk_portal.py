@@ -15,6 +15,9 @@ from tests.api.conftest import created
 from tests.api.test_desk_api import TICKET
 from tests.conftest import bearer_for, client_as
 
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
+
 HTML = {"Accept": "text/html"}
 SECRET_NOTE = "Their SSO certificate expired"
 

@@ -13,7 +13,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
 from opsroom.catalog.pages import ListPlatform
-from opsroom.desk import inbound, requesting, schemas, sla, surveys
+from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk import status as status_page
 from opsroom.desk.api import cached, download
@@ -105,6 +105,13 @@ def requester_home(request: Request, session: DbSession, actor: Actor) -> Respon
     return render(request, session, "desk/portal.html", context)
 
 
+def customers(session: Session, actor: Principal) -> list[str]:
+    """The organisations the desk may report for (a requester reports for their own)."""
+    if actor.role is Role.REQUESTER:
+        return []
+    return [o.name for o in organisations.all_organisations(session, actor=actor)]
+
+
 def _report_page(
     request: Request,
     session: Session,
@@ -117,6 +124,7 @@ def _report_page(
         "kinds": list(Kind),
         "priorities": list(Priority),
         "requester": actor.role is Role.REQUESTER,
+        "organisations": customers(session, actor),
         "values": values,
         "failure": failure,
     }

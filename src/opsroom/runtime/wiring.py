@@ -11,8 +11,14 @@ from opsroom.actions.domain import SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
-from opsroom.auth.domain import DefaultPlatformChosen, PlatformsAssigned, VendorContactNamed
+from opsroom.auth.domain import (
+    DefaultPlatformChosen,
+    PlatformsAssigned,
+    RequesterOrganisationNamed,
+    VendorContactNamed,
+)
 from opsroom.catalog import service as catalog
+from opsroom.desk import organisations as desk_organisations
 from opsroom.desk import service as desk
 from opsroom.improvement.domain import CategoriesReplaced
 from opsroom.incidents import service as incidents
@@ -62,6 +68,7 @@ REACTIONS: events.Reactions = {
     StatusUpdatePosted: (incident_news.status_update, desk.relay_incident_update),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
+    RequesterOrganisationNamed: (desk_organisations.check_requester,),
     SupportRecorded: (risk_issues.track_out_of_support,),
     PlatformsAssigned: (catalog.check_assignment,),
     DefaultPlatformChosen: (catalog.check_default_platform,),

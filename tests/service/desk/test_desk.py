@@ -19,6 +19,7 @@ from opsroom.jobs import service as jobs
 from opsroom.notify import service as notify
 from opsroom.runtime.worker import run_once
 from tests.improvement import RESPONDER, two_squads
+from tests.service.desk.conftest import customers
 
 REQUESTER = "ann@customer.example"
 
@@ -63,6 +64,7 @@ def test_nobody_answering_breaches_the_first_response_target(
 ) -> None:
     with session_scope(settings) as s:
         two_squads(s)
+        customers(s)
         key = opened(s)
     frozen_clock.advance(timedelta(minutes=31))
     run_once(settings, owner="w")
@@ -76,6 +78,7 @@ def test_a_reply_in_time_meets_the_target_and_reaches_the_requester_a_note_does_
 ) -> None:
     with session_scope(settings) as s:
         two_squads(s)
+        customers(s)
         key = opened(s)
         note = schemas.MessageIn(body="Looks like the payment gateway", internal=True)
         desk.add_message(s, actor=RESPONDER, key=key, data=note)
