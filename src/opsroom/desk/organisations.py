@@ -49,6 +49,12 @@ def named(session: Session, name: str) -> str:
     return name
 
 
+def platforms_of(session: Session, name: str) -> list[str]:
+    """The platforms the organisation is a customer of (none when there is no such record)."""
+    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    return list(found.platforms) if found else []
+
+
 def check_requester(session: Session, event: RequesterOrganisationNamed) -> None:
     """A requester belongs to an organisation the desk has."""
     named(session, event.organisation)
