@@ -234,7 +234,20 @@ def _reopened_by(session: Session, ticket: Ticket, actor: Principal) -> None:
             refusal = f"resolved more than {settings.reopen_days} days ago: open a new ticket"
             raise Conflict(f"{ticket.key} was {refusal}", fields={"status": refusal})
         ticket.status, ticket.resolved_at = Status.OPEN, None
+        restart_sla(session, ticket)
         TICKET.event(session, ticket, actor, "reopen", "Reopened by the requester's message")
+
+
+def restart_sla(session: Session, ticket: Ticket) -> None:
+    """A reopened ticket's breach timers run again from now, with its platform's current
+    settings; the first-response one only while nobody has answered yet."""
+    settings = sla.settings_of(session, ticket.platform_slug)
+    first_response, resolution = domain.sla_clocks(clock.now(), Priority(ticket.priority), settings)
+    ticket.resolution_due = resolution.due_at
+    _schedule(session, ticket, resolution)
+    if ticket.first_response_at is None:
+        ticket.first_response_due = first_response.due_at
+        _schedule(session, ticket, first_response)
 
 
 def _answered(ticket: Ticket) -> None:
@@ -269,6 +282,7 @@ def transition(
         _resolved(session, ticket)
     elif move is Transition.REOPEN:
         ticket.resolved_at = None
+        restart_sla(session, ticket)
     TICKET.event(session, ticket, actor, move.value, f"Ticket {ticket.status}")
     return TICKET.saved(session, ticket, actor, f"ticket.{move.value}", before)
 
