@@ -1,5 +1,6 @@
 """Mail as senders write it, and a desk that takes tickets by email, for the inbound mail
-tests: a requester account of Acme, squad payments (led by lead@) owning checkout, and the
+tests: the customer organisations Acme, Globex and NewCo (no email domains), a requester
+account of Acme, squad payments (led by lead@) owning checkout, and the
 vendor Payflow with its escalation ladder."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from opsroom.auth import schemas as auth_schemas
 from opsroom.auth import service as users
 from opsroom.auth.domain import Role
 from opsroom.catalog.schemas import MemberIn
+from opsroom.desk import organisations
+from opsroom.desk import schemas as desk_schemas
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.notify import domain as notify_domain
@@ -32,6 +35,9 @@ def desk_by_mail(settings: Settings) -> Settings:
         lead = MemberIn(name="Lee", email="lead@example.com", role="squad lead")
         factories.squad(s, "payments", members=[lead])
         factories.service(s, "checkout", owner="payments", tier=1)
+        for name in ("Acme", "Globex", "NewCo"):
+            customer = desk_schemas.OrganisationCreate(name=name, platforms=["procurement"])
+            organisations.create(s, actor=ACTOR, data=customer)
         account = auth_schemas.UserCreate(
             email=REQUESTER,
             display_name="Ann",

@@ -51,3 +51,13 @@ def catalog_client(client: TestClient) -> TestClient:
         },
     )
     return client
+
+
+@pytest.fixture
+def customers(catalog_client: TestClient) -> TestClient:
+    """catalog_client with the desk's customer organisations Acme and Globex (procurement)."""
+    for name in ("Acme", "Globex"):
+        created(
+            catalog_client, "/api/v1/organisations", {"name": name, "platforms": ["procurement"]}
+        )
+    return catalog_client

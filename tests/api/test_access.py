@@ -329,6 +329,7 @@ def test_only_admins_manage_users(settings: Settings) -> None:
     assert refused.json()["error"]["message"] == "this token lacks the 'admin' scope"
 
 
+@pytest.mark.usefixtures("customers")  # Acme, an organisation on record
 def test_a_requester_changed_to_a_responder_keeps_no_organisation(client: TestClient) -> None:
     body = {
         "email": "ann@acme.example",

@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import created
 
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
+
 TICKET = {
     "title": "Cannot sign in",
     "requester": "ann@customer.example",
@@ -61,6 +64,41 @@ def test_refusals_name_the_field_and_change_nothing(
     )
     assert catalog_client.get("/api/v1/tickets/TKT-99").status_code == 404
     assert catalog_client.get(f"/api/v1/tickets/{key}").json()["version"] == 1
+
+
+def users(client: TestClient) -> dict[str, Any]:
+    return {u["email"]: u for u in client.get("/api/v1/users").json()}
+
+
+def test_an_organisation_not_on_record_is_refused_for_tickets_and_requesters(
+    catalog_client: TestClient,
+) -> None:
+    stranger = catalog_client.post("/api/v1/tickets", json={**TICKET, "organisation": "Nobody"})
+    assert (stranger.status_code, stranger.json()["error"]["fields"]) == (
+        422,
+        {"organisation": "no organisation 'Nobody'"},
+    )
+    assert catalog_client.get("/api/v1/tickets").json()["items"] == []
+    account = {
+        "email": "bo@nobody.example",
+        "display_name": "Bo",
+        "role": "requester",
+        "password": "a long enough secret",
+    }
+    refused = catalog_client.post("/api/v1/users", json={**account, "organisation": "Nobody"})
+    assert refused.json()["error"]["fields"] == {"organisation": "no organisation 'Nobody'"}
+    assert "bo@nobody.example" not in users(catalog_client)
+    made = created(catalog_client, "/api/v1/users", {**account, "organisation": "Acme"})
+    moved = catalog_client.patch(
+        "/api/v1/users/bo@nobody.example",
+        json={"version": made["version"], "organisation": "Nobody"},
+    )
+    assert (moved.status_code, moved.json()["error"]["fields"]) == (
+        422,
+        {"organisation": "no organisation 'Nobody'"},
+    )
+    kept = users(catalog_client)["bo@nobody.example"]
+    assert (kept["organisation"], kept["version"]) == ("Acme", made["version"])
 
 
 def test_a_guessed_survey_link_finds_nothing(anonymous: TestClient) -> None:

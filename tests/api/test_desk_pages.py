@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import unescape
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
@@ -15,6 +16,9 @@ from opsroom.notify import service as notify
 from tests.api.conftest import created
 from tests.api.test_desk_api import TICKET
 from tests.conftest import ADMIN, bearer_for, client_as
+
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
 
 HTML = {"Accept": "text/html"}
 

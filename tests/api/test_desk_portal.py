@@ -15,6 +15,9 @@ from tests.api.conftest import created
 from tests.api.test_desk_api import TICKET
 from tests.conftest import bearer_for, client_as
 
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
+
 HTML = {"Accept": "text/html"}
 SECRET_NOTE = "Their SSO certificate expired"
 
@@ -144,12 +147,16 @@ def test_the_desk_opens_a_ticket_from_the_form_naming_the_requester(
     catalog_client: TestClient,
 ) -> None:
     form = catalog_client.get("/tickets/new", headers=HTML).text
-    assert 'name="requester"' in form and 'name="organisation"' in form
-    refused = catalog_client.post(
-        "/tickets", data={"title": "Cannot sign in", "service": "auth"}, headers=HTML
-    )
+    assert 'name="requester"' in form and '<select name="organisation" required>' in form
+    assert '<option value="Acme">Acme</option>' in form  # the records, to choose from
+    asked = {"title": "Cannot sign in", "service": "auth"}
+    refused = catalog_client.post("/tickets", data=asked, headers=HTML)
     assert refused.status_code == 422
     assert 'id="report-requester-error"' in refused.text
+    named = asked | {"requester": "bo@nobody.example", "organisation": "Nobody"}
+    stranger = catalog_client.post("/tickets", data=named, headers=HTML)
+    assert stranger.status_code == 422
+    assert 'id="report-organisation-error">no organisation &#39;Nobody&#39;' in stranger.text
     assert catalog_client.get("/api/v1/tickets").json()["items"] == []
 
 

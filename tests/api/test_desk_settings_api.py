@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
@@ -12,6 +13,9 @@ from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.api.test_desk_api import TICKET
 from tests.conftest import bearer_for, client_as
+
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
 
 SETTINGS = "/api/v1/desk/settings/procurement"
 HTML = {"Accept": "text/html"}

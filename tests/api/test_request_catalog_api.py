@@ -14,6 +14,9 @@ from opsroom.infra.config import Settings
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 
+# Tickets name their organisation, which must be one of the desk's records.
+pytestmark = pytest.mark.usefixtures("customers")
+
 HTML = {"Accept": "text/html"}
 ACCESS = {
     "slug": "db-access",
@@ -147,3 +150,23 @@ def test_operations_managers_add_to_the_catalog_from_its_page(catalog_client: Te
         ("region", False, ["EU", "US"]),
     ]
     assert vpn["approvals"] == [{"approver": "squad_lead", "squad": None}]
+
+
+def test_a_requester_sees_only_their_organisations_platforms_types(
+    catalog_client: TestClient, ann: TestClient
+) -> None:
+    created(catalog_client, "/api/v1/platforms", {"slug": "commerce", "name": "Commerce"})
+    created(
+        catalog_client, "/api/v1/squads", {"slug": "shop", "name": "Shop", "platform": "commerce"}
+    )
+    storefront = {"slug": "storefront", "name": "Storefront", "tier": 2, "owner": "shop"}
+    created(catalog_client, "/api/v1/services", {**storefront, "platform": "commerce"})
+    gift_cards = {**ACCESS, "slug": "gift-cards", "name": "Gift cards", "service": "storefront"}
+    created(catalog_client, "/api/v1/request-types", gift_cards)
+    assert [t["slug"] for t in ann.get("/api/v1/request-types").json()] == ["db-access"]
+    assert ann.get("/api/v1/request-types/gift-cards").status_code == 404
+    assert ann.get("/requests/new/gift-cards", headers=HTML).status_code == 404
+    refused = ann.post("/api/v1/requests", json={"type": "gift-cards", "answers": {"schema": "x"}})
+    assert refused.json()["error"]["fields"] == {"type": "no request type 'gift-cards'"}
+    staff = [t["slug"] for t in catalog_client.get("/api/v1/request-types").json()]
+    assert staff == ["db-access", "gift-cards"]

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from opsroom.runtime.cli import app
 from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - fixture
 
 
+@pytest.fixture
+def acme(opsroom: CliRunner) -> None:  # noqa: F811
+    """The customer organisation the tickets here name."""
+    run_json(opsroom, "organisation", "add", "Acme", "--platform", "procurement")
+
+
+@pytest.mark.usefixtures("acme")
 def test_a_ticket_is_opened_answered_linked_and_resolved(opsroom: CliRunner) -> None:  # noqa: F811
     opened = run_json(
         opsroom,
@@ -43,23 +51,15 @@ def test_a_ticket_is_opened_answered_linked_and_resolved(opsroom: CliRunner) -> 
     }
 
 
+@pytest.mark.usefixtures("acme")
 def test_refusals_exit_non_zero_with_the_reason(opsroom: CliRunner) -> None:  # noqa: F811
     missing = opsroom.invoke(app, ["ticket", "move", "TKT-1", "resolve"])
     assert missing.exit_code == 4 and "no ticket TKT-1" in missing.output
-    bad = opsroom.invoke(
-        app,
-        [
-            "ticket",
-            "open",
-            "Help",
-            "--requester",
-            "x@y.example",
-            "--organisation",
-            "A",
-            "-s",
-            "nope",
-        ],
-    )
+    opened = ["ticket", "open", "Help", "--requester", "x@y.example", "-s", "db"]
+    stranger = opsroom.invoke(app, [*opened, "--organisation", "Nobody Ltd"])
+    assert stranger.exit_code == 2
+    assert "organisation: no organisation 'Nobody Ltd'" in stranger.output
+    bad = opsroom.invoke(app, [*opened[:-1], "nope", "--organisation", "Acme"])
     assert bad.exit_code == 2 and "no service 'nope'" in bad.output
 
 
@@ -109,6 +109,7 @@ def test_an_organisation_is_added_and_changed(opsroom: CliRunner) -> None:  # no
     assert taken.exit_code != 0 and "exists already" in taken.output
 
 
+@pytest.mark.usefixtures("acme")
 def test_a_request_from_the_catalog_is_asked_and_approved(
     opsroom: CliRunner,  # noqa: F811
     tmp_path: Path,
@@ -139,6 +140,7 @@ def test_a_request_from_the_catalog_is_asked_and_approved(
     assert (withdrawn["active"], withdrawn["version"]) == (False, 2)
 
 
+@pytest.mark.usefixtures("acme")
 def test_a_canned_response_is_kept_and_sent(opsroom: CliRunner) -> None:  # noqa: F811
     kept = run_json(
         opsroom, "ticket", "settings", "set", "procurement", "--canned", "Thanks=We are on it."

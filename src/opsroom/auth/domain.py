@@ -261,3 +261,11 @@ class VendorContactNamed(Event):
 
     email: str
     vendor: str
+
+
+@dataclass(frozen=True)
+class RequesterOrganisationNamed(Event):
+    """An account was made (or made again) a requester of a customer organisation."""
+
+    email: str
+    organisation: str

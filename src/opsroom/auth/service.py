@@ -134,6 +134,12 @@ def _check_vendor(session: Session, email: str, vendor: str | None) -> None:
         events.record(session, domain.VendorContactNamed(email.lower(), vendor))
 
 
+def _check_organisation(session: Session, email: str, organisation: str | None) -> None:
+    """The desk, which keeps the customer organisations, refuses one it does not have."""
+    if organisation is not None:
+        events.record(session, domain.RequesterOrganisationNamed(email.lower(), organisation))
+
+
 def create_user(
     session: Session, *, actor: Principal, data: schemas.UserCreate, demo: bool = False
 ) -> User:
@@ -143,6 +149,7 @@ def create_user(
             f"a user with email {data.email} already exists", fields={"email": "already taken"}
         )
     _check_vendor(session, data.email, data.vendor)
+    _check_organisation(session, data.email, data.organisation)
     password = data.password.get_secret_value() if data.password else None
     user = User(
         email=data.email.lower(),
@@ -182,6 +189,8 @@ def update_user(
     if "vendor" in changes:
         _check_vendor(session, email, changes["vendor"])
         changes["vendor_slug"] = changes.pop("vendor")
+    if "organisation" in changes:
+        _check_organisation(session, email, changes["organisation"])
     if "active" in changes:
         changes["is_active"] = changes.pop("active")
     before = {k: getattr(user, k) for k in changes}

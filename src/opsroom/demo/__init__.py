@@ -101,6 +101,7 @@ def load(session: Session, *, history: bool = True) -> dict[str, dict[str, int]]
     `history`, a few months of incidents up to now, one major incident still open."""
     queued_before = notifications.last_queued(session)
     result = manifest.apply_text(session, actor=DEMO_ACTOR, text=DEMO_CATALOG.read_text())
+    desk_demo.customers(session)
     for account in DEMO_ACCOUNTS:
         result.count("created" if _ensure_account(session, *account) else "unchanged", "user")
     result.created["platform settings"] = platform_settings.load(session, actor=DEMO_ACTOR)

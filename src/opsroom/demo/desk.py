@@ -22,10 +22,11 @@ from opsroom.notify import service as notify
 
 AGENT = Principal(name="responder@example.com", role=Role.RESPONDER)
 KEEPER = Principal(name="opsroom-demo", role=Role.ADMIN, via="cli")  # as the demo loads
+# Each customer: its email domains and the platforms it is a customer of.
 ORGANISATIONS = {
-    "Acme": ["acme.example"],
-    "Globex": ["globex.example", "globex-logistics.example"],
-    "Initech": ["initech.example"],
+    "Acme": (["acme.example"], ["commerce", "procurement"]),
+    "Globex": (["globex.example", "globex-logistics.example"], ["procurement"]),
+    "Initech": (["initech.example"], ["procurement"]),
 }
 
 
@@ -129,12 +130,16 @@ def load(session: Session, *, now: datetime) -> int:
         _play(session, story, now - timedelta(hours=story.hours_ago))
     _affected_by_open_major(session, now)
     _requests(session, now)
-    tickets = desk.search(session, actor=AGENT, limit=500).items
-    for name, domains in ORGANISATIONS.items():
-        platforms = sorted({t.platform_slug for t in tickets if t.organisation == name})
+    return len(desk.search(session, actor=AGENT, limit=500).items)
+
+
+def customers(session: Session) -> None:
+    """The customer organisations, before their requesters' accounts (unless they exist)."""
+    if organisations.all_organisations(session, actor=KEEPER):
+        return
+    for name, (domains, platforms) in ORGANISATIONS.items():
         data = schemas.OrganisationCreate(name=name, domains=domains, platforms=platforms)
         organisations.create(session, actor=KEEPER, data=data)
-    return len(tickets)
 
 
 CANNED = [

@@ -16,7 +16,7 @@ from opsroom.desk.domain import Status
 from opsroom.desk.models import Ticket as Ticket
 from opsroom.desk.models import TicketAttachment as TicketAttachment
 from opsroom.desk.models import TicketMessage
-from opsroom.desk.service import PREFIX, TICKET, get, open_ticket
+from opsroom.desk.service import PREFIX, TICKET, get, open_ticket, restart_sla
 from opsroom.infra import keys
 from opsroom.infra.errors import Forbidden, NotFound
 from opsroom.notify import service as notify
@@ -76,7 +76,10 @@ def customer_reply(session: Session, *, key: str, sender: str, body: str) -> Tic
     before = TICKET.snapshot(ticket)
     status = domain.after_customer_reply(Status(ticket.status))
     if status != ticket.status:
+        reopened = ticket.status == Status.RESOLVED
         ticket.status, ticket.resolved_at = status, None
+        if reopened:
+            restart_sla(session, ticket)
     ticket.messages.append(TicketMessage(author=sender, body=body[:BODY_LIMIT]))
     _tell_squad(session, ticket, sender, body)
     TICKET.event(session, ticket, sender, "replied", f"{sender} replied by email")

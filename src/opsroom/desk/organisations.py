@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opsroom.audit.records import Record
 from opsroom.auth import service as accounts
-from opsroom.auth.domain import Action, Principal, Role, require
+from opsroom.auth.domain import Action, Principal, RequesterOrganisationNamed, Role, require
 from opsroom.catalog import service as catalog
 from opsroom.desk import schemas
 from opsroom.desk.models import Organisation, OrganisationDomain
@@ -38,6 +38,26 @@ def get(session: Session, *, actor: Principal, name: str) -> Organisation:
     if found is None:
         raise NotFound(f"no organisation '{name}'")
     return found
+
+
+def named(session: Session, name: str) -> str:
+    """The organisation a requester or ticket names; ValidationFailed on its `organisation`
+    field when there is no such record."""
+    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is None:
+        refusal = f"no organisation '{name}'"
+        raise ValidationFailed(refusal, fields={"organisation": refusal})
+    return name
+
+
+def platforms_of(session: Session, name: str) -> list[str]:
+    """The platforms the organisation is a customer of (none when there is no such record)."""
+    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    return list(found.platforms) if found else []
+
+
+def check_requester(session: Session, event: RequesterOrganisationNamed) -> None:
+    """A requester belongs to an organisation the desk has."""
+    named(session, event.organisation)
 
 
 def all_organisations(session: Session, *, actor: Principal) -> list[Organisation]:

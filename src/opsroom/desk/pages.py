@@ -13,7 +13,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
 from opsroom.catalog.platform_filters import ListPlatforms
-from opsroom.desk import inbound, requesting, schemas, sla, surveys
+from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.api import download
 from opsroom.desk.domain import Kind, Priority, Status, Transition, Weekday
@@ -104,6 +104,13 @@ def requester_home(request: Request, session: DbSession, actor: Actor) -> Respon
     return render(request, session, "desk/portal.html", context)
 
 
+def customers(session: Session, actor: Principal) -> list[str]:
+    """The organisations the desk may report for (a requester reports for their own)."""
+    if actor.role is Role.REQUESTER:
+        return []
+    return [o.name for o in organisations.all_organisations(session, actor=actor)]
+
+
 def _report_page(
     request: Request,
     session: Session,
@@ -116,6 +123,7 @@ def _report_page(
         "kinds": list(Kind),
         "priorities": list(Priority),
         "requester": actor.role is Role.REQUESTER,
+        "organisations": customers(session, actor),
         "values": values,
         "failure": failure,
     }

@@ -14,7 +14,7 @@ from opsroom.auth.domain import Action, Principal, Role, decide
 from opsroom.catalog import service as catalog
 from opsroom.desk import requesting, schemas
 from opsroom.desk.domain import Approver, Decision, FieldType, Priority
-from opsroom.desk.pages import apply_on_ticket
+from opsroom.desk.pages import apply_on_ticket, customers
 from opsroom.web.pages import (
     ANY_REFUSAL,
     Failure,
@@ -41,6 +41,7 @@ def _request_page(
     context = {
         "kind": kind,
         "requester": actor.role is Role.REQUESTER,
+        "organisations": customers(session, actor),
         "values": failure.values if failure else FormData(),
         "failure": failure,
     }

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.desk import domain, schemas
+from opsroom.desk import domain, organisations, schemas
 from opsroom.desk import service as desk
 from opsroom.desk.domain import (
     Approver,
@@ -43,21 +43,27 @@ def _browse(actor: Principal) -> None:
         require(actor, Action.READ)
 
 
-def get_type(session: Session, *, actor: Principal, slug: str) -> RequestType:
+def _offered(session: Session, actor: Principal) -> Select[RequestType]:
+    """The types `actor` may see: a requester the active ones of the platforms their
+    organisation is a customer of, the staff every one."""
     _browse(actor)
-    found = session.scalar(select(RequestType).where(RequestType.slug == slug))
-    if found is None or (actor.role is Role.REQUESTER and not found.active):
+    query = select(RequestType)
+    if actor.role is not Role.REQUESTER:
+        return query
+    platforms = organisations.platforms_of(session, str(actor.organisation))
+    return query.where(RequestType.active.is_(True), RequestType.platform_slug.in_(platforms))
+
+
+def get_type(session: Session, *, actor: Principal, slug: str) -> RequestType:
+    found = session.scalar(_offered(session, actor).where(RequestType.slug == slug))
+    if found is None:
         raise NotFound(f"no request type '{slug}'")
     return found
 
 
 def list_types(session: Session, *, actor: Principal) -> list[RequestType]:
     """The catalog: requesters see the types they may ask for, the staff every one."""
-    _browse(actor)
-    query = select(RequestType).order_by(RequestType.name)
-    if actor.role is Role.REQUESTER:
-        query = query.where(RequestType.active.is_(True))
-    return list(session.scalars(query))
+    return list(session.scalars(_offered(session, actor).order_by(RequestType.name)))
 
 
 def create_type(

@@ -14,7 +14,7 @@ from opsroom.actions import service as actions
 from opsroom.audit.records import Record
 from opsroom.auth.domain import Action, Principal, Role, require
 from opsroom.catalog import service as catalog
-from opsroom.desk import domain, schemas, sla
+from opsroom.desk import domain, organisations, schemas, sla
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.desk.models import Ticket, TicketMessage
 from opsroom.desk.surveys import csat_figures as csat_figures
@@ -98,7 +98,7 @@ def open_ticket(
     fulfilled_by: str | None = None,
 ) -> Ticket:
     """A ticket in the queue of the service's squad, or of the squad it is `fulfilled_by`."""
-    requester, organisation = _reporter(actor, data)
+    requester, organisation = _reporter(session, actor, data)
     try:
         service = catalog.get_service(session, data.service)
     except NotFound:
@@ -132,12 +132,12 @@ def open_ticket(
     return ticket
 
 
-def _reporter(actor: Principal, data: schemas.TicketCreate) -> tuple[str, str]:
+def _reporter(session: Session, actor: Principal, data: schemas.TicketCreate) -> tuple[str, str]:
     """Who reported it, for which organisation: a requester for themselves and their own
     organisation; anyone else signed in names both."""
     if actor.role is not Role.REQUESTER:
         require(actor, Action.READ)
-        return _named(data)
+        return _named(session, data)
     require(actor, Action.READ, organisation=data.organisation or actor.organisation)
     if data.requester not in (None, actor.name):
         refusal = "requesters report for themselves"
@@ -145,13 +145,13 @@ def _reporter(actor: Principal, data: schemas.TicketCreate) -> tuple[str, str]:
     return actor.name, str(actor.organisation)
 
 
-def _named(data: schemas.TicketCreate) -> tuple[str, str]:
+def _named(session: Session, data: schemas.TicketCreate) -> tuple[str, str]:
     missing = {
         name: "required" for name in ("requester", "organisation") if not getattr(data, name)
     }
     if missing:
         raise ValidationFailed("name the requester and their organisation", fields=missing)
-    return str(data.requester).lower(), str(data.organisation)
+    return str(data.requester).lower(), organisations.named(session, str(data.organisation))
 
 
 def _schedule(session: Session, ticket: Ticket, sla: domain.Clock) -> None:
@@ -234,7 +234,20 @@ def _reopened_by(session: Session, ticket: Ticket, actor: Principal) -> None:
             refusal = f"resolved more than {settings.reopen_days} days ago: open a new ticket"
             raise Conflict(f"{ticket.key} was {refusal}", fields={"status": refusal})
         ticket.status, ticket.resolved_at = Status.OPEN, None
+        restart_sla(session, ticket)
         TICKET.event(session, ticket, actor, "reopen", "Reopened by the requester's message")
+
+
+def restart_sla(session: Session, ticket: Ticket) -> None:
+    """A reopened ticket's breach timers run again from now, with its platform's current
+    settings; the first-response one only while nobody has answered yet."""
+    settings = sla.settings_of(session, ticket.platform_slug)
+    first_response, resolution = domain.sla_clocks(clock.now(), Priority(ticket.priority), settings)
+    ticket.resolution_due = resolution.due_at
+    _schedule(session, ticket, resolution)
+    if ticket.first_response_at is None:
+        ticket.first_response_due = first_response.due_at
+        _schedule(session, ticket, first_response)
 
 
 def _answered(ticket: Ticket) -> None:
@@ -269,6 +282,7 @@ def transition(
         _resolved(session, ticket)
     elif move is Transition.REOPEN:
         ticket.resolved_at = None
+        restart_sla(session, ticket)
     TICKET.event(session, ticket, actor, move.value, f"Ticket {ticket.status}")
     return TICKET.saved(session, ticket, actor, f"ticket.{move.value}", before)
 

@@ -11,11 +11,17 @@ from opsroom.actions.domain import ActionRaised, SourceCited
 from opsroom.alerts import service as alerts
 from opsroom.anomalies import polling
 from opsroom.anomalies import service as anomalies
-from opsroom.auth.domain import DefaultPlatformChosen, PlatformsAssigned, VendorContactNamed
+from opsroom.auth.domain import (
+    DefaultPlatformChosen,
+    PlatformsAssigned,
+    RequesterOrganisationNamed,
+    VendorContactNamed,
+)
 from opsroom.catalog import service as catalog
 from opsroom.catalog.domain import ServiceMoved
 from opsroom.changes import governance as change_governance
 from opsroom.changes.domain import ChangeMoved
+from opsroom.desk import organisations as desk_organisations
 from opsroom.desk import service as desk
 from opsroom.desk import surveys as desk_surveys
 from opsroom.improvement.domain import CategoriesReplaced
@@ -82,6 +88,7 @@ REACTIONS: events.Reactions = {
     ChangeMoved: (status_pages.forget_after_commit,),
     StakeholderUpdateDue: (incident_news.update_due,),
     VendorContactNamed: (catalog.check_contact,),
+    RequesterOrganisationNamed: (desk_organisations.check_requester,),
     SupportRecorded: (risk_issues.track_out_of_support,),
     PlatformsAssigned: (catalog.check_assignment,),
     DefaultPlatformChosen: (catalog.check_default_platform,),

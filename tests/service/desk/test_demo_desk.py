@@ -19,6 +19,7 @@ def test_demo_desk_has_open_breached_and_fulfilled_tickets_during_the_open_p1(
     history: DemoHistory, frozen_clock: clock.FrozenClock
 ) -> None:
     with session_scope(history.settings) as s:
+        demo_desk.customers(s)
         created = demo_desk.load(s, now=TEST_NOW)
         assert demo_desk.load(s, now=TEST_NOW) == 0
     frozen_clock.advance(timedelta(seconds=1))

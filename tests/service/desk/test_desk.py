@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.actions import service as actions
-from opsroom.desk import schemas, surveys
+from opsroom.auth.domain import Principal, Role
+from opsroom.desk import inbound, schemas, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Priority, Status, Transition
 from opsroom.incidents import schemas as incident_schemas
@@ -20,6 +21,7 @@ from opsroom.jobs import service as jobs
 from opsroom.notify import service as notify
 from opsroom.runtime.worker import run_once
 from tests.improvement import RESPONDER, two_squads
+from tests.service.desk.conftest import customers
 
 REQUESTER = "ann@customer.example"
 
@@ -64,6 +66,7 @@ def test_nobody_answering_breaches_the_first_response_target(
 ) -> None:
     with session_scope(settings) as s:
         two_squads(s)
+        customers(s)
         key = opened(s)
     frozen_clock.advance(timedelta(minutes=31))
     run_once(settings, owner="w")
@@ -77,6 +80,7 @@ def test_a_reply_in_time_meets_the_target_and_reaches_the_requester_a_note_does_
 ) -> None:
     with session_scope(settings) as s:
         two_squads(s)
+        customers(s)
         key = opened(s)
         note = schemas.MessageIn(body="Looks like the payment gateway", internal=True)
         desk.add_message(s, actor=RESPONDER, key=key, data=note)
@@ -160,3 +164,62 @@ def test_bad_input_changes_nothing(platform: Session) -> None:
             data=schemas.TicketMove(version=7),
         )
     assert desk.get(platform, actor=RESPONDER, key=key).status == Status.NEW
+
+
+def test_reopening_runs_the_resolution_timer_again_from_then_and_resolving_stops_it(
+    settings: Settings, frozen_clock: clock.FrozenClock
+) -> None:
+    with session_scope(settings) as s:
+        two_squads(s)
+        customers(s)
+        key = opened(s)
+        desk.add_message(s, actor=RESPONDER, key=key, data=schemas.MessageIn(body="On it"))
+        desk.transition(
+            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
+        )
+        assert jobs.pending(s, subject=key) == []
+    frozen_clock.advance(timedelta(hours=2))  # reopened at 12:00 in Amsterdam
+    with session_scope(settings) as s:
+        desk.transition(
+            s, actor=RESPONDER, key=key, move=Transition.REOPEN, data=schemas.TicketMove()
+        )
+        assert [t.payload["kind"] for t in jobs.pending(s, subject=key)] == ["resolution"]
+        ticket = desk.get(s, actor=RESPONDER, key=key)
+        assert ticket.resolution_due == datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    frozen_clock.advance(timedelta(hours=2, minutes=1))  # past the first target, not the new
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        assert not desk.get(s, actor=RESPONDER, key=key).resolution_breached
+    frozen_clock.advance(timedelta(hours=2))
+    run_once(settings, owner="w")
+    with session_scope(settings) as s:
+        assert desk.get(s, actor=RESPONDER, key=key).resolution_breached
+        desk.transition(
+            s, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
+        )
+        assert jobs.pending(s, subject=key) == []
+
+
+def test_a_requesters_message_or_mail_reopens_with_timers_from_that_moment(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    ann = Principal(name=REQUESTER, role=Role.REQUESTER, organisation="Acme")
+    keys = [opened(platform), opened(platform)]
+    for key in keys:
+        desk.transition(
+            platform, actor=RESPONDER, key=key, move=Transition.RESOLVE, data=schemas.TicketMove()
+        )
+    frozen_clock.advance(timedelta(hours=2))  # 12:00 in Amsterdam: P1 resolves by 16:00
+    desk.add_message(platform, actor=ann, key=keys[0], data=schemas.MessageIn(body="Again"))
+    inbound.customer_reply(platform, key=keys[1], sender=REQUESTER, body="Still broken")
+    for key in keys:
+        ticket = desk.get(platform, actor=RESPONDER, key=key)
+        assert (ticket.status, ticket.resolution_due) == (
+            Status.OPEN,
+            datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+        )
+        pending = {t.payload["kind"]: t.due_at for t in jobs.pending(platform, subject=key)}
+        assert pending == {
+            "first_response": datetime(2026, 11, 2, 11, 30, tzinfo=UTC),
+            "resolution": datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+        }

@@ -10,6 +10,7 @@ from opsroom.auth import schemas as auth_schemas
 from opsroom.auth import service as accounts
 from opsroom.auth.domain import Principal, Role
 from opsroom.desk import organisations, schemas
+from opsroom.desk import service as desk
 from opsroom.infra.errors import Conflict, Forbidden, StaleVersion, ValidationFailed
 from tests.improvement import MANAGER, RESPONDER
 
@@ -28,6 +29,12 @@ def requester(session: Session, email: str, organisation: str) -> None:
         password="a long enough passphrase",
     )
     accounts.create_user(session, actor=ADMIN, data=data)
+
+
+@pytest.fixture
+def platform(catalogued: Session) -> Session:
+    """No organisations yet: each test makes its own."""
+    return catalogued
 
 
 def test_an_organisation_knows_its_domains_platforms_and_requesters(platform: Session) -> None:
@@ -89,3 +96,19 @@ def test_only_operations_managers_keep_organisations(platform: Session) -> None:
     ann = Principal(name="ann@acme.example", role=Role.REQUESTER, organisation="Acme")
     with pytest.raises(Forbidden):
         organisations.all_organisations(platform, actor=ann)
+
+
+def test_a_requester_and_a_ticket_belong_to_an_organisation_on_record(platform: Session) -> None:
+    with pytest.raises(ValidationFailed) as account:
+        requester(platform, "bo@acme.example", "Acme")
+    assert account.value.fields == {"organisation": "no organisation 'Acme'"}
+    assert accounts.requesters_of(platform, "Acme") == []
+    reported = schemas.TicketCreate(
+        title="Cannot sign in", requester="bo@acme.example", organisation="Acme", service="auth"
+    )
+    with pytest.raises(ValidationFailed) as ticket:
+        desk.open_ticket(platform, actor=RESPONDER, data=reported)
+    assert ticket.value.fields == {"organisation": "no organisation 'Acme'"}
+    organisations.create(platform, actor=MANAGER, data=ACME)
+    requester(platform, "bo@acme.example", "Acme")
+    assert desk.open_ticket(platform, actor=RESPONDER, data=reported).organisation == "Acme"

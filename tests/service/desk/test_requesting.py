@@ -10,9 +10,11 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.desk import requesting, schemas
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Status
-from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
+from opsroom.infra.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from opsroom.notify import service as notify
+from tests import factories
 from tests.improvement import MANAGER, PAYMENTS_LEAD, RESPONDER
+from tests.service.desk.conftest import KEEPER
 
 ANN = Principal(name="ann@acme.example", role=Role.REQUESTER, organisation="Acme")
 LAPTOP = schemas.RequestTypeCreate.model_validate(
@@ -124,3 +126,26 @@ def test_request_types_are_kept_by_operations_managers_with_refusals_named(
     withdrawn = schemas.RequestTypeUpdate(version=1, active=False)
     requesting.update_type(platform, actor=MANAGER, slug=LAPTOP.slug, data=withdrawn)
     assert requesting.list_types(platform, actor=ANN) == []
+
+
+def test_requesters_see_the_types_of_the_platforms_their_organisation_is_a_customer_of(
+    platform: Session,
+) -> None:
+    factories.platform(platform, "commerce")
+    factories.squad(platform, "shop", platform="commerce")
+    factories.service(platform, "storefront", owner="shop", platform="commerce")
+    requesting.create_type(platform, actor=MANAGER, data=LAPTOP)
+    elsewhere = LAPTOP.model_copy(
+        update={"slug": "gift-cards", "name": "Gift cards", "service": "storefront"}
+    )
+    requesting.create_type(platform, actor=KEEPER, data=elsewhere)
+    assert [t.slug for t in requesting.list_types(platform, actor=ANN)] == ["new-card-terminal"]
+    with pytest.raises(NotFound):
+        requesting.get_type(platform, actor=ANN, slug="gift-cards")
+    with pytest.raises(ValidationFailed) as refused:
+        requesting.make_request(
+            platform, actor=ANN, data=schemas.RequestIn(type="gift-cards", answers=ANSWERS)
+        )
+    assert refused.value.fields == {"type": "no request type 'gift-cards'"}
+    staff = [t.slug for t in requesting.list_types(platform, actor=RESPONDER)]
+    assert staff == ["gift-cards", "new-card-terminal"]

@@ -21,6 +21,7 @@ from opsroom.kpis.guild_formats import GUILD_FIGURES
 from opsroom.notify import service as notify
 from tests import factories
 from tests.factories import ACTOR
+from tests.service.desk.conftest import customers
 
 OCT = domain.parse_period("2026-10")
 
@@ -62,6 +63,7 @@ def history(session: Session, frozen_clock: clock.FrozenClock) -> Session:
     factories.squad(session, "payments")
     factories.service(session, "gateway", owner="identity")
     factories.service(session, "pay", owner="payments")
+    customers(session)
     # October: identity scored 5 and 4 and one unanswered, payments 2; November: a 1
     for service, requester, day, score in [
         ("gateway", "a@acme.example", 5, 5),

@@ -14,6 +14,7 @@ from tests.conftest import ADMIN, TEST_NOW, DemoHistory
 
 def test_the_demo_desk_has_threaded_looped_and_held_mail(history: DemoHistory) -> None:
     with session_scope(history.settings) as s:
+        demo_desk.customers(s)
         demo_desk.load(s, now=TEST_NOW)
         assert demo_mail.load(s, now=TEST_NOW) == 3
         assert demo_mail.load(s, now=TEST_NOW) == 0

@@ -49,6 +49,7 @@ def test_each_event_has_its_reactions_in_order() -> None:
         "ChangeMoved": ["statuspage.published.forget_after_commit"],
         "StakeholderUpdateDue": ["notify.incident_news.update_due"],
         "VendorContactNamed": ["catalog.vendors.check_contact"],
+        "RequesterOrganisationNamed": ["desk.organisations.check_requester"],
         "SupportRecorded": ["risks.issues.track_out_of_support"],
         "PlatformsAssigned": ["catalog.service.check_assignment"],
         "DefaultPlatformChosen": ["catalog.service.check_default_platform"],
