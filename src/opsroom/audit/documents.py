@@ -159,6 +159,54 @@ class Document(Generic[Rules, Written, Stamped]):
         ]
         return versions[::-1]
 
+    def installation(self, session: Session) -> ScopedSettings:
+        """The settings in force for the whole installation, each saying whether it is the
+        shipped default or set for the installation."""
+        stored = self._stored(session, EVERYWHERE)
+        settings = [
+            self._setting(name, shipped, stored.value, {})
+            for name, shipped in self._shipped.items()
+        ]
+        return ScopedSettings(
+            document=self.key,
+            platform=EVERYWHERE,
+            version=stored.version,
+            updated_by=stored.updated_by,
+            updated_at=stored.updated_at,
+            settings=[
+                s.model_copy(update={"inherited": s.source == "defaults", "overridable": True})
+                for s in settings
+            ],
+        )
+
+    def set_installation(
+        self, session: Session, *, actor: Actor, settings: Mapping[str, Any], version: int
+    ) -> ScopedSettings:
+        """Set settings for the whole installation, each with its whole value; `version` is
+        the installation's document read. Refused, naming the setting, if it is unknown or
+        the document it makes is not valid."""
+        unknown = {name: f"{self.title} has no setting '{name}'" for name in settings}
+        for name in self._shipped:
+            unknown.pop(name, None)
+        if unknown:
+            raise ValidationFailed(f"{self.title}: no such settings", fields=unknown)
+        written = self._valid(self._installation(session) | dict(settings))
+        self.replace(session, actor=actor, written=written, version=version)
+        return self.installation(session)
+
+    def reset_installation(
+        self, session: Session, *, actor: Actor, names: Collection[str], version: int
+    ) -> ScopedSettings:
+        """Put settings of the whole installation back to their shipped defaults (none
+        named: all of them)."""
+        chosen = names or list(self._shipped)
+        return self.set_installation(
+            session,
+            actor=actor,
+            settings={name: self._shipped.get(name) for name in chosen},
+            version=version,
+        )
+
     def _save(
         self,
         session: Session,

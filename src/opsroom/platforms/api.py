@@ -1,5 +1,6 @@
 """/api/v1/platforms/{slug}/settings: the settings a platform overrides and those it
-inherits, its overrides changed and cleared, and the history of each document."""
+inherits, its overrides changed and cleared, and the history of each document; and
+/api/v1/settings, the installation's own values of the documents every platform inherits."""
 
 from __future__ import annotations
 
@@ -64,3 +65,54 @@ def settings_history(
 ) -> list[SettingsVersion]:
     """Every version of the platform's overrides, the latest first: who changed them, when."""
     return platforms.history(session, actor=actor, platform=platform, document=document)
+
+
+# --- the installation's own values of the documents that have no page of their own ----------
+
+installation = APIRouter(prefix="/api/v1/settings", tags=["platforms"])
+
+
+@installation.get("", responses=errors())
+def list_installation_settings(session: DbSession, actor: Actor) -> dict[str, ScopedSettings]:
+    """The installation's working hours, availability targets and change approval policy:
+    what every platform inherits unless it overrides it."""
+    return platforms.show_all(session, actor=actor, platform=None)
+
+
+@installation.get("/{document}", responses=errors(404))
+def get_installation_settings(session: DbSession, actor: Actor, document: str) -> ScopedSettings:
+    """The installation's document: each setting, shipped default or set here."""
+    return platforms.show(session, actor=actor, platform=None, document=document)
+
+
+@installation.put("/{document}", responses=errors(403, 404, 409, 422))
+def set_installation_settings(
+    session: DbSession, actor: Actor, document: str, data: Overrides
+) -> ScopedSettings:
+    """Set the settings named for the whole installation (guild leads and admins). Send the
+    version of the installation's document you read."""
+    return platforms.override(session, actor=actor, platform=None, document=document, data=data)
+
+
+@installation.delete("/{document}", responses=errors(403, 404, 409, 422))
+def reset_installation_settings(
+    session: DbSession,
+    actor: Actor,
+    document: str,
+    version: Annotated[int, Query(description="the version of the document you read")],
+    setting: Annotated[
+        list[str], Query(description="the settings to reset; none named: every one")
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+) -> ScopedSettings:
+    """Put settings back to their shipped defaults."""
+    return platforms.clear(
+        session, actor=actor, platform=None, document=document, names=setting, version=version
+    )
+
+
+@installation.get("/{document}/history", responses=errors(404))
+def installation_settings_history(
+    session: DbSession, actor: Actor, document: str
+) -> list[SettingsVersion]:
+    """Every version of the installation's document, the latest first."""
+    return platforms.history(session, actor=actor, platform=None, document=document)

@@ -25,12 +25,13 @@ def _settings_page(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: str,
+    platform: str | None,
     failure: Failure | None = None,
 ) -> Response:
+    """A platform's settings page, or the installation's (`platform` None)."""
     documents = platforms.show_all(session, actor=actor, platform=platform)
     context = {
-        "platform": catalog.get_platform(session, platform),
+        "platform": catalog.get_platform(session, platform) if platform else None,
         "documents": documents,
         "histories": {
             name: platforms.history(session, actor=actor, platform=platform, document=name)
@@ -66,9 +67,32 @@ def _version(form: Posted) -> int:
         ) from None
 
 
+@router.get("/settings")
+def installation_page(request: Request, session: DbSession, actor: Actor) -> Response:
+    return _settings_page(request, session, actor, None)
+
+
 @router.post("/platforms/{platform}/settings/{document}")
 def override_setting(
     request: Request, session: DbSession, actor: Actor, platform: str, document: str, form: Posted
+) -> Response:
+    return _override(request, session, actor, platform, document, form)
+
+
+@router.post("/settings/{document}")
+def set_installation_setting(
+    request: Request, session: DbSession, actor: Actor, document: str, form: Posted
+) -> Response:
+    return _override(request, session, actor, None, document, form)
+
+
+def _override(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: str | None,
+    document: str,
+    form: Posted,
 ) -> Response:
     setting = str(form.get("setting", ""))
 
@@ -85,6 +109,24 @@ def override_setting(
 @router.post("/platforms/{platform}/settings/{document}/clear")
 def clear_setting(
     request: Request, session: DbSession, actor: Actor, platform: str, document: str, form: Posted
+) -> Response:
+    return _clear(request, session, actor, platform, document, form)
+
+
+@router.post("/settings/{document}/clear")
+def reset_installation_setting(
+    request: Request, session: DbSession, actor: Actor, document: str, form: Posted
+) -> Response:
+    return _clear(request, session, actor, None, document, form)
+
+
+def _clear(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    platform: str | None,
+    document: str,
+    form: Posted,
 ) -> Response:
     setting = str(form.get("setting", ""))
 
@@ -105,7 +147,7 @@ def _saved(
     request: Request,
     session: DbSession,
     actor: Actor,
-    platform: str,
+    platform: str | None,
     name: str,
     form: Posted,
     change: Callable[[], object],
@@ -116,5 +158,9 @@ def _saved(
         form,
         change,
         page=partial(_settings_page, request, session, actor, platform),
-        then=f"/platforms/{platform}/settings#{name.replace(':', '-')}",
+        then=f"{_address(platform)}#{name.replace(':', '-')}",
     )
+
+
+def _address(platform: str | None) -> str:
+    return f"/platforms/{platform}/settings" if platform else "/settings"

@@ -113,6 +113,7 @@ API_ROUTERS = (
     outbound_api.router,
     runbooks_api.router,
     platforms_api.router,
+    platforms_api.installation,
     kpis_api.router,
     metrics.router,
     oncall_api.router,

@@ -87,6 +87,7 @@ app.add_typer(notify_cli.rule_app, name="notification-rule")
 catalog_cli.APPS["vendor"].registered_commands.extend(vendors_cli.app.registered_commands)
 # `opsroom platform settings`: what a platform overrides of the installation's settings.
 catalog_cli.APPS["platform"].add_typer(platforms_cli.settings_app, name="settings")
+app.add_typer(platforms_cli.installation_app, name="settings")
 for name, sub in catalog_cli.APPS.items():
     app.add_typer(sub, name=name)
 

@@ -307,3 +307,23 @@ def test_a_change_needs_the_approvals_its_platforms_policy_asks_for(two_platform
         [],
         ["squad_lead"],
     )
+
+
+@pytest.mark.parametrize("name", platforms.INSTALLATION_WIDE)
+def test_the_installation_sets_what_every_platform_inherits(
+    two_platforms: Session, name: str
+) -> None:
+    data = Overrides(version=0, overrides=VALID[name])
+    with pytest.raises(Forbidden):
+        platforms.override(two_platforms, actor=MANAGER, platform=None, document=name, data=data)
+    own = platforms.override(
+        two_platforms, actor=GUILD_LEAD, platform=None, document=name, data=data
+    )
+    (setting,) = VALID[name]
+    assert {s.name: s.source for s in own.settings}[setting] == "installation"
+    inherited = platforms.show(two_platforms, actor=RESPONDER, platform="commerce", document=name)
+    assert {s.name: s.source for s in inherited.settings}[setting] == "installation"
+    back = platforms.clear(
+        two_platforms, actor=GUILD_LEAD, platform=None, document=name, names=[], version=1
+    )
+    assert {s.source for s in back.settings} == {"defaults"}
