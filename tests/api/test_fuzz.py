@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -41,6 +42,18 @@ KNOWN = {
     "key": ["INC-1"],
     "task_id": [1],
 }
+
+
+# Every YAML media type, as schemathesis registers its own reader for them (the first that
+# matches a response is used): this one also reads a stream of documents.
+@schemathesis.deserializer(
+    "text/yaml", "text/x-yaml", "application/x-yaml", "text/vnd.yaml", "application/yaml"
+)
+def _yaml_documents(_ctx: Any, response: Any) -> Any:
+    """A YAML answer: one document (the catalog), or a stream of them (an OpenSLO export)."""
+    documents = list(yaml.safe_load_all(response.content.decode(response.encoding or "utf-8")))
+    return documents[0] if len(documents) == 1 else documents
+
 
 # The contract does not depend on data, so it is read once, at import, from an app that
 # never connects (schemathesis.pytest.from_fixture, the lazy loader, fails on pytest 9).

@@ -140,6 +140,8 @@ def test_any_unknown_platform_among_several_is_refused_with_the_field_named(
 
 
 def test_incidents_and_tickets_narrow_to_several_platforms(finance: TestClient) -> None:
+    customer = {"name": "Acme", "platforms": ["commerce", "finance", "procurement"]}
+    created(finance, "/api/v1/organisations", customer)
     for title, service in (("Cart down", "cart"), ("DB slow", "db"), ("Ledger off", "ledger")):
         created(finance, "/api/v1/incidents", {"title": title, "services": [service]})
         ticket = {"title": title, "service": service, **REQUESTER}

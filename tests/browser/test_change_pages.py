@@ -104,7 +104,7 @@ def test_a_high_risk_change_is_approved_end_to_end_by_the_demo_accounts(
     open_tab: OpenTab, demo_settings: Settings
 ) -> None:
     key = _high_risk(demo_settings)
-    procurement_only = open_tab("om@example.com")  # the change reaches commerce as well
+    procurement_only = open_tab("om@example.com")  # the change reaches commerce and finance too
     procurement_only.goto(f"/changes/{key}")
     expect(procurement_only.locator("#approvals")).to_contain_text(
         "You may not give any of the approvals still waiting"
@@ -117,6 +117,7 @@ def test_a_high_risk_change_is_approved_end_to_end_by_the_demo_accounts(
         ("admin@example.com", "journey owner: browse-and-checkout"),
         ("cab.architecture@example.com", "journey owner: invoice-to-payment"),
         ("cab.security@example.com", "journey owner: po-to-invoice"),
+        ("lead.ledger@example.com", "journey owner: month-end-close"),  # ledger pays by payments
     )
     for email, slot in approvers:
         page = open_tab(email)

@@ -8,6 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from opsroom.demo import DEMO_ACTOR
+from opsroom.desk import organisations
+from opsroom.desk.schemas import OrganisationCreate
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.mailin import service
@@ -25,6 +28,8 @@ def test_a_responder_accepts_a_strangers_mail_as_a_ticket(
     mail = written(sender="browser.stranger@newco.example", subject="Quote for 40 seats")
     with session_scope(demo_settings) as s:
         held = service.receive(s, mail, via="smtp").id
+        customer = OrganisationCreate(name="NewCo", platforms=["procurement"])
+        organisations.create(s, actor=DEMO_ACTOR, data=customer)
     page = open_tab(RESPONDER)
     page.goto("/mail")
     entry = page.locator(f"#mail-{held}")

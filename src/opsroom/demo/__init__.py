@@ -82,6 +82,7 @@ DEMO_ACCOUNTS = (
     ),
     ("lead.ordering@example.com", "Demo Squad Lead (Ordering)", Role.SQUAD_LEAD, None, ()),
     ("lead.checkout@example.com", "Demo Squad Lead (Checkout)", Role.SQUAD_LEAD, None, ()),
+    ("lead.ledger@example.com", "Demo Squad Lead (Ledger)", Role.SQUAD_LEAD, None, ()),
     ("responder@example.com", "Demo Responder", Role.RESPONDER, None, ()),
     ("viewer@example.com", "Demo Viewer", Role.VIEWER, None, ()),
     (

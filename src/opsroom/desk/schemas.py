@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
 
 from opsroom.audit.schemas import Stamp
 from opsroom.desk.domain import (
@@ -173,9 +173,19 @@ class PriorityTargets(Input):
     P4: TargetsDoc
 
 
+# A wall-clock time of day in the platform's zone. JSON Schema's `time` format is RFC 3339's,
+# which demands an offset ("08:00:00Z"); an opening hour has none, so it is described as text.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "examples": ["08:00"]}
+    ),
+]
+
+
 class OpeningDoc(Input):
-    opens: time = Field(description="local time, e.g. 08:00")
-    closes: time = Field(description="local time, after it opens")
+    opens: LocalTime = Field(description="local time, e.g. 08:00")
+    closes: LocalTime = Field(description="local time, after it opens")
 
 
 class WeekDoc(Input):

@@ -34,6 +34,18 @@ def set_slo(session: DbSession, actor: Actor, data: schemas.SloCreate) -> schema
 
 
 OPENSLO_FILE = {"content": {"application/yaml": {"schema": {"type": "string"}}}}
+# An export is a YAML stream: one document per SLO, SLI, alert policy and condition.
+OPENSLO_STREAM = {
+    "content": {
+        "application/yaml": {
+            "schema": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "the stream's documents",
+            }
+        }
+    }
+}
 
 
 @router.post(
@@ -54,7 +66,7 @@ async def apply_openslo(request: Request, session: DbSession, actor: Actor) -> o
 @router.get(
     "/slos/openslo",
     response_class=Response,
-    responses={200: {"description": "OpenSLO v1 documents", **OPENSLO_FILE}},
+    responses={200: {"description": "OpenSLO v1 documents", **OPENSLO_STREAM}},
 )
 def export_openslo(session: DbSession, actor: Actor, platform: str | None = None) -> Response:
     """Every SLO (of `platform`) as OpenSLO v1 documents; applying them changes nothing."""
