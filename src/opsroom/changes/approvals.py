@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from opsroom.auth.domain import LADDER, Action, Principal, decide
 from opsroom.auth.domain import Role as AccountRole
-from opsroom.changes.domain import ChangeType, RiskLevel
+from opsroom.changes.domain import BudgetRule, ChangeType, RiskLevel
 from opsroom.infra.errors import Conflict
 
 
@@ -44,10 +44,28 @@ class ApprovalPolicy:
     # A normal change to a service whose SLO has spent its error budget also needs these,
     # until the budget recovers.
     exhausted_budget: tuple[Approver, ...] = (Approver.OPERATIONS_MANAGER,)
+    budget_rule: BudgetRule = BudgetRule.APPROVE
     cab_members: frozenset[str] = frozenset()  # emails; operations managers sit on it too
 
 
 DEFAULT_APPROVAL_POLICY = ApprovalPolicy()
+
+
+def check_budget(
+    change_type: ChangeType, exhausted: Collection[str], policy: ApprovalPolicy
+) -> None:
+    """Refuse a normal change to services whose SLOs (`exhausted`, by name) have spent
+    their error budget when the policy holds such changes; emergency and standard changes
+    go ahead, as does everything under a policy that asks for approval instead."""
+    if not exhausted or change_type is not ChangeType.NORMAL:
+        return
+    if policy.budget_rule is BudgetRule.HOLD:
+        spent = ", ".join(exhausted)
+        raise Conflict(
+            f"the error budget of {spent} is spent: the platform's policy holds normal changes "
+            "to its services until the budget recovers; an emergency change may go ahead",
+            fields={"services": f"error budget spent: {spent}"},
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +98,8 @@ def required_approvals(
     if change_type is ChangeType.EMERGENCY:
         approvers = policy.emergency_review
     else:
-        extra = policy.exhausted_budget if budget_exhausted else ()
+        asks = budget_exhausted and policy.budget_rule is BudgetRule.APPROVE
+        extra = policy.exhausted_budget if asks else ()
         approvers = tuple(dict.fromkeys((*policy.by_level[level], *extra)))
     needed: list[Requirement] = []
     for approver in approvers:

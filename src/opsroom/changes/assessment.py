@@ -233,6 +233,7 @@ def read_assessment(a: Assessment) -> schemas.AssessmentRead:
         freezes=[schemas.FreezeHit(slug=f.slug, name=f.name) for f in a.freezes],
         required_approvals=[r.ref for r in a.required],
         exhausted_budgets=[s.key for s in a.exhausted],
+        budget_rule=a.approval_rules.budget_rule,
     )
 
 

@@ -67,6 +67,13 @@ ACTIVE = frozenset({Status.SUBMITTED, Status.APPROVED, Status.SCHEDULED, Status.
 DONE = frozenset({Status.COMPLETED, Status.FAILED, Status.ROLLED_BACK, Status.CLOSED})
 
 
+class BudgetRule(StrEnum):
+    """What a spent error budget does to a normal change to its service."""
+
+    APPROVE = "approve"  # it also needs the approvers of `exhausted_budget`
+    HOLD = "hold"  # it waits until the budget recovers
+
+
 def next_status(current: Status, move: Transition, change_type: ChangeType) -> Status:
     sources, target = TRANSITIONS[move]
     if move is Transition.START and change_type is ChangeType.EMERGENCY:

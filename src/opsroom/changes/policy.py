@@ -12,7 +12,7 @@ from opsroom.audit.documents import EVERYWHERE, Document
 from opsroom.audit.schemas import Stamp
 from opsroom.catalog.domain import Criticality
 from opsroom.changes.approvals import DEFAULT_APPROVAL_POLICY, ApprovalPolicy, Approver
-from opsroom.changes.domain import RiskLevel
+from opsroom.changes.domain import BudgetRule, RiskLevel
 
 
 class ApprovalPolicyDoc(BaseModel):
@@ -27,6 +27,11 @@ class ApprovalPolicyDoc(BaseModel):
     emergency_review: list[Approver] = Field(description="who reviews an emergency change")
     exhausted_budget: list[Approver] = Field(
         description="who else approves a change to a service whose error budget is spent"
+    )
+    budget_rule: BudgetRule = Field(
+        BudgetRule.APPROVE,
+        description="a normal change to a service whose error budget is spent: `approve` "
+        "(it also needs `exhausted_budget`) or `hold` (refused until the budget recovers)",
     )
     cab_members: list[str] = Field(description="the change advisory board, by email")
 
@@ -58,6 +63,7 @@ def to_rules(doc: ApprovalPolicyDoc) -> ApprovalPolicy:
         journey_criticalities=frozenset(c.value for c in doc.journey_criticalities),
         emergency_review=tuple(doc.emergency_review),
         exhausted_budget=tuple(doc.exhausted_budget),
+        budget_rule=doc.budget_rule,
         cab_members=frozenset(doc.cab_members),
     )
 
@@ -68,6 +74,7 @@ def to_doc(policy: ApprovalPolicy) -> ApprovalPolicyDoc:
         journey_criticalities=[c for c in Criticality if c.value in policy.journey_criticalities],
         emergency_review=list(policy.emergency_review),
         exhausted_budget=list(policy.exhausted_budget),
+        budget_rule=policy.budget_rule,
         cab_members=sorted(policy.cab_members),
     )
 

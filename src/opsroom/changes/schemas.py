@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, HttpUrl, field_validator
 
-from opsroom.changes.domain import ChangeType, RiskLevel, Status
+from opsroom.changes.domain import BudgetRule, ChangeType, RiskLevel, Status
 from opsroom.infra.apidoc import Input
 
 Title = Annotated[str, Field(min_length=3, max_length=300)]
@@ -174,7 +174,10 @@ class AssessmentRead(BaseModel):
     required_approvals: list[str]
     exhausted_budgets: list[str] = Field(
         description="SLOs on its services with no error budget left: a normal change then "
-        "needs the operations manager's approval"
+        "needs more approval or waits, as `budget_rule` says"
+    )
+    budget_rule: BudgetRule = Field(
+        description="the platform's rule for a normal change against a spent error budget"
     )
 
 

@@ -208,6 +208,13 @@ def update(session: Session, *, actor: Principal, key: str, data: schemas.Change
 # --- the lifecycle ------------------------------------------------------------------------
 
 
+def _check_gates(session: Session, actor: Principal, change: Change, a: Assessment) -> None:
+    """Refuse a change its freezes or its services' spent error budgets hold back."""
+    _check_freeze(session, actor, change, a)
+    exhausted = [f"{s.key} {s.name}" for s in a.exhausted]
+    approvals.check_budget(ChangeType(change.type), exhausted, a.approval_rules)
+
+
 def _check_freeze(session: Session, actor: Principal, change: Change, a: Assessment) -> None:
     """Refuse a non-emergency change inside a freeze without an exception; flag the rest."""
     names = [f.name for f in a.freezes]
@@ -243,7 +250,7 @@ def submit(session: Session, *, actor: Principal, key: str, data: schemas.Transi
     domain.next_status(Status(change.status), Transition.SUBMIT, ChangeType(change.type))
     _check_template(session, _fields(change))
     a = _reassess(session, change)
-    _check_freeze(session, actor, change, a)
+    _check_gates(session, actor, change, a)
     change.required_approvals = [r.ref for r in a.required]
     _move(session, actor, change, Transition.SUBMIT, data.note)
     if change.type == ChangeType.STANDARD:
@@ -369,7 +376,7 @@ def transition(
     change = CHANGE.held(get(session, actor=actor, key=key), data.version)
     before = snapshot(change)
     if move in (Transition.SCHEDULE, Transition.START):
-        _check_freeze(session, actor, change, _reassess(session, change))
+        _check_gates(session, actor, change, _reassess(session, change))
     if move is Transition.CLOSE and change.type == ChangeType.EMERGENCY and _outstanding(change):
         raise Conflict(
             f"{change.key} is an emergency change: review it ({', '.join(r.ref for r in _outstanding(change))}) before closing",

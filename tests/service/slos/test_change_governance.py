@@ -1,19 +1,22 @@
 """A spent error budget governs changes: a normal change to the service needs the
-operations manager's approval until the budget recovers; emergency changes go ahead."""
+operations manager's approval until the budget recovers, or waits for it where the
+platform's policy holds such changes; emergency changes go ahead."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from opsroom.changes import schemas
 from opsroom.changes import service as changes
 from opsroom.changes.assessment import preview
-from opsroom.changes.domain import ChangeType, Status
+from opsroom.changes.domain import ChangeType, Status, Transition
 from opsroom.infra import clock
-from tests.improvement import MANAGER, PAYMENTS_LEAD, RESPONDER
+from opsroom.infra.errors import Conflict
+from tests.improvement import GUILD_LEAD, MANAGER, PAYMENTS_LEAD, RESPONDER
 from tests.service.slos.test_slos import outage, set_slo
 from tests.service.slos.test_slos import platform as platform
 
@@ -104,3 +107,56 @@ def test_a_journey_slo_holds_changes_to_each_of_its_services(
     outage(platform, frozen_clock, 10, services=["gateway"])
     held = preview(platform, actor=RESPONDER, fields=fields(["auth"]))
     assert held.exhausted_budgets == ["SLO-1"]
+
+
+def holding(session: Session) -> None:
+    changes.APPROVAL_POLICY.set_installation(
+        session, actor=GUILD_LEAD, settings={"budget_rule": "hold"}, version=0
+    )
+
+
+def test_a_policy_that_holds_refuses_normal_changes_until_the_budget_recovers(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(platform, window="28d")
+    holding(platform)
+    change = draft(platform, ["checkout"])
+    outage(platform, frozen_clock, 60)
+    held = preview(platform, actor=RESPONDER, fields=fields(["checkout"]))
+    assert (held.budget_rule, held.required_approvals) == ("hold", ["squad_lead"])
+    with pytest.raises(Conflict) as refused:
+        changes.submit(platform, actor=RESPONDER, key=change.key, data=schemas.TransitionIn())
+    assert refused.value.fields == {"services": "error budget spent: SLO-1 Checkout answers"}
+    assert change.status == Status.DRAFT
+    frozen_clock.advance(timedelta(days=28, hours=1))
+    changes.submit(platform, actor=RESPONDER, key=change.key, data=schemas.TransitionIn())
+    assert change.status == Status.SUBMITTED
+
+
+def test_a_held_change_approved_before_the_budget_was_spent_does_not_start(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(platform)
+    holding(platform)
+    change = submitted(platform, ["checkout"])
+    changes.approve(platform, actor=PAYMENTS_LEAD, key=change.key, data=schemas.DecisionIn())
+    outage(platform, frozen_clock, 60)
+    with pytest.raises(Conflict):
+        changes.transition(
+            platform,
+            actor=RESPONDER,
+            key=change.key,
+            move=Transition.SCHEDULE,
+            data=schemas.TransitionIn(),
+        )
+    assert change.status == Status.APPROVED
+
+
+def test_an_emergency_change_goes_ahead_under_a_policy_that_holds(
+    platform: Session, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(platform)
+    holding(platform)
+    outage(platform, frozen_clock, 60)
+    change = submitted(platform, ["checkout"], type=ChangeType.EMERGENCY)
+    assert change.status == Status.SUBMITTED
