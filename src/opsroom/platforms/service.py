@@ -20,6 +20,7 @@ from opsroom.improvement.service import PROBLEM_SETTINGS
 from opsroom.incidents import service as incidents
 from opsroom.infra.errors import NotFound
 from opsroom.kpis import service as kpis
+from opsroom.slos.burn_table import BURN_RATES
 
 # The documents a platform may override, by the name their address and commands use.
 DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
@@ -28,11 +29,17 @@ DOCUMENTS: dict[str, Document[Any, Any, Any]] = {
     "working-hours": catalog.WORKING_HOURS,
     "availability-targets": kpis.AVAILABILITY_TARGETS,
     "change-approval-policy": changes.APPROVAL_POLICY,
+    "slo-burn-rates": BURN_RATES,
 }
 # The documents whose values for the whole installation are set through these use cases; the
 # incident policy and the review settings have their own, with the checks only they make
 # (`/api/v1/incidents/policy`, `/api/v1/problems/settings`).
-INSTALLATION_WIDE = ("working-hours", "availability-targets", "change-approval-policy")
+INSTALLATION_WIDE = (
+    "working-hours",
+    "availability-targets",
+    "change-approval-policy",
+    "slo-burn-rates",
+)
 # What a platform's overrides must fit besides the document's own rules.
 VETS: dict[str, Callable[[Session, str, Any, Any], None]] = {
     "availability-targets": kpis.check_own,

@@ -14,7 +14,7 @@ from opsroom.auth.domain import Principal, Role
 from opsroom.infra.errors import NotFound
 from opsroom.jobs.domain import Due
 from opsroom.slos import domain, prometheus
-from opsroom.slos.domain import DEFAULT_CONDITIONS, BurnCondition, Severity
+from opsroom.slos.domain import BurnCondition, Severity
 from opsroom.slos.models import Slo
 from opsroom.slos.service import ALERTS_INTEGRATION, Standing, get, services_of, standing, watch
 
@@ -43,8 +43,22 @@ def _event(s: Standing, service: str, condition: BurnCondition, firing: bool) ->
     }
 
 
+def _gone(s: Standing, service: str, name: str) -> dict[str, Any]:
+    """Resolves the alert of a condition the burn-rate table no longer has."""
+    slo = s.slo
+    return {
+        "status": "resolved",
+        "fingerprint": f"{slo.key}:{name}",
+        "summary": f"{slo.key} {slo.name}: {name} is no longer in the burn-rate table",
+        "severity": AlertSeverity.WARNING,
+        "service": service,
+        "source": "opsroom SLOs",
+        "labels": {"alertname": ALERT_NAME, "slo": slo.key, "condition": name},
+    }
+
+
 def firing_now(s: Standing) -> list[BurnCondition]:
-    return [c for c in DEFAULT_CONDITIONS if domain.firing(c, s.rates[c.long], s.rates[c.short])]
+    return [c for c in s.conditions if domain.firing(c, s.rates[c.long], s.rates[c.short])]
 
 
 def evaluate(session: Session, timer: Due) -> None:
@@ -61,10 +75,11 @@ def evaluate(session: Session, timer: Due) -> None:
         watch(session, slo, firing=sorted(was))  # try again next round; alerts stay as they are
         return
     firing = firing_now(now)
-    stopped = [c for c in DEFAULT_CONDITIONS if c.name in was and c not in firing]
+    stopped = [c for c in now.conditions if c.name in was and c not in firing]
     service = services_of(session, slo)[0]
     sent = [_event(now, service, c, True) for c in firing]
     sent += [_event(now, service, c, False) for c in stopped]
+    sent += [_gone(now, service, n) for n in sorted(was - {c.name for c in now.conditions})]
     if sent:
         integration = alerts.own_integration(
             session, actor=EVALUATOR, slug=ALERTS_INTEGRATION, name="SLO burn-rate alerts"

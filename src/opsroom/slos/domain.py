@@ -244,6 +244,18 @@ class BurnCondition:
         return f"{self.factor:g}x over {spelled(self.long)} and {spelled(self.short)}"
 
 
+_DURATION = re.compile(r"^(\d+)([smhdwMQY])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def duration(text: str) -> timedelta:
+    """A duration as OpenSLO writes it (`5m`, `1h`, `28d`, `2w`), of fixed length."""
+    found = _DURATION.match(text)
+    if not found or found[2] not in _UNITS:
+        raise ValueError(f"'{text}' is not a duration such as 5m, 1h or 28d")
+    return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
+
+
 def spelled(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     if minutes % 1440 == 0:
@@ -261,13 +273,20 @@ DEFAULT_CONDITIONS = (
 )
 
 
+# Budgets are evaluated for burn-rate alerts this often: no condition reads a shorter window,
+# so a page comes within its short window.
+EVALUATE_EVERY = timedelta(minutes=5)
+# Time to exhaustion is told from the last hour's burn, whatever the conditions read.
+HOUR = timedelta(hours=1)
+
+
 def firing(condition: BurnCondition, long_rate: float, short_rate: float) -> bool:
     return long_rate >= condition.factor and short_rate >= condition.factor
 
 
 def lookbacks(conditions: Sequence[BurnCondition]) -> list[timedelta]:
-    """Every window the conditions read, shortest first."""
-    return sorted({w for c in conditions for w in (c.long, c.short)})
+    """Every window the conditions read, and the hour, shortest first."""
+    return sorted({HOUR, *(w for c in conditions for w in (c.long, c.short))})
 
 
 def burn_rates(

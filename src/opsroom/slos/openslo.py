@@ -7,7 +7,7 @@ fields read; any other is refused by name."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,7 +24,14 @@ from opsroom.infra.errors import OpsroomError, ValidationFailed
 from opsroom.infra.yamlfile import Lines, Path, failure
 from opsroom.slos import domain, schemas
 from opsroom.slos import service as slos
-from opsroom.slos.domain import DEFAULT_CONDITIONS, BudgetWindow, Severity, SliKind, SliSource
+from opsroom.slos.burn_table import Table, burn_table, every_table
+from opsroom.slos.domain import (
+    BudgetWindow,
+    Severity,
+    SliKind,
+    SliSource,
+    duration,
+)
 from opsroom.slos.models import Slo
 from opsroom.slos.openslo_documents import (
     DOCUMENTS,
@@ -60,8 +67,6 @@ WINDOWS = {
     ("30d", True): BudgetWindow.ROLLING_30D,
     ("1M", False): BudgetWindow.CALENDAR_MONTH,
 }
-_DURATION = re.compile(r"^(\d+)([smhdwMQY])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 # --- reading a file -------------------------------------------------------------------------
@@ -113,14 +118,6 @@ def _add(parsed: Parsed, index: int, document: Document) -> None:
         parsed.policies[name] = (index, document.spec)
     elif isinstance(document, ConditionDocument):
         parsed.conditions[name] = (index, document.spec)
-
-
-def duration(text: str) -> timedelta:
-    """An OpenSLO duration (`5m`, `1h`, `28d`, `2w`) of fixed length."""
-    found = _DURATION.match(text)
-    if not found or found[2] not in _UNITS:
-        raise ValueError(f"'{text}' is not a duration such as 5m, 1h or 28d")
-    return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
 
 
 class Refused(Exception):
@@ -242,10 +239,11 @@ def _fields(index: int, document: SloDocument, parsed: Parsed) -> dict[str, Any]
     }
 
 
-def _check_alerting(parsed: Parsed) -> None:
-    """Alert conditions are opsroom's burn-rate table: a file may name its rows, and
-    policies may group them; another condition is refused."""
-    table = {_row(c): c for c in DEFAULT_CONDITIONS}
+def _check_alerting(parsed: Parsed, in_force: Sequence[Table]) -> None:
+    """Alert conditions are opsroom's burn-rate tables (the installation's and the
+    platforms'): a file may name their rows, and policies may group them; another condition
+    is refused."""
+    table = {_row(c): c for t in in_force for c in t}
     for index, spec in parsed.conditions.values():
         found = spec.condition
         try:
@@ -253,8 +251,8 @@ def _check_alerting(parsed: Parsed) -> None:
         except ValueError as exc:
             raise Refused((index, "spec", "condition"), str(exc)) from None
         if (*row, spec.severity) not in table:
-            rows = ", ".join(c.name for c in DEFAULT_CONDITIONS)
-            message = f"not a row of opsroom's burn-rate table ({rows})"
+            rows = ", ".join(dict.fromkeys(c.name for c in table.values()))
+            message = f"not a row of opsroom's burn-rate tables ({rows})"
             raise Refused((index, "spec", "condition", "threshold"), message)
     for index, policy in parsed.policies.values():
         for n, ref in enumerate(policy.conditions):
@@ -369,7 +367,7 @@ def apply_text(session: Session, *, actor: Principal, text: str) -> Applied:
     parsed, lines = parse(text)
     done = Applied()
     with _located(lines):
-        _check_alerting(parsed)
+        _check_alerting(parsed, every_table(session))
     for index, document in parsed.slos:
         with _located(lines, index):
             wanted = schemas.SloCreate.model_validate(_fields(index, document, parsed))
@@ -384,7 +382,7 @@ def _condition_name(condition: Any) -> str:
     return f"burn-rate-{domain.spelled(condition.long)}"
 
 
-def _alerting() -> list[dict[str, Any]]:
+def _alerting(table: Table) -> list[dict[str, Any]]:
     conditions = [
         _doc(
             "AlertCondition",
@@ -400,9 +398,9 @@ def _alerting() -> list[dict[str, Any]]:
                 },
             },
         )
-        for c in DEFAULT_CONDITIONS
+        for c in table
     ]
-    refs = [{"conditionRef": _condition_name(c)} for c in DEFAULT_CONDITIONS]
+    refs = [{"conditionRef": _condition_name(c)} for c in table]
     return [*conditions, _doc("AlertPolicy", {"name": POLICY}, {"conditions": refs})]
 
 
@@ -460,5 +458,6 @@ def export(session: Session, *, actor: Principal, platform: str | None = None) -
     """Every SLO (of `platform`) as OpenSLO documents, after the burn-rate table they alert
     on; applying it back changes nothing."""
     found = slos.search(session, actor=actor, platform=platform)
-    documents = [*_alerting(), *(_slo_document(s) for s in found)]
+    table = burn_table(session, platform) if platform else burn_table(session)
+    documents = [*_alerting(table), *(_slo_document(s) for s in found)]
     return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=100)

@@ -22,8 +22,9 @@ from opsroom.infra import clock, keys
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.jobs import service as jobs
 from opsroom.slos import domain, readings, schemas
+from opsroom.slos.burn_table import Table, tables
 from opsroom.slos.domain import (
-    DEFAULT_CONDITIONS,
+    EVALUATE_EVERY,
     Budget,
     BudgetWindow,
     PrometheusAuth,
@@ -34,8 +35,6 @@ from opsroom.slos.models import Slo
 
 PREFIX = "SLO"
 EVALUATE_TIMER = "slo.evaluate"
-# As often as the shortest window the burn-rate conditions read, so a page comes within it.
-EVALUATE_EVERY = min(domain.lookbacks(DEFAULT_CONDITIONS))
 # The integration burn-rate alerts arrive through (made on first use).
 ALERTS_INTEGRATION = "slo-burn-rates"
 
@@ -227,7 +226,6 @@ LONGEST_IMPACT = timedelta(days=31)
 BURN_DOWN_POINTS = 60
 FILTERED_SERVICES = 20
 MINUTE = timedelta(minutes=1)
-_LOOKBACKS = domain.lookbacks(DEFAULT_CONDITIONS)
 
 
 @dataclass(frozen=True)
@@ -237,6 +235,7 @@ class Standing:
     budget: Budget
     rates: dict[timedelta, float]
     impacts: list[tuple[incidents.Impact, Window]]
+    conditions: Table  # its platform's burn-rate table
 
     @property
     def bad(self) -> list[Window]:
@@ -276,19 +275,23 @@ def _impacts(
 
 
 def _event_standing(
-    slo: Slo, span: Window, now: datetime, bad: Callable[[timedelta], float]
+    slo: Slo, span: Window, now: datetime, bad: Callable[[timedelta], float], table: Table
 ) -> Standing:
     """A ratio or threshold SLI's budget spent as the window's share of bad events, in the
     same terms as bad time: window length x bad share."""
-    spans = domain.lookbacks(DEFAULT_CONDITIONS)
+    spans = domain.lookbacks(table)
     rates = {s: bad(s) / domain.error_rate(slo.objective) for s in spans}
     elapsed = now - span[0]
     spent = elapsed * bad(elapsed)
-    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [])
+    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [], table)
 
 
 def _incident_standing(
-    slo: Slo, services: list[str], found: dict[str, list[incidents.Impact]], now: datetime
+    slo: Slo,
+    services: list[str],
+    found: dict[str, list[incidents.Impact]],
+    now: datetime,
+    table: Table,
 ) -> Standing:
     span = domain.window_span(BudgetWindow(slo.window), now)
     counted = {
@@ -297,8 +300,9 @@ def _incident_standing(
     impacts = [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
     bad = [w for _, w in impacts]
     spent = domain.bad_time(bad, span[0], now)
-    rates = domain.burn_rates(bad, now, slo.objective, _LOOKBACKS)
-    return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, impacts)
+    rates = domain.burn_rates(bad, now, slo.objective, domain.lookbacks(table))
+    budget = domain.budget(slo.objective, span, spent)
+    return Standing(slo, span, budget, rates, impacts, table)
 
 
 def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
@@ -306,19 +310,21 @@ def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
     for all of them at once), their pushed counts (likewise), or Prometheus."""
     now = clock.now()
     spans = {s.id: domain.window_span(BudgetWindow(s.window), now) for s in found}
+    table = tables(session, (s.platform_slug for s in found))
+    looks = {w for t in table.values() for w in domain.lookbacks(t)}
     on_incidents = {s.id: services_of(session, s) for s in found if s.sli_kind == SliKind.INCIDENTS}
     impacts = {}
     if on_incidents:
-        start = min(*(span[0] for span in spans.values()), now - max(_LOOKBACKS))
+        start = min(*(span[0] for span in spans.values()), now - max(looks))
         worst = max(s.worst_priority for s in found)
         impacts = _impacts(session, on_incidents, start, now, worst)
     on_events = [s for s in found if s.id not in on_incidents]
     elapsed = {now - spans[s.id][0] for s in on_events}
-    shares = readings.bad_shares(session, on_events, sorted({*_LOOKBACKS, *elapsed}), now)
+    shares = readings.bad_shares(session, on_events, sorted({*looks, *elapsed}), now)
     return [
-        _incident_standing(s, on_incidents[s.id], impacts, now)
+        _incident_standing(s, on_incidents[s.id], impacts, now, table[s.platform_slug])
         if s.id in on_incidents
-        else _event_standing(s, spans[s.id], now, shares[s.id])
+        else _event_standing(s, spans[s.id], now, shares[s.id], table[s.platform_slug])
         for s in found
     ]
 
@@ -365,7 +371,7 @@ def _burn(s: Standing) -> list[schemas.BurnRead]:
             budget_share=domain.consumed(c.factor, c.long, end - start),
             firing=domain.firing(c, s.rates[c.long], s.rates[c.short]),
         )
-        for c in DEFAULT_CONDITIONS
+        for c in s.conditions
     ]
 
 
@@ -388,7 +394,7 @@ def read(session: Session, slo: Slo) -> schemas.SloRead:
 
 def describe(s: Standing) -> schemas.SloRead:
     slo = s.slo
-    hourly = s.rates[timedelta(hours=1)]
+    hourly = s.rates[domain.HOUR]
     left = domain.time_to_exhaustion(s.budget, hourly, slo.objective)
     return schemas.SloRead(
         **_summary_fields(s),

@@ -42,6 +42,9 @@ VALID: dict[str, dict[str, Any]] = {
     "working-hours": {"days": ["mon", "tue"]},
     "availability-targets": {"services": {"cart": 99.9}},
     "change-approval-policy": {"emergency_review": ["cab"]},
+    "slo-burn-rates": {
+        "conditions": [{"factor": 10, "long": "2h", "short": "10m", "severity": "page"}]
+    },
 }
 FASTER = {"response_minutes": {"P1": 5, "P2": 15, "P3": 240, "P4": 1440, "P5": None}}
 
