@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from opsroom.desk.schemas import Csat, CsatFigures
 from opsroom.infra.wording import counted
-from opsroom.kpis import schemas
+from opsroom.kpis import schemas, slo_formats
 
 FIGURES = ("mean", "median", "p90")
 NONE = "n/a"
@@ -86,6 +86,7 @@ def rows(report: schemas.KpiReport) -> Iterator[tuple[str, str, str, str]]:
         _scorecard_rows,
     ):
         yield from part(report)
+    yield from slo_formats.rows(report, csv_number)
 
 
 Rows = Iterator[tuple[str, str, str, str]]
@@ -230,6 +231,7 @@ def to_markdown(report: schemas.KpiReport) -> str:
         _md_counts,
         _md_noise,
         _md_practices,
+        slo_formats.markdown,
         _md_scorecard,
     )
     return "\n".join([line for section in sections for line in section(report)] + [""])
@@ -421,6 +423,9 @@ class _Formatting:
     tile_value = staticmethod(tile_value)
     score_value = staticmethod(score_value)
     practice_lines = staticmethod(practice_lines)
+    slo_cells = staticmethod(slo_formats.cells)
+    slo_summary = staticmethod(slo_formats.summary)
+    SLO_HEAD = slo_formats.HEAD
     MEASURES = MEASURES
 
 

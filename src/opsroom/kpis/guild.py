@@ -85,6 +85,7 @@ def _row(
         vendors=_vendors(session, actor, slug, chosen.current),
         previous_vendors=_vendors(session, actor, slug, chosen.previous),
         previous_csat=before["csat"],
+        previous_slos=before["slos"],
         incidents_url="/incidents?" + urlencode({"platform": slug}),
         **now,
     )

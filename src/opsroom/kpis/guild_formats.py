@@ -14,6 +14,10 @@ from opsroom.kpis.formats import Format, csv_number, figure_value, to_json
 Side = Callable[[schemas.GuildPlatformRead], float | None]
 
 
+def _met(figures: schemas.SloFigures) -> float | None:
+    return figures.met / figures.measured if figures.measured else None
+
+
 def _fraction(pct: float | None) -> float | None:
     return None if pct is None else pct / 100
 
@@ -144,6 +148,13 @@ GUILD_FIGURES = [
         "share",
         lambda r: _fraction(r.csat.csat),
         lambda r: _fraction(r.previous_csat.csat),
+    ),
+    GuildFigure(
+        "slos_met",
+        "SLOs met (of those measured)",
+        "share",
+        lambda r: _met(r.slos),
+        lambda r: _met(r.previous_slos),
     ),
     GuildFigure(
         "risks_above_appetite",

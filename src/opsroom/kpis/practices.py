@@ -5,6 +5,8 @@ scorecard that puts them beside the incident figures."""
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +16,15 @@ from opsroom.catalog import service as catalog_service
 from opsroom.changes import domain as changes_domain
 from opsroom.changes import service as changes_service
 from opsroom.desk import service as desk_service
+from opsroom.infra import clock
 from opsroom.kpis import domain, schemas
 from opsroom.kpis.domain import Better, Figure, Kind, Period
 from opsroom.notify import service as notify_service
 from opsroom.reviews import service as reviews_service
 from opsroom.risks import service as risks_service
+from opsroom.slos import attainment
+from opsroom.slos import service as slos_service
+from opsroom.vendors import reports as vendor_reports
 
 COUNTED = [f.name for f in fields(changes_domain.Figures) if f.name != "group"]
 
@@ -123,7 +129,40 @@ def practice_figures(
             platform=platform,
             squad=squad,
         ),
+        "slos": slo_figures(session, actor=actor, period=period, platform=platform, squad=squad),
     }
+
+
+def slo_figures(
+    session: Session, *, actor: Principal, period: Period, platform: str | None, squad: str | None
+) -> schemas.SloFigures:
+    """Each SLO as met over the period (so far, for the current one), with the SLA of the
+    vendors running its services beside it."""
+    span = (period.start, min(period.end, clock.now()))
+    if span[1] <= span[0]:
+        return schemas.SloFigures(met=0, measured=0, total=0, lines=[])
+    found = attainment.attainments(
+        session, actor=actor, period=span, platform=platform, squad=squad
+    )
+    lines = [_slo_line(session, actor, a, span) for a in found]
+    measured = [line for line in lines if line.met is not None]
+    return schemas.SloFigures(
+        met=sum(bool(line.met) for line in measured),
+        measured=len(measured),
+        total=len(lines),
+        lines=lines,
+    )
+
+
+def _slo_line(
+    session: Session, actor: Principal, a: Any, span: tuple[datetime, datetime]
+) -> schemas.SloLineRead:
+    slo = slos_service.get(session, actor=actor, key=a.key)
+    services = slos_service.services_of(session, slo)
+    vendors = vendor_reports.running(
+        session, actor=actor, services=services, start=span[0], end=span[1]
+    )
+    return schemas.SloLineRead(**a.model_dump(), vendors=vendors)
 
 
 # --- the squad scorecard --------------------------------------------------------------------

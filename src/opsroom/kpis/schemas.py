@@ -11,7 +11,8 @@ from opsroom.actions.schemas import ActionFigures
 from opsroom.desk.schemas import CsatFigures
 from opsroom.reviews.schemas import ReviewFigures
 from opsroom.risks.schemas import RiskFigures
-from opsroom.vendors.schemas import PlatformVendorsRead
+from opsroom.slos.schemas import AttainmentRead
+from opsroom.vendors.schemas import PlatformVendorsRead, VendorSlaRead
 
 
 class StatsRead(BaseModel):
@@ -106,6 +107,21 @@ class ScoreLineRead(BaseModel):
     platform_average: float | None
 
 
+class SloLineRead(AttainmentRead):
+    """An SLO over the report's period, with the SLA of any vendor running its service."""
+
+    vendors: list[VendorSlaRead] = Field(description="vendors that run its service(s)")
+
+
+class SloFigures(BaseModel):
+    """SLO attainment over the period: how many were met of those measured."""
+
+    met: int
+    measured: int
+    total: int
+    lines: list[SloLineRead]
+
+
 class KpiReport(BaseModel):
     period: str
     start: datetime
@@ -133,6 +149,7 @@ class KpiReport(BaseModel):
     csat: CsatFigures = Field(
         description="customer satisfaction with the tickets and incidents resolved"
     )
+    slos: SloFigures = Field(description="SLO attainment over the period")
     scorecard: list[ScoreLineRead] = Field(
         description="a squad's report: its figures with the platform average beside each"
     )
@@ -176,6 +193,8 @@ class GuildPlatformRead(BaseModel):
     previous_vendors: PlatformVendorsRead
     csat: CsatFigures = Field(description="customer satisfaction with what was resolved")
     previous_csat: CsatFigures
+    slos: SloFigures = Field(description="SLO attainment over the period")
+    previous_slos: SloFigures
     incidents_url: str = Field(description="its incidents list, filtered to the platform")
 
 

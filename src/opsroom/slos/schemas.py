@@ -117,6 +117,23 @@ class SloSummary(BaseModel):
     exhausted: bool
 
 
+class AttainmentRead(BaseModel):
+    """How well an SLO was met over a period (not its budget's rolling window)."""
+
+    key: str
+    name: str
+    platform: str
+    service: str | None
+    journey: str | None
+    owner_squad: str
+    objective: float
+    attainment: float | None = Field(
+        description="percent of good time or good events in the period; null if not measured"
+    )
+    met: bool | None = Field(description="attainment at or above the objective")
+    unmeasured: str = Field("", description="why the period could not be measured")
+
+
 class BurnRead(BaseModel):
     condition: str
     severity: Severity

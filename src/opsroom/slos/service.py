@@ -249,7 +249,7 @@ def services_of(session: Session, slo: Slo) -> list[str]:
     return catalog.get_journey(session, slo.journey_slug).services
 
 
-def _impacts(
+def impacts_by_service(
     session: Session, slos_on: dict[int, list[str]], start: datetime, now: datetime, worst: int
 ) -> dict[str, list[incidents.Impact]]:
     """Service -> its incidents of priority `worst` or more urgent since `start`, for every
@@ -286,6 +286,16 @@ def _event_standing(
     return Standing(slo, span, domain.budget(slo.objective, span, spent), rates, [], table)
 
 
+def counted_impacts(
+    slo: Slo, services: list[str], found: dict[str, list[incidents.Impact]], now: datetime
+) -> list[tuple[incidents.Impact, Window]]:
+    """The impacts of incidents the SLO counts, each once, with their bad windows."""
+    counted = {
+        i.number: i for s in services for i in found.get(s, []) if i.priority <= slo.worst_priority
+    }
+    return [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
+
+
 def _incident_standing(
     slo: Slo,
     services: list[str],
@@ -294,10 +304,7 @@ def _incident_standing(
     table: Table,
 ) -> Standing:
     span = domain.window_span(BudgetWindow(slo.window), now)
-    counted = {
-        i.number: i for s in services for i in found.get(s, []) if i.priority <= slo.worst_priority
-    }
-    impacts = [(i, impact_window(i.times, now)) for _, i in sorted(counted.items())]
+    impacts = counted_impacts(slo, services, found, now)
     bad = [w for _, w in impacts]
     spent = domain.bad_time(bad, span[0], now)
     rates = domain.burn_rates(bad, now, slo.objective, domain.lookbacks(table))
@@ -317,7 +324,7 @@ def standings(session: Session, found: Sequence[Slo]) -> list[Standing]:
     if on_incidents:
         start = min(*(span[0] for span in spans.values()), now - max(looks))
         worst = max(s.worst_priority for s in found)
-        impacts = _impacts(session, on_incidents, start, now, worst)
+        impacts = impacts_by_service(session, on_incidents, start, now, worst)
     on_events = [s for s in found if s.id not in on_incidents]
     elapsed = {now - spans[s.id][0] for s in on_events}
     shares = readings.bad_shares(session, on_events, sorted({*looks, *elapsed}), now)

@@ -57,6 +57,14 @@ def targets(terms: Mapping[str, Any], priority: str, ladder: Sequence[int]) -> T
     return Targets(response, _minutes(terms, "resolution_minutes", priority))
 
 
+def promised_availability(terms: Mapping[str, Any]) -> float | None:
+    """The contract's `availability` (percent, e.g. 99.9) when it states one in (0, 100]."""
+    value = terms.get("availability")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+        return None
+    return float(value)
+
+
 def due(start: datetime, minutes: int | None) -> datetime | None:
     return None if minutes is None else start + timedelta(minutes=minutes)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,12 +70,7 @@ def scorecard(
     if until < since:
         raise ValidationFailed("the period ends before it starts", fields={"until": "before since"})
     start, end = _midnight(since), _midnight(until + timedelta(days=1))
-    query = select(VendorEngagement).where(
-        VendorEngagement.vendor == vendor.slug,
-        VendorEngagement.engaged_at >= start,
-        VendorEngagement.engaged_at < end,
-    )
-    found = list(session.scalars(query.order_by(VendorEngagement.engaged_at)))
+    found = _engaged(session, vendor.slug, start, end)
     figures = domain.figures([_facts(session, e) for e in found])
     made = changes.figures_of_vendor(
         session, actor=actor, vendor=vendor.slug, since=start, until=end
@@ -95,6 +91,44 @@ def scorecard(
         changes_made=made.volume,
         changes_failed=made.failed,
         rows=[service.read(e) for e in found],
+    )
+
+
+def _engaged(session: Session, vendor: str, start: datetime, end: datetime) -> list[Any]:
+    query = select(VendorEngagement).where(
+        VendorEngagement.vendor == vendor,
+        VendorEngagement.engaged_at >= start,
+        VendorEngagement.engaged_at < end,
+    )
+    return list(session.scalars(query.order_by(VendorEngagement.engaged_at)))
+
+
+def running(
+    session: Session, *, actor: Principal, services: Sequence[str], start: datetime, end: datetime
+) -> list[schemas.VendorSlaRead]:
+    """The vendors that run any of `services`: the availability their contract promises,
+    and how they met their response and resolution targets in [start, end)."""
+    require(actor, Action.READ)
+    found = {v.slug: v for s in services for v in catalog.list_vendors(session, service=s)}
+    return [
+        _sla(session, vendor, start, end)
+        for slug, vendor in sorted(found.items())
+        if any(
+            link.relation == "runs" and link.service.slug in services for link in vendor.services
+        )
+    ]
+
+
+def _sla(session: Session, vendor: Any, start: datetime, end: datetime) -> schemas.VendorSlaRead:
+    figures = domain.figures(
+        [_facts(session, e) for e in _engaged(session, vendor.slug, start, end)]
+    )
+    return schemas.VendorSlaRead(
+        vendor=vendor.slug,
+        name=vendor.name,
+        availability=domain.promised_availability(vendor.sla_terms),
+        response=_compliance(figures.response),
+        resolution=_compliance(figures.resolution),
     )
 
 

@@ -64,6 +64,18 @@ class ComplianceRead(BaseModel):
     percent: float | None = Field(description="met of those judged; null when none was")
 
 
+class VendorSlaRead(BaseModel):
+    """A vendor that runs a service: what its contract promises and how it kept it."""
+
+    vendor: str
+    name: str
+    availability: float | None = Field(
+        description="percent its SLA terms promise (`availability`); null when they do not"
+    )
+    response: ComplianceRead
+    resolution: ComplianceRead
+
+
 class PlatformVendorsRead(BaseModel):
     """The vendors engaged on one platform's incidents over a period (the guild view)."""
 
