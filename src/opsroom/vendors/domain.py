@@ -58,8 +58,8 @@ def targets(terms: Mapping[str, Any], priority: str, ladder: Sequence[int]) -> T
 
 
 def promised_availability(terms: Mapping[str, Any]) -> float | None:
-    """The contract's `availability` (percent, e.g. 99.9) when it states one in (0, 100]."""
-    value = terms.get("availability")
+    """The contract's `availability_percent` (e.g. 99.9) when it states one in (0, 100]."""
+    value = terms.get("availability_percent")
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
         return None
     return float(value)

@@ -70,7 +70,7 @@ class VendorSlaRead(BaseModel):
     vendor: str
     name: str
     availability: float | None = Field(
-        description="percent its SLA terms promise (`availability`); null when they do not"
+        description="percent its SLA terms promise (`availability_percent`); null if none"
     )
     response: ComplianceRead
     resolution: ComplianceRead

@@ -62,7 +62,7 @@ def runs_checkout(session: Session, availability: float) -> None:
     data = catalog_schemas.VendorCreate(
         slug="payflow",
         name="Payflow",
-        sla_terms={"availability": availability},
+        sla_terms={"availability_percent": availability},
         services=[catalog_schemas.VendorServiceIn(service="checkout", relation="runs")],
     )
     catalog_vendors.create_vendor(session, actor=ACTOR, data=data)
