@@ -118,7 +118,7 @@ def test_the_dashboard_shows_open_incidents_tiles_and_chart_data(
 def _with_fragments(client: TestClient, page: str) -> str:
     """The dashboard as the browser completes it: the page and every part it loads later."""
     paths = re.findall(r'class="dashboard-later" hx-get="([^"]+)"', page)
-    assert len(paths) == 4
+    assert len(paths) == 5
     parts = [client.get(unescape(p), headers={**HTML, "HX-Request": "true"}) for p in paths]
     assert all(p.status_code == 200 and "<html" not in p.text for p in parts)
     return page + "".join(p.text for p in parts)

@@ -132,7 +132,21 @@ def test_the_service_page_shows_the_budgets_of_its_slos_and_of_its_journeys(
     hub = api.get("/services/auth/operations").text
     assert "SLO-1" in hub and "budget exhausted" in hub
     assert "SLO-2" in hub and "on journey login" in hub and "86.1 % of the budget left" in hub
+    assert hub.count('class="burn-down spark"') == 2
     assert "No SLO on this service" in api.get("/services/db/operations").text
+
+
+def test_the_dashboard_shows_the_least_budget_left_first_with_burn_downs(
+    api: TestClient, frozen_clock: clock.FrozenClock
+) -> None:
+    set_slo(api)
+    set_slo(api, name="Sign-in journey works", service=None, journey="login", objective=99)
+    outage(api, frozen_clock, 60)
+    part = api.get("/dashboard/slos", headers={"Accept": "text/html", "HX-Request": "true"}).text
+    assert part.index("SLO-1") < part.index("SLO-2")
+    assert "exhausted" in part and "86.1 % left" in part and "All 2 SLOs" in part
+    assert part.count('class="burn-down spark"') == 2
+    assert 'hx-get="/dashboard/slos"' in api.get("/", headers={"Accept": "text/html"}).text
 
 
 def test_pushed_counts_are_stored_or_refused_whole_with_each_count_named(

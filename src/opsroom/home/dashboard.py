@@ -23,6 +23,8 @@ from opsroom.kpis import charts, domain, formats
 from opsroom.kpis import service as kpis_service
 from opsroom.reviews import service as reviews_service
 from opsroom.risks import service as risks_service
+from opsroom.slos import pages as slo_pages
+from opsroom.slos import service as slos_service
 from opsroom.web.pages import Filter, render, see_other
 
 router = APIRouter(include_in_schema=False, dependencies=[can_read])
@@ -32,6 +34,7 @@ entry = APIRouter(include_in_schema=False)
 
 RECENT_CHANGES = 10
 TOP_RISKS = 5
+BUDGETS_SHOWN = 6  # the SLOs with the least budget left
 WORK_SHOWN = 8  # overdue actions, overdue reviews, upcoming changes: the first few of each
 AHEAD = timedelta(days=14)  # how far ahead "upcoming" looks
 
@@ -156,3 +159,15 @@ def risks(request: Request, session: DbSession, actor: Actor, platform: Filter =
         "figures": risks_service.figures(session, actor=actor, platform=platform),
     }
     return _fragment(request, session, "risks/_dashboard.html", context)
+
+
+@router.get("/dashboard/slos")
+def budgets(
+    request: Request, session: DbSession, actor: Actor, platform: Filter = None
+) -> Response:
+    """The SLOs with the least error budget left, each with its burn-down."""
+    platform = catalog_service.platform_filter(session, platform)
+    found = slo_pages.budgets(session, slos_service.search(session, actor=actor, platform=platform))
+    found.sort(key=lambda b: b["budget"].budget_remaining if b["budget"] else 2.0)
+    context = {"platform": platform, "budgets": found[:BUDGETS_SHOWN], "total": len(found)}
+    return _fragment(request, session, "slos/_dashboard.html", context)

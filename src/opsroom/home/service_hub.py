@@ -21,7 +21,7 @@ from opsroom.changes import service as changes_service
 from opsroom.incidents import service as incidents_service
 from opsroom.infra import clock
 from opsroom.oncall import service as oncall
-from opsroom.slos import prometheus
+from opsroom.slos import pages as slo_pages
 from opsroom.slos import service as slos
 from opsroom.web.pages import render, zone_of
 
@@ -85,18 +85,6 @@ def _changes(session: DbSession, actor: Principal, slug: str) -> dict[str, list[
     }
 
 
-def _budgets(session: DbSession, actor: Principal, slug: str) -> list[tuple[Any, Any]]:
-    """Each SLO on the service or its journeys with its budget; None where its Prometheus
-    does not answer (the rest of the page still shows)."""
-    shown: list[tuple[Any, Any]] = []
-    for slo in slos.search(session, actor=actor, service=slug):
-        try:
-            shown.append((slo, slos.summary(session, slo)))
-        except prometheus.Unanswered:
-            shown.append((slo, None))
-    return shown
-
-
 def hub(session: DbSession, actor: Principal, slug: str) -> dict[str, Any]:
     service = catalog_service.get_service(session, slug)
     upstream = catalog_service.dependencies(session, slug).depends_on
@@ -107,7 +95,7 @@ def hub(session: DbSession, actor: Principal, slug: str) -> dict[str, Any]:
         "changes": _changes(session, actor, slug),
         "alerts": [alert_reports.read_alert(a) for a in _firing(session, actor, slug, SHOWN).items],
         "dependencies": [_dependency(session, actor, ref) for ref in upstream],
-        "slos": _budgets(session, actor, slug),
+        "slos": slo_pages.budgets(session, slos.search(session, actor=actor, service=slug)),
     }
 
 

@@ -16,6 +16,7 @@ class BurnDown:
     zero: float  # y of "no budget left"
     lowest: float  # the lowest share of budget left drawn (negative when overspent)
     label: str  # the chart in words, for screen readers
+    size: tuple[int, int] = (WIDTH, HEIGHT)
 
 
 def burn_down(series: list[tuple[datetime, float]], start: datetime, end: datetime) -> BurnDown:

@@ -16,7 +16,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
 from opsroom.catalog.platform_filters import ListPlatform
-from opsroom.slos import charts, schemas
+from opsroom.slos import charts, prometheus, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource
 from opsroom.web.pages import (
@@ -67,6 +67,21 @@ def _list(
     )
 
 
+def budgets(session: Session, found: list[Any]) -> list[dict[str, Any]]:
+    """Each SLO with its budget and burn-down, for the pages that show budgets at a glance;
+    no budget where its Prometheus does not answer (the rest of the page still shows)."""
+    shown = []
+    for slo in found:
+        try:
+            standing = slos.standing(session, slo)
+        except prometheus.Unanswered:
+            shown.append({"slo": slo, "budget": None, "chart": None})
+            continue
+        chart = charts.burn_down(slos.burn_down(standing), *standing.span)
+        shown.append({"slo": slo, "budget": slos.summarise(standing), "chart": chart})
+    return shown
+
+
 @router.get("/slos")
 def list_page(
     request: Request, session: DbSession, actor: Actor, platform: ListPlatform
@@ -93,7 +108,6 @@ def _detail(
     context = {
         "slo": slos.describe(standing),
         "chart": charts.burn_down(slos.burn_down(standing), *standing.span),
-        "chart_size": (charts.WIDTH, charts.HEIGHT),
         **_choices(session),
         "values": failure.values if failure else FormData(),
         "failure": failure,

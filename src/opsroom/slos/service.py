@@ -345,7 +345,11 @@ def summaries(session: Session, found: Sequence[Slo]) -> list[schemas.SloSummary
 
 
 def summary(session: Session, slo: Slo) -> schemas.SloSummary:
-    return schemas.SloSummary(**_summary_fields(standing(session, slo)))
+    return summarise(standing(session, slo))
+
+
+def summarise(s: Standing) -> schemas.SloSummary:
+    return schemas.SloSummary(**_summary_fields(s))
 
 
 def _summary_fields(s: Standing) -> dict[str, object]:
