@@ -77,7 +77,11 @@ def budgets(session: Session, found: list[Any]) -> list[dict[str, Any]]:
         except prometheus.Unanswered:
             shown.append({"slo": slo, "budget": None, "chart": None})
             continue
-        chart = charts.burn_down(slos.burn_down(standing), *standing.span)
+        chart = (
+            charts.burn_down(slos.burn_down(standing), *standing.span)
+            if slo.sli_kind == SliKind.INCIDENTS
+            else None  # drawn from incident windows alone: flat for counted events
+        )
         shown.append({"slo": slo, "budget": slos.summarise(standing), "chart": chart})
     return shown
 
