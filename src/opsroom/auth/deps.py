@@ -63,7 +63,7 @@ async def _check_csrf(request: Request, expected: str) -> None:
     ):
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if sent is None or not hmac.compare_digest(sent, expected):
+    if sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             "the form's security token is missing or stale; reload the page and try again"
         )

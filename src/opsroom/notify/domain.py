@@ -277,7 +277,7 @@ def threads_named(secret: str, text: str) -> list[str]:
     return [
         m.group(1)
         for m in THREAD_TAG.finditer(text)
-        if hmac.compare_digest(thread_tag(secret, m.group(1)), m.group(0))
+        if hmac.compare_digest(thread_tag(secret, m.group(1)).encode(), m.group(0).encode())
     ]
 
 
@@ -335,7 +335,9 @@ def ack_token(secret: str, *, incident: str, person: str) -> str:
 
 
 def ack_token_valid(secret: str, *, incident: str, person: str, token: str) -> bool:
-    return hmac.compare_digest(ack_token(secret, incident=incident, person=person), token)
+    return hmac.compare_digest(
+        ack_token(secret, incident=incident, person=person).encode(), token.encode()
+    )
 
 
 SMS_LENGTH = 160
@@ -402,7 +404,9 @@ def unsubscribe_token(secret: str, *, subscription: int) -> str:
 
 
 def unsubscribe_token_valid(secret: str, *, subscription: int, token: str) -> bool:
-    return hmac.compare_digest(unsubscribe_token(secret, subscription=subscription), token)
+    return hmac.compare_digest(
+        unsubscribe_token(secret, subscription=subscription).encode(), token.encode()
+    )
 
 
 def gives_up(attempts: int, *, permanent: bool) -> bool:

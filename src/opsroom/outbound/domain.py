@@ -113,7 +113,7 @@ def check_signature(secret: str, body: bytes, header: str | None) -> None:
         raise Unauthenticated("no webhook secret is set for Jira on this platform")
     method, _, signature = (header or "").partition("=")
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if method != "sha256" or not hmac.compare_digest(signature, expected):
+    if method != "sha256" or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise Unauthenticated(f"the {SIGNATURE_HEADER} signature does not match this platform's")
 
 

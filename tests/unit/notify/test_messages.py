@@ -56,6 +56,7 @@ def test_ack_tokens_bind_incident_and_person() -> None:
     assert not domain.ack_token_valid(
         "other", incident="INC-7", person="a@example.com", token=token
     )
+    assert not domain.ack_token_valid("k", incident="INC-7", person="a@example.com", token="é")
 
 
 def test_backoff_doubles_and_is_capped() -> None:

@@ -78,3 +78,4 @@ def test_unsubscribe_tokens_bind_the_subscription_and_the_secret() -> None:
     assert domain.unsubscribe_token_valid("k", subscription=3, token=token)
     assert not domain.unsubscribe_token_valid("k", subscription=4, token=token)
     assert not domain.unsubscribe_token_valid("other", subscription=3, token=token)
+    assert not domain.unsubscribe_token_valid("k", subscription=3, token="ünsubscribe")

@@ -51,6 +51,7 @@ def test_only_a_body_signed_with_the_platforms_secret_passes() -> None:
         ("s3cret", None),
         ("s3cret", good.replace("sha256", "sha1")),
         ("", good),
+        ("s3cret", "sha256=ünicode"),
     ):
         with pytest.raises(Unauthenticated):
             domain.check_signature(secret, body, header)
