@@ -24,6 +24,7 @@ from opsroom.auth.domain import Action, Principal, decide
 from opsroom.catalog import service as catalog_service
 from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.infra import clock
+from opsroom.infra.apidoc import RecordId
 from opsroom.infra.errors import NotFound, ValidationFailed
 from opsroom.web.pages import (
     ANY_REFUSAL,
@@ -454,7 +455,7 @@ def create_silence(request: Request, session: DbSession, actor: Actor, form: Pos
 
 
 @router.post("/alerts/silences/{silence_id}/expire")
-def expire_silence(session: DbSession, actor: Actor, silence_id: int) -> Response:
+def expire_silence(session: DbSession, actor: Actor, silence_id: RecordId) -> Response:
     silences.expire_silence(session, actor=actor, silence_id=silence_id)
     return see_other("/alerts/silences#silences")
 
@@ -471,6 +472,6 @@ def schedule_maintenance(
 
 
 @router.post("/alerts/maintenance/{window_id}/end")
-def end_maintenance(session: DbSession, actor: Actor, window_id: int) -> Response:
+def end_maintenance(session: DbSession, actor: Actor, window_id: RecordId) -> Response:
     silences.end_maintenance(session, actor=actor, window_id=window_id)
     return see_other("/alerts/silences#maintenance")

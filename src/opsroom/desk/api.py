@@ -14,7 +14,7 @@ from opsroom.catalog.platform_filters import PlatformsFilter
 from opsroom.desk import inbound, organisations, requesting, schemas, sla, surveys
 from opsroom.desk import service as desk
 from opsroom.desk.domain import Decision, Status, Transition
-from opsroom.infra.apidoc import PageOut, errors
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 
 router = APIRouter(prefix="/api/v1", tags=["desk"])
 
@@ -88,7 +88,9 @@ def link_ticket(
     response_class=Response,
     responses={**errors(404), 200: {"content": {"application/octet-stream": {}}}},
 )
-def download_attachment(session: DbSession, actor: Actor, key: str, attachment_id: int) -> Response:
+def download_attachment(
+    session: DbSession, actor: Actor, key: str, attachment_id: RecordId
+) -> Response:
     """A file that came with the requester's email, for whoever may see the ticket."""
     return download(inbound.attachment(session, actor=actor, key=key, attachment_id=attachment_id))
 

@@ -17,6 +17,7 @@ from opsroom.desk import inbound, organisations, requesting, schemas, sla, surve
 from opsroom.desk import service as desk
 from opsroom.desk.api import download
 from opsroom.desk.domain import Kind, Priority, Status, Transition, Weekday
+from opsroom.infra.apidoc import RecordId
 from opsroom.web.pages import (
     Failure,
     Filter,
@@ -156,7 +157,9 @@ def ticket_page(
 
 
 @portal.get("/tickets/{key}/attachments/{attachment_id}")
-def attachment_file(session: DbSession, actor: Actor, key: str, attachment_id: int) -> Response:
+def attachment_file(
+    session: DbSession, actor: Actor, key: str, attachment_id: RecordId
+) -> Response:
     return download(inbound.attachment(session, actor=actor, key=key, attachment_id=attachment_id))
 
 

@@ -22,6 +22,7 @@ from opsroom.catalog.platform_filters import ListPlatforms
 from opsroom.incidents import policy, schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Audience, LinkKind, Priority, Role, Status, Transition
+from opsroom.infra.apidoc import RecordId
 from opsroom.infra.errors import NotFound
 from opsroom.web.pages import (
     ANY_REFUSAL,
@@ -440,7 +441,7 @@ def add_task(post: Post) -> Response:
 
 
 @router.post("/incidents/{key}/tasks/{task_id}")
-def set_task_done(post: Post, task_id: int) -> Response:
+def set_task_done(post: Post, task_id: RecordId) -> Response:
     return post.apply(
         "tasks",
         lambda: incidents.set_task_done(

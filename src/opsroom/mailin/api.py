@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.infra.apidoc import PageOut, errors
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 from opsroom.mailin import schemas, service
 from opsroom.mailin.domain import Outcome
 
@@ -36,13 +36,13 @@ def mail_counts(session: DbSession, actor: Actor) -> dict[str, int]:
 
 
 @router.get("/{mail_id}", responses=errors(404))
-def get_mail(session: DbSession, actor: Actor, mail_id: int) -> schemas.MailRead:
+def get_mail(session: DbSession, actor: Actor, mail_id: RecordId) -> schemas.MailRead:
     return schemas.MailRead.model_validate(service.get(session, actor=actor, mail_id=mail_id))
 
 
 @router.post("/{mail_id}/accept", responses=errors(404, 409))
 def accept_mail(
-    session: DbSession, actor: Actor, mail_id: int, data: schemas.AcceptIn
+    session: DbSession, actor: Actor, mail_id: RecordId, data: schemas.AcceptIn
 ) -> schemas.MailRead:
     """Open a ticket from a held mail, its sender the requester of `organisation`, about
     `service` (or OPSROOM_MAIL_SERVICE's); 409 when the mail is not held."""
@@ -51,6 +51,6 @@ def accept_mail(
 
 
 @router.post("/{mail_id}/discard", responses=errors(404, 409))
-def discard_mail(session: DbSession, actor: Actor, mail_id: int) -> schemas.MailRead:
+def discard_mail(session: DbSession, actor: Actor, mail_id: RecordId) -> schemas.MailRead:
     """Throw a held mail away (it stays listed, discarded); 409 when it is not held."""
     return schemas.MailRead.model_validate(service.discard(session, actor=actor, mail_id=mail_id))

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
+from opsroom.infra.apidoc import RecordId
 from opsroom.infra.db import settings_of
 from opsroom.mailin import schemas, service
 from opsroom.mailin.domain import Outcome
@@ -52,7 +53,7 @@ _apply = RecordForms(_held_again, lambda key, name: "/mail").apply
 
 @router.post("/mail/{mail_id}/accept")
 def accept(
-    request: Request, session: DbSession, actor: Actor, mail_id: int, form: Posted
+    request: Request, session: DbSession, actor: Actor, mail_id: RecordId, form: Posted
 ) -> Response:
     def change() -> object:
         data = parse_form(schemas.AcceptIn, form)
@@ -63,7 +64,7 @@ def accept(
 
 @router.post("/mail/{mail_id}/discard")
 def discard(
-    request: Request, session: DbSession, actor: Actor, mail_id: int, form: Posted
+    request: Request, session: DbSession, actor: Actor, mail_id: RecordId, form: Posted
 ) -> Response:
     def change() -> object:
         return service.discard(session, actor=actor, mail_id=mail_id)

@@ -21,6 +21,7 @@ from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.incidents import schemas as incident_schemas
 from opsroom.incidents import service as incidents
 from opsroom.incidents.domain import Transition
+from opsroom.infra.apidoc import RecordId
 from opsroom.infra.errors import Conflict, Forbidden, ValidationFailed
 from opsroom.notify import domain as notify_domain
 from opsroom.notify import service as notify
@@ -199,7 +200,12 @@ def add_override(
 
 @router.post("/oncall/schedules/{slug}/overrides/{override_id}")
 def update_override(
-    request: Request, session: DbSession, actor: Actor, slug: str, override_id: int, form: Posted
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    slug: str,
+    override_id: RecordId,
+    form: Posted,
 ) -> Response:
     values = fields_of(form, OVERRIDE_FIELDS | {"version"})
     submit = _on_schedule_page(
@@ -219,7 +225,7 @@ def update_override(
 
 @router.post("/oncall/schedules/{slug}/overrides/{override_id}/delete")
 def remove_override(
-    request: Request, session: DbSession, actor: Actor, slug: str, override_id: int
+    request: Request, session: DbSession, actor: Actor, slug: str, override_id: RecordId
 ) -> Response:
     oncall.remove_override(session, actor=actor, slug=slug, override_id=override_id)
     return RedirectResponse(f"/oncall/schedules/{slug}#overrides", status_code=303)

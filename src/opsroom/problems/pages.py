@@ -18,6 +18,7 @@ from opsroom.catalog.platform_filters import ListPlatform
 from opsroom.improvement import schemas as settings_schemas
 from opsroom.improvement import service as settings
 from opsroom.improvement.domain import REVIEW_SECTIONS
+from opsroom.infra.apidoc import RecordId
 from opsroom.problems import recurrence, schemas
 from opsroom.problems import service as problems
 from opsroom.problems.domain import Status, Transition
@@ -189,7 +190,7 @@ def create_problem(request: Request, session: DbSession, actor: Actor, form: Pos
 def decide(
     session: DbSession,
     actor: Actor,
-    proposal_id: int,
+    proposal_id: RecordId,
     decision: Annotated[str, Path(pattern="^(accept|dismiss)$")],
 ) -> Response:
     if decision == "accept":

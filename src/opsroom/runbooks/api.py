@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from opsroom.auth.deps import Actor, DbSession
-from opsroom.infra.apidoc import errors
+from opsroom.infra.apidoc import RecordId, errors
 from opsroom.runbooks import schemas, service
 
 router = APIRouter(prefix="/api/v1", tags=["runbooks"])
@@ -47,7 +47,7 @@ def runs(session: DbSession, actor: Actor, incident: str) -> list[schemas.RunRea
 
 @router.post("/runbook-runs/{run_id}/approve", responses=errors(403, 404, 409))
 def approve(
-    session: DbSession, actor: Actor, run_id: int, data: schemas.DecisionIn
+    session: DbSession, actor: Actor, run_id: RecordId, data: schemas.DecisionIn
 ) -> schemas.RunRead:
     """Let a risky run go ahead (the platform's operations manager); 409 unless it waits."""
     found = service.decide(session, actor=actor, run_id=run_id, approve=True, data=data)
@@ -56,7 +56,7 @@ def approve(
 
 @router.post("/runbook-runs/{run_id}/reject", responses=errors(403, 404, 409))
 def reject(
-    session: DbSession, actor: Actor, run_id: int, data: schemas.DecisionIn
+    session: DbSession, actor: Actor, run_id: RecordId, data: schemas.DecisionIn
 ) -> schemas.RunRead:
     """Refuse a risky run, with a note for the timeline."""
     found = service.decide(session, actor=actor, run_id=run_id, approve=False, data=data)

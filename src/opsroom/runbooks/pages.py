@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from opsroom.auth.deps import Actor, DbSession, can_read
+from opsroom.infra.apidoc import RecordId
 from opsroom.runbooks import schemas, service
 from opsroom.web.pages import ANY_REFUSAL, Failure, Posted, attempt, parse_form, render, see_other
 
@@ -33,7 +34,12 @@ def run(request: Request, session: DbSession, actor: Actor, key: str, form: Post
 
 
 def _decision(
-    request: Request, session: DbSession, actor: Actor, run_id: int, form: Posted, approve: bool
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    run_id: RecordId,
+    form: Posted,
+    approve: bool,
 ) -> Response:
     key = service.get_run(session, actor=actor, run_id=run_id).incident_key
 
@@ -47,13 +53,13 @@ def _decision(
 
 @router.post("/runbook-runs/{run_id}/approve")
 def approve(
-    request: Request, session: DbSession, actor: Actor, run_id: int, form: Posted
+    request: Request, session: DbSession, actor: Actor, run_id: RecordId, form: Posted
 ) -> Response:
     return _decision(request, session, actor, run_id, form, approve=True)
 
 
 @router.post("/runbook-runs/{run_id}/reject")
 def reject(
-    request: Request, session: DbSession, actor: Actor, run_id: int, form: Posted
+    request: Request, session: DbSession, actor: Actor, run_id: RecordId, form: Posted
 ) -> Response:
     return _decision(request, session, actor, run_id, form, approve=False)

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from opsroom.auth.deps import Actor, DbSession, current_principal
-from opsroom.infra.apidoc import errors
+from opsroom.infra.apidoc import RecordId, errors
 from opsroom.infra.db import session_scope
 from opsroom.infra.errors import NotFound, Unauthenticated
 from opsroom.statuspage import schemas, subscriptions
@@ -119,7 +119,9 @@ Token = Annotated[str, Query(min_length=1, max_length=100)]
 
 
 @router.post("/{platform}/subscribers/{subscriber}/confirm", responses=errors(404, 422))
-def confirm(session: DbSession, platform: str, subscriber: int, token: Token) -> dict[str, bool]:
+def confirm(
+    session: DbSession, platform: str, subscriber: RecordId, token: Token
+) -> dict[str, bool]:
     """Confirm by the mailed link's token; `confirmed` is false when the subscription is gone."""
     confirmed = subscriptions.confirm(
         session, platform=platform, subscriber=subscriber, token=token
@@ -129,7 +131,7 @@ def confirm(session: DbSession, platform: str, subscriber: int, token: Token) ->
 
 @router.post("/{platform}/subscribers/{subscriber}/unsubscribe", responses=errors(422))
 def unsubscribe(
-    session: DbSession, platform: str, subscriber: int, token: Token
+    session: DbSession, platform: str, subscriber: RecordId, token: Token
 ) -> dict[str, bool]:
     """End a subscription by the token in any of its mails; `unsubscribed` is false when it
     had ended already (a second time changes nothing)."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.catalog.platform_filters import PlatformFilter
-from opsroom.infra.apidoc import PageOut, errors
+from opsroom.infra.apidoc import PageOut, RecordId, errors
 from opsroom.vendors import contracts, reports, schemas, service
 from opsroom.vendors.domain import review_period
 
@@ -57,12 +57,14 @@ def engage(
 
 
 @router.get("/vendor-engagements/{engagement_id}", responses=errors(404))
-def show(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+def show(session: DbSession, actor: Actor, engagement_id: RecordId) -> schemas.EngagementRead:
     return service.read(service.get(session, actor=actor, engagement_id=engagement_id))
 
 
 @router.post("/vendor-engagements/{engagement_id}/acknowledge", responses=errors(404, 409))
-def acknowledge(session: DbSession, actor: Actor, engagement_id: int) -> schemas.EngagementRead:
+def acknowledge(
+    session: DbSession, actor: Actor, engagement_id: RecordId
+) -> schemas.EngagementRead:
     """The vendor responds: the response clock stops, the ladder climbs no further."""
     found = service.acknowledge(session, actor=actor, engagement_id=engagement_id)
     return service.read(found)
@@ -70,7 +72,7 @@ def acknowledge(session: DbSession, actor: Actor, engagement_id: int) -> schemas
 
 @router.post("/vendor-engagements/{engagement_id}/dispute", responses=errors(404, 409))
 def dispute(
-    session: DbSession, actor: Actor, engagement_id: int, data: schemas.DisputeIn
+    session: DbSession, actor: Actor, engagement_id: RecordId, data: schemas.DisputeIn
 ) -> schemas.EngagementRead:
     """Contest the service credit owed, with a note; 409 unless a credit is owed."""
     found = service.dispute(session, actor=actor, engagement_id=engagement_id, data=data)
@@ -79,7 +81,7 @@ def dispute(
 
 @router.post("/vendor-engagements/{engagement_id}/settle", responses=errors(404, 409))
 def settle(
-    session: DbSession, actor: Actor, engagement_id: int, data: schemas.SettlementIn
+    session: DbSession, actor: Actor, engagement_id: RecordId, data: schemas.SettlementIn
 ) -> schemas.EngagementRead:
     """Settle a disputed credit as upheld or waived, with a note (operations managers)."""
     found = service.settle(session, actor=actor, engagement_id=engagement_id, data=data)
