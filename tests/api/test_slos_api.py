@@ -239,3 +239,17 @@ def test_a_bad_openslo_document_is_refused_by_line(api: TestClient) -> None:
     assert api.get("/api/v1/slos").json() == []
     not_utf8 = api.post("/api/v1/slos/openslo", content=b"\xff\xfe", headers=YAML)
     assert not_utf8.json()["error"]["fields"] == {"file": "not UTF-8"}
+
+
+def test_the_slos_page_applies_pasted_openslo_and_downloads_it(api: TestClient) -> None:
+    bad = OPENSLO.replace("targetPercent: 99.9", "targetPercent: 100")
+    refused = api.post("/slos/openslo", data={"document": bad})
+    assert refused.status_code == 422 and 'id="openslo-errors"' in refused.text
+    assert "line 21: " in refused.text and "targetPercent: 100" in refused.text
+    assert api.get("/api/v1/slos").json() == []
+    applied = api.post("/slos/openslo", data={"document": OPENSLO})
+    assert applied.status_code == 200 and "Applied: 1 set (SLO-1)" in applied.text
+    download = api.get("/slos/openslo")
+    assert download.headers["content-disposition"] == 'attachment; filename="slos.yaml"'
+    again = api.post("/slos/openslo", data={"document": download.text})
+    assert "0 set (none), 0 changed (none), 1 unchanged" in again.text

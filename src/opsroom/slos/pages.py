@@ -16,7 +16,7 @@ from opsroom.auth.deps import Actor, DbSession, can_read
 from opsroom.auth.domain import Principal
 from opsroom.catalog import service as catalog
 from opsroom.catalog.platform_filters import ListPlatform
-from opsroom.slos import charts, prometheus, schemas
+from opsroom.slos import charts, openslo, prometheus, schemas
 from opsroom.slos import service as slos
 from opsroom.slos.domain import BudgetWindow, PrometheusAuth, SliKind, SliSource
 from opsroom.web.pages import (
@@ -52,9 +52,11 @@ def _list(
     platform: str | None = None,
     values: Mapping[str, Any] | None = None,
     failure: Failure | None = None,
+    applied: openslo.Applied | None = None,
 ) -> Response:
     found = slos.search(session, actor=actor, platform=platform)
     context = {
+        "applied": applied,
         "slos": slos.summaries(session, found),
         "platform": platform,
         "platforms": catalog.list_platforms(session),
@@ -102,6 +104,28 @@ def set_slo(request: Request, session: DbSession, actor: Actor, form: Posted) ->
     if isinstance(outcome, Failure):
         return _list(request, session, actor, None, form, outcome)
     return see_other(f"/slos/{outcome}")
+
+
+@router.post("/slos/openslo")
+def apply_openslo(request: Request, session: DbSession, actor: Actor, form: Posted) -> Response:
+    """Apply the OpenSLO documents pasted in the form: all of them, or none and why."""
+
+    def change() -> openslo.Applied:
+        return openslo.apply_text(session, actor=actor, text=str(form.get("document", "")))
+
+    outcome = attempt(session, "openslo", form, change)
+    if isinstance(outcome, Failure):
+        return _list(request, session, actor, None, form, outcome)
+    return _list(request, session, actor, applied=outcome)
+
+
+@router.get("/slos/openslo")
+def export_openslo(session: DbSession, actor: Actor, platform: ListPlatform) -> Response:
+    """Every SLO (of the platform) as an OpenSLO file to download."""
+    text = openslo.export(session, actor=actor, platform=platform)
+    name = f"slos-{platform}.yaml" if platform else "slos.yaml"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(text, media_type="application/yaml", headers=disposition)
 
 
 def _detail(
