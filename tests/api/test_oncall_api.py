@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from opsroom.auth.domain import Role
 from opsroom.infra.config import Settings
+from opsroom.runtime.worker import run_once
 from tests.api.conftest import created
 from tests.conftest import bearer_for, client_as
 from tests.peers.receivers import WebhookReceiver, webhook_receiver
@@ -214,6 +215,25 @@ def test_paging_a_squad_reaches_its_on_call_and_the_log_shows_it(
         "/api/v1/pages", json={"kind": "squad", "ref": "ghosts", "message": "hello"}
     )
     assert refused.status_code == 422
+
+
+def test_the_log_names_the_idempotency_key_each_page_was_sent_with(
+    oncall_client: TestClient, receiver: WebhookReceiver, settings: Settings
+) -> None:
+    for person in ("alice@example.com", "bob@example.com", "carol@example.com"):
+        method = {"kind": "webhook", "address": f"{receiver.url}?to={person}"}
+        created(oncall_client, f"/api/v1/people/{person}/contact-methods", method)
+    page = {"kind": "squad", "ref": "identity", "message": "Look at the database"}
+    (person,) = oncall_client.post("/api/v1/pages", json=page).json()
+    while run_once(settings, owner="worker"):
+        pass
+    (logged,) = oncall_client.get("/api/v1/notifications", params={"person": person}).json()[
+        "items"
+    ]
+    (post,) = receiver.posts
+    assert logged["status"] == "sent"
+    assert post.headers["idempotency-key"] == post.json()["idempotency_key"]
+    assert post.json()["idempotency_key"] == logged["idempotency_key"]
 
 
 def test_contact_methods_and_rules(oncall_client: TestClient) -> None:

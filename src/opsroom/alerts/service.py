@@ -41,6 +41,7 @@ from opsroom.auth.domain import (
 )
 from opsroom.catalog import service as catalog
 from opsroom.infra import clock
+from opsroom.infra.db import locked
 from opsroom.infra.errors import (
     Conflict,
     Forbidden,
@@ -154,7 +155,7 @@ def update_integration(
 ) -> Integration:
     integration = get_integration(session, slug)
     _require_owner(session, actor, integration.service_slug)
-    require_version(f"integration '{slug}'", integration.version, data.version)
+    require_version(f"integration '{slug}'", locked(integration).version, data.version)
     if data.name is not None:
         integration.name = data.name
     if data.settings is not None:

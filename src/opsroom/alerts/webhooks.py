@@ -21,6 +21,7 @@ from opsroom.alerts.sources import webhook
 from opsroom.alerts.sources.webhook import Template, TemplateError
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.infra.db import locked
 from opsroom.infra.errors import Conflict, NotFound, ValidationFailed, require_version
 
 SHIPPED = Path(__file__).with_name("webhook_types")
@@ -135,7 +136,7 @@ def update_type(
     row = session.scalar(select(WebhookType).where(WebhookType.slug == slug))
     if row is None:
         raise NotFound(f"no webhook type '{slug}'")
-    require_version(f"the webhook type '{slug}'", row.version, data.version)
+    require_version(f"the webhook type '{slug}'", locked(row).version, data.version)
     _checked(data.fields, data.sample)
     before = {"name": row.name, "fields": row.fields}
     row.name, row.fields, row.sample = data.name, data.fields, data.sample

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.audit.domain import Actor
+from opsroom.infra.db import locked
 from opsroom.infra.errors import require_version
 
 
@@ -36,7 +37,9 @@ class Record(Generic[V]):
 
     def held(self, record: V, version: int | None) -> V:
         """`record`, unless `version` (the one the caller loaded; None: the caller does not
-        guard against concurrent edits) is no longer its version."""
+        guard against concurrent edits) is no longer its version. The record is locked and
+        read again first, so that of two concurrent edits from one version one is refused."""
+        locked(record)
         require_version(self.named.format(key=self.key(record)), record.version, version)
         return record
 

@@ -25,6 +25,7 @@ from opsroom.auth.models import (
     WebSession,
 )
 from opsroom.infra import clock, events
+from opsroom.infra.db import locked
 from opsroom.infra.errors import (
     Conflict,
     NotFound,
@@ -179,7 +180,7 @@ def update_user(
     session: Session, *, actor: Principal, email: str, data: schemas.UserUpdate
 ) -> User:
     domain.require(actor, Action.ADMINISTER)
-    user = get_user(session, email)
+    user = locked(get_user(session, email))
     if user.version != data.version:
         raise StaleVersion(
             f"{email} was changed by someone else; reload and try again",

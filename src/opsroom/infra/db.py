@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -33,6 +33,25 @@ _SETTINGS = "opsroom.settings"
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+Row = TypeVar("Row")
+
+
+def locked(row: Row) -> Row:
+    """`row`, locked until its unit of work ends and as it is now: another unit of work that
+    changed it since it was read has committed, so a version check or a state check made
+    next is the last word. PostgreSQL takes the row lock (`FOR UPDATE`); SQLite's writing
+    transaction holds the whole database already. A row not yet stored is left alone."""
+    state = inspect(row)
+    if state.identity is None or state.session is None:
+        return row
+    mapper = state.mapper
+    keys = zip(mapper.primary_key, state.identity, strict=True)
+    lock = select(*mapper.primary_key).where(*(c == v for c, v in keys)).with_for_update()
+    state.session.execute(lock)
+    state.session.expire(row)  # read again, its collections too, on next use
+    return row
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -36,18 +36,27 @@ class DeliveryFailed(Exception):
 
 
 def send(
-    settings: Settings, channel: Channel, address: str, message: Sendable, *, delivery: int
+    settings: Settings,
+    channel: Channel,
+    address: str,
+    message: Sendable,
+    *,
+    delivery: int,
+    key: str,
 ) -> None:
-    """Send one outbox row's message (`delivery` is its id, which receipts name)."""
+    """Send one outbox row's message (`delivery` is its id, which receipts name; `key` its
+    idempotency key, the same on every attempt)."""
     if channel is Channel.EMAIL:
-        send_email(settings, address, message)
+        send_email(settings, address, message, key=key)
     elif channel is Channel.SMS:
-        send_sms(settings, address, message, delivery=delivery)
+        send_sms(settings, address, message, delivery=delivery, key=key)
     else:
-        post_json(settings, channel, address, message)
+        post_json(settings, channel, address, message, key=key)
 
 
-def send_sms(settings: Settings, number: str, message: Sendable, *, delivery: int) -> None:
+def send_sms(
+    settings: Settings, number: str, message: Sendable, *, delivery: int, key: str
+) -> None:
     """Submit to Kannel's sendsms; it asks for every delivery report (dlr-mask 31) at the
     receipt URL, which names the outbox row and carries the shared secret."""
     import httpx
@@ -69,7 +78,8 @@ def send_sms(settings: Settings, number: str, message: Sendable, *, delivery: in
         "dlr-url": _receipt_url(settings, delivery),
     }
     try:
-        response = _http().get(settings.sms_gateway_url, params=query)
+        headers = {domain.IDEMPOTENCY_HEADER: key}
+        response = _http().get(settings.sms_gateway_url, params=query, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
     if response.status_code >= 300:
@@ -86,8 +96,8 @@ def _receipt_url(settings: Settings, delivery: int) -> str:
     return f"{base}/api/v1/paging/sms/receipts?delivery={delivery}&report=%d&secret={quote(secret)}"
 
 
-def send_email(settings: Settings, to: str, message: Sendable) -> None:
-    mail = domain.email(message, sender=settings.smtp_from, to=to)
+def send_email(settings: Settings, to: str, message: Sendable, *, key: str) -> None:
+    mail = domain.email(message, sender=settings.smtp_from, to=to, key=key)
     try:
         with _smtp(settings) as smtp:
             if settings.smtp_username:
@@ -114,11 +124,17 @@ def _smtp(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def post_json(settings: Settings, channel: Channel, url: str, message: Sendable) -> None:
+def post_json(
+    settings: Settings, channel: Channel, url: str, message: Sendable, *, key: str
+) -> None:
     import httpx
 
-    body = orjson.dumps(domain.CHAT_BODIES[channel](message))
-    headers = {"Content-Type": "application/json", "User-Agent": "opsroom"}
+    body = orjson.dumps(domain.posted_body(channel, message, key))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "opsroom",
+        domain.IDEMPOTENCY_HEADER: key,
+    }
     if channel is Channel.WEBHOOK:
         headers[domain.SIGNATURE_HEADER] = domain.signature(
             settings.signing_secret.get_secret_value(), body

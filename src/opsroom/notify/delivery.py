@@ -29,6 +29,7 @@ class Handoff:
     channel: Channel
     address: str
     message: domain.Sendable
+    key: str  # the idempotency key, the same on every attempt
 
 
 def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handoff]:
@@ -44,6 +45,7 @@ def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handof
         o.channel,
         o.address,
         o.message,
+        o.dedup_key,
         pending=Delivery.PENDING,
         limit=limit,
         now=now,
@@ -59,9 +61,28 @@ def claim_deliveries(session: Session, *, owner: str, limit: int) -> list[Handof
         )
         session.execute(leased)
     return [
-        Handoff(r.id, r.attempts + 1, Channel(r.channel), r.address, domain.from_dict(r.message))
+        Handoff(
+            r.id,
+            r.attempts + 1,
+            Channel(r.channel),
+            r.address,
+            domain.from_dict(r.message),
+            domain.idempotency_key(r.dedup_key),
+        )
         for r in rows
     ]
+
+
+def renew_leases(session: Session, *, owner: str, ids: Sequence[int]) -> int:
+    """Hold on to the rows `owner` is still sending for another DELIVERY_LEASE; how many it
+    still held (a row whose lease ran out and was taken over is left alone)."""
+    o = OutboxMessage
+    renewed = (
+        update(o)
+        .where(o.id.in_(ids), o.lease_owner == owner, o.status == Delivery.PENDING)
+        .values(lease_until=clock.now() + domain.DELIVERY_LEASE)
+    )
+    return int(session.execute(renewed).rowcount)  # type: ignore[attr-defined]
 
 
 # What became of one hand-over: nothing went wrong, or why it failed.
@@ -72,7 +93,12 @@ def hand_over(settings: Settings, handoff: Handoff) -> Outcome:
     """Send one leased delivery outside any transaction; the failure, if any, is returned."""
     try:
         channels.send(
-            settings, handoff.channel, handoff.address, handoff.message, delivery=handoff.id
+            settings,
+            handoff.channel,
+            handoff.address,
+            handoff.message,
+            delivery=handoff.id,
+            key=handoff.key,
         )
     except channels.DeliveryFailed as failure:
         return failure

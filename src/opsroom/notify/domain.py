@@ -22,10 +22,14 @@ from opsroom.infra.retry import Backoff
 
 # 10 s, 20 s, 40 s ... at most half an hour between attempts; six attempts in all.
 RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(minutes=30), attempts=6)
-# How long a worker holds a delivery it is sending: longer than a batch of sends can take
-# (connect and send timeouts), so a live worker never loses a row to another one.
-DELIVERY_LEASE = timedelta(minutes=3)
+# How long a worker holds a delivery it is sending, unless it renews the lease (it does every
+# LEASE_RENEWAL while the send is under way): if the worker dies, another one sends the
+# delivery once the lease runs out, within half a minute of the crash.
+DELIVERY_LEASE = timedelta(seconds=20)
+LEASE_RENEWAL = timedelta(seconds=5)
 SIGNATURE_HEADER = "X-Opsroom-Signature"
+# Every attempt at one delivery carries the same key, so that a receiver can drop a repeat.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Headers stay on one line up to RFC 5322's limit: a folded List-Unsubscribe URL would be
 # encoded into something no mail client follows.
 MAIL_POLICY = policy.default.clone(max_line_length=998)
@@ -237,12 +241,25 @@ def from_dict(stored: dict[str, Any]) -> Message | Notice:
     return Message(**stored)
 
 
-def email(message: Sendable, *, sender: str, to: str) -> EmailMessage:
+def idempotency_key(dedup_key: str) -> str:
+    """The key every attempt at one outbox row carries: opaque, the same on every attempt
+    and in every worker, different for every row (its de-duplication key is unique)."""
+    return "opsroom-" + hashlib.sha256(dedup_key.encode()).hexdigest()[:32]
+
+
+def email(message: Sendable, *, sender: str, to: str, key: str | None = None) -> EmailMessage:
+    """The mail for `message`; `key`, the delivery's idempotency key, makes its Message-ID
+    (the same on every attempt, so that a mail system drops a repeat) and a header."""
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["Subject"], mail["From"], mail["To"] = message.title, sender, to
+    host = sender.rpartition("@")[2] or "localhost"
     thread = message.as_dict().get("thread")
     if thread:
-        _threaded(mail, thread, host=sender.rpartition("@")[2] or "localhost")
+        _threaded(mail, thread, host=host)
+    if key:
+        del mail["Message-ID"]
+        mail["Message-ID"] = f"<{thread + '.' if thread else ''}{key}@{host}>"
+        mail[IDEMPOTENCY_HEADER] = key
     unsubscribe = message.as_dict().get("unsubscribe_link")
     if unsubscribe:  # one-click unsubscribe in mail clients (RFC 8058)
         mail["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -322,6 +339,13 @@ def teams_body(message: Sendable) -> dict[str, Any]:
 
 
 CHAT_BODIES = {Channel.WEBHOOK: webhook_body, Channel.SLACK: slack_body, Channel.TEAMS: teams_body}
+
+
+def posted_body(channel: Channel, message: Sendable, key: str) -> dict[str, Any]:
+    """What is posted to a webhook or chat: a webhook's own format carries the idempotency
+    key in the body as well as in the header; chat services take only their own fields."""
+    body = CHAT_BODIES[channel](message)
+    return {**body, "idempotency_key": key} if channel is Channel.WEBHOOK else body
 
 
 def signature(secret: str, body: bytes) -> str:

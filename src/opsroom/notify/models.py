@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
 from opsroom.infra.db import Base, UTCDateTime
+from opsroom.notify import domain
 
 
 class ContactMethod(Base):
@@ -62,6 +63,10 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def idempotency_key(self) -> str:
+        return domain.idempotency_key(self.dedup_key)
 
 
 class Subscription(Base):

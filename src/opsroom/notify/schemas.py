@@ -92,6 +92,9 @@ class NotificationRead(BaseModel):
     sent_at: datetime | None
     last_error: str | None
     created_at: datetime
+    idempotency_key: str = Field(
+        description="the same on every attempt at this delivery: receivers drop repeats by it"
+    )
 
     def seen_by(self, actor: Principal) -> NotificationRead:
         """With the phone number masked unless `actor` is its owner or an administrator."""

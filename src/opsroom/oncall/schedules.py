@@ -177,7 +177,7 @@ SCHEDULE = Record("schedule", snapshot, key=attrgetter("slug"), named="schedule 
 def add_override(
     session: Session, *, actor: Principal, slug: str, data: schemas.OverrideIn
 ) -> OnCallOverride:
-    schedule = get_schedule(session, actor=actor, slug=slug)
+    schedule = SCHEDULE.held(get_schedule(session, actor=actor, slug=slug), None)
     require_squad_rights(session, actor, schedule.squad_slug)
     _check_window(data)
     override = OnCallOverride(
@@ -243,7 +243,7 @@ def _override(schedule: OnCallSchedule, override_id: int) -> OnCallOverride:
 def remove_override(
     session: Session, *, actor: Principal, slug: str, override_id: int
 ) -> OnCallSchedule:
-    schedule = get_schedule(session, actor=actor, slug=slug)
+    schedule = SCHEDULE.held(get_schedule(session, actor=actor, slug=slug), None)
     require_squad_rights(session, actor, schedule.squad_slug)
     override = _override(schedule, override_id)
     schedule.overrides.remove(override)

@@ -15,11 +15,13 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
+from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.jobs import service as jobs
 from opsroom.mailin import mailbox
 from opsroom.notify import delivery as notify
+from opsroom.notify import domain as notify_domain
 from opsroom.runtime.wiring import TIMERS
 
 log = logging.getLogger("opsroom.worker")
@@ -66,6 +68,7 @@ class Deliveries:
         self.settings, self.owner, self.limit = settings, owner, limit
         self.in_flight: dict[Future[notify.Outcome], notify.Handoff] = {}
         self.finished: list[tuple[notify.Handoff, notify.Outcome]] = []
+        self.renewed_at = clock.now()
 
     def lease(self, session: Session) -> list[notify.Handoff]:
         """Lease due rows, up to the room left in flight, in the caller's transaction."""
@@ -80,6 +83,19 @@ class Deliveries:
             sending = _senders().submit(notify.hand_over, self.settings, handoff)
             self.in_flight[sending] = handoff
         return len(leased)
+
+    def renew(self) -> int:
+        """Renew the leases of the sends in flight or not yet recorded, once LEASE_RENEWAL has
+        passed since the last renewal, so that no other worker takes them over while this one
+        holds them; how many leases were renewed."""
+        now = clock.now()
+        held = [*self.in_flight.values(), *(handoff for handoff, _ in self.finished)]
+        if not held or now - self.renewed_at < notify_domain.LEASE_RENEWAL:
+            return 0
+        self.renewed_at = now
+        ids = [handoff.id for handoff in held]
+        with session_scope(self.settings) as session:
+            return notify.renew_leases(session, owner=self.owner, ids=ids)
 
     def collect(self) -> None:
         """Take the finished sends out of flight (making room for more), their outcomes kept
@@ -120,6 +136,7 @@ def step(settings: Settings, deliveries: Deliveries, *, batch: int = BATCH) -> i
     RECORD_AFTER have piled up: in a burst (1,000 escalations due at once) each transaction
     spent recording would hold up a page. Returns how many timers ran and sends started."""
     deliveries.collect()
+    deliveries.renew()
     busy = run_round(settings, deliveries, batch=batch)
     if not busy or len(deliveries.finished) >= RECORD_AFTER:
         deliveries.record_finished()

@@ -15,6 +15,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.catalog import service as catalog
 from opsroom.catalog.service import Vendor
 from opsroom.infra import clock, events
+from opsroom.infra.db import locked
 from opsroom.infra.errors import NotFound, ValidationFailed, require_version
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
@@ -65,7 +66,7 @@ def set_contract(
         contract = VendorContract(vendor=vendor.slug, version=0)
         session.add(contract)
     else:
-        require_version(f"{vendor.name}'s contract", contract.version, data.version)
+        require_version(f"{vendor.name}'s contract", locked(contract).version, data.version)
     for field in TERMS:
         setattr(contract, field, getattr(data, field))
     contract.out_of_support = [
