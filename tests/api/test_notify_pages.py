@@ -138,7 +138,8 @@ def test_someone_elses_phone_number_is_masked_and_offered_no_form(
     )
     assert added.status_code == 303
     mine = client.get(SETTINGS, headers=HTML).text
-    assert "+27825550142" in mine and 'aria-label="Add a rule"' in mine
+    assert "+27825550142" in mine and 'aria-label="Verify contact method' in mine
+    assert 'aria-label="Add a rule"' not in mine  # an unverified number serves no rule
     with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
         theirs = responder.get(SETTINGS, params={"person": ADMIN}, headers=HTML)
     assert theirs.status_code == 200

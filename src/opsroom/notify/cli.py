@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import typer
 
-from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.incidents.domain import Audience
-from opsroom.notify import schemas, subscriptions
+from opsroom.notify import schemas, subscriptions, verification
 from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel
+from opsroom.notify.domain import Channel, Urgency
 
 MAX_ID = 2**31 - 1
 subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
@@ -127,8 +127,17 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
         as_json,
         lambda: table(
             f"Contact methods of {person}",
-            ["Id", "Kind", "Address", "Label"],
-            [(r.id, r.kind, r.address, r.label) for r in rows],
+            ["Id", "Kind", "Address", "Label", "Verified"],
+            [
+                (
+                    r.id,
+                    r.kind,
+                    r.address,
+                    r.label,
+                    f"{r.verified_at:%Y-%m-%d}" if r.verified_at else "no",
+                )
+                for r in rows
+            ],
         ),
     )
 
@@ -144,6 +153,34 @@ def add_contact_method(
         data = schemas.ContactMethodIn(kind=kind, address=address, label=label)
         method = notify.add_contact_method(session, actor=actor(session), person=person, data=data)
         out.print(f"contact method {method.id}: {method.kind} {method.address}")
+
+
+@contact_app.command("verify")
+def send_verification_code(
+    person: str, method_id: int = typer.Argument(..., min=1, max=MAX_ID)
+) -> None:
+    """Send a code to the contact method (an SMS to the number), to name back with confirm."""
+    with unit_of_work(write=True) as session:
+        verification.send_code(session, actor=actor(session), person=person, method_id=method_id)
+        out.print(f"code sent to contact method {method_id}: it expires in 15 minutes")
+
+
+@contact_app.command("confirm")
+def confirm_contact_method(
+    person: str,
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    code: str = typer.Argument(..., help="the code sent to the contact method"),
+) -> None:
+    """Name back the code sent to the contact method: once verified, pages may use it."""
+    with unit_of_work(write=True) as session:
+        data = schemas.VerificationCode(code=code)
+        confirmed = verification.confirm(
+            session, actor=actor(session), person=person, method_id=method_id, code=data.code
+        )
+    if confirmed.refusal is not None:  # after the unit of work: the count of tries commits
+        refused = confirmed.refusal
+        fail(refused.message, refused.exit_code, refused.fields)
+    out.print(f"contact method {method_id} verified")
 
 
 @contact_app.command("update")
@@ -186,8 +223,8 @@ def list_rules(person: str, as_json: bool = JsonOption) -> None:
         as_json,
         lambda: table(
             f"Notification rules of {person}",
-            ["Id", "Contact method", "After"],
-            [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows],
+            ["Id", "Contact method", "After", "Urgency"],
+            [(r.id, r.contact_method_id, f"{r.delay_minutes} min", r.urgency) for r in rows],
         ),
     )
 
@@ -197,15 +234,15 @@ def add_rule(
     person: str,
     method_id: int = typer.Argument(..., min=1, max=MAX_ID, help="the contact method"),
     delay: int = typer.Option(0, min=0, max=1440, help="minutes after the page starts"),
+    urgency: Urgency = typer.Option(Urgency.ANY, help=schemas.URGENCY_HELP),
 ) -> None:
     with unit_of_work(write=True) as session:
-        rule = notify.add_rule(
-            session,
-            actor=actor(session),
-            person=person,
-            data=schemas.RuleIn(contact_method=method_id, delay_minutes=delay),
+        data = schemas.RuleIn(contact_method=method_id, delay_minutes=delay, urgency=urgency)
+        rule = notify.add_rule(session, actor=actor(session), person=person, data=data)
+        out.print(
+            f"notification rule {rule.id}: contact method {method_id} after {delay} min "
+            f"({urgency} urgency)"
         )
-        out.print(f"notification rule {rule.id}: contact method {method_id} after {delay} min")
 
 
 @rule_app.command("update")
@@ -213,6 +250,7 @@ def update_rule(
     person: str,
     rule_id: int = typer.Argument(..., min=1, max=MAX_ID),
     delay: int = typer.Option(..., min=0, max=1440, help="minutes after the page starts"),
+    urgency: Urgency | None = typer.Option(None, help=schemas.URGENCY_HELP),
 ) -> None:
     with unit_of_work(write=True) as session:
         rule = notify.update_rule(
@@ -220,9 +258,11 @@ def update_rule(
             actor=actor(session),
             person=person,
             rule_id=rule_id,
-            data=schemas.RuleUpdate(delay_minutes=delay),
+            data=schemas.RuleUpdate(delay_minutes=delay, urgency=urgency),
         )
-        out.print(f"notification rule {rule.id}: after {rule.delay_minutes} min")
+        out.print(
+            f"notification rule {rule.id}: after {rule.delay_minutes} min ({rule.urgency} urgency)"
+        )
 
 
 @rule_app.command("remove")

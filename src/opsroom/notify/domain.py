@@ -9,12 +9,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from opsroom.auth.domain import Action, Decision, Principal, Role, decide
 from opsroom.incidents.domain import Audience
@@ -105,6 +106,64 @@ def default_audience(role: Role | None) -> Audience:
     return Audience.INTERNAL if works_incidents else Audience.CUSTOMER
 
 
+class Urgency(StrEnum):
+    """How urgent a page is (an incident's urgency 1-2 is high, 3 low); a notification rule
+    is for pages of one urgency or of any."""
+
+    HIGH = "high"
+    LOW = "low"
+    ANY = "any"
+
+
+def page_urgency(incident_urgency: int) -> Urgency:
+    return Urgency.HIGH if incident_urgency <= 2 else Urgency.LOW
+
+
+def rule_applies(rule: Urgency, page: Urgency) -> bool:
+    return rule is Urgency.ANY or rule is page
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """When a person is not woken for a low-urgency page: from `start` to `end` local time
+    in `zone` (across midnight when `end` comes first; never when they are equal)."""
+
+    start: time
+    end: time
+    zone: str
+
+    def covers(self, at: datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.zone)).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def over_after(self, at: datetime) -> datetime:
+        """The first moment at or after `at` outside the quiet hours."""
+        if not self.covers(at):
+            return at
+        tz = ZoneInfo(self.zone)
+        local = at.astimezone(tz)
+        for days in (0, 1):
+            end = datetime.combine(local.date() + timedelta(days=days), self.end, tzinfo=tz)
+            # a local time the clocks skip (a DST gap) is taken as the moment after the gap
+            end = end.astimezone(UTC)
+            if end > at and not self.covers(end):
+                return end
+        raise AssertionError("quiet hours shorter than a day always end within two days")
+
+
+def page_due(
+    queued: datetime, delay: timedelta, urgency: Urgency, quiet: QuietHours | None
+) -> datetime:
+    """When a page on one route goes out: its delay after being queued, and for a low-urgency
+    page not before its person's quiet hours are over."""
+    due = queued + delay
+    if urgency is Urgency.HIGH or quiet is None:
+        return due
+    return quiet.over_after(due)
+
+
 class Delivery(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -123,6 +182,7 @@ class Message:
     ack_link: str
     reason: str = ""
     reply_code: str = ""  # the short code an SMS reply names (ACK 4821)
+    urgency: str = "high"  # Urgency: a low-urgency page waits out its person's quiet hours
 
     @property
     def title(self) -> str:
@@ -169,6 +229,7 @@ class NoticeKind(StrEnum):
     STATUS_NEWS = "status_page.news"
     VENDOR_ESCALATION = "vendor.escalation"
     VENDOR_CONTRACT_RENEWAL = "vendor.contract_renewal"
+    VERIFICATION = "contact.verification"
 
 
 @dataclass(frozen=True)
@@ -185,6 +246,7 @@ class Notice:
     thread: str = ""  # thread_tag(): a reply by email finds its way back to `subject`
 
     theme = "0B6BD9"
+    urgency = "high"  # a notice is not held back by quiet hours
 
     @property
     def event(self) -> str:
@@ -224,6 +286,8 @@ class Sendable(Protocol):
     def event(self) -> str: ...
     @property
     def theme(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
 
     def text(self) -> str: ...
     def buttons(self) -> list[tuple[str, str]]: ...

@@ -13,6 +13,7 @@ from opsroom.infra.apidoc import Input
 from opsroom.notify.domain import (
     Channel,
     Delivery,
+    Urgency,
     address_problem,
     address_seen_by,
     stored_address,
@@ -45,6 +46,13 @@ class ContactMethodRead(BaseModel):
     kind: Channel
     address: str
     label: str
+    verified_at: datetime | None = Field(
+        description="when its owner named back the code sent to it; pages reach it only once "
+        "verified (SMS numbers; other kinds are verified when added)"
+    )
+    verification_sent_at: datetime | None = Field(
+        description="when the code now awaited was sent (it lives 15 minutes)"
+    )
 
     def seen_by(self, actor: Principal) -> ContactMethodRead:
         """With the phone number masked unless `actor` is its owner or an administrator."""
@@ -59,13 +67,24 @@ class ContactMethodUpdate(Input):
     label: str | None = Field(default=None, max_length=100)
 
 
+URGENCY_HELP = "the pages the rule is for: any, high or low urgency"
+
+
 class RuleIn(Input):
     contact_method: int = Field(ge=1, le=2**31 - 1)
     delay_minutes: int = Field(default=0, ge=0, le=1440)
+    urgency: Urgency = Field(default=Urgency.ANY, description=URGENCY_HELP)
 
 
 class RuleUpdate(Input):
     delay_minutes: int = Field(ge=0, le=1440)
+    urgency: Urgency | None = Field(default=None, description=URGENCY_HELP)
+
+
+class VerificationCode(Input):
+    code: str = Field(
+        min_length=1, max_length=20, description="the code sent to the contact method"
+    )
 
 
 class RuleRead(BaseModel):
@@ -75,6 +94,7 @@ class RuleRead(BaseModel):
     person: str
     contact_method_id: int
     delay_minutes: int
+    urgency: Urgency
 
 
 class NotificationRead(BaseModel):

@@ -5,7 +5,7 @@ methods and notification rules are edited in contacts.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -25,8 +25,14 @@ from opsroom.notify.contacts import remove_rule as remove_rule
 from opsroom.notify.contacts import rules as rules
 from opsroom.notify.contacts import update_contact_method as update_contact_method
 from opsroom.notify.contacts import update_rule as update_rule
-from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
-from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
+from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind, Urgency
+from opsroom.notify.models import (
+    ContactMethod,
+    NotificationRule,
+    OutboxMessage,
+    QuietHours,
+    Subscription,
+)
 
 PAGE = Message.event
 INCIDENT = "incident"
@@ -36,28 +42,55 @@ INCIDENT = "incident"
 
 
 Route = tuple[Channel, str, int]
+Routes = list[tuple[Urgency, Route]]  # each route with the urgency of the pages it is for
+VERIFIED = ContactMethod.verified_at.is_not(None)
 
 
-def _routes(session: Session, people: Iterable[str]) -> dict[str, list[Route]]:
-    """(channel, address, delay in minutes) a page to each person goes out on. Without rules,
-    every contact method at once; without contact methods, email to the account's address."""
+def _routes(session: Session, people: Iterable[str]) -> dict[str, Routes]:
+    """(urgency, (channel, address, delay in minutes)) a page to each person may go out on.
+    Without rules, every verified contact method at once; without any, email to the
+    account's address."""
     people = set(people)
-    chosen: dict[str, list[Route]] = {}
-    rules = select(NotificationRule).where(NotificationRule.person.in_(people))
+    chosen: dict[str, Routes] = {}
+    rules = (
+        select(NotificationRule)
+        .join(NotificationRule.contact_method)
+        .where(NotificationRule.person.in_(people), VERIFIED)
+    )
     for r in session.scalars(rules.order_by(NotificationRule.id)):
         method = r.contact_method
-        chosen.setdefault(r.person, []).append(
-            (Channel(method.kind), method.address, r.delay_minutes)
-        )
-    every: dict[str, list[Route]] = {}
-    methods = select(ContactMethod).where(ContactMethod.person.in_(people - set(chosen)))
+        route = (Channel(method.kind), method.address, r.delay_minutes)
+        chosen.setdefault(r.person, []).append((Urgency(r.urgency), route))
+    every: dict[str, Routes] = {}
+    methods = select(ContactMethod).where(ContactMethod.person.in_(people - set(chosen)), VERIFIED)
     for m in session.scalars(methods.order_by(ContactMethod.id)):
-        every.setdefault(m.person, []).append((Channel(m.kind), m.address, 0))
-    return {p: chosen.get(p) or every.get(p) or [(Channel.EMAIL, p, 0)] for p in people}
+        every.setdefault(m.person, []).append((Urgency.ANY, (Channel(m.kind), m.address, 0)))
+    fallback: Routes = []
+    return {p: chosen.get(p) or every.get(p) or fallback for p in people}
+
+
+def _routes_for(routes: Routes, person: str, urgency: Urgency) -> list[Route]:
+    """The routes of a page of this urgency: email to the account when no rule is for it."""
+    fitting = [route for applies, route in routes if domain.rule_applies(applies, urgency)]
+    return fitting or [(Channel.EMAIL, person, 0)]
+
+
+def quiet_hours_of(session: Session, people: Iterable[str]) -> dict[str, domain.QuietHours]:
+    query = select(QuietHours).where(QuietHours.person.in_(set(people)))
+    return {
+        q.person: domain.QuietHours(q.start, q.end, q.time_zone) for q in session.scalars(query)
+    }
 
 
 def message_for(
-    session: Session, *, incident: str, priority: str, summary: str, person: str, reason: str = ""
+    session: Session,
+    *,
+    incident: str,
+    priority: str,
+    summary: str,
+    person: str,
+    reason: str = "",
+    urgency: Urgency = Urgency.HIGH,
 ) -> Message:
     settings = settings_of(session)
     secret = settings.signing_secret.get_secret_value()
@@ -71,17 +104,20 @@ def message_for(
         ack_link=f"{base}/oncall/ack?incident={incident}&person={person}&token={token}",
         reason=reason,
         reply_code=domain.reply_code(secret, incident=incident, person=person),
+        urgency=urgency,
     )
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A page (or a notice) to queue for one person; `dedup` keeps it from queuing twice."""
+    """A page (or a notice) to queue for one person; `dedup` keeps it from queuing twice.
+    A low-urgency page waits out the person's `quiet` hours."""
 
     person: str
     message: domain.Sendable
     dedup: str
     incident: str | None
+    quiet: domain.QuietHours | None = None
 
 
 def page(
@@ -93,9 +129,25 @@ def page(
 
 
 def page_all(session: Session, requests: Sequence[PageRequest]) -> int:
-    """Queue many pages with one round of queries for all of them (routes, duplicates)."""
-    routes = _routes(session, (r.person for r in requests))
-    return _queue_all(session, [(r, routes[r.person]) for r in requests])
+    """Queue many pages with one round of queries for all of them (routes, quiet hours,
+    duplicates)."""
+    people = {r.person for r in requests}
+    routes, quiet = _routes(session, people), quiet_hours_of(session, people)
+    return _queue_all(
+        session,
+        [
+            (
+                replace(r, quiet=quiet.get(r.person)),
+                _routes_for(routes[r.person], r.person, Urgency(r.message.urgency)),
+            )
+            for r in requests
+        ],
+    )
+
+
+def queue_on(session: Session, request: PageRequest, routes: list[Route]) -> int:
+    """Queue one page or notice on the routes given, whatever the person's rules say."""
+    return _queue_all(session, [(request, routes)])
 
 
 def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Route]]]) -> int:
@@ -120,7 +172,9 @@ def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Rout
             "message": r.message.as_dict(),
             "status": Delivery.PENDING,
             "attempts": 0,
-            "due_at": now + timedelta(minutes=delay),
+            "due_at": domain.page_due(
+                now, timedelta(minutes=delay), Urgency(r.message.urgency), r.quiet
+            ),
             "created_at": now,
         }
         for key, (r, (channel, address, delay)) in wanted.items()
@@ -141,8 +195,8 @@ def link_to(session: Session, path: str) -> str:
 def _notice_routes(session: Session, person: str) -> list[Route]:
     """A notice reaches a person on each contact method at once (rule delays are for pages);
     without contact methods, by email to the account's address."""
-    query = select(ContactMethod).where(ContactMethod.person == person).order_by(ContactMethod.id)
-    methods = session.scalars(query)
+    query = select(ContactMethod).where(ContactMethod.person == person, VERIFIED)
+    methods = session.scalars(query.order_by(ContactMethod.id))
     return [(Channel(m.kind), m.address, 0) for m in methods] or [(Channel.EMAIL, person, 0)]
 
 
@@ -245,7 +299,7 @@ def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
 def person_with_number(session: Session, number: str) -> str | None:
     """Whose SMS contact method has this number (E.164), if anyone's."""
     query = select(ContactMethod.person).where(
-        ContactMethod.kind == Channel.SMS, ContactMethod.address == number
+        ContactMethod.kind == Channel.SMS, ContactMethod.address == number, VERIFIED
     )
     return session.scalars(query.order_by(ContactMethod.id)).first()
 
