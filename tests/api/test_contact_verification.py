@@ -114,3 +114,22 @@ def test_a_code_for_no_such_method_is_not_found(client: TestClient) -> None:
     assert response.status_code == 404
     empty = client.post(f"{METHODS}/999/verification/confirm", json={"code": ""})
     assert empty.status_code == 422 and "code" in empty.json()["error"]["fields"]
+
+
+def test_quiet_hours_are_set_read_refused_by_field_and_cleared(
+    settings: Settings, client: TestClient
+) -> None:
+    url = f"/api/v1/people/{ALICE}/quiet-hours"
+    assert client.get(url).status_code == 404
+    night = {"start": "22:00", "end": "07:00", "time_zone": "Africa/Johannesburg"}
+    bad_zone = client.put(url, json={**night, "time_zone": "Mars/Olympus"})
+    assert bad_zone.status_code == 422 and "time_zone" in bad_zone.json()["error"]["fields"]
+    empty = client.put(url, json={**night, "end": "22:00"})
+    assert empty.status_code == 422
+    assert client.get(url).status_code == 404  # nothing half-written
+    assert client.put(url, json=night).json()["end"] == "07:00:00"
+    with client_as(settings, bearer_for(settings, "bob@example.com", Role.RESPONDER)) as bob:
+        assert bob.put(url, json=night).status_code == 403
+        assert bob.get(url).json()["time_zone"] == "Africa/Johannesburg"
+    assert client.delete(url).status_code == 200
+    assert client.get(url).status_code == 404

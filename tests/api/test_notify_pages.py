@@ -146,3 +146,18 @@ def test_someone_elses_phone_number_is_masked_and_offered_no_form(
     assert "+27825550142" not in theirs.text and "+27•••••0142" in theirs.text
     settings_part = theirs.text.split('id="contact-methods"')[1].split("</main>")[0]
     assert "<form" not in settings_part
+
+
+def test_quiet_hours_are_set_and_cleared_from_the_settings_page(client: TestClient) -> None:
+    bad = post(
+        client,
+        f"{SETTINGS}/quiet-hours",
+        {"start": "22:00", "end": "07:00", "time_zone": "Mars/Olympus"},
+    )
+    assert bad.status_code == 422 and "not an IANA time zone" in " ".join(field_errors(bad.text))
+    night = {"start": "22:00", "end": "07:00", "time_zone": "Africa/Johannesburg"}
+    assert post(client, f"{SETTINGS}/quiet-hours", night).status_code == 303
+    assert client.get(f"/api/v1/people/{ADMIN}/quiet-hours").json()["start"] == "22:00:00"
+    assert 'value="Africa/Johannesburg"' in client.get(SETTINGS, headers=HTML).text
+    assert post(client, f"{SETTINGS}/quiet-hours/clear", {}).status_code == 303
+    assert client.get(f"/api/v1/people/{ADMIN}/quiet-hours").status_code == 404

@@ -139,3 +139,26 @@ def remove_notification_rule(
 ) -> schemas.RuleRead:
     removed = notify.remove_rule(session, actor=actor, person=str(email), rule_id=rule_id)
     return schemas.RuleRead.model_validate(removed)
+
+
+@router.get("/people/{email}/quiet-hours", responses=errors(404))
+def quiet_hours(session: DbSession, actor: Actor, email: EmailStr) -> schemas.QuietHoursRead:
+    """When the person is not woken for a low-urgency page (404: they have none)."""
+    found = notify.quiet_hours(session, actor=actor, person=str(email))
+    return schemas.QuietHoursRead.model_validate(found)
+
+
+@router.put("/people/{email}/quiet-hours", responses=errors(403))
+def set_quiet_hours(
+    session: DbSession, actor: Actor, email: EmailStr, data: schemas.QuietHoursIn
+) -> schemas.QuietHoursRead:
+    """Set or replace the person's quiet hours: a low-urgency page due in them waits until
+    they end; a high-urgency page goes out at once."""
+    saved = notify.set_quiet_hours(session, actor=actor, person=str(email), data=data)
+    return schemas.QuietHoursRead.model_validate(saved)
+
+
+@router.delete("/people/{email}/quiet-hours", responses=errors(403, 404))
+def clear_quiet_hours(session: DbSession, actor: Actor, email: EmailStr) -> schemas.QuietHoursRead:
+    cleared = notify.clear_quiet_hours(session, actor=actor, person=str(email))
+    return schemas.QuietHoursRead.model_validate(cleared)

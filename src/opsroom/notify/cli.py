@@ -1,6 +1,6 @@
-"""`opsroom subscribe`, `opsroom subscription list|update|remove`, and editing contact methods and
-notification rules: `opsroom contact-method list|update|remove`,
-`opsroom notification-rule list|update|remove`."""
+"""`opsroom subscribe`, `opsroom subscription list|update|remove`, and editing contact methods,
+notification rules and quiet hours: `opsroom contact-method list|add|verify|confirm|update|remove`,
+`opsroom notification-rule list|add|update|remove`, `opsroom quiet-hours show|set|clear`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ MAX_ID = 2**31 - 1
 subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
 contact_app = typer.Typer(help="A person's contact methods.", no_args_is_help=True)
 rule_app = typer.Typer(help="A person's notification rules.", no_args_is_help=True)
+quiet_app = typer.Typer(
+    help="A person's quiet hours: low-urgency pages wait until they end.", no_args_is_help=True
+)
 
 
 def subscribe(
@@ -270,3 +273,37 @@ def remove_rule(person: str, rule_id: int = typer.Argument(..., min=1, max=MAX_I
     with unit_of_work(write=True) as session:
         notify.remove_rule(session, actor=actor(session), person=person, rule_id=rule_id)
         out.print(f"removed notification rule {rule_id}")
+
+
+def _quiet_text(q: schemas.QuietHoursRead) -> str:
+    return f"{q.person}: quiet {q.start:%H:%M}-{q.end:%H:%M} {q.time_zone} (low urgency waits)"
+
+
+@quiet_app.command("show")
+def show_quiet_hours(person: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = schemas.QuietHoursRead.model_validate(
+            notify.quiet_hours(session, actor=actor(session), person=person)
+        )
+    emit(found, as_json, lambda: out.print(_quiet_text(found)))
+
+
+@quiet_app.command("set")
+def set_quiet_hours(
+    person: str,
+    start: str = typer.Option(..., help="local time they start, 22:00"),
+    end: str = typer.Option(..., help="local time they end, 07:00"),
+    zone: str = typer.Option(..., help="an IANA time zone, Africa/Johannesburg"),
+) -> None:
+    """Low-urgency pages due in the quiet hours wait until they end; high urgency never waits."""
+    with unit_of_work(write=True) as session:
+        data = schemas.QuietHoursIn.model_validate({"start": start, "end": end, "time_zone": zone})
+        saved = notify.set_quiet_hours(session, actor=actor(session), person=person, data=data)
+        out.print(_quiet_text(schemas.QuietHoursRead.model_validate(saved)))
+
+
+@quiet_app.command("clear")
+def clear_quiet_hours(person: str) -> None:
+    with unit_of_work(write=True) as session:
+        notify.clear_quiet_hours(session, actor=actor(session), person=person)
+        out.print(f"{person}: no quiet hours, every page wakes them")

@@ -15,7 +15,7 @@ from opsroom.infra import clock
 from opsroom.infra.errors import Forbidden, NotFound, ValidationFailed
 from opsroom.notify import codes, domain, schemas
 from opsroom.notify.domain import Channel
-from opsroom.notify.models import ContactMethod, NotificationRule
+from opsroom.notify.models import ContactMethod, NotificationRule, QuietHours
 
 
 def may_edit(actor: Principal, person: str) -> None:
@@ -171,6 +171,43 @@ def rules(session: Session, *, actor: Principal, person: str) -> list[Notificati
     return list(
         session.scalars(query.order_by(NotificationRule.delay_minutes, NotificationRule.id))
     )
+
+
+def quiet_hours(session: Session, *, actor: Principal, person: str) -> QuietHours:
+    require(actor, Action.READ)
+    found = session.get(QuietHours, person)
+    if found is None:
+        raise NotFound(f"{person} has no quiet hours: every page wakes them")
+    return found
+
+
+def set_quiet_hours(
+    session: Session, *, actor: Principal, person: str, data: schemas.QuietHoursIn
+) -> QuietHours:
+    """Set (or replace) when `person` is not woken for a low-urgency page."""
+    may_edit(actor, person)
+    found = session.get(QuietHours, person)
+    before = _quiet(found) if found else None
+    if found is None:
+        found = QuietHours(person=person)
+        session.add(found)
+    found.start, found.end, found.time_zone = data.start, data.end, data.time_zone
+    session.flush()
+    audit_person(session, actor, "quiet_hours.set", person, _quiet(found), before)
+    return found
+
+
+def clear_quiet_hours(session: Session, *, actor: Principal, person: str) -> QuietHours:
+    may_edit(actor, person)
+    found = quiet_hours(session, actor=actor, person=person)
+    session.delete(found)
+    session.flush()
+    audit_person(session, actor, "quiet_hours.cleared", person, {}, _quiet(found))
+    return found
+
+
+def _quiet(hours: QuietHours) -> dict[str, Any]:
+    return {"start": hours.start.isoformat(), "end": hours.end.isoformat(), "zone": hours.time_zone}
 
 
 def audit_person(

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, decide
 from opsroom.infra.apidoc import RecordId
-from opsroom.infra.errors import RateLimited, ValidationFailed
+from opsroom.infra.errors import NotFound, RateLimited, ValidationFailed
 from opsroom.infra.errors_http import is_htmx
 from opsroom.notify import schemas, subscriptions, verification
 from opsroom.notify import service as notify
@@ -208,7 +208,12 @@ def _settings_page(
     ]
     shown = {m.id: m for m in methods}
     rules = notify.rules(session, actor=actor, person=person)
+    try:
+        quiet = notify.quiet_hours(session, actor=actor, person=person)
+    except NotFound:
+        quiet = None
     context = {
+        "quiet": quiet,
         "person": person,
         "methods": methods,
         "rules": [(r, shown[r.contact_method_id]) for r in rules],
@@ -295,6 +300,32 @@ def confirm_contact_method(
         return _saved(request, session, actor, whom, None)
     failure = Failure(f"verify-{record}", refused.status, refused.message, refused.fields, {})
     return _settings_page(request, session, actor, whom, failure)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/quiet-hours")
+def set_quiet_hours(
+    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
+) -> Response:
+    return _submitted(
+        request,
+        session,
+        actor,
+        person,
+        name="quiet-hours",
+        form=form,
+        change=lambda whom: notify.set_quiet_hours(
+            session, actor=actor, person=whom, data=parse_form(schemas.QuietHoursIn, form)
+        ),
+    )
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/quiet-hours/clear")
+def clear_quiet_hours(
+    request: Request, session: DbSession, actor: Actor, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    notify.clear_quiet_hours(session, actor=actor, person=whom)
+    return _saved(request, session, actor, whom, None)
 
 
 @dataclass(frozen=True)

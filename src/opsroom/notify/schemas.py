@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from opsroom.auth.domain import Principal
 from opsroom.incidents.domain import Audience
@@ -79,6 +88,43 @@ class RuleIn(Input):
 class RuleUpdate(Input):
     delay_minutes: int = Field(ge=0, le=1440)
     urgency: Urgency | None = Field(default=None, description=URGENCY_HELP)
+
+
+class QuietHoursIn(Input):
+    """When not to be woken for a low-urgency page: it waits until the quiet hours end."""
+
+    start: time = Field(description="when they start, local time (22:00)")
+    end: time = Field(description="when they end, local time (07:00; before start: next day)")
+    time_zone: str = Field(
+        min_length=1,
+        max_length=60,
+        description="an IANA time zone",
+        examples=["Africa/Johannesburg"],
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{zone}' is not an IANA time zone (such as Europe/Berlin)") from None
+        return zone
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHoursIn:
+        if self.start == self.end:
+            raise ValueError("quiet hours must end at another time than they start")
+        return self
+
+
+class QuietHoursRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    person: str
+    start: time
+    end: time
+    time_zone: str
 
 
 class VerificationCode(Input):

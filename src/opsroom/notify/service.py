@@ -19,10 +19,13 @@ from opsroom.infra.pagination import Page, paginate
 from opsroom.notify import domain, schemas, subscriptions
 from opsroom.notify.contacts import add_contact_method as add_contact_method
 from opsroom.notify.contacts import add_rule as add_rule
+from opsroom.notify.contacts import clear_quiet_hours as clear_quiet_hours
 from opsroom.notify.contacts import contact_methods as contact_methods
+from opsroom.notify.contacts import quiet_hours as quiet_hours
 from opsroom.notify.contacts import remove_contact_method as remove_contact_method
 from opsroom.notify.contacts import remove_rule as remove_rule
 from opsroom.notify.contacts import rules as rules
+from opsroom.notify.contacts import set_quiet_hours as set_quiet_hours
 from opsroom.notify.contacts import update_contact_method as update_contact_method
 from opsroom.notify.contacts import update_rule as update_rule
 from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind, Urgency
@@ -75,7 +78,7 @@ def _routes_for(routes: Routes, person: str, urgency: Urgency) -> list[Route]:
     return fitting or [(Channel.EMAIL, person, 0)]
 
 
-def quiet_hours_of(session: Session, people: Iterable[str]) -> dict[str, domain.QuietHours]:
+def _quiet_hours(session: Session, people: Iterable[str]) -> dict[str, domain.QuietHours]:
     query = select(QuietHours).where(QuietHours.person.in_(set(people)))
     return {
         q.person: domain.QuietHours(q.start, q.end, q.time_zone) for q in session.scalars(query)
@@ -132,7 +135,7 @@ def page_all(session: Session, requests: Sequence[PageRequest]) -> int:
     """Queue many pages with one round of queries for all of them (routes, quiet hours,
     duplicates)."""
     people = {r.person for r in requests}
-    routes, quiet = _routes(session, people), quiet_hours_of(session, people)
+    routes, quiet = _routes(session, people), _quiet_hours(session, people)
     return _queue_all(
         session,
         [
