@@ -149,7 +149,9 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
 def add_contact_method(
     person: str,
     kind: Channel = typer.Argument(...),
-    address: str = typer.Argument(..., help="email address or http(s) URL"),
+    address: str = typer.Argument(
+        ..., help="email address, http(s) URL or phone number (+27821234567)"
+    ),
     label: str = typer.Option(""),
 ) -> None:
     with unit_of_work(write=True) as session:

@@ -11,7 +11,7 @@ from opsroom.notify.domain import Channel
 
 # A number someone typed is texted nothing but its verification code until its owner has
 # named that code back: a typo must not page a stranger.
-VERIFIED_KINDS = frozenset({Channel.SMS})
+VERIFIED_KINDS = frozenset({Channel.SMS, Channel.VOICE})
 VERIFICATION_LIFETIME = timedelta(minutes=15)
 VERIFICATION_TRIES = 5
 VERIFICATION_RESEND = timedelta(minutes=1)

@@ -38,20 +38,24 @@ class Channel(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
     SMS = "sms"
+    VOICE = "voice"  # a phone call through Twilio: press 1 to acknowledge, 2 to escalate
 
 
 def address_problem(kind: Channel, address: str) -> str | None:
     """Why an address cannot serve a contact method of this kind, if it cannot."""
     if kind is Channel.EMAIL and "@" not in address:
         return "an email contact needs an email address"
-    if kind is Channel.SMS:
+    if kind in PHONES:
         return None if phone_number(address) else PHONE_PROBLEM
     if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
         return "a webhook or chat contact needs an http(s) URL"
     return None
 
 
-PHONE_PROBLEM = "an SMS contact needs a valid phone number in international form (+27821234567)"
+PHONES = frozenset({Channel.SMS, Channel.VOICE})
+PHONE_PROBLEM = (
+    "an SMS or voice contact needs a valid phone number in international form (+27821234567)"
+)
 
 
 def phone_number(text: str) -> str | None:
@@ -69,7 +73,7 @@ def phone_number(text: str) -> str | None:
 
 def stored_address(kind: Channel, address: str) -> str:
     """An address as it is kept: a phone number in E.164 form, anything else as given."""
-    return (phone_number(address) or address) if kind is Channel.SMS else address
+    return (phone_number(address) or address) if kind in PHONES else address
 
 
 def masked(number: str) -> str:
@@ -86,7 +90,7 @@ def settings_editable_by(actor: Principal, person: str) -> Decision:
 def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:
     """`person`'s address as `actor` sees it: a phone number whole only for its owner and
     administrators."""
-    if kind is not Channel.SMS or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
+    if kind not in PHONES or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
         return address
     return masked(address)
 

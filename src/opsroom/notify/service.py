@@ -16,7 +16,7 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
-from opsroom.notify import domain, schemas, subscriptions
+from opsroom.notify import domain, schemas, subscriptions, twiml
 from opsroom.notify.contacts import add_contact_method as add_contact_method
 from opsroom.notify.contacts import add_rule as add_rule
 from opsroom.notify.contacts import clear_quiet_hours as clear_quiet_hours
@@ -284,19 +284,38 @@ def cancel_waiting(session: Session, *, incident: str) -> int:
 def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
     """Put a gateway's delivery report for an SMS on its incident's timeline; whether the
     report named an SMS this opsroom sent and a report type it knows."""
-    row = session.get(OutboxMessage, delivery)
     meaning = domain.SMS_REPORT_MEANINGS.get(report)
+    return _received(session, delivery, meaning, failed=report in domain.SMS_FAILED_REPORTS)
+
+
+def record_status(session: Session, *, delivery: int, status: str) -> bool:
+    """The same for Twilio's status callback of an SMS it sent (MessageStatus)."""
+    meaning = twiml.STATUS_MEANINGS.get(status)
+    return _received(session, delivery, meaning, failed=status in twiml.FAILED_STATUSES)
+
+
+def _received(session: Session, delivery: int, meaning: str | None, *, failed: bool) -> bool:
+    row = session.get(OutboxMessage, delivery)
     if row is None or row.channel != Channel.SMS or meaning is None:
         return False
-    if report in domain.SMS_FAILED_REPORTS:
+    if failed:
         row.last_error = f"SMS {meaning}"
     if row.incident_key:
         text = f"SMS to {row.person} {meaning}"
-        data = {"outbox": row.id, "channel": row.channel, "report": report}
+        data = {"outbox": row.id, "channel": row.channel, "receipt": meaning}
         audit.add_events(
             session, [audit.Event(INCIDENT, row.incident_key, "page_receipt", text, data)]
         )
     return True
+
+
+def page_called(session: Session, *, delivery: int) -> tuple[str, str] | None:
+    """(person, incident) of the voice page a keypress answers, while it may still act."""
+    row = session.get(OutboxMessage, delivery)
+    live = clock.now() - domain.REPLY_CODE_LIFETIME
+    if row is None or (row.channel, row.kind) != (Channel.VOICE, PAGE) or row.created_at < live:
+        return None
+    return (row.person, row.incident_key) if row.incident_key else None
 
 
 def person_with_number(session: Session, number: str) -> str | None:
