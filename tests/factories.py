@@ -77,8 +77,10 @@ def small_platform(session: Session) -> None:
     journey(session, "login", ["gateway", "auth"], criticality="critical")
 
 
-def verified_phone(session: Session, person: str, number: str, kind: Channel = Channel.SMS) -> int:
-    """An SMS (or voice) contact method its owner verified with the code sent to it; its id."""
+def verified_contact(
+    session: Session, person: str, number: str, kind: Channel = Channel.SMS
+) -> int:
+    """A contact method (SMS by default) its owner verified with the code sent to it; its id."""
     data = notify_schemas.ContactMethodIn(kind=kind, address=number)
     method = notify.add_contact_method(session, actor=ACTOR, person=person, data=data)
     verification.send_code(session, actor=ACTOR, person=person, method_id=method.id)

@@ -133,3 +133,10 @@ def test_quiet_hours_are_set_read_refused_by_field_and_cleared(
         assert bob.get(url).json()["time_zone"] == "Africa/Johannesburg"
     assert client.delete(url).status_code == 200
     assert client.get(url).status_code == 404
+
+
+def test_a_push_contact_needs_a_url_apprise_knows_and_is_verified_too(client: TestClient) -> None:
+    refused = client.post(METHODS, json={"kind": "push", "address": "nonsense://topic"})
+    assert refused.status_code == 422 and "Apprise URL" in str(refused.json()["error"])
+    added = client.post(METHODS, json={"kind": "push", "address": "ntfys://ntfy.sh/alice-pager"})
+    assert added.status_code == 201 and added.json()["verified_at"] is None

@@ -50,7 +50,7 @@ def _on_call_by_sms(settings: Settings) -> None:
         }
         oncall.create_policy(s, actor=ACTOR, data=schemas.PolicyCreate.model_validate(policy))
         for person, number in ((ALICE, ALICE_PHONE), (BOB, BOB_PHONE)):
-            factories.verified_phone(s, person, number)
+            factories.verified_contact(s, person, number)
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def _paged_on(settings: Settings, kind: Channel) -> str:
             "levels": [{"targets": [{"kind": "person", "ref": ALICE}]}],
         }
         oncall.create_policy(s, actor=ACTOR, data=schemas.PolicyCreate.model_validate(policy))
-        factories.verified_phone(s, ALICE, ALICE_PHONE, kind)
+        factories.verified_contact(s, ALICE, ALICE_PHONE, kind)
         data = incident_schemas.IncidentCreate(
             title="Checkout is down", impact=3, urgency=1, services=["auth"]
         )

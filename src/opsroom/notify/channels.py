@@ -1,6 +1,6 @@
 """Hand a message to the world: SMTP for email, HTTP POST for webhooks and chat, Kannel's
 sendsms interface for SMS (Twilio's Messages API when Kannel cannot be reached), Twilio's
-Calls API for voice."""
+Calls API for voice, Apprise for push."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def send(
         send_sms(settings, address, message, delivery=delivery)
     elif channel is Channel.VOICE:
         _twilio(settings, "Calls", _call(settings, address, message, delivery))
+    elif channel is Channel.PUSH:
+        send_push(address, message)
     else:
         post_json(settings, channel, address, message)
 
@@ -137,6 +139,17 @@ def _twilio(settings: Settings, resource: str, form: dict[str, str]) -> None:
             f"Twilio HTTP {response.status_code}: {response.text[:200]}",
             permanent=domain.permanent_status(response.status_code),
         )
+
+
+def send_push(url: str, message: Sendable) -> None:
+    """Through Apprise, to the push service its URL names (ntfy, Pushover, Telegram ...)."""
+    import apprise
+
+    service = apprise.Apprise()
+    if not service.add(url):
+        raise DeliveryFailed("not a push service Apprise knows", permanent=True)
+    if not service.notify(title=message.title, body=message.text()):
+        raise DeliveryFailed("the push service refused or could not be reached", permanent=False)
 
 
 def send_email(settings: Settings, to: str, message: Sendable) -> None:

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from opsroom.notify.domain import Channel
 
-# A number someone typed is texted nothing but its verification code until its owner has
-# named that code back: a typo must not page a stranger.
-VERIFIED_KINDS = frozenset({Channel.SMS, Channel.VOICE})
+# A number (or push topic) someone typed is sent nothing but its verification code until
+# its owner has named that code back: a typo must not page a stranger.
+VERIFIED_KINDS = frozenset({Channel.SMS, Channel.VOICE, Channel.PUSH})
 VERIFICATION_LIFETIME = timedelta(minutes=15)
 VERIFICATION_TRIES = 5
 VERIFICATION_RESEND = timedelta(minutes=1)

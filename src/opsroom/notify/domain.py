@@ -39,6 +39,7 @@ class Channel(StrEnum):
     TEAMS = "teams"
     SMS = "sms"
     VOICE = "voice"  # a phone call through Twilio: press 1 to acknowledge, 2 to escalate
+    PUSH = "push"  # a mobile push through Apprise: ntfy, Pushover, Telegram, Signal ...
 
 
 def address_problem(kind: Channel, address: str) -> str | None:
@@ -47,6 +48,8 @@ def address_problem(kind: Channel, address: str) -> str | None:
         return "an email contact needs an email address"
     if kind in PHONES:
         return None if phone_number(address) else PHONE_PROBLEM
+    if kind is Channel.PUSH:
+        return None if push_service_known(address) else PUSH_PROBLEM
     if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
         return "a webhook or chat contact needs an http(s) URL"
     return None
@@ -56,6 +59,16 @@ PHONES = frozenset({Channel.SMS, Channel.VOICE})
 PHONE_PROBLEM = (
     "an SMS or voice contact needs a valid phone number in international form (+27821234567)"
 )
+
+
+PUSH_PROBLEM = "a push contact needs an Apprise URL of a push service (ntfys://ntfy.sh/topic)"
+
+
+def push_service_known(url: str) -> bool:
+    """Whether Apprise knows the push service `url` names (ntfy://, pover://, tgram:// ...)."""
+    import apprise  # its plugins load at the first use, not at every process start
+
+    return bool(apprise.Apprise().add(url))
 
 
 def phone_number(text: str) -> str | None:
@@ -88,9 +101,13 @@ def settings_editable_by(actor: Principal, person: str) -> Decision:
 
 
 def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:
-    """`person`'s address as `actor` sees it: a phone number whole only for its owner and
-    administrators."""
-    if kind not in PHONES or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
+    """`person`'s address as `actor` sees it: a phone number or push URL (it may carry a
+    token) whole only for its owner and administrators."""
+    if (
+        kind not in PHONES | {Channel.PUSH}
+        or actor.name == person
+        or decide(actor, Action.ADMINISTER).allowed
+    ):
         return address
     return masked(address)
 

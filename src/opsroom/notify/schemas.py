@@ -34,7 +34,8 @@ class ContactMethodIn(Input):
     address: str = Field(
         min_length=3,
         max_length=2000,
-        description="email address, https URL or phone number (+27821234567)",
+        description="email address, https URL, phone number (+27821234567) for sms and voice, "
+        "or an Apprise URL for push (ntfys://ntfy.sh/topic)",
     )
     label: str = Field(default="", max_length=100)
 

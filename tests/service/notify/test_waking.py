@@ -31,7 +31,7 @@ def _page(session: Session, urgency: Urgency, key: str = "INC-1") -> list[tuple[
 def _email_and_phone(session: Session) -> tuple[int, int]:
     data = schemas.ContactMethodIn(kind=Channel.EMAIL, address=ALICE)
     email = notify.add_contact_method(session, actor=ACTOR, person=ALICE, data=data)
-    return email.id, factories.verified_phone(session, ALICE, PHONE)
+    return email.id, factories.verified_contact(session, ALICE, PHONE)
 
 
 def _rule(session: Session, method: int, urgency: Urgency, delay: int = 0) -> None:

@@ -33,7 +33,7 @@ def _paged_by_sms(session: Session) -> tuple[str, str]:
         ],
     }
     oncall.create_policy(session, actor=ACTOR, data=schemas.PolicyCreate.model_validate(policy))
-    factories.verified_phone(session, ALICE, ALICE_PHONE)
+    factories.verified_contact(session, ALICE, ALICE_PHONE)
     data = incident_schemas.IncidentCreate(
         title="Login fails", impact=3, urgency=1, services=["auth"]
     )
