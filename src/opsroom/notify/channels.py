@@ -59,7 +59,8 @@ def send_sms(settings: Settings, number: str, message: Sendable, *, delivery: in
     cannot take it now (down, overloaded) and Twilio is configured."""
     if settings.sms_gateway_url:
         try:
-            return send_kannel(settings, number, message, delivery=delivery)
+            send_kannel(settings, number, message, delivery=delivery)
+            return
         except DeliveryFailed as failure:
             if failure.permanent or not settings.twilio_account_sid:
                 raise
@@ -72,7 +73,6 @@ def send_sms(settings: Settings, number: str, message: Sendable, *, delivery: in
     body = {"To": number, "Body": domain.sms_text(message)}
     callback = _callback(settings, "status", delivery)
     _twilio(settings, "Messages", {**body, "StatusCallback": callback})
-    return None
 
 
 def send_kannel(settings: Settings, number: str, message: Sendable, *, delivery: int) -> None:
