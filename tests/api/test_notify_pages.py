@@ -138,10 +138,26 @@ def test_someone_elses_phone_number_is_masked_and_offered_no_form(
     )
     assert added.status_code == 303
     mine = client.get(SETTINGS, headers=HTML).text
-    assert "+27825550142" in mine and 'aria-label="Add a rule"' in mine
+    assert "+27825550142" in mine and 'aria-label="Verify contact method' in mine
+    assert 'aria-label="Add a rule"' not in mine  # an unverified number serves no rule
     with client_as(settings, bearer_for(settings, "r@example.com", Role.RESPONDER)) as responder:
         theirs = responder.get(SETTINGS, params={"person": ADMIN}, headers=HTML)
     assert theirs.status_code == 200
     assert "+27825550142" not in theirs.text and "+27•••••0142" in theirs.text
     settings_part = theirs.text.split('id="contact-methods"')[1].split("</main>")[0]
     assert "<form" not in settings_part
+
+
+def test_quiet_hours_are_set_and_cleared_from_the_settings_page(client: TestClient) -> None:
+    bad = post(
+        client,
+        f"{SETTINGS}/quiet-hours",
+        {"start": "22:00", "end": "07:00", "time_zone": "Mars/Olympus"},
+    )
+    assert bad.status_code == 422 and "not an IANA time zone" in " ".join(field_errors(bad.text))
+    night = {"start": "22:00", "end": "07:00", "time_zone": "Africa/Johannesburg"}
+    assert post(client, f"{SETTINGS}/quiet-hours", night).status_code == 303
+    assert client.get(f"/api/v1/people/{ADMIN}/quiet-hours").json()["start"] == "22:00:00"
+    assert 'value="Africa/Johannesburg"' in client.get(SETTINGS, headers=HTML).text
+    assert post(client, f"{SETTINGS}/quiet-hours/clear", {}).status_code == 303
+    assert client.get(f"/api/v1/people/{ADMIN}/quiet-hours").status_code == 404

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from opsroom.infra.config import Settings
 from opsroom.runtime.cli import app
+from tests.api.test_contact_verification import texted_codes
 from tests.cli.test_alerts_cli import opsroom, run_json  # noqa: F401 - the shared CLI fixture
 
 
@@ -92,3 +94,30 @@ def test_contact_methods_and_rules_from_the_terminal(opsroom: CliRunner) -> None
         opsroom.invoke(app, ["contact-method", "remove", person, str(method["id"])]).exit_code == 0
     )
     assert run_json(opsroom, "contact-method", "list", person) == []
+
+
+def test_a_phone_is_verified_and_quiet_hours_set_from_the_terminal(
+    opsroom: CliRunner,  # noqa: F811
+    settings: Settings,
+) -> None:
+    person, number = "pager@example.com", "+27821234567"
+    assert opsroom.invoke(app, ["contact-method", "add", person, "sms", number]).exit_code == 0
+    (method,) = run_json(opsroom, "contact-method", "list", person)
+    ident = str(method["id"])
+    assert opsroom.invoke(app, ["contact-method", "verify", person, ident]).exit_code == 0
+    (code,) = texted_codes(settings, number)
+    wrong = opsroom.invoke(app, ["contact-method", "confirm", person, ident, "abc"])
+    assert wrong.exit_code == 2 and "code: that is not the code" in wrong.stderr
+    right = opsroom.invoke(app, ["contact-method", "confirm", person, ident, code])
+    assert right.exit_code == 0 and "verified" in right.stdout
+    rule = ["notification-rule", "add", person, ident, "--urgency", "high"]
+    assert opsroom.invoke(app, rule).exit_code == 0
+    assert run_json(opsroom, "notification-rule", "list", person)[0]["urgency"] == "high"
+    quiet = ["quiet-hours", "set", person, "--start", "22:00", "--end", "07:00"]
+    bad = opsroom.invoke(app, [*quiet, "--zone", "Mars/Olympus"])
+    assert bad.exit_code == 2 and "not an IANA time zone" in bad.stderr
+    assert opsroom.invoke(app, [*quiet, "--zone", "Africa/Johannesburg"]).exit_code == 0
+    shown = run_json(opsroom, "quiet-hours", "show", person)
+    assert (shown["start"], shown["end"]) == ("22:00:00", "07:00:00")
+    assert opsroom.invoke(app, ["quiet-hours", "clear", person]).exit_code == 0
+    assert opsroom.invoke(app, ["quiet-hours", "show", person]).exit_code == 4

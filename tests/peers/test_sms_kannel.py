@@ -17,9 +17,6 @@ from opsroom.infra import clock
 from opsroom.infra.config import Settings
 from opsroom.infra.db import session_scope
 from opsroom.notify import domain
-from opsroom.notify import schemas as notify_schemas
-from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel
 from opsroom.oncall import schemas
 from opsroom.oncall import service as oncall
 from opsroom.runtime.app import create_app
@@ -53,8 +50,7 @@ def _on_call_by_sms(settings: Settings) -> None:
         }
         oncall.create_policy(s, actor=ACTOR, data=schemas.PolicyCreate.model_validate(policy))
         for person, number in ((ALICE, ALICE_PHONE), (BOB, BOB_PHONE)):
-            method = notify_schemas.ContactMethodIn(kind=Channel.SMS, address=number)
-            notify.add_contact_method(s, actor=ACTOR, person=person, data=method)
+            factories.verified_contact(s, person, number)
 
 
 @pytest.fixture
@@ -111,7 +107,9 @@ def test_an_sms_page_is_delivered_and_acknowledged_by_reply(
     key = _declare(settings)
     run_once(settings, owner="w1")
     code = _code(settings, key, ALICE)
-    ((sender, number, text),) = kannel.wait_for(gateway.received, "SMS at the operator")
+    ((sender, number, text),) = kannel.wait_for(
+        lambda: [m for m in gateway.received() if "Reply ACK" in m[2]], "SMS page at the operator"
+    )
     assert (sender, number) == ("opsroom", ALICE_PHONE)
     assert text == f"[P3] {key}: Checkout is down Reply ACK {code}, ESC {code} or RES {code}"
     receipts = (

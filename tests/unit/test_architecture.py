@@ -14,15 +14,16 @@ PACKAGE = Path(opsroom.__file__).parent
 PYPROJECT = PACKAGE.parents[1] / "pyproject.toml"
 
 
-def _use_cases() -> set[str]:
-    """The modules the "inside every domain" layer contract lists beside `service`."""
+def _beside(module: str) -> set[str]:
+    """The modules the "inside every domain" layer contract lists beside `module`."""
     contracts = tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
     inside = next(c for c in contracts if "containers" in c)
-    (group,) = [layer for layer in inside["layers"] if "(service)" in layer]
+    (group,) = [layer for layer in inside["layers"] if f"({module})" in layer]
     return {name.strip(" ()") for name in group.split(":")}
 
 
-SHARED_LAYERS = _use_cases() | {"schemas", "domain", "sources"}
+# use cases (beside `service`), schemas and pure rules (beside `domain`)
+SHARED_LAYERS = _beside("service") | {"schemas"} | _beside("domain")
 # Packages every adapter builds on, and the ones that compose the domains from above.
 KITS = {"infra", "web"}
 # Modules of a domain that every domain above it builds on: the HTTP and CLI kits, the

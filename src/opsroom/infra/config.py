@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         default=None,
         description="Shared secret in the gateway's get-url and dlr-url; unset: no SMS replies",
     )
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account for voice pages and SMS when the gateway is down"
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio auth token: authenticates the API and signs webhooks"
+    )
+    twilio_from: str | None = Field(default=None, description="Twilio number pages come from")
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio's REST API (a proxy's, or a test's)"
+    )
     mail_listen_port: int | None = Field(
         default=None, description="opsroom serve also takes inbound mail by SMTP on this port"
     )

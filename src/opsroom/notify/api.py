@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse, Response
 from pydantic import EmailStr
 
 from opsroom.auth.deps import Actor, DbSession
 from opsroom.infra.apidoc import RecordId, errors
-from opsroom.notify import schemas, subscriptions
+from opsroom.infra.errors import error_body
+from opsroom.notify import schemas, subscriptions, verification
 from opsroom.notify import service as notify
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -72,6 +74,44 @@ def update_contact_method(
     return schemas.ContactMethodRead.model_validate(updated)
 
 
+@router.post(
+    "/people/{email}/contact-methods/{method_id}/verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(403, 404, 409, 429),
+)
+def send_verification_code(
+    session: DbSession, actor: Actor, email: EmailStr, method_id: RecordId
+) -> schemas.ContactMethodRead:
+    """Send a code to the contact method (an SMS to the number), to be named back within 15
+    minutes; a new code replaces the last. 409 once verified, 429 within a minute of the last."""
+    method = verification.send_code(session, actor=actor, person=str(email), method_id=method_id)
+    return schemas.ContactMethodRead.model_validate(method)
+
+
+@router.post(
+    "/people/{email}/contact-methods/{method_id}/verification/confirm",
+    response_model=schemas.ContactMethodRead,
+    responses=errors(403, 404, 409, 422),
+)
+def confirm_contact_method(
+    session: DbSession,
+    actor: Actor,
+    email: EmailStr,
+    method_id: RecordId,
+    data: schemas.VerificationCode,
+) -> Response | schemas.ContactMethodRead:
+    """Name back the code sent to the contact method: verified, pages may use it. A wrong or
+    expired code is refused (422, `code`) and counted: after five, ask for a new code."""
+    confirmed = verification.confirm(
+        session, actor=actor, person=str(email), method_id=method_id, code=data.code
+    )
+    refused = confirmed.refusal
+    if refused is not None:  # answered, not raised: the count of tries must commit
+        body = error_body(refused.code, refused.message, refused.fields)
+        return JSONResponse(body, status_code=refused.status)
+    return schemas.ContactMethodRead.model_validate(confirmed.method)
+
+
 @router.delete("/people/{email}/contact-methods/{method_id}", responses=errors(403, 404))
 def remove_contact_method(
     session: DbSession, actor: Actor, email: EmailStr, method_id: RecordId
@@ -99,3 +139,26 @@ def remove_notification_rule(
 ) -> schemas.RuleRead:
     removed = notify.remove_rule(session, actor=actor, person=str(email), rule_id=rule_id)
     return schemas.RuleRead.model_validate(removed)
+
+
+@router.get("/people/{email}/quiet-hours", responses=errors(404))
+def quiet_hours(session: DbSession, actor: Actor, email: EmailStr) -> schemas.QuietHoursRead:
+    """When the person is not woken for a low-urgency page (404: they have none)."""
+    found = notify.quiet_hours(session, actor=actor, person=str(email))
+    return schemas.QuietHoursRead.model_validate(found)
+
+
+@router.put("/people/{email}/quiet-hours", responses=errors(403))
+def set_quiet_hours(
+    session: DbSession, actor: Actor, email: EmailStr, data: schemas.QuietHoursIn
+) -> schemas.QuietHoursRead:
+    """Set or replace the person's quiet hours: a low-urgency page due in them waits until
+    they end; a high-urgency page goes out at once."""
+    saved = notify.set_quiet_hours(session, actor=actor, person=str(email), data=data)
+    return schemas.QuietHoursRead.model_validate(saved)
+
+
+@router.delete("/people/{email}/quiet-hours", responses=errors(403, 404))
+def clear_quiet_hours(session: DbSession, actor: Actor, email: EmailStr) -> schemas.QuietHoursRead:
+    cleared = notify.clear_quiet_hours(session, actor=actor, person=str(email))
+    return schemas.QuietHoursRead.model_validate(cleared)

@@ -1,8 +1,10 @@
 """Hand a message to the world: SMTP for email, HTTP POST for webhooks and chat, Kannel's
-sendsms interface for SMS."""
+sendsms interface for SMS (Twilio's Messages API when Kannel cannot be reached), Twilio's
+Calls API for voice, Apprise for push."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from functools import cache
@@ -12,13 +14,14 @@ from urllib.parse import quote
 import orjson
 
 from opsroom.infra.config import Settings
-from opsroom.notify import domain
+from opsroom.notify import domain, twiml
 from opsroom.notify.domain import Channel, Sendable
 
 if TYPE_CHECKING:
     import httpx
 
 TIMEOUT_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -50,6 +53,10 @@ def send(
         send_email(settings, address, message, key=key)
     elif channel is Channel.SMS:
         send_sms(settings, address, message, delivery=delivery, key=key)
+    elif channel is Channel.VOICE:
+        _twilio(settings, "Calls", _call(settings, address, message, delivery))
+    elif channel is Channel.PUSH:
+        send_push(address, message)
     else:
         post_json(settings, channel, address, message, key=key)
 
@@ -57,14 +64,33 @@ def send(
 def send_sms(
     settings: Settings, number: str, message: Sendable, *, delivery: int, key: str
 ) -> None:
+    """Through Kannel; through Twilio when no gateway is configured, or when the gateway
+    cannot take it now (down, overloaded) and Twilio is configured."""
+    if settings.sms_gateway_url:
+        try:
+            send_kannel(settings, number, message, delivery=delivery, key=key)
+            return
+        except DeliveryFailed as failure:
+            if failure.permanent or not settings.twilio_account_sid:
+                raise
+            log.warning("SMS gateway failed (%s): sending delivery %d by Twilio", failure, delivery)
+    if not settings.twilio_account_sid:
+        raise DeliveryFailed(
+            "no SMS gateway is configured (OPSROOM_SMS_GATEWAY_URL or OPSROOM_TWILIO_*)",
+            permanent=True,
+        )
+    body = {"To": number, "Body": domain.sms_text(message)}
+    callback = _callback(settings, "status", delivery)
+    _twilio(settings, "Messages", {**body, "StatusCallback": callback})
+
+
+def send_kannel(
+    settings: Settings, number: str, message: Sendable, *, delivery: int, key: str
+) -> None:
     """Submit to Kannel's sendsms; it asks for every delivery report (dlr-mask 31) at the
     receipt URL, which names the outbox row and carries the shared secret."""
     import httpx
 
-    if not settings.sms_gateway_url:
-        raise DeliveryFailed(
-            "no SMS gateway is configured (OPSROOM_SMS_GATEWAY_URL)", permanent=True
-        )
     password = settings.sms_gateway_password
     query = {
         "username": settings.sms_gateway_username,
@@ -94,6 +120,48 @@ def _receipt_url(settings: Settings, delivery: int) -> str:
     base = settings.base_url.rstrip("/")
     # %d is Kannel's placeholder for the report's type, filled in when it calls back
     return f"{base}/api/v1/paging/sms/receipts?delivery={delivery}&report=%d&secret={quote(secret)}"
+
+
+def _call(settings: Settings, number: str, message: Sendable, delivery: int) -> dict[str, str]:
+    keypress = _callback(settings, "keypress", delivery)
+    return {"To": number, "Twiml": twiml.call(message, keypress_url=keypress)}
+
+
+def _callback(settings: Settings, what: str, delivery: int) -> str:
+    """Where Twilio calls back about an outbox row (signed with the auth token)."""
+    return f"{settings.base_url.rstrip('/')}/api/v1/paging/twilio/{what}?delivery={delivery}"
+
+
+def _twilio(settings: Settings, resource: str, form: dict[str, str]) -> None:
+    """Create a Message or a Call through Twilio's REST API (form-encoded, basic auth)."""
+    import httpx
+
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
+    if not sid or token is None or not settings.twilio_from:
+        raise DeliveryFailed("Twilio is not configured (OPSROOM_TWILIO_*)", permanent=True)
+    url = f"{settings.twilio_api_url.rstrip('/')}/2010-04-01/Accounts/{sid}/{resource}.json"
+    try:
+        response = _http().post(
+            url, data={"From": settings.twilio_from, **form}, auth=(sid, token.get_secret_value())
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    if response.status_code >= 300:
+        raise DeliveryFailed(
+            f"Twilio HTTP {response.status_code}: {response.text[:200]}",
+            permanent=domain.permanent_status(response.status_code),
+        )
+
+
+def send_push(url: str, message: Sendable) -> None:
+    """Through Apprise, to the push service its URL names (ntfy, Pushover, Telegram ...)."""
+    import apprise
+
+    service = apprise.Apprise()
+    if not service.add(url):
+        raise DeliveryFailed("not a push service Apprise knows", permanent=True)
+    if not service.notify(title=message.title, body=message.text()):
+        raise DeliveryFailed("the push service refused or could not be reached", permanent=False)
 
 
 def send_email(settings: Settings, to: str, message: Sendable, *, key: str) -> None:

@@ -1,21 +1,24 @@
-"""`opsroom subscribe`, `opsroom subscription list|update|remove`, and editing contact methods and
-notification rules: `opsroom contact-method list|update|remove`,
-`opsroom notification-rule list|update|remove`."""
+"""`opsroom subscribe`, `opsroom subscription list|update|remove`, and editing contact methods,
+notification rules and quiet hours: `opsroom contact-method list|add|verify|confirm|update|remove`,
+`opsroom notification-rule list|add|update|remove`, `opsroom quiet-hours show|set|clear`."""
 
 from __future__ import annotations
 
 import typer
 
-from opsroom.auth.console import JsonOption, actor, emit, out, table, unit_of_work
+from opsroom.auth.console import JsonOption, actor, emit, fail, out, table, unit_of_work
 from opsroom.incidents.domain import Audience
-from opsroom.notify import schemas, subscriptions
+from opsroom.notify import schemas, subscriptions, verification
 from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel
+from opsroom.notify.domain import Channel, Urgency
 
 MAX_ID = 2**31 - 1
 subscription_app = typer.Typer(help="Stakeholder subscriptions.", no_args_is_help=True)
 contact_app = typer.Typer(help="A person's contact methods.", no_args_is_help=True)
 rule_app = typer.Typer(help="A person's notification rules.", no_args_is_help=True)
+quiet_app = typer.Typer(
+    help="A person's quiet hours: low-urgency pages wait until they end.", no_args_is_help=True
+)
 
 
 def subscribe(
@@ -127,8 +130,17 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
         as_json,
         lambda: table(
             f"Contact methods of {person}",
-            ["Id", "Kind", "Address", "Label"],
-            [(r.id, r.kind, r.address, r.label) for r in rows],
+            ["Id", "Kind", "Address", "Label", "Verified"],
+            [
+                (
+                    r.id,
+                    r.kind,
+                    r.address,
+                    r.label,
+                    f"{r.verified_at:%Y-%m-%d}" if r.verified_at else "no",
+                )
+                for r in rows
+            ],
         ),
     )
 
@@ -137,13 +149,43 @@ def list_contact_methods(person: str, as_json: bool = JsonOption) -> None:
 def add_contact_method(
     person: str,
     kind: Channel = typer.Argument(...),
-    address: str = typer.Argument(..., help="email address or http(s) URL"),
+    address: str = typer.Argument(
+        ..., help="email address, http(s) URL or phone number (+27821234567)"
+    ),
     label: str = typer.Option(""),
 ) -> None:
     with unit_of_work(write=True) as session:
         data = schemas.ContactMethodIn(kind=kind, address=address, label=label)
         method = notify.add_contact_method(session, actor=actor(session), person=person, data=data)
         out.print(f"contact method {method.id}: {method.kind} {method.address}")
+
+
+@contact_app.command("verify")
+def send_verification_code(
+    person: str, method_id: int = typer.Argument(..., min=1, max=MAX_ID)
+) -> None:
+    """Send a code to the contact method (an SMS to the number), to name back with confirm."""
+    with unit_of_work(write=True) as session:
+        verification.send_code(session, actor=actor(session), person=person, method_id=method_id)
+        out.print(f"code sent to contact method {method_id}: it expires in 15 minutes")
+
+
+@contact_app.command("confirm")
+def confirm_contact_method(
+    person: str,
+    method_id: int = typer.Argument(..., min=1, max=MAX_ID),
+    code: str = typer.Argument(..., help="the code sent to the contact method"),
+) -> None:
+    """Name back the code sent to the contact method: once verified, pages may use it."""
+    with unit_of_work(write=True) as session:
+        data = schemas.VerificationCode(code=code)
+        confirmed = verification.confirm(
+            session, actor=actor(session), person=person, method_id=method_id, code=data.code
+        )
+    if confirmed.refusal is not None:  # after the unit of work: the count of tries commits
+        refused = confirmed.refusal
+        fail(refused.message, refused.exit_code, refused.fields)
+    out.print(f"contact method {method_id} verified")
 
 
 @contact_app.command("update")
@@ -186,8 +228,8 @@ def list_rules(person: str, as_json: bool = JsonOption) -> None:
         as_json,
         lambda: table(
             f"Notification rules of {person}",
-            ["Id", "Contact method", "After"],
-            [(r.id, r.contact_method_id, f"{r.delay_minutes} min") for r in rows],
+            ["Id", "Contact method", "After", "Urgency"],
+            [(r.id, r.contact_method_id, f"{r.delay_minutes} min", r.urgency) for r in rows],
         ),
     )
 
@@ -197,15 +239,15 @@ def add_rule(
     person: str,
     method_id: int = typer.Argument(..., min=1, max=MAX_ID, help="the contact method"),
     delay: int = typer.Option(0, min=0, max=1440, help="minutes after the page starts"),
+    urgency: Urgency = typer.Option(Urgency.ANY, help=schemas.URGENCY_HELP),
 ) -> None:
     with unit_of_work(write=True) as session:
-        rule = notify.add_rule(
-            session,
-            actor=actor(session),
-            person=person,
-            data=schemas.RuleIn(contact_method=method_id, delay_minutes=delay),
+        data = schemas.RuleIn(contact_method=method_id, delay_minutes=delay, urgency=urgency)
+        rule = notify.add_rule(session, actor=actor(session), person=person, data=data)
+        out.print(
+            f"notification rule {rule.id}: contact method {method_id} after {delay} min "
+            f"({urgency} urgency)"
         )
-        out.print(f"notification rule {rule.id}: contact method {method_id} after {delay} min")
 
 
 @rule_app.command("update")
@@ -213,6 +255,7 @@ def update_rule(
     person: str,
     rule_id: int = typer.Argument(..., min=1, max=MAX_ID),
     delay: int = typer.Option(..., min=0, max=1440, help="minutes after the page starts"),
+    urgency: Urgency | None = typer.Option(None, help=schemas.URGENCY_HELP),
 ) -> None:
     with unit_of_work(write=True) as session:
         rule = notify.update_rule(
@@ -220,9 +263,11 @@ def update_rule(
             actor=actor(session),
             person=person,
             rule_id=rule_id,
-            data=schemas.RuleUpdate(delay_minutes=delay),
+            data=schemas.RuleUpdate(delay_minutes=delay, urgency=urgency),
         )
-        out.print(f"notification rule {rule.id}: after {rule.delay_minutes} min")
+        out.print(
+            f"notification rule {rule.id}: after {rule.delay_minutes} min ({rule.urgency} urgency)"
+        )
 
 
 @rule_app.command("remove")
@@ -230,3 +275,37 @@ def remove_rule(person: str, rule_id: int = typer.Argument(..., min=1, max=MAX_I
     with unit_of_work(write=True) as session:
         notify.remove_rule(session, actor=actor(session), person=person, rule_id=rule_id)
         out.print(f"removed notification rule {rule_id}")
+
+
+def _quiet_text(q: schemas.QuietHoursRead) -> str:
+    return f"{q.person}: quiet {q.start:%H:%M}-{q.end:%H:%M} {q.time_zone} (low urgency waits)"
+
+
+@quiet_app.command("show")
+def show_quiet_hours(person: str, as_json: bool = JsonOption) -> None:
+    with unit_of_work() as session:
+        found = schemas.QuietHoursRead.model_validate(
+            notify.quiet_hours(session, actor=actor(session), person=person)
+        )
+    emit(found, as_json, lambda: out.print(_quiet_text(found)))
+
+
+@quiet_app.command("set")
+def set_quiet_hours(
+    person: str,
+    start: str = typer.Option(..., help="local time they start, 22:00"),
+    end: str = typer.Option(..., help="local time they end, 07:00"),
+    zone: str = typer.Option(..., help="an IANA time zone, Africa/Johannesburg"),
+) -> None:
+    """Low-urgency pages due in the quiet hours wait until they end; high urgency never waits."""
+    with unit_of_work(write=True) as session:
+        data = schemas.QuietHoursIn.model_validate({"start": start, "end": end, "time_zone": zone})
+        saved = notify.set_quiet_hours(session, actor=actor(session), person=person, data=data)
+        out.print(_quiet_text(schemas.QuietHoursRead.model_validate(saved)))
+
+
+@quiet_app.command("clear")
+def clear_quiet_hours(person: str) -> None:
+    with unit_of_work(write=True) as session:
+        notify.clear_quiet_hours(session, actor=actor(session), person=person)
+        out.print(f"{person}: no quiet hours, every page wakes them")

@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from opsroom.audit import service as audit
 from opsroom.auth.domain import Action, Principal, require
+from opsroom.infra import clock
 from opsroom.infra.errors import Forbidden, NotFound, ValidationFailed
-from opsroom.notify import domain, schemas
+from opsroom.notify import codes, domain, schemas
 from opsroom.notify.domain import Channel
-from opsroom.notify.models import ContactMethod, NotificationRule
+from opsroom.notify.models import ContactMethod, NotificationRule, QuietHours
 
 
-def _may_edit(actor: Principal, person: str) -> None:
+def may_edit(actor: Principal, person: str) -> None:
     decision = domain.settings_editable_by(actor, person)
     if not decision.allowed:
         raise Forbidden(decision.reason)
@@ -26,11 +27,15 @@ def _may_edit(actor: Principal, person: str) -> None:
 def add_contact_method(
     session: Session, *, actor: Principal, person: str, data: schemas.ContactMethodIn
 ) -> ContactMethod:
-    _may_edit(actor, person)
+    may_edit(actor, person)
     method = ContactMethod(person=person, kind=data.kind, address=data.address, label=data.label)
+    if not codes.needs_verification(data.kind):
+        method.verified_at = clock.now()
     session.add(method)
     session.flush()
-    _audit(session, actor, "contact_method.added", person, {"kind": data.kind, "label": data.label})
+    audit_person(
+        session, actor, "contact_method.added", person, {"kind": data.kind, "label": data.label}
+    )
     return method
 
 
@@ -45,7 +50,7 @@ def _owned(session: Session, model: type[Owned], person: str, record_id: int, no
     return record
 
 
-def _own_method(session: Session, person: str, method_id: int) -> ContactMethod:
+def own_method(session: Session, person: str, method_id: int) -> ContactMethod:
     return _owned(session, ContactMethod, person, method_id, "contact method")
 
 
@@ -57,18 +62,23 @@ def update_contact_method(
     method_id: int,
     data: schemas.ContactMethodUpdate,
 ) -> ContactMethod:
-    _may_edit(actor, person)
-    method = _own_method(session, person, method_id)
+    may_edit(actor, person)
+    method = own_method(session, person, method_id)
     before = {"address": method.address, "label": method.label}
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     kind, address = Channel(method.kind), changes.get("address", method.address)
     problem = domain.address_problem(kind, address)
     if problem:
         raise ValidationFailed(problem, fields={"address": problem})
-    method.address = domain.stored_address(kind, address)
+    stored = domain.stored_address(kind, address)
+    if stored != method.address and codes.needs_verification(kind):
+        method.verified_at, method.verification_sent_at = None, None
+    method.address = stored
     method.label = changes.get("label", method.label)
     session.flush()
-    _audit(session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before)
+    audit_person(
+        session, actor, "contact_method.updated", person, {"id": method.id, **changes}, before
+    )
     return method
 
 
@@ -76,15 +86,17 @@ def remove_contact_method(
     session: Session, *, actor: Principal, person: str, method_id: int
 ) -> ContactMethod:
     """Remove a contact method and the notification rules that use it."""
-    _may_edit(actor, person)
-    method = _own_method(session, person, method_id)
+    may_edit(actor, person)
+    method = own_method(session, person, method_id)
     for rule in session.scalars(
         select(NotificationRule).where(NotificationRule.contact_method_id == method_id)
     ):
         session.delete(rule)
     session.delete(method)
     session.flush()
-    _audit(session, actor, "contact_method.removed", person, {"id": method_id, "kind": method.kind})
+    audit_person(
+        session, actor, "contact_method.removed", person, {"id": method_id, "kind": method.kind}
+    )
     return method
 
 
@@ -97,19 +109,27 @@ def contact_methods(session: Session, *, actor: Principal, person: str) -> list[
 def add_rule(
     session: Session, *, actor: Principal, person: str, data: schemas.RuleIn
 ) -> NotificationRule:
-    _may_edit(actor, person)
+    may_edit(actor, person)
     method = session.get(ContactMethod, data.contact_method)
     if method is None or method.person != person:
         raise NotFound(f"{person} has no contact method {data.contact_method}")
-    rule = NotificationRule(person=person, contact_method=method, delay_minutes=data.delay_minutes)
+    if method.verified_at is None:
+        problem = "verify this contact method first: ask for a code and name it back"
+        raise ValidationFailed(problem, fields={"contact_method": problem})
+    rule = NotificationRule(
+        person=person,
+        contact_method=method,
+        delay_minutes=data.delay_minutes,
+        urgency=data.urgency,
+    )
     session.add(rule)
     session.flush()
-    _audit(
+    audit_person(
         session,
         actor,
         "notification_rule.added",
         person,
-        {"contact_method": method.id, "delay_minutes": data.delay_minutes},
+        {"contact_method": method.id, "delay_minutes": data.delay_minutes, "urgency": data.urgency},
     )
     return rule
 
@@ -121,18 +141,15 @@ def _own_rule(session: Session, person: str, rule_id: int) -> NotificationRule:
 def update_rule(
     session: Session, *, actor: Principal, person: str, rule_id: int, data: schemas.RuleUpdate
 ) -> NotificationRule:
-    _may_edit(actor, person)
+    may_edit(actor, person)
     rule = _own_rule(session, person, rule_id)
-    before = {"delay_minutes": rule.delay_minutes}
+    before = {"delay_minutes": rule.delay_minutes, "urgency": rule.urgency}
     rule.delay_minutes = data.delay_minutes
+    rule.urgency = data.urgency or rule.urgency
     session.flush()
-    _audit(
-        session,
-        actor,
-        "notification_rule.updated",
-        person,
-        {"id": rule.id, "delay_minutes": data.delay_minutes},
-        before,
+    after = {"delay_minutes": rule.delay_minutes, "urgency": rule.urgency}
+    audit_person(
+        session, actor, "notification_rule.updated", person, {"id": rule.id, **after}, before
     )
     return rule
 
@@ -140,11 +157,11 @@ def update_rule(
 def remove_rule(
     session: Session, *, actor: Principal, person: str, rule_id: int
 ) -> NotificationRule:
-    _may_edit(actor, person)
+    may_edit(actor, person)
     rule = _own_rule(session, person, rule_id)
     session.delete(rule)
     session.flush()
-    _audit(session, actor, "notification_rule.removed", person, {"id": rule_id})
+    audit_person(session, actor, "notification_rule.removed", person, {"id": rule_id})
     return rule
 
 
@@ -156,7 +173,44 @@ def rules(session: Session, *, actor: Principal, person: str) -> list[Notificati
     )
 
 
-def _audit(
+def quiet_hours(session: Session, *, actor: Principal, person: str) -> QuietHours:
+    require(actor, Action.READ)
+    found = session.get(QuietHours, person)
+    if found is None:
+        raise NotFound(f"{person} has no quiet hours: every page wakes them")
+    return found
+
+
+def set_quiet_hours(
+    session: Session, *, actor: Principal, person: str, data: schemas.QuietHoursIn
+) -> QuietHours:
+    """Set (or replace) when `person` is not woken for a low-urgency page."""
+    may_edit(actor, person)
+    found = session.get(QuietHours, person)
+    before = _quiet(found) if found else None
+    if found is None:
+        found = QuietHours(person=person)
+        session.add(found)
+    found.start, found.end, found.time_zone = data.start, data.end, data.time_zone
+    session.flush()
+    audit_person(session, actor, "quiet_hours.set", person, _quiet(found), before)
+    return found
+
+
+def clear_quiet_hours(session: Session, *, actor: Principal, person: str) -> QuietHours:
+    may_edit(actor, person)
+    found = quiet_hours(session, actor=actor, person=person)
+    session.delete(found)
+    session.flush()
+    audit_person(session, actor, "quiet_hours.cleared", person, {}, _quiet(found))
+    return found
+
+
+def _quiet(hours: QuietHours) -> dict[str, Any]:
+    return {"start": hours.start.isoformat(), "end": hours.end.isoformat(), "zone": hours.time_zone}
+
+
+def audit_person(
     session: Session,
     actor: Principal,
     action: str,

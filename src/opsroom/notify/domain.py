@@ -9,12 +9,13 @@ import hashlib
 import hmac
 import re
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from opsroom.auth.domain import Action, Decision, Principal, Role, decide
 from opsroom.incidents.domain import Audience
@@ -41,20 +42,37 @@ class Channel(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
     SMS = "sms"
+    VOICE = "voice"  # a phone call through Twilio: press 1 to acknowledge, 2 to escalate
+    PUSH = "push"  # a mobile push through Apprise: ntfy, Pushover, Telegram, Signal ...
 
 
 def address_problem(kind: Channel, address: str) -> str | None:
     """Why an address cannot serve a contact method of this kind, if it cannot."""
     if kind is Channel.EMAIL and "@" not in address:
         return "an email contact needs an email address"
-    if kind is Channel.SMS:
+    if kind in PHONES:
         return None if phone_number(address) else PHONE_PROBLEM
+    if kind is Channel.PUSH:
+        return None if push_service_known(address) else PUSH_PROBLEM
     if kind is not Channel.EMAIL and not address.startswith(("https://", "http://")):
         return "a webhook or chat contact needs an http(s) URL"
     return None
 
 
-PHONE_PROBLEM = "an SMS contact needs a valid phone number in international form (+27821234567)"
+PHONES = frozenset({Channel.SMS, Channel.VOICE})
+PHONE_PROBLEM = (
+    "an SMS or voice contact needs a valid phone number in international form (+27821234567)"
+)
+
+
+PUSH_PROBLEM = "a push contact needs an Apprise URL of a push service (ntfys://ntfy.sh/topic)"
+
+
+def push_service_known(url: str) -> bool:
+    """Whether Apprise knows the push service `url` names (ntfy://, pover://, tgram:// ...)."""
+    import apprise  # its plugins load at the first use, not at every process start
+
+    return bool(apprise.Apprise().add(url))
 
 
 def phone_number(text: str) -> str | None:
@@ -72,7 +90,7 @@ def phone_number(text: str) -> str | None:
 
 def stored_address(kind: Channel, address: str) -> str:
     """An address as it is kept: a phone number in E.164 form, anything else as given."""
-    return (phone_number(address) or address) if kind is Channel.SMS else address
+    return (phone_number(address) or address) if kind in PHONES else address
 
 
 def masked(number: str) -> str:
@@ -87,9 +105,13 @@ def settings_editable_by(actor: Principal, person: str) -> Decision:
 
 
 def address_seen_by(actor: Principal, person: str, kind: Channel, address: str) -> str:
-    """`person`'s address as `actor` sees it: a phone number whole only for its owner and
-    administrators."""
-    if kind is not Channel.SMS or actor.name == person or decide(actor, Action.ADMINISTER).allowed:
+    """`person`'s address as `actor` sees it: a phone number or push URL (it may carry a
+    token) whole only for its owner and administrators."""
+    if (
+        kind not in PHONES | {Channel.PUSH}
+        or actor.name == person
+        or decide(actor, Action.ADMINISTER).allowed
+    ):
         return address
     return masked(address)
 
@@ -107,6 +129,64 @@ def default_audience(role: Role | None) -> Audience:
         return Audience.CUSTOMER
     works_incidents = decide(Principal(name="", role=role), Action.WORK_INCIDENTS).allowed
     return Audience.INTERNAL if works_incidents else Audience.CUSTOMER
+
+
+class Urgency(StrEnum):
+    """How urgent a page is (an incident's urgency 1-2 is high, 3 low); a notification rule
+    is for pages of one urgency or of any."""
+
+    HIGH = "high"
+    LOW = "low"
+    ANY = "any"
+
+
+def page_urgency(incident_urgency: int) -> Urgency:
+    return Urgency.HIGH if incident_urgency <= 2 else Urgency.LOW
+
+
+def rule_applies(rule: Urgency, page: Urgency) -> bool:
+    return rule is Urgency.ANY or rule is page
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """When a person is not woken for a low-urgency page: from `start` to `end` local time
+    in `zone` (across midnight when `end` comes first; never when they are equal)."""
+
+    start: time
+    end: time
+    zone: str
+
+    def covers(self, at: datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.zone)).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def over_after(self, at: datetime) -> datetime:
+        """The first moment at or after `at` outside the quiet hours."""
+        if not self.covers(at):
+            return at
+        tz = ZoneInfo(self.zone)
+        local = at.astimezone(tz)
+        for days in (0, 1):
+            end = datetime.combine(local.date() + timedelta(days=days), self.end, tzinfo=tz)
+            # a local time the clocks skip (a DST gap) is taken as the moment after the gap
+            end = end.astimezone(UTC)
+            if end > at and not self.covers(end):
+                return end
+        raise AssertionError("quiet hours shorter than a day always end within two days")
+
+
+def page_due(
+    queued: datetime, delay: timedelta, urgency: Urgency, quiet: QuietHours | None
+) -> datetime:
+    """When a page on one route goes out: its delay after being queued, and for a low-urgency
+    page not before its person's quiet hours are over."""
+    due = queued + delay
+    if urgency is Urgency.HIGH or quiet is None:
+        return due
+    return quiet.over_after(due)
 
 
 class Delivery(StrEnum):
@@ -127,6 +207,7 @@ class Message:
     ack_link: str
     reason: str = ""
     reply_code: str = ""  # the short code an SMS reply names (ACK 4821)
+    urgency: str = "high"  # Urgency: a low-urgency page waits out its person's quiet hours
 
     @property
     def title(self) -> str:
@@ -173,6 +254,7 @@ class NoticeKind(StrEnum):
     STATUS_NEWS = "status_page.news"
     VENDOR_ESCALATION = "vendor.escalation"
     VENDOR_CONTRACT_RENEWAL = "vendor.contract_renewal"
+    VERIFICATION = "contact.verification"
 
 
 @dataclass(frozen=True)
@@ -189,6 +271,7 @@ class Notice:
     thread: str = ""  # thread_tag(): a reply by email finds its way back to `subject`
 
     theme = "0B6BD9"
+    urgency = "high"  # a notice is not held back by quiet hours
 
     @property
     def event(self) -> str:
@@ -228,6 +311,8 @@ class Sendable(Protocol):
     def event(self) -> str: ...
     @property
     def theme(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
 
     def text(self) -> str: ...
     def buttons(self) -> list[tuple[str, str]]: ...

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opsroom.infra import clock
@@ -16,10 +26,14 @@ class ContactMethod(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person: Mapped[str] = mapped_column(String(320), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # email, webhook, slack, teams
+    kind: Mapped[str] = mapped_column(String(20))  # email, webhook, slack, teams, sms
     address: Mapped[str] = mapped_column(String(2000))
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Pages and notices reach a method only once verified (domain.needs_verification).
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verification_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verification_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class NotificationRule(Base):
@@ -33,8 +47,22 @@ class NotificationRule(Base):
         ForeignKey("contact_methods.id", ondelete="CASCADE"), index=True
     )
     delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # which pages the rule is for: any, high or low urgency (domain.Urgency)
+    urgency: Mapped[str] = mapped_column(String(10), default="any", server_default="any")
 
     contact_method: Mapped[ContactMethod] = relationship(lazy="joined")
+
+
+class QuietHours(Base):
+    """When a person is not to be woken for a low-urgency page (local time in their zone);
+    such pages wait until the quiet hours end."""
+
+    __tablename__ = "quiet_hours"
+
+    person: Mapped[str] = mapped_column(String(320), primary_key=True)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+    time_zone: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

@@ -17,11 +17,11 @@ from starlette.responses import Response
 from opsroom.auth.deps import Actor, AppSettings, DbSession, can_read
 from opsroom.auth.domain import Action, decide
 from opsroom.infra.apidoc import RecordId
-from opsroom.infra.errors import ValidationFailed
+from opsroom.infra.errors import NotFound, RateLimited, ValidationFailed
 from opsroom.infra.errors_http import is_htmx
-from opsroom.notify import schemas, subscriptions
+from opsroom.notify import schemas, subscriptions, verification
 from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel, settings_editable_by
+from opsroom.notify.domain import Channel, Urgency, settings_editable_by
 from opsroom.web.pages import (
     ANY_REFUSAL,
     Failure,
@@ -208,12 +208,18 @@ def _settings_page(
     ]
     shown = {m.id: m for m in methods}
     rules = notify.rules(session, actor=actor, person=person)
+    try:
+        quiet = notify.quiet_hours(session, actor=actor, person=person)
+    except NotFound:
+        quiet = None
     context = {
+        "quiet": quiet,
         "person": person,
         "methods": methods,
         "rules": [(r, shown[r.contact_method_id]) for r in rules],
         "editable": settings_editable_by(actor, person),
         "kinds": list(Channel),
+        "urgencies": list(Urgency),
         "failure": failure,
     }
     status = failure.status if failure else 200
@@ -260,6 +266,66 @@ def notification_settings(
 ) -> Response:
     """How pages and notices reach a person: contact methods and notification rules."""
     return _settings_page(request, session, actor, person or actor.name)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{record}}/verification")
+def send_verification_code(
+    request: Request, session: DbSession, actor: Actor, record: RecordId, person: Filter = None
+) -> Response:
+    """Send a code to the contact method; refused next to its form when sent moments ago."""
+    whom = person or actor.name
+    try:
+        verification.send_code(session, actor=actor, person=whom, method_id=record)
+    except RateLimited as throttled:
+        refused = Failure(f"verify-{record}", 429, throttled.message, {}, {})
+        return _settings_page(request, session, actor, whom, refused)
+    return _saved(request, session, actor, whom, None)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/contact-methods/{{record}}/verification/confirm")
+def confirm_contact_method(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    form: Posted,
+    record: RecordId,
+    person: Filter = None,
+) -> Response:
+    """Name back the code: verified, or the refusal next to the form (the try still counts)."""
+    whom = person or actor.name
+    code = str(form.get("code", ""))[:20]
+    confirmed = verification.confirm(session, actor=actor, person=whom, method_id=record, code=code)
+    refused = confirmed.refusal
+    if refused is None:
+        return _saved(request, session, actor, whom, None)
+    failure = Failure(f"verify-{record}", refused.status, refused.message, refused.fields, {})
+    return _settings_page(request, session, actor, whom, failure)
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/quiet-hours")
+def set_quiet_hours(
+    request: Request, session: DbSession, actor: Actor, form: Posted, person: Filter = None
+) -> Response:
+    return _submitted(
+        request,
+        session,
+        actor,
+        person,
+        name="quiet-hours",
+        form=form,
+        change=lambda whom: notify.set_quiet_hours(
+            session, actor=actor, person=whom, data=parse_form(schemas.QuietHoursIn, form)
+        ),
+    )
+
+
+@router.post(f"{NOTIFICATION_SETTINGS}/quiet-hours/clear")
+def clear_quiet_hours(
+    request: Request, session: DbSession, actor: Actor, person: Filter = None
+) -> Response:
+    whom = person or actor.name
+    notify.clear_quiet_hours(session, actor=actor, person=whom)
+    return _saved(request, session, actor, whom, None)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from opsroom.auth.domain import Principal
 from opsroom.incidents.domain import Audience
@@ -13,6 +22,7 @@ from opsroom.infra.apidoc import Input
 from opsroom.notify.domain import (
     Channel,
     Delivery,
+    Urgency,
     address_problem,
     address_seen_by,
     stored_address,
@@ -24,7 +34,8 @@ class ContactMethodIn(Input):
     address: str = Field(
         min_length=3,
         max_length=2000,
-        description="email address, https URL or phone number (+27821234567)",
+        description="email address, https URL, phone number (+27821234567) for sms and voice, "
+        "or an Apprise URL for push (ntfys://ntfy.sh/topic)",
     )
     label: str = Field(default="", max_length=100)
 
@@ -45,6 +56,13 @@ class ContactMethodRead(BaseModel):
     kind: Channel
     address: str
     label: str
+    verified_at: datetime | None = Field(
+        description="when its owner named back the code sent to it; pages reach it only once "
+        "verified (SMS numbers; other kinds are verified when added)"
+    )
+    verification_sent_at: datetime | None = Field(
+        description="when the code now awaited was sent (it lives 15 minutes)"
+    )
 
     def seen_by(self, actor: Principal) -> ContactMethodRead:
         """With the phone number masked unless `actor` is its owner or an administrator."""
@@ -59,13 +77,61 @@ class ContactMethodUpdate(Input):
     label: str | None = Field(default=None, max_length=100)
 
 
+URGENCY_HELP = "the pages the rule is for: any, high or low urgency"
+
+
 class RuleIn(Input):
     contact_method: int = Field(ge=1, le=2**31 - 1)
     delay_minutes: int = Field(default=0, ge=0, le=1440)
+    urgency: Urgency = Field(default=Urgency.ANY, description=URGENCY_HELP)
 
 
 class RuleUpdate(Input):
     delay_minutes: int = Field(ge=0, le=1440)
+    urgency: Urgency | None = Field(default=None, description=URGENCY_HELP)
+
+
+class QuietHoursIn(Input):
+    """When not to be woken for a low-urgency page: it waits until the quiet hours end."""
+
+    start: time = Field(description="when they start, local time (22:00)")
+    end: time = Field(description="when they end, local time (07:00; before start: next day)")
+    time_zone: str = Field(
+        min_length=1,
+        max_length=60,
+        description="an IANA time zone",
+        examples=["Africa/Johannesburg"],
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{zone}' is not an IANA time zone (such as Europe/Berlin)") from None
+        return zone
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHoursIn:
+        if self.start == self.end:
+            raise ValueError("quiet hours must end at another time than they start")
+        return self
+
+
+class QuietHoursRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    person: str
+    start: time
+    end: time
+    time_zone: str
+
+
+class VerificationCode(Input):
+    code: str = Field(
+        min_length=1, max_length=20, description="the code sent to the contact method"
+    )
 
 
 class RuleRead(BaseModel):
@@ -75,6 +141,7 @@ class RuleRead(BaseModel):
     person: str
     contact_method_id: int
     delay_minutes: int
+    urgency: Urgency
 
 
 class NotificationRead(BaseModel):

@@ -5,7 +5,7 @@ methods and notification rules are edited in contacts.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -16,17 +16,26 @@ from opsroom.auth.domain import Action, Principal, require
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.infra.pagination import Page, paginate
-from opsroom.notify import domain, schemas, subscriptions
+from opsroom.notify import domain, schemas, subscriptions, twiml
 from opsroom.notify.contacts import add_contact_method as add_contact_method
 from opsroom.notify.contacts import add_rule as add_rule
+from opsroom.notify.contacts import clear_quiet_hours as clear_quiet_hours
 from opsroom.notify.contacts import contact_methods as contact_methods
+from opsroom.notify.contacts import quiet_hours as quiet_hours
 from opsroom.notify.contacts import remove_contact_method as remove_contact_method
 from opsroom.notify.contacts import remove_rule as remove_rule
 from opsroom.notify.contacts import rules as rules
+from opsroom.notify.contacts import set_quiet_hours as set_quiet_hours
 from opsroom.notify.contacts import update_contact_method as update_contact_method
 from opsroom.notify.contacts import update_rule as update_rule
-from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind
-from opsroom.notify.models import ContactMethod, NotificationRule, OutboxMessage, Subscription
+from opsroom.notify.domain import Channel, Delivery, Message, Notice, NoticeKind, Urgency
+from opsroom.notify.models import (
+    ContactMethod,
+    NotificationRule,
+    OutboxMessage,
+    QuietHours,
+    Subscription,
+)
 
 PAGE = Message.event
 INCIDENT = "incident"
@@ -36,28 +45,55 @@ INCIDENT = "incident"
 
 
 Route = tuple[Channel, str, int]
+Routes = list[tuple[Urgency, Route]]  # each route with the urgency of the pages it is for
+VERIFIED = ContactMethod.verified_at.is_not(None)
 
 
-def _routes(session: Session, people: Iterable[str]) -> dict[str, list[Route]]:
-    """(channel, address, delay in minutes) a page to each person goes out on. Without rules,
-    every contact method at once; without contact methods, email to the account's address."""
+def _routes(session: Session, people: Iterable[str]) -> dict[str, Routes]:
+    """(urgency, (channel, address, delay in minutes)) a page to each person may go out on.
+    Without rules, every verified contact method at once; without any, email to the
+    account's address."""
     people = set(people)
-    chosen: dict[str, list[Route]] = {}
-    rules = select(NotificationRule).where(NotificationRule.person.in_(people))
+    chosen: dict[str, Routes] = {}
+    rules = (
+        select(NotificationRule)
+        .join(NotificationRule.contact_method)
+        .where(NotificationRule.person.in_(people), VERIFIED)
+    )
     for r in session.scalars(rules.order_by(NotificationRule.id)):
         method = r.contact_method
-        chosen.setdefault(r.person, []).append(
-            (Channel(method.kind), method.address, r.delay_minutes)
-        )
-    every: dict[str, list[Route]] = {}
-    methods = select(ContactMethod).where(ContactMethod.person.in_(people - set(chosen)))
+        route = (Channel(method.kind), method.address, r.delay_minutes)
+        chosen.setdefault(r.person, []).append((Urgency(r.urgency), route))
+    every: dict[str, Routes] = {}
+    methods = select(ContactMethod).where(ContactMethod.person.in_(people - set(chosen)), VERIFIED)
     for m in session.scalars(methods.order_by(ContactMethod.id)):
-        every.setdefault(m.person, []).append((Channel(m.kind), m.address, 0))
-    return {p: chosen.get(p) or every.get(p) or [(Channel.EMAIL, p, 0)] for p in people}
+        every.setdefault(m.person, []).append((Urgency.ANY, (Channel(m.kind), m.address, 0)))
+    fallback: Routes = []
+    return {p: chosen.get(p) or every.get(p) or fallback for p in people}
+
+
+def _routes_for(routes: Routes, person: str, urgency: Urgency) -> list[Route]:
+    """The routes of a page of this urgency: email to the account when no rule is for it."""
+    fitting = [route for applies, route in routes if domain.rule_applies(applies, urgency)]
+    return fitting or [(Channel.EMAIL, person, 0)]
+
+
+def _quiet_hours(session: Session, people: Iterable[str]) -> dict[str, domain.QuietHours]:
+    query = select(QuietHours).where(QuietHours.person.in_(set(people)))
+    return {
+        q.person: domain.QuietHours(q.start, q.end, q.time_zone) for q in session.scalars(query)
+    }
 
 
 def message_for(
-    session: Session, *, incident: str, priority: str, summary: str, person: str, reason: str = ""
+    session: Session,
+    *,
+    incident: str,
+    priority: str,
+    summary: str,
+    person: str,
+    reason: str = "",
+    urgency: Urgency = Urgency.HIGH,
 ) -> Message:
     settings = settings_of(session)
     secret = settings.signing_secret.get_secret_value()
@@ -71,17 +107,20 @@ def message_for(
         ack_link=f"{base}/oncall/ack?incident={incident}&person={person}&token={token}",
         reason=reason,
         reply_code=domain.reply_code(secret, incident=incident, person=person),
+        urgency=urgency,
     )
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A page (or a notice) to queue for one person; `dedup` keeps it from queuing twice."""
+    """A page (or a notice) to queue for one person; `dedup` keeps it from queuing twice.
+    A low-urgency page waits out the person's `quiet` hours."""
 
     person: str
     message: domain.Sendable
     dedup: str
     incident: str | None
+    quiet: domain.QuietHours | None = None
 
 
 def page(
@@ -93,9 +132,25 @@ def page(
 
 
 def page_all(session: Session, requests: Sequence[PageRequest]) -> int:
-    """Queue many pages with one round of queries for all of them (routes, duplicates)."""
-    routes = _routes(session, (r.person for r in requests))
-    return _queue_all(session, [(r, routes[r.person]) for r in requests])
+    """Queue many pages with one round of queries for all of them (routes, quiet hours,
+    duplicates)."""
+    people = {r.person for r in requests}
+    routes, quiet = _routes(session, people), _quiet_hours(session, people)
+    return _queue_all(
+        session,
+        [
+            (
+                replace(r, quiet=quiet.get(r.person)),
+                _routes_for(routes[r.person], r.person, Urgency(r.message.urgency)),
+            )
+            for r in requests
+        ],
+    )
+
+
+def queue_on(session: Session, request: PageRequest, routes: list[Route]) -> int:
+    """Queue one page or notice on the routes given, whatever the person's rules say."""
+    return _queue_all(session, [(request, routes)])
 
 
 def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Route]]]) -> int:
@@ -120,7 +175,9 @@ def _queue_all(session: Session, requests: Sequence[tuple[PageRequest, list[Rout
             "message": r.message.as_dict(),
             "status": Delivery.PENDING,
             "attempts": 0,
-            "due_at": now + timedelta(minutes=delay),
+            "due_at": domain.page_due(
+                now, timedelta(minutes=delay), Urgency(r.message.urgency), r.quiet
+            ),
             "created_at": now,
         }
         for key, (r, (channel, address, delay)) in wanted.items()
@@ -141,8 +198,8 @@ def link_to(session: Session, path: str) -> str:
 def _notice_routes(session: Session, person: str) -> list[Route]:
     """A notice reaches a person on each contact method at once (rule delays are for pages);
     without contact methods, by email to the account's address."""
-    query = select(ContactMethod).where(ContactMethod.person == person).order_by(ContactMethod.id)
-    methods = session.scalars(query)
+    query = select(ContactMethod).where(ContactMethod.person == person, VERIFIED)
+    methods = session.scalars(query.order_by(ContactMethod.id))
     return [(Channel(m.kind), m.address, 0) for m in methods] or [(Channel.EMAIL, person, 0)]
 
 
@@ -227,25 +284,44 @@ def cancel_waiting(session: Session, *, incident: str) -> int:
 def record_receipt(session: Session, *, delivery: int, report: int) -> bool:
     """Put a gateway's delivery report for an SMS on its incident's timeline; whether the
     report named an SMS this opsroom sent and a report type it knows."""
-    row = session.get(OutboxMessage, delivery)
     meaning = domain.SMS_REPORT_MEANINGS.get(report)
+    return _received(session, delivery, meaning, failed=report in domain.SMS_FAILED_REPORTS)
+
+
+def record_status(session: Session, *, delivery: int, status: str) -> bool:
+    """The same for Twilio's status callback of an SMS it sent (MessageStatus)."""
+    meaning = twiml.STATUS_MEANINGS.get(status)
+    return _received(session, delivery, meaning, failed=status in twiml.FAILED_STATUSES)
+
+
+def _received(session: Session, delivery: int, meaning: str | None, *, failed: bool) -> bool:
+    row = session.get(OutboxMessage, delivery)
     if row is None or row.channel != Channel.SMS or meaning is None:
         return False
-    if report in domain.SMS_FAILED_REPORTS:
+    if failed:
         row.last_error = f"SMS {meaning}"
     if row.incident_key:
         text = f"SMS to {row.person} {meaning}"
-        data = {"outbox": row.id, "channel": row.channel, "report": report}
+        data = {"outbox": row.id, "channel": row.channel, "receipt": meaning}
         audit.add_events(
             session, [audit.Event(INCIDENT, row.incident_key, "page_receipt", text, data)]
         )
     return True
 
 
+def page_called(session: Session, *, delivery: int) -> tuple[str, str] | None:
+    """(person, incident) of the voice page a keypress answers, while it may still act."""
+    row = session.get(OutboxMessage, delivery)
+    live = clock.now() - domain.REPLY_CODE_LIFETIME
+    if row is None or (row.channel, row.kind) != (Channel.VOICE, PAGE) or row.created_at < live:
+        return None
+    return (row.person, row.incident_key) if row.incident_key else None
+
+
 def person_with_number(session: Session, number: str) -> str | None:
     """Whose SMS contact method has this number (E.164), if anyone's."""
     query = select(ContactMethod.person).where(
-        ContactMethod.kind == Channel.SMS, ContactMethod.address == number
+        ContactMethod.kind == Channel.SMS, ContactMethod.address == number, VERIFIED
     )
     return session.scalars(query.order_by(ContactMethod.id)).first()
 

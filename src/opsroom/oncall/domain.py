@@ -398,11 +398,6 @@ class Policy:
         return timedelta(minutes=self.levels[step.level].timeout_minutes)
 
 
-def pages_at_once(urgency: int) -> bool:
-    """Urgency runs 1 (high) to 3 (low): high and medium page now, low waits for working hours."""
-    return urgency <= 2
-
-
 @dataclass(frozen=True)
 class Paged:
     """Who one escalation step reaches, in order, without repeats."""

@@ -20,6 +20,7 @@ from opsroom.infra.wording import counted
 from opsroom.jobs import service as jobs
 from opsroom.jobs.domain import Due
 from opsroom.notify import service as notify
+from opsroom.notify.domain import Urgency, page_urgency
 from opsroom.oncall import domain, schemas
 from opsroom.oncall.models import Escalation, EscalationPolicy, OnCallSchedule
 from opsroom.oncall.policies import check_targets, policy_for, policy_rule
@@ -38,15 +39,16 @@ def incident_opened(session: Session, *, incident: schemas.IncidentOpened) -> Es
     policy = policy_for(session, incident.services)
     if policy is None:
         return None
+    urgency = page_urgency(incident.urgency)
     escalation = Escalation(
         incident_key=incident.key,
         policy_slug=policy.slug,
         status=RUNNING,
-        details={"title": incident.title, "priority": incident.priority},
+        details={"title": incident.title, "priority": incident.priority, "urgency": urgency},
     )
     session.add(escalation)
     session.flush()
-    if domain.pages_at_once(incident.urgency):
+    if urgency is Urgency.HIGH:
         _Steps(session).take(escalation, policy, domain.Step(0))
     else:
         hours = catalog.working_hours(session, incident.platform)
@@ -181,6 +183,7 @@ def _page_request(
         summary=details["title"],
         person=person,
         reason=reason,
+        urgency=Urgency(details.get("urgency", Urgency.HIGH)),
     )
     return notify.PageRequest(person, message, f"{key}:{step.round}:{step.level}", key)
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from opsroom.auth.deps import AppSettings, DbSession
 from opsroom.infra.apidoc import errors
 from opsroom.infra.config import Settings
 from opsroom.infra.errors import Forbidden
 from opsroom.notify import service as notify
+from opsroom.notify import twiml
 from opsroom.oncall import replies
 
 # Kannel's callbacks (its get-url and dlr-url, docs/oncall.md), not an API for
@@ -63,3 +64,48 @@ def sms_receipt(
         if notify.record_receipt(session, delivery=delivery, report=report)
         else "ignored"
     )
+
+
+# Twilio's webhooks (an SMS to the Twilio number, a key pressed in a call, a message's
+# status), each refused without a valid X-Twilio-Signature (docs/oncall.md).
+twilio_router = APIRouter(prefix="/api/v1/paging/twilio", tags=["on-call"], include_in_schema=False)
+Delivery = Annotated[int, Query(ge=1, le=2**31 - 1, description="the outbox row it is about")]
+
+
+async def _signed_form(request: Request, settings: AppSettings) -> dict[str, str]:
+    """The webhook's form fields, if Twilio signed them under the auth token (over the URL
+    it was given: the base URL, the path and the query)."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    token = settings.twilio_auth_token
+    url = settings.base_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += f"?{request.url.query}"
+    given = request.headers.get(twiml.SIGNATURE_HEADER, "")
+    if token is None or not twiml.signature_valid(token.get_secret_value(), url, form, given):
+        raise Forbidden("only Twilio, signing with the auth token, may call here")
+    return form
+
+
+SignedForm = Annotated[dict[str, str], Depends(_signed_form)]
+XML = "application/xml"
+
+
+@twilio_router.post("/sms", responses=errors(403))
+def twilio_sms(session: DbSession, form: SignedForm) -> Response:
+    """An SMS to the Twilio number: a reply to a page, answered by SMS."""
+    answer = replies.answer_sms(session, sender=form.get("From", ""), text=form.get("Body", ""))
+    return Response(twiml.reply(answer), media_type=XML)
+
+
+@twilio_router.post("/keypress", responses=errors(403))
+def twilio_keypress(session: DbSession, form: SignedForm, delivery: Delivery) -> Response:
+    """A key pressed in a page's call: 1 acknowledges, 2 escalates; the answer is said."""
+    said = replies.answer_call(session, delivery=delivery, digits=form.get("Digits", ""))
+    return Response(twiml.say(said), media_type=XML)
+
+
+@twilio_router.post("/status", responses=errors(403))
+def twilio_status(session: DbSession, form: SignedForm, delivery: Delivery) -> Response:
+    """A message's status (sent, delivered, undelivered, failed), put on the timeline."""
+    notify.record_status(session, delivery=delivery, status=form.get("MessageStatus", ""))
+    return Response("<Response/>", media_type=XML)

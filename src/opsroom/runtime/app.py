@@ -118,6 +118,7 @@ API_ROUTERS = (
     metrics.router,
     oncall_api.router,
     oncall_gateway.router,
+    oncall_gateway.twilio_router,
     notify_api.router,
     search_api.router,
 )

@@ -83,6 +83,7 @@ app.command("search")(search_cli.search)
 app.add_typer(notify_cli.subscription_app, name="subscription")
 app.add_typer(notify_cli.contact_app, name="contact-method")
 app.add_typer(notify_cli.rule_app, name="notification-rule")
+app.add_typer(notify_cli.quiet_app, name="quiet-hours")
 # `opsroom vendor`: the catalog's vendor records and the engagements that hold them to contract.
 catalog_cli.APPS["vendor"].registered_commands.extend(vendors_cli.app.registered_commands)
 # `opsroom platform settings`: what a platform overrides of the installation's settings.

@@ -53,12 +53,15 @@ def test_the_demo_has_people_paged_by_sms_and_an_incident_acknowledged_by_reply(
     with session_scope(history.settings) as s:
         demo.load(s, actor=ACTOR, now=clock.now())
         pages = notify.log(s, actor=ACTOR, limit=200).items
-        (sms,) = [p for p in pages if p.channel == Channel.SMS]
+        (sms,) = [p for p in pages if p.channel == Channel.SMS and p.kind == "incident.page"]
+        codes = [p for p in pages if p.kind == "contact.verification"]
         methods = notify.contact_methods(s, actor=ACTOR, person=sms.person)
         rules = notify.rules(s, actor=ACTOR, person=sms.person)
         timeline = audit.timeline(s, subject_type="incident", subject_key=sms.incident_key or "")
     assert sms.status == Delivery.SENT
     assert [(m.kind, m.address) for m in methods][1] == (Channel.SMS, sms.address)
+    assert methods[1].verified_at is not None  # its owner named back the code texted to it
+    assert sms.address in {c.address for c in codes if c.channel == Channel.SMS}
     assert [(r.contact_method.kind, r.delay_minutes) for r in rules] == [
         (Channel.EMAIL, 0),
         (Channel.SMS, 2),

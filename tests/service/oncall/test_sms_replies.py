@@ -9,9 +9,7 @@ from opsroom.incidents import service as incidents
 from opsroom.infra import clock
 from opsroom.infra.db import settings_of
 from opsroom.notify import domain
-from opsroom.notify import schemas as notify_schemas
 from opsroom.notify import service as notify
-from opsroom.notify.domain import Channel
 from opsroom.oncall import replies, schemas
 from opsroom.oncall import service as oncall
 from tests import factories
@@ -35,8 +33,7 @@ def _paged_by_sms(session: Session) -> tuple[str, str]:
         ],
     }
     oncall.create_policy(session, actor=ACTOR, data=schemas.PolicyCreate.model_validate(policy))
-    method = notify_schemas.ContactMethodIn(kind=Channel.SMS, address=ALICE_PHONE)
-    notify.add_contact_method(session, actor=ACTOR, person=ALICE, data=method)
+    factories.verified_contact(session, ALICE, ALICE_PHONE)
     data = incident_schemas.IncidentCreate(
         title="Login fails", impact=3, urgency=1, services=["auth"]
     )
