@@ -105,7 +105,7 @@ def send_kannel(
     }
     try:
         headers = {domain.IDEMPOTENCY_HEADER: key}
-        response = _http().get(settings.sms_gateway_url, params=query, headers=headers)
+        response = _http().get(settings.sms_gateway_url or "", params=query, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
     if response.status_code >= 300:

@@ -265,7 +265,7 @@ def spelled(length: timedelta) -> str:
 
 # The SRE workbook's table for a 30-day window: 2 % of the budget in an hour or 5 % in six
 # hours pages someone; 10 % in a day or in three days opens a ticket.
-DEFAULT_CONDITIONS = (
+DEFAULT_CONDITIONS: tuple[BurnCondition, ...] = (
     BurnCondition(14.4, timedelta(hours=1), timedelta(minutes=5), Severity.PAGE),
     BurnCondition(6, timedelta(hours=6), timedelta(minutes=30), Severity.PAGE),
     BurnCondition(3, timedelta(days=1), timedelta(hours=2), Severity.TICKET),
