@@ -38,7 +38,12 @@ def refused(response: Any, status: int) -> dict[str, Any]:
 
 def test_the_installation_sets_what_platforms_inherit_and_resets_it(api: TestClient) -> None:
     listed = api.get("/api/v1/settings").json()
-    assert list(listed) == ["working-hours", "availability-targets", "change-approval-policy"]
+    assert list(listed) == [
+        "working-hours",
+        "availability-targets",
+        "change-approval-policy",
+        "slo-burn-rates",
+    ]
     body = {"version": 0, "overrides": {"time_zone": "Africa/Johannesburg"}}
     changed = api.put(URL, json=body).json()
     assert setting(changed, "time_zone") == ("Africa/Johannesburg", "installation")
