@@ -366,14 +366,21 @@ def practice_lines(report: schemas.KpiReport) -> list[tuple[str, str]]:
             ),
         ),
         ("Risk reviews overdue", str(report.risks.reviews_overdue)),
-        ("Customer satisfaction (CSAT)", _satisfaction(report.csat)),
+        *_csat_lines(report.csat),
+    ]
+
+
+def _csat_lines(csat: CsatFigures) -> list[tuple[str, str]]:
+    by_group = (
+        ("squad", csat.by_squad),
+        ("service", csat.by_service),
+        ("platform", csat.by_platform),
+    )
+    return [
+        ("Customer satisfaction (CSAT)", _satisfaction(csat)),
         *(
             (f"CSAT by {by}", ", ".join(f"{s.squad} {_satisfaction(s)}" for s in groups) or NONE)
-            for by, groups in (
-                ("squad", report.csat.by_squad),
-                ("service", report.csat.by_service),
-                ("platform", report.csat.by_platform),
-            )
+            for by, groups in by_group
         ),
     ]
 
